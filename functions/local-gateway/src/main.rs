@@ -1,0 +1,269 @@
+//! The local stack's front door on 127.0.0.1:8080, doing what CloudFront and API
+//! Gateway do in AWS: `static-site/` at `/`, `content/*` from the content bucket,
+//! and `/api/*` turned into API Gateway (HTTP API, payload 2.0) events for the
+//! very handler functions the Lambdas run.
+
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use survey_aws::{Clients, Config, DynamoStore};
+use tokio::net::TcpListener;
+
+/// API Gateway refuses bodies over 10 MB; the handlers refuse over 64 KiB themselves.
+const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
+
+struct Gateway {
+    validate: validate_code::App<DynamoStore>,
+    submit: submit_response::App<DynamoStore>,
+    info: survey_info::App<DynamoStore>,
+    s3: aws_sdk_s3::Client,
+    content_bucket: String,
+    static_dir: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    survey_http::init_logging();
+    let config = Config::from_env();
+    let clients = Clients::from_env().await;
+    let store = DynamoStore::new(clients.dynamodb.clone(), config.tables.clone());
+    let static_dir = std::env::var_os("STATIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static-site"));
+    let gateway = Arc::new(Gateway {
+        validate: validate_code::App::new(store.clone(), config.keys.clone()),
+        submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
+        info: survey_info::App { store },
+        s3: clients.s3,
+        content_bucket: config.buckets.content.clone(),
+        static_dir: static_dir.canonicalize()?,
+    });
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+    eprintln!("local gateway: http://127.0.0.1:{port}/ (survey), http://127.0.0.1:{port}/api/health");
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let gateway = Arc::clone(&gateway);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let gateway = Arc::clone(&gateway);
+                async move { Ok::<_, Infallible>(gateway.route(req, peer).await) }
+            });
+            if let Err(err) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!(error = %err, "connection closed with an error");
+            }
+        });
+    }
+}
+
+type GatewayResponse = Response<Full<Bytes>>;
+
+fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from_static(text.as_bytes())))
+        .expect("valid response")
+}
+
+impl Gateway {
+    async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
+        let path = req.uri().path().to_owned();
+        if path == "/api" || path.starts_with("/api/") {
+            return self.api(req, peer).await;
+        }
+        if req.method() != Method::GET && req.method() != Method::HEAD {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        }
+        match path.strip_prefix("/content/") {
+            Some(key) => self.content(key).await,
+            None => self.static_file(&path).await,
+        }
+    }
+
+    async fn api(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
+        let event = match to_event(req, peer).await {
+            Ok(event) => event,
+            Err(response) => return response,
+        };
+        let request =
+            lambda_http::request::from_str(&event.to_string()).expect("the gateway builds valid API Gateway events");
+        let path = request.uri().path().to_owned();
+        let result = match path.as_str() {
+            "/api/codes/validate" => validate_code::handle(&self.validate, request).await,
+            "/api/responses" => submit_response::handle(&self.submit, request).await,
+            p if p == "/api/health" || p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
+            _ => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
+                .into_response()),
+        };
+        match result {
+            Ok(response) => from_lambda(response),
+            Err(err) => {
+                tracing::error!(error = %err, "handler failed");
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
+            }
+        }
+    }
+
+    async fn content(&self, key: &str) -> GatewayResponse {
+        let object = self.s3.get_object().bucket(&self.content_bucket).key(format!("content/{key}")).send().await;
+        match object {
+            Ok(object) => {
+                let content_type = object.content_type().unwrap_or("application/octet-stream").to_owned();
+                let cache = object.cache_control().unwrap_or("no-cache").to_owned();
+                match object.body.collect().await {
+                    Ok(bytes) => Response::builder()
+                        .header("content-type", content_type)
+                        .header("cache-control", cache)
+                        .body(Full::new(bytes.into_bytes()))
+                        .expect("valid response"),
+                    Err(_) => plain(StatusCode::BAD_GATEWAY, "content could not be read\n"),
+                }
+            }
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                plain(StatusCode::NOT_FOUND, "not found\n")
+            }
+            Err(err) => {
+                tracing::error!(error = %aws_sdk_s3::error::DisplayErrorContext(&err), "content bucket failed");
+                plain(StatusCode::BAD_GATEWAY, "content bucket unavailable\n")
+            }
+        }
+    }
+
+    async fn static_file(&self, path: &str) -> GatewayResponse {
+        let Some(file) = resolve(&self.static_dir, path) else {
+            return plain(StatusCode::NOT_FOUND, "not found\n");
+        };
+        match tokio::fs::read(&file).await {
+            Ok(bytes) => Response::builder()
+                .header("content-type", content_type(&file))
+                .header("cache-control", "no-cache")
+                .header("x-content-type-options", "nosniff")
+                .body(Full::new(Bytes::from(bytes)))
+                .expect("valid response"),
+            Err(_) => plain(StatusCode::NOT_FOUND, "not found\n"),
+        }
+    }
+}
+
+/// A site path as a file under `root`: `/` and directories mean their `index.html`;
+/// anything that would leave `root` is not found.
+fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+    let mut file = root.to_path_buf();
+    for component in Path::new(path.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => file.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if path.ends_with('/') || file.is_dir() {
+        file.push("index.html");
+    }
+    file.is_file().then_some(file)
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("webmanifest") => "application/manifest+json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The API Gateway HTTP API (payload 2.0) event for a request, as AWS would send it.
+async fn to_event(req: Request<Incoming>, peer: SocketAddr) -> Result<serde_json::Value, GatewayResponse> {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_GATEWAY_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")),
+    };
+    let mut headers = serde_json::Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str())
+            .and_modify(|v| *v = json!(format!("{},{value}", v.as_str().unwrap_or_default())))
+            .or_insert(json!(value));
+    }
+    let (text, base64) = match std::str::from_utf8(&body) {
+        Ok(text) => (text.to_owned(), false),
+        Err(_) => (base64::engine::general_purpose::STANDARD.encode(&body), true),
+    };
+    let path = parts.uri.path();
+    let epoch_ms =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": parts.uri.query().unwrap_or(""),
+        "headers": headers,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "127.0.0.1",
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": peer.ip().to_string(),
+                "userAgent": parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
+            },
+            "requestId": survey_domain::SubmissionId::new().to_string(),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "",
+            "timeEpoch": epoch_ms,
+        },
+        "isBase64Encoded": base64,
+    });
+    if !body.is_empty() {
+        event["body"] = json!(text);
+    }
+    Ok(event)
+}
+
+fn from_lambda(response: lambda_http::Response<lambda_http::Body>) -> GatewayResponse {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(text) => Bytes::from(text),
+        lambda_http::Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    Response::from_parts(parts, Full::new(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_inside_the_site_only() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        assert_eq!(resolve(&root, "/main.rs"), Some(root.join("main.rs")));
+        for escape in ["/../Cargo.toml", "/./../Cargo.toml", "/%2e%2e/Cargo.toml", "/nope.js"] {
+            assert_eq!(resolve(&root, escape), None, "{escape}");
+        }
+    }
+}

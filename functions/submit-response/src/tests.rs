@@ -1,0 +1,287 @@
+use lambda_http::request::from_str;
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::*;
+use survey_domain::{
+    AccessCode, AnswerRecord, CodeDigest, LanguageCode, Questionnaire, StoreError, SurveyId, UnitNumber, Wave,
+};
+use time::Duration;
+
+use super::*;
+
+const FIXTURE: &str = include_str!("../../../events/submit-response.json");
+const FIXTURE_CODE: &str = "K7Q4-9MZP-3X4";
+
+fn fixture_body() -> serde_json::Value {
+    let event: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+    serde_json::from_str(event["body"].as_str().unwrap()).unwrap()
+}
+
+fn wave(opens_in: Duration, closes_in: Duration) -> Wave {
+    let now = OffsetDateTime::now_utc();
+    Wave {
+        survey_id: SurveyId::parse("2026").unwrap(),
+        opens_at: now + opens_in,
+        closes_at: now + closes_in,
+        registration_deadline: now + opens_in,
+        results_until: now + Duration::days(400),
+        min_respondents: 10,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: vec![LanguageCode::parse("nb").unwrap()],
+        webinar: None,
+    }
+}
+
+async fn app_with(store: MemoryStore, wave: Wave, closed_at: Option<OffsetDateTime>) -> App<MemoryStore> {
+    store.create_wave(&wave).await.unwrap();
+    let app = App { store, keys: Keys::new(b"test") };
+    let code = AccessCode::parse(FIXTURE_CODE).unwrap();
+    let registration = UnitRegistration {
+        survey_id: wave.survey_id.clone(),
+        unit: UnitNumber::parse("4601").unwrap(),
+        access_code: code.clone(),
+        closed_at,
+        expected_participants: None,
+    };
+    app.store.register_unit(&registration, &app.keys.code_digest(&code)).await.unwrap();
+    app
+}
+
+async fn open_app() -> App<MemoryStore> {
+    app_with(MemoryStore::new(), wave(-Duration::days(1), Duration::days(30)), None).await
+}
+
+fn request(body: &serde_json::Value) -> Request {
+    let mut req = from_str(FIXTURE).unwrap();
+    *req.body_mut() = Body::Text(body.to_string());
+    req
+}
+
+async fn call<S: WaveStore + RegistrationStore + AnswerStore>(
+    app: &App<S>,
+    req: Request,
+) -> (StatusCode, Option<String>, serde_json::Value) {
+    let response = handle(app, req).await.unwrap();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    (response.status(), retry_after, serde_json::from_str(text).unwrap())
+}
+
+#[tokio::test]
+async fn the_fixture_is_stored_once_and_a_repeat_is_a_duplicate() {
+    let app = open_app().await;
+    let (status, _, first) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!((status, &first["duplicate"]), (StatusCode::CREATED, &json!(false)), "{first}");
+    let (status, _, again) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!((status, &again["duplicate"]), (StatusCode::OK, &json!(true)));
+    assert_eq!(first["receipt"], again["receipt"]);
+
+    let stored = app.store.all_answers();
+    assert_eq!(stored.len(), 1);
+    let answer = &stored[0];
+    assert_eq!((answer.unit.as_str(), answer.language.as_str()), ("4601", "nb"));
+    assert_eq!(answer.answers.len(), fixture_body()["answers"].as_object().unwrap().len());
+    let submission_id = fixture_body()["submission_id"].as_str().unwrap().to_owned();
+    assert!(!answer.answer_id.0.to_uppercase().contains(&submission_id));
+}
+
+#[tokio::test]
+async fn the_same_id_with_other_answers_is_a_conflict() {
+    let app = open_app().await;
+    assert_eq!(call(&app, from_str(FIXTURE).unwrap()).await.0, StatusCode::CREATED);
+    let mut body = fixture_body();
+    body["answers"]["q_nytte_1"] = json!("1");
+    let (status, _, err) = call(&app, request(&body)).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("submission_conflict")));
+    assert_eq!(app.store.all_answers().len(), 1);
+}
+
+#[tokio::test]
+async fn five_concurrent_copies_store_exactly_one_answer() {
+    let app = open_app().await;
+    let req = || from_str(FIXTURE).unwrap();
+    let (a, b, c, d, e) =
+        tokio::join!(call(&app, req()), call(&app, req()), call(&app, req()), call(&app, req()), call(&app, req()));
+    let statuses = [a.0, b.0, c.0, d.0, e.0];
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 4, "{statuses:?}");
+    assert_eq!(app.store.all_answers().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_submissions_get_their_error_code_and_store_nothing() {
+    type Edit = fn(&mut serde_json::Value);
+    let cases: Vec<(&str, Edit, u16, &str, Option<&str>)> = vec![
+        ("unknown field", |b| b["ip"] = json!("192.0.2.1"), 400, "unknown_field", Some("/ip")),
+        (
+            "missing answers",
+            |b| {
+                b.as_object_mut().unwrap().remove("answers");
+            },
+            400,
+            "invalid_request",
+            Some("/answers"),
+        ),
+        ("answers not an object", |b| b["answers"] = json!([]), 400, "invalid_request", None),
+        (
+            "unknown question",
+            |b| b["answers"]["q_free_text"] = json!("hello"),
+            400,
+            "invalid_answer",
+            Some("/answers/q_free_text"),
+        ),
+        (
+            "value not an option",
+            |b| b["answers"]["q_nytte_1"] = json!("7"),
+            400,
+            "invalid_answer",
+            Some("/answers/q_nytte_1"),
+        ),
+        (
+            "missing required",
+            |b| {
+                b["answers"].as_object_mut().unwrap().remove("q_nytte_1");
+            },
+            400,
+            "invalid_answer",
+            Some("/answers/q_nytte_1"),
+        ),
+        (
+            "hidden question",
+            |b| {
+                b["answers"]["q_group"] = json!("training");
+            },
+            400,
+            "invalid_answer",
+            Some("/answers/q_radgiver_1"),
+        ),
+        ("on leave", |b| b["answers"]["q_leave"] = json!("yes"), 400, "invalid_answer", Some("/answers/q_leave")),
+        ("language not in catalogue", |b| b["language"] = json!("xx"), 400, "unknown_language", Some("/language")),
+        (
+            "language not offered by the wave",
+            |b| b["language"] = json!("en"),
+            400,
+            "unknown_language",
+            Some("/language"),
+        ),
+        (
+            "submission id not a ULID",
+            |b| b["submission_id"] = json!("42"),
+            400,
+            "invalid_submission_id",
+            Some("/submission_id"),
+        ),
+        ("unknown code", |b| b["access_code"] = json!("ZZZZ-ZZZZ-ZZ0"), 404, "unknown_code", Some("/access_code")),
+        ("malformed code", |b| b["access_code"] = json!("nope"), 404, "unknown_code", Some("/access_code")),
+        ("unknown survey", |b| b["survey_id"] = json!("1999"), 404, "unknown_survey", Some("/survey_id")),
+    ];
+    let app = open_app().await;
+    for (name, edit, status, code, field) in cases {
+        let mut body = fixture_body();
+        edit(&mut body);
+        let (got, _, err) = call(&app, request(&body)).await;
+        assert_eq!((got.as_u16(), err["error"]["code"].as_str().unwrap()), (status, code), "{name}: {err}");
+        if let Some(field) = field {
+            assert_eq!(err["error"]["field"], field, "{name}");
+        }
+        assert!(app.store.all_answers().is_empty(), "{name} stored something");
+    }
+    for (name, raw, status, code) in [
+        ("malformed json", "{\"survey_id\":", 400, "malformed_json"),
+        ("too big", &"x".repeat(70_000)[..], 413, "payload_too_large"),
+    ] {
+        let mut req = from_str(FIXTURE).unwrap();
+        *req.body_mut() = Body::Text(raw.to_owned());
+        let (got, _, err) = call(&app, req).await;
+        assert_eq!((got.as_u16(), err["error"]["code"].as_str().unwrap()), (status, code), "{name}");
+    }
+    assert!(app.store.all_answers().is_empty());
+}
+
+#[tokio::test]
+async fn the_window_is_enforced_for_the_wave_and_the_unit() {
+    let cases = [
+        ("not yet open", wave(Duration::days(1), Duration::days(30)), None, 403, "survey_not_open"),
+        ("closed", wave(-Duration::days(30), -Duration::days(1)), None, 403, "survey_closed"),
+        (
+            "unit closed early",
+            wave(-Duration::days(1), Duration::days(30)),
+            Some(OffsetDateTime::now_utc() - Duration::hours(1)),
+            403,
+            "survey_closed",
+        ),
+    ];
+    for (name, wave, closed_at, status, code) in cases {
+        let app = app_with(MemoryStore::new(), wave, closed_at).await;
+        let (got, _, err) = call(&app, from_str(FIXTURE).unwrap()).await;
+        assert_eq!((got.as_u16(), err["error"]["code"].as_str().unwrap()), (status, code), "{name}");
+        assert!(app.store.all_answers().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_retry_after_the_close_still_gets_its_receipt() {
+    let app = open_app().await;
+    let (_, _, first) = call(&app, from_str(FIXTURE).unwrap()).await;
+    app.store
+        .close_unit(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap(), OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let (status, _, again) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!((status, &again["receipt"]), (StatusCode::OK, &first["receipt"]));
+    let mut other = fixture_body();
+    other["submission_id"] = json!(survey_domain::SubmissionId::new().to_string());
+    assert_eq!(call(&app, request(&other)).await.0, StatusCode::FORBIDDEN);
+}
+
+/// A store whose answer writes fail as a throttled or timed-out DynamoDB would.
+struct UnavailableAnswers(MemoryStore);
+
+impl WaveStore for UnavailableAnswers {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        self.0.wave(id).await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.0.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.0.update_wave(wave).await
+    }
+}
+
+impl RegistrationStore for UnavailableAnswers {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.0.code_entry(digest).await
+    }
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.0.registration(survey, unit).await
+    }
+    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        self.0.register_unit(r, digest).await
+    }
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, at).await
+    }
+}
+
+impl AnswerStore for UnavailableAnswers {
+    async fn insert_answer(&self, _: &AnswerRecord) -> StoreResult<Inserted> {
+        Err(StoreError::Unavailable { context: "insert answer", source: "request timed out".into() })
+    }
+    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        self.0.answer(id).await
+    }
+    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        self.0.count_answers(survey, unit).await
+    }
+}
+
+#[tokio::test]
+async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
+    let open = open_app().await;
+    let app = App { store: UnavailableAnswers(open.store), keys: open.keys };
+    let (status, retry_after, body) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(retry_after.as_deref(), Some("2"));
+    assert_eq!(body["error"]["code"], "temporarily_unavailable");
+    assert!(body.get("receipt").is_none());
+}

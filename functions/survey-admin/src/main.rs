@@ -1,0 +1,377 @@
+//! `survey-admin`: IMDi operators' command line for waves, registrations and codes.
+//! Results go to stdout, errors to stderr, and failures exit non-zero.
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use survey_aws::{content, setup, Clients, Config, DynamoStore};
+use survey_domain::contact::Contact;
+use survey_domain::store::{AnswerStore, ContactStore, Registered, RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
+use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+/// Most contact persons a unit may have.
+const MAX_CONTACTS: usize = 4;
+
+#[derive(Parser)]
+#[command(name = "survey-admin", about = "Run the national user survey: waves, registrations, access codes.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Survey waves: create, show, change dates, set the webinar.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
+    /// Registrations taken by phone, without e-mail verification.
+    #[command(subcommand)]
+    Registration(RegistrationCommand),
+    /// Access codes.
+    #[command(subcommand)]
+    Code(CodeCommand),
+    /// Units of a wave.
+    #[command(subcommand)]
+    Unit(UnitCommand),
+    /// Answers received so far.
+    #[command(subcommand)]
+    Responses(ResponsesCommand),
+    /// Creates missing tables and buckets from the schema; `--seed-local` adds the wave `local`.
+    Setup {
+        #[arg(long)]
+        seed_local: bool,
+    },
+}
+
+#[derive(Args)]
+struct SurveyArg {
+    #[arg(long)]
+    survey: String,
+}
+
+#[derive(Args)]
+struct UnitArgs {
+    #[arg(long)]
+    survey: String,
+    #[arg(long)]
+    unit: String,
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Creates a wave with the current questionnaire.
+    Create {
+        #[arg(long)]
+        survey: String,
+        #[arg(long, value_parser = rfc3339)]
+        opens: OffsetDateTime,
+        #[arg(long, value_parser = rfc3339)]
+        closes: OffsetDateTime,
+        /// Defaults to the close of the wave.
+        #[arg(long, value_parser = rfc3339)]
+        registration_deadline: Option<OffsetDateTime>,
+        /// Defaults to 1 October the year after the wave opens.
+        #[arg(long, value_parser = rfc3339)]
+        results_until: Option<OffsetDateTime>,
+        #[arg(long, default_value_t = DEFAULT_MIN_RESPONDENTS)]
+        min_respondents: u32,
+    },
+    /// Prints the wave's settings as JSON.
+    Show(SurveyArg),
+    /// Sets or extends the wave's dates.
+    Window {
+        #[arg(long)]
+        survey: String,
+        #[arg(long, value_parser = rfc3339)]
+        opens: Option<OffsetDateTime>,
+        #[arg(long, value_parser = rfc3339)]
+        closes: Option<OffsetDateTime>,
+        #[arg(long, value_parser = rfc3339)]
+        registration_deadline: Option<OffsetDateTime>,
+        #[arg(long, value_parser = rfc3339)]
+        results_until: Option<OffsetDateTime>,
+    },
+    /// Sets the guidance webinar that contacts' e-mails announce.
+    Webinar {
+        #[arg(long)]
+        survey: String,
+        #[arg(long, value_parser = rfc3339)]
+        at: OffsetDateTime,
+        #[arg(long)]
+        url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistrationCommand {
+    /// Registers a unit and a verified contact; prints the unit's access code.
+    Add {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        unit: String,
+        /// `Name <e@mail>`
+        #[arg(long)]
+        contact: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CodeCommand {
+    /// Prints the unit's access code.
+    Show(UnitArgs),
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Closes one unit early.
+    Close(UnitArgs),
+}
+
+#[derive(Subcommand)]
+enum ResponsesCommand {
+    /// Prints how many answers a wave, or one unit, has.
+    Count {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+fn rfc3339(input: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(input, &Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time such as 2026-10-10T00:00:00+02:00 ({e})"))
+}
+
+fn show_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("formattable")
+}
+
+type Failure = String;
+
+struct Admin {
+    store: DynamoStore,
+    clients: Clients,
+    config: Config,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config::from_env();
+    let clients = Clients::from_env().await;
+    let admin = Admin { store: DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config };
+    match admin.run(cli.command).await {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("survey-admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
+    SurveyId::parse(raw).map_err(|e| e.to_string())
+}
+
+fn unit_number(raw: &str) -> Result<UnitNumber, Failure> {
+    UnitNumber::parse(raw).map_err(|e| e.to_string())
+}
+
+/// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
+fn default_results_until(opens: OffsetDateTime, closes: OffsetDateTime) -> OffsetDateTime {
+    let date = Date::from_calendar_date(opens.year() + 1, Month::October, 1).expect("valid date");
+    let october =
+        PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_offset(UtcOffset::from_hms(2, 0, 0).expect("valid offset"));
+    october.max(closes)
+}
+
+fn wave_json(wave: &Wave) -> String {
+    let mut json = serde_json::to_value(wave).expect("a wave serialises");
+    json["status"] = serde_json::to_value(wave.status(OffsetDateTime::now_utc())).expect("serialises");
+    serde_json::to_string_pretty(&json).expect("serialises")
+}
+
+impl Admin {
+    async fn run(&self, command: Command) -> Result<String, Failure> {
+        match command {
+            Command::Survey(SurveyCommand::Create {
+                survey,
+                opens,
+                closes,
+                registration_deadline,
+                results_until,
+                min_respondents,
+            }) => {
+                let wave = Wave {
+                    survey_id: survey_id(&survey)?,
+                    opens_at: opens,
+                    closes_at: closes,
+                    registration_deadline: registration_deadline.unwrap_or(closes),
+                    results_until: results_until.unwrap_or_else(|| default_results_until(opens, closes)),
+                    min_respondents,
+                    questionnaire_version: Questionnaire::current().version.clone(),
+                    languages: translated_languages(Questionnaire::current()),
+                    webinar: None,
+                };
+                self.create_wave(&wave).await?;
+                Ok(wave_json(&wave))
+            }
+            Command::Survey(SurveyCommand::Show(SurveyArg { survey })) => Ok(wave_json(&self.wave(&survey).await?)),
+            Command::Survey(SurveyCommand::Window { survey, opens, closes, registration_deadline, results_until }) => {
+                let mut wave = self.wave(&survey).await?;
+                wave.opens_at = opens.unwrap_or(wave.opens_at);
+                wave.closes_at = closes.unwrap_or(wave.closes_at);
+                wave.registration_deadline = registration_deadline.unwrap_or(wave.registration_deadline);
+                wave.results_until = results_until.unwrap_or(wave.results_until);
+                self.update_wave(&wave).await
+            }
+            Command::Survey(SurveyCommand::Webinar { survey, at, url }) => {
+                if !url.starts_with("https://") {
+                    return Err("the webinar link must start with https://".into());
+                }
+                let mut wave = self.wave(&survey).await?;
+                wave.webinar = Some(Webinar { at, url });
+                self.update_wave(&wave).await
+            }
+            Command::Registration(RegistrationCommand::Add { survey, unit, contact }) => {
+                let contact = Contact::parse_mailbox(&contact).map_err(|e| e.to_string())?;
+                self.register(&survey, &unit, contact).await.map(|code| code.to_string())
+            }
+            Command::Code(CodeCommand::Show(UnitArgs { survey, unit })) => {
+                let registration = self.registration(&survey, &unit).await?;
+                Ok(registration.access_code.to_string())
+            }
+            Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
+                let registration = self.registration(&survey, &unit).await?;
+                let now = OffsetDateTime::now_utc();
+                self.store
+                    .close_unit(&registration.survey_id, registration.unit, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!(
+                    "closed {} ({}) in {} at {}",
+                    registration.unit,
+                    registration.unit.unit().name,
+                    survey,
+                    show_time(now)
+                ))
+            }
+            Command::Responses(ResponsesCommand::Count { survey, unit }) => {
+                let wave = self.wave(&survey).await?;
+                let unit = unit.as_deref().map(unit_number).transpose()?;
+                let count = self.store.count_answers(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
+                Ok(count.to_string())
+            }
+            Command::Setup { seed_local } => self.setup(seed_local).await,
+        }
+    }
+
+    async fn wave(&self, raw: &str) -> Result<Wave, Failure> {
+        let id = survey_id(raw)?;
+        self.store.wave(&id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("there is no survey `{id}`"))
+    }
+
+    async fn create_wave(&self, wave: &Wave) -> Result<(), Failure> {
+        wave.check().map_err(|e| e.to_string())?;
+        if !self.store.create_wave(wave).await.map_err(|e| e.to_string())? {
+            return Err(format!("the survey `{}` exists already; change it with `survey window`", wave.survey_id));
+        }
+        content::publish(&self.clients.s3, &self.config.buckets.content, &wave.survey_id, wave.questionnaire())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    async fn update_wave(&self, wave: &Wave) -> Result<String, Failure> {
+        wave.check().map_err(|e| e.to_string())?;
+        self.store.update_wave(wave).await.map_err(|e| e.to_string())?;
+        Ok(wave_json(wave))
+    }
+
+    async fn registration(&self, survey: &str, unit: &str) -> Result<UnitRegistration, Failure> {
+        let wave = self.wave(survey).await?;
+        let unit = unit_number(unit)?;
+        self.store
+            .registration(&wave.survey_id, unit)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("{unit} ({}) is not registered for `{survey}`", unit.unit().name))
+    }
+
+    /// Registers the unit if needed (one code per unit, ever) and adds the contact,
+    /// verified, unless that address is a contact already.
+    async fn register(&self, survey: &str, unit: &str, mut contact: Contact) -> Result<AccessCode, Failure> {
+        let wave = self.wave(survey).await?;
+        let unit = unit_number(unit)?;
+        let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
+        let known = contacts.iter().any(|c| c.email == contact.email);
+        if !known && contacts.len() >= MAX_CONTACTS {
+            return Err(format!("{unit} has {MAX_CONTACTS} contact persons already"));
+        }
+        let fresh = UnitRegistration {
+            survey_id: wave.survey_id.clone(),
+            unit,
+            access_code: AccessCode::generate(),
+            closed_at: None,
+            expected_participants: None,
+        };
+        let digest = self.config.keys.code_digest(&fresh.access_code);
+        let code = match self.store.register_unit(&fresh, &digest).await.map_err(|e| e.to_string())? {
+            Registered::New => fresh.access_code,
+            Registered::Existing(existing) => existing.access_code,
+        };
+        if !known {
+            contact.verified = true;
+            self.store
+                .add_contact(&wave.survey_id, unit, &contact, wave.results_until)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(code)
+    }
+
+    async fn setup(&self, seed_local: bool) -> Result<String, Failure> {
+        let created = setup::create_all(&self.clients, &self.config).await.map_err(|e| e.to_string())?;
+        let mut report = if created.is_empty() {
+            "tables and buckets exist".to_owned()
+        } else {
+            format!("created {}", created.join(", "))
+        };
+        if seed_local {
+            let id = survey_id("local")?;
+            if self.store.wave(&id).await.map_err(|e| e.to_string())?.is_some() {
+                report.push_str("; wave `local` exists");
+            } else {
+                let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
+                let closes = now + Duration::days(90);
+                let wave = Wave {
+                    survey_id: id,
+                    opens_at: now,
+                    closes_at: closes,
+                    registration_deadline: closes,
+                    results_until: default_results_until(now, closes),
+                    min_respondents: DEFAULT_MIN_RESPONDENTS,
+                    questionnaire_version: Questionnaire::current().version.clone(),
+                    languages: translated_languages(Questionnaire::current()),
+                    webinar: None,
+                };
+                self.create_wave(&wave).await?;
+                report.push_str(&format!("; seeded wave `local`, open until {}", show_time(closes)));
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The catalogue's languages that the questionnaire has texts for.
+fn translated_languages(questionnaire: &Questionnaire) -> Vec<LanguageCode> {
+    questionnaire.translated_languages().filter_map(|code| LanguageCode::parse(code).ok()).collect()
+}

@@ -1,0 +1,155 @@
+//! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`
+//! and `GET /api/health`: what the page needs to know about a wave.
+
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use survey_domain::store::WaveStore;
+use survey_domain::{SurveyId, Wave};
+use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, ApiError};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+pub struct App<S> {
+    pub store: S,
+}
+
+pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    if req.method() != Method::GET {
+        return Ok(method_not_allowed("GET"));
+    }
+    let segments = api_segments(&req);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let result = match segments.as_slice() {
+        ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
+        ["surveys", id] => wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, &survey_body(&w)))),
+        ["surveys", id, "questionnaire"] => {
+            wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, w.questionnaire())))
+        }
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")),
+    };
+    Ok(match result {
+        Ok(response) => {
+            log_outcome("survey_info", response.status(), None);
+            response
+        }
+        Err(err) => {
+            log_outcome("survey_info", err.status, Some(err.code));
+            err.into_response()
+        }
+    })
+}
+
+/// Wave settings change rarely; a minute of caching spares the table in a classroom rush.
+fn cached(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response
+}
+
+async fn wave<S: WaveStore>(app: &App<S>, id: &str) -> Result<Wave, ApiError> {
+    let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
+    let id = SurveyId::parse(id).map_err(|_| unknown())?;
+    app.store.wave(&id).await.map_err(ApiError::from)?.ok_or_else(unknown)
+}
+
+fn survey_body(wave: &Wave) -> serde_json::Value {
+    let rfc3339 = |t: OffsetDateTime| t.format(&Rfc3339).expect("formattable");
+    let languages: Vec<_> = wave.languages.iter().map(|l| l.language()).collect();
+    json!({
+        "survey_id": wave.survey_id,
+        "opens_at": rfc3339(wave.opens_at),
+        "closes_at": rfc3339(wave.closes_at),
+        "registration_deadline": rfc3339(wave.registration_deadline),
+        "results_until": rfc3339(wave.results_until),
+        "min_respondents": wave.min_respondents,
+        "status": wave.status(OffsetDateTime::now_utc()),
+        "languages": languages,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::request::from_str;
+    use survey_domain::memory::MemoryStore;
+    use survey_domain::{LanguageCode, Questionnaire};
+    use time::Duration;
+
+    use super::*;
+
+    async fn app() -> App<MemoryStore> {
+        let now = OffsetDateTime::now_utc();
+        let store = MemoryStore::new();
+        store
+            .create_wave(&Wave {
+                survey_id: SurveyId::parse("2026").unwrap(),
+                opens_at: now + Duration::days(2),
+                closes_at: now + Duration::days(60),
+                registration_deadline: now + Duration::days(1),
+                results_until: now + Duration::days(300),
+                min_respondents: 10,
+                questionnaire_version: Questionnaire::current().version.clone(),
+                languages: LanguageCode::all().collect(),
+                webinar: None,
+            })
+            .await
+            .unwrap();
+        App { store }
+    }
+
+    async fn get(app: &App<MemoryStore>, event: &str, path: Option<&str>) -> (StatusCode, serde_json::Value) {
+        let mut req = from_str(event).unwrap();
+        if let Some(path) = path {
+            *req.uri_mut() = path.parse().unwrap();
+        }
+        let response = handle(app, req).await.unwrap();
+        let Body::Text(text) = response.body() else { panic!("text body") };
+        (response.status(), serde_json::from_str(text).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_survey_lists_its_settings_and_languages() {
+        let (status, body) = get(&app().await, include_str!("../../../events/get-survey.json"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["status"], "upcoming");
+        assert_eq!(body["min_respondents"], 10);
+        assert_eq!(body["languages"][0], json!({"code": "nb", "native_name": "Norsk bokmål", "dir": "ltr"}));
+        for field in ["opens_at", "closes_at", "registration_deadline", "results_until"] {
+            assert!(OffsetDateTime::parse(body[field].as_str().unwrap(), &Rfc3339).is_ok(), "{field}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_questionnaire_is_the_waves_own_structure() {
+        let (status, body) = get(&app().await, include_str!("../../../events/get-questionnaire.json"), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["version"], Questionnaire::current().version.as_str());
+        let first = &body["questions"][0];
+        assert_eq!(first["id"], "q_group");
+        assert_eq!(first["type"], "single");
+        assert_eq!(first["options"][0]["ends_survey"], false);
+        assert!(first.get("show_if").is_none());
+        let routed = body["questions"].as_array().unwrap().iter().find(|q| q.get("show_if").is_some()).unwrap();
+        assert!(routed["show_if"]["any_of"].is_array());
+    }
+
+    #[tokio::test]
+    async fn unknown_surveys_and_paths_are_404() {
+        let app = app().await;
+        let event = include_str!("../../../events/get-survey.json");
+        for (path, code) in [
+            ("/api/surveys/1999", "unknown_survey"),
+            ("/api/surveys/NOT%20VALID", "unknown_survey"),
+            ("/api/surveys/1999/questionnaire", "unknown_survey"),
+            ("/api/nothing", "not_found"),
+        ] {
+            let (status, body) = get(&app, event, Some(path)).await;
+            assert_eq!((status, body["error"]["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, code), "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn health_is_ok() {
+        let (status, body) = get(&app().await, include_str!("../../../events/health.json"), None).await;
+        assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    }
+}

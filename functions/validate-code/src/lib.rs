@@ -1,0 +1,90 @@
+//! `POST /api/codes/validate`: a participant's access code, checked before the questions.
+
+use std::time::{Duration, Instant};
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use survey_domain::ratelimit::FailureLimiter;
+use survey_domain::store::{RegistrationStore, WaveStore};
+use survey_domain::{validate_code, Keys, ValidateError};
+use survey_http::{json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Failed attempts allowed per source address and window before 429.
+const MAX_FAILURES: u32 = 20;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateRequest {
+    access_code: String,
+}
+
+pub struct App<S> {
+    pub store: S,
+    pub keys: Keys,
+    limiter: FailureLimiter,
+}
+
+impl<S> App<S> {
+    pub fn new(store: S, keys: Keys) -> Self {
+        Self { store, keys, limiter: FailureLimiter::new(MAX_FAILURES, FAILURE_WINDOW) }
+    }
+}
+
+pub async fn handle<S: WaveStore + RegistrationStore>(
+    app: &App<S>,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    if req.method() != Method::POST {
+        return Ok(method_not_allowed("POST"));
+    }
+    let response = match validate(app, &req).await {
+        Ok(body) => {
+            log_outcome("validate_code", StatusCode::OK, None);
+            json_response(StatusCode::OK, &body)
+        }
+        Err(err) => {
+            log_outcome("validate_code", err.status, Some(err.code));
+            err.into_response()
+        }
+    };
+    Ok(response)
+}
+
+async fn validate<S: WaveStore + RegistrationStore>(
+    app: &App<S>,
+    req: &Request,
+) -> Result<serde_json::Value, ApiError> {
+    let source = source_ip(req);
+    let now = Instant::now();
+    if let Some(wait) = app.limiter.blocked_for(&source, now) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many wrong codes; wait a minute and try again",
+        )
+        .with_retry_after(wait.as_secs().max(1)));
+    }
+    let body: ValidateRequest = parse_json(req)?;
+    match validate_code(&app.store, &app.keys, &body.access_code, OffsetDateTime::now_utc()).await {
+        Ok(v) => Ok(json!({
+            "survey_id": v.survey_id,
+            "unit": v.unit,
+            "status": v.status,
+            "closes_at": v.closes_at.format(&Rfc3339).expect("formattable"),
+        })),
+        Err(err) => {
+            if matches!(err, ValidateError::Malformed(_) | ValidateError::UnknownCode) {
+                app.limiter.record_failure(&source, now);
+            }
+            Err(err.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+use lambda_http::request::from_str;
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use time::{Duration, OffsetDateTime};
+
+use super::*;
+
+const FIXTURE: &str = include_str!("../../../events/validate-code.json");
+const FIXTURE_CODE: &str = "K7Q4-9MZP-3X4";
+
+async fn app_with_unit(opens_in: Duration, closed_early: bool) -> App<MemoryStore> {
+    let now = OffsetDateTime::now_utc();
+    let store = MemoryStore::new();
+    let survey_id = SurveyId::parse("2026").unwrap();
+    let wave = Wave {
+        survey_id: survey_id.clone(),
+        opens_at: now + opens_in,
+        closes_at: now + Duration::days(60),
+        registration_deadline: now,
+        results_until: now + Duration::days(300),
+        min_respondents: 10,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: LanguageCode::all().collect(),
+        webinar: None,
+    };
+    store.create_wave(&wave).await.unwrap();
+    let app = App::new(store, Keys::new(b"test"));
+    let code = AccessCode::parse(FIXTURE_CODE).unwrap();
+    let registration = UnitRegistration {
+        survey_id: survey_id.clone(),
+        unit: UnitNumber::parse("030112").unwrap(),
+        access_code: code.clone(),
+        closed_at: closed_early.then(|| now - Duration::hours(1)),
+        expected_participants: None,
+    };
+    app.store.register_unit(&registration, &app.keys.code_digest(&code)).await.unwrap();
+    app
+}
+
+fn with_body(body: &str) -> Request {
+    let mut req = from_str(FIXTURE).unwrap();
+    *req.body_mut() = Body::Text(body.to_owned());
+    req
+}
+
+async fn call(app: &App<MemoryStore>, req: Request) -> (StatusCode, serde_json::Value) {
+    let response = handle(app, req).await.unwrap();
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    (response.status(), serde_json::from_str(text).unwrap())
+}
+
+#[tokio::test]
+async fn a_loosely_typed_code_finds_its_unit() {
+    let app = app_with_unit(-Duration::days(1), false).await;
+    let (status, body) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["survey_id"], "2026");
+    assert_eq!(body["unit"], json!({"number": "030112", "name": "Alna", "county": "Oslo"}));
+    assert_eq!(body["status"], "open");
+    assert!(body["closes_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn status_tells_upcoming_and_early_closed_units() {
+    let app = app_with_unit(Duration::days(1), false).await;
+    assert_eq!(call(&app, from_str(FIXTURE).unwrap()).await.1["status"], "upcoming");
+    let app = app_with_unit(-Duration::days(1), true).await;
+    let (_, body) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(body["status"], "closed");
+}
+
+#[tokio::test]
+async fn bad_requests_get_their_error_codes() {
+    let app = app_with_unit(-Duration::days(1), false).await;
+    let unknown = AccessCode::generate().to_string();
+    let cases = [
+        (r#"{"access_code":"K7Q4-9MZP-3X5"}"#.to_owned(), 400, "malformed_code"),
+        (r#"{"access_code":"abc"}"#.to_owned(), 400, "malformed_code"),
+        (format!(r#"{{"access_code":"{unknown}"}}"#), 404, "unknown_code"),
+        (r#"{"access_code":"K7Q4-9MZP-3X4","x":1}"#.to_owned(), 400, "unknown_field"),
+        ("{".to_owned(), 400, "malformed_json"),
+    ];
+    for (body, status, code) in cases {
+        let (got_status, got) = call(&app, with_body(&body)).await;
+        assert_eq!((got_status.as_u16(), got["error"]["code"].as_str().unwrap()), (status, code), "{body}");
+        assert!(got["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[tokio::test]
+async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
+    let app = app_with_unit(-Duration::days(1), false).await;
+    for _ in 0..MAX_FAILURES {
+        let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+        assert_eq!(call(&app, with_body(&unknown)).await.0, StatusCode::NOT_FOUND);
+    }
+    let response = handle(&app, from_str(FIXTURE).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+
+    let classroom = app_with_unit(-Duration::days(1), false).await;
+    for _ in 0..(MAX_FAILURES * 3) {
+        assert_eq!(call(&classroom, from_str(FIXTURE).unwrap()).await.0, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn other_methods_are_refused() {
+    let app = app_with_unit(-Duration::days(1), false).await;
+    let mut req = from_str(FIXTURE).unwrap();
+    *req.method_mut() = Method::GET;
+    let response = handle(&app, req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

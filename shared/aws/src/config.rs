@@ -1,0 +1,114 @@
+//! One typed configuration, read from the environment once at start.
+//!
+//! Table and bucket names come from the variables the infrastructure sets
+//! (`WAVES_TABLE`, ...); where one is unset, the local stack's name from the schema
+//! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL` as the SDK reads it.
+
+use aws_config::BehaviorVersion;
+use survey_domain::keys::LOCAL_DEVELOPMENT_KEY;
+use survey_domain::Keys;
+
+use crate::schema::schema;
+
+const DEFAULT_REGION: &str = "eu-north-1";
+
+#[derive(Debug, Clone)]
+pub struct TableNames {
+    pub waves: String,
+    pub registrations: String,
+    pub codes: String,
+    pub contacts: String,
+    pub answers: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct BucketNames {
+    pub content: String,
+    pub results: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub tables: TableNames,
+    pub buckets: BucketNames,
+    pub keys: Keys,
+    /// Whether `HASH_KEY` was missing and the local development key is in use.
+    pub uses_local_key: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let s = schema();
+        let table = |name: &str| {
+            let t = s.table(name);
+            lookup(&t.env).unwrap_or_else(|| t.local_name.clone())
+        };
+        let bucket = |name: &str| {
+            let b = s.bucket(name);
+            lookup(&b.env).unwrap_or_else(|| b.local_name.clone())
+        };
+        let hash_key = lookup("HASH_KEY");
+        Self {
+            tables: TableNames {
+                waves: table("waves"),
+                registrations: table("registrations"),
+                codes: table("codes"),
+                contacts: table("contacts"),
+                answers: table("answers"),
+            },
+            buckets: BucketNames { content: bucket("content"), results: bucket("results") },
+            keys: Keys::new(hash_key.as_deref().unwrap_or(LOCAL_DEVELOPMENT_KEY).as_bytes()),
+            uses_local_key: hash_key.is_none(),
+        }
+    }
+}
+
+/// The SDK clients, made once at start. Making them does no network I/O.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Clients {
+    /// Reads the usual AWS environment. Against a local endpoint (`AWS_ENDPOINT_URL`)
+    /// without credentials, the local stack's dummy credentials are used.
+    pub async fn from_env() -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+            loader = loader.region(aws_config::Region::from_static(DEFAULT_REGION));
+        }
+        if std::env::var_os("AWS_ENDPOINT_URL").is_some() && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test",
+                "test",
+                None,
+                None,
+                "local-stack",
+            ));
+        }
+        let shared = loader.load().await;
+        let s3 = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
+        Self { dynamodb: aws_sdk_dynamodb::Client::new(&shared), s3: aws_sdk_s3::Client::from_conf(s3) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_the_environment_or_the_local_schema() {
+        let config = Config::from_lookup(|name| (name == "ANSWERS_TABLE").then(|| "prod-answers".to_owned()));
+        assert_eq!(config.tables.answers, "prod-answers");
+        assert_eq!(config.tables.waves, "survey-waves");
+        assert_eq!(config.buckets.content, "survey-content");
+        assert!(config.uses_local_key);
+        let keyed = Config::from_lookup(|name| (name == "HASH_KEY").then(|| "s3cret".to_owned()));
+        assert!(!keyed.uses_local_key);
+    }
+}

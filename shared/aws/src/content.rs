@@ -1,0 +1,41 @@
+//! The survey page's per-wave content in S3: `content/{survey_id}/...`.
+
+use aws_sdk_s3::primitives::ByteStream;
+use survey_domain::{Questionnaire, StoreError, SurveyId};
+
+use crate::error::store_error;
+
+/// The key of one content file of a wave.
+pub fn content_key(survey: &SurveyId, path: &str) -> String {
+    format!("content/{survey}/{path}")
+}
+
+/// Publishes the questionnaire and its texts in every translated language, so
+/// the page (through CloudFront) can fetch `content/{survey}/i18n/{lang}.json`.
+pub async fn publish(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    survey: &SurveyId,
+    questionnaire: &Questionnaire,
+) -> Result<usize, StoreError> {
+    let mut files = vec![(
+        "questionnaire.json".to_owned(),
+        serde_json::to_string(questionnaire).expect("a questionnaire serialises"),
+    )];
+    for lang in questionnaire.translated_languages() {
+        let text = questionnaire.translation(lang).expect("listed languages have texts");
+        files.push((format!("i18n/{lang}.json"), text.to_owned()));
+    }
+    for (path, body) in &files {
+        s3.put_object()
+            .bucket(bucket)
+            .key(content_key(survey, path))
+            .content_type("application/json; charset=utf-8")
+            .cache_control("public, max-age=300")
+            .body(ByteStream::from(body.clone().into_bytes()))
+            .send()
+            .await
+            .map_err(|e| store_error("publish content", e))?;
+    }
+    Ok(files.len())
+}

@@ -1,0 +1,246 @@
+//! The DynamoDB implementation of the domain's store traits.
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, Select, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use survey_domain::answer::{AnswerId, AnswerRecord};
+use survey_domain::contact::Contact;
+use survey_domain::store::*;
+use survey_domain::{CodeDigest, SubmissionId, SurveyId, UnitNumber, Wave};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::config::TableNames;
+use crate::error::store_error;
+use crate::items::*;
+
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    tables: TableNames,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, tables: TableNames) -> Self {
+        Self { client, tables }
+    }
+
+    async fn get(&self, context: &'static str, table: &str, key: Item) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error(context, e))?;
+        Ok(out.item)
+    }
+}
+
+fn key(pairs: &[(&str, &str)]) -> Item {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned()))).collect()
+}
+
+impl WaveStore for DynamoStore {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        let item = self.get("get wave", &self.tables.waves, key(&[("survey_id", id.as_str())])).await?;
+        item.as_ref().map(|i| WaveItem::try_from(i).map(|w| w.0)).transpose()
+    }
+
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.waves)
+            .set_item(Some(wave_item(wave)))
+            .condition_expression("attribute_not_exists(survey_id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("create wave", e)),
+        }
+    }
+
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.waves)
+            .set_item(Some(wave_item(wave)))
+            .condition_expression("attribute_exists(survey_id)")
+            .send()
+            .await
+            .map_err(|e| store_error("update wave", e))?;
+        Ok(())
+    }
+}
+
+impl RegistrationStore for DynamoStore {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        let item = self.get("get code", &self.tables.codes, key(&[("code_digest", &digest.0)])).await?;
+        item.as_ref().map(|i| CodeItem::try_from(i).map(|c| c.0)).transpose()
+    }
+
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        let key = key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())]);
+        let item = self.get("get registration", &self.tables.registrations, key).await?;
+        item.as_ref().map(|i| RegistrationItem::try_from(i).map(|r| r.0)).transpose()
+    }
+
+    async fn register_unit(&self, registration: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        let entry =
+            CodeEntry { digest: digest.clone(), survey_id: registration.survey_id.clone(), unit: registration.unit };
+        let put = |table: &str, item: Item, condition: &str| {
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(table)
+                        .set_item(Some(item))
+                        .condition_expression(condition)
+                        .build()
+                        .expect("table, item and condition are set"),
+                )
+                .build()
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put(
+                &self.tables.registrations,
+                registration_item(registration),
+                "attribute_not_exists(survey_id)",
+            ))
+            .transact_items(put(&self.tables.codes, code_item(&entry), "attribute_not_exists(code_digest)"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Registered::New),
+            Err(e)
+                if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
+            {
+                match self.registration(&registration.survey_id, registration.unit).await? {
+                    Some(existing) => Ok(Registered::Existing(existing)),
+                    None => Err(store_error("register unit", e)),
+                }
+            }
+            Err(e) => Err(store_error("register unit", e)),
+        }
+    }
+
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.registrations)
+            .set_key(Some(key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())])))
+            .update_expression("SET closed_at = :at")
+            .condition_expression("attribute_exists(survey_id)")
+            .expression_attribute_values(":at", AttributeValue::S(at.format(&Rfc3339).expect("formattable")))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("close unit", e)),
+        }
+    }
+}
+
+impl ContactStore for DynamoStore {
+    async fn add_contact(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        contact: &Contact,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let item = contact_item(survey, unit, contact, SubmissionId::new().to_string(), expires_at);
+        self.client
+            .put_item()
+            .table_name(&self.tables.contacts)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("add contact", e))?;
+        Ok(())
+    }
+
+    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<Contact>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.contacts)
+            .key_condition_expression("registration = :r")
+            .expression_attribute_values(":r", AttributeValue::S(registration_key(survey, unit)))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut contacts = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list contacts", e))?;
+            contacts.push(ContactItem::try_from(&item)?.0);
+        }
+        Ok(contacts)
+    }
+}
+
+impl AnswerStore for DynamoStore {
+    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.answers)
+            .set_item(Some(answer_item(record)))
+            .condition_expression("attribute_not_exists(answer_id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Inserted::New),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                match self.answer(&record.answer_id).await? {
+                    Some(existing) => Ok(Inserted::Existing(existing)),
+                    None => Err(store_error("insert answer", e)),
+                }
+            }
+            Err(e) => Err(store_error("insert answer", e)),
+        }
+    }
+
+    async fn answer(&self, id: &AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        let item = self.get("get answer", &self.tables.answers, key(&[("answer_id", &id.0)])).await?;
+        item.as_ref().map(|i| AnswerItem::try_from(i).map(|a| a.0)).transpose()
+    }
+
+    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.answers)
+            .select(Select::Count)
+            .consistent_read(true)
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()));
+        scan = match unit {
+            Some(unit) => scan
+                .filter_expression("survey_id = :s AND #unit = :u")
+                .expression_attribute_names("#unit", "unit")
+                .expression_attribute_values(":u", AttributeValue::S(unit.to_string())),
+            None => scan.filter_expression("survey_id = :s"),
+        };
+        let mut pages = scan.into_paginator().send();
+        let mut count = 0u64;
+        while let Some(page) = pages.next().await {
+            count += page.map_err(|e| store_error("count answers", e))?.count as u64;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,368 @@
+//! Explicit mapping between domain types and DynamoDB items, each way.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
+use survey_domain::contact::{Contact, Email};
+use survey_domain::store::{CodeEntry, UnitRegistration};
+use survey_domain::wave::{SurveyId, Webinar};
+use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn ts(at: OffsetDateTime) -> AttributeValue {
+    s(at.format(&Rfc3339).expect("RFC 3339 formats every date in range"))
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+/// Reading attributes with the attribute's name in the error.
+struct Reader<'a>(&'a Item);
+
+impl Reader<'_> {
+    fn opt_str(&self, name: &str) -> Result<Option<&str>, StoreError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::S(v)) => Ok(Some(v)),
+            Some(_) => Err(corrupt(name)),
+        }
+    }
+
+    fn str(&self, name: &str) -> Result<&str, StoreError> {
+        self.opt_str(name)?.ok_or_else(|| corrupt(name))
+    }
+
+    fn opt_u32(&self, name: &str) -> Result<Option<u32>, StoreError> {
+        match self.0.get(name) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| corrupt(name)),
+            Some(_) => Err(corrupt(name)),
+        }
+    }
+
+    fn opt_time(&self, name: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.opt_str(name)?.map(|v| OffsetDateTime::parse(v, &Rfc3339).map_err(|_| corrupt(name))).transpose()
+    }
+
+    fn time(&self, name: &str) -> Result<OffsetDateTime, StoreError> {
+        self.opt_time(name)?.ok_or_else(|| corrupt(name))
+    }
+
+    fn bool(&self, name: &str) -> Result<bool, StoreError> {
+        match self.0.get(name) {
+            Some(AttributeValue::Bool(v)) => Ok(*v),
+            _ => Err(corrupt(name)),
+        }
+    }
+
+    fn survey(&self) -> Result<SurveyId, StoreError> {
+        SurveyId::parse(self.str("survey_id")?).map_err(|_| corrupt("survey_id"))
+    }
+
+    fn unit(&self) -> Result<UnitNumber, StoreError> {
+        UnitNumber::parse(self.str("unit")?).map_err(|_| corrupt("unit"))
+    }
+}
+
+pub(crate) fn wave_item(wave: &Wave) -> Item {
+    let mut item = Item::from([
+        ("survey_id".into(), s(wave.survey_id.as_str())),
+        ("opens_at".into(), ts(wave.opens_at)),
+        ("closes_at".into(), ts(wave.closes_at)),
+        ("registration_deadline".into(), ts(wave.registration_deadline)),
+        ("results_until".into(), ts(wave.results_until)),
+        ("min_respondents".into(), n(wave.min_respondents)),
+        ("questionnaire_version".into(), s(&wave.questionnaire_version)),
+        ("languages".into(), AttributeValue::L(wave.languages.iter().map(|l| s(l.as_str())).collect())),
+    ]);
+    if let Some(webinar) = &wave.webinar {
+        item.insert("webinar_at".into(), ts(webinar.at));
+        item.insert("webinar_url".into(), s(&webinar.url));
+    }
+    item
+}
+
+impl TryFrom<&Item> for WaveItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        let languages = match item.get("languages") {
+            Some(AttributeValue::L(values)) => values
+                .iter()
+                .map(|v| {
+                    v.as_s().ok().and_then(|code| LanguageCode::parse(code).ok()).ok_or_else(|| corrupt("languages"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err(corrupt("languages")),
+        };
+        let webinar = match (r.opt_time("webinar_at")?, r.opt_str("webinar_url")?) {
+            (Some(at), Some(url)) => Some(Webinar { at, url: url.to_owned() }),
+            _ => None,
+        };
+        Ok(WaveItem(Wave {
+            survey_id: r.survey()?,
+            opens_at: r.time("opens_at")?,
+            closes_at: r.time("closes_at")?,
+            registration_deadline: r.time("registration_deadline")?,
+            results_until: r.time("results_until")?,
+            min_respondents: r.opt_u32("min_respondents")?.ok_or_else(|| corrupt("min_respondents"))?,
+            questionnaire_version: r.str("questionnaire_version")?.to_owned(),
+            languages,
+            webinar,
+        }))
+    }
+}
+
+/// Newtypes so that the `TryFrom<&Item>` impls live in this crate.
+pub(crate) struct WaveItem(pub Wave);
+pub(crate) struct RegistrationItem(pub UnitRegistration);
+pub(crate) struct CodeItem(pub CodeEntry);
+pub(crate) struct AnswerItem(pub AnswerRecord);
+pub(crate) struct ContactItem(pub Contact);
+
+pub(crate) fn registration_item(r: &UnitRegistration) -> Item {
+    let mut item = Item::from([
+        ("survey_id".into(), s(r.survey_id.as_str())),
+        ("unit".into(), s(r.unit.as_str())),
+        ("access_code".into(), s(r.access_code.canonical())),
+    ]);
+    if let Some(at) = r.closed_at {
+        item.insert("closed_at".into(), ts(at));
+    }
+    if let Some(expected) = r.expected_participants {
+        item.insert("expected_participants".into(), n(expected));
+    }
+    item
+}
+
+impl TryFrom<&Item> for RegistrationItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(RegistrationItem(UnitRegistration {
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            access_code: AccessCode::parse(r.str("access_code")?).map_err(|_| corrupt("access_code"))?,
+            closed_at: r.opt_time("closed_at")?,
+            expected_participants: r.opt_u32("expected_participants")?,
+        }))
+    }
+}
+
+pub(crate) fn code_item(entry: &CodeEntry) -> Item {
+    Item::from([
+        ("code_digest".into(), s(&entry.digest.0)),
+        ("survey_id".into(), s(entry.survey_id.as_str())),
+        ("unit".into(), s(entry.unit.as_str())),
+    ])
+}
+
+impl TryFrom<&Item> for CodeItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(CodeItem(CodeEntry {
+            digest: CodeDigest(r.str("code_digest")?.to_owned()),
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+        }))
+    }
+}
+
+/// The answer item holds exactly: key, wave, unit, language, answers and the date.
+pub(crate) fn answer_item(a: &AnswerRecord) -> Item {
+    let answers = a
+        .answers
+        .iter()
+        .map(|(question, value)| {
+            let v = match value {
+                AnswerValue::One(v) => s(v),
+                AnswerValue::Many(vs) => AttributeValue::L(vs.iter().map(s).collect()),
+            };
+            (question.clone(), v)
+        })
+        .collect();
+    Item::from([
+        ("answer_id".into(), s(&a.answer_id.0)),
+        ("survey_id".into(), s(a.survey_id.as_str())),
+        ("unit".into(), s(a.unit.as_str())),
+        ("language".into(), s(a.language.as_str())),
+        ("answers".into(), AttributeValue::M(answers)),
+        ("date".into(), s(a.date.to_string())),
+    ])
+}
+
+impl TryFrom<&Item> for AnswerItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        let Some(AttributeValue::M(raw)) = item.get("answers") else { return Err(corrupt("answers")) };
+        let answers = raw
+            .iter()
+            .map(|(question, v)| {
+                let value = match v {
+                    AttributeValue::S(one) => AnswerValue::One(one.clone()),
+                    AttributeValue::L(many) => AnswerValue::Many(
+                        many.iter()
+                            .map(|x| x.as_s().cloned().map_err(|_| corrupt("answers")))
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    _ => return Err(corrupt("answers")),
+                };
+                Ok((question.clone(), value))
+            })
+            .collect::<Result<BTreeMap<_, _>, StoreError>>()?;
+        let date_format = time::macros::format_description!("[year]-[month]-[day]");
+        Ok(AnswerItem(AnswerRecord {
+            answer_id: AnswerId(r.str("answer_id")?.to_owned()),
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            language: LanguageCode::parse(r.str("language")?).map_err(|_| corrupt("language"))?,
+            answers,
+            date: Date::parse(r.str("date")?, &date_format).map_err(|_| corrupt("date"))?,
+        }))
+    }
+}
+
+pub(crate) fn registration_key(survey: &SurveyId, unit: UnitNumber) -> String {
+    format!("{survey}#{unit}")
+}
+
+pub(crate) fn contact_item(
+    survey: &SurveyId,
+    unit: UnitNumber,
+    c: &Contact,
+    contact_id: String,
+    expires_at: OffsetDateTime,
+) -> Item {
+    let mut item = Item::from([
+        ("registration".into(), s(registration_key(survey, unit))),
+        ("contact_id".into(), s(contact_id)),
+        ("name".into(), s(&c.name)),
+        ("email".into(), s(c.email.as_str())),
+        ("verified".into(), AttributeValue::Bool(c.verified)),
+        ("expires_at".into(), n(expires_at.unix_timestamp())),
+    ]);
+    if let Some(phone) = &c.phone {
+        item.insert("phone".into(), s(phone));
+    }
+    item
+}
+
+impl TryFrom<&Item> for ContactItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(ContactItem(Contact {
+            name: r.str("name")?.to_owned(),
+            email: Email::parse(r.str("email")?).map_err(|_| corrupt("email"))?,
+            phone: r.opt_str("phone")?.map(str::to_owned),
+            verified: r.bool("verified")?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn wave() -> Wave {
+        Wave {
+            survey_id: SurveyId::parse("2026").unwrap(),
+            opens_at: datetime!(2026-10-10 00:00 +2),
+            closes_at: datetime!(2027-01-01 00:00 +1),
+            registration_deadline: datetime!(2026-09-08 00:00 +2),
+            results_until: datetime!(2027-10-01 00:00 +2),
+            min_respondents: 10,
+            questionnaire_version: "2026.1".into(),
+            languages: vec![LanguageCode::parse("nb").unwrap(), LanguageCode::parse("en").unwrap()],
+            webinar: Some(Webinar { at: datetime!(2026-10-12 10:00 +2), url: "https://example.org/w".into() }),
+        }
+    }
+
+    #[test]
+    fn waves_round_trip() {
+        let w = wave();
+        assert_eq!(WaveItem::try_from(&wave_item(&w)).unwrap().0, w);
+        let plain = Wave { webinar: None, ..w };
+        assert_eq!(WaveItem::try_from(&wave_item(&plain)).unwrap().0, plain);
+    }
+
+    #[test]
+    fn registrations_and_codes_round_trip() {
+        let r = UnitRegistration {
+            survey_id: SurveyId::parse("2026").unwrap(),
+            unit: UnitNumber::parse("030112").unwrap(),
+            access_code: AccessCode::generate(),
+            closed_at: Some(datetime!(2026-11-01 12:00 UTC)),
+            expected_participants: Some(40),
+        };
+        assert_eq!(RegistrationItem::try_from(&registration_item(&r)).unwrap().0, r);
+        let c = CodeEntry { digest: CodeDigest("ab".repeat(32)), survey_id: r.survey_id.clone(), unit: r.unit };
+        assert_eq!(CodeItem::try_from(&code_item(&c)).unwrap().0, c);
+    }
+
+    #[test]
+    fn answer_items_hold_exactly_the_allowed_attributes() {
+        let a = AnswerRecord {
+            answer_id: AnswerId("f".repeat(64)),
+            survey_id: SurveyId::parse("2026").unwrap(),
+            unit: UnitNumber::parse("4601").unwrap(),
+            language: LanguageCode::parse("en").unwrap(),
+            answers: BTreeMap::from([
+                ("q_group".to_owned(), AnswerValue::One("intro".into())),
+                ("q_digital_devices".to_owned(), AnswerValue::Many(vec!["pc".into(), "phone".into()])),
+            ]),
+            date: date!(2026 - 11 - 22),
+        };
+        let item = answer_item(&a);
+        let mut names: Vec<&str> = item.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["answer_id", "answers", "date", "language", "survey_id", "unit"]);
+        assert_eq!(AnswerItem::try_from(&item).unwrap().0, a);
+    }
+
+    #[test]
+    fn contacts_round_trip_and_expire() {
+        let survey = SurveyId::parse("2026").unwrap();
+        let unit = UnitNumber::parse("4601").unwrap();
+        let c = Contact {
+            name: "Kari".into(),
+            email: Email::parse("kari@x.no").unwrap(),
+            phone: Some("+4799999999".into()),
+            verified: true,
+        };
+        let item = contact_item(&survey, unit, &c, "01J".into(), datetime!(2027-10-02 00:00 UTC));
+        assert_eq!(item["registration"], AttributeValue::S("2026#4601".into()));
+        assert_eq!(item["expires_at"], AttributeValue::N("1822348800".into()));
+        assert_eq!(ContactItem::try_from(&item).unwrap().0, c);
+    }
+
+    #[test]
+    fn corrupt_items_are_errors_not_panics() {
+        let mut item = wave_item(&wave());
+        item.insert("opens_at".into(), AttributeValue::N("1".into()));
+        assert!(matches!(WaveItem::try_from(&item), Err(StoreError::Corrupt(f)) if f == "opens_at"));
+        item.remove("opens_at");
+        assert!(matches!(WaveItem::try_from(&item), Err(StoreError::Corrupt(f)) if f == "opens_at"));
+    }
+}

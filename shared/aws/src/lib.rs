@@ -1,0 +1,13 @@
+//! The AWS side of the stores: DynamoDB tables and S3 buckets, named and shaped
+//! by the one schema in `shared/schema/tables.json`, which the CDK app reads too.
+
+pub mod config;
+pub mod content;
+pub mod dynamo;
+mod error;
+mod items;
+pub mod schema;
+pub mod setup;
+
+pub use config::{Clients, Config};
+pub use dynamo::DynamoStore;

@@ -1,0 +1,97 @@
+//! Creates the tables and buckets of the schema, for the local stack and the tests.
+//! (In AWS the CDK app creates them from the same schema.)
+
+use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use aws_sdk_s3::operation::create_bucket::CreateBucketError;
+use survey_domain::StoreError;
+
+use crate::config::{Clients, Config};
+use crate::error::store_error;
+use crate::schema::{schema, Key, Table};
+
+fn attribute(key: &Key) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(&key.name)
+        .attribute_type(ScalarAttributeType::from(key.kind.as_str()))
+        .build()
+        .expect("name and type are set")
+}
+
+fn key_element(key: &Key, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder().attribute_name(&key.name).key_type(kind).build().expect("name and type are set")
+}
+
+async fn create_table(clients: &Clients, table: &Table, name: &str) -> Result<bool, StoreError> {
+    let mut create = clients
+        .dynamodb
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute(&table.partition_key))
+        .key_schema(key_element(&table.partition_key, KeyType::Hash));
+    if let Some(sort) = &table.sort_key {
+        create = create.attribute_definitions(attribute(sort)).key_schema(key_element(sort, KeyType::Range));
+    }
+    match create.send().await {
+        Ok(_) => {}
+        Err(e) if matches!(e.as_service_error(), Some(CreateTableError::ResourceInUseException(_))) => {
+            return Ok(false)
+        }
+        Err(e) => return Err(store_error("create table", e)),
+    }
+    if let Some(ttl) = &table.ttl_attribute {
+        clients
+            .dynamodb
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(ttl)
+                    .enabled(true)
+                    .build()
+                    .expect("name and flag are set"),
+            )
+            .send()
+            .await
+            .map_err(|e| store_error("set time to live", e))?;
+    }
+    Ok(true)
+}
+
+/// Creates whatever of the schema is missing; returns the names it created.
+pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String>, StoreError> {
+    let t = &config.tables;
+    let mut created = Vec::new();
+    for table in &schema().tables {
+        let name = match table.name.as_str() {
+            "waves" => &t.waves,
+            "registrations" => &t.registrations,
+            "codes" => &t.codes,
+            "contacts" => &t.contacts,
+            "answers" => &t.answers,
+            other => panic!("the schema has a table `{other}` that Config does not name"),
+        };
+        if create_table(clients, table, name).await? {
+            created.push(name.clone());
+        }
+    }
+    for bucket in [&config.buckets.content, &config.buckets.results] {
+        let region = clients.s3.config().region().map(|r| r.to_string()).unwrap_or_default();
+        let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(region.as_str()))
+            .build();
+        match clients.s3.create_bucket().bucket(bucket).create_bucket_configuration(location).send().await {
+            Ok(_) => created.push(bucket.clone()),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(CreateBucketError::BucketAlreadyOwnedByYou(_) | CreateBucketError::BucketAlreadyExists(_))
+                ) => {}
+            Err(e) => return Err(store_error("create bucket", e)),
+        }
+    }
+    Ok(created)
+}

@@ -1,0 +1,62 @@
+//! A stored answer: wave, unit, language, answers and the date, nothing else.
+//! No time of day, no IP address, no user agent, no access code.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::language::LanguageCode;
+use crate::unit::UnitNumber;
+use crate::wave::SurveyId;
+
+/// The keyed hash of a submission id; the answer's key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnswerId(pub String);
+
+impl AnswerId {
+    /// What the participant is shown as proof of receipt: short, and the same on every retry.
+    pub fn receipt(&self) -> String {
+        let head = self.0[..12].to_uppercase();
+        format!("{}-{}-{}", &head[..4], &head[4..8], &head[8..])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl AnswerValue {
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        let slice: &[String] = match self {
+            Self::One(v) => std::slice::from_ref(v),
+            Self::Many(vs) => vs,
+        };
+        slice.iter().map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerRecord {
+    pub answer_id: AnswerId,
+    pub survey_id: SurveyId,
+    pub unit: UnitNumber,
+    pub language: LanguageCode,
+    pub answers: BTreeMap<String, AnswerValue>,
+    /// The day the answer arrived, in Norway.
+    pub date: Date,
+}
+
+impl AnswerRecord {
+    /// Whether `other` is the same submission, sent again (perhaps on another day).
+    pub fn same_submission(&self, other: &AnswerRecord) -> bool {
+        self.answer_id == other.answer_id
+            && self.survey_id == other.survey_id
+            && self.unit == other.unit
+            && self.language == other.language
+            && self.answers == other.answers
+    }
+}

@@ -1,0 +1,36 @@
+//! The survey's domain, free of Lambda and AWS types.
+//!
+//! Everything a request carries is parsed into a type here before it is used:
+//! [`AccessCode`], [`UnitNumber`], [`SubmissionId`], [`SurveyId`], answers checked
+//! against the wave's [`Questionnaire`]. The use cases ([`validate_code`],
+//! [`submit_response`]) run over the store traits in [`store`], which have a
+//! DynamoDB implementation (crate `survey-aws`) and an in-memory one ([`memory`]).
+
+pub mod answer;
+pub mod code;
+pub mod contact;
+pub mod keys;
+pub mod language;
+pub mod memory;
+pub mod oslo_time;
+pub mod questionnaire;
+pub mod ratelimit;
+pub mod store;
+pub mod submission;
+pub mod submit;
+pub mod unit;
+pub mod validate;
+pub mod wave;
+
+pub use answer::{AnswerId, AnswerRecord, AnswerValue};
+pub use code::{AccessCode, CodeDigest, MalformedCode};
+pub use contact::{Contact, Email};
+pub use keys::Keys;
+pub use language::{Language, LanguageCode};
+pub use questionnaire::{InvalidAnswer, Questionnaire};
+pub use store::{StoreError, Stores};
+pub use submission::SubmissionId;
+pub use submit::{submit_response, SubmitError, SubmitOutcome, SubmitRequest};
+pub use unit::{Unit, UnitNumber};
+pub use validate::{validate_code, CodeValidation, ValidateError};
+pub use wave::{SurveyId, SurveyStatus, Wave};

@@ -1,0 +1,147 @@
+//! An in-memory implementation of every store trait, with the same conditional
+//! semantics as the DynamoDB one, for fast tests and benchmarks.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use time::OffsetDateTime;
+
+use crate::answer::{AnswerId, AnswerRecord};
+use crate::code::CodeDigest;
+use crate::contact::Contact;
+use crate::store::*;
+use crate::unit::UnitNumber;
+use crate::wave::{SurveyId, Wave};
+
+#[derive(Default)]
+struct Tables {
+    waves: BTreeMap<SurveyId, Wave>,
+    codes: BTreeMap<CodeDigest, CodeEntry>,
+    registrations: BTreeMap<(SurveyId, UnitNumber), UnitRegistration>,
+    contacts: BTreeMap<(SurveyId, UnitNumber), Vec<(Contact, OffsetDateTime)>>,
+    answers: BTreeMap<AnswerId, AnswerRecord>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
+        f(&mut self.tables.lock().expect("memory store lock"))
+    }
+
+    /// Every stored answer, for tests that look at what was written.
+    pub fn all_answers(&self) -> Vec<AnswerRecord> {
+        self.with(|t| t.answers.values().cloned().collect())
+    }
+}
+
+impl WaveStore for MemoryStore {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        Ok(self.with(|t| t.waves.get(id).cloned()))
+    }
+
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        Ok(self.with(|t| match t.waves.entry(wave.survey_id.clone()) {
+            std::collections::btree_map::Entry::Occupied(_) => false,
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(wave.clone());
+                true
+            }
+        }))
+    }
+
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.with(|t| t.waves.insert(wave.survey_id.clone(), wave.clone()));
+        Ok(())
+    }
+}
+
+impl RegistrationStore for MemoryStore {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        Ok(self.with(|t| t.codes.get(digest).cloned()))
+    }
+
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        Ok(self.with(|t| t.registrations.get(&(survey.clone(), unit)).cloned()))
+    }
+
+    async fn register_unit(&self, registration: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        Ok(self.with(|t| {
+            let key = (registration.survey_id.clone(), registration.unit);
+            if let Some(existing) = t.registrations.get(&key) {
+                return Registered::Existing(existing.clone());
+            }
+            t.registrations.insert(key, registration.clone());
+            t.codes.insert(
+                digest.clone(),
+                CodeEntry {
+                    digest: digest.clone(),
+                    survey_id: registration.survey_id.clone(),
+                    unit: registration.unit,
+                },
+            );
+            Registered::New
+        }))
+    }
+
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
+            Some(registration) => {
+                registration.closed_at = Some(at);
+                true
+            }
+            None => false,
+        }))
+    }
+}
+
+impl ContactStore for MemoryStore {
+    async fn add_contact(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        contact: &Contact,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|t| t.contacts.entry((survey.clone(), unit)).or_default().push((contact.clone(), expires_at)));
+        Ok(())
+    }
+
+    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<Contact>> {
+        Ok(self.with(|t| {
+            t.contacts
+                .get(&(survey.clone(), unit))
+                .map(|cs| cs.iter().map(|(c, _)| c.clone()).collect())
+                .unwrap_or_default()
+        }))
+    }
+}
+
+impl AnswerStore for MemoryStore {
+    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        Ok(self.with(|t| match t.answers.get(&record.answer_id) {
+            Some(existing) => Inserted::Existing(existing.clone()),
+            None => {
+                t.answers.insert(record.answer_id.clone(), record.clone());
+                Inserted::New
+            }
+        }))
+    }
+
+    async fn answer(&self, id: &AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        Ok(self.with(|t| t.answers.get(id).cloned()))
+    }
+
+    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        Ok(self.with(|t| {
+            t.answers.values().filter(|a| &a.survey_id == survey && unit.is_none_or(|u| a.unit == u)).count() as u64
+        }))
+    }
+}

@@ -1,0 +1,592 @@
+//! The questionnaire as data, versioned per wave.
+//!
+//! Each version lives in `questionnaires/<year>/questionnaire.json` (structure) with
+//! one `i18n/<lang>.json` per language (texts). The functions validate answers
+//! against the structure, the API serves it, and the survey page renders it: one
+//! file for all three.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::answer::AnswerValue;
+
+/// A questionnaire version's files, embedded in every binary that needs them.
+struct Embedded {
+    structure: &'static str,
+    /// `(language code, i18n file)`.
+    translations: &'static [(&'static str, &'static str)],
+}
+
+/// Oldest first; the last one is the current questionnaire.
+const EMBEDDED: &[Embedded] = &[Embedded {
+    structure: include_str!("../questionnaires/2026/questionnaire.json"),
+    translations: &[
+        ("nb", include_str!("../questionnaires/2026/i18n/nb.json")),
+        ("en", include_str!("../questionnaires/2026/i18n/en.json")),
+    ],
+}];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    Single,
+    Multi,
+    Scale,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerOption {
+    pub value: String,
+    #[serde(default)]
+    pub ends_survey: bool,
+    /// A `multi` option that cannot be chosen with others ("none of these").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
+}
+
+/// Routing: the question is shown only when an earlier answer is one of `any_of`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowIf {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub required: bool,
+    pub section: String,
+    /// The label set of a scale question (`agree`, `satisfied`, `frequency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<String>,
+    pub options: Vec<AnswerOption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<ShowIf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Questionnaire {
+    pub version: String,
+    pub questions: Vec<Question>,
+    #[serde(skip)]
+    translations: Vec<(&'static str, &'static str)>,
+}
+
+/// Why an answer is refused; every case is `invalid_answer` at the API, with `field`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswerProblem {
+    UnknownQuestion,
+    HiddenQuestion,
+    Missing,
+    WrongType,
+    NotAnOption(String),
+    EmptyChoice,
+    RepeatedChoice,
+    ExclusiveCombined,
+    EndsSurvey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{problem}")]
+pub struct InvalidAnswer {
+    /// The question the problem is about.
+    pub question: String,
+    pub problem: AnswerProblem,
+}
+
+impl InvalidAnswer {
+    /// A JSON pointer into the request body.
+    pub fn field(&self) -> String {
+        format!("/answers/{}", self.question.replace('~', "~0").replace('/', "~1"))
+    }
+}
+
+impl fmt::Display for AnswerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownQuestion => f.write_str("there is no such question in this survey"),
+            Self::HiddenQuestion => f.write_str("this question is not asked given the earlier answers"),
+            Self::Missing => f.write_str("this question needs an answer"),
+            Self::WrongType => f.write_str("the answer has the wrong type for this question"),
+            Self::NotAnOption(v) => write!(f, "`{v}` is not one of this question's options"),
+            Self::EmptyChoice => f.write_str("choose at least one option or leave the question out"),
+            Self::RepeatedChoice => f.write_str("the same option is chosen twice"),
+            Self::ExclusiveCombined => f.write_str("this option cannot be chosen together with others"),
+            Self::EndsSurvey => f.write_str("this answer ends the survey, and nothing is stored"),
+        }
+    }
+}
+
+/// What is wrong with a questionnaire file; checked when a version is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("questionnaire {version}: {problem}")]
+pub struct BadQuestionnaire {
+    pub version: String,
+    pub problem: String,
+}
+
+const SCALE_VALUES: [&str; 6] = ["1", "2", "3", "4", "5", "dont_know"];
+
+fn all() -> &'static [Questionnaire] {
+    static ALL: OnceLock<Vec<Questionnaire>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        EMBEDDED
+            .iter()
+            .map(|e| {
+                let mut q = Questionnaire::from_json(e.structure).unwrap_or_else(|err| panic!("{err}"));
+                q.translations = e.translations.to_vec();
+                q
+            })
+            .collect()
+    })
+}
+
+impl Questionnaire {
+    /// Parses and checks a questionnaire's structure.
+    pub fn from_json(json: &str) -> Result<Self, BadQuestionnaire> {
+        let q: Questionnaire =
+            serde_json::from_str(json).map_err(|e| BadQuestionnaire { version: "?".into(), problem: e.to_string() })?;
+        q.check().map_err(|problem| BadQuestionnaire { version: q.version.clone(), problem })?;
+        Ok(q)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut seen: BTreeMap<&str, &Question> = BTreeMap::new();
+        for q in &self.questions {
+            let id_ok = q.id.starts_with("q_")
+                && q.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !id_ok {
+                return Err(format!("bad question id `{}`", q.id));
+            }
+            if q.options.is_empty() {
+                return Err(format!("{} has no options", q.id));
+            }
+            let values: BTreeSet<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
+            if values.len() != q.options.len() {
+                return Err(format!("{} repeats an option", q.id));
+            }
+            if q.kind == QuestionType::Scale {
+                let expected: BTreeSet<&str> = SCALE_VALUES.into_iter().collect();
+                if values != expected || q.scale.is_none() {
+                    return Err(format!("{} must be a named scale with options 1-5 and dont_know", q.id));
+                }
+            }
+            if let Some(show_if) = &q.show_if {
+                let Some(earlier) = seen.get(show_if.question.as_str()) else {
+                    return Err(format!(
+                        "{} is routed by `{}`, which is not an earlier question",
+                        q.id, show_if.question
+                    ));
+                };
+                if let Some(bad) = show_if.any_of.iter().find(|v| !earlier.options.iter().any(|o| &o.value == *v)) {
+                    return Err(format!("{} is routed on `{bad}`, not an option of {}", q.id, earlier.id));
+                }
+            }
+            if seen.insert(&q.id, q).is_some() {
+                return Err(format!("question id `{}` is used twice", q.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn by_version(version: &str) -> Option<&'static Questionnaire> {
+        all().iter().find(|q| q.version == version)
+    }
+
+    /// The questionnaire new waves get.
+    pub fn current() -> &'static Questionnaire {
+        all().last().expect("at least one questionnaire is embedded")
+    }
+
+    /// The i18n file of one language, as published to the page.
+    pub fn translation(&self, language: &str) -> Option<&'static str> {
+        self.translations.iter().find(|(code, _)| *code == language).map(|(_, json)| *json)
+    }
+
+    /// The languages this version has texts for.
+    pub fn translated_languages(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.translations.iter().map(|(code, _)| *code)
+    }
+
+    /// The translation keys a language file must have for this questionnaire.
+    pub fn required_text_keys(&self) -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        for q in &self.questions {
+            keys.insert(format!("section.{}", q.section));
+            keys.insert(format!("q.{}.text", q.id));
+            match (&q.kind, &q.scale) {
+                (QuestionType::Scale, Some(scale)) => {
+                    keys.extend(SCALE_VALUES[..5].iter().map(|v| format!("scale.{scale}.{v}")));
+                    keys.insert("opt.dont_know".into());
+                }
+                _ => keys.extend(q.options.iter().map(|o| format!("q.{}.opt.{}", q.id, o.value))),
+            }
+        }
+        keys
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+
+    fn is_shown(question: &Question, accepted: &BTreeMap<String, AnswerValue>) -> bool {
+        match &question.show_if {
+            None => true,
+            Some(rule) => accepted
+                .get(&rule.question)
+                .is_some_and(|answer| answer.values().any(|v| rule.any_of.iter().any(|a| a == v))),
+        }
+    }
+
+    /// Checks a participant's answers: only questions shown by their own earlier
+    /// answers, every required shown question answered, every value an option.
+    pub fn validate(
+        &self,
+        answers: &serde_json::Map<String, Value>,
+    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
+        if let Some(unknown) = answers.keys().find(|id| self.question(id).is_none()) {
+            return Err(InvalidAnswer { question: unknown.clone(), problem: AnswerProblem::UnknownQuestion });
+        }
+        let mut accepted = BTreeMap::new();
+        for question in &self.questions {
+            let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
+            let given = answers.get(&question.id);
+            if !Self::is_shown(question, &accepted) {
+                if given.is_some() {
+                    return Err(invalid(AnswerProblem::HiddenQuestion));
+                }
+                continue;
+            }
+            let Some(given) = given else {
+                if question.required {
+                    return Err(invalid(AnswerProblem::Missing));
+                }
+                continue;
+            };
+            let value = Self::parse_value(question, given).map_err(invalid)?;
+            accepted.insert(question.id.clone(), value);
+        }
+        Ok(accepted)
+    }
+
+    fn parse_value(question: &Question, given: &Value) -> Result<AnswerValue, AnswerProblem> {
+        let option = |v: &str| -> Result<String, AnswerProblem> {
+            let option = question
+                .options
+                .iter()
+                .find(|o| o.value == v)
+                .ok_or_else(|| AnswerProblem::NotAnOption(v.to_owned()))?;
+            if option.ends_survey {
+                return Err(AnswerProblem::EndsSurvey);
+            }
+            Ok(option.value.clone())
+        };
+        match (question.kind, given) {
+            (QuestionType::Single | QuestionType::Scale, Value::String(v)) => option(v).map(AnswerValue::One),
+            (QuestionType::Multi, Value::Array(items)) => {
+                if items.is_empty() {
+                    return Err(AnswerProblem::EmptyChoice);
+                }
+                let mut chosen = Vec::with_capacity(items.len());
+                for item in items {
+                    let Value::String(v) = item else { return Err(AnswerProblem::WrongType) };
+                    let value = option(v)?;
+                    if chosen.contains(&value) {
+                        return Err(AnswerProblem::RepeatedChoice);
+                    }
+                    chosen.push(value);
+                }
+                let exclusive = |v: &String| question.options.iter().any(|o| &o.value == v && o.exclusive);
+                if chosen.len() > 1 && chosen.iter().any(exclusive) {
+                    return Err(AnswerProblem::ExclusiveCombined);
+                }
+                Ok(AnswerValue::Many(chosen))
+            }
+            _ => Err(AnswerProblem::WrongType),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn q() -> &'static Questionnaire {
+        Questionnaire::current()
+    }
+
+    /// A complete, valid set of answers for a participant of `group`.
+    pub(crate) fn full_answers(group: &str) -> serde_json::Map<String, Value> {
+        let mut answers = serde_json::Map::new();
+        let mut accepted = BTreeMap::new();
+        for question in &q().questions {
+            if !Questionnaire::is_shown(question, &accepted) {
+                continue;
+            }
+            let pick = match question.id.as_str() {
+                "q_group" => group.to_owned(),
+                _ => question.options.iter().find(|o| !o.ends_survey).unwrap().value.clone(),
+            };
+            let (json, value) = match question.kind {
+                QuestionType::Multi => (json!([pick]), AnswerValue::Many(vec![pick])),
+                _ => (json!(pick), AnswerValue::One(pick)),
+            };
+            answers.insert(question.id.clone(), json);
+            accepted.insert(question.id.clone(), value);
+        }
+        answers
+    }
+
+    fn first_of(kind: QuestionType) -> &'static Question {
+        q().questions.iter().find(|q| q.kind == kind && q.show_if.is_none()).unwrap()
+    }
+
+    fn routed_to_intro() -> &'static Question {
+        q().questions
+            .iter()
+            .find(|q| {
+                q.show_if
+                    .as_ref()
+                    .is_some_and(|s| s.question == "q_group" && !s.any_of.contains(&"training".to_string()))
+            })
+            .expect("the questionnaire routes some questions to the introduction programme only")
+    }
+
+    #[test]
+    fn the_2026_questionnaire_has_30_to_45_items_and_no_free_text() {
+        let n = q().questions.len();
+        assert!((30..=45).contains(&n), "{n} items");
+        assert_eq!(q().questions[0].id, "q_group");
+        assert!(q().questions.iter().filter(|q| q.kind == QuestionType::Scale).count() * 2 > n);
+    }
+
+    #[test]
+    fn the_on_leave_answer_ends_the_survey() {
+        let leave = q().question("q_leave").unwrap();
+        assert!(leave.options.iter().any(|o| o.ends_survey));
+        assert!(q().questions.iter().flat_map(|q| &q.options).filter(|o| o.ends_survey).count() == 1);
+    }
+
+    #[test]
+    fn every_language_has_every_key_the_questionnaire_needs() {
+        let needed = q().required_text_keys();
+        for lang in q().translated_languages() {
+            let file: Value = serde_json::from_str(q().translation(lang).unwrap()).unwrap();
+            assert_eq!(file["lang"], lang);
+            assert_eq!(file["questionnaire_version"], q().version.as_str());
+            let strings = file["strings"].as_object().unwrap();
+            let missing: Vec<_> = needed
+                .iter()
+                .filter(|k| strings.get(*k).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()))
+                .collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        }
+    }
+
+    #[test]
+    fn complete_answers_are_accepted_for_every_group() {
+        for group in ["training", "intro", "both"] {
+            let answers = full_answers(group);
+            let accepted = q().validate(&answers).unwrap();
+            assert_eq!(accepted.len(), answers.len(), "{group}");
+        }
+        let training = full_answers("training");
+        assert!(!training.contains_key(&routed_to_intro().id));
+    }
+
+    #[test]
+    fn bad_answers_are_refused_with_the_question_and_reason() {
+        let scale = &first_of(QuestionType::Scale).id;
+        let multi = &first_of(QuestionType::Multi).id;
+        let required = q()
+            .questions
+            .iter()
+            .find(|q| q.required && q.show_if.is_none() && q.id != "q_group" && q.id != "q_leave")
+            .unwrap();
+        let intro_only = &routed_to_intro().id;
+        type Break = Box<dyn Fn(&mut serde_json::Map<String, Value>)>;
+        let cases: Vec<(&str, Break, &str, AnswerProblem)> = vec![
+            (
+                "unknown question",
+                Box::new(|a| {
+                    a.insert("q_nope".into(), json!("1"));
+                }),
+                "q_nope",
+                AnswerProblem::UnknownQuestion,
+            ),
+            (
+                "value not an option",
+                Box::new({
+                    let s = scale.clone();
+                    move |a| {
+                        a.insert(s.clone(), json!("6"));
+                    }
+                }),
+                scale,
+                AnswerProblem::NotAnOption("6".into()),
+            ),
+            (
+                "number instead of string",
+                Box::new({
+                    let s = scale.clone();
+                    move |a| {
+                        a.insert(s.clone(), json!(3));
+                    }
+                }),
+                scale,
+                AnswerProblem::WrongType,
+            ),
+            (
+                "array for a scale",
+                Box::new({
+                    let s = scale.clone();
+                    move |a| {
+                        a.insert(s.clone(), json!(["3"]));
+                    }
+                }),
+                scale,
+                AnswerProblem::WrongType,
+            ),
+            (
+                "null",
+                Box::new({
+                    let s = scale.clone();
+                    move |a| {
+                        a.insert(s.clone(), Value::Null);
+                    }
+                }),
+                scale,
+                AnswerProblem::WrongType,
+            ),
+            (
+                "string for a multi",
+                Box::new({
+                    let m = multi.clone();
+                    move |a| {
+                        a.insert(m.clone(), json!("pc"));
+                    }
+                }),
+                multi,
+                AnswerProblem::WrongType,
+            ),
+            (
+                "empty multi",
+                Box::new({
+                    let m = multi.clone();
+                    move |a| {
+                        a.insert(m.clone(), json!([]));
+                    }
+                }),
+                multi,
+                AnswerProblem::EmptyChoice,
+            ),
+            (
+                "missing required",
+                Box::new({
+                    let r = required.id.clone();
+                    move |a| {
+                        a.remove(&r);
+                    }
+                }),
+                &required.id,
+                AnswerProblem::Missing,
+            ),
+            (
+                "missing group",
+                Box::new(|a| {
+                    a.remove("q_group");
+                }),
+                "q_group",
+                AnswerProblem::Missing,
+            ),
+            (
+                "on leave",
+                Box::new(|a| {
+                    a.insert("q_leave".into(), json!("yes"));
+                }),
+                "q_leave",
+                AnswerProblem::EndsSurvey,
+            ),
+            (
+                "hidden question answered",
+                Box::new({
+                    let i = intro_only.clone();
+                    move |a| {
+                        a.insert(i.clone(), json!("3"));
+                    }
+                }),
+                intro_only,
+                AnswerProblem::HiddenQuestion,
+            ),
+        ];
+        for (name, break_it, question, problem) in cases {
+            let mut answers = full_answers("training");
+            break_it(&mut answers);
+            let err = q().validate(&answers).expect_err(name);
+            assert_eq!((err.question.as_str(), &err.problem), (question, &problem), "{name}");
+            assert!(err.field().starts_with("/answers/"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_multi_choice_is_refused() {
+        let multi = first_of(QuestionType::Multi);
+        let v = &multi.options[0].value;
+        let mut answers = full_answers("intro");
+        answers.insert(multi.id.clone(), json!([v, v]));
+        assert_eq!(q().validate(&answers).unwrap_err().problem, AnswerProblem::RepeatedChoice);
+    }
+
+    #[test]
+    fn an_exclusive_option_stands_alone() {
+        let multi = q().questions.iter().find(|q| q.options.iter().any(|o| o.exclusive)).unwrap();
+        let none = multi.options.iter().find(|o| o.exclusive).unwrap();
+        let other = multi.options.iter().find(|o| !o.exclusive).unwrap();
+        let mut answers = full_answers("intro");
+        answers.insert(multi.id.clone(), json!([other.value, none.value]));
+        assert_eq!(q().validate(&answers).unwrap_err().problem, AnswerProblem::ExclusiveCombined);
+        answers.insert(multi.id.clone(), json!([none.value]));
+        assert!(q().validate(&answers).is_ok());
+    }
+
+    #[test]
+    fn broken_questionnaire_files_are_caught_at_load() {
+        let cases = [
+            (
+                r#"{"version":"x","questions":[{"id":"q_a","type":"single","required":true,"section":"s","options":[]}]}"#,
+                "no options",
+            ),
+            (
+                r#"{"version":"x","questions":[{"id":"q_a","type":"scale","required":true,"section":"s","scale":"agree","options":[{"value":"1"}]}]}"#,
+                "scale",
+            ),
+            (
+                r#"{"version":"x","questions":[{"id":"q_b","type":"single","required":true,"section":"s","options":[{"value":"y"}],"show_if":{"question":"q_a","any_of":["y"]}}]}"#,
+                "not an earlier question",
+            ),
+            (
+                r#"{"version":"x","questions":[{"id":"q_a","type":"single","required":true,"section":"s","options":[{"value":"y"}]},{"id":"q_a","type":"single","required":true,"section":"s","options":[{"value":"y"}]}]}"#,
+                "used twice",
+            ),
+            (
+                r#"{"version":"x","questions":[{"id":"q_a","type":"text","required":true,"section":"s","options":[{"value":"y"}]}]}"#,
+                "unknown variant",
+            ),
+        ];
+        for (json, expected) in cases {
+            let err = Questionnaire::from_json(json).unwrap_err();
+            assert!(err.problem.contains(expected), "{expected}: {err}");
+        }
+    }
+}

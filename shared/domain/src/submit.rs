@@ -1,0 +1,107 @@
+//! Use case: a participant sends their answers.
+//!
+//! Idempotent: the answer is keyed by the keyed hash of the browser's submission
+//! id and written with a conditional put. The same submission again is a
+//! duplicate (nothing new stored); the same id with other content is a conflict.
+
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::answer::AnswerRecord;
+use crate::code::AccessCode;
+use crate::keys::Keys;
+use crate::language::LanguageCode;
+use crate::oslo_time;
+use crate::questionnaire::InvalidAnswer;
+use crate::store::{AnswerStore, Inserted, RegistrationStore, StoreError, WaveStore};
+use crate::submission::SubmissionId;
+use crate::wave::{SurveyId, SurveyStatus};
+
+/// The body of `POST /api/responses`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub survey_id: String,
+    pub access_code: String,
+    pub submission_id: String,
+    pub language: String,
+    pub answers: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitOutcome {
+    pub receipt: String,
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("there is no such survey")]
+    UnknownSurvey,
+    #[error("no unit of this survey has this access code")]
+    UnknownCode,
+    #[error("submission_id must be a ULID")]
+    InvalidSubmissionId,
+    #[error("the survey is not offered in this language")]
+    UnknownLanguage,
+    #[error(transparent)]
+    InvalidAnswer(#[from] InvalidAnswer),
+    #[error("the survey has not opened yet")]
+    NotOpen,
+    #[error("the survey is closed")]
+    Closed,
+    #[error("this submission id was already used for other answers")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn submit_response<S>(
+    store: &S,
+    keys: &Keys,
+    request: &SubmitRequest,
+    now: OffsetDateTime,
+) -> Result<SubmitOutcome, SubmitError>
+where
+    S: WaveStore + RegistrationStore + AnswerStore,
+{
+    let survey_id = SurveyId::parse(&request.survey_id).map_err(|_| SubmitError::UnknownSurvey)?;
+    let code = AccessCode::parse(&request.access_code).map_err(|_| SubmitError::UnknownCode)?;
+    let digest = keys.code_digest(&code);
+    let (wave, entry) = tokio::try_join!(store.wave(&survey_id), store.code_entry(&digest))?;
+    let wave = wave.ok_or(SubmitError::UnknownSurvey)?;
+    let entry = entry.filter(|e| e.survey_id == survey_id).ok_or(SubmitError::UnknownCode)?;
+    let submission = SubmissionId::parse(&request.submission_id).map_err(|_| SubmitError::InvalidSubmissionId)?;
+    let language =
+        LanguageCode::parse(&request.language).ok().filter(|l| wave.offers(*l)).ok_or(SubmitError::UnknownLanguage)?;
+    let answers = wave.questionnaire().validate(&request.answers)?;
+
+    let record = AnswerRecord {
+        answer_id: keys.answer_id(&submission),
+        survey_id,
+        unit: entry.unit,
+        language,
+        answers,
+        date: oslo_time::date_at(now),
+    };
+    let receipt = record.answer_id.receipt();
+
+    let closed_at = store.registration(&record.survey_id, entry.unit).await?.and_then(|r| r.closed_at);
+    let status = wave.status_for_unit(closed_at, now);
+    if status != SurveyStatus::Open {
+        // A retry of an answer that was stored before the close still gets its receipt.
+        return match store.answer(&record.answer_id).await? {
+            Some(existing) if existing.same_submission(&record) => Ok(SubmitOutcome { receipt, duplicate: true }),
+            _ if status == SurveyStatus::Upcoming => Err(SubmitError::NotOpen),
+            _ => Err(SubmitError::Closed),
+        };
+    }
+
+    match store.insert_answer(&record).await? {
+        Inserted::New => Ok(SubmitOutcome { receipt, duplicate: false }),
+        Inserted::Existing(existing) if existing.same_submission(&record) => {
+            Ok(SubmitOutcome { receipt, duplicate: true })
+        }
+        Inserted::Existing(_) => Err(SubmitError::Conflict),
+    }
+}

@@ -1,0 +1,160 @@
+//! The contract's error body and the one place domain errors become HTTP.
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Response};
+use serde_json::json;
+use survey_domain::{StoreError, SubmitError, ValidateError};
+
+/// How long a client waits before retrying after storage trouble.
+const RETRY_AFTER_SECONDS: u64 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None, retry_after: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = &self.field {
+            error["field"] = json!(field);
+        }
+        let mut response = crate::json_response(self.status, &json!({ "error": error }));
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+
+    /// A body serde could not read: malformed JSON, an unknown field, a missing or mistyped one.
+    pub fn from_json(err: serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let message = err.to_string();
+        let quoted = message.split('`').nth(1).map(|name| format!("/{name}"));
+        match err.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                Self::new(StatusCode::BAD_REQUEST, "malformed_json", "the request body is not valid JSON")
+            }
+            Category::Data if message.starts_with("unknown field") => {
+                let e =
+                    Self::new(StatusCode::BAD_REQUEST, "unknown_field", "the request has a field that is not allowed");
+                match quoted {
+                    Some(field) => e.with_field(field),
+                    None => e,
+                }
+            }
+            Category::Data => {
+                let e = Self::new(StatusCode::BAD_REQUEST, "invalid_request", strip_position(&message));
+                match quoted.filter(|_| message.starts_with("missing field")) {
+                    Some(field) => e.with_field(field),
+                    None => e,
+                }
+            }
+        }
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_owned()
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        if err.is_retryable() {
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is busy; try again shortly",
+            )
+            .with_retry_after(RETRY_AFTER_SECONDS)
+        } else {
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+        }
+    }
+}
+
+impl From<ValidateError> for ApiError {
+    fn from(err: ValidateError) -> Self {
+        match err {
+            ValidateError::Malformed(e) => {
+                Self::new(StatusCode::BAD_REQUEST, "malformed_code", e.to_string()).with_field("/access_code")
+            }
+            ValidateError::UnknownCode => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_code", "no unit has this access code")
+                    .with_field("/access_code")
+            }
+            ValidateError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(err: SubmitError) -> Self {
+        let message = err.to_string();
+        match err {
+            SubmitError::UnknownSurvey => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_survey", message).with_field("/survey_id")
+            }
+            SubmitError::UnknownCode => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_code", message).with_field("/access_code")
+            }
+            SubmitError::InvalidSubmissionId => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_submission_id", message).with_field("/submission_id")
+            }
+            SubmitError::UnknownLanguage => {
+                Self::new(StatusCode::BAD_REQUEST, "unknown_language", message).with_field("/language")
+            }
+            SubmitError::InvalidAnswer(e) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_answer", message).with_field(e.field())
+            }
+            SubmitError::NotOpen => Self::new(StatusCode::FORBIDDEN, "survey_not_open", message),
+            SubmitError::Closed => Self::new(StatusCode::FORBIDDEN, "survey_closed", message),
+            SubmitError::Conflict => {
+                Self::new(StatusCode::CONFLICT, "submission_conflict", message).with_field("/submission_id")
+            }
+            SubmitError::Store(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_has_the_contract_shape() {
+        let response =
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_answer", "bad").with_field("/answers/q_x").into_response();
+        let Body::Text(text) = response.body() else { panic!("text body") };
+        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(body, json!({"error": {"code": "invalid_answer", "message": "bad", "field": "/answers/q_x"}}));
+    }
+
+    #[test]
+    fn retryable_store_errors_are_503_with_retry_after() {
+        let err = StoreError::Unavailable { context: "test", source: "timeout".into() };
+        let response = ApiError::from(err).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let fatal = ApiError::from(StoreError::Corrupt("x".into()));
+        assert_eq!((fatal.status, fatal.retry_after), (StatusCode::INTERNAL_SERVER_ERROR, None));
+    }
+}

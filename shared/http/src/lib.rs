@@ -1,0 +1,115 @@
+//! What the HTTP handlers share: the JSON error shape of the contract, strict
+//! body parsing, the caller's address from the request context, logging setup,
+//! and the one mapping from domain errors to HTTP status and error code.
+
+mod errors;
+mod logging;
+
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use errors::ApiError;
+pub use logging::{init_logging, json_subscriber, log_outcome};
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON response with the headers every API answer carries.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    let json = serde_json::to_string(body).expect("response bodies serialise");
+    let mut response = Response::new(Body::Text(json));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Parses a request body strictly: at most 64 KiB, well-formed JSON, no unknown fields.
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than 64 KiB",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(ApiError::from_json)
+}
+
+/// The caller's address as API Gateway saw it, for rate limiting only (never stored or logged).
+pub fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The path's segments after `/api`, as API Gateway passes the whole path through.
+pub fn api_segments(req: &Request) -> Vec<String> {
+    let path = req.uri().path();
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    path.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The method a route does not take: 405 with `Allow`.
+pub fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response =
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here")
+            .into_response();
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Probe {
+        access_code: String,
+    }
+
+    fn request(body: &str) -> Request {
+        let mut req = Request::new(Body::Text(body.to_owned()));
+        *req.method_mut() = lambda_http::http::Method::POST;
+        req
+    }
+
+    #[test]
+    fn bad_bodies_get_the_contract_error_codes() {
+        let big = format!("{{\"access_code\":\"{}\"}}", "x".repeat(MAX_BODY_BYTES));
+        let cases = [
+            ("{", 400, "malformed_json", None),
+            ("not json", 400, "malformed_json", None),
+            ("", 400, "malformed_json", None),
+            ("[]", 400, "invalid_request", None),
+            (r#"{"access_code":"x","extra":1}"#, 400, "unknown_field", Some("/extra")),
+            (r#"{}"#, 400, "invalid_request", Some("/access_code")),
+            (r#"{"access_code":5}"#, 400, "invalid_request", None),
+            (big.as_str(), 413, "payload_too_large", None),
+        ];
+        for (body, status, code, field) in cases {
+            let err = parse_json::<Probe>(&request(body)).unwrap_err();
+            assert_eq!((err.status.as_u16(), err.code), (status, code), "{body:.40}");
+            if field.is_some() {
+                assert_eq!(err.field.as_deref(), field, "{body:.40}");
+            }
+        }
+    }
+
+    #[test]
+    fn segments_ignore_the_api_prefix() {
+        let mut req = request("");
+        *req.uri_mut() = "/api/surveys/2026/questionnaire".parse().unwrap();
+        assert_eq!(api_segments(&req), ["surveys", "2026", "questionnaire"]);
+    }
+}

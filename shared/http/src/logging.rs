@@ -1,0 +1,37 @@
+//! JSON logs for CloudWatch. Handlers log one line per request with the route,
+//! status and error code: never a body, query string, code, e-mail or answer.
+
+use lambda_http::http::StatusCode;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
+
+/// The JSON subscriber every binary logs through, writing to `writer`.
+pub fn json_subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_current_span(false)
+        .with_target(false)
+        .without_time()
+        .with_writer(writer)
+        .finish()
+}
+
+/// JSON logs to stdout, level from `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    tracing::subscriber::set_global_default(json_subscriber(std::io::stdout)).expect("logging is set up once");
+}
+
+/// The one log line per handled request.
+pub fn log_outcome(route: &'static str, status: StatusCode, error_code: Option<&'static str>) {
+    match error_code {
+        Some(code) if status.is_server_error() => {
+            tracing::error!(route, status = status.as_u16(), code, "request failed")
+        }
+        Some(code) => tracing::info!(route, status = status.as_u16(), code, "request refused"),
+        None => tracing::info!(route, status = status.as_u16(), "request handled"),
+    }
+}

@@ -170,7 +170,7 @@ async fn bad_submissions_get_their_error_code_and_store_nothing() {
             "invalid_submission_id",
             Some("/submission_id"),
         ),
-        ("unknown code", |b| b["access_code"] = json!("ZZZZ-ZZZZ-ZZ0"), 404, "unknown_code", Some("/access_code")),
+        ("unknown code", |b| b["access_code"] = json!("ZZZZ-ZZZZ-ZZA"), 404, "unknown_code", Some("/access_code")),
         ("malformed code", |b| b["access_code"] = json!("nope"), 404, "unknown_code", Some("/access_code")),
         ("unknown survey", |b| b["survey_id"] = json!("1999"), 404, "unknown_survey", Some("/survey_id")),
     ];

@@ -91,9 +91,12 @@ impl Clients {
                 "local-stack",
             ));
         }
-        let shared = loader.load().await;
-        let s3 = aws_sdk_s3::config::Builder::from(&shared).force_path_style(true).build();
-        Self { dynamodb: aws_sdk_dynamodb::Client::new(&shared), s3: aws_sdk_s3::Client::from_conf(s3) }
+        Self::from_sdk_config(&loader.load().await)
+    }
+
+    pub fn from_sdk_config(shared: &aws_config::SdkConfig) -> Self {
+        let s3 = aws_sdk_s3::config::Builder::from(shared).force_path_style(true).build();
+        Self { dynamodb: aws_sdk_dynamodb::Client::new(shared), s3: aws_sdk_s3::Client::from_conf(s3) }
     }
 }
 

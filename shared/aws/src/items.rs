@@ -353,7 +353,7 @@ mod tests {
         };
         let item = contact_item(&survey, unit, &c, "01J".into(), datetime!(2027-10-02 00:00 UTC));
         assert_eq!(item["registration"], AttributeValue::S("2026#4601".into()));
-        assert_eq!(item["expires_at"], AttributeValue::N("1822348800".into()));
+        assert_eq!(item["expires_at"], AttributeValue::N("1822435200".into()));
         assert_eq!(ContactItem::try_from(&item).unwrap().0, c);
     }
 

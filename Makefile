@@ -1,0 +1,82 @@
+# The two commands: `make dev` runs the local stack, `make test` runs every test suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8080
+MOTO_PORT ?= 4566
+VENV := .venv
+MOTO := $(VENV)/bin/moto_server
+BROWSER_DIR := tests/browser
+CHROMIUM := /usr/bin/chromium
+
+# The local stack's AWS environment: moto on loopback with dummy credentials.
+LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+
+.PHONY: help dev test test-rust test-browser build lint venv node chromium
+
+help:
+	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
+	@echo "make test   run every test suite (Rust, against moto, and the browser)"
+	@echo "make lint   rustfmt and clippy, warnings as errors"
+
+$(MOTO): tests/requirements.txt
+	@echo "==> Installing moto into $(VENV) (about a minute, once)"
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $(MOTO)
+
+venv: $(MOTO)
+
+$(BROWSER_DIR)/node_modules/.package-lock.json: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	@echo "==> Installing the browser test's npm packages"
+	cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+node: $(BROWSER_DIR)/node_modules/.package-lock.json
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "==> Installing Debian's chromium (about a minute, once)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+build:
+	@echo "==> Building the functions, the local gateway and survey-admin"
+	cargo build --workspace --bins
+
+dev: venv build
+	@mkdir -p .local
+	@trap 'echo; echo "==> Stopping"; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
+	echo "==> Starting moto on 127.0.0.1:$(MOTO_PORT)"; \
+	$(MOTO) -H 127.0.0.1 -p $(MOTO_PORT) > .local/moto.log 2>&1 & \
+	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(MOTO_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	echo "==> Creating tables and buckets, seeding the wave 'local'"; \
+	$(LOCAL_AWS) target/debug/survey-admin setup --seed-local; \
+	code=$$($(LOCAL_AWS) target/debug/survey-admin registration add --survey local --unit 4601 \
+		--contact "Lokal utvikler <utvikler@example.org>"); \
+	PORT=$(PORT) $(LOCAL_AWS) target/debug/local-gateway & \
+	for i in $$(seq 100); do curl -fs http://127.0.0.1:$(PORT)/api/health >/dev/null && break; sleep 0.1; done; \
+	echo; \
+	echo "  Survey:        http://127.0.0.1:$(PORT)/"; \
+	echo "  With a code:   http://127.0.0.1:$(PORT)/?code=$$code   (Bergen, wave 'local')"; \
+	echo "  Demo:          http://127.0.0.1:$(PORT)/?demo=1"; \
+	echo "  Health:        http://127.0.0.1:$(PORT)/api/health"; \
+	echo "  Local AWS:     http://127.0.0.1:$(MOTO_PORT)  (sent e-mails: /moto-api/data.json)"; \
+	echo "  Admin:         $(LOCAL_AWS) cargo run -q --bin survey-admin -- survey show --survey local"; \
+	echo; echo "Ctrl-C stops everything."; \
+	wait
+
+test: test-rust test-browser
+
+test-rust: venv
+	@echo "==> Rust tests (domain, handlers on events/, stores on the in-memory store and on moto)"
+	cargo test --workspace
+
+test-browser: venv node chromium build
+	@echo "==> API contract and browser tests against the local stack"
+	bash tests/run-stack-tests.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,85 @@
+//! In-process handler time with the in-memory store, side by side in one run:
+//! a hello-world `lambda_http` handler (the floor), code validation, and one
+//! submission of the full questionnaire. `make bench` runs it.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lambda_http::request::from_str;
+use lambda_http::{Body, Request, Response};
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::{AccessCode, Keys, LanguageCode, Questionnaire, SubmissionId, SurveyId, UnitNumber, Wave};
+use time::{Duration, OffsetDateTime};
+
+const SUBMIT: &str = include_str!("../../../events/submit-response.json");
+const VALIDATE: &str = include_str!("../../../events/validate-code.json");
+
+async fn hello_world(_: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(Body::Text(r#"{"hello":"world"}"#.into()))
+        .expect("valid response"))
+}
+
+async fn seeded_store(keys: &Keys) -> MemoryStore {
+    let now = OffsetDateTime::now_utc();
+    let store = MemoryStore::new();
+    let survey_id = SurveyId::parse("2026").unwrap();
+    store
+        .create_wave(&Wave {
+            survey_id: survey_id.clone(),
+            opens_at: now - Duration::days(1),
+            closes_at: now + Duration::days(30),
+            registration_deadline: now,
+            results_until: now + Duration::days(300),
+            min_respondents: 10,
+            questionnaire_version: Questionnaire::current().version.clone(),
+            languages: LanguageCode::all().collect(),
+            webinar: None,
+        })
+        .await
+        .unwrap();
+    let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
+    let registration = UnitRegistration {
+        survey_id,
+        unit: UnitNumber::parse("4601").unwrap(),
+        access_code: code.clone(),
+        closed_at: None,
+        expected_participants: None,
+    };
+    store.register_unit(&registration, &keys.code_digest(&code)).await.unwrap();
+    store
+}
+
+fn handlers(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let keys = Keys::new(b"bench");
+    let submit_app = submit_response::App { store: runtime.block_on(seeded_store(&keys)), keys: keys.clone() };
+    let validate_app = validate_code::App::new(runtime.block_on(seeded_store(&keys)), keys);
+    let event: serde_json::Value = serde_json::from_str(SUBMIT).unwrap();
+    let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+
+    let mut group = c.benchmark_group("handler");
+    group.bench_function("hello_world", |b| {
+        b.iter(|| runtime.block_on(hello_world(from_str(VALIDATE).unwrap())).unwrap());
+    });
+    group.bench_function("validate_code", |b| {
+        b.iter(|| {
+            let response = runtime.block_on(validate_code::handle(&validate_app, from_str(VALIDATE).unwrap())).unwrap();
+            assert_eq!(response.status(), 200);
+        });
+    });
+    group.bench_function("submit_response", |b| {
+        b.iter(|| {
+            body["submission_id"] = serde_json::json!(SubmissionId::new().to_string());
+            let mut req = from_str(SUBMIT).unwrap();
+            *req.body_mut() = Body::Text(body.to_string());
+            let response = runtime.block_on(submit_response::handle(&submit_app, req)).unwrap();
+            assert_eq!(response.status(), 201);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, handlers);
+criterion_main!(benches);

@@ -1,0 +1,268 @@
+//! The same store tests against the in-memory store and against DynamoDB on a
+//! moto server that each test starts on a free loopback port (and stops).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
+
+use aws_config::BehaviorVersion;
+use survey_aws::{setup, Clients, Config, DynamoStore};
+use survey_domain::contact::{Contact, Email};
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::*;
+use survey_domain::{
+    submit_response, AccessCode, Keys, LanguageCode, Questionnaire, SubmitRequest, SurveyId, UnitNumber, Wave,
+};
+use time::{Duration, OffsetDateTime};
+
+/// A moto server of this test's own, killed when dropped.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    fn start() -> Self {
+        let binary = std::env::var_os("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server"));
+        assert!(binary.exists(), "{} is missing: run `make venv` (or set MOTO_SERVER)", binary.display());
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < StdDuration::from_secs(30), "moto_server did not listen within 30 s");
+            std::thread::sleep(StdDuration::from_millis(50));
+        }
+        Self { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    async fn store(&self) -> (DynamoStore, Clients, Config) {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_config::Region::from_static("eu-north-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
+            .load()
+            .await;
+        let clients = Clients::from_sdk_config(&sdk);
+        let config = Config::from_lookup(|_| None);
+        setup::create_all(&clients, &config).await.expect("tables and buckets are created");
+        (DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wave(id: &str) -> Wave {
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    Wave {
+        survey_id: SurveyId::parse(id).unwrap(),
+        opens_at: now - Duration::days(1),
+        closes_at: now + Duration::days(30),
+        registration_deadline: now,
+        results_until: now + Duration::days(300),
+        min_respondents: 10,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: LanguageCode::all().collect(),
+        webinar: None,
+    }
+}
+
+fn registration(survey: &str, unit: &str) -> UnitRegistration {
+    UnitRegistration {
+        survey_id: SurveyId::parse(survey).unwrap(),
+        unit: UnitNumber::parse(unit).unwrap(),
+        access_code: AccessCode::generate(),
+        closed_at: None,
+        expected_participants: Some(25),
+    }
+}
+
+/// A valid submission for `code`: the first non-ending option of every question shown.
+fn submission(survey: &str, code: &AccessCode, submission_id: &str) -> SubmitRequest {
+    let mut answers = serde_json::Map::new();
+    for q in &Questionnaire::current().questions {
+        if let Some(rule) = &q.show_if {
+            let shown = answers
+                .get(&rule.question)
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| rule.any_of.iter().any(|a| a == v));
+            if !shown {
+                continue;
+            }
+        }
+        let value = &q.options.iter().find(|o| !o.ends_survey).unwrap().value;
+        let json = match q.kind {
+            survey_domain::questionnaire::QuestionType::Multi => serde_json::json!([value]),
+            _ => serde_json::json!(value),
+        };
+        answers.insert(q.id.clone(), json);
+    }
+    SubmitRequest {
+        survey_id: survey.into(),
+        access_code: code.to_string(),
+        submission_id: submission_id.into(),
+        language: "nb".into(),
+        answers,
+    }
+}
+
+async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
+    let mut w = wave("waves");
+    assert!(store.create_wave(&w).await.unwrap());
+    assert!(!store.create_wave(&w).await.unwrap(), "a second create is refused");
+    assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+    w.closes_at += Duration::days(14);
+    w.webinar = Some(survey_domain::wave::Webinar { at: w.opens_at, url: "https://example.org/webinar".into() });
+    store.update_wave(&w).await.unwrap();
+    assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
+    assert_eq!(store.wave(&SurveyId::parse("none").unwrap()).await.unwrap(), None);
+}
+
+async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Keys) {
+    let first = registration("reg", "030112");
+    let digest = keys.code_digest(&first.access_code);
+    assert_eq!(store.register_unit(&first, &digest).await.unwrap(), Registered::New);
+    let second = registration("reg", "030112");
+    let second_digest = keys.code_digest(&second.access_code);
+    assert_eq!(store.register_unit(&second, &second_digest).await.unwrap(), Registered::Existing(first.clone()));
+    assert_eq!(store.code_entry(&second_digest).await.unwrap(), None, "the losing code is not stored");
+    let entry = store.code_entry(&digest).await.unwrap().unwrap();
+    assert_eq!((entry.survey_id.as_str(), entry.unit.as_str()), ("reg", "030112"));
+
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    assert!(store.close_unit(&first.survey_id, first.unit, at).await.unwrap());
+    assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, Some(at));
+    assert!(!store.close_unit(&first.survey_id, UnitNumber::parse("4601").unwrap(), at).await.unwrap());
+}
+
+async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
+    let survey = SurveyId::parse("contacts").unwrap();
+    let unit = UnitNumber::parse("4601").unwrap();
+    let kari = Contact { name: "Kari".into(), email: Email::parse("kari@x.no").unwrap(), phone: None, verified: true };
+    let ola = Contact {
+        name: "Ola".into(),
+        email: Email::parse("ola@x.no").unwrap(),
+        phone: Some("+47 99".into()),
+        verified: false,
+    };
+    let expires = OffsetDateTime::now_utc() + Duration::days(300);
+    store.add_contact(&survey, unit, &kari, expires).await.unwrap();
+    store.add_contact(&survey, unit, &ola, expires).await.unwrap();
+    let mut got = store.contacts(&survey, unit).await.unwrap();
+    got.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(got, vec![kari, ola]);
+    assert!(store.contacts(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
+}
+
+async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys) {
+    let w = wave("answers");
+    store.create_wave(&w).await.unwrap();
+    let reg = registration("answers", "4601");
+    store.register_unit(&reg, &keys.code_digest(&reg.access_code)).await.unwrap();
+    let now = OffsetDateTime::now_utc();
+    for _ in 0..3 {
+        let id = survey_domain::SubmissionId::new().to_string();
+        let outcome = submit_response(store, keys, &submission("answers", &reg.access_code, &id), now).await.unwrap();
+        assert!(!outcome.duplicate);
+        let again = submit_response(store, keys, &submission("answers", &reg.access_code, &id), now).await.unwrap();
+        assert_eq!((again.duplicate, again.receipt), (true, outcome.receipt));
+    }
+    assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 3);
+    assert_eq!(store.count_answers(&w.survey_id, Some(reg.unit)).await.unwrap(), 3);
+    assert_eq!(store.count_answers(&w.survey_id, Some(UnitNumber::parse("0301").unwrap())).await.unwrap(), 0);
+}
+
+/// Five copies of one submission at once: exactly one answer is stored.
+async fn concurrent_copies_store_one_answer<S: Stores + 'static>(store: Arc<S>, keys: Keys) {
+    let w = wave("storm");
+    store.create_wave(&w).await.unwrap();
+    let reg = registration("storm", "0301");
+    store.register_unit(&reg, &keys.code_digest(&reg.access_code)).await.unwrap();
+    let id = survey_domain::SubmissionId::new().to_string();
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let (store, keys, request) = (store.clone(), keys.clone(), submission("storm", &reg.access_code, &id));
+            tokio::spawn(async move { submit_response(&*store, &keys, &request, OffsetDateTime::now_utc()).await })
+        })
+        .collect();
+    let mut duplicates = 0;
+    for task in tasks {
+        duplicates += usize::from(task.await.unwrap().unwrap().duplicate);
+    }
+    assert_eq!(duplicates, 4);
+    assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_contract() {
+    let keys = Keys::new(b"test");
+    let store = MemoryStore::new();
+    waves_are_created_once_and_updated(&store).await;
+    a_unit_is_registered_once_with_one_code(&store, &keys).await;
+    contacts_are_kept_per_unit(&store).await;
+    answers_are_written_once_and_counted(&store, &keys).await;
+    concurrent_copies_store_one_answer(Arc::new(store), keys).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_store_keeps_the_contract() {
+    let moto = Moto::start();
+    let (store, _, config) = moto.store().await;
+    waves_are_created_once_and_updated(&store).await;
+    a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
+    contacts_are_kept_per_unit(&store).await;
+    answers_are_written_once_and_counted(&store, &config.keys).await;
+    concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone()).await;
+}
+
+#[tokio::test]
+async fn setup_is_idempotent_and_content_is_published() {
+    let moto = Moto::start();
+    let (_, clients, config) = moto.store().await;
+    assert!(setup::create_all(&clients, &config).await.unwrap().is_empty(), "a second setup creates nothing");
+    let survey = SurveyId::parse("content").unwrap();
+    let published =
+        survey_aws::content::publish(&clients.s3, &config.buckets.content, &survey, Questionnaire::current())
+            .await
+            .unwrap();
+    assert_eq!(published, 1 + Questionnaire::current().translated_languages().count());
+    let object = clients
+        .s3
+        .get_object()
+        .bucket(&config.buckets.content)
+        .key("content/content/i18n/nb.json")
+        .send()
+        .await
+        .unwrap();
+    let text = object.body.collect().await.unwrap().into_bytes();
+    let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    assert_eq!(json["lang"], "nb");
+}
+
+#[tokio::test]
+async fn an_unreachable_store_is_a_retryable_error() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region(aws_config::Region::from_static("eu-north-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let store = DynamoStore::new(Clients::from_sdk_config(&sdk).dynamodb, Config::from_lookup(|_| None).tables);
+    let err = store.wave(&SurveyId::parse("x").unwrap()).await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+}

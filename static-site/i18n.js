@@ -1,0 +1,42 @@
+// Every visible text goes through txt()/t(): strings are looked up by key, and
+// each text element carries data-key="<key>". Audio hook: call onText(fn) and
+// fn(element, key) runs for every text element created, e.g. to add a play
+// button that fetches /content/<survey>/audio/<lang>/<key>.mp3 later.
+let ui = {};
+let content = {};
+let fallback = {};
+const hooks = [];
+
+export const setUi = (s) => { ui = s || {}; };
+export const setContent = (s, fb) => { content = s || {}; fallback = fb || {}; };
+export const onText = (fn) => { hooks.push(fn); };
+
+export function has(key) {
+  return key in content || key in ui || key in fallback;
+}
+
+// t(key, vars, def): the string for key with {name} placeholders filled in.
+export function t(key, vars, def) {
+  let s = content[key] ?? ui[key] ?? fallback[key] ?? def ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, n) => (n in vars ? vars[n] : m));
+  return s;
+}
+
+// txt(tag, key, opts): an element whose text is the string for key.
+// opts: {vars, def, cls, id, attrs}
+export function txt(tag, key, opts = {}) {
+  const e = el(tag, opts.cls, opts.attrs);
+  if (opts.id) e.id = opts.id;
+  e.dataset.key = key;
+  e.textContent = t(key, opts.vars, opts.def);
+  for (const fn of hooks) fn(e, key);
+  return e;
+}
+
+export function el(tag, cls, attrs, kids) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (attrs) for (const k in attrs) if (attrs[k] != null && attrs[k] !== false) e.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+  if (kids) e.append(...kids.filter(Boolean));
+  return e;
+}

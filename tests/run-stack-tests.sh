@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Starts a private local stack (moto and the local gateway on free loopback ports),
+# runs the black-box API contract tests and the browser tests against it, and
+# stops everything again, whatever the outcome.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # url
+  for _ in $(seq 300); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; return 1
+}
+
+logs=$(mktemp -d)
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
+    echo "--- gateway log ---"; tail -n 50 "$logs/gateway.log" || true
+  fi
+  rm -rf "$logs"
+}
+trap cleanup EXIT
+
+moto_port=$(free_port)
+.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$logs/moto.log" 2>&1 &
+pids+=($!)
+export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+wait_for "$AWS_ENDPOINT_URL/moto-api/"
+
+export SURVEY_ADMIN="$PWD/target/debug/survey-admin"
+"$SURVEY_ADMIN" setup --seed-local >/dev/null
+ACCESS_CODE=$("$SURVEY_ADMIN" registration add --survey local --unit 4601 --contact "Test Kontakt <test@example.org>")
+export ACCESS_CODE
+
+gateway_port=$(free_port)
+PORT=$gateway_port target/debug/local-gateway >"$logs/gateway.log" 2>&1 &
+pids+=($!)
+export BASE_URL="http://127.0.0.1:$gateway_port"
+wait_for "$BASE_URL/api/health"
+
+node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs

@@ -14,12 +14,13 @@ CHROMIUM := /usr/bin/chromium
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-browser build lint venv node chromium
+.PHONY: help dev test test-rust test-browser build lint bench venv node chromium
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
 	@echo "make test   run every test suite (Rust, against moto, and the browser)"
 	@echo "make lint   rustfmt and clippy, warnings as errors"
+	@echo "make bench  handler time and the page's first-load size"
 
 $(MOTO): tests/requirements.txt
 	@echo "==> Installing moto into $(VENV) (about a minute, once)"
@@ -75,8 +76,14 @@ test-rust: venv
 
 test-browser: venv node chromium build
 	@echo "==> API contract and browser tests against the local stack"
-	bash tests/run-stack-tests.sh
+	bash tests/with-local-stack.sh node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+bench: venv node chromium build
+	@echo "==> Handler time in process, in-memory store (criterion)"
+	cargo bench -p submit-response --bench handlers
+	@echo "==> First-load transfer size of the survey page"
+	bash tests/with-local-stack.sh node tests/browser/first-load.mjs

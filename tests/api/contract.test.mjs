@@ -1,5 +1,5 @@
 // Black-box tests of ../shared/CONTRACT.md's HTTP API and admin CLI against a
-// running local stack (tests/run-stack-tests.sh starts one). Every error case
+// running local stack (tests/with-local-stack.sh starts one). Every error case
 // checks its status and error code, and that nothing was stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

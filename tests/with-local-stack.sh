@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts a private local stack (moto and the local gateway on free loopback ports),
-# runs the black-box API contract tests and the browser tests against it, and
-# stops everything again, whatever the outcome.
+# Usage: tests/with-local-stack.sh COMMAND [ARG...]
+# Starts a private local stack (moto and the local gateway on free loopback ports,
+# the wave `local` seeded, Bergen registered), runs COMMAND against it with
+# BASE_URL, ACCESS_CODE, SURVEY_ADMIN and the AWS variables set, and stops
+# everything again, whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +43,4 @@ pids+=($!)
 export BASE_URL="http://127.0.0.1:$gateway_port"
 wait_for "$BASE_URL/api/health"
 
-node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs
+"$@"

@@ -56,7 +56,7 @@ dev: venv build
 	$(LOCAL_AWS) target/debug/survey-admin setup --seed-local; \
 	code=$$($(LOCAL_AWS) target/debug/survey-admin registration add --survey local --unit 4601 \
 		--contact "Lokal utvikler <utvikler@example.org>"); \
-	PORT=$(PORT) $(LOCAL_AWS) target/debug/local-gateway & \
+	PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) $(LOCAL_AWS) target/debug/local-gateway & \
 	for i in $$(seq 100); do curl -fs http://127.0.0.1:$(PORT)/api/health >/dev/null && break; sleep 0.1; done; \
 	echo; \
 	echo "  Survey:        http://127.0.0.1:$(PORT)/"; \

@@ -38,7 +38,7 @@ ACCESS_CODE=$("$SURVEY_ADMIN" registration add --survey local --unit 4601 --cont
 export ACCESS_CODE
 
 gateway_port=$(free_port)
-PORT=$gateway_port target/debug/local-gateway >"$logs/gateway.log" 2>&1 &
+SITE_URL="http://127.0.0.1:$gateway_port" PORT=$gateway_port target/debug/local-gateway >"$logs/gateway.log" 2>&1 &
 pids+=($!)
 export BASE_URL="http://127.0.0.1:$gateway_port"
 wait_for "$BASE_URL/api/health"

@@ -16,7 +16,8 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use survey_aws::{Clients, Config, DynamoStore};
+use survey_aws::{Clients, Config, DynamoStore, SesMailer};
+use survey_domain::emails::SiteLinks;
 use tokio::net::TcpListener;
 
 /// API Gateway refuses bodies over 10 MB; the handlers refuse over 64 KiB themselves.
@@ -25,6 +26,7 @@ const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
 struct Gateway {
     validate: validate_code::App<DynamoStore>,
     submit: submit_response::App<DynamoStore>,
+    register: register::App<DynamoStore, SesMailer>,
     info: survey_info::App<DynamoStore>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
@@ -43,6 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let gateway = Arc::new(Gateway {
         validate: validate_code::App::new(store.clone(), config.keys.clone()),
         submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
+        register: register::App::new(
+            store.clone(),
+            SesMailer::new(clients.ses.clone(), config.mail.clone()),
+            config.keys.clone(),
+            SiteLinks::new(&config.mail.site_url),
+        ),
         info: survey_info::App { store },
         s3: clients.s3,
         content_bucket: config.buckets.content.clone(),
@@ -102,7 +110,9 @@ impl Gateway {
         let result = match path.as_str() {
             "/api/codes/validate" => validate_code::handle(&self.validate, request).await,
             "/api/responses" => submit_response::handle(&self.submit, request).await,
-            p if p == "/api/health" || p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
+            "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, request).await,
+            "/api/health" | "/api/units" => survey_info::handle(&self.info, request).await,
+            p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
             _ => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
                 .into_response()),
         };

@@ -258,6 +258,9 @@ impl RegistrationStore for UnavailableAnswers {
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.0.register_unit(r, digest).await
     }
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.0.set_expected_participants(survey, unit, expected).await
+    }
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }

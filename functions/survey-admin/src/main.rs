@@ -6,14 +6,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore};
 use survey_domain::contact::Contact;
+use survey_domain::registration::MAX_CONTACTS;
 use survey_domain::store::{AnswerStore, ContactStore, Registered, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
 use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
-
-/// Most contact persons a unit may have.
-const MAX_CONTACTS: usize = 4;
 
 #[derive(Parser)]
 #[command(name = "survey-admin", about = "Run the national user survey: waves, registrations, access codes.")]
@@ -307,13 +305,16 @@ impl Admin {
     }
 
     /// Registers the unit if needed (one code per unit, ever) and adds the contact,
-    /// verified, unless that address is a contact already.
-    async fn register(&self, survey: &str, unit: &str, mut contact: Contact) -> Result<AccessCode, Failure> {
+    /// verified, or verifies a pending contact with that address.
+    async fn register(&self, survey: &str, unit: &str, contact: Contact) -> Result<AccessCode, Failure> {
         let wave = self.wave(survey).await?;
         let unit = unit_number(unit)?;
+        let now = OffsetDateTime::now_utc();
         let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
-        let known = contacts.iter().any(|c| c.email == contact.email);
-        if !known && contacts.len() >= MAX_CONTACTS {
+        let active: Vec<&Contact> =
+            contacts.iter().filter(|c| c.contact.verified || c.expires_at > now).map(|c| &c.contact).collect();
+        let known = active.iter().find(|c| c.email == contact.email).map(|c| (*c).clone());
+        if known.is_none() && active.len() >= MAX_CONTACTS {
             return Err(format!("{unit} has {MAX_CONTACTS} contact persons already"));
         }
         let fresh = UnitRegistration {
@@ -328,13 +329,11 @@ impl Admin {
             Registered::New => fresh.access_code,
             Registered::Existing(existing) => existing.access_code,
         };
-        if !known {
-            contact.verified = true;
-            self.store
-                .add_contact(&wave.survey_id, unit, &contact, wave.results_until)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+        let verified = Contact { verified: true, ..known.unwrap_or(contact) };
+        self.store
+            .put_contact(&wave.survey_id, unit, &verified, wave.results_until)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(code)
     }
 

@@ -1,11 +1,12 @@
-//! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`
-//! and `GET /api/health`: what the page needs to know about a wave.
+//! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`,
+//! `GET /api/units` and `GET /api/health`: what the pages need to know about a
+//! wave and the units that can take part.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
-use survey_domain::{SurveyId, Wave};
+use survey_domain::{SurveyId, UnitNumber, Wave};
 use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -22,6 +23,7 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let result = match segments.as_slice() {
         ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
+        ["units"] => Ok(cached(json_response(StatusCode::OK, &UnitNumber::all().collect::<Vec<_>>()))),
         ["surveys", id] => wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, &survey_body(&w)))),
         ["surveys", id, "questionnaire"] => {
             wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, w.questionnaire())))
@@ -145,6 +147,15 @@ mod tests {
             let (status, body) = get(&app, event, Some(path)).await;
             assert_eq!((status, body["error"]["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, code), "{path}");
         }
+    }
+
+    #[tokio::test]
+    async fn units_list_every_municipality_and_district_with_its_county() {
+        let (status, body) = get(&app().await, include_str!("../../../events/health.json"), Some("/api/units")).await;
+        assert_eq!(status, StatusCode::OK);
+        let units = body.as_array().unwrap();
+        assert_eq!(units.len(), 357 + 15);
+        assert!(units.contains(&json!({"number": "030112", "name": "Alna", "county": "Oslo"})));
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use survey_domain::ratelimit::FailureLimiter;
+use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{RegistrationStore, WaveStore};
 use survey_domain::{validate_code, Keys, ValidateError};
 use survey_http::{json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
@@ -26,12 +26,12 @@ struct ValidateRequest {
 pub struct App<S> {
     pub store: S,
     pub keys: Keys,
-    limiter: FailureLimiter,
+    limiter: RateLimiter,
 }
 
 impl<S> App<S> {
     pub fn new(store: S, keys: Keys) -> Self {
-        Self { store, keys, limiter: FailureLimiter::new(MAX_FAILURES, FAILURE_WINDOW) }
+        Self { store, keys, limiter: RateLimiter::new(MAX_FAILURES, FAILURE_WINDOW) }
     }
 }
 
@@ -79,7 +79,7 @@ async fn validate<S: WaveStore + RegistrationStore>(
         })),
         Err(err) => {
             if matches!(err, ValidateError::Malformed(_) | ValidateError::UnknownCode) {
-                app.limiter.record_failure(&source, now);
+                app.limiter.record(&source, now);
             }
             Err(err.into())
         }

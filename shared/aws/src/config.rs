@@ -11,6 +11,8 @@ use survey_domain::Keys;
 use crate::schema::schema;
 
 const DEFAULT_REGION: &str = "eu-north-1";
+const LOCAL_MAIL_FROM: &str = "Brukerundersøkelsen <ikke-svar@undersokelse.example.no>";
+const LOCAL_SITE_URL: &str = "http://127.0.0.1:8080";
 
 #[derive(Debug, Clone)]
 pub struct TableNames {
@@ -18,6 +20,7 @@ pub struct TableNames {
     pub registrations: String,
     pub codes: String,
     pub contacts: String,
+    pub verifications: String,
     pub answers: String,
 }
 
@@ -27,10 +30,29 @@ pub struct BucketNames {
     pub results: String,
 }
 
+/// Where e-mails come from and where their links point.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `Name <address>`, from `MAIL_FROM`.
+    pub from: String,
+    /// The site's public address, from `SITE_URL`.
+    pub site_url: String,
+    /// The SES configuration set, from `SES_CONFIGURATION_SET`, if any.
+    pub configuration_set: Option<String>,
+}
+
+impl MailConfig {
+    /// The domain the sender's address is at, which SES must have verified.
+    pub fn sender_domain(&self) -> &str {
+        self.from.rsplit_once('@').map_or("", |(_, d)| d.trim_end_matches('>'))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub tables: TableNames,
     pub buckets: BucketNames,
+    pub mail: MailConfig,
     pub keys: Keys,
     /// Whether `HASH_KEY` was missing and the local development key is in use.
     pub uses_local_key: bool,
@@ -58,9 +80,15 @@ impl Config {
                 registrations: table("registrations"),
                 codes: table("codes"),
                 contacts: table("contacts"),
+                verifications: table("verifications"),
                 answers: table("answers"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },
+            mail: MailConfig {
+                from: lookup("MAIL_FROM").unwrap_or_else(|| LOCAL_MAIL_FROM.to_owned()),
+                site_url: lookup("SITE_URL").unwrap_or_else(|| LOCAL_SITE_URL.to_owned()),
+                configuration_set: lookup("SES_CONFIGURATION_SET"),
+            },
             keys: Keys::new(hash_key.as_deref().unwrap_or(LOCAL_DEVELOPMENT_KEY).as_bytes()),
             uses_local_key: hash_key.is_none(),
         }
@@ -72,6 +100,7 @@ impl Config {
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
+    pub ses: aws_sdk_sesv2::Client,
 }
 
 impl Clients {
@@ -96,7 +125,11 @@ impl Clients {
 
     pub fn from_sdk_config(shared: &aws_config::SdkConfig) -> Self {
         let s3 = aws_sdk_s3::config::Builder::from(shared).force_path_style(true).build();
-        Self { dynamodb: aws_sdk_dynamodb::Client::new(shared), s3: aws_sdk_s3::Client::from_conf(s3) }
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(shared),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            ses: aws_sdk_sesv2::Client::new(shared),
+        }
     }
 }
 
@@ -113,5 +146,6 @@ mod tests {
         assert!(config.uses_local_key);
         let keyed = Config::from_lookup(|name| (name == "HASH_KEY").then(|| "s3cret".to_owned()));
         assert!(!keyed.uses_local_key);
+        assert_eq!(config.mail.sender_domain(), "undersokelse.example.no");
     }
 }

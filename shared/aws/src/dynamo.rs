@@ -3,12 +3,13 @@
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, Select, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Select, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::contact::Contact;
+use survey_domain::keys::TokenDigest;
 use survey_domain::store::*;
-use survey_domain::{CodeDigest, SubmissionId, SurveyId, UnitNumber, Wave};
+use survey_domain::{CodeDigest, SurveyId, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -134,6 +135,26 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.registrations)
+            .set_key(Some(key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())])))
+            .update_expression("SET expected_participants = :n")
+            .condition_expression("attribute_exists(survey_id)")
+            .expression_attribute_values(":n", AttributeValue::N(expected.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(())
+            }
+            Err(e) => Err(store_error("set expected participants", e)),
+        }
+    }
+
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         let result = self
             .client
@@ -156,25 +177,24 @@ impl RegistrationStore for DynamoStore {
 }
 
 impl ContactStore for DynamoStore {
-    async fn add_contact(
+    async fn put_contact(
         &self,
         survey: &SurveyId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
-        let item = contact_item(survey, unit, contact, SubmissionId::new().to_string(), expires_at);
         self.client
             .put_item()
             .table_name(&self.tables.contacts)
-            .set_item(Some(item))
+            .set_item(Some(contact_item(survey, unit, contact, expires_at)))
             .send()
             .await
-            .map_err(|e| store_error("add contact", e))?;
+            .map_err(|e| store_error("put contact", e))?;
         Ok(())
     }
 
-    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<Contact>> {
+    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         let mut pages = self
             .client
             .query()
@@ -191,6 +211,52 @@ impl ContactStore for DynamoStore {
             contacts.push(ContactItem::try_from(&item)?.0);
         }
         Ok(contacts)
+    }
+}
+
+impl VerificationStore for DynamoStore {
+    async fn put_verification(&self, verification: &Verification) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.verifications)
+            .set_item(Some(verification_item(verification)))
+            .send()
+            .await
+            .map_err(|e| store_error("put verification", e))?;
+        Ok(())
+    }
+
+    async fn consume_verification(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Consumed> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.verifications)
+            .set_key(Some(key(&[("token_digest", &digest.0)])))
+            .update_expression("SET used_at = :now")
+            .condition_expression(
+                "attribute_exists(token_digest) AND attribute_not_exists(used_at) AND expires_at > :now",
+            )
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let item = out.attributes.ok_or_else(|| StoreError::Corrupt("verification".into()))?;
+                Ok(Consumed::Now(VerificationItem::try_from(&item)?.0))
+            }
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                let item = self
+                    .get("get verification", &self.tables.verifications, key(&[("token_digest", &digest.0)]))
+                    .await?;
+                Ok(match item {
+                    None => Consumed::Unknown,
+                    Some(item) if item.contains_key("used_at") => Consumed::AlreadyUsed,
+                    Some(_) => Consumed::Expired,
+                })
+            }
+            Err(e) => Err(store_error("consume verification", e)),
+        }
     }
 }
 

@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
-use survey_domain::contact::{Contact, Email};
-use survey_domain::store::{CodeEntry, UnitRegistration};
+use survey_domain::contact::{Contact, Email, PersonName, Phone};
+use survey_domain::keys::TokenDigest;
+use survey_domain::store::{CodeEntry, ContactEntry, UnitRegistration, Verification};
 use survey_domain::wave::{SurveyId, Webinar};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
@@ -132,7 +133,8 @@ pub(crate) struct WaveItem(pub Wave);
 pub(crate) struct RegistrationItem(pub UnitRegistration);
 pub(crate) struct CodeItem(pub CodeEntry);
 pub(crate) struct AnswerItem(pub AnswerRecord);
-pub(crate) struct ContactItem(pub Contact);
+pub(crate) struct ContactItem(pub ContactEntry);
+pub(crate) struct VerificationItem(pub Verification);
 
 pub(crate) fn registration_item(r: &UnitRegistration) -> Item {
     let mut item = Item::from([
@@ -245,25 +247,33 @@ pub(crate) fn registration_key(survey: &SurveyId, unit: UnitNumber) -> String {
     format!("{survey}#{unit}")
 }
 
-pub(crate) fn contact_item(
-    survey: &SurveyId,
-    unit: UnitNumber,
-    c: &Contact,
-    contact_id: String,
-    expires_at: OffsetDateTime,
-) -> Item {
+pub(crate) fn contact_item(survey: &SurveyId, unit: UnitNumber, c: &Contact, expires_at: OffsetDateTime) -> Item {
     let mut item = Item::from([
         ("registration".into(), s(registration_key(survey, unit))),
-        ("contact_id".into(), s(contact_id)),
-        ("name".into(), s(&c.name)),
+        ("contact_id".into(), s(&c.contact_id)),
+        ("name".into(), s(c.name.as_str())),
         ("email".into(), s(c.email.as_str())),
         ("verified".into(), AttributeValue::Bool(c.verified)),
         ("expires_at".into(), n(expires_at.unix_timestamp())),
     ]);
     if let Some(phone) = &c.phone {
-        item.insert("phone".into(), s(phone));
+        item.insert("phone".into(), s(phone.as_str()));
+    }
+    if let Some(expected) = c.expected_participants {
+        item.insert("expected_participants".into(), n(expected));
     }
     item
+}
+
+fn epoch(r: &Reader, name: &str) -> Result<OffsetDateTime, StoreError> {
+    match r.0.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+            .ok_or_else(|| corrupt(name)),
+        _ => Err(corrupt(name)),
+    }
 }
 
 impl TryFrom<&Item> for ContactItem {
@@ -271,11 +281,43 @@ impl TryFrom<&Item> for ContactItem {
 
     fn try_from(item: &Item) -> Result<Self, StoreError> {
         let r = Reader(item);
-        Ok(ContactItem(Contact {
-            name: r.str("name")?.to_owned(),
+        let contact = Contact {
+            contact_id: r.str("contact_id")?.to_owned(),
+            name: PersonName::parse(r.str("name")?).map_err(|_| corrupt("name"))?,
             email: Email::parse(r.str("email")?).map_err(|_| corrupt("email"))?,
-            phone: r.opt_str("phone")?.map(str::to_owned),
+            phone: r.opt_str("phone")?.map(|p| Phone::parse(p).map_err(|_| corrupt("phone"))).transpose()?,
             verified: r.bool("verified")?,
+            expected_participants: r.opt_u32("expected_participants")?,
+        };
+        Ok(ContactItem(ContactEntry { contact, expires_at: epoch(&r, "expires_at")? }))
+    }
+}
+
+/// How long a used or expired token is kept, so that a second click says "used" rather than "unknown".
+const TOKEN_KEPT_AFTER_EXPIRY: time::Duration = time::Duration::days(7);
+
+pub(crate) fn verification_item(v: &Verification) -> Item {
+    Item::from([
+        ("token_digest".into(), s(&v.digest.0)),
+        ("survey_id".into(), s(v.survey_id.as_str())),
+        ("unit".into(), s(v.unit.as_str())),
+        ("contact_id".into(), s(&v.contact_id)),
+        ("expires_at".into(), n(v.expires_at.unix_timestamp())),
+        ("purge_at".into(), n((v.expires_at + TOKEN_KEPT_AFTER_EXPIRY).unix_timestamp())),
+    ])
+}
+
+impl TryFrom<&Item> for VerificationItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(VerificationItem(Verification {
+            digest: TokenDigest(r.str("token_digest")?.to_owned()),
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            contact_id: r.str("contact_id")?.to_owned(),
+            expires_at: epoch(&r, "expires_at")?,
         }))
     }
 }
@@ -345,16 +387,32 @@ mod tests {
     fn contacts_round_trip_and_expire() {
         let survey = SurveyId::parse("2026").unwrap();
         let unit = UnitNumber::parse("4601").unwrap();
-        let c = Contact {
-            name: "Kari".into(),
-            email: Email::parse("kari@x.no").unwrap(),
-            phone: Some("+4799999999".into()),
-            verified: true,
-        };
-        let item = contact_item(&survey, unit, &c, "01J".into(), datetime!(2027-10-02 00:00 UTC));
+        let mut c = Contact::new(
+            PersonName::parse("Kari").unwrap(),
+            Email::parse("kari@x.no").unwrap(),
+            Phone::parse("+47 99999999").ok(),
+        );
+        c.verified = true;
+        c.expected_participants = Some(30);
+        let expires_at = datetime!(2027-10-02 00:00 UTC);
+        let item = contact_item(&survey, unit, &c, expires_at);
         assert_eq!(item["registration"], AttributeValue::S("2026#4601".into()));
         assert_eq!(item["expires_at"], AttributeValue::N("1822435200".into()));
-        assert_eq!(ContactItem::try_from(&item).unwrap().0, c);
+        assert_eq!(ContactItem::try_from(&item).unwrap().0, ContactEntry { contact: c, expires_at });
+    }
+
+    #[test]
+    fn verifications_round_trip_and_are_purged_a_week_after_expiry() {
+        let v = Verification {
+            digest: TokenDigest("d".repeat(64)),
+            survey_id: SurveyId::parse("2026").unwrap(),
+            unit: UnitNumber::parse("4601").unwrap(),
+            contact_id: "01JD".into(),
+            expires_at: datetime!(2027-10-02 00:00 UTC),
+        };
+        let item = verification_item(&v);
+        assert_eq!(item["purge_at"], AttributeValue::N("1823040000".into()));
+        assert_eq!(VerificationItem::try_from(&item).unwrap().0, v);
     }
 
     #[test]

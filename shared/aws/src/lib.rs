@@ -7,7 +7,9 @@ pub mod dynamo;
 mod error;
 mod items;
 pub mod schema;
+pub mod ses;
 pub mod setup;
 
 pub use config::{Clients, Config};
 pub use dynamo::DynamoStore;
+pub use ses::SesMailer;

@@ -71,6 +71,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "registrations" => &t.registrations,
             "codes" => &t.codes,
             "contacts" => &t.contacts,
+            "verifications" => &t.verifications,
             "answers" => &t.answers,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };
@@ -92,6 +93,21 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
                 ) => {}
             Err(e) => return Err(store_error("create bucket", e)),
         }
+    }
+    let domain = config.mail.sender_domain();
+    match clients.ses.get_email_identity().email_identity(domain).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found_exception()) => {
+            clients
+                .ses
+                .create_email_identity()
+                .email_identity(domain)
+                .send()
+                .await
+                .map_err(|e| store_error("create e-mail identity", e))?;
+            created.push(format!("e-mail identity {domain}"));
+        }
+        Err(e) => return Err(store_error("look up e-mail identity", e)),
     }
     Ok(created)
 }

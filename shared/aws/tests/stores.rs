@@ -9,11 +9,12 @@ use std::time::{Duration as StdDuration, Instant};
 
 use aws_config::BehaviorVersion;
 use survey_aws::{setup, Clients, Config, DynamoStore};
-use survey_domain::contact::{Contact, Email};
+use survey_domain::contact::{Contact, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
 use survey_domain::{
-    submit_response, AccessCode, Keys, LanguageCode, Questionnaire, SubmitRequest, SurveyId, UnitNumber, Wave,
+    submit_response, AccessCode, Keys, LanguageCode, Questionnaire, SubmitRequest, SurveyId, UnitNumber, VerifyToken,
+    Wave,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -151,20 +152,49 @@ async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Ke
 async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
     let survey = SurveyId::parse("contacts").unwrap();
     let unit = UnitNumber::parse("4601").unwrap();
-    let kari = Contact { name: "Kari".into(), email: Email::parse("kari@x.no").unwrap(), phone: None, verified: true };
-    let ola = Contact {
-        name: "Ola".into(),
-        email: Email::parse("ola@x.no").unwrap(),
-        phone: Some("+47 99".into()),
-        verified: false,
-    };
-    let expires = OffsetDateTime::now_utc() + Duration::days(300);
-    store.add_contact(&survey, unit, &kari, expires).await.unwrap();
-    store.add_contact(&survey, unit, &ola, expires).await.unwrap();
+    let mut kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
+    kari.expected_participants = Some(12);
+    let ola = Contact::new(
+        PersonName::parse("Ola").unwrap(),
+        Email::parse("ola@x.no").unwrap(),
+        Phone::parse("+47 99999999").ok(),
+    );
+    let expires_at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(2);
+    store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
+    store.put_contact(&survey, unit, &ola, expires_at).await.unwrap();
+    let verified = Contact { verified: true, ..kari.clone() };
+    let later = expires_at + Duration::days(300);
+    store.put_contact(&survey, unit, &verified, later).await.unwrap();
     let mut got = store.contacts(&survey, unit).await.unwrap();
-    got.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(got, vec![kari, ola]);
+    got.sort_by(|a, b| a.contact.name.as_str().cmp(b.contact.name.as_str()));
+    assert_eq!(
+        got,
+        vec![ContactEntry { contact: verified, expires_at: later }, ContactEntry { contact: ola, expires_at }]
+    );
     assert!(store.contacts(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
+}
+
+async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let make = |expires_at| {
+        let token = VerifyToken::generate();
+        Verification {
+            digest: keys.token_digest(&token),
+            survey_id: SurveyId::parse("tokens").unwrap(),
+            unit: UnitNumber::parse("4601").unwrap(),
+            contact_id: "c1".into(),
+            expires_at,
+        }
+    };
+    let fresh = make(now + Duration::hours(48));
+    store.put_verification(&fresh).await.unwrap();
+    assert_eq!(store.consume_verification(&fresh.digest, now).await.unwrap(), Consumed::Now(fresh.clone()));
+    assert_eq!(store.consume_verification(&fresh.digest, now).await.unwrap(), Consumed::AlreadyUsed);
+    let stale = make(now - Duration::SECOND);
+    store.put_verification(&stale).await.unwrap();
+    assert_eq!(store.consume_verification(&stale.digest, now).await.unwrap(), Consumed::Expired);
+    let unknown = make(now);
+    assert_eq!(store.consume_verification(&unknown.digest, now).await.unwrap(), Consumed::Unknown);
 }
 
 async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys) {
@@ -213,6 +243,7 @@ async fn memory_store_keeps_the_contract() {
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &keys).await;
     contacts_are_kept_per_unit(&store).await;
+    verification_tokens_are_single_use(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys).await;
 }
@@ -224,6 +255,7 @@ async fn dynamodb_store_keeps_the_contract() {
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
+    verification_tokens_are_single_use(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone()).await;
 }

@@ -41,7 +41,46 @@ impl Keys {
     pub fn answer_id(&self, submission: &SubmissionId) -> AnswerId {
         AnswerId(self.digest("submission", &submission.to_string()))
     }
+
+    pub fn token_digest(&self, token: &VerifyToken) -> TokenDigest {
+        TokenDigest(self.digest("verify-token", &token.0))
+    }
 }
+
+/// A single-use e-mail verification token: 256 random bits as 64 hex digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifyToken(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a verification token")]
+pub struct InvalidToken;
+
+impl VerifyToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn parse(input: &str) -> Result<Self, InvalidToken> {
+        let ok = input.len() == 64 && input.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        ok.then(|| Self(input.to_owned())).ok_or(InvalidToken)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for VerifyToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyToken(***)")
+    }
+}
+
+/// The keyed hash of a verification token: what the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenDigest(pub String);
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,6 +101,17 @@ mod tests {
         assert_eq!(a, Keys::new(b"one").code_digest(&code));
         assert_eq!(a.0.len(), 64);
         assert!(!a.0.to_uppercase().contains(code.canonical()));
+    }
+
+    #[test]
+    fn tokens_are_long_random_and_parse_back() {
+        let token = VerifyToken::generate();
+        assert_eq!(VerifyToken::parse(token.as_str()), Ok(token.clone()));
+        assert_ne!(token, VerifyToken::generate());
+        for bad in ["", "abc", &"g".repeat(64), &"A".repeat(64), &"a".repeat(65)] {
+            assert_eq!(VerifyToken::parse(bad), Err(InvalidToken), "{bad}");
+        }
+        assert!(!format!("{token:?}").contains(token.as_str()));
     }
 
     #[test]

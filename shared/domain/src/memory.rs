@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::answer::{AnswerId, AnswerRecord};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
+use crate::keys::TokenDigest;
 use crate::store::*;
 use crate::unit::UnitNumber;
 use crate::wave::{SurveyId, Wave};
@@ -18,7 +19,8 @@ struct Tables {
     waves: BTreeMap<SurveyId, Wave>,
     codes: BTreeMap<CodeDigest, CodeEntry>,
     registrations: BTreeMap<(SurveyId, UnitNumber), UnitRegistration>,
-    contacts: BTreeMap<(SurveyId, UnitNumber), Vec<(Contact, OffsetDateTime)>>,
+    contacts: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, ContactEntry>>,
+    verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
 }
 
@@ -91,6 +93,15 @@ impl RegistrationStore for MemoryStore {
         }))
     }
 
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.with(|t| {
+            if let Some(registration) = t.registrations.get_mut(&(survey.clone(), unit)) {
+                registration.expected_participants = Some(expected);
+            }
+        });
+        Ok(())
+    }
+
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
             Some(registration) => {
@@ -103,23 +114,42 @@ impl RegistrationStore for MemoryStore {
 }
 
 impl ContactStore for MemoryStore {
-    async fn add_contact(
+    async fn put_contact(
         &self,
         survey: &SurveyId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
     ) -> StoreResult<()> {
-        self.with(|t| t.contacts.entry((survey.clone(), unit)).or_default().push((contact.clone(), expires_at)));
+        self.with(|t| {
+            let entry = ContactEntry { contact: contact.clone(), expires_at };
+            t.contacts.entry((survey.clone(), unit)).or_default().insert(contact.contact_id.clone(), entry)
+        });
         Ok(())
     }
 
-    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<Contact>> {
+    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         Ok(self.with(|t| {
-            t.contacts
-                .get(&(survey.clone(), unit))
-                .map(|cs| cs.iter().map(|(c, _)| c.clone()).collect())
-                .unwrap_or_default()
+            t.contacts.get(&(survey.clone(), unit)).map(|cs| cs.values().cloned().collect()).unwrap_or_default()
+        }))
+    }
+}
+
+impl VerificationStore for MemoryStore {
+    async fn put_verification(&self, verification: &Verification) -> StoreResult<()> {
+        self.with(|t| t.verifications.insert(verification.digest.clone(), (verification.clone(), None)));
+        Ok(())
+    }
+
+    async fn consume_verification(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Consumed> {
+        Ok(self.with(|t| match t.verifications.get_mut(digest) {
+            None => Consumed::Unknown,
+            Some((_, Some(_))) => Consumed::AlreadyUsed,
+            Some((v, _)) if v.expires_at <= now => Consumed::Expired,
+            Some((v, used)) => {
+                *used = Some(now);
+                Consumed::Now(v.clone())
+            }
         }))
     }
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::answer::{AnswerId, AnswerRecord};
 use crate::code::{AccessCode, CodeDigest};
 use crate::contact::Contact;
+use crate::keys::TokenDigest;
 use crate::unit::UnitNumber;
 use crate::wave::{SurveyId, Wave};
 
@@ -95,6 +96,13 @@ pub trait RegistrationStore: Send + Sync {
         registration: &UnitRegistration,
         digest: &CodeDigest,
     ) -> impl Future<Output = StoreResult<Registered>> + Send;
+    /// Records how many participants the unit expects (for response rates).
+    fn set_expected_participants(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        expected: u32,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Closes a registered unit early; `false` when the unit is not registered.
     fn close_unit(
         &self,
@@ -104,16 +112,57 @@ pub trait RegistrationStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
+/// A contact as stored, with the moment the store deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactEntry {
+    pub contact: Contact,
+    pub expires_at: OffsetDateTime,
+}
+
 pub trait ContactStore: Send + Sync {
-    /// Adds a contact, kept until `expires_at` (after the wave's `results_until`).
-    fn add_contact(
+    /// Stores a contact (replacing one with the same id), kept until `expires_at`.
+    fn put_contact(
         &self,
         survey: &SurveyId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> impl Future<Output = StoreResult<Vec<Contact>>> + Send;
+    /// The unit's contacts, including pending ones not yet deleted.
+    fn contacts(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+    ) -> impl Future<Output = StoreResult<Vec<ContactEntry>>> + Send;
+}
+
+/// A pending e-mail verification, keyed by the keyed hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub digest: TokenDigest,
+    pub survey_id: SurveyId,
+    pub unit: UnitNumber,
+    pub contact_id: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consumed {
+    /// The token was valid and is now used.
+    Now(Verification),
+    AlreadyUsed,
+    Expired,
+    Unknown,
+}
+
+pub trait VerificationStore: Send + Sync {
+    fn put_verification(&self, verification: &Verification) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Marks the token used, once: a second use, an expired or an unknown token says so.
+    fn consume_verification(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<Consumed>> + Send;
 }
 
 pub trait AnswerStore: Send + Sync {
@@ -129,5 +178,5 @@ pub trait AnswerStore: Send + Sync {
 }
 
 /// Everything at once, for the admin CLI and tests.
-pub trait Stores: WaveStore + RegistrationStore + ContactStore + AnswerStore {}
-impl<T: WaveStore + RegistrationStore + ContactStore + AnswerStore> Stores for T {}
+pub trait Stores: WaveStore + RegistrationStore + ContactStore + VerificationStore + AnswerStore {}
+impl<T: WaveStore + RegistrationStore + ContactStore + VerificationStore + AnswerStore> Stores for T {}

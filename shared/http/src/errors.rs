@@ -3,7 +3,7 @@
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
-use survey_domain::{StoreError, SubmitError, ValidateError};
+use survey_domain::{MailError, RegisterError, StoreError, SubmitError, ValidateError, VerifyError};
 
 /// How long a client waits before retrying after storage trouble.
 const RETRY_AFTER_SECONDS: u64 = 2;
@@ -87,6 +87,55 @@ impl From<StoreError> for ApiError {
             .with_retry_after(RETRY_AFTER_SECONDS)
         } else {
             Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+        }
+    }
+}
+
+impl From<MailError> for ApiError {
+    fn from(err: MailError) -> Self {
+        if err.retryable {
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "e-mail could not be sent just now; try again shortly",
+            )
+            .with_retry_after(RETRY_AFTER_SECONDS)
+        } else {
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "mail_failed", "the e-mail could not be sent")
+        }
+    }
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(err: RegisterError) -> Self {
+        let message = err.to_string();
+        let bad = |code, field: String| Self::new(StatusCode::BAD_REQUEST, code, message.clone()).with_field(field);
+        match err {
+            RegisterError::UnknownSurvey => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_survey", message).with_field("/survey_id")
+            }
+            RegisterError::Closed => Self::new(StatusCode::CONFLICT, "registration_closed", message),
+            RegisterError::InvalidUnit => bad("invalid_unit", "/unit".into()),
+            RegisterError::NoContacts => bad("no_contacts", "/contacts".into()),
+            RegisterError::TooManyContacts => bad("too_many_contacts", "/contacts".into()),
+            RegisterError::InvalidName(i) => bad("invalid_name", format!("/contacts/{i}/name")),
+            RegisterError::InvalidEmail(i) => bad("invalid_email", format!("/contacts/{i}/email")),
+            RegisterError::InvalidPhone(i) => bad("invalid_phone", format!("/contacts/{i}/phone")),
+            RegisterError::InvalidExpected => bad("invalid_expected_participants", "/expected_participants".into()),
+            RegisterError::Store(e) => e.into(),
+            RegisterError::Mail(e) => e.into(),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(err: VerifyError) -> Self {
+        let message = err.to_string();
+        match err {
+            VerifyError::InvalidToken => Self::new(StatusCode::BAD_REQUEST, "invalid_token", message),
+            VerifyError::Gone => Self::new(StatusCode::GONE, "invalid_token", message),
+            VerifyError::Store(e) => e.into(),
+            VerifyError::Mail(e) => e.into(),
         }
     }
 }

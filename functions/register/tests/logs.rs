@@ -1,0 +1,86 @@
+//! Registration logs carry no name, e-mail address, phone number, token or code.
+//! A test binary of its own, so that no other test's threads race the scoped
+//! log subscriber.
+
+use std::sync::{Arc, Mutex};
+
+use lambda_http::request::from_str;
+use register::{handle, App};
+use survey_domain::emails::SiteLinks;
+use survey_domain::mail::MemoryMailer;
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::WaveStore;
+use survey_domain::{Keys, LanguageCode, Questionnaire, SurveyId, Wave};
+use time::{Duration, OffsetDateTime};
+
+const REGISTER: &str = include_str!("../../../events/register.json");
+const VERIFY: &str = include_str!("../../../events/verify-registration.json");
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_hold_no_personal_data_token_or_code() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _guard = tracing::subscriber::set_default(survey_http::json_subscriber(move || writer.clone()));
+
+    let now = OffsetDateTime::now_utc();
+    let app = App::new(
+        MemoryStore::new(),
+        MemoryMailer::default(),
+        Keys::new(b"test"),
+        SiteLinks::new("https://site.example"),
+    );
+    app.store
+        .create_wave(&Wave {
+            survey_id: SurveyId::parse("2026").unwrap(),
+            opens_at: now + Duration::days(10),
+            closes_at: now + Duration::days(60),
+            registration_deadline: now + Duration::days(5),
+            results_until: now + Duration::days(300),
+            min_respondents: 10,
+            questionnaire_version: Questionnaire::current().version.clone(),
+            languages: LanguageCode::all().collect(),
+            webinar: None,
+        })
+        .await
+        .unwrap();
+
+    handle(&app, from_str(REGISTER).unwrap()).await.unwrap();
+    let bad = REGISTER.replace("kari.nordmann@alna.oslo.kommune.no", "kari.nordmann@");
+    handle(&app, from_str(&bad).unwrap()).await.unwrap();
+    let sent = app.mailer.sent();
+    let text = &sent[0].text;
+    let token = &text[text.find("token=").unwrap() + 6..][..64];
+    handle(&app, from_str(&VERIFY.replace(&"0".repeat(64), token)).unwrap()).await.unwrap();
+    handle(&app, from_str(&VERIFY.replace(&"0".repeat(64), token)).unwrap()).await.unwrap();
+    let code_mail = app.mailer.sent().pop().unwrap();
+    let code = code_mail.text.lines().find(|l| l.starts_with("    ")).unwrap().trim().to_owned();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.lines().count(), 4, "one line per request:\n{logs}");
+    for needle in [
+        "kari.nordmann",
+        "ola.hansen",
+        "Kari",
+        "Nordmann",
+        "912 34 567",
+        token,
+        &code,
+        &code.replace('-', ""),
+        "192.0.2.10",
+    ] {
+        assert!(!logs.contains(needle), "logs contain {needle}:\n{logs}");
+    }
+}

@@ -1,0 +1,373 @@
+//! The e-mails contact persons get, in plain Norwegian bokmål with an English
+//! part, as text and as HTML. Everything that comes from outside (names) is
+//! escaped in the HTML; subjects hold only fixed text and unit names from the
+//! official list.
+
+use std::fmt::Write;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::code::AccessCode;
+use crate::mail::OutgoingEmail;
+use crate::oslo_time;
+use crate::unit::Unit;
+use crate::wave::Wave;
+use crate::Contact;
+
+/// Where the site lives, for the links in e-mails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteLinks {
+    base: String,
+}
+
+impl SiteLinks {
+    pub fn new(base: &str) -> Self {
+        Self { base: base.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn verify(&self, token: &str) -> String {
+        format!("{}/registrer/bekreft/?token={token}", self.base)
+    }
+
+    pub fn participant(&self, code: &AccessCode) -> String {
+        format!("{}/?code={}", self.base, code.canonical())
+    }
+
+    pub fn sheet(&self, code: &AccessCode, unit: &Unit) -> String {
+        format!("{}/ark/?code={}&unit={}", self.base, code, url_encode(unit.name))
+    }
+
+    pub fn demo(&self) -> String {
+        format!("{}/?demo=1", self.base)
+    }
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes().fold(String::new(), |mut out, b| {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+        out
+    })
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const MONTHS_NB: [&str; 12] = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `10. oktober 2026`, the date in Norway.
+pub fn date_nb(at: OffsetDateTime) -> String {
+    let d = oslo_time::date_at(at);
+    format!("{}. {} {}", d.day(), MONTHS_NB[d.month() as usize - 1], d.year())
+}
+
+fn date_en(at: OffsetDateTime) -> String {
+    let d = oslo_time::date_at(at);
+    format!("{} {} {}", d.day(), MONTHS_EN[d.month() as usize - 1], d.year())
+}
+
+fn clock(at: OffsetDateTime) -> String {
+    let local = at.to_offset(oslo_time::offset_at(at));
+    format!("{:02}.{:02}", local.hour(), local.minute())
+}
+
+/// The last day answers are taken: the close is exclusive.
+fn last_day(wave: &Wave) -> OffsetDateTime {
+    wave.closes_at - Duration::SECOND
+}
+
+/// A message as text and as HTML from paragraphs; `Html` parts are trusted markup.
+enum Part {
+    Heading(String),
+    Text(String),
+    Link(String, String),
+    Code(String),
+    Quote(String),
+}
+
+fn render(parts: &[Part]) -> (String, String) {
+    let mut text = String::new();
+    let mut html = String::from(
+        "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:Arial,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;max-width:40em\">",
+    );
+    for part in parts {
+        match part {
+            Part::Heading(h) => {
+                let _ = write!(text, "\n{}\n{}\n\n", h, "-".repeat(h.chars().count()));
+                let _ = write!(html, "<h2 style=\"font-size:18px\">{}</h2>", escape_html(h));
+            }
+            Part::Text(t) => {
+                let _ = write!(text, "{t}\n\n");
+                let _ = write!(html, "<p>{}</p>", escape_html(t));
+            }
+            Part::Link(label, url) => {
+                let _ = write!(text, "{label}: {url}\n\n");
+                let _ = write!(
+                    html,
+                    "<p>{}: <a href=\"{}\">{}</a></p>",
+                    escape_html(label),
+                    escape_html(url),
+                    escape_html(url)
+                );
+            }
+            Part::Code(code) => {
+                let _ = write!(text, "    {code}\n\n");
+                let _ = write!(
+                    html,
+                    "<p style=\"font-family:monospace;font-size:28px;letter-spacing:2px\"><strong>{}</strong></p>",
+                    escape_html(code)
+                );
+            }
+            Part::Quote(q) => {
+                let quoted: Vec<String> = q.lines().map(|l| format!("> {l}")).collect();
+                let _ = write!(text, "{}\n\n", quoted.join("\n"));
+                let _ = write!(
+                    html,
+                    "<blockquote style=\"border-left:4px solid #ccc;margin:0;padding-left:1em\">{}</blockquote>",
+                    q.lines().map(escape_html).collect::<Vec<_>>().join("<br>")
+                );
+            }
+        }
+    }
+    html.push_str("</body></html>");
+    (text.trim_end().to_owned() + "\n", html)
+}
+
+/// The e-mail with the single-use link a new contact opens to prove the address is theirs.
+pub fn verification_email(
+    contact: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    link: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let parts = [
+        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+        Part::Text(format!(
+            "Du er meldt på som kontaktperson for {} i den nasjonale brukerundersøkelsen for deltakere i opplæring og introduksjonsprogram.",
+            unit.name
+        )),
+        Part::Text("Åpne lenken under for å bekrefte e-postadressen din. Da får du tilgangskoden i en ny e-post.".into()),
+        Part::Link("Bekreft e-postadressen".into(), link.to_owned()),
+        Part::Text(format!("Lenken kan brukes én gang og gjelder til {} kl. {}.", date_nb(expires_at), clock(expires_at))),
+        Part::Text("Har du ikke meldt deg på? Da kan du se bort fra denne e-posten. Adressen din blir slettet etter 48 timer.".into()),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "You have been registered as a contact person for {} in the national user survey ({}). Open the link above to confirm your e-mail address; you will then receive the access code. The link works once and expires on {}. If you did not register, ignore this e-mail: your address is deleted after 48 hours.",
+            unit.name, wave.survey_id, date_en(expires_at)
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: contact.email.clone(),
+        subject: format!("Bekreft e-postadressen din – brukerundersøkelsen ({})", unit.name),
+        text,
+        html,
+    }
+}
+
+/// The SMS participants can be sent: at most 160 characters with a usual site address.
+pub fn participant_sms(links: &SiteLinks, code: &AccessCode) -> String {
+    format!(
+        "Hei! Svar på brukerundersøkelsen om opplæringen din. Det er anonymt og tar ca. 10 min: {}",
+        links.participant(code)
+    )
+}
+
+fn participant_email_text(links: &SiteLinks, code: &AccessCode, wave: &Wave) -> String {
+    format!(
+        "Emne: Hva synes du om opplæringen?\n\nHei!\nVi vil gjerne vite hva du synes om opplæringen i norsk og samfunnskunnskap og om introduksjonsprogrammet. Undersøkelsen er anonym og tar omtrent 10 minutter. Du kan velge språk, og du kan høre spørsmålene.\nÅpne lenken: {}\nTilgangskode: {}\nSiste dag å svare er {}.\n\nEnglish: Please answer the survey about your training. It is anonymous and takes about 10 minutes. Open the link, choose your language, and listen to the questions if you like.",
+        links.participant(code),
+        code,
+        date_nb(last_day(wave)),
+    )
+}
+
+/// The e-mail every verified contact gets, with the unit's one access code and
+/// everything needed to run the survey.
+pub fn code_email(contact: &Contact, unit: &Unit, wave: &Wave, code: &AccessCode, links: &SiteLinks) -> OutgoingEmail {
+    let mut parts = vec![
+        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+        Part::Text(format!(
+            "Takk for at {} er med i brukerundersøkelsen. Her er tilgangskoden. Den samme koden gjelder for alle deltakere i {}, både i opplæring i norsk og samfunnskunnskap og i introduksjonsprogrammet.",
+            unit.name, unit.name
+        )),
+        Part::Code(code.to_string()),
+        Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
+        Part::Link("Ark til klasserommet, med QR-kode og koden i stor skrift".into(), links.sheet(code, unit)),
+        Part::Link("Demo som lagrer ingenting, fin å vise klassen først".into(), links.demo()),
+        Part::Text(format!(
+            "Undersøkelsen er åpen fra {} til og med {}. Deltakere som har permisjon, skal ikke svare.",
+            date_nb(wave.opens_at),
+            date_nb(last_day(wave))
+        )),
+        Part::Heading("Slik kan dere gjennomføre undersøkelsen".into()),
+        Part::Text("I klasserommet: Vis demoen først. Deltakerne bruker PC, nettbrett eller mobil og helst hodetelefoner, så de kan høre spørsmålene på sitt eget språk.".into()),
+        Part::Text("På e-post eller SMS: Send lenken til deltakere som ikke er i klasserommet. Her er ferdige tekster dere kan bruke:".into()),
+        Part::Quote(format!("SMS:\n{}", participant_sms(links, code))),
+        Part::Quote(format!("E-post:\n{}", participant_email_text(links, code, wave))),
+        Part::Text("På Teams eller Zoom: Del lenken i chatten, vis demoen på skjermen, og la deltakerne svare hver for seg. Svarene er anonyme; ingen andre ser hva den enkelte svarer.".into()),
+        Part::Text(format!(
+            "Resultater: Dere får se resultatene for {} når minst {} deltakere har svart. Det beskytter deltakerne, så ingen kan kjennes igjen.",
+            unit.name, wave.min_respondents
+        )),
+    ];
+    if let Some(webinar) = &wave.webinar {
+        parts.push(Part::Heading("Veiledningsmøte for kontaktpersoner".into()));
+        parts.push(Part::Text(format!(
+            "Vi holder et digitalt veiledningsmøte {} kl. {}.",
+            date_nb(webinar.at),
+            clock(webinar.at)
+        )));
+        parts.push(Part::Link("Bli med i møtet".into(), webinar.url.clone()));
+    }
+    parts.push(Part::Heading("In English".into()));
+    parts.push(Part::Text(format!(
+        "This is the access code for {} in the national user survey. The same code serves all participants in the introduction programme and in Norwegian and social-studies training. The survey is open from {} to {}. Use the participant link, the classroom sheet or the demo above. Results for {} are shown when at least {} participants have answered.",
+        unit.name,
+        date_en(wave.opens_at),
+        date_en(last_day(wave)),
+        unit.name,
+        wave.min_respondents
+    )));
+    if let Some(webinar) = &wave.webinar {
+        parts.push(Part::Text(format!(
+            "Guidance webinar for contact persons: {} at {}, {}",
+            date_en(webinar.at),
+            clock(webinar.at),
+            webinar.url
+        )));
+    }
+    parts.push(Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()));
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: contact.email.clone(),
+        subject: format!("Tilgangskode til brukerundersøkelsen – {}", unit.name),
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::{Email, PersonName};
+    use crate::wave::tests::wave_2026;
+    use crate::wave::Webinar;
+    use crate::UnitNumber;
+    use time::macros::datetime;
+
+    fn contact(name: &str) -> Contact {
+        Contact::new(PersonName::parse(name).unwrap(), Email::parse("kari@example.org").unwrap(), None)
+    }
+
+    #[test]
+    fn the_code_email_holds_everything_a_contact_needs() {
+        let mut wave = wave_2026();
+        wave.webinar = Some(Webinar { at: datetime!(2026-10-12 10:00 +2), url: "https://example.org/webinar".into() });
+        let unit = UnitNumber::parse("030112").unwrap().unit();
+        let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
+        let links = SiteLinks::new("https://brukerundersokelse.imdi.no/");
+        let email = code_email(&contact("Kari"), unit, &wave, &code, &links);
+        for body in [&email.text, &email.html] {
+            for needle in [
+                "K7Q4-9MZP-3X4",
+                "https://brukerundersokelse.imdi.no/?code=K7Q49MZP3X4",
+                "/ark/?code=K7Q4-9MZP-3X4",
+                "/?demo=1",
+                "10. oktober 2026",
+                "31. desember 2026",
+                "hodetelefoner",
+                "SMS",
+                "Teams",
+                "minst 10 deltakere",
+                "12. oktober 2026 kl. 10.00",
+                "https://example.org/webinar",
+                "In English",
+            ] {
+                assert!(body.contains(needle), "missing {needle}");
+            }
+        }
+        assert_eq!(email.subject, "Tilgangskode til brukerundersøkelsen – Alna");
+    }
+
+    #[test]
+    fn without_a_webinar_none_is_mentioned() {
+        let email = code_email(
+            &contact("Kari"),
+            UnitNumber::parse("4601").unwrap().unit(),
+            &wave_2026(),
+            &AccessCode::generate(),
+            &SiteLinks::new("http://127.0.0.1:8080"),
+        );
+        assert!(!email.text.contains("Veiledningsmøte"));
+    }
+
+    #[test]
+    fn the_sms_fits_in_160_characters() {
+        let links = SiteLinks::new("https://brukerundersokelse.imdi.no");
+        let sms = participant_sms(&links, &AccessCode::generate());
+        assert!(sms.chars().count() <= 160, "{} characters: {sms}", sms.chars().count());
+    }
+
+    #[test]
+    fn names_cannot_inject_html() {
+        let evil = contact("<script>alert(1)</script> \"Kari\" & co");
+        let email = verification_email(
+            &evil,
+            UnitNumber::parse("4601").unwrap().unit(),
+            &wave_2026(),
+            "https://x.no/registrer/bekreft/?token=abc",
+            datetime!(2026-09-01 12:00 UTC),
+        );
+        assert!(!email.html.contains("<script>"));
+        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;Kari&quot; &amp; co"));
+        assert!(email.text.contains("<script>"), "the text part is plain text");
+        assert!(email.html.contains("<a href=\"https://x.no/registrer/bekreft/?token=abc\">"));
+        assert!(email.text.contains("1. september 2026 kl. 14.00"));
+    }
+}

@@ -6,6 +6,7 @@
 //! [`submit_response`]) run over the store traits in [`store`], which have a
 //! DynamoDB implementation (crate `survey-aws`) and an in-memory one ([`memory`]).
 
+pub mod aggregate;
 pub mod answer;
 pub mod code;
 pub mod contact;
@@ -21,6 +22,7 @@ pub mod registration;
 pub mod store;
 pub mod submission;
 pub mod submit;
+pub mod synthetic;
 pub mod unit;
 pub mod validate;
 pub mod wave;

@@ -1,0 +1,121 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::synthetic;
+use crate::wave::SurveyId;
+
+fn units() -> Vec<UnitNumber> {
+    ["4601", "4602", "030112", "0301", "1103"].iter().map(|u| UnitNumber::parse(u).unwrap()).collect()
+}
+
+fn records(n: usize, seed: u64) -> Vec<AnswerRecord> {
+    let survey = SurveyId::parse("agg").unwrap();
+    let units = units();
+    synthetic::records(Questionnaire::current(), &survey, &units, n, seed).collect()
+}
+
+/// The same figures computed the plain way, straight from the records.
+fn naive(records: &[AnswerRecord], unit: UnitNumber, question: &str) -> (u64, u64, BTreeMap<String, u64>) {
+    let mine: Vec<_> = records.iter().filter(|r| r.unit == unit).collect();
+    let mut counts = BTreeMap::new();
+    let mut answered = 0;
+    for r in &mine {
+        if let Some(v) = r.answers.get(question) {
+            answered += 1;
+            for value in v.values() {
+                *counts.entry(value.to_owned()).or_insert(0) += 1;
+            }
+        }
+    }
+    (mine.len() as u64, answered, counts)
+}
+
+#[test]
+fn tallies_match_a_naive_count() {
+    let q = Questionnaire::current();
+    let records = records(2000, 11);
+    let mut acc = Accumulator::new(q);
+    records.iter().for_each(|r| acc.add(r));
+    assert_eq!(acc.skipped, 0);
+    for unit in units() {
+        let total = acc.units[&unit].total();
+        for (i, question) in q.questions.iter().enumerate() {
+            let (respondents, answered, counts) = naive(&records, unit, &question.id);
+            assert_eq!(total.respondents, respondents);
+            assert_eq!(total.answered[i], answered, "{unit} {}", question.id);
+            for (j, option) in question.options.iter().enumerate() {
+                assert_eq!(total.counts[i][j], counts.get(&option.value).copied().unwrap_or(0), "{} {}", question.id, option.value);
+            }
+        }
+    }
+}
+
+#[test]
+fn groups_and_bands_partition_the_unit() {
+    let q = Questionnaire::current();
+    let mut acc = Accumulator::new(q);
+    records(1000, 5).iter().for_each(|r| acc.add(r));
+    for tallies in acc.units.values() {
+        let total = tallies.total();
+        let both = &tallies.by_category[GroupCategory::Both.index()];
+        let groups = tallies.group(Group::Training).respondents + tallies.group(Group::Intro).respondents;
+        assert_eq!(groups, total.respondents + both.respondents);
+        for bands in &tallies.by_band {
+            assert_eq!(bands.iter().map(|t| t.respondents).sum::<u64>(), total.respondents);
+        }
+    }
+}
+
+#[test]
+fn merging_segments_in_any_order_gives_the_same_tallies() {
+    let q = Questionnaire::current();
+    let records = records(900, 23);
+    let mut whole = Accumulator::new(q);
+    records.iter().for_each(|r| whole.add(r));
+    let segment = |part: &[AnswerRecord]| {
+        let mut acc = Accumulator::new(q);
+        part.iter().for_each(|r| acc.add(r));
+        acc
+    };
+    let (a, rest) = records.split_at(300);
+    let (b, c) = rest.split_at(250);
+    let mut forward = segment(a);
+    forward.merge(segment(b));
+    forward.merge(segment(c));
+    let mut backward = segment(c);
+    backward.merge(segment(a));
+    backward.merge(segment(b));
+    assert_eq!(forward.units, whole.units);
+    assert_eq!(backward.units, whole.units);
+}
+
+#[test]
+fn indices_and_means_match_their_definitions() {
+    let q = Questionnaire::current();
+    let records = records(400, 9);
+    let mut acc = Accumulator::new(q);
+    records.iter().for_each(|r| acc.add(r));
+    let layout = acc.layout().clone();
+    let unit = units()[0];
+    let total = acc.units[&unit].total();
+    for (section, items) in layout.index_items.iter().enumerate() {
+        let mut sum = 0.0;
+        let mut n = 0;
+        for r in records.iter().filter(|r| r.unit == unit) {
+            let values: Vec<f64> = items
+                .iter()
+                .filter_map(|&i| r.answers.get(&q.questions[i].id))
+                .filter_map(|v| v.values().next()?.parse::<f64>().ok())
+                .collect();
+            if !values.is_empty() && values.len() * 2 >= items.len() {
+                sum += (values.iter().sum::<f64>() / values.len() as f64 - 1.0) / 4.0 * 100.0;
+                n += 1;
+            }
+        }
+        let expected = sum / n as f64;
+        let got = index_value(&total, section, &layout).unwrap();
+        assert!((got - expected).abs() < 1e-9, "{} {got} vs {expected}", INDEX_SECTIONS[section]);
+    }
+    assert_eq!(scale_mean(&[1, 0, 0, 0, 1, 7]), Some(3.0));
+    assert_eq!(scale_mean(&[0, 0, 0, 0, 0, 4]), None);
+}

@@ -255,6 +255,9 @@ impl RegistrationStore for UnavailableAnswers {
     async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         self.0.registration(survey, unit).await
     }
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        self.0.registrations(survey).await
+    }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.0.register_unit(r, digest).await
     }
@@ -272,6 +275,12 @@ impl AnswerStore for UnavailableAnswers {
     }
     async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
         self.0.answer(id).await
+    }
+    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        self.0.scan_answers(survey, segment, segments, visit).await
     }
     async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.0.count_answers(survey, unit).await

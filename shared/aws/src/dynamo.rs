@@ -95,6 +95,24 @@ impl RegistrationStore for DynamoStore {
         item.as_ref().map(|i| RegistrationItem::try_from(i).map(|r| r.0)).transpose()
     }
 
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.registrations)
+            .key_condition_expression("survey_id = :s")
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .into_paginator()
+            .items()
+            .send();
+        let mut registrations = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list registrations", e))?;
+            registrations.push(RegistrationItem::try_from(&item)?.0);
+        }
+        Ok(registrations)
+    }
+
     async fn register_unit(&self, registration: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         let entry =
             CodeEntry { digest: digest.clone(), survey_id: registration.survey_id.clone(), unit: registration.unit };
@@ -285,6 +303,31 @@ impl AnswerStore for DynamoStore {
     async fn answer(&self, id: &AnswerId) -> StoreResult<Option<AnswerRecord>> {
         let item = self.get("get answer", &self.tables.answers, key(&[("answer_id", &id.0)])).await?;
         item.as_ref().map(|i| AnswerItem::try_from(i).map(|a| a.0)).transpose()
+    }
+
+    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.tables.answers)
+            .segment(segment as i32)
+            .total_segments(segments as i32)
+            .filter_expression("survey_id = :s")
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .into_paginator()
+            .send();
+        let mut visited = 0;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| store_error("scan answers", e))?;
+            for item in page.items() {
+                visit(AnswerItem::try_from(item)?.0);
+                visited += 1;
+            }
+        }
+        Ok(visited)
     }
 
     async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {

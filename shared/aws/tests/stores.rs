@@ -211,6 +211,16 @@ async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys)
         assert_eq!((again.duplicate, again.receipt), (true, outcome.receipt));
     }
     assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 3);
+    let mut seen = Vec::new();
+    for segment in 0..4 {
+        store.scan_answers(&w.survey_id, segment, 4, |a| seen.push(a.answer_id)).await.unwrap();
+    }
+    let visited = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!((visited, seen.len()), (3, 3), "the segments cover every answer exactly once");
+    let registered = store.registrations(&w.survey_id).await.unwrap();
+    assert_eq!(registered, vec![reg.clone()]);
     assert_eq!(store.count_answers(&w.survey_id, Some(reg.unit)).await.unwrap(), 3);
     assert_eq!(store.count_answers(&w.survey_id, Some(UnitNumber::parse("0301").unwrap())).await.unwrap(), 0);
 }

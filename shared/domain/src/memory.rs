@@ -24,6 +24,12 @@ struct Tables {
     answers: BTreeMap<AnswerId, AnswerRecord>,
 }
 
+/// Which scan segment an answer falls in, spread by its (already random) key.
+fn segment_of(id: &AnswerId, segments: u32) -> u32 {
+    let head = u32::from_str_radix(&id.0[..8.min(id.0.len())], 16).unwrap_or(0);
+    head % segments.max(1)
+}
+
 #[derive(Default)]
 pub struct MemoryStore {
     tables: Mutex<Tables>,
@@ -72,6 +78,10 @@ impl RegistrationStore for MemoryStore {
 
     async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         Ok(self.with(|t| t.registrations.get(&(survey.clone(), unit)).cloned()))
+    }
+
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        Ok(self.with(|t| t.registrations.values().filter(|r| &r.survey_id == survey).cloned().collect()))
     }
 
     async fn register_unit(&self, registration: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
@@ -167,6 +177,23 @@ impl AnswerStore for MemoryStore {
 
     async fn answer(&self, id: &AnswerId) -> StoreResult<Option<AnswerRecord>> {
         Ok(self.with(|t| t.answers.get(id).cloned()))
+    }
+
+    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        let mine: Vec<AnswerRecord> = self.with(|t| {
+            t.answers
+                .values()
+                .filter(|a| &a.survey_id == survey)
+                .filter(|a| segment_of(&a.answer_id, segments) == segment)
+                .cloned()
+                .collect()
+        });
+        let n = mine.len() as u64;
+        mine.into_iter().for_each(&mut visit);
+        Ok(n)
     }
 
     async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {

@@ -90,6 +90,8 @@ pub trait RegistrationStore: Send + Sync {
         survey: &SurveyId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Option<UnitRegistration>>> + Send;
+    /// Every unit registered for a wave.
+    fn registrations(&self, survey: &SurveyId) -> impl Future<Output = StoreResult<Vec<UnitRegistration>>> + Send;
     /// Stores the registration and its code's lookup entry together, or nothing.
     fn register_unit(
         &self,
@@ -169,6 +171,17 @@ pub trait AnswerStore: Send + Sync {
     /// Writes the answer unless one with its id exists (a conditional write).
     fn insert_answer(&self, record: &AnswerRecord) -> impl Future<Output = StoreResult<Inserted>> + Send;
     fn answer(&self, id: &AnswerId) -> impl Future<Output = StoreResult<Option<AnswerRecord>>> + Send;
+    /// Streams one segment (of `segments`) of a wave's answers to `visit`, page by
+    /// page; returns how many were visited. Segments together cover every answer once.
+    fn scan_answers<F>(
+        &self,
+        survey: &SurveyId,
+        segment: u32,
+        segments: u32,
+        visit: F,
+    ) -> impl Future<Output = StoreResult<u64>> + Send
+    where
+        F: FnMut(AnswerRecord) + Send;
     /// How many answers a wave (or one of its units) has.
     fn count_answers(
         &self,

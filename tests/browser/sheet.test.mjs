@@ -1,0 +1,176 @@
+// Tests of the classroom sheet (/ark/) and its QR encoder (static-site/ark/qr.js).
+// QR codes are decoded with jsQR, independently of the encoder.
+//
+// Env: BASE_URL (the running stack), CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import jsQR from 'jsqr';
+import { encode } from '../../static-site/ark/qr.js';
+import STRINGS from '../../static-site/ark/strings.js';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+let browser;
+
+// The code drawn as pixels (with a quiet zone of 4 modules), decoded by jsQR.
+function decodeMatrix(qr, scale = 4) {
+  const n = (qr.size + 8) * scale;
+  const px = new Uint8ClampedArray(n * n * 4).fill(255);
+  for (let y = 0; y < qr.size; y++) {
+    for (let x = 0; x < qr.size; x++) {
+      if (!qr.at(x, y)) continue;
+      for (let dy = 0; dy < scale; dy++) {
+        for (let dx = 0; dx < scale; dx++) {
+          const o = (((y + 4) * scale + dy) * n + (x + 4) * scale + dx) * 4;
+          px[o] = px[o + 1] = px[o + 2] = 0;
+        }
+      }
+    }
+  }
+  return jsQR(px, n, n)?.data ?? null;
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('the encoder makes readable codes of versions 1 to 10 with every mask', () => {
+  const source = 'https://brukerundersokelse.example.no/?code=ABCD-EFGH-JKM&x=/'.repeat(4);
+  const seen = new Set();
+  // Lengths at both sides of each version's capacity (byte mode, level M).
+  for (const len of [1, 14, 15, 26, 27, 42, 43, 62, 63, 84, 85, 106, 107, 122, 123, 152, 153, 180, 181, 213]) {
+    const text = source.slice(0, len);
+    for (let mask = 0; mask < 8; mask++) {
+      const qr = encode(text, { mask });
+      assert.equal(qr.size, qr.version * 4 + 17);
+      assert.equal(decodeMatrix(qr), text, `length ${len}, version ${qr.version}, mask ${mask}`);
+      seen.add(qr.version);
+    }
+    assert.equal(decodeMatrix(encode(text)), text, `length ${len}, chosen mask`);
+  }
+  assert.deepEqual([...seen].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // Capacity edges of level M in byte mode.
+  assert.equal(encode('x'.repeat(14)).version, 1);
+  assert.equal(encode('x'.repeat(15)).version, 2);
+  assert.equal(encode('x'.repeat(122)).version, 7);
+  assert.equal(encode('x'.repeat(213)).version, 10);
+  assert.throws(() => encode('x'.repeat(214)), RangeError);
+  // Text is sent as UTF-8.
+  assert.equal(decodeMatrix(encode('https://x.no/?unit=Tromsø&b=Ålesund')), 'https://x.no/?unit=Tromsø&b=Ålesund');
+  // Error correction works: a damaged code still reads.
+  const qr = encode('https://example.no/?code=ABCD-EFGH-JKM');
+  for (let y = qr.size - 4; y < qr.size; y++) for (let x = qr.size - 2; x < qr.size; x++) qr.modules[y * qr.size + x] ^= 1;
+  assert.equal(decodeMatrix(qr), 'https://example.no/?code=ABCD-EFGH-JKM');
+});
+
+async function newPage(opts = {}) {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, ...opts });
+  await ctx.route('**/*', async (route) => {
+    if (route.request().resourceType() !== 'document') return route.fallback();
+    const res = await route.fetch();
+    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
+  });
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  return page;
+}
+
+// Renders the page's SVG on a canvas in a blank page and decodes the pixels.
+async function decodeSvg(svgMarkup) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const { w, h, data } = await page.evaluate(async (markup) => {
+    const img = new Image();
+    // An SVG made in an HTML page serialises without its namespace; a standalone image needs it.
+    const xml = markup.includes('xmlns=') ? markup : markup.replace('<svg', '<svg xmlns="http://www.w3.org/2000/svg"');
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(xml);
+    await img.decode();
+    const size = 300;
+    const c = document.createElement('canvas');
+    c.width = size;
+    c.height = size;
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, size, size);
+    g.drawImage(img, 0, 0, size, size);
+    return { w: size, h: size, data: Array.from(g.getImageData(0, 0, size, size).data) };
+  }, svgMarkup);
+  await ctx.close();
+  return jsQR(new Uint8ClampedArray(data), w, h)?.data ?? null;
+}
+
+test('the sheet: the QR code decodes to the participant link, and it prints on one A4 page', async () => {
+  const page = await newPage();
+  const unit = 'Tromsø';
+  await page.goto(`${BASE}/ark/?code=ABCD-EFGH-JKM&unit=${encodeURIComponent(unit)}`);
+  await page.waitForSelector('svg.qr');
+  const link = `${BASE}/?code=ABCD-EFGH-JKM`;
+  assert.equal(await page.textContent('#link'), link);
+  assert.equal(await page.getAttribute('#link', 'href'), link);
+  assert.equal(await page.textContent('#code'), 'ABCD-EFGH-JKM');
+  assert.equal(await page.textContent('.unit-name'), unit);
+  const nb = STRINGS.nb;
+  const en = STRINGS.en;
+  const text = await page.textContent('main');
+  for (const k of ['sheet.step.open', 'sheet.step.language', 'sheet.step.headphones']) {
+    assert.ok(text.includes(nb[k]), k);
+    assert.ok(text.includes(en[k]), k);
+  }
+  assert.equal(await page.locator('section[lang=en] h2').textContent(), en['sheet.steps.title']);
+  const svg = page.locator('svg.qr');
+  assert.equal(await svg.getAttribute('role'), 'img');
+  assert.equal(await page.locator('svg.qr title').textContent(), nb['sheet.qr']);
+  assert.equal(await page.locator('[style]').count(), 0, 'no style attributes');
+
+  assert.equal(await decodeSvg(await svg.evaluate((e) => e.outerHTML)), link);
+
+  // Print: one A4 page, no buttons.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.getByRole('button').count(), 0, 'no buttons in print');
+  assert.equal(await page.locator('.top').isVisible(), false);
+  const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+  const pages = pdf.toString('latin1').match(/\/Type\s*\/Page\b(?!s)/g) || [];
+  assert.equal(pages.length, 1, 'fits one A4 page');
+  await page.emulateMedia({ media: 'screen' });
+  assert.ok(await page.getByRole('button', { name: nb['sheet.print'] }).isVisible());
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the sheet in nynorsk and English; without a code it asks for one', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/ark/?code=abcd-efgh-jkm&lang=nn`);
+  await page.waitForSelector('svg.qr');
+  assert.equal(await page.textContent('#code'), 'ABCD-EFGH-JKM');
+  assert.equal(await page.locator('section[lang=nn] h2').textContent(), STRINGS.nn['sheet.steps.title']);
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('button', { name: STRINGS.en['sheet.print'] }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.locator('section[lang=nb] h2').textContent(), STRINGS.nb['sheet.steps.title']);
+  assert.equal(await decodeSvg(await page.locator('svg.qr').evaluate((e) => e.outerHTML)), `${BASE}/?code=ABCD-EFGH-JKM`);
+
+  await page.goto(`${BASE}/ark/`);
+  await page.getByText(STRINGS.nb['sheet.missing']).waitFor();
+  await page.getByLabel(STRINGS.nb['sheet.form.code']).fill('WXYZ-2345-678');
+  await page.getByLabel(STRINGS.nb['sheet.form.unit']).fill('Alna');
+  await page.getByRole('button', { name: STRINGS.nb['sheet.form.show'] }).click();
+  await page.waitForSelector('svg.qr');
+  assert.equal(await page.textContent('#code'), 'WXYZ-2345-678');
+  assert.equal(await page.textContent('.unit-name'), 'Alna');
+
+  await page.goto(`${BASE}/ark/?code=${encodeURIComponent('<script>')}`);
+  await page.getByText(STRINGS.nb['sheet.bad_code']).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -240,6 +240,9 @@ impl WaveStore for UnavailableAnswers {
     async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
         self.0.wave(id).await
     }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.0.waves().await
+    }
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         self.0.create_wave(wave).await
     }

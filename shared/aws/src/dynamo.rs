@@ -52,6 +52,16 @@ impl WaveStore for DynamoStore {
         item.as_ref().map(|i| WaveItem::try_from(i).map(|w| w.0)).transpose()
     }
 
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        let mut pages = self.client.scan().table_name(&self.tables.waves).into_paginator().items().send();
+        let mut waves = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list waves", e))?;
+            waves.push(WaveItem::try_from(&item)?.0);
+        }
+        Ok(waves)
+    }
+
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         let result = self
             .client

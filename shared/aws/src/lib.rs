@@ -6,10 +6,12 @@ pub mod content;
 pub mod dynamo;
 mod error;
 mod items;
+pub mod results;
 pub mod schema;
 pub mod ses;
 pub mod setup;
 
 pub use config::{Clients, Config};
 pub use dynamo::DynamoStore;
+pub use results::S3Results;
 pub use ses::SesMailer;

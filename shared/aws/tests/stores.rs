@@ -130,6 +130,7 @@ async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
     store.update_wave(&w).await.unwrap();
     assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
     assert_eq!(store.wave(&SurveyId::parse("none").unwrap()).await.unwrap(), None);
+    assert!(store.waves().await.unwrap().iter().any(|x| x.survey_id.as_str() == "waves"));
 }
 
 async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Keys) {

@@ -55,6 +55,10 @@ impl WaveStore for MemoryStore {
         Ok(self.with(|t| t.waves.get(id).cloned()))
     }
 
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        Ok(self.with(|t| t.waves.values().cloned().collect()))
+    }
+
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         Ok(self.with(|t| match t.waves.entry(wave.survey_id.clone()) {
             std::collections::btree_map::Entry::Occupied(_) => false,
@@ -200,5 +204,34 @@ impl AnswerStore for MemoryStore {
         Ok(self.with(|t| {
             t.answers.values().filter(|a| &a.survey_id == survey && unit.is_none_or(|u| a.unit == u)).count() as u64
         }))
+    }
+}
+
+/// Objects in memory, as a results bucket would hold them.
+#[derive(Default)]
+pub struct MemoryResults {
+    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemoryResults {
+    pub fn keys(&self) -> Vec<String> {
+        self.objects.lock().expect("results lock").keys().cloned().collect()
+    }
+}
+
+impl ResultsStore for MemoryResults {
+    async fn put_object(&self, key: &str, body: Vec<u8>, _content_type: &str) -> StoreResult<()> {
+        self.objects.lock().expect("results lock").insert(key.to_owned(), body);
+        Ok(())
+    }
+
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        let body = std::fs::read(path)
+            .map_err(|e| StoreError::Failed { context: "read file to store", source: Box::new(e) })?;
+        self.put_object(key, body, content_type).await
+    }
+
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.objects.lock().expect("results lock").get(key).cloned())
     }
 }

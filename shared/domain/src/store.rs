@@ -77,6 +77,8 @@ pub enum Inserted {
 
 pub trait WaveStore: Send + Sync {
     fn wave(&self, id: &SurveyId) -> impl Future<Output = StoreResult<Option<Wave>>> + Send;
+    /// Every wave (a handful: one a year, and test waves).
+    fn waves(&self) -> impl Future<Output = StoreResult<Vec<Wave>>> + Send;
     /// Stores a new wave; `false` when one with that id exists already.
     fn create_wave(&self, wave: &Wave) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Replaces an existing wave's settings.
@@ -188,6 +190,24 @@ pub trait AnswerStore: Send + Sync {
         survey: &SurveyId,
         unit: Option<UnitNumber>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// Where aggregation runs are written (S3 in AWS): objects by key.
+pub trait ResultsStore: Send + Sync {
+    fn put_object(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Uploads a file (a bundle can be larger than memory should hold).
+    fn put_file(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        content_type: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_object(&self, key: &str) -> impl Future<Output = StoreResult<Option<Vec<u8>>>> + Send;
 }
 
 /// Everything at once, for the admin CLI and tests.

@@ -16,7 +16,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use survey_aws::{Clients, Config, DynamoStore, SesMailer};
+use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer};
 use survey_domain::emails::SiteLinks;
 use tokio::net::TcpListener;
 
@@ -27,6 +27,7 @@ struct Gateway {
     validate: validate_code::App<DynamoStore>,
     submit: submit_response::App<DynamoStore>,
     register: register::App<DynamoStore, SesMailer>,
+    results: results::App<DynamoStore, S3Results, SesMailer>,
     info: survey_info::App<DynamoStore>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
@@ -47,6 +48,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
         register: register::App::new(
             store.clone(),
+            SesMailer::new(clients.ses.clone(), config.mail.clone()),
+            config.keys.clone(),
+            SiteLinks::new(&config.mail.site_url),
+        ),
+        results: results::App::new(
+            store.clone(),
+            S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
             SesMailer::new(clients.ses.clone(), config.mail.clone()),
             config.keys.clone(),
             SiteLinks::new(&config.mail.site_url),
@@ -113,6 +121,7 @@ impl Gateway {
             "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, request).await,
             "/api/health" | "/api/units" => survey_info::handle(&self.info, request).await,
             p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
+            p if p.starts_with("/api/results/") => results::handle(&self.results, request).await,
             _ => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
                 .into_response()),
         };

@@ -21,6 +21,7 @@ pub struct TableNames {
     pub codes: String,
     pub contacts: String,
     pub verifications: String,
+    pub access_tokens: String,
     pub answers: String,
 }
 
@@ -81,6 +82,7 @@ impl Config {
                 codes: table("codes"),
                 contacts: table("contacts"),
                 verifications: table("verifications"),
+                access_tokens: table("access_tokens"),
                 answers: table("answers"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },

@@ -288,6 +288,25 @@ impl VerificationStore for DynamoStore {
     }
 }
 
+impl AccessTokenStore for DynamoStore {
+    async fn put_access_token(&self, token: &AccessToken) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.access_tokens)
+            .set_item(Some(access_token_item(token)))
+            .send()
+            .await
+            .map_err(|e| store_error("put access token", e))?;
+        Ok(())
+    }
+
+    async fn access_token(&self, digest: &TokenDigest) -> StoreResult<Option<AccessToken>> {
+        let item =
+            self.get("get access token", &self.tables.access_tokens, key(&[("token_digest", &digest.0)])).await?;
+        item.as_ref().map(|i| AccessTokenItem::try_from(i).map(|t| t.0)).transpose()
+    }
+}
+
 impl AnswerStore for DynamoStore {
     async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
         let result = self

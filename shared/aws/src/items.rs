@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
 use survey_domain::contact::{Contact, Email, PersonName, Phone};
 use survey_domain::keys::TokenDigest;
-use survey_domain::store::{CodeEntry, ContactEntry, UnitRegistration, Verification};
+use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, UnitRegistration, Verification};
 use survey_domain::wave::{SurveyId, Webinar};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
@@ -290,6 +290,32 @@ impl TryFrom<&Item> for ContactItem {
             expected_participants: r.opt_u32("expected_participants")?,
         };
         Ok(ContactItem(ContactEntry { contact, expires_at: epoch(&r, "expires_at")? }))
+    }
+}
+
+pub(crate) struct AccessTokenItem(pub AccessToken);
+
+pub(crate) fn access_token_item(t: &AccessToken) -> Item {
+    Item::from([
+        ("token_digest".into(), s(&t.digest.0)),
+        ("survey_id".into(), s(t.survey_id.as_str())),
+        ("unit".into(), s(t.unit.as_str())),
+        ("expires_at".into(), n(t.expires_at.unix_timestamp())),
+        ("purge_at".into(), n((t.expires_at + TOKEN_KEPT_AFTER_EXPIRY).unix_timestamp())),
+    ])
+}
+
+impl TryFrom<&Item> for AccessTokenItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(AccessTokenItem(AccessToken {
+            digest: TokenDigest(r.str("token_digest")?.to_owned()),
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            expires_at: epoch(&r, "expires_at")?,
+        }))
     }
 }
 

@@ -72,6 +72,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "codes" => &t.codes,
             "contacts" => &t.contacts,
             "verifications" => &t.verifications,
+            "access_tokens" => &t.access_tokens,
             "answers" => &t.answers,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };

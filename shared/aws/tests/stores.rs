@@ -198,6 +198,19 @@ async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
     assert_eq!(store.consume_verification(&unknown.digest, now).await.unwrap(), Consumed::Unknown);
 }
 
+async fn access_tokens_are_found_by_digest<S: Stores>(store: &S, keys: &Keys) {
+    let token = VerifyToken::generate();
+    let stored = AccessToken {
+        digest: keys.access_token_digest(&token),
+        survey_id: SurveyId::parse("results").unwrap(),
+        unit: UnitNumber::parse("030112").unwrap(),
+        expires_at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(30),
+    };
+    store.put_access_token(&stored).await.unwrap();
+    assert_eq!(store.access_token(&stored.digest).await.unwrap(), Some(stored));
+    assert_eq!(store.access_token(&keys.token_digest(&token)).await.unwrap(), None, "hashed apart from verification");
+}
+
 async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys) {
     let w = wave("answers");
     store.create_wave(&w).await.unwrap();
@@ -255,6 +268,7 @@ async fn memory_store_keeps_the_contract() {
     a_unit_is_registered_once_with_one_code(&store, &keys).await;
     contacts_are_kept_per_unit(&store).await;
     verification_tokens_are_single_use(&store, &keys).await;
+    access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys).await;
 }
@@ -267,6 +281,7 @@ async fn dynamodb_store_keeps_the_contract() {
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
     verification_tokens_are_single_use(&store, &config.keys).await;
+    access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone()).await;
 }

@@ -128,7 +128,11 @@ pub struct Layout {
 
 fn lcm_up_to(n: usize) -> u64 {
     fn gcd(a: u64, b: u64) -> u64 {
-        if b == 0 { a } else { gcd(b, a % b) }
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
     }
     (1..=n as u64).fold(1, |acc, k| acc / gcd(acc, k) * k)
 }

@@ -40,6 +40,10 @@ impl SiteLinks {
     pub fn demo(&self) -> String {
         format!("{}/?demo=1", self.base)
     }
+
+    pub fn results(&self, survey: &crate::SurveyId, unit: &Unit, token: &str) -> String {
+        format!("{}/resultater/?survey={survey}&unit={}&token={token}", self.base, unit.number)
+    }
 }
 
 fn url_encode(text: &str) -> String {
@@ -287,6 +291,45 @@ pub fn code_email(contact: &Contact, unit: &Unit, wave: &Wave, code: &AccessCode
     OutgoingEmail {
         to: contact.email.clone(),
         subject: format!("Tilgangskode til brukerundersøkelsen – {}", unit.name),
+        text,
+        html,
+    }
+}
+
+/// The link to a unit's results, for a verified contact who asked for it.
+pub fn results_email(
+    contact: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    link: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let parts = [
+        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+        Part::Text(format!("Her er lenken til resultatene for {} i brukerundersøkelsen.", unit.name)),
+        Part::Link("Se resultatene".into(), link.to_owned()),
+        Part::Text(format!(
+            "Lenken er personlig og virker til {}. Resultatene er tilgjengelige til {}. Del ikke lenken; be heller om en ny lenke på resultatsiden.",
+            date_nb(expires_at),
+            date_nb(wave.results_until)
+        )),
+        Part::Text(format!(
+            "Dere ser bare tall når minst {} deltakere har svart. Noen tall kan være holdt tilbake for å beskytte andre.",
+            wave.min_respondents
+        )),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "Here is the link to the survey results for {}. It is personal and works until {}. Figures are only shown where at least {} participants answered.",
+            unit.name,
+            date_en(expires_at),
+            wave.min_respondents
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: contact.email.clone(),
+        subject: format!("Resultater fra brukerundersøkelsen – {}", unit.name),
         text,
         html,
     }

@@ -45,6 +45,12 @@ impl Keys {
     pub fn token_digest(&self, token: &VerifyToken) -> TokenDigest {
         TokenDigest(self.digest("verify-token", &token.0))
     }
+
+    /// Results links use tokens of the same form, hashed apart from verification
+    /// tokens so that neither can stand in for the other.
+    pub fn access_token_digest(&self, token: &VerifyToken) -> TokenDigest {
+        TokenDigest(self.digest("results-token", &token.0))
+    }
 }
 
 /// A single-use e-mail verification token: 256 random bits as 64 hex digits.

@@ -19,6 +19,7 @@ pub mod oslo_time;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod registration;
+pub mod results_access;
 pub mod store;
 pub mod submission;
 pub mod submit;

@@ -21,6 +21,7 @@ struct Tables {
     registrations: BTreeMap<(SurveyId, UnitNumber), UnitRegistration>,
     contacts: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, ContactEntry>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
+    access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
 }
 
@@ -165,6 +166,17 @@ impl VerificationStore for MemoryStore {
                 Consumed::Now(v.clone())
             }
         }))
+    }
+}
+
+impl AccessTokenStore for MemoryStore {
+    async fn put_access_token(&self, token: &AccessToken) -> StoreResult<()> {
+        self.with(|t| t.access_tokens.insert(token.digest.clone(), token.clone()));
+        Ok(())
+    }
+
+    async fn access_token(&self, digest: &TokenDigest) -> StoreResult<Option<AccessToken>> {
+        Ok(self.with(|t| t.access_tokens.get(digest).cloned()))
     }
 }
 

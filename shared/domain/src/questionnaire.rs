@@ -178,7 +178,10 @@ impl Questionnaire {
             if q.kind == QuestionType::Scale {
                 let in_order: Vec<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
                 if in_order != SCALE_VALUES || q.scale.is_none() {
-                    return Err(format!("{} must be a named scale with options 1-5 and dont_know, in that order", q.id));
+                    return Err(format!(
+                        "{} must be a named scale with options 1-5 and dont_know, in that order",
+                        q.id
+                    ));
                 }
             }
             if let Some(show_if) = &q.show_if {

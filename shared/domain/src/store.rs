@@ -192,14 +192,23 @@ pub trait AnswerStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
+/// A contact person's link to their unit's results, by the keyed hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub digest: TokenDigest,
+    pub survey_id: SurveyId,
+    pub unit: UnitNumber,
+    pub expires_at: OffsetDateTime,
+}
+
+pub trait AccessTokenStore: Send + Sync {
+    fn put_access_token(&self, token: &AccessToken) -> impl Future<Output = StoreResult<()>> + Send;
+    fn access_token(&self, digest: &TokenDigest) -> impl Future<Output = StoreResult<Option<AccessToken>>> + Send;
+}
+
 /// Where aggregation runs are written (S3 in AWS): objects by key.
 pub trait ResultsStore: Send + Sync {
-    fn put_object(
-        &self,
-        key: &str,
-        body: Vec<u8>,
-        content_type: &str,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> impl Future<Output = StoreResult<()>> + Send;
     /// Uploads a file (a bundle can be larger than memory should hold).
     fn put_file(
         &self,
@@ -211,5 +220,11 @@ pub trait ResultsStore: Send + Sync {
 }
 
 /// Everything at once, for the admin CLI and tests.
-pub trait Stores: WaveStore + RegistrationStore + ContactStore + VerificationStore + AnswerStore {}
-impl<T: WaveStore + RegistrationStore + ContactStore + VerificationStore + AnswerStore> Stores for T {}
+pub trait Stores:
+    WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + AnswerStore
+{
+}
+impl<T: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + AnswerStore> Stores
+    for T
+{
+}

@@ -49,8 +49,7 @@ pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> BTreeMap<String,
             QuestionType::Multi => {
                 let plain: Vec<&str> =
                     q.options.iter().filter(|o| !o.ends_survey && !o.exclusive).map(|o| o.value.as_str()).collect();
-                let picked: Vec<String> =
-                    plain.iter().filter(|_| rng.below(2) == 0).map(|v| (*v).to_owned()).collect();
+                let picked: Vec<String> = plain.iter().filter(|_| rng.below(2) == 0).map(|v| (*v).to_owned()).collect();
                 if picked.is_empty() {
                     AnswerValue::Many(vec![choices[rng.below(choices.len())].to_owned()])
                 } else {

@@ -3,6 +3,7 @@
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
+use survey_domain::results_access::{AccessError, ResultsAuthError};
 use survey_domain::{MailError, RegisterError, StoreError, SubmitError, ValidateError, VerifyError};
 
 /// How long a client waits before retrying after storage trouble.
@@ -136,6 +137,35 @@ impl From<VerifyError> for ApiError {
             VerifyError::Gone => Self::new(StatusCode::GONE, "invalid_token", message),
             VerifyError::Store(e) => e.into(),
             VerifyError::Mail(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        let message = err.to_string();
+        match err {
+            AccessError::InvalidSurvey => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_survey", message).with_field("/survey_id")
+            }
+            AccessError::InvalidUnit => Self::new(StatusCode::BAD_REQUEST, "invalid_unit", message).with_field("/unit"),
+            AccessError::InvalidEmail => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_email", message).with_field("/email")
+            }
+            AccessError::Store(e) => e.into(),
+            AccessError::Mail(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResultsAuthError> for ApiError {
+    fn from(err: ResultsAuthError) -> Self {
+        let message = err.to_string();
+        match err {
+            ResultsAuthError::InvalidToken => Self::new(StatusCode::UNAUTHORIZED, "invalid_token", message),
+            ResultsAuthError::WrongUnit => Self::new(StatusCode::FORBIDDEN, "wrong_unit", message),
+            ResultsAuthError::Expired => Self::new(StatusCode::GONE, "results_expired", message),
+            ResultsAuthError::Store(e) => e.into(),
         }
     }
 }

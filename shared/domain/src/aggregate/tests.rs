@@ -44,7 +44,13 @@ fn tallies_match_a_naive_count() {
             assert_eq!(total.respondents, respondents);
             assert_eq!(total.answered[i], answered, "{unit} {}", question.id);
             for (j, option) in question.options.iter().enumerate() {
-                assert_eq!(total.counts[i][j], counts.get(&option.value).copied().unwrap_or(0), "{} {}", question.id, option.value);
+                assert_eq!(
+                    total.counts[i][j],
+                    counts.get(&option.value).copied().unwrap_or(0),
+                    "{} {}",
+                    question.id,
+                    option.value
+                );
             }
         }
     }

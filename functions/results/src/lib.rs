@@ -1,0 +1,112 @@
+//! `POST /api/results/access` and `GET /api/results/{survey_id}/{unit}`:
+//! a verified contact person asks for a link, and the link's token opens that
+//! unit's report from the latest complete aggregation run.
+
+use std::time::{Duration, Instant};
+
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use survey_domain::emails::SiteLinks;
+use survey_domain::ratelimit::RateLimiter;
+use survey_domain::results_access::{authorize_results, request_results_link, AccessRequest};
+use survey_domain::store::{AccessTokenStore, ContactStore, ResultsStore, WaveStore};
+use survey_domain::{Keys, Mailer};
+use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use time::OffsetDateTime;
+
+/// Link requests allowed per source address and hour.
+const MAX_LINK_REQUESTS: u32 = 20;
+const LINK_WINDOW: Duration = Duration::from_secs(3600);
+
+pub struct App<S, R, M> {
+    pub store: S,
+    pub results: R,
+    pub mailer: M,
+    pub keys: Keys,
+    pub links: SiteLinks,
+    link_requests: RateLimiter,
+}
+
+impl<S, R, M> App<S, R, M> {
+    pub fn new(store: S, results: R, mailer: M, keys: Keys, links: SiteLinks) -> Self {
+        Self { store, results, mailer, keys, links, link_requests: RateLimiter::new(MAX_LINK_REQUESTS, LINK_WINDOW) }
+    }
+}
+
+pub async fn handle<S, R, M>(app: &App<S, R, M>, req: Request) -> Result<Response<Body>, lambda_http::Error>
+where
+    S: WaveStore + ContactStore + AccessTokenStore,
+    R: ResultsStore,
+    M: Mailer,
+{
+    let segments = api_segments(&req);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let (route, result) = match (req.method(), segments.as_slice()) {
+        (&Method::POST, ["results", "access"]) => ("results_access", access(app, &req).await),
+        (_, ["results", "access"]) => return Ok(method_not_allowed("POST")),
+        (&Method::GET, ["results", survey, unit]) => ("results_report", report(app, &req, survey, unit).await),
+        (_, ["results", _, _]) => return Ok(method_not_allowed("GET")),
+        _ => ("results", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
+    };
+    Ok(match result {
+        Ok(response) => {
+            log_outcome(route, response.status(), None);
+            response
+        }
+        Err(err) => {
+            log_outcome(route, err.status, Some(err.code));
+            err.into_response()
+        }
+    })
+}
+
+async fn access<S, R, M>(app: &App<S, R, M>, req: &Request) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore + ContactStore + AccessTokenStore,
+    M: Mailer,
+{
+    let source = source_ip(req);
+    let now = Instant::now();
+    if let Some(wait) = app.link_requests.blocked_for(&source, now) {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests; try again later")
+            .with_retry_after(wait.as_secs().max(1)));
+    }
+    app.link_requests.record(&source, now);
+    let body: AccessRequest = parse_json(req)?;
+    request_results_link(&app.store, &app.mailer, &app.keys, &app.links, &body, OffsetDateTime::now_utc()).await?;
+    Ok(json_response(StatusCode::ACCEPTED, &json!({ "status": "accepted" })))
+}
+
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+async fn report<S, R, M>(
+    app: &App<S, R, M>,
+    req: &Request,
+    survey: &str,
+    unit: &str,
+) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore + AccessTokenStore,
+    R: ResultsStore,
+{
+    let (survey, unit) =
+        authorize_results(&app.store, &app.keys, survey, unit, bearer(req), OffsetDateTime::now_utc()).await?;
+    let no_report =
+        || ApiError::new(StatusCode::NOT_FOUND, "no_report", "there are no results yet; they are made every night");
+    let latest = app.results.get_object(&format!("results/{survey}/latest.json")).await?.ok_or_else(no_report)?;
+    let latest: serde_json::Value = serde_json::from_slice(&latest).map_err(|_| no_report())?;
+    let run_id = latest["run_id"].as_str().ok_or_else(no_report)?;
+    let key = format!("results/{survey}/runs/{run_id}/units/{unit}.json");
+    let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
+    let text = String::from_utf8(report).map_err(|_| no_report())?;
+    let mut response = Response::new(Body::Text(text));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests;

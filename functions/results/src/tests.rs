@@ -1,0 +1,157 @@
+use lambda_http::request::from_str;
+use survey_domain::contact::{Contact, Email, PersonName};
+use survey_domain::mail::MemoryMailer;
+use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::store::{ContactStore, ResultsStore, WaveStore};
+use survey_domain::{LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use time::Duration as TimeDuration;
+
+use super::*;
+
+const ACCESS: &str = include_str!("../../../events/results-access.json");
+const REPORT: &str = include_str!("../../../events/results-report.json");
+
+type TestApp = App<MemoryStore, MemoryResults, MemoryMailer>;
+
+async fn app() -> TestApp {
+    let now = OffsetDateTime::now_utc();
+    let store = MemoryStore::new();
+    let survey = SurveyId::parse("2026").unwrap();
+    store
+        .create_wave(&Wave {
+            survey_id: survey.clone(),
+            opens_at: now - TimeDuration::days(60),
+            closes_at: now - TimeDuration::days(10),
+            registration_deadline: now - TimeDuration::days(60),
+            results_until: now + TimeDuration::days(300),
+            min_respondents: 10,
+            questionnaire_version: Questionnaire::current().version.clone(),
+            languages: LanguageCode::all().collect(),
+            webinar: None,
+        })
+        .await
+        .unwrap();
+    let kari = Contact {
+        verified: true,
+        ..Contact::new(
+            PersonName::parse("Kari").unwrap(),
+            Email::parse("kari.nordmann@bergen.kommune.no").unwrap(),
+            None,
+        )
+    };
+    store.put_contact(&survey, UnitNumber::parse("4601").unwrap(), &kari, now + TimeDuration::days(300)).await.unwrap();
+    App::new(
+        store,
+        MemoryResults::default(),
+        MemoryMailer::default(),
+        Keys::new(b"test"),
+        SiteLinks::new("https://site.example"),
+    )
+}
+
+async fn publish_report(app: &TestApp) {
+    let latest = json!({"run_id": "20261122T030000Z-AAAAAA", "survey_id": "2026"});
+    app.results
+        .put_object("results/2026/latest.json", latest.to_string().into_bytes(), "application/json")
+        .await
+        .unwrap();
+    let report = json!({"survey_id": "2026", "unit": {"number": "4601"}, "respondents": 15, "suppressed": false, "questions": []});
+    let key = "results/2026/runs/20261122T030000Z-AAAAAA/units/4601.json";
+    app.results.put_object(key, report.to_string().into_bytes(), "application/json").await.unwrap();
+}
+
+async fn call(app: &TestApp, req: Request) -> (StatusCode, serde_json::Value) {
+    let response = handle(app, req).await.unwrap();
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    (response.status(), serde_json::from_str(text).unwrap())
+}
+
+fn access(body: serde_json::Value) -> Request {
+    let mut req = from_str(ACCESS).unwrap();
+    *req.body_mut() = Body::Text(body.to_string());
+    req
+}
+
+fn report_request(path: &str, token: Option<&str>) -> Request {
+    let mut req = from_str(REPORT).unwrap();
+    *req.uri_mut() = path.parse().unwrap();
+    match token {
+        Some(t) => {
+            req.headers_mut().insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {t}")).unwrap());
+        }
+        None => {
+            req.headers_mut().remove(header::AUTHORIZATION);
+        }
+    }
+    req
+}
+
+async fn token_for_kari(app: &TestApp) -> String {
+    assert_eq!(call(app, from_str(ACCESS).unwrap()).await.0, StatusCode::ACCEPTED);
+    let text = app.mailer.sent().last().unwrap().text.clone();
+    text[text.find("token=").unwrap() + 6..][..64].to_owned()
+}
+
+#[tokio::test]
+async fn asking_always_answers_202_and_only_a_verified_contact_gets_mail() {
+    let app = app().await;
+    for body in [
+        json!({"survey_id": "2026", "unit": "4601", "email": "someone@else.no"}),
+        json!({"survey_id": "2026", "unit": "1103", "email": "kari.nordmann@bergen.kommune.no"}),
+        json!({"survey_id": "1999", "unit": "4601", "email": "kari.nordmann@bergen.kommune.no"}),
+    ] {
+        let (status, reply) = call(&app, access(body)).await;
+        assert_eq!((status, reply), (StatusCode::ACCEPTED, json!({"status": "accepted"})));
+    }
+    assert!(app.mailer.sent().is_empty());
+    token_for_kari(&app).await;
+    assert_eq!(app.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400() {
+    let app = app().await;
+    for (body, code) in [
+        (json!({"survey_id": "2026", "unit": "4601", "email": "kari"}), "invalid_email"),
+        (json!({"survey_id": "2026", "unit": "46", "email": "k@x.no"}), "invalid_unit"),
+        (json!({"survey_id": "2026", "unit": "4601", "email": "k@x.no", "x": 1}), "unknown_field"),
+    ] {
+        let (status, err) = call(&app, access(body)).await;
+        assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)));
+    }
+}
+
+#[tokio::test]
+async fn the_token_opens_its_units_report_and_nothing_else() {
+    let app = app().await;
+    let token = token_for_kari(&app).await;
+    let (status, err) = call(&app, report_request("/api/results/2026/4601", Some(&token))).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("no_report")));
+    publish_report(&app).await;
+    let (status, report) = call(&app, report_request("/api/results/2026/4601", Some(&token))).await;
+    assert_eq!((status, report["respondents"].as_u64()), (StatusCode::OK, Some(15)));
+
+    let cases = [
+        ("/api/results/2026/1103", Some(token.as_str()), StatusCode::FORBIDDEN, "wrong_unit"),
+        ("/api/results/2026/4601", None, StatusCode::UNAUTHORIZED, "invalid_token"),
+        ("/api/results/2026/4601", Some("not-a-token"), StatusCode::UNAUTHORIZED, "invalid_token"),
+        ("/api/results/2026/4601", Some(&"a".repeat(64)), StatusCode::UNAUTHORIZED, "invalid_token"),
+    ];
+    for (path, bearer, status, code) in cases {
+        let (got, err) = call(&app, report_request(path, bearer)).await;
+        assert_eq!((got, err["error"]["code"].as_str()), (status, Some(code)), "{path} {bearer:?}");
+    }
+}
+
+#[tokio::test]
+async fn after_results_until_the_report_is_gone() {
+    let app = app().await;
+    let token = token_for_kari(&app).await;
+    publish_report(&app).await;
+    let survey = SurveyId::parse("2026").unwrap();
+    let mut wave = app.store.wave(&survey).await.unwrap().unwrap();
+    wave.results_until = OffsetDateTime::now_utc() - TimeDuration::MINUTE;
+    app.store.update_wave(&wave).await.unwrap();
+    let (status, err) = call(&app, report_request("/api/results/2026/4601", Some(&token))).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::GONE, Some("results_expired")));
+}

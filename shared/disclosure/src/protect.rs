@@ -1,0 +1,537 @@
+//! Secondary suppression by Gaussian elimination, greedy in the manner of
+//! Statistics Norway's GaussSuppression.
+//!
+//! Cells are offered for publication one at a time, most valuable first. A
+//! cell is published unless, together with the cells already published, it
+//! would let a reader work out a protected cell (a primary cell, or a hidden
+//! small population); then it is withheld as a secondary suppression.
+//!
+//! The test runs on the null space of what is published, kept as a sparse
+//! integer basis `y_1..y_d`: a protected row `p` is revealed exactly when
+//! `p · y = 0` for every `y` in it. Each protected cell keeps its coordinates
+//! `t_p = (p · y_j)_j`. Publishing a row `c` with coordinates `s = (c · y_j)_j`
+//! shrinks the null space to the `y` orthogonal to `c`; a protected `p` keeps a
+//! witness there unless `t_p` is a multiple of `s`. So the whole test for a
+//! candidate is "is some `t_p` parallel to `s`", which only needs the protected
+//! cells with the same support as `s`.
+//!
+//! Publishing replaces the basis vectors on the support of `s` by a chain of
+//! pairwise combinations (`s_{a+1} y_a - s_a y_{a+1}`), not by a star around
+//! one pivot, so no inner cell becomes a hub shared by every vector. On nested
+//! tables the basis then stays a set of short contrasts, and a candidate costs
+//! about the length of its row plus the protected cells near it: the national
+//! table (4,464 inner cells, 11,670 cells) takes a fraction of a second in a
+//! debug build. Unstructured dense tables cost up to `O(m · n · d)` exact
+//! operations for `m` candidates, `n` inner cells and null-space dimension `d`.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize};
+
+use crate::int::Int;
+use crate::problem::{Cell, Problem, Role};
+
+/// Why a cell is withheld.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+pub enum Reason<K> {
+    /// It has respondents, but fewer than `min_respondents`.
+    Primary,
+    /// Publishing it, with the cells published before it, would let a reader
+    /// work out `protects` (a primary cell or a hidden small population).
+    Secondary { protects: K },
+}
+
+/// The withheld cells and why; every other cell that is not
+/// [`Role::Hidden`] is published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression<K> {
+    withheld: BTreeMap<K, Reason<K>>,
+}
+
+impl<K> Default for Suppression<K> {
+    fn default() -> Self {
+        Suppression { withheld: BTreeMap::new() }
+    }
+}
+
+impl<K: Ord> Suppression<K> {
+    /// Withholds nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn withhold(&mut self, key: K, reason: Reason<K>) {
+        self.withheld.insert(key, reason);
+    }
+
+    pub fn is_withheld(&self, key: &K) -> bool {
+        self.withheld.contains_key(key)
+    }
+
+    pub fn reason(&self, key: &K) -> Option<&Reason<K>> {
+        self.withheld.get(key)
+    }
+
+    /// The withheld cells in key order.
+    pub fn withheld(&self) -> impl Iterator<Item = (&K, &Reason<K>)> {
+        self.withheld.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.withheld.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.withheld.is_empty()
+    }
+
+    /// The cells to publish: not hidden and not withheld, in the problem's order.
+    pub fn published<'a>(&'a self, problem: &'a Problem<K>) -> impl Iterator<Item = &'a Cell<K>> + 'a
+    where
+        K: Clone + Debug,
+    {
+        problem.cells().iter().filter(|cell| cell.role() != Role::Hidden && !self.is_withheld(cell.key()))
+    }
+}
+
+/// The order in which cells are offered for publication: must-publish cells
+/// first, then by decreasing cost (by default the respondent count), then by
+/// decreasing number of inner cells (totals before their parts), then by key.
+/// It depends on nothing but the cells themselves, so the result does not
+/// depend on the order they were added in.
+pub fn publication_order<K: Ord>(a: &Cell<K>, b: &Cell<K>) -> Ordering {
+    (a.role() != Role::MustPublish)
+        .cmp(&(b.role() != Role::MustPublish))
+        .then_with(|| b.cost().cmp(&a.cost()))
+        .then_with(|| b.inner().len().cmp(&a.inner().len()))
+        .then_with(|| a.key().cmp(b.key()))
+}
+
+/// Decides which cells to withhold: every primary cell that is not hidden,
+/// and, greedily in [`publication_order`], every cell whose publication would
+/// reveal a protected cell.
+///
+/// Each secondary suppression is necessary given the rest: publishing it alone
+/// would reveal the cell named in its [`Reason::Secondary`].
+pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
+    let cells = problem.cells();
+    let unknown = problem.unknown_inner();
+    let rows: Vec<Vec<u32>> =
+        cells.iter().map(|cell| cell.inner().iter().filter(|&&i| unknown[i]).map(|&i| i as u32).collect()).collect();
+
+    let mut space = NullSpace::new(&unknown);
+    let mut protected = Protected::new(unknown.len());
+    let mut suppression = Suppression::new();
+    // One protected entry per distinct row, named by its smallest key.
+    let mut by_row: BTreeMap<&[u32], usize> = BTreeMap::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if cell.is_primary() {
+            if cell.role() != Role::Hidden {
+                suppression.withhold(cell.key().clone(), Reason::Primary);
+            }
+            let named = by_row.entry(&rows[i]).or_insert(i);
+            if cell.key() < cells[*named].key() {
+                *named = i;
+            }
+        }
+    }
+    for (row, i) in by_row {
+        protected.add(i, space.coordinates(row));
+    }
+
+    let mut candidates: Vec<usize> =
+        (0..cells.len()).filter(|&i| !cells[i].is_primary() && cells[i].role() != Role::Hidden).collect();
+    candidates.sort_by(|&a, &b| publication_order(&cells[a], &cells[b]));
+    for i in candidates {
+        let s = space.coordinates(&rows[i]);
+        if s.is_empty() {
+            // Already determined by what is published (or empty): publishing it adds nothing.
+            continue;
+        }
+        match protected.revealed_by(&s, cells) {
+            Some(p) => {
+                suppression.withhold(cells[i].key().clone(), Reason::Secondary { protects: cells[p].key().clone() })
+            }
+            None => {
+                let change = space.restrict(s);
+                protected.update(&change);
+            }
+        }
+    }
+    suppression
+}
+
+/// A sparse vector: (index, nonzero value), sorted by index.
+type Sparse = Vec<(u32, Int)>;
+
+/// A basis of the vectors (over the unknown inner cells) orthogonal to every
+/// published row.
+struct NullSpace {
+    /// By slot; an empty vector is a retired slot.
+    vectors: Vec<Sparse>,
+    /// By inner cell: the slots whose vector is nonzero there (unordered).
+    by_column: Vec<Vec<u32>>,
+    /// Scratch space by slot for [`NullSpace::coordinates`].
+    sums: Vec<Int>,
+    marked: Vec<bool>,
+}
+
+/// How publishing a row changed the basis: for the chain `j_0 < .. < j_{m-1}`
+/// of slots with `s_j != 0`, slot `j_a` (a < m-1) now holds
+/// `(s_{j_{a+1}} y_{j_a} - s_{j_a} y_{j_{a+1}}) / contents[a]`, and slot
+/// `j_{m-1}` is retired.
+struct Change {
+    chain: Sparse,
+    contents: Vec<Int>,
+}
+
+impl NullSpace {
+    /// Starts from the unit vectors of the unknown inner cells: nothing published.
+    fn new(unknown: &[bool]) -> Self {
+        let n = unknown.len();
+        let mut vectors = vec![Vec::new(); n];
+        let mut by_column = vec![Vec::new(); n];
+        for (k, _) in unknown.iter().enumerate().filter(|(_, &u)| u) {
+            vectors[k] = vec![(k as u32, Int::ONE)];
+            by_column[k].push(k as u32);
+        }
+        NullSpace { vectors, by_column, sums: vec![Int::ZERO; n], marked: vec![false; n] }
+    }
+
+    /// `(row · y_j)_j` over the live slots, zeros left out.
+    fn coordinates(&mut self, row: &[u32]) -> Sparse {
+        let mut touched = Vec::new();
+        for &k in row {
+            for &slot in &self.by_column[k as usize] {
+                let vector = &self.vectors[slot as usize];
+                let at = vector.binary_search_by_key(&k, |(c, _)| *c).expect("by_column matches the vectors");
+                let slot = slot as usize;
+                if !self.marked[slot] {
+                    self.marked[slot] = true;
+                    touched.push(slot as u32);
+                }
+                self.sums[slot] = self.sums[slot].add(&vector[at].1);
+            }
+        }
+        touched.sort_unstable();
+        let mut coordinates = Vec::with_capacity(touched.len());
+        for slot in touched {
+            let slot = slot as usize;
+            self.marked[slot] = false;
+            let sum = std::mem::replace(&mut self.sums[slot], Int::ZERO);
+            if !sum.is_zero() {
+                coordinates.push((slot as u32, sum));
+            }
+        }
+        coordinates
+    }
+
+    /// Restricts the basis to the vectors orthogonal to a row whose
+    /// coordinates are `s` (not empty), chaining consecutive slots so that no
+    /// slot becomes a hub shared by every vector.
+    fn restrict(&mut self, s: Sparse) -> Change {
+        let mut contents = Vec::with_capacity(s.len().saturating_sub(1));
+        for pair in s.windows(2) {
+            let ((ja, sa), (jb, sb)) = (&pair[0], &pair[1]);
+            let mut combined = combine(sb, &self.vectors[*ja as usize], sa, &self.vectors[*jb as usize]);
+            let content = Int::gcd_all(Int::ZERO, combined.iter().map(|(_, v)| v));
+            if !content.is_one() {
+                combined.iter_mut().for_each(|(_, v)| *v = v.div_exact(&content));
+            }
+            self.replace(*ja, combined);
+            contents.push(content);
+        }
+        let (last, _) = s.last().expect("restrict needs a nonzero row");
+        self.replace(*last, Vec::new());
+        Change { chain: s, contents }
+    }
+
+    fn replace(&mut self, slot: u32, vector: Sparse) {
+        for (k, _) in &self.vectors[slot as usize] {
+            remove(&mut self.by_column[*k as usize], slot);
+        }
+        for (k, _) in &vector {
+            self.by_column[*k as usize].push(slot);
+        }
+        self.vectors[slot as usize] = vector;
+    }
+}
+
+/// Removes `item` from an unordered list.
+fn remove(list: &mut Vec<u32>, item: u32) {
+    if let Some(at) = list.iter().position(|&x| x == item) {
+        list.swap_remove(at);
+    }
+}
+
+/// `a x - b y` for sparse `x`, `y`.
+fn combine(a: &Int, x: &[(u32, Int)], b: &Int, y: &[(u32, Int)]) -> Sparse {
+    let mut out = Vec::with_capacity(x.len() + y.len());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() || j < y.len() {
+        let (k, v) = match (x.get(i), y.get(j)) {
+            (Some((kx, vx)), Some((ky, _))) if kx < ky => {
+                i += 1;
+                (*kx, a.mul(vx))
+            }
+            (Some((kx, vx)), Some((ky, vy))) if kx == ky => {
+                i += 1;
+                j += 1;
+                (*kx, a.mul(vx).sub(&b.mul(vy)))
+            }
+            (_, Some((ky, vy))) => {
+                j += 1;
+                (*ky, b.mul(vy).neg())
+            }
+            (Some((kx, vx)), None) => {
+                i += 1;
+                (*kx, a.mul(vx))
+            }
+            (None, None) => unreachable!(),
+        };
+        if !v.is_zero() {
+            out.push((k, v));
+        }
+    }
+    out
+}
+
+const NOT_IN_CHAIN: u32 = u32::MAX;
+
+/// The protected cells (primary and hidden small ones) with their coordinates
+/// in the null space; none of them is ever all zero.
+struct Protected {
+    cells: Vec<usize>,
+    coordinates: Vec<Sparse>,
+    /// By slot: the protected cells with a nonzero coordinate there (unordered).
+    by_slot: Vec<Vec<u32>>,
+    /// Scratch space: by protected cell, the last update that visited it; by
+    /// slot, its position in the current chain; buffers reused across cells.
+    visited: Vec<u64>,
+    updates: u64,
+    chain_position: Vec<u32>,
+    old: Vec<(usize, Int)>,
+    fresh: Sparse,
+    merged: Sparse,
+}
+
+impl Protected {
+    fn new(slots: usize) -> Self {
+        Protected {
+            cells: Vec::new(),
+            coordinates: Vec::new(),
+            by_slot: vec![Vec::new(); slots],
+            visited: Vec::new(),
+            updates: 0,
+            chain_position: vec![NOT_IN_CHAIN; slots],
+            old: Vec::new(),
+            fresh: Vec::new(),
+            merged: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, cell: usize, coordinates: Sparse) {
+        let p = self.cells.len() as u32;
+        debug_assert!(!coordinates.is_empty(), "a primary cell has respondents, so an unknown inner cell");
+        for (slot, _) in &coordinates {
+            self.by_slot[*slot as usize].push(p);
+        }
+        self.cells.push(cell);
+        self.coordinates.push(coordinates);
+        self.visited.push(0);
+    }
+
+    /// The protected cell (smallest key) that publishing a row with
+    /// coordinates `s` would reveal: one whose coordinates are a multiple of `s`.
+    fn revealed_by<K: Ord>(&self, s: &Sparse, cells: &[Cell<K>]) -> Option<usize> {
+        let s0 = &s[0].1;
+        let fewest = s.iter().map(|(j, _)| &self.by_slot[*j as usize]).min_by_key(|list| list.len())?;
+        fewest
+            .iter()
+            .map(|&p| p as usize)
+            .filter(|&p| {
+                let t = &self.coordinates[p];
+                t.len() == s.len()
+                    && t.iter().zip(s).all(|((tj, tv), (sj, sv))| tj == sj && tv.mul(s0) == sv.mul(&t[0].1))
+            })
+            .map(|p| self.cells[p])
+            .min_by(|&a, &b| cells[a].key().cmp(cells[b].key()))
+    }
+
+    /// Carries the coordinates over to the restricted basis: for each
+    /// protected cell touching the chain, `t'_{j_a} = (s_{a+1} t_{j_a} -
+    /// s_a t_{j_{a+1}}) / contents[a]`, and `t_{j_{m-1}}` goes.
+    fn update(&mut self, change: &Change) {
+        let chain = &change.chain;
+        let last = chain.len() - 1;
+        let Protected { coordinates, by_slot, visited, updates, chain_position, old, fresh, merged, .. } = self;
+        for (a, (slot, _)) in chain.iter().enumerate() {
+            chain_position[*slot as usize] = a as u32;
+        }
+        *updates += 1;
+        let mut affected = Vec::new();
+        for (slot, _) in chain {
+            for &p in &by_slot[*slot as usize] {
+                if visited[p as usize] != *updates {
+                    visited[p as usize] = *updates;
+                    affected.push(p);
+                }
+            }
+        }
+        for p in affected {
+            let t = &mut coordinates[p as usize];
+            // The old coordinates on the chain, by ascending chain position.
+            old.clear();
+            if t.len() <= chain.len() {
+                for (slot, v) in t.iter() {
+                    let a = chain_position[*slot as usize];
+                    if a != NOT_IN_CHAIN {
+                        old.push((a as usize, v.clone()));
+                    }
+                }
+            } else {
+                for (a, (slot, _)) in chain.iter().enumerate() {
+                    if let Ok(i) = t.binary_search_by_key(slot, |(s, _)| *s) {
+                        old.push((a, t[i].1.clone()));
+                    }
+                }
+            }
+            let value_at = |a: usize| old.binary_search_by_key(&a, |(b, _)| *b).map_or(&Int::ZERO, |i| &old[i].1);
+            fresh.clear();
+            let mut previous = None;
+            for &(a, _) in old.iter() {
+                for target in [a.checked_sub(1), Some(a)].into_iter().flatten() {
+                    if target < last && previous.is_none_or(|p| target > p) {
+                        previous = Some(target);
+                        let value =
+                            chain[target + 1].1.mul(value_at(target)).sub(&chain[target].1.mul(value_at(target + 1)));
+                        let value = value.div_exact(&change.contents[target]);
+                        if !value.is_zero() {
+                            fresh.push((chain[target].0, value));
+                        }
+                    }
+                }
+            }
+            // Re-index only the slots where p's coordinate appeared or vanished.
+            let (mut i, mut j) = (0, 0);
+            while i < old.len() || j < fresh.len() {
+                let before = old.get(i).map(|(a, _)| chain[*a].0);
+                let after = fresh.get(j).map(|(slot, _)| *slot);
+                match (before, after) {
+                    (Some(b), Some(f)) if b == f => (i, j) = (i + 1, j + 1),
+                    (Some(b), Some(f)) if b < f => {
+                        remove(&mut by_slot[b as usize], p);
+                        i += 1;
+                    }
+                    (Some(b), None) => {
+                        remove(&mut by_slot[b as usize], p);
+                        i += 1;
+                    }
+                    (_, Some(f)) => {
+                        by_slot[f as usize].push(p);
+                        j += 1;
+                    }
+                    (None, None) => unreachable!(),
+                }
+            }
+            // Merge the entries off the chain with the fresh ones, reusing buffers.
+            merged.clear();
+            let mut incoming = fresh.drain(..).peekable();
+            for entry in t.drain(..).filter(|(slot, _)| chain_position[*slot as usize] == NOT_IN_CHAIN) {
+                while let Some(next) = incoming.next_if(|(slot, _)| *slot < entry.0) {
+                    merged.push(next);
+                }
+                merged.push(entry);
+            }
+            merged.extend(incoming);
+            std::mem::swap(t, merged);
+            debug_assert!(!t.is_empty(), "a protected cell was revealed");
+        }
+        for (slot, _) in chain {
+            chain_position[*slot as usize] = NOT_IN_CHAIN;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Rules;
+
+    /// The worked example of docs/disclosure-control.md: a county of three
+    /// units with 15, 12 and 4 respondents.
+    fn county_15_12_4() -> Problem<&'static str> {
+        let mut p = Problem::new(vec![15, 12, 4], Rules::default());
+        p.add_cell("county", [0, 1, 2], Role::Publish).unwrap();
+        p.add_cell("unit A", [0], Role::Publish).unwrap();
+        p.add_cell("unit B", [1], Role::Publish).unwrap();
+        p.add_cell("unit C", [2], Role::Publish).unwrap();
+        p
+    }
+
+    #[test]
+    fn the_small_unit_is_primary_and_the_next_cheapest_unit_is_secondary() {
+        let s = protect(&county_15_12_4());
+        let withheld: Vec<_> = s.withheld().map(|(k, r)| (*k, r.clone())).collect();
+        assert_eq!(withheld, vec![("unit B", Reason::Secondary { protects: "unit C" }), ("unit C", Reason::Primary)]);
+    }
+
+    #[test]
+    fn a_high_cost_keeps_a_unit_published_and_the_county_goes_instead() {
+        let mut p = county_15_12_4();
+        p.set_cost(&"unit B", 1_000).unwrap();
+        p.set_cost(&"unit A", 1_000).unwrap();
+        let s = protect(&p);
+        let withheld: Vec<_> = s.withheld().map(|(k, _)| *k).collect();
+        assert_eq!(withheld, vec!["county", "unit C"]);
+    }
+
+    #[test]
+    fn a_must_publish_cell_is_kept_when_avoidable() {
+        let mut p = county_15_12_4();
+        p.set_role(&"unit B", Role::MustPublish).unwrap();
+        let s = protect(&p);
+        assert!(!s.is_withheld(&"unit B"));
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn a_must_publish_cell_is_withheld_when_it_is_the_small_cell_itself() {
+        let mut p = Problem::new(vec![4, 0], Rules::default());
+        p.add_cell("nation", [0, 1], Role::MustPublish).unwrap();
+        p.add_cell("unit", [0], Role::Publish).unwrap();
+        p.add_cell("empty unit", [1], Role::Publish).unwrap();
+        let s = protect(&p);
+        assert_eq!(s.reason(&"nation"), Some(&Reason::Primary));
+        assert_eq!(s.reason(&"unit"), Some(&Reason::Primary));
+        assert!(!s.is_withheld(&"empty unit"), "an empty cell reveals no one and is published");
+    }
+
+    #[test]
+    fn a_hidden_small_population_is_protected_though_never_published() {
+        // total = a + b + c, training = a + c, intro = b + c with a = 22, b = 3, c = 2:
+        // "intro" (5) is primary, and "intro only" (b = 3) = total - training must stay unknown.
+        let mut p = Problem::new(vec![22, 3, 2], Rules::default());
+        p.add_cell("total", [0, 1, 2], Role::Publish).unwrap();
+        p.add_cell("training", [0, 2], Role::Publish).unwrap();
+        p.add_cell("intro", [1, 2], Role::Publish).unwrap();
+        p.add_cell("intro only", [1], Role::Hidden).unwrap();
+        let s = protect(&p);
+        assert_eq!(s.reason(&"training"), Some(&Reason::Secondary { protects: "intro only" }));
+        assert!(!s.is_withheld(&"total"));
+        assert!(!s.is_withheld(&"intro only"), "hidden cells are not in the suppression");
+        let published: Vec<_> = s.published(&p).map(|c| *c.key()).collect();
+        assert_eq!(published, vec!["total"]);
+    }
+
+    #[test]
+    fn combine_merges_sparse_vectors() {
+        let x = vec![(0, Int::from(1)), (2, Int::from(1))];
+        let y = vec![(1, Int::from(1)), (2, Int::from(2))];
+        let out = combine(&Int::from(2), &x, &Int::from(1), &y);
+        assert_eq!(out, vec![(0, Int::from(2)), (1, Int::from(-1))]);
+    }
+}

@@ -1,0 +1,338 @@
+//! Property tests over random problems and random hierarchies, against a
+//! plain dense rational-rank oracle written here.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use proptest::sample::subsequence;
+use survey_disclosure::{
+    is_protected, protect, Area, BandDimension, CellKey, Hierarchy, Leak, Problem, Reason, Role, Rules, Selection,
+    Suppression, Term, BOTH, INTRO_ONLY, TRAINING_ONLY,
+};
+
+// ---------------------------------------------------------------------------
+// The oracle: dense elimination over the rationals, rows kept primitive.
+
+fn rank(mut rows: Vec<Vec<i128>>) -> usize {
+    let columns = rows.first().map_or(0, Vec::len);
+    let mut r = 0;
+    for c in 0..columns {
+        let Some(p) = (r..rows.len()).find(|&i| rows[i][c] != 0) else { continue };
+        rows.swap(r, p);
+        for i in r + 1..rows.len() {
+            let (a, b) = (rows[r][c], rows[i][c]);
+            if b == 0 {
+                continue;
+            }
+            let pivot = rows[r].clone();
+            for (x, y) in rows[i].iter_mut().zip(&pivot) {
+                *x = a * *x - b * y;
+            }
+            let g = rows[i].iter().fold(0i128, |g, &x| gcd(g, x));
+            if g > 1 {
+                rows[i].iter_mut().for_each(|x| *x /= g);
+            }
+        }
+        r += 1;
+    }
+    r
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The oracle's view of a problem: 0/1 rows, plus a unit row per empty inner cell.
+struct Oracle<'a, K> {
+    problem: &'a Problem<K>,
+}
+
+impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
+    fn row(&self, i: usize) -> Vec<i128> {
+        let mut row = vec![0; self.problem.inner_counts().len()];
+        self.problem.cells()[i].inner().iter().for_each(|&k| row[k] = 1);
+        row
+    }
+
+    fn known(&self, published: &[usize]) -> Vec<Vec<i128>> {
+        let n = self.problem.inner_counts().len();
+        let mut rows: Vec<Vec<i128>> = published.iter().map(|&i| self.row(i)).collect();
+        for (k, _) in self.problem.inner_counts().iter().enumerate().filter(|(_, &c)| c == 0) {
+            let mut unit = vec![0; n];
+            unit[k] = 1;
+            rows.push(unit);
+        }
+        rows
+    }
+
+    fn in_span(&self, published: &[usize], cell: usize) -> bool {
+        let known = self.known(published);
+        let before = rank(known.clone());
+        let mut with = known;
+        with.push(self.row(cell));
+        rank(with) == before
+    }
+
+    fn published(&self, suppression: &Suppression<K>) -> Vec<usize> {
+        let cells = self.problem.cells();
+        (0..cells.len())
+            .filter(|&i| cells[i].role() != Role::Hidden && !suppression.is_withheld(cells[i].key()))
+            .collect()
+    }
+
+    /// Whether the suppression leaks, by the definition.
+    fn leaks(&self, suppression: &Suppression<K>) -> bool {
+        let cells = self.problem.cells();
+        let published = self.published(suppression);
+        let shown = |i: usize| cells[i].role() != Role::Hidden;
+        (0..cells.len()).any(|i| {
+            let c = &cells[i];
+            let withheld = suppression.is_withheld(c.key());
+            (c.is_primary() && shown(i) && !withheld)
+                || (c.respondents() > 0
+                    && ((shown(i) && withheld) || (!shown(i) && c.is_primary()))
+                    && self.in_span(&published, i))
+        })
+    }
+
+    fn index(&self, key: &K) -> usize {
+        self.problem.cells().iter().position(|c| c.key() == key).unwrap()
+    }
+}
+
+/// Σ coefficient · row over the unknown inner cells equals the cell's row there.
+fn combination_matches<K: Clone + Ord + std::fmt::Debug>(problem: &Problem<K>, cell: &K, from: &[Term<K>]) -> bool {
+    let n = problem.inner_counts().len();
+    // Sum with a common denominator.
+    let mut sum = vec![(0i128, 1i128); n];
+    for term in from {
+        let (a, b) = term.coefficient.to_i128_pair().unwrap();
+        for &k in problem.cell(&term.cell).unwrap().inner() {
+            let (x, y) = sum[k];
+            let (num, den) = (x * b + a * y, y * b);
+            let g = gcd(num, den).max(1);
+            sum[k] = (num / g, den / g);
+        }
+    }
+    let target = problem.cell(cell).unwrap().inner();
+    (0..n).filter(|&k| problem.inner_counts()[k] > 0).all(|k| {
+        let expected = i128::from(target.contains(&k));
+        sum[k].0 == expected * sum[k].1
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Random problems.
+
+#[derive(Debug, Clone)]
+struct RawProblem {
+    counts: Vec<u64>,
+    cells: Vec<(Vec<usize>, Role)>,
+}
+
+fn count() -> impl Strategy<Value = u64> {
+    prop_oneof![2 => Just(0u64), 4 => 1..10u64, 3 => 10..40u64]
+}
+
+fn raw_problem() -> impl Strategy<Value = RawProblem> {
+    (2..10usize).prop_flat_map(|n| {
+        let role = prop_oneof![6 => Just(Role::Publish), 1 => Just(Role::MustPublish), 2 => Just(Role::Hidden)];
+        let cell = (subsequence((0..n).collect::<Vec<_>>(), 1..=n), role);
+        (prop::collection::vec(count(), n), prop::collection::vec(cell, 1..14))
+            .prop_map(|(counts, cells)| RawProblem { counts, cells })
+    })
+}
+
+fn build(raw: &RawProblem) -> Problem<u32> {
+    let mut p = Problem::new(raw.counts.clone(), Rules::default());
+    for (key, (inner, role)) in raw.cells.iter().enumerate() {
+        p.add_cell(key as u32, inner.iter().copied(), *role).unwrap();
+    }
+    p
+}
+
+/// The same problem with the inner cells renumbered by `permutation` and the
+/// cells added in the order `order`.
+fn shuffled(raw: &RawProblem, permutation: &[usize], order: &[usize]) -> Problem<u32> {
+    let mut counts = vec![0; raw.counts.len()];
+    for (old, &new) in permutation.iter().enumerate() {
+        counts[new] = raw.counts[old];
+    }
+    let mut p = Problem::new(counts, Rules::default());
+    for &key in order {
+        let (inner, role) = &raw.cells[key];
+        p.add_cell(key as u32, inner.iter().map(|&k| permutation[k]), *role).unwrap();
+    }
+    p
+}
+
+fn raw_with_shuffles() -> impl Strategy<Value = (RawProblem, Vec<usize>, Vec<usize>)> {
+    raw_problem().prop_flat_map(|raw| {
+        let n = raw.counts.len();
+        let m = raw.cells.len();
+        (Just(raw), Just((0..n).collect::<Vec<_>>()).prop_shuffle(), Just((0..m).collect::<Vec<_>>()).prop_shuffle())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn protect_leaves_nothing_recoverable_and_each_secondary_is_needed(raw in raw_problem()) {
+        let p = build(&raw);
+        let s = protect(&p);
+        prop_assert_eq!(is_protected(&p, &s), Ok(()));
+        let oracle = Oracle { problem: &p };
+        prop_assert!(!oracle.leaks(&s));
+        for cell in p.cells() {
+            if cell.is_primary() && cell.role() != Role::Hidden {
+                prop_assert_eq!(s.reason(cell.key()), Some(&Reason::Primary));
+            }
+            if cell.respondents() == 0 {
+                prop_assert!(!s.is_withheld(cell.key()), "empty cells are published");
+            }
+        }
+        let published = oracle.published(&s);
+        for (key, reason) in s.withheld() {
+            if let Reason::Secondary { protects } = reason {
+                // Publishing this one cell as well would reveal what it protects.
+                let mut more = published.clone();
+                more.push(oracle.index(key));
+                prop_assert!(oracle.in_span(&more, oracle.index(protects)), "{key} protects {protects}");
+                let mut fewer = Suppression::new();
+                for (k, r) in s.withheld().filter(|(k, _)| *k != key) {
+                    fewer.withhold(*k, r.clone());
+                }
+                prop_assert!(is_protected(&p, &fewer).is_err(), "the checker sees the leak without {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_checker_agrees_with_the_oracle_on_any_suppression(raw in raw_problem(), mask in prop::collection::vec(any::<bool>(), 14)) {
+        let p = build(&raw);
+        let mut s = Suppression::new();
+        for (i, cell) in p.cells().iter().enumerate() {
+            if mask[i] {
+                s.withhold(*cell.key(), Reason::Primary);
+            }
+        }
+        let oracle = Oracle { problem: &p };
+        let verdict = is_protected(&p, &s);
+        prop_assert_eq!(verdict.is_err(), oracle.leaks(&s), "{:?}", verdict);
+        if let Err(Leak::Recoverable { cell, from }) = &verdict {
+            prop_assert!(combination_matches(&p, cell, from), "{cell}: {from:?}");
+            let published: BTreeSet<u32> = oracle.published(&s).iter().map(|&i| *p.cells()[i].key()).collect();
+            prop_assert!(from.iter().all(|t| published.contains(&t.cell)), "only published cells are used");
+        }
+    }
+
+    #[test]
+    fn protect_is_deterministic_and_ignores_input_order((raw, permutation, order) in raw_with_shuffles()) {
+        let p = build(&raw);
+        let s = protect(&p);
+        prop_assert_eq!(&protect(&p), &s);
+        prop_assert_eq!(&protect(&shuffled(&raw, &permutation, &order)), &s);
+    }
+
+    #[test]
+    fn withholding_one_unit_of_a_published_county_is_a_leak(
+        counts in prop::collection::vec(1..40u64, 2..8),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let mut p = Problem::new(counts.clone(), Rules::default());
+        p.add_cell(u32::MAX, 0..counts.len(), Role::Publish).unwrap();
+        for unit in 0..counts.len() {
+            p.add_cell(unit as u32, [unit], Role::Publish).unwrap();
+        }
+        let alone = pick.index(counts.len()) as u32;
+        let mut s = Suppression::new();
+        s.withhold(alone, Reason::Primary);
+        let others_small = p.cells().iter().any(|c| c.is_primary() && *c.key() != alone);
+        match is_protected(&p, &s) {
+            Err(Leak::Recoverable { cell, from }) => {
+                prop_assert_eq!(cell, alone);
+                prop_assert!(combination_matches(&p, &cell, &from));
+            }
+            Err(Leak::PrimaryPublished { .. }) => prop_assert!(others_small),
+            Ok(()) => prop_assert!(false, "withholding one unit alone must leak"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Random hierarchies of the product's shape.
+
+#[derive(Debug, Clone)]
+struct RawUnit {
+    county: u8,
+    /// Oslo-like: a district of its county's parent.
+    district: bool,
+    /// Per category × band value.
+    counts: Vec<u64>,
+}
+
+const BANDS: [&str; 3] = ["a", "b", "c"];
+
+fn raw_units(bands: usize) -> impl Strategy<Value = Vec<RawUnit>> {
+    let unit = (0..4u8, any::<bool>(), prop::collection::vec(count(), 3 * bands.max(1)))
+        .prop_map(|(county, district, counts)| RawUnit { county, district, counts });
+    prop::collection::vec(unit, 1..9)
+}
+
+fn hierarchy_problem(units: &[RawUnit], bands: usize, order: &[usize]) -> Problem<CellKey<String, String>> {
+    let mut h = Hierarchy::product();
+    if bands > 0 {
+        h = h.band(BandDimension::new("band", BANDS[..bands].iter().copied())).unwrap();
+    }
+    let id = |i: usize| format!("{:02}{:02}", units[i].county, i);
+    for &i in order {
+        let u = &units[i];
+        let parent = u.district.then(|| format!("{:02}00", u.county));
+        h.add_unit(id(i), format!("{:02}", u.county), parent).unwrap();
+    }
+    // Counts arrive in the given order too, each split in two additions.
+    for &i in order {
+        for (slot, &n) in units[i].counts.iter().enumerate() {
+            let category = [TRAINING_ONLY, INTRO_ONLY, BOTH][slot / bands.max(1)];
+            let band: Vec<&str> = if bands > 0 { vec![BANDS[slot % bands]] } else { Vec::new() };
+            h.add_respondents(&id(i), category, &band, n / 2).unwrap();
+            h.add_respondents(&id(i), category, &band, n - n / 2).unwrap();
+        }
+    }
+    h.problem(Rules::default())
+}
+
+fn hierarchy_case() -> impl Strategy<Value = (Vec<RawUnit>, usize, Vec<usize>)> {
+    (0..=3usize).prop_flat_map(|bands| {
+        raw_units(bands).prop_flat_map(move |units| {
+            let n = units.len();
+            (Just(units), Just(bands), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    #[test]
+    fn random_hierarchies_are_protected_whatever_the_order_of_input((units, bands, order) in hierarchy_case()) {
+        let natural: Vec<usize> = (0..units.len()).collect();
+        let p = hierarchy_problem(&units, bands, &natural);
+        let s = protect(&p);
+        prop_assert_eq!(is_protected(&p, &s), Ok(()));
+        for cell in p.cells() {
+            if cell.is_primary() && cell.role() != Role::Hidden {
+                prop_assert_eq!(s.reason(cell.key()), Some(&Reason::Primary), "{}", cell.key());
+            }
+        }
+        let nation = CellKey { area: Area::Nation, selection: Selection::All, bands: Vec::new() };
+        let total: u64 = units.iter().flat_map(|u| &u.counts).sum();
+        prop_assert_eq!(p.cell(&nation).unwrap().respondents(), total);
+        prop_assert_eq!(protect(&hierarchy_problem(&units, bands, &order)), s);
+    }
+}

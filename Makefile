@@ -62,8 +62,10 @@ dev: venv build
 	echo "  Survey:        http://127.0.0.1:$(PORT)/"; \
 	echo "  With a code:   http://127.0.0.1:$(PORT)/?code=$$code   (Bergen, wave 'local')"; \
 	echo "  Demo:          http://127.0.0.1:$(PORT)/?demo=1"; \
+	echo "  Registration:  http://127.0.0.1:$(PORT)/registrer/"; \
+	echo "  Results:       http://127.0.0.1:$(PORT)/resultater/  (link by e-mail after: survey-admin aggregate --survey local)"; \
 	echo "  Health:        http://127.0.0.1:$(PORT)/api/health"; \
-	echo "  Local AWS:     http://127.0.0.1:$(MOTO_PORT)  (sent e-mails: /moto-api/data.json)"; \
+	echo "  Local AWS:     http://127.0.0.1:$(MOTO_PORT)  (sent e-mails: http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; \
 	echo "  Admin:         $(LOCAL_AWS) cargo run -q --bin survey-admin -- survey show --survey local"; \
 	echo; echo "Ctrl-C stops everything."; \
 	wait

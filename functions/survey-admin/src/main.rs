@@ -4,12 +4,14 @@
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use survey_aws::{content, setup, Clients, Config, DynamoStore};
+use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results};
 use survey_domain::contact::Contact;
 use survey_domain::registration::MAX_CONTACTS;
+use survey_domain::store::ResultsStore;
 use survey_domain::store::{AnswerStore, ContactStore, Registered, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
 use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -37,6 +39,11 @@ enum Command {
     /// Answers received so far.
     #[command(subcommand)]
     Responses(ResponsesCommand),
+    /// Runs the aggregation now, as the nightly schedule does.
+    Aggregate(SurveyArg),
+    /// Result bundles.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Creates missing tables and buckets from the schema; `--seed-local` adds the wave `local`.
     Setup {
         #[arg(long)]
@@ -130,6 +137,17 @@ enum UnitCommand {
 }
 
 #[derive(Subcommand)]
+enum BundleCommand {
+    /// Downloads IMDi's latest result bundle into a folder.
+    Fetch {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum ResponsesCommand {
     /// Prints how many answers a wave, or one unit, has.
     Count {
@@ -173,6 +191,17 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes, one line.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }
 
 fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
@@ -268,6 +297,8 @@ impl Admin {
                 let count = self.store.count_answers(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
                 Ok(count.to_string())
             }
+            Command::Aggregate(SurveyArg { survey }) => self.aggregate(&survey).await,
+            Command::Bundle(BundleCommand::Fetch { survey, out }) => self.fetch_bundle(&survey, &out).await,
             Command::Setup { seed_local } => self.setup(seed_local).await,
         }
     }
@@ -335,6 +366,52 @@ impl Admin {
             .await
             .map_err(|e| e.to_string())?;
         Ok(code)
+    }
+
+    async fn aggregate(&self, survey: &str) -> Result<String, Failure> {
+        let wave = self.wave(survey).await?;
+        let now = OffsetDateTime::now_utc();
+        let run_id = survey_results::new_run_id(now);
+        let progress = |p: survey_results::Progress| eprintln!("  {p}");
+        let summary =
+            survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress)
+                .await
+                .map_err(|e| error_chain(&e))?;
+        let json = serde_json::json!({
+            "survey_id": wave.survey_id,
+            "run_id": summary.run_id,
+            "answers": summary.answers,
+            "units": summary.units,
+            "withheld_units": summary.withheld_units,
+            "objects": summary.objects,
+        });
+        Ok(serde_json::to_string_pretty(&json).expect("serialises"))
+    }
+
+    async fn fetch_bundle(&self, survey: &str, out: &std::path::Path) -> Result<String, Failure> {
+        let wave = self.wave(survey).await?;
+        let results = self.results();
+        let latest = results
+            .get_object(&survey_results::latest_key(wave.survey_id.as_str()))
+            .await
+            .map_err(|e| error_chain(&e))?
+            .ok_or_else(|| format!("`{survey}` has no results yet: run `survey-admin aggregate --survey {survey}`"))?;
+        let latest: serde_json::Value =
+            serde_json::from_slice(&latest).map_err(|e| format!("latest.json is unreadable: {e}"))?;
+        let (Some(key), Some(run_id)) = (latest["bundle"].as_str(), latest["run_id"].as_str()) else {
+            return Err("latest.json names no bundle".into());
+        };
+        eprintln!("  henter resultatpakken fra kjøringen {run_id} …");
+        let bytes = results.get_object(key).await.map_err(|e| error_chain(&e))?.ok_or("the bundle is missing")?;
+        std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let path = out.join(format!("{}-{run_id}.zip", wave.survey_id));
+        std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("  {} KB lagret", bytes.len() / 1024);
+        Ok(path.display().to_string())
+    }
+
+    fn results(&self) -> S3Results {
+        S3Results::new(self.clients.s3.clone(), self.config.buckets.results.clone())
     }
 
     async fn setup(&self, seed_local: bool) -> Result<String, Failure> {

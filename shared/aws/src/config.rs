@@ -75,6 +75,10 @@ impl Config {
             lookup(&b.env).unwrap_or_else(|| b.local_name.clone())
         };
         let hash_key = lookup("HASH_KEY");
+        assert!(
+            hash_key.is_some() || lookup("AWS_LAMBDA_FUNCTION_NAME").is_none(),
+            "HASH_KEY must be set in a deployment: the local development key would make codes and answer ids guessable"
+        );
         Self {
             tables: TableNames {
                 waves: table("waves"),
@@ -149,5 +153,11 @@ mod tests {
         let keyed = Config::from_lookup(|name| (name == "HASH_KEY").then(|| "s3cret".to_owned()));
         assert!(!keyed.uses_local_key);
         assert_eq!(config.mail.sender_domain(), "undersokelse.example.no");
+    }
+
+    #[test]
+    #[should_panic(expected = "HASH_KEY must be set")]
+    fn a_lambda_without_hash_key_refuses_to_start() {
+        Config::from_lookup(|name| (name == "AWS_LAMBDA_FUNCTION_NAME").then(|| "submit-response".to_owned()));
     }
 }

@@ -41,13 +41,24 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(ApiError::from_json)
 }
 
-/// The caller's address as API Gateway saw it, for rate limiting only (never stored or logged).
+/// The caller's address, for rate limiting only (never stored or logged).
+///
+/// Behind CloudFront, API Gateway sees CloudFront's address, so the viewer's
+/// comes from the `CloudFront-Viewer-Address` header (`ip:port`) that
+/// CloudFront sets; without it (the local gateway, a direct call) it is API
+/// Gateway's `sourceIp`.
 pub fn source_ip(req: &Request) -> String {
-    match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-        _ => None,
-    }
-    .unwrap_or_else(|| "unknown".to_owned())
+    let viewer = req
+        .headers()
+        .get("cloudfront-viewer-address")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit_once(':').map(|(ip, _)| ip.trim_matches(['[', ']']).to_owned()));
+    viewer
+        .or_else(|| match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The path's segments after `/api`, as API Gateway passes the whole path through.
@@ -104,6 +115,17 @@ mod tests {
                 assert_eq!(err.field.as_deref(), field, "{body:.40}");
             }
         }
+    }
+
+    #[test]
+    fn the_viewer_address_from_cloudfront_wins_over_the_source_ip() {
+        let event = include_str!("../../../events/validate-code.json");
+        let mut req = lambda_http::request::from_str(event).unwrap();
+        assert_eq!(source_ip(&req), "192.0.2.10");
+        req.headers_mut().insert("cloudfront-viewer-address", "198.51.100.7:46532".parse().unwrap());
+        assert_eq!(source_ip(&req), "198.51.100.7");
+        req.headers_mut().insert("cloudfront-viewer-address", "[2001:db8::1]:443".parse().unwrap());
+        assert_eq!(source_ip(&req), "2001:db8::1");
     }
 
     #[test]

@@ -1,0 +1,99 @@
+//! The aggregation Lambda: run nightly by EventBridge Scheduler (Europe/Oslo)
+//! with `{}`, it aggregates every wave that is open or closed within the last
+//! week; with `{"survey_id": "2026"}` it aggregates that wave only (as
+//! `survey-admin aggregate` does in process).
+
+use serde::{Deserialize, Serialize};
+use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};
+use survey_domain::{SurveyId, Wave};
+use survey_results::{new_run_id, run, RunError, RunSummary};
+use time::{Duration, OffsetDateTime};
+
+/// How long after its close a wave is still aggregated each night (late retries).
+pub const AGGREGATE_AFTER_CLOSE: Duration = Duration::days(7);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateRequest {
+    #[serde(default)]
+    pub survey_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AggregateResponse {
+    pub runs: Vec<RunReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub survey_id: String,
+    pub run_id: String,
+    pub answers: u64,
+    pub units: usize,
+    pub withheld_units: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AggregateError {
+    #[error("there is no survey `{0}`")]
+    UnknownSurvey(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the run of `{survey}` failed")]
+    Run {
+        survey: String,
+        #[source]
+        source: RunError,
+    },
+}
+
+pub struct App<S, R> {
+    pub store: S,
+    pub results: R,
+    pub segments: u32,
+}
+
+/// The waves a nightly run covers at `now`.
+pub fn due(waves: Vec<Wave>, now: OffsetDateTime) -> Vec<Wave> {
+    waves.into_iter().filter(|w| w.opens_at <= now && now < w.closes_at + AGGREGATE_AFTER_CLOSE).collect()
+}
+
+pub async fn handle<S, R>(app: &App<S, R>, request: AggregateRequest) -> Result<AggregateResponse, AggregateError>
+where
+    S: WaveStore + AnswerStore + RegistrationStore,
+    R: ResultsStore,
+{
+    let now = OffsetDateTime::now_utc();
+    let waves = match &request.survey_id {
+        Some(raw) => {
+            let id = SurveyId::parse(raw).map_err(|_| AggregateError::UnknownSurvey(raw.clone()))?;
+            vec![app.store.wave(&id).await?.ok_or_else(|| AggregateError::UnknownSurvey(raw.clone()))?]
+        }
+        None => due(app.store.waves().await?, now),
+    };
+    let mut runs = Vec::new();
+    for wave in waves {
+        let run_id = new_run_id(now);
+        let summary: RunSummary = run(&app.store, &app.results, &wave, &run_id, app.segments, now, &|progress| {
+            tracing::info!(survey_id = %wave.survey_id, run_id = %run_id, %progress, "aggregating");
+        })
+        .await
+        .map_err(|source| AggregateError::Run { survey: wave.survey_id.to_string(), source })?;
+        tracing::info!(
+            survey_id = %wave.survey_id,
+            run_id = %summary.run_id,
+            answers = summary.answers,
+            units = summary.units,
+            withheld_units = summary.withheld_units,
+            "run published"
+        );
+        runs.push(RunReport {
+            survey_id: wave.survey_id.to_string(),
+            run_id: summary.run_id,
+            answers: summary.answers,
+            units: summary.units,
+            withheld_units: summary.withheld_units,
+        });
+    }
+    Ok(AggregateResponse { runs })
+}

@@ -1,0 +1,136 @@
+//! Times a whole aggregation run over generated answers and reports peak
+//! memory: `cargo run --release -p survey-results --example aggregate_million -- [N]`
+//! (default 1,000,000). The answers are generated while they are scanned, as a
+//! DynamoDB scan would stream them, so the peak is the run's own.
+
+use std::time::Instant;
+
+use survey_domain::answer::{AnswerId, AnswerRecord};
+use survey_domain::memory::MemoryResults;
+use survey_domain::store::*;
+use survey_domain::synthetic::{answers, Rng};
+use survey_domain::{AccessCode, CodeDigest, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use time::{Date, Duration, Month, OffsetDateTime};
+
+/// Generated answers spread evenly over every unit, read segment by segment.
+struct Generated {
+    wave: Wave,
+    units: Vec<UnitNumber>,
+    n: u64,
+}
+
+impl AnswerStore for Generated {
+    async fn insert_answer(&self, _: &AnswerRecord) -> StoreResult<Inserted> {
+        Err(StoreError::Failed { context: "generated answers are read-only", source: "read-only".into() })
+    }
+
+    async fn answer(&self, _: &AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        Ok(None)
+    }
+
+    async fn scan_answers<F>(&self, _: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        let q = self.wave.questionnaire();
+        let languages: Vec<LanguageCode> = LanguageCode::all().collect();
+        let date = Date::from_calendar_date(2026, Month::November, 1).expect("valid date");
+        let mut visited = 0;
+        for i in (u64::from(segment)..self.n).step_by(segments as usize) {
+            let mut rng = Rng::new(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5EED);
+            visit(AnswerRecord {
+                answer_id: AnswerId(format!("{i:016x}")),
+                survey_id: self.wave.survey_id.clone(),
+                unit: self.units[rng.below(self.units.len())],
+                language: languages[rng.below(languages.len())],
+                answers: answers(q, &mut rng),
+                date,
+            });
+            visited += 1;
+        }
+        Ok(visited)
+    }
+
+    async fn count_answers(&self, _: &SurveyId, _: Option<UnitNumber>) -> StoreResult<u64> {
+        Ok(self.n)
+    }
+}
+
+impl RegistrationStore for Generated {
+    async fn code_entry(&self, _: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        Ok(None)
+    }
+
+    async fn registration(&self, _: &SurveyId, _: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        Ok(None)
+    }
+
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        Ok(self
+            .units
+            .iter()
+            .map(|unit| UnitRegistration {
+                survey_id: survey.clone(),
+                unit: *unit,
+                access_code: AccessCode::generate(),
+                closed_at: None,
+                expected_participants: Some(4000),
+            })
+            .collect())
+    }
+
+    async fn register_unit(&self, _: &UnitRegistration, _: &CodeDigest) -> StoreResult<Registered> {
+        Err(StoreError::Failed { context: "generated registrations are read-only", source: "read-only".into() })
+    }
+
+    async fn set_expected_participants(&self, _: &SurveyId, _: UnitNumber, _: u32) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn close_unit(&self, _: &SurveyId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
+        Ok(false)
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let now = OffsetDateTime::now_utc();
+    let wave = Wave {
+        survey_id: SurveyId::parse("bench").unwrap(),
+        opens_at: now - Duration::days(30),
+        closes_at: now + Duration::days(30),
+        registration_deadline: now - Duration::days(30),
+        results_until: now + Duration::days(300),
+        min_respondents: 10,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: LanguageCode::all().collect(),
+        webinar: None,
+    };
+    let store = Generated { wave: wave.clone(), units: UnitNumber::all().map(|u| u.number).collect(), n };
+    let results = MemoryResults::default();
+    let started = Instant::now();
+    let summary = survey_results::run(&store, &results, &wave, "bench", 8, now, &|p| eprintln!("  {p}")).await.unwrap();
+    let elapsed = started.elapsed();
+    let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().map_or(0, |b| b.len());
+    println!(
+        "answers={} units={} withheld_units={} seconds={:.2} peak_rss_mb={:.0} bundle_mb={:.1}",
+        summary.answers,
+        summary.units,
+        summary.withheld_units,
+        elapsed.as_secs_f64(),
+        peak_rss_mb(),
+        bundle as f64 / 1e6
+    );
+}

@@ -1,0 +1,331 @@
+//! IMDi's result bundle: one zip with the tables as CSV (UTF-8 with a byte-order
+//! mark, so Excel reads æøå) and as XLSX (one sheet per table), a codebook in
+//! bokmål and English, counts and response rates per unit, and respondent-level
+//! data without dates or ids.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use rust_xlsxwriter::Workbook;
+use serde_json::Value;
+use survey_domain::aggregate::{index_value, scale_mean, Layout, INDEX_SECTIONS};
+use survey_domain::answer::AnswerRecord;
+use survey_domain::store::UnitRegistration;
+use survey_domain::{Questionnaire, UnitNumber};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
+
+const BOM: &str = "\u{feff}";
+
+/// A table: a header and rows of cells, written both as CSV and as an XLSX sheet.
+pub struct Table {
+    pub name: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Self::Text(t) => csv_field(t),
+            Self::Number(n) => format!("{n}"),
+            Self::Empty => String::new(),
+        }
+    }
+}
+
+fn text(t: impl Into<String>) -> Cell {
+    Cell::Text(t.into())
+}
+
+fn number(n: impl Into<f64>) -> Cell {
+    Cell::Number(n.into())
+}
+
+fn csv_field(t: &str) -> String {
+    if t.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", t.replace('"', "\"\""))
+    } else {
+        t.to_owned()
+    }
+}
+
+impl Table {
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(BOM);
+        out.push_str(&self.header.join(","));
+        out.push_str("\r\n");
+        for row in &self.rows {
+            out.push_str(&row.iter().map(Cell::csv).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -> [Cell; 3] {
+    match breakdown {
+        Breakdown::All => [text("all"), Cell::Empty, Cell::Empty],
+        Breakdown::Group(g) => [text(g.id()), Cell::Empty, Cell::Empty],
+        Breakdown::Band { band, option } => {
+            let question = &q.questions[layout.bands[band]];
+            let value = option.map_or("not_answered", |o| question.options[o].value.as_str());
+            [text("all"), text(question.id.clone()), text(value)]
+        }
+    }
+}
+
+/// Every published figure in long form: one row per population, question and option.
+pub fn figures_table(
+    q: &Questionnaire,
+    layout: &Layout,
+    tables: &Tables,
+    withheld: &BTreeMap<Population, WithholdReason>,
+    min_respondents: u32,
+) -> Table {
+    let mut rows = Vec::new();
+    for (population, tally) in &tables.tallies {
+        let reason = withheld
+            .get(population)
+            .copied()
+            .or_else(|| (tally.respondents < u64::from(min_respondents)).then_some(WithholdReason::TooFewAnswers));
+        let scope = population.scope;
+        let lead = |question: &str, value: &str| {
+            let mut row = vec![text(scope.level()), text(scope.code()), text(scope.name())];
+            row.extend(breakdown_columns(population.breakdown, q, layout));
+            row.extend([text(question), text(value)]);
+            row
+        };
+        for (i, question) in q.questions.iter().enumerate() {
+            let mean = scale_mean(&tally.counts[i]);
+            for (j, option) in question.options.iter().enumerate() {
+                let mut row = lead(&question.id, &option.value);
+                match reason {
+                    Some(reason) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
+                    None => row.extend([
+                        number(tally.counts[i][j] as f64),
+                        number(tally.answered[i] as f64),
+                        mean.map_or(Cell::Empty, |m| number((m * 100.0).round() / 100.0)),
+                        Cell::Empty,
+                    ]),
+                }
+                rows.push(row);
+            }
+        }
+        for (section, id) in INDEX_SECTIONS.iter().enumerate() {
+            let mut row = lead(&format!("index_{id}"), "");
+            match (reason, index_value(tally, section, layout)) {
+                (Some(reason), _) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
+                (None, value) => row.extend([
+                    Cell::Empty,
+                    number(tally.index_n[section] as f64),
+                    value.map_or(Cell::Empty, |v| number((v * 10.0).round() / 10.0)),
+                    Cell::Empty,
+                ]),
+            }
+            rows.push(row);
+        }
+    }
+    Table {
+        name: "figures",
+        header: vec![
+            "level",
+            "code",
+            "name",
+            "group",
+            "band_question",
+            "band_value",
+            "question",
+            "value",
+            "count",
+            "n",
+            "mean",
+            "withheld",
+        ],
+        rows,
+    }
+}
+
+/// Respondents and response rates per registered unit.
+pub fn units_table(tables: &Tables, registrations: &[UnitRegistration], answered_units: &[UnitNumber]) -> Table {
+    let mut units: BTreeMap<UnitNumber, Option<u32>> = answered_units.iter().map(|u| (*u, None)).collect();
+    for r in registrations {
+        units.insert(r.unit, r.expected_participants);
+    }
+    let rows = units
+        .into_iter()
+        .map(|(unit, expected)| {
+            let respondents = tables.get(Scope::Unit(unit), Breakdown::All).map_or(0, |t| t.respondents);
+            let u = unit.unit();
+            vec![
+                text(unit.to_string()),
+                text(u.name),
+                text(u.county_number),
+                text(u.county),
+                number(respondents as f64),
+                expected.map_or(Cell::Empty, number),
+                expected.map_or(Cell::Empty, |e| number((respondents as f64 / f64::from(e) * 1000.0).round() / 10.0)),
+            ]
+        })
+        .collect();
+    Table {
+        name: "units",
+        header: vec![
+            "unit",
+            "name",
+            "county_number",
+            "county",
+            "respondents",
+            "expected_participants",
+            "response_rate_percent",
+        ],
+        rows,
+    }
+}
+
+/// Question texts and value labels in bokmål and English.
+pub fn codebook_table(q: &Questionnaire) -> Table {
+    let strings = |lang: &str| -> BTreeMap<String, String> {
+        q.translation(lang)
+            .and_then(|json| serde_json::from_str::<Value>(json).ok())
+            .and_then(|v| v["strings"].as_object().cloned())
+            .map(|m| m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect())
+            .unwrap_or_default()
+    };
+    let (nb, en) = (strings("nb"), strings("en"));
+    let label = |map: &BTreeMap<String, String>, key: &str| map.get(key).cloned().unwrap_or_default();
+    let mut rows = Vec::new();
+    for question in &q.questions {
+        let key = format!("q.{}.text", question.id);
+        for option in &question.options {
+            let option_key = match &question.scale {
+                Some(scale) if option.value != "dont_know" => format!("scale.{scale}.{}", option.value),
+                Some(_) => "opt.dont_know".to_owned(),
+                None => format!("q.{}.opt.{}", question.id, option.value),
+            };
+            rows.push(vec![
+                text(question.id.clone()),
+                text(format!("{:?}", question.kind).to_lowercase()),
+                text(question.section.clone()),
+                text(label(&nb, &key)),
+                text(label(&en, &key)),
+                text(option.value.clone()),
+                text(label(&nb, &option_key)),
+                text(label(&en, &option_key)),
+            ]);
+        }
+    }
+    Table {
+        name: "codebook",
+        header: vec!["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"],
+        rows,
+    }
+}
+
+/// The header of the respondent-level file: where, in what language, and one column per question.
+pub fn respondent_header(q: &Questionnaire) -> String {
+    let mut columns = vec!["unit".to_owned(), "county_number".to_owned(), "language".to_owned()];
+    columns.extend(q.questions.iter().map(|question| question.id.clone()));
+    format!("{BOM}{}\r\n", columns.join(","))
+}
+
+/// One respondent's row: no date, no id; `multi` answers joined with `|`.
+pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
+    let mut cells =
+        vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
+    cells.extend(q.questions.iter().map(|question| {
+        record
+            .answers
+            .get(&question.id)
+            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join("|")))
+            .unwrap_or_default()
+    }));
+    format!("{}\r\n", cells.join(","))
+}
+
+fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = Workbook::new();
+    for table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(table.name)?;
+        for (col, name) in table.header.iter().enumerate() {
+            sheet.write_string(0, col as u16, *name)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 1, c as u16);
+                match cell {
+                    Cell::Text(t) => {
+                        sheet.write_string(r, c, t)?;
+                    }
+                    Cell::Number(n) => {
+                        sheet.write_number(r, c, *n)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    workbook.save_to_buffer()
+}
+
+const README: &str = "Nasjonal brukerundersøkelse – resultatpakke / result bundle\r\n\r\n\
+figures.csv / tables.xlsx (figures): alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. \
+Tomme tall med «withheld» er holdt tilbake: for få svar (too_few_answers) eller for å beskytte andre (protects_others).\r\n\
+units.csv: svar og svarprosent per enhet.\r\n\
+codebook.csv: spørsmål og svarverdier på bokmål og engelsk.\r\n\
+respondents.csv: ett svar per rad, uten dato og uten id, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
+All files are UTF-8 with a byte-order mark. figures: every figure per unit, county and nation, group and band; \
+withheld figures are empty with a reason. units: respondents and response rates. codebook: texts and value labels. \
+respondents: one row per answer, no dates or ids, for IMDi's own analysis, not for publication.\r\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("writing the bundle failed")]
+    Io(#[from] std::io::Error),
+    #[error("writing the zip failed")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("writing the spreadsheet failed")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Writes the zip to `out`, reading the respondent rows from `respondent_parts`
+/// (files of rows, one per scan segment) so they never sit in memory at once.
+pub fn write_bundle(
+    out: &Path,
+    tables: &[&Table],
+    respondent_header: &str,
+    respondent_parts: &[&Path],
+) -> Result<(), BundleError> {
+    let mut zip = ZipWriter::new(File::create(out)?);
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    zip.start_file("README.txt", options)?;
+    zip.write_all(README.as_bytes())?;
+    for table in tables {
+        zip.start_file(format!("{}.csv", table.name), options)?;
+        zip.write_all(table.to_csv().as_bytes())?;
+    }
+    zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
+    zip.write_all(&xlsx(tables)?)?;
+    zip.start_file("respondents.csv", options)?;
+    zip.write_all(respondent_header.as_bytes())?;
+    for part in respondent_parts {
+        for line in BufReader::new(File::open(part)?).lines() {
+            zip.write_all(line?.as_bytes())?;
+            zip.write_all(b"\r\n")?;
+        }
+    }
+    zip.finish()?.flush()?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! From counted answers to published results: the populations figures are
+//! published for, disclosure control over them, the unit, county and national
+//! reports, IMDi's bundle, and the run that writes them all before it moves the
+//! `latest.json` pointer.
+
+pub mod bundle;
+pub mod protect;
+pub mod report;
+pub mod run;
+pub mod tables;
+
+pub use run::{latest_key, new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

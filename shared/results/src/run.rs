@@ -1,0 +1,251 @@
+//! One aggregation run: scan a wave's answers in parallel segments, count them,
+//! decide what to withhold, write every report and the bundle under
+//! `results/{survey}/runs/{run_id}/`, and only then move `latest.json` to the run.
+//! A run that dies halfway leaves `latest.json` at the previous complete run.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use serde_json::json;
+use survey_domain::aggregate::Accumulator;
+use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError};
+use survey_domain::{Questionnaire, UnitNumber, Wave};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::bundle::{
+    codebook_table, figures_table, respondent_header, respondent_row, units_table, write_bundle, BundleError,
+};
+use crate::protect::withhold;
+use crate::report::ReportInput;
+use crate::tables::{Scope, Tables};
+
+/// Enough segments to spread a million answers over DynamoDB partitions.
+pub const DEFAULT_SEGMENTS: u32 = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error("a scratch file failed")]
+    Scratch(#[from] std::io::Error),
+    #[error(transparent)]
+    Protection(#[from] crate::protect::ProtectionFailed),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub answers: u64,
+    pub units: usize,
+    pub withheld_units: usize,
+    pub objects: usize,
+}
+
+pub fn run_prefix(wave: &Wave, run_id: &str) -> String {
+    format!("results/{}/runs/{run_id}/", wave.survey_id)
+}
+
+pub fn latest_key(survey: &str) -> String {
+    format!("results/{survey}/latest.json")
+}
+
+/// A run id that sorts by time: `20261122T030000Z-<random>`.
+pub fn new_run_id(now: OffsetDateTime) -> String {
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let id = survey_domain::SubmissionId::new().to_string();
+    format!("{stamp}-{}", &id[id.len() - 6..])
+}
+
+/// How far a run has come, for an operator watching or the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Segment { done: u32, of: u32, answers: u64 },
+    Reports { written: usize, of: usize },
+    Bundle,
+    Published,
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Segment { done, of, answers } => write!(f, "leser svar: del {done} av {of} ferdig ({answers} svar)"),
+            Self::Reports { written, of } => write!(f, "rapporter: {written} av {of} skrevet"),
+            Self::Bundle => f.write_str("lager resultatpakken (CSV, XLSX, kodebok)"),
+            Self::Published => f.write_str("ferdig: latest.json peker på kjøringen"),
+        }
+    }
+}
+
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Sync);
+
+/// One segment's counts and the file its respondent rows went to.
+struct Segment<'q> {
+    counts: Accumulator<'q>,
+    rows: PathBuf,
+}
+
+async fn scan_segment<'q, S: AnswerStore>(
+    store: &S,
+    wave: &Wave,
+    questionnaire: &'q Questionnaire,
+    segment: u32,
+    segments: u32,
+    scratch: &std::path::Path,
+) -> Result<Segment<'q>, RunError> {
+    let rows = scratch.join(format!("respondents-{segment}.csv"));
+    let mut writer = BufWriter::new(File::create(&rows)?);
+    let mut counts = Accumulator::new(questionnaire);
+    let mut write_error = None;
+    store
+        .scan_answers(&wave.survey_id, segment, segments, |record| {
+            counts.add(&record);
+            if let Err(e) = writer.write_all(respondent_row(questionnaire, &record).as_bytes()) {
+                write_error.get_or_insert(e);
+            }
+        })
+        .await?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    writer.flush()?;
+    Ok(Segment { counts, rows })
+}
+
+async fn put_json<R: ResultsStore>(results: &R, key: &str, value: &serde_json::Value) -> Result<(), RunError> {
+    let body = serde_json::to_vec_pretty(value).expect("reports serialise");
+    results.put_object(key, body, "application/json; charset=utf-8").await?;
+    Ok(())
+}
+
+/// Runs the aggregation of `wave` and publishes it as `run_id`.
+pub async fn run<S, R>(
+    store: &S,
+    results: &R,
+    wave: &Wave,
+    run_id: &str,
+    segments: u32,
+    now: OffsetDateTime,
+    progress: ProgressFn<'_>,
+) -> Result<RunSummary, RunError>
+where
+    S: AnswerStore + RegistrationStore,
+    R: ResultsStore,
+{
+    let questionnaire = wave.questionnaire();
+    let scratch = std::env::temp_dir().join(format!(
+        "aggregate-{}-{run_id}-{}",
+        wave.survey_id,
+        survey_domain::SubmissionId::new()
+    ));
+    std::fs::create_dir_all(&scratch)?;
+    let outcome = publish(store, results, wave, questionnaire, run_id, segments, now, &scratch, progress).await;
+    let _ = std::fs::remove_dir_all(&scratch);
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn publish<S, R>(
+    store: &S,
+    results: &R,
+    wave: &Wave,
+    questionnaire: &Questionnaire,
+    run_id: &str,
+    segments: u32,
+    now: OffsetDateTime,
+    scratch: &std::path::Path,
+    progress: ProgressFn<'_>,
+) -> Result<RunSummary, RunError>
+where
+    S: AnswerStore + RegistrationStore,
+    R: ResultsStore,
+{
+    let registrations = store.registrations(&wave.survey_id).await?;
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let scanned = std::sync::atomic::AtomicU64::new(0);
+    let (done, scanned) = (&done, &scanned);
+    let parts = futures::future::try_join_all((0..segments).map(|segment| async move {
+        let part = scan_segment(store, wave, questionnaire, segment, segments, scratch).await?;
+        let answers: u64 = part.counts.units.values().map(|u| u.total().respondents).sum();
+        let answers = scanned.fetch_add(answers, std::sync::atomic::Ordering::Relaxed) + answers;
+        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(Progress::Segment { done: finished, of: segments, answers });
+        Ok::<_, RunError>(part)
+    }))
+    .await?;
+    let mut counts = Accumulator::new(questionnaire);
+    let mut row_files = Vec::new();
+    for part in parts {
+        counts.merge(part.counts);
+        row_files.push(part.rows);
+    }
+
+    let tables = Tables::from_accumulator(&counts);
+    let withheld = withhold(&tables, &counts, wave.min_respondents)?;
+    let input =
+        ReportInput { wave, run_id, questionnaire, layout: counts.layout(), tables: &tables, withheld: &withheld };
+    let prefix = run_prefix(wave, run_id);
+    let mut objects = 0;
+
+    let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
+    units.extend(counts.units.keys().copied());
+    units.sort();
+    units.dedup();
+    let mut withheld_units = 0;
+    for (i, unit) in units.iter().enumerate() {
+        let registration = registrations.iter().find(|r| r.unit == *unit);
+        let report = input.unit_report(*unit, registration);
+        withheld_units += usize::from(report["suppressed"] == json!(true));
+        put_json(results, &format!("{prefix}units/{unit}.json"), &report).await?;
+        objects += 1;
+        if (i + 1) % 50 == 0 || i + 1 == units.len() {
+            progress(Progress::Reports { written: i + 1, of: units.len() });
+        }
+    }
+    let counties: std::collections::BTreeSet<&'static str> = units.iter().map(|u| u.unit().county_number).collect();
+    for county in counties {
+        put_json(results, &format!("{prefix}counties/{county}.json"), &input.area_report(Scope::County(county)))
+            .await?;
+        objects += 1;
+    }
+    put_json(results, &format!("{prefix}national.json"), &input.area_report(Scope::Nation)).await?;
+    objects += 1;
+
+    progress(Progress::Bundle);
+    let answered: Vec<UnitNumber> = counts.units.keys().copied().collect();
+    let figures = figures_table(questionnaire, counts.layout(), &tables, &withheld, wave.min_respondents);
+    let unit_table = units_table(&tables, &registrations, &answered);
+    let codebook = codebook_table(questionnaire);
+    let bundle = scratch.join("bundle.zip");
+    let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
+    write_bundle(&bundle, &[&figures, &unit_table, &codebook], &respondent_header(questionnaire), &rows)?;
+    results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
+    objects += 1;
+
+    let answers: u64 = counts.units.values().map(|u| u.total().respondents).sum();
+    let completed_at = now.format(&Rfc3339).expect("formattable");
+    let manifest = json!({
+        "survey_id": wave.survey_id,
+        "run_id": run_id,
+        "completed_at": completed_at,
+        "answers": answers,
+        "units": units.len(),
+        "withheld_units": withheld_units,
+        "bundle": format!("{prefix}bundle.zip"),
+    });
+    put_json(results, &format!("{prefix}manifest.json"), &manifest).await?;
+    put_json(results, &latest_key(wave.survey_id.as_str()), &manifest).await?;
+    progress(Progress::Published);
+    Ok(RunSummary { run_id: run_id.to_owned(), answers, units: units.len(), withheld_units, objects: objects + 2 })
+}

@@ -1,0 +1,186 @@
+//! A whole aggregation run on the in-memory stores: reports, disclosure
+//! control, the bundle, the `latest.json` pointer and what a failed run leaves.
+
+use std::io::Read;
+
+use serde_json::Value;
+use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::store::{
+    AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
+};
+use survey_domain::synthetic;
+use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_results::{latest_key, run, RunError};
+use time::{Duration, OffsetDateTime};
+
+fn wave() -> Wave {
+    let now = OffsetDateTime::now_utc();
+    Wave {
+        survey_id: SurveyId::parse("2026").unwrap(),
+        opens_at: now - Duration::days(30),
+        closes_at: now + Duration::days(30),
+        registration_deadline: now - Duration::days(30),
+        results_until: now + Duration::days(300),
+        min_respondents: 10,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: LanguageCode::all().collect(),
+        webinar: None,
+    }
+}
+
+/// Bergen 15, Stord 12 and Fitjar 4 answers: three units of Vestland.
+async fn vestland() -> MemoryStore {
+    let store = MemoryStore::new();
+    let wave = wave();
+    store.create_wave(&wave).await.unwrap();
+    for (seed, (unit, n, expected)) in (1..).zip([("4601", 15, Some(40)), ("4614", 12, None), ("4615", 4, Some(6))]) {
+        let unit = UnitNumber::parse(unit).unwrap();
+        let registration = UnitRegistration {
+            survey_id: wave.survey_id.clone(),
+            unit,
+            access_code: AccessCode::generate(),
+            closed_at: None,
+            expected_participants: expected,
+        };
+        store.register_unit(&registration, &survey_domain::CodeDigest(format!("digest-{unit}"))).await.unwrap();
+        for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], n, seed) {
+            store.insert_answer(&record).await.unwrap();
+        }
+    }
+    store
+}
+
+async fn get_json(results: &MemoryResults, key: &str) -> Value {
+    serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
+}
+
+fn quiet(_: survey_results::Progress) {}
+
+#[tokio::test]
+async fn three_units_of_a_county_with_15_12_and_4_answers() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    let summary = run(&store, &results, &wave(), "run-1", 4, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    assert_eq!((summary.answers, summary.units), (31, 3));
+
+    let prefix = "results/2026/runs/run-1/";
+    let small = get_json(&results, &format!("{prefix}units/4615.json")).await;
+    assert_eq!((small["respondents"].as_u64(), small["suppressed"].as_bool()), (Some(4), Some(true)));
+    for q in small["questions"].as_array().unwrap() {
+        assert_eq!(q["unit"]["withheld"], true, "{}", q["id"]);
+        assert_eq!(q["unit"]["reason"], "too_few_answers");
+        assert!(q["unit"].get("counts").is_none());
+    }
+    let bergen = get_json(&results, &format!("{prefix}units/4601.json")).await;
+    let stord = get_json(&results, &format!("{prefix}units/4614.json")).await;
+    let national = get_json(&results, &format!("{prefix}national.json")).await;
+    assert_eq!(bergen["response_rate"], 37.5);
+    assert_eq!(bergen["unit"]["county"], "Vestland");
+
+    // No subtraction recovers Fitjar: of the nation (= Vestland here), the
+    // county, Bergen and Stord, not all of one total and both other units are published.
+    let published = |figure: &Value| figure.get("counts").is_some();
+    for (i, q) in bergen["questions"].as_array().unwrap().iter().enumerate() {
+        let totals = [&q["county"], &national["questions"][i]["national"]];
+        let both_units = published(&q["unit"]) && published(&stord["questions"][i]["unit"]);
+        assert!(!(both_units && totals.iter().any(|t| published(t))), "{} leaks Fitjar", q["id"]);
+    }
+    let withheld_by_rule =
+        [&bergen, &stord].iter().filter(|r| r["questions"][0]["unit"]["reason"] == "protects_others").count();
+    assert_eq!(withheld_by_rule, 1, "the cheapest other unit is withheld to protect Fitjar");
+    assert_eq!(stord["questions"][0]["unit"]["reason"], "protects_others", "Stord (12) is cheaper than Bergen (15)");
+}
+
+#[tokio::test]
+async fn latest_moves_only_when_a_run_is_complete() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "run-1", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-1");
+
+    let failing = FailAfter { inner: &results, puts_left: std::sync::atomic::AtomicUsize::new(2) };
+    let err = run(&store, &failing, &wave(), "run-2", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap_err();
+    assert!(matches!(err, RunError::Store(_)));
+    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-1", "a broken run leaves the pointer");
+
+    run(&store, &results, &wave(), "run-3", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-3");
+}
+
+#[tokio::test]
+async fn runs_are_deterministic_whatever_the_segments() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "a", 1, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "b", 7, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    for file in ["units/4601.json", "units/4615.json", "counties/46.json", "national.json"] {
+        let mut a = get_json(&results, &format!("results/2026/runs/a/{file}")).await;
+        let mut b = get_json(&results, &format!("results/2026/runs/b/{file}")).await;
+        a["run_id"] = Value::Null;
+        b["run_id"] = Value::Null;
+        assert_eq!(a, b, "{file}");
+    }
+}
+
+#[tokio::test]
+async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "run-1", 3, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["README.txt", "codebook.csv", "figures.csv", "respondents.csv", "tables.xlsx", "units.csv"]);
+    let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let respondents = read(&mut zip, "respondents.csv");
+    assert!(respondents.starts_with('\u{feff}'));
+    assert_eq!(respondents.lines().count(), 1 + 31);
+    assert!(!respondents.contains("2026-11"), "no dates");
+    let figures = read(&mut zip, "figures.csv");
+    assert!(figures.starts_with("\u{feff}level,code,name,group"));
+    assert!(figures.contains("unit,4615,Fitjar,all,,,q_nytte_1,1,,,,too_few_answers"));
+    let codebook = read(&mut zip, "codebook.csv");
+    assert!(codebook.contains("q_group,single,screening,"));
+    let units = read(&mut zip, "units.csv");
+    assert!(units.contains("4601,Bergen,46,Vestland,15,40,37.5"));
+    let mut xlsx = Vec::new();
+    zip.by_name("tables.xlsx").unwrap().read_to_end(&mut xlsx).unwrap();
+    let sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    assert!(sheets.file_names().any(|n| n.unwrap() == "xl/worksheets/sheet3.xml"), "one sheet per table");
+}
+
+/// A results store that fails after a number of writes, like a run killed halfway.
+struct FailAfter<'a> {
+    inner: &'a MemoryResults,
+    puts_left: std::sync::atomic::AtomicUsize,
+}
+
+impl FailAfter<'_> {
+    fn take(&self) -> StoreResult<()> {
+        let left = self.puts_left.load(std::sync::atomic::Ordering::SeqCst);
+        if left == 0 {
+            return Err(StoreError::Unavailable { context: "put result object", source: "killed".into() });
+        }
+        self.puts_left.store(left - 1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl ResultsStore for FailAfter<'_> {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        self.take()?;
+        self.inner.put_object(key, body, content_type).await
+    }
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        self.take()?;
+        self.inner.put_file(key, path, content_type).await
+    }
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.inner.get_object(key).await
+    }
+}

@@ -1,0 +1,117 @@
+// Black-box: answers from three units of one county (15, 12 and 4), the
+// aggregation run by survey-admin, the results links by e-mail, each unit's
+// token opening only its own report, and the bundle fetched by survey-admin.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BASE = process.env.BASE_URL;
+const AWS = process.env.AWS_ENDPOINT_URL;
+const ADMIN = process.env.SURVEY_ADMIN;
+assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
+
+const admin = (...args) => execFileSync(ADMIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function ulid() {
+  let time = Date.now();
+  let out = '';
+  for (let i = 0; i < 10; i++) { out = CROCKFORD[time % 32] + out; time = Math.floor(time / 32); }
+  for (const b of randomBytes(16)) out += CROCKFORD[b % 32];
+  return out;
+}
+
+async function call(method, path, body, headers = {}) {
+  const init = { method, headers: { 'content-type': 'application/json', ...headers } };
+  if (body !== undefined) init.body = JSON.stringify(body);
+  const res = await fetch(BASE + path, init);
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, text };
+}
+
+async function answersFor(survey, i) {
+  const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;
+  const answers = {};
+  for (const q of questionnaire.questions) {
+    if (q.show_if) {
+      const given = answers[q.show_if.question];
+      if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
+    }
+    const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
+    const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[i % options.length].value;
+    answers[q.id] = q.type === 'multi' ? [pick] : pick;
+  }
+  return answers;
+}
+
+async function tokenFor(email) {
+  const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();
+  const mail = data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(email)).pop();
+  assert.ok(mail, `an e-mail to ${email}`);
+  assert.match(mail.subject, /Resultater/);
+  return mail.body.match(/token=([0-9a-f]{64})/)[1];
+}
+
+test('15, 12 and 4 answers in one county: reports, tokens, withheld figures and the bundle', async () => {
+  const survey = `res-${randomBytes(3).toString('hex')}`;
+  const now = Date.now();
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  admin('survey', 'create', '--survey', survey, '--opens', iso(now - 3600e3), '--closes', iso(now + 30 * 86400e3));
+  const units = { '4601': 15, '4614': 12, '4615': 4 };
+  const contacts = {};
+  for (const [unit, n] of Object.entries(units)) {
+    contacts[unit] = `resultater-${unit}-${survey}@example.org`;
+    const code = admin('registration', 'add', '--survey', survey, '--unit', unit, '--contact', `Kontakt ${unit} <${contacts[unit]}>`);
+    for (let i = 0; i < n; i++) {
+      const res = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: await answersFor(survey, i) });
+      assert.equal(res.status, 201, res.text);
+    }
+  }
+  assert.equal(admin('responses', 'count', '--survey', survey), '31');
+
+  const before = await call('POST', '/api/results/access', { survey_id: survey, unit: '4601', email: contacts['4601'] });
+  assert.equal(before.status, 202);
+  const early = await call('GET', `/api/results/${survey}/4601`, undefined, { authorization: `Bearer ${await tokenFor(contacts['4601'])}` });
+  assert.equal(early.status, 404);
+  assert.equal(early.json.error.code, 'no_report');
+
+  const summary = JSON.parse(admin('aggregate', '--survey', survey));
+  assert.equal(summary.answers, 31);
+
+  const reports = {};
+  for (const unit of Object.keys(units)) {
+    await call('POST', '/api/results/access', { survey_id: survey, unit, email: contacts[unit] });
+    const token = await tokenFor(contacts[unit]);
+    const res = await call('GET', `/api/results/${survey}/${unit}`, undefined, { authorization: `Bearer ${token}` });
+    assert.equal(res.status, 200, res.text);
+    reports[unit] = res.json;
+    const other = Object.keys(units).find((u) => u !== unit);
+    const wrong = await call('GET', `/api/results/${survey}/${other}`, undefined, { authorization: `Bearer ${token}` });
+    assert.equal(wrong.status, 403, 'a token opens only its own unit');
+    assert.equal(wrong.json.error.code, 'wrong_unit');
+  }
+  assert.equal(reports['4615'].respondents, 4);
+  assert.equal(reports['4615'].suppressed, true);
+  assert.ok(reports['4615'].questions.every((q) => q.unit.withheld === true && !('counts' in q.unit)));
+  const published = (f) => f && 'counts' in f;
+  reports['4601'].questions.forEach((q, i) => {
+    const both = published(q.unit) && published(reports['4614'].questions[i].unit);
+    assert.ok(!(both && (published(q.county) || published(q.national))), `${q.id}: county or nation minus Bergen and Stord would give Fitjar`);
+  });
+
+  const stranger = await call('POST', '/api/results/access', { survey_id: survey, unit: '4601', email: 'stranger@example.org' });
+  assert.equal(stranger.status, 202, 'no account enumeration');
+  const noToken = await call('GET', `/api/results/${survey}/4601`);
+  assert.equal(noToken.status, 401);
+
+  const out = mkdtempSync(join(tmpdir(), 'bundle-'));
+  const path = admin('bundle', 'fetch', '--survey', survey, '--out', out);
+  assert.ok(readdirSync(out).some((f) => f.endsWith('.zip')));
+  const listing = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))', path], { encoding: 'utf8' });
+  assert.deepEqual(listing.trim().split('\n'), ['README.txt', 'codebook.csv', 'figures.csv', 'respondents.csv', 'tables.xlsx', 'units.csv']);
+});

@@ -9,12 +9,16 @@ VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 BROWSER_DIR := tests/browser
 CHROMIUM := /usr/bin/chromium
+INFRA_DIR := infra
+STAGE ?= dev
+CDK_ARGS ?=
+CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 
 # The local stack's AWS environment: moto on loopback with dummy credentials.
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-browser build lint bench venv node chromium
+.PHONY: help dev test test-rust test-infra test-browser build lint bench synth deploy venv node infra-node chromium cargo-lambda
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
@@ -35,6 +39,19 @@ $(BROWSER_DIR)/node_modules/.package-lock.json: $(BROWSER_DIR)/package.json $(BR
 	cd $(BROWSER_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 
 node: $(BROWSER_DIR)/node_modules/.package-lock.json
+
+$(INFRA_DIR)/node_modules/.package-lock.json: $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json
+	@echo "==> Installing the CDK app's npm packages"
+	cd $(INFRA_DIR) && npm ci --no-audit --no-fund
+
+infra-node: $(INFRA_DIR)/node_modules/.package-lock.json
+
+$(CARGO_LAMBDA): | $(MOTO)
+	@echo "==> Installing cargo-lambda and zig into $(VENV) (once)"
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check cargo-lambda==1.9.2 ziglang==0.17.1
+	rustup target add aarch64-unknown-linux-gnu
+
+cargo-lambda: $(CARGO_LAMBDA)
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -70,11 +87,22 @@ dev: venv build
 	echo; echo "Ctrl-C stops everything."; \
 	wait
 
-test: test-rust test-browser
+test: test-rust test-infra test-browser
 
 test-rust: venv
 	@echo "==> Rust tests (domain, handlers on events/, stores on the in-memory store and on moto)"
 	cargo test --workspace
+
+test-infra: infra-node
+	@echo "==> Infra: type-check and CDK assertions, cdk-nag (no Rust build, no AWS)"
+	cd $(INFRA_DIR) && npm run -s typecheck && npm test
+
+synth: infra-node cargo-lambda
+	@echo "==> Synthesising the stacks; the Lambdas are built for arm64 (several minutes the first time)"
+	cd $(INFRA_DIR) && npm run -s synth -- -c stage=$(STAGE) $(CDK_ARGS)
+
+deploy: infra-node cargo-lambda
+	cd $(INFRA_DIR) && npm run -s deploy -- -c stage=$(STAGE) $(CDK_ARGS)
 
 test-browser: venv node chromium build
 	@echo "==> API contract and browser tests against the local stack"
@@ -89,3 +117,6 @@ bench: venv node chromium build
 	cargo bench -p submit-response --bench handlers
 	@echo "==> First-load transfer size of the survey page"
 	bash tests/with-local-stack.sh node tests/browser/first-load.mjs
+	@echo "==> A million generated answers aggregated, with peak memory"
+	cargo build --release -p survey-results --example aggregate_million
+	/usr/bin/time -f "peak RSS %M KB, %e s" target/release/examples/aggregate_million 1000000

@@ -7,6 +7,7 @@ use survey_domain::emails::SiteLinks;
 async fn main() -> Result<(), Error> {
     survey_http::init_logging();
     let config = Config::from_env();
+    config.require_hash_key();
     let clients = Clients::from_env().await;
     let app = App::new(
         DynamoStore::new(clients.dynamodb, config.tables),

@@ -6,6 +6,7 @@ use survey_aws::{Clients, Config, DynamoStore};
 async fn main() -> Result<(), Error> {
     survey_http::init_logging();
     let config = Config::from_env();
+    config.require_hash_key();
     let clients = Clients::from_env().await;
     let app = App { store: DynamoStore::new(clients.dynamodb, config.tables), keys: config.keys };
     run(service_fn(|req: Request| handle(&app, req))).await

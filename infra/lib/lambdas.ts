@@ -1,0 +1,223 @@
+// One RustFunction per FunctionSpec, each with its own role that holds exactly the
+// grants the spec lists (no managed policies, no grantReadWriteData).
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+import type { StageConfig } from './config';
+import type { Data } from './data';
+import { pascal } from './data';
+import type { FunctionSpec, TableAction } from './functions';
+import { acknowledge } from './nag';
+
+/** The Cargo workspace root manifest, from this file (infra/lib -> repo root). */
+export const WORKSPACE_MANIFEST = path.resolve(__dirname, '..', '..', 'Cargo.toml');
+
+/** Mail settings for functions with `sendsEmail`. */
+export interface MailSettings {
+  readonly domain: string;
+  /** `Name <address>` at `domain`. */
+  readonly from: string;
+  readonly configurationSetName: string;
+}
+
+export interface LambdasProps {
+  readonly config: StageConfig;
+  readonly specs: readonly FunctionSpec[];
+  readonly data: Data;
+  /**
+   * HASH_KEY as a CloudFormation dynamic reference ({{resolve:secretsmanager:...}}):
+   * see SurveyStack for the trade-off.
+   */
+  readonly hashKey: string;
+  readonly mail: MailSettings;
+}
+
+export interface DeployedFunction {
+  readonly spec: FunctionSpec;
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+}
+
+const READ_ONLY: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query', 'Scan'];
+
+/** Each bucket's functions may only touch their own prefix (CONTRACT.md, "Where things land in S3"). */
+const BUCKET_PREFIX: Record<string, string> = { content: 'content/', results: 'results/' };
+
+export class Lambdas extends Construct {
+  readonly functions: DeployedFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: LambdasProps) {
+    super(scope, id);
+    const { config, data } = props;
+    for (const spec of props.specs) {
+      this.functions.push(this.build(spec, config, data, props));
+    }
+  }
+
+  get(name: string): DeployedFunction | undefined {
+    return this.functions.find((f) => f.spec.name === name);
+  }
+
+  private build(spec: FunctionSpec, config: StageConfig, data: Data, props: LambdasProps): DeployedFunction {
+    const cid = pascal(spec.name);
+    const functionName = `${config.prefix}-${spec.name}`;
+
+    const logGroup = new logs.LogGroup(this, `${cid}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: config.logRetention,
+      removalPolicy: config.isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    // Own role instead of the default one, which would attach the AWS managed
+    // AWSLambdaBasicExecutionRole (logs on every log group in the account).
+    const role = new iam.Role(this, `${cid}Role`, {
+      description: `${functionName}: only what FunctionSpec '${spec.name}' lists`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnLogGroupOnly',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    const environment: Record<string, string> = { RUST_LOG: 'info' };
+
+    for (const [tableName, actions] of Object.entries(spec.tables ?? {})) {
+      if (!actions?.length) continue;
+      const { spec: tableSpec, table, key } = data.table(tableName);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: `${pascal(tableName)}Table`,
+          actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
+          resources: [table.tableArn],
+        }),
+      );
+      if (key) {
+        // The table's own key, usable only through DynamoDB (not to decrypt anything directly).
+        const writes = actions.some((a) => !READ_ONLY.includes(a));
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: `${pascal(tableName)}TableKey`,
+            actions: writes
+              ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
+              : ['kms:Decrypt', 'kms:DescribeKey'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` } },
+          }),
+        );
+      }
+      environment[tableSpec.env] = table.tableName;
+    }
+
+    for (const [bucketName, access] of Object.entries(spec.buckets ?? {})) {
+      if (!access?.length) continue;
+      const bucket = data.bucket(bucketName);
+      const prefix = BUCKET_PREFIX[bucketName];
+      if (!prefix) throw new Error(`no prefix known for bucket ${bucketName}`);
+      const objectActions = [
+        ...(access.includes('read') ? ['s3:GetObject'] : []),
+        ...(access.includes('write') ? ['s3:PutObject'] : []),
+      ];
+      const objects = bucket.arnForObjects(`${prefix}*`);
+      if (objectActions.length) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: `${pascal(bucketName)}Objects`,
+            actions: objectActions,
+            resources: [objects],
+          }),
+        );
+        acknowledge(
+          role,
+          `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/${prefix}*]`,
+          `S3 object actions need object ARNs; scoped to the ${prefix} prefix of the ${bucketName} bucket, which is what this function reads or writes.`,
+        );
+      }
+      if (access.includes('list')) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: `${pascal(bucketName)}List`,
+            actions: ['s3:ListBucket'],
+            resources: [bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
+          }),
+        );
+      }
+      environment[data.bucketSpec(bucketName).env] = bucket.bucketName;
+    }
+
+    if (spec.hashKey) environment.HASH_KEY = props.hashKey;
+
+    if (spec.sendsEmail) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SendFromOwnDomainOnly',
+          actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+          resources: [
+            Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: props.mail.domain }),
+            Stack.of(this).formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: props.mail.configurationSetName,
+            }),
+          ],
+        }),
+      );
+      environment.MAIL_FROM = props.mail.from;
+      environment.SES_CONFIGURATION_SET = props.mail.configurationSetName;
+    }
+
+    const reserved =
+      spec.reservedConcurrency === undefined || config.maxReservedConcurrency === 0
+        ? undefined
+        : Math.min(spec.reservedConcurrency, config.maxReservedConcurrency);
+
+    const fn = new RustFunction(this, cid, {
+      functionName,
+      description: spec.description,
+      manifestPath: WORKSPACE_MANIFEST,
+      binaryName: spec.name,
+      architecture: lambda.Architecture.ARM_64,
+      bundling: {
+        architecture: lambda.Architecture.ARM_64,
+        // Local cargo-lambda (with zig from .venv/bin on PATH); there is no Docker here.
+        forcedDockerBundling: false,
+        environment: {
+          // A target dir of its own: the arm64 release build never shares artefacts with
+          // the developers' debug builds anyway, and this keeps it off their cargo lock.
+          // (An explicit CARGO_TARGET_DIR in the environment wins.)
+          CARGO_TARGET_DIR:
+            process.env.CARGO_TARGET_DIR ?? path.resolve(path.dirname(WORKSPACE_MANIFEST), 'target', 'cdk'),
+        },
+      },
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      reservedConcurrentExecutions: reserved,
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment,
+    });
+
+    // X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions.
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Added by Tracing.ACTIVE: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions (AWS documents Resource "*").',
+    );
+    if (!spec.schedule) {
+      acknowledge(
+        fn,
+        'Serverless-LambdaDLQ',
+        'Invoked synchronously by API Gateway only: errors go back to the caller as HTTP responses, there is no asynchronous event to dead-letter.',
+      );
+    }
+    return { spec, fn, role };
+  }
+}

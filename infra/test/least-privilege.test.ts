@@ -1,0 +1,194 @@
+// Each function's role holds exactly the grants its FunctionSpec lists.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FUNCTIONS } from '../lib/functions';
+import { asArray, logicalIdOf, resourcesOf, statementsOfRole, templates, testApp } from './helpers';
+
+function setup(functions = FUNCTIONS) {
+  const { survey, built } = templates({}, functions === FUNCTIONS ? undefined : functions);
+  const stack = built.survey;
+  const tableId = (name: string) => logicalIdOf(stack, built.survey.data.table(name).table);
+  const fnOf = (name: string) => built.survey.lambdas.get(name)!;
+  const statements = (name: string) => statementsOfRole(survey, stack, fnOf(name).role);
+  const lambdaProps = (name: string) =>
+    resourcesOf(survey, 'AWS::Lambda::Function')[logicalIdOf(stack, fnOf(name).fn)]!.Properties;
+  /** Actions granted on a table, read from the policy documents. */
+  const tableActions = (fnName: string, table: string): string[] => {
+    const id = tableId(table);
+    return statements(fnName)
+      .filter((s) => asArray(s.Resource).some((r: any) => JSON.stringify(r).includes(`"${id}"`)))
+      .flatMap((s) => asArray<string>(s.Action))
+      .sort();
+  };
+  return { survey, built, stack, tableId, statements, lambdaProps, tableActions, fnOf };
+}
+
+describe('least privilege per function', () => {
+  const s = setup();
+
+  it('every deployed function has its own role with no managed policies', () => {
+    const roles = resourcesOf(s.survey, 'AWS::IAM::Role');
+    for (const spec of FUNCTIONS) {
+      const role = roles[logicalIdOf(s.stack, s.fnOf(spec.name).role)]!;
+      assert.equal(role.Properties.ManagedPolicyArns, undefined, `${spec.name} has managed policies`);
+      assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal, { Service: 'lambda.amazonaws.com' });
+    }
+  });
+
+  it('validate-code: only GetItem on waves, registrations and codes', () => {
+    assert.deepEqual(s.tableActions('validate-code', 'waves'), ['dynamodb:GetItem']);
+    assert.deepEqual(s.tableActions('validate-code', 'registrations'), ['dynamodb:GetItem']);
+    assert.deepEqual(s.tableActions('validate-code', 'codes'), ['dynamodb:GetItem']);
+    assert.deepEqual(s.tableActions('validate-code', 'answers'), []);
+    assert.deepEqual(s.tableActions('validate-code', 'contacts'), []);
+  });
+
+  it('submit-response: conditional put and read-back on answers, reads elsewhere, nothing on contacts', () => {
+    assert.deepEqual(s.tableActions('submit-response', 'answers'), ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    for (const t of ['waves', 'registrations', 'codes']) {
+      assert.deepEqual(s.tableActions('submit-response', t), ['dynamodb:GetItem'], t);
+    }
+    assert.deepEqual(s.tableActions('submit-response', 'contacts'), []);
+    const text = JSON.stringify(s.statements('submit-response'));
+    assert.ok(!text.includes(s.tableId('contacts')), 'submit-response must never reach contacts');
+    const contactsKey = s.built.survey.data.table('contacts').key!;
+    assert.ok(!text.includes(logicalIdOf(s.stack, contactsKey)), 'nor the contacts key');
+  });
+
+  it('survey-info: only GetItem on waves', () => {
+    const dynamo = s.statements('survey-info').filter((st) => asArray<string>(st.Action).some((a) => a.startsWith('dynamodb:')));
+    assert.equal(dynamo.length, 1);
+    assert.deepEqual(asArray(dynamo[0].Action), ['dynamodb:GetItem']);
+    assert.deepEqual(dynamo[0].Resource, { 'Fn::GetAtt': [s.tableId('waves'), 'Arn'] });
+  });
+
+  it('no function gets wildcard DynamoDB/S3/KMS actions, and logs only on its own log group', () => {
+    for (const spec of FUNCTIONS) {
+      for (const st of s.statements(spec.name)) {
+        for (const action of asArray<string>(st.Action)) {
+          if (action.startsWith('xray:')) continue; // X-Ray has no resource-level permissions
+          assert.ok(!action.includes('*'), `${spec.name}: ${action}`);
+        }
+        if (asArray<string>(st.Action).some((a) => a.startsWith('logs:'))) {
+          assert.deepEqual(asArray<string>(st.Action).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
+          assert.equal(JSON.stringify(st.Resource).includes('Logs'), true);
+        }
+        if (st.Resource === '*') assert.ok(asArray<string>(st.Action).every((a) => a.startsWith('xray:')), spec.name);
+      }
+    }
+  });
+
+  it('environment: only the names a function needs, HASH_KEY only where used and never in clear', () => {
+    const env = (name: string) => s.lambdaProps(name).Environment.Variables as Record<string, unknown>;
+    assert.deepEqual(Object.keys(env('survey-info')).sort(), ['RUST_LOG', 'WAVES_TABLE']);
+    assert.deepEqual(Object.keys(env('validate-code')).sort(), ['CODES_TABLE', 'HASH_KEY', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE']);
+    assert.deepEqual(
+      Object.keys(env('submit-response')).sort(),
+      ['ANSWERS_TABLE', 'CODES_TABLE', 'HASH_KEY', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE'],
+    );
+    for (const name of ['validate-code', 'submit-response']) {
+      const hashKey = JSON.stringify(env(name).HASH_KEY);
+      assert.match(hashKey, /\{\{resolve:secretsmanager:/, 'HASH_KEY must be a dynamic reference');
+      assert.equal(env(name).RUST_LOG, 'info');
+    }
+  });
+
+  it('functions: arm64, Rust runtime, deliberate memory/timeout, reserved concurrency, log retention', () => {
+    const groups = resourcesOf(s.survey, 'AWS::Logs::LogGroup');
+    for (const spec of FUNCTIONS) {
+      const p = s.lambdaProps(spec.name);
+      assert.deepEqual(p.Architectures, ['arm64']);
+      assert.equal(p.Runtime, 'provided.al2023');
+      assert.equal(p.Handler, 'bootstrap');
+      assert.equal(p.MemorySize, spec.memoryMb);
+      assert.equal(p.Timeout, spec.timeoutSeconds);
+      assert.equal(p.FunctionName, `survey-dev-${spec.name}`);
+      assert.ok(p.ReservedConcurrentExecutions >= 1, `${spec.name} needs reserved concurrency`);
+      const group = groups[p.LoggingConfig.LogGroup.Ref]!;
+      assert.equal(group.Properties.LogGroupName, `/aws/lambda/survey-dev-${spec.name}`);
+      assert.ok(group.Properties.RetentionInDays > 0);
+    }
+    const prod = templates({ stage: 'prod' });
+    const fn = Object.values(resourcesOf(prod.survey, 'AWS::Lambda::Function')).find(
+      (f) => f.Properties.FunctionName === 'survey-prod-submit-response',
+    )!;
+    assert.equal(fn.Properties.ReservedConcurrentExecutions, 100);
+  });
+});
+
+describe('least privilege: functions that handle contacts and send e-mail', () => {
+  const s = setup();
+
+  it('register: contacts through its KMS key, SES only from the stack identity and configuration set', () => {
+    assert.deepEqual(s.tableActions('register', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(s.tableActions('register', 'codes'), ['dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('register', 'answers'), []);
+    const sts = s.statements('register');
+    const keyId = logicalIdOf(s.stack, s.built.survey.data.table('contacts').key!);
+    const kms = sts.filter((st) => JSON.stringify(st.Resource).includes(keyId));
+    assert.ok(kms.length > 0, 'register needs the contacts key');
+    for (const st of kms) {
+      for (const a of asArray<string>(st.Action)) assert.ok(a.startsWith('kms:') && !a.includes('*'), a);
+      assert.equal(st.Condition.StringEquals['kms:ViaService'], 'dynamodb.eu-north-1.amazonaws.com');
+    }
+    const ses = sts.find((st) => asArray<string>(st.Action).includes('ses:SendEmail'))!;
+    const resources = JSON.stringify(ses.Resource);
+    assert.match(resources, /identity\/undersokelse\.example\.no/);
+    const configSetId = logicalIdOf(s.stack, s.built.survey.email.configurationSet);
+    assert.match(resources, new RegExp(`configuration-set/",\\{"Ref":"${configSetId}"`));
+    assert.equal(asArray(ses.Resource).length, 2);
+    const env = s.lambdaProps('register').Environment.Variables;
+    assert.match(env.MAIL_FROM, /@undersokelse\.example\.no>$/);
+    assert.deepEqual(env.SES_CONFIGURATION_SET, { Ref: configSetId });
+    assert.ok(env.SITE_URL, 'links in e-mails need SITE_URL');
+    assert.ok(env.VERIFICATIONS_TABLE);
+    assert.equal(env.ANSWERS_TABLE, undefined);
+  });
+
+  it('results: reads results/ (and may list it, for 404s) and contacts; writes only its access tokens', () => {
+    const writes = s
+      .statements('results')
+      .flatMap((st) => asArray<string>(st.Action))
+      .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:') && !a.startsWith('ses:'))
+      .filter((a) => /Put|Update|Delete/.test(a));
+    assert.deepEqual(writes, ['dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('results', 'access_tokens'), ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('results', 'contacts'), ['dynamodb:Query']);
+    const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
+    assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['results/*'] } });
+    const get = s.statements('results').find((st) => st.Action === 's3:GetObject')!;
+    assert.match(JSON.stringify(get.Resource), /\/results\/\*/);
+  });
+
+  it('only register and results may use the contacts key or send e-mail', () => {
+    const keyId = logicalIdOf(s.stack, s.built.survey.data.table('contacts').key!);
+    for (const spec of FUNCTIONS) {
+      const text = JSON.stringify(s.statements(spec.name));
+      const allowed = spec.name === 'register' || spec.name === 'results';
+      assert.equal(text.includes(keyId), allowed, spec.name);
+      assert.equal(text.includes('ses:SendEmail'), allowed, spec.name);
+    }
+  });
+
+  it('a spec naming a table that is not in the schema fails synth', () => {
+    assert.throws(
+      () =>
+        testApp({
+          functions: [{ ...FUNCTIONS[0]!, name: 'x', tables: { nosuchtable: ['GetItem'] } }],
+        }),
+      /nosuchtable is not in shared\/schema\/tables.json/,
+    );
+  });
+});
+
+describe('least privilege of the aggregation', () => {
+  const s = setup(FUNCTIONS);
+
+  it('aggregate: scans answers, writes results/ only, never contacts, no HASH_KEY', () => {
+    assert.deepEqual(s.tableActions('aggregate', 'answers'), ['dynamodb:Scan']);
+    assert.deepEqual(s.tableActions('aggregate', 'contacts'), []);
+    const s3 = s.statements('aggregate').find((st) => asArray<string>(st.Action).includes('s3:PutObject'))!;
+    assert.match(JSON.stringify(s3.Resource), /\/results\/\*/);
+    assert.equal(s.lambdaProps('aggregate').Environment.Variables.HASH_KEY, undefined);
+  });
+});

@@ -1,0 +1,89 @@
+// The tables are created from shared/schema/tables.json and nothing else.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSchema, SCHEMA_PATH } from '../lib/schema';
+import { resourcesOf, templates } from './helpers';
+
+// Read independently of lib/schema.ts, straight from the repository's file.
+const schemaFile = path.resolve(__dirname, '..', '..', 'shared', 'schema', 'tables.json');
+const expected = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
+  tables: {
+    name: string;
+    partition_key: { name: string; type: string };
+    sort_key?: { name: string; type: string };
+    ttl_attribute?: string;
+    personal_data?: boolean;
+  }[];
+  buckets: { name: string }[];
+};
+
+describe('tables from shared/schema/tables.json', () => {
+  const { survey } = templates();
+  const tables = Object.values(resourcesOf(survey, 'AWS::DynamoDB::Table')).map((r) => r.Properties);
+  const byName = new Map(tables.map((t) => [String(t.TableName).replace(/^survey-dev-/, ''), t]));
+
+  it('the app reads the schema file of the repository', () => {
+    assert.equal(SCHEMA_PATH, schemaFile);
+    assert.deepEqual(loadSchema().tables.map((t) => t.name), expected.tables.map((t) => t.name));
+  });
+
+  it('creates exactly the tables of the schema', () => {
+    assert.deepEqual([...byName.keys()].sort(), expected.tables.map((t) => t.name).sort());
+  });
+
+  for (const t of expected.tables) {
+    it(`${t.name}: key names and types, TTL`, () => {
+      const actual = byName.get(t.name);
+      assert.ok(actual, `table ${t.name} missing`);
+      const keySchema = [{ AttributeName: t.partition_key.name, KeyType: 'HASH' }];
+      const attributes = [{ AttributeName: t.partition_key.name, AttributeType: t.partition_key.type }];
+      if (t.sort_key) {
+        keySchema.push({ AttributeName: t.sort_key.name, KeyType: 'RANGE' });
+        attributes.push({ AttributeName: t.sort_key.name, AttributeType: t.sort_key.type });
+      }
+      assert.deepEqual(actual.KeySchema, keySchema);
+      assert.deepEqual(
+        [...actual.AttributeDefinitions].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)),
+        attributes.sort((a, b) => a.AttributeName.localeCompare(b.AttributeName)),
+      );
+      if (t.ttl_attribute) {
+        assert.deepEqual(actual.TimeToLiveSpecification, { AttributeName: t.ttl_attribute, Enabled: true });
+      } else {
+        assert.equal(actual.TimeToLiveSpecification, undefined);
+      }
+    });
+
+    it(`${t.name}: on-demand, point-in-time recovery, encrypted`, () => {
+      const actual = byName.get(t.name)!;
+      assert.equal(actual.BillingMode, 'PAY_PER_REQUEST');
+      assert.deepEqual(actual.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.equal(actual.SSESpecification?.SSEEnabled, true);
+      if (t.personal_data) {
+        // Personal data under a customer-managed key of its own.
+        assert.equal(actual.SSESpecification.SSEType, 'KMS');
+        assert.ok(actual.SSESpecification.KMSMasterKeyId, 'personal data needs its own KMS key');
+      }
+    });
+  }
+
+  it('creates the schema buckets plus the site and access-log buckets, all private', () => {
+    const buckets = Object.values(resourcesOf(survey, 'AWS::S3::Bucket')).map((r) => r.Properties);
+    assert.equal(buckets.length, expected.buckets.length + 2);
+    for (const b of buckets) {
+      assert.deepEqual(b.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+  });
+
+  it('rejects a malformed schema file', () => {
+    const bad = path.join(require('node:os').tmpdir(), `bad-schema-${process.pid}.json`);
+    require('node:fs').writeFileSync(bad, JSON.stringify({ tables: [{ name: 'x', env: 'X', partition_key: { name: 'id', type: 'Q' } }], buckets: [] }));
+    assert.throws(() => loadSchema(bad), /partition_key/);
+  });
+});

@@ -18,7 +18,7 @@ CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-infra test-browser build lint bench synth deploy venv node infra-node chromium cargo-lambda
+.PHONY: help dev test test-rust test-infra test-browser build lint bench soak synth deploy venv node infra-node chromium cargo-lambda
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
@@ -120,3 +120,7 @@ bench: venv node chromium build
 	@echo "==> A million generated answers aggregated, with peak memory"
 	cargo build --release -p survey-results --example aggregate_million
 	/usr/bin/time -f "peak RSS %M KB, %e s" target/release/examples/aggregate_million 1000000
+
+soak: venv node build
+	@echo "==> The classroom storm at full size: 20,000 submissions from 200 clients, each sent twice"
+	STORM_N=20000 STORM_M=200 bash tests/with-local-stack.sh node --test tests/api/storm.test.mjs

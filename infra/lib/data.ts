@@ -61,6 +61,14 @@ export class Data extends Construct {
         deletionProtection: config.isProd,
         removalPolicy: keep,
       });
+      for (const index of spec.indexes ?? []) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partition_key.name, type: ATTRIBUTE_TYPES[index.partition_key.type] },
+          sortKey: index.sort_key && { name: index.sort_key.name, type: ATTRIBUTE_TYPES[index.sort_key.type] },
+          projectionType: index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+        });
+      }
       this.tables.set(spec.name, { spec, table, key });
     }
 

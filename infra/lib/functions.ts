@@ -139,12 +139,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'results',
-    description: 'POST /api/results/access, GET /api/results/{survey_id}/{unit}: results links for verified contacts, and the report',
+    description: 'POST /api/results/access, GET /api/results/{survey_id}/{unit}[/count]: results links for verified contacts, the report, the live count',
     routes: [
       { method: 'POST', path: '/api/results/access' },
       { method: 'GET', path: '/api/results/{survey_id}/{unit}' },
+      { method: 'GET', path: '/api/results/{survey_id}/{unit}/count' },
     ],
-    tables: { waves: ['GetItem'], contacts: ['Query'], access_tokens: ['PutItem', 'GetItem'] },
+    tables: {
+      waves: ['GetItem'],
+      contacts: ['Query'],
+      access_tokens: ['PutItem', 'GetItem'],
+      // The live count: an early close, and a COUNT query on the answers' by_unit index (keys only).
+      registrations: ['GetItem'],
+      answers: ['Query'],
+    },
     // `list` so that a report that does not exist yet is a 404 (NoSuchKey) and not an
     // AccessDenied from S3; limited to results/ by a prefix condition.
     buckets: { results: ['read', 'list'] },

@@ -95,7 +95,10 @@ export class Lambdas extends Construct {
         new iam.PolicyStatement({
           sid: `${pascal(tableName)}Table`,
           actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
-          resources: [table.tableArn],
+          // A Query may go through the table's indexes (the schema names them).
+          resources: actions.includes('Query') && tableSpec.indexes?.length
+            ? [table.tableArn, ...tableSpec.indexes.map((index) => `${table.tableArn}/index/${index.name}`)]
+            : [table.tableArn],
         }),
       );
       if (key) {

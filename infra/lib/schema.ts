@@ -10,6 +10,15 @@ export interface KeySpec {
   readonly type: KeyType;
 }
 
+/** A global secondary index; the projection is `KEYS_ONLY` or `ALL`. */
+export interface IndexSpec {
+  readonly name: string;
+  readonly partition_key: KeySpec;
+  readonly sort_key?: KeySpec;
+  readonly projection: 'KEYS_ONLY' | 'ALL';
+  readonly description?: string;
+}
+
 export interface TableSpec {
   readonly name: string;
   /** The environment variable that carries the deployed table's name. */
@@ -20,6 +29,7 @@ export interface TableSpec {
   readonly sort_key?: KeySpec;
   readonly ttl_attribute?: string;
   readonly personal_data?: boolean;
+  readonly indexes?: readonly IndexSpec[];
 }
 
 export interface BucketSpec {
@@ -65,6 +75,17 @@ export function loadSchema(file: string = SCHEMA_PATH): Schema {
       ...table,
       partition_key: checkKey(`tables[${i}].partition_key`, table.partition_key),
       sort_key: table.sort_key === undefined ? undefined : checkKey(`tables[${i}].sort_key`, table.sort_key),
+      indexes: (table.indexes ?? []).map((index, j) => {
+        const where = `tables[${i}].indexes[${j}]`;
+        if (typeof index.name !== 'string' || !['KEYS_ONLY', 'ALL'].includes(String(index.projection))) {
+          throw new Error(`${file}: ${where} needs a name and a projection KEYS_ONLY|ALL`);
+        }
+        return {
+          ...index,
+          partition_key: checkKey(`${where}.partition_key`, index.partition_key),
+          sort_key: index.sort_key === undefined ? undefined : checkKey(`${where}.sort_key`, index.sort_key),
+        };
+      }),
     } as TableSpec;
   });
   const buckets = raw.buckets.map((b, i) => {

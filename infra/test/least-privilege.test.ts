@@ -154,6 +154,10 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.deepEqual(writes, ['dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('results', 'access_tokens'), ['dynamodb:GetItem', 'dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('results', 'contacts'), ['dynamodb:Query']);
+    // The live count: a keys-only index query, never reading an answer itself.
+    assert.deepEqual(s.tableActions('results', 'answers'), ['dynamodb:Query']);
+    const answers = s.statements('results').find((st) => st.Sid === 'AnswersTable')!;
+    assert.match(JSON.stringify(answers.Resource), /\/index\/by_unit/);
     const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
     assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['results/*'] } });
     const get = s.statements('results').find((st) => st.Action === 's3:GetObject')!;

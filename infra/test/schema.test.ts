@@ -15,6 +15,7 @@ const expected = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
     sort_key?: { name: string; type: string };
     ttl_attribute?: string;
     personal_data?: boolean;
+    indexes?: { name: string; partition_key: { name: string; type: string }; sort_key?: { name: string; type: string }; projection: string }[];
   }[];
   buckets: { name: string }[];
 };
@@ -34,7 +35,7 @@ describe('tables from shared/schema/tables.json', () => {
   });
 
   for (const t of expected.tables) {
-    it(`${t.name}: key names and types, TTL`, () => {
+    it(`${t.name}: key names and types, indexes, TTL`, () => {
       const actual = byName.get(t.name);
       assert.ok(actual, `table ${t.name} missing`);
       const keySchema = [{ AttributeName: t.partition_key.name, KeyType: 'HASH' }];
@@ -43,6 +44,26 @@ describe('tables from shared/schema/tables.json', () => {
         keySchema.push({ AttributeName: t.sort_key.name, KeyType: 'RANGE' });
         attributes.push({ AttributeName: t.sort_key.name, AttributeType: t.sort_key.type });
       }
+      for (const index of t.indexes ?? []) {
+        for (const key of [index.partition_key, index.sort_key]) {
+          if (key && !attributes.some((a) => a.AttributeName === key.name)) {
+            attributes.push({ AttributeName: key.name, AttributeType: key.type });
+          }
+        }
+      }
+      const indexes = (actual.GlobalSecondaryIndexes ?? []).map((g: any) => ({
+        name: g.IndexName,
+        keys: g.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`),
+        projection: g.Projection.ProjectionType,
+      }));
+      assert.deepEqual(
+        indexes,
+        (t.indexes ?? []).map((index) => ({
+          name: index.name,
+          keys: [`${index.partition_key.name}:HASH`, ...(index.sort_key ? [`${index.sort_key.name}:RANGE`] : [])],
+          projection: index.projection,
+        })),
+      );
       assert.deepEqual(actual.KeySchema, keySchema);
       assert.deepEqual(
         [...actual.AttributeDefinitions].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)),

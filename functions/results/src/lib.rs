@@ -1,6 +1,8 @@
-//! `POST /api/results/access` and `GET /api/results/{survey_id}/{unit}`:
-//! a verified contact person asks for a link, and the link's token opens that
-//! unit's report from the latest complete aggregation run.
+//! `POST /api/results/access`, `GET /api/results/{survey_id}/{unit}` and
+//! `GET /api/results/{survey_id}/{unit}/count`: a verified contact person asks
+//! for a link, and the link's token opens that unit's report from the latest
+//! complete aggregation run, and, while the survey is open, its live count of
+//! answers (a count only).
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +12,7 @@ use serde_json::json;
 use survey_domain::emails::SiteLinks;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::results_access::{authorize_results, request_results_link, AccessRequest};
-use survey_domain::store::{AccessTokenStore, ContactStore, ResultsStore, WaveStore};
+use survey_domain::store::{AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore};
 use survey_domain::{Keys, Mailer};
 use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
 use time::OffsetDateTime;
@@ -36,7 +38,7 @@ impl<S, R, M> App<S, R, M> {
 
 pub async fn handle<S, R, M>(app: &App<S, R, M>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
-    S: WaveStore + ContactStore + AccessTokenStore,
+    S: WaveStore + ContactStore + AccessTokenStore + AnswerStore + RegistrationStore,
     R: ResultsStore,
     M: Mailer,
 {
@@ -47,6 +49,10 @@ where
         (_, ["results", "access"]) => return Ok(method_not_allowed("POST")),
         (&Method::GET, ["results", survey, unit]) => ("results_report", report(app, &req, survey, unit).await),
         (_, ["results", _, _]) => return Ok(method_not_allowed("GET")),
+        (&Method::GET, ["results", survey, unit, "count"]) => {
+            ("results_count", live_count(app, &req, survey, unit).await)
+        }
+        (_, ["results", _, _, "count"]) => return Ok(method_not_allowed("GET")),
         _ => ("results", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
     };
     Ok(match result {
@@ -104,6 +110,30 @@ where
     let text = String::from_utf8(report).map_err(|_| no_report())?;
     let mut response = Response::new(Body::Text(text));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+/// How many have answered so far, so contacts can push for the minimum: a count only.
+async fn live_count<S, R, M>(
+    app: &App<S, R, M>,
+    req: &Request,
+    survey: &str,
+    unit: &str,
+) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore + AccessTokenStore + AnswerStore + RegistrationStore,
+{
+    let now = OffsetDateTime::now_utc();
+    let (survey, unit) = authorize_results(&app.store, &app.keys, survey, unit, bearer(req), now).await?;
+    let (wave, registration, respondents) = tokio::try_join!(
+        app.store.wave(&survey),
+        app.store.registration(&survey, unit),
+        app.store.count_answers(&survey, Some(unit)),
+    )?;
+    let wave = wave.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey"))?;
+    let status = wave.status_for_unit(registration.and_then(|r| r.closed_at), now);
+    let mut response = json_response(StatusCode::OK, &json!({ "respondents": respondents, "status": status }));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(response)
 }

@@ -144,6 +144,26 @@ async fn the_token_opens_its_units_report_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn the_live_count_is_a_count_only_and_only_for_its_unit() {
+    let app = app().await;
+    let token = token_for_kari(&app).await;
+    let survey = SurveyId::parse("2026").unwrap();
+    let units = [UnitNumber::parse("4601").unwrap(), UnitNumber::parse("1103").unwrap()];
+    let records: Vec<_> = survey_domain::synthetic::records(Questionnaire::current(), &survey, &units, 20, 3).collect();
+    for record in &records {
+        survey_domain::store::AnswerStore::insert_answer(&app.store, record).await.unwrap();
+    }
+    let mine = records.iter().filter(|r| r.unit == units[0]).count();
+    let (status, body) = call(&app, report_request("/api/results/2026/4601/count", Some(&token))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"respondents": mine, "status": "closed"}));
+    let (status, _) = call(&app, report_request("/api/results/2026/1103/count", Some(&token))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(&app, report_request("/api/results/2026/4601/count", None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn after_results_until_the_report_is_gone() {
     let app = app().await;
     let token = token_for_kari(&app).await;

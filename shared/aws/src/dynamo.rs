@@ -17,6 +17,9 @@ use crate::config::TableNames;
 use crate::error::store_error;
 use crate::items::*;
 
+/// The answers table's index by unit and wave (see the schema).
+const ANSWERS_BY_UNIT: &str = "by_unit";
+
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -360,24 +363,41 @@ impl AnswerStore for DynamoStore {
     }
 
     async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
-        let mut scan = self
-            .client
-            .scan()
-            .table_name(&self.tables.answers)
-            .select(Select::Count)
-            .consistent_read(true)
-            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()));
-        scan = match unit {
-            Some(unit) => scan
-                .filter_expression("survey_id = :s AND #unit = :u")
-                .expression_attribute_names("#unit", "unit")
-                .expression_attribute_values(":u", AttributeValue::S(unit.to_string())),
-            None => scan.filter_expression("survey_id = :s"),
-        };
-        let mut pages = scan.into_paginator().send();
         let mut count = 0u64;
-        while let Some(page) = pages.next().await {
-            count += page.map_err(|e| store_error("count answers", e))?.count as u64;
+        match unit {
+            // A unit's count reads only that unit's keys, through the by_unit index.
+            Some(unit) => {
+                let mut pages = self
+                    .client
+                    .query()
+                    .table_name(&self.tables.answers)
+                    .index_name(ANSWERS_BY_UNIT)
+                    .key_condition_expression("#unit = :u AND survey_id = :s")
+                    .expression_attribute_names("#unit", "unit")
+                    .expression_attribute_values(":u", AttributeValue::S(unit.to_string()))
+                    .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+                    .select(Select::Count)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    count += page.map_err(|e| store_error("count a unit's answers", e))?.count as u64;
+                }
+            }
+            // A whole wave's count is an operator's question: a scan is fine.
+            None => {
+                let mut pages = self
+                    .client
+                    .scan()
+                    .table_name(&self.tables.answers)
+                    .select(Select::Count)
+                    .filter_expression("survey_id = :s")
+                    .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    count += page.map_err(|e| store_error("count answers", e))?.count as u64;
+                }
+            }
         }
         Ok(count)
     }

@@ -13,6 +13,16 @@ pub struct Key {
     pub kind: String,
 }
 
+/// A global secondary index; only keys are projected.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Index {
+    pub name: String,
+    pub partition_key: Key,
+    pub sort_key: Option<Key>,
+    pub projection: String,
+    pub description: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Table {
     pub name: String,
@@ -24,6 +34,8 @@ pub struct Table {
     pub ttl_attribute: Option<String>,
     #[serde(default)]
     pub personal_data: bool,
+    #[serde(default)]
+    pub indexes: Vec<Index>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,5 +79,7 @@ mod tests {
         }
         assert_eq!(schema().table("contacts").ttl_attribute.as_deref(), Some("expires_at"));
         assert!(schema().tables.iter().filter(|t| t.personal_data).all(|t| t.name == "contacts"));
+        let by_unit = &schema().table("answers").indexes[0];
+        assert_eq!((by_unit.name.as_str(), by_unit.projection.as_str()), ("by_unit", "KEYS_ONLY"));
     }
 }

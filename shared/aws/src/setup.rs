@@ -1,9 +1,11 @@
-//! Creates the tables and buckets of the schema, for the local stack and the tests.
-//! (In AWS the CDK app creates them from the same schema.)
+//! Creates the tables (with their indexes and TTL) and buckets of the schema and
+//! the sender's SES identity, for the local stack and the tests. (In AWS the CDK
+//! app creates them from the same schema.)
 
 use aws_sdk_dynamodb::operation::create_table::CreateTableError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::operation::create_bucket::CreateBucketError;
 use survey_domain::StoreError;
@@ -32,8 +34,26 @@ async fn create_table(clients: &Clients, table: &Table, name: &str) -> Result<bo
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute(&table.partition_key))
         .key_schema(key_element(&table.partition_key, KeyType::Hash));
+    let mut defined = vec![table.partition_key.name.clone()];
     if let Some(sort) = &table.sort_key {
         create = create.attribute_definitions(attribute(sort)).key_schema(key_element(sort, KeyType::Range));
+        defined.push(sort.name.clone());
+    }
+    for index in &table.indexes {
+        let mut gsi = GlobalSecondaryIndex::builder()
+            .index_name(&index.name)
+            .key_schema(key_element(&index.partition_key, KeyType::Hash))
+            .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build());
+        if let Some(sort) = &index.sort_key {
+            gsi = gsi.key_schema(key_element(sort, KeyType::Range));
+        }
+        for key in std::iter::once(&index.partition_key).chain(&index.sort_key) {
+            if !defined.contains(&key.name) {
+                create = create.attribute_definitions(attribute(key));
+                defined.push(key.name.clone());
+            }
+        }
+        create = create.global_secondary_indexes(gsi.build().expect("name, keys and projection are set"));
     }
     match create.send().await {
         Ok(_) => {}

@@ -1,0 +1,67 @@
+// The classroom storm: N submissions from M concurrent clients against the
+// local stack on moto, every one sent twice at the same moment (a double tap,
+// a retry after a lost response). Exactly N answers are stored, every copy
+// gets the same receipt, and nothing answers 5xx. `make test` runs it small;
+// `make soak` runs it at full size (STORM_N=20000 STORM_M=200).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+const BASE = process.env.BASE_URL;
+const CODE = process.env.ACCESS_CODE;
+const ADMIN = process.env.SURVEY_ADMIN;
+const N = Number(process.env.STORM_N ?? 300);
+const M = Number(process.env.STORM_M ?? 30);
+assert.ok(BASE && CODE && ADMIN, 'BASE_URL, ACCESS_CODE and SURVEY_ADMIN must be set');
+
+const count = () => Number(execFileSync(ADMIN, ['responses', 'count', '--survey', 'local'], { encoding: 'utf8' }).trim());
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function ulid() {
+  let time = Date.now();
+  let out = '';
+  for (let i = 0; i < 10; i++) { out = CROCKFORD[time % 32] + out; time = Math.floor(time / 32); }
+  for (const b of randomBytes(16)) out += CROCKFORD[b % 32];
+  return out;
+}
+
+async function post(body) {
+  const res = await fetch(`${BASE}/api/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: res.status, json: await res.json() };
+}
+
+test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} stored, no 5xx`, { timeout: 15 * 60e3 }, async () => {
+  const questionnaire = await (await fetch(`${BASE}/api/surveys/local/questionnaire`)).json();
+  const answersFor = (i) => {
+    const answers = {};
+    for (const q of questionnaire.questions) {
+      if (q.show_if) {
+        const given = answers[q.show_if.question];
+        if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
+      }
+      const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
+      const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[(i * 7 + q.id.length) % options.length].value;
+      answers[q.id] = q.type === 'multi' ? [pick] : pick;
+    }
+    return answers;
+  };
+  const before = count();
+  const statuses = new Map();
+  let next = 0;
+  const started = Date.now();
+  const client = async () => {
+    while (next < N) {
+      const i = next++;
+      const body = JSON.stringify({ survey_id: 'local', access_code: CODE, submission_id: ulid(), language: 'nb', answers: answersFor(i) });
+      const [a, b] = await Promise.all([post(body), post(body)]);
+      for (const r of [a, b]) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      assert.equal(a.json.receipt, b.json.receipt, `submission ${i}: both copies get the same receipt`);
+      assert.deepEqual([a.status, b.status].sort(), [200, 201], `submission ${i}: one stored, one duplicate`);
+    }
+  };
+  await Promise.all(Array.from({ length: M }, client));
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`# storm: ${N} submissions x 2 in ${seconds.toFixed(1)} s (${((2 * N) / seconds).toFixed(0)} requests/s on moto); statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+  assert.ok([...statuses.keys()].every((s) => s < 500), 'no 5xx');
+  assert.equal(count(), before + N);
+});

@@ -184,3 +184,24 @@ impl ResultsStore for FailAfter<'_> {
         self.inner.get_object(key).await
     }
 }
+
+#[tokio::test]
+async fn oslo_and_its_districts_are_each_counted_once() {
+    let store = MemoryStore::new();
+    let wave = wave();
+    store.create_wave(&wave).await.unwrap();
+    let oslo = ["0301", "030112", "030115"].map(|u| UnitNumber::parse(u).unwrap());
+    for (seed, (unit, n)) in (1..).zip(oslo.iter().zip([12, 11, 10])) {
+        for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &[*unit], n, seed) {
+            store.insert_answer(&record).await.unwrap();
+        }
+    }
+    let results = MemoryResults::default();
+    let summary = run(&store, &results, &wave, "oslo", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    assert_eq!(summary.answers, 33);
+    let county = get_json(&results, "results/2026/runs/oslo/counties/03.json").await;
+    assert_eq!(county["respondents"], 33, "district -> Oslo -> nation, no answer twice");
+    assert_eq!(get_json(&results, "results/2026/runs/oslo/national.json").await["respondents"], 33);
+    let alna = get_json(&results, "results/2026/runs/oslo/units/030112.json").await;
+    assert_eq!((alna["unit"]["county"].as_str(), alna["respondents"].as_u64()), (Some("Oslo"), Some(11)));
+}

@@ -447,7 +447,7 @@ impl Admin {
     }
 }
 
-/// The catalogue's languages that the questionnaire has texts for.
+/// The catalogue's default languages that the questionnaire has texts for.
 fn translated_languages(questionnaire: &Questionnaire) -> Vec<LanguageCode> {
-    questionnaire.translated_languages().filter_map(|code| LanguageCode::parse(code).ok()).collect()
+    LanguageCode::wave_defaults().filter(|code| questionnaire.translation(code.as_str()).is_some()).collect()
 }

@@ -114,7 +114,12 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["status"], "upcoming");
         assert_eq!(body["min_respondents"], 10);
-        assert_eq!(body["languages"][0], json!({"code": "nb", "native_name": "Norsk bokmål", "dir": "ltr"}));
+        assert_eq!(
+            body["languages"][0],
+            json!({"code": "nb", "native_name": "Norsk bokmål", "norwegian_name": "norsk bokmål", "dir": "ltr", "script": "Latn"})
+        );
+        let arabic = body["languages"].as_array().unwrap().iter().find(|l| l["code"] == "ar").unwrap();
+        assert_eq!(arabic["dir"], "rtl");
         for field in ["opens_at", "closes_at", "registration_deadline", "results_until"] {
             assert!(OffsetDateTime::parse(body[field].as_str().unwrap(), &Rfc3339).is_ok(), "{field}");
         }

@@ -76,7 +76,9 @@ test('the survey lists its settings and languages', async () => {
   }
   assert.equal(res.json.status, 'open');
   assert.equal(res.json.min_respondents, 10);
-  assert.deepEqual(res.json.languages.map((l) => l.code).sort(), ['en', 'nb']);
+  assert.equal(res.json.languages.length, 24);
+  assert.deepEqual(res.json.languages.slice(0, 3).map((l) => l.code), ['nb', 'nn', 'en']);
+  assert.deepEqual(res.json.languages.filter((l) => l.dir === 'rtl').map((l) => l.code), ['ar', 'prs', 'fa', 'ps', 'ckb', 'ur']);
   assert.ok(res.json.languages.every((l) => l.native_name && ['ltr', 'rtl'].includes(l.dir)));
   const unknown = await call('GET', '/api/surveys/no-such-wave');
   assert.equal(unknown.status, 404);
@@ -99,7 +101,7 @@ test('the questionnaire has the contract shape and no free text', async () => {
 });
 
 test('texts for the page are published under /content/{survey}/', async () => {
-  for (const lang of ['nb', 'en']) {
+  for (const lang of ['nb', 'en', 'ar', 'ti', 'my']) {
     const res = await call('GET', `/content/local/i18n/${lang}.json`);
     assert.equal(res.status, 200);
     assert.equal(res.json.lang, lang);

@@ -21,13 +21,20 @@ struct Embedded {
     translations: &'static [(&'static str, &'static str)],
 }
 
+/// `(code, file)` for each language's i18n file of a questionnaire version.
+macro_rules! texts {
+    ($dir:literal: $($lang:literal),+ $(,)?) => {
+        &[$(($lang, include_str!(concat!("../questionnaires/", $dir, "/i18n/", $lang, ".json")))),+]
+    };
+}
+
 /// Oldest first; the last one is the current questionnaire.
 const EMBEDDED: &[Embedded] = &[Embedded {
     structure: include_str!("../questionnaires/2026/questionnaire.json"),
-    translations: &[
-        ("nb", include_str!("../questionnaires/2026/i18n/nb.json")),
-        ("en", include_str!("../questionnaires/2026/i18n/en.json")),
-    ],
+    translations: texts!("2026":
+        "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am",
+        "om", "fr", "sw", "tr", "uk", "ru", "pl", "lt", "th", "es", "my", "ur",
+    ),
 }];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +386,14 @@ mod tests {
         let leave = q().question("q_leave").unwrap();
         assert!(leave.options.iter().any(|o| o.ends_survey));
         assert!(q().questions.iter().flat_map(|q| &q.options).filter(|o| o.ends_survey).count() == 1);
+    }
+
+    #[test]
+    fn every_catalogue_language_has_the_questionnaires_texts() {
+        let translated: Vec<&str> = q().translated_languages().collect();
+        for language in crate::LanguageCode::wave_defaults() {
+            assert!(translated.contains(&language.as_str()), "{} has no texts", language.as_str());
+        }
     }
 
     #[test]

@@ -290,6 +290,88 @@ impl AnswerStore for UnavailableAnswers {
     }
 }
 
+/// A store whose first answer write goes through but whose answer is lost on
+/// the way back, as a timeout after DynamoDB committed would be.
+struct LostResponse {
+    inner: MemoryStore,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+impl WaveStore for LostResponse {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        self.inner.wave(id).await
+    }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.inner.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.inner.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.inner.update_wave(wave).await
+    }
+}
+
+impl RegistrationStore for LostResponse {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.inner.code_entry(digest).await
+    }
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.inner.registration(survey, unit).await
+    }
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        self.inner.registrations(survey).await
+    }
+    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        self.inner.register_unit(r, digest).await
+    }
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.inner.set_expected_participants(survey, unit, expected).await
+    }
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        self.inner.close_unit(survey, unit, at).await
+    }
+}
+
+impl AnswerStore for LostResponse {
+    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        let inserted = self.inner.insert_answer(record).await?;
+        if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                context: "insert answer",
+                source: "timed out after the write".into(),
+            });
+        }
+        Ok(inserted)
+    }
+    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        self.inner.answer(id).await
+    }
+    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        self.inner.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        self.inner.count_answers(survey, unit).await
+    }
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_retried_to_exactly_one_answer() {
+    let open = open_app().await;
+    let app = App { store: LostResponse { inner: open.store, lost: false.into() }, keys: open.keys };
+    let (first, _, body) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(
+        (first, body["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("temporarily_unavailable"))
+    );
+    let (retry, _, receipt) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!((retry, &receipt["duplicate"]), (StatusCode::OK, &json!(true)), "the retry finds the stored answer");
+    assert_eq!(app.store.inner.all_answers().len(), 1);
+}
+
 #[tokio::test]
 async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
     let open = open_app().await;

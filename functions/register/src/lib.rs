@@ -10,7 +10,7 @@ use survey_domain::emails::{escape_html, SiteLinks};
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{ContactStore, RegistrationStore, VerificationStore, WaveStore};
 use survey_domain::{register, verify, Keys, Mailer, RegisterRequest, Verified, VerifyError};
-use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::OffsetDateTime;
 
 /// Registration requests allowed per source address and hour.
@@ -60,16 +60,7 @@ where
         (_, false) => return Ok(method_not_allowed("POST")),
         (_, true) => return Ok(method_not_allowed("GET")),
     };
-    Ok(match result {
-        Ok(response) => {
-            log_outcome(route, response.status(), None);
-            response
-        }
-        Err(err) => {
-            log_outcome(route, err.status, Some(err.code));
-            err.into_response()
-        }
-    })
+    Ok(respond(route, result))
 }
 
 async fn register_unit<S, M>(app: &App<S, M>, req: &Request) -> Result<Response<Body>, ApiError>

@@ -2,8 +2,6 @@
 //! A test binary of its own, so that no other test's threads race the scoped
 //! log subscriber.
 
-use std::sync::{Arc, Mutex};
-
 use lambda_http::request::from_str;
 use register::{handle, App};
 use survey_domain::emails::SiteLinks;
@@ -16,24 +14,10 @@ use time::{Duration, OffsetDateTime};
 const REGISTER: &str = include_str!("../../../events/register.json");
 const VERIFY: &str = include_str!("../../../events/verify-registration.json");
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_hold_no_personal_data_token_or_code() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(survey_http::json_subscriber(move || writer.clone()));
+    let captured = survey_http::LogCapture::default();
+    let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let now = OffsetDateTime::now_utc();
     let app = App::new(
@@ -68,7 +52,7 @@ async fn logs_hold_no_personal_data_token_or_code() {
     let code_mail = app.mailer.sent().pop().unwrap();
     let code = code_mail.text.lines().find(|l| l.starts_with("    ")).unwrap().trim().to_owned();
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert_eq!(logs.lines().count(), 4, "one line per request:\n{logs}");
     for needle in [
         "kari.nordmann",

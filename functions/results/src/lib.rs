@@ -14,7 +14,7 @@ use survey_domain::ratelimit::RateLimiter;
 use survey_domain::results_access::{authorize_results, request_results_link, AccessRequest};
 use survey_domain::store::{AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore};
 use survey_domain::{Keys, Mailer};
-use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::OffsetDateTime;
 
 /// Link requests allowed per source address and hour.
@@ -55,16 +55,7 @@ where
         (_, ["results", _, _, "count"]) => return Ok(method_not_allowed("GET")),
         _ => ("results", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
     };
-    Ok(match result {
-        Ok(response) => {
-            log_outcome(route, response.status(), None);
-            response
-        }
-        Err(err) => {
-            log_outcome(route, err.status, Some(err.code));
-            err.into_response()
-        }
-    })
+    Ok(respond(route, result))
 }
 
 async fn access<S, R, M>(app: &App<S, R, M>, req: &Request) -> Result<Response<Body>, ApiError>

@@ -7,8 +7,8 @@ use lambda_http::request::from_str;
 use lambda_http::{Body, Request, Response};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{AccessCode, Keys, LanguageCode, Questionnaire, SubmissionId, SurveyId, UnitNumber, Wave};
-use time::{Duration, OffsetDateTime};
+use survey_domain::{synthetic, AccessCode, Keys, SubmissionId, SurveyId, UnitNumber};
+use time::OffsetDateTime;
 
 const SUBMIT: &str = include_str!("../../../events/submit-response.json");
 const VALIDATE: &str = include_str!("../../../events/validate-code.json");
@@ -25,20 +25,7 @@ async fn seeded_store(keys: &Keys) -> MemoryStore {
     let now = OffsetDateTime::now_utc();
     let store = MemoryStore::new();
     let survey_id = SurveyId::parse("2026").unwrap();
-    store
-        .create_wave(&Wave {
-            survey_id: survey_id.clone(),
-            opens_at: now - Duration::days(1),
-            closes_at: now + Duration::days(30),
-            registration_deadline: now,
-            results_until: now + Duration::days(300),
-            min_respondents: 10,
-            questionnaire_version: Questionnaire::current().version.clone(),
-            languages: LanguageCode::all().collect(),
-            webinar: None,
-        })
-        .await
-        .unwrap();
+    store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
     let registration = UnitRegistration {
         survey_id,

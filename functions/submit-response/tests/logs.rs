@@ -2,56 +2,27 @@
 //! user agent. A test binary of its own, so that no other test's threads race
 //! the scoped log subscriber.
 
-use std::sync::{Arc, Mutex};
-
 use lambda_http::request::from_str;
 use lambda_http::Body;
 use serde_json::json;
 use submit_response::{handle, App};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{AccessCode, Keys, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
-use time::{Duration, OffsetDateTime};
+use survey_domain::{synthetic, AccessCode, Keys, SurveyId, UnitNumber};
+use time::OffsetDateTime;
 
 const FIXTURE: &str = include_str!("../../../events/submit-response.json");
 const FIXTURE_CODE: &str = "K7Q4-9MZP-3X4";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_hold_no_code_submission_id_or_answer() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let _guard = tracing::subscriber::set_default(survey_http::json_subscriber(move || writer.clone()));
+    let captured = survey_http::LogCapture::default();
+    let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let now = OffsetDateTime::now_utc();
     let survey_id = SurveyId::parse("2026").unwrap();
     let app = App { store: MemoryStore::new(), keys: Keys::new(b"test") };
-    app.store
-        .create_wave(&Wave {
-            survey_id: survey_id.clone(),
-            opens_at: now - Duration::days(1),
-            closes_at: now + Duration::days(30),
-            registration_deadline: now,
-            results_until: now + Duration::days(300),
-            min_respondents: 10,
-            questionnaire_version: Questionnaire::current().version.clone(),
-            languages: LanguageCode::all().collect(),
-            webinar: None,
-        })
-        .await
-        .unwrap();
+    app.store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();
     let registration = UnitRegistration {
         survey_id,
@@ -74,7 +45,7 @@ async fn logs_hold_no_code_submission_id_or_answer() {
         handle(&app, req).await.unwrap();
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert_eq!(logs.lines().count(), 4, "one line per request:\n{logs}");
     let mut forbidden: Vec<String> = vec![
         code.canonical().to_owned(),

@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
 use survey_domain::{SurveyId, UnitNumber, Wave};
-use survey_http::{api_segments, json_response, log_outcome, method_not_allowed, ApiError};
+use survey_http::{api_segments, json_response, method_not_allowed, respond, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -30,16 +30,7 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
         }
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")),
     };
-    Ok(match result {
-        Ok(response) => {
-            log_outcome("survey_info", response.status(), None);
-            response
-        }
-        Err(err) => {
-            log_outcome("survey_info", err.status, Some(err.code));
-            err.into_response()
-        }
-    })
+    Ok(respond("survey_info", result))
 }
 
 /// Wave settings change rarely; a minute of caching spares the table in a classroom rush.

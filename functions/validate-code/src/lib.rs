@@ -9,7 +9,7 @@ use serde_json::json;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{RegistrationStore, WaveStore};
 use survey_domain::{validate_code, Keys, ValidateError};
-use survey_http::{json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use survey_http::{json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -42,17 +42,8 @@ pub async fn handle<S: WaveStore + RegistrationStore>(
     if req.method() != Method::POST {
         return Ok(method_not_allowed("POST"));
     }
-    let response = match validate(app, &req).await {
-        Ok(body) => {
-            log_outcome("validate_code", StatusCode::OK, None);
-            json_response(StatusCode::OK, &body)
-        }
-        Err(err) => {
-            log_outcome("validate_code", err.status, Some(err.code));
-            err.into_response()
-        }
-    };
-    Ok(response)
+    let result = validate(app, &req).await.map(|body| json_response(StatusCode::OK, &body));
+    Ok(respond("validate_code", result))
 }
 
 async fn validate<S: WaveStore + RegistrationStore>(

@@ -4,13 +4,30 @@
 
 use std::collections::BTreeMap;
 
-use time::Date;
+use time::{Date, Duration, OffsetDateTime};
 
 use crate::answer::{AnswerId, AnswerRecord, AnswerValue};
 use crate::language::LanguageCode;
 use crate::questionnaire::{QuestionType, Questionnaire};
 use crate::unit::UnitNumber;
-use crate::wave::SurveyId;
+use crate::wave::{SurveyId, Wave, DEFAULT_MIN_RESPONDENTS};
+
+/// A wave of the current questionnaire in every catalogue language, open from
+/// a day before `now` for 30 days, results kept for 300: for tests, benchmarks
+/// and load runs.
+pub fn open_wave(id: &str, now: OffsetDateTime) -> Wave {
+    Wave {
+        survey_id: SurveyId::parse(id).expect("a valid survey id"),
+        opens_at: now - Duration::days(1),
+        closes_at: now + Duration::days(30),
+        registration_deadline: now,
+        results_until: now + Duration::days(300),
+        min_respondents: DEFAULT_MIN_RESPONDENTS,
+        questionnaire_version: Questionnaire::current().version.clone(),
+        languages: LanguageCode::all().collect(),
+        webinar: None,
+    }
+}
 
 /// xorshift64*: small, fast and good enough for generated data (not for secrets).
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use errors::ApiError;
-pub use logging::{init_logging, json_subscriber, log_outcome};
+pub use logging::{init_logging, json_subscriber, log_outcome, respond, LogCapture};
 
 /// Request bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -1,6 +1,8 @@
 //! JSON logs for CloudWatch. Handlers log one line per request with the route,
 //! status and error code: never a body, query string, code, e-mail or answer.
 
+use std::sync::{Arc, Mutex};
+
 use lambda_http::http::StatusCode;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
@@ -33,5 +35,51 @@ pub fn log_outcome(route: &'static str, status: StatusCode, error_code: Option<&
         }
         Some(code) => tracing::info!(route, status = status.as_u16(), code, "request refused"),
         None => tracing::info!(route, status = status.as_u16(), "request handled"),
+    }
+}
+
+/// The end of every handler: log the one line for the request and turn an
+/// error into the contract's JSON error response.
+pub fn respond(
+    route: &'static str,
+    result: Result<lambda_http::Response<lambda_http::Body>, crate::ApiError>,
+) -> lambda_http::Response<lambda_http::Body> {
+    match result {
+        Ok(response) => {
+            log_outcome(route, response.status(), None);
+            response
+        }
+        Err(err) => {
+            log_outcome(route, err.status, Some(err.code));
+            err.into_response()
+        }
+    }
+}
+
+/// Keeps what the JSON subscriber writes, for the tests that prove what the
+/// logs hold (and what they never hold).
+#[derive(Clone, Default)]
+pub struct LogCapture(Arc<Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// The production subscriber, writing here.
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync {
+        let writer = self.clone();
+        json_subscriber(move || writer.clone())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log capture lock")).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log capture lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@ import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import type { Data } from './data';
+import type { TableSpec } from './schema';
 import { pascal } from './data';
 import type { FunctionSpec, TableAction } from './functions';
 import { acknowledge } from './nag';
@@ -95,10 +96,7 @@ export class Lambdas extends Construct {
         new iam.PolicyStatement({
           sid: `${pascal(tableName)}Table`,
           actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
-          // A Query may go through the table's indexes (the schema names them).
-          resources: actions.includes('Query') && tableSpec.indexes?.length
-            ? [table.tableArn, ...tableSpec.indexes.map((index) => `${table.tableArn}/index/${index.name}`)]
-            : [table.tableArn],
+          resources: tableResources(table.tableArn, tableSpec, actions),
         }),
       );
       if (key) {
@@ -223,4 +221,16 @@ export class Lambdas extends Construct {
     }
     return { spec, fn, role };
   }
+}
+
+/**
+ * Where a function's table actions apply. A function whose only action on a table
+ * is Query gets the table's indexes and not the table itself (the results
+ * function counts a unit's answers on a keys-only index and can read no answer);
+ * otherwise the table, plus its indexes when it queries.
+ */
+export function tableResources(tableArn: string, spec: TableSpec, actions: readonly string[]): string[] {
+  const indexes = (spec.indexes ?? []).map((index) => `${tableArn}/index/${index.name}`);
+  if (indexes.length === 0 || !actions.includes('Query')) return [tableArn];
+  return actions.every((a) => a === 'Query') ? indexes : [tableArn, ...indexes];
 }

@@ -158,6 +158,7 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.deepEqual(s.tableActions('results', 'answers'), ['dynamodb:Query']);
     const answers = s.statements('results').find((st) => st.Sid === 'AnswersTable')!;
     assert.match(JSON.stringify(answers.Resource), /\/index\/by_unit/);
+    assert.ok(!asArray<any>(answers.Resource).some((r) => !JSON.stringify(r).includes('/index/')), 'the index only, never the table');
     const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
     assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['results/*'] } });
     const get = s.statements('results').find((st) => st.Action === 's3:GetObject')!;

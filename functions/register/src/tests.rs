@@ -2,7 +2,7 @@ use lambda_http::request::from_str;
 use survey_domain::mail::MemoryMailer;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
-use survey_domain::{LanguageCode, Questionnaire, SurveyId, UnitNumber, VerifyToken, Wave};
+use survey_domain::{SurveyId, UnitNumber, VerifyToken, Wave};
 use time::Duration as TimeDuration;
 
 use super::*;
@@ -15,15 +15,10 @@ async fn app_with_deadline(deadline_in: TimeDuration) -> App<MemoryStore, Memory
     let store = MemoryStore::new();
     store
         .create_wave(&Wave {
-            survey_id: SurveyId::parse("2026").unwrap(),
             opens_at: now + TimeDuration::days(10),
             closes_at: now + TimeDuration::days(60),
             registration_deadline: now + deadline_in,
-            results_until: now + TimeDuration::days(300),
-            min_respondents: 10,
-            questionnaire_version: Questionnaire::current().version.clone(),
-            languages: LanguageCode::all().collect(),
-            webinar: None,
+            ..survey_domain::synthetic::open_wave("2026", now)
         })
         .await
         .unwrap();

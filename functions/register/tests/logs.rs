@@ -8,7 +8,7 @@ use survey_domain::emails::SiteLinks;
 use survey_domain::mail::MemoryMailer;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::WaveStore;
-use survey_domain::{Keys, LanguageCode, Questionnaire, SurveyId, Wave};
+use survey_domain::{Keys, Wave};
 use time::{Duration, OffsetDateTime};
 
 const REGISTER: &str = include_str!("../../../events/register.json");
@@ -28,15 +28,10 @@ async fn logs_hold_no_personal_data_token_or_code() {
     );
     app.store
         .create_wave(&Wave {
-            survey_id: SurveyId::parse("2026").unwrap(),
             opens_at: now + Duration::days(10),
             closes_at: now + Duration::days(60),
             registration_deadline: now + Duration::days(5),
-            results_until: now + Duration::days(300),
-            min_respondents: 10,
-            questionnaire_version: Questionnaire::current().version.clone(),
-            languages: LanguageCode::all().collect(),
-            webinar: None,
+            ..survey_domain::synthetic::open_wave("2026", now)
         })
         .await
         .unwrap();

@@ -12,7 +12,9 @@ use serde_json::json;
 use survey_domain::emails::SiteLinks;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::results_access::{authorize_results, request_results_link, AccessRequest};
-use survey_domain::store::{AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore};
+use survey_domain::store::{
+    results_layout, AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore,
+};
 use survey_domain::{Keys, Mailer};
 use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::OffsetDateTime;
@@ -93,10 +95,10 @@ where
         authorize_results(&app.store, &app.keys, survey, unit, bearer(req), OffsetDateTime::now_utc()).await?;
     let no_report =
         || ApiError::new(StatusCode::NOT_FOUND, "no_report", "there are no results yet; they are made every night");
-    let latest = app.results.get_object(&format!("results/{survey}/latest.json")).await?.ok_or_else(no_report)?;
+    let latest = app.results.get_object(&results_layout::latest_key(&survey)).await?.ok_or_else(no_report)?;
     let latest: serde_json::Value = serde_json::from_slice(&latest).map_err(|_| no_report())?;
     let run_id = latest["run_id"].as_str().ok_or_else(no_report)?;
-    let key = format!("results/{survey}/runs/{run_id}/units/{unit}.json");
+    let key = results_layout::unit_report_key(&survey, run_id, unit);
     let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
     let text = String::from_utf8(report).map_err(|_| no_report())?;
     let mut response = Response::new(Body::Text(text));

@@ -3,7 +3,7 @@ use survey_domain::contact::{Contact, Email, PersonName};
 use survey_domain::mail::MemoryMailer;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::store::{ContactStore, ResultsStore, WaveStore};
-use survey_domain::{LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{Questionnaire, SurveyId, UnitNumber, Wave};
 use time::Duration as TimeDuration;
 
 use super::*;
@@ -23,11 +23,7 @@ async fn app() -> TestApp {
             opens_at: now - TimeDuration::days(60),
             closes_at: now - TimeDuration::days(10),
             registration_deadline: now - TimeDuration::days(60),
-            results_until: now + TimeDuration::days(300),
-            min_respondents: 10,
-            questionnaire_version: Questionnaire::current().version.clone(),
-            languages: LanguageCode::all().collect(),
-            webinar: None,
+            ..survey_domain::synthetic::open_wave("2026", now)
         })
         .await
         .unwrap();

@@ -1,9 +1,7 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
-use survey_domain::{
-    AccessCode, AnswerRecord, CodeDigest, LanguageCode, Questionnaire, StoreError, SurveyId, UnitNumber, Wave,
-};
+use survey_domain::{AccessCode, AnswerRecord, CodeDigest, LanguageCode, StoreError, SurveyId, UnitNumber, Wave};
 use time::Duration;
 
 use super::*;
@@ -19,15 +17,12 @@ fn fixture_body() -> serde_json::Value {
 fn wave(opens_in: Duration, closes_in: Duration) -> Wave {
     let now = OffsetDateTime::now_utc();
     Wave {
-        survey_id: SurveyId::parse("2026").unwrap(),
         opens_at: now + opens_in,
         closes_at: now + closes_in,
         registration_deadline: now + opens_in,
         results_until: now + Duration::days(400),
-        min_respondents: 10,
-        questionnaire_version: Questionnaire::current().version.clone(),
         languages: vec![LanguageCode::parse("nb").unwrap()],
-        webinar: None,
+        ..survey_domain::synthetic::open_wave("2026", now)
     }
 }
 

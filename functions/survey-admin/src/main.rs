@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results};
 use survey_domain::contact::Contact;
 use survey_domain::registration::MAX_CONTACTS;
-use survey_domain::store::ResultsStore;
+use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, Registered, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
 use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
@@ -392,7 +392,7 @@ impl Admin {
         let wave = self.wave(survey).await?;
         let results = self.results();
         let latest = results
-            .get_object(&survey_results::latest_key(wave.survey_id.as_str()))
+            .get_object(&results_layout::latest_key(&wave.survey_id))
             .await
             .map_err(|e| error_chain(&e))?
             .ok_or_else(|| format!("`{survey}` has no results yet: run `survey-admin aggregate --survey {survey}`"))?;

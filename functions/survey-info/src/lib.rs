@@ -64,7 +64,7 @@ fn survey_body(wave: &Wave) -> serde_json::Value {
 mod tests {
     use lambda_http::request::from_str;
     use survey_domain::memory::MemoryStore;
-    use survey_domain::{LanguageCode, Questionnaire};
+    use survey_domain::Questionnaire;
     use time::Duration;
 
     use super::*;
@@ -74,15 +74,10 @@ mod tests {
         let store = MemoryStore::new();
         store
             .create_wave(&Wave {
-                survey_id: SurveyId::parse("2026").unwrap(),
                 opens_at: now + Duration::days(2),
                 closes_at: now + Duration::days(60),
                 registration_deadline: now + Duration::days(1),
-                results_until: now + Duration::days(300),
-                min_respondents: 10,
-                questionnaire_version: Questionnaire::current().version.clone(),
-                languages: LanguageCode::all().collect(),
-                webinar: None,
+                ..survey_domain::synthetic::open_wave("2026", now)
             })
             .await
             .unwrap();

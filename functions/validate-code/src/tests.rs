@@ -1,7 +1,7 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, SurveyId, UnitNumber, Wave};
 use time::{Duration, OffsetDateTime};
 
 use super::*;
@@ -17,12 +17,7 @@ async fn app_with_unit(opens_in: Duration, closed_early: bool) -> App<MemoryStor
         survey_id: survey_id.clone(),
         opens_at: now + opens_in,
         closes_at: now + Duration::days(60),
-        registration_deadline: now,
-        results_until: now + Duration::days(300),
-        min_respondents: 10,
-        questionnaire_version: Questionnaire::current().version.clone(),
-        languages: LanguageCode::all().collect(),
-        webinar: None,
+        ..survey_domain::synthetic::open_wave("2026", now)
     };
     store.create_wave(&wave).await.unwrap();
     let app = App::new(store, Keys::new(b"test"));

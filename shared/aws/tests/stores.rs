@@ -13,8 +13,7 @@ use survey_domain::contact::{Contact, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
 use survey_domain::{
-    submit_response, AccessCode, Keys, LanguageCode, Questionnaire, SubmitRequest, SurveyId, UnitNumber, VerifyToken,
-    Wave,
+    submit_response, AccessCode, Keys, Questionnaire, SubmitRequest, SurveyId, UnitNumber, VerifyToken, Wave,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -68,17 +67,7 @@ impl Drop for Moto {
 
 fn wave(id: &str) -> Wave {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    Wave {
-        survey_id: SurveyId::parse(id).unwrap(),
-        opens_at: now - Duration::days(1),
-        closes_at: now + Duration::days(30),
-        registration_deadline: now,
-        results_until: now + Duration::days(300),
-        min_respondents: 10,
-        questionnaire_version: Questionnaire::current().version.clone(),
-        languages: LanguageCode::all().collect(),
-        webinar: None,
-    }
+    Wave { ..survey_domain::synthetic::open_wave(id, now) }
 }
 
 fn registration(survey: &str, unit: &str) -> UnitRegistration {

@@ -202,6 +202,11 @@ impl UnitTallies {
         }
     }
 
+    /// How many in the unit answered, without adding up their tallies.
+    pub fn respondents(&self) -> u64 {
+        self.by_category.iter().map(|t| t.respondents).sum()
+    }
+
     /// Everyone in the unit.
     pub fn total(&self) -> Tally {
         let mut total = self.by_category[0].clone();

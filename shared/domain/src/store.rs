@@ -206,6 +206,26 @@ pub trait AccessTokenStore: Send + Sync {
     fn access_token(&self, digest: &TokenDigest) -> impl Future<Output = StoreResult<Option<AccessToken>>> + Send;
 }
 
+/// Where a wave's results live in the results store (CONTRACT.md's S3 layout):
+/// each run under `results/{survey}/runs/{run_id}/`, and `latest.json` pointing
+/// at the newest complete one.
+pub mod results_layout {
+    use crate::unit::UnitNumber;
+    use crate::wave::SurveyId;
+
+    pub fn latest_key(survey: &SurveyId) -> String {
+        format!("results/{survey}/latest.json")
+    }
+
+    pub fn run_prefix(survey: &SurveyId, run_id: &str) -> String {
+        format!("results/{survey}/runs/{run_id}/")
+    }
+
+    pub fn unit_report_key(survey: &SurveyId, run_id: &str, unit: UnitNumber) -> String {
+        format!("{}units/{unit}.json", run_prefix(survey, run_id))
+    }
+}
+
 /// Where aggregation runs are written (S3 in AWS): objects by key.
 pub trait ResultsStore: Send + Sync {
     fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> impl Future<Output = StoreResult<()>> + Send;

@@ -9,7 +9,7 @@ use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::memory::MemoryResults;
 use survey_domain::store::*;
 use survey_domain::synthetic::{answers, Rng};
-use survey_domain::{AccessCode, CodeDigest, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, CodeDigest, LanguageCode, SurveyId, UnitNumber, Wave};
 use time::{Date, Duration, Month, OffsetDateTime};
 
 /// Generated answers spread evenly over every unit, read segment by segment.
@@ -108,15 +108,9 @@ async fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let now = OffsetDateTime::now_utc();
     let wave = Wave {
-        survey_id: SurveyId::parse("bench").unwrap(),
         opens_at: now - Duration::days(30),
-        closes_at: now + Duration::days(30),
         registration_deadline: now - Duration::days(30),
-        results_until: now + Duration::days(300),
-        min_respondents: 10,
-        questionnaire_version: Questionnaire::current().version.clone(),
-        languages: LanguageCode::all().collect(),
-        webinar: None,
+        ..survey_domain::synthetic::open_wave("bench", now)
     };
     let store = Generated { wave: wave.clone(), units: UnitNumber::all().map(|u| u.number).collect(), n };
     let results = MemoryResults::default();

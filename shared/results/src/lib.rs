@@ -9,4 +9,4 @@ pub mod report;
 pub mod run;
 pub mod tables;
 
-pub use run::{latest_key, new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};
+pub use run::{new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

@@ -8,8 +8,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
-use survey_domain::aggregate::Accumulator;
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError};
+use survey_domain::aggregate::{Accumulator, UnitTallies};
+use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, StoreError};
 use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -43,14 +43,6 @@ pub struct RunSummary {
     pub units: usize,
     pub withheld_units: usize,
     pub objects: usize,
-}
-
-pub fn run_prefix(wave: &Wave, run_id: &str) -> String {
-    format!("results/{}/runs/{run_id}/", wave.survey_id)
-}
-
-pub fn latest_key(survey: &str) -> String {
-    format!("results/{survey}/latest.json")
 }
 
 /// A run id that sorts by time: `20261122T030000Z-<random>`.
@@ -177,7 +169,7 @@ where
     let (done, scanned) = (&done, &scanned);
     let parts = futures::future::try_join_all((0..segments).map(|segment| async move {
         let part = scan_segment(store, wave, questionnaire, segment, segments, scratch).await?;
-        let answers: u64 = part.counts.units.values().map(|u| u.total().respondents).sum();
+        let answers: u64 = part.counts.units.values().map(UnitTallies::respondents).sum();
         let answers = scanned.fetch_add(answers, std::sync::atomic::Ordering::Relaxed) + answers;
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress(Progress::Segment { done: finished, of: segments, answers });
@@ -195,7 +187,7 @@ where
     let withheld = withhold(&tables, &counts, wave.min_respondents)?;
     let input =
         ReportInput { wave, run_id, questionnaire, layout: counts.layout(), tables: &tables, withheld: &withheld };
-    let prefix = run_prefix(wave, run_id);
+    let prefix = results_layout::run_prefix(&wave.survey_id, run_id);
     let mut objects = 0;
 
     let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
@@ -207,7 +199,7 @@ where
         let registration = registrations.iter().find(|r| r.unit == *unit);
         let report = input.unit_report(*unit, registration);
         withheld_units += usize::from(report["suppressed"] == json!(true));
-        put_json(results, &format!("{prefix}units/{unit}.json"), &report).await?;
+        put_json(results, &results_layout::unit_report_key(&wave.survey_id, run_id, *unit), &report).await?;
         objects += 1;
         if (i + 1) % 50 == 0 || i + 1 == units.len() {
             progress(Progress::Reports { written: i + 1, of: units.len() });
@@ -233,7 +225,7 @@ where
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
 
-    let answers: u64 = counts.units.values().map(|u| u.total().respondents).sum();
+    let answers: u64 = counts.units.values().map(UnitTallies::respondents).sum();
     let completed_at = now.format(&Rfc3339).expect("formattable");
     let manifest = json!({
         "survey_id": wave.survey_id,
@@ -245,7 +237,7 @@ where
         "bundle": format!("{prefix}bundle.zip"),
     });
     put_json(results, &format!("{prefix}manifest.json"), &manifest).await?;
-    put_json(results, &latest_key(wave.survey_id.as_str()), &manifest).await?;
+    put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary { run_id: run_id.to_owned(), answers, units: units.len(), withheld_units, objects: objects + 2 })
 }

@@ -5,26 +5,21 @@ use std::io::Read;
 
 use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::store::results_layout;
 use survey_domain::store::{
     AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
 };
 use survey_domain::synthetic;
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
-use survey_results::{latest_key, run, RunError};
+use survey_domain::{AccessCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_results::{run, RunError};
 use time::{Duration, OffsetDateTime};
 
 fn wave() -> Wave {
     let now = OffsetDateTime::now_utc();
     Wave {
-        survey_id: SurveyId::parse("2026").unwrap(),
         opens_at: now - Duration::days(30),
-        closes_at: now + Duration::days(30),
         registration_deadline: now - Duration::days(30),
-        results_until: now + Duration::days(300),
-        min_respondents: 10,
-        questionnaire_version: Questionnaire::current().version.clone(),
-        languages: LanguageCode::all().collect(),
-        webinar: None,
+        ..synthetic::open_wave("2026", now)
     }
 }
 
@@ -96,15 +91,25 @@ async fn latest_moves_only_when_a_run_is_complete() {
     let store = vestland().await;
     let results = MemoryResults::default();
     run(&store, &results, &wave(), "run-1", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
-    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-1");
+    assert_eq!(
+        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        "run-1"
+    );
 
     let failing = FailAfter { inner: &results, puts_left: std::sync::atomic::AtomicUsize::new(2) };
     let err = run(&store, &failing, &wave(), "run-2", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap_err();
     assert!(matches!(err, RunError::Store(_)));
-    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-1", "a broken run leaves the pointer");
+    assert_eq!(
+        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        "run-1",
+        "a broken run leaves the pointer"
+    );
 
     run(&store, &results, &wave(), "run-3", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
-    assert_eq!(get_json(&results, &latest_key("2026")).await["run_id"], "run-3");
+    assert_eq!(
+        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        "run-3"
+    );
 }
 
 #[tokio::test]

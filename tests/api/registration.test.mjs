@@ -3,26 +3,12 @@
 // e-mails back from moto's SES.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { ADMIN, AWS, BASE, admin, call } from './support.mjs';
 
-const BASE = process.env.BASE_URL;
-const AWS = process.env.AWS_ENDPOINT_URL;
-const ADMIN = process.env.SURVEY_ADMIN;
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 
-const admin = (...args) => execFileSync(ADMIN, args, { encoding: 'utf8' }).trim();
 const unique = () => randomBytes(4).toString('hex');
-
-async function call(method, path, body, headers = {}) {
-  const init = { method, headers: { 'content-type': 'application/json', accept: 'application/json', ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await fetch(BASE + path, init);
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text, headers: res.headers };
-}
 
 async function mailsTo(address) {
   const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();

@@ -8,31 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ADMIN, AWS, BASE, admin, call, ulid } from './support.mjs';
 
-const BASE = process.env.BASE_URL;
-const AWS = process.env.AWS_ENDPOINT_URL;
-const ADMIN = process.env.SURVEY_ADMIN;
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
-
-const admin = (...args) => execFileSync(ADMIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-function ulid() {
-  let time = Date.now();
-  let out = '';
-  for (let i = 0; i < 10; i++) { out = CROCKFORD[time % 32] + out; time = Math.floor(time / 32); }
-  for (const b of randomBytes(16)) out += CROCKFORD[b % 32];
-  return out;
-}
-
-async function call(method, path, body, headers = {}) {
-  const init = { method, headers: { 'content-type': 'application/json', ...headers } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  const res = await fetch(BASE + path, init);
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text };
-}
 
 async function answersFor(survey, i) {
   const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;

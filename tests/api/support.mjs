@@ -1,0 +1,38 @@
+// What the black-box tests share: the local stack's addresses from the
+// environment (tests/with-local-stack.sh sets them), HTTP calls that read the
+// contract's JSON, survey-admin, and submission ids made as the page makes them.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const BASE = process.env.BASE_URL;
+export const CODE = process.env.ACCESS_CODE;
+export const ADMIN = process.env.SURVEY_ADMIN;
+export const AWS = process.env.AWS_ENDPOINT_URL;
+
+/** survey-admin's stdout, trimmed; a failure throws with its stderr. */
+export const admin = (...args) => execFileSync(ADMIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+/** How many answers a wave has stored. */
+export const count = (survey = 'local') => Number(admin('responses', 'count', '--survey', survey));
+
+/** A request to the stack; an object body is sent as JSON, a string as it is. */
+export async function call(method, path, body, headers = {}) {
+  const init = { method, headers: { 'content-type': 'application/json', accept: 'application/json', ...headers } };
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  const res = await fetch(BASE + path, init);
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, headers: res.headers, text };
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** A ULID: 48 bits of milliseconds and 80 random bits, in Crockford base32. */
+export function ulid() {
+  let time = Date.now();
+  let out = '';
+  for (let i = 0; i < 10; i++) { out = CROCKFORD[time % 32] + out; time = Math.floor(time / 32); }
+  for (const b of randomBytes(16)) out += CROCKFORD[b % 32];
+  return out;
+}

@@ -24,6 +24,7 @@ pub mod store;
 pub mod submission;
 pub mod submit;
 pub mod synthetic;
+pub mod translation;
 pub mod unit;
 pub mod validate;
 pub mod wave;

@@ -1,0 +1,28 @@
+//! Versions of the Norwegian source texts that translations and audio clips are
+//! made from.
+//!
+//! A translation or a clip records the version of the bokmål text it was made
+//! from. When that text changes, its version changes, and everything made from
+//! the old version is stale: a reviewed translation falls back to draft and a
+//! clip no longer matches.
+
+use sha2::{Digest, Sha256};
+
+/// The version of a source text: the first 12 hex digits of its SHA-256.
+pub fn source_version(source_text: &str) -> String {
+    let digest = Sha256::digest(source_text.as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_version;
+
+    #[test]
+    fn the_version_follows_the_text() {
+        assert_eq!(source_version("Hei"), source_version("Hei"));
+        assert_ne!(source_version("Hei"), source_version("Hei!"));
+        assert_eq!(source_version(""), "e3b0c44298fc");
+        assert_eq!(source_version("Hei").len(), 12);
+    }
+}

@@ -23,7 +23,9 @@ impl Email {
             && !domain.contains("..")
             && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>@,;:\"()[]\\".contains(c));
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !is_bidi_control(c) && !"<>@,;:\"()[]\\".contains(c));
         if email.len() > 254 || !domain_ok || !local_ok {
             return Err(InvalidEmail);
         }
@@ -41,8 +43,15 @@ impl fmt::Debug for Email {
     }
 }
 
+/// The explicit bidirectional embeddings, overrides and isolates (U+202A-202E,
+/// U+2066-2069): typed by no one, they reorder the text around them, so a
+/// name or an address could read differently in an e-mail than it is.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// A person's name as they wrote it: 1 to 100 characters, no control characters
-/// (so nothing can break out of an e-mail header or a line).
+/// (so nothing can break out of an e-mail header or a line) and no bidi controls.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
@@ -53,7 +62,8 @@ pub struct InvalidName;
 impl PersonName {
     pub fn parse(input: &str) -> Result<Self, InvalidName> {
         let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        let ok = (1..=100).contains(&name.chars().count()) && !name.chars().any(char::is_control);
+        let ok =
+            (1..=100).contains(&name.chars().count()) && !name.chars().any(|c| c.is_control() || is_bidi_control(c));
         ok.then_some(Self(name)).ok_or(InvalidName)
     }
 
@@ -141,9 +151,19 @@ mod tests {
     #[test]
     fn emails_are_normalised_and_checked() {
         assert_eq!(Email::parse(" Kari@Bergen.Kommune.NO ").unwrap().as_str(), "kari@bergen.kommune.no");
-        for bad in
-            ["", "kari", "kari@", "@x.no", "kari@no", "kari@x..no", "ka ri@x.no", "kari@x.no>", "a\r\nBcc: x@y.no@x.no"]
-        {
+        for bad in [
+            "",
+            "kari",
+            "kari@",
+            "@x.no",
+            "kari@no",
+            "kari@x..no",
+            "ka ri@x.no",
+            "kari@x.no>",
+            "a\r\nBcc: x@y.no@x.no",
+            "kari\u{202E}on.x@x.no",
+            "kari@x\u{202E}.no",
+        ] {
             assert_eq!(Email::parse(bad), Err(InvalidEmail), "{bad}");
         }
     }
@@ -152,7 +172,8 @@ mod tests {
     fn names_are_tidied_and_cannot_carry_line_breaks() {
         assert_eq!(PersonName::parse("  Kari   Nordmann ").unwrap().as_str(), "Kari Nordmann");
         assert_eq!(PersonName::parse("Kari\r\nBcc: evil@x.no").unwrap().as_str(), "Kari Bcc: evil@x.no");
-        for bad in ["", "   ", &"x".repeat(101), "Kari\u{0}"] {
+        assert_eq!(PersonName::parse("كاري نوردمان").unwrap().as_str(), "كاري نوردمان");
+        for bad in ["", "   ", &"x".repeat(101), "Kari\u{0}", "Kari\u{202E}nnamdroN", "\u{2067}Kari\u{2069}"] {
             assert_eq!(PersonName::parse(bad), Err(InvalidName), "{bad:?}");
         }
     }

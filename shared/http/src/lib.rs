@@ -4,6 +4,7 @@
 
 mod errors;
 mod logging;
+mod strict;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
@@ -28,7 +29,8 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
     response
 }
 
-/// Parses a request body strictly: at most 64 KiB, well-formed JSON, no unknown fields.
+/// Parses a request body strictly: at most 64 KiB, sent as JSON (or with no
+/// content type), well-formed, no key twice in one object, no unknown fields.
 pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
@@ -38,7 +40,28 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "the request body is larger than 64 KiB",
         ));
     }
+    if !declares_json_or_nothing(req) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the request body must be sent as application/json",
+        ));
+    }
+    if let Some(pointer) = strict::first_duplicate_key(bytes).map_err(ApiError::from_json)? {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "duplicate_key", "a key appears twice in one JSON object")
+            .with_field(pointer));
+    }
     serde_json::from_slice(bytes).map_err(ApiError::from_json)
+}
+
+/// `application/json` (any parameters, any case), `application/*+json`, or no
+/// `Content-Type` at all. A form or `text/plain` body is refused: those are
+/// what a cross-site page can send without a preflight.
+fn declares_json_or_nothing(req: &Request) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else { return true };
+    let Ok(value) = value.to_str() else { return false };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The caller's address, for rate limiting only (never stored or logged).
@@ -107,12 +130,40 @@ mod tests {
             (r#"{}"#, 400, "invalid_request", Some("/access_code")),
             (r#"{"access_code":5}"#, 400, "invalid_request", None),
             (big.as_str(), 413, "payload_too_large", None),
+            (r#"{"access_code":"x","access_code":"y"}"#, 400, "duplicate_key", Some("/access_code")),
         ];
         for (body, status, code, field) in cases {
             let err = parse_json::<Probe>(&request(body)).unwrap_err();
             assert_eq!((err.status.as_u16(), err.code), (status, code), "{body:.40}");
             if field.is_some() {
                 assert_eq!(err.field.as_deref(), field, "{body:.40}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_json_or_no_content_type_is_read() {
+        let body = r#"{"access_code":"x"}"#;
+        for (content_type, ok) in [
+            (None, true),
+            (Some("application/json"), true),
+            (Some("Application/JSON; charset=utf-8"), true),
+            (Some("application/merge-patch+json"), true),
+            (Some("text/plain;charset=UTF-8"), false),
+            (Some("application/x-www-form-urlencoded"), false),
+            (Some("multipart/form-data; boundary=x"), false),
+            (Some("application/jsonp"), false),
+        ] {
+            let mut req = request(body);
+            if let Some(value) = content_type {
+                req.headers_mut().insert(header::CONTENT_TYPE, value.parse().unwrap());
+            }
+            match parse_json::<Probe>(&req) {
+                Ok(_) => assert!(ok, "{content_type:?}"),
+                Err(err) => {
+                    assert!(!ok, "{content_type:?}");
+                    assert_eq!((err.status.as_u16(), err.code), (415, "unsupported_media_type"));
+                }
             }
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod answer;
+pub mod audio;
 pub mod code;
 pub mod contact;
 pub mod emails;

@@ -1,6 +1,7 @@
 //! The AWS side of the stores: DynamoDB tables and S3 buckets, named and shaped
 //! by the one schema in `shared/schema/tables.json`, which the CDK app reads too.
 
+pub mod audio;
 pub mod config;
 pub mod content;
 pub mod dynamo;

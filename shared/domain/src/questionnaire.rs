@@ -17,6 +17,8 @@ use crate::answer::AnswerValue;
 /// A questionnaire version's files, embedded in every binary that needs them.
 struct Embedded {
     structure: &'static str,
+    /// The folder of the i18n files, from the crate's root.
+    texts_dir: &'static str,
     /// `(language code, i18n file)`.
     translations: &'static [(&'static str, &'static str)],
 }
@@ -31,6 +33,7 @@ macro_rules! texts {
 /// Oldest first; the last one is the current questionnaire.
 const EMBEDDED: &[Embedded] = &[Embedded {
     structure: include_str!("../questionnaires/2026/questionnaire.json"),
+    texts_dir: "questionnaires/2026/i18n",
     translations: texts!("2026":
         "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am",
         "om", "fr", "sw", "tr", "uk", "ru", "pl", "lt", "th", "es", "my", "ur",
@@ -87,6 +90,8 @@ pub struct Questionnaire {
     pub questions: Vec<Question>,
     #[serde(skip)]
     translations: Vec<(&'static str, &'static str)>,
+    #[serde(skip)]
+    texts_dir: &'static str,
 }
 
 /// Why an answer is refused; every case is `invalid_answer` at the API, with `field`.
@@ -152,6 +157,7 @@ fn all() -> &'static [Questionnaire] {
             .map(|e| {
                 let mut q = Questionnaire::from_json(e.structure).unwrap_or_else(|err| panic!("{err}"));
                 q.translations = e.translations.to_vec();
+                q.texts_dir = e.texts_dir;
                 q
             })
             .collect()
@@ -218,7 +224,12 @@ impl Questionnaire {
         all().last().expect("at least one questionnaire is embedded")
     }
 
-    /// The i18n file of one language, as published to the page.
+    /// The folder of this version's i18n files, from the domain crate's root.
+    pub fn texts_dir(&self) -> &'static str {
+        self.texts_dir
+    }
+
+    /// The i18n file of one language, as kept in the repository (with its meta).
     pub fn translation(&self, language: &str) -> Option<&'static str> {
         self.translations.iter().find(|(code, _)| *code == language).map(|(_, json)| *json)
     }

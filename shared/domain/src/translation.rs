@@ -5,6 +5,23 @@
 //! from. When that text changes, its version changes, and everything made from
 //! the old version is stale: a reviewed translation falls back to draft and a
 //! clip no longer matches.
+//!
+//! Each language keeps its texts in one file per set ([`TextSet`]): `strings`
+//! for the page and `meta` with, per key, the source version and whether a
+//! translator has reviewed it ([`TextFile`]). [`check_text`] and
+//! [`check_import`] judge a translator's delivery; [`completeness`] and
+//! [`Texts::is_complete`] say what a language lacks.
+
+mod check;
+mod file;
+mod sets;
+
+pub use check::{
+    check_import, check_text, completeness, fill, placeholders, translator_note, Completeness, ImportRow, Problem,
+    RowProblem, SMS_KEY, SMS_MAX_CHARS,
+};
+pub use file::{BadTextFile, Meta, Ordered, Review, Status, TextFile};
+pub use sets::{context, TextSet, Texts, SOURCE_LANGUAGE};
 
 use sha2::{Digest, Sha256};
 

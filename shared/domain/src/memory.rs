@@ -14,7 +14,7 @@ use crate::store::*;
 use crate::unit::UnitNumber;
 use crate::wave::{SurveyId, Wave};
 
-#[derive(Default)]
+#[derive(Default, Clone, PartialEq, Debug)]
 struct Tables {
     waves: BTreeMap<SurveyId, Wave>,
     codes: BTreeMap<CodeDigest, CodeEntry>,
@@ -24,6 +24,10 @@ struct Tables {
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
 }
+
+/// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot(Tables);
 
 /// Which scan segment an answer falls in, spread by its (already random) key.
 fn segment_of(id: &AnswerId, segments: u32) -> u32 {
@@ -48,6 +52,11 @@ impl MemoryStore {
     /// Every stored answer, for tests that look at what was written.
     pub fn all_answers(&self) -> Vec<AnswerRecord> {
         self.with(|t| t.answers.values().cloned().collect())
+    }
+
+    /// A copy of every table, for tests that check a request stored nothing.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot(self.with(|t| t.clone()))
     }
 }
 

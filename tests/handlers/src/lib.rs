@@ -1,0 +1,146 @@
+//! Every HTTP handler of the API on its own in-memory store, routed by path as
+//! the local gateway and API Gateway route them, for tests that need the whole
+//! API in process: the hostile-input properties and the OpenAPI contract check.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use survey_domain::emails::SiteLinks;
+use survey_domain::mail::MemoryMailer;
+use survey_domain::memory::{MemoryResults, MemoryStore, Snapshot};
+use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::{AccessCode, Keys, UnitNumber, Wave};
+use time::{Duration, OffsetDateTime};
+
+/// The seeded wave, open now, still taking registrations.
+pub const SURVEY: &str = "2026";
+/// The unit registered in the seeded wave, and its access code.
+pub const UNIT: &str = "4601";
+pub const CODE: &str = "K7Q4-9MZP-3X4";
+
+const EVENTS: [(&str, &str); 9] = [
+    ("get-questionnaire", include_str!("../../../events/get-questionnaire.json")),
+    ("get-survey", include_str!("../../../events/get-survey.json")),
+    ("health", include_str!("../../../events/health.json")),
+    ("register", include_str!("../../../events/register.json")),
+    ("results-access", include_str!("../../../events/results-access.json")),
+    ("results-report", include_str!("../../../events/results-report.json")),
+    ("submit-response", include_str!("../../../events/submit-response.json")),
+    ("validate-code", include_str!("../../../events/validate-code.json")),
+    ("verify-registration", include_str!("../../../events/verify-registration.json")),
+];
+
+/// The API Gateway event of `events/{name}.json` as a request.
+pub fn event(name: &str) -> Request {
+    let (_, json) = EVENTS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no event {name}"));
+    lambda_http::request::from_str(json).expect("events parse")
+}
+
+/// The JSON body of `events/{name}.json`.
+pub fn event_body(name: &str) -> serde_json::Value {
+    let (_, json) = EVENTS.iter().find(|(n, _)| *n == name).unwrap_or_else(|| panic!("no event {name}"));
+    let event: serde_json::Value = serde_json::from_str(json).expect("events parse");
+    serde_json::from_str(event["body"].as_str().expect("a body")).expect("the body is JSON")
+}
+
+/// A request like `events/{name}.json` with another method, path and body.
+pub fn request(name: &str, method: Method, path: &str, body: Body) -> Request {
+    let mut req = event(name);
+    *req.method_mut() = method;
+    *req.uri_mut() = path.parse().expect("a path");
+    *req.body_mut() = body;
+    req
+}
+
+pub struct Api {
+    pub validate: validate_code::App<MemoryStore>,
+    pub submit: submit_response::App<MemoryStore>,
+    pub register: register::App<MemoryStore, MemoryMailer>,
+    pub results: results::App<MemoryStore, MemoryResults, MemoryMailer>,
+    pub info: survey_info::App<MemoryStore>,
+}
+
+/// The wave every store is seeded with: open, registration open for ten more days.
+pub fn wave(now: OffsetDateTime) -> Wave {
+    Wave { registration_deadline: now + Duration::days(10), ..survey_domain::synthetic::open_wave(SURVEY, now) }
+}
+
+async fn seeded(keys: &Keys) -> MemoryStore {
+    let store = MemoryStore::new();
+    let wave = wave(OffsetDateTime::now_utc());
+    store.create_wave(&wave).await.expect("memory store");
+    let code = AccessCode::parse(CODE).expect("a valid code");
+    let registration = UnitRegistration {
+        survey_id: wave.survey_id.clone(),
+        unit: UnitNumber::parse(UNIT).expect("a unit"),
+        access_code: code.clone(),
+        closed_at: None,
+        expected_participants: None,
+    };
+    store.register_unit(&registration, &keys.code_digest(&code)).await.expect("memory store");
+    store
+}
+
+/// What every store and mailer holds: equal before and after, nothing was stored or sent.
+#[derive(Debug, PartialEq)]
+pub struct State {
+    stores: Vec<Snapshot>,
+    results: Vec<String>,
+    mails: usize,
+}
+
+impl Api {
+    pub async fn new() -> Self {
+        let keys = || Keys::new(b"test");
+        let links = || SiteLinks::new("https://site.example");
+        Self {
+            validate: validate_code::App::new(seeded(&keys()).await, keys()),
+            submit: submit_response::App { store: seeded(&keys()).await, keys: keys() },
+            register: register::App::new(seeded(&keys()).await, MemoryMailer::default(), keys(), links()),
+            results: results::App::new(
+                seeded(&keys()).await,
+                MemoryResults::default(),
+                MemoryMailer::default(),
+                keys(),
+                links(),
+            ),
+            info: survey_info::App { store: seeded(&keys()).await },
+        }
+    }
+
+    /// Routes by path as the gateway does, and runs the handler.
+    pub async fn call(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path().to_owned();
+        let outcome = match path.as_str() {
+            "/api/codes/validate" => validate_code::handle(&self.validate, req).await,
+            "/api/responses" => submit_response::handle(&self.submit, req).await,
+            "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, req).await,
+            "/api/health" | "/api/units" => survey_info::handle(&self.info, req).await,
+            p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, req).await,
+            p if p.starts_with("/api/results/") => results::handle(&self.results, req).await,
+            other => panic!("the gateway routes nothing to {other}"),
+        };
+        outcome.expect("a handler answers every request with a response, never an invocation error")
+    }
+
+    pub fn state(&self) -> State {
+        let stores = vec![
+            self.validate.store.snapshot(),
+            self.submit.store.snapshot(),
+            self.register.store.snapshot(),
+            self.results.store.snapshot(),
+            self.info.store.snapshot(),
+        ];
+        let mails = self.register.mailer.sent().len() + self.results.mailer.sent().len();
+        State { stores, results: self.results.results.keys(), mails }
+    }
+}
+
+/// A response's status and its body as JSON (`Null` when it is not JSON).
+pub fn status_and_json(response: &Response<Body>) -> (u16, serde_json::Value) {
+    let body = match response.body() {
+        Body::Text(text) => serde_json::from_str(text).unwrap_or(serde_json::Value::Null),
+        Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap_or(serde_json::Value::Null),
+        _ => serde_json::Value::Null,
+    };
+    (response.status().as_u16(), body)
+}

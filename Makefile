@@ -18,13 +18,14 @@ CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-infra test-browser build lint bench soak synth deploy venv node infra-node chromium cargo-lambda
+.PHONY: help dev test test-rust test-infra test-browser build lint bench soak synth deploy venv node infra-node chromium cargo-lambda fonts
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
 	@echo "make test   run every test suite (Rust, against moto, and the browser)"
 	@echo "make lint   rustfmt and clippy, warnings as errors"
 	@echo "make bench  handler time and the page's first-load size"
+	@echo "make fonts  regenerate the subsetted web fonts in static-site/fonts/"
 
 $(MOTO): tests/requirements.txt
 	@echo "==> Installing moto into $(VENV) (about a minute, once)"
@@ -107,6 +108,13 @@ deploy: infra-node cargo-lambda
 test-browser: venv node chromium build
 	@echo "==> API contract and browser tests against the local stack"
 	bash tests/with-local-stack.sh node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs
+
+# The web fonts for scripts that devices may lack (static-site/fonts/): subsets of
+# Debian's Noto fonts to exactly the characters of each language's texts. Run
+# after changing any text in ti, am, my, th, ps or ur, or a language's native name.
+fonts: venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check fonttools==4.68.0 brotli==1.2.1
+	$(VENV)/bin/python tools/subset-fonts.py
 
 lint:
 	cargo fmt --all -- --check

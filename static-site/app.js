@@ -113,13 +113,18 @@ function paintChrome(langButton) {
     const l = langOf(lang);
     const b = el('button', 'btn small globe', { type: 'button' }, [
       txt('span', 'ui.language', { cls: 'sr-only' }),
-      txt('span', 'lang.' + lang, { def: l ? l.native_name : lang, attrs: { lang } }),
+      txt('span', 'lang.' + lang, { def: l ? l.native_name : lang, cls: 'lang-name', attrs: { lang, dir: l && l.dir === 'rtl' ? 'rtl' : 'ltr' } }),
     ]);
     const back = current;
     b.onclick = () => showLanguage(back);
     kids.push(b);
   }
   header.replaceChildren(...kids);
+  const statement = document.getElementById('a11y-link');
+  statement.textContent = t('ui.a11y_statement');
+  const norwegian = lang === 'nb' || lang === 'nn';
+  statement.href = norwegian ? '/tilgjengelighet/' : '/tilgjengelighet/en/';
+  statement.hreflang = norwegian ? 'nb' : 'en';
 }
 
 function render(kids, { focus, langButton = false } = {}) {
@@ -153,7 +158,7 @@ function langFieldset(list, onPick) {
     input.checked = l.code === lang;
     input.onchange = () => onPick(l.code);
     fs.append(el('label', 'opt', { lang: l.code, dir: l.dir === 'rtl' ? 'rtl' : 'ltr' }, [
-      input, txt('span', 'lang.' + l.code, { def: l.native_name }),
+      input, txt('span', 'lang.' + l.code, { def: l.native_name, cls: 'lang-name' }),
     ]));
   }
   return fs;
@@ -167,7 +172,7 @@ function showStart(focusLang) {
   const fieldErr = el('p', 'error', { id: 'code-err', 'aria-live': 'assertive' });
   const input = el('input', 'input', {
     id: 'code', name: 'code', type: 'text', autocomplete: 'off', autocapitalize: 'characters',
-    spellcheck: 'false', maxlength: '40', 'aria-describedby': 'code-err',
+    spellcheck: 'false', maxlength: '40', 'aria-describedby': 'code-err', dir: 'ltr',
   });
   input.value = startCode ?? params.get('code') ?? (S && S.code) ?? '';
   input.oninput = () => { startCode = input.value; };
@@ -417,7 +422,7 @@ function showThanks(receipt) {
   render([
     txt('h1', 'ui.thanks.title'),
     txt('p', 'ui.thanks.saved'),
-    el('p', 'receipt', null, [txt('span', 'ui.thanks.receipt'), ' ', el('strong', null, { id: 'receipt', translate: 'no' }, [String(receipt || '')])]),
+    el('p', 'receipt', null, [txt('span', 'ui.thanks.receipt'), ' ', el('strong', null, { id: 'receipt', translate: 'no', dir: 'ltr' }, [String(receipt || '')])]),
     txt('p', 'ui.thanks.close'),
   ]);
 }

@@ -1,0 +1,56 @@
+// What the RTL, font and accessibility tests share: one Chromium, the stack's
+// texts in any language, and a driver that answers the survey in any language
+// by the questionnaire's option values (no text needs to be known).
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+export const CODE = process.env.ACCESS_CODE || '';
+export const SURVEY = 'local';
+
+export const launch = () => chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+export async function getJSON(path) {
+  const r = await fetch(BASE + path);
+  assert.equal(r.status, 200, `GET ${path}`);
+  return r.json();
+}
+
+// The survey page's languages (code, native_name, dir), in the picker's order.
+export const languages = () => getJSON('/i18n/languages.json');
+
+// Every text a participant can meet in lang: UI strings and the wave's question texts.
+export async function textsOf(lang) {
+  const [ui, content] = await Promise.all([getJSON(`/i18n/${lang}.json`), getJSON(`/content/${SURVEY}/i18n/${lang}.json`)]);
+  return { ui: ui.strings, content: content.strings };
+}
+
+// A phone-sized page; page.errors collects script errors.
+export async function phonePage(browser, lang, opts = {}) {
+  const context = await browser.newContext({ locale: lang, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, ...opts });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  return page;
+}
+
+// Waits until the screen's h1 differs from `old` and returns the new one's text.
+export async function nextHeading(page, old) {
+  await page.waitForFunction((t) => {
+    const h = document.querySelector('main h1');
+    return h && h.textContent.trim() !== t;
+  }, old, { timeout: 10000 });
+  return (await page.locator('main h1').first().textContent()).trim();
+}
+
+// The answer the driver gives to q: the first option that does not end the
+// survey, "yes" where that opens follow-up questions, the first two of a multi.
+export function answerFor(q) {
+  const ok = q.options.filter((o) => !o.ends_survey && o.value !== 'dont_know' && o.value !== 'none').map((o) => o.value);
+  if (q.type === 'multi') return ok.slice(0, 2);
+  return ok.includes('yes') ? 'yes' : ok[0];
+}

@@ -3,6 +3,7 @@
 // English at once, so all three are here rather than one file per language.
 export default {
   nb: {
+    a11y_statement: 'Tilgjengelighetserklæring',
     app_title: 'Brukerundersøkelsen',
     skip: 'Gå til innholdet',
     language: 'Språk',
@@ -27,6 +28,7 @@ export default {
     'sheet.form.show': 'Vis arket',
   },
   nn: {
+    a11y_statement: 'Tilgjengelegheitserklæring',
     app_title: 'Brukarundersøkinga',
     skip: 'Gå til innhaldet',
     language: 'Språk',
@@ -51,6 +53,7 @@ export default {
     'sheet.form.show': 'Vis arket',
   },
   en: {
+    a11y_statement: 'Accessibility statement',
     app_title: 'User survey',
     skip: 'Skip to content',
     language: 'Language',

@@ -96,6 +96,13 @@ export function chrome(load) {
     });
     list.append(el('li', null, null, [a]));
   }
+  // The accessibility statement is in bokmål and English.
+  const statement = T('a', 'a11y_statement', null, null, { href: '/tilgjengelighet/', hreflang: 'nb' });
+  document.body.append(el('footer', 'foot', null, [statement]));
+  onLang((code) => {
+    statement.href = code === 'en' ? '/tilgjengelighet/en/' : '/tilgjengelighet/';
+    statement.hreflang = code === 'en' ? 'en' : 'nb';
+  });
   header.replaceChildren(
     T('p', 'app_title', null, 'brand'),
     el('nav', 'lang-nav', { 'aria-labelledby': 'lang-nav-label' }, [T('span', 'language', null, 'sr-only', { id: 'lang-nav-label' }), list]),

@@ -2,6 +2,12 @@
 //! Gateway do in AWS: `static-site/` at `/`, `content/*` from the content bucket,
 //! and `/api/*` turned into API Gateway (HTTP API, payload 2.0) events for the
 //! very handler functions the Lambdas run.
+//!
+//! `STORE=memory` keeps every table in process (`MemoryStore`), seeded with the
+//! wave `local` and a code for Bergen (`ACCESS_CODE`, or a new one, printed), for
+//! benchmarks and quick API runs; the content bucket and e-mail still need moto.
+//! `BENCH_HELLO=1` adds `POST /api/bench/hello`, a hello-world handler behind the
+//! same event path, as the floor for throughput comparisons.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -18,32 +24,73 @@ use hyper_util::rt::TokioIo;
 use serde_json::json;
 use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer};
 use survey_domain::emails::SiteLinks;
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::{RegistrationStore, Stores, UnitRegistration, WaveStore};
+use survey_domain::{synthetic, AccessCode, Keys, UnitNumber};
 use tokio::net::TcpListener;
 
 /// API Gateway refuses bodies over 10 MB; the handlers refuse over 64 KiB themselves.
 const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
 
-struct Gateway {
-    validate: validate_code::App<DynamoStore>,
-    submit: submit_response::App<DynamoStore>,
-    register: register::App<DynamoStore, SesMailer>,
-    results: results::App<DynamoStore, S3Results, SesMailer>,
-    info: survey_info::App<DynamoStore>,
+struct Gateway<S> {
+    validate: validate_code::App<S>,
+    submit: submit_response::App<S>,
+    register: register::App<S, SesMailer>,
+    results: results::App<S, S3Results, SesMailer>,
+    info: survey_info::App<S>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
     static_dir: PathBuf,
+    hello: bool,
 }
 
+type MainResult = Result<(), Box<dyn std::error::Error>>;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> MainResult {
     survey_http::init_logging();
     let config = Config::from_env();
     let clients = Clients::from_env().await;
-    let store = DynamoStore::new(clients.dynamodb.clone(), config.tables.clone());
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+    if std::env::var("STORE").is_ok_and(|s| s == "memory") {
+        let code = match std::env::var("ACCESS_CODE") {
+            Ok(raw) => AccessCode::parse(&raw)?,
+            Err(_) => AccessCode::generate(),
+        };
+        let store = seeded_memory_store(&config.keys, &code).await?;
+        eprintln!("local gateway (in-memory store): wave `local`, Bergen: http://127.0.0.1:{port}/?code={code}");
+        serve(gateway(store, &config, clients)?, port).await
+    } else {
+        let store = DynamoStore::new(clients.dynamodb.clone(), config.tables.clone());
+        serve(gateway(store, &config, clients)?, port).await
+    }
+}
+
+/// The wave `local`, open now, with Bergen (4601) registered under `code`.
+async fn seeded_memory_store(keys: &Keys, code: &AccessCode) -> Result<MemoryStore, Box<dyn std::error::Error>> {
+    let store = MemoryStore::new();
+    let wave = synthetic::open_wave("local", time::OffsetDateTime::now_utc());
+    store.create_wave(&wave).await?;
+    let registration = UnitRegistration {
+        survey_id: wave.survey_id,
+        unit: UnitNumber::parse("4601")?,
+        access_code: code.clone(),
+        closed_at: None,
+        expected_participants: None,
+    };
+    store.register_unit(&registration, &keys.code_digest(code)).await?;
+    Ok(store)
+}
+
+fn gateway<S: Stores + Clone>(
+    store: S,
+    config: &Config,
+    clients: Clients,
+) -> Result<Arc<Gateway<S>>, Box<dyn std::error::Error>> {
     let static_dir = std::env::var_os("STATIC_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static-site"));
-    let gateway = Arc::new(Gateway {
+    Ok(Arc::new(Gateway {
         validate: validate_code::App::new(store.clone(), config.keys.clone()),
         submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
         register: register::App::new(
@@ -63,8 +110,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         s3: clients.s3,
         content_bucket: config.buckets.content.clone(),
         static_dir: static_dir.canonicalize()?,
-    });
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
+        hello: std::env::var("BENCH_HELLO").is_ok_and(|v| v == "1"),
+    }))
+}
+
+async fn serve<S: Stores + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("local gateway: http://127.0.0.1:{port}/ (survey), http://127.0.0.1:{port}/api/health");
     loop {
@@ -92,7 +142,7 @@ fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
         .expect("valid response")
 }
 
-impl Gateway {
+impl<S: Stores> Gateway<S> {
     async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
         let path = req.uri().path().to_owned();
         if path == "/api" || path.starts_with("/api/") {
@@ -116,6 +166,7 @@ impl Gateway {
             lambda_http::request::from_str(&event.to_string()).expect("the gateway builds valid API Gateway events");
         let path = request.uri().path().to_owned();
         let result = match path.as_str() {
+            "/api/bench/hello" if self.hello => hello_world(request).await,
             "/api/codes/validate" => validate_code::handle(&self.validate, request).await,
             "/api/responses" => submit_response::handle(&self.submit, request).await,
             "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, request).await,
@@ -262,6 +313,14 @@ async fn to_event(req: Request<Incoming>, peer: SocketAddr) -> Result<serde_json
     Ok(event)
 }
 
+/// The floor for throughput comparisons: a fixed JSON answer, nothing parsed or stored.
+async fn hello_world(_: lambda_http::Request) -> Result<lambda_http::Response<lambda_http::Body>, lambda_http::Error> {
+    Ok(lambda_http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(lambda_http::Body::Text(r#"{"hello":"world"}"#.into()))?)
+}
+
 fn from_lambda(response: lambda_http::Response<lambda_http::Body>) -> GatewayResponse {
     let (parts, body) = response.into_parts();
     let bytes = match body {
@@ -276,6 +335,33 @@ fn from_lambda(response: lambda_http::Response<lambda_http::Body>) -> GatewayRes
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_memory_store_takes_a_submission_with_the_seeded_code() {
+        let keys = Keys::new(b"gateway test");
+        let code = AccessCode::generate();
+        let app = submit_response::App { store: seeded_memory_store(&keys, &code).await.unwrap(), keys };
+        let mut event: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/submit-response.json")).unwrap();
+        let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+        body["survey_id"] = json!("local");
+        body["access_code"] = json!(code.to_string());
+        event["body"] = json!(body.to_string());
+
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let response = submit_response::handle(&app, request).await.unwrap();
+
+        assert_eq!(response.status(), 201);
+        assert_eq!(app.store.all_answers().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_hello_world_route_answers_fixed_json() {
+        let request = lambda_http::request::from_str(include_str!("../../../events/validate-code.json")).unwrap();
+        let response = hello_world(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.body(), &lambda_http::Body::Text(r#"{"hello":"world"}"#.into()));
+    }
 
     #[test]
     fn paths_resolve_inside_the_site_only() {

@@ -2,7 +2,7 @@
 //! semantics as the DynamoDB one, for fast tests and benchmarks.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 
@@ -35,9 +35,10 @@ fn segment_of(id: &AnswerId, segments: u32) -> u32 {
     head % segments.max(1)
 }
 
-#[derive(Default)]
+/// Clones share the same tables, as handles to one DynamoDB table do.
+#[derive(Default, Clone)]
 pub struct MemoryStore {
-    tables: Mutex<Tables>,
+    tables: Arc<Mutex<Tables>>,
 }
 
 impl MemoryStore {

@@ -6,6 +6,7 @@ use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
+use survey_domain::translation::Texts;
 use survey_domain::{SurveyId, UnitNumber, Wave};
 use survey_http::{api_segments, json_response, method_not_allowed, respond, ApiError};
 use time::format_description::well_known::Rfc3339;
@@ -24,7 +25,10 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
     let result = match segments.as_slice() {
         ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
         ["units"] => Ok(cached(json_response(StatusCode::OK, &UnitNumber::all().collect::<Vec<_>>()))),
-        ["surveys", id] => wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, &survey_body(&w)))),
+        ["surveys", id] => wave(app, id).await.map(|w| {
+            let texts = Texts::embedded(w.questionnaire());
+            cached(json_response(StatusCode::OK, &survey_body(&w, texts)))
+        }),
         ["surveys", id, "questionnaire"] => {
             wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, w.questionnaire())))
         }
@@ -45,9 +49,12 @@ async fn wave<S: WaveStore>(app: &App<S>, id: &str) -> Result<Wave, ApiError> {
     app.store.wave(&id).await.map_err(ApiError::from)?.ok_or_else(unknown)
 }
 
-fn survey_body(wave: &Wave) -> serde_json::Value {
+/// The wave's settings, with those of its languages whose texts are complete
+/// in both the questionnaire and the page.
+fn survey_body(wave: &Wave, texts: &Texts) -> serde_json::Value {
     let rfc3339 = |t: OffsetDateTime| t.format(&Rfc3339).expect("formattable");
-    let languages: Vec<_> = wave.languages.iter().map(|l| l.language()).collect();
+    let languages: Vec<_> =
+        wave.languages.iter().filter(|l| texts.is_complete(l.as_str())).map(|l| l.language()).collect();
     json!({
         "survey_id": wave.survey_id,
         "opens_at": rfc3339(wave.opens_at),
@@ -64,6 +71,7 @@ fn survey_body(wave: &Wave) -> serde_json::Value {
 mod tests {
     use lambda_http::request::from_str;
     use survey_domain::memory::MemoryStore;
+    use survey_domain::translation::TextSet;
     use survey_domain::Questionnaire;
     use time::Duration;
 
@@ -109,6 +117,31 @@ mod tests {
         for field in ["opens_at", "closes_at", "registration_deadline", "results_until"] {
             assert!(OffsetDateTime::parse(body[field].as_str().unwrap(), &Rfc3339).is_ok(), "{field}");
         }
+    }
+
+    #[tokio::test]
+    async fn only_languages_with_complete_texts_are_offered() {
+        let now = OffsetDateTime::now_utc();
+        let wave = survey_domain::synthetic::open_wave("2026", now);
+        let complete = Texts::embedded(wave.questionnaire());
+        let codes = |body: &serde_json::Value| -> Vec<String> {
+            body["languages"].as_array().unwrap().iter().map(|l| l["code"].as_str().unwrap().to_owned()).collect()
+        };
+        let all = codes(&survey_body(&wave, complete));
+        assert_eq!(all, wave.languages.iter().map(|l| l.as_str()).collect::<Vec<_>>());
+
+        let mut questionnaire = complete.files(TextSet::Questionnaire).clone();
+        let tigrinya = questionnaire.get_mut("ti").unwrap();
+        let key = tigrinya.strings.keys().last().unwrap().to_owned();
+        tigrinya.strings.remove(&key);
+        let mut site = complete.files(TextSet::Site).clone();
+        site.get_mut("uk").unwrap().strings.insert("ui.next", String::new());
+        let incomplete = Texts::new(questionnaire, site);
+
+        let offered = codes(&survey_body(&wave, &incomplete));
+        let expected: Vec<&String> = all.iter().filter(|c| *c != "ti" && *c != "uk").collect();
+        assert_eq!(offered.iter().collect::<Vec<_>>(), expected);
+        assert!(offered.contains(&"ar".to_owned()) && offered.len() == all.len() - 2);
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The survey page's per-wave content in S3: `content/{survey_id}/...`.
 
 use aws_sdk_s3::primitives::ByteStream;
+use survey_domain::translation::TextFile;
 use survey_domain::{Questionnaire, StoreError, SurveyId};
 
 use crate::error::store_error;
@@ -12,6 +13,7 @@ pub fn content_key(survey: &SurveyId, path: &str) -> String {
 
 /// Publishes the questionnaire and its texts in every translated language, so
 /// the page (through CloudFront) can fetch `content/{survey}/i18n/{lang}.json`.
+/// Only what the page reads goes out: the texts, not their translation meta.
 pub async fn publish(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
@@ -24,7 +26,8 @@ pub async fn publish(
     )];
     for lang in questionnaire.translated_languages() {
         let text = questionnaire.translation(lang).expect("listed languages have texts");
-        files.push((format!("i18n/{lang}.json"), text.to_owned()));
+        let file = TextFile::parse(text).expect("built-in texts are checked by the domain's tests");
+        files.push((format!("i18n/{lang}.json"), file.to_published_json()));
     }
     for (path, body) in &files {
         s3.put_object()

@@ -303,6 +303,17 @@ async fn setup_is_idempotent_and_content_is_published() {
     let text = object.body.collect().await.unwrap().into_bytes();
     let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
     assert_eq!(json["lang"], "nb");
+    let arabic = clients
+        .s3
+        .get_object()
+        .bucket(&config.buckets.content)
+        .key("content/content/i18n/ar.json")
+        .send()
+        .await
+        .unwrap();
+    let arabic: serde_json::Value = serde_json::from_slice(&arabic.body.collect().await.unwrap().into_bytes()).unwrap();
+    assert!(arabic["strings"]["q.q_group.text"].is_string());
+    assert!(arabic.get("meta").is_none(), "the page gets the texts, not their translation meta");
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+mod audio;
+
 use clap::{Args, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results};
 use survey_domain::contact::Contact;
@@ -44,6 +46,9 @@ enum Command {
     /// Result bundles.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Audio clips of the texts: synthetic placeholders, recordings, coverage per language.
+    #[command(subcommand)]
+    Audio(audio::AudioCommand),
     /// Creates missing tables and buckets from the schema; `--seed-local` adds the wave `local`.
     Setup {
         #[arg(long)]
@@ -299,6 +304,10 @@ impl Admin {
             }
             Command::Aggregate(SurveyArg { survey }) => self.aggregate(&survey).await,
             Command::Bundle(BundleCommand::Fetch { survey, out }) => self.fetch_bundle(&survey, &out).await,
+            Command::Audio(command) => {
+                let wave = self.wave(command.survey()).await?;
+                audio::Audio { clients: &self.clients, config: &self.config }.run(&wave, command).await
+            }
             Command::Setup { seed_local } => self.setup(seed_local).await,
         }
     }

@@ -1,0 +1,569 @@
+//! `survey-admin audio …`: a wave's audio clips. Synthetic placeholders from
+//! espeak-ng, real recordings, and an honest coverage report per language.
+//!
+//! Synthetic clips are made only for languages espeak-ng itself speaks
+//! ([`VOICES`]); a language it does not speak is reported as missing, never
+//! read by a neighbouring language's voice.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Instant;
+
+use clap::Subcommand;
+use futures::stream::{self, StreamExt};
+use sha2::{Digest, Sha256};
+use survey_aws::{audio, Clients, Config};
+use survey_domain::audio::{
+    audio_sources, coverage, looks_like_mp3, strings_of, synthesis_plan, Clip, Coverage, Manifest, Origin,
+    SynthesisJob, MAX_CLIP_BYTES,
+};
+use survey_domain::translation::source_version;
+use survey_domain::Wave;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+/// The espeak-ng voice for each catalogue language that espeak-ng speaks.
+///
+/// Not here, so reported as missing: `nn` (espeak-ng has bokmål only), `ti`
+/// (no Tigrinya; the Amharic voice shares the script, not the language), `so`,
+/// `prs` (the Persian voice speaks Iranian Persian, not Dari), `ps`, and `ckb`
+/// (espeak-ng's Kurdish is Kurmanji in Latin script, not Sorani).
+pub const VOICES: &[(&str, &str)] = &[
+    ("nb", "nb"),
+    ("en", "en-gb"),
+    ("ar", "ar"),
+    ("fa", "fa"),
+    ("kmr", "ku"),
+    ("am", "am"),
+    ("om", "om"),
+    ("fr", "fr-fr"),
+    ("sw", "sw"),
+    ("tr", "tr"),
+    ("uk", "uk"),
+    ("ru", "ru"),
+    ("pl", "pl"),
+    ("lt", "lt"),
+    ("th", "th"),
+    ("es", "es"),
+    ("my", "my"),
+    ("ur", "ur"),
+];
+
+/// Words per minute: a little slower than espeak-ng's 175, for listeners new to the words.
+const SPEED: &str = "150";
+/// MP3, mono, 22.05 kHz, 32 kbit/s: every phone browser plays it, and a few seconds of speech is about 10 KB.
+const LAME_ARGS: &[&str] = &["--quiet", "-m", "m", "--resample", "22.05", "-b", "32", "-", "-"];
+
+/// The page's UI strings per language, as built into this binary.
+macro_rules! ui_files {
+    ($($lang:literal),+ $(,)?) => {
+        &[$(($lang, include_str!(concat!("../../../static-site/i18n/", $lang, ".json")))),+]
+    };
+}
+const UI_FILES: &[(&str, &str)] = ui_files!(
+    "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am", "om", "fr", "sw", "tr", "uk", "ru",
+    "pl", "lt", "th", "es", "my", "ur",
+);
+
+#[derive(Subcommand)]
+pub enum AudioCommand {
+    /// Makes synthetic clips (espeak-ng) for every text without a current clip, and publishes them.
+    Generate {
+        #[arg(long)]
+        survey: String,
+        /// Only these languages (repeatable); all the wave's languages by default.
+        #[arg(long = "lang")]
+        langs: Vec<String>,
+        /// Where made clips are kept, so that making them again is fast.
+        #[arg(long, default_value = ".local/audio-cache")]
+        cache: PathBuf,
+        /// Clips made at the same time; the number of CPUs by default.
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Adds a person's recording (MP3) of one text; it replaces any synthetic clip.
+    Add {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        lang: String,
+        /// The text's key, e.g. `q.q_group.text` (see `audio coverage --lang xx`).
+        #[arg(long)]
+        key: String,
+        file: PathBuf,
+    },
+    /// Takes one text's clip out of the manifest (a wrong recording); `generate` can then fill it.
+    Remove {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        lang: String,
+        #[arg(long)]
+        key: String,
+    },
+    /// Per language: texts with a recorded, synthetic, stale or no clip.
+    Coverage {
+        #[arg(long)]
+        survey: String,
+        /// List the keys of these languages, by state (repeatable).
+        #[arg(long = "lang")]
+        langs: Vec<String>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The manifest completeness check: fails when a manifest names a clip that
+    /// is not stored or not its content's name; prints what is missing.
+    Check {
+        #[arg(long)]
+        survey: String,
+        #[arg(long = "lang")]
+        langs: Vec<String>,
+        /// Also fail when any text of these languages has no current clip.
+        #[arg(long)]
+        complete: bool,
+    },
+}
+
+type Failure = String;
+
+impl AudioCommand {
+    pub fn survey(&self) -> &str {
+        match self {
+            Self::Generate { survey, .. }
+            | Self::Add { survey, .. }
+            | Self::Remove { survey, .. }
+            | Self::Coverage { survey, .. }
+            | Self::Check { survey, .. } => survey,
+        }
+    }
+}
+
+pub struct Audio<'a> {
+    pub clients: &'a Clients,
+    pub config: &'a Config,
+}
+
+/// The espeak-ng voice of a catalogue language, if espeak-ng speaks it.
+pub fn voice(lang: &str) -> Option<&'static str> {
+    VOICES.iter().find(|(code, _)| *code == lang).map(|(_, voice)| *voice)
+}
+
+/// The bokmål source of every text with audio, for a wave.
+fn sources(wave: &Wave) -> Result<Vec<(String, String)>, Failure> {
+    let q = wave.questionnaire();
+    let content = strings_of(q.translation("nb").ok_or("the questionnaire has no bokmål texts")?)
+        .map_err(|e| format!("the bokmål texts are unreadable: {e}"))?;
+    audio_sources(q, &content, &ui_strings("nb")?).map_err(|e| e.to_string())
+}
+
+fn ui_strings(lang: &str) -> Result<BTreeMap<String, String>, Failure> {
+    let (_, json) =
+        UI_FILES.iter().find(|(code, _)| *code == lang).ok_or_else(|| format!("no UI texts in `{lang}`"))?;
+    strings_of(json).map_err(|e| format!("the UI texts in `{lang}` are unreadable: {e}"))
+}
+
+/// Every text of one language that a participant may see: questionnaire and UI.
+fn texts(wave: &Wave, lang: &str) -> Result<BTreeMap<String, String>, Failure> {
+    let mut texts = ui_strings(lang)?;
+    if let Some(json) = wave.questionnaire().translation(lang) {
+        texts.extend(strings_of(json).map_err(|e| format!("the texts in `{lang}` are unreadable: {e}"))?);
+    }
+    Ok(texts)
+}
+
+/// The wave's languages, or the ones asked for (each must be the wave's).
+fn languages(wave: &Wave, asked: &[String]) -> Result<Vec<&'static str>, Failure> {
+    let offered: Vec<&'static str> = wave.languages.iter().map(|l| l.as_str()).collect();
+    if asked.is_empty() {
+        return Ok(offered);
+    }
+    asked
+        .iter()
+        .map(|lang| {
+            offered
+                .iter()
+                .find(|o| **o == lang.as_str())
+                .copied()
+                .ok_or_else(|| format!("`{}` does not offer the language `{lang}`", wave.survey_id))
+        })
+        .collect()
+}
+
+impl Audio<'_> {
+    fn bucket(&self) -> &str {
+        &self.config.buckets.content
+    }
+
+    async fn manifest(&self, wave: &Wave, lang: &str) -> Result<Manifest, Failure> {
+        Ok(audio::read_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
+            .await
+            .map_err(|e| crate::error_chain(&e))?
+            .unwrap_or_else(|| Manifest::new(lang)))
+    }
+
+    pub async fn run(&self, wave: &Wave, command: AudioCommand) -> Result<String, Failure> {
+        match command {
+            AudioCommand::Generate { langs, cache, jobs, .. } => {
+                let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+                self.generate(wave, &languages(wave, &langs)?, &cache, jobs).await
+            }
+            AudioCommand::Add { lang, key, file, .. } => self.add(wave, &lang, &key, &file).await,
+            AudioCommand::Remove { lang, key, .. } => self.remove(wave, &lang, &key).await,
+            AudioCommand::Coverage { langs, json, .. } => {
+                let listed = languages(wave, &langs)?;
+                let reports = self.coverage(wave, &languages(wave, &[])?).await?;
+                Ok(if json { coverage_json(&reports) } else { coverage_table(&reports, &listed, !langs.is_empty()) })
+            }
+            AudioCommand::Check { langs, complete, .. } => self.check(wave, &languages(wave, &langs)?, complete).await,
+        }
+    }
+
+    async fn generate(&self, wave: &Wave, langs: &[&str], cache: &Path, jobs: usize) -> Result<String, Failure> {
+        let sources = sources(wave)?;
+        if langs.iter().any(|l| voice(l).is_some()) {
+            check_tools().await?;
+        }
+        let started = Instant::now();
+        let mut lines = Vec::new();
+        for lang in langs {
+            let mut manifest = self.manifest(wave, lang).await?;
+            manifest.clips.retain(|key, _| sources.iter().any(|(k, _)| k == key));
+            let Some(voice) = voice(lang) else {
+                let report = coverage(lang, &sources, Some(&manifest));
+                eprintln!("  {lang}: espeak-ng snakker ikke språket; {} tekster uten klipp", report.missing.len());
+                lines.push(format!("{lang}: ingen syntetisk stemme, {} mangler", report.missing.len()));
+                continue;
+            };
+            let plan = synthesis_plan(&sources, &texts(wave, lang)?, &manifest);
+            let made = synthesize_all(lang, voice, &plan, cache, jobs).await;
+            let mut clips = Vec::new();
+            for (job, mp3) in plan.iter().zip(made).filter_map(|(job, mp3)| mp3.map(|mp3| (job, mp3))) {
+                let clip =
+                    Clip::new(&mp3, job.source_version.clone(), Origin::Synthetic, Some(source_version(&job.text)));
+                manifest.clips.insert(job.key.clone(), clip.clone());
+                clips.push((clip, mp3));
+            }
+            let clips_made = clips.len();
+            let uploaded = audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, clips)
+                .await
+                .map_err(|e| crate::error_chain(&e))?;
+            let report = coverage(lang, &sources, Some(&manifest));
+            lines.push(format!(
+                "{lang}: {} nye klipp ({uploaded} lastet opp); {} innspilt, {} syntetisk, {} mangler",
+                clips_made,
+                report.recorded.len(),
+                report.synthetic.len(),
+                report.missing.len() + report.stale.len()
+            ));
+        }
+        eprintln!("  ferdig på {:.1} s", started.elapsed().as_secs_f64());
+        Ok(lines.join("\n"))
+    }
+
+    async fn add(&self, wave: &Wave, lang: &str, key: &str, file: &Path) -> Result<String, Failure> {
+        let lang = languages(wave, &[lang.to_owned()])?[0];
+        let sources = sources(wave)?;
+        let (_, source) = sources
+            .iter()
+            .find(|(k, _)| k == key)
+            .ok_or_else(|| format!("`{key}` is not a text with audio; `audio coverage --lang {lang}` lists them"))?;
+        let mp3 = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        if !looks_like_mp3(&mp3) {
+            return Err(format!("{} is not an MP3 file", file.display()));
+        }
+        if mp3.len() > MAX_CLIP_BYTES {
+            return Err(format!("{} is over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
+        }
+        let mut manifest = self.manifest(wave, lang).await?;
+        let clip = Clip::new(&mp3, source_version(source), Origin::Recorded, None);
+        manifest.clips.insert(key.to_owned(), clip.clone());
+        audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)])
+            .await
+            .map_err(|e| crate::error_chain(&e))?;
+        Ok(format!("{lang} {key}: innspilt klipp {}", clip.file))
+    }
+
+    async fn remove(&self, wave: &Wave, lang: &str, key: &str) -> Result<String, Failure> {
+        let lang = languages(wave, &[lang.to_owned()])?[0];
+        let mut manifest = self.manifest(wave, lang).await?;
+        if manifest.clips.remove(key).is_none() {
+            return Err(format!("`{key}` has no clip in `{lang}`"));
+        }
+        audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
+            .await
+            .map_err(|e| crate::error_chain(&e))?;
+        Ok(format!("{lang} {key}: klippet er tatt ut"))
+    }
+
+    async fn coverage(&self, wave: &Wave, langs: &[&str]) -> Result<Vec<Coverage>, Failure> {
+        let sources = sources(wave)?;
+        let mut reports = Vec::new();
+        for lang in langs {
+            reports.push(coverage(lang, &sources, Some(&self.manifest(wave, lang).await?)));
+        }
+        Ok(reports)
+    }
+
+    /// The manifest completeness check.
+    async fn check(&self, wave: &Wave, langs: &[&str], complete: bool) -> Result<String, Failure> {
+        let mut problems = Vec::new();
+        let sources = sources(wave)?;
+        let reports = self.coverage(wave, langs).await?;
+        for (lang, report) in langs.iter().zip(&reports) {
+            let manifest = self.manifest(wave, lang).await?;
+            if manifest.lang != *lang {
+                problems.push(format!("{lang}: the manifest says it is `{}`", manifest.lang));
+            }
+            let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
+                .await
+                .map_err(|e| crate::error_chain(&e))?;
+            for (key, clip) in &manifest.clips {
+                if !stored.contains(&clip.file) {
+                    problems.push(format!("{lang} {key}: {} is not stored", clip.file));
+                }
+                if clip.hash.len() != 64 || !clip.file.starts_with(&clip.hash[..16]) {
+                    problems.push(format!("{lang} {key}: {} is not named by its hash", clip.file));
+                }
+            }
+            if report.total() != sources.len() {
+                problems.push(format!("{lang}: {} of {} texts accounted for", report.total(), sources.len()));
+            }
+            if complete && !report.is_complete() {
+                problems.push(format!(
+                    "{lang}: {} texts without a current clip: {}",
+                    report.missing.len() + report.stale.len(),
+                    report.missing.iter().chain(&report.stale).cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(coverage_table(&reports, &[], false))
+        } else {
+            Err(format!("the audio is incomplete:\n  {}", problems.join("\n  ")))
+        }
+    }
+}
+
+fn coverage_json(reports: &[Coverage]) -> String {
+    let langs: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "lang": r.lang,
+                "voice": voice(&r.lang),
+                "total": r.total(),
+                "recorded": r.recorded,
+                "synthetic": r.synthetic,
+                "stale": r.stale,
+                "missing": r.missing,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "languages": langs })).expect("serialises")
+}
+
+fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> String {
+    let mut out = format!(
+        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
+        "språk", "stemme", "innspilt", "syntetisk", "utdatert", "mangler", "totalt"
+    );
+    for r in reports {
+        out.push_str(&format!(
+            "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
+            r.lang,
+            voice(&r.lang).unwrap_or("–"),
+            r.recorded.len(),
+            r.synthetic.len(),
+            r.stale.len(),
+            r.missing.len(),
+            r.total()
+        ));
+    }
+    let sum = |f: fn(&Coverage) -> usize| reports.iter().map(f).sum::<usize>();
+    out.push_str(&format!(
+        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}",
+        "alle",
+        "",
+        sum(|r| r.recorded.len()),
+        sum(|r| r.synthetic.len()),
+        sum(|r| r.stale.len()),
+        sum(|r| r.missing.len()),
+        sum(Coverage::total)
+    ));
+    if list_keys {
+        for r in reports.iter().filter(|r| listed.contains(&r.lang.as_str())) {
+            for (state, keys) in [
+                ("innspilt", &r.recorded),
+                ("syntetisk", &r.synthetic),
+                ("utdatert", &r.stale),
+                ("mangler", &r.missing),
+            ] {
+                out.push_str(&format!("\n\n{} – {state} ({}):", r.lang, keys.len()));
+                for key in keys {
+                    out.push_str(&format!("\n  {key}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// espeak-ng and lame must be installed (`make audio-tools`).
+async fn check_tools() -> Result<(), Failure> {
+    for tool in ["espeak-ng", "lame"] {
+        let found = Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .is_ok_and(|s| s.success());
+        if !found {
+            return Err(format!("{tool} is not installed: run `make audio-tools` (apt-get install espeak-ng lame)"));
+        }
+    }
+    Ok(())
+}
+
+/// Makes every clip of a plan, `jobs` at a time, with progress on stderr; in
+/// plan order, `None` where espeak-ng or lame failed on the text (espeak-ng
+/// 1.51 aborts on a few Burmese sentences): that text stays without a clip.
+async fn synthesize_all(
+    lang: &str,
+    voice: &str,
+    plan: &[SynthesisJob],
+    cache: &Path,
+    jobs: usize,
+) -> Vec<Option<Vec<u8>>> {
+    let total = plan.len();
+    let terminal = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut made: Vec<Option<Vec<u8>>> = vec![None; total];
+    let mut failed = 0;
+    let mut results = stream::iter(plan.iter().enumerate())
+        .map(|(i, job)| async move { (i, synthesize(voice, &job.text, cache).await) })
+        .buffer_unordered(jobs);
+    let mut done = 0;
+    while let Some((i, mp3)) = results.next().await {
+        match mp3 {
+            Ok(mp3) => made[i] = Some(mp3),
+            Err(e) => {
+                failed += 1;
+                let reason = e.lines().next().unwrap_or_default();
+                eprintln!("{}  {lang} {}: ingen klipp ({reason})", if terminal { "\n" } else { "" }, plan[i].key);
+            }
+        }
+        done += 1;
+        if terminal {
+            eprint!("\r  {lang} ({voice}): {done}/{total}");
+        } else if done % 25 == 0 || done == total {
+            eprintln!("  {lang} ({voice}): {done}/{total}");
+        }
+    }
+    if terminal {
+        eprintln!("\r  {lang} ({voice}): {done}/{total} på {:.1} s", started.elapsed().as_secs_f64());
+    } else if total == 0 {
+        eprintln!("  {lang} ({voice}): alle klipp er oppdatert");
+    }
+    if failed > 0 {
+        eprintln!("  {lang}: espeak-ng klarte ikke {failed} av {total} tekster; de står som manglende");
+    }
+    made
+}
+
+/// One clip, from the cache (keyed by voice and text) or made with espeak-ng and lame.
+async fn synthesize(voice: &str, text: &str, cache: &Path) -> Result<Vec<u8>, String> {
+    let digest: String = Sha256::digest(format!("{voice}\n{SPEED}\n{}\n{text}", LAME_ARGS.join(" ")).as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = cache.join(voice).join(format!("{digest}.mp3"));
+    if let Ok(mp3) = tokio::fs::read(&path).await {
+        if looks_like_mp3(&mp3) {
+            return Ok(mp3);
+        }
+    }
+    let wav = pipe("espeak-ng", &["-v", voice, "-s", SPEED, "--stdout"], text.as_bytes()).await?;
+    let mp3 = pipe("lame", LAME_ARGS, &wav).await?;
+    if !looks_like_mp3(&mp3) {
+        return Err("lame made no MP3".into());
+    }
+    let dir = path.parent().expect("a cache file has a folder");
+    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let partial = path.with_extension(format!("{}.part", std::process::id()));
+    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(mp3)
+}
+
+/// Runs a program with `input` on stdin and returns its stdout.
+async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    let writer = tokio::spawn(async move {
+        let written = stdin.write_all(&input).await;
+        drop(stdin);
+        written
+    });
+    let output = child.wait_with_output().await.map_err(|e| format!("{program} failed: {e}"))?;
+    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("cannot write to {program}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+    }
+    Ok(output.stdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use survey_domain::LanguageCode;
+
+    #[test]
+    fn every_voice_is_a_catalogue_language_and_the_unspoken_are_named() {
+        for (lang, _) in VOICES {
+            assert!(LanguageCode::parse(lang).is_ok(), "{lang}");
+        }
+        let unspoken: Vec<&str> = LanguageCode::all().map(|l| l.as_str()).filter(|l| voice(l).is_none()).collect();
+        assert_eq!(unspoken, ["nn", "ti", "so", "prs", "ps", "ckb"]);
+    }
+
+    #[test]
+    fn every_catalogue_language_has_ui_texts_for_every_instruction_with_audio() {
+        for lang in LanguageCode::all() {
+            let strings = ui_strings(lang.as_str()).unwrap();
+            for key in survey_domain::audio::UI_AUDIO_KEYS {
+                assert!(strings.get(*key).is_some_and(|t| !t.trim().is_empty()), "{} {key}", lang.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn the_coverage_table_adds_up() {
+        let reports = vec![
+            Coverage {
+                lang: "nb".into(),
+                recorded: vec!["a".into()],
+                synthetic: vec!["b".into()],
+                ..Default::default()
+            },
+            Coverage { lang: "ti".into(), missing: vec!["a".into(), "b".into()], ..Default::default() },
+        ];
+        let table = coverage_table(&reports, &["ti"], true);
+        let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows[1], ["nb", "nb", "1", "1", "0", "0", "2"]);
+        assert_eq!(rows[2], ["ti", "–", "0", "0", "0", "2", "2"]);
+        assert_eq!(rows[3], ["alle", "1", "1", "0", "2", "4"]);
+        assert!(table.contains("ti – mangler (2):\n  a\n  b"));
+    }
+}

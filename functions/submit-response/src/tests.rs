@@ -377,3 +377,26 @@ async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
     assert_eq!(body["error"]["code"], "temporarily_unavailable");
     assert!(body.get("receipt").is_none());
 }
+
+#[tokio::test]
+async fn wrong_codes_with_answers_count_as_guesses() {
+    use survey_domain::ratelimit::GUESSES_PER_SOURCE;
+    let app = open_app().await;
+    // Its own source: the limiter is the process's, shared by the tests here.
+    let from = |body: &serde_json::Value| {
+        let mut req = request(body);
+        req.headers_mut().insert("cloudfront-viewer-address", "203.0.113.77:443".parse().unwrap());
+        req
+    };
+    for _ in 0..GUESSES_PER_SOURCE {
+        let mut wrong = fixture_body();
+        wrong["access_code"] = json!(AccessCode::generate().to_string());
+        let (status, _, body) = call(&app, from(&wrong)).await;
+        assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("unknown_code")));
+    }
+    let (status, retry_after, body) = call(&app, from(&fixture_body())).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("rate_limited")));
+    assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| (1..=60).contains(&s))));
+    assert!(app.store.all_answers().is_empty());
+    assert_eq!(call(&app, request(&fixture_body())).await.0, StatusCode::CREATED, "other sources go on");
+}

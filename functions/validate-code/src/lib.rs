@@ -1,21 +1,17 @@
 //! `POST /api/codes/validate`: a participant's access code, checked before the questions.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use survey_domain::ratelimit::RateLimiter;
+use survey_domain::ratelimit::GuessLimiter;
 use survey_domain::store::{RegistrationStore, WaveStore};
 use survey_domain::{validate_code, Keys, ValidateError};
 use survey_http::{json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-/// Failed attempts allowed per source address and window before 429.
-const MAX_FAILURES: u32 = 20;
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,12 +22,17 @@ struct ValidateRequest {
 pub struct App<S> {
     pub store: S,
     pub keys: Keys,
-    limiter: RateLimiter,
+    guesses: GuessLimiter,
 }
 
 impl<S> App<S> {
     pub fn new(store: S, keys: Keys) -> Self {
-        Self { store, keys, limiter: RateLimiter::new(MAX_FAILURES, FAILURE_WINDOW) }
+        Self { store, keys, guesses: GuessLimiter::default() }
+    }
+
+    /// With other limits on wrong codes than the deployed ones.
+    pub fn with_guess_limiter(store: S, keys: Keys, guesses: GuessLimiter) -> Self {
+        Self { store, keys, guesses }
     }
 }
 
@@ -52,7 +53,7 @@ async fn validate<S: WaveStore + RegistrationStore>(
 ) -> Result<serde_json::Value, ApiError> {
     let source = source_ip(req);
     let now = Instant::now();
-    if let Some(wait) = app.limiter.blocked_for(&source, now) {
+    if let Some(wait) = app.guesses.blocked_for(&source, now) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -70,7 +71,7 @@ async fn validate<S: WaveStore + RegistrationStore>(
         })),
         Err(err) => {
             if matches!(err, ValidateError::Malformed(_) | ValidateError::UnknownCode) {
-                app.limiter.record(&source, now);
+                app.guesses.record_failure(&source, now);
             }
             Err(err.into())
         }

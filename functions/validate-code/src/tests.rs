@@ -1,5 +1,6 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
+use survey_domain::ratelimit::GUESSES_PER_SOURCE;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::{AccessCode, SurveyId, UnitNumber, Wave};
 use time::{Duration, OffsetDateTime};
@@ -86,7 +87,7 @@ async fn bad_requests_get_their_error_codes() {
 #[tokio::test]
 async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
     let app = app_with_unit(-Duration::days(1), false).await;
-    for _ in 0..MAX_FAILURES {
+    for _ in 0..GUESSES_PER_SOURCE {
         let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
         assert_eq!(call(&app, with_body(&unknown)).await.0, StatusCode::NOT_FOUND);
     }
@@ -95,9 +96,35 @@ async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
     assert!(response.headers().contains_key("retry-after"));
 
     let classroom = app_with_unit(-Duration::days(1), false).await;
-    for _ in 0..(MAX_FAILURES * 3) {
+    for _ in 0..(GUESSES_PER_SOURCE * 3) {
         assert_eq!(call(&classroom, from_str(FIXTURE).unwrap()).await.0, StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn wrong_codes_from_every_source_together_are_limited_too() {
+    let seeded = app_with_unit(-Duration::days(1), false).await;
+    let app = App::with_guess_limiter(
+        seeded.store,
+        seeded.keys,
+        GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)),
+    );
+    let from = |source: usize, body: &str| {
+        let mut req = with_body(body);
+        req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{source}:443").parse().unwrap());
+        req
+    };
+    for source in 0..30 {
+        let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+        assert_eq!(call(&app, from(source, &unknown)).await.0, StatusCode::NOT_FOUND, "source {source}");
+    }
+    let response = handle(&app, from(200, &format!(r#"{{"access_code":"{FIXTURE_CODE}"}}"#))).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    let body: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 // Env: BASE_URL (the running stack), CHROMIUM (default /usr/bin/chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import jsQR from 'jsqr';
 import { encode } from '../../static-site/ark/qr.js';
@@ -171,6 +172,51 @@ test('the sheet in nynorsk and English; without a code it asks for one', async (
 
   await page.goto(`${BASE}/ark/?code=${encodeURIComponent('<script>')}`);
   await page.getByText(STRINGS.nb['sheet.bad_code']).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// The page's texts of a language, as the repository has them.
+const pageTexts = (lang) => JSON.parse(readFileSync(new URL(`../../static-site/i18n/${lang}.json`, import.meta.url), 'utf8')).strings;
+
+test('the invitation: in the language picked, the SMS and the e-mail carry the link and code, ready to copy', async () => {
+  const page = await newPage();
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await page.goto(`${BASE}/ark/?code=abcd-efgh-jkm`);
+  const link = `${BASE}/?code=ABCD-EFGH-JKM`;
+  const filled = (text) => text.replaceAll('{link}', link).replaceAll('{code}', 'ABCD-EFGH-JKM');
+  const shows = (lang) => page.waitForFunction((l) => document.getElementById('invite-sms')?.lang === l && document.getElementById('invite-sms').value, lang);
+
+  await shows('nb');
+  const nb = pageTexts('nb');
+  assert.equal(await page.inputValue('#invite-sms'), filled(nb['invite.sms']));
+  assert.equal(await page.inputValue('#invite-subject'), nb['invite.email.subject']);
+  assert.equal(await page.inputValue('#invite-email'), filled(nb['invite.email.body']));
+  assert.equal(await page.locator('#invite-lang option').count(), JSON.parse(readFileSync(new URL('../../static-site/i18n/languages.json', import.meta.url), 'utf8')).length);
+
+  await page.getByLabel(STRINGS.nb['sheet.invite.lang']).selectOption('ar');
+  await shows('ar');
+  const ar = pageTexts('ar');
+  const sms = await page.inputValue('#invite-sms');
+  assert.equal(sms, filled(ar['invite.sms']));
+  assert.ok(sms.includes(link) && sms.includes('ABCD-EFGH-JKM'));
+  assert.equal(await page.getAttribute('#invite-sms', 'dir'), 'rtl');
+  assert.equal(await page.inputValue('#invite-email'), filled(ar['invite.email.body']));
+  const mailto = new URL(await page.getAttribute('#invite-mailto', 'href'));
+  assert.equal(mailto.searchParams.get('subject'), ar['invite.email.subject']);
+  assert.equal(mailto.searchParams.get('body'), filled(ar['invite.email.body']));
+
+  await page.getByRole('button', { name: STRINGS.nb['sheet.invite.copy_sms'] }).click();
+  await page.getByText(STRINGS.nb['sheet.invite.copied']).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), sms);
+
+  // The page in English keeps the message's language; the invitation is not printed.
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.getByRole('button', { name: STRINGS.en['sheet.invite.copy_email'] }).waitFor();
+  await shows('ar');
+  assert.equal(await page.inputValue('#invite-lang'), 'ar');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('#invite-sms').isVisible(), false);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -10,9 +10,10 @@ use time::{Duration, OffsetDateTime};
 use crate::code::AccessCode;
 use crate::mail::OutgoingEmail;
 use crate::oslo_time;
+use crate::translation::{fill, TextSet, Texts, SMS_KEY, SOURCE_LANGUAGE};
 use crate::unit::Unit;
 use crate::wave::Wave;
-use crate::Contact;
+use crate::{Contact, Questionnaire};
 
 /// Where the site lives, for the links in e-mails.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,19 +215,28 @@ pub fn verification_email(
     }
 }
 
+/// One of the page's own texts in bokmål. The participant invitations live
+/// there, in every language, for the classroom sheet to offer; the e-mails use
+/// the bokmål ones, so the two never drift apart.
+fn page_text(key: &str) -> &'static str {
+    Texts::embedded(Questionnaire::current()).files(TextSet::Site)[SOURCE_LANGUAGE]
+        .strings
+        .get(key)
+        .expect("bokmål has every page text")
+}
+
 /// The SMS participants can be sent: at most 160 characters with a usual site address.
 pub fn participant_sms(links: &SiteLinks, code: &AccessCode) -> String {
-    format!(
-        "Hei! Svar på brukerundersøkelsen om opplæringen din. Det er anonymt og tar ca. 10 min: {}",
-        links.participant(code)
-    )
+    let (link, code) = (links.participant(code), code.to_string());
+    fill(page_text(SMS_KEY), &[("link", &link), ("code", &code)])
 }
 
 fn participant_email_text(links: &SiteLinks, code: &AccessCode, wave: &Wave) -> String {
+    let (link, code) = (links.participant(code), code.to_string());
     format!(
-        "Emne: Hva synes du om opplæringen?\n\nHei!\nVi vil gjerne vite hva du synes om opplæringen i norsk og samfunnskunnskap og om introduksjonsprogrammet. Undersøkelsen er anonym og tar omtrent 10 minutter. Du kan velge språk, og du kan høre spørsmålene.\nÅpne lenken: {}\nTilgangskode: {}\nSiste dag å svare er {}.\n\nEnglish: Please answer the survey about your training. It is anonymous and takes about 10 minutes. Open the link, choose your language, and listen to the questions if you like.",
-        links.participant(code),
-        code,
+        "Emne: {}\n\n{}\nSiste dag å svare er {}.\n\nEnglish: Please answer the survey about your training. It is anonymous and takes about 10 minutes. Open the link, choose your language, and listen to the questions if you like.",
+        page_text("invite.email.subject"),
+        fill(page_text("invite.email.body"), &[("link", &link), ("code", &code)]),
         date_nb(last_day(wave)),
     )
 }
@@ -393,8 +403,11 @@ mod tests {
     #[test]
     fn the_sms_fits_in_160_characters() {
         let links = SiteLinks::new("https://brukerundersokelse.imdi.no");
-        let sms = participant_sms(&links, &AccessCode::generate());
+        let code = AccessCode::generate();
+        let sms = participant_sms(&links, &code);
         assert!(sms.chars().count() <= 160, "{} characters: {sms}", sms.chars().count());
+        assert!(sms.contains(&links.participant(&code)) && sms.contains(&code.to_string()), "{sms}");
+        assert!(!sms.contains('{'), "every placeholder is filled: {sms}");
     }
 
     #[test]

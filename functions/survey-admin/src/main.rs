@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 mod audio;
+mod translations;
 
 use clap::{Args, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results};
@@ -49,6 +50,9 @@ enum Command {
     /// Audio clips of the texts: synthetic placeholders, recordings, coverage per language.
     #[command(subcommand)]
     Audio(audio::AudioCommand),
+    /// Translations: export for a translator, import their work, status per language.
+    #[command(subcommand)]
+    Translations(translations::TranslationsCommand),
     /// Creates missing tables and buckets from the schema; `--seed-local` adds the wave `local`.
     Setup {
         #[arg(long)]
@@ -309,6 +313,7 @@ impl Admin {
                 audio::Audio { clients: &self.clients, config: &self.config }.run(&wave, command).await
             }
             Command::Setup { seed_local } => self.setup(seed_local).await,
+            Command::Translations(command) => translations::run(command),
         }
     }
 

@@ -2,7 +2,14 @@
 //! memory: `cargo run --release -p survey-results --example aggregate_million -- [N]`
 //! (default 1,000,000). The answers are generated while they are scanned, as a
 //! DynamoDB scan would stream them, so the peak is the run's own.
+//!
+//! For comparisons (`make bench`): `--csv FILE` writes the very same answers as
+//! CSV first, untimed (one row per answer: `answer_id,unit,county,language` and one
+//! column per question, a multiple choice's values joined by `|`), and
+//! `--national FILE` keeps the run's national report.
 
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use survey_domain::answer::{AnswerId, AnswerRecord};
@@ -92,6 +99,47 @@ impl RegistrationStore for Generated {
     }
 }
 
+/// Every generated answer as one CSV row, in scan order.
+async fn write_csv(store: &Generated, path: &Path) -> std::io::Result<()> {
+    let questionnaire = store.wave.questionnaire();
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let header: Vec<&str> = ["answer_id", "unit", "county", "language"]
+        .into_iter()
+        .chain(questionnaire.questions.iter().map(|q| q.id.as_str()))
+        .collect();
+    writeln!(out, "{}", header.join(","))?;
+    let mut failed = None;
+    store
+        .scan_answers(&store.wave.survey_id, 0, 1, |record| {
+            let mut row = format!(
+                "{},{},{},{}",
+                record.answer_id.0,
+                record.unit,
+                record.unit.unit().county_number,
+                record.language.as_str()
+            );
+            for q in &questionnaire.questions {
+                row.push(',');
+                if let Some(value) = record.answers.get(&q.id) {
+                    row.push_str(&value.values().collect::<Vec<_>>().join("|"));
+                }
+            }
+            row.push('\n');
+            if let Err(e) = out.write_all(row.as_bytes()) {
+                failed.get_or_insert(e);
+            }
+        })
+        .await
+        .expect("generated answers scan");
+    failed.map_or(Ok(()), Err)?;
+    out.flush()
+}
+
+fn flag(name: &str) -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(PathBuf::from)
+}
+
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kb: f64 = status
@@ -106,6 +154,8 @@ fn peak_rss_mb() -> f64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let csv = flag("--csv");
+    let national = flag("--national");
     let now = OffsetDateTime::now_utc();
     let wave = Wave {
         opens_at: now - Duration::days(30),
@@ -113,11 +163,20 @@ async fn main() {
         ..survey_domain::synthetic::open_wave("bench", now)
     };
     let store = Generated { wave: wave.clone(), units: UnitNumber::all().map(|u| u.number).collect(), n };
+    if let Some(path) = &csv {
+        write_csv(&store, path).await.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("  {n} answers written to {}", path.display());
+    }
     let results = MemoryResults::default();
     let started = Instant::now();
     let summary = survey_results::run(&store, &results, &wave, "bench", 8, now, &|p| eprintln!("  {p}")).await.unwrap();
     let elapsed = started.elapsed();
     let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().map_or(0, |b| b.len());
+    if let Some(path) = &national {
+        let report =
+            results.get_object("results/bench/runs/bench/national.json").await.unwrap().expect("a national report");
+        std::fs::write(path, report).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
     println!(
         "answers={} units={} withheld_units={} seconds={:.2} peak_rss_mb={:.0} bundle_mb={:.1}",
         summary.answers,

@@ -244,10 +244,11 @@ fn export(repo: &Repo, lang: &str, out: &Path) -> Result<String, String> {
     ))
 }
 
+/// A cell as text; line breaks as `\n`, whole numbers without a decimal point.
 fn cell_text(cell: Option<&Data>) -> String {
     match cell {
         None | Some(Data::Empty) => String::new(),
-        Some(Data::String(s)) => s.clone(),
+        Some(Data::String(s)) => s.replace("\r\n", "\n"),
         Some(Data::Float(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Some(other) => other.to_string(),
     }
@@ -457,6 +458,22 @@ mod tests {
         let out = scratch.file(&format!("{lang}-edited.xlsx"));
         write_sheet(code, &rows, &out).unwrap();
         out
+    }
+
+    #[test]
+    fn cells_read_as_the_text_a_translator_typed() {
+        let cases = [
+            (None, ""),
+            (Some(Data::Empty), ""),
+            (Some(Data::String("Hei\r\npå deg".into())), "Hei\npå deg"),
+            (Some(Data::Float(10.0)), "10"),
+            (Some(Data::Float(2.5)), "2.5"),
+            (Some(Data::Int(7)), "7"),
+            (Some(Data::Bool(true)), "true"),
+        ];
+        for (cell, expected) in cases {
+            assert_eq!(cell_text(cell.as_ref()), expected, "{cell:?}");
+        }
     }
 
     const DRAFT: Options = Options { reviewed: false, accept_length: false };

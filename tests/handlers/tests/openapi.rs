@@ -1,0 +1,419 @@
+//! `docs/openapi.json` against the handlers, so that the document cannot drift:
+//! every handler runs on requests that reach each documented status (success
+//! and every error), each real body is validated against the document's schema
+//! for its route, status and content type, every documented response is
+//! reached, and the document's routes are exactly the ones the infra deploys.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use handler_tests::{event, event_body, request, status_and_json, wave, Api, CODE, SURVEY, UNIT};
+use lambda_http::http::{header, Method};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::{json, Value};
+use survey_domain::contact::{Contact, Email, PersonName};
+use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
+use survey_domain::{AccessCode, StoreError, SurveyId, UnitNumber};
+use time::{Duration, OffsetDateTime};
+
+const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
+const INFRA_FUNCTIONS: &str = include_str!("../../../infra/lib/functions.ts");
+
+fn document() -> Value {
+    serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON")
+}
+
+/// The document's (method, path template) pairs.
+fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
+    let paths = doc["paths"].as_object().expect("paths");
+    paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().expect("a path item").keys().map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect()
+}
+
+/// Checks real responses against the document and notes which responses were reached.
+struct Checker {
+    doc: Value,
+    reached: BTreeSet<(String, String, String)>,
+}
+
+impl Checker {
+    fn new() -> Self {
+        Self { doc: document(), reached: BTreeSet::new() }
+    }
+
+    /// Validates `response` as the document's answer to `method template` and notes it.
+    fn check(&mut self, method: &Method, template: &str, response: &Response<Body>) -> Value {
+        let status = response.status().as_u16().to_string();
+        let operation = &self.doc["paths"][template][method.as_str().to_lowercase()];
+        assert!(operation.is_object(), "{method} {template} is not in docs/openapi.json");
+        let documented = &operation["responses"][&status];
+        let (_, json) = status_and_json(response);
+        assert!(documented.is_object(), "{method} {template} answered {status}, which is not documented: {json}");
+        let content_type = response.headers()[header::CONTENT_TYPE].to_str().expect("ascii");
+        let media = content_type.split(';').next().expect("a media type").trim();
+        let schema = &documented["content"][media]["schema"];
+        assert!(schema.is_object(), "{method} {template} {status}: {media} is not documented");
+        let instance = if media == "application/json" {
+            json
+        } else {
+            match response.body() {
+                Body::Text(text) => Value::String(text.clone()),
+                other => panic!("{method} {template} {status}: a {media} body that is not text: {other:?}"),
+            }
+        };
+        let root = json!({ "allOf": [schema], "components": self.doc["components"] });
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .expect("the document's schemas compile");
+        let errors: Vec<String> =
+            validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {template} {status}: the body breaks the schema: {errors:#?}\n{instance:#}"
+        );
+        if let Some(headers) = documented["headers"].as_object() {
+            for name in headers.keys() {
+                assert!(
+                    response.headers().contains_key(name.as_str()),
+                    "{method} {template} {status}: no {name} header"
+                );
+            }
+        }
+        self.reached.insert((method.as_str().to_lowercase(), template.to_owned(), status));
+        instance
+    }
+
+    /// Every documented response that no request reached.
+    fn unreached(&self) -> Vec<(String, String, String)> {
+        let mut missing = Vec::new();
+        for (path, item) in self.doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                for status in operation["responses"].as_object().expect("responses").keys() {
+                    let key = (method.clone(), path.clone(), status.clone());
+                    if !self.reached.contains(&key) {
+                        missing.push(key);
+                    }
+                }
+            }
+        }
+        missing
+    }
+}
+
+fn get(name: &str, path: &str) -> Request {
+    request(name, Method::GET, path, Body::Empty)
+}
+
+fn post(name: &str, path: &str, body: &Value) -> Request {
+    request(name, Method::POST, path, Body::Text(body.to_string()))
+}
+
+fn from_source(mut req: Request, source: &str) -> Request {
+    req.headers_mut().insert("cloudfront-viewer-address", format!("{source}:443").parse().expect("a header value"));
+    req
+}
+
+fn with_token(mut req: Request, token: Option<&str>) -> Request {
+    req.headers_mut().remove(header::AUTHORIZATION);
+    if let Some(token) = token {
+        req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().expect("a header value"));
+    }
+    req
+}
+
+/// The token in the last e-mail sent to `to`.
+fn token_in_last_mail(sent: &[survey_domain::OutgoingEmail], to: &str) -> String {
+    let mail =
+        sent.iter().rev().find(|m| m.to.as_str() == to && m.text.contains("token=")).expect("a mail with a link");
+    let start = mail.text.find("token=").expect("a token") + "token=".len();
+    mail.text[start..].chars().take_while(char::is_ascii_alphanumeric).collect()
+}
+
+fn oversized(name: &str) -> Value {
+    let mut body = event_body(name);
+    body["padding"] = json!("x".repeat(survey_http::MAX_BODY_BYTES));
+    body
+}
+
+fn as_text(name: &str, path: &str) -> Request {
+    let mut req = post(name, path, &event_body(name));
+    req.headers_mut().insert(header::CONTENT_TYPE, "text/plain;charset=UTF-8".parse().expect("a header value"));
+    req
+}
+
+#[tokio::test]
+async fn survey_info_answers_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    for (path, template) in [
+        ("/api/health", "/api/health"),
+        ("/api/units", "/api/units"),
+        ("/api/surveys/2026", "/api/surveys/{survey_id}"),
+        ("/api/surveys/1999", "/api/surveys/{survey_id}"),
+        ("/api/surveys/2026/questionnaire", "/api/surveys/{survey_id}/questionnaire"),
+        ("/api/surveys/nope/questionnaire", "/api/surveys/{survey_id}/questionnaire"),
+    ] {
+        c.check(&Method::GET, template, &api.call(get("get-survey", path)).await);
+    }
+    assert_documented_reached(
+        &c,
+        &["/api/health", "/api/units", "/api/surveys/{survey_id}", "/api/surveys/{survey_id}/questionnaire"],
+    );
+}
+
+#[tokio::test]
+async fn code_validation_answers_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    let path = "/api/codes/validate";
+    let unknown = json!({ "access_code": AccessCode::generate().to_string() });
+    for req in [
+        event("validate-code"),
+        post("validate-code", path, &json!({"access_code": "K7Q4-9MZP-3X5"})),
+        post("validate-code", path, &json!({"access_code": CODE, "extra": 1})),
+        post("validate-code", path, &unknown),
+        post("validate-code", path, &oversized("validate-code")),
+        as_text("validate-code", path),
+    ] {
+        c.check(&Method::POST, path, &api.call(req).await);
+    }
+    for _ in 0..=survey_domain::ratelimit::GUESSES_PER_SOURCE {
+        c.check(
+            &Method::POST,
+            path,
+            &api.call(from_source(post("validate-code", path, &unknown), "198.51.100.9")).await,
+        );
+    }
+    assert_documented_reached(&c, &[path]);
+}
+
+#[tokio::test]
+async fn submissions_answer_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    let path = "/api/responses";
+    let fixture = event_body("submit-response");
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut body = fixture.clone();
+        f(&mut body);
+        post("submit-response", path, &body)
+    };
+    for req in [
+        event("submit-response"),
+        event("submit-response"),
+        with(&|b| b["answers"]["q_group"] = json!("nope")),
+        with(&|b| b["language"] = json!("xx")),
+        with(&|b| b["survey_id"] = json!("1999")),
+        with(&|b| b["access_code"] = json!(AccessCode::generate().to_string())),
+        with(&|b| b["answers"]["q_nytte_1"] = json!("1")),
+        post("submit-response", path, &oversized("submit-response")),
+        as_text("submit-response", path),
+    ] {
+        c.check(&Method::POST, path, &api.call(req).await);
+    }
+    for _ in 0..=survey_domain::ratelimit::GUESSES_PER_SOURCE {
+        let wrong = with(&|b| b["access_code"] = json!(AccessCode::generate().to_string()));
+        c.check(&Method::POST, path, &api.call(from_source(wrong, "198.51.100.10")).await);
+    }
+    let survey = SurveyId::parse(SURVEY).expect("a survey id");
+    let unit = UnitNumber::parse(UNIT).expect("a unit");
+    api.submit.store.close_unit(&survey, unit, OffsetDateTime::now_utc() - Duration::hours(1)).await.expect("closed");
+    let other = with(&|b| b["submission_id"] = json!(survey_domain::SubmissionId::new().to_string()));
+    c.check(&Method::POST, path, &api.call(other).await);
+    assert_documented_reached(&c, &[path]);
+}
+
+#[tokio::test]
+async fn registration_and_verification_answer_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    let path = "/api/registrations";
+    let fixture = event_body("register");
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut body = fixture.clone();
+        f(&mut body);
+        post("register", path, &body)
+    };
+    for req in [
+        event("register"),
+        with(&|b| b["unit"] = json!("9999")),
+        with(&|b| b["survey_id"] = json!("1999")),
+        post("register", path, &oversized("register")),
+        as_text("register", path),
+    ] {
+        c.check(&Method::POST, path, &api.call(req).await);
+    }
+    let email = fixture["contacts"][0]["email"].as_str().expect("an address");
+    let token = token_in_last_mail(&api.register.mailer.sent(), email);
+    let verify = |token: &str, accept: &str| {
+        let query: HashMap<String, String> = [("token".to_owned(), token.to_owned())].into();
+        let mut req = get("verify-registration", &format!("/api/registrations/verify?token={token}"))
+            .with_query_string_parameters(query);
+        req.headers_mut().insert(header::ACCEPT, accept.parse().expect("a header value"));
+        req
+    };
+    let verify_path = "/api/registrations/verify";
+    let verified = c.check(&Method::GET, verify_path, &api.call(verify(&token, "application/json")).await);
+    assert_eq!(verified["status"], "verified");
+    c.check(&Method::GET, verify_path, &api.call(verify(&token, "application/json")).await);
+    let second =
+        token_in_last_mail(&api.register.mailer.sent(), fixture["contacts"][1]["email"].as_str().expect("an address"));
+    let page = c.check(&Method::GET, verify_path, &api.call(verify(&second, "text/html")).await);
+    assert!(page.as_str().is_some_and(|p| p.starts_with("<!doctype html>")));
+    for _ in 0..=20 {
+        c.check(
+            &Method::GET,
+            verify_path,
+            &api.call(from_source(verify("nope", "application/json"), "198.51.100.11")).await,
+        );
+    }
+    for _ in 0..=30 {
+        c.check(
+            &Method::POST,
+            path,
+            &api.call(from_source(with(&|b| b["unit"] = json!("9999")), "198.51.100.12")).await,
+        );
+    }
+    let now = OffsetDateTime::now_utc();
+    let closed = survey_domain::Wave { registration_deadline: now - Duration::hours(1), ..wave(now) };
+    api.register.store.update_wave(&closed).await.expect("updated");
+    c.check(&Method::POST, path, &api.call(event("register")).await);
+    assert_documented_reached(&c, &[path, verify_path]);
+}
+
+#[tokio::test]
+async fn results_answer_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    let (access, report, count) =
+        ("/api/results/access", "/api/results/{survey_id}/{unit}", "/api/results/{survey_id}/{unit}/count");
+    let survey = SurveyId::parse(SURVEY).expect("a survey id");
+    let unit = UnitNumber::parse(UNIT).expect("a unit");
+    let now = OffsetDateTime::now_utc();
+    let email = event_body("results-access")["email"].as_str().expect("an address").to_owned();
+    let kari = Contact {
+        verified: true,
+        ..Contact::new(PersonName::parse("Kari").expect("a name"), Email::parse(&email).expect("an address"), None)
+    };
+    api.results.store.put_contact(&survey, unit, &kari, now + Duration::days(300)).await.expect("stored");
+
+    for req in [
+        event("results-access"),
+        post("results-access", access, &json!({"survey_id": SURVEY, "unit": UNIT, "email": "nope"})),
+        post("results-access", access, &oversized("results-access")),
+        as_text("results-access", access),
+    ] {
+        c.check(&Method::POST, access, &api.call(req).await);
+    }
+    for _ in 0..=20 {
+        c.check(&Method::POST, access, &api.call(from_source(event("results-access"), "198.51.100.13")).await);
+    }
+    let token = token_in_last_mail(&api.results.mailer.sent(), &email);
+    let own = format!("/api/results/{SURVEY}/{UNIT}");
+    let other = format!("/api/results/{SURVEY}/030112");
+    for (path, template) in [(own.clone(), report), (format!("{own}/count"), count)] {
+        c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), None)).await);
+        c.check(
+            &Method::GET,
+            template,
+            &api.call(with_token(get("results-report", &path), Some("0".repeat(64).as_str()))).await,
+        );
+        let wrong = path.replace(&own, &other);
+        c.check(&Method::GET, template, &api.call(with_token(get("results-report", &wrong), Some(&token))).await);
+        c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), Some(&token))).await);
+    }
+
+    let records: Vec<_> =
+        survey_domain::synthetic::records(survey_domain::Questionnaire::current(), &survey, &[unit], 12, 1).collect();
+    for record in &records {
+        survey_domain::store::AnswerStore::insert_answer(&api.results.store, record).await.expect("stored");
+    }
+    let wave = api.results.store.wave(&survey).await.expect("read").expect("the wave");
+    let run_id = survey_results::new_run_id(now);
+    survey_results::run(&api.results.store, &api.results.results, &wave, &run_id, 2, now, &|_| {})
+        .await
+        .expect("a run");
+    let published =
+        c.check(&Method::GET, report, &api.call(with_token(get("results-report", &own), Some(&token))).await);
+    assert_eq!((published["respondents"].as_u64(), &published["suppressed"]), (Some(12), &json!(false)));
+    let counted = c.check(
+        &Method::GET,
+        count,
+        &api.call(with_token(get("results-report", &format!("{own}/count")), Some(&token))).await,
+    );
+    assert_eq!(counted["respondents"], 12);
+
+    let expired = survey_domain::Wave { results_until: now - Duration::hours(1), ..wave };
+    api.results.store.update_wave(&expired).await.expect("updated");
+    for (path, template) in [(own.clone(), report), (format!("{own}/count"), count)] {
+        c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), Some(&token))).await);
+    }
+    assert_documented_reached(&c, &[access, report, count]);
+}
+
+/// Responses documented but not reached by a request here, each with its reason.
+const NOT_REACHED_BY_REQUESTS: [(&str, &str, &str, &str); 1] = [(
+    "get",
+    "/api/results/{survey_id}/{unit}/count",
+    "404",
+    "only when the wave is deleted after its token was issued",
+)];
+
+fn assert_documented_reached(c: &Checker, templates: &[&str]) {
+    let missing: Vec<_> = c
+        .unreached()
+        .into_iter()
+        .filter(|(_, path, status)| templates.contains(&path.as_str()) && status != "503")
+        .filter(|(m, p, s)| !NOT_REACHED_BY_REQUESTS.iter().any(|(nm, np, ns, _)| (*nm, *np, *ns) == (m, p, s)))
+        .collect();
+    assert!(missing.is_empty(), "documented but never answered: {missing:?}");
+}
+
+#[test]
+fn every_route_documents_the_503_that_storage_trouble_gives() {
+    let doc = document();
+    let body = survey_http::ApiError::from(StoreError::Unavailable { context: "test", source: "timeout".into() });
+    let response = body.into_response();
+    let mut c = Checker { doc: doc.clone(), reached: BTreeSet::new() };
+    for (method, path) in documented_routes(&doc) {
+        if ["/api/health", "/api/units"].contains(&path.as_str()) {
+            continue;
+        }
+        c.check(&method.parse().expect("a method"), &path, &response);
+    }
+}
+
+#[test]
+fn the_documented_routes_are_the_deployed_routes() {
+    let deployed: BTreeSet<(String, String)> = INFRA_FUNCTIONS
+        .split("{ method: '")
+        .skip(1)
+        .map(|rest| {
+            let (method, rest) = rest.split_once('\'').expect("a quoted method");
+            let path = rest.split_once("path: '").expect("a path").1.split_once('\'').expect("a quoted path").0;
+            (method.to_owned(), path.to_owned())
+        })
+        .collect();
+    assert!(!deployed.is_empty(), "no routes found in infra/lib/functions.ts");
+    assert_eq!(documented_routes(&document()), deployed);
+}
+
+#[tokio::test]
+async fn other_methods_on_documented_paths_are_405_with_allow() {
+    let api = Api::new().await;
+    let doc = document();
+    let mut by_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (method, path) in documented_routes(&doc) {
+        by_path.entry(path).or_default().insert(method);
+    }
+    for (template, methods) in by_path {
+        let path = template.replace("{survey_id}", SURVEY).replace("{unit}", UNIT);
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"].into_iter().filter(|m| !methods.contains(*m)) {
+            let response = api.call(request("health", method.parse().expect("a method"), &path, Body::Empty)).await;
+            let (status, body) = status_and_json(&response);
+            assert_eq!((status, &body["error"]["code"]), (405, &json!("method_not_allowed")), "{method} {path}");
+            let allow = response.headers()[header::ALLOW].to_str().expect("ascii");
+            assert!(methods.contains(allow), "{method} {path}: Allow {allow} is not documented");
+        }
+    }
+}

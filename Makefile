@@ -18,7 +18,7 @@ CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-infra test-browser build lint bench soak synth deploy venv node infra-node chromium cargo-lambda fonts
+.PHONY: help dev test test-rust test-infra test-browser build lint bench soak synth deploy venv node infra-node chromium audio-tools cargo-lambda fonts
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
@@ -60,11 +60,20 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Synthetic audio clips (survey-admin audio generate): espeak-ng speaks, lame encodes MP3.
+# AUDIO=0 skips both the install and the clips in `make dev`.
+AUDIO ?= 1
+audio-tools:
+	@if [ "$(AUDIO)" != 0 ] && ! { command -v espeak-ng && command -v lame; } >/dev/null; then \
+		echo "==> Installing Debian's espeak-ng and lame (audio clips, once)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng lame >/dev/null; \
+	fi
+
 build:
 	@echo "==> Building the functions, the local gateway and survey-admin"
 	cargo build --workspace --bins
 
-dev: venv build
+dev: venv audio-tools build
 	@mkdir -p .local
 	@trap 'echo; echo "==> Stopping"; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	echo "==> Starting moto on 127.0.0.1:$(MOTO_PORT)"; \
@@ -74,6 +83,10 @@ dev: venv build
 	$(LOCAL_AWS) target/debug/survey-admin setup --seed-local; \
 	code=$$($(LOCAL_AWS) target/debug/survey-admin registration add --survey local --unit 4601 \
 		--contact "Lokal utvikler <utvikler@example.org>"); \
+	if [ "$(AUDIO)" != 0 ]; then \
+		echo "==> Audio clips for the wave 'local' with espeak-ng (about a minute the first time, then cached; AUDIO=0 skips)"; \
+		$(LOCAL_AWS) target/debug/survey-admin audio generate --survey local --cache .local/audio-cache >/dev/null; \
+	fi; \
 	PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT) $(LOCAL_AWS) target/debug/local-gateway & \
 	for i in $$(seq 100); do curl -fs http://127.0.0.1:$(PORT)/api/health >/dev/null && break; sleep 0.1; done; \
 	echo; \
@@ -105,7 +118,7 @@ synth: infra-node cargo-lambda
 deploy: infra-node cargo-lambda
 	cd $(INFRA_DIR) && npm run -s deploy -- -c stage=$(STAGE) $(CDK_ARGS)
 
-test-browser: venv node chromium build
+test-browser: venv node chromium audio-tools build
 	@echo "==> API contract and browser tests against the local stack"
 	bash tests/with-local-stack.sh node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs
 

@@ -82,7 +82,11 @@ async function loadContent() {
   if (c !== lang) await loadUi(c);
   setContent(s.strings, fb && fb.strings);
   S.language = c;
+  loadAudio(S.survey_id, c);
 }
+
+// Play buttons and read-aloud (audio.js, loaded only now); the survey never waits for it.
+const loadAudio = (survey, code) => import('./audio.js').then((m) => m.setup(survey, code)).catch(() => { /* no audio */ });
 
 async function loadSurvey() {
   const sid = enc(S.survey_id);

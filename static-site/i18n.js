@@ -1,7 +1,7 @@
 // Every visible text goes through txt()/t(): strings are looked up by key, and
-// each text element carries data-key="<key>". Audio hook: call onText(fn) and
-// fn(element, key) runs for every text element created, e.g. to add a play
-// button that fetches /content/<survey>/audio/<lang>/<key>.mp3 later.
+// each text element carries data-key="<key>", which audio.js uses to put a play
+// button beside each text with a clip. onText(fn): fn(element, key) runs for
+// every text element created.
 let ui = {};
 let content = {};
 let fallback = {};

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Usage: tests/with-local-stack.sh COMMAND [ARG...]
 # Starts a private local stack (moto and the local gateway on free loopback ports,
-# the wave `local` seeded, Bergen registered), runs COMMAND against it with
-# BASE_URL, ACCESS_CODE, SURVEY_ADMIN and the AWS variables set, and stops
-# everything again, whatever the outcome.
+# the wave `local` seeded, Bergen registered, audio clips in nb and ar), runs
+# COMMAND against it with BASE_URL, ACCESS_CODE, SURVEY_ADMIN, AUDIO_LANGS and
+# the AWS variables set, and stops everything again, whatever the outcome.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,21 @@ export SURVEY_ADMIN="$PWD/target/debug/survey-admin"
 "$SURVEY_ADMIN" setup --seed-local >/dev/null
 ACCESS_CODE=$("$SURVEY_ADMIN" registration add --survey local --unit 4601 --contact "Test Kontakt <test@example.org>")
 export ACCESS_CODE
+
+# Audio clips for a few languages (AUDIO_LANGS, "nb ar" by default), from the
+# cache in .local/audio-cache, where espeak-ng and lame are installed (make
+# audio-tools); then the manifest completeness check for them.
+if command -v espeak-ng >/dev/null && command -v lame >/dev/null; then
+  export AUDIO_LANGS=${AUDIO_LANGS-nb ar}
+  read -ra audio_langs <<<"$AUDIO_LANGS"
+  if [ "${#audio_langs[@]}" -gt 0 ]; then
+    lang_args=()
+    for l in "${audio_langs[@]}"; do lang_args+=(--lang "$l"); done
+    "$SURVEY_ADMIN" audio generate --survey local --cache .local/audio-cache "${lang_args[@]}" >/dev/null 2>"$logs/audio.log" \
+      || { cat "$logs/audio.log" >&2; exit 1; }
+    "$SURVEY_ADMIN" audio check --survey local --complete "${lang_args[@]}" >/dev/null
+  fi
+fi
 
 gateway_port=$(free_port)
 SITE_URL="http://127.0.0.1:$gateway_port" PORT=$gateway_port target/debug/local-gateway >"$logs/gateway.log" 2>&1 &

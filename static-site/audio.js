@@ -1,0 +1,187 @@
+// Audio for the survey page, loaded only once a wave is known (app.js imports
+// it lazily, so the first load stays small).
+//
+// - A play button beside every text with a clip in the language's manifest
+//   (content/{survey}/audio/{lang}/manifest.json); no clip, no button.
+// - Nothing plays by itself (WCAG 1.4.2) unless the participant turns on
+//   "read aloud", which reads the screen: the question, then the options in
+//   turn, with a stop button while it plays.
+// - Any audio stops when the screen changes. Failures are silent: the survey
+//   never waits for audio.
+// - Only the next clip in the read-aloud queue is fetched ahead.
+// - A service worker (sw.js) keeps the app and the clips once fetched, so
+//   audio works offline once loaded.
+import { t, el } from './i18n.js';
+
+const MODE_KEY = 'brukerundersokelse.read_aloud';
+const ICON = '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z"/></svg>';
+
+const main = document.getElementById('main');
+const player = new Audio();
+player.preload = 'none';
+
+let base = null; // content/{survey}/audio/{lang}/
+let clips = {}; // key -> {file, ...}
+let loading = null; // the manifest being fetched: {survey, lang}
+let queue = []; // read-aloud: elements still to read
+let bar = null;
+let ids = 0;
+let readAloud = false;
+try { readAloud = sessionStorage.getItem(MODE_KEY) === '1'; } catch { /* private mode */ }
+
+const urlOf = (key) => base + clips[key].file;
+
+function mark(e, on) {
+  (e.closest('label.opt') || e).classList.toggle('speaking', on);
+}
+
+function halt() {
+  player.onended = null;
+  player.onerror = null;
+  player.pause();
+  for (const e of main.querySelectorAll('.speaking')) e.classList.remove('speaking');
+}
+
+function stop() {
+  queue = [];
+  halt();
+  paintBar(false);
+}
+
+// Plays one text's clip, then `next` (the read-aloud queue), also when it fails.
+function playClip(e, next) {
+  halt();
+  const done = () => {
+    if (player.onended !== done) return;
+    player.onended = null;
+    player.onerror = null;
+    mark(e, false);
+    if (next) next();
+    else paintBar(false);
+  };
+  player.onended = done;
+  player.onerror = done;
+  player.src = urlOf(e.dataset.key);
+  mark(e, true);
+  paintBar(true);
+  const p = player.play();
+  if (p) p.catch(done);
+}
+
+function readNext() {
+  const e = queue.shift();
+  if (!e || !e.isConnected) return stop();
+  if (queue[0]) prefetch(queue[0].dataset.key);
+  playClip(e, readNext);
+}
+
+function prefetch(key) {
+  fetch(urlOf(key)).catch(() => { /* offline: playing it fails later, silently */ });
+}
+
+// The texts of the current screen that have clips, in reading order.
+const texts = () => [...main.querySelectorAll('[data-key]')].filter((e) => clips[e.dataset.key] && !e.closest('.audio-bar'));
+
+function readScreen() {
+  stop();
+  queue = texts().filter((e) => !e.closest('details:not([open])'));
+  readNext();
+}
+
+function paintBar(playing) {
+  if (!bar) return;
+  bar.querySelector('.read-aloud').setAttribute('aria-pressed', String(readAloud));
+  bar.querySelector('.stop').hidden = !playing;
+}
+
+function makeBar() {
+  const toggle = el('button', 'btn read-aloud', { type: 'button', 'aria-pressed': String(readAloud) });
+  toggle.innerHTML = ICON;
+  toggle.append(el('span', null, null, [t('ui.audio.read_aloud')]));
+  toggle.onclick = () => {
+    readAloud = !readAloud;
+    try { sessionStorage.setItem(MODE_KEY, readAloud ? '1' : '0'); } catch { /* private mode */ }
+    if (readAloud) readScreen();
+    else stop();
+  };
+  const halt = el('button', 'btn stop', { type: 'button', hidden: true }, [el('span', null, null, [t('ui.audio.stop')])]);
+  halt.onclick = () => { stop(); toggle.focus(); };
+  return el('div', 'audio-bar', null, [toggle, halt]);
+}
+
+function playButton(e) {
+  if (!e.id) e.id = 'aud-' + ++ids;
+  const b = el('button', 'play', { type: 'button', 'aria-label': t('ui.audio.play'), 'aria-describedby': e.id });
+  b.innerHTML = ICON;
+  b.onclick = () => { stop(); playClip(e); };
+  return b;
+}
+
+// Adds a play button beside each text with a clip, keeping the focus where it is.
+function decorate() {
+  const focused = document.activeElement;
+  const found = texts();
+  for (const e of found) {
+    if (e.dataset.audio) continue;
+    e.dataset.audio = '1';
+    const b = playButton(e);
+    const legend = e.closest('legend');
+    if (legend) {
+      legend.after(el('div', 'audio-row q-audio', null, [b]));
+    } else if (!e.closest('label') && (e.tagName === 'LI' || e.tagName === 'SPAN')) {
+      e.append(' ', b);
+    } else {
+      // An option's label, a heading or a paragraph: in a row with its button.
+      const host = e.closest('label') || e;
+      let row = host.parentElement;
+      if (!row.classList.contains('audio-row')) {
+        row = el('div', 'audio-row');
+        host.replaceWith(row);
+        row.append(host);
+      }
+      row.append(b);
+    }
+  }
+  if (found.length && !(bar && bar.isConnected)) {
+    bar = makeBar();
+    main.prepend(bar);
+  }
+  paintBar(!player.paused);
+  if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({ preventScroll: true });
+  observer.takeRecords(); // our own changes are not a new screen
+  return found.length > 0;
+}
+
+// The app replaced the screen: stop what plays, add buttons, read it if read-aloud is on.
+const observer = new MutationObserver((records) => {
+  if (records.some((r) => r.target === main && r.removedNodes.length)) {
+    stop();
+    bar = null;
+    if (decorate() && readAloud) readScreen();
+  } else if (base) {
+    decorate(); // e.g. an error message shown on the same screen
+  }
+});
+observer.observe(main, { childList: true, subtree: true });
+
+// Loads the clips of a wave's language; without a manifest there is no audio.
+export async function setup(survey, lang) {
+  const want = { survey, lang };
+  loading = want;
+  const dir = `/content/${encodeURIComponent(survey)}/audio/${encodeURIComponent(lang)}/`;
+  let found = {};
+  try {
+    const r = await fetch(dir + 'manifest.json', { cache: 'no-cache' });
+    if (r.ok) found = (await r.json()).clips || {};
+  } catch { /* no audio */ }
+  if (loading !== want) return;
+  stop();
+  base = dir;
+  clips = found;
+  for (const e of main.querySelectorAll('[data-audio]')) delete e.dataset.audio;
+  for (const b of main.querySelectorAll('.play, .q-audio, .audio-bar')) b.remove();
+  bar = null;
+  decorate();
+}
+
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => { /* no offline audio */ });

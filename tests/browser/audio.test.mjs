@@ -1,0 +1,261 @@
+// Audio on the survey page, in headless Chromium, and the manifest
+// completeness check, against a local stack whose clips were made by
+// tests/with-local-stack.sh (`survey-admin audio generate`, AUDIO_LANGS).
+//
+// Env: BASE_URL, ACCESS_CODE, SURVEY_ADMIN, AUDIO_LANGS (as with-local-stack.sh sets them).
+//
+// Clips are observed from outside: an init script wraps HTMLMediaElement.play
+// and records each clip's path, how far it played and whether it ended.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const CODE = process.env.ACCESS_CODE || '';
+const ADMIN = process.env.SURVEY_ADMIN || '';
+const LANGS = (process.env.AUDIO_LANGS ?? 'nb ar').split(/\s+/).filter(Boolean);
+const SURVEY = 'local';
+// The instructions with audio, as docs/audio.md lists them.
+const UI_KEYS = ['ui.intro.title', 'ui.intro.anonymous', 'ui.intro.voluntary', 'ui.intro.time', 'ui.intro.headphones',
+  'ui.err.required', 'ui.review.title', 'ui.review.lead', 'ui.thanks.title', 'ui.thanks.saved', 'ui.thanks.close',
+  'ui.ended.title', 'ui.ended.text', 'ui.ended.nothing_sent'];
+
+let browser;
+let qn;
+const ui = {};
+const texts = {};
+
+const getJSON = async (path) => {
+  const r = await fetch(BASE + path);
+  assert.equal(r.status, 200, `GET ${path}`);
+  return r.json();
+};
+const version = (text) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 12);
+const manifest = (lang) => getJSON(`/content/${SURVEY}/audio/${lang}/manifest.json`);
+const clipPath = (lang, file) => `/content/${SURVEY}/audio/${lang}/${file}`;
+
+// The texts with audio, computed here from the questionnaire and the bokmål texts.
+function neededKeys() {
+  const keys = [];
+  for (const q of qn.questions) {
+    keys.push(`q.${q.id}.text`);
+    if (`q.${q.id}.help` in texts.nb) keys.push(`q.${q.id}.help`);
+    for (const o of q.options) {
+      const own = q.type === 'scale' ? `scale.${q.scale}.${o.value}` : `q.${q.id}.opt.${o.value}`;
+      keys.push(own in texts.nb ? own : `opt.${o.value}`);
+    }
+  }
+  return [...new Set(keys), ...UI_KEYS];
+}
+const sourceOf = (key) => texts.nb[key] ?? ui.nb[key];
+
+const AUDIO_LOG = () => {
+  window.__clips = [];
+  const play = HTMLMediaElement.prototype.play;
+  // Capturing listeners run before the page's own onended, which may already start the next clip.
+  const watch = (media) => {
+    const log = () => media.__log;
+    media.addEventListener('timeupdate', () => { log().played = Math.max(log().played, media.currentTime); }, true);
+    media.addEventListener('pause', () => { log().paused = true; }, true);
+    media.addEventListener('ended', () => { log().ended = true; log().played = Math.max(log().played, media.currentTime); }, true);
+  };
+  HTMLMediaElement.prototype.play = function () {
+    if (!this.__log) watch(this);
+    this.__log = { path: new URL(this.src).pathname, played: 0, paused: false, ended: false };
+    window.__clips.push(this.__log);
+    return play.call(this);
+  };
+};
+const clipsPlayed = (page) => page.evaluate(() => window.__clips.map((c) => ({ ...c })));
+const playing = (page) => page.evaluate(() => [...document.querySelectorAll('.speaking')].length);
+
+async function newPage(lang) {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await ctx.addInitScript(AUDIO_LOG);
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${BASE}/?lang=${lang}&code=${encodeURIComponent(CODE)}`);
+  await page.getByRole('button', { name: ui[lang]['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui[lang]['ui.intro.title']);
+  return page;
+}
+
+async function toFirstQuestion(page, lang) {
+  await page.getByRole('button', { name: ui[lang]['ui.intro.begin'], exact: true }).click();
+  const first = texts[lang][`q.${qn.questions[0].id}.text`];
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, first);
+}
+
+// Waits until `n` clips have ended, in the order played.
+async function ended(page, n, timeout = 30000) {
+  await page.waitForFunction((k) => window.__clips.filter((c) => c.ended).length >= k, n, { timeout }).catch(async (e) => {
+    console.log(JSON.stringify(await clipsPlayed(page), null, 1));
+    throw e;
+  });
+  return (await clipsPlayed(page)).filter((c) => c.ended);
+}
+
+before(async () => {
+  assert.ok(CODE, 'ACCESS_CODE must be set');
+  assert.ok(LANGS.includes('nb') && LANGS.includes('ar'), `AUDIO_LANGS must include nb and ar (got "${LANGS.join(' ')}"); install espeak-ng and lame with make audio-tools`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  qn = await getJSON(`/api/surveys/${SURVEY}/questionnaire`);
+  for (const lang of ['nb', 'ar', 'ti']) {
+    ui[lang] = (await getJSON(`/i18n/${lang}.json`)).strings;
+    texts[lang] = (await getJSON(`/content/${SURVEY}/i18n/${lang}.json`)).strings;
+  }
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('manifest completeness: every text has a current, stored clip or is reported missing, per language', async () => {
+  const keys = neededKeys();
+  const report = JSON.parse(execSync(`${ADMIN} audio coverage --survey ${SURVEY} --json`, { encoding: 'utf8' }));
+  const byLang = new Map(report.languages.map((l) => [l.lang, l]));
+  for (const lang of LANGS) {
+    const m = await manifest(lang);
+    assert.equal(m.lang, lang);
+    for (const key of keys) {
+      const clip = m.clips[key];
+      assert.ok(clip, `${lang} ${key} has no clip`);
+      assert.equal(clip.source_version, version(sourceOf(key)), `${lang} ${key} is made for the current source text`);
+      assert.equal(clip.origin, 'synthetic');
+    }
+    const cov = byLang.get(lang);
+    assert.deepEqual([...cov.synthetic].sort(), [...keys].sort(), `${lang}: the coverage report lists the same texts`);
+    assert.deepEqual([cov.recorded.length, cov.stale.length, cov.missing.length], [0, 0, 0]);
+  }
+  // Every clip named is served, as MP3, and is the file its hash names.
+  const m = await manifest('ar');
+  for (const clip of new Map(Object.values(m.clips).map((c) => [c.file, c])).values()) {
+    const r = await fetch(BASE + clipPath('ar', clip.file));
+    assert.equal(r.status, 200, clip.file);
+    assert.equal(r.headers.get('content-type'), 'audio/mpeg');
+    assert.match(r.headers.get('cache-control'), /immutable/);
+    const hash = createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex');
+    assert.equal(hash, clip.hash);
+    assert.equal(clip.file, hash.slice(0, 16) + '.mp3');
+  }
+  // Tigrinya: espeak-ng has no voice, so nothing is faked; all of it is reported missing.
+  const ti = byLang.get('ti');
+  assert.equal(ti.voice, null);
+  assert.deepEqual([...ti.missing].sort(), [...keys].sort());
+  assert.equal(ti.synthetic.length + ti.recorded.length, 0);
+  assert.equal((await fetch(`${BASE}/content/${SURVEY}/audio/ti/manifest.json`)).status, 404);
+});
+
+test('a play button beside each text plays its clip; nothing plays by itself', async () => {
+  const page = await newPage('nb');
+  const m = await manifest('nb');
+  const listen = page.getByRole('button', { name: ui.nb['ui.audio.play'], exact: true });
+  // The intro: one button per instruction, and the read-aloud switch, off.
+  await listen.first().waitFor();
+  assert.equal(await listen.count(), 5, 'the title and the four points');
+  const toggle = page.getByRole('button', { name: ui.nb['ui.audio.read_aloud'] });
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+
+  await toFirstQuestion(page, 'nb');
+  const q = qn.questions[0];
+  await page.waitForFunction((n) => document.querySelectorAll('main button.play').length === n, 2 + q.options.length);
+  assert.deepEqual(await clipsPlayed(page), [], 'nothing played by itself');
+
+  // The question's button is described by the question.
+  const h1 = page.locator('h1');
+  const questionButton = page.locator(`main button.play[aria-describedby="${await h1.getAttribute('id')}"]`);
+  await questionButton.click();
+  const [clip] = await ended(page, 1);
+  assert.equal(clip.path, clipPath('nb', m.clips[`q.${q.id}.text`].file));
+  assert.ok(clip.played > 0.3, `the clip played through (${clip.played} s)`);
+
+  // An option's button plays that option, and replays it.
+  const option = page.locator('main .audio-row').filter({ hasText: texts.nb[`q.${q.id}.opt.${q.options[1].value}`] });
+  await option.locator('button.play').click();
+  await option.locator('button.play').click();
+  const all = await ended(page, 2);
+  assert.equal(all[1].path, clipPath('nb', m.clips[`q.${q.id}.opt.${q.options[1].value}`].file));
+  // Answering still works as before, by the option's name.
+  await page.getByRole('radio', { name: texts.nb[`q.${q.id}.opt.${q.options[1].value}`], exact: true }).check();
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('read aloud (ar) plays the question, then each option in turn; stop and navigation end it', async () => {
+  const page = await newPage('ar');
+  const m = await manifest('ar');
+  await toFirstQuestion(page, 'ar');
+  const q = qn.questions[0];
+  const toggle = page.getByRole('button', { name: ui.ar['ui.audio.read_aloud'] });
+  assert.equal(await page.getByRole('button', { name: ui.ar['ui.audio.play'], exact: true }).count(), 2 + q.options.length, 'buttons named in Arabic');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  const order = [`q.${q.id}.text`, `q.${q.id}.help`, ...q.options.map((o) => `q.${q.id}.opt.${o.value}`)];
+  const heard = await ended(page, order.length, 60000);
+  assert.deepEqual(heard.map((c) => c.path), order.map((k) => clipPath('ar', m.clips[k].file)), 'question, help, then options in order');
+
+  // On the next screen read-aloud goes on by itself; Stop ends it.
+  await page.getByRole('radio').first().check();
+  await page.locator('main .nav .btn.primary').click();
+  const second = qn.questions[1];
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, texts.ar[`q.${second.id}.text`]);
+  await page.waitForFunction((p) => window.__clips.some((c) => c.path === p && c.played > 0), clipPath('ar', m.clips[`q.${second.id}.text`].file));
+  const stop = page.getByRole('button', { name: ui.ar['ui.audio.stop'] });
+  await stop.click();
+  const count = (await clipsPlayed(page)).length;
+  await page.waitForTimeout(1500);
+  assert.equal((await clipsPlayed(page)).length, count, 'nothing more after Stop');
+  assert.equal(await playing(page), 0);
+  assert.equal(await stop.isHidden(), true, 'no stop button when nothing plays');
+
+  // With read-aloud off, going back stops a clip mid-way and plays nothing else.
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+  const secondPath = clipPath('ar', m.clips[`q.${second.id}.text`].file);
+  await page.locator('main .q-audio button.play').click();
+  await page.waitForFunction(() => window.__clips.at(-1).played > 0);
+  await page.locator('main .nav .btn:not(.primary)').click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, texts.ar[`q.${q.id}.text`]);
+  await page.waitForFunction(() => window.__clips.at(-1).paused);
+  const cut = (await clipsPlayed(page)).at(-1);
+  assert.equal(cut.path, secondPath);
+  assert.ok(cut.paused && !cut.ended, 'the clip stopped when the screen changed');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a language without clips shows no audio controls', async () => {
+  const page = await newPage('ti');
+  await toFirstQuestion(page, 'ti');
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('main button.play, main .audio-bar').count(), 0);
+  await page.context().close();
+});
+
+test('offline: a clip once loaded still plays, from the service worker cache', async () => {
+  const page = await newPage('nb');
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready) && !!navigator.serviceWorker.controller, null, { timeout: 10000 });
+  await toFirstQuestion(page, 'nb');
+  const m = await manifest('nb');
+  const q = qn.questions[0];
+  const path = clipPath('nb', m.clips[`q.${q.id}.text`].file);
+  const button = page.locator('main .q-audio button.play');
+  await button.click();
+  await ended(page, 1);
+  assert.ok(await page.evaluate(async (p) => !!(await (await caches.open('audio-v1')).match(p)), path), 'the clip is in the cache');
+
+  await page.context().setOffline(true);
+  assert.equal(await page.evaluate(() => fetch('/api/health').then(() => 'online', () => 'offline')), 'offline');
+  await button.click();
+  const [, again] = await ended(page, 2);
+  assert.equal(again.path, path);
+  assert.ok(again.played > 0.3);
+  await page.context().close();
+});

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# make bench: measures every figure side by side in one run and writes BENCHMARKS.md.
+# Steps: handler CPU (criterion), cold starts under the local Runtime API, throughput
+# through the local gateway, aggregation against pandas, the page (size, Lighthouse),
+# function sizes (from the last arm64 build; `make bench-size` rebuilds them).
+# Everything runs on 127.0.0.1; nothing is sent elsewhere.
+# Knobs: COLD_RUNS (20), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+COLD_RUNS=${COLD_RUNS:-20}
+LOAD_CONCURRENCY=${LOAD_CONCURRENCY:-32}
+LOAD_SECONDS=${LOAD_SECONDS:-10}
+AGG_ANSWERS=${AGG_ANSWERS:-1000000}
+FUNCTIONS=(validate-code submit-response survey-info register results aggregate)
+# The code of the events in events/, valid (its check character matches).
+BENCH_CODE=K7Q4-9MZP-3X4
+
+out=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$out"
+}
+trap cleanup EXIT
+
+started=$SECONDS
+step() { printf '\n==> [%s] %s (%ds so far)\n' "$1" "$2" $((SECONDS - started)); }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # url
+  for _ in $(seq 300); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "timed out waiting for $1" >&2; return 1
+}
+# A command's line, as BENCHMARKS.md shows it.
+record() { printf '%s\n' "$2" >"$out/$1.command"; }
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+cat >"$out/machine.json" <<EOF
+{"cores": $(nproc), "cpu": "$cpu", "memory_gib": $(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo),
+ "date": "$(date -u +%Y-%m-%d)", "started": "$(date -u +%H:%M)", "load_at_start": "$(cut -d' ' -f1-3 /proc/loadavg)",
+ "commit": "$(git rev-parse --short HEAD)"}
+EOF
+
+step 1/7 "Release builds (reused when nothing changed; the first takes many minutes on 2 cores)"
+packages=()
+for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
+cargo build --release --bins "${packages[@]}"
+cargo build --release -p survey-results --example aggregate_million
+
+step 2/7 "Handler time in process, in-memory store (criterion)"
+record criterion 'cargo bench -p submit-response --bench handlers'
+cargo bench -p submit-response --bench handlers -- --noplot 2>&1 | grep -E '^handler/|time:' || true
+for name in hello_world validate_code submit_response; do
+  cp "target/criterion/handler/$name/new/estimates.json" "$out/criterion-$name.json"
+done
+
+step 3/7 "Cold starts: ${#FUNCTIONS[@]} functions and 2 hello-worlds, $COLD_RUNS fresh processes each, first invocation against moto"
+moto_port=$(free_port)
+.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$out/moto.log" 2>&1 &
+pids+=($!)
+export AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export HASH_KEY=bench-hash-key-not-a-secret
+wait_for "http://127.0.0.1:$moto_port/moto-api/"
+AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" target/debug/survey-admin setup --seed-local >/dev/null
+code=$(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" target/debug/survey-admin registration add \
+  --survey local --unit 4601 --contact "Kari Nordmann <kari.nordmann@bergen.kommune.no>")
+record cold 'target/release/coldstart --runs '"$COLD_RUNS"' (moto and the wave `local` as in tests/bench/run.sh)'
+BENCH_MOTO_URL="http://127.0.0.1:$moto_port" BENCH_ACCESS_CODE="$code" \
+  target/release/coldstart --runs "$COLD_RUNS" --out "$out/cold.json"
+kill "${pids[-1]}"; unset 'pids[-1]'
+
+step 4/7 "Throughput through the local gateway, in-memory store: $LOAD_CONCURRENCY connections, ${LOAD_SECONDS}s each"
+gateway_port=$(free_port)
+closed_port=$(free_port) # nothing listens here: the gateway's AWS clients cannot reach anything
+STORE=memory BENCH_HELLO=1 ACCESS_CODE=$BENCH_CODE PORT=$gateway_port AWS_ENDPOINT_URL="http://127.0.0.1:$closed_port" \
+  target/release/local-gateway >"$out/gateway.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$gateway_port/api/health"
+load() { # name path status
+  target/release/loadgen --addr "127.0.0.1:$gateway_port" --path "$2" --expect "$3" --code "$BENCH_CODE" \
+    --concurrency "$LOAD_CONCURRENCY" --warmup 2 --seconds "$LOAD_SECONDS" --out "$out/load-$1.json"
+}
+record load "target/release/loadgen --path /api/responses --concurrency $LOAD_CONCURRENCY --warmup 2 --seconds $LOAD_SECONDS (gateway: STORE=memory BENCH_HELLO=1 target/release/local-gateway)"
+load hello /api/bench/hello 200
+load submit /api/responses 201
+kill "${pids[-1]}"; unset 'pids[-1]'
+
+step 5/7 "Aggregation of $AGG_ANSWERS generated answers: Rust, then pandas on the same answers"
+record agg "target/release/examples/aggregate_million $AGG_ANSWERS --csv answers.csv --national national.json; .venv/bin/python tests/bench/aggregate_pandas.py answers.csv national.json out.json"
+target/release/examples/aggregate_million "$AGG_ANSWERS" --csv "$out/answers.csv" --national "$out/national.json" \
+  | tee "$out/agg-rust.txt"
+.venv/bin/python tests/bench/aggregate_pandas.py "$out/answers.csv" "$out/national.json" "$out/agg-pandas.json"
+rm -f "$out/answers.csv"
+
+step 6/7 "The survey page: first load and each extra language, Lighthouse mobile"
+record page 'tests/with-local-stack.sh node tests/bench/page.mjs page.json'
+bash tests/with-local-stack.sh node tests/bench/page.mjs "$out/page.json"
+
+step 7/7 "Function sizes, zipped, from the last arm64 build (target/lambda)"
+record size 'make bench-size (cargo lambda build --release --arm64, then each bootstrap zipped at level 9)'
+python3 tests/bench/sizes.py "${FUNCTIONS[@]}" >"$out/sizes.json"
+
+echo "$((SECONDS - started))" >"$out/seconds"
+python3 tests/bench/render.py "$out" BENCHMARKS.md
+printf '\n==> BENCHMARKS.md written (%ds)\n' $((SECONDS - started))

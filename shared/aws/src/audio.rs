@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_s3::primitives::ByteStream;
+use futures::stream::{self, TryStreamExt};
 use survey_domain::audio::{audio_dir, Clip, Manifest};
 use survey_domain::{StoreError, SurveyId};
 
@@ -17,6 +18,8 @@ use crate::error::store_error;
 
 pub const CLIP_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 pub const MANIFEST_CACHE_CONTROL: &str = "public, max-age=60";
+/// Clips are small: several uploads at a time make publishing a language fast.
+const UPLOADS_AT_ONCE: usize = 8;
 
 /// The key of a language's manifest.
 pub fn manifest_key(survey: &SurveyId, lang: &str) -> String {
@@ -123,13 +126,13 @@ pub async fn publish(
     clips: Vec<(Clip, Vec<u8>)>,
 ) -> Result<usize, StoreError> {
     let mut stored = stored_clips(s3, bucket, survey, &manifest.lang).await?;
-    let mut uploaded = 0;
-    for (clip, mp3) in clips {
-        if stored.insert(clip.file.clone()) {
-            put_clip(s3, bucket, survey, &manifest.lang, &clip, mp3).await?;
-            uploaded += 1;
-        }
-    }
+    let new: Vec<(Clip, Vec<u8>)> = clips.into_iter().filter(|(clip, _)| stored.insert(clip.file.clone())).collect();
+    let uploaded = new.len();
+    stream::iter(new.into_iter().map(Ok))
+        .try_for_each_concurrent(UPLOADS_AT_ONCE, |(clip, mp3)| async move {
+            put_clip(s3, bucket, survey, &manifest.lang, &clip, mp3).await
+        })
+        .await?;
     put_manifest(s3, bucket, survey, manifest).await?;
     Ok(uploaded)
 }

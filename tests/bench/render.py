@@ -61,12 +61,13 @@ def main():
         init, first = statistics.median(f["init_ms"]), statistics.median(f["first_invocation_ms"])
         ratio = init / statistics.median(floor["init_ms"])
         is_floor = f["name"] == f["floor"]
+        judged = not is_floor and not f.get("variant")
         outcomes = ", ".join(f"{k} ×{v}" for k, v in sorted(f["outcomes"].items()))
         ok = ratio <= 1.5 and f["init_connections"] == 0
         rows.append(f"| {'*' + f['name'] + '* (floor)' if is_floor else f['name']} | {init:.1f} | {p(f['init_ms'], 0.9):.1f} "
-                    f"| {ratio:.2f}× | {'' if is_floor else mark(ratio <= 1.5)} | {first:.1f} | {p(f['first_invocation_ms'], 0.9):.1f} "
+                    f"| {ratio:.2f}× | {mark(ratio <= 1.5) if judged else ''} | {first:.1f} | {p(f['first_invocation_ms'], 0.9):.1f} "
                     f"| {outcomes} | {f['init_connections']} |")
-        if not is_floor:
+        if judged:
             summary.append((f"cold start init, {f['name']}", f"{ratio:.2f}× hello-world ({init:.1f} ms)", "≤ 1.5×", ok))
     connections = sum(f["init_connections"] for f in cold["functions"])
     body.append(f"""## Cold start: init and first invocation
@@ -87,6 +88,13 @@ connections opened during init, over all runs: **{connections}** — the SDK
 clients are made in init and do no network I/O there.
 Floors: a hello-world `lambda_http` function (for the five HTTP functions) and a
 hello-world `lambda_runtime` function (for `aggregate`), built the same way.
+
+Where init goes: the SDK's HTTPS client loads the operating system's root
+certificates while the clients are made (`rustls-native-certs`); Debian's store is a
+bundle plus a directory of some 290 files, all read and parsed. Two diagnostic
+variants of `submit-response` (not judged) show it: with `SSL_CERT_FILE` set to the
+bundle alone (closer to Amazon Linux 2023's single bundle) and with no roots at all
+(`SSL_CERT_FILE=/dev/null`, which could not reach AWS over TLS; it shows the rest of init).
 
 | function | init median ms | init p90 ms | init vs floor | ≤ 1.5× | first invocation median ms | p90 ms | answers | init connections |
 |---|---:|---:|---:|:-:|---:|---:|---|---:|

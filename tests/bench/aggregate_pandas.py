@@ -1,6 +1,7 @@
 """A straightforward pandas version of the aggregation's tables, for `make bench`.
 
-Reads the answers that `aggregate_million --csv` wrote and computes, timed:
+Reads the answers that `aggregate_million --csv` wrote and computes, timed (one
+groupby per question on categorical keys, a multiple choice split into its options):
 respondents and, per question, how many answered and how many chose each
 option, for every unit, county and the nation, each for everyone and for the
 published groups (training = training only + both, intro = intro only + both,
@@ -33,14 +34,20 @@ GROUPS = {"training": ["training", "both"], "intro": ["intro", "both"]}
 def tables(answers: pd.DataFrame, questions: list[str]) -> dict:
     """Counts per (scope, population) for respondents, answered and options."""
     answers["category"] = answers["q_group"]
-    # One long table of (unit, county, category, question, option): one row per answered question...
-    long = answers.melt(id_vars=["unit", "county", "category"], value_vars=questions,
-                        var_name="question", value_name="option").dropna(subset=["option"])
-    answered = long.groupby(["unit", "county", "category", "question"]).size()
-    # ... then one row per chosen option, multiple choices split.
-    multi = long["option"].str.contains("|", regex=False)
-    long = pd.concat([long[~multi], long[multi].assign(option=long.loc[multi, "option"].str.split("|")).explode("option")])
-    options = long.groupby(["unit", "county", "category", "question", "option"]).size()
+    keys = ["unit", "county", "category"]
+    for k in keys:
+        answers[k] = answers[k].astype("category")
+    answered_parts, option_parts = [], []
+    for q in questions:
+        column = answers[keys + [q]].dropna(subset=[q])
+        answered_parts.append(pd.concat({q: column.groupby(keys, observed=True).size()}, names=["question"]))
+        if column[q].str.contains("|", regex=False).any():  # a multiple choice: one row per chosen option
+            column = column.assign(**{q: column[q].str.split("|")}).explode(q)
+        counted = column.groupby(keys + [q], observed=True).size()
+        counted.index = counted.index.set_names(keys + ["option"])
+        option_parts.append(pd.concat({q: counted}, names=["question"]))
+    answered = pd.concat(answered_parts).reorder_levels(keys + ["question"])
+    options = pd.concat(option_parts).reorder_levels(keys + ["question", "option"])
     respondents = answers.groupby(["unit", "county", "category"]).size()
 
     out = {}

@@ -50,7 +50,9 @@ cargo build --release -p survey-results --example aggregate_million
 
 step 2/7 "Handler time in process, in-memory store (criterion)"
 record criterion 'cargo bench -p submit-response --bench handlers'
-cargo bench -p submit-response --bench handlers -- --noplot 2>&1 | grep -E '^handler/|time:' || true
+cargo bench -p submit-response --bench handlers -- --noplot >"$out/criterion.log" 2>&1 \
+  || { tail -n 30 "$out/criterion.log"; exit 1; }
+grep -E -A1 '^handler/' "$out/criterion.log"
 for name in hello_world validate_code submit_response; do
   cp "target/criterion/handler/$name/new/estimates.json" "$out/criterion-$name.json"
 done

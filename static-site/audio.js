@@ -128,7 +128,12 @@ function decorate() {
     const legend = e.closest('legend');
     if (legend) {
       legend.after(el('div', 'audio-row q-audio', null, [b]));
-    } else if (!e.closest('label') && (e.tagName === 'LI' || e.tagName === 'SPAN')) {
+    } else if (e.tagName === 'LI') {
+      // The list keeps its bullet: the text and its button are a row inside the item.
+      const text = el('span');
+      text.append(...e.childNodes);
+      e.append(el('div', 'audio-row', null, [text, b]));
+    } else if (!e.closest('label') && e.tagName === 'SPAN') {
       e.append(' ', b);
     } else {
       // An option's label, a heading or a paragraph: in a row with its button.

@@ -18,12 +18,13 @@ CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-infra test-browser build lint bench bench-size bench-deps soak synth deploy venv node infra-node chromium audio-tools cargo-lambda fonts
+.PHONY: help dev test test-rust test-infra test-browser test-api-schema fuzz build lint bench bench-size bench-deps soak synth deploy venv node infra-node chromium audio-tools cargo-lambda fonts
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
 	@echo "make test   run every test suite (Rust, against moto, and the browser)"
 	@echo "make lint   rustfmt and clippy, warnings as errors"
+	@echo "make fuzz   libFuzzer on request parsing and answer validation (FUZZ_SECONDS=60)"
 	@echo "make bench  every figure in BENCHMARKS.md, measured side by side and written there (about 10 minutes)"
 	@echo "make fonts  regenerate the subsetted web fonts in static-site/fonts/"
 
@@ -101,7 +102,7 @@ dev: venv audio-tools build
 	echo; echo "Ctrl-C stops everything."; \
 	wait
 
-test: test-rust test-infra test-browser
+test: test-rust test-infra test-browser test-api-schema
 
 test-rust: venv
 	@echo "==> Rust tests (domain, handlers on events/, stores on the in-memory store and on moto)"
@@ -121,6 +122,15 @@ deploy: infra-node cargo-lambda
 test-browser: venv node chromium audio-tools build
 	@echo "==> API contract and browser tests against the local stack"
 	bash tests/with-local-stack.sh node --test --test-concurrency=1 tests/api/*.test.mjs tests/browser/*.test.mjs
+
+test-api-schema: venv build
+	@echo "==> schemathesis from docs/openapi.json against the local stack (bounded: 30 cases per operation, 60 s)"
+	ST_MAX_TIME=60 bash tests/with-local-stack.sh bash tests/schemathesis.sh
+
+# libFuzzer on request parsing and answer validation (tests/fuzz, outside the workspace).
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The web fonts for scripts that devices may lack (static-site/fonts/): subsets of
 # Debian's Noto fonts to exactly the characters of each language's texts. Run
@@ -158,3 +168,6 @@ bench-size: cargo-lambda
 soak: venv node build
 	@echo "==> The classroom storm at full size: 20,000 submissions from 200 clients, each sent twice"
 	STORM_N=20000 STORM_M=200 bash tests/with-local-stack.sh node --test tests/api/storm.test.mjs
+	@echo "==> Hostile input: 10,000 cases per property, and schemathesis for 10 minutes"
+	PROPTEST_CASES=10000 cargo test --release -p handler-tests --test hostile
+	ST_MAX_EXAMPLES=500 ST_MAX_TIME=600 bash tests/with-local-stack.sh bash tests/schemathesis.sh

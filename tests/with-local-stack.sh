@@ -59,3 +59,8 @@ export BASE_URL="http://127.0.0.1:$gateway_port"
 wait_for "$BASE_URL/api/health"
 
 "$@"
+
+# Privacy, over everything the run did: no code, address, token, submission id
+# or answer in any log line, and only the allowed attributes in every answer item.
+python3 tests/privacy/scan_logs.py "$logs/gateway.log"
+.venv/bin/python tests/privacy/answers_table.py

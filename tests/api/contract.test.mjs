@@ -230,7 +230,7 @@ test('guessing codes is rate limited, in a gateway of its own', async () => {
     }
     const statuses = [];
     for (let i = 0; i < 25; i++) {
-      const res = await fetch(`${base}/api/codes/validate`, { method: 'POST', body: JSON.stringify({ access_code: 'ZZZZ-ZZZZ-ZZA' }) });
+      const res = await fetch(`${base}/api/codes/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_code: 'ZZZZ-ZZZZ-ZZA' }) });
       statuses.push(res.status);
       if (res.status === 429) {
         assert.equal((await res.json()).error.code, 'rate_limited');

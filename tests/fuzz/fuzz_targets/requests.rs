@@ -1,0 +1,59 @@
+//! Any bytes as the body of a request to a handler that reads one, on the
+//! in-memory store. The first byte picks the route (low two bits) and whether
+//! the body is declared as JSON, as `text/plain` or not at all (next two bits);
+//! the rest is the body. Whatever arrives: no panic, no 5xx, the contract's
+//! error shape on a refusal, and nothing stored or sent. The body is also fed
+//! to the questionnaire's answer validation directly.
+
+#![no_main]
+
+use std::sync::OnceLock;
+
+use handler_tests::{request, status_and_json, Api};
+use lambda_http::http::{header, Method};
+use lambda_http::Body;
+use libfuzzer_sys::fuzz_target;
+use survey_domain::Questionnaire;
+
+const ROUTES: [(&str, &str); 4] = [
+    ("validate-code", "/api/codes/validate"),
+    ("submit-response", "/api/responses"),
+    ("register", "/api/registrations"),
+    ("results-access", "/api/results/access"),
+];
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().expect("a runtime"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, body)) = data.split_first() else { return };
+    let (event, path) = ROUTES[usize::from(selector & 0b11)];
+    let mut req = request(event, Method::POST, path, Body::Binary(body.to_vec()));
+    match (selector >> 2) & 0b11 {
+        0 => drop(req.headers_mut().remove(header::CONTENT_TYPE)),
+        1 => drop(req.headers_mut().insert(header::CONTENT_TYPE, "text/plain".parse().expect("a header value"))),
+        _ => drop(req.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().expect("a header value"))),
+    }
+
+    runtime().block_on(async {
+        let api = Api::new().await;
+        let before = api.state();
+        let response = api.call(req).await;
+        let (status, json) = status_and_json(&response);
+        assert!(status < 500, "a server error {status}: {json}");
+        assert_eq!(api.state(), before, "something was stored or sent: {status} {json}");
+        if status >= 400 {
+            let error = &json["error"];
+            assert!(error["code"].as_str().is_some_and(|c| !c.is_empty()), "no error code: {json}");
+            assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {json}");
+        } else {
+            assert_eq!((status, event), (202, "results-access"), "accepted: {json}");
+        }
+    });
+
+    if let Ok(serde_json::Value::Object(answers)) = serde_json::from_slice(body) {
+        std::hint::black_box(Questionnaire::current().validate(&answers).is_ok());
+    }
+});

@@ -9,7 +9,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
@@ -237,6 +240,52 @@ test('a language without clips shows no audio controls', async () => {
   await page.waitForTimeout(500);
   assert.equal(await page.locator('main button.play, main .audio-bar').count(), 0);
   await page.context().close();
+});
+
+test('audio add stores a recording for one text; the page offers exactly that clip; bad input is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'audio-'));
+  const admin = (args) => spawnSync('sh', ['-c', `${ADMIN} ${args}`], { encoding: 'utf8' });
+  try {
+    // A real MP3 to stand for a person's recording in Tigrinya.
+    const nb = await manifest('nb');
+    const recording = join(dir, 'opptak.mp3');
+    writeFileSync(recording, Buffer.from(await (await fetch(BASE + clipPath('nb', nb.clips['q.q_group.text'].file))).arrayBuffer()));
+    const notMp3 = join(dir, 'notat.txt');
+    writeFileSync(notMp3, 'ikke lyd');
+    for (const [args, why] of [
+      [`--lang ti --key q.q_group.text ${notMp3}`, /not an MP3/],
+      [`--lang ti --key q.q_nope.text ${recording}`, /not a text with audio/],
+      [`--lang xx --key q.q_group.text ${recording}`, /does not offer the language/],
+    ]) {
+      const r = admin(`audio add --survey ${SURVEY} ${args}`);
+      assert.notEqual(r.status, 0, args);
+      assert.match(r.stderr, why);
+    }
+    const added = admin(`audio add --survey ${SURVEY} --lang ti --key q.q_group.text ${recording}`);
+    assert.equal(added.status, 0, added.stderr);
+
+    const m = await manifest('ti');
+    assert.deepEqual(Object.keys(m.clips), ['q.q_group.text']);
+    assert.equal(m.clips['q.q_group.text'].origin, 'recorded');
+    assert.equal(m.clips['q.q_group.text'].source_version, version(texts.nb['q.q_group.text']));
+    const report = JSON.parse(admin(`audio coverage --survey ${SURVEY} --json`).stdout);
+    const ti = report.languages.find((l) => l.lang === 'ti');
+    assert.deepEqual(ti.recorded, ['q.q_group.text']);
+    assert.equal(ti.missing.length, neededKeys().length - 1);
+
+    const page = await newPage('ti');
+    await toFirstQuestion(page, 'ti');
+    await page.locator('main .q-audio button.play').waitFor();
+    assert.equal(await page.locator('main button.play').count(), 1, 'a button only where there is a clip');
+    await page.locator('main .q-audio button.play').click();
+    const [clip] = await ended(page, 1);
+    assert.equal(clip.path, clipPath('ti', m.clips['q.q_group.text'].file));
+    await page.context().close();
+  } finally {
+    admin(`audio remove --survey ${SURVEY} --lang ti --key q.q_group.text`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual((await manifest('ti')).clips, {}, 'removed again');
 });
 
 test('offline: a clip once loaded still plays, from the service worker cache', async () => {

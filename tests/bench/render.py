@@ -49,6 +49,10 @@ def main():
     d, target = sys.argv[1:3]
     m = load(d, "machine.json")
     seconds = int(open(os.path.join(d, "seconds")).read())
+    build = open(os.path.join(d, "build")).read().strip()
+    reused = "" if build == "fresh" else (
+        f"\nThe release binaries were not rebuilt for this run (`BENCH_BUILD=0`): they are those built at {build} UTC "
+        "from this tree while other work went on beside it.")
     summary = []  # (figure, measured, target, ok)
     body = []
 
@@ -238,7 +242,7 @@ Written by `make bench` (`tests/bench/run.sh`, {seconds // 60} min {seconds % 60
 Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB; {m['date']}, commit {m['commit']}.
 The machine was shared with other builds and test runs while measuring (load
 average {m['load_at_start']} at the start), so absolute figures are noisy; each
-comparison was measured side by side in one run, and its ratio is what counts.
+comparison was measured side by side in one run, and its ratio is what counts.{reused}
 
 ## Summary
 

@@ -4,7 +4,8 @@
 # through the local gateway, aggregation against pandas, the page (size, Lighthouse),
 # function sizes (from the last arm64 build; `make bench-size` rebuilds them).
 # Everything runs on 127.0.0.1; nothing is sent elsewhere.
-# Knobs: COLD_RUNS (20), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000).
+# Knobs: COLD_RUNS (20), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000),
+# BENCH_BUILD=0 to measure the release binaries as they are (BENCHMARKS.md then says so).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -43,10 +44,17 @@ cat >"$out/machine.json" <<EOF
 EOF
 
 step 1/7 "Release builds (reused when nothing changed; the first takes many minutes on 2 cores)"
-packages=()
-for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
-cargo build --release --bins "${packages[@]}"
-cargo build --release -p survey-results --example aggregate_million
+if [ "${BENCH_BUILD:-1}" = 1 ]; then
+  packages=()
+  for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
+  cargo build --release --bins "${packages[@]}"
+  cargo build --release -p survey-results --example aggregate_million
+  echo fresh >"$out/build"
+else
+  echo "  BENCH_BUILD=0: measuring the release binaries in target/release as they are"
+  ls -l --time-style=+%H:%M target/release/{validate-code,local-gateway,coldstart} target/release/examples/aggregate_million
+  date -u -r target/release/local-gateway +%H:%M >"$out/build"
+fi
 
 step 2/7 "Handler time in process, in-memory store (criterion)"
 record criterion 'cargo bench -p submit-response --bench handlers'

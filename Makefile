@@ -137,7 +137,7 @@ fuzz:
 # after changing any text in ti, am, my, th, ps or ur, or a language's native name.
 fonts: venv
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check fonttools==4.68.0 brotli==1.2.1
-	$(VENV)/bin/python tools/subset-fonts.py
+	$(VENV)/bin/python shared/fonts/subset-fonts.py
 
 lint:
 	cargo fmt --all -- --check

@@ -18,7 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE, launch, languages, textsOf, phonePage } from './pages.mjs';
 
-// Languages that ship a web font, and the Unicode blocks it is for (as in tools/subset-fonts.py).
+// Languages that ship a web font, and the Unicode blocks it is for (as in shared/fonts/subset-fonts.py).
 const SHIPPED = {
   ti: /[\u1200-\u139F\u2D80-\u2DDF\uAB00-\uAB2F]+/gu,
   am: /[\u1200-\u139F\u2D80-\u2DDF\uAB00-\uAB2F]+/gu,

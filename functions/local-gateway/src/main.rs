@@ -254,6 +254,8 @@ fn content_type(file: &Path) -> &'static str {
         Some("ico") => "image/x-icon",
         Some("mp3") => "audio/mpeg",
         Some("m4a") => "audio/mp4",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
         Some("webmanifest") => "application/manifest+json",
         _ => "application/octet-stream",
     }

@@ -75,7 +75,7 @@ wait_for "http://127.0.0.1:$moto_port/moto-api/"
 AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" target/debug/survey-admin setup --seed-local >/dev/null
 code=$(AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" target/debug/survey-admin registration add \
   --survey local --unit 4601 --contact "Kari Nordmann <kari.nordmann@bergen.kommune.no>")
-record cold 'target/release/coldstart --runs '"$COLD_RUNS"' (moto and the wave `local` as in tests/bench/run.sh)'
+record cold "target/release/coldstart --runs $COLD_RUNS"
 BENCH_MOTO_URL="http://127.0.0.1:$moto_port" BENCH_ACCESS_CODE="$code" \
   target/release/coldstart --runs "$COLD_RUNS" --out "$out/cold.json"
 kill "${pids[-1]}"; unset 'pids[-1]'

@@ -6,12 +6,15 @@
 //! For comparisons (`make bench`): `--csv FILE` writes the very same answers as
 //! CSV first, untimed (one row per answer: `answer_id,unit,county,language` and one
 //! column per question, a multiple choice's values joined by `|`), and
-//! `--national FILE` keeps the run's national report.
+//! `--national FILE` keeps the run's national report. After the run, the counting
+//! alone is timed too (`tally_seconds`: generating and tallying the answers, one
+//! segment, no suppression, reports or bundle), to set beside simpler tools.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use survey_domain::aggregate::Accumulator;
 use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::memory::MemoryResults;
 use survey_domain::store::*;
@@ -177,8 +180,12 @@ async fn main() {
             results.get_object("results/bench/runs/bench/national.json").await.unwrap().expect("a national report");
         std::fs::write(path, report).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
+    let tally_started = Instant::now();
+    let mut counts = Accumulator::new(wave.questionnaire());
+    store.scan_answers(&wave.survey_id, 0, 1, |record| counts.add(&record)).await.expect("generated answers scan");
+    let tally_seconds = tally_started.elapsed().as_secs_f64();
     println!(
-        "answers={} units={} withheld_units={} seconds={:.2} peak_rss_mb={:.0} bundle_mb={:.1}",
+        "answers={} units={} withheld_units={} seconds={:.2} tally_seconds={tally_seconds:.2} peak_rss_mb={:.0} bundle_mb={:.1}",
         summary.answers,
         summary.units,
         summary.withheld_units,

@@ -51,7 +51,7 @@ def main():
     seconds = int(open(os.path.join(d, "seconds")).read())
     build = open(os.path.join(d, "build")).read().strip()
     reused = "" if build == "fresh" else (
-        f"\nThe release binaries were not rebuilt for this run (`BENCH_BUILD=0`): they are those built at {build} UTC "
+        f"\nThe release binaries were not rebuilt for this run (`BENCH_BUILD=0`): they are those built {build} UTC "
         "from this tree while other work went on beside it.")
     summary = []  # (figure, measured, target, ok)
     body = []

@@ -52,8 +52,13 @@ if [ "${BENCH_BUILD:-1}" = 1 ]; then
   echo fresh >"$out/build"
 else
   echo "  BENCH_BUILD=0: measuring the release binaries in target/release as they are"
-  ls -l --time-style=+%H:%M target/release/{validate-code,local-gateway,coldstart} target/release/examples/aggregate_million
-  date -u -r target/release/local-gateway +%H:%M >"$out/build"
+  built=()
+  for f in "${FUNCTIONS[@]}" local-gateway coldstart loadgen hello-http hello-runtime examples/aggregate_million; do
+    built+=("$(stat -c %Y "target/release/$f")")
+  done
+  first=$(printf '%s\n' "${built[@]}" | sort -n | head -n1)
+  last=$(printf '%s\n' "${built[@]}" | sort -n | tail -n1)
+  echo "between $(date -u -d "@$first" '+%H:%M') and $(date -u -d "@$last" '+%H:%M')" | tee "$out/build"
 fi
 
 step 2/7 "Handler time in process, in-memory store (criterion)"

@@ -5,6 +5,8 @@
 //! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL` as the SDK reads it.
 
 use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use survey_domain::keys::LOCAL_DEVELOPMENT_KEY;
 use survey_domain::Keys;
 
@@ -118,7 +120,7 @@ impl Clients {
     /// Reads the usual AWS environment. Against a local endpoint (`AWS_ENDPOINT_URL`)
     /// without credentials, the local stack's dummy credentials are used.
     pub async fn from_env() -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
         if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
             loader = loader.region(aws_config::Region::from_static(DEFAULT_REGION));
         }
@@ -144,6 +146,23 @@ impl Clients {
     }
 }
 
+/// The root certificates the functions trust: Amazon Trust Services' roots, which
+/// sign the certificates of every AWS endpoint they call (DynamoDB, S3, SES).
+const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// The HTTPS client of every SDK client. It trusts only Amazon Trust Services'
+/// roots, built into the binary, instead of loading the system's whole store in
+/// init: reading and parsing some 140 roots was most of a cold start, and no other
+/// authority should vouch for an AWS endpoint anyway.
+fn https_client() -> SharedHttpClient {
+    let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES);
+    let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of fixed PEM roots is valid");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +186,17 @@ mod tests {
         local.require_hash_key();
         Config::from_lookup(|name| (name == "AWS_LAMBDA_FUNCTION_NAME").then(|| "submit-response".to_owned()))
             .require_hash_key();
+    }
+
+    #[test]
+    fn the_functions_trust_only_the_amazon_roots() {
+        let pem = std::str::from_utf8(AMAZON_TRUST_SERVICES).unwrap();
+        assert_eq!(
+            pem.matches("-----BEGIN CERTIFICATE-----").count(),
+            5,
+            "Amazon Root CA 1-4 and Starfield Services G2"
+        );
+        assert_eq!(pem.matches("-----END CERTIFICATE-----").count(), 5);
+        https_client();
     }
 }

@@ -19,22 +19,12 @@ use serde_json::{json, Value};
 use survey_bench::{cold_start, submission_id, BoxError, Call, CountingProxy, RuntimeApi};
 
 struct Function {
-    /// What the report calls it: the binary's name, or a variant's label.
-    label: &'static str,
     name: &'static str,
     /// The hello-world binary it is compared with.
     floor: &'static str,
     memory_mb: u32,
     event: fn(&Context) -> Value,
-    /// Variables that make a diagnostic variant of the same binary.
-    extra_env: &'static [(&'static str, &'static str)],
 }
-
-/// Where the TLS root certificates come from, for the diagnostic variants: Debian's
-/// store is a bundle plus a directory of 290-odd files, which the SDK reads in init.
-const ONE_BUNDLE: &[(&str, &str)] =
-    &[("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"), ("SSL_CERT_DIR", "/nonexistent")];
-const NO_ROOTS: &[(&str, &str)] = &[("SSL_CERT_FILE", "/dev/null"), ("SSL_CERT_DIR", "/nonexistent")];
 
 struct Context {
     events: PathBuf,
@@ -70,15 +60,15 @@ fn submit_event(c: &Context) -> Value {
     })
 }
 
-const fn http(label: &'static str, name: &'static str, event: fn(&Context) -> Value) -> Function {
-    Function { label, name, floor: "hello-http", memory_mb: 256, event, extra_env: &[] }
+const fn http(name: &'static str, event: fn(&Context) -> Value) -> Function {
+    Function { name, floor: "hello-http", memory_mb: 256, event }
 }
 
 const FUNCTIONS: &[Function] = &[
-    http("hello-http", "hello-http", validate_event),
-    http("validate-code", "validate-code", validate_event),
-    http("submit-response", "submit-response", submit_event),
-    http("survey-info", "survey-info", |c| {
+    http("hello-http", validate_event),
+    http("validate-code", validate_event),
+    http("submit-response", submit_event),
+    http("survey-info", |c| {
         let mut event = c.event("get-questionnaire.json");
         let path = "/api/surveys/local/questionnaire";
         event["rawPath"] = json!(path);
@@ -88,26 +78,10 @@ const FUNCTIONS: &[Function] = &[
         }
         event
     }),
-    http("register", "register", |c| c.with_body("register.json", |b| b["survey_id"] = json!("local"))),
-    http("results", "results", |c| c.with_body("results-access.json", |b| b["survey_id"] = json!("local"))),
-    Function { extra_env: ONE_BUNDLE, ..http("submit-response, CA bundle file only", "submit-response", submit_event) },
-    Function { extra_env: NO_ROOTS, ..http("submit-response, no CA roots", "submit-response", submit_event) },
-    Function {
-        label: "hello-runtime",
-        name: "hello-runtime",
-        floor: "hello-runtime",
-        memory_mb: 1024,
-        event: |_| json!({}),
-        extra_env: &[],
-    },
-    Function {
-        label: "aggregate",
-        name: "aggregate",
-        floor: "hello-runtime",
-        memory_mb: 1024,
-        event: |_| json!({"survey_id": "local"}),
-        extra_env: &[],
-    },
+    http("register", |c| c.with_body("register.json", |b| b["survey_id"] = json!("local"))),
+    http("results", |c| c.with_body("results-access.json", |b| b["survey_id"] = json!("local"))),
+    Function { name: "hello-runtime", floor: "hello-runtime", memory_mb: 1024, event: |_| json!({}) },
+    Function { name: "aggregate", floor: "hello-runtime", memory_mb: 1024, event: |_| json!({"survey_id": "local"}) },
 ];
 
 /// The environment Lambda gives a function, with the stores behind `endpoint`.
@@ -145,7 +119,6 @@ fn lambda_env(f: &Function, endpoint: SocketAddr, hash_key: &str) -> Vec<(String
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT".into(), endpoint),
     ]);
     env.extend(schema_names());
-    env.extend(f.extra_env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     env
 }
 
@@ -194,7 +167,7 @@ async fn main() -> Result<(), BoxError> {
     let proxy = CountingProxy::start(moto).await?;
     let mut results: Vec<Value> = FUNCTIONS
         .iter()
-        .map(|f| json!({"name": f.label, "binary": f.name, "variant": !f.extra_env.is_empty(), "floor": f.floor, "memory_mb": f.memory_mb, "init_ms": [], "first_invocation_ms": [], "outcomes": {}, "init_connections": 0}))
+        .map(|f| json!({"name": f.name, "floor": f.floor, "memory_mb": f.memory_mb, "init_ms": [], "first_invocation_ms": [], "outcomes": {}, "init_connections": 0}))
         .collect();
     for run in 0..runs {
         eprintln!("  cold starts: run {}/{runs}", run + 1);

@@ -28,9 +28,22 @@ export function txt(tag, key, opts = {}) {
   const e = el(tag, opts.cls, opts.attrs);
   if (opts.id) e.id = opts.id;
   e.dataset.key = key;
-  e.textContent = t(key, opts.vars, opts.def);
+  fill(e, t(key, opts.vars, opts.def));
   for (const fn of hooks) fn(e, key);
   return e;
+}
+
+// Norwegian names that translations keep as they are; in another language's
+// text they are marked lang="nb", so screen readers say them in Norwegian (WCAG 3.1.2).
+const NORWEGIAN_TERMS = /(introduksjonsprogrammet)/;
+
+function fill(e, s) {
+  const lang = document.documentElement.lang;
+  if (lang === 'nb' || lang === 'nn' || !NORWEGIAN_TERMS.test(s)) {
+    e.textContent = s;
+    return;
+  }
+  e.replaceChildren(...s.split(NORWEGIAN_TERMS).map((part, i) => (i % 2 ? el('span', null, { lang: 'nb' }, [document.createTextNode(part)]) : part)));
 }
 
 export function el(tag, cls, attrs, kids) {

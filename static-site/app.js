@@ -87,6 +87,8 @@ async function loadContent() {
 
 // Play buttons and read-aloud (audio.js, loaded only now); the survey never waits for it.
 const loadAudio = (survey, code) => import('./audio.js').then((m) => m.setup(survey, code)).catch(() => { /* no audio */ });
+// Before a code names the wave, the start screen speaks with the current wave's clips (config.json).
+const startAudio = () => getJSON('config.json').then((cfg) => loadAudio(cfg.survey_id, lang)).catch(() => { /* no audio */ });
 
 async function loadSurvey() {
   const sid = enc(S.survey_id);
@@ -229,6 +231,7 @@ function showStart(focusLang) {
   };
   const focus = focusLang && form.querySelector(`input[name=lang][value="${focusLang}"]`);
   render([txt('h1', DEMO ? 'ui.demo.title' : 'ui.start.title'), txt('p', DEMO ? 'ui.demo.lead' : 'ui.start.lead', { cls: 'lead' }), form], { focus });
+  startAudio();
 }
 
 async function startDemo() {

@@ -41,11 +41,12 @@ test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} 
       const body = JSON.stringify({ survey_id: 'local', access_code: CODE, submission_id: ulid(), language: 'nb', answers: answersFor(i) });
       const [a, b] = await Promise.all([post(body), post(body)]);
       for (const r of [a, b]) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      assert.equal(a.json.receipt, b.json.receipt, `submission ${i}: both copies get the same receipt`);
+      const seen = `submission ${i}: ${a.status} ${JSON.stringify(a.json)} and ${b.status} ${JSON.stringify(b.json)}`;
+      assert.equal(a.json.receipt, b.json.receipt, `${seen}: both copies get the same receipt`);
       // DynamoDB's conditional put makes exactly one copy "created"; moto serves
       // requests on threads and may tell both copies so. Storage must be exact
       // either way, which the count below checks.
-      assert.ok([a.status, b.status].every((s) => s === 200 || s === 201) && [a.status, b.status].includes(201), `submission ${i}: stored`);
+      assert.ok([a.status, b.status].every((s) => s === 200 || s === 201) && [a.status, b.status].includes(201), `${seen}: stored`);
     }
   };
   await Promise.all(Array.from({ length: M }, client));

@@ -21,7 +21,7 @@ const ADMIN = process.env.SURVEY_ADMIN || '';
 const LANGS = (process.env.AUDIO_LANGS ?? 'nb ar').split(/\s+/).filter(Boolean);
 const SURVEY = 'local';
 // The instructions with audio, as docs/audio.md lists them.
-const UI_KEYS = ['ui.intro.title', 'ui.intro.anonymous', 'ui.intro.voluntary', 'ui.intro.time', 'ui.intro.headphones',
+const UI_KEYS = ['ui.start.title', 'ui.start.lead', 'ui.code.label', 'ui.code.hint', 'ui.demo.title', 'ui.demo.lead', 'ui.intro.title', 'ui.intro.anonymous', 'ui.intro.voluntary', 'ui.intro.time', 'ui.intro.headphones',
   'ui.err.required', 'ui.review.title', 'ui.review.lead', 'ui.thanks.title', 'ui.thanks.saved', 'ui.thanks.close',
   'ui.ended.title', 'ui.ended.text', 'ui.ended.nothing_sent'];
 
@@ -232,6 +232,21 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   assert.ok(cut.paused && !cut.ended, 'the clip stopped when the screen changed');
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test('the start screen, before any code, speaks with the current wave\'s clips', async () => {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await ctx.addInitScript(AUDIO_LOG);
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/?lang=nb`);
+  const listen = page.getByRole('button', { name: ui.nb['ui.audio.play'], exact: true });
+  await listen.first().waitFor();
+  assert.equal(await listen.count(), 4, 'the title, the lead, the code label and its hint');
+  const lead = await page.locator('main p.lead').getAttribute('id');
+  await page.locator(`main button.play[aria-describedby="${lead}"]`).click();
+  const [clip] = await ended(page, 1);
+  assert.equal(clip.path, clipPath('nb', (await manifest('nb')).clips['ui.start.lead'].file));
+  await ctx.close();
 });
 
 test('a language without clips shows no audio controls', async () => {

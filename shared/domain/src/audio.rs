@@ -28,9 +28,15 @@ use crate::questionnaire::{QuestionType, Questionnaire};
 use crate::translation::source_version;
 
 /// The page's instructions (UI strings in `static-site/i18n/{lang}.json`) that
-/// have audio: the intro, the review, the end and thank-you screens, and the
-/// instruction to choose an answer.
+/// have audio: the start (or demo) screen, the intro, the review, the end and
+/// thank-you screens, and the instruction to choose an answer.
 pub const UI_AUDIO_KEYS: &[&str] = &[
+    "ui.start.title",
+    "ui.start.lead",
+    "ui.code.label",
+    "ui.code.hint",
+    "ui.demo.title",
+    "ui.demo.lead",
     "ui.intro.title",
     "ui.intro.anonymous",
     "ui.intro.voluntary",

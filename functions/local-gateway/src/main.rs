@@ -8,6 +8,12 @@
 //! benchmarks and quick API runs; the content bucket and e-mail still need moto.
 //! `BENCH_HELLO=1` adds `POST /api/bench/hello`, a hello-world handler behind the
 //! same event path, as the floor for throughput comparisons.
+//!
+//! As in AWS, where each Lambda instance serves one request at a time and the
+//! function's concurrency is bounded, at most `LAMBDA_CONCURRENCY` (default 64)
+//! handlers run at once and further requests wait for one to finish. This also
+//! keeps moto, a single Python process, from being handed hundreds of
+//! connections at once, which it answers with resets that real DynamoDB never gives.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -29,6 +35,9 @@ use survey_domain::store::{RegistrationStore, Stores, UnitRegistration, WaveStor
 use survey_domain::{synthetic, AccessCode, Keys, UnitNumber};
 use tokio::net::TcpListener;
 
+/// How many handlers run at once unless `LAMBDA_CONCURRENCY` says otherwise.
+const DEFAULT_CONCURRENCY: usize = 64;
+
 /// API Gateway refuses bodies over 10 MB; the handlers refuse over 64 KiB themselves.
 const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
 
@@ -42,6 +51,7 @@ struct Gateway<S> {
     content_bucket: String,
     static_dir: PathBuf,
     hello: bool,
+    instances: tokio::sync::Semaphore,
 }
 
 type MainResult = Result<(), Box<dyn std::error::Error>>;
@@ -111,6 +121,9 @@ fn gateway<S: Stores + Clone>(
         content_bucket: config.buckets.content.clone(),
         static_dir: static_dir.canonicalize()?,
         hello: std::env::var("BENCH_HELLO").is_ok_and(|v| v == "1"),
+        instances: tokio::sync::Semaphore::new(
+            std::env::var("LAMBDA_CONCURRENCY").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_CONCURRENCY),
+        ),
     }))
 }
 
@@ -165,6 +178,7 @@ impl<S: Stores> Gateway<S> {
         let request =
             lambda_http::request::from_str(&event.to_string()).expect("the gateway builds valid API Gateway events");
         let path = request.uri().path().to_owned();
+        let _instance = self.instances.acquire().await.expect("the semaphore is never closed");
         let result = match path.as_str() {
             "/api/bench/hello" if self.hello => hello_world(request).await,
             "/api/codes/validate" => validate_code::handle(&self.validate, request).await,

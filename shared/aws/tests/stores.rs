@@ -1,13 +1,14 @@
 //! The same store tests against the in-memory store and against DynamoDB on a
 //! moto server that each test starts on a free loopback port (and stops).
 
+mod support;
+
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+
 use std::sync::Arc;
-use std::time::{Duration as StdDuration, Instant};
 
 use aws_config::BehaviorVersion;
+use support::Moto;
 use survey_aws::{setup, Clients, Config, DynamoStore};
 use survey_domain::contact::{Contact, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
@@ -17,52 +18,10 @@ use survey_domain::{
 };
 use time::{Duration, OffsetDateTime};
 
-/// A moto server of this test's own, killed when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Self {
-        let binary = std::env::var_os("MOTO_SERVER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server"));
-        assert!(binary.exists(), "{} is missing: run `make venv` (or set MOTO_SERVER)", binary.display());
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(&binary)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server starts");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < StdDuration::from_secs(30), "moto_server did not listen within 30 s");
-            std::thread::sleep(StdDuration::from_millis(50));
-        }
-        Self { child, endpoint: format!("http://127.0.0.1:{port}") }
-    }
-
-    async fn store(&self) -> (DynamoStore, Clients, Config) {
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(&self.endpoint)
-            .region(aws_config::Region::from_static("eu-north-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
-            .load()
-            .await;
-        let clients = Clients::from_sdk_config(&sdk);
-        let config = Config::from_lookup(|_| None);
-        setup::create_all(&clients, &config).await.expect("tables and buckets are created");
-        (DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The store on a moto server of the test's own.
+async fn dynamo(moto: &Moto) -> (DynamoStore, Clients, Config) {
+    let (clients, config) = moto.clients().await;
+    (DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config)
 }
 
 fn wave(id: &str) -> Wave {
@@ -271,7 +230,7 @@ async fn memory_store_keeps_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_store_keeps_the_contract() {
     let moto = Moto::start();
-    let (store, _, config) = moto.store().await;
+    let (store, _, config) = dynamo(&moto).await;
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
@@ -284,7 +243,7 @@ async fn dynamodb_store_keeps_the_contract() {
 #[tokio::test]
 async fn setup_is_idempotent_and_content_is_published() {
     let moto = Moto::start();
-    let (_, clients, config) = moto.store().await;
+    let (_, clients, config) = dynamo(&moto).await;
     assert!(setup::create_all(&clients, &config).await.unwrap().is_empty(), "a second setup creates nothing");
     let survey = SurveyId::parse("content").unwrap();
     let published =

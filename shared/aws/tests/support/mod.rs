@@ -1,0 +1,58 @@
+//! What the moto-backed tests share: a moto server of the test's own on a free
+//! loopback port, with the schema's tables and buckets, stopped when dropped.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use survey_aws::{setup, Clients, Config};
+
+/// A moto server of this test's own, killed when dropped.
+pub struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Self {
+        let binary = std::env::var_os("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server"));
+        assert!(binary.exists(), "{} is missing: run `make venv` (or set MOTO_SERVER)", binary.display());
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not listen within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    pub async fn clients(&self) -> (Clients, Config) {
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_config::Region::from_static("eu-north-1"))
+            .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test"))
+            .load()
+            .await;
+        let clients = Clients::from_sdk_config(&sdk);
+        let config = Config::from_lookup(|_| None);
+        setup::create_all(&clients, &config).await.expect("tables and buckets are created");
+        (clients, config)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -235,18 +235,26 @@ const contrast = (a, b) => { const [x, y] = [luminance(a), luminance(b)].sort((m
 
 // Pixels of the area around the focused element whose colour changed with at
 // least 3:1 contrast between the unfocused and the focused look.
+// The page may still move while it settles (the audio buttons arrive after the
+// screen), so both pictures are taken again until the element stood still.
 async function focusChange(page, selector) {
   const el = page.locator(selector).first();
-  await el.scrollIntoViewIfNeeded();
-  const box = await el.boundingBox();
-  const pad = 12;
-  const clip = { x: Math.max(0, box.x - pad), y: Math.max(0, box.y - pad), width: box.width + 2 * pad, height: box.height + 2 * pad };
-  await page.evaluate(() => document.activeElement?.blur());
-  const unfocused = await page.screenshot({ clip });
-  await page.keyboard.press('Shift'); // a key press, so that the focus below is keyboard focus
-  await el.focus();
-  assert.ok(await el.evaluate((e) => e.matches(':focus-visible')), `${selector} has keyboard focus`);
-  const focused = await page.screenshot({ clip });
+  const same = (a, b) => ['x', 'y', 'width', 'height'].every((k) => Math.abs(a[k] - b[k]) < 0.5);
+  let box, unfocused, focused;
+  for (let attempt = 0; ; attempt++) {
+    await el.scrollIntoViewIfNeeded();
+    box = await el.boundingBox();
+    const pad = 12;
+    const clip = { x: Math.max(0, box.x - pad), y: Math.max(0, box.y - pad), width: box.width + 2 * pad, height: box.height + 2 * pad };
+    await page.evaluate(() => document.activeElement?.blur());
+    unfocused = await page.screenshot({ clip });
+    await page.keyboard.press('Shift'); // a key press, so that the focus below is keyboard focus
+    await el.focus();
+    assert.ok(await el.evaluate((e) => e.matches(':focus-visible')), `${selector} has keyboard focus`);
+    focused = await page.screenshot({ clip });
+    if (same(box, await el.boundingBox())) break;
+    assert.ok(attempt < 5, `${selector} kept moving`);
+  }
   const pixels = await page.evaluate(async ([a, b]) => {
     const load = async (b64) => {
       const img = new Image();

@@ -1,16 +1,16 @@
 use aggregate::{handle, AggregateRequest, App};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use survey_aws::{Clients, Config, DynamoStore, S3Results};
+use survey_aws::{dynamodb, s3, sdk_config, Config, DynamoStore, S3Results};
 use survey_results::DEFAULT_SEGMENTS;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     survey_http::init_logging();
     let config = Config::from_env();
-    let clients = Clients::from_env().await;
+    let sdk = sdk_config().await;
     let app = App {
-        store: DynamoStore::new(clients.dynamodb, config.tables),
-        results: S3Results::new(clients.s3, config.buckets.results),
+        store: DynamoStore::new(dynamodb(&sdk), config.tables),
+        results: S3Results::new(s3(&sdk), config.buckets.results),
         segments: DEFAULT_SEGMENTS,
     };
     run(service_fn(|event: LambdaEvent<AggregateRequest>| async {

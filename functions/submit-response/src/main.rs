@@ -1,13 +1,13 @@
 use lambda_http::{run, service_fn, Error, Request};
 use submit_response::{handle, App};
-use survey_aws::{Clients, Config, DynamoStore};
+use survey_aws::{dynamodb, sdk_config, Config, DynamoStore};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     survey_http::init_logging();
     let config = Config::from_env();
     config.require_hash_key();
-    let clients = Clients::from_env().await;
-    let app = App { store: DynamoStore::new(clients.dynamodb, config.tables), keys: config.keys };
+    let sdk = sdk_config().await;
+    let app = App { store: DynamoStore::new(dynamodb(&sdk), config.tables), keys: config.keys };
     run(service_fn(|req: Request| handle(&app, req))).await
 }

@@ -4,7 +4,9 @@
 //! (`WAVES_TABLE`, ...); where one is unset, the local stack's name from the schema
 //! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL` as the SDK reads it.
 
-use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use survey_domain::keys::LOCAL_DEVELOPMENT_KEY;
@@ -108,7 +110,46 @@ impl Config {
     }
 }
 
-/// The SDK clients, made once at start. Making them does no network I/O.
+/// The configuration every SDK client is made from, read from the usual AWS
+/// environment once at start. It does no network I/O.
+///
+/// Lambda hands the function's role credentials and region over in environment
+/// variables, so where `AWS_ACCESS_KEY_ID` is set the credentials come from the
+/// environment by name: the SDK's default chain would pick the same ones, but
+/// first builds an STS client for web identity and reads profile files, which
+/// was a third of a cold start. Without it (an operator's shell) the default
+/// chain stays; against a local endpoint (`AWS_ENDPOINT_URL`) without
+/// credentials, the local stack's dummy credentials are used.
+pub async fn sdk_config() -> SdkConfig {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).region(Region::new(region));
+    if env("AWS_ACCESS_KEY_ID").is_some() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    } else if env("AWS_ENDPOINT_URL").is_some() {
+        loader = loader.credentials_provider(Credentials::new("test", "test", None, None, "local-stack"));
+    }
+    loader.load().await
+}
+
+/// A DynamoDB client. Each function makes only the clients it uses: making one
+/// builds its HTTPS connector and endpoint rules.
+pub fn dynamodb(shared: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(shared)
+}
+
+/// An S3 client with path-style addresses, which the local stack needs too.
+pub fn s3(shared: &SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(shared).force_path_style(true).build())
+}
+
+/// An SES (v2) client.
+pub fn ses(shared: &SdkConfig) -> aws_sdk_sesv2::Client {
+    aws_sdk_sesv2::Client::new(shared)
+}
+
+/// All three SDK clients, for the tools that use them all (the local gateway, `survey-admin`).
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
@@ -117,32 +158,12 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Reads the usual AWS environment. Against a local endpoint (`AWS_ENDPOINT_URL`)
-    /// without credentials, the local stack's dummy credentials are used.
     pub async fn from_env() -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
-        if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
-            loader = loader.region(aws_config::Region::from_static(DEFAULT_REGION));
-        }
-        if std::env::var_os("AWS_ENDPOINT_URL").is_some() && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "test",
-                "test",
-                None,
-                None,
-                "local-stack",
-            ));
-        }
-        Self::from_sdk_config(&loader.load().await)
+        Self::from_sdk_config(&sdk_config().await)
     }
 
-    pub fn from_sdk_config(shared: &aws_config::SdkConfig) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(shared).force_path_style(true).build();
-        Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(shared),
-            s3: aws_sdk_s3::Client::from_conf(s3),
-            ses: aws_sdk_sesv2::Client::new(shared),
-        }
+    pub fn from_sdk_config(shared: &SdkConfig) -> Self {
+        Self { dynamodb: dynamodb(shared), s3: s3(shared), ses: ses(shared) }
     }
 }
 
@@ -154,11 +175,16 @@ const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-servi
 /// roots, built into the binary, instead of loading the system's whole store in
 /// init: reading and parsing some 140 roots was most of a cold start, and no other
 /// authority should vouch for an AWS endpoint anyway.
-fn https_client() -> SharedHttpClient {
+///
+/// Its TLS is rustls on ring rather than the SDK's default aws-lc: aws-lc added
+/// some 2 MB to every function, its own start-up work to every cold start and a
+/// long C build to every CI run. The cost is the post-quantum key exchange that
+/// aws-lc would offer AWS endpoints; the classic X25519 exchange remains.
+pub fn https_client() -> SharedHttpClient {
     let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES);
     let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of fixed PEM roots is valid");
     aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .tls_context(tls)
         .build_https()
 }

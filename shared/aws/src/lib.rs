@@ -12,7 +12,7 @@ pub mod schema;
 pub mod ses;
 pub mod setup;
 
-pub use config::{Clients, Config};
+pub use config::{dynamodb, s3, sdk_config, ses, Clients, Config};
 pub use dynamo::DynamoStore;
 pub use results::S3Results;
 pub use ses::SesMailer;

@@ -279,6 +279,7 @@ async fn setup_is_idempotent_and_content_is_published() {
 async fn an_unreachable_store_is_a_retryable_error() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(survey_aws::config::https_client())
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .region(aws_config::Region::from_static("eu-north-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))

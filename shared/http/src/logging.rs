@@ -4,22 +4,35 @@
 use std::sync::{Arc, Mutex};
 
 use lambda_http::http::StatusCode;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The JSON subscriber every binary logs through, writing to `writer`.
+///
+/// `RUST_LOG` sets levels per target (`info,aws_smithy_runtime=debug`); an unset
+/// or unreadable value means `info`. It is read as [`Targets`] rather than an
+/// `EnvFilter`, whose span and field filters no function needs and whose regular
+/// expressions cost every cold start.
 pub fn json_subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
         .json()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_current_span(false)
         .with_target(false)
         .without_time()
         .with_writer(writer)
         .finish()
+        .with(levels(std::env::var("RUST_LOG").ok().as_deref()))
+}
+
+/// The levels `RUST_LOG` asks for, `info` where it is unset or unreadable.
+fn levels(rust_log: Option<&str>) -> Targets {
+    rust_log.and_then(|v| v.parse().ok()).unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 /// JSON logs to stdout, level from `RUST_LOG` (default `info`).
@@ -81,5 +94,41 @@ impl std::io::Write for LogCapture {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rust_log_sets_levels_per_target_and_info_is_the_default() {
+        let default = levels(None);
+        assert!(default.would_enable("submit_response", &tracing::Level::INFO));
+        assert!(!default.would_enable("submit_response", &tracing::Level::DEBUG));
+        assert_eq!(levels(Some("aws_smithy=loud")).default_level(), default.default_level());
+        let chatty = levels(Some("warn,aws_smithy_runtime=debug"));
+        assert!(chatty.would_enable("aws_smithy_runtime::client", &tracing::Level::DEBUG));
+        assert!(!chatty.would_enable("submit_response", &tracing::Level::INFO));
+    }
+
+    #[test]
+    fn debug_lines_reach_the_log_only_when_asked_for() {
+        let capture = LogCapture::default();
+        let writer = capture.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(LevelFilter::TRACE)
+            .json()
+            .with_writer(move || writer.clone())
+            .finish()
+            .with(levels(Some("info,chatty=debug")));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "chatty", "wanted");
+            tracing::debug!(target: "quiet", "unwanted");
+            tracing::info!(target: "quiet", "kept");
+        });
+        let text = capture.text();
+        assert!(text.contains("wanted") && text.contains("kept"), "{text}");
+        assert!(!text.contains("unwanted"), "{text}");
     }
 }

@@ -38,6 +38,7 @@ impl Moto {
 
     pub async fn clients(&self) -> (Clients, Config) {
         let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(survey_aws::config::https_client())
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::from_static("eu-north-1"))
             .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test"))

@@ -16,7 +16,13 @@ async function post(body) {
   return { status: res.status, json: await res.json() };
 }
 
-test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} stored, no 5xx`, { timeout: 15 * 60e3 }, async () => {
+// moto, one Python process, serves some 160 DynamoDB calls a second here, and
+// a submission sent twice costs about 7, so the full size needs some 15 minutes
+// on this machine (DynamoDB itself would take seconds): the time allowed grows
+// with N, 100 ms a submission, at least 15 minutes.
+const TIMEOUT_MS = Math.max(15 * 60e3, N * 100);
+
+test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} stored, no 5xx`, { timeout: TIMEOUT_MS }, async () => {
   const questionnaire = await (await fetch(`${BASE}/api/surveys/local/questionnaire`)).json();
   const answersFor = (i) => {
     const answers = {};

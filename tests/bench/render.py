@@ -96,7 +96,7 @@ hello-world `lambda_runtime` function (for `aggregate`), built the same way.
 The SDK clients trust only Amazon Trust Services' roots, built into the binary
 (`shared/aws/certs/`), rather than loading the system's store in init; reading and
 parsing Debian's 140-odd roots from some 290 files had made init about 4× the floor.
-Two more changes took init from about 1.75× to the figures below (profiled with
+Four more changes took init from about 1.75× to the figures below (profiled with
 `perf record --call-graph dwarf` on a release build with debug info):
 - credentials come from Lambda's environment variables by name
   (`EnvironmentVariableCredentialsProvider`) instead of the default chain, which

@@ -103,7 +103,7 @@ Four more changes took init from about 1.75× to the figures below (profiled wit
   first built an STS client for web identity and read profile files;
 - each function makes only the SDK clients it uses, since making one parses its
   service's endpoint partitions and builds its HTTPS connector;
-- TLS is rustls on ring instead of aws-lc, which took some 3 MB off each binary;
+- TLS is rustls on ring instead of aws-lc, which with the next change took 2 to 3 MB off each binary;
 - `RUST_LOG` is read as `tracing_subscriber`'s `Targets`, without the regular
   expressions of an `EnvFilter`.
 

@@ -117,7 +117,7 @@ impl Config {
 /// variables, so where `AWS_ACCESS_KEY_ID` is set the credentials come from the
 /// environment by name: the SDK's default chain would pick the same ones, but
 /// first builds an STS client for web identity and reads profile files, which
-/// was a third of a cold start. Without it (an operator's shell) the default
+/// was about a fifth of init. Without it (an operator's shell) the default
 /// chain stays; against a local endpoint (`AWS_ENDPOINT_URL`) without
 /// credentials, the local stack's dummy credentials are used.
 pub async fn sdk_config() -> SdkConfig {
@@ -177,7 +177,7 @@ const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-servi
 /// authority should vouch for an AWS endpoint anyway.
 ///
 /// Its TLS is rustls on ring rather than the SDK's default aws-lc: aws-lc added
-/// some 2 MB to every function, its own start-up work to every cold start and a
+/// 2 to 3 MB to every function, its own start-up work to every cold start and a
 /// long C build to every CI run. The cost is the post-quantum key exchange that
 /// aws-lc would offer AWS endpoints; the classic X25519 exchange remains.
 pub fn https_client() -> SharedHttpClient {

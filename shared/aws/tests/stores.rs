@@ -4,7 +4,6 @@
 mod support;
 
 use std::net::TcpListener;
-
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;

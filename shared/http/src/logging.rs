@@ -19,6 +19,14 @@ pub fn json_subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
+    leveled_subscriber(writer, levels(std::env::var("RUST_LOG").ok().as_deref()))
+}
+
+/// The JSON subscriber with the given levels.
+fn leveled_subscriber<W>(writer: W, levels: Targets) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
         .with_max_level(LevelFilter::TRACE)
         .json()
@@ -27,7 +35,7 @@ where
         .without_time()
         .with_writer(writer)
         .finish()
-        .with(levels(std::env::var("RUST_LOG").ok().as_deref()))
+        .with(levels)
 }
 
 /// The levels `RUST_LOG` asks for, `info` where it is unset or unreadable.
@@ -116,12 +124,7 @@ mod tests {
     fn debug_lines_reach_the_log_only_when_asked_for() {
         let capture = LogCapture::default();
         let writer = capture.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(LevelFilter::TRACE)
-            .json()
-            .with_writer(move || writer.clone())
-            .finish()
-            .with(levels(Some("info,chatty=debug")));
+        let subscriber = leveled_subscriber(move || writer.clone(), levels(Some("info,chatty=debug")));
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(target: "chatty", "wanted");
             tracing::debug!(target: "quiet", "unwanted");

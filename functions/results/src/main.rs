@@ -1,6 +1,6 @@
 use lambda_http::{run, service_fn, Error, Request};
 use results::{handle, App};
-use survey_aws::{dynamodb, s3, sdk_config, ses, Config, DynamoStore, S3Results, SesMailer};
+use survey_aws::{dynamodb, lambda_sdk_config, s3, ses, Config, DynamoStore, S3Results, SesMailer};
 use survey_domain::emails::SiteLinks;
 
 #[tokio::main]
@@ -8,7 +8,7 @@ async fn main() -> Result<(), Error> {
     survey_http::init_logging();
     let config = Config::from_env();
     config.require_hash_key();
-    let sdk = sdk_config().await;
+    let sdk = lambda_sdk_config();
     let app = App::new(
         DynamoStore::new(dynamodb(&sdk), config.tables),
         S3Results::new(s3(&sdk), config.buckets.results),

@@ -4,11 +4,19 @@
 //! (`WAVES_TABLE`, ...); where one is unset, the local stack's name from the schema
 //! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL` as the SDK reads it.
 
+use std::sync::OnceLock;
+
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_config::meta::region::RegionProviderChain;
+use aws_sdk_dynamodb::config::{
+    BehaviorVersion, ConfigBag, Credentials, HttpClient, Region, RuntimeComponents, RuntimeComponentsBuilder,
+    SharedCredentialsProvider, SharedHttpClient,
+};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
+use aws_types::SdkConfig;
 use survey_domain::keys::LOCAL_DEVELOPMENT_KEY;
 use survey_domain::Keys;
 
@@ -110,27 +118,62 @@ impl Config {
     }
 }
 
-/// The configuration every SDK client is made from, read from the usual AWS
-/// environment once at start. It does no network I/O.
+/// The configuration the functions' SDK clients are made from, built from
+/// Lambda's environment without the SDK's loader. It does no I/O.
 ///
 /// Lambda hands the function's role credentials and region over in environment
-/// variables, so where `AWS_ACCESS_KEY_ID` is set the credentials come from the
-/// environment by name: the SDK's default chain would pick the same ones, but
-/// first builds an STS client for web identity and reads profile files, which
-/// was about a fifth of init. Without it (an operator's shell) the default
-/// chain stays; against a local endpoint (`AWS_ENDPOINT_URL`) without
-/// credentials, the local stack's dummy credentials are used.
+/// variables, so the credentials come from the environment by name. The loader
+/// (`aws_config::load`) would find the same ones, but first looks through
+/// profile files and builds the default chain's STS, SSO and instance-metadata
+/// providers, which made up a fifth of init and linked those clients into every
+/// function. What the loader would otherwise add (standard retries, the connect
+/// timeout, stalled-stream protection, the identity cache) the clients take by
+/// default from the behaviour version.
+///
+/// `AWS_ENDPOINT_URL` points the clients at the local stack; there, without
+/// `AWS_ACCESS_KEY_ID`, the local stack's dummy credentials are used.
+pub fn lambda_sdk_config() -> SdkConfig {
+    lambda_sdk_config_from(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
+/// [`lambda_sdk_config`] with the environment read through `lookup`.
+pub fn lambda_sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> SdkConfig {
+    let region =
+        lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let endpoint = lookup("AWS_ENDPOINT_URL");
+    let credentials = if lookup("AWS_ACCESS_KEY_ID").is_none() && endpoint.is_some() {
+        SharedCredentialsProvider::new(local_stack_credentials())
+    } else {
+        SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new())
+    };
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .http_client(https_client());
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    builder.build()
+}
+
+/// The configuration of the tools an operator runs (`survey-admin`, the local
+/// gateway): the SDK's loader with its whole default chain, so profiles and SSO
+/// work, and the region `eu-north-1` where none is configured. Against a local
+/// endpoint (`AWS_ENDPOINT_URL`) without credentials, the local stack's dummy
+/// credentials are used.
 pub async fn sdk_config() -> SdkConfig {
+    let region = RegionProviderChain::default_provider().or_else(DEFAULT_REGION);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).region(region);
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_owned());
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).region(Region::new(region));
-    if env("AWS_ACCESS_KEY_ID").is_some() {
-        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
-    } else if env("AWS_ENDPOINT_URL").is_some() {
-        loader = loader.credentials_provider(Credentials::new("test", "test", None, None, "local-stack"));
+    if env("AWS_ACCESS_KEY_ID").is_none() && env("AWS_ENDPOINT_URL").is_some() {
+        loader = loader.credentials_provider(local_stack_credentials());
     }
     loader.load().await
+}
+
+fn local_stack_credentials() -> Credentials {
+    Credentials::new("test", "test", None, None, "local-stack")
 }
 
 /// A DynamoDB client. Each function makes only the clients it uses: making one
@@ -183,15 +226,133 @@ const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-servi
 pub fn https_client() -> SharedHttpClient {
     let roots = TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_TRUST_SERVICES);
     let tls = TlsContext::builder().with_trust_store(roots).build().expect("a trust store of fixed PEM roots is valid");
-    aws_smithy_http_client::Builder::new()
+    let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .tls_context(tls)
-        .build_https()
+        .build_https();
+    SharedHttpClient::new(CheckedOnce::new(https))
+}
+
+/// An HTTP client that the SDK checks once per process, not once per SDK client.
+///
+/// Making an SDK client checks that its HTTP client can make a connection pool by
+/// making one (with its TLS configuration) and throwing it away; the first request
+/// makes its own. All clients share one HTTP client, whose only input is the trust
+/// store above, so the first check answers for all of them: a function with three
+/// clients would otherwise build three pools it never uses in every cold start.
+#[derive(Debug)]
+struct CheckedOnce {
+    inner: SharedHttpClient,
+    checked: OnceLock<Result<(), String>>,
+}
+
+impl CheckedOnce {
+    fn new(inner: SharedHttpClient) -> Self {
+        Self { inner, checked: OnceLock::new() }
+    }
+}
+
+impl HttpClient for CheckedOnce {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.inner.http_connector(settings, components)
+    }
+
+    fn validate_base_client_config(
+        &self,
+        runtime_components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.checked
+            .get_or_init(|| {
+                self.inner.validate_base_client_config(runtime_components, cfg).map_err(|err| err.to_string())
+            })
+            .clone()
+            .map_err(BoxError::from)
+    }
+
+    fn validate_final_config(&self, runtime_components: &RuntimeComponents, cfg: &ConfigBag) -> Result<(), BoxError> {
+        self.inner.validate_final_config(runtime_components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use aws_sdk_dynamodb::config::ProvideCredentials;
+
     use super::*;
+
+    /// An HTTPS client that counts how often the SDK checks it.
+    #[derive(Debug)]
+    struct CountsChecks {
+        inner: SharedHttpClient,
+        checks: Arc<AtomicUsize>,
+    }
+
+    impl HttpClient for CountsChecks {
+        fn http_connector(
+            &self,
+            settings: &HttpConnectorSettings,
+            components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            self.inner.http_connector(settings, components)
+        }
+
+        fn validate_base_client_config(
+            &self,
+            runtime_components: &RuntimeComponentsBuilder,
+            cfg: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.checks.fetch_add(1, Ordering::SeqCst);
+            self.inner.validate_base_client_config(runtime_components, cfg)
+        }
+    }
+
+    /// How many times making a DynamoDB, an S3 and an SES client checks `http_client`.
+    fn checks_for_three_clients(wrap: impl Fn(SharedHttpClient) -> SharedHttpClient) -> usize {
+        let checks = Arc::new(AtomicUsize::new(0));
+        let counting = SharedHttpClient::new(CountsChecks { inner: https_client(), checks: checks.clone() });
+        let sdk = lambda_sdk_config_from(|_| None).into_builder().http_client(wrap(counting)).build();
+        Clients::from_sdk_config(&sdk);
+        checks.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn the_https_client_is_checked_once_for_all_sdk_clients() {
+        assert_eq!(checks_for_three_clients(|client| client), 3, "the SDK checks its HTTP client per SDK client");
+        assert_eq!(checks_for_three_clients(|client| SharedHttpClient::new(CheckedOnce::new(client))), 1);
+    }
+
+    #[tokio::test]
+    async fn the_functions_take_region_endpoint_and_credentials_from_the_environment() {
+        let local = lambda_sdk_config_from(|name| match name {
+            "AWS_DEFAULT_REGION" => Some("eu-west-1".to_owned()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:4566".to_owned()),
+            _ => None,
+        });
+        assert_eq!(local.region().map(Region::as_ref), Some("eu-west-1"));
+        assert_eq!(local.endpoint_url(), Some("http://127.0.0.1:4566"));
+        assert_eq!(local.behavior_version(), Some(BehaviorVersion::latest()));
+        assert!(local.http_client().is_some());
+        let credentials = local.credentials_provider().unwrap().provide_credentials().await.unwrap();
+        assert_eq!(credentials.access_key_id(), "test", "the local stack's dummy credentials");
+
+        let deployed = lambda_sdk_config_from(|name| match name {
+            "AWS_REGION" => Some("eu-north-1".to_owned()),
+            "AWS_DEFAULT_REGION" => Some("eu-west-1".to_owned()),
+            "AWS_ACCESS_KEY_ID" => Some("ASIAEXAMPLE".to_owned()),
+            _ => None,
+        });
+        assert_eq!(deployed.region().map(Region::as_ref), Some("eu-north-1"));
+        assert_eq!(deployed.endpoint_url(), None);
+        assert_eq!(lambda_sdk_config_from(|_| None).region().map(Region::as_ref), Some(DEFAULT_REGION));
+    }
 
     #[test]
     fn names_come_from_the_environment_or_the_local_schema() {

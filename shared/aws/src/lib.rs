@@ -12,7 +12,7 @@ pub mod schema;
 pub mod ses;
 pub mod setup;
 
-pub use config::{dynamodb, s3, sdk_config, ses, Clients, Config};
+pub use config::{dynamodb, lambda_sdk_config, lambda_sdk_config_from, s3, sdk_config, ses, Clients, Config};
 pub use dynamo::DynamoStore;
 pub use results::S3Results;
 pub use ses::SesMailer;

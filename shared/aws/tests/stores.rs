@@ -6,9 +6,9 @@ mod support;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use support::Moto;
-use survey_aws::{setup, Clients, Config, DynamoStore};
+use survey_aws::{lambda_sdk_config_from, setup, Clients, Config, DynamoStore};
 use survey_domain::contact::{Contact, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
@@ -277,14 +277,11 @@ async fn setup_is_idempotent_and_content_is_published() {
 #[tokio::test]
 async fn an_unreachable_store_is_a_retryable_error() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(survey_aws::config::https_client())
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .region(aws_config::Region::from_static("eu-north-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "test"))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let nobody_listens = format!("http://127.0.0.1:{port}");
+    let sdk = lambda_sdk_config_from(|name| (name == "AWS_ENDPOINT_URL").then(|| nobody_listens.clone()))
+        .into_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
     let store = DynamoStore::new(Clients::from_sdk_config(&sdk).dynamodb, Config::from_lookup(|_| None).tables);
     let err = store.wave(&SurveyId::parse("x").unwrap()).await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");

@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
-use survey_aws::{setup, Clients, Config};
+use survey_aws::{lambda_sdk_config_from, setup, Clients, Config};
 
 /// A moto server of this test's own, killed when dropped.
 pub struct Moto {
@@ -36,15 +35,18 @@ impl Moto {
         Self { child, endpoint: format!("http://127.0.0.1:{port}") }
     }
 
+    /// The functions' own SDK configuration, as Lambda's environment would give it,
+    /// pointed at this server.
+    pub fn sdk_config(&self) -> aws_types::SdkConfig {
+        lambda_sdk_config_from(|name| match name {
+            "AWS_ENDPOINT_URL" => Some(self.endpoint.clone()),
+            "AWS_REGION" => Some("eu-north-1".to_owned()),
+            _ => None,
+        })
+    }
+
     pub async fn clients(&self) -> (Clients, Config) {
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(survey_aws::config::https_client())
-            .endpoint_url(&self.endpoint)
-            .region(aws_config::Region::from_static("eu-north-1"))
-            .credentials_provider(aws_sdk_s3::config::Credentials::new("test", "test", None, None, "test"))
-            .load()
-            .await;
-        let clients = Clients::from_sdk_config(&sdk);
+        let clients = Clients::from_sdk_config(&self.sdk_config());
         let config = Config::from_lookup(|_| None);
         setup::create_all(&clients, &config).await.expect("tables and buckets are created");
         (clients, config)

@@ -7,7 +7,6 @@
 use std::sync::OnceLock;
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
-use aws_config::meta::region::RegionProviderChain;
 use aws_sdk_dynamodb::config::{
     BehaviorVersion, ConfigBag, Credentials, HttpClient, Region, RuntimeComponents, RuntimeComponentsBuilder,
     SharedCredentialsProvider, SharedHttpClient,
@@ -158,14 +157,16 @@ pub fn lambda_sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> SdkCon
 }
 
 /// The configuration of the tools an operator runs (`survey-admin`, the local
-/// gateway): the SDK's loader with its whole default chain, so profiles and SSO
-/// work, and the region `eu-north-1` where none is configured. Against a local
-/// endpoint (`AWS_ENDPOINT_URL`) without credentials, the local stack's dummy
-/// credentials are used.
+/// gateway): the SDK's loader with its whole default chain for credentials, so
+/// profiles and SSO work. The region comes from `AWS_REGION` or
+/// `AWS_DEFAULT_REGION`, else `eu-north-1`. Against a local endpoint
+/// (`AWS_ENDPOINT_URL`) without credentials, the local stack's dummy credentials
+/// are used.
 pub async fn sdk_config() -> SdkConfig {
-    let region = RegionProviderChain::default_provider().or_else(DEFAULT_REGION);
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).region(region);
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")).unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).region(Region::new(region));
     if env("AWS_ACCESS_KEY_ID").is_none() && env("AWS_ENDPOINT_URL").is_some() {
         loader = loader.credentials_provider(local_stack_credentials());
     }

@@ -4,12 +4,12 @@
 # through the local gateway, aggregation against pandas, the page (size, Lighthouse),
 # function sizes (from the last arm64 build; `make bench-size` rebuilds them).
 # Everything runs on 127.0.0.1; nothing is sent elsewhere.
-# Knobs: COLD_RUNS (20), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000),
+# Knobs: COLD_RUNS (100; the medians of fewer runs moved by 0.1x between runs), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000),
 # BENCH_BUILD=0 to measure the release binaries as they are (BENCHMARKS.md then says so).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-COLD_RUNS=${COLD_RUNS:-20}
+COLD_RUNS=${COLD_RUNS:-100}
 LOAD_CONCURRENCY=${LOAD_CONCURRENCY:-32}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 AGG_ANSWERS=${AGG_ANSWERS:-1000000}

@@ -3,7 +3,7 @@
 // checks its status and error code, and that nothing was stored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ADMIN, BASE, CODE, admin, call, count, ulid } from './support.mjs';
 
@@ -210,6 +210,14 @@ test('the admin CLI refuses what makes no sense, on stderr with a non-zero exit'
   assert.match(adminFails('registration', 'add', '--survey', 'local', '--unit', '4601', '--contact', 'no-address'), /Name <e-mail>/);
   const webinar = JSON.parse(admin('survey', 'webinar', '--survey', 'local', '--at', '2026-12-01T10:00:00+01:00', '--url', 'https://example.org/webinar'));
   assert.equal(webinar.webinar.url, 'https://example.org/webinar');
+});
+
+test('the admin CLI into a pipe its reader has closed (| head) exits quietly', () => {
+  // `true` has exited long before survey-admin has asked the store, so its write meets a closed pipe.
+  const script = 'set -o pipefail; "$0" survey show --survey local | true; echo "exit $?" >&2';
+  const run = spawnSync('bash', ['-c', script, ADMIN], { encoding: 'utf8' });
+  assert.doesNotMatch(run.stderr, /panicked/);
+  assert.match(run.stderr, /^exit 0$/m);
 });
 
 async function freePort() {

@@ -1,6 +1,7 @@
 //! `survey-admin`: IMDi operators' command line for waves, registrations and codes.
 //! Results go to stdout, errors to stderr, and failures exit non-zero.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 mod audio;
@@ -191,10 +192,15 @@ async fn main() -> ExitCode {
     let clients = Clients::from_env().await;
     let admin = Admin { store: DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config };
     match admin.run(cli.command).await {
-        Ok(output) => {
-            println!("{output}");
-            ExitCode::SUCCESS
-        }
+        Ok(output) => match writeln!(std::io::stdout(), "{output}") {
+            Ok(()) => ExitCode::SUCCESS,
+            // A reader that stopped early (`survey-admin … | head -n1`) is not a failure.
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("survey-admin: could not write the output: {err}");
+                ExitCode::FAILURE
+            }
+        },
         Err(message) => {
             eprintln!("survey-admin: {message}");
             ExitCode::FAILURE

@@ -2,7 +2,8 @@
 //!
 //! Table and bucket names come from the variables the infrastructure sets
 //! (`WAVES_TABLE`, ...); where one is unset, the local stack's name from the schema
-//! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL` as the SDK reads it.
+//! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL`, which points at the
+//! local stack.
 
 use std::sync::OnceLock;
 
@@ -178,7 +179,7 @@ fn local_stack_credentials() -> Credentials {
 }
 
 /// A DynamoDB client. Each function makes only the clients it uses: making one
-/// builds its HTTPS connector and endpoint rules.
+/// parses its service's endpoint partitions and sets up its runtime plugins.
 pub fn dynamodb(shared: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(shared)
 }

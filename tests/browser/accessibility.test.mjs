@@ -7,6 +7,7 @@
 // - focus is visible: the focused look differs from the unfocused one by
 //   pixels with at least 3:1 contrast, around the whole element;
 // - 320 px reflow and 200 % zoom without sideways scrolling;
+// - the footer does not jump down while the first screen loads (layout shift);
 // - the language picker: every name marked with its own lang and dir, and no
 //   name broken inside a word.
 //
@@ -308,6 +309,23 @@ test('focus is visible: every kind of control changes by at least a 1 px ring of
   }
   await page.context().close();
   assert.deepEqual(weak, []);
+});
+
+test('the footer is not seen moving while the first screen loads (no layout shift of it)', async () => {
+  const page = await phonePage(browser, 'nb-NO');
+  await page.addInitScript(() => {
+    window.footerShifts = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.sources.some((s) => s.node?.closest?.('footer'))) window.footerShifts.push(entry.value);
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(`${BASE}/`, { waitUntil: 'networkidle' });
+  await page.locator('main h1').waitFor();
+  assert.ok(await page.locator('footer a').isVisible(), 'the footer shows once the screen is there');
+  assert.deepEqual(await page.evaluate(() => window.footerShifts), []);
+  await page.context().close();
 });
 
 test('320 px reflow and 200 % zoom: no page scrolls sideways', async () => {

@@ -326,6 +326,10 @@ test('the footer is not seen moving while the first screen loads (no layout shif
   assert.ok(await page.locator('footer a').isVisible(), 'the footer shows once the screen is there');
   assert.deepEqual(await page.evaluate(() => window.footerShifts), []);
   await page.context().close();
+  const noScripts = await phonePage(browser, 'nb-NO', { javaScriptEnabled: false });
+  await noScripts.goto(`${BASE}/`);
+  assert.ok(await noScripts.locator('footer a').isVisible(), 'without scripts the footer and its link show');
+  await noScripts.context().close();
 });
 
 test('320 px reflow and 200 % zoom: no page scrolls sideways', async () => {

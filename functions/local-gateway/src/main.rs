@@ -28,7 +28,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer};
+use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer, SqsQueue};
 use survey_domain::emails::SiteLinks;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, Stores, UnitRegistration, WaveStore};
@@ -44,8 +44,8 @@ const MAX_GATEWAY_BODY: usize = 10 * 1024 * 1024;
 struct Gateway<S> {
     validate: validate_code::App<S>,
     submit: submit_response::App<S>,
-    register: register::App<S, SesMailer>,
-    results: results::App<S, S3Results, SesMailer>,
+    register: register::App<S, SqsQueue>,
+    results: results::App<S, S3Results, SqsQueue>,
     info: survey_info::App<S>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
@@ -69,10 +69,61 @@ async fn main() -> MainResult {
         };
         let store = seeded_memory_store(&config.keys, &code).await?;
         eprintln!("local gateway (in-memory store): wave `local`, Bergen: http://127.0.0.1:{port}/?code={code}");
+        tokio::spawn(mail_worker(store.clone(), clients.clone(), config.clone()));
         serve(gateway(store, &config, clients)?, port).await
     } else {
         let store = DynamoStore::new(clients.dynamodb.clone(), config.tables.clone());
+        tokio::spawn(mail_worker(store.clone(), clients.clone(), config.clone()));
         serve(gateway(store, &config, clients)?, port).await
+    }
+}
+
+/// The local stack's `send-mail`: polls the mail queue on the local endpoint,
+/// as Lambda's event source mapping does in AWS, and runs each job with the
+/// function's own code. A job that fails for a passing reason stays on the
+/// queue and comes back after its visibility timeout; after five receives it
+/// moves to the dead-letter queue.
+async fn mail_worker<S: Stores>(store: S, clients: Clients, config: Config) {
+    let app = send_mail::App {
+        store,
+        links: SiteLinks::new(&config.mail.site_url),
+        mailer: SesMailer::new(clients.ses.clone(), config.mail.clone()),
+        keys: config.keys.clone(),
+    };
+    loop {
+        let received = clients
+            .sqs
+            .receive_message()
+            .queue_url(&config.mail.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(output) => output.messages.unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(error = %error, "the mail queue cannot be read; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        for message in messages {
+            let body = message.body.as_deref().unwrap_or_default();
+            if send_mail::run_body(&app, body, time::OffsetDateTime::now_utc()).await.is_ok() {
+                if let Some(handle) = message.receipt_handle {
+                    let deleted = clients
+                        .sqs
+                        .delete_message()
+                        .queue_url(&config.mail.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await;
+                    if let Err(error) = deleted {
+                        tracing::warn!(error = %error, "a done mail job could not be deleted");
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -105,16 +156,14 @@ fn gateway<S: Stores + Clone>(
         submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
         register: register::App::new(
             store.clone(),
-            SesMailer::new(clients.ses.clone(), config.mail.clone()),
+            SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
             config.keys.clone(),
-            SiteLinks::new(&config.mail.site_url),
         ),
         results: results::App::new(
             store.clone(),
             S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
-            SesMailer::new(clients.ses.clone(), config.mail.clone()),
+            SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
             config.keys.clone(),
-            SiteLinks::new(&config.mail.site_url),
         ),
         info: survey_info::App { store },
         s3: clients.s3,
@@ -183,7 +232,9 @@ impl<S: Stores> Gateway<S> {
             "/api/bench/hello" if self.hello => hello_world(request).await,
             "/api/codes/validate" => validate_code::handle(&self.validate, request).await,
             "/api/responses" => submit_response::handle(&self.submit, request).await,
-            "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, request).await,
+            "/api/registrations" | "/api/registrations/verify" | "/api/registrations/approve" => {
+                register::handle(&self.register, request).await
+            }
             "/api/health" | "/api/units" => survey_info::handle(&self.info, request).await,
             p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
             p if p.starts_with("/api/results/") => results::handle(&self.results, request).await,

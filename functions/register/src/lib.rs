@@ -1,15 +1,19 @@
-//! `POST /api/registrations` and `GET /api/registrations/verify?token=T`:
-//! contact persons register their unit, then prove they own their address.
+//! `POST /api/registrations`, `GET /api/registrations/verify?token=T` and
+//! `GET /api/registrations/approve?token=T`: contact persons register their
+//! unit, prove they own their address, and a verified colleague approves them.
+//! E-mail goes through the mail queue, never from here.
 
 use std::time::{Duration, Instant};
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
-use survey_domain::emails::{escape_html, SiteLinks};
+use survey_domain::contact::ContactStatus;
+use survey_domain::emails::escape_html;
+use survey_domain::jobs::JobQueue;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{ContactStore, RegistrationStore, VerificationStore, WaveStore};
-use survey_domain::{register, verify, Keys, Mailer, RegisterRequest, Verified, VerifyError};
+use survey_domain::{approve, register, verify, Keys, RegisterRequest, Verified, VerifyError};
 use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::OffsetDateTime;
 
@@ -20,22 +24,20 @@ const REGISTRATION_WINDOW: Duration = Duration::from_secs(3600);
 const MAX_BAD_TOKENS: u32 = 20;
 const TOKEN_WINDOW: Duration = Duration::from_secs(600);
 
-pub struct App<S, M> {
+pub struct App<S, Q> {
     pub store: S,
-    pub mailer: M,
+    pub queue: Q,
     pub keys: Keys,
-    pub links: SiteLinks,
     registrations: RateLimiter,
     bad_tokens: RateLimiter,
 }
 
-impl<S, M> App<S, M> {
-    pub fn new(store: S, mailer: M, keys: Keys, links: SiteLinks) -> Self {
+impl<S, Q> App<S, Q> {
+    pub fn new(store: S, queue: Q, keys: Keys) -> Self {
         Self {
             store,
-            mailer,
+            queue,
             keys,
-            links,
             registrations: RateLimiter::new(MAX_REGISTRATIONS, REGISTRATION_WINDOW),
             bad_tokens: RateLimiter::new(MAX_BAD_TOKENS, TOKEN_WINDOW),
         }
@@ -47,26 +49,38 @@ fn rate_limited(wait: Duration) -> ApiError {
         .with_retry_after(wait.as_secs().max(1))
 }
 
-pub async fn handle<S, M>(app: &App<S, M>, req: Request) -> Result<Response<Body>, lambda_http::Error>
+/// What a single-use link in an e-mail does.
+#[derive(Clone, Copy)]
+enum Link {
+    Verify,
+    Approve,
+}
+
+pub async fn handle<S, Q>(app: &App<S, Q>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
-    M: Mailer,
+    Q: JobQueue,
 {
     let segments = api_segments(&req);
-    let verifying = segments.last().is_some_and(|s| s == "verify");
-    let (route, result) = match (req.method(), verifying) {
-        (&Method::POST, false) => ("register", register_unit(app, &req).await),
-        (&Method::GET, true) => ("verify_contact", verify_contact(app, &req).await),
-        (_, false) => return Ok(method_not_allowed("POST")),
-        (_, true) => return Ok(method_not_allowed("GET")),
+    let link = match segments.last().map(String::as_str) {
+        Some("verify") => Some(Link::Verify),
+        Some("approve") => Some(Link::Approve),
+        _ => None,
+    };
+    let (route, result) = match (req.method(), link) {
+        (&Method::POST, None) => ("register", register_unit(app, &req).await),
+        (&Method::GET, Some(Link::Verify)) => ("verify_contact", open_link(app, &req, Link::Verify).await),
+        (&Method::GET, Some(Link::Approve)) => ("approve_contact", open_link(app, &req, Link::Approve).await),
+        (_, None) => return Ok(method_not_allowed("POST")),
+        (_, Some(_)) => return Ok(method_not_allowed("GET")),
     };
     Ok(respond(route, result))
 }
 
-async fn register_unit<S, M>(app: &App<S, M>, req: &Request) -> Result<Response<Body>, ApiError>
+async fn register_unit<S, Q>(app: &App<S, Q>, req: &Request) -> Result<Response<Body>, ApiError>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
-    M: Mailer,
+    S: WaveStore + ContactStore,
+    Q: JobQueue,
 {
     let source = source_ip(req);
     let now = Instant::now();
@@ -75,14 +89,14 @@ where
     }
     app.registrations.record(&source, now);
     let body: RegisterRequest = parse_json(req)?;
-    let id = register(&app.store, &app.mailer, &app.keys, &app.links, &body, OffsetDateTime::now_utc()).await?;
+    let id = register(&app.store, &app.queue, &body, OffsetDateTime::now_utc()).await?;
     Ok(json_response(StatusCode::ACCEPTED, &json!({ "registration_id": id, "status": "pending_verification" })))
 }
 
-async fn verify_contact<S, M>(app: &App<S, M>, req: &Request) -> Result<Response<Body>, ApiError>
+async fn open_link<S, Q>(app: &App<S, Q>, req: &Request, link: Link) -> Result<Response<Body>, ApiError>
 where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
-    M: Mailer,
+    Q: JobQueue,
 {
     let source = source_ip(req);
     let now = Instant::now();
@@ -91,13 +105,16 @@ where
     }
     let params = req.query_string_parameters_ref().cloned().unwrap_or_default();
     let token = params.first("token").unwrap_or_default();
-    let verified = verify(&app.store, &app.mailer, &app.keys, &app.links, token, OffsetDateTime::now_utc())
-        .await
-        .inspect_err(|err| {
-            if matches!(err, VerifyError::InvalidToken | VerifyError::Gone) {
-                app.bad_tokens.record(&source, now);
-            }
-        })?;
+    let now_utc = OffsetDateTime::now_utc();
+    let opened = match link {
+        Link::Verify => verify(&app.store, &app.queue, &app.keys, token, now_utc).await,
+        Link::Approve => approve(&app.store, &app.queue, &app.keys, token, now_utc).await,
+    };
+    let verified = opened.inspect_err(|err| {
+        if matches!(err, VerifyError::InvalidToken | VerifyError::Gone) {
+            app.bad_tokens.record(&source, now);
+        }
+    })?;
     Ok(if wants_html(req) { html_confirmation(&verified) } else { json_confirmation(&verified) })
 }
 
@@ -107,17 +124,26 @@ fn wants_html(req: &Request) -> bool {
 }
 
 fn json_confirmation(v: &Verified) -> Response<Body> {
-    json_response(StatusCode::OK, &json!({ "status": "verified", "survey_id": v.survey_id, "unit": v.unit }))
+    json_response(StatusCode::OK, &json!({ "status": v.status.as_str(), "survey_id": v.survey_id, "unit": v.unit }))
 }
 
 /// For a link opened straight in a browser: a plain page, no scripts or styles.
 fn html_confirmation(v: &Verified) -> Response<Body> {
     let name = escape_html(v.unit.name);
+    let (nb, en) = match v.status {
+        ContactStatus::Verified => (
+            format!("Tilgangskoden for {name} kommer på e-post om litt."),
+            format!("The access code for {name} is on its way by e-mail."),
+        ),
+        _ => (
+            format!("Før du får tilgangskoden for {name}, må en kontaktperson for {name} eller IMDi godkjenne deg. Du får beskjed på e-post."),
+            format!("Before you get the access code for {name}, a contact person of {name} or IMDi must approve you; you will hear by e-mail."),
+        ),
+    };
     let page = format!(
         "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>E-postadressen er bekreftet</title></head><body><main><h1>Takk! E-postadressen er bekreftet.</h1>\
-         <p>Vi har sendt deg tilgangskoden for {name} på e-post.</p>\
-         <p lang=\"en\">Thank you. Your e-mail address is confirmed; we have sent you the access code for {name}.</p></main></body></html>"
+         <title>E-postadressen er bekreftet</title></head><body><main><h1>Takk! Det er registrert.</h1>\
+         <p>{nb}</p><p lang=\"en\">Thank you. {en}</p></main></body></html>"
     );
     let mut response = Response::new(Body::Text(page));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));

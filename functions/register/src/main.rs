@@ -1,7 +1,6 @@
 use lambda_http::{run, service_fn, Error, Request};
 use register::{handle, App};
-use survey_aws::{dynamodb, lambda_sdk_config, ses, Config, DynamoStore, SesMailer};
-use survey_domain::emails::SiteLinks;
+use survey_aws::{dynamodb, lambda_sdk_config, sqs, Config, DynamoStore, SqsQueue};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -9,12 +8,10 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env();
     config.require_hash_key();
     let sdk = lambda_sdk_config();
-    let links = SiteLinks::new(&config.mail.site_url);
     let app = App::new(
         DynamoStore::new(dynamodb(&sdk), config.tables),
-        SesMailer::new(ses(&sdk), config.mail),
+        SqsQueue::new(sqs(&sdk), config.mail.queue_url),
         config.keys,
-        links,
     );
     run(service_fn(|req: Request| handle(&app, req))).await
 }

@@ -1,5 +1,8 @@
 use lambda_http::request::from_str;
+use survey_domain::emails::SiteLinks;
+use survey_domain::jobs::{MailJob, MemoryQueue};
 use survey_domain::mail::MemoryMailer;
+use survey_domain::mail_worker::Worker;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
 use survey_domain::{SurveyId, UnitNumber, VerifyToken, Wave};
@@ -10,7 +13,37 @@ use super::*;
 const REGISTER: &str = include_str!("../../../events/register.json");
 const VERIFY: &str = include_str!("../../../events/verify-registration.json");
 
-async fn app_with_deadline(deadline_in: TimeDuration) -> App<MemoryStore, MemoryMailer> {
+/// The handler's app, and the mail worker behind its queue.
+struct TestApp {
+    app: App<MemoryStore, MemoryQueue>,
+    mailer: MemoryMailer,
+    links: SiteLinks,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = App<MemoryStore, MemoryQueue>;
+    fn deref(&self) -> &Self::Target {
+        &self.app
+    }
+}
+
+impl TestApp {
+    /// Runs every queued mail job, as the `send-mail` function would.
+    async fn work(&self) {
+        let worker = Worker { store: &self.app.store, mailer: &self.mailer, keys: &self.app.keys, links: &self.links };
+        for job in self.app.queue.drain() {
+            worker.run(&job, OffsetDateTime::now_utc()).await.unwrap();
+        }
+    }
+
+    async fn allow(&self, domain: &str) {
+        let until = OffsetDateTime::now_utc() + TimeDuration::days(300);
+        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap());
+        self.app.store.allow_domain(&survey, unit, domain, until).await.unwrap();
+    }
+}
+
+async fn app_with_deadline(deadline_in: TimeDuration) -> TestApp {
     let now = OffsetDateTime::now_utc();
     let store = MemoryStore::new();
     store
@@ -22,10 +55,14 @@ async fn app_with_deadline(deadline_in: TimeDuration) -> App<MemoryStore, Memory
         })
         .await
         .unwrap();
-    App::new(store, MemoryMailer::default(), Keys::new(b"test"), SiteLinks::new("https://site.example"))
+    TestApp {
+        app: App::new(store, MemoryQueue::default(), Keys::new(b"test")),
+        mailer: MemoryMailer::default(),
+        links: SiteLinks::new("https://site.example"),
+    }
 }
 
-async fn app() -> App<MemoryStore, MemoryMailer> {
+async fn app() -> TestApp {
     app_with_deadline(TimeDuration::days(5)).await
 }
 
@@ -45,26 +82,33 @@ fn verify_request(token: &str) -> Request {
     from_str(&event).unwrap()
 }
 
-async fn call(app: &App<MemoryStore, MemoryMailer>, req: Request) -> (StatusCode, serde_json::Value) {
-    let response = handle(app, req).await.unwrap();
+fn approve_request(token: &str) -> Request {
+    let event = VERIFY.replace(&"0".repeat(64), token).replace("/verify", "/approve");
+    from_str(&event).unwrap()
+}
+
+async fn call(app: &TestApp, req: Request) -> (StatusCode, serde_json::Value) {
+    let response = handle(&app.app, req).await.unwrap();
+    app.work().await;
     let Body::Text(text) = response.body() else { panic!("text body") };
     (response.status(), serde_json::from_str(text).unwrap_or(serde_json::Value::Null))
 }
 
-fn token_sent_to(app: &App<MemoryStore, MemoryMailer>, email: &str) -> String {
+fn token_sent_to(app: &TestApp, email: &str) -> String {
     let sent = app.mailer.sent();
     let message = sent.iter().rev().find(|m| m.to.as_str() == email && m.text.contains("token=")).unwrap();
     let start = message.text.find("token=").unwrap() + 6;
     message.text[start..start + 64].to_owned()
 }
 
-async fn contacts(app: &App<MemoryStore, MemoryMailer>) -> usize {
+async fn contacts(app: &TestApp) -> usize {
     app.store.contacts(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap()).await.unwrap().len()
 }
 
 #[tokio::test]
 async fn register_then_verify_issues_the_code_by_email() {
     let app = app().await;
+    app.allow("alna.oslo.kommune.no").await;
     let (status, body) = call(&app, from_str(REGISTER).unwrap()).await;
     assert_eq!((status, &body["status"]), (StatusCode::ACCEPTED, &json!("pending_verification")));
     assert!(body["registration_id"].as_str().is_some_and(|id| id.len() == 26));
@@ -97,10 +141,10 @@ async fn a_browser_opening_the_link_gets_a_page() {
     call(&app, from_str(REGISTER).unwrap()).await;
     let mut req = verify_request(&token_sent_to(&app, "ola.hansen@alna.oslo.kommune.no"));
     req.headers_mut().insert(header::ACCEPT, HeaderValue::from_static("text/html,application/xhtml+xml"));
-    let response = handle(&app, req).await.unwrap();
+    let response = handle(&app.app, req).await.unwrap();
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
     let Body::Text(page) = response.body() else { panic!("text body") };
-    assert!(page.contains("Alna") && page.contains("bekreftet"));
+    assert!(page.contains("Alna") && page.contains("godkjenne deg"), "{page}");
 }
 
 #[tokio::test]
@@ -217,8 +261,73 @@ async fn wrong_methods_are_405() {
     let app = app().await;
     let mut req = from_str(REGISTER).unwrap();
     *req.method_mut() = Method::GET;
-    assert_eq!(handle(&app, req).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
-    let mut req = verify_request(&"0".repeat(64));
-    *req.method_mut() = Method::POST;
-    assert_eq!(handle(&app, req).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(handle(&app.app, req).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+    for req in [verify_request(&"0".repeat(64)), approve_request(&"0".repeat(64))] {
+        let mut req = req;
+        *req.method_mut() = Method::POST;
+        assert_eq!(handle(&app.app, req).await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+}
+
+#[tokio::test]
+async fn attack_a_stranger_registers_for_a_unit_and_gets_only_a_request_for_approval() {
+    let app = app().await;
+    app.allow("alna.oslo.kommune.no").await;
+    call(&app, from_str(REGISTER).unwrap()).await;
+    let (status, _) = call(&app, verify_request(&token_sent_to(&app, "kari.nordmann@alna.oslo.kommune.no"))).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let mut body = fixture_body();
+    body["contacts"] = json!([{ "name": "Mallory", "email": "mallory@evil.example" }]);
+    body["expected_participants"] = json!(9999);
+    assert_eq!(call(&app, register_request(&body)).await.0, StatusCode::ACCEPTED);
+    let (status, opened) = call(&app, verify_request(&token_sent_to(&app, "mallory@evil.example"))).await;
+    assert_eq!((status, &opened["status"]), (StatusCode::OK, &json!("awaiting_approval")));
+    let to_mallory: Vec<String> = app
+        .mailer
+        .sent()
+        .iter()
+        .filter(|m| m.to.as_str() == "mallory@evil.example")
+        .map(|m| m.subject.clone())
+        .collect();
+    assert!(to_mallory.iter().all(|s| !s.contains("Tilgangskode")), "{to_mallory:?}");
+    let registration = app
+        .store
+        .registration(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(registration.expected_participants, Some(40), "the stranger's 9999 is not taken");
+
+    let approval = token_sent_to(&app, "kari.nordmann@alna.oslo.kommune.no");
+    let (status, approved) = call(&app, approve_request(&approval)).await;
+    assert_eq!((status, &approved["status"]), (StatusCode::OK, &json!("verified")), "{approved}");
+    assert!(app
+        .mailer
+        .sent()
+        .iter()
+        .any(|m| m.to.as_str() == "mallory@evil.example" && m.subject.contains("Tilgangskode")));
+    let (status, err) = call(&app, approve_request(&approval)).await;
+    assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::GONE, Some("invalid_token")));
+}
+
+#[tokio::test]
+async fn a_known_contact_and_a_stranger_cause_the_same_calls_before_the_answer() {
+    let app = app().await;
+    app.allow("alna.oslo.kommune.no").await;
+    call(&app, from_str(REGISTER).unwrap()).await;
+    call(&app, verify_request(&token_sent_to(&app, "kari.nordmann@alna.oslo.kommune.no"))).await;
+    let sent = app.mailer.sent().len();
+    let mut known = fixture_body();
+    known["contacts"] = json!([{ "name": "Kari Nordmann", "email": "kari.nordmann@alna.oslo.kommune.no" }]);
+    let mut stranger = fixture_body();
+    stranger["contacts"] = json!([{ "name": "Per Person", "email": "per@example.org" }]);
+    for body in [known, stranger] {
+        let response = handle(&app.app, register_request(&body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let jobs = app.queue.drain();
+    assert_eq!(jobs.len(), 2, "one queued job each, before any answer");
+    assert!(jobs.iter().all(|j| matches!(j, MailJob::Register { .. })));
+    assert_eq!(app.mailer.sent().len(), sent, "no e-mail is sent on the request path");
 }

@@ -5,10 +5,12 @@
 use lambda_http::request::from_str;
 use register::{handle, App};
 use survey_domain::emails::SiteLinks;
+use survey_domain::jobs::MemoryQueue;
 use survey_domain::mail::MemoryMailer;
+use survey_domain::mail_worker::Worker;
 use survey_domain::memory::MemoryStore;
-use survey_domain::store::WaveStore;
-use survey_domain::{Keys, Wave};
+use survey_domain::store::{ContactStore, WaveStore};
+use survey_domain::{Keys, SurveyId, UnitNumber, Wave};
 use time::{Duration, OffsetDateTime};
 
 const REGISTER: &str = include_str!("../../../events/register.json");
@@ -20,12 +22,14 @@ async fn logs_hold_no_personal_data_token_or_code() {
     let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let now = OffsetDateTime::now_utc();
-    let app = App::new(
-        MemoryStore::new(),
-        MemoryMailer::default(),
-        Keys::new(b"test"),
-        SiteLinks::new("https://site.example"),
-    );
+    let app = App::new(MemoryStore::new(), MemoryQueue::default(), Keys::new(b"test"));
+    let (mailer, links) = (MemoryMailer::default(), SiteLinks::new("https://site.example"));
+    let work = || async {
+        let worker = Worker { store: &app.store, mailer: &mailer, keys: &app.keys, links: &links };
+        for job in app.queue.drain() {
+            worker.run(&job, now).await.unwrap();
+        }
+    };
     app.store
         .create_wave(&Wave {
             opens_at: now + Duration::days(10),
@@ -35,16 +39,23 @@ async fn logs_hold_no_personal_data_token_or_code() {
         })
         .await
         .unwrap();
+    let unit = UnitNumber::parse("030112").unwrap();
+    app.store
+        .allow_domain(&SurveyId::parse("2026").unwrap(), unit, "alna.oslo.kommune.no", now + Duration::days(90))
+        .await
+        .unwrap();
 
     handle(&app, from_str(REGISTER).unwrap()).await.unwrap();
     let bad = REGISTER.replace("kari.nordmann@alna.oslo.kommune.no", "kari.nordmann@");
     handle(&app, from_str(&bad).unwrap()).await.unwrap();
-    let sent = app.mailer.sent();
+    work().await;
+    let sent = mailer.sent();
     let text = &sent[0].text;
     let token = &text[text.find("token=").unwrap() + 6..][..64];
     handle(&app, from_str(&VERIFY.replace(&"0".repeat(64), token)).unwrap()).await.unwrap();
     handle(&app, from_str(&VERIFY.replace(&"0".repeat(64), token)).unwrap()).await.unwrap();
-    let code_mail = app.mailer.sent().pop().unwrap();
+    work().await;
+    let code_mail = mailer.sent().into_iter().find(|m| m.subject.contains("Tilgangskode")).unwrap();
     let code = code_mail.text.lines().find(|l| l.starts_with("    ")).unwrap().trim().to_owned();
 
     let logs = captured.text();

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use survey_domain::emails::SiteLinks;
+use survey_domain::jobs::JobQueue;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::results_access::{authorize_results, request_results_link, AccessRequest};
 use survey_domain::store::{
     results_layout, AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore,
 };
-use survey_domain::{Keys, Mailer};
+use survey_domain::Keys;
 use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
 use time::OffsetDateTime;
 
@@ -23,26 +23,25 @@ use time::OffsetDateTime;
 const MAX_LINK_REQUESTS: u32 = 20;
 const LINK_WINDOW: Duration = Duration::from_secs(3600);
 
-pub struct App<S, R, M> {
+pub struct App<S, R, Q> {
     pub store: S,
     pub results: R,
-    pub mailer: M,
+    pub queue: Q,
     pub keys: Keys,
-    pub links: SiteLinks,
     link_requests: RateLimiter,
 }
 
-impl<S, R, M> App<S, R, M> {
-    pub fn new(store: S, results: R, mailer: M, keys: Keys, links: SiteLinks) -> Self {
-        Self { store, results, mailer, keys, links, link_requests: RateLimiter::new(MAX_LINK_REQUESTS, LINK_WINDOW) }
+impl<S, R, Q> App<S, R, Q> {
+    pub fn new(store: S, results: R, queue: Q, keys: Keys) -> Self {
+        Self { store, results, queue, keys, link_requests: RateLimiter::new(MAX_LINK_REQUESTS, LINK_WINDOW) }
     }
 }
 
-pub async fn handle<S, R, M>(app: &App<S, R, M>, req: Request) -> Result<Response<Body>, lambda_http::Error>
+pub async fn handle<S, R, Q>(app: &App<S, R, Q>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
     S: WaveStore + ContactStore + AccessTokenStore + AnswerStore + RegistrationStore,
     R: ResultsStore,
-    M: Mailer,
+    Q: JobQueue,
 {
     let segments = api_segments(&req);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
@@ -60,10 +59,9 @@ where
     Ok(respond(route, result))
 }
 
-async fn access<S, R, M>(app: &App<S, R, M>, req: &Request) -> Result<Response<Body>, ApiError>
+async fn access<S, R, Q>(app: &App<S, R, Q>, req: &Request) -> Result<Response<Body>, ApiError>
 where
-    S: WaveStore + ContactStore + AccessTokenStore,
-    M: Mailer,
+    Q: JobQueue,
 {
     let source = source_ip(req);
     let now = Instant::now();
@@ -73,7 +71,7 @@ where
     }
     app.link_requests.record(&source, now);
     let body: AccessRequest = parse_json(req)?;
-    request_results_link(&app.store, &app.mailer, &app.keys, &app.links, &body, OffsetDateTime::now_utc()).await?;
+    request_results_link(&app.queue, &body).await?;
     Ok(json_response(StatusCode::ACCEPTED, &json!({ "status": "accepted" })))
 }
 
@@ -81,14 +79,14 @@ fn bearer(req: &Request) -> Option<&str> {
     req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-async fn report<S, R, M>(
-    app: &App<S, R, M>,
+async fn report<S, R, Q>(
+    app: &App<S, R, Q>,
     req: &Request,
     survey: &str,
     unit: &str,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: WaveStore + AccessTokenStore,
+    S: WaveStore + AccessTokenStore + ContactStore,
     R: ResultsStore,
 {
     let (survey, unit) =
@@ -108,14 +106,14 @@ where
 }
 
 /// How many have answered so far, so contacts can push for the minimum: a count only.
-async fn live_count<S, R, M>(
-    app: &App<S, R, M>,
+async fn live_count<S, R, Q>(
+    app: &App<S, R, Q>,
     req: &Request,
     survey: &str,
     unit: &str,
 ) -> Result<Response<Body>, ApiError>
 where
-    S: WaveStore + AccessTokenStore + AnswerStore + RegistrationStore,
+    S: WaveStore + AccessTokenStore + ContactStore + AnswerStore + RegistrationStore,
 {
     let now = OffsetDateTime::now_utc();
     let (survey, unit) = authorize_results(&app.store, &app.keys, survey, unit, bearer(req), now).await?;

@@ -1,7 +1,6 @@
 use lambda_http::{run, service_fn, Error, Request};
 use results::{handle, App};
-use survey_aws::{dynamodb, lambda_sdk_config, s3, ses, Config, DynamoStore, S3Results, SesMailer};
-use survey_domain::emails::SiteLinks;
+use survey_aws::{dynamodb, lambda_sdk_config, s3, sqs, Config, DynamoStore, S3Results, SqsQueue};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,9 +11,8 @@ async fn main() -> Result<(), Error> {
     let app = App::new(
         DynamoStore::new(dynamodb(&sdk), config.tables),
         S3Results::new(s3(&sdk), config.buckets.results),
-        SesMailer::new(ses(&sdk), config.mail.clone()),
+        SqsQueue::new(sqs(&sdk), config.mail.queue_url),
         config.keys,
-        SiteLinks::new(&config.mail.site_url),
     );
     run(service_fn(|req: Request| handle(&app, req))).await
 }

@@ -1,6 +1,9 @@
 use lambda_http::request::from_str;
-use survey_domain::contact::{Contact, Email, PersonName};
+use survey_domain::contact::{Contact, ContactStatus, Email, PersonName};
+use survey_domain::emails::SiteLinks;
+use survey_domain::jobs::{MailJob, MemoryQueue};
 use survey_domain::mail::MemoryMailer;
+use survey_domain::mail_worker::Worker;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::store::{ContactStore, ResultsStore, WaveStore};
 use survey_domain::{Questionnaire, SurveyId, UnitNumber, Wave};
@@ -11,7 +14,29 @@ use super::*;
 const ACCESS: &str = include_str!("../../../events/results-access.json");
 const REPORT: &str = include_str!("../../../events/results-report.json");
 
-type TestApp = App<MemoryStore, MemoryResults, MemoryMailer>;
+/// The handler's app, and the mail worker behind its queue.
+struct TestApp {
+    app: App<MemoryStore, MemoryResults, MemoryQueue>,
+    mailer: MemoryMailer,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = App<MemoryStore, MemoryResults, MemoryQueue>;
+    fn deref(&self) -> &Self::Target {
+        &self.app
+    }
+}
+
+impl TestApp {
+    /// Runs every queued mail job, as the `send-mail` function would.
+    async fn work(&self) {
+        let links = SiteLinks::new("https://site.example");
+        let worker = Worker { store: &self.app.store, mailer: &self.mailer, keys: &self.app.keys, links: &links };
+        for job in self.app.queue.drain() {
+            worker.run(&job, OffsetDateTime::now_utc()).await.unwrap();
+        }
+    }
+}
 
 async fn app() -> TestApp {
     let now = OffsetDateTime::now_utc();
@@ -28,7 +53,7 @@ async fn app() -> TestApp {
         .await
         .unwrap();
     let kari = Contact {
-        verified: true,
+        status: ContactStatus::Verified,
         ..Contact::new(
             PersonName::parse("Kari").unwrap(),
             Email::parse("kari.nordmann@bergen.kommune.no").unwrap(),
@@ -36,13 +61,10 @@ async fn app() -> TestApp {
         )
     };
     store.put_contact(&survey, UnitNumber::parse("4601").unwrap(), &kari, now + TimeDuration::days(300)).await.unwrap();
-    App::new(
-        store,
-        MemoryResults::default(),
-        MemoryMailer::default(),
-        Keys::new(b"test"),
-        SiteLinks::new("https://site.example"),
-    )
+    TestApp {
+        app: App::new(store, MemoryResults::default(), MemoryQueue::default(), Keys::new(b"test")),
+        mailer: MemoryMailer::default(),
+    }
 }
 
 async fn publish_report(app: &TestApp) {
@@ -57,7 +79,8 @@ async fn publish_report(app: &TestApp) {
 }
 
 async fn call(app: &TestApp, req: Request) -> (StatusCode, serde_json::Value) {
-    let response = handle(app, req).await.unwrap();
+    let response = handle(&app.app, req).await.unwrap();
+    app.work().await;
     let Body::Text(text) = response.body() else { panic!("text body") };
     (response.status(), serde_json::from_str(text).unwrap())
 }
@@ -102,6 +125,20 @@ async fn asking_always_answers_202_and_only_a_verified_contact_gets_mail() {
     assert!(app.mailer.sent().is_empty());
     token_for_kari(&app).await;
     assert_eq!(app.mailer.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_contact_and_a_stranger_cause_the_same_calls_before_the_answer() {
+    let app = app().await;
+    for email in ["kari.nordmann@bergen.kommune.no", "stranger@example.org"] {
+        let body = json!({"survey_id": "2026", "unit": "4601", "email": email});
+        let response = handle(&app.app, access(body)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let jobs = app.queue.drain();
+    assert_eq!(jobs.len(), 2, "the same queue send for both");
+    assert!(jobs.iter().all(|j| matches!(j, MailJob::ResultsLink { .. })));
+    assert!(app.mailer.sent().is_empty(), "no SES call before the answer");
 }
 
 #[tokio::test]

@@ -262,6 +262,9 @@ impl RegistrationStore for UnavailableAnswers {
     async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.0.set_expected_participants(survey, unit, expected).await
     }
+    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.0.rotate_code(r, new, old).await
+    }
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
@@ -322,6 +325,9 @@ impl RegistrationStore for LostResponse {
     }
     async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.inner.set_expected_participants(survey, unit, expected).await
+    }
+    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.inner.rotate_code(r, new, old).await
     }
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.inner.close_unit(survey, unit, at).await

@@ -8,11 +8,11 @@ mod audio;
 mod translations;
 
 use clap::{Args, Parser, Subcommand};
-use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results};
-use survey_domain::contact::Contact;
-use survey_domain::registration::MAX_CONTACTS;
+use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
+use survey_domain::contact::{Contact, Email};
+use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, rotate_code};
 use survey_domain::store::{results_layout, ResultsStore};
-use survey_domain::store::{AnswerStore, ContactStore, Registered, RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
 use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
 use survey_results::DEFAULT_SEGMENTS;
@@ -34,6 +34,12 @@ enum Command {
     /// Registrations taken by phone, without e-mail verification.
     #[command(subcommand)]
     Registration(RegistrationCommand),
+    /// A unit's contact persons: list, approve, remove.
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// E-mail domains whose addresses need no approval for a unit.
+    #[command(subcommand)]
+    Domain(DomainCommand),
     /// Access codes.
     #[command(subcommand)]
     Code(CodeCommand),
@@ -134,10 +140,45 @@ enum RegistrationCommand {
     },
 }
 
+#[derive(Args)]
+struct ContactArgs {
+    #[arg(long)]
+    survey: String,
+    #[arg(long)]
+    unit: String,
+    #[arg(long)]
+    email: String,
+}
+
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Prints the unit's contacts as JSON lines: email, name, status.
+    List(UnitArgs),
+    /// Approves a contact awaiting approval; they get the code by e-mail, the others are told.
+    Approve(ContactArgs),
+    /// Removes a contact; their results links stop working at once.
+    Remove(ContactArgs),
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Contacts with addresses in this domain (e.g. tromso.kommune.no) need no approval for the unit.
+    Allow {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        domain: String,
+    },
+}
+
 #[derive(Subcommand)]
 enum CodeCommand {
     /// Prints the unit's access code.
     Show(UnitArgs),
+    /// Issues a new code (the old one stops working) and e-mails it to every verified contact; prints it.
+    Rotate(UnitArgs),
 }
 
 #[derive(Subcommand)]
@@ -227,6 +268,10 @@ fn unit_number(raw: &str) -> Result<UnitNumber, Failure> {
     UnitNumber::parse(raw).map_err(|e| e.to_string())
 }
 
+fn email_address(raw: &str) -> Result<Email, Failure> {
+    Email::parse(raw).map_err(|_| format!("`{raw}` is not an e-mail address"))
+}
+
 /// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
 fn default_results_until(opens: OffsetDateTime, closes: OffsetDateTime) -> OffsetDateTime {
     let date = Date::from_calendar_date(opens.year() + 1, Month::October, 1).expect("valid date");
@@ -290,6 +335,67 @@ impl Admin {
             Command::Code(CodeCommand::Show(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
                 Ok(registration.access_code.to_string())
+            }
+            Command::Code(CodeCommand::Rotate(UnitArgs { survey, unit })) => {
+                let registration = self.registration(&survey, &unit).await?;
+                let code = rotate_code(
+                    &self.store,
+                    &self.queue(),
+                    &self.config.keys,
+                    &registration.survey_id,
+                    registration.unit,
+                )
+                .await
+                .map_err(|e| error_chain(&e))?;
+                Ok(code.to_string())
+            }
+            Command::Contact(ContactCommand::List(UnitArgs { survey, unit })) => {
+                let (wave, unit) = (self.wave(&survey).await?, unit_number(&unit)?);
+                let now = OffsetDateTime::now_utc();
+                let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
+                let lines: Vec<String> = contacts
+                    .into_iter()
+                    .filter(|c| c.contact.is_verified() || c.expires_at > now)
+                    .map(|c| {
+                        serde_json::json!({
+                            "email": c.contact.email.as_str(),
+                            "name": c.contact.name.as_str(),
+                            "status": c.contact.status.as_str(),
+                        })
+                        .to_string()
+                    })
+                    .collect();
+                Ok(lines.join("\n"))
+            }
+            Command::Contact(ContactCommand::Approve(ContactArgs { survey, unit, email })) => {
+                let (wave, unit, email) = (self.wave(&survey).await?, unit_number(&unit)?, email_address(&email)?);
+                approve_by_imdi(
+                    &self.store,
+                    &self.queue(),
+                    &self.config.keys,
+                    &wave,
+                    unit,
+                    &email,
+                    OffsetDateTime::now_utc(),
+                )
+                .await
+                .map_err(|e| error_chain(&e))?;
+                Ok(format!("approved {} for {unit} ({})", email.as_str(), unit.unit().name))
+            }
+            Command::Contact(ContactCommand::Remove(ContactArgs { survey, unit, email })) => {
+                let (wave, unit, email) = (self.wave(&survey).await?, unit_number(&unit)?, email_address(&email)?);
+                remove_contact(&self.store, &wave.survey_id, unit, &email).await.map_err(|e| error_chain(&e))?;
+                Ok(format!("removed {} from {unit} ({})", email.as_str(), unit.unit().name))
+            }
+            Command::Domain(DomainCommand::Allow { survey, unit, domain }) => {
+                let (wave, unit) = (self.wave(&survey).await?, unit_number(&unit)?);
+                let probe =
+                    Email::parse(&format!("x@{domain}")).map_err(|_| format!("`{domain}` is not an e-mail domain"))?;
+                self.store
+                    .allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(format!("addresses in {} need no approval for {unit} ({})", probe.domain(), unit.unit().name))
             }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
@@ -355,37 +461,20 @@ impl Admin {
             .ok_or_else(|| format!("{unit} ({}) is not registered for `{survey}`", unit.unit().name))
     }
 
-    /// Registers the unit if needed (one code per unit, ever) and adds the contact,
-    /// verified, or verifies a pending contact with that address.
+    /// The mail queue the mail worker reads.
+    fn queue(&self) -> SqsQueue {
+        SqsQueue::new(self.clients.sqs.clone(), self.config.mail.queue_url.clone())
+    }
+
+    /// Registers the unit if needed (one code per unit, ever) and adds the
+    /// contact, verified as IMDi vouches for them; they get the code e-mail and
+    /// the unit's other contacts are told.
     async fn register(&self, survey: &str, unit: &str, contact: Contact) -> Result<AccessCode, Failure> {
         let wave = self.wave(survey).await?;
         let unit = unit_number(unit)?;
-        let now = OffsetDateTime::now_utc();
-        let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
-        let active: Vec<&Contact> =
-            contacts.iter().filter(|c| c.contact.verified || c.expires_at > now).map(|c| &c.contact).collect();
-        let known = active.iter().find(|c| c.email == contact.email).map(|c| (*c).clone());
-        if known.is_none() && active.len() >= MAX_CONTACTS {
-            return Err(format!("{unit} has {MAX_CONTACTS} contact persons already"));
-        }
-        let fresh = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit,
-            access_code: AccessCode::generate(),
-            closed_at: None,
-            expected_participants: None,
-        };
-        let digest = self.config.keys.code_digest(&fresh.access_code);
-        let code = match self.store.register_unit(&fresh, &digest).await.map_err(|e| e.to_string())? {
-            Registered::New => fresh.access_code,
-            Registered::Existing(existing) => existing.access_code,
-        };
-        let verified = Contact { verified: true, ..known.unwrap_or(contact) };
-        self.store
-            .put_contact(&wave.survey_id, unit, &verified, wave.results_until)
+        add_by_imdi(&self.store, &self.queue(), &self.config.keys, &wave, unit, contact, OffsetDateTime::now_utc())
             .await
-            .map_err(|e| e.to_string())?;
-        Ok(code)
+            .map_err(|e| error_chain(&e))
     }
 
     async fn aggregate(&self, survey: &str) -> Result<String, Failure> {

@@ -25,6 +25,11 @@ use crate::schema::schema;
 const DEFAULT_REGION: &str = "eu-north-1";
 const LOCAL_MAIL_FROM: &str = "Brukerundersøkelsen <ikke-svar@undersokelse.example.no>";
 const LOCAL_SITE_URL: &str = "http://127.0.0.1:8080";
+/// The mail queue's name in the local stack (moto): `survey-admin setup` makes it.
+pub const LOCAL_MAIL_QUEUE: &str = "survey-mail";
+/// Its dead-letter queue, where a job lands after failing `MAIL_MAX_RECEIVES` times.
+pub const LOCAL_MAIL_DLQ: &str = "survey-mail-dlq";
+pub const MAIL_MAX_RECEIVES: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct TableNames {
@@ -52,6 +57,10 @@ pub struct MailConfig {
     pub site_url: String,
     /// The SES configuration set, from `SES_CONFIGURATION_SET`, if any.
     pub configuration_set: Option<String>,
+    /// The SQS queue between requests and the mail worker, from `MAIL_QUEUE_URL`;
+    /// locally the local stack's queue at `AWS_ENDPOINT_URL` (moto reads a queue's
+    /// name from the last part of its URL, under any account).
+    pub queue_url: String,
 }
 
 impl MailConfig {
@@ -103,6 +112,10 @@ impl Config {
                 from: lookup("MAIL_FROM").unwrap_or_else(|| LOCAL_MAIL_FROM.to_owned()),
                 site_url: lookup("SITE_URL").unwrap_or_else(|| LOCAL_SITE_URL.to_owned()),
                 configuration_set: lookup("SES_CONFIGURATION_SET"),
+                queue_url: lookup("MAIL_QUEUE_URL").unwrap_or_else(|| {
+                    let endpoint = lookup("AWS_ENDPOINT_URL").unwrap_or_else(|| "http://127.0.0.1:4566".to_owned());
+                    format!("{}/123456789012/{LOCAL_MAIL_QUEUE}", endpoint.trim_end_matches('/'))
+                }),
             },
             keys: Keys::new(hash_key.as_deref().unwrap_or(LOCAL_DEVELOPMENT_KEY).as_bytes()),
             uses_local_key: hash_key.is_none(),
@@ -194,12 +207,18 @@ pub fn ses(shared: &SdkConfig) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(shared)
 }
 
-/// All three SDK clients, for the tools that use them all (the local gateway, `survey-admin`).
+/// An SQS client (the mail queue).
+pub fn sqs(shared: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(shared)
+}
+
+/// Every SDK client, for the tools that use them all (the local gateway, `survey-admin`).
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub ses: aws_sdk_sesv2::Client,
+    pub sqs: aws_sdk_sqs::Client,
 }
 
 impl Clients {
@@ -208,7 +227,7 @@ impl Clients {
     }
 
     pub fn from_sdk_config(shared: &SdkConfig) -> Self {
-        Self { dynamodb: dynamodb(shared), s3: s3(shared), ses: ses(shared) }
+        Self { dynamodb: dynamodb(shared), s3: s3(shared), ses: ses(shared), sqs: sqs(shared) }
     }
 }
 
@@ -316,8 +335,8 @@ mod tests {
         }
     }
 
-    /// How many times making a DynamoDB, an S3 and an SES client checks `http_client`.
-    fn checks_for_three_clients(wrap: impl Fn(SharedHttpClient) -> SharedHttpClient) -> usize {
+    /// How many times making every SDK client of [`Clients`] (DynamoDB, S3, SES, SQS) checks `http_client`.
+    fn checks_for_all_clients(wrap: impl Fn(SharedHttpClient) -> SharedHttpClient) -> usize {
         let checks = Arc::new(AtomicUsize::new(0));
         let counting = SharedHttpClient::new(CountsChecks { inner: https_client(), checks: checks.clone() });
         let sdk = lambda_sdk_config_from(|_| None).into_builder().http_client(wrap(counting)).build();
@@ -327,8 +346,8 @@ mod tests {
 
     #[test]
     fn the_https_client_is_checked_once_for_all_sdk_clients() {
-        assert_eq!(checks_for_three_clients(|client| client), 3, "the SDK checks its HTTP client per SDK client");
-        assert_eq!(checks_for_three_clients(|client| SharedHttpClient::new(CheckedOnce::new(client))), 1);
+        assert_eq!(checks_for_all_clients(|client| client), 4, "the SDK checks its HTTP client per SDK client");
+        assert_eq!(checks_for_all_clients(|client| SharedHttpClient::new(CheckedOnce::new(client))), 1);
     }
 
     #[tokio::test]

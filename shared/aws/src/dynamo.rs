@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, Select, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::contact::Contact;
@@ -166,6 +166,58 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
+    async fn rotate_code(
+        &self,
+        registration: &UnitRegistration,
+        new_digest: &CodeDigest,
+        old_digest: &CodeDigest,
+    ) -> StoreResult<bool> {
+        let entry = CodeEntry {
+            digest: new_digest.clone(),
+            survey_id: registration.survey_id.clone(),
+            unit: registration.unit,
+        };
+        let update = Update::builder()
+            .table_name(&self.tables.registrations)
+            .set_key(Some(key(&[("survey_id", registration.survey_id.as_str()), ("unit", registration.unit.as_str())])))
+            .update_expression("SET access_code = :code")
+            .condition_expression("attribute_exists(survey_id)")
+            .expression_attribute_values(":code", AttributeValue::S(registration.access_code.to_string()))
+            .build()
+            .expect("table, key and expression are set");
+        let put = Put::builder()
+            .table_name(&self.tables.codes)
+            .set_item(Some(code_item(&entry)))
+            .condition_expression("attribute_not_exists(code_digest)")
+            .build()
+            .expect("table, item and condition are set");
+        let delete = Delete::builder()
+            .table_name(&self.tables.codes)
+            .set_key(Some(key(&[("code_digest", &old_digest.0)])))
+            .build()
+            .expect("table and key are set");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
+            {
+                match self.registration(&registration.survey_id, registration.unit).await? {
+                    None => Ok(false),
+                    Some(_) => Err(store_error("rotate code", e)),
+                }
+            }
+            Err(e) => Err(store_error("rotate code", e)),
+        }
+    }
+
     async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         let result = self
             .client
@@ -239,10 +291,68 @@ impl ContactStore for DynamoStore {
         let mut contacts = Vec::new();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| store_error("list contacts", e))?;
-            contacts.push(ContactItem::try_from(&item)?.0);
+            if !is_allowed_domain(&item) {
+                contacts.push(ContactItem::try_from(&item)?.0);
+            }
         }
         Ok(contacts)
     }
+
+    async fn remove_contact(&self, survey: &SurveyId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
+        let removed = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| store_error("remove contact", e))?;
+        Ok(removed.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    async fn allow_domain(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        domain: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.contacts)
+            .set_item(Some(allowed_domain_item(survey, unit, domain, expires_at)))
+            .send()
+            .await
+            .map_err(|e| store_error("allow domain", e))?;
+        Ok(())
+    }
+
+    async fn allowed_domains(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<String>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.contacts)
+            .key_condition_expression("registration = :r AND begins_with(contact_id, :p)")
+            .expression_attribute_values(":r", AttributeValue::S(registration_key(survey, unit)))
+            .expression_attribute_values(":p", AttributeValue::S(ALLOWED_DOMAIN_PREFIX.to_owned()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut domains = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list allowed domains", e))?;
+            if let Some(AttributeValue::S(id)) = item.get("contact_id") {
+                domains.extend(id.strip_prefix(ALLOWED_DOMAIN_PREFIX).map(str::to_owned));
+            }
+        }
+        Ok(domains)
+    }
+}
+
+fn is_allowed_domain(item: &Item) -> bool {
+    matches!(item.get("contact_id"), Some(AttributeValue::S(id)) if id.starts_with(ALLOWED_DOMAIN_PREFIX))
 }
 
 impl VerificationStore for DynamoStore {

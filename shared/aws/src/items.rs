@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
-use survey_domain::contact::{Contact, Email, PersonName, Phone};
+use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::keys::TokenDigest;
-use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, UnitRegistration, Verification};
+use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
 use survey_domain::wave::{SurveyId, Webinar};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
@@ -253,7 +253,7 @@ pub(crate) fn contact_item(survey: &SurveyId, unit: UnitNumber, c: &Contact, exp
         ("contact_id".into(), s(&c.contact_id)),
         ("name".into(), s(c.name.as_str())),
         ("email".into(), s(c.email.as_str())),
-        ("verified".into(), AttributeValue::Bool(c.verified)),
+        ("status".into(), s(c.status.as_str())),
         ("expires_at".into(), n(expires_at.unix_timestamp())),
     ]);
     if let Some(phone) = &c.phone {
@@ -276,6 +276,32 @@ fn epoch(r: &Reader, name: &str) -> Result<OffsetDateTime, StoreError> {
     }
 }
 
+/// A contact's status; items written before approvals existed hold `verified`.
+fn contact_status(r: &Reader) -> Result<ContactStatus, StoreError> {
+    match r.opt_str("status")? {
+        Some(raw) => ContactStatus::parse(raw).ok_or_else(|| corrupt("status")),
+        None if r.bool("verified")? => Ok(ContactStatus::Verified),
+        None => Ok(ContactStatus::Pending),
+    }
+}
+
+/// The sort key of a domain IMDi allowed for a unit, beside its contacts
+/// (whose ids are ULIDs, so the two never meet).
+pub(crate) const ALLOWED_DOMAIN_PREFIX: &str = "domain#";
+
+pub(crate) fn allowed_domain_item(
+    survey: &SurveyId,
+    unit: UnitNumber,
+    domain: &str,
+    expires_at: OffsetDateTime,
+) -> Item {
+    Item::from([
+        ("registration".into(), s(registration_key(survey, unit))),
+        ("contact_id".into(), s(format!("{ALLOWED_DOMAIN_PREFIX}{domain}"))),
+        ("expires_at".into(), n(expires_at.unix_timestamp())),
+    ])
+}
+
 impl TryFrom<&Item> for ContactItem {
     type Error = StoreError;
 
@@ -286,7 +312,7 @@ impl TryFrom<&Item> for ContactItem {
             name: PersonName::parse(r.str("name")?).map_err(|_| corrupt("name"))?,
             email: Email::parse(r.str("email")?).map_err(|_| corrupt("email"))?,
             phone: r.opt_str("phone")?.map(|p| Phone::parse(p).map_err(|_| corrupt("phone"))).transpose()?,
-            verified: r.bool("verified")?,
+            status: contact_status(&r)?,
             expected_participants: r.opt_u32("expected_participants")?,
         };
         Ok(ContactItem(ContactEntry { contact, expires_at: epoch(&r, "expires_at")? }))
@@ -300,6 +326,7 @@ pub(crate) fn access_token_item(t: &AccessToken) -> Item {
         ("token_digest".into(), s(&t.digest.0)),
         ("survey_id".into(), s(t.survey_id.as_str())),
         ("unit".into(), s(t.unit.as_str())),
+        ("contact_id".into(), s(&t.contact_id)),
         ("expires_at".into(), n(t.expires_at.unix_timestamp())),
         ("purge_at".into(), n((t.expires_at + TOKEN_KEPT_AFTER_EXPIRY).unix_timestamp())),
     ])
@@ -314,6 +341,7 @@ impl TryFrom<&Item> for AccessTokenItem {
             digest: TokenDigest(r.str("token_digest")?.to_owned()),
             survey_id: r.survey()?,
             unit: r.unit()?,
+            contact_id: r.opt_str("contact_id")?.unwrap_or_default().to_owned(),
             expires_at: epoch(&r, "expires_at")?,
         }))
     }
@@ -323,14 +351,18 @@ impl TryFrom<&Item> for AccessTokenItem {
 const TOKEN_KEPT_AFTER_EXPIRY: time::Duration = time::Duration::days(7);
 
 pub(crate) fn verification_item(v: &Verification) -> Item {
-    Item::from([
+    let mut item = Item::from([
         ("token_digest".into(), s(&v.digest.0)),
         ("survey_id".into(), s(v.survey_id.as_str())),
         ("unit".into(), s(v.unit.as_str())),
         ("contact_id".into(), s(&v.contact_id)),
         ("expires_at".into(), n(v.expires_at.unix_timestamp())),
         ("purge_at".into(), n((v.expires_at + TOKEN_KEPT_AFTER_EXPIRY).unix_timestamp())),
-    ])
+    ]);
+    if let TokenPurpose::Approve { approver } = &v.purpose {
+        item.insert("approver_id".into(), s(approver));
+    }
+    item
 }
 
 impl TryFrom<&Item> for VerificationItem {
@@ -343,6 +375,10 @@ impl TryFrom<&Item> for VerificationItem {
             survey_id: r.survey()?,
             unit: r.unit()?,
             contact_id: r.str("contact_id")?.to_owned(),
+            purpose: match r.opt_str("approver_id")? {
+                Some(approver) => TokenPurpose::Approve { approver: approver.to_owned() },
+                None => TokenPurpose::VerifyAddress,
+            },
             expires_at: epoch(&r, "expires_at")?,
         }))
     }
@@ -418,13 +454,28 @@ mod tests {
             Email::parse("kari@x.no").unwrap(),
             Phone::parse("+47 99999999").ok(),
         );
-        c.verified = true;
         c.expected_participants = Some(30);
         let expires_at = datetime!(2027-10-02 00:00 UTC);
-        let item = contact_item(&survey, unit, &c, expires_at);
-        assert_eq!(item["registration"], AttributeValue::S("2026#4601".into()));
-        assert_eq!(item["expires_at"], AttributeValue::N("1822435200".into()));
-        assert_eq!(ContactItem::try_from(&item).unwrap().0, ContactEntry { contact: c, expires_at });
+        for status in [ContactStatus::Pending, ContactStatus::AwaitingApproval, ContactStatus::Verified] {
+            c.status = status;
+            let item = contact_item(&survey, unit, &c, expires_at);
+            assert_eq!(item["registration"], AttributeValue::S("2026#4601".into()));
+            assert_eq!(item["expires_at"], AttributeValue::N("1822435200".into()));
+            assert_eq!(ContactItem::try_from(&item).unwrap().0, ContactEntry { contact: c.clone(), expires_at });
+        }
+    }
+
+    #[test]
+    fn contacts_stored_before_approvals_read_by_their_verified_flag() {
+        let survey = SurveyId::parse("2026").unwrap();
+        let unit = UnitNumber::parse("4601").unwrap();
+        let c = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
+        let mut item = contact_item(&survey, unit, &c, datetime!(2027-10-02 00:00 UTC));
+        item.remove("status");
+        for (verified, status) in [(true, ContactStatus::Verified), (false, ContactStatus::Pending)] {
+            item.insert("verified".into(), AttributeValue::Bool(verified));
+            assert_eq!(ContactItem::try_from(&item).unwrap().0.contact.status, status);
+        }
     }
 
     #[test]
@@ -434,11 +485,14 @@ mod tests {
             survey_id: SurveyId::parse("2026").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             contact_id: "01JD".into(),
+            purpose: TokenPurpose::VerifyAddress,
             expires_at: datetime!(2027-10-02 00:00 UTC),
         };
         let item = verification_item(&v);
         assert_eq!(item["purge_at"], AttributeValue::N("1823040000".into()));
         assert_eq!(VerificationItem::try_from(&item).unwrap().0, v);
+        let approval = Verification { purpose: TokenPurpose::Approve { approver: "01JE".into() }, ..v };
+        assert_eq!(VerificationItem::try_from(&verification_item(&approval)).unwrap().0, approval);
     }
 
     #[test]

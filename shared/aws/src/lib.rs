@@ -7,12 +7,14 @@ pub mod content;
 pub mod dynamo;
 mod error;
 mod items;
+pub mod queue;
 pub mod results;
 pub mod schema;
 pub mod ses;
 pub mod setup;
 
-pub use config::{dynamodb, lambda_sdk_config, lambda_sdk_config_from, s3, sdk_config, ses, Clients, Config};
+pub use config::{dynamodb, lambda_sdk_config, lambda_sdk_config_from, s3, sdk_config, ses, sqs, Clients, Config};
 pub use dynamo::DynamoStore;
+pub use queue::SqsQueue;
 pub use results::S3Results;
 pub use ses::SesMailer;

@@ -11,6 +11,7 @@ use aws_sdk_s3::operation::create_bucket::CreateBucketError;
 use survey_domain::StoreError;
 
 use crate::config::{Clients, Config};
+use crate::config::{LOCAL_MAIL_DLQ, LOCAL_MAIL_QUEUE, MAIL_MAX_RECEIVES};
 use crate::error::store_error;
 use crate::schema::{schema, Key, Table};
 
@@ -115,6 +116,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             Err(e) => return Err(store_error("create bucket", e)),
         }
     }
+    created.extend(create_mail_queues(clients).await?);
     let domain = config.mail.sender_domain();
     match clients.ses.get_email_identity().email_identity(domain).send().await {
         Ok(_) => {}
@@ -131,4 +133,43 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
         Err(e) => return Err(store_error("look up e-mail identity", e)),
     }
     Ok(created)
+}
+
+/// The local stack's mail queue and its dead-letter queue (the infra makes
+/// both in AWS), unless they exist.
+async fn create_mail_queues(clients: &Clients) -> Result<Vec<String>, StoreError> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    if clients.sqs.get_queue_url().queue_name(LOCAL_MAIL_QUEUE).send().await.is_ok() {
+        return Ok(Vec::new());
+    }
+    let dlq = clients
+        .sqs
+        .create_queue()
+        .queue_name(LOCAL_MAIL_DLQ)
+        .send()
+        .await
+        .map_err(|e| store_error("create dead-letter queue", e))?;
+    let dlq_url = dlq.queue_url.unwrap_or_default();
+    let arn = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| store_error("read dead-letter queue", e))?
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .unwrap_or_default();
+    let redrive = serde_json::json!({ "deadLetterTargetArn": arn, "maxReceiveCount": MAIL_MAX_RECEIVES }).to_string();
+    clients
+        .sqs
+        .create_queue()
+        .queue_name(LOCAL_MAIL_QUEUE)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .send()
+        .await
+        .map_err(|e| store_error("create mail queue", e))?;
+    Ok(vec![LOCAL_MAIL_QUEUE.to_owned(), LOCAL_MAIL_DLQ.to_owned()])
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use support::Moto;
 use survey_aws::{lambda_sdk_config_from, setup, Clients, Config, DynamoStore};
-use survey_domain::contact::{Contact, Email, PersonName, Phone};
+use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
 use survey_domain::{
@@ -110,16 +110,47 @@ async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
     let expires_at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(2);
     store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
     store.put_contact(&survey, unit, &ola, expires_at).await.unwrap();
-    let verified = Contact { verified: true, ..kari.clone() };
+    let verified = Contact { status: ContactStatus::Verified, ..kari.clone() };
     let later = expires_at + Duration::days(300);
     store.put_contact(&survey, unit, &verified, later).await.unwrap();
     let mut got = store.contacts(&survey, unit).await.unwrap();
     got.sort_by(|a, b| a.contact.name.as_str().cmp(b.contact.name.as_str()));
     assert_eq!(
         got,
-        vec![ContactEntry { contact: verified, expires_at: later }, ContactEntry { contact: ola, expires_at }]
+        vec![ContactEntry { contact: verified, expires_at: later }, ContactEntry { contact: ola.clone(), expires_at }]
     );
     assert!(store.contacts(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
+
+    store.allow_domain(&survey, unit, "bergen.kommune.no", later).await.unwrap();
+    store.allow_domain(&survey, unit, "hordaland.no", later).await.unwrap();
+    let mut domains = store.allowed_domains(&survey, unit).await.unwrap();
+    domains.sort();
+    assert_eq!(domains, ["bergen.kommune.no", "hordaland.no"]);
+    assert_eq!(store.contacts(&survey, unit).await.unwrap().len(), 2, "allowed domains are not contacts");
+    assert!(store.allowed_domains(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
+
+    assert!(store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap());
+    assert!(!store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap(), "gone already");
+    let left: Vec<String> =
+        store.contacts(&survey, unit).await.unwrap().into_iter().map(|c| c.contact.contact_id).collect();
+    assert_eq!(left, [kari.contact_id]);
+}
+
+async fn a_rotated_code_replaces_the_old_one<S: Stores>(store: &S, keys: &Keys) {
+    let old = registration("rotate", "5501");
+    let old_digest = keys.code_digest(&old.access_code);
+    store.register_unit(&old, &old_digest).await.unwrap();
+    let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
+    let new_digest = keys.code_digest(&new.access_code);
+    assert!(store.rotate_code(&new, &new_digest, &old_digest).await.unwrap());
+    assert_eq!(store.code_entry(&old_digest).await.unwrap(), None, "the old code is gone");
+    assert_eq!(store.code_entry(&new_digest).await.unwrap().map(|e| e.unit), Some(new.unit));
+    assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
+    let nowhere = registration("rotate", "3401");
+    let digest = keys.code_digest(&nowhere.access_code);
+    let before = keys.code_digest(&AccessCode::generate());
+    assert!(!store.rotate_code(&nowhere, &digest, &before).await.unwrap(), "an unregistered unit");
+    assert_eq!(store.code_entry(&digest).await.unwrap(), None, "and nothing written for it");
 }
 
 async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
@@ -131,6 +162,7 @@ async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
             survey_id: SurveyId::parse("tokens").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             contact_id: "c1".into(),
+            purpose: TokenPurpose::Approve { approver: "c0".into() },
             expires_at,
         }
     };
@@ -151,6 +183,7 @@ async fn access_tokens_are_found_by_digest<S: Stores>(store: &S, keys: &Keys) {
         digest: keys.access_token_digest(&token),
         survey_id: SurveyId::parse("results").unwrap(),
         unit: UnitNumber::parse("030112").unwrap(),
+        contact_id: "c1".into(),
         expires_at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(30),
     };
     store.put_access_token(&stored).await.unwrap();
@@ -219,6 +252,7 @@ async fn memory_store_keeps_the_contract() {
     let store = MemoryStore::new();
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &keys).await;
+    a_rotated_code_replaces_the_old_one(&store, &keys).await;
     contacts_are_kept_per_unit(&store).await;
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
@@ -232,11 +266,52 @@ async fn dynamodb_store_keeps_the_contract() {
     let (store, _, config) = dynamo(&moto).await;
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
+    a_rotated_code_replaces_the_old_one(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
+}
+
+#[tokio::test]
+async fn mail_jobs_go_through_the_queue_and_failures_reach_the_dead_letter_queue() {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    use survey_aws::SqsQueue;
+    use survey_domain::jobs::{JobQueue, MailJob};
+    let moto = Moto::start();
+    let (_, clients, config) = dynamo(&moto).await;
+    let queue = SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone());
+    let job = MailJob::ResultsLink { survey_id: "2026".into(), unit: "4601".into(), email: "kari@x.no".into() };
+    queue.enqueue(&job).await.unwrap();
+    let receive = || {
+        clients
+            .sqs
+            .receive_message()
+            .queue_url(&config.mail.queue_url)
+            .visibility_timeout(0)
+            .wait_time_seconds(1)
+            .send()
+    };
+    let first = receive().await.unwrap().messages.unwrap_or_default();
+    assert_eq!(first.len(), 1);
+    let body: MailJob = serde_json::from_str(first[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body, job);
+    for _ in 1..survey_aws::config::MAIL_MAX_RECEIVES {
+        assert_eq!(receive().await.unwrap().messages.unwrap_or_default().len(), 1, "redelivered until the limit");
+    }
+    assert!(receive().await.unwrap().messages.unwrap_or_default().is_empty(), "then it leaves the queue");
+    let dlq = clients.sqs.get_queue_url().queue_name(survey_aws::config::LOCAL_MAIL_DLQ).send().await.unwrap();
+    let dead = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(dlq.queue_url.unwrap())
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    let count = dead.attributes.unwrap()[&QueueAttributeName::ApproximateNumberOfMessages].clone();
+    assert_eq!(count, "1", "the job waits in the dead-letter queue, where the alarm sees it");
 }
 
 #[tokio::test]

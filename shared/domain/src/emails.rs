@@ -8,6 +8,7 @@ use std::fmt::Write;
 use time::{Duration, OffsetDateTime};
 
 use crate::code::AccessCode;
+use crate::jobs::Approval;
 use crate::mail::OutgoingEmail;
 use crate::oslo_time;
 use crate::translation::{fill, TextSet, Texts, SMS_KEY, SOURCE_LANGUAGE};
@@ -28,6 +29,10 @@ impl SiteLinks {
 
     pub fn verify(&self, token: &str) -> String {
         format!("{}/registrer/bekreft/?token={token}", self.base)
+    }
+
+    pub fn approve(&self, token: &str) -> String {
+        format!("{}/registrer/godkjenn/?token={token}", self.base)
     }
 
     pub fn participant(&self, code: &AccessCode) -> String {
@@ -130,6 +135,9 @@ enum Part {
     Link(String, String),
     Code(String),
     Quote(String),
+    /// What somebody typed in (a name, an address), set apart as data in
+    /// «quotes» so that it never reads as IMDi's own words.
+    Typed(String, String),
 }
 
 fn render(parts: &[Part]) -> (String, String) {
@@ -164,6 +172,15 @@ fn render(parts: &[Part]) -> (String, String) {
                     html,
                     "<p style=\"font-family:monospace;font-size:28px;letter-spacing:2px\"><strong>{}</strong></p>",
                     escape_html(code)
+                );
+            }
+            Part::Typed(label, value) => {
+                let _ = write!(text, "{label}: «{value}»\n\n");
+                let _ = write!(
+                    html,
+                    "<p>{}: <span style=\"font-family:monospace;background:#f2f2f2;padding:0 4px\">«{}»</span></p>",
+                    escape_html(label),
+                    escape_html(value)
                 );
             }
             Part::Quote(q) => {
@@ -244,8 +261,38 @@ fn participant_email_text(links: &SiteLinks, code: &AccessCode, wave: &Wave) -> 
 /// The e-mail every verified contact gets, with the unit's one access code and
 /// everything needed to run the survey.
 pub fn code_email(contact: &Contact, unit: &Unit, wave: &Wave, code: &AccessCode, links: &SiteLinks) -> OutgoingEmail {
-    let mut parts = vec![
-        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+    code_email_with(contact, unit, wave, code, links, None)
+}
+
+/// The code e-mail after IMDi replaced a unit's code: the old one no longer works.
+pub fn new_code_email(
+    contact: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    code: &AccessCode,
+    links: &SiteLinks,
+) -> OutgoingEmail {
+    let note = format!(
+        "{} har fått en ny tilgangskode. Den gamle koden virker ikke lenger for nye svar. Svar som allerede er sendt inn, er tatt vare på. Bruk den nye koden og de nye lenkene under, og kast gamle ark med QR-kode. (English: {} has a new access code; the old one no longer works.)",
+        unit.name, unit.name
+    );
+    let mut email = code_email_with(contact, unit, wave, code, links, Some(note));
+    email.subject = format!("Ny tilgangskode til brukerundersøkelsen – {}", unit.name);
+    email
+}
+
+fn code_email_with(
+    contact: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    code: &AccessCode,
+    links: &SiteLinks,
+    note: Option<String>,
+) -> OutgoingEmail {
+    let mut parts = vec![Part::Text(format!("Hei, {}!", contact.name.as_str()))];
+    parts.extend(note.map(Part::Text));
+    parts.extend([
+
         Part::Text(format!(
             "Takk for at {} er med i brukerundersøkelsen. Her er tilgangskoden. Den samme koden gjelder for alle deltakere i {}, både i opplæring i norsk og samfunnskunnskap og i introduksjonsprogrammet.",
             unit.name, unit.name
@@ -269,7 +316,7 @@ pub fn code_email(contact: &Contact, unit: &Unit, wave: &Wave, code: &AccessCode
             "Resultater: Dere får se resultatene for {} når minst {} deltakere har svart. Det beskytter deltakerne, så ingen kan kjennes igjen.",
             unit.name, wave.min_respondents
         )),
-    ];
+    ]);
     if let Some(webinar) = &wave.webinar {
         parts.push(Part::Heading("Veiledningsmøte for kontaktpersoner".into()));
         parts.push(Part::Text(format!(
@@ -301,6 +348,118 @@ pub fn code_email(contact: &Contact, unit: &Unit, wave: &Wave, code: &AccessCode
     OutgoingEmail {
         to: contact.email.clone(),
         subject: format!("Tilgangskode til brukerundersøkelsen – {}", unit.name),
+        text,
+        html,
+    }
+}
+
+/// To each verified contact of a unit: a colleague asks to become a contact too.
+pub fn approval_request_email(
+    approver: &Contact,
+    candidate: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    link: &str,
+    expires_at: OffsetDateTime,
+) -> OutgoingEmail {
+    let parts = [
+        Part::Text(format!("Hei, {}!", approver.name.as_str())),
+        Part::Text(format!(
+            "En person ber om å bli kontaktperson for {} i brukerundersøkelsen. Som kontaktperson får hen tilgangskoden og kan se resultatene for {}.",
+            unit.name, unit.name
+        )),
+        Part::Typed("Navn (skrevet inn av personen selv)".into(), candidate.name.as_str().to_owned()),
+        Part::Typed("E-postadresse (bekreftet av personen)".into(), candidate.email.as_str().to_owned()),
+        Part::Text("Kjenner du personen, og skal hen ha tilgang? Åpne lenken og trykk «Godkjenn».".into()),
+        Part::Link("Godkjenn kontaktpersonen".into(), link.to_owned()),
+        Part::Text(format!(
+            "Lenken kan brukes én gang og gjelder til {}. Kjenner du ikke personen, skal du ikke godkjenne. Gi gjerne beskjed til IMDi.",
+            date_nb(expires_at)
+        )),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "Someone asks to become a contact person for {} in the national user survey ({}), with the name and confirmed address above. A contact person gets the access code and the results. Approve only if you know the person: open the link above and press «Godkjenn». The link works once, until {}.",
+            unit.name, wave.survey_id, date_en(expires_at)
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: approver.email.clone(),
+        subject: format!("Godkjenne ny kontaktperson? – brukerundersøkelsen ({})", unit.name),
+        text,
+        html,
+    }
+}
+
+/// To a person who confirmed their address: someone must approve them first.
+pub fn awaiting_approval_email(contact: &Contact, unit: &Unit, wave: &Wave, colleagues_asked: bool) -> OutgoingEmail {
+    let who = if colleagues_asked {
+        format!("Vi har bedt kontaktpersonene som allerede er registrert for {} om å godkjenne deg. IMDi kan også godkjenne deg.", unit.name)
+    } else {
+        format!("{} har ingen godkjente kontaktpersoner ennå, så IMDi godkjenner deg. Det skjer vanligvis innen to virkedager.", unit.name)
+    };
+    let parts = [
+        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+        Part::Text(format!("Takk! E-postadressen din er bekreftet. Før du får tilgangskoden for {}, må noen godkjenne at du er kontaktperson.", unit.name)),
+        Part::Text(who),
+        Part::Text("Du får tilgangskoden på e-post så snart du er godkjent.".into()),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "Your e-mail address is confirmed. Before you get the access code for {} in the national user survey ({}), the unit's registered contact persons or IMDi must approve you. You will get the code by e-mail once approved.",
+            unit.name, wave.survey_id
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: contact.email.clone(),
+        subject: format!("Venter på godkjenning – brukerundersøkelsen ({})", unit.name),
+        text,
+        html,
+    }
+}
+
+/// To every other verified contact: someone became a contact of the unit.
+pub fn contact_added_email(
+    to: &Contact,
+    added: &Contact,
+    approved_by: &Approval,
+    approver: Option<&Contact>,
+    unit: &Unit,
+    wave: &Wave,
+) -> OutgoingEmail {
+    let how = match (approved_by, approver) {
+        (Approval::Contact(_), Some(approver)) => {
+            Part::Typed("Godkjent av kontaktpersonen".into(), approver.name.as_str().to_owned())
+        }
+        (Approval::Contact(_), None) => Part::Text("Hen ble godkjent av en annen kontaktperson.".into()),
+        (Approval::Imdi, _) => Part::Text("Hen ble godkjent av IMDi.".into()),
+        (Approval::AllowedDomain, _) => {
+            Part::Text(format!("Hen har en e-postadresse i et domene som IMDi har godkjent for {}.", unit.name))
+        }
+    };
+    let parts = [
+        Part::Text(format!("Hei, {}!", to.name.as_str())),
+        Part::Text(format!(
+            "En ny kontaktperson er lagt til for {} i brukerundersøkelsen, og har fått tilgangskoden og tilgang til resultatene.",
+            unit.name
+        )),
+        Part::Typed("Navn (skrevet inn av personen selv)".into(), added.name.as_str().to_owned()),
+        Part::Typed("E-postadresse".into(), added.email.as_str().to_owned()),
+        how,
+        Part::Text("Kjenner du ikke personen? Gi beskjed til IMDi med en gang, så fjerner vi hen og gir dere en ny tilgangskode.".into()),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "A new contact person was added for {} in the national user survey ({}), shown above, with the access code and the results. If you do not know this person, tell IMDi at once: we will remove them and issue a new code.",
+            unit.name, wave.survey_id
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: to.email.clone(),
+        subject: format!("Ny kontaktperson for {} – brukerundersøkelsen", unit.name),
         text,
         html,
     }
@@ -401,6 +560,19 @@ mod tests {
     }
 
     #[test]
+    fn what_a_person_typed_is_set_apart_from_imdis_words() {
+        let wave = wave_2026();
+        let unit = UnitNumber::parse("5501").unwrap().unit();
+        let added =
+            Contact::new(PersonName::parse("Logg inn hos IMDi").unwrap(), Email::parse("per@x.no").unwrap(), None);
+        let email = contact_added_email(&contact("Kari"), &added, &Approval::Imdi, None, unit, &wave);
+        assert!(email.text.contains("Navn (skrevet inn av personen selv): «Logg inn hos IMDi»"), "{}", email.text);
+        assert!(email.html.contains("«Logg inn hos IMDi»</span>"));
+        assert!(email.text.contains("E-postadresse: «per@x.no»"));
+        assert!(!email.subject.contains("Logg inn"), "subjects hold no typed text");
+    }
+
+    #[test]
     fn the_sms_fits_in_160_characters() {
         let links = SiteLinks::new("https://brukerundersokelse.imdi.no");
         let code = AccessCode::generate();
@@ -412,7 +584,7 @@ mod tests {
 
     #[test]
     fn names_cannot_inject_html() {
-        let evil = contact("<script>alert(1)</script> \"Kari\" & co");
+        let evil = contact("\"Kari\" & co's");
         let email = verification_email(
             &evil,
             UnitNumber::parse("4601").unwrap().unit(),
@@ -420,9 +592,8 @@ mod tests {
             "https://x.no/registrer/bekreft/?token=abc",
             datetime!(2026-09-01 12:00 UTC),
         );
-        assert!(!email.html.contains("<script>"));
-        assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;Kari&quot; &amp; co"));
-        assert!(email.text.contains("<script>"), "the text part is plain text");
+        assert!(email.html.contains("&quot;Kari&quot; &amp; co"), "{}", email.html);
+        assert!(email.text.contains("\"Kari\" & co"), "the text part is plain text");
         assert!(email.html.contains("<a href=\"https://x.no/registrer/bekreft/?token=abc\">"));
         assert!(email.text.contains("1. september 2026 kl. 14.00"));
     }

@@ -20,6 +20,7 @@ struct Tables {
     codes: BTreeMap<CodeDigest, CodeEntry>,
     registrations: BTreeMap<(SurveyId, UnitNumber), UnitRegistration>,
     contacts: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, ContactEntry>>,
+    allowed_domains: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
@@ -127,6 +128,25 @@ impl RegistrationStore for MemoryStore {
         Ok(())
     }
 
+    async fn rotate_code(
+        &self,
+        registration: &UnitRegistration,
+        new_digest: &CodeDigest,
+        old_digest: &CodeDigest,
+    ) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let key = (registration.survey_id.clone(), registration.unit);
+            let Some(stored) = t.registrations.get_mut(&key) else { return false };
+            stored.access_code = registration.access_code.clone();
+            t.codes.remove(old_digest);
+            t.codes.insert(
+                new_digest.clone(),
+                CodeEntry { digest: new_digest.clone(), survey_id: key.0, unit: registration.unit },
+            );
+            true
+        }))
+    }
+
     async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
             Some(registration) => {
@@ -156,6 +176,29 @@ impl ContactStore for MemoryStore {
     async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         Ok(self.with(|t| {
             t.contacts.get(&(survey.clone(), unit)).map(|cs| cs.values().cloned().collect()).unwrap_or_default()
+        }))
+    }
+
+    async fn remove_contact(&self, survey: &SurveyId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
+        Ok(self.with(|t| t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())))
+    }
+
+    async fn allow_domain(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        domain: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|t| {
+            t.allowed_domains.entry((survey.clone(), unit)).or_default().insert(domain.to_owned(), expires_at)
+        });
+        Ok(())
+    }
+
+    async fn allowed_domains(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<String>> {
+        Ok(self.with(|t| {
+            t.allowed_domains.get(&(survey.clone(), unit)).map(|d| d.keys().cloned().collect()).unwrap_or_default()
         }))
     }
 }

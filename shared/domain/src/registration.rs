@@ -1,9 +1,15 @@
-//! Use cases: a unit registers contact persons, and each contact proves they
-//! own their address (double opt-in) before the unit's one access code is sent.
+//! Use cases: a unit registers contact persons; each proves they own their
+//! address (double opt-in), and then someone the unit trusts vouches for them
+//! before they get the unit's one access code or its results: a verified
+//! contact of the unit (by a link in an e-mail), IMDi (`contact approve`,
+//! `registration add`), or the address's domain, when IMDi allowed it for the
+//! unit (`domain allow`). Every verified contact is told of each new one.
 //!
-//! No answer reveals whether an address is registered already: a known address
-//! gets a fresh link (pending) or the code again (verified), by e-mail only,
-//! and the response is the same 202 as for a new one.
+//! No answer reveals whether an address is registered already: the request
+//! only checks what it was sent and queues a [`MailJob`]; the mail worker
+//! ([`run_registration`]) gives a known address a fresh link (pending) or the
+//! code again (verified), by e-mail only. Only verified contacts hold one of a
+//! unit's four places, so addresses that never confirm cannot squat them.
 
 use std::collections::BTreeSet;
 
@@ -11,19 +17,29 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::code::AccessCode;
-use crate::contact::{Contact, Email, PersonName, Phone};
-use crate::emails::{code_email, verification_email, SiteLinks};
+use crate::contact::{Contact, ContactStatus, Email, PersonName, Phone};
+use crate::emails::{
+    approval_request_email, awaiting_approval_email, code_email, contact_added_email, new_code_email,
+    verification_email, SiteLinks,
+};
+use crate::jobs::{Approval, JobContact, JobQueue, MailJob, QueueError};
 use crate::keys::{Keys, VerifyToken};
 use crate::mail::{MailError, Mailer};
+use crate::mail_worker::Worker;
 use crate::store::*;
 use crate::unit::{Unit, UnitNumber};
 use crate::wave::{SurveyId, Wave};
 use crate::SubmissionId;
 
-/// The most contact persons a unit may have, counting pending ones.
+/// The most verified contact persons a unit may have.
 pub const MAX_CONTACTS: usize = 4;
+/// The most contacts a unit may have waiting (unconfirmed or unapproved) at
+/// once: enough for every real colleague, and a bound on what a flood stores.
+pub const MAX_WAITING: usize = 20;
 /// How long a verification link works; unverified contacts are deleted then too.
 pub const VERIFICATION_VALID_FOR: Duration = Duration::hours(48);
+/// How long a confirmed contact waits for approval, and an approval link works.
+pub const APPROVAL_VALID_FOR: Duration = Duration::days(14);
 pub const MAX_EXPECTED_PARTICIPANTS: u64 = 10_000;
 
 /// The body of `POST /api/registrations`.
@@ -69,7 +85,7 @@ pub enum RegisterError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Mail(#[from] MailError),
+    Queue(#[from] QueueError),
 }
 
 struct ValidContact {
@@ -112,26 +128,23 @@ fn parse_expected(raw: &Option<serde_json::Value>) -> Result<Option<u32>, Regist
     }
 }
 
-/// What to do for one address of the request.
-enum Step {
-    New(Contact),
-    NewLink(Contact),
-    ResendCode(Contact),
+/// The contacts that hold a unit's places, or wait for one, at `now`.
+fn live(contacts: Vec<ContactEntry>, now: OffsetDateTime) -> Vec<ContactEntry> {
+    contacts.into_iter().filter(|c| c.contact.is_verified() || c.expires_at > now).collect()
 }
 
-/// Registers contacts for a unit and e-mails each a verification link.
+/// `POST /api/registrations`: checks the request and queues it for the mail
+/// worker. Only verified contacts count against the unit's four places.
 /// Returns an id for this registration request.
-pub async fn register<S, M>(
+pub async fn register<S, Q>(
     store: &S,
-    mailer: &M,
-    keys: &Keys,
-    links: &SiteLinks,
+    queue: &Q,
     request: &RegisterRequest,
     now: OffsetDateTime,
 ) -> Result<String, RegisterError>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
-    M: Mailer,
+    S: WaveStore + ContactStore,
+    Q: JobQueue,
 {
     let survey_id = SurveyId::parse(&request.survey_id).map_err(|_| RegisterError::UnknownSurvey)?;
     let wave = store.wave(&survey_id).await?.ok_or(RegisterError::UnknownSurvey)?;
@@ -141,40 +154,117 @@ where
     if now >= wave.registration_deadline {
         return Err(RegisterError::Closed);
     }
-
-    let active: Vec<ContactEntry> = store
+    let verified: Vec<Email> = store
         .contacts(&survey_id, unit)
         .await?
         .into_iter()
-        .filter(|c| c.contact.verified || c.expires_at > now)
+        .filter(|c| c.contact.is_verified())
+        .map(|c| c.contact.email)
         .collect();
-    let steps: Vec<Step> = wanted
-        .into_iter()
-        .map(|w| match active.iter().find(|c| c.contact.email == w.email) {
-            Some(known) if known.contact.verified => Step::ResendCode(known.contact.clone()),
-            Some(known) => Step::NewLink(Contact { expected_participants: expected, ..known.contact.clone() }),
-            None => Step::New(Contact { expected_participants: expected, ..Contact::new(w.name, w.email, w.phone) }),
-        })
-        .collect();
-    let new_count = steps.iter().filter(|s| matches!(s, Step::New(_))).count();
-    if active.len() + new_count > MAX_CONTACTS {
+    let new = wanted.iter().filter(|w| !verified.contains(&w.email)).count();
+    if verified.len() + new > MAX_CONTACTS {
         return Err(RegisterError::TooManyContacts);
     }
+    let contacts = wanted
+        .into_iter()
+        .map(|c| JobContact {
+            name: c.name.as_str().to_owned(),
+            email: c.email.as_str().to_owned(),
+            phone: c.phone.map(|p| p.as_str().to_owned()),
+        })
+        .collect();
+    queue
+        .enqueue(&MailJob::Register {
+            survey_id: survey_id.to_string(),
+            unit: unit.to_string(),
+            contacts,
+            expected_participants: expected,
+        })
+        .await?;
+    Ok(SubmissionId::new().to_string())
+}
 
-    let registration = store.registration(&survey_id, unit).await?;
-    for step in steps {
-        match step {
-            Step::New(contact) | Step::NewLink(contact) => {
-                send_link(store, mailer, keys, links, &wave, unit.unit(), &contact, now).await?;
-            }
-            Step::ResendCode(contact) => {
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("the job names no known survey or unit")]
+    Stale,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl JobError {
+    /// Whether running the job again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Stale => false,
+            Self::Store(e) => e.is_retryable(),
+            Self::Mail(e) => e.retryable,
+            Self::Queue(_) => true,
+        }
+    }
+}
+
+/// The wave and unit a job names, or [`JobError::Stale`].
+pub(crate) async fn job_target<S: WaveStore>(
+    store: &S,
+    survey: &str,
+    unit: &str,
+) -> Result<(Wave, UnitNumber), JobError> {
+    let survey = SurveyId::parse(survey).map_err(|_| JobError::Stale)?;
+    let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
+    let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
+    Ok((wave, unit))
+}
+
+/// The mail worker's part of a registration: a new address gets a pending
+/// entry and a verification link, a pending or unapproved one a fresh link, a
+/// verified one the code again. Addresses beyond the unit's places or its
+/// waiting room are dropped without a word, as the request was answered already.
+pub async fn run_registration<S, M>(
+    worker: &Worker<'_, S, M>,
+    survey: &str,
+    unit: &str,
+    contacts: &[JobContact],
+    expected: Option<u32>,
+    now: OffsetDateTime,
+) -> Result<(), JobError>
+where
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
+    M: Mailer,
+{
+    let Worker { store, mailer, keys, links } = *worker;
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let mut active = live(store.contacts(&wave.survey_id, unit).await?, now);
+    let registration = store.registration(&wave.survey_id, unit).await?;
+    for typed in contacts {
+        let (Ok(name), Ok(email)) = (PersonName::parse(&typed.name), Email::parse(&typed.email)) else { continue };
+        let phone = typed.phone.as_deref().and_then(|p| Phone::parse(p).ok());
+        match active.iter().find(|c| c.contact.email == email).map(|c| c.contact.clone()) {
+            Some(known) if known.is_verified() => {
                 if let Some(registration) = &registration {
-                    mailer.send(&code_email(&contact, unit.unit(), &wave, &registration.access_code, links)).await?;
+                    mailer.send(&code_email(&known, unit.unit(), &wave, &registration.access_code, links)).await?;
                 }
+            }
+            Some(known) if known.status == ContactStatus::Pending => {
+                send_link(store, mailer, keys, links, &wave, unit.unit(), &known, now).await?;
+            }
+            Some(_awaiting_approval) => {}
+            None => {
+                let waiting = active.iter().filter(|c| !c.contact.is_verified()).count();
+                if waiting >= MAX_WAITING {
+                    continue;
+                }
+                let contact = Contact { expected_participants: expected, ..Contact::new(name, email, phone) };
+                send_link(store, mailer, keys, links, &wave, unit.unit(), &contact, now).await?;
+                active.push(ContactEntry { contact, expires_at: now + VERIFICATION_VALID_FOR });
             }
         }
     }
-    Ok(SubmissionId::new().to_string())
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -187,7 +277,7 @@ async fn send_link<S, M>(
     unit: &Unit,
     contact: &Contact,
     now: OffsetDateTime,
-) -> Result<(), RegisterError>
+) -> Result<(), JobError>
 where
     S: ContactStore + VerificationStore,
     M: Mailer,
@@ -201,6 +291,7 @@ where
             survey_id: wave.survey_id.clone(),
             unit: unit.number,
             contact_id: contact.contact_id.clone(),
+            purpose: TokenPurpose::VerifyAddress,
             expires_at,
         })
         .await?;
@@ -214,48 +305,215 @@ pub enum VerifyError {
     InvalidToken,
     #[error("this link has expired or was used already")]
     Gone,
+    #[error("the unit has {MAX_CONTACTS} verified contact persons already")]
+    UnitFull,
+    #[error("the contact has not confirmed their e-mail address yet")]
+    NotConfirmed,
+    #[error("there is no such contact")]
+    UnknownContact,
+    #[error("the unit is not registered")]
+    NotRegistered,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Mail(#[from] MailError),
+    Queue(#[from] QueueError),
 }
 
+/// What opening a link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     pub survey_id: SurveyId,
     pub unit: &'static Unit,
+    /// `Verified` when the person now has the code, `AwaitingApproval` when someone must vouch for them first.
+    pub status: ContactStatus,
 }
 
-/// Confirms a contact's address; the unit's first verification issues its access
-/// code, and every verified contact gets it by e-mail.
-pub async fn verify<S, M>(
+async fn spend<S: VerificationStore>(
     store: &S,
-    mailer: &M,
     keys: &Keys,
-    links: &SiteLinks,
+    raw_token: &str,
+    now: OffsetDateTime,
+) -> Result<Verification, VerifyError> {
+    let token = VerifyToken::parse(raw_token).map_err(|_| VerifyError::InvalidToken)?;
+    match store.consume_verification(&keys.token_digest(&token), now).await? {
+        Consumed::Now(v) => Ok(v),
+        Consumed::Unknown => Err(VerifyError::InvalidToken),
+        Consumed::AlreadyUsed | Consumed::Expired => Err(VerifyError::Gone),
+    }
+}
+
+async fn find_contact<S: ContactStore>(
+    store: &S,
+    survey: &SurveyId,
+    unit: UnitNumber,
+    id: &str,
+) -> Result<Option<Contact>, StoreError> {
+    Ok(store.contacts(survey, unit).await?.into_iter().map(|c| c.contact).find(|c| c.contact_id == id))
+}
+
+/// A contact opens the link sent to their address. Their address is then
+/// proven; they become verified at once only when IMDi allowed their domain
+/// for the unit, and otherwise wait for a verified contact or IMDi to approve.
+pub async fn verify<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
     raw_token: &str,
     now: OffsetDateTime,
 ) -> Result<Verified, VerifyError>
 where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
-    M: Mailer,
+    Q: JobQueue,
 {
-    let token = VerifyToken::parse(raw_token).map_err(|_| VerifyError::InvalidToken)?;
-    let verification = match store.consume_verification(&keys.token_digest(&token), now).await? {
-        Consumed::Now(v) => v,
-        Consumed::Unknown => return Err(VerifyError::InvalidToken),
-        Consumed::AlreadyUsed | Consumed::Expired => return Err(VerifyError::Gone),
-    };
+    let verification = spend(store, keys, raw_token, now).await?;
+    if verification.purpose != TokenPurpose::VerifyAddress {
+        return Err(VerifyError::InvalidToken);
+    }
     let (survey_id, unit) = (verification.survey_id.clone(), verification.unit);
     let wave = store.wave(&survey_id).await?.ok_or(VerifyError::Gone)?;
-    let contact = store
-        .contacts(&survey_id, unit)
-        .await?
-        .into_iter()
-        .find(|c| c.contact.contact_id == verification.contact_id)
-        .ok_or(VerifyError::Gone)?
-        .contact;
+    let contact = find_contact(store, &survey_id, unit, &verification.contact_id).await?.ok_or(VerifyError::Gone)?;
+    let status = match contact.status {
+        ContactStatus::Verified => ContactStatus::Verified,
+        _ if store.allowed_domains(&survey_id, unit).await?.iter().any(|d| d == contact.email.domain()) => {
+            admit(store, queue, keys, &wave, unit, contact, Approval::AllowedDomain).await?;
+            ContactStatus::Verified
+        }
+        _ => {
+            let waiting = Contact { status: ContactStatus::AwaitingApproval, ..contact };
+            let until = (now + APPROVAL_VALID_FOR).min(wave.results_until);
+            store.put_contact(&survey_id, unit, &waiting, until).await?;
+            queue
+                .enqueue(&MailJob::ApprovalNeeded {
+                    survey_id: survey_id.to_string(),
+                    unit: unit.to_string(),
+                    contact_id: waiting.contact_id,
+                })
+                .await?;
+            ContactStatus::AwaitingApproval
+        }
+    };
+    Ok(Verified { survey_id, unit: unit.unit(), status })
+}
 
+/// A verified contact opens the approval link they were sent for a colleague.
+pub async fn approve<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    raw_token: &str,
+    now: OffsetDateTime,
+) -> Result<Verified, VerifyError>
+where
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
+    Q: JobQueue,
+{
+    let verification = spend(store, keys, raw_token, now).await?;
+    let TokenPurpose::Approve { approver } = &verification.purpose else { return Err(VerifyError::InvalidToken) };
+    let (survey_id, unit) = (verification.survey_id.clone(), verification.unit);
+    let wave = store.wave(&survey_id).await?.ok_or(VerifyError::Gone)?;
+    let contacts: Vec<Contact> =
+        live(store.contacts(&survey_id, unit).await?, now).into_iter().map(|c| c.contact).collect();
+    if !contacts.iter().any(|c| &c.contact_id == approver && c.is_verified()) {
+        return Err(VerifyError::Gone);
+    }
+    let candidate = contacts.into_iter().find(|c| c.contact_id == verification.contact_id).ok_or(VerifyError::Gone)?;
+    match candidate.status {
+        ContactStatus::Verified => {}
+        ContactStatus::Pending => return Err(VerifyError::NotConfirmed),
+        ContactStatus::AwaitingApproval => {
+            admit(store, queue, keys, &wave, unit, candidate, Approval::Contact(approver.clone())).await?;
+        }
+    }
+    Ok(Verified { survey_id, unit: unit.unit(), status: ContactStatus::Verified })
+}
+
+/// IMDi approves a contact awaiting approval (`contact approve`).
+pub async fn approve_by_imdi<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    wave: &Wave,
+    unit: UnitNumber,
+    email: &Email,
+    now: OffsetDateTime,
+) -> Result<(), VerifyError>
+where
+    S: RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
+    let contacts = live(store.contacts(&wave.survey_id, unit).await?, now);
+    let contact =
+        contacts.into_iter().map(|c| c.contact).find(|c| &c.email == email).ok_or(VerifyError::UnknownContact)?;
+    match contact.status {
+        ContactStatus::Verified => Ok(()),
+        ContactStatus::Pending => Err(VerifyError::NotConfirmed),
+        ContactStatus::AwaitingApproval => {
+            admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await.map(drop)
+        }
+    }
+}
+
+/// IMDi registers a contact it has spoken to (`registration add`, phone
+/// registrations): verified at once, and e-mailed the code like any other.
+/// Returns the unit's code.
+pub async fn add_by_imdi<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    wave: &Wave,
+    unit: UnitNumber,
+    contact: Contact,
+    now: OffsetDateTime,
+) -> Result<AccessCode, VerifyError>
+where
+    S: RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
+    let known = live(store.contacts(&wave.survey_id, unit).await?, now)
+        .into_iter()
+        .map(|c| c.contact)
+        .find(|c| c.email == contact.email);
+    match known {
+        Some(known) if known.is_verified() => {
+            let registration = store.registration(&wave.survey_id, unit).await?.ok_or(VerifyError::NotRegistered)?;
+            queue
+                .enqueue(&MailJob::Code {
+                    survey_id: wave.survey_id.to_string(),
+                    unit: unit.to_string(),
+                    contact_id: known.contact_id,
+                })
+                .await?;
+            Ok(registration.access_code)
+        }
+        Some(known) => admit(store, queue, keys, wave, unit, known, Approval::Imdi).await,
+        None => admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await,
+    }
+}
+
+/// Makes `contact` a verified contact of the unit: the unit's code is issued if
+/// it has none, the expected number of participants the contact gave is
+/// recorded (a vouched-for contact may set it), the contact gets the code and
+/// every other verified contact is told.
+async fn admit<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    wave: &Wave,
+    unit: UnitNumber,
+    contact: Contact,
+    approved_by: Approval,
+) -> Result<AccessCode, VerifyError>
+where
+    S: RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
+    let survey_id = &wave.survey_id;
+    let others = store.contacts(survey_id, unit).await?;
+    let verified =
+        others.iter().filter(|c| c.contact.is_verified() && c.contact.contact_id != contact.contact_id).count();
+    if verified >= MAX_CONTACTS {
+        return Err(VerifyError::UnitFull);
+    }
     let fresh = UnitRegistration {
         survey_id: survey_id.clone(),
         unit,
@@ -267,15 +525,170 @@ where
         Registered::New => fresh.access_code,
         Registered::Existing(existing) => {
             if let Some(expected) = contact.expected_participants {
-                store.set_expected_participants(&survey_id, unit, expected).await?;
+                store.set_expected_participants(survey_id, unit, expected).await?;
             }
             existing.access_code
         }
     };
-    let verified = Contact { verified: true, ..contact };
-    store.put_contact(&survey_id, unit, &verified, wave.results_until).await?;
-    mailer.send(&code_email(&verified, unit.unit(), &wave, &code, links)).await?;
-    Ok(Verified { survey_id, unit: unit.unit() })
+    let verified = Contact { status: ContactStatus::Verified, ..contact };
+    store.put_contact(survey_id, unit, &verified, wave.results_until).await?;
+    let (survey, unit) = (survey_id.to_string(), unit.to_string());
+    let contact_id = verified.contact_id;
+    queue
+        .enqueue(&MailJob::Code { survey_id: survey.clone(), unit: unit.clone(), contact_id: contact_id.clone() })
+        .await?;
+    queue.enqueue(&MailJob::ContactAdded { survey_id: survey, unit, contact_id, approved_by }).await?;
+    Ok(code)
+}
+
+/// IMDi removes a contact (`contact remove`): their results links stop working
+/// at once, as every link is checked against the contact it was sent to.
+pub async fn remove_contact<S: ContactStore>(
+    store: &S,
+    survey: &SurveyId,
+    unit: UnitNumber,
+    email: &Email,
+) -> Result<(), VerifyError> {
+    let contacts = store.contacts(survey, unit).await?;
+    let mut found = false;
+    for entry in contacts.iter().filter(|c| &c.contact.email == email) {
+        found |= store.remove_contact(survey, unit, &entry.contact.contact_id).await?;
+    }
+    found.then_some(()).ok_or(VerifyError::UnknownContact)
+}
+
+/// IMDi issues a new code for a unit whose code leaked (`code rotate`): the
+/// old code stops working, and every verified contact gets the new one.
+pub async fn rotate_code<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    survey: &SurveyId,
+    unit: UnitNumber,
+) -> Result<AccessCode, VerifyError>
+where
+    S: RegistrationStore,
+    Q: JobQueue,
+{
+    let old = store.registration(survey, unit).await?.ok_or(VerifyError::NotRegistered)?;
+    let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
+    let rotated =
+        store.rotate_code(&new, &keys.code_digest(&new.access_code), &keys.code_digest(&old.access_code)).await?;
+    if !rotated {
+        return Err(VerifyError::NotRegistered);
+    }
+    queue.enqueue(&MailJob::CodeRotated { survey_id: survey.to_string(), unit: unit.to_string() }).await?;
+    Ok(new.access_code)
+}
+
+/// The mail worker's part of the approval: every verified contact of the unit
+/// gets a link to approve the person, and the person is told what happens next.
+pub async fn run_approval_needed<S, M>(
+    worker: &Worker<'_, S, M>,
+    survey: &str,
+    unit: &str,
+    contact_id: &str,
+    now: OffsetDateTime,
+) -> Result<(), JobError>
+where
+    S: WaveStore + ContactStore + VerificationStore,
+    M: Mailer,
+{
+    let Worker { store, mailer, keys, links } = *worker;
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let contacts: Vec<Contact> = store.contacts(&wave.survey_id, unit).await?.into_iter().map(|c| c.contact).collect();
+    let Some(candidate) =
+        contacts.iter().find(|c| c.contact_id == contact_id && c.status == ContactStatus::AwaitingApproval)
+    else {
+        return Ok(());
+    };
+    let approvers: Vec<&Contact> = contacts.iter().filter(|c| c.is_verified()).collect();
+    let expires_at = (now + APPROVAL_VALID_FOR).min(wave.results_until);
+    for approver in &approvers {
+        let token = VerifyToken::generate();
+        store
+            .put_verification(&Verification {
+                digest: keys.token_digest(&token),
+                survey_id: wave.survey_id.clone(),
+                unit,
+                contact_id: candidate.contact_id.clone(),
+                purpose: TokenPurpose::Approve { approver: approver.contact_id.clone() },
+                expires_at,
+            })
+            .await?;
+        let link = links.approve(token.as_str());
+        mailer.send(&approval_request_email(approver, candidate, unit.unit(), &wave, &link, expires_at)).await?;
+    }
+    mailer.send(&awaiting_approval_email(candidate, unit.unit(), &wave, !approvers.is_empty())).await?;
+    Ok(())
+}
+
+/// The mail worker sends the unit's code to a verified contact.
+pub async fn run_code<S, M>(
+    store: &S,
+    mailer: &M,
+    links: &SiteLinks,
+    survey: &str,
+    unit: &str,
+    contact_id: &str,
+) -> Result<(), JobError>
+where
+    S: WaveStore + RegistrationStore + ContactStore,
+    M: Mailer,
+{
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let contact = find_contact(store, &wave.survey_id, unit, contact_id).await?.filter(Contact::is_verified);
+    let registration = store.registration(&wave.survey_id, unit).await?;
+    if let (Some(contact), Some(registration)) = (contact, registration) {
+        mailer.send(&code_email(&contact, unit.unit(), &wave, &registration.access_code, links)).await?;
+    }
+    Ok(())
+}
+
+/// The mail worker sends a new code to every verified contact.
+pub async fn run_code_rotated<S, M>(
+    store: &S,
+    mailer: &M,
+    links: &SiteLinks,
+    survey: &str,
+    unit: &str,
+) -> Result<(), JobError>
+where
+    S: WaveStore + RegistrationStore + ContactStore,
+    M: Mailer,
+{
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let Some(registration) = store.registration(&wave.survey_id, unit).await? else { return Ok(()) };
+    for entry in store.contacts(&wave.survey_id, unit).await?.into_iter().filter(|c| c.contact.is_verified()) {
+        mailer.send(&new_code_email(&entry.contact, unit.unit(), &wave, &registration.access_code, links)).await?;
+    }
+    Ok(())
+}
+
+/// The mail worker tells every other verified contact who was added, and by whom.
+pub async fn run_contact_added<S, M>(
+    store: &S,
+    mailer: &M,
+    survey: &str,
+    unit: &str,
+    contact_id: &str,
+    approved_by: &Approval,
+) -> Result<(), JobError>
+where
+    S: WaveStore + ContactStore,
+    M: Mailer,
+{
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let contacts: Vec<Contact> = store.contacts(&wave.survey_id, unit).await?.into_iter().map(|c| c.contact).collect();
+    let Some(added) = contacts.iter().find(|c| c.contact_id == contact_id && c.is_verified()) else { return Ok(()) };
+    let approver = match approved_by {
+        Approval::Contact(id) => contacts.iter().find(|c| &c.contact_id == id),
+        _ => None,
+    };
+    for other in contacts.iter().filter(|c| c.is_verified() && c.contact_id != contact_id) {
+        mailer.send(&contact_added_email(other, added, approved_by, approver, unit.unit(), &wave)).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,18 +1,22 @@
 //! Use cases: a contact person asks for a link to their unit's results, and the
 //! link's token opens that unit's report, and no other, until the wave's
-//! `results_until`.
+//! `results_until` and only while the person is still a verified contact.
 //!
-//! Asking never reveals anything: the answer is the same whether or not the
-//! address belongs to a verified contact of the unit; only such a contact gets
+//! Asking never reveals anything: the request is checked for its shape only
+//! and put on the mail queue, the same for everyone; the mail worker
+//! ([`run_results_link`]) decides, and only a verified contact of the unit gets
 //! an e-mail.
 
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::contact::Email;
-use crate::emails::{results_email, SiteLinks};
+use crate::emails::results_email;
+use crate::jobs::{JobQueue, MailJob, QueueError};
 use crate::keys::{Keys, VerifyToken};
-use crate::mail::{MailError, Mailer};
+use crate::mail::Mailer;
+use crate::mail_worker::Worker;
+use crate::registration::{job_target, JobError};
 use crate::store::{AccessToken, AccessTokenStore, ContactStore, StoreError, WaveStore};
 use crate::unit::UnitNumber;
 use crate::wave::SurveyId;
@@ -38,32 +42,46 @@ pub enum AccessError {
     #[error("not an e-mail address")]
     InvalidEmail,
     #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Mail(#[from] MailError),
+    Queue(#[from] QueueError),
 }
 
-pub async fn request_results_link<S, M>(
-    store: &S,
-    mailer: &M,
-    keys: &Keys,
-    links: &SiteLinks,
-    request: &AccessRequest,
+/// `POST /api/results/access`: checks the request's shape and queues it. No
+/// store is read, so nothing about the address can show in the answer or its time.
+pub async fn request_results_link<Q: JobQueue>(queue: &Q, request: &AccessRequest) -> Result<(), AccessError> {
+    let survey = SurveyId::parse(&request.survey_id).map_err(|_| AccessError::InvalidSurvey)?;
+    let unit = UnitNumber::parse(&request.unit).map_err(|_| AccessError::InvalidUnit)?;
+    let email = Email::parse(&request.email).map_err(|_| AccessError::InvalidEmail)?;
+    queue
+        .enqueue(&MailJob::ResultsLink {
+            survey_id: survey.to_string(),
+            unit: unit.to_string(),
+            email: email.as_str().to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The mail worker's part: a verified contact of the unit gets a personal link
+/// whose token is tied to them; anyone else gets nothing.
+pub async fn run_results_link<S, M>(
+    worker: &Worker<'_, S, M>,
+    survey: &str,
+    unit: &str,
+    email: &str,
     now: OffsetDateTime,
-) -> Result<(), AccessError>
+) -> Result<(), JobError>
 where
     S: WaveStore + ContactStore + AccessTokenStore,
     M: Mailer,
 {
-    let survey = SurveyId::parse(&request.survey_id).map_err(|_| AccessError::InvalidSurvey)?;
-    let unit = UnitNumber::parse(&request.unit).map_err(|_| AccessError::InvalidUnit)?;
-    let email = Email::parse(&request.email).map_err(|_| AccessError::InvalidEmail)?;
-    let Some(wave) = store.wave(&survey).await? else { return Ok(()) };
+    let Worker { store, mailer, keys, links } = *worker;
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let Ok(email) = Email::parse(email) else { return Ok(()) };
     if now >= wave.results_until {
         return Ok(());
     }
-    let contacts = store.contacts(&survey, unit).await?;
-    let Some(contact) = contacts.into_iter().map(|c| c.contact).find(|c| c.verified && c.email == email) else {
+    let contacts = store.contacts(&wave.survey_id, unit).await?;
+    let Some(contact) = contacts.into_iter().map(|c| c.contact).find(|c| c.is_verified() && c.email == email) else {
         return Ok(());
     };
     let token = VerifyToken::generate();
@@ -71,8 +89,9 @@ where
     store
         .put_access_token(&AccessToken {
             digest: keys.access_token_digest(&token),
-            survey_id: survey,
+            survey_id: wave.survey_id.clone(),
             unit,
+            contact_id: contact.contact_id.clone(),
             expires_at,
         })
         .await?;
@@ -103,7 +122,7 @@ pub async fn authorize_results<S>(
     now: OffsetDateTime,
 ) -> Result<(SurveyId, UnitNumber), ResultsAuthError>
 where
-    S: WaveStore + AccessTokenStore,
+    S: WaveStore + AccessTokenStore + ContactStore,
 {
     let token = bearer.and_then(|t| VerifyToken::parse(t).ok()).ok_or(ResultsAuthError::InvalidToken)?;
     let stored = store.access_token(&keys.access_token_digest(&token)).await?.ok_or(ResultsAuthError::InvalidToken)?;
@@ -117,29 +136,47 @@ where
     if now >= stored.expires_at {
         return Err(ResultsAuthError::InvalidToken);
     }
+    let contacts = store.contacts(&stored.survey_id, stored.unit).await?;
+    if !contacts.iter().any(|c| c.contact.contact_id == stored.contact_id && c.contact.is_verified()) {
+        return Err(ResultsAuthError::InvalidToken);
+    }
     Ok((stored.survey_id, stored.unit))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contact::{Contact, PersonName};
+    use crate::contact::{Contact, ContactStatus, PersonName};
+    use crate::emails::SiteLinks;
+    use crate::jobs::MemoryQueue;
     use crate::mail::MemoryMailer;
+    use crate::mail_worker::Worker;
     use crate::memory::MemoryStore;
     use crate::wave::tests::wave_2026;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-20 12:00 UTC);
 
-    async fn world() -> (MemoryStore, MemoryMailer, Keys, SiteLinks) {
+    struct World {
+        store: MemoryStore,
+        queue: MemoryQueue,
+        mailer: MemoryMailer,
+        keys: Keys,
+        links: SiteLinks,
+    }
+
+    async fn world() -> World {
         let store = MemoryStore::new();
         store.create_wave(&wave_2026()).await.unwrap();
         let survey = SurveyId::parse("2026").unwrap();
-        for (unit, email, verified) in
-            [("4601", "kari@x.no", true), ("4601", "pending@x.no", false), ("1103", "ola@x.no", true)]
-        {
+        for (unit, email, status) in [
+            ("4601", "kari@x.no", ContactStatus::Verified),
+            ("4601", "pending@x.no", ContactStatus::Pending),
+            ("4601", "waiting@x.no", ContactStatus::AwaitingApproval),
+            ("1103", "ola@x.no", ContactStatus::Verified),
+        ] {
             let contact = Contact {
-                verified,
+                status,
                 ..Contact::new(PersonName::parse("Kontakt").unwrap(), Email::parse(email).unwrap(), None)
             };
             store
@@ -147,71 +184,122 @@ mod tests {
                 .await
                 .unwrap();
         }
-        (store, MemoryMailer::default(), Keys::new(b"test"), SiteLinks::new("https://site.example"))
+        World {
+            store,
+            queue: MemoryQueue::default(),
+            mailer: MemoryMailer::default(),
+            keys: Keys::new(b"test"),
+            links: SiteLinks::new("https://site.example"),
+        }
     }
 
     fn ask(unit: &str, email: &str) -> AccessRequest {
         AccessRequest { survey_id: "2026".into(), unit: unit.into(), email: email.into() }
     }
 
-    fn token_in(mailer: &MemoryMailer) -> String {
-        let text = mailer.sent().last().unwrap().text.clone();
-        text[text.find("token=").unwrap() + 6..][..64].to_owned()
+    impl World {
+        /// The request, then the mail worker on what it queued.
+        async fn ask(&self, request: &AccessRequest, now: OffsetDateTime) {
+            request_results_link(&self.queue, request).await.unwrap();
+            let worker = Worker { store: &self.store, mailer: &self.mailer, keys: &self.keys, links: &self.links };
+            for job in self.queue.drain() {
+                assert!(matches!(job, MailJob::ResultsLink { .. }), "{job:?}");
+                worker.run(&job, now).await.unwrap();
+            }
+        }
+
+        fn token(&self) -> String {
+            let text = self.mailer.sent().last().unwrap().text.clone();
+            text[text.find("token=").unwrap() + 6..][..64].to_owned()
+        }
+
+        async fn auth(
+            &self,
+            unit: &str,
+            bearer: Option<&str>,
+            now: OffsetDateTime,
+        ) -> Result<(SurveyId, UnitNumber), ResultsAuthError> {
+            authorize_results(&self.store, &self.keys, "2026", unit, bearer, now).await
+        }
     }
 
     #[tokio::test]
     async fn only_a_verified_contact_of_the_unit_gets_a_link() {
-        let (store, mailer, keys, links) = world().await;
-        for (unit, email) in
-            [("4601", "pending@x.no"), ("4601", "ola@x.no"), ("4601", "nobody@x.no"), ("1103", "kari@x.no")]
-        {
-            request_results_link(&store, &mailer, &keys, &links, &ask(unit, email), NOW).await.unwrap();
+        let w = world().await;
+        for (unit, email) in [
+            ("4601", "pending@x.no"),
+            ("4601", "waiting@x.no"),
+            ("4601", "ola@x.no"),
+            ("4601", "nobody@x.no"),
+            ("1103", "kari@x.no"),
+        ] {
+            w.ask(&ask(unit, email), NOW).await;
         }
         let mut other = ask("4601", "kari@x.no");
         other.survey_id = "1999".into();
-        request_results_link(&store, &mailer, &keys, &links, &other, NOW).await.unwrap();
-        assert!(mailer.sent().is_empty());
-        request_results_link(&store, &mailer, &keys, &links, &ask("4601", "Kari@X.no"), NOW).await.unwrap();
-        let sent = mailer.sent();
+        w.ask(&other, NOW).await;
+        assert!(w.mailer.sent().is_empty());
+        w.ask(&ask("4601", "Kari@X.no"), NOW).await;
+        let sent = w.mailer.sent();
         assert_eq!(sent.len(), 1);
         assert!(sent[0].text.contains("https://site.example/resultater/?survey=2026&unit=4601&token="));
     }
 
     #[tokio::test]
-    async fn the_token_opens_its_own_unit_until_results_until() {
-        let (store, mailer, keys, links) = world().await;
-        request_results_link(&store, &mailer, &keys, &links, &ask("4601", "kari@x.no"), NOW).await.unwrap();
-        let token = token_in(&mailer);
-        let auth = |survey: &'static str, unit: &'static str, bearer: Option<String>, now| {
-            let (store, keys) = (&store, &keys);
-            async move { authorize_results(store, keys, survey, unit, bearer.as_deref(), now).await }
-        };
-        assert!(auth("2026", "4601", Some(token.clone()), NOW).await.is_ok());
-        assert!(matches!(auth("2026", "1103", Some(token.clone()), NOW).await, Err(ResultsAuthError::WrongUnit)));
-        assert!(matches!(auth("2026", "4601", None, NOW).await, Err(ResultsAuthError::InvalidToken)));
-        assert!(matches!(auth("2026", "4601", Some("x".into()), NOW).await, Err(ResultsAuthError::InvalidToken)));
-        let forged = VerifyToken::generate().as_str().to_owned();
-        assert!(matches!(auth("2026", "4601", Some(forged), NOW).await, Err(ResultsAuthError::InvalidToken)));
-        let late = NOW + RESULTS_LINK_VALID_FOR;
-        assert!(matches!(auth("2026", "4601", Some(token.clone()), late).await, Err(ResultsAuthError::InvalidToken)));
-
-        let near_end = wave_2026().results_until - Duration::days(2);
-        request_results_link(&store, &mailer, &keys, &links, &ask("4601", "kari@x.no"), near_end).await.unwrap();
-        let last = token_in(&mailer);
-        let after = wave_2026().results_until + Duration::SECOND;
-        assert!(auth("2026", "4601", Some(last.clone()), near_end).await.is_ok());
-        assert!(matches!(auth("2026", "4601", Some(last), after).await, Err(ResultsAuthError::Expired)));
+    async fn a_contact_and_a_stranger_cause_the_same_work_before_the_answer() {
+        let w = world().await;
+        request_results_link(&w.queue, &ask("4601", "kari@x.no")).await.unwrap();
+        request_results_link(&w.queue, &ask("4601", "stranger@x.no")).await.unwrap();
+        let jobs = w.queue.drain();
+        assert_eq!(jobs.len(), 2, "one queued job each");
+        assert!(jobs.iter().all(|j| matches!(j, MailJob::ResultsLink { .. })));
+        assert!(w.mailer.sent().is_empty(), "no e-mail is sent on the request path");
     }
 
     #[tokio::test]
-    async fn malformed_requests_are_errors() {
-        let (store, mailer, keys, links) = world().await;
+    async fn the_token_opens_its_own_unit_until_results_until() {
+        let w = world().await;
+        w.ask(&ask("4601", "kari@x.no"), NOW).await;
+        let token = w.token();
+        assert!(w.auth("4601", Some(&token), NOW).await.is_ok());
+        assert!(matches!(w.auth("1103", Some(&token), NOW).await, Err(ResultsAuthError::WrongUnit)));
+        assert!(matches!(w.auth("4601", None, NOW).await, Err(ResultsAuthError::InvalidToken)));
+        assert!(matches!(w.auth("4601", Some("x"), NOW).await, Err(ResultsAuthError::InvalidToken)));
+        let forged = VerifyToken::generate().as_str().to_owned();
+        assert!(matches!(w.auth("4601", Some(&forged), NOW).await, Err(ResultsAuthError::InvalidToken)));
+        let late = NOW + RESULTS_LINK_VALID_FOR;
+        assert!(matches!(w.auth("4601", Some(&token), late).await, Err(ResultsAuthError::InvalidToken)));
+
+        let near_end = wave_2026().results_until - Duration::days(2);
+        w.ask(&ask("4601", "kari@x.no"), near_end).await;
+        let last = w.token();
+        let after = wave_2026().results_until + Duration::SECOND;
+        assert!(w.auth("4601", Some(&last), near_end).await.is_ok());
+        assert!(matches!(w.auth("4601", Some(&last), after).await, Err(ResultsAuthError::Expired)));
+    }
+
+    #[tokio::test]
+    async fn a_removed_contacts_link_stops_working() {
+        let w = world().await;
+        w.ask(&ask("4601", "kari@x.no"), NOW).await;
+        let token = w.token();
+        assert!(w.auth("4601", Some(&token), NOW).await.is_ok());
+        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
+        crate::registration::remove_contact(&w.store, &survey, unit, &Email::parse("kari@x.no").unwrap())
+            .await
+            .unwrap();
+        assert!(matches!(w.auth("4601", Some(&token), NOW).await, Err(ResultsAuthError::InvalidToken)));
+    }
+
+    #[tokio::test]
+    async fn malformed_requests_are_errors_and_queue_nothing() {
+        let w = world().await;
         for (request, expected) in [
             (AccessRequest { survey_id: "Bad Id".into(), unit: "4601".into(), email: "k@x.no".into() }, "survey"),
             (ask("9999", "kari@x.no"), "unit"),
             (ask("4601", "kari"), "email"),
         ] {
-            let err = request_results_link(&store, &mailer, &keys, &links, &request, NOW).await.unwrap_err();
+            let err = request_results_link(&w.queue, &request).await.unwrap_err();
             let matched = match expected {
                 "survey" => matches!(err, AccessError::InvalidSurvey),
                 "unit" => matches!(err, AccessError::InvalidUnit),
@@ -219,5 +307,6 @@ mod tests {
             };
             assert!(matched, "{expected}: {err:?}");
         }
+        assert!(w.queue.jobs().is_empty());
     }
 }

@@ -107,6 +107,15 @@ pub trait RegistrationStore: Send + Sync {
         unit: UnitNumber,
         expected: u32,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives a registered unit a new access code: the registration holds the new
+    /// code, the new code's lookup entry is written and the old one deleted, all
+    /// together or nothing. `false` when the unit is not registered.
+    fn rotate_code(
+        &self,
+        registration: &UnitRegistration,
+        new_digest: &CodeDigest,
+        old_digest: &CodeDigest,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Closes a registered unit early; `false` when the unit is not registered.
     fn close_unit(
         &self,
@@ -138,6 +147,37 @@ pub trait ContactStore: Send + Sync {
         survey: &SurveyId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<ContactEntry>>> + Send;
+    /// Deletes a contact; `false` when there was none with that id.
+    fn remove_contact(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        contact_id: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Lets contacts with addresses in `domain` (lower-case ASCII) become verified
+    /// for the unit without an approval, until `expires_at`.
+    fn allow_domain(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        domain: &str,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The domains IMDi allowed for the unit.
+    fn allowed_domains(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+}
+
+/// What a single-use link in an e-mail does when it is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// The contact proves the address is theirs.
+    VerifyAddress,
+    /// The verified contact `approver` vouches for the contact awaiting approval.
+    Approve { approver: String },
 }
 
 /// A pending e-mail verification, keyed by the keyed hash of its token.
@@ -147,6 +187,7 @@ pub struct Verification {
     pub survey_id: SurveyId,
     pub unit: UnitNumber,
     pub contact_id: String,
+    pub purpose: TokenPurpose,
     pub expires_at: OffsetDateTime,
 }
 
@@ -198,6 +239,8 @@ pub struct AccessToken {
     pub digest: TokenDigest,
     pub survey_id: SurveyId,
     pub unit: UnitNumber,
+    /// The contact it was sent to: the link stops working when they are removed.
+    pub contact_id: String,
     pub expires_at: OffsetDateTime,
 }
 

@@ -3,8 +3,9 @@
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
+use survey_domain::jobs::QueueError;
 use survey_domain::results_access::{AccessError, ResultsAuthError};
-use survey_domain::{MailError, RegisterError, StoreError, SubmitError, ValidateError, VerifyError};
+use survey_domain::{RegisterError, StoreError, SubmitError, ValidateError, VerifyError};
 
 /// How long a client waits before retrying after storage trouble.
 const RETRY_AFTER_SECONDS: u64 = 2;
@@ -92,18 +93,10 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<MailError> for ApiError {
-    fn from(err: MailError) -> Self {
-        if err.retryable {
-            Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "e-mail could not be sent just now; try again shortly",
-            )
+impl From<QueueError> for ApiError {
+    fn from(_: QueueError) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the service is busy; try again shortly")
             .with_retry_after(RETRY_AFTER_SECONDS)
-        } else {
-            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "mail_failed", "the e-mail could not be sent")
-        }
     }
 }
 
@@ -124,7 +117,7 @@ impl From<RegisterError> for ApiError {
             RegisterError::InvalidPhone(i) => bad("invalid_phone", format!("/contacts/{i}/phone")),
             RegisterError::InvalidExpected => bad("invalid_expected_participants", "/expected_participants".into()),
             RegisterError::Store(e) => e.into(),
-            RegisterError::Mail(e) => e.into(),
+            RegisterError::Queue(e) => e.into(),
         }
     }
 }
@@ -135,8 +128,12 @@ impl From<VerifyError> for ApiError {
         match err {
             VerifyError::InvalidToken => Self::new(StatusCode::BAD_REQUEST, "invalid_token", message),
             VerifyError::Gone => Self::new(StatusCode::GONE, "invalid_token", message),
+            VerifyError::UnitFull => Self::new(StatusCode::CONFLICT, "too_many_contacts", message),
+            VerifyError::NotConfirmed => Self::new(StatusCode::CONFLICT, "not_confirmed", message),
+            VerifyError::UnknownContact => Self::new(StatusCode::NOT_FOUND, "unknown_contact", message),
+            VerifyError::NotRegistered => Self::new(StatusCode::NOT_FOUND, "not_registered", message),
             VerifyError::Store(e) => e.into(),
-            VerifyError::Mail(e) => e.into(),
+            VerifyError::Queue(e) => e.into(),
         }
     }
 }
@@ -152,8 +149,7 @@ impl From<AccessError> for ApiError {
             AccessError::InvalidEmail => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_email", message).with_field("/email")
             }
-            AccessError::Store(e) => e.into(),
-            AccessError::Mail(e) => e.into(),
+            AccessError::Queue(e) => e.into(),
         }
     }
 }

@@ -97,6 +97,10 @@ impl RegistrationStore for Generated {
         Ok(())
     }
 
+    async fn rotate_code(&self, _: &UnitRegistration, _: &CodeDigest, _: &CodeDigest) -> StoreResult<bool> {
+        Err(StoreError::Failed { context: "generated registrations are read-only", source: "read-only".into() })
+    }
+
     async fn close_unit(&self, _: &SurveyId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
         Ok(false)
     }

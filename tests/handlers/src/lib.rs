@@ -5,7 +5,9 @@
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use survey_domain::emails::SiteLinks;
+use survey_domain::jobs::MemoryQueue;
 use survey_domain::mail::MemoryMailer;
+use survey_domain::mail_worker::Worker;
 use survey_domain::memory::{MemoryResults, MemoryStore, Snapshot};
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::{AccessCode, Keys, UnitNumber, Wave};
@@ -54,8 +56,10 @@ pub fn request(name: &str, method: Method, path: &str, body: Body) -> Request {
 pub struct Api {
     pub validate: validate_code::App<MemoryStore>,
     pub submit: submit_response::App<MemoryStore>,
-    pub register: register::App<MemoryStore, MemoryMailer>,
-    pub results: results::App<MemoryStore, MemoryResults, MemoryMailer>,
+    pub register: register::App<MemoryStore, MemoryQueue>,
+    pub results: results::App<MemoryStore, MemoryResults, MemoryQueue>,
+    /// What the mail worker sent for the jobs [`Api::deliver`] ran.
+    pub mailer: MemoryMailer,
     pub info: survey_info::App<MemoryStore>,
 }
 
@@ -80,7 +84,7 @@ async fn seeded(keys: &Keys) -> MemoryStore {
     store
 }
 
-/// What every store and mailer holds: equal before and after, nothing was stored or sent.
+/// What every store and mail queue holds: equal before and after, nothing was stored or queued.
 #[derive(Debug, PartialEq)]
 pub struct State {
     stores: Vec<Snapshot>,
@@ -91,19 +95,28 @@ pub struct State {
 impl Api {
     pub async fn new() -> Self {
         let keys = || Keys::new(b"test");
-        let links = || SiteLinks::new("https://site.example");
         Self {
             validate: validate_code::App::new(seeded(&keys()).await, keys()),
             submit: submit_response::App { store: seeded(&keys()).await, keys: keys() },
-            register: register::App::new(seeded(&keys()).await, MemoryMailer::default(), keys(), links()),
-            results: results::App::new(
-                seeded(&keys()).await,
-                MemoryResults::default(),
-                MemoryMailer::default(),
-                keys(),
-                links(),
-            ),
+            register: register::App::new(seeded(&keys()).await, MemoryQueue::default(), keys()),
+            results: results::App::new(seeded(&keys()).await, MemoryResults::default(), MemoryQueue::default(), keys()),
             info: survey_info::App { store: seeded(&keys()).await },
+            mailer: MemoryMailer::default(),
+        }
+    }
+
+    /// Runs the queued mail jobs, as the `send-mail` function does, each on the
+    /// store of the handler that queued it.
+    pub async fn deliver(&self) {
+        let (keys, links, now) =
+            (Keys::new(b"test"), SiteLinks::new("https://site.example"), OffsetDateTime::now_utc());
+        let register = Worker { store: &self.register.store, mailer: &self.mailer, keys: &keys, links: &links };
+        for job in self.register.queue.drain() {
+            register.run(&job, now).await.expect("the job runs");
+        }
+        let results = Worker { store: &self.results.store, mailer: &self.mailer, keys: &keys, links: &links };
+        for job in self.results.queue.drain() {
+            results.run(&job, now).await.expect("the job runs");
         }
     }
 
@@ -113,7 +126,9 @@ impl Api {
         let outcome = match path.as_str() {
             "/api/codes/validate" => validate_code::handle(&self.validate, req).await,
             "/api/responses" => submit_response::handle(&self.submit, req).await,
-            "/api/registrations" | "/api/registrations/verify" => register::handle(&self.register, req).await,
+            "/api/registrations" | "/api/registrations/verify" | "/api/registrations/approve" => {
+                register::handle(&self.register, req).await
+            }
             "/api/health" | "/api/units" => survey_info::handle(&self.info, req).await,
             p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, req).await,
             p if p.starts_with("/api/results/") => results::handle(&self.results, req).await,
@@ -130,7 +145,7 @@ impl Api {
             self.results.store.snapshot(),
             self.info.store.snapshot(),
         ];
-        let mails = self.register.mailer.sent().len() + self.results.mailer.sent().len();
+        let mails = self.register.queue.jobs().len() + self.results.queue.jobs().len();
         State { stores, results: self.results.results.keys(), mails }
     }
 }

@@ -47,7 +47,7 @@ impl Moto {
 
     pub async fn clients(&self) -> (Clients, Config) {
         let clients = Clients::from_sdk_config(&self.sdk_config());
-        let config = Config::from_lookup(|_| None);
+        let config = Config::from_lookup(|name| (name == "AWS_ENDPOINT_URL").then(|| self.endpoint.clone()));
         setup::create_all(&clients, &config).await.expect("tables and buckets are created");
         (clients, config)
     }

@@ -1,7 +1,9 @@
 use time::macros::datetime;
 
 use super::*;
+use crate::jobs::MemoryQueue;
 use crate::mail::MemoryMailer;
+use crate::mail_worker::Worker;
 use crate::memory::MemoryStore;
 use crate::wave::tests::wave_2026;
 use crate::{validate_code, SurveyStatus};
@@ -11,6 +13,7 @@ const NOW: OffsetDateTime = datetime!(2026-09-01 10:00 UTC);
 
 struct World {
     store: MemoryStore,
+    queue: MemoryQueue,
     mailer: MemoryMailer,
     keys: Keys,
     links: SiteLinks,
@@ -21,6 +24,7 @@ async fn world() -> World {
     store.create_wave(&wave_2026()).await.unwrap();
     World {
         store,
+        queue: MemoryQueue::default(),
         mailer: MemoryMailer::default(),
         keys: Keys::new(b"test"),
         links: SiteLinks::new("https://site.example"),
@@ -33,19 +37,64 @@ fn request(unit: &str, emails: &[&str]) -> RegisterRequest {
         unit: unit.into(),
         contacts: emails
             .iter()
-            .map(|e| ContactInput { name: format!("Kontakt {e}"), email: (*e).into(), phone: None })
+            .map(|e| ContactInput {
+                name: format!("Kontakt {}", e.split('@').next().unwrap()),
+                email: (*e).into(),
+                phone: None,
+            })
             .collect(),
         expected_participants: Some(serde_json::json!(25)),
     }
 }
 
 impl World {
+    /// The mail worker: runs every queued job.
+    async fn work(&self, now: OffsetDateTime) {
+        let worker = Worker { store: &self.store, mailer: &self.mailer, keys: &self.keys, links: &self.links };
+        for job in self.queue.drain() {
+            worker.run(&job, now).await.unwrap();
+        }
+    }
+
     async fn register(&self, request: &RegisterRequest, now: OffsetDateTime) -> Result<String, RegisterError> {
-        register(&self.store, &self.mailer, &self.keys, &self.links, request, now).await
+        let id = register(&self.store, &self.queue, request, now).await?;
+        self.work(now).await;
+        Ok(id)
     }
 
     async fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Verified, VerifyError> {
-        verify(&self.store, &self.mailer, &self.keys, &self.links, token, now).await
+        let verified = verify(&self.store, &self.queue, &self.keys, token, now).await?;
+        self.work(now).await;
+        Ok(verified)
+    }
+
+    async fn approve(&self, token: &str, now: OffsetDateTime) -> Result<Verified, VerifyError> {
+        let approved = approve(&self.store, &self.queue, &self.keys, token, now).await?;
+        self.work(now).await;
+        Ok(approved)
+    }
+
+    async fn allow(&self, unit: &str, domain: &str) {
+        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
+        self.store.allow_domain(&survey, unit, domain, wave_2026().results_until).await.unwrap();
+    }
+
+    /// The token in the last approval link sent to `email`.
+    fn approval_token(&self, email: &str) -> Option<String> {
+        let sent = self.mailer.sent();
+        let message = sent.iter().rev().find(|m| m.to.as_str() == email && m.text.contains("/registrer/godkjenn/"))?;
+        let start = message.text.find("token=").unwrap() + 6;
+        Some(message.text[start..start + 64].to_owned())
+    }
+
+    fn subjects_to(&self, email: &str) -> Vec<String> {
+        self.mailer.sent().iter().filter(|m| m.to.as_str() == email).map(|m| m.subject.clone()).collect()
+    }
+
+    async fn status_of(&self, unit: &str, email: &str) -> Option<ContactStatus> {
+        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
+        let contacts = self.store.contacts(&survey, unit).await.unwrap();
+        contacts.into_iter().find(|c| c.contact.email.as_str() == email).map(|c| c.contact.status)
     }
 
     /// The token in the last verification link sent to `email`.
@@ -61,7 +110,7 @@ impl World {
         self.mailer
             .sent()
             .iter()
-            .filter(|m| m.to.as_str() == email && m.subject.starts_with("Tilgangskode"))
+            .filter(|m| m.to.as_str() == email && m.subject.contains("ilgangskode til"))
             .map(|m| m.text.lines().find(|l| l.starts_with("    ")).unwrap().trim().to_owned())
             .collect()
     }
@@ -74,6 +123,7 @@ impl World {
 #[tokio::test]
 async fn a_verified_contact_gets_the_units_one_code_and_later_contacts_the_same() {
     let w = world().await;
+    w.allow("030112", "x.no").await;
     w.register(&request("030112", &["kari@x.no", "ola@x.no"]), NOW).await.unwrap();
     assert_eq!(w.mailer.sent().len(), 2, "one verification e-mail each, no code yet");
     let survey = SurveyId::parse("2026").unwrap();
@@ -95,12 +145,13 @@ async fn a_verified_contact_gets_the_units_one_code_and_later_contacts_the_same(
     let validation = validate_code(&w.store, &w.keys, &kari_code[0], opened).await.unwrap();
     assert_eq!((validation.unit.name, validation.status), ("Alna", SurveyStatus::Open));
     let contacts = w.store.contacts(&survey, unit).await.unwrap();
-    assert!(contacts.iter().all(|c| c.contact.verified && c.expires_at == wave_2026().results_until));
+    assert!(contacts.iter().all(|c| c.contact.is_verified() && c.expires_at == wave_2026().results_until));
 }
 
 #[tokio::test]
 async fn registering_a_known_address_again_answers_the_same_and_adds_nobody() {
     let w = world().await;
+    w.allow("4601", "x.no").await;
     let first = w.register(&request("4601", &["kari@x.no"]), NOW).await.unwrap();
     let again = w.register(&request("4601", &["KARI@x.no"]), NOW).await.unwrap();
     assert_ne!(first, again, "each request gets its own id, and nothing tells them apart");
@@ -112,21 +163,41 @@ async fn registering_a_known_address_again_answers_the_same_and_adds_nobody() {
     w.register(&request("4601", &["kari@x.no"]), NOW).await.unwrap();
     assert_eq!(w.contact_count("4601").await, 1);
     assert_eq!(w.codes_sent_to("kari@x.no").len(), 2, "a verified address gets the code again, by e-mail only");
+    assert!(w.queue.jobs().is_empty());
 }
 
 #[tokio::test]
-async fn a_unit_has_at_most_four_contacts_in_all() {
+async fn a_unit_has_at_most_four_verified_contacts() {
     let w = world().await;
+    w.allow("4601", "x.no").await;
     w.register(&request("4601", &["a@x.no", "b@x.no", "c@x.no"]), NOW).await.unwrap();
+    for email in ["a@x.no", "b@x.no", "c@x.no"] {
+        w.verify(&w.last_token(email), NOW).await.unwrap();
+    }
     let sent = w.mailer.sent().len();
     let err = w.register(&request("4601", &["d@x.no", "e@x.no"]), NOW).await.unwrap_err();
     assert!(matches!(err, RegisterError::TooManyContacts));
     assert_eq!((w.contact_count("4601").await, w.mailer.sent().len()), (3, sent), "nothing stored or sent");
     w.register(&request("4601", &["d@x.no", "a@x.no"]), NOW).await.unwrap();
+    w.verify(&w.last_token("d@x.no"), NOW).await.unwrap();
     assert_eq!(w.contact_count("4601").await, 4);
+    let full = w.register(&request("4601", &["e@x.no"]), NOW).await.unwrap_err();
+    assert!(matches!(full, RegisterError::TooManyContacts));
+}
 
-    let later = NOW + VERIFICATION_VALID_FOR + Duration::MINUTE;
-    w.register(&request("4601", &["e@x.no"]), later).await.expect("unverified contacts lapse after 48 hours");
+#[tokio::test]
+async fn a_fifth_contact_confirmed_after_the_fourth_gets_no_place() {
+    let w = world().await;
+    w.allow("4601", "x.no").await;
+    let five = ["a@x.no", "b@x.no", "c@x.no", "d@x.no"];
+    w.register(&request("4601", &five), NOW).await.unwrap();
+    w.register(&request("4601", &["e@x.no"]), NOW).await.unwrap();
+    for email in five {
+        w.verify(&w.last_token(email), NOW).await.unwrap();
+    }
+    let late = w.verify(&w.last_token("e@x.no"), NOW).await.unwrap_err();
+    assert!(matches!(late, VerifyError::UnitFull), "{late:?}");
+    assert!(w.codes_sent_to("e@x.no").is_empty());
 }
 
 #[tokio::test]
@@ -173,11 +244,13 @@ async fn bad_registrations_are_refused_and_change_nothing() {
     let late = w.register(&request("4601", &["a@x.no"]), wave_2026().registration_deadline).await.unwrap_err();
     assert!(matches!(late, RegisterError::Closed));
     assert_eq!((w.contact_count("4601").await, w.mailer.sent().len()), (0, 0));
+    assert!(w.queue.jobs().is_empty(), "nothing queued");
 }
 
 #[tokio::test]
 async fn links_work_once_and_expire() {
     let w = world().await;
+    w.allow("4601", "x.no").await;
     w.register(&request("4601", &["kari@x.no", "ola@x.no"]), NOW).await.unwrap();
     let kari = w.last_token("kari@x.no");
     w.verify(&kari, NOW).await.unwrap();
@@ -187,4 +260,135 @@ async fn links_work_once_and_expire() {
     assert!(matches!(w.verify(VerifyToken::generate().as_str(), NOW).await, Err(VerifyError::InvalidToken)));
     assert!(matches!(w.verify("not-a-token", NOW).await, Err(VerifyError::InvalidToken)));
     assert_eq!(w.codes_sent_to("ola@x.no").len(), 0);
+}
+
+// Attacks from the trust review (issue 12): each failed on the code before it.
+
+#[tokio::test]
+async fn attack_a_stranger_who_proves_an_address_gets_no_code() {
+    let w = world().await;
+    w.allow("3401", "kongsvinger.kommune.no").await;
+    w.register(&request("3401", &["kari@kongsvinger.kommune.no"]), NOW).await.unwrap();
+    w.verify(&w.last_token("kari@kongsvinger.kommune.no"), NOW).await.unwrap();
+    let mut evil = request("3401", &["mallory@evil.example"]);
+    evil.expected_participants = Some(serde_json::json!(9999));
+    w.register(&evil, NOW).await.unwrap();
+    let opened = w.verify(&w.last_token("mallory@evil.example"), NOW).await.unwrap();
+    assert_eq!(opened.status, ContactStatus::AwaitingApproval);
+    assert!(w.codes_sent_to("mallory@evil.example").is_empty(), "a stranger got the unit's code");
+    let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("3401").unwrap());
+    let registration = w.store.registration(&survey, unit).await.unwrap().unwrap();
+    assert_eq!(registration.expected_participants, Some(25), "a stranger set expected_participants");
+    assert!(
+        w.approval_token("kari@kongsvinger.kommune.no").is_some(),
+        "the real contact is asked whether to approve the stranger"
+    );
+}
+
+#[tokio::test]
+async fn attack_four_unverified_addresses_do_not_block_the_real_contacts() {
+    let w = world().await;
+    let squatters = ["a@evil.example", "b@evil.example", "c@evil.example", "d@evil.example"];
+    w.register(&request("3401", &squatters), NOW).await.unwrap();
+    let real = w.register(&request("3401", &["kari@kongsvinger.kommune.no"]), NOW + Duration::hours(1)).await;
+    assert!(real.is_ok(), "pending squatters blocked the unit: {real:?}");
+}
+
+#[tokio::test]
+async fn a_verified_contact_approves_a_colleague_and_every_contact_is_told() {
+    let w = world().await;
+    w.allow("4601", "bergen.kommune.no").await;
+    w.register(&request("4601", &["kari@bergen.kommune.no", "ola@bergen.kommune.no"]), NOW).await.unwrap();
+    w.verify(&w.last_token("kari@bergen.kommune.no"), NOW).await.unwrap();
+    w.verify(&w.last_token("ola@bergen.kommune.no"), NOW).await.unwrap();
+    assert!(
+        w.subjects_to("kari@bergen.kommune.no").iter().any(|s| s.starts_with("Ny kontaktperson")),
+        "Kari is told of Ola"
+    );
+
+    w.register(&request("4601", &["per@gmail.example"]), NOW).await.unwrap();
+    let opened = w.verify(&w.last_token("per@gmail.example"), NOW).await.unwrap();
+    assert_eq!(opened.status, ContactStatus::AwaitingApproval);
+    assert_eq!(w.status_of("4601", "per@gmail.example").await, Some(ContactStatus::AwaitingApproval));
+    assert!(w.subjects_to("per@gmail.example").iter().any(|s| s.starts_with("Venter på godkjenning")));
+    let kari_link = w.approval_token("kari@bergen.kommune.no").expect("Kari may approve");
+    assert!(w.approval_token("ola@bergen.kommune.no").is_some(), "Ola may approve too");
+
+    assert!(
+        matches!(w.verify(&kari_link, NOW).await, Err(VerifyError::InvalidToken)),
+        "an approval link verifies nobody"
+    );
+    let kari_link = {
+        w.register(&request("4601", &["per@gmail.example"]), NOW).await.unwrap();
+        w.approval_token("ola@bergen.kommune.no").unwrap()
+    };
+    let approved = w.approve(&kari_link, NOW).await.unwrap();
+    assert_eq!(approved.status, ContactStatus::Verified);
+    assert_eq!(w.codes_sent_to("per@gmail.example").len(), 1);
+    let told: Vec<_> = ["kari@bergen.kommune.no", "ola@bergen.kommune.no"]
+        .iter()
+        .map(|e| {
+            w.mailer.sent().iter().filter(|m| m.to.as_str() == *e && m.subject.starts_with("Ny kontaktperson")).count()
+        })
+        .collect();
+    assert_eq!(told, [2, 1], "Kari was told of Ola and Per, Ola of Per");
+    let notice = w.mailer.sent().into_iter().rev().find(|m| m.to.as_str() == "kari@bergen.kommune.no").unwrap();
+    assert!(
+        notice.text.contains("«per@gmail.example»") && notice.text.contains("Godkjent av kontaktpersonen"),
+        "{}",
+        notice.text
+    );
+    assert!(matches!(w.approve(&kari_link, NOW).await, Err(VerifyError::Gone)), "an approval link works once");
+}
+
+#[tokio::test]
+async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code() {
+    let w = world().await;
+    let wave = wave_2026();
+    let unit = UnitNumber::parse("5501").unwrap();
+    w.register(&request("5501", &["first@gmail.example"]), NOW).await.unwrap();
+    w.verify(&w.last_token("first@gmail.example"), NOW).await.unwrap();
+    let asked = w.mailer.sent().into_iter().rev().find(|m| m.to.as_str() == "first@gmail.example").unwrap();
+    assert!(asked.text.contains("IMDi godkjenner deg"), "with no contacts yet, IMDi approves: {}", asked.text);
+    let email = Email::parse("first@gmail.example").unwrap();
+    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &email, NOW).await.unwrap();
+    w.work(NOW).await;
+    let first_code = w.codes_sent_to("first@gmail.example");
+    assert_eq!(first_code.len(), 1);
+    let registration = w.store.registration(&wave.survey_id, unit).await.unwrap().unwrap();
+    assert_eq!(registration.expected_participants, Some(25), "a contact IMDi approved gives the expected count");
+
+    let phoned = Contact::parse_mailbox("Per Telefon <per@tromso.kommune.no>").unwrap();
+    let code = add_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, phoned, NOW).await.unwrap();
+    w.work(NOW).await;
+    assert_eq!(
+        w.codes_sent_to("per@tromso.kommune.no"),
+        vec![code.to_string()],
+        "a phone registration gets the code e-mail"
+    );
+    assert!(w.subjects_to("first@gmail.example").iter().any(|s| s.starts_with("Ny kontaktperson")));
+
+    let pending = request("5501", &["late@gmail.example"]);
+    w.register(&pending, NOW).await.unwrap();
+    let refused =
+        approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &Email::parse("late@gmail.example").unwrap(), NOW)
+            .await;
+    assert!(matches!(refused, Err(VerifyError::NotConfirmed)), "IMDi approves only a confirmed address");
+
+    remove_contact(&w.store, &wave.survey_id, unit, &email).await.unwrap();
+    assert_eq!(w.status_of("5501", "first@gmail.example").await, None);
+    assert!(matches!(remove_contact(&w.store, &wave.survey_id, unit, &email).await, Err(VerifyError::UnknownContact)));
+
+    let new = rotate_code(&w.store, &w.queue, &w.keys, &wave.survey_id, unit).await.unwrap();
+    w.work(NOW).await;
+    assert_ne!(new, code);
+    let opened = wave.opens_at + Duration::days(1);
+    assert!(validate_code(&w.store, &w.keys, &code.to_string(), opened).await.is_err(), "the old code stops working");
+    assert!(validate_code(&w.store, &w.keys, &new.to_string(), opened).await.is_ok());
+    assert_eq!(
+        w.codes_sent_to("per@tromso.kommune.no").last(),
+        Some(&new.to_string()),
+        "verified contacts get the new code"
+    );
+    assert!(w.codes_sent_to("first@gmail.example").len() == 1, "a removed contact gets no new code");
 }

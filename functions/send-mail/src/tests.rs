@@ -1,0 +1,75 @@
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use survey_domain::contact::{Contact, ContactStatus, Email, PersonName};
+use survey_domain::jobs::MailJob;
+use survey_domain::mail::{MailError, MemoryMailer, OutgoingEmail};
+use survey_domain::memory::MemoryStore;
+use survey_domain::store::{ContactStore, WaveStore};
+use survey_domain::{Mailer, UnitNumber, Wave};
+use time::OffsetDateTime;
+
+use super::*;
+
+fn wave() -> Wave {
+    survey_domain::synthetic::open_wave("2026", OffsetDateTime::now_utc())
+}
+
+async fn app_with<M: Mailer>(mailer: M) -> App<MemoryStore, M> {
+    let store = MemoryStore::new();
+    store.create_wave(&wave()).await.unwrap();
+    let kari = Contact {
+        status: ContactStatus::Verified,
+        ..Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None)
+    };
+    store
+        .put_contact(&wave().survey_id, UnitNumber::parse("4601").unwrap(), &kari, wave().results_until)
+        .await
+        .unwrap();
+    App { store, mailer, keys: Keys::new(b"test"), links: SiteLinks::new("https://site.example") }
+}
+
+fn event(bodies: &[String]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let mut m = SqsMessage::default();
+            m.message_id = Some(format!("m{i}"));
+            m.body = Some(body.clone());
+            m
+        })
+        .collect();
+    event
+}
+
+fn link_job(email: &str) -> String {
+    serde_json::to_string(&MailJob::ResultsLink { survey_id: "2026".into(), unit: "4601".into(), email: email.into() })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn jobs_are_run_and_garbage_is_dropped() {
+    let app = app_with(MemoryMailer::default()).await;
+    let response = handle(&app, event(&[link_job("kari@x.no"), link_job("stranger@x.no"), "not json".into()])).await;
+    assert!(response.batch_item_failures.is_empty());
+    let sent = app.mailer.sent();
+    assert_eq!(sent.len(), 1, "only the verified contact gets a link");
+    assert_eq!(sent[0].to.as_str(), "kari@x.no");
+}
+
+/// SES refuses, as in an outage.
+struct Outage;
+
+impl Mailer for Outage {
+    async fn send(&self, _: &OutgoingEmail) -> Result<(), MailError> {
+        Err(MailError { retryable: true, source: "SES is throttling".into() })
+    }
+}
+
+#[tokio::test]
+async fn an_ses_outage_hands_the_job_back_to_the_queue() {
+    let app = app_with(Outage).await;
+    let response = handle(&app, event(&[link_job("stranger@x.no"), link_job("kari@x.no")])).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m1"], "the job that needed SES is retried; the one that sent nothing is done");
+}

@@ -4,16 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ADMIN, AWS, BASE, admin, call } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, call, mailsTo, sentTo, settled } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 
 const unique = () => randomBytes(4).toString('hex');
 
-async function mailsTo(address) {
-  const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();
-  return data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(address));
-}
+const subject = (start) => ({ where: (m) => m.subject.startsWith(start) });
 
 const tokenIn = (mail) => mail.body.match(/token=([0-9a-f]{64})/)[1];
 const codeIn = (mail) => mail.body.match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}/)[0];
@@ -31,6 +28,7 @@ const contact = (tag) => ({ name: `Kontakt ${tag}`, email: `kontakt-${tag}@examp
 
 test('register, find the e-mail in SES, open the link, get the code, validate it', async () => {
   const survey = newWave();
+  admin('domain', 'allow', '--survey', survey, '--unit', '3301', '--domain', 'example.org');
   const kari = contact(unique());
   const ola = contact(unique());
   const res = await call('POST', '/api/registrations', { survey_id: survey, unit: '3301', contacts: [kari, ola], expected_participants: 25 });
@@ -38,14 +36,14 @@ test('register, find the e-mail in SES, open the link, get the code, validate it
   assert.equal(res.json.status, 'pending_verification');
   assert.ok(res.json.registration_id);
 
-  const [verification] = await mailsTo(kari.email);
+  const [verification] = await mailsTo(kari.email, subject('Bekreft'));
   assert.match(verification.subject, /Bekreft e-postadressen/);
   assert.ok(verification.body.includes(`${BASE}/registrer/bekreft/?token=`));
   const verified = await call('GET', `/api/registrations/verify?token=${tokenIn(verification)}`);
   assert.equal(verified.status, 200, verified.text);
   assert.deepEqual(verified.json, { status: 'verified', survey_id: survey, unit: { number: '3301', name: 'Drammen', county: 'Buskerud' } });
 
-  const codeMail = (await mailsTo(kari.email)).find((m) => m.subject.startsWith('Tilgangskode'));
+  const [codeMail] = await mailsTo(kari.email, subject('Tilgangskode'));
   const code = codeIn(codeMail);
   for (const needle of [`${BASE}/?code=${code.replaceAll('-', '')}`, '/ark/?code=', '/?demo=1', 'hodetelefoner', 'SMS', 'minst 10']) {
     assert.ok(codeMail.body.includes(needle), needle);
@@ -61,20 +59,29 @@ test('register, find the e-mail in SES, open the link, get the code, validate it
 
   const [olaLink] = await mailsTo(ola.email);
   await call('GET', `/api/registrations/verify?token=${tokenIn(olaLink)}`);
-  const olaCode = (await mailsTo(ola.email)).find((m) => m.subject.startsWith('Tilgangskode'));
+  const [olaCode] = await mailsTo(ola.email, subject('Tilgangskode'));
   assert.equal(codeIn(olaCode), code, 'a contact who verifies later gets the same code');
 });
 
-test('registering a known address again looks the same and adds nobody', async () => {
+test('registering a known address again looks the same; only verified contacts take the four places', async () => {
   const survey = newWave();
+  admin('domain', 'allow', '--survey', survey, '--unit', '4601', '--domain', 'example.org');
+  const squatters = [1, 2, 3, 4].map(() => ({ name: 'Ukjent', email: `squat-${unique()}@elsewhere.example.net` }));
+  assert.equal((await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: squatters })).status, 202);
+
   const kari = contact(unique());
   const first = await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: [kari] });
   const again = await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: [kari] });
-  assert.deepEqual([first.status, again.status], [202, 202]);
+  assert.deepEqual([first.status, again.status], [202, 202], 'four unconfirmed addresses do not block the unit');
   assert.deepEqual(Object.keys(first.json).sort(), Object.keys(again.json).sort());
   const three = [1, 2, 3].map(() => contact(unique()));
-  const tooMany = await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: [...three, kari] });
-  assert.equal(tooMany.status, 202, 'the known address does not count twice');
+  assert.equal((await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: three })).status, 202);
+  for (const who of [kari, ...three]) {
+    const [link] = await mailsTo(who.email, subject('Bekreft'));
+    assert.equal((await call('GET', `/api/registrations/verify?token=${tokenIn(link)}`)).json.status, 'verified');
+  }
+  const known = await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: [kari] });
+  assert.equal(known.status, 202, 'a verified address does not count twice');
   const fifth = await call('POST', '/api/registrations', { survey_id: survey, unit: '4601', contacts: [contact(unique())] });
   assert.equal(fifth.status, 400);
   assert.equal(fifth.json.error.code, 'too_many_contacts');
@@ -99,7 +106,8 @@ test('every registration error of the contract, with nothing sent', async () => 
     assert.ok(res.json.error.message, name);
     if (field) assert.equal(res.json.error.field, field, name);
   }
-  assert.equal((await mailsTo(who.email)).length, 0);
+  await settled();
+  assert.equal((await sentTo(who.email)).length, 0);
 });
 
 test('after the deadline registration is closed, but the admin CLI can still register', async () => {
@@ -111,9 +119,65 @@ test('after the deadline registration is closed, but the admin CLI can still reg
   const res = await call('POST', '/api/registrations', { survey_id: id, unit: '4601', contacts: [who] });
   assert.equal(res.status, 409);
   assert.equal(res.json.error.code, 'registration_closed');
-  assert.equal((await mailsTo(who.email)).length, 0);
+  await settled();
+  assert.equal((await sentTo(who.email)).length, 0);
   const code = admin('registration', 'add', '--survey', id, '--unit', '4601', '--contact', `Telefon Registrert <${who.email}>`);
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}$/);
+  const [mail] = await mailsTo(who.email, subject('Tilgangskode'));
+  assert.equal(codeIn(mail), code, 'a phone registration gets the code e-mail');
+});
+
+test('attack: a stranger proves an address for Kongsvinger and gets no code until a real contact approves', async () => {
+  const survey = newWave();
+  admin('domain', 'allow', '--survey', survey, '--unit', '3401', '--domain', 'kongsvinger.example.org');
+  const kari = { name: 'Kari Kontakt', email: `kari-${unique()}@kongsvinger.example.org` };
+  await call('POST', '/api/registrations', { survey_id: survey, unit: '3401', contacts: [kari], expected_participants: 30 });
+  await call('GET', `/api/registrations/verify?token=${tokenIn((await mailsTo(kari.email))[0])}`);
+  const [kariCode] = await mailsTo(kari.email, subject('Tilgangskode'));
+
+  const mallory = { name: 'Mallory', email: `mallory-${unique()}@evil.example.org` };
+  const res = await call('POST', '/api/registrations', { survey_id: survey, unit: '3401', contacts: [mallory], expected_participants: 9999 });
+  assert.equal(res.status, 202);
+  const opened = await call('GET', `/api/registrations/verify?token=${tokenIn((await mailsTo(mallory.email))[0])}`);
+  assert.equal(opened.json.status, 'awaiting_approval');
+  await mailsTo(mallory.email, subject('Venter på godkjenning'));
+  const [ask] = await mailsTo(kari.email, subject('Godkjenne ny kontaktperson'));
+  assert.ok(ask.body.includes(`«${mallory.email}»`), 'the real contact sees who asks');
+  assert.ok(!(await sentTo(mallory.email)).some((m) => m.subject.startsWith('Tilgangskode')), 'no code for the stranger');
+  const listed = admin('contact', 'list', '--survey', survey, '--unit', '3401').split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(listed.map((c) => c.status).sort(), ['awaiting_approval', 'verified']);
+  const access = await call('POST', '/api/results/access', { survey_id: survey, unit: '3401', email: mallory.email });
+  assert.equal(access.status, 202);
+  await settled();
+  assert.ok(!(await sentTo(mallory.email)).some((m) => m.subject.startsWith('Resultater')), 'no results link either');
+
+  const approved = await call('GET', `/api/registrations/approve?token=${tokenIn(ask)}`);
+  assert.equal(approved.json.status, 'verified');
+  const [malloryCode] = await mailsTo(mallory.email, subject('Tilgangskode'));
+  assert.equal(codeIn(malloryCode), codeIn(kariCode));
+  await mailsTo(kari.email, subject('Ny kontaktperson'));
+
+  admin('contact', 'remove', '--survey', survey, '--unit', '3401', '--email', mallory.email);
+  const rotated = admin('code', 'rotate', '--survey', survey, '--unit', '3401');
+  assert.notEqual(rotated, codeIn(kariCode));
+  const [newCode] = await mailsTo(kari.email, subject('Ny tilgangskode'));
+  assert.equal(codeIn(newCode), rotated);
+  const old = await call('POST', '/api/codes/validate', { access_code: codeIn(kariCode) });
+  assert.equal(old.status, 404, 'the leaked code stops working');
+  assert.ok(!(await sentTo(mallory.email)).some((m) => m.subject.startsWith('Ny tilgangskode')), 'a removed contact gets no new code');
+});
+
+test('IMDi approves the first contact of a unit whose domain it does not know', async () => {
+  const survey = newWave();
+  const first = contact(unique());
+  await call('POST', '/api/registrations', { survey_id: survey, unit: '5501', contacts: [first] });
+  const opened = await call('GET', `/api/registrations/verify?token=${tokenIn((await mailsTo(first.email))[0])}`);
+  assert.equal(opened.json.status, 'awaiting_approval');
+  const [waiting] = await mailsTo(first.email, subject('Venter på godkjenning'));
+  assert.ok(waiting.body.includes('IMDi godkjenner deg'));
+  admin('contact', 'approve', '--survey', survey, '--unit', '5501', '--email', first.email);
+  await mailsTo(first.email, subject('Tilgangskode'));
+  assert.equal(JSON.parse(admin('contact', 'list', '--survey', survey, '--unit', '5501')).status, 'verified');
 });
 
 test('verify refuses bad tokens', async () => {

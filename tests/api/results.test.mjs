@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, AWS, BASE, admin, call, ulid } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, call, mailsTo, ulid } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 
@@ -27,11 +27,9 @@ async function answersFor(survey, i) {
   return answers;
 }
 
+/** The token in the newest results link sent to `email`, once the mail queue has delivered it. */
 async function tokenFor(email) {
-  const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();
-  const mail = data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(email)).pop();
-  assert.ok(mail, `an e-mail to ${email}`);
-  assert.match(mail.subject, /Resultater/);
+  const mail = (await mailsTo(email, { where: (m) => /Resultater/.test(m.subject) })).pop();
   return mail.body.match(/token=([0-9a-f]{64})/)[1];
 }
 

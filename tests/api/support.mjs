@@ -36,3 +36,27 @@ export function ulid() {
   for (const b of randomBytes(16)) out += CROCKFORD[b % 32];
   return out;
 }
+
+/** Every e-mail moto's SES has sent to `address`, oldest first. */
+export async function sentTo(address) {
+  const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();
+  return data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(address));
+}
+
+/**
+ * E-mail leaves through the mail queue, which the local gateway polls once a
+ * second: waits until at least `count` e-mails to `address` match `where`, and
+ * returns those that match (a failed wait throws, naming the address).
+ */
+export async function mailsTo(address, { where = () => true, count = 1, timeout = 20000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const found = (await sentTo(address)).filter(where);
+    if (found.length >= count) return found;
+    if (Date.now() > until) throw new Error(`no ${count} e-mail(s) to ${address} within ${timeout} ms (found ${found.length})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until the mail queue has had time to deliver (three polls), for checks that nothing was sent. */
+export const settled = () => new Promise((r) => setTimeout(r, 3500));

@@ -406,3 +406,18 @@ async fn wrong_codes_with_answers_count_as_guesses() {
     assert!(app.store.all_answers().is_empty());
     assert_eq!(call(&app, request(&fixture_body())).await.0, StatusCode::CREATED, "other sources go on");
 }
+
+#[tokio::test]
+async fn attack_a_receipt_does_not_lead_to_the_answer_row() {
+    let app = open_app().await;
+    let (status, _, body) = call(&app, request(&fixture_body())).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let receipt = body["receipt"].as_str().unwrap().replace('-', "").to_lowercase();
+    let stored = app.store.all_answers();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !stored[0].answer_id.0.contains(&receipt),
+        "the receipt {receipt} is part of the answer's key {}",
+        stored[0].answer_id.0
+    );
+}

@@ -14,11 +14,21 @@ use crate::wave::SurveyId;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AnswerId(pub String);
 
-impl AnswerId {
-    /// What the participant is shown as proof of receipt: short, and the same on every retry.
-    pub fn receipt(&self) -> String {
-        let head = self.0[..12].to_uppercase();
-        format!("{}-{}-{}", &head[..4], &head[4..8], &head[8..])
+/// What the participant is shown as proof of receipt: short, the same on every
+/// retry, and a keyed hash of the submission id of its own
+/// ([`crate::Keys::receipt`]), so it leads to no stored key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt(String);
+
+impl Receipt {
+    /// Twelve hex digits of a digest, grouped in fours.
+    pub(crate) fn from_digest(digest: &str) -> Self {
+        let head = digest[..12].to_uppercase();
+        Self(format!("{}-{}-{}", &head[..4], &head[4..8], &head[8..]))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

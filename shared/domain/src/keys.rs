@@ -8,7 +8,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::answer::AnswerId;
+use crate::answer::{AnswerId, Receipt};
 use crate::code::{AccessCode, CodeDigest};
 use crate::submission::SubmissionId;
 
@@ -40,6 +40,12 @@ impl Keys {
 
     pub fn answer_id(&self, submission: &SubmissionId) -> AnswerId {
         AnswerId(self.digest("submission", &submission.to_string()))
+    }
+
+    /// The participant's receipt: hashed apart from the answer's key, so that a
+    /// receipt (on a screen, in a photo) leads to no stored answer.
+    pub fn receipt(&self, submission: &SubmissionId) -> Receipt {
+        Receipt::from_digest(&self.digest("receipt", &submission.to_string()))
     }
 
     pub fn token_digest(&self, token: &VerifyToken) -> TokenDigest {
@@ -125,5 +131,16 @@ mod tests {
         let keys = Keys::new(b"k");
         let id = SubmissionId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
         assert_ne!(keys.answer_id(&id).0, keys.digest("access-code", &id.to_string()));
+    }
+
+    #[test]
+    fn a_receipt_is_stable_and_no_part_of_the_answers_key() {
+        let keys = Keys::new(b"k");
+        let id = SubmissionId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
+        let receipt = keys.receipt(&id);
+        assert_eq!(receipt, keys.receipt(&id));
+        assert!(receipt.as_str().len() == 14 && receipt.as_str().matches('-').count() == 2, "{receipt:?}");
+        let hex = receipt.as_str().replace('-', "").to_lowercase();
+        assert!(!keys.answer_id(&id).0.contains(&hex));
     }
 }

@@ -84,7 +84,7 @@ where
         answers,
         date: oslo_time::date_at(now),
     };
-    let receipt = record.answer_id.receipt();
+    let receipt = keys.receipt(&submission).as_str().to_owned();
 
     let closed_at = store.registration(&record.survey_id, entry.unit).await?.and_then(|r| r.closed_at);
     let status = wave.status_for_unit(closed_at, now);

@@ -13,7 +13,7 @@ COLD_RUNS=${COLD_RUNS:-100}
 LOAD_CONCURRENCY=${LOAD_CONCURRENCY:-32}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 AGG_ANSWERS=${AGG_ANSWERS:-1000000}
-FUNCTIONS=(validate-code submit-response survey-info register results aggregate)
+FUNCTIONS=(validate-code submit-response survey-info register results aggregate send-mail)
 # The code of the events in events/, valid (its check character matches).
 BENCH_CODE=K7Q4-9MZP-3X4
 
@@ -43,7 +43,7 @@ cat >"$out/machine.json" <<EOF
  "commit": "$(git rev-parse --short HEAD)"}
 EOF
 
-step 1/7 "Release builds (reused when nothing changed; the first takes many minutes on 2 cores)"
+step 1/8 "Release builds (reused when nothing changed; the first takes many minutes on 2 cores)"
 if [ "${BENCH_BUILD:-1}" = 1 ]; then
   packages=()
   for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
@@ -61,7 +61,7 @@ else
   echo "between $(date -u -d "@$first" '+%H:%M') and $(date -u -d "@$last" '+%H:%M')" | tee "$out/build"
 fi
 
-step 2/7 "Handler time in process, in-memory store (criterion)"
+step 2/8 "Handler time in process, in-memory store (criterion)"
 record criterion 'cargo bench -p submit-response --bench handlers'
 cargo bench -p submit-response --bench handlers -- --noplot >"$out/criterion.log" 2>&1 \
   || { tail -n 30 "$out/criterion.log"; exit 1; }
@@ -70,7 +70,7 @@ for name in hello_world validate_code submit_response; do
   cp "target/criterion/handler/$name/new/estimates.json" "$out/criterion-$name.json"
 done
 
-step 3/7 "Cold starts: ${#FUNCTIONS[@]} functions and 2 hello-worlds, $COLD_RUNS fresh processes each, first invocation against moto"
+step 3/8 "Cold starts: ${#FUNCTIONS[@]} functions and 2 hello-worlds, $COLD_RUNS fresh processes each, first invocation against moto"
 moto_port=$(free_port)
 .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$out/moto.log" 2>&1 &
 pids+=($!)
@@ -85,7 +85,7 @@ BENCH_MOTO_URL="http://127.0.0.1:$moto_port" BENCH_ACCESS_CODE="$code" \
   target/release/coldstart --runs "$COLD_RUNS" --out "$out/cold.json"
 kill "${pids[-1]}"; unset 'pids[-1]'
 
-step 4/7 "Throughput through the local gateway, in-memory store: $LOAD_CONCURRENCY connections, ${LOAD_SECONDS}s each"
+step 4/8 "Throughput through the local gateway, in-memory store: $LOAD_CONCURRENCY connections, ${LOAD_SECONDS}s each"
 gateway_port=$(free_port)
 closed_port=$(free_port) # nothing listens here: the gateway's AWS clients cannot reach anything
 STORE=memory BENCH_HELLO=1 ACCESS_CODE=$BENCH_CODE PORT=$gateway_port AWS_ENDPOINT_URL="http://127.0.0.1:$closed_port" \
@@ -101,20 +101,32 @@ load hello /api/bench/hello 200
 load submit /api/responses 201
 kill "${pids[-1]}"; unset 'pids[-1]'
 
-step 5/7 "Aggregation of $AGG_ANSWERS generated answers: Rust, then pandas on the same answers"
+step 5/8 "Aggregation of $AGG_ANSWERS generated answers: Rust, then pandas on the same answers"
 record agg "target/release/examples/aggregate_million $AGG_ANSWERS --csv answers.csv --national national.json; .venv/bin/python tests/bench/aggregate_pandas.py answers.csv national.json out.json"
 target/release/examples/aggregate_million "$AGG_ANSWERS" --csv "$out/answers.csv" --national "$out/national.json" \
   | tee "$out/agg-rust.txt"
 .venv/bin/python tests/bench/aggregate_pandas.py "$out/answers.csv" "$out/national.json" "$out/agg-pandas.json"
 rm -f "$out/answers.csv"
 
-step 6/7 "The survey page: first load and each extra language, Lighthouse mobile"
+step 6/8 "The survey page: first load and each extra language, Lighthouse mobile"
 record page 'tests/with-local-stack.sh node tests/bench/page.mjs page.json'
 bash tests/with-local-stack.sh node tests/bench/page.mjs "$out/page.json"
 
-step 7/7 "Function sizes, zipped, from the last arm64 build (target/lambda)"
+step 7/8 "Function sizes, zipped, from the last arm64 build (target/lambda)"
 record size 'make bench-size (cargo lambda build --release --arm64, then each bootstrap zipped at level 9)'
 python3 tests/bench/sizes.py "${FUNCTIONS[@]}" >"$out/sizes.json"
+
+step 8/8 "Results links: a contact's request against a stranger's, before the mail queue (b582139) and now"
+before=target/before-queue
+if [ ! -x "$before/debug/local-gateway" ]; then
+  tree=$(mktemp -d)
+  git worktree add -q --detach "$tree" b582139
+  CARGO_TARGET_DIR="$PWD/$before" cargo build --bins -p local-gateway -p survey-admin --manifest-path "$tree/Cargo.toml"
+  git worktree remove --force "$tree"
+fi
+record timing "python3 tests/bench/access_timing.py --before-gateway $before/debug/local-gateway --before-admin $before/debug/survey-admin --pairs 40"
+python3 tests/bench/access_timing.py --before-gateway "$before/debug/local-gateway" \
+  --before-admin "$before/debug/survey-admin" --pairs 40 --json "$out/timing.json"
 
 echo "$((SECONDS - started))" >"$out/seconds"
 python3 tests/bench/render.py "$out" BENCHMARKS.md

@@ -46,9 +46,11 @@ export async function sentTo(address) {
 /**
  * E-mail leaves through the mail queue, which the local gateway polls once a
  * second: waits until at least `count` e-mails to `address` match `where`, and
- * returns those that match (a failed wait throws, naming the address).
+ * returns those that match (a failed wait throws, naming the address). A job
+ * taken by a gateway that was stopped before it finished (a test's gateway of
+ * its own) comes back after the queue's 10-second visibility timeout.
  */
-export async function mailsTo(address, { where = () => true, count = 1, timeout = 20000 } = {}) {
+export async function mailsTo(address, { where = () => true, count = 1, timeout = 30000 } = {}) {
   const until = Date.now() + timeout;
   for (;;) {
     const found = (await sentTo(address)).filter(where);

@@ -30,6 +30,10 @@ pub const LOCAL_MAIL_QUEUE: &str = "survey-mail";
 /// Its dead-letter queue, where a job lands after failing `MAIL_MAX_RECEIVES` times.
 pub const LOCAL_MAIL_DLQ: &str = "survey-mail-dlq";
 pub const MAIL_MAX_RECEIVES: u32 = 5;
+/// How long a received job stays hidden from other workers locally. A job takes
+/// well under a second here; a worker stopped between receiving and finishing
+/// (a test's gateway of its own, Ctrl-C) hands its jobs back after this.
+pub const LOCAL_MAIL_VISIBILITY_SECONDS: u32 = 10;
 
 #[derive(Debug, Clone)]
 pub struct TableNames {

@@ -11,7 +11,7 @@ use aws_sdk_s3::operation::create_bucket::CreateBucketError;
 use survey_domain::StoreError;
 
 use crate::config::{Clients, Config};
-use crate::config::{LOCAL_MAIL_DLQ, LOCAL_MAIL_QUEUE, MAIL_MAX_RECEIVES};
+use crate::config::{LOCAL_MAIL_DLQ, LOCAL_MAIL_QUEUE, LOCAL_MAIL_VISIBILITY_SECONDS, MAIL_MAX_RECEIVES};
 use crate::error::store_error;
 use crate::schema::{schema, Key, Table};
 
@@ -167,7 +167,7 @@ async fn create_mail_queues(clients: &Clients) -> Result<Vec<String>, StoreError
         .create_queue()
         .queue_name(LOCAL_MAIL_QUEUE)
         .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .attributes(QueueAttributeName::VisibilityTimeout, LOCAL_MAIL_VISIBILITY_SECONDS.to_string())
         .send()
         .await
         .map_err(|e| store_error("create mail queue", e))?;

@@ -10,7 +10,9 @@ use survey_domain::emails::{escape_html, SiteLinks};
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{ContactStore, RegistrationStore, VerificationStore, WaveStore};
 use survey_domain::{register, verify, Keys, Mailer, RegisterRequest, Verified, VerifyError};
-use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
+use survey_http::{
+    api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError, OriginSecret,
+};
 use time::OffsetDateTime;
 
 /// Registration requests allowed per source address and hour.
@@ -27,6 +29,7 @@ pub struct App<S, M> {
     pub links: SiteLinks,
     registrations: RateLimiter,
     bad_tokens: RateLimiter,
+    origin: OriginSecret,
 }
 
 impl<S, M> App<S, M> {
@@ -38,7 +41,14 @@ impl<S, M> App<S, M> {
             links,
             registrations: RateLimiter::new(MAX_REGISTRATIONS, REGISTRATION_WINDOW),
             bad_tokens: RateLimiter::new(MAX_BAD_TOKENS, TOKEN_WINDOW),
+            origin: OriginSecret::default(),
         }
+    }
+
+    /// Believes the viewer's address of requests that carry CloudFront's secret.
+    pub fn trusting_origin(mut self, origin: OriginSecret) -> Self {
+        self.origin = origin;
+        self
     }
 }
 
@@ -68,7 +78,7 @@ where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
     M: Mailer,
 {
-    let source = source_ip(req);
+    let source = source_ip(req, &app.origin);
     let now = Instant::now();
     if let Some(wait) = app.registrations.blocked_for(&source, now) {
         return Err(rate_limited(wait));
@@ -84,7 +94,7 @@ where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
     M: Mailer,
 {
-    let source = source_ip(req);
+    let source = source_ip(req, &app.origin);
     let now = Instant::now();
     if let Some(wait) = app.bad_tokens.blocked_for(&source, now) {
         return Err(rate_limited(wait));

@@ -10,11 +10,13 @@ async fn main() -> Result<(), Error> {
     config.require_hash_key();
     let sdk = lambda_sdk_config();
     let links = SiteLinks::new(&config.mail.site_url);
+    let origin = survey_http::OriginSecret::new(config.origin_secret.clone().map(|s| s.0));
     let app = App::new(
         DynamoStore::new(dynamodb(&sdk), config.tables),
         SesMailer::new(ses(&sdk), config.mail),
         config.keys,
         links,
-    );
+    )
+    .trusting_origin(origin);
     run(service_fn(|req: Request| handle(&app, req))).await
 }

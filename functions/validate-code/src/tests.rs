@@ -103,15 +103,14 @@ async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
 
 #[tokio::test]
 async fn wrong_codes_from_every_source_together_are_limited_too() {
-    let seeded = app_with_unit(-Duration::days(1), false).await;
-    let app = App::with_guess_limiter(
-        seeded.store,
-        seeded.keys,
-        GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)),
-    );
+    let app = app_with_unit(-Duration::days(1), false)
+        .await
+        .with_guess_limiter(GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)))
+        .trusting_origin(OriginSecret::new(Some("from-cloudfront".to_owned())));
     let from = |source: usize, body: &str| {
         let mut req = with_body(body);
         req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{source}:443").parse().unwrap());
+        req.headers_mut().insert("x-origin-verify", "from-cloudfront".parse().unwrap());
         req
     };
     for source in 0..30 {
@@ -134,4 +133,26 @@ async fn other_methods_are_refused() {
     *req.method_mut() = Method::GET;
     let response = handle(&app, req).await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// The attack of issue 12: a new `CloudFront-Viewer-Address` on every wrong
+/// code, sent straight to the API without (or with a forged) `X-Origin-Verify`.
+#[tokio::test]
+async fn forged_viewer_addresses_do_not_escape_the_per_source_limit() {
+    for origin in [OriginSecret::default(), OriginSecret::new(Some("the-real-secret".to_owned()))] {
+        let app = app_with_unit(-Duration::days(1), false).await.trusting_origin(origin);
+        let mut statuses = Vec::new();
+        for i in 0..100u32 {
+            let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+            let mut req = with_body(&unknown);
+            req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{i}:443").parse().unwrap());
+            if i % 2 == 1 {
+                req.headers_mut().insert("x-origin-verify", "forged".parse().unwrap());
+            }
+            statuses.push(call(&app, req).await.0);
+        }
+        let limit = GUESSES_PER_SOURCE as usize;
+        assert!(statuses[..limit].iter().all(|s| *s == StatusCode::NOT_FOUND), "{statuses:?}");
+        assert!(statuses[limit..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    }
 }

@@ -227,9 +227,15 @@ async function freePort() {
   });
 }
 
+// Counts of wrong codes live in the shared local stack now, as in DynamoDB: a
+// HASH_KEY of its own keys this gateway's per-address counts apart from the
+// other tests' (all come from 127.0.0.1). Every request forges a new
+// CloudFront-Viewer-Address and an X-Origin-Verify: neither may spread the
+// guesses over many addresses.
 test('guessing codes is rate limited, in a gateway of its own', async () => {
   const port = await freePort();
-  const gateway = spawn(ADMIN.replace(/survey-admin$/, 'local-gateway'), [], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const env = { ...process.env, PORT: String(port), HASH_KEY: `rate-limit-test-${process.pid}-${Date.now()}` };
+  const gateway = spawn(ADMIN.replace(/survey-admin$/, 'local-gateway'), [], { env, stdio: 'ignore' });
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
@@ -238,7 +244,12 @@ test('guessing codes is rate limited, in a gateway of its own', async () => {
     }
     const statuses = [];
     for (let i = 0; i < 25; i++) {
-      const res = await fetch(`${base}/api/codes/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_code: 'ZZZZ-ZZZZ-ZZA' }) });
+      const headers = {
+        'content-type': 'application/json',
+        'cloudfront-viewer-address': `198.51.100.${i}:443`,
+        'x-origin-verify': i % 2 ? 'forged' : '',
+      };
+      const res = await fetch(`${base}/api/codes/validate`, { method: 'POST', headers, body: JSON.stringify({ access_code: 'ZZZZ-ZZZZ-ZZA' }) });
       statuses.push(res.status);
       if (res.status === 429) {
         assert.equal((await res.json()).error.code, 'rate_limited');

@@ -31,7 +31,7 @@ use serde_json::json;
 use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer, SqsQueue};
 use survey_domain::emails::SiteLinks;
 use survey_domain::memory::MemoryStore;
-use survey_domain::store::{RegistrationStore, Stores, UnitRegistration, WaveStore};
+use survey_domain::store::{GuessCounterStore, RegistrationStore, Stores, UnitRegistration, WaveStore};
 use survey_domain::{synthetic, AccessCode, Keys, UnitNumber};
 use tokio::net::TcpListener;
 
@@ -143,7 +143,7 @@ async fn seeded_memory_store(keys: &Keys, code: &AccessCode) -> Result<MemorySto
     Ok(store)
 }
 
-fn gateway<S: Stores + Clone>(
+fn gateway<S: Stores + GuessCounterStore + Clone>(
     store: S,
     config: &Config,
     clients: Clients,
@@ -153,7 +153,7 @@ fn gateway<S: Stores + Clone>(
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static-site"));
     Ok(Arc::new(Gateway {
         validate: validate_code::App::new(store.clone(), config.keys.clone()),
-        submit: submit_response::App { store: store.clone(), keys: config.keys.clone() },
+        submit: submit_response::App::new(store.clone(), config.keys.clone()),
         register: register::App::new(
             store.clone(),
             SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
@@ -176,7 +176,7 @@ fn gateway<S: Stores + Clone>(
     }))
 }
 
-async fn serve<S: Stores + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
+async fn serve<S: Stores + GuessCounterStore + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("local gateway: http://127.0.0.1:{port}/ (survey), http://127.0.0.1:{port}/api/health");
     loop {
@@ -204,7 +204,7 @@ fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
         .expect("valid response")
 }
 
-impl<S: Stores> Gateway<S> {
+impl<S: Stores + GuessCounterStore> Gateway<S> {
     async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
         let path = req.uri().path().to_owned();
         if path == "/api" || path.starts_with("/api/") {
@@ -326,6 +326,11 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
+/// Headers that only CloudFront sets in AWS: a client's own are dropped, as
+/// there is no CloudFront here. The handlers count the caller by `sourceIp`,
+/// the TCP peer's address, as API Gateway reports the connection's.
+const FRONT_DOOR_HEADERS: &[&str] = &["cloudfront-viewer-address", "x-origin-verify"];
+
 /// The API Gateway HTTP API (payload 2.0) event for a request, as AWS would send it.
 async fn to_event(req: Request<Incoming>, peer: SocketAddr) -> Result<serde_json::Value, GatewayResponse> {
     let (parts, body) = req.into_parts();
@@ -334,7 +339,7 @@ async fn to_event(req: Request<Incoming>, peer: SocketAddr) -> Result<serde_json
         Err(_) => return Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")),
     };
     let mut headers = serde_json::Map::new();
-    for (name, value) in &parts.headers {
+    for (name, value) in parts.headers.iter().filter(|(name, _)| !FRONT_DOOR_HEADERS.contains(&name.as_str())) {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
         headers
             .entry(name.as_str())
@@ -407,7 +412,7 @@ mod tests {
     async fn the_memory_store_takes_a_submission_with_the_seeded_code() {
         let keys = Keys::new(b"gateway test");
         let code = AccessCode::generate();
-        let app = submit_response::App { store: seeded_memory_store(&keys, &code).await.unwrap(), keys };
+        let app = submit_response::App::new(seeded_memory_store(&keys, &code).await.unwrap(), keys);
         let mut event: serde_json::Value =
             serde_json::from_str(include_str!("../../../events/submit-response.json")).unwrap();
         let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();

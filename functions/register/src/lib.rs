@@ -14,7 +14,9 @@ use survey_domain::jobs::JobQueue;
 use survey_domain::ratelimit::RateLimiter;
 use survey_domain::store::{ContactStore, RegistrationStore, VerificationStore, WaveStore};
 use survey_domain::{approve, register, verify, Keys, RegisterRequest, Verified, VerifyError};
-use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
+use survey_http::{
+    api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError, OriginSecret,
+};
 use time::OffsetDateTime;
 
 /// Registration requests allowed per source address and hour.
@@ -30,6 +32,7 @@ pub struct App<S, Q> {
     pub keys: Keys,
     registrations: RateLimiter,
     bad_tokens: RateLimiter,
+    origin: OriginSecret,
 }
 
 impl<S, Q> App<S, Q> {
@@ -40,7 +43,14 @@ impl<S, Q> App<S, Q> {
             keys,
             registrations: RateLimiter::new(MAX_REGISTRATIONS, REGISTRATION_WINDOW),
             bad_tokens: RateLimiter::new(MAX_BAD_TOKENS, TOKEN_WINDOW),
+            origin: OriginSecret::default(),
         }
+    }
+
+    /// Believes the viewer's address of requests that carry CloudFront's secret.
+    pub fn trusting_origin(mut self, origin: OriginSecret) -> Self {
+        self.origin = origin;
+        self
     }
 }
 
@@ -82,7 +92,7 @@ where
     S: WaveStore + ContactStore,
     Q: JobQueue,
 {
-    let source = source_ip(req);
+    let source = source_ip(req, &app.origin);
     let now = Instant::now();
     if let Some(wait) = app.registrations.blocked_for(&source, now) {
         return Err(rate_limited(wait));
@@ -98,7 +108,7 @@ where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
     Q: JobQueue,
 {
-    let source = source_ip(req);
+    let source = source_ip(req, &app.origin);
     let now = Instant::now();
     if let Some(wait) = app.bad_tokens.blocked_for(&source, now) {
         return Err(rate_limited(wait));

@@ -16,7 +16,9 @@ use survey_domain::store::{
     results_layout, AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore,
 };
 use survey_domain::Keys;
-use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
+use survey_http::{
+    api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError, OriginSecret,
+};
 use time::OffsetDateTime;
 
 /// Link requests allowed per source address and hour.
@@ -29,11 +31,19 @@ pub struct App<S, R, Q> {
     pub queue: Q,
     pub keys: Keys,
     link_requests: RateLimiter,
+    origin: OriginSecret,
 }
 
 impl<S, R, Q> App<S, R, Q> {
     pub fn new(store: S, results: R, queue: Q, keys: Keys) -> Self {
-        Self { store, results, queue, keys, link_requests: RateLimiter::new(MAX_LINK_REQUESTS, LINK_WINDOW) }
+        let link_requests = RateLimiter::new(MAX_LINK_REQUESTS, LINK_WINDOW);
+        Self { store, results, queue, keys, link_requests, origin: OriginSecret::default() }
+    }
+
+    /// Believes the viewer's address of requests that carry CloudFront's secret.
+    pub fn trusting_origin(mut self, origin: OriginSecret) -> Self {
+        self.origin = origin;
+        self
     }
 }
 
@@ -63,7 +73,7 @@ async fn access<S, R, Q>(app: &App<S, R, Q>, req: &Request) -> Result<Response<B
 where
     Q: JobQueue,
 {
-    let source = source_ip(req);
+    let source = source_ip(req, &app.origin);
     let now = Instant::now();
     if let Some(wait) = app.link_requests.blocked_for(&source, now) {
         return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests; try again later")

@@ -41,7 +41,7 @@ async fn seeded_store(keys: &Keys) -> MemoryStore {
 fn handlers(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let keys = Keys::new(b"bench");
-    let submit_app = submit_response::App { store: runtime.block_on(seeded_store(&keys)), keys: keys.clone() };
+    let submit_app = submit_response::App::new(runtime.block_on(seeded_store(&keys)), keys.clone());
     let validate_app = validate_code::App::new(runtime.block_on(seeded_store(&keys)), keys);
     let event: serde_json::Value = serde_json::from_str(SUBMIT).unwrap();
     let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();

@@ -1,30 +1,47 @@
 //! `POST /api/responses`: a participant's answers, stored anonymously, exactly once.
 
-use std::sync::LazyLock;
-use std::time::Instant;
-
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use survey_domain::ratelimit::GuessLimiter;
-use survey_domain::store::{AnswerStore, RegistrationStore, WaveStore};
+use survey_domain::store::{AnswerStore, GuessCounterStore, RegistrationStore, WaveStore};
 use survey_domain::{submit_response, Keys, SubmitError, SubmitRequest};
-use survey_http::{json_response, log_outcome, method_not_allowed, parse_json, source_ip, ApiError};
+use survey_http::{
+    json_response, log_outcome, method_not_allowed, parse_json, rate_limited, source_ip, ApiError, OriginSecret,
+};
 use time::OffsetDateTime;
 
 /// A wrong access code here is answered 404, as at `/api/codes/validate`, so
-/// it counts as a guess in the same way. One count per process (per Lambda
-/// instance), as a limiter in `App` would be.
-static GUESSES: LazyLock<GuessLimiter> = LazyLock::new(GuessLimiter::default);
-
+/// it counts as a guess in the same way, against the same counter in the store.
 pub struct App<S> {
     pub store: S,
     pub keys: Keys,
+    guesses: GuessLimiter,
+    origin: OriginSecret,
+}
+
+impl<S> App<S> {
+    /// An app that believes no `CloudFront-Viewer-Address` (as the local stack).
+    pub fn new(store: S, keys: Keys) -> Self {
+        Self { store, keys, guesses: GuessLimiter::default(), origin: OriginSecret::default() }
+    }
+
+    /// With other limits on wrong codes than the deployed ones.
+    pub fn with_guess_limiter(mut self, guesses: GuessLimiter) -> Self {
+        self.guesses = guesses;
+        self
+    }
+
+    /// Believes the viewer's address of requests that carry CloudFront's secret.
+    pub fn trusting_origin(mut self, origin: OriginSecret) -> Self {
+        self.origin = origin;
+        self
+    }
 }
 
 pub async fn handle<S>(app: &App<S>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
-    S: WaveStore + RegistrationStore + AnswerStore,
+    S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore,
 {
     if req.method() != Method::POST {
         return Ok(method_not_allowed("POST"));
@@ -42,30 +59,40 @@ where
     Ok(response)
 }
 
+/// Where the counter of wrong codes cannot be read or written, a submission
+/// goes on as if under the limit: a participant's answers must not be lost to
+/// the limiter. A wrong code is still answered 404, and to guess here at all
+/// takes a whole valid answer per try, while API Gateway's throttle and WAF's
+/// per-address rule still stand in front (`POST /api/codes/validate`, the cheap
+/// way to guess, fails closed instead).
 async fn submit<S>(app: &App<S>, req: &Request) -> Result<(StatusCode, bool, serde_json::Value), ApiError>
 where
-    S: WaveStore + RegistrationStore + AnswerStore,
+    S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore,
 {
     let body: SubmitRequest = parse_json(req)?;
-    let (source, now) = (source_ip(req), Instant::now());
-    if let Some(wait) = GUESSES.blocked_for(&source, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong codes; wait a minute and try again",
-        )
-        .with_retry_after(wait.as_secs().max(1)));
+    let (source, now) = (source_ip(req, &app.origin), OffsetDateTime::now_utc());
+    let blocked = app.guesses.blocked_for(&app.store, &app.keys, &source, now).await.unwrap_or_else(|err| {
+        tracing::error!(route = "submit_response", error = %err, "reading the guess counter failed");
+        None
+    });
+    if let Some(wait) = blocked {
+        return Err(rate_limited(wait));
     }
-    let outcome = submit_response(&app.store, &app.keys, &body, OffsetDateTime::now_utc()).await.map_err(|err| {
-        match &err {
+    let result = submit_response(&app.store, &app.keys, &body, now).await;
+    if let Err(err) = &result {
+        match err {
             SubmitError::Store(store_err) => {
                 tracing::error!(route = "submit_response", error = %store_err, "storage failed")
             }
-            SubmitError::UnknownCode => GUESSES.record_failure(&source, now),
+            SubmitError::UnknownCode => {
+                if let Err(store_err) = app.guesses.record_failure(&app.store, &app.keys, &source, now).await {
+                    tracing::error!(route = "submit_response", error = %store_err, "counting a wrong code failed");
+                }
+            }
             _ => {}
         }
-        ApiError::from(err)
-    })?;
+    }
+    let outcome = result.map_err(ApiError::from)?;
     let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, outcome.duplicate, json!({ "receipt": outcome.receipt, "duplicate": outcome.duplicate })))
 }

@@ -1,6 +1,7 @@
 use lambda_http::{run, service_fn, Error, Request};
 use submit_response::{handle, App};
 use survey_aws::{dynamodb, lambda_sdk_config, Config, DynamoStore};
+use survey_http::OriginSecret;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -8,6 +9,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env();
     config.require_hash_key();
     let sdk = lambda_sdk_config();
-    let app = App { store: DynamoStore::new(dynamodb(&sdk), config.tables), keys: config.keys };
+    let origin = OriginSecret::new(config.origin_secret.map(|s| s.0));
+    let app = App::new(DynamoStore::new(dynamodb(&sdk), config.tables), config.keys).trusting_origin(origin);
     run(service_fn(|req: Request| handle(&app, req))).await
 }

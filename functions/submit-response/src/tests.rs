@@ -28,7 +28,7 @@ fn wave(opens_in: Duration, closes_in: Duration) -> Wave {
 
 async fn app_with(store: MemoryStore, wave: Wave, closed_at: Option<OffsetDateTime>) -> App<MemoryStore> {
     store.create_wave(&wave).await.unwrap();
-    let app = App { store, keys: Keys::new(b"test") };
+    let app = App::new(store, Keys::new(b"test"));
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();
     let registration = UnitRegistration {
         survey_id: wave.survey_id.clone(),
@@ -51,7 +51,7 @@ fn request(body: &serde_json::Value) -> Request {
     req
 }
 
-async fn call<S: WaveStore + RegistrationStore + AnswerStore>(
+async fn call<S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore>(
     app: &App<S>,
     req: Request,
 ) -> (StatusCode, Option<String>, serde_json::Value) {
@@ -288,6 +288,15 @@ impl AnswerStore for UnavailableAnswers {
     }
 }
 
+impl GuessCounterStore for UnavailableAnswers {
+    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        self.0.guess_counts(keys).await
+    }
+    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        self.0.add_guess(key, limit, expires_at).await
+    }
+}
+
 /// A store whose first answer write goes through but whose answer is lost on
 /// the way back, as a timeout after DynamoDB committed would be.
 struct LostResponse {
@@ -359,10 +368,104 @@ impl AnswerStore for LostResponse {
     }
 }
 
+impl GuessCounterStore for LostResponse {
+    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        self.inner.guess_counts(keys).await
+    }
+    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        self.inner.add_guess(key, limit, expires_at).await
+    }
+}
+
+/// A store whose counter of wrong codes is unavailable (its table throttled),
+/// while everything else works.
+struct UnavailableCounter(LostResponse);
+
+impl WaveStore for UnavailableCounter {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        self.0.wave(id).await
+    }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.0.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.0.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.0.update_wave(wave).await
+    }
+}
+
+impl RegistrationStore for UnavailableCounter {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.0.code_entry(digest).await
+    }
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.0.registration(survey, unit).await
+    }
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        self.0.registrations(survey).await
+    }
+    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        self.0.register_unit(r, digest).await
+    }
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.0.set_expected_participants(survey, unit, expected).await
+    }
+    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.0.rotate_code(r, new, old).await
+    }
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, at).await
+    }
+}
+
+impl AnswerStore for UnavailableCounter {
+    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        self.0.inner.insert_answer(record).await
+    }
+    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        self.0.answer(id).await
+    }
+    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        self.0.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        self.0.count_answers(survey, unit).await
+    }
+}
+
+impl GuessCounterStore for UnavailableCounter {
+    async fn guess_counts(&self, _: &[String]) -> StoreResult<Vec<u32>> {
+        Err(StoreError::Unavailable { context: "read guess counts", source: "throttled".into() })
+    }
+    async fn add_guess(&self, _: &str, _: u32, _: OffsetDateTime) -> StoreResult<bool> {
+        Err(StoreError::Unavailable { context: "count a wrong code", source: "throttled".into() })
+    }
+}
+
+#[tokio::test]
+async fn without_the_guess_counter_answers_are_still_stored_and_wrong_codes_still_404() {
+    let open = open_app().await;
+    let store = UnavailableCounter(LostResponse { inner: open.store, lost: true.into() });
+    let app = App::new(store, open.keys);
+    let (status, _, body) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!((status, &body["duplicate"]), (StatusCode::CREATED, &json!(false)), "{body}");
+    assert_eq!(app.store.0.inner.all_answers().len(), 1);
+    let mut wrong = fixture_body();
+    wrong["access_code"] = json!(AccessCode::generate().to_string());
+    wrong["submission_id"] = json!(survey_domain::SubmissionId::new().to_string());
+    let (status, _, body) = call(&app, request(&wrong)).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("unknown_code")));
+}
+
 #[tokio::test]
 async fn a_write_whose_answer_is_lost_is_retried_to_exactly_one_answer() {
     let open = open_app().await;
-    let app = App { store: LostResponse { inner: open.store, lost: false.into() }, keys: open.keys };
+    let app = App::new(LostResponse { inner: open.store, lost: false.into() }, open.keys);
     let (first, _, body) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!(
         (first, body["error"]["code"].as_str()),
@@ -376,7 +479,7 @@ async fn a_write_whose_answer_is_lost_is_retried_to_exactly_one_answer() {
 #[tokio::test]
 async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
     let open = open_app().await;
-    let app = App { store: UnavailableAnswers(open.store), keys: open.keys };
+    let app = App::new(UnavailableAnswers(open.store), open.keys);
     let (status, retry_after, body) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(retry_after.as_deref(), Some("2"));
@@ -384,14 +487,16 @@ async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
     assert!(body.get("receipt").is_none());
 }
 
+/// Behind CloudFront (the request carries the origin secret) each viewer is
+/// counted on its own, so a classroom is not held back by a guesser elsewhere.
 #[tokio::test]
 async fn wrong_codes_with_answers_count_as_guesses() {
     use survey_domain::ratelimit::GUESSES_PER_SOURCE;
-    let app = open_app().await;
-    // Its own source: the limiter is the process's, shared by the tests here.
+    let app = open_app().await.trusting_origin(OriginSecret::new(Some("from-cloudfront".to_owned())));
     let from = |body: &serde_json::Value| {
         let mut req = request(body);
         req.headers_mut().insert("cloudfront-viewer-address", "203.0.113.77:443".parse().unwrap());
+        req.headers_mut().insert("x-origin-verify", "from-cloudfront".parse().unwrap());
         req
     };
     for _ in 0..GUESSES_PER_SOURCE {
@@ -404,7 +509,32 @@ async fn wrong_codes_with_answers_count_as_guesses() {
     assert_eq!((status, &body["error"]["code"]), (StatusCode::TOO_MANY_REQUESTS, &json!("rate_limited")));
     assert!(retry_after.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| (1..=60).contains(&s))));
     assert!(app.store.all_answers().is_empty());
-    assert_eq!(call(&app, request(&fixture_body())).await.0, StatusCode::CREATED, "other sources go on");
+    assert_eq!(call(&app, request(&fixture_body())).await.0, StatusCode::CREATED, "other viewers go on");
+}
+
+/// The attack of issue 12 at `POST /api/responses`: a new
+/// `CloudFront-Viewer-Address` on every wrong code, without (or with a forged)
+/// `X-Origin-Verify`.
+#[tokio::test]
+async fn forged_viewer_addresses_do_not_escape_the_per_source_limit() {
+    use survey_domain::ratelimit::GUESSES_PER_SOURCE;
+    for origin in [OriginSecret::default(), OriginSecret::new(Some("the-real-secret".to_owned()))] {
+        let app = open_app().await.trusting_origin(origin);
+        let mut statuses = Vec::new();
+        for i in 0..100u32 {
+            let mut wrong = fixture_body();
+            wrong["access_code"] = json!(AccessCode::generate().to_string());
+            let mut req = request(&wrong);
+            req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{i}:443").parse().unwrap());
+            if i % 2 == 1 {
+                req.headers_mut().insert("x-origin-verify", "forged".parse().unwrap());
+            }
+            statuses.push(call(&app, req).await.0);
+        }
+        let limit = GUESSES_PER_SOURCE as usize;
+        assert!(statuses[..limit].iter().all(|s| *s == StatusCode::NOT_FOUND), "{statuses:?}");
+        assert!(statuses[limit..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    }
 }
 
 #[tokio::test]

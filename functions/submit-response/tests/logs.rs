@@ -21,7 +21,7 @@ async fn logs_hold_no_code_submission_id_or_answer() {
 
     let now = OffsetDateTime::now_utc();
     let survey_id = SurveyId::parse("2026").unwrap();
-    let app = App { store: MemoryStore::new(), keys: Keys::new(b"test") };
+    let app = App::new(MemoryStore::new(), Keys::new(b"test"));
     app.store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();
     let registration = UnitRegistration {

@@ -1,15 +1,15 @@
 //! `POST /api/codes/validate`: a participant's access code, checked before the questions.
 
-use std::time::Instant;
-
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use survey_domain::ratelimit::GuessLimiter;
-use survey_domain::store::{RegistrationStore, WaveStore};
+use survey_domain::store::{GuessCounterStore, RegistrationStore, WaveStore};
 use survey_domain::{validate_code, Keys, ValidateError};
-use survey_http::{json_response, method_not_allowed, parse_json, respond, source_ip, ApiError};
+use survey_http::{
+    json_response, method_not_allowed, parse_json, rate_limited, respond, source_ip, ApiError, OriginSecret,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -23,20 +23,29 @@ pub struct App<S> {
     pub store: S,
     pub keys: Keys,
     guesses: GuessLimiter,
+    origin: OriginSecret,
 }
 
 impl<S> App<S> {
+    /// An app that believes no `CloudFront-Viewer-Address` (as the local stack).
     pub fn new(store: S, keys: Keys) -> Self {
-        Self { store, keys, guesses: GuessLimiter::default() }
+        Self { store, keys, guesses: GuessLimiter::default(), origin: OriginSecret::default() }
     }
 
     /// With other limits on wrong codes than the deployed ones.
-    pub fn with_guess_limiter(store: S, keys: Keys, guesses: GuessLimiter) -> Self {
-        Self { store, keys, guesses }
+    pub fn with_guess_limiter(mut self, guesses: GuessLimiter) -> Self {
+        self.guesses = guesses;
+        self
+    }
+
+    /// Believes the viewer's address of requests that carry CloudFront's secret.
+    pub fn trusting_origin(mut self, origin: OriginSecret) -> Self {
+        self.origin = origin;
+        self
     }
 }
 
-pub async fn handle<S: WaveStore + RegistrationStore>(
+pub async fn handle<S: WaveStore + RegistrationStore + GuessCounterStore>(
     app: &App<S>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
@@ -47,22 +56,25 @@ pub async fn handle<S: WaveStore + RegistrationStore>(
     Ok(respond("validate_code", result))
 }
 
-async fn validate<S: WaveStore + RegistrationStore>(
+/// Where the counter of wrong codes cannot be read, validation fails closed
+/// with a retryable 503: answering codes then would let guessing go uncounted,
+/// and a participant loses nothing by retrying (no answers are at stake here;
+/// `POST /api/responses` decides the other way).
+async fn validate<S: WaveStore + RegistrationStore + GuessCounterStore>(
     app: &App<S>,
     req: &Request,
 ) -> Result<serde_json::Value, ApiError> {
-    let source = source_ip(req);
-    let now = Instant::now();
-    if let Some(wait) = app.guesses.blocked_for(&source, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many wrong codes; wait a minute and try again",
-        )
-        .with_retry_after(wait.as_secs().max(1)));
+    let source = source_ip(req, &app.origin);
+    let now = OffsetDateTime::now_utc();
+    let blocked = app.guesses.blocked_for(&app.store, &app.keys, &source, now).await.map_err(|err| {
+        tracing::error!(route = "validate_code", error = %err, "reading the guess counter failed");
+        ApiError::from(err)
+    })?;
+    if let Some(wait) = blocked {
+        return Err(rate_limited(wait));
     }
     let body: ValidateRequest = parse_json(req)?;
-    match validate_code(&app.store, &app.keys, &body.access_code, OffsetDateTime::now_utc()).await {
+    match validate_code(&app.store, &app.keys, &body.access_code, now).await {
         Ok(v) => Ok(json!({
             "survey_id": v.survey_id,
             "unit": v.unit,
@@ -71,7 +83,9 @@ async fn validate<S: WaveStore + RegistrationStore>(
         })),
         Err(err) => {
             if matches!(err, ValidateError::Malformed(_) | ValidateError::UnknownCode) {
-                app.guesses.record_failure(&source, now);
+                if let Err(store_err) = app.guesses.record_failure(&app.store, &app.keys, &source, now).await {
+                    tracing::error!(route = "validate_code", error = %store_err, "counting a wrong code failed");
+                }
             }
             Err(err.into())
         }

@@ -1,8 +1,8 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::ratelimit::GUESSES_PER_SOURCE;
-use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{AccessCode, SurveyId, UnitNumber, Wave};
+use survey_domain::store::{CodeEntry, Registered, StoreResult, UnitRegistration};
+use survey_domain::{AccessCode, CodeDigest, StoreError, SurveyId, UnitNumber, Wave};
 use time::{Duration, OffsetDateTime};
 
 use super::*;
@@ -40,7 +40,10 @@ fn with_body(body: &str) -> Request {
     req
 }
 
-async fn call(app: &App<MemoryStore>, req: Request) -> (StatusCode, serde_json::Value) {
+async fn call<S: WaveStore + RegistrationStore + GuessCounterStore>(
+    app: &App<S>,
+    req: Request,
+) -> (StatusCode, serde_json::Value) {
     let response = handle(app, req).await.unwrap();
     let Body::Text(text) = response.body() else { panic!("text body") };
     (response.status(), serde_json::from_str(text).unwrap())
@@ -103,15 +106,14 @@ async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
 
 #[tokio::test]
 async fn wrong_codes_from_every_source_together_are_limited_too() {
-    let seeded = app_with_unit(-Duration::days(1), false).await;
-    let app = App::with_guess_limiter(
-        seeded.store,
-        seeded.keys,
-        GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)),
-    );
+    let app = app_with_unit(-Duration::days(1), false)
+        .await
+        .with_guess_limiter(GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)))
+        .trusting_origin(OriginSecret::new(Some("from-cloudfront".to_owned())));
     let from = |source: usize, body: &str| {
         let mut req = with_body(body);
         req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{source}:443").parse().unwrap());
+        req.headers_mut().insert("x-origin-verify", "from-cloudfront".parse().unwrap());
         req
     };
     for source in 0..30 {
@@ -134,4 +136,94 @@ async fn other_methods_are_refused() {
     *req.method_mut() = Method::GET;
     let response = handle(&app, req).await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+/// The attack of issue 12: a new `CloudFront-Viewer-Address` on every wrong
+/// code, sent straight to the API without (or with a forged) `X-Origin-Verify`.
+#[tokio::test]
+async fn forged_viewer_addresses_do_not_escape_the_per_source_limit() {
+    for origin in [OriginSecret::default(), OriginSecret::new(Some("the-real-secret".to_owned()))] {
+        let app = app_with_unit(-Duration::days(1), false).await.trusting_origin(origin);
+        let mut statuses = Vec::new();
+        for i in 0..100u32 {
+            let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+            let mut req = with_body(&unknown);
+            req.headers_mut().insert("cloudfront-viewer-address", format!("198.51.100.{i}:443").parse().unwrap());
+            if i % 2 == 1 {
+                req.headers_mut().insert("x-origin-verify", "forged".parse().unwrap());
+            }
+            statuses.push(call(&app, req).await.0);
+        }
+        let limit = GUESSES_PER_SOURCE as usize;
+        assert!(statuses[..limit].iter().all(|s| *s == StatusCode::NOT_FOUND), "{statuses:?}");
+        assert!(statuses[limit..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    }
+}
+
+/// A store whose counter of wrong codes is unavailable (its table throttled).
+struct UnavailableCounter(MemoryStore);
+
+impl WaveStore for UnavailableCounter {
+    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+        self.0.wave(id).await
+    }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.0.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.0.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.0.update_wave(wave).await
+    }
+}
+
+impl RegistrationStore for UnavailableCounter {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.0.code_entry(digest).await
+    }
+    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.0.registration(survey, unit).await
+    }
+    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+        self.0.registrations(survey).await
+    }
+    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        self.0.register_unit(r, digest).await
+    }
+    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.0.set_expected_participants(survey, unit, expected).await
+    }
+    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.0.rotate_code(r, new, old).await
+    }
+    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, at).await
+    }
+}
+
+impl GuessCounterStore for UnavailableCounter {
+    async fn guess_counts(&self, _: &[String]) -> StoreResult<Vec<u32>> {
+        Err(StoreError::Unavailable { context: "read guess counts", source: "throttled".into() })
+    }
+    async fn add_guess(&self, _: &str, _: u32, _: OffsetDateTime) -> StoreResult<bool> {
+        Err(StoreError::Unavailable { context: "count a wrong code", source: "throttled".into() })
+    }
+}
+
+/// Validation fails closed without the counter: a retryable 503 for right and
+/// wrong codes alike, so guessing cannot go on uncounted.
+#[tokio::test]
+async fn without_the_guess_counter_validation_fails_closed() {
+    let seeded = app_with_unit(-Duration::days(1), false).await;
+    let app = App::new(UnavailableCounter(seeded.store), seeded.keys);
+    let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+    for req in [from_str(FIXTURE).unwrap(), with_body(&unknown)] {
+        let response = handle(&app, req).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key("retry-after"));
+        let Body::Text(text) = response.body() else { panic!("text body") };
+        let body: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(body["error"]["code"], "temporarily_unavailable");
+    }
 }

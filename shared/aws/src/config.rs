@@ -44,6 +44,7 @@ pub struct TableNames {
     pub verifications: String,
     pub access_tokens: String,
     pub answers: String,
+    pub rate_limits: String,
 }
 
 #[derive(Debug, Clone)]
@@ -74,12 +75,25 @@ impl MailConfig {
     }
 }
 
+/// A secret setting, whose `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub tables: TableNames,
     pub buckets: BucketNames,
     pub mail: MailConfig,
     pub keys: Keys,
+    /// The secret CloudFront sends in `X-Origin-Verify`, from `ORIGIN_SECRET`:
+    /// only with it is `CloudFront-Viewer-Address` believed (none locally).
+    pub origin_secret: Option<Secret>,
     /// Whether `HASH_KEY` was missing and the local development key is in use.
     pub uses_local_key: bool,
     in_lambda: bool,
@@ -110,6 +124,7 @@ impl Config {
                 verifications: table("verifications"),
                 access_tokens: table("access_tokens"),
                 answers: table("answers"),
+                rate_limits: table("rate_limits"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },
             mail: MailConfig {
@@ -122,6 +137,7 @@ impl Config {
                 }),
             },
             keys: Keys::new(hash_key.as_deref().unwrap_or(LOCAL_DEVELOPMENT_KEY).as_bytes()),
+            origin_secret: lookup("ORIGIN_SECRET").map(Secret),
             uses_local_key: hash_key.is_none(),
             in_lambda: lookup("AWS_LAMBDA_FUNCTION_NAME").is_some(),
         }
@@ -385,6 +401,11 @@ mod tests {
         assert_eq!(config.tables.answers, "prod-answers");
         assert_eq!(config.tables.waves, "survey-waves");
         assert_eq!(config.buckets.content, "survey-content");
+        assert_eq!(config.tables.rate_limits, "rate_limits");
+        assert_eq!(config.origin_secret, None);
+        let fronted = Config::from_lookup(|name| (name == "ORIGIN_SECRET").then(|| "from-cloudfront".to_owned()));
+        assert_eq!(fronted.origin_secret, Some(Secret("from-cloudfront".to_owned())));
+        assert!(!format!("{fronted:?}").contains("from-cloudfront"), "Debug shows no secret");
         assert!(config.uses_local_key);
         let keyed = Config::from_lookup(|name| (name == "HASH_KEY").then(|| "s3cret".to_owned()));
         assert!(!keyed.uses_local_key);

@@ -3,7 +3,9 @@
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, Select, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, Select, TransactWriteItem, Update,
+};
 use aws_sdk_dynamodb::Client;
 use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::contact::Contact;
@@ -510,5 +512,69 @@ impl AnswerStore for DynamoStore {
             }
         }
         Ok(count)
+    }
+}
+
+impl GuessCounterStore for DynamoStore {
+    /// One `BatchGetItem`, eventually consistent: a count a moment stale lets
+    /// at most a few more guesses through, at half the price of a strong read.
+    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        let mut request =
+            KeysAndAttributes::builder().projection_expression("pk, #n").expression_attribute_names("#n", "n");
+        for pk in keys {
+            request = request.keys(key(&[("pk", pk)]));
+        }
+        let request =
+            request.build().map_err(|e| StoreError::Failed { context: "read guess counts", source: e.into() })?;
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(&self.tables.rate_limits, request)
+            .send()
+            .await
+            .map_err(|e| store_error("read guess counts", e))?;
+        if out.unprocessed_keys.as_ref().is_some_and(|u| !u.is_empty()) {
+            return Err(StoreError::Unavailable {
+                context: "read guess counts",
+                source: "DynamoDB left keys unprocessed".into(),
+            });
+        }
+        let items = out.responses.and_then(|mut r| r.remove(&self.tables.rate_limits)).unwrap_or_default();
+        keys.iter()
+            .map(|pk| {
+                let item = items.iter().find(|i| matches!(i.get("pk"), Some(AttributeValue::S(s)) if s == pk));
+                match item.and_then(|i| i.get("n")) {
+                    None => Ok(0),
+                    Some(AttributeValue::N(n)) => {
+                        n.parse().map_err(|_| StoreError::Corrupt("a guess count is not a count".to_owned()))
+                    }
+                    Some(_) => Err(StoreError::Corrupt("a guess count is not a number".to_owned())),
+                }
+            })
+            .collect()
+    }
+
+    /// One conditional `ADD`, which also sets the item's time to live.
+    async fn add_guess(&self, key_value: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.rate_limits)
+            .set_key(Some(key(&[("pk", key_value)])))
+            .update_expression("ADD #n :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(#n) OR #n < :limit")
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .expression_attribute_values(":limit", AttributeValue::N(limit.to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires_at.unix_timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("count a wrong code", e)),
+        }
     }
 }

@@ -95,6 +95,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "verifications" => &t.verifications,
             "access_tokens" => &t.access_tokens,
             "answers" => &t.answers,
+            "rate_limits" => &t.rate_limits,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };
         if create_table(clients, table, name).await? {

@@ -246,6 +246,28 @@ async fn concurrent_copies_store_one_answer<S: Stores + 'static>(store: Arc<S>, 
     assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 1);
 }
 
+/// Counts start at 0, stop at their limit, keep apart per key; and the limiter
+/// on top of the store blocks a source after its wrong codes.
+async fn guess_counts_stop_at_their_limit<S: GuessCounterStore>(store: &S, keys: &Keys) {
+    let until = OffsetDateTime::now_utc() + Duration::minutes(2);
+    let (a, b) = ("source#1#aa".to_owned(), "all#1".to_owned());
+    assert_eq!(store.guess_counts(&[a.clone(), b.clone()]).await.unwrap(), [0, 0]);
+    for expected in [true, true, true, false, false] {
+        assert_eq!(store.add_guess(&a, 3, until).await.unwrap(), expected);
+    }
+    assert!(store.add_guess(&b, 3, until).await.unwrap());
+    assert_eq!(store.guess_counts(&[a.clone(), b.clone()]).await.unwrap(), [3, 1]);
+    assert_eq!(store.guess_counts(&[b, a]).await.unwrap(), [1, 3], "in the keys' order");
+
+    let limiter = survey_domain::ratelimit::GuessLimiter::new(2, 100, std::time::Duration::from_secs(60));
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(limiter.blocked_for(store, keys, "198.51.100.9", now).await.unwrap(), None);
+    limiter.record_failure(store, keys, "198.51.100.9", now).await.unwrap();
+    limiter.record_failure(store, keys, "198.51.100.9", now).await.unwrap();
+    assert!(limiter.blocked_for(store, keys, "198.51.100.9", now).await.unwrap().is_some());
+    assert_eq!(limiter.blocked_for(store, keys, "198.51.100.10", now).await.unwrap(), None);
+}
+
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     let keys = Keys::new(b"test");
@@ -257,6 +279,7 @@ async fn memory_store_keeps_the_contract() {
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
+    guess_counts_stop_at_their_limit(&store, &keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
 }
 
@@ -271,6 +294,7 @@ async fn dynamodb_store_keeps_the_contract() {
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
+    guess_counts_stop_at_their_limit(&store, &config.keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
 }
 

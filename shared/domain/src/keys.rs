@@ -52,6 +52,12 @@ impl Keys {
         TokenDigest(self.digest("verify-token", &token.0))
     }
 
+    /// The key a caller's address is counted under when it guesses codes, so
+    /// that the shared counters never hold an address in clear.
+    pub fn source_digest(&self, source: &str) -> String {
+        self.digest("guess-source", source)
+    }
+
     /// Results links use tokens of the same form, hashed apart from verification
     /// tokens so that neither can stand in for the other.
     pub fn access_token_digest(&self, token: &VerifyToken) -> TokenDigest {

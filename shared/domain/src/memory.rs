@@ -24,6 +24,7 @@ struct Tables {
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
+    guesses: BTreeMap<String, (u32, OffsetDateTime)>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -57,8 +58,10 @@ impl MemoryStore {
     }
 
     /// A copy of every table, for tests that check a request stored nothing.
+    /// Counts of wrong codes are left out: they are the limiter's state (a bad
+    /// request may well count as a guess), not data.
     pub fn snapshot(&self) -> Snapshot {
-        Snapshot(self.with(|t| t.clone()))
+        Snapshot(self.with(|t| Tables { guesses: BTreeMap::new(), ..t.clone() }))
     }
 }
 
@@ -230,6 +233,23 @@ impl AccessTokenStore for MemoryStore {
 
     async fn access_token(&self, digest: &TokenDigest) -> StoreResult<Option<AccessToken>> {
         Ok(self.with(|t| t.access_tokens.get(digest).cloned()))
+    }
+}
+
+impl GuessCounterStore for MemoryStore {
+    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        Ok(self.with(|t| keys.iter().map(|k| t.guesses.get(k).map_or(0, |(n, _)| *n)).collect()))
+    }
+
+    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let entry = t.guesses.entry(key.to_owned()).or_insert((0, expires_at));
+            if entry.0 >= limit {
+                return false;
+            }
+            *entry = (entry.0 + 1, expires_at);
+            true
+        }))
     }
 }
 

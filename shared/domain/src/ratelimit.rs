@@ -1,11 +1,17 @@
-//! A fixed-window counter of attempts per source (a caller's address), to slow
+//! Fixed-window counters of attempts per source (a caller's address), to slow
 //! down guessing and flooding. Callers decide what counts: code validation
 //! records only failures, so a classroom behind one address that types the
-//! right code is never held back.
+//! right code is never held back. [`RateLimiter`] counts in the process;
+//! [`GuessLimiter`] counts wrong codes in a store that all instances share.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::keys::Keys;
+use crate::store::{GuessCounterStore, StoreResult};
 
 pub struct RateLimiter {
     max_attempts: u32,
@@ -41,24 +47,30 @@ impl RateLimiter {
 
 /// Wrong access codes allowed per source address in a window.
 pub const GUESSES_PER_SOURCE: u32 = 20;
-/// Wrong access codes allowed from all sources together, per instance, in a window.
+/// Wrong access codes allowed from all sources together in a window, across
+/// every instance of validate-code and submit-response.
 pub const GUESSES_ALL_SOURCES: u32 = 600;
 pub const GUESS_WINDOW: Duration = Duration::from_secs(60);
 
-/// The key under which every source's wrong codes are counted together.
-const ALL_SOURCES: &str = "*";
-
 /// Slows down guessing of access codes wherever a typed code is checked: wrong
-/// codes count against their source and against all sources together.
+/// codes count against their source and against all sources together, in a
+/// [`GuessCounterStore`] that every instance of both functions shares, so the
+/// limits hold for the whole API, not per Lambda instance.
 ///
-/// The counts live in this process. A Lambda instance serves one request at a
-/// time and instances share nothing, so "all sources" means all that reach this
-/// instance: across the function, the bound is this limit times its reserved
-/// concurrency, and API Gateway's stage throttle and WAF's per-address rule are
-/// what hold the whole API (SECURITY.md works out the numbers).
+/// Counts are kept per fixed window (a minute): the source's under
+/// `source#{window}#{HMAC(HASH_KEY, address)}`, everyone's under
+/// `all#{window}`, each kept one window past its end.
+///
+/// What it costs in DynamoDB: every checked code, right or wrong, reads both
+/// counts in one `BatchGetItem` (eventually consistent, two small items: one
+/// read unit, one round trip). A wrong code adds one conditional `ADD` to each
+/// of the two items (two write units, sent together); a count stops at its
+/// limit, so a flood writes nothing more.
+#[derive(Debug, Clone)]
 pub struct GuessLimiter {
-    per_source: RateLimiter,
-    all_sources: RateLimiter,
+    per_source: u32,
+    all_sources: u32,
+    window: Duration,
 }
 
 impl Default for GuessLimiter {
@@ -69,43 +81,93 @@ impl Default for GuessLimiter {
 
 impl GuessLimiter {
     pub fn new(per_source: u32, all_sources: u32, window: Duration) -> Self {
-        Self { per_source: RateLimiter::new(per_source, window), all_sources: RateLimiter::new(all_sources, window) }
+        Self { per_source, all_sources, window }
     }
 
-    /// `Some(wait)` when `source`, or all sources together, have used up their wrong codes.
-    pub fn blocked_for(&self, source: &str, now: Instant) -> Option<Duration> {
-        let mine = self.per_source.blocked_for(source, now);
-        let everyone = self.all_sources.blocked_for(ALL_SOURCES, now);
-        mine.max(everyone)
+    /// The current window's number and the time left in it.
+    fn window_at(&self, now: OffsetDateTime) -> (i64, Duration) {
+        let length = self.window.as_secs().max(1) as i64;
+        let seconds = now.unix_timestamp();
+        let number = seconds.div_euclid(length);
+        (number, Duration::from_secs(((number + 1) * length - seconds) as u64))
+    }
+
+    fn counter_keys(&self, keys: &Keys, source: &str, window: i64) -> [String; 2] {
+        [format!("source#{window}#{}", keys.source_digest(source)), format!("all#{window}")]
+    }
+
+    /// `Some(wait)` when `source`, or all sources together, have used up their
+    /// wrong codes in the current window.
+    pub async fn blocked_for<S: GuessCounterStore>(
+        &self,
+        store: &S,
+        keys: &Keys,
+        source: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Duration>> {
+        let (window, left) = self.window_at(now);
+        let counts = store.guess_counts(&self.counter_keys(keys, source, window)).await?;
+        let over = counts.first().is_some_and(|n| *n >= self.per_source)
+            || counts.get(1).is_some_and(|n| *n >= self.all_sources);
+        Ok(over.then_some(left))
     }
 
     /// Counts one wrong code from `source`.
-    pub fn record_failure(&self, source: &str, now: Instant) {
-        self.per_source.record(source, now);
-        self.all_sources.record(ALL_SOURCES, now);
+    pub async fn record_failure<S: GuessCounterStore>(
+        &self,
+        store: &S,
+        keys: &Keys,
+        source: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let (window, left) = self.window_at(now);
+        let expires_at = now + left + self.window;
+        let [mine, everyone] = self.counter_keys(keys, source, window);
+        let (mine, everyone) = tokio::join!(
+            store.add_guess(&mine, self.per_source, expires_at),
+            store.add_guess(&everyone, self.all_sources, expires_at)
+        );
+        mine.and(everyone).map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::MemoryStore;
 
-    #[test]
-    fn wrong_codes_from_many_sources_add_up_to_the_global_limit() {
+    #[tokio::test]
+    async fn wrong_codes_from_many_sources_add_up_to_the_global_limit() {
+        let (store, keys) = (MemoryStore::new(), Keys::new(b"test"));
         let guesses = GuessLimiter::new(2, 5, Duration::from_secs(60));
-        let t0 = Instant::now();
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         for source in ["a", "b", "c", "d", "e"] {
-            assert_eq!(guesses.blocked_for(source, t0), None, "{source}");
-            guesses.record_failure(source, t0);
+            assert_eq!(guesses.blocked_for(&store, &keys, source, t0).await.unwrap(), None, "{source}");
+            guesses.record_failure(&store, &keys, source, t0).await.unwrap();
         }
-        assert_eq!(guesses.blocked_for("f", t0 + Duration::from_secs(1)), Some(Duration::from_secs(59)));
-        assert_eq!(guesses.blocked_for("f", t0 + Duration::from_secs(60)), None);
+        let later = t0 + Duration::from_secs(1);
+        assert_eq!(guesses.blocked_for(&store, &keys, "f", later).await.unwrap(), Some(Duration::from_secs(59)));
+        let next_window = t0 + Duration::from_secs(60);
+        assert_eq!(guesses.blocked_for(&store, &keys, "f", next_window).await.unwrap(), None);
 
+        let store = MemoryStore::new();
+        guesses.record_failure(&store, &keys, "a", t0).await.unwrap();
+        guesses.record_failure(&store, &keys, "a", t0).await.unwrap();
+        assert_eq!(guesses.blocked_for(&store, &keys, "a", t0).await.unwrap(), Some(Duration::from_secs(60)));
+        assert_eq!(guesses.blocked_for(&store, &keys, "b", t0).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn counters_hold_no_address_and_stop_at_their_limit() {
+        let (store, keys) = (MemoryStore::new(), Keys::new(b"test"));
         let guesses = GuessLimiter::new(2, 5, Duration::from_secs(60));
-        guesses.record_failure("a", t0);
-        guesses.record_failure("a", t0);
-        assert_eq!(guesses.blocked_for("a", t0), Some(Duration::from_secs(60)));
-        assert_eq!(guesses.blocked_for("b", t0), None);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        for _ in 0..4 {
+            guesses.record_failure(&store, &keys, "198.51.100.7", t0).await.unwrap();
+        }
+        let [mine, everyone] = guesses.counter_keys(&keys, "198.51.100.7", 1_800_000_000 / 60);
+        assert!(!mine.contains("198.51.100.7") && mine.len() > 64, "{mine}");
+        assert_eq!(store.guess_counts(&[mine, everyone]).await.unwrap(), [2, 4], "the source stops at 2");
     }
 
     #[test]

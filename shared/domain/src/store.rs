@@ -233,6 +233,23 @@ pub trait AnswerStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
+/// Counts of wrong access codes, kept where every instance of every function
+/// that checks codes sees them (DynamoDB in AWS). Keys are opaque: a keyed hash
+/// of an address and a window, never an address; each count lives until its
+/// `expires_at`.
+pub trait GuessCounterStore: Send + Sync {
+    /// The counts under `keys`, in their order; 0 where nothing was counted.
+    fn guess_counts(&self, keys: &[String]) -> impl Future<Output = StoreResult<Vec<u32>>> + Send;
+    /// Adds one to the count under `key` unless it has reached `limit`, keeping
+    /// it until `expires_at`; `false` when it had (and nothing was written).
+    fn add_guess(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
 /// A contact person's link to their unit's results, by the keyed hash of its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {

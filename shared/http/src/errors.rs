@@ -74,6 +74,13 @@ impl ApiError {
     }
 }
 
+/// 429 `rate_limited` with `Retry-After` (at least a second) for a caller
+/// that has used up its wrong codes.
+pub fn rate_limited(wait: std::time::Duration) -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many wrong codes; wait a minute and try again")
+        .with_retry_after(wait.as_secs().max(1))
+}
+
 fn strip_position(message: &str) -> String {
     message.split(" at line ").next().unwrap_or(message).to_owned()
 }

@@ -12,7 +12,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use errors::ApiError;
+pub use errors::{rate_limited, ApiError};
 pub use logging::{init_logging, json_subscriber, log_outcome, respond, LogCapture};
 
 /// Request bodies larger than this are refused with 413.
@@ -64,16 +64,50 @@ fn declares_json_or_nothing(req: &Request) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// The secret CloudFront sends to the API in `X-Origin-Verify`, from
+/// `ORIGIN_SECRET` (read once at start). Only a request that carries it came
+/// through CloudFront, so only then is its `CloudFront-Viewer-Address` believed:
+/// the execute-api endpoint is reachable directly, where anyone can send that
+/// header. Without a secret (the local stack) the header is never believed.
+#[derive(Clone, Default)]
+pub struct OriginSecret(Option<Box<[u8]>>);
+
+impl OriginSecret {
+    pub fn new(secret: Option<String>) -> Self {
+        Self(secret.filter(|s| !s.is_empty()).map(|s| s.into_bytes().into_boxed_slice()))
+    }
+
+    /// Whether `req` carries the secret, compared in constant time.
+    fn verifies(&self, req: &Request) -> bool {
+        let Some(secret) = &self.0 else { return false };
+        let Some(sent) = req.headers().get("x-origin-verify") else { return false };
+        constant_time_eq(sent.as_bytes(), secret)
+    }
+}
+
+impl std::fmt::Debug for OriginSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "OriginSecret(set)" } else { "OriginSecret(none)" })
+    }
+}
+
+/// Equal bytes, in a time that depends on the lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let differ = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(differ) == 0 && a.len() == b.len()
+}
+
 /// The caller's address, for rate limiting only (never stored or logged).
 ///
 /// Behind CloudFront, API Gateway sees CloudFront's address, so the viewer's
-/// comes from the `CloudFront-Viewer-Address` header (`ip:port`) that
-/// CloudFront sets; without it (the local gateway, a direct call) it is API
-/// Gateway's `sourceIp`.
-pub fn source_ip(req: &Request) -> String {
-    let viewer = req
-        .headers()
-        .get("cloudfront-viewer-address")
+/// comes from the `CloudFront-Viewer-Address` header (`ip:port`), but only from
+/// a request that carries the origin secret (see [`OriginSecret`]). Otherwise it
+/// is the connection's own address, API Gateway's `sourceIp`.
+pub fn source_ip(req: &Request, origin: &OriginSecret) -> String {
+    let viewer = origin
+        .verifies(req)
+        .then(|| req.headers().get("cloudfront-viewer-address"))
+        .flatten()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit_once(':').map(|(ip, _)| ip.trim_matches(['[', ']']).to_owned()));
     viewer
@@ -169,14 +203,24 @@ mod tests {
     }
 
     #[test]
-    fn the_viewer_address_from_cloudfront_wins_over_the_source_ip() {
+    fn the_viewer_address_is_believed_only_with_the_origin_secret() {
         let event = include_str!("../../../events/validate-code.json");
+        let origin = OriginSecret::new(Some("s3cret-from-cloudfront".to_owned()));
         let mut req = lambda_http::request::from_str(event).unwrap();
-        assert_eq!(source_ip(&req), "192.0.2.10");
+        assert_eq!(source_ip(&req, &origin), "192.0.2.10");
         req.headers_mut().insert("cloudfront-viewer-address", "198.51.100.7:46532".parse().unwrap());
-        assert_eq!(source_ip(&req), "198.51.100.7");
+        assert_eq!(source_ip(&req, &origin), "192.0.2.10", "no X-Origin-Verify");
+        for forged in ["", "s3cret", "s3cret-from-cloudfront!", "S3CRET-FROM-CLOUDFRONT"] {
+            req.headers_mut().insert("x-origin-verify", forged.parse().unwrap());
+            assert_eq!(source_ip(&req, &origin), "192.0.2.10", "{forged}");
+            assert_eq!(source_ip(&req, &OriginSecret::new(Some(String::new()))), "192.0.2.10", "{forged}");
+        }
+        req.headers_mut().insert("x-origin-verify", "s3cret-from-cloudfront".parse().unwrap());
+        assert_eq!(source_ip(&req, &origin), "198.51.100.7");
+        assert_eq!(source_ip(&req, &OriginSecret::default()), "192.0.2.10", "no secret configured");
         req.headers_mut().insert("cloudfront-viewer-address", "[2001:db8::1]:443".parse().unwrap());
-        assert_eq!(source_ip(&req), "2001:db8::1");
+        assert_eq!(source_ip(&req, &origin), "2001:db8::1");
+        assert_eq!(format!("{origin:?}"), "OriginSecret(set)");
     }
 
     #[test]

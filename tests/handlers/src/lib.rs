@@ -92,14 +92,21 @@ pub struct State {
     mails: usize,
 }
 
+/// The secret the apps here take as CloudFront's: a request that carries it in
+/// `X-Origin-Verify` is counted by its `CloudFront-Viewer-Address`.
+pub const ORIGIN_SECRET: &str = "handler-tests-origin";
+
 impl Api {
     pub async fn new() -> Self {
         let keys = || Keys::new(b"test");
+        let origin = || survey_http::OriginSecret::new(Some(ORIGIN_SECRET.to_owned()));
         Self {
-            validate: validate_code::App::new(seeded(&keys()).await, keys()),
-            submit: submit_response::App { store: seeded(&keys()).await, keys: keys() },
-            register: register::App::new(seeded(&keys()).await, MemoryQueue::default(), keys()),
-            results: results::App::new(seeded(&keys()).await, MemoryResults::default(), MemoryQueue::default(), keys()),
+            validate: validate_code::App::new(seeded(&keys()).await, keys()).trusting_origin(origin()),
+            submit: submit_response::App::new(seeded(&keys()).await, keys()).trusting_origin(origin()),
+            register: register::App::new(seeded(&keys()).await, MemoryQueue::default(), keys())
+                .trusting_origin(origin()),
+            results: results::App::new(seeded(&keys()).await, MemoryResults::default(), MemoryQueue::default(), keys())
+                .trusting_origin(origin()),
             info: survey_info::App { store: seeded(&keys()).await },
             mailer: MemoryMailer::default(),
         }

@@ -49,6 +49,7 @@ fn post(route: Route, body: Body) -> Request {
     req.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().expect("a header value"));
     req.headers_mut()
         .insert("cloudfront-viewer-address", format!("10.{b}.{c}.{d}:443").parse().expect("a header value"));
+    req.headers_mut().insert("x-origin-verify", handler_tests::ORIGIN_SECRET.parse().expect("a header value"));
     req
 }
 

@@ -115,6 +115,7 @@ fn post(name: &str, path: &str, body: &Value) -> Request {
 
 fn from_source(mut req: Request, source: &str) -> Request {
     req.headers_mut().insert("cloudfront-viewer-address", format!("{source}:443").parse().expect("a header value"));
+    req.headers_mut().insert("x-origin-verify", handler_tests::ORIGIN_SECRET.parse().expect("a header value"));
     req
 }
 

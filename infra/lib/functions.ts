@@ -119,6 +119,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [
       { method: 'POST', path: '/api/registrations' },
       { method: 'GET', path: '/api/registrations/verify' },
+      { method: 'GET', path: '/api/registrations/approve' },
     ],
     tables: {
       waves: ['GetItem'],

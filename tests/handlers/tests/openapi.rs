@@ -286,11 +286,62 @@ async fn registration_and_verification_answer_as_documented() {
             &api.call(from_source(with(&|b| b["unit"] = json!("9999")), "198.51.100.12")).await,
         );
     }
+
+    // Colleagues at another domain await approval; the first two contacts approve them until the unit is full.
+    let approve_path = "/api/registrations/approve";
+    let approve = |token: &str| {
+        let query: HashMap<String, String> = [("token".to_owned(), token.to_owned())].into();
+        let mut req =
+            get("verify-registration", &format!("{approve_path}?token={token}")).with_query_string_parameters(query);
+        req.headers_mut().insert(header::ACCEPT, "application/json".parse().expect("a header value"));
+        req
+    };
+    let colleagues = ["per1@annet.example", "per2@annet.example", "per3@annet.example"];
+    let extra = format!("extra@{domain}");
+    for address in colleagues.iter().copied().chain([extra.as_str()]) {
+        let mut body = fixture.clone();
+        body["contacts"] = json!([{ "name": "Kollega", "email": address }]);
+        c.check(&Method::POST, path, &api.call(post("register", path, &body)).await);
+    }
+    api.deliver().await;
+    for address in colleagues {
+        let opened = c.check(
+            &Method::GET,
+            verify_path,
+            &api.call(verify(&token_in_last_mail(&api.mailer.sent(), address), "application/json")).await,
+        );
+        assert_eq!(opened["status"], "awaiting_approval");
+    }
+    api.deliver().await;
+    let approval_for = |candidate: &str| {
+        let sent = api.mailer.sent();
+        let mail = sent
+            .iter()
+            .find(|m| m.to.as_str() == email && m.text.contains("/registrer/godkjenn/") && m.text.contains(candidate))
+            .expect("an approval request");
+        token_in_last_mail(std::slice::from_ref(mail), email)
+    };
+    let first = approval_for(colleagues[0]);
+    assert_eq!(c.check(&Method::GET, approve_path, &api.call(approve(&first)).await)["status"], "verified");
+    c.check(&Method::GET, approve_path, &api.call(approve(&approval_for(colleagues[1]))).await);
+    let full = c.check(&Method::GET, approve_path, &api.call(approve(&approval_for(colleagues[2]))).await);
+    assert_eq!(full["error"]["code"], "too_many_contacts");
+    let late = c.check(
+        &Method::GET,
+        verify_path,
+        &api.call(verify(&token_in_last_mail(&api.mailer.sent(), &extra), "application/json")).await,
+    );
+    assert_eq!(late["error"]["code"], "too_many_contacts");
+    c.check(&Method::GET, approve_path, &api.call(approve(&first)).await);
+    for _ in 0..=20 {
+        c.check(&Method::GET, approve_path, &api.call(from_source(approve("nope"), "198.51.100.14")).await);
+    }
+
     let now = OffsetDateTime::now_utc();
     let closed = survey_domain::Wave { registration_deadline: now - Duration::hours(1), ..wave(now) };
     api.register.store.update_wave(&closed).await.expect("updated");
     c.check(&Method::POST, path, &api.call(event("register")).await);
-    assert_documented_reached(&c, &[path, verify_path]);
+    assert_documented_reached(&c, &[path, verify_path, approve_path]);
 }
 
 #[tokio::test]

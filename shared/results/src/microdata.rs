@@ -42,7 +42,7 @@
 //! few tens of thousands), the plan is made on those counts, and the second pass
 //! streams the recoded rows into the zip.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -137,7 +137,40 @@ pub fn published_counties(
         .collect()
 }
 
-type Pattern = [String; 6];
+/// A row's quasi-identifier values, as ids of [`Values`].
+type Pattern = [u32; 6];
+
+/// The id of [`SUPPRESSED`].
+const STAR: u32 = 0;
+
+/// Every distinct quasi-identifier value, stored once: a million rows make a few
+/// tens of thousands of patterns of six small ids.
+struct Values {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Values {
+    fn new() -> Self {
+        let mut values = Self { names: Vec::new(), ids: HashMap::new() };
+        values.id(SUPPRESSED);
+        values
+    }
+
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 values");
+        self.names.push(value.to_owned());
+        self.ids.insert(value.to_owned(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
 
 /// Splits one CSV line as `respondent_row` writes it (quoted cells may hold commas and `""`).
 fn split_csv(line: &str) -> Vec<String> {
@@ -176,22 +209,32 @@ impl Columns {
         Self { questions, sources }
     }
 
-    fn raw(&self, cells: &[String]) -> Pattern {
-        self.sources.map(|i| cells.get(i).cloned().unwrap_or_default())
+    fn raw(&self, cells: &[String], values: &mut Values) -> Pattern {
+        self.sources.map(|i| values.id(cells.get(i).map_or("", String::as_str)))
+    }
+
+    /// The pattern of a row whose values the first pass has seen.
+    fn known(&self, cells: &[String], values: &Values) -> Option<Pattern> {
+        let mut pattern = [STAR; 6];
+        for (slot, i) in pattern.iter_mut().zip(self.sources) {
+            *slot = *values.ids.get(cells.get(i).map_or("", String::as_str))?;
+        }
+        Some(pattern)
     }
 }
 
 /// A raw pattern recoded globally at one level of coarsening.
-fn recode(raw: &Pattern, level: usize, counties: &BTreeSet<&str>) -> Pattern {
-    let mut p = raw.clone();
-    if !counties.contains(p[0].as_str()) {
-        p[0] = SUPPRESSED.to_owned();
+fn recode(raw: &Pattern, level: usize, counties: &BTreeSet<&str>, values: &mut Values) -> Pattern {
+    let mut p = *raw;
+    if !counties.contains(values.name(p[0])) {
+        p[0] = STAR;
     }
-    p[1] = language_group(&p[1]).map_or(SUPPRESSED, |g| g.id.as_str()).to_owned();
+    let group = language_group(values.name(p[1])).map_or(SUPPRESSED, |g| g.id.as_str());
+    p[1] = values.id(group);
     for (question, map) in &COARSER[..level] {
         let slot = QUASI_IDENTIFIERS.iter().position(|q| q == question).expect("a quasi-identifier");
-        if let Some((_, coarse)) = map.iter().find(|(fine, _)| *fine == p[slot]) {
-            p[slot] = (*coarse).to_owned();
+        if let Some((_, coarse)) = map.iter().find(|(fine, _)| *fine == values.name(p[slot])) {
+            p[slot] = values.id(coarse);
         }
     }
     p
@@ -220,14 +263,14 @@ impl Suppression {
 }
 
 /// Local suppression to k-anonymity on `table` (recoded pattern -> rows).
-fn suppress(table: &BTreeMap<Pattern, u64>) -> Suppression {
-    let mut written: BTreeMap<Pattern, Pattern> = table.keys().map(|p| (p.clone(), p.clone())).collect();
+fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
+    let mut written: BTreeMap<Pattern, Pattern> = table.keys().map(|p| (*p, *p)).collect();
     let categories: Vec<usize> = (0..6).map(|v| table.keys().map(|p| &p[v]).collect::<BTreeSet<_>>().len()).collect();
     let small = |written: &BTreeMap<Pattern, Pattern>| -> BTreeSet<Pattern> {
         class_counts(written.iter().map(|(from, to)| (to, table[from])))
             .into_iter()
             .filter(|(_, n)| *n < K)
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| *p)
             .collect()
     };
     loop {
@@ -236,13 +279,13 @@ fn suppress(table: &BTreeMap<Pattern, u64>) -> Suppression {
             break;
         }
         let choice = (0..6)
-            .filter(|v| unsafe_classes.iter().any(|p| p[*v] != SUPPRESSED))
+            .filter(|v| unsafe_classes.iter().any(|p| p[*v] != STAR))
             .map(|v| {
                 let mut trial = written.clone();
                 let mut cost = 0;
                 for (from, to) in trial.iter_mut() {
-                    if unsafe_classes.contains(to) && to[v] != SUPPRESSED {
-                        to[v] = SUPPRESSED.to_owned();
+                    if unsafe_classes.contains(to) && to[v] != STAR {
+                        to[v] = STAR;
                         cost += table[from];
                     }
                 }
@@ -258,15 +301,18 @@ fn suppress(table: &BTreeMap<Pattern, u64>) -> Suppression {
             None => {
                 // Only fully blanked rows are left in a small class: take the
                 // smallest other class with them, until they are K.
-                let blank: Pattern = std::array::from_fn(|_| SUPPRESSED.to_owned());
+                let blank: Pattern = [STAR; 6];
                 let counts = class_counts(written.iter().map(|(from, to)| (to, table[from])));
-                let Some((smallest, _)) = counts.iter().filter(|(p, _)| ***p != blank).min_by_key(|(p, n)| (**n, **p))
+                let Some((smallest, _)) = counts
+                    .into_iter()
+                    .filter(|(p, _)| **p != blank)
+                    .min_by_key(|(p, n)| (*n, p.map(|id| values.name(id))))
                 else {
                     break;
                 };
-                let smallest = (*smallest).clone();
+                let smallest = *smallest;
                 for to in written.values_mut().filter(|to| **to == smallest) {
-                    *to = blank.clone();
+                    *to = blank;
                 }
             }
         }
@@ -274,7 +320,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>) -> Suppression {
     let mut suppressed = [0; 6];
     for (from, to) in &written {
         for v in 0..6 {
-            if from[v] != SUPPRESSED && to[v] == SUPPRESSED {
+            if from[v] != STAR && to[v] == STAR {
                 suppressed[v] += table[from];
             }
         }
@@ -287,6 +333,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>) -> Suppression {
 pub struct Microdata {
     parts: Vec<PathBuf>,
     columns: Columns,
+    values: Values,
     /// Raw quasi-identifier values -> written ones.
     written: BTreeMap<Pattern, Pattern>,
     rows: u64,
@@ -301,35 +348,41 @@ impl Microdata {
     /// Reads the scratch row files once and plans the recoding and suppression.
     pub fn prepare(q: &Questionnaire, parts: &[&Path], counties: &BTreeSet<&str>) -> std::io::Result<Self> {
         let columns = Columns::new(q);
+        let mut values = Values::new();
         let mut raw: BTreeMap<Pattern, u64> = BTreeMap::new();
         for part in parts {
             for line in BufReader::new(File::open(part)?).lines() {
-                *raw.entry(columns.raw(&split_csv(&line?))).or_insert(0) += 1;
+                *raw.entry(columns.raw(&split_csv(&line?), &mut values)).or_insert(0) += 1;
             }
         }
         let rows: u64 = raw.values().sum();
-        let plans: Vec<(usize, Suppression, BTreeMap<Pattern, Pattern>)> = (0..=COARSER.len())
-            .map(|level| {
-                let recoded: BTreeMap<Pattern, Pattern> =
-                    raw.keys().map(|p| (p.clone(), recode(p, level, counties))).collect();
-                let mut table = BTreeMap::new();
-                for (from, to) in &recoded {
-                    *table.entry(to.clone()).or_insert(0) += raw[from];
-                }
-                (level, suppress(&table), recoded)
-            })
-            .collect();
         let limit = rows * QUASI_IDENTIFIERS.len() as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
-        let (level, suppression, recoded) = plans
-            .into_iter()
-            .min_by_key(|(level, s, _)| (s.total() > limit, if s.total() > limit { s.total() } else { 0 }, *level))
-            .expect("at least one level");
+        // The first level within the suppression limit, else the one with the fewest suppressions.
+        let mut best: Option<(usize, Suppression, BTreeMap<Pattern, Pattern>)> = None;
+        for level in 0..=COARSER.len() {
+            let recoded: BTreeMap<Pattern, Pattern> =
+                raw.keys().map(|p| (*p, recode(p, level, counties, &mut values))).collect();
+            let mut table = BTreeMap::new();
+            for (from, to) in &recoded {
+                *table.entry(*to).or_insert(0) += raw[from];
+            }
+            let suppression = suppress(&table, &values);
+            let total = suppression.total();
+            if best.as_ref().is_none_or(|(_, b, _)| total < b.total()) {
+                best = Some((level, suppression, recoded));
+            }
+            if total <= limit {
+                break;
+            }
+        }
+        let (level, suppression, recoded) = best.expect("at least one level");
         let written: BTreeMap<Pattern, Pattern> =
-            recoded.into_iter().map(|(from, to)| (from, suppression.written[&to].clone())).collect();
+            recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
         let k = class_counts(written.iter().map(|(from, to)| (to, raw[from]))).into_values().min().filter(|k| *k >= K);
         Ok(Self {
             parts: parts.iter().map(|p| p.to_path_buf()).collect(),
             columns,
+            values,
             written,
             rows,
             level,
@@ -355,12 +408,19 @@ impl Microdata {
         for part in &self.parts {
             for line in BufReader::new(File::open(part)?).lines() {
                 let cells = split_csv(&line?);
-                let written = &self.written[&self.columns.raw(&cells)];
-                let mut row: Vec<String> = written[..FIRST_QUESTION].to_vec();
+                let written = self
+                    .columns
+                    .known(&cells, &self.values)
+                    .and_then(|raw| self.written.get(&raw))
+                    .ok_or_else(|| {
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
+                    })?;
+                let name = |slot: usize| self.values.name(written[slot]).to_owned();
+                let mut row: Vec<String> = (0..FIRST_QUESTION).map(name).collect();
                 for (i, _) in self.columns.questions.iter().enumerate() {
                     let slot = self.columns.sources.iter().position(|s| *s == i + 3);
                     row.push(match slot {
-                        Some(slot) => written[slot].clone(),
+                        Some(slot) => name(slot),
                         None => csv_field(cells.get(i + 3).map_or("", String::as_str)),
                     });
                 }
@@ -402,8 +462,8 @@ mod tests {
     use super::*;
     use survey_domain::LanguageCode;
 
-    fn pattern(values: [&str; 6]) -> Pattern {
-        values.map(str::to_owned)
+    fn pattern(values: &mut Values, names: [&str; 6]) -> Pattern {
+        names.map(|name| values.id(name))
     }
 
     #[test]
@@ -438,33 +498,36 @@ mod tests {
     #[test]
     fn suppression_reaches_k_on_random_tables_and_blanks_nothing_in_a_safe_table() {
         let mut rng = survey_domain::synthetic::Rng::new(3);
+        let mut values = Values::new();
         for round in 0..40 {
             let mut table = BTreeMap::new();
             for _ in 0..(5 + rng.below(60)) {
-                let p: Pattern = std::array::from_fn(|v| (rng.below(2 + v)).to_string());
+                let p: Pattern = std::array::from_fn(|v| values.id(&rng.below(2 + v).to_string()));
                 *table.entry(p).or_insert(0) += 1 + rng.below(3) as u64;
             }
             let rows: u64 = table.values().sum();
-            let s = suppress(&table);
+            let s = suppress(&table, &values);
             let classes = class_counts(s.written.iter().map(|(from, to)| (to, table[from])));
             if rows >= K {
                 assert!(classes.values().all(|n| *n >= K), "round {round}: {classes:?}");
             }
             assert_eq!(classes.values().sum::<u64>(), rows, "no row lost");
         }
-        let safe: BTreeMap<Pattern, u64> = [(pattern(["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 5)].into();
-        assert_eq!(suppress(&safe).total(), 0);
+        let safe: BTreeMap<Pattern, u64> =
+            [(pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 5)].into();
+        assert_eq!(suppress(&safe, &values).total(), 0);
     }
 
     #[test]
     fn the_variable_with_most_categories_goes_first_when_all_else_is_equal() {
+        let mut values = Values::new();
         let table: BTreeMap<Pattern, u64> = [
-            (pattern(["03", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
-            (pattern(["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
-            (pattern(["11", "somali", "man", "30_39", "gt_5", "higher"]), 5),
+            (pattern(&mut values, ["03", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["11", "somali", "man", "30_39", "gt_5", "higher"]), 5),
         ]
         .into();
-        let s = suppress(&table);
+        let s = suppress(&table, &values);
         assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
     }
 }

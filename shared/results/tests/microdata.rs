@@ -58,13 +58,14 @@ fn realistic_language(i: usize) -> LanguageCode {
 }
 
 /// The finding's bundle: Bergen with 32 answers, Stord with 10 and Fitjar with
-/// 4 (below the minimum), realistic languages, random background answers.
+/// 4 (below the minimum), and Oslo with 3, too few for its county's figures;
+/// realistic languages, random background answers.
 async fn finding() -> (MemoryStore, usize) {
     let store = MemoryStore::new();
     let wave = wave();
     store.create_wave(&wave).await.unwrap();
     let mut rows = 0;
-    for (seed, (unit, n)) in (11..).zip([("4601", 32), ("4614", 10), ("4615", 4)]) {
+    for (seed, (unit, n)) in (11..).zip([("4601", 32), ("4614", 10), ("4615", 4), ("0301", 3)]) {
         let unit = UnitNumber::parse(unit).unwrap();
         let registration = UnitRegistration {
             survey_id: wave.survey_id.clone(),
@@ -148,6 +149,10 @@ async fn the_written_rows_are_5_anonymous_and_the_readme_says_so() {
     let header = rows[0].keys().cloned().collect::<Vec<_>>();
     assert!(!header.contains(&"unit".to_owned()) && !header.contains(&"language".to_owned()), "{header:?}");
     for row in &rows {
-        assert!(["46", "*"].contains(&row["county_number"].as_str()), "{row:?}");
+        assert!(["46", "*"].contains(&row["county_number"].as_str()), "Oslo's withheld county never shows: {row:?}");
+    }
+    let codebook = read(&mut zip, "codebook.csv");
+    for line in ["language_group,recoded,respondents,,,east_africa,", "q_age,recoded,respondents,,,18_39,"] {
+        assert!(codebook.contains(line), "the codebook describes the recoded columns: {line}");
     }
 }

@@ -1,11 +1,11 @@
 //! IMDi's result bundle: one zip with the tables as CSV (UTF-8 with a byte-order
 //! mark, so Excel reads æøå) and as XLSX (one sheet per table), a codebook in
 //! bokmål and English, counts and response rates per unit, and respondent-level
-//! data without dates or ids.
+//! rows without dates, ids or unit numbers, made k-anonymous by [`crate::microdata`].
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::Workbook;
@@ -17,6 +17,7 @@ use survey_domain::{Questionnaire, UnitNumber};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::microdata::{language_groups, Microdata, COARSER, QUASI_IDENTIFIERS, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
 const BOM: &str = "\u{feff}";
@@ -53,7 +54,7 @@ fn number(n: impl Into<f64>) -> Cell {
     Cell::Number(n.into())
 }
 
-fn csv_field(t: &str) -> String {
+pub(crate) fn csv_field(t: &str) -> String {
     if t.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", t.replace('"', "\"\""))
     } else {
@@ -226,6 +227,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
             ]);
         }
     }
+    rows.extend(respondent_codebook());
     Table {
         name: "codebook",
         header: vec!["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"],
@@ -233,14 +235,50 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     }
 }
 
-/// The header of the respondent-level file: where, in what language, and one column per question.
-pub fn respondent_header(q: &Questionnaire) -> String {
-    let mut columns = vec!["unit".to_owned(), "county_number".to_owned(), "language".to_owned()];
-    columns.extend(q.questions.iter().map(|question| question.id.clone()));
-    format!("{BOM}{}\r\n", columns.join(","))
+/// The codebook's rows for the recoded columns of `respondents.csv`.
+fn respondent_codebook() -> Vec<Vec<Cell>> {
+    let recoded = |column: &str, value: &str, nb: &str, en: &str| {
+        vec![
+            text(column),
+            text("recoded"),
+            text("respondents"),
+            Cell::Empty,
+            Cell::Empty,
+            text(value),
+            text(nb),
+            text(en),
+        ]
+    };
+    let mut rows = vec![recoded(
+        "county_number",
+        "",
+        "fylkesnummer (enhetsnummer er fjernet)",
+        "county number (unit numbers are removed)",
+    )];
+    rows.extend(language_groups().iter().map(|g| recoded("language_group", &g.id, &g.name_nb, &g.name_en)));
+    for (question, map) in COARSER {
+        let mut coarse: Vec<&str> = map.iter().map(|(_, c)| *c).collect();
+        coarse.dedup();
+        for value in coarse {
+            let fine: Vec<&str> = map.iter().filter(|(_, c)| *c == value).map(|(f, _)| *f).collect();
+            let fine = fine.join(" + ");
+            rows.push(recoded(question, value, &format!("grovere gruppe: {fine}"), &format!("coarser band: {fine}")));
+        }
+    }
+    for column in QUASI_IDENTIFIERS {
+        rows.push(recoded(
+            column,
+            SUPPRESSED,
+            "holdt tilbake for anonymitet (k-anonymitet)",
+            "withheld for anonymity (k-anonymity)",
+        ));
+    }
+    rows
 }
 
-/// One respondent's row: no date, no id; `multi` answers joined with `|`.
+/// One respondent's scratch row (`unit, county_number, language`, then one
+/// column per question), the input of [`Microdata`]: no date, no id; `multi`
+/// answers joined with `|`. It never goes into the bundle as it is.
 pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
     let mut cells =
         vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
@@ -285,10 +323,12 @@ figures.csv / tables.xlsx (figures): alle tall per kommune/bydel, fylke og land,
 Tomme tall med «withheld» er holdt tilbake: for få svar (too_few_answers) eller for å beskytte andre (protects_others).\r\n\
 units.csv: svar og svarprosent per enhet.\r\n\
 codebook.csv: spørsmål og svarverdier på bokmål og engelsk.\r\n\
-respondents.csv: ett svar per rad, uten dato og uten id, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
+respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
 All files are UTF-8 with a byte-order mark. figures: every figure per unit, county and nation, group and band; \
 withheld figures are empty with a reason. units: respondents and response rates. codebook: texts and value labels. \
-respondents: one row per answer, no dates or ids, for IMDi's own analysis, not for publication.\r\n";
+respondents: one row per answer, no dates, ids or units, for IMDi's own analysis, not for publication.\r\n\r\n";
+
+const NO_ROWS: &str = "respondents.csv er ikke med i denne pakken / is not part of this bundle.\r\n";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -300,31 +340,24 @@ pub enum BundleError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
 }
 
-/// Writes the zip to `out`, reading the respondent rows from `respondent_parts`
-/// (files of rows, one per scan segment) so they never sit in memory at once.
-pub fn write_bundle(
-    out: &Path,
-    tables: &[&Table],
-    respondent_header: &str,
-    respondent_parts: &[&Path],
-) -> Result<(), BundleError> {
+/// Writes the zip to `out`. With `respondents`, `respondents.csv` holds the
+/// k-anonymous rows, streamed from the scratch files so they never sit in memory
+/// at once, and the README says what was done to them; without, the bundle has no rows.
+pub fn write_bundle(out: &Path, tables: &[&Table], respondents: Option<&Microdata>) -> Result<(), BundleError> {
     let mut zip = ZipWriter::new(File::create(out)?);
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     zip.start_file("README.txt", options)?;
     zip.write_all(README.as_bytes())?;
+    zip.write_all(respondents.map_or(NO_ROWS.to_owned(), Microdata::readme).as_bytes())?;
     for table in tables {
         zip.start_file(format!("{}.csv", table.name), options)?;
         zip.write_all(table.to_csv().as_bytes())?;
     }
     zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
     zip.write_all(&xlsx(tables)?)?;
-    zip.start_file("respondents.csv", options)?;
-    zip.write_all(respondent_header.as_bytes())?;
-    for part in respondent_parts {
-        for line in BufReader::new(File::open(part)?).lines() {
-            zip.write_all(line?.as_bytes())?;
-            zip.write_all(b"\r\n")?;
-        }
+    if let Some(respondents) = respondents {
+        zip.start_file("respondents.csv", options)?;
+        respondents.write(&mut zip)?;
     }
     zip.finish()?.flush()?;
     Ok(())

@@ -14,9 +14,8 @@ use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::bundle::{
-    codebook_table, figures_table, respondent_header, respondent_row, units_table, write_bundle, BundleError,
-};
+use crate::bundle::{codebook_table, figures_table, respondent_row, units_table, write_bundle, BundleError};
+use crate::microdata::{published_counties, Microdata};
 use crate::protect::withhold;
 use crate::report::ReportInput;
 use crate::tables::{Scope, Tables};
@@ -221,7 +220,9 @@ where
     let codebook = codebook_table(questionnaire);
     let bundle = scratch.join("bundle.zip");
     let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
-    write_bundle(&bundle, &[&figures, &unit_table, &codebook], &respondent_header(questionnaire), &rows)?;
+    let counties = published_counties(&tables, &withheld, wave.min_respondents);
+    let respondents = Microdata::prepare(questionnaire, &rows, &counties)?;
+    write_bundle(&bundle, &[&figures, &unit_table, &codebook], Some(&respondents))?;
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
 

@@ -1,0 +1,533 @@
+//! IMDi's respondent rows made k-anonymous before they go into the bundle.
+//!
+//! Whoever knows a participant (a teacher, a fellow participant) knows where
+//! they take part, the language they would answer in and their background. Those
+//! are the quasi-identifiers: county, language, gender, age band, years in
+//! Norway and education. The raw rows made almost every respondent unique on
+//! them, and so gave away their answers.
+//!
+//! Following the usual order of statistical disclosure control for microdata
+//! (sdcMicro: `globalRecode`/`groupAndRename` first, then `localSuppression`
+//! (`kAnon`); ARX: generalisation hierarchies with a suppression limit):
+//!
+//! 1. Global recoding, for every row:
+//!    - the unit number is dropped; only the county stays, and a county whose
+//!      own figures are withheld (too few answers, or to protect a unit) is
+//!      written as `*`, so no withheld unit or county figure can be rebuilt from
+//!      the rows;
+//!    - the language becomes its language group (`data/language_groups.json`);
+//!    - when local suppression alone would blank more than
+//!      [`SUPPRESSION_LIMIT_PERCENT`] of the quasi-identifier values (ARX's
+//!      suppression limit), the bands get coarser, one step at a time: years in
+//!      Norway, then age, then education ([`COARSER`]). The first step within the
+//!      limit is taken, else the one with the fewest suppressions.
+//! 2. Local suppression, last: while an equivalence class (rows with the same
+//!    written quasi-identifier values) has fewer than [`K`] rows, one variable is
+//!    blanked (`*`) in the rows of all such classes. The variable is the one that
+//!    leaves the fewest rows in small classes, then the one that costs the fewest
+//!    suppressions, then the least important one, where importance is sdcMicro's
+//!    default for `localSuppression`: a variable with more categories is less
+//!    important and is suppressed first
+//!    (<https://search.r-project.org/CRAN/refmans/sdcMicro/html/localSuppression.html>).
+//!    Rows whose every quasi-identifier is blanked and that are still fewer than
+//!    [`K`] take the smallest other classes with them until they are [`K`].
+//!
+//! k is counted on the written values, conservatively: `*` and an unanswered
+//! (empty) value are categories of their own, never a wildcard that matches
+//! anything as in sdcMicro. So the k reached holds for a reader who knows every
+//! respondent's true values. Fewer than [`K`] rows in all are not written at all.
+//!
+//! Memory stays bounded on a million answers: the first pass over the scratch
+//! row files counts the distinct raw quasi-identifier combinations (at most a
+//! few tens of thousands), the plan is made on those counts, and the second pass
+//! streams the recoded rows into the zip.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use survey_domain::Questionnaire;
+
+use crate::bundle::csv_field;
+use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
+
+/// Every equivalence class of the written rows has at least this many rows.
+pub const K: u64 = 5;
+
+/// A value blanked by recoding or suppression.
+pub const SUPPRESSED: &str = "*";
+
+/// Coarser bands are used when local suppression would blank more than this
+/// share of the quasi-identifier values.
+pub const SUPPRESSION_LIMIT_PERCENT: u64 = 5;
+
+/// The quasi-identifier columns of the written rows, in column order.
+pub const QUASI_IDENTIFIERS: [&str; 6] =
+    ["county_number", "language_group", "q_gender", "q_age", "q_years_norway", "q_education"];
+
+/// Where the background questions sit among the quasi-identifiers.
+const FIRST_QUESTION: usize = 2;
+
+/// The coarser bands, in the order they are applied: `(question, [(value, coarser value)])`.
+pub const COARSER: [(&str, &[(&str, &str)]); 3] = [
+    ("q_years_norway", &[("lt_1", "lt_3"), ("1_2", "lt_3"), ("3_5", "3_plus"), ("gt_5", "3_plus")]),
+    ("q_age", &[("18_29", "18_39"), ("30_39", "18_39"), ("40_49", "40_plus"), ("50_plus", "40_plus")]),
+    (
+        "q_education",
+        &[
+            ("none_or_little", "primary_or_less"),
+            ("primary", "primary_or_less"),
+            ("secondary", "secondary_or_higher"),
+            ("higher", "secondary_or_higher"),
+        ],
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+pub struct LanguageGroup {
+    pub id: String,
+    pub name_nb: String,
+    pub name_en: String,
+    pub languages: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Groups {
+    groups: Vec<LanguageGroup>,
+}
+
+/// The language groups, as data (`data/language_groups.json`).
+pub fn language_groups() -> &'static [LanguageGroup] {
+    static GROUPS: OnceLock<Groups> = OnceLock::new();
+    &GROUPS
+        .get_or_init(|| {
+            serde_json::from_str(include_str!("../data/language_groups.json")).expect("language_groups.json is valid")
+        })
+        .groups
+}
+
+/// The group of a language code; `None` for a code no group lists.
+pub fn language_group(code: &str) -> Option<&'static LanguageGroup> {
+    language_groups().iter().find(|g| g.languages.iter().any(|l| l == code))
+}
+
+/// The counties whose own figures (all participants) are published: only their
+/// numbers appear in the rows.
+pub fn published_counties(
+    tables: &Tables,
+    withheld: &BTreeMap<Population, WithholdReason>,
+    min_respondents: u32,
+) -> BTreeSet<&'static str> {
+    tables
+        .tallies
+        .iter()
+        .filter_map(|(population, tally)| match population.scope {
+            Scope::County(county)
+                if population.breakdown == Breakdown::All
+                    && tally.respondents >= u64::from(min_respondents)
+                    && !withheld.contains_key(population) =>
+            {
+                Some(county)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A row's quasi-identifier values, as ids of [`Values`].
+type Pattern = [u32; 6];
+
+/// The id of [`SUPPRESSED`].
+const STAR: u32 = 0;
+
+/// Every distinct quasi-identifier value, stored once: a million rows make a few
+/// tens of thousands of patterns of six small ids.
+struct Values {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Values {
+    fn new() -> Self {
+        let mut values = Self { names: Vec::new(), ids: HashMap::new() };
+        values.id(SUPPRESSED);
+        values
+    }
+
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 values");
+        self.names.push(value.to_owned());
+        self.ids.insert(value.to_owned(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// Splits one CSV line as `respondent_row` writes it (quoted cells may hold commas and `""`).
+fn split_csv(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let cell = cells.last_mut().expect("never empty");
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => cells.push(String::new()),
+            (c, _) => cell.push(c),
+        }
+    }
+    cells
+}
+
+/// Which columns of a scratch row (`unit, county_number, language, questions...`) hold what.
+struct Columns {
+    questions: Vec<String>,
+    /// Per quasi-identifier, its column in the scratch row.
+    sources: [usize; 6],
+}
+
+impl Columns {
+    fn new(q: &Questionnaire) -> Self {
+        let questions: Vec<String> = q.questions.iter().map(|question| question.id.clone()).collect();
+        let mut sources = [1, 2, 0, 0, 0, 0];
+        for (slot, id) in sources.iter_mut().zip(QUASI_IDENTIFIERS).skip(FIRST_QUESTION) {
+            *slot = questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3);
+        }
+        Self { questions, sources }
+    }
+
+    fn raw(&self, cells: &[String], values: &mut Values) -> Pattern {
+        self.sources.map(|i| values.id(cells.get(i).map_or("", String::as_str)))
+    }
+
+    /// The pattern of a row whose values the first pass has seen.
+    fn known(&self, cells: &[String], values: &Values) -> Option<Pattern> {
+        let mut pattern = [STAR; 6];
+        for (slot, i) in pattern.iter_mut().zip(self.sources) {
+            *slot = *values.ids.get(cells.get(i).map_or("", String::as_str))?;
+        }
+        Some(pattern)
+    }
+}
+
+/// A raw pattern recoded globally at one level of coarsening.
+fn recode(raw: &Pattern, level: usize, counties: &BTreeSet<&str>, values: &mut Values) -> Pattern {
+    let mut p = *raw;
+    if !counties.contains(values.name(p[0])) {
+        p[0] = STAR;
+    }
+    let group = language_group(values.name(p[1])).map_or(SUPPRESSED, |g| g.id.as_str());
+    p[1] = values.id(group);
+    for (question, map) in &COARSER[..level] {
+        let slot = QUASI_IDENTIFIERS.iter().position(|q| q == question).expect("a quasi-identifier");
+        if let Some((_, coarse)) = map.iter().find(|(fine, _)| *fine == values.name(p[slot])) {
+            p[slot] = values.id(coarse);
+        }
+    }
+    p
+}
+
+fn class_counts<'a>(rows: impl Iterator<Item = (&'a Pattern, u64)>) -> BTreeMap<&'a Pattern, u64> {
+    let mut counts = BTreeMap::new();
+    for (pattern, n) in rows {
+        *counts.entry(pattern).or_insert(0) += n;
+    }
+    counts
+}
+
+/// The outcome of local suppression on a table of recoded patterns and their counts.
+struct Suppression {
+    /// Recoded pattern -> written pattern.
+    written: BTreeMap<Pattern, Pattern>,
+    /// Values blanked, per quasi-identifier.
+    suppressed: [u64; 6],
+}
+
+impl Suppression {
+    fn total(&self) -> u64 {
+        self.suppressed.iter().sum()
+    }
+}
+
+/// Local suppression to k-anonymity on `table` (recoded pattern -> rows).
+fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
+    let mut written: BTreeMap<Pattern, Pattern> = table.keys().map(|p| (*p, *p)).collect();
+    let categories: Vec<usize> = (0..6).map(|v| table.keys().map(|p| &p[v]).collect::<BTreeSet<_>>().len()).collect();
+    let small = |written: &BTreeMap<Pattern, Pattern>| -> BTreeSet<Pattern> {
+        class_counts(written.iter().map(|(from, to)| (to, table[from])))
+            .into_iter()
+            .filter(|(_, n)| *n < K)
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    loop {
+        let unsafe_classes = small(&written);
+        if unsafe_classes.is_empty() {
+            break;
+        }
+        let choice = (0..6)
+            .filter(|v| unsafe_classes.iter().any(|p| p[*v] != STAR))
+            .map(|v| {
+                let mut trial = written.clone();
+                let mut cost = 0;
+                for (from, to) in trial.iter_mut() {
+                    if unsafe_classes.contains(to) && to[v] != STAR {
+                        to[v] = STAR;
+                        cost += table[from];
+                    }
+                }
+                let left: u64 = class_counts(trial.iter().map(|(from, to)| (to, table[from])))
+                    .into_values()
+                    .filter(|n| *n < K)
+                    .sum();
+                (left, cost, std::cmp::Reverse(categories[v]), std::cmp::Reverse(v), trial)
+            })
+            .min_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        match choice {
+            Some((.., trial)) => written = trial,
+            None => {
+                // Only fully blanked rows are left in a small class: take the
+                // smallest other class with them, until they are K.
+                let blank: Pattern = [STAR; 6];
+                let counts = class_counts(written.iter().map(|(from, to)| (to, table[from])));
+                let Some((smallest, _)) = counts
+                    .into_iter()
+                    .filter(|(p, _)| **p != blank)
+                    .min_by_key(|(p, n)| (*n, p.map(|id| values.name(id))))
+                else {
+                    break;
+                };
+                let smallest = *smallest;
+                for to in written.values_mut().filter(|to| **to == smallest) {
+                    *to = blank;
+                }
+            }
+        }
+    }
+    let mut suppressed = [0; 6];
+    for (from, to) in &written {
+        for v in 0..6 {
+            if from[v] != STAR && to[v] == STAR {
+                suppressed[v] += table[from];
+            }
+        }
+    }
+    Suppression { written, suppressed }
+}
+
+/// The plan for one bundle's respondent rows: made on a first pass over the
+/// scratch row files, applied while [`Microdata::write`] streams them.
+pub struct Microdata {
+    parts: Vec<PathBuf>,
+    columns: Columns,
+    values: Values,
+    /// Raw quasi-identifier values -> written ones.
+    written: BTreeMap<Pattern, Pattern>,
+    rows: u64,
+    /// How many coarser steps of [`COARSER`] were taken.
+    level: usize,
+    suppressed: [u64; 6],
+    /// The smallest equivalence class written; `None` when no row is written.
+    k: Option<u64>,
+}
+
+impl Microdata {
+    /// Reads the scratch row files once and plans the recoding and suppression.
+    pub fn prepare(q: &Questionnaire, parts: &[&Path], counties: &BTreeSet<&str>) -> std::io::Result<Self> {
+        let columns = Columns::new(q);
+        let mut values = Values::new();
+        let mut raw: BTreeMap<Pattern, u64> = BTreeMap::new();
+        for part in parts {
+            for line in BufReader::new(File::open(part)?).lines() {
+                *raw.entry(columns.raw(&split_csv(&line?), &mut values)).or_insert(0) += 1;
+            }
+        }
+        let rows: u64 = raw.values().sum();
+        let limit = rows * QUASI_IDENTIFIERS.len() as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
+        // The first level within the suppression limit, else the one with the fewest suppressions.
+        let mut best: Option<(usize, Suppression, BTreeMap<Pattern, Pattern>)> = None;
+        for level in 0..=COARSER.len() {
+            let recoded: BTreeMap<Pattern, Pattern> =
+                raw.keys().map(|p| (*p, recode(p, level, counties, &mut values))).collect();
+            let mut table = BTreeMap::new();
+            for (from, to) in &recoded {
+                *table.entry(*to).or_insert(0) += raw[from];
+            }
+            let suppression = suppress(&table, &values);
+            let total = suppression.total();
+            if best.as_ref().is_none_or(|(_, b, _)| total < b.total()) {
+                best = Some((level, suppression, recoded));
+            }
+            if total <= limit {
+                break;
+            }
+        }
+        let (level, suppression, recoded) = best.expect("at least one level");
+        let written: BTreeMap<Pattern, Pattern> =
+            recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
+        let k = class_counts(written.iter().map(|(from, to)| (to, raw[from]))).into_values().min().filter(|k| *k >= K);
+        Ok(Self {
+            parts: parts.iter().map(|p| p.to_path_buf()).collect(),
+            columns,
+            values,
+            written,
+            rows,
+            level,
+            suppressed: suppression.suppressed,
+            k,
+        })
+    }
+
+    /// The smallest equivalence class of the written rows (`None`: no rows are written).
+    pub fn k(&self) -> Option<u64> {
+        self.k
+    }
+
+    /// Writes `respondents.csv`: the header, then every row recoded (none when
+    /// fewer than [`K`] rows exist in all).
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
+        header.extend(self.columns.questions.iter().map(String::as_str));
+        write!(out, "\u{feff}{}\r\n", header.join(","))?;
+        if self.k.is_none() {
+            return Ok(());
+        }
+        for part in &self.parts {
+            for line in BufReader::new(File::open(part)?).lines() {
+                let cells = split_csv(&line?);
+                let written = self
+                    .columns
+                    .known(&cells, &self.values)
+                    .and_then(|raw| self.written.get(&raw))
+                    .ok_or_else(|| {
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
+                    })?;
+                let name = |slot: usize| self.values.name(written[slot]).to_owned();
+                let mut row: Vec<String> = (0..FIRST_QUESTION).map(name).collect();
+                for (i, _) in self.columns.questions.iter().enumerate() {
+                    let slot = self.columns.sources.iter().position(|s| *s == i + 3);
+                    row.push(match slot {
+                        Some(slot) => name(slot),
+                        None => csv_field(cells.get(i + 3).map_or("", String::as_str)),
+                    });
+                }
+                write!(out, "{}\r\n", row.join(","))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the README says about the rows: k, the quasi-identifiers, the recoding and the suppressions.
+    pub fn readme(&self) -> String {
+        let coarser: Vec<&str> = COARSER[..self.level].iter().map(|(q, _)| *q).collect();
+        let coarser = if coarser.is_empty() { "ingen / none".to_owned() } else { coarser.join(", ") };
+        let suppressed: Vec<String> =
+            QUASI_IDENTIFIERS.iter().zip(self.suppressed).map(|(q, n)| format!("{q} {n}")).collect();
+        let total: u64 = self.suppressed.iter().sum();
+        let k = match self.k {
+            Some(k) => format!("k = {k}"),
+            None => format!("ingen rader: færre enn {K} svar / no rows: fewer than {K} answers"),
+        };
+        format!(
+            "respondents.csv: {rows} svar / answers, {k} (minst / at least {K}).\r\n\
+             Kvasi-identifikatorer / quasi-identifiers: {qi}.\r\n\
+             Omkodet / recoded: enhetsnummer fjernet, bare fylke (fylker med tilbakeholdte tall: *); \
+             språk -> språkgruppe; grovere grupper / unit number removed, county only (counties with withheld \
+             figures: *); language -> language group; coarser bands: {coarser}.\r\n\
+             Undertrykt (*) / suppressed (*): {total} verdier / values ({suppressed}).\r\n\
+             k er minste antall rader med like verdier, der * og tomt regnes som egne verdier / \
+             k is the smallest number of rows sharing their values, * and empty counted as values of their own.\r\n",
+            rows = self.rows,
+            qi = QUASI_IDENTIFIERS.join(", "),
+            suppressed = suppressed.join(", "),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use survey_domain::LanguageCode;
+
+    fn pattern(values: &mut Values, names: [&str; 6]) -> Pattern {
+        names.map(|name| values.id(name))
+    }
+
+    #[test]
+    fn every_catalogue_language_is_in_exactly_one_group() {
+        for language in LanguageCode::all() {
+            let groups = language_groups().iter().filter(|g| g.languages.iter().any(|l| l == language.as_str()));
+            assert_eq!(groups.count(), 1, "{}", language.as_str());
+        }
+        let listed: usize = language_groups().iter().map(|g| g.languages.len()).sum();
+        assert_eq!(listed, LanguageCode::all().count(), "no group lists an unknown language");
+    }
+
+    #[test]
+    fn coarser_bands_cover_every_option_of_their_question() {
+        let q = Questionnaire::current();
+        for (id, map) in COARSER {
+            let question = q.questions.iter().find(|question| question.id == id).expect(id);
+            let options: Vec<&str> = question.options.iter().map(|o| o.value.as_str()).collect();
+            let mapped: Vec<&str> = map.iter().map(|(fine, _)| *fine).collect();
+            assert_eq!(options, mapped, "{id}");
+        }
+        for id in &QUASI_IDENTIFIERS[FIRST_QUESTION..] {
+            assert!(q.questions.iter().any(|question| question.id == *id), "{id} is asked");
+        }
+    }
+
+    #[test]
+    fn csv_lines_split_as_written() {
+        assert_eq!(split_csv("a,\"b,c\",,\"d\"\"e\""), ["a", "b,c", "", "d\"e"]);
+    }
+
+    #[test]
+    fn suppression_reaches_k_on_random_tables_and_blanks_nothing_in_a_safe_table() {
+        let mut rng = survey_domain::synthetic::Rng::new(3);
+        let mut values = Values::new();
+        for round in 0..40 {
+            let mut table = BTreeMap::new();
+            for _ in 0..(5 + rng.below(60)) {
+                let p: Pattern = std::array::from_fn(|v| values.id(&rng.below(2 + v).to_string()));
+                *table.entry(p).or_insert(0) += 1 + rng.below(3) as u64;
+            }
+            let rows: u64 = table.values().sum();
+            let s = suppress(&table, &values);
+            let classes = class_counts(s.written.iter().map(|(from, to)| (to, table[from])));
+            if rows >= K {
+                assert!(classes.values().all(|n| *n >= K), "round {round}: {classes:?}");
+            }
+            assert_eq!(classes.values().sum::<u64>(), rows, "no row lost");
+        }
+        let safe: BTreeMap<Pattern, u64> =
+            [(pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 5)].into();
+        assert_eq!(suppress(&safe, &values).total(), 0);
+    }
+
+    #[test]
+    fn the_variable_with_most_categories_goes_first_when_all_else_is_equal() {
+        let mut values = Values::new();
+        let table: BTreeMap<Pattern, u64> = [
+            (pattern(&mut values, ["03", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["11", "somali", "man", "30_39", "gt_5", "higher"]), 5),
+        ]
+        .into();
+        let s = suppress(&table, &values);
+        assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
+    }
+}

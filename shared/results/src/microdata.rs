@@ -65,8 +65,11 @@ pub const SUPPRESSED: &str = "*";
 pub const SUPPRESSION_LIMIT_PERCENT: u64 = 5;
 
 /// The quasi-identifier columns of the written rows, in column order.
-pub const QUASI_IDENTIFIERS: [&str; 6] =
-    ["county_number", "language_group", "q_gender", "q_age", "q_years_norway", "q_education"];
+pub const QUASI_IDENTIFIERS: [&str; QI] =
+    ["county_number", "language_group", "q_group", "q_gender", "q_age", "q_years_norway", "q_education"];
+/// How many quasi-identifiers there are. `q_group` (introduction programme or
+/// Norwegian training) is one: a teacher knows which of their learners are in which.
+const QI: usize = 7;
 
 /// Where the background questions sit among the quasi-identifiers.
 const FIRST_QUESTION: usize = 2;
@@ -138,7 +141,7 @@ pub fn published_counties(
 }
 
 /// A row's quasi-identifier values, as ids of [`Values`].
-type Pattern = [u32; 6];
+type Pattern = [u32; QI];
 
 /// The id of [`SUPPRESSED`].
 const STAR: u32 = 0;
@@ -196,13 +199,13 @@ fn split_csv(line: &str) -> Vec<String> {
 struct Columns {
     questions: Vec<String>,
     /// Per quasi-identifier, its column in the scratch row.
-    sources: [usize; 6],
+    sources: [usize; QI],
 }
 
 impl Columns {
     fn new(q: &Questionnaire) -> Self {
         let questions: Vec<String> = q.questions.iter().map(|question| question.id.clone()).collect();
-        let mut sources = [1, 2, 0, 0, 0, 0];
+        let mut sources = [1, 2, 0, 0, 0, 0, 0];
         for (slot, id) in sources.iter_mut().zip(QUASI_IDENTIFIERS).skip(FIRST_QUESTION) {
             *slot = questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3);
         }
@@ -215,7 +218,7 @@ impl Columns {
 
     /// The pattern of a row whose values the first pass has seen.
     fn known(&self, cells: &[String], values: &Values) -> Option<Pattern> {
-        let mut pattern = [STAR; 6];
+        let mut pattern = [STAR; QI];
         for (slot, i) in pattern.iter_mut().zip(self.sources) {
             *slot = *values.ids.get(cells.get(i).map_or("", String::as_str))?;
         }
@@ -253,7 +256,7 @@ struct Suppression {
     /// Recoded pattern -> written pattern.
     written: BTreeMap<Pattern, Pattern>,
     /// Values blanked, per quasi-identifier.
-    suppressed: [u64; 6],
+    suppressed: [u64; QI],
 }
 
 impl Suppression {
@@ -301,7 +304,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
             None => {
                 // Only fully blanked rows are left in a small class: take the
                 // smallest other class with them, until they are K.
-                let blank: Pattern = [STAR; 6];
+                let blank: Pattern = [STAR; QI];
                 let counts = class_counts(written.iter().map(|(from, to)| (to, table[from])));
                 let Some((smallest, _)) = counts
                     .into_iter()
@@ -317,7 +320,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
             }
         }
     }
-    let mut suppressed = [0; 6];
+    let mut suppressed = [0; QI];
     for (from, to) in &written {
         for v in 0..6 {
             if from[v] != STAR && to[v] == STAR {
@@ -339,7 +342,7 @@ pub struct Microdata {
     rows: u64,
     /// How many coarser steps of [`COARSER`] were taken.
     level: usize,
-    suppressed: [u64; 6],
+    suppressed: [u64; QI],
     /// The smallest equivalence class written; `None` when no row is written.
     k: Option<u64>,
 }
@@ -462,7 +465,7 @@ mod tests {
     use super::*;
     use survey_domain::LanguageCode;
 
-    fn pattern(values: &mut Values, names: [&str; 6]) -> Pattern {
+    fn pattern(values: &mut Values, names: [&str; QI]) -> Pattern {
         names.map(|name| values.id(name))
     }
 
@@ -514,7 +517,7 @@ mod tests {
             assert_eq!(classes.values().sum::<u64>(), rows, "no row lost");
         }
         let safe: BTreeMap<Pattern, u64> =
-            [(pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 5)].into();
+            [(pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 5)].into();
         assert_eq!(suppress(&safe, &values).total(), 0);
     }
 
@@ -522,12 +525,12 @@ mod tests {
     fn the_variable_with_most_categories_goes_first_when_all_else_is_equal() {
         let mut values = Values::new();
         let table: BTreeMap<Pattern, u64> = [
-            (pattern(&mut values, ["03", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
-            (pattern(&mut values, ["46", "arabic", "woman", "18_29", "lt_1", "primary"]), 3),
-            (pattern(&mut values, ["11", "somali", "man", "30_39", "gt_5", "higher"]), 5),
+            (pattern(&mut values, ["03", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["11", "somali", "intro", "man", "30_39", "gt_5", "higher"]), 5),
         ]
         .into();
         let s = suppress(&table, &values);
-        assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
+        assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
     }
 }

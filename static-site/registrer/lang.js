@@ -1,4 +1,4 @@
-// Languages and page chrome shared by /registrer/, /registrer/bekreft/ and
+// Languages and page chrome shared by /registrer/, its link pages and
 // /ark/: bokmål, nynorsk and English, chosen by ?lang=nb|nn|en, else by the
 // browser's languages. Every translated text is a leaf element carrying
 // data-key (and data-vars), so a language switch re-translates the page in

@@ -468,6 +468,7 @@ function showDone(unit, emails) {
     ]),
     T('p', 'done.sent_to'),
     el('ul', 'points emails', null, emails.map((m) => el('li', null, { translate: 'no' }, [m]))),
+    T('p', 'done.approval'),
     T('p', 'done.spam', null, 'hint'),
     el('div', 'nav', null, [again]),
   ], { focus: true });

@@ -1,10 +1,13 @@
-// Tests of the registration form (/registrer/) and the e-mail verification
-// page (/registrer/bekreft/) in headless Chromium, plus the form's pure rules.
+// Tests of the registration form (/registrer/), the e-mail verification page
+// (/registrer/bekreft/) and the approval page (/registrer/godkjenn/) in
+// headless Chromium, plus the form's pure rules.
 //
 // Env (set by tests/with-local-stack.sh):
 //   BASE_URL          the running stack, e.g. http://127.0.0.1:8080
 //   AWS_ENDPOINT_URL  the local AWS (moto); sent e-mails are read from
-//                     {AWS_ENDPOINT_URL}/moto-api/data.json
+//                     {AWS_ENDPOINT_URL}/moto-api/data.json (they leave through
+//                     a queue, so they arrive a moment after the request)
+//   SURVEY_ADMIN      the admin CLI, to allow a unit's e-mail domain
 //   CHROMIUM          the browser (default /usr/bin/chromium)
 //
 // Texts are read from the site's own string files, so the tests find things
@@ -12,7 +15,11 @@
 // (script-src 'self'; style-src 'self') and must log no error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 import {
   fold, indexUnits, searchUnits, exactUnit, validate, checkEmail, checkName, checkPhone, checkExpected, serverErrorKey,
 } from '../../static-site/registrer/logic.js';
@@ -22,8 +29,10 @@ const AWS = (process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:4566').replace(/\
 const SURVEY = 'local';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
 let browser;
-let S; // nb strings of /registrer/ and /registrer/bekreft/
+let S; // nb strings of /registrer/ and its link pages
 
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 
@@ -120,6 +129,39 @@ async function waitForMail(to, pred, what) {
   }
 }
 
+// The single-use link to `path` (e.g. /registrer/bekreft/) in a mail, pointing to this stack.
+function linkIn(mail, path) {
+  const url = new RegExp(`https?://[^\\s"'<>]+${path.replace(/\//g, '\\/')}\\?token=[A-Za-z0-9_\\-.~%]+`).exec(mail.text)?.[0];
+  assert.ok(url, `a link to ${path} in "${mail.subject}"`);
+  assert.ok(url.startsWith(`${BASE}${path}?token=`), `${url} points to ${BASE}`);
+  return url;
+}
+
+// Addresses in `domain` need no approval for `unit`.
+async function allowDomain(unit, domain) {
+  await promisify(execFile)(process.env.SURVEY_ADMIN, ['domain', 'allow', '--survey', SURVEY, '--unit', unit, '--domain', domain]);
+}
+
+async function register(unit, contacts) {
+  const r = await fetch(`${BASE}/api/registrations`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ survey_id: SURVEY, unit, contacts }),
+  });
+  assert.equal(r.status, 202, `registration of ${unit}`);
+}
+
+async function axe(page, what) {
+  const result = await new AxeBuilder({ page }).withTags(WCAG).options({ resultTypes: ['violations'] }).analyze();
+  const found = result.violations.map((v) => `${v.id} ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(found, [], `axe: ${what}`);
+}
+
+// Counts the calls a page makes to an API path.
+function countCalls(page, path) {
+  const calls = [];
+  page.on('request', (r) => { if (r.url().includes(path)) calls.push(r.url()); });
+  return calls;
+}
+
 before(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -214,7 +256,9 @@ test('the unit list holds the 357 municipalities and 15 Oslo districts', async (
 });
 
 test('keyboard only: register a unit, confirm the e-mail, get a working access code', async () => {
-  const email = `kari.${Date.now()}@example.org`;
+  // IMDi knows Tromsø's domain: a contact there needs no approval.
+  await allowDomain('5501', 'tromso.example.org');
+  const email = `kari.${Date.now()}@tromso.example.org`;
   const page = await newPage();
   await openForm(page);
 
@@ -264,6 +308,7 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
   assert.equal((await focused(page)).tag, 'H1');
   const body = await page.textContent('main');
   assert.ok(body.includes(S['done.text']), body);
+  assert.ok(body.includes(S['done.approval']), body);
   assert.ok(body.includes(fill(S['done.unit'], { unit: 'Tromsø' })));
   assert.ok(body.includes(email));
   assert.ok(await noHorizontalScroll(page));
@@ -271,14 +316,11 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
 
   // The verification e-mail links to the verification page.
   const verifyMail = await waitForMail(email, (m) => /\/registrer\/bekreft\/\?token=/.test(m.text), 'verification');
-  const url = /https?:\/\/[^\s"'<>]+\/registrer\/bekreft\/\?token=[A-Za-z0-9_\-.~%]+/.exec(verifyMail.text)?.[0];
-  assert.ok(url, 'a verification link');
-  assert.ok(url.startsWith(`${BASE}/registrer/bekreft/?token=`), `${url} points to ${BASE}`);
+  const url = linkIn(verifyMail, '/registrer/bekreft/');
 
   // Opening the page spends nothing; the focused Confirm button does.
   const vpage = await newPage();
-  const calls = [];
-  vpage.on('request', (r) => { if (r.url().includes('/api/registrations/verify')) calls.push(r.url()); });
+  const calls = countCalls(vpage, '/api/registrations/verify');
   await vpage.goto(url);
   await vpage.getByRole('button', { name: S['ver.button'], exact: true }).waitFor();
   await vpage.waitForTimeout(300);
@@ -292,7 +334,7 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
   await done(vpage);
 
   // The access code arrives by e-mail and is accepted.
-  const codeMail = await waitForMail(email, (m) => m.id !== verifyMail.id && /[?&]code=/.test(m.text), 'access code');
+  const codeMail = await waitForMail(email, (m) => m.subject.startsWith('Tilgangskode') && /[?&]code=/.test(m.text), 'access code');
   const code = decodeURIComponent(/\/\?code=([0-9A-Za-z%-]+)/.exec(codeMail.text)?.[1] || '');
   assert.ok(code, 'a participant link with the code');
   assert.ok(codeMail.text.includes(`${BASE}/?code=`), 'the participant link points to the site');
@@ -315,6 +357,80 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
   await done(spage);
 });
 
+test('keyboard only: a contact at another domain waits, a verified contact approves, the code follows', async () => {
+  const stamp = Date.now();
+  const a = `anne.${stamp}@bodo.example.org`; // IMDi knows this domain for Bodø
+  const b = `bjorn.${stamp}@elsewhere.example.net`;
+  await allowDomain('1804', 'bodo.example.org');
+
+  // A registers and confirms: a verified contact at once.
+  await register('1804', [{ name: 'Anne Kontakt', email: a }]);
+  const aVerify = linkIn(await waitForMail(a, (m) => m.text.includes('/registrer/bekreft/?token='), 'verification'), '/registrer/bekreft/');
+  const aToken = new URL(aVerify).searchParams.get('token');
+  const opened = await fetch(`${BASE}/api/registrations/verify?token=${encodeURIComponent(aToken)}`, { headers: { accept: 'application/json' } });
+  assert.equal(opened.status, 200);
+  assert.equal((await opened.json()).status, 'verified');
+
+  // B registers and confirms by keyboard: the page says someone must approve.
+  await register('1804', [{ name: 'Bjørn Ny', email: b }]);
+  const bVerify = linkIn(await waitForMail(b, (m) => m.text.includes('/registrer/bekreft/?token='), 'verification'), '/registrer/bekreft/');
+  const bpage = await newPage();
+  await bpage.goto(bVerify);
+  await bpage.getByRole('button', { name: S['ver.button'], exact: true }).waitFor();
+  assert.equal((await focused(bpage)).text, S['ver.button']);
+  await bpage.keyboard.press('Enter');
+  await waitHeading(bpage, S['ver.wait.title']);
+  assert.equal((await focused(bpage)).tag, 'H1');
+  const waiting = await bpage.textContent('main');
+  for (const key of ['ver.wait.text', 'ver.wait.who']) assert.ok(waiting.includes(fill(S[key], { unit: 'Bodø' })), key);
+  assert.ok(waiting.includes(S['ver.wait.mail']) && waiting.includes(S['link.close']));
+  assert.ok(!waiting.includes(S['ver.ok.text'].split('{unit}')[0]), 'no promise of the code');
+  assert.ok(!bpage.url().includes('token='), 'the token is dropped from the address bar');
+  assert.ok(await noHorizontalScroll(bpage));
+  await axe(bpage, 'awaiting approval');
+  await done(bpage);
+  await waitForMail(b, (m) => m.subject.startsWith('Venter på godkjenning'), 'awaiting approval');
+
+  // A gets the approval request; the page spends nothing on load.
+  const request = await waitForMail(a, (m) => m.subject.startsWith('Godkjenne ny kontaktperson?'), 'approval request');
+  const approveUrl = linkIn(request, '/registrer/godkjenn/');
+  const apage = await newPage();
+  const calls = countCalls(apage, '/api/registrations/approve');
+  await apage.goto(approveUrl);
+  const approveButton = apage.getByRole('button', { name: S['appr.button'], exact: true });
+  await approveButton.waitFor();
+  await waitHeading(apage, S['appr.title']);
+  assert.equal(await apage.title(), `${S['appr.title']} – ${S.app_title}`);
+  assert.equal((await focused(apage)).text, S['appr.button'], 'the button has focus');
+  assert.equal(await description(apage, 'main button'), `${S['appr.text']} | ${S['appr.stranger']} | `);
+  await apage.waitForTimeout(300);
+  assert.equal(calls.length, 0, 'the token is not spent on page load');
+  assert.ok(await noHorizontalScroll(apage));
+  await axe(apage, 'approval page');
+
+  // Shift+Tab and Tab come back to the button; Enter approves.
+  await apage.keyboard.press('Shift+Tab');
+  await tabTo(apage, 'main button');
+  await apage.keyboard.press('Enter');
+  await waitHeading(apage, S['appr.ok.title']);
+  assert.equal(calls.length, 1);
+  const approved = await apage.textContent('main');
+  for (const key of ['appr.ok.text', 'appr.ok.told']) assert.ok(approved.includes(fill(S[key], { unit: 'Bodø' })), key);
+  assert.ok(!apage.url().includes('token='), 'the token is dropped from the address bar');
+  await axe(apage, 'approved');
+  await done(apage);
+
+  // B gets the code; the link is spent.
+  await waitForMail(b, (m) => m.subject.startsWith('Tilgangskode') && /[?&]code=/.test(m.text), 'access code');
+  const again = await newPage();
+  await again.goto(approveUrl);
+  await again.getByRole('button', { name: S['appr.button'], exact: true }).click();
+  await waitHeading(again, S['link.err.title']);
+  assert.ok((await again.textContent('main')).includes(S['appr.err.expired']));
+  assert.equal(await again.getByRole('link', { name: S['ver.register'] }).count(), 0, 'an approver is not sent to the form');
+  await done(again);
+});
+
 test('no horizontal scrolling at 320 px', async () => {
   const page = await newPage({ viewport: { width: 320, height: 640 } });
   await openForm(page);
@@ -334,9 +450,11 @@ test('no horizontal scrolling at 320 px', async () => {
   await page.goto(`${BASE}/registrer/?lang=nn`);
   await page.getByRole('combobox').waitFor();
   assert.ok(await noHorizontalScroll(page), 'nynorsk');
-  await page.goto(`${BASE}/registrer/bekreft/?token=abc&lang=en`);
-  await page.getByRole('button').first().waitFor();
-  assert.ok(await noHorizontalScroll(page), 'verification page');
+  for (const path of ['bekreft', 'godkjenn']) {
+    await page.goto(`${BASE}/registrer/${path}/?token=abc&lang=nn`);
+    await page.locator('main button').waitFor();
+    assert.ok(await noHorizontalScroll(page), path);
+  }
   await page.goto(`${BASE}/ark/?code=ABCD-EFGH-JKM&unit=${encodeURIComponent('Storfjord - Omasvuotna - Omasvuono')}`);
   await page.waitForSelector('svg.qr');
   assert.ok(await noHorizontalScroll(page), 'classroom sheet');
@@ -475,40 +593,148 @@ test('after the deadline the page says registration is closed', async () => {
   await done(page);
 });
 
-test('the verification page: nothing on load, and clear answers to bad links', async () => {
-  const page = await newPage();
-  let answer = null;
-  let calls = 0;
-  await page.route('**/api/registrations/verify**', (route) => {
-    calls++;
-    return route.fulfill({ status: answer.status, contentType: 'application/json', body: JSON.stringify(answer.body) });
+// Answers every call to `path` with `answer.status`/`answer.body`, or drops the connection when `answer` is 'network'.
+async function fakeApi(page, path) {
+  const state = { answer: null, calls: 0 };
+  await page.route(`**${path}**`, (route) => {
+    state.calls++;
+    if (state.answer === 'network') return route.abort();
+    return route.fulfill({ status: state.answer.status, contentType: 'application/json', body: JSON.stringify(state.answer.body) });
   });
-  await page.goto(`${BASE}/registrer/bekreft/`);
-  await waitHeading(page, S['ver.err.title']);
-  assert.ok((await page.textContent('main')).includes(S['ver.err.missing']));
+  return state;
+}
+const apiError = (status, code) => ({ status, body: { error: { code, message: code } } });
+const BODO = { number: '1804', name: 'Bodø', county: 'Nordland' };
 
-  for (const [status, code, key] of [[400, 'invalid_token', 'ver.err.invalid'], [410, 'invalid_token', 'ver.err.expired']]) {
-    answer = { status, body: { error: { code, message: code } } };
+test('the verification page: nothing on load, both outcomes, and clear answers to bad links', async () => {
+  const page = await newPage();
+  const api = await fakeApi(page, '/api/registrations/verify');
+  await page.goto(`${BASE}/registrer/bekreft/`);
+  await waitHeading(page, S['link.err.title']);
+  assert.ok((await page.textContent('main')).includes(S['link.err.missing']));
+
+  // Before the press: no promise of the code.
+  await page.goto(`${BASE}/registrer/bekreft/?token=t0k3n`);
+  await page.getByRole('button', { name: S['ver.button'], exact: true }).waitFor();
+  assert.equal(await description(page, 'main button'), `${S['ver.text']} | `);
+  assert.ok(!/tilgangskode/i.test(S['ver.text']));
+
+  // Answers that spend the link: a page that says why, and the way back to the form.
+  const final = [
+    [apiError(400, 'invalid_token'), 'link.err.title', 'link.err.invalid'],
+    [apiError(410, 'invalid_token'), 'link.err.title', 'ver.err.expired'],
+    [apiError(409, 'too_many_contacts'), 'link.full.title', 'ver.err.full'],
+  ];
+  for (const [answer, title, key] of final) {
+    api.answer = answer;
     await page.goto(`${BASE}/registrer/bekreft/?token=t0k3n`);
-    const button = page.getByRole('button', { name: S['ver.button'], exact: true });
-    await button.waitFor();
+    await page.getByRole('button', { name: S['ver.button'], exact: true }).waitFor();
     assert.equal((await focused(page)).text, S['ver.button']);
-    const before = calls;
+    const before = api.calls;
     await page.waitForTimeout(200);
-    assert.equal(calls, before, 'no call before the click');
+    assert.equal(api.calls, before, 'no call before the press');
     await page.keyboard.press('Enter');
-    await waitHeading(page, S['ver.err.title']);
+    await waitHeading(page, S[title]);
     assert.ok((await page.textContent('main')).includes(S[key]), key);
+    assert.equal(await page.getByRole('link', { name: S['ver.register'] }).count(), 1, key);
+    assert.ok(!page.url().includes('token='), key);
   }
 
   // Too many tries: the button stays for another go.
-  answer = { status: 429, body: { error: { code: 'rate_limited', message: 'slow down' } } };
+  api.answer = apiError(429, 'rate_limited');
   await page.goto(`${BASE}/registrer/bekreft/?token=t0k3n`);
   await page.getByRole('button', { name: S['ver.button'], exact: true }).click();
-  await page.getByText(S['ver.err.rate_limited']).waitFor();
-  answer = { status: 200, body: { status: 'verified', survey_id: SURVEY, unit: { number: '030112', name: 'Alna', county: 'Oslo' } } };
+  await page.getByText(S['link.err.rate_limited']).waitFor();
+  api.answer = { status: 200, body: { status: 'awaiting_approval', survey_id: SURVEY, unit: BODO } };
+  await page.getByRole('button', { name: S['ver.button'], exact: true }).click();
+  await waitHeading(page, S['ver.wait.title']);
+  assert.ok((await page.textContent('main')).includes(fill(S['ver.wait.who'], { unit: 'Bodø' })));
+
+  api.answer = { status: 200, body: { status: 'verified', survey_id: SURVEY, unit: { number: '030112', name: 'Alna', county: 'Oslo' } } };
+  await page.goto(`${BASE}/registrer/bekreft/?token=t0k3n`);
   await page.getByRole('button', { name: S['ver.button'], exact: true }).click();
   await waitHeading(page, S['ver.ok.title']);
   assert.ok((await page.textContent('main')).includes(fill(S['ver.ok.text'], { unit: 'Alna' })));
   await done(page);
+});
+
+test('the approval page: nothing on load, every answer said plainly, in each language', async () => {
+  const page = await newPage();
+  const api = await fakeApi(page, '/api/registrations/approve');
+  const button = () => page.getByRole('button', { name: S['appr.button'], exact: true });
+  const open = async () => {
+    await page.goto(`${BASE}/registrer/godkjenn/?token=t0k3n`);
+    await button().waitFor();
+    assert.equal((await focused(page)).text, S['appr.button']);
+  };
+
+  await page.goto(`${BASE}/registrer/godkjenn/`);
+  await waitHeading(page, S['link.err.title']);
+  assert.ok((await page.textContent('main')).includes(S['link.err.missing']));
+  assert.equal(api.calls, 0);
+
+  // Answers that spend the link: a page that says why; an approver is not sent to the form.
+  const final = [
+    [apiError(400, 'invalid_token'), 'link.err.title', 'link.err.invalid'],
+    [apiError(410, 'invalid_token'), 'link.err.title', 'appr.err.expired'],
+    [apiError(409, 'too_many_contacts'), 'link.full.title', 'appr.err.full'],
+    [apiError(409, 'not_confirmed'), 'appr.not_confirmed.title', 'appr.err.not_confirmed'],
+  ];
+  for (const [answer, title, key] of final) {
+    api.answer = answer;
+    await open();
+    await page.waitForTimeout(200);
+    assert.equal(api.calls, 0, 'no call before the press');
+    await page.keyboard.press('Enter');
+    await waitHeading(page, S[title]);
+    assert.equal(api.calls, 1);
+    api.calls = 0;
+    assert.ok((await page.textContent('main')).includes(S[key]), key);
+    assert.equal(await page.getByRole('link', { name: S['ver.register'] }).count(), 0, key);
+    assert.ok(!page.url().includes('token='), key);
+  }
+
+  // Answers that leave the link unspent: said by the button, which stays for another go.
+  await open();
+  for (const [answer, key] of [[apiError(429, 'rate_limited'), 'link.err.rate_limited'], [apiError(503, 'unavailable'), 'link.err.server'], ['network', 'link.err.network']]) {
+    api.answer = answer;
+    await button().press('Enter');
+    await page.locator('#link-status').getByText(S[key]).waitFor();
+    assert.ok(page.url().includes('token='), `${key}: the token is kept for the next try`);
+    assert.ok((await description(page, 'main button')).endsWith(S[key]), `${key}: the button's description says it`);
+  }
+  // The dropped connection is the one error the browser logs.
+  const dropped = page.errors.indexOf('Failed to load resource: net::ERR_FAILED');
+  assert.ok(dropped >= 0, 'the connection was dropped');
+  page.errors.splice(dropped, 1);
+  api.answer = { status: 200, body: { status: 'verified', survey_id: SURVEY, unit: BODO } };
+  await button().press('Enter');
+  await waitHeading(page, S['appr.ok.title']);
+  assert.ok((await page.textContent('main')).includes(fill(S['appr.ok.told'], { unit: 'Bodø' })));
+  await done(page);
+
+  // Nynorsk and English: the page's language and its own words.
+  for (const code of ['nn', 'en']) {
+    const L = (await (await fetch(`${BASE}/registrer/i18n/${code}.json`)).json()).strings;
+    const p = await newPage();
+    await p.goto(`${BASE}/registrer/godkjenn/?token=t0k3n&lang=${code}`);
+    await p.getByRole('button', { name: L['appr.button'], exact: true }).waitFor();
+    await waitHeading(p, L['appr.title']);
+    assert.equal(await p.getAttribute('html', 'lang'), code);
+    await done(p);
+  }
+});
+
+test('the three languages have the same strings, with the same placeholders', async () => {
+  const read = async (code) => JSON.parse(await readFile(new URL(`../../static-site/registrer/i18n/${code}.json`, import.meta.url), 'utf8')).strings;
+  const nb = await read('nb');
+  const vars = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  for (const code of ['nn', 'en']) {
+    const other = await read(code);
+    assert.deepEqual(Object.keys(other).sort(), Object.keys(nb).sort(), code);
+    for (const [key, text] of Object.entries(nb)) {
+      assert.equal(vars(other[key]), vars(text), `${code} ${key}`);
+      assert.ok(other[key].trim(), `${code} ${key} is not empty`);
+    }
+  }
 });

@@ -155,7 +155,7 @@ test('axe: 0 violations on every page, and on the survey\'s screens in its langu
 
   // The other pages, in each of their languages.
   const others = [
-    ...['nb', 'nn', 'en'].flatMap((l) => [`/registrer/?lang=${l}`, `/registrer/bekreft/?lang=${l}`, `/ark/?lang=${l}&code=${encodeURIComponent(CODE)}`, `/resultater/?lang=${l}`]),
+    ...['nb', 'nn', 'en'].flatMap((l) => [`/registrer/?lang=${l}`, `/registrer/bekreft/?lang=${l}`, `/registrer/godkjenn/?lang=${l}`, `/ark/?lang=${l}&code=${encodeURIComponent(CODE)}`, `/resultater/?lang=${l}`]),
     '/tilgjengelighet/', '/tilgjengelighet/en/',
   ];
   const other = await phonePage(browser, 'nb-NO');

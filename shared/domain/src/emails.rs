@@ -378,7 +378,7 @@ pub fn approval_request_email(
         )),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "Someone asks to become a contact person for {} in the national user survey ({}), with the name and confirmed address above. A contact person gets the access code and the results. Approve only if you know the person: open the link above and press «Godkjenn». The link works once, until {}.",
+            "Someone asks to become a contact person for {} in the national user survey ({}), with the name and confirmed address above. A contact person gets the access code and the results. Approve only if you know the person: open the link above and press «Godkjenn» (in English: Approve). The link works once, until {}.",
             unit.name, wave.survey_id, date_en(expires_at)
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),

@@ -25,8 +25,10 @@ export interface StageConfig {
   /** Stage-wide API throttling (requests per second, burst). */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
-  /** WAF rate-based rule: requests per IP in a 5-minute window to the sensitive API paths. */
+  /** WAF rate-based rule: requests per IP in a 5-minute window to registrations and results. */
   readonly wafRateLimit: number;
+  /** WAF rate-based rule: requests per IP in a 5-minute window to code validation and answers together. */
+  readonly wafCodeRateLimit: number;
   /**
    * Caps each function's reserved concurrency (dev accounts often have a small
    * concurrency quota); 0 reserves none.
@@ -81,6 +83,7 @@ export function stageConfig(node: Node): StageConfig {
     apiRateLimit: num(node, 'apiRateLimit', isProd ? 200 : 20),
     apiBurstLimit: num(node, 'apiBurstLimit', isProd ? 400 : 40),
     wafRateLimit: num(node, 'wafRateLimit', 300),
+    wafCodeRateLimit: num(node, 'wafCodeRateLimit', 600),
     maxReservedConcurrency: num(node, 'maxReservedConcurrency', isProd ? 1000 : 5, 0),
     logRetention: isProd ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
   };

@@ -18,6 +18,12 @@ export interface StageConfig {
   /** Optional custom domain of the site (then also `siteCertificateArn`, an ACM certificate in us-east-1). */
   readonly siteDomain?: string;
   readonly siteCertificateArn?: string;
+  /**
+   * Version id of the origin secret to use (after changing the secret by hand); unset,
+   * the current version. CloudFormation re-reads a dynamic reference only for a resource
+   * whose template changes, and this changes CloudFront's and the functions'.
+   */
+  readonly originSecretVersion?: string;
   /** Optional e-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
   /** The wave the static page's demo (`?demo=1`) shows; written to the site's config.json. */
@@ -79,6 +85,7 @@ export function stageConfig(node: Node): StageConfig {
     siteDomain,
     siteCertificateArn,
     alarmEmail: str(node, 'alarmEmail'),
+    originSecretVersion: str(node, 'originSecretVersion'),
     demoSurveyId: str(node, 'surveyId') ?? '2026',
     apiRateLimit: num(node, 'apiRateLimit', isProd ? 200 : 20),
     apiBurstLimit: num(node, 'apiBurstLimit', isProd ? 400 : 40),

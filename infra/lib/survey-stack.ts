@@ -1,5 +1,5 @@
 // The survey platform in eu-north-1: data, functions, API, site, e-mail, schedule, alarms.
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct, IConstruct } from 'constructs';
 import { Alarms } from './alarms';
@@ -89,9 +89,11 @@ export class SurveyStack extends Stack {
     acknowledge(
       this.originSecret,
       'AwsSolutions-SMG4',
-      'Rotated by hand (docs/deploy.md): CloudFront and the functions both take the value at deploy time, so a rotation is a new value and a deploy; during it a mismatch only makes the functions ignore CloudFront-Viewer-Address for a moment.',
+      'Rotated by hand (docs/deploy.md, -c originSecretVersion): CloudFront and the functions both take the value at deploy time, so a rotation is a new value and a deploy; during it a mismatch only makes the functions ignore CloudFront-Viewer-Address for a moment.',
     );
-    const originSecret = this.originSecret.secretValue.unsafeUnwrap();
+    const originSecret = SecretValue.secretsManager(this.originSecret.secretArn, {
+      versionId: config.originSecretVersion,
+    }).unsafeUnwrap();
 
     const consumer = specs.find((s) => s.mail === 'consume');
     if (specs.some((s) => s.mail === 'queue') && !consumer) throw new Error('functions queue mail but none consumes it');

@@ -77,6 +77,21 @@ describe('trust: CloudFront proves itself to the API with a secret origin header
   });
 });
 
+describe('trust: the origin secret can be changed', () => {
+  it('-c originSecretVersion pins the version in the header and in every ORIGIN_SECRET', () => {
+    const version = '5a1c3f0e-0000-4000-8000-000000000001';
+    const { survey } = templates({ originSecretVersion: version });
+    const dist = Object.values(resourcesOf(survey, 'AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
+    const header = dist.Origins.find((o: any) => o.CustomOriginConfig).OriginCustomHeaders[0].HeaderValue;
+    assert.match(JSON.stringify(header), new RegExp(`:SecretString:::${version}\\}\\}`));
+    const routed = Object.values(resourcesOf(survey, 'AWS::Lambda::Function')).filter((f) =>
+      ROUTED.some((name) => f.Properties.FunctionName === `survey-dev-${name}`),
+    );
+    assert.equal(routed.length, ROUTED.length);
+    for (const f of routed) assert.deepEqual(f.Properties.Environment.Variables.ORIGIN_SECRET, header);
+  });
+});
+
 describe('trust: WAF rate-limits answers like code checks', () => {
   const s = setup();
   const acl = Object.values(resourcesOf(s.edge, 'AWS::WAFv2::WebACL'))[0]!.Properties;

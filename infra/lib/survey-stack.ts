@@ -184,6 +184,8 @@ export class SurveyStack extends Stack {
     const pairs: string[] = [`AWS_REGION=${this.region}`];
     for (const { spec, table } of this.data.tables.values()) pairs.push(`${spec.env}=${table.tableName}`);
     for (const [name, bucket] of this.data.buckets) pairs.push(`${this.data.bucketSpec(name).env}=${bucket.bucketName}`);
+    // survey-admin queues mail too (contact approve, code rotate, registration add).
+    if (this.mailQueue) pairs.push(`MAIL_QUEUE_URL=${this.mailQueue.queue.queueUrl}`);
     new CfnOutput(this, 'AdminEnvironment', {
       value: Fn.join(' ', pairs),
       description: 'export $(this value) before running survey-admin against this stage',

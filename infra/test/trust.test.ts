@@ -190,6 +190,16 @@ describe('trust: mail leaves the request path through an SQS queue', () => {
     assert.deepEqual(age.AlarmActions, [topic]);
   });
 
+  it('survey-admin gets the queue URL with the other names (it queues mail too)', () => {
+    const queue = s.queueByName('survey-dev-mail');
+    assert.ok(queue, 'the mail queue exists');
+    const pairs = s.survey.toJSON().Outputs.AdminEnvironment.Value['Fn::Join'][1] as any[];
+    assert.ok(
+      pairs.some((p) => JSON.stringify(p) === JSON.stringify({ 'Fn::Join': ['', ['MAIL_QUEUE_URL=', { Ref: queue[0] }]] })),
+      'MAIL_QUEUE_URL=<the mail queue> is in AdminEnvironment',
+    );
+  });
+
   it('only send-mail may send e-mail; register and results may only queue a job', () => {
     const senders = FUNCTIONS.map((f) => f.name).filter((name) =>
       s.actions(name).some((a) => a.startsWith('ses:')),

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { pascal } from './data';
 import type { DeployedFunction } from './lambdas';
+import type { MailQueue } from './mail';
 
 export interface AlarmsProps {
   readonly config: StageConfig;
@@ -17,6 +18,7 @@ export interface AlarmsProps {
   readonly functions: readonly DeployedFunction[];
   readonly httpApi: apigwv2.HttpApi;
   readonly deadLetterQueues: readonly sqs.IQueue[];
+  readonly mailQueue?: MailQueue;
 }
 
 export class Alarms extends Construct {
@@ -78,6 +80,28 @@ export class Alarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     });
+
+    if (props.mailQueue) {
+      const { queue, deadLetterQueue } = props.mailQueue;
+      add('MailDeadLetters', {
+        alarmName: 'mail-dlq-depth',
+        alarmDescription: 'A mail job failed 5 times and waits in the mail dead-letter queue: someone did not get a link or a code (redrive it once the cause is fixed, docs/deploy.md)',
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+      // A job is retried for about 5 x the visibility timeout before it is dead-lettered;
+      // waiting 15 minutes means the worker is down, throttled or failing.
+      add('MailQueueAge', {
+        alarmName: 'mail-queue-age',
+        alarmDescription: 'The oldest mail job has waited over 15 minutes: e-mails (verification links, codes) are late',
+        metric: queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 900,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
 
     // Account-level SES reputation (AWS reviews an account at 5 % bounces / 0.1 %
     // complaints and may pause sending at 10 % / 0.5 %). Alarm well before review.

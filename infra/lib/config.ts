@@ -18,6 +18,12 @@ export interface StageConfig {
   /** Optional custom domain of the site (then also `siteCertificateArn`, an ACM certificate in us-east-1). */
   readonly siteDomain?: string;
   readonly siteCertificateArn?: string;
+  /**
+   * Version id of the origin secret to use (after changing the secret by hand); unset,
+   * the current version. CloudFormation re-reads a dynamic reference only for a resource
+   * whose template changes, and this changes CloudFront's and the functions'.
+   */
+  readonly originSecretVersion?: string;
   /** Optional e-mail address subscribed to the alarm topic. */
   readonly alarmEmail?: string;
   /** The wave the static page's demo (`?demo=1`) shows; written to the site's config.json. */
@@ -25,8 +31,10 @@ export interface StageConfig {
   /** Stage-wide API throttling (requests per second, burst). */
   readonly apiRateLimit: number;
   readonly apiBurstLimit: number;
-  /** WAF rate-based rule: requests per IP in a 5-minute window to the sensitive API paths. */
+  /** WAF rate-based rule: requests per IP in a 5-minute window to registrations and results. */
   readonly wafRateLimit: number;
+  /** WAF rate-based rule: requests per IP in a 5-minute window to code validation and answers together. */
+  readonly wafCodeRateLimit: number;
   /**
    * Caps each function's reserved concurrency (dev accounts often have a small
    * concurrency quota); 0 reserves none.
@@ -77,10 +85,12 @@ export function stageConfig(node: Node): StageConfig {
     siteDomain,
     siteCertificateArn,
     alarmEmail: str(node, 'alarmEmail'),
+    originSecretVersion: str(node, 'originSecretVersion'),
     demoSurveyId: str(node, 'surveyId') ?? '2026',
     apiRateLimit: num(node, 'apiRateLimit', isProd ? 200 : 20),
     apiBurstLimit: num(node, 'apiBurstLimit', isProd ? 400 : 40),
     wafRateLimit: num(node, 'wafRateLimit', 300),
+    wafCodeRateLimit: num(node, 'wafCodeRateLimit', 600),
     maxReservedConcurrency: num(node, 'maxReservedConcurrency', isProd ? 1000 : 5, 0),
     logRetention: isProd ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
   };

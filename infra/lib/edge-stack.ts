@@ -7,8 +7,14 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config';
 
-/** API paths whose abuse costs something: code guessing, registration spam, results e-mails. */
-export const RATE_LIMITED_PATHS = ['/api/codes/validate', '/api/registrations', '/api/results'] as const;
+/** API paths whose abuse costs e-mail: registration spam, results-link requests. */
+export const RATE_LIMITED_PATHS = ['/api/registrations', '/api/results'] as const;
+
+/**
+ * The paths that take an access code: a wrong code is a guess, and both count against
+ * one limit (the handlers also count wrong codes in the shared rate_limits table).
+ */
+export const CODE_PATHS = ['/api/codes/validate', '/api/responses'] as const;
 
 export interface EdgeStackProps extends StackProps {
   readonly config: StageConfig;
@@ -56,43 +62,55 @@ export class EdgeStack extends Stack {
       },
     });
 
+    /** Blocks with 429 rate_limited an address that sent more than `limit` requests to `paths` in 5 minutes. */
+    const rateRule = (
+      priority: number,
+      name: string,
+      limit: number,
+      paths: readonly string[],
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      action: {
+        block: {
+          customResponse: {
+            responseCode: 429,
+            customResponseBodyKey: 'rate_limited',
+            responseHeaders: [{ name: 'retry-after', value: '300' }],
+          },
+        },
+      },
+      statement: {
+        rateBasedStatement: {
+          limit,
+          evaluationWindowSec: 300,
+          aggregateKeyType: 'IP',
+          scopeDownStatement: { orStatement: { statements: paths.map(pathStartsWith) } },
+        },
+      },
+      visibilityConfig: visibility(name),
+    });
+
     const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `${config.prefix}-site`,
-      description: 'Survey site: AWS managed rules and a per-IP rate limit on code, registration and results calls',
+      description: 'Survey site: AWS managed rules, per-IP rate limits on code checks and answers, and on registration and results calls',
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('site'),
       rules: [
-        {
-          // Before the managed groups, so that floods are cut early and cheaply.
-          name: 'rate-limit-sensitive-api',
-          priority: 0,
-          action: {
-            block: {
-              customResponse: {
-                responseCode: 429,
-                customResponseBodyKey: 'rate_limited',
-                responseHeaders: [{ name: 'retry-after', value: '300' }],
-              },
-            },
-          },
-          statement: {
-            rateBasedStatement: {
-              limit: config.wafRateLimit,
-              evaluationWindowSec: 300,
-              aggregateKeyType: 'IP',
-              scopeDownStatement: {
-                orStatement: { statements: RATE_LIMITED_PATHS.map(pathStartsWith) },
-              },
-            },
-          },
-          visibilityConfig: visibility('rate-limit-sensitive-api'),
-        },
-        managed(1, 'AWSManagedRulesAmazonIpReputationList'),
+        // Before the managed groups, so that floods are cut early and cheaply.
+        rateRule(0, 'rate-limit-sensitive-api', config.wafRateLimit, RATE_LIMITED_PATHS),
+        // A class of 30 behind one school or municipal NAT address checks its code (a
+        // reload or two each) and submits once, with retries: about 150 requests in a few
+        // minutes. Several classes of one municipality can share that address, so 600 per
+        // 5 minutes leaves room for four at once, while a guesser gets 2 tries a second
+        // here and far fewer wrong codes past the shared counter.
+        rateRule(1, 'rate-limit-code-paths', config.wafCodeRateLimit, CODE_PATHS),
+        managed(2, 'AWSManagedRulesAmazonIpReputationList'),
         // The API accepts JSON bodies up to 64 KiB (the handlers answer 413 above that);
         // the common rule set blocks bodies over 8 KiB, so that one rule only counts.
-        managed(2, 'AWSManagedRulesCommonRuleSet', [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
-        managed(3, 'AWSManagedRulesKnownBadInputsRuleSet'),
+        managed(3, 'AWSManagedRulesCommonRuleSet', [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
+        managed(4, 'AWSManagedRulesKnownBadInputsRuleSet'),
       ],
       customResponseBodies: {
         rate_limited: {

@@ -23,10 +23,22 @@ export type TableAction =
   | 'ConditionCheckItem';
 
 /**
- * S3 access, granted on the bucket's own prefix only (`content/*` in the content
- * bucket, `results/*` in the results bucket, as CONTRACT.md lays them out).
+ * S3 access as object key patterns (IAM wildcards: `*` matches across `/`), each under
+ * the bucket's own prefix (`content/` or `results/`, as CONTRACT.md lays them out);
+ * checked at synth. Only what the function reads or writes, never the whole prefix
+ * when it needs less: a function that serves reports cannot read IMDi's bundle.
  */
-export type BucketAccess = 'read' | 'write' | 'list';
+export interface BucketGrant {
+  /** s3:GetObject on these keys. */
+  readonly read?: readonly string[];
+  /** s3:PutObject on these keys. */
+  readonly write?: readonly string[];
+  /**
+   * s3:ListBucket, for list requests whose prefix matches one of the `read` patterns:
+   * with it a missing report is a 404 (NoSuchKey) and not an AccessDenied from S3.
+   */
+  readonly list?: boolean;
+}
 
 export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -51,14 +63,20 @@ export interface FunctionSpec {
   readonly routes?: readonly RouteSpec[];
   readonly schedule?: ScheduleSpec;
   readonly tables?: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
-  readonly buckets?: Readonly<Partial<Record<BucketName, readonly BucketAccess[]>>>;
+  readonly buckets?: Readonly<Partial<Record<BucketName, BucketGrant>>>;
   /** Needs HASH_KEY (code digests, answer ids). Functions that only read waves do not. */
   readonly hashKey: boolean;
   /**
    * Sends e-mail through SES, from the stack's domain identity with its configuration
-   * set; gets MAIL_FROM, SITE_URL and SES_CONFIGURATION_SET.
+   * set; gets MAIL_FROM, SITE_URL and SES_CONFIGURATION_SET. Only the mail worker
+   * (`send-mail`) does: request handlers queue a job instead (`mail: 'queue'`).
    */
   readonly sendsEmail?: boolean;
+  /**
+   * Its part in the mail queue (MailQueue): `queue` puts jobs on it (sqs:SendMessage,
+   * env MAIL_QUEUE_URL), `consume` is triggered by it (the mail worker).
+   */
+  readonly mail?: 'queue' | 'consume';
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   /**
@@ -68,13 +86,25 @@ export interface FunctionSpec {
   readonly reservedConcurrency?: number;
 }
 
+/** What the results function serves: the pointer to the newest run, and units' reports. */
+export const RESULTS_REPORT_KEYS = ['results/*/latest.json', 'results/*/runs/*/units/*.json'] as const;
+
+/** The aggregation's keys: its runs, the pointer to the newest, the release ledger. */
+export const AGGREGATE_KEYS = ['results/*/latest.json', 'results/*/releases.json', 'results/*/runs/*'] as const;
+
 /** The deployed functions. */
 export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'validate-code',
     description: 'POST /api/codes/validate: looks up an access code (keyed hash) and its unit and wave',
     routes: [{ method: 'POST', path: '/api/codes/validate' }],
-    tables: { waves: ['GetItem'], registrations: ['GetItem'], codes: ['GetItem'] },
+    tables: {
+      waves: ['GetItem'],
+      registrations: ['GetItem'],
+      codes: ['GetItem'],
+      // The wrong-code counters every instance shares: read in one batch, counted up by update.
+      rate_limits: ['BatchGetItem', 'UpdateItem'],
+    },
     hashKey: true,
     memoryMb: 256,
     timeoutSeconds: 10,
@@ -92,6 +122,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       codes: ['GetItem'],
       // Conditional put (attribute_not_exists) and the read-back for duplicates.
       answers: ['PutItem', 'GetItem'],
+      // A wrong code here counts against the same limit as in validate-code.
+      rate_limits: ['BatchGetItem', 'UpdateItem'],
     },
     hashKey: true,
     memoryMb: 256,
@@ -115,7 +147,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'register',
-    description: 'POST /api/registrations, GET /api/registrations/verify: contacts register a unit, verify by e-mail, get its code',
+    description: 'POST /api/registrations, GET /api/registrations/verify and /approve: contacts register a unit, verify and approve by link; mail is queued',
     routes: [
       { method: 'POST', path: '/api/registrations' },
       { method: 'GET', path: '/api/registrations/verify' },
@@ -127,20 +159,23 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // (conditional puts); the expected number of participants is an update.
       registrations: ['GetItem', 'PutItem', 'UpdateItem'],
       codes: ['PutItem'],
+      // The unit's contacts and allowed domains; a verified or approved contact is written.
       contacts: ['PutItem', 'Query'],
-      // Single-use tokens: put, consumed by a conditional update, read back on a failed condition.
-      verifications: ['PutItem', 'UpdateItem', 'GetItem'],
+      // Single-use tokens: consumed by a conditional update, read back on a failed
+      // condition. New tokens are the mail worker's to write.
+      verifications: ['UpdateItem', 'GetItem'],
     },
     hashKey: true,
-    sendsEmail: true,
+    // Every registration, verification and approval ends in a queued job, whoever
+    // asked: the answer takes the same time for a known contact and a stranger.
+    mail: 'queue',
     memoryMb: 256,
     timeoutSeconds: 15,
-    // Each call can send e-mails: a low cap bounds SES cost and reputation damage.
     reservedConcurrency: 20,
   },
   {
     name: 'results',
-    description: 'POST /api/results/access, GET /api/results/{survey_id}/{unit}[/count]: results links for verified contacts, the report, the live count',
+    description: 'POST /api/results/access, GET /api/results/{survey_id}/{unit}[/count]: queues results links, serves the report and the live count',
     routes: [
       { method: 'POST', path: '/api/results/access' },
       { method: 'GET', path: '/api/results/{survey_id}/{unit}' },
@@ -149,26 +184,50 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tables: {
       waves: ['GetItem'],
       contacts: ['Query'],
-      access_tokens: ['PutItem', 'GetItem'],
+      // Checks a results link; the links themselves are made by the mail worker.
+      access_tokens: ['GetItem'],
       // The live count: an early close, and a COUNT query on the answers' by_unit index (keys only).
       registrations: ['GetItem'],
       answers: ['Query'],
     },
-    // `list` so that a report that does not exist yet is a 404 (NoSuchKey) and not an
-    // AccessDenied from S3; limited to results/ by a prefix condition.
-    buckets: { results: ['read', 'list'] },
+    // The pointer to the newest run and a unit's report in it: not IMDi's bundle, not
+    // the release ledger, not other runs' files.
+    buckets: { results: { read: RESULTS_REPORT_KEYS, list: true } },
     hashKey: true,
-    sendsEmail: true,
+    // A link request is a queued job, whether or not the address is a verified contact.
+    mail: 'queue',
     memoryMb: 256,
     timeoutSeconds: 10,
     reservedConcurrency: 20,
+  },
+  {
+    name: 'send-mail',
+    description: 'Mail worker on the SQS mail queue: looks up contacts, writes verification and results tokens, sends with SES',
+    tables: {
+      waves: ['GetItem'],
+      registrations: ['GetItem'],
+      // Pending contacts are written with their verification token.
+      contacts: ['Query', 'PutItem'],
+      verifications: ['PutItem'],
+      access_tokens: ['PutItem'],
+    },
+    hashKey: true,
+    sendsEmail: true,
+    mail: 'consume',
+    memoryMb: 256,
+    // A batch of 10 jobs, each one SES call and a few DynamoDB calls.
+    timeoutSeconds: 30,
+    // SES sends 14 messages a second in a fresh production account: 5 workers stay
+    // below that, and bound the cost of a flood of queued jobs.
+    reservedConcurrency: 5,
   },
   {
     name: 'aggregate',
     description: 'Nightly aggregation: parallel scan of answers, reports to the results bucket',
     schedule: { hour: 3, minute: 0, timeZone: 'Europe/Oslo' },
     tables: { waves: ['GetItem', 'Scan'], registrations: ['Query'], answers: ['Scan'] },
-    buckets: { results: ['read', 'write', 'list'] },
+    // Its runs (reports, bundle), the pointer to the newest, and the release ledger.
+    buckets: { results: { read: AGGREGATE_KEYS, write: AGGREGATE_KEYS, list: true } },
     hashKey: false,
     memoryMb: 1024,
     timeoutSeconds: 900,

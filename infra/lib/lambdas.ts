@@ -4,14 +4,17 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import type { Data } from './data';
 import type { TableSpec } from './schema';
 import { pascal } from './data';
-import type { FunctionSpec, TableAction } from './functions';
+import type { BucketGrant, FunctionSpec, TableAction } from './functions';
+import type { MailQueue } from './mail';
 import { acknowledge } from './nag';
 
 /** The Cargo workspace root manifest, from this file (infra/lib -> repo root). */
@@ -34,7 +37,14 @@ export interface LambdasProps {
    * see SurveyStack for the trade-off.
    */
   readonly hashKey: string;
+  /**
+   * ORIGIN_SECRET for every function behind an API route, as a dynamic reference: the
+   * value CloudFront sends in X-Origin-Verify (see SurveyStack).
+   */
+  readonly originSecret: string;
   readonly mail: MailSettings;
+  /** Set when a spec has `mail` (SurveyStack makes it for the consumer's timeout). */
+  readonly mailQueue?: MailQueue;
 }
 
 export interface DeployedFunction {
@@ -45,7 +55,7 @@ export interface DeployedFunction {
 
 const READ_ONLY: readonly TableAction[] = ['GetItem', 'BatchGetItem', 'Query', 'Scan'];
 
-/** Each bucket's functions may only touch their own prefix (CONTRACT.md, "Where things land in S3"). */
+/** Each bucket's functions may only touch keys under its prefix (CONTRACT.md, "Where things land in S3"). */
 const BUCKET_PREFIX: Record<string, string> = { content: 'content/', results: 'results/' };
 
 export class Lambdas extends Construct {
@@ -88,6 +98,10 @@ export class Lambdas extends Construct {
     );
 
     const environment: Record<string, string> = { RUST_LOG: 'info' };
+    const mailQueue = (s: FunctionSpec): MailQueue => {
+      if (!props.mailQueue) throw new Error(`${s.name}: mail '${s.mail}' needs the mail queue`);
+      return props.mailQueue;
+    };
 
     for (const [tableName, actions] of Object.entries(spec.tables ?? {})) {
       if (!actions?.length) continue;
@@ -116,44 +130,33 @@ export class Lambdas extends Construct {
       environment[tableSpec.env] = table.tableName;
     }
 
-    for (const [bucketName, access] of Object.entries(spec.buckets ?? {})) {
-      if (!access?.length) continue;
+    for (const [bucketName, grant] of Object.entries(spec.buckets ?? {})) {
+      if (!grant) continue;
       const bucket = data.bucket(bucketName);
-      const prefix = BUCKET_PREFIX[bucketName];
-      if (!prefix) throw new Error(`no prefix known for bucket ${bucketName}`);
-      const objectActions = [
-        ...(access.includes('read') ? ['s3:GetObject'] : []),
-        ...(access.includes('write') ? ['s3:PutObject'] : []),
-      ];
-      const objects = bucket.arnForObjects(`${prefix}*`);
-      if (objectActions.length) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${pascal(bucketName)}Objects`,
-            actions: objectActions,
-            resources: [objects],
-          }),
-        );
-        acknowledge(
-          role,
-          `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/${prefix}*]`,
-          `S3 object actions need object ARNs; scoped to the ${prefix} prefix of the ${bucketName} bucket, which is what this function reads or writes.`,
-        );
-      }
-      if (access.includes('list')) {
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: `${pascal(bucketName)}List`,
-            actions: ['s3:ListBucket'],
-            resources: [bucket.bucketArn],
-            conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-          }),
-        );
-      }
+      this.grantObjects(role, spec, bucketName, bucket, grant);
       environment[data.bucketSpec(bucketName).env] = bucket.bucketName;
     }
 
     if (spec.hashKey) environment.HASH_KEY = props.hashKey;
+    // Only with this secret in X-Origin-Verify do the functions believe CloudFront-Viewer-Address.
+    if (spec.routes?.length) environment.ORIGIN_SECRET = props.originSecret;
+
+    if (spec.mail === 'queue') {
+      const { queue, key } = mailQueue(spec);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'QueueMail', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+      );
+      // What SQS needs of a sender to a KMS-encrypted queue, through SQS only.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'QueueMailKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+      environment.MAIL_QUEUE_URL = queue.queueUrl;
+    }
 
     if (spec.sendsEmail) {
       role.addToPrincipalPolicy(
@@ -212,7 +215,29 @@ export class Lambdas extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'Added by Tracing.ACTIVE: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions (AWS documents Resource "*").',
     );
-    if (!spec.schedule) {
+    if (spec.mail === 'consume') {
+      if (spec.reservedConcurrency === undefined) throw new Error(`${spec.name}: a queue consumer needs reserved concurrency`);
+      fn.addEventSource(
+        new SqsEventSource(mailQueue(spec).queue, {
+          batchSize: 10,
+          // A failed job comes back alone; the others of its batch are done.
+          reportBatchItemFailures: true,
+          // No more pollers than the function may run: otherwise SQS hands batches to a
+          // throttled function and jobs reach the dead-letter queue without being tried.
+          maxConcurrency: Math.max(2, reserved ?? spec.reservedConcurrency),
+        }),
+      );
+      acknowledge(
+        fn,
+        'Serverless-LambdaDLQ',
+        'Triggered by the mail queue through an event source mapping, not invoked asynchronously: a job that keeps failing goes to the mail queue\'s own dead-letter queue (redrive policy), which has an alarm.',
+      );
+      acknowledge(
+        fn,
+        'Serverless-LambdaEventSourceMappingDestination',
+        'An SQS event source mapping has no on-failure destination (Lambda supports those for streams and Kafka); failed jobs go to the mail queue\'s dead-letter queue by its redrive policy, watched by an alarm.',
+      );
+    } else if (!spec.schedule) {
       acknowledge(
         fn,
         'Serverless-LambdaDLQ',
@@ -220,6 +245,51 @@ export class Lambdas extends Construct {
       );
     }
     return { spec, fn, role };
+  }
+
+  /** s3:GetObject/PutObject on exactly the grant's key patterns, each inside the bucket's prefix. */
+  private grantObjects(role: iam.Role, spec: FunctionSpec, bucketName: string, bucket: s3.IBucket, grant: BucketGrant): void {
+    const prefix = BUCKET_PREFIX[bucketName];
+    if (!prefix) throw new Error(`no prefix known for bucket ${bucketName}`);
+    const sid = pascal(bucketName);
+    const bucketId = Stack.of(this).getLogicalId(bucket.node.defaultChild as never);
+    const grants: [string, string, readonly string[]][] = [
+      ['Read', 's3:GetObject', grant.read ?? []],
+      ['Write', 's3:PutObject', grant.write ?? []],
+    ];
+    for (const [what, action, keys] of grants) {
+      if (!keys.length) continue;
+      for (const key of keys) {
+        if (!key.startsWith(prefix) || key === `${prefix}*`) {
+          throw new Error(`${spec.name}: ${bucketName} key pattern ${key} must name keys under ${prefix}, not the whole prefix`);
+        }
+      }
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: `${sid}${what}`,
+          actions: [action],
+          resources: keys.map((key) => bucket.arnForObjects(key)),
+        }),
+      );
+    }
+    for (const key of new Set([...(grant.read ?? []), ...(grant.write ?? [])])) {
+      acknowledge(
+        role,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${key}]`,
+        `S3 object actions need object ARNs; ${key} in the ${bucketName} bucket is exactly the kind of key this function reads or writes, one per survey (and run).`,
+      );
+    }
+    if (grant.list) {
+      if (!grant.read?.length) throw new Error(`${spec.name}: list on ${bucketName} goes with read keys`);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: `${sid}List`,
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [...grant.read] } },
+        }),
+      );
+    }
   }
 }
 

@@ -30,6 +30,9 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/** The header with which CloudFront proves itself to the API (the functions read it). */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
 /** HSTS max-age: two years, the value the preload list asks for. */
 export const HSTS_MAX_AGE = Duration.days(730);
 
@@ -54,6 +57,8 @@ export interface SiteProps {
   readonly contentBucket: s3.Bucket;
   /** Host name of the HTTP API's execute-api endpoint. */
   readonly apiDomainName: string;
+  /** Sent to the API origin in X-Origin-Verify (a dynamic reference, see SurveyStack). */
+  readonly originSecret: string;
   /** WAF web ACL (CLOUDFRONT scope, from the us-east-1 stack). */
   readonly webAclArn: string;
 }
@@ -134,6 +139,8 @@ export class Site extends Construct {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       readTimeout: Duration.seconds(30),
+      // Proves to the functions that a request came through CloudFront (and WAF).
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originSecret },
     });
 
     const certificate = config.siteCertificateArn

@@ -1,5 +1,5 @@
 // The survey platform in eu-north-1: data, functions, API, site, e-mail, schedule, alarms.
-import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct, IConstruct } from 'constructs';
 import { Alarms } from './alarms';
@@ -8,6 +8,7 @@ import type { StageConfig } from './config';
 import { Data } from './data';
 import { FUNCTIONS, type FunctionSpec } from './functions';
 import { Lambdas } from './lambdas';
+import { MailQueue } from './mail';
 import { acknowledge } from './nag';
 import { Email, Notifications } from './notify';
 import { NightlySchedule } from './schedule';
@@ -33,6 +34,8 @@ export class SurveyStack extends Stack {
   readonly notifications: Notifications;
   readonly schedules: NightlySchedule[] = [];
   readonly hashKeySecret: secretsmanager.Secret;
+  readonly originSecret: secretsmanager.Secret;
+  readonly mailQueue?: MailQueue;
 
   constructor(scope: Construct, id: string, props: SurveyStackProps) {
     super(scope, id, props);
@@ -67,6 +70,37 @@ export class SurveyStack extends Stack {
     );
     const hashKey = this.hashKeySecret.secretValue.unsafeUnwrap();
 
+    // ORIGIN_SECRET: CloudFront sends it in X-Origin-Verify on every request to the API
+    // origin; the functions believe CloudFront-Viewer-Address (the per-address rate
+    // limits) only when it matches. The distribution, the API and the functions are all
+    // in this stack and region (only WAF lives in us-east-1), so one secret reaches both
+    // sides by dynamic reference, resolved at deploy time, with HASH_KEY's trade-off.
+    // The execute-api endpoint stays on: CloudFront's origin is that host name, and
+    // turning it off needs an API custom domain (a regional certificate and DNS this app
+    // does not have in every stage). A direct call is therefore possible, but without the
+    // secret its CloudFront-Viewer-Address is ignored and it is limited by its real source
+    // address, the stage throttle and the shared wrong-code counter (SECURITY.md).
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      secretName: `${config.prefix}/origin-verify`,
+      description: 'ORIGIN_SECRET: CloudFront sends it to the API in X-Origin-Verify; the functions trust CloudFront-Viewer-Address only with it.',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledge(
+      this.originSecret,
+      'AwsSolutions-SMG4',
+      'Rotated by hand (docs/deploy.md, -c originSecretVersion): CloudFront and the functions both take the value at deploy time, so a rotation is a new value and a deploy; during it a mismatch only makes the functions ignore CloudFront-Viewer-Address for a moment.',
+    );
+    const originSecret = SecretValue.secretsManager(this.originSecret.secretArn, {
+      versionId: config.originSecretVersion,
+    }).unsafeUnwrap();
+
+    const consumer = specs.find((s) => s.mail === 'consume');
+    if (specs.some((s) => s.mail === 'queue') && !consumer) throw new Error('functions queue mail but none consumes it');
+    this.mailQueue = consumer
+      ? new MailQueue(this, 'MailQueue', { config, workerTimeout: Duration.seconds(consumer.timeoutSeconds) })
+      : undefined;
+
     this.notifications = new Notifications(this, 'Notifications', { config });
     this.email = new Email(this, 'Email', { config, key: this.notifications.key });
 
@@ -75,6 +109,8 @@ export class SurveyStack extends Stack {
       specs,
       data: this.data,
       hashKey,
+      originSecret,
+      mailQueue: this.mailQueue,
       mail: {
         domain: config.mailDomain,
         from: `Brukerundersøkelsen <ikke-svar@${config.mailDomain}>`,
@@ -103,6 +139,7 @@ export class SurveyStack extends Stack {
       siteBucket: this.data.siteBucket,
       contentBucket: this.data.bucket('content'),
       apiDomainName: this.api.domainName,
+      originSecret,
       webAclArn: props.webAclArn,
     });
 
@@ -117,6 +154,7 @@ export class SurveyStack extends Stack {
       functions: this.lambdas.functions,
       httpApi: this.api.httpApi,
       deadLetterQueues: this.notifications.deadLetterQueues,
+      mailQueue: this.mailQueue,
     });
 
     this.outputs(config);
@@ -146,6 +184,8 @@ export class SurveyStack extends Stack {
     const pairs: string[] = [`AWS_REGION=${this.region}`];
     for (const { spec, table } of this.data.tables.values()) pairs.push(`${spec.env}=${table.tableName}`);
     for (const [name, bucket] of this.data.buckets) pairs.push(`${this.data.bucketSpec(name).env}=${bucket.bucketName}`);
+    // survey-admin queues mail too (contact approve, code rotate, registration add).
+    if (this.mailQueue) pairs.push(`MAIL_QUEUE_URL=${this.mailQueue.queue.queueUrl}`);
     new CfnOutput(this, 'AdminEnvironment', {
       value: Fn.join(' ', pairs),
       description: 'export $(this value) before running survey-admin against this stage',

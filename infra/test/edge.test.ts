@@ -1,7 +1,7 @@
 // WAF for CloudFront, in us-east-1.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RATE_LIMITED_PATHS } from '../lib/edge-stack';
+import { CODE_PATHS, RATE_LIMITED_PATHS } from '../lib/edge-stack';
 import { resourcesOf, templates } from './helpers';
 
 describe('WAF (edge stack)', () => {
@@ -31,7 +31,7 @@ describe('WAF (edge stack)', () => {
     ]);
   });
 
-  it('rate-limits per IP on code validation, registrations and results', () => {
+  it('rate-limits per IP on registrations and results', () => {
     const r = rule('rate-limit-sensitive-api');
     assert.equal(r.Priority, 0);
     assert.equal(r.Action.Block.CustomResponse.ResponseCode, 429);
@@ -44,7 +44,7 @@ describe('WAF (edge stack)', () => {
       return s.ByteMatchStatement.SearchString;
     });
     assert.deepEqual(paths, [...RATE_LIMITED_PATHS]);
-    assert.deepEqual(paths, ['/api/codes/validate', '/api/registrations', '/api/results']);
+    assert.deepEqual(paths, ['/api/registrations', '/api/results']);
     const body = JSON.parse(acl.CustomResponseBodies.rate_limited.Content);
     assert.equal(body.error.code, 'rate_limited');
   });
@@ -53,9 +53,23 @@ describe('WAF (edge stack)', () => {
     for (const r of acl.Rules) assert.equal(r.VisibilityConfig.SampledRequestsEnabled, false);
   });
 
-  it('the rate limit comes from context', () => {
-    const t = templates({ wafRateLimit: 100 });
+  it('rate-limits code checks and answers together, before the managed rules', () => {
+    const r = rule('rate-limit-code-paths');
+    assert.equal(r.Priority, 1);
+    const rate = r.Statement.RateBasedStatement;
+    assert.equal(rate.Limit, 600);
+    const paths = rate.ScopeDownStatement.OrStatement.Statements.map((s: any) => s.ByteMatchStatement.SearchString);
+    assert.deepEqual(paths, [...CODE_PATHS]);
+    const managed = acl.Rules.filter((x: any) => x.Statement.ManagedRuleGroupStatement).map((x: any) => x.Priority);
+    assert.ok(Math.min(...managed) > r.Priority);
+    assert.equal(new Set(acl.Rules.map((x: any) => x.Priority)).size, acl.Rules.length, 'priorities are unique');
+  });
+
+  it('the rate limits come from context', () => {
+    const t = templates({ wafRateLimit: 100, wafCodeRateLimit: 900 });
     const a = Object.values(resourcesOf(t.edge, 'AWS::WAFv2::WebACL'))[0]!.Properties;
-    assert.equal(a.Rules.find((r: any) => r.Name === 'rate-limit-sensitive-api').Statement.RateBasedStatement.Limit, 100);
+    const limit = (name: string) => a.Rules.find((r: any) => r.Name === name).Statement.RateBasedStatement.Limit;
+    assert.equal(limit('rate-limit-sensitive-api'), 100);
+    assert.equal(limit('rate-limit-code-paths'), 900);
   });
 });

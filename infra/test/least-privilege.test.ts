@@ -80,11 +80,14 @@ describe('least privilege per function', () => {
 
   it('environment: only the names a function needs, HASH_KEY only where used and never in clear', () => {
     const env = (name: string) => s.lambdaProps(name).Environment.Variables as Record<string, unknown>;
-    assert.deepEqual(Object.keys(env('survey-info')).sort(), ['RUST_LOG', 'WAVES_TABLE']);
-    assert.deepEqual(Object.keys(env('validate-code')).sort(), ['CODES_TABLE', 'HASH_KEY', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE']);
+    assert.deepEqual(Object.keys(env('survey-info')).sort(), ['ORIGIN_SECRET', 'RUST_LOG', 'WAVES_TABLE']);
+    assert.deepEqual(
+      Object.keys(env('validate-code')).sort(),
+      ['CODES_TABLE', 'HASH_KEY', 'ORIGIN_SECRET', 'RATE_LIMITS_TABLE', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE'],
+    );
     assert.deepEqual(
       Object.keys(env('submit-response')).sort(),
-      ['ANSWERS_TABLE', 'CODES_TABLE', 'HASH_KEY', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE'],
+      ['ANSWERS_TABLE', 'CODES_TABLE', 'HASH_KEY', 'ORIGIN_SECRET', 'RATE_LIMITS_TABLE', 'REGISTRATIONS_TABLE', 'RUST_LOG', 'WAVES_TABLE'],
     );
     for (const name of ['validate-code', 'submit-response']) {
       const hashKey = JSON.stringify(env(name).HASH_KEY);
@@ -119,9 +122,10 @@ describe('least privilege per function', () => {
 describe('least privilege: functions that handle contacts and send e-mail', () => {
   const s = setup();
 
-  it('register: contacts through its KMS key, SES only from the stack identity and configuration set', () => {
+  it('register: contacts through its KMS key, consumes tokens, queues mail and sends none', () => {
     assert.deepEqual(s.tableActions('register', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query']);
     assert.deepEqual(s.tableActions('register', 'codes'), ['dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('register', 'verifications'), ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     assert.deepEqual(s.tableActions('register', 'answers'), []);
     const sts = s.statements('register');
     const keyId = logicalIdOf(s.stack, s.built.survey.data.table('contacts').key!);
@@ -131,28 +135,44 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
       for (const a of asArray<string>(st.Action)) assert.ok(a.startsWith('kms:') && !a.includes('*'), a);
       assert.equal(st.Condition.StringEquals['kms:ViaService'], 'dynamodb.eu-north-1.amazonaws.com');
     }
+    const mailKeyId = logicalIdOf(s.stack, s.built.survey.mailQueue!.key);
+    const queueKey = sts.find((st) => JSON.stringify(st.Resource).includes(mailKeyId))!;
+    assert.deepEqual(asArray<string>(queueKey.Action).sort(), ['kms:Decrypt', 'kms:GenerateDataKey']);
+    assert.equal(queueKey.Condition.StringEquals['kms:ViaService'], 'sqs.eu-north-1.amazonaws.com');
+    const env = s.lambdaProps('register').Environment.Variables;
+    assert.equal(env.SITE_URL, undefined, 'links are the worker\'s to write');
+    assert.ok(env.VERIFICATIONS_TABLE);
+    assert.equal(env.ANSWERS_TABLE, undefined);
+  });
+
+  it('send-mail: SES only from the stack identity and configuration set; writes the tokens it mails', () => {
+    const sts = s.statements('send-mail');
     const ses = sts.find((st) => asArray<string>(st.Action).includes('ses:SendEmail'))!;
     const resources = JSON.stringify(ses.Resource);
     assert.match(resources, /identity\/undersokelse\.example\.no/);
     const configSetId = logicalIdOf(s.stack, s.built.survey.email.configurationSet);
     assert.match(resources, new RegExp(`configuration-set/",\\{"Ref":"${configSetId}"`));
     assert.equal(asArray(ses.Resource).length, 2);
-    const env = s.lambdaProps('register').Environment.Variables;
+    assert.deepEqual(s.tableActions('send-mail', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(s.tableActions('send-mail', 'verifications'), ['dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('send-mail', 'access_tokens'), ['dynamodb:PutItem']);
+    assert.deepEqual(s.tableActions('send-mail', 'registrations'), ['dynamodb:GetItem']);
+    assert.deepEqual(s.tableActions('send-mail', 'codes'), []);
+    assert.deepEqual(s.tableActions('send-mail', 'answers'), []);
+    const env = s.lambdaProps('send-mail').Environment.Variables;
     assert.match(env.MAIL_FROM, /@undersokelse\.example\.no>$/);
     assert.deepEqual(env.SES_CONFIGURATION_SET, { Ref: configSetId });
     assert.ok(env.SITE_URL, 'links in e-mails need SITE_URL');
-    assert.ok(env.VERIFICATIONS_TABLE);
-    assert.equal(env.ANSWERS_TABLE, undefined);
   });
 
-  it('results: reads results/ (and may list it, for 404s) and contacts; writes only its access tokens', () => {
+  it('results: reads reports (and may list them, for 404s) and contacts; writes nothing', () => {
     const writes = s
       .statements('results')
       .flatMap((st) => asArray<string>(st.Action))
-      .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:') && !a.startsWith('ses:'))
+      .filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))
       .filter((a) => /Put|Update|Delete/.test(a));
-    assert.deepEqual(writes, ['dynamodb:PutItem']);
-    assert.deepEqual(s.tableActions('results', 'access_tokens'), ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    assert.deepEqual(writes, []);
+    assert.deepEqual(s.tableActions('results', 'access_tokens'), ['dynamodb:GetItem']);
     assert.deepEqual(s.tableActions('results', 'contacts'), ['dynamodb:Query']);
     // The live count: a keys-only index query, never reading an answer itself.
     assert.deepEqual(s.tableActions('results', 'answers'), ['dynamodb:Query']);
@@ -160,18 +180,26 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.match(JSON.stringify(answers.Resource), /\/index\/by_unit/);
     assert.ok(!asArray<any>(answers.Resource).some((r) => !JSON.stringify(r).includes('/index/')), 'the index only, never the table');
     const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
-    assert.deepEqual(list.Condition, { StringLike: { 's3:prefix': ['results/*'] } });
-    const get = s.statements('results').find((st) => st.Action === 's3:GetObject')!;
-    assert.match(JSON.stringify(get.Resource), /\/results\/\*/);
+    assert.deepEqual(list.Condition, {
+      StringLike: { 's3:prefix': ['results/*/latest.json', 'results/*/runs/*/units/*.json'] },
+    });
   });
 
-  it('only register and results may use the contacts key or send e-mail', () => {
+  it('only the functions that read or write contacts may use their key, only send-mail sends e-mail', () => {
     const keyId = logicalIdOf(s.stack, s.built.survey.data.table('contacts').key!);
     for (const spec of FUNCTIONS) {
       const text = JSON.stringify(s.statements(spec.name));
-      const allowed = spec.name === 'register' || spec.name === 'results';
-      assert.equal(text.includes(keyId), allowed, spec.name);
-      assert.equal(text.includes('ses:SendEmail'), allowed, spec.name);
+      assert.equal(text.includes(keyId), ['register', 'results', 'send-mail'].includes(spec.name), spec.name);
+      assert.equal(text.includes('ses:'), spec.name === 'send-mail', spec.name);
+    }
+  });
+
+  it('a bucket grant for the whole prefix, or outside it, fails synth', () => {
+    for (const key of ['results/*', 'content/x.json']) {
+      assert.throws(
+        () => testApp({ functions: [{ ...FUNCTIONS[0]!, name: 'x', buckets: { results: { read: [key] } } }] }),
+        /must name keys under results\/, not the whole prefix/,
+      );
     }
   });
 
@@ -189,11 +217,11 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
 describe('least privilege of the aggregation', () => {
   const s = setup(FUNCTIONS);
 
-  it('aggregate: scans answers, writes results/ only, never contacts, no HASH_KEY', () => {
+  it('aggregate: scans answers, writes under results/ only, never contacts, no HASH_KEY', () => {
     assert.deepEqual(s.tableActions('aggregate', 'answers'), ['dynamodb:Scan']);
     assert.deepEqual(s.tableActions('aggregate', 'contacts'), []);
     const s3 = s.statements('aggregate').find((st) => asArray<string>(st.Action).includes('s3:PutObject'))!;
-    assert.match(JSON.stringify(s3.Resource), /\/results\/\*/);
+    for (const r of asArray<any>(s3.Resource)) assert.match(JSON.stringify(r), /"\/results\/\*\/[a-z]/);
     assert.equal(s.lambdaProps('aggregate').Environment.Variables.HASH_KEY, undefined);
   });
 });

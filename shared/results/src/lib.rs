@@ -5,8 +5,10 @@
 
 pub mod bundle;
 pub mod protect;
+pub mod release;
 pub mod report;
 pub mod run;
 pub mod tables;
 
+pub use release::{Ledger, ProtectionFailed};
 pub use run::{new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

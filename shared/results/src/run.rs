@@ -18,8 +18,9 @@ use crate::bundle::{
     codebook_table, figures_table, respondent_header, respondent_row, units_table, write_bundle, BundleError,
 };
 use crate::protect::withhold;
+use crate::release::Ledger;
 use crate::report::ReportInput;
-use crate::tables::{Scope, Tables};
+use crate::tables::{Population, Scope, Tables};
 
 /// Enough segments to spread a million answers over DynamoDB partitions.
 pub const DEFAULT_SEGMENTS: u32 = 8;
@@ -33,7 +34,13 @@ pub enum RunError {
     #[error("a scratch file failed")]
     Scratch(#[from] std::io::Error),
     #[error(transparent)]
-    Protection(#[from] crate::protect::ProtectionFailed),
+    Protection(#[from] crate::release::ProtectionFailed),
+    #[error("the release ledger `{key}` is unreadable")]
+    Ledger {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,10 +190,36 @@ where
         row_files.push(part.rows);
     }
 
+    // A unit is released once its answers are final: when the wave has closed,
+    // or when it was closed early; areas only when the wave has closed.
+    let wave_closed = now >= wave.closes_at;
+    let closed_units: std::collections::BTreeSet<UnitNumber> =
+        registrations.iter().filter(|r| r.closed_at.is_some_and(|at| at <= now)).map(|r| r.unit).collect();
+    let released = |scope: Scope| match scope {
+        Scope::Unit(unit) => wave_closed || closed_units.contains(&unit),
+        Scope::County(_) | Scope::Nation => wave_closed,
+    };
+    let ledger_key = crate::release::ledger_key(&wave.survey_id);
+    let ledger: Ledger = match results.get_object(&ledger_key).await? {
+        Some(body) => {
+            serde_json::from_slice(&body).map_err(|source| RunError::Ledger { key: ledger_key.clone(), source })?
+        }
+        None => Ledger::default(),
+    };
+
     let tables = Tables::from_accumulator(&counts);
-    let withheld = withhold(&tables, &counts, wave.min_respondents)?;
-    let input =
-        ReportInput { wave, run_id, questionnaire, layout: counts.layout(), tables: &tables, withheld: &withheld };
+    let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
+    let withheld = &decisions.withheld;
+    let input = ReportInput {
+        wave,
+        run_id,
+        questionnaire,
+        layout: counts.layout(),
+        tables: &tables,
+        withheld,
+        questions_withheld: &decisions.questions,
+        released: &released,
+    };
     let prefix = results_layout::run_prefix(&wave.survey_id, run_id);
     let mut objects = 0;
 
@@ -216,11 +249,13 @@ where
 
     progress(Progress::Bundle);
     let answered: Vec<UnitNumber> = counts.units.keys().copied().collect();
-    let figures = figures_table(questionnaire, counts.layout(), &tables, &withheld, wave.min_respondents);
+    let figures = figures_table(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
     let unit_table = units_table(&tables, &registrations, &answered);
     let codebook = codebook_table(questionnaire);
     let bundle = scratch.join("bundle.zip");
-    let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
+    // Respondent rows only once the wave has closed: an early release is figures only.
+    let rows: Vec<&std::path::Path> =
+        if wave_closed { row_files.iter().map(PathBuf::as_path).collect() } else { Vec::new() };
     write_bundle(&bundle, &[&figures, &unit_table, &codebook], &respondent_header(questionnaire), &rows)?;
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
@@ -237,6 +272,16 @@ where
         "bundle": format!("{prefix}bundle.zip"),
     });
     put_json(results, &format!("{prefix}manifest.json"), &manifest).await?;
+    // The ledger before the pointer: what is served is always in the ledger.
+    if decisions.release.adds_to(&ledger) {
+        decisions.release.run_id = run_id.to_owned();
+        decisions.release.released_at = completed_at.clone();
+        decisions.release.wave_closed = wave_closed;
+        let mut ledger = ledger;
+        ledger.releases.push(decisions.release);
+        let body = serde_json::to_value(&ledger).expect("the ledger serialises");
+        put_json(results, &ledger_key, &body).await?;
+    }
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary { run_id: run_id.to_owned(), answers, units: units.len(), withheld_units, objects: objects + 2 })

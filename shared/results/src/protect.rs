@@ -260,11 +260,9 @@ pub fn withhold(
         }
     }
     for (name, spec) in &specs {
-        if !names.contains_key(name) {
-            if name_scope_offered(name, &names, offered) {
-                let respondents = spec.atoms.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
-                decisions.release.populations.insert(name.clone(), Decision { published: false, respondents });
-            }
+        if !names.contains_key(name) && name_scope_offered(name, &names, offered) {
+            let respondents = spec.atoms.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
+            decisions.release.populations.insert(name.clone(), Decision { published: false, respondents });
         }
     }
     Ok(decisions)

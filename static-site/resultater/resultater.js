@@ -622,9 +622,12 @@ function showReport() {
     el('p', 'live', { id: 'live', hidden: true }),
   ];
   if (r.suppressed) {
-    kids.push(el('div', 'suppressed', { id: 'suppressed' }, [
-      T('h2', 'res.suppressed.title', { respondents: num(r.respondents || 0), min: num(r.min_respondents || 0) }),
-      T('p', 'res.suppressed.text', { unit: r.unit.name, min: num(r.min_respondents || 0) }),
+    // Why the unit's figures are not shown: too few answers, protecting others, or not final yet.
+    const why = { protects_others: 'res.protects', not_released_yet: 'res.not_released' }[r.withheld_reason] || 'res.suppressed';
+    const vars = { unit: r.unit.name, respondents: num(r.respondents || 0), min: num(r.min_respondents || 0) };
+    kids.push(el('div', 'suppressed', { id: 'suppressed', 'data-reason': r.withheld_reason || 'too_few_answers' }, [
+      T('h2', `${why}.title`, vars),
+      T('p', `${why}.text`, vars),
     ]));
   }
   kids.push(

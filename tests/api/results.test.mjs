@@ -1,5 +1,6 @@
 // Black-box: answers from three units of one county (15, 12 and 4), the
-// aggregation run by survey-admin, the results links by e-mail, each unit's
+// aggregation run by survey-admin while the wave is open (nothing released),
+// one unit closed early (its own figures released at once), the wave's close, the results links by e-mail, each unit's
 // token opening only its own report, and the bundle fetched by survey-admin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,16 +57,35 @@ test('15, 12 and 4 answers in one county: reports, tokens, withheld figures and 
   assert.equal(early.status, 404);
   assert.equal(early.json.error.code, 'no_report');
 
-  const summary = JSON.parse(admin('aggregate', '--survey', survey));
-  assert.equal(summary.answers, 31);
-
-  const reports = {};
-  for (const unit of Object.keys(units)) {
+  const report = async (unit) => {
     await call('POST', '/api/results/access', { survey_id: survey, unit, email: contacts[unit] });
     const token = await tokenFor(contacts[unit]);
     const res = await call('GET', `/api/results/${survey}/${unit}`, undefined, { authorization: `Bearer ${token}` });
     assert.equal(res.status, 200, res.text);
-    reports[unit] = res.json;
+    return { token, report: res.json };
+  };
+
+  // While the wave is open a nightly run releases nothing: a contact sees the count only.
+  const summary = JSON.parse(admin('aggregate', '--survey', survey));
+  assert.equal(summary.answers, 31);
+  const open = (await report('4601')).report;
+  assert.equal(open.respondents, 15);
+  assert.equal(open.withheld_reason, 'not_released_yet');
+  assert.ok(open.questions.every((q) => q.unit.reason === 'not_released_yet' && q.county.reason === 'not_released_yet'));
+
+  // Stord closes early: its own figures come at once, the county's and the nation's at the wave's close.
+  assert.match(admin('unit', 'close', '--survey', survey, '--unit', '4614'), /released/);
+  const stord = (await report('4614')).report;
+  assert.equal(stord.suppressed, false);
+  assert.ok(stord.questions.filter((q) => q.id.startsWith('q_nytte')).every((q) => 'counts' in q.unit));
+  assert.ok(stord.questions.every((q) => q.county.reason === 'not_released_yet' && q.national.reason === 'not_released_yet'));
+
+  admin('survey', 'window', '--survey', survey, '--registration-deadline', iso(now - 1800e3), '--closes', iso(Date.now() - 1000));
+  admin('aggregate', '--survey', survey);
+  const reports = {};
+  for (const unit of Object.keys(units)) {
+    const { token, report: r } = await report(unit);
+    reports[unit] = r;
     const other = Object.keys(units).find((u) => u !== unit);
     const wrong = await call('GET', `/api/results/${survey}/${other}`, undefined, { authorization: `Bearer ${token}` });
     assert.equal(wrong.status, 403, 'a token opens only its own unit');
@@ -73,12 +93,16 @@ test('15, 12 and 4 answers in one county: reports, tokens, withheld figures and 
   }
   assert.equal(reports['4615'].respondents, 4);
   assert.equal(reports['4615'].suppressed, true);
+  assert.equal(reports['4615'].withheld_reason, 'too_few_answers');
   assert.ok(reports['4615'].questions.every((q) => q.unit.withheld === true && !('counts' in q.unit)));
   const published = (f) => f && 'counts' in f;
   reports['4601'].questions.forEach((q, i) => {
     const both = published(q.unit) && published(reports['4614'].questions[i].unit);
     assert.ok(!(both && (published(q.county) || published(q.national))), `${q.id}: county or nation minus Bergen and Stord would give Fitjar`);
   });
+  for (const unit of ['4601', '4614']) {
+    if (reports[unit].suppressed) assert.equal(reports[unit].withheld_reason, 'protects_others', `${unit} has enough answers: it protects others`);
+  }
 
   const stranger = await call('POST', '/api/results/access', { survey_id: survey, unit: '4601', email: 'stranger@example.org' });
   assert.equal(stranger.status, 202, 'no account enumeration');

@@ -537,6 +537,53 @@ test('a suppressed report says how many answered and how many are needed; only c
   await done(page);
 });
 
+// A report whose unit figures are all withheld for `reason`, with 12 answers
+// (more than the 10 needed); before the release the county and the nation wait too.
+function withheldFor(reason) {
+  const r = buildReport();
+  const w = { withheld: true, reason };
+  const areas = reason === 'not_released_yet';
+  r.suppressed = true;
+  r.withheld_reason = reason;
+  r.respondents = 12;
+  r.response_rate = 30;
+  for (const q of r.questions) {
+    q.unit = w;
+    if (areas) Object.assign(q, { county: w, national: w });
+    for (const g of Object.values(q.groups)) Object.assign(g, areas ? { unit: w, county: w, national: w } : { unit: w });
+  }
+  r.indices = r.indices.map((ix) => ({ ...ix, unit: w, ...(areas ? { county: w, national: w } : {}) }));
+  return r;
+}
+
+test('a unit withheld to protect others is told so, never "too few answers"; one not released yet is told when results come', async () => {
+  const shots = mkdtempSync(join(tmpdir(), 'results-withheld-'));
+  for (const [reason, key, count] of [['protects_others', 'res.protects', undefined], ['not_released_yet', 'res.not_released', { status: 200, body: { status: 'open', respondents: 12 } }]]) {
+    for (const width of [360, 1280]) {
+      const page = await newPage({ report: withheldFor(reason), count }, { viewport: { width, height: 900 } });
+      await open(page);
+      const box = page.locator('#suppressed');
+      assert.equal(await text(box.locator('h2')), fill(S[`${key}.title`], { unit: 'Bergen' }));
+      assert.equal(await text(box.locator('p')), fill(S[`${key}.text`], { unit: 'Bergen', respondents: '12' }));
+      const all = await text(page.locator('main'));
+      assert.ok(!all.includes(S['res.withheld.too_few_answers']), `${reason}: no "too few answers" anywhere`);
+      assert.ok(!all.includes(nbsp(fill(S['res.suppressed.title'], { respondents: '12', min: '10' }))), `${reason}: not "12 av de 10 som trengs"`);
+      assert.ok(!/som trengs/.test(all), reason);
+      if (count) {
+        await page.waitForFunction(() => !document.getElementById('live')?.hidden, null, { timeout: 10000 });
+        assert.ok((await text(page.locator('#live'))).includes('12'), 'the live count is shown');
+      }
+      assert.ok(await noHorizontalScroll(page), `${reason} at ${width} px`);
+      if (width === 360) await axe(page, `a report withheld (${reason})`);
+      assert.equal(await page.locator('[style]').count(), 0, 'no style attributes');
+      // Last: taking a screenshot leaves empty style attributes on the radio buttons.
+      await page.screenshot({ path: join(shots, `${reason}-${width}.png`) });
+      assert.deepEqual(page.errors, [], 'no errors or CSP violations in the page');
+    }
+  }
+  console.log(`screenshots in ${shots}`);
+});
+
 // ---------- errors and the form for a new link ----------
 
 test('errors: 401, 403, 404 (with the live count), 410 (with the date), network; axe on each', async () => {

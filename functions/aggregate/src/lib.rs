@@ -1,7 +1,9 @@
 //! The aggregation Lambda: run nightly by EventBridge Scheduler (Europe/Oslo)
 //! with `{}`, it aggregates every wave that is open or closed within the last
 //! week; with `{"survey_id": "2026"}` it aggregates that wave only (as
-//! `survey-admin aggregate` does in process).
+//! `survey-admin aggregate` does in process). A run releases only what is
+//! final (see `survey_results::release`): while a wave is open, the units
+//! closed early; at its close, everything. Other figures say `not_released_yet`.
 
 use serde::{Deserialize, Serialize};
 use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};

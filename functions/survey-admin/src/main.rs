@@ -183,7 +183,7 @@ enum CodeCommand {
 
 #[derive(Subcommand)]
 enum UnitCommand {
-    /// Closes one unit early.
+    /// Closes one unit early and releases its report at once (an aggregation run in process).
     Close(UnitArgs),
 }
 
@@ -404,13 +404,16 @@ impl Admin {
                     .close_unit(&registration.survey_id, registration.unit, now)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!(
+                let closed = format!(
                     "closed {} ({}) in {} at {}",
                     registration.unit,
                     registration.unit.unit().name,
                     survey,
                     show_time(now)
-                ))
+                );
+                // Its answers are final: release its report now, not at the next night's run.
+                let release = self.aggregate(&survey).await?;
+                Ok(format!("{closed}\nreleased:\n{release}"))
             }
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
                 let wave = self.wave(&survey).await?;

@@ -6,8 +6,10 @@
 pub mod bundle;
 pub mod microdata;
 pub mod protect;
+pub mod release;
 pub mod report;
 pub mod run;
 pub mod tables;
 
+pub use release::{Ledger, ProtectionFailed};
 pub use run::{new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

@@ -1,29 +1,32 @@
 //! What to withhold: the tables' populations put to the disclosure-control
 //! library as one problem over the inner cells (unit × exclusive group
-//! category), with the exclusive categories as hidden populations that must not
-//! be recoverable either, and one small problem per background question for the
-//! nation's bands. The result is checked independently before anything is
-//! published.
+//! category, split by release epoch, see [`crate::release`]), with the
+//! exclusive categories and the differences between releases as hidden
+//! populations that must not be recoverable either; one small problem per
+//! background question for the nation's bands; and, for each question that
+//! some population answered fewer than `min_respondents` times, the same
+//! structure over that question's answered counts. Every result is checked
+//! independently before anything is published.
 
 use std::collections::BTreeMap;
 
-use survey_disclosure::{is_protected, protect, Problem, Reason, Role, Rules};
+use survey_disclosure::Role;
 use survey_domain::aggregate::{Accumulator, GroupCategory};
 use survey_domain::UnitNumber;
 
+use crate::release::{decide, population_key, Decision, Epochs, Ledger, Now, ProtectionFailed, Release, Spec};
 use crate::tables::{county_of, Breakdown, Population, Scope, Tables, WithholdReason};
 
-/// A cell of the problem: a published figure, or a population a reader could
-/// work out by subtraction (an exclusive group category) that must stay hidden when small.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Figure(Population),
-    Hidden(Scope, GroupCategory),
+/// What this run publishes and withholds, and its entry for the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    /// Withheld populations, including those not released yet.
+    pub withheld: BTreeMap<Population, WithholdReason>,
+    /// Question figures withheld inside published populations: (population, question index).
+    pub questions: BTreeMap<(Population, usize), WithholdReason>,
+    /// The run as a release (its run id and time are filled in by the run).
+    pub release: Release,
 }
-
-#[derive(Debug, thiserror::Error)]
-#[error("disclosure control failed its own check: a withheld figure could be worked out ({0})")]
-pub struct ProtectionFailed(String);
 
 fn in_scope(scope: Scope, unit: UnitNumber) -> bool {
     match scope {
@@ -33,42 +36,64 @@ fn in_scope(scope: Scope, unit: UnitNumber) -> bool {
     }
 }
 
-fn reason_of<K>(reason: &Reason<K>) -> WithholdReason {
-    match reason {
-        Reason::Primary => WithholdReason::TooFewAnswers,
-        Reason::Secondary { .. } => WithholdReason::ProtectsOthers,
+fn atom_key(unit: UnitNumber, category: GroupCategory) -> String {
+    format!("{unit}/{}", category.index())
+}
+
+fn hidden_key(scope: Scope, category: GroupCategory) -> String {
+    format!("{}/{}/category/{}", scope.level(), scope.code(), category.index())
+}
+
+/// When each name was decided before: (release, published).
+fn past_of(ledger: &Ledger, name: &str) -> Vec<(usize, bool)> {
+    ledger
+        .releases
+        .iter()
+        .enumerate()
+        .filter_map(|(r, rel)| rel.populations.get(name).map(|d| (r, d.published)))
+        .collect()
+}
+
+fn role_for(scope: Scope) -> Role {
+    if scope == Scope::Nation {
+        Role::MustPublish
+    } else {
+        Role::Publish
     }
 }
 
-/// The populations to withhold, and why.
+/// Decides what to withhold. `offered` says which populations are released now.
 pub fn withhold(
     tables: &Tables,
     counts: &Accumulator,
     min_respondents: u32,
-) -> Result<BTreeMap<Population, WithholdReason>, ProtectionFailed> {
-    let rules = Rules { min_respondents: u64::from(min_respondents) };
-    let mut withheld = BTreeMap::new();
+    ledger: &Ledger,
+    offered: &dyn Fn(&Population) -> bool,
+) -> Result<Decisions, ProtectionFailed> {
+    let min = u64::from(min_respondents);
+    let mut decisions = Decisions::default();
 
-    let mut inner: Vec<(UnitNumber, GroupCategory)> = Vec::new();
-    let mut inner_counts = Vec::new();
+    let mut atoms: Vec<(UnitNumber, GroupCategory)> = Vec::new();
     for (unit, tallies) in &counts.units {
         for category in GroupCategory::ALL {
-            let n = tallies.by_category[category.index()].respondents;
-            if n > 0 {
-                inner.push((*unit, category));
-                inner_counts.push(n);
+            if tallies.by_category[category.index()].respondents > 0 {
+                atoms.push((*unit, category));
             }
         }
     }
     let members = |scope: Scope, categories: &[GroupCategory]| -> Vec<usize> {
-        inner
+        atoms
             .iter()
             .enumerate()
             .filter(|(_, (u, c))| in_scope(scope, *u) && categories.contains(c))
             .map(|(i, _)| i)
             .collect()
     };
-    let mut problem: Problem<Key> = Problem::new(inner_counts, rules);
+    let atom_tally = |(unit, category): &(UnitNumber, GroupCategory)| &counts.units[unit].by_category[category.index()];
+
+    // The main problem, on respondent counts.
+    let mut names: BTreeMap<String, Population> = BTreeMap::new();
+    let mut specs: BTreeMap<String, Spec> = BTreeMap::new();
     for population in tables.tallies.keys() {
         let categories: Vec<GroupCategory> = match population.breakdown {
             Breakdown::All => GroupCategory::ALL.to_vec(),
@@ -79,27 +104,91 @@ pub fn withhold(
         if cells.is_empty() {
             continue;
         }
-        let role = if population.scope == Scope::Nation { Role::MustPublish } else { Role::Publish };
-        problem.add_cell(Key::Figure(*population), cells, role).map_err(|e| ProtectionFailed(e.to_string()))?;
+        let name = population_key(population);
+        let is_offered = offered(population);
+        let now = if is_offered { Now::Offer(role_for(population.scope)) } else { Now::Hidden };
+        let every_release = matches!(population.scope, Scope::Unit(_));
+        specs.insert(name.clone(), Spec { atoms: cells, past: past_of(ledger, &name), now, every_release });
+        names.insert(name, *population);
         if population.breakdown == Breakdown::All {
             for category in GroupCategory::ALL {
                 let cells = members(population.scope, &[category]);
                 if !cells.is_empty() {
-                    problem
-                        .add_cell(Key::Hidden(population.scope, category), cells, Role::Hidden)
-                        .map_err(|e| ProtectionFailed(e.to_string()))?;
+                    let name = hidden_key(population.scope, category);
+                    let past = past_of(ledger, &name);
+                    specs.insert(name, Spec { atoms: cells, past, now: Now::Hidden, every_release });
                 }
             }
         }
     }
-    let suppression = protect(&problem);
-    is_protected(&problem, &suppression).map_err(|leak| ProtectionFailed(format!("{leak:?}")))?;
-    for (key, reason) in suppression.withheld() {
-        if let Key::Figure(population) = key {
-            withheld.insert(*population, reason_of(reason));
+    let cumulative = |now: &dyn Fn(usize) -> u64, before: &dyn Fn(&Release, usize) -> u64| -> Epochs {
+        Epochs::from_cumulative(
+            (0..atoms.len())
+                .map(|a| ledger.releases.iter().map(|r| before(r, a)).chain([now(a)]).collect::<Vec<u64>>()),
+        )
+    };
+    let epochs = cumulative(&|a| atom_tally(&atoms[a]).respondents, &|r, a| {
+        let (unit, category) = atoms[a];
+        r.respondents.get(&atom_key(unit, category)).copied().unwrap_or(0)
+    });
+    let main = decide(&epochs, &specs, min_respondents)?;
+    for (name, population) in &names {
+        let reason = if offered(population) { main.get(name).copied() } else { Some(WithholdReason::NotReleasedYet) };
+        if let Some(reason) = reason {
+            decisions.withheld.insert(*population, reason);
         }
     }
 
+    // One problem per question some released population answered too rarely.
+    let published: BTreeMap<&String, &Population> =
+        names.iter().filter(|(_, p)| offered(p) && !decisions.withheld.contains_key(p)).collect();
+    for (question, question_id) in counts.questionnaire().questions.iter().map(|q| &q.id).enumerate() {
+        let answered_now = |a: usize| atom_tally(&atoms[a]).answered[question];
+        let answered_before = |r: &Release, a: usize| {
+            let (unit, category) = atoms[a];
+            r.answered.get(&atom_key(unit, category)).and_then(|v| v.get(question)).copied().unwrap_or(0)
+        };
+        let small = |n: u64| n > 0 && n < min;
+        let needed = published.iter().any(|(name, _)| {
+            let spec = &specs[*name];
+            let now: u64 = spec.atoms.iter().map(|&a| answered_now(a)).sum();
+            small(now)
+                || spec.past.iter().filter(|(_, p)| *p).any(|&(r, _)| {
+                    let then: u64 = spec.atoms.iter().map(|&a| answered_before(&ledger.releases[r], a)).sum();
+                    small(now.saturating_sub(then))
+                })
+        });
+        if !needed {
+            continue;
+        }
+        let epochs = cumulative(&answered_now, &answered_before);
+        let question_specs: BTreeMap<String, Spec> = specs
+            .iter()
+            .map(|(name, spec)| {
+                let mut spec = spec.clone();
+                if !published.contains_key(name) {
+                    spec.now = Now::Hidden;
+                }
+                spec.past = spec
+                    .past
+                    .iter()
+                    .map(|&(r, p)| {
+                        (r, p && !ledger.releases[r].withheld_questions.contains(&format!("{name}#{question_id}")))
+                    })
+                    .collect();
+                (name.clone(), spec)
+            })
+            .collect();
+        for (name, reason) in decide(&epochs, &question_specs, min_respondents)? {
+            if let Some(population) = published.get(&name) {
+                decisions.questions.insert((**population, question), reason);
+                decisions.release.withheld_questions.insert(format!("{name}#{question_id}"));
+            }
+        }
+    }
+
+    // The nation's bands, one problem per background question.
+    let nation = Population { scope: Scope::Nation, breakdown: Breakdown::All };
     for band in 0..counts.layout().bands.len() {
         let options: Vec<(&Population, u64)> = tables
             .tallies
@@ -113,19 +202,74 @@ pub fn withhold(
         if options.is_empty() {
             continue;
         }
-        let mut problem: Problem<Population> = Problem::new(options.iter().map(|(_, n)| *n).collect(), rules);
-        let nation = Population { scope: Scope::Nation, breakdown: Breakdown::All };
-        problem.add_cell(nation, 0..options.len(), Role::MustPublish).map_err(|e| ProtectionFailed(e.to_string()))?;
+        let epochs = Epochs::from_cumulative(options.iter().map(|(p, n)| {
+            let key = population_key(p);
+            let before = ledger.releases.iter().map(|r| r.band_respondents.get(&key).copied().unwrap_or(0));
+            before.chain([*n]).collect::<Vec<u64>>()
+        }));
+        let nation_name = population_key(&nation);
+        let now = if offered(&nation) && !decisions.withheld.contains_key(&nation) {
+            Now::Offer(Role::MustPublish)
+        } else {
+            Now::Hidden
+        };
+        let mut band_specs = BTreeMap::from([(
+            nation_name.clone(),
+            Spec {
+                atoms: (0..options.len()).collect(),
+                past: past_of(ledger, &nation_name),
+                now,
+                every_release: false,
+            },
+        )]);
         for (i, (population, _)) in options.iter().enumerate() {
-            problem.add_cell(**population, [i], Role::Publish).map_err(|e| ProtectionFailed(e.to_string()))?;
+            let name = population_key(population);
+            let now = if offered(population) { Now::Offer(Role::Publish) } else { Now::Hidden };
+            band_specs
+                .insert(name.clone(), Spec { atoms: vec![i], past: past_of(ledger, &name), now, every_release: false });
+            names.insert(name, **population);
         }
-        let suppression = protect(&problem);
-        is_protected(&problem, &suppression).map_err(|leak| ProtectionFailed(format!("{leak:?}")))?;
-        for (population, reason) in suppression.withheld() {
-            if population.breakdown != Breakdown::All {
-                withheld.insert(*population, reason_of(reason));
+        let band_withheld = decide(&epochs, &band_specs, min_respondents)?;
+        for (population, _) in &options {
+            let reason = if offered(population) {
+                band_withheld.get(&population_key(population)).copied()
+            } else {
+                Some(WithholdReason::NotReleasedYet)
+            };
+            if let Some(reason) = reason {
+                decisions.withheld.insert(**population, reason);
             }
+            decisions
+                .release
+                .band_respondents
+                .insert(population_key(population), tables.tallies[population].respondents);
         }
     }
-    Ok(withheld)
+
+    // The ledger entry: counts at this run and what it decided.
+    for (a, (unit, category)) in atoms.iter().enumerate() {
+        let tally = atom_tally(&atoms[a]);
+        decisions.release.respondents.insert(atom_key(*unit, *category), tally.respondents);
+        decisions.release.answered.insert(atom_key(*unit, *category), tally.answered.clone());
+    }
+    for (name, population) in &names {
+        if offered(population) {
+            let published = !decisions.withheld.contains_key(population);
+            let respondents = tables.tallies[population].respondents;
+            decisions.release.populations.insert(name.clone(), Decision { published, respondents });
+        }
+    }
+    for (name, spec) in &specs {
+        if !names.contains_key(name) && name_scope_offered(name, &names, offered) {
+            let respondents = spec.atoms.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
+            decisions.release.populations.insert(name.clone(), Decision { published: false, respondents });
+        }
+    }
+    Ok(decisions)
+}
+
+/// Whether the scope of a hidden category (`level/code/category/i`) is released now.
+fn name_scope_offered(name: &str, names: &BTreeMap<String, Population>, offered: &dyn Fn(&Population) -> bool) -> bool {
+    let scope = name.rsplitn(3, '/').nth(2).unwrap_or_default();
+    names.get(&format!("{scope}/all")).is_some_and(offered)
 }

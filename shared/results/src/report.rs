@@ -20,6 +20,10 @@ pub struct ReportInput<'a> {
     pub layout: &'a Layout,
     pub tables: &'a Tables,
     pub withheld: &'a BTreeMap<Population, WithholdReason>,
+    /// Question figures withheld inside published populations.
+    pub questions_withheld: &'a BTreeMap<(Population, usize), WithholdReason>,
+    /// Whether a scope's figures are released in this run.
+    pub released: &'a (dyn Fn(Scope) -> bool + Sync),
 }
 
 fn round1(x: f64) -> f64 {
@@ -32,6 +36,9 @@ fn withheld_figure(reason: WithholdReason) -> Value {
 
 impl ReportInput<'_> {
     fn status(&self, scope: Scope, breakdown: Breakdown) -> Result<&Tally, WithholdReason> {
+        if !(self.released)(scope) {
+            return Err(WithholdReason::NotReleasedYet);
+        }
         let population = Population { scope, breakdown };
         if let Some(reason) = self.withheld.get(&population) {
             return Err(*reason);
@@ -48,6 +55,13 @@ impl ReportInput<'_> {
             Ok(tally) => tally,
             Err(reason) => return withheld_figure(reason),
         };
+        if let Some(reason) = self.questions_withheld.get(&(Population { scope, breakdown }, question)) {
+            return withheld_figure(*reason);
+        }
+        let answered = tally.answered[question];
+        if answered > 0 && answered < u64::from(self.wave.min_respondents) {
+            return withheld_figure(WithholdReason::TooFewAnswers);
+        }
         let q = &self.questionnaire.questions[question];
         let counts: Map<String, Value> =
             q.options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), json!(c))).collect();
@@ -122,12 +136,14 @@ impl ReportInput<'_> {
             .collect()
     }
 
-    /// A unit's report, per CONTRACT.md, with groups and indices.
+    /// A unit's report, per CONTRACT.md, with groups and indices. When its
+    /// figures are withheld, `withheld_reason` says why (else it is null).
     pub fn unit_report(&self, unit: UnitNumber, registration: Option<&UnitRegistration>) -> Value {
         let scopes = Self::scopes_for(unit);
         let respondents = self.respondents(Scope::Unit(unit), Breakdown::All);
         let expected = registration.and_then(|r| r.expected_participants);
-        let suppressed = self.status(Scope::Unit(unit), Breakdown::All).is_err();
+        let status = self.status(Scope::Unit(unit), Breakdown::All);
+        let suppressed = status.is_err();
         json!({
             "survey_id": self.wave.survey_id,
             "run_id": self.run_id,
@@ -137,6 +153,7 @@ impl ReportInput<'_> {
             "response_rate": expected.map(|e| round1(respondents as f64 / f64::from(e) * 100.0)),
             "min_respondents": self.wave.min_respondents,
             "suppressed": suppressed,
+            "withheld_reason": status.err(),
             "indices": self.indices(&scopes),
             "questions": self.questions(&scopes),
         })

@@ -17,8 +17,9 @@ use time::OffsetDateTime;
 use crate::bundle::{codebook_table, figures_table, respondent_row, units_table, write_bundle, BundleError};
 use crate::microdata::{published_counties, Microdata};
 use crate::protect::withhold;
+use crate::release::Ledger;
 use crate::report::ReportInput;
-use crate::tables::{Scope, Tables};
+use crate::tables::{Population, Scope, Tables};
 
 /// Enough segments to spread a million answers over DynamoDB partitions.
 pub const DEFAULT_SEGMENTS: u32 = 8;
@@ -32,7 +33,13 @@ pub enum RunError {
     #[error("a scratch file failed")]
     Scratch(#[from] std::io::Error),
     #[error(transparent)]
-    Protection(#[from] crate::protect::ProtectionFailed),
+    Protection(#[from] crate::release::ProtectionFailed),
+    #[error("the release ledger `{key}` is unreadable")]
+    Ledger {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,10 +189,36 @@ where
         row_files.push(part.rows);
     }
 
+    // A unit is released once its answers are final: when the wave has closed,
+    // or when it was closed early; areas only when the wave has closed.
+    let wave_closed = now >= wave.closes_at;
+    let closed_units: std::collections::BTreeSet<UnitNumber> =
+        registrations.iter().filter(|r| r.closed_at.is_some_and(|at| at <= now)).map(|r| r.unit).collect();
+    let released = |scope: Scope| match scope {
+        Scope::Unit(unit) => wave_closed || closed_units.contains(&unit),
+        Scope::County(_) | Scope::Nation => wave_closed,
+    };
+    let ledger_key = crate::release::ledger_key(&wave.survey_id);
+    let ledger: Ledger = match results.get_object(&ledger_key).await? {
+        Some(body) => {
+            serde_json::from_slice(&body).map_err(|source| RunError::Ledger { key: ledger_key.clone(), source })?
+        }
+        None => Ledger::default(),
+    };
+
     let tables = Tables::from_accumulator(&counts);
-    let withheld = withhold(&tables, &counts, wave.min_respondents)?;
-    let input =
-        ReportInput { wave, run_id, questionnaire, layout: counts.layout(), tables: &tables, withheld: &withheld };
+    let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
+    let withheld = &decisions.withheld;
+    let input = ReportInput {
+        wave,
+        run_id,
+        questionnaire,
+        layout: counts.layout(),
+        tables: &tables,
+        withheld,
+        questions_withheld: &decisions.questions,
+        released: &released,
+    };
     let prefix = results_layout::run_prefix(&wave.survey_id, run_id);
     let mut objects = 0;
 
@@ -215,14 +248,19 @@ where
 
     progress(Progress::Bundle);
     let answered: Vec<UnitNumber> = counts.units.keys().copied().collect();
-    let figures = figures_table(questionnaire, counts.layout(), &tables, &withheld, wave.min_respondents);
+    let figures = figures_table(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
     let unit_table = units_table(&tables, &registrations, &answered);
     let codebook = codebook_table(questionnaire);
     let bundle = scratch.join("bundle.zip");
-    let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
-    let counties = published_counties(&tables, &withheld, wave.min_respondents);
-    let respondents = Microdata::prepare(questionnaire, &rows, &counties)?;
-    write_bundle(&bundle, &[&figures, &unit_table, &codebook], Some(&respondents))?;
+    // Respondent rows only once the wave has closed: an early release is figures only.
+    let respondents = if wave_closed {
+        let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
+        let counties = published_counties(&tables, withheld, wave.min_respondents);
+        Some(Microdata::prepare(questionnaire, &rows, &counties)?)
+    } else {
+        None
+    };
+    write_bundle(&bundle, &[&figures, &unit_table, &codebook], respondents.as_ref())?;
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
 
@@ -238,6 +276,16 @@ where
         "bundle": format!("{prefix}bundle.zip"),
     });
     put_json(results, &format!("{prefix}manifest.json"), &manifest).await?;
+    // The ledger before the pointer: what is served is always in the ledger.
+    if decisions.release.adds_to(&ledger) {
+        decisions.release.run_id = run_id.to_owned();
+        decisions.release.released_at = completed_at.clone();
+        decisions.release.wave_closed = wave_closed;
+        let mut ledger = ledger;
+        ledger.releases.push(decisions.release);
+        let body = serde_json::to_value(&ledger).expect("the ledger serialises");
+        put_json(results, &ledger_key, &body).await?;
+    }
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary { run_id: run_id.to_owned(), answers, units: units.len(), withheld_units, objects: objects + 2 })

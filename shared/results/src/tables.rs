@@ -87,6 +87,9 @@ pub enum WithholdReason {
     TooFewAnswers,
     /// Withheld so that another withheld figure cannot be worked out (secondary).
     ProtectsOthers,
+    /// The population's answers are not final yet: a unit's figures come when
+    /// it closes, an area's when the wave closes.
+    NotReleasedYet,
 }
 
 impl WithholdReason {
@@ -94,6 +97,7 @@ impl WithholdReason {
         match self {
             Self::TooFewAnswers => "too_few_answers",
             Self::ProtectsOthers => "protects_others",
+            Self::NotReleasedYet => "not_released_yet",
         }
     }
 }

@@ -17,10 +17,12 @@ use survey_domain::{AccessCode, LanguageCode, Questionnaire, UnitNumber, Wave};
 use survey_results::run;
 use time::{Duration, OffsetDateTime};
 
+/// A wave that has closed: respondent rows are released with the figures at the close.
 fn wave() -> Wave {
     let now = OffsetDateTime::now_utc();
     Wave {
         opens_at: now - Duration::days(30),
+        closes_at: now - Duration::hours(1),
         registration_deadline: now - Duration::days(30),
         ..synthetic::open_wave("2026", now)
     }

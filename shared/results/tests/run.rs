@@ -51,11 +51,16 @@ async fn get_json(results: &MemoryResults, key: &str) -> Value {
 
 fn quiet(_: survey_results::Progress) {}
 
+/// A day after the wave's close: everything is released.
+fn closed() -> OffsetDateTime {
+    wave().closes_at + Duration::days(1)
+}
+
 #[tokio::test]
 async fn three_units_of_a_county_with_15_12_and_4_answers() {
     let store = vestland().await;
     let results = MemoryResults::default();
-    let summary = run(&store, &results, &wave(), "run-1", 4, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    let summary = run(&store, &results, &wave(), "run-1", 4, closed(), &quiet).await.unwrap();
     assert_eq!((summary.answers, summary.units), (31, 3));
 
     let prefix = "results/2026/runs/run-1/";
@@ -90,14 +95,14 @@ async fn three_units_of_a_county_with_15_12_and_4_answers() {
 async fn latest_moves_only_when_a_run_is_complete() {
     let store = vestland().await;
     let results = MemoryResults::default();
-    run(&store, &results, &wave(), "run-1", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "run-1", 2, closed(), &quiet).await.unwrap();
     assert_eq!(
         get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
         "run-1"
     );
 
     let failing = FailAfter { inner: &results, puts_left: std::sync::atomic::AtomicUsize::new(2) };
-    let err = run(&store, &failing, &wave(), "run-2", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap_err();
+    let err = run(&store, &failing, &wave(), "run-2", 2, closed(), &quiet).await.unwrap_err();
     assert!(matches!(err, RunError::Store(_)));
     assert_eq!(
         get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
@@ -105,7 +110,7 @@ async fn latest_moves_only_when_a_run_is_complete() {
         "a broken run leaves the pointer"
     );
 
-    run(&store, &results, &wave(), "run-3", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "run-3", 2, closed(), &quiet).await.unwrap();
     assert_eq!(
         get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
         "run-3"
@@ -116,8 +121,8 @@ async fn latest_moves_only_when_a_run_is_complete() {
 async fn runs_are_deterministic_whatever_the_segments() {
     let store = vestland().await;
     let results = MemoryResults::default();
-    run(&store, &results, &wave(), "a", 1, OffsetDateTime::now_utc(), &quiet).await.unwrap();
-    run(&store, &results, &wave(), "b", 7, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "a", 1, closed(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "b", 7, closed(), &quiet).await.unwrap();
     for file in ["units/4601.json", "units/4615.json", "counties/46.json", "national.json"] {
         let mut a = get_json(&results, &format!("results/2026/runs/a/{file}")).await;
         let mut b = get_json(&results, &format!("results/2026/runs/b/{file}")).await;
@@ -131,7 +136,7 @@ async fn runs_are_deterministic_whatever_the_segments() {
 async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     let store = vestland().await;
     let results = MemoryResults::default();
-    run(&store, &results, &wave(), "run-1", 3, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    run(&store, &results, &wave(), "run-1", 3, closed(), &quiet).await.unwrap();
     let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
@@ -157,6 +162,23 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     zip.by_name("tables.xlsx").unwrap().read_to_end(&mut xlsx).unwrap();
     let sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     assert!(sheets.file_names().any(|n| n.unwrap() == "xl/worksheets/sheet3.xml"), "one sheet per table");
+}
+
+#[tokio::test]
+async fn while_the_wave_is_open_the_bundle_holds_no_respondents_and_no_unreleased_figures() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "open", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    let bytes = results.get_object("results/2026/runs/open/bundle.zip").await.unwrap().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    zip.by_name("respondents.csv").unwrap().read_to_string(&mut text).unwrap();
+    assert_eq!(text.lines().count(), 1, "the header only");
+    let mut figures = String::new();
+    zip.by_name("figures.csv").unwrap().read_to_string(&mut figures).unwrap();
+    assert!(figures.contains("unit,4601,Bergen,all,,,q_nytte_1,1,,,,not_released_yet"), "{}", &figures[..400]);
+    let national = get_json(&results, "results/2026/runs/open/national.json").await;
+    assert_eq!(national["questions"][6]["national"]["reason"], "not_released_yet");
 }
 
 /// A results store that fails after a number of writes, like a run killed halfway.
@@ -202,7 +224,7 @@ async fn oslo_and_its_districts_are_each_counted_once() {
         }
     }
     let results = MemoryResults::default();
-    let summary = run(&store, &results, &wave, "oslo", 2, OffsetDateTime::now_utc(), &quiet).await.unwrap();
+    let summary = run(&store, &results, &wave, "oslo", 2, closed(), &quiet).await.unwrap();
     assert_eq!(summary.answers, 33);
     let county = get_json(&results, "results/2026/runs/oslo/counties/03.json").await;
     assert_eq!(county["respondents"], 33, "district -> Oslo -> nation, no answer twice");

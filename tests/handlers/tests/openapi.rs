@@ -391,7 +391,10 @@ async fn results_answer_as_documented() {
     for record in &records {
         survey_domain::store::AnswerStore::insert_answer(&api.results.store, record).await.expect("stored");
     }
-    let wave = api.results.store.wave(&survey).await.expect("read").expect("the wave");
+    let open = api.results.store.wave(&survey).await.expect("read").expect("the wave");
+    // Figures are released when final: here at the wave's close.
+    let wave = survey_domain::Wave { closes_at: now - Duration::seconds(1), ..open };
+    api.results.store.update_wave(&wave).await.expect("updated");
     let run_id = survey_results::new_run_id(now);
     survey_results::run(&api.results.store, &api.results.results, &wave, &run_id, 2, now, &|_| {})
         .await

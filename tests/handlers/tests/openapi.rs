@@ -391,12 +391,16 @@ async fn results_answer_as_documented() {
     for record in &records {
         survey_domain::store::AnswerStore::insert_answer(&api.results.store, record).await.expect("stored");
     }
-    let open = api.results.store.wave(&survey).await.expect("read").expect("the wave");
-    // Figures are released when final: here at the wave's close.
-    let wave = survey_domain::Wave { closes_at: now - Duration::seconds(1), ..open };
-    api.results.store.update_wave(&wave).await.expect("updated");
+    let wave = api.results.store.wave(&survey).await.expect("read").expect("the wave");
     let run_id = survey_results::new_run_id(now);
-    survey_results::run(&api.results.store, &api.results.results, &wave, &run_id, 2, now, &|_| {})
+    survey_results::run(&api.results.store, &api.results.results, &wave, "open", 2, now, &|_| {})
+        .await
+        .expect("a run while the wave is open");
+    let waiting = c.check(&Method::GET, report, &api.call(with_token(get("results-report", &own), Some(&token))).await);
+    assert_eq!(waiting["withheld_reason"], "not_released_yet");
+    // A run after the wave's close: only then are a unit's figures released.
+    let closed = wave.closes_at + time::Duration::days(1);
+    survey_results::run(&api.results.store, &api.results.results, &wave, &run_id, 2, closed, &|_| {})
         .await
         .expect("a run");
     let published =

@@ -9,6 +9,10 @@ const params = new URLSearchParams(location.search);
 const DEMO = params.get('demo') === '1';
 const PKEY = 'brukerundersokelse.progress.v1';
 const LKEY = 'brukerundersokelse.lang';
+// Sent answers whose receipt never came, of people who have left the device: [body, ...].
+const OKEY = 'brukerundersokelse.outbox.v1';
+// Progress older than a lesson belongs to someone who has left a shared classroom device.
+const MAX_AGE = 3 * 60 * 60 * 1000;
 const main = document.getElementById('main');
 const header = document.getElementById('top');
 const banner = document.getElementById('demo-banner');
@@ -29,6 +33,24 @@ const store = {
 };
 const save = () => { if (!DEMO && S && S.code) { S.saved_at = Date.now(); store.set(PKEY, S); } };
 const clearProgress = () => store.del(PKEY);
+const fresh = (p) => Math.abs(Date.now() - p.saved_at) < MAX_AGE;
+// Forgets the person who used the device: their progress, language and read-aloud choice.
+// A body they sent that has no receipt yet moves to the outbox, to be sent without them.
+function forgetPerson(p) {
+  if (p && p.pending) {
+    const box = [].concat(store.get(OKEY) || []);
+    if (!box.some((b) => b && b.submission_id === p.pending.submission_id)) store.set(OKEY, [...box, p.pending]);
+  }
+  clearProgress();
+  store.del(LKEY);
+  try { sessionStorage.removeItem('brukerundersokelse.read_aloud'); } catch { /* private mode */ }
+}
+// The start screen for the next person, loaded anew so nothing of the last one stays in memory;
+// the class's access code stays in the address: everyone in a class has the same one.
+function nextPerson(p, code) {
+  forgetPerson(p);
+  location.replace(location.pathname + (code ? '?code=' + encodeURIComponent(code) : ''));
+}
 const norm = (c) => String(c || '').toUpperCase().replace(/[\s-]/g, '');
 const enc = encodeURIComponent;
 
@@ -61,7 +83,12 @@ async function loadUi(code) {
   const l = langOf(code);
   document.documentElement.lang = code;
   document.documentElement.dir = l && l.dir === 'rtl' ? 'rtl' : 'ltr';
-  store.set(LKEY, code);
+}
+
+// A language the participant picked is kept for the next visit; one taken from the browser is not stored.
+async function chooseLang(code) {
+  await loadUi(code);
+  store.set(LKEY, lang);
 }
 
 // Question texts for the wave; the chosen language if the wave offers it, else nb.
@@ -115,7 +142,7 @@ function paintChrome(langButton) {
   banner.hidden = !DEMO;
   if (DEMO) banner.replaceChildren(txt('p', 'ui.demo_banner'));
   const kids = [txt('p', 'ui.app_title', { cls: 'brand' })];
-  if (langButton && info) {
+  if (langButton) {
     const l = langOf(lang);
     const b = el('button', 'btn small globe', { type: 'button' }, [
       txt('span', 'ui.language', { cls: 'sr-only' }),
@@ -185,7 +212,7 @@ function showStart(focusLang) {
   const go = button(DEMO ? 'ui.demo.start' : 'ui.start', 'primary');
   const form = el('form', 'stack', { novalidate: true }, [
     langFieldset(uiLangs, async (c) => {
-      try { await loadUi(c); } catch { /* keep the current language */ }
+      try { await chooseLang(c); } catch { /* keep the current language */ }
       showStart(c);
     }),
     DEMO ? null : el('div', 'field', null, [
@@ -410,9 +437,10 @@ async function sendLoop() {
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await postJSON('/api/responses', S.pending);
-        clearProgress();
+        const code = S.code;
+        forgetPerson();
         S = null;
-        return showThanks(r.receipt);
+        return showThanks(r.receipt, code);
       } catch (e) {
         if (!retryable(e)) return showSendError(e);
         if (!status.querySelector('.warn')) status.replaceChildren(txt('p', 'ui.sending.retry', { cls: 'warn' }));
@@ -424,14 +452,40 @@ async function sendLoop() {
   }
 }
 
-function showThanks(receipt) {
+function showThanks(receipt, code) {
   current = null;
   render([
     txt('h1', 'ui.thanks.title'),
     txt('p', 'ui.thanks.saved'),
     el('p', 'receipt', null, [txt('span', 'ui.thanks.receipt'), ' ', el('strong', null, { id: 'receipt', translate: 'no', dir: 'ltr' }, [String(receipt || '')])]),
+    txt('p', 'ui.thanks.receipt_about', { cls: 'hint' }),
     txt('p', 'ui.thanks.close'),
+    nav(button('ui.thanks.next', 'primary', () => nextPerson(null, code))),
   ]);
+}
+
+// Sends the bodies in the outbox (people who have left) with their own ids, without a
+// screen, until each has a receipt or a final refusal; the next person is never held up.
+async function sendOutbox() {
+  const finished = new Set(); // also when storage refuses to be written
+  const left = () => [].concat(store.get(OKEY) || []).filter((b) => b && b.submission_id && !finished.has(b.submission_id));
+  for (let attempt = 0; ;) {
+    const box = left();
+    if (!box.length) return store.del(OKEY);
+    const body = box[0];
+    const done = () => {
+      finished.add(body.submission_id);
+      store.set(OKEY, left());
+    };
+    try {
+      await postJSON('/api/responses', body);
+      done();
+      attempt = 0;
+    } catch (e) {
+      if (!retryable(e)) done();
+      else await sleep(retryDelay(attempt++, e.retryAfter));
+    }
+  }
 }
 
 function showSendError(e) {
@@ -476,13 +530,16 @@ function showDemoEnd() {
   ]);
 }
 
+// The language list; before the wave is loaded (the prompt of a shared device), every UI language.
 function showLanguage(back) {
-  const offered = uiLangs.filter((l) => info.languages.some((w) => w.code === l.code));
+  const offered = info ? uiLangs.filter((l) => info.languages.some((w) => w.code === l.code)) : uiLangs;
   const fs = langFieldset(offered, async (c) => {
     try {
-      await loadUi(c);
-      await loadContent();
-      save();
+      await chooseLang(c);
+      if (info) {
+        await loadContent();
+        save();
+      }
     } catch { /* stay in the language we have */ }
     showLanguage(back);
     const r = main.querySelector(`input[name=lang][value="${lang}"]`);
@@ -497,31 +554,61 @@ function showLanguage(back) {
 
 // ---------- start ----------
 
-async function boot() {
-  uiLangs = await getJSON('i18n/languages.json');
-  let saved = DEMO ? null : store.get(PKEY);
-  if (saved && !(saved.v === 1 && saved.survey_id && saved.code && saved.answers)) saved = null;
-  const urlCode = params.get('code');
-  if (saved && urlCode && norm(urlCode) !== norm(saved.code)) saved = null; // another unit's link
-  if (!saved) clearProgress();
-  await loadUi(pickLang(saved && saved.language, params.get('lang'), store.get(LKEY), ...(navigator.languages || [])));
-  if (!saved) return showStart();
+// Saved progress with answers belongs to whoever gave them: on a shared device the
+// next person is asked first, and sees nothing of them unless they say it is theirs.
+function showResume(saved) {
+  current = () => showResume(saved);
+  render([
+    txt('h1', 'ui.resume.title'),
+    txt('p', 'ui.resume.text'),
+    el('div', 'nav choice', null, [
+      button('ui.resume.new', '', () => nextPerson(saved, saved.code)),
+      button('ui.resume.continue', 'primary', () => resume(saved)),
+    ]),
+  ], { langButton: true });
+  startAudio();
+}
+
+async function resume(saved) {
+  if (!fresh(saved)) return location.reload(); // the prompt stood unanswered longer than a lesson
   S = saved;
   // A frozen body waiting to be sent needs nothing more than the UI strings.
   if (S.pending) return sendLoop();
-  const resume = async () => {
-    try {
-      await loadSurvey();
-    } catch {
-      return showLoadError(resume);
-    }
-    if (info.status === 'closed') return showClosed({ survey_id: S.survey_id, status: info.status, closes_at: info.closes_at });
-    if (S.screen === 'q' && S.submission_id && visible(qn, S.answers).some((q) => q.id === S.pos)) return showQuestion(S.pos);
-    if (S.screen === 'review' && S.submission_id) return showReview();
-    if (S.screen === 'start') return showStart();
-    showIntro();
-  };
-  await resume();
+  try {
+    await loadSurvey();
+  } catch {
+    return showLoadError(() => resume(saved));
+  }
+  if (info.status === 'closed') return showClosed({ survey_id: S.survey_id, status: info.status, closes_at: info.closes_at });
+  if (S.screen === 'q' && S.submission_id && visible(qn, S.answers).some((q) => q.id === S.pos)) return showQuestion(S.pos);
+  if (S.screen === 'review' && S.submission_id) return showReview();
+  if (S.screen === 'start') return showStart();
+  showIntro();
+}
+
+// A page left open longer than a lesson is loaded anew, which drops the progress (boot).
+function expireIdle() {
+  if (S && S.code && !fresh(S)) location.reload();
+}
+
+async function boot() {
+  uiLangs = await getJSON('i18n/languages.json');
+  let saved = DEMO ? null : store.get(PKEY);
+  const urlCode = params.get('code');
+  const usable = saved && saved.v === 1 && saved.survey_id && saved.code && saved.answers && fresh(saved)
+    && !(urlCode && norm(urlCode) !== norm(saved.code)); // not another unit's link
+  if (!usable) {
+    if (saved) forgetPerson(saved);
+    saved = null;
+  }
+  sendOutbox();
+  setInterval(expireIdle, 60 * 1000);
+  addEventListener('pageshow', expireIdle);
+  document.addEventListener('visibilitychange', expireIdle);
+  await loadUi(pickLang(saved && saved.language, params.get('lang'), store.get(LKEY), ...(navigator.languages || [])));
+  if (!saved) return showStart();
+  if (saved.pending || Object.keys(saved.answers).length) return showResume(saved);
+  await resume(saved);
 }
 
 boot().catch(() => {

@@ -1,7 +1,8 @@
 // Universal design (WCAG 2.1 AA) in Chromium:
 // - axe-core finds 0 violations on every page, the survey's screens in all of
 //   its languages (start, demo start, intro, the language screen, a question
-//   of each type, the screen that ends the survey, review, thank-you), the
+//   of each type, the screen that ends the survey, review, thank-you, the
+//   question a shared device asks before saved answers are shown), the
 //   demo's end, and the other pages in each of their languages;
 // - the whole survey can be completed with the keyboard alone;
 // - focus is visible: the focused look differs from the unfocused one by
@@ -149,6 +150,11 @@ test('axe: 0 violations on every page, and on the survey\'s screens in its langu
     await axe(survey, `${code} thank you`, found);
     await survey.evaluate((s) => { localStorage.clear(); for (const [k, v] of JSON.parse(s)) localStorage.setItem(k, v); }, saved);
     await survey.reload();
+    // Saved answers: the page first asks whether this is the same person.
+    await survey.locator('main h1').waitFor();
+    await switchLanguage(survey, code);
+    await axe(survey, `${code} continue or new person`, found);
+    await survey.locator('main .nav .btn.primary').click();
     await survey.locator('main details').waitFor();
   });
   await survey.context().close();

@@ -189,7 +189,7 @@ test('phone: a participant answers everything, sends once, gets a receipt; a rel
   await page.context().close();
 });
 
-test('reload mid-survey resumes at the same question with the answers kept', async () => {
+test('reload mid-survey asks first, then resumes at the same question with the answers kept', async () => {
   requireCode();
   const page = await newPage();
   await startWithCode(page, CODE);
@@ -202,6 +202,10 @@ test('reload mid-survey resumes at the same question with the answers kept', asy
   await pick(page, age, age.options[1].value);
 
   await page.reload();
+  // Asked first (the device may be shared), nothing of the answers shown; then continued.
+  await waitHeading(page, ui['ui.resume.title']);
+  assert.equal(await page.locator('main input:checked').count(), 0);
+  await page.getByRole('button', { name: ui['ui.resume.continue'], exact: true }).click();
   await waitHeading(page, texts['q.q_age.text']);
   assert.ok(await page.getByRole('radio', { name: optionLabel(age, age.options[1].value), exact: true }).isChecked());
   for (const id of ['q_gender', 'q_leave', 'q_group']) {

@@ -346,9 +346,11 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
   assert.equal(v.survey_id, SURVEY);
   assert.equal(v.unit.number, '5501');
 
-  // The classroom sheet linked from the e-mail shows the same code.
-  const sheet = /https?:\/\/[^\s"'<>]+\/ark\/\?code=[^\s"'<>]+/.exec(codeMail.text)?.[0];
+  // The classroom sheet linked from the e-mail shows the same code, which
+  // travels in the fragment, never to the server.
+  const sheet = /https?:\/\/[^\s"'<>]+\/ark\/\?[^\s"'<>#]+#code=[^\s"'<>]+/.exec(codeMail.text)?.[0];
   assert.ok(sheet, 'a link to the classroom sheet');
+  assert.ok(!sheet.split('#')[0].includes(code), 'the code is not in the part of the link that is sent');
   const spage = await newPage();
   await spage.goto(sheet);
   await spage.waitForSelector('svg.qr');

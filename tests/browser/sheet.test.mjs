@@ -236,7 +236,8 @@ const WAVE = 'ark-' + Date.now().toString(36);
 let waveMade = false;
 function wave() {
   if (!waveMade) {
-    admin('survey', 'create', '--survey', WAVE, '--opens', '2026-11-01T00:00:00+01:00', '--closes', '2027-06-01T00:00:00+02:00');
+    admin('survey', 'create', '--survey', WAVE, '--opens', '2026-11-01T00:00:00+01:00', '--closes', '2027-06-01T00:00:00+02:00',
+      '--registration-deadline', '2026-11-01T00:00:00+01:00'); // takes no registrations: /registrer/ offers it to nobody
     waveMade = true;
   }
   return WAVE;

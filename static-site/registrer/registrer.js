@@ -6,7 +6,7 @@
 // summary, and the confirmation after POST /api/registrations.
 import { el } from '/i18n.js';
 import { getJSON, postJSON } from '/api.js';
-import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, focusOn, lang } from './lang.js';
+import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, focusOn, lang } from './lang.js';
 import {
   MAX_CONTACTS, indexUnits, searchUnits, exactUnit, validate, serverErrorKey,
   checkName, checkEmail, checkPhone, checkExpected, emailKey,
@@ -102,7 +102,7 @@ function showClosed(focus, named) {
 
 // Which wave the registration is for: said always, chosen where several take registrations.
 function wavePart(onChange) {
-  const vars = (w) => ({ survey: w.survey_id, opens: fmtMoment(w.opens_at), closes: fmtMoment(w.closes_at) });
+  const vars = (w) => ({ survey: w.survey_id, opens: fmtStart(w.opens_at), closes: fmtMoment(w.closes_at) });
   if (openWaves.length < 2) {
     if (!survey || !survey.opens_at) return null;
     const p = el('p', 'wave-chosen', { id: 'wave-chosen' });

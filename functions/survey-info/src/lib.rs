@@ -61,8 +61,14 @@ async fn open_for_registration<S: WaveStore>(app: &App<S>, req: &Request) -> Res
             .with_field("/registration"));
     }
     let now = OffsetDateTime::now_utc();
-    let mut waves: Vec<Wave> =
-        app.store.waves().await.map_err(ApiError::from)?.into_iter().filter(|w| now < w.registration_deadline).collect();
+    let mut waves: Vec<Wave> = app
+        .store
+        .waves()
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|w| now < w.registration_deadline)
+        .collect();
     waves.sort_by_key(|w| (w.registration_deadline, w.opens_at));
     let rfc3339 = |t: OffsetDateTime| t.format(&Rfc3339).expect("formattable");
     let surveys: Vec<_> = waves
@@ -246,7 +252,11 @@ mod tests {
         let app = app().await;
         for query in ["", "registration=closed", "registration=all"] {
             let (status, body) = get_query(&app, "/api/surveys", query).await;
-            assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")), "{query}");
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_query")),
+                "{query}"
+            );
         }
     }
 

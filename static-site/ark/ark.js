@@ -216,16 +216,27 @@ async function showSheet() {
 }
 
 // No usable code in the link: ask for it.
+// The address of the sheet with the code in the fragment, where no server sees it.
+function sheetHref(code, unitName) {
+  const q = new URLSearchParams({ survey: surveyId, lang });
+  if (unitName) q.set('unit', unitName);
+  if (sheetLang !== 'en') q.set('sheet_lang', sheetLang);
+  return `/ark/?${q}#${new URLSearchParams({ code })}`;
+}
+
 function showAsk(key) {
   const code = el('input', 'input plain', { id: 'f-code', name: 'code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', maxlength: '40', required: true, value: rawCode });
   const unitIn = el('input', 'input plain', { id: 'f-unit', name: 'unit', type: 'text', autocomplete: 'off', maxlength: '100', value: unit });
-  const form = el('form', 'stack', { method: 'get', action: '/ark/' }, [
-    el('input', null, { type: 'hidden', name: 'lang', value: lang }),
+  const form = el('form', 'stack', null, [
     el('div', 'field', null, [el('label', 'label', { for: 'f-code' }, [T('span', 'sheet.form.code')]), code]),
     el('div', 'field', null, [el('label', 'label', { for: 'f-unit' }, [T('span', 'sheet.form.unit')]), unitIn]),
     el('div', 'nav', null, [el('button', 'btn primary', { type: 'submit' }, [T('span', 'sheet.form.show')])]),
   ]);
-  onLang(() => { form.querySelector('input[name=lang]').value = lang; });
+  // The code goes into the fragment, not the query: a form's GET would send it to the server.
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.assign(sheetHref(code.value.trim(), unitIn.value.trim()));
+  });
   main.replaceChildren(T('h1', 'sheet.page_title'), T('p', key, null, 'warn', { id: 'ask-why' }), form);
   code.setAttribute('aria-describedby', 'ask-why');
   setTitle('sheet.page_title');
@@ -263,6 +274,9 @@ async function boot() {
     loadCoverage(surveyId),
     useLang(initialLang()),
   ]);
+  // A code that came in the query (older links) moves to the fragment, so a
+  // bookmark or a copied address no longer sends it.
+  if (params.has('code') && CODE.test(rawCode)) history.replaceState(history.state, '', sheetHref(rawCode, unit));
   await render();
   // A language change draws the sheet again; the picked languages are kept.
   onLang(() => { if (CODE.test(rawCode)) showSheet(); });

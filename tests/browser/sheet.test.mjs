@@ -168,10 +168,20 @@ test('the sheet in nynorsk and English; without a code it asks for one', async (
   await page.getByText(STRINGS.nb['sheet.missing']).waitFor();
   await page.getByLabel(STRINGS.nb['sheet.form.code']).fill('WXYZ-2345-678');
   await page.getByLabel(STRINGS.nb['sheet.form.unit']).fill('Alna');
+  const sent = [];
+  page.on('request', (r) => sent.push(r.url()));
   await page.getByRole('button', { name: STRINGS.nb['sheet.form.show'] }).click();
   await page.waitForSelector('svg.qr');
   assert.equal(await page.textContent('#code'), 'WXYZ-2345-678');
   assert.equal(await page.textContent('.unit-name'), 'Alna');
+  assert.ok(sent.length && sent.every((u) => !u.includes('WXYZ')), 'the typed code is never sent to the server');
+  assert.ok(page.url().endsWith('#code=WXYZ-2345-678'), page.url());
+
+  // An older link with ?code=: the code moves out of the address's query.
+  await page.goto(`${BASE}/ark/?code=WXYZ-2345-678&unit=Alna`);
+  await page.waitForSelector('svg.qr');
+  assert.equal(new URL(page.url()).searchParams.get('code'), null);
+  assert.ok(page.url().endsWith('#code=WXYZ-2345-678'), page.url());
 
   await page.goto(`${BASE}/ark/?code=${encodeURIComponent('<script>')}`);
   await page.getByText(STRINGS.nb['sheet.bad_code']).waitFor();

@@ -12,6 +12,7 @@ use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 use survey_domain::aggregate::{index_value, scale_mean, Layout, INDEX_SECTIONS};
 use survey_domain::answer::AnswerRecord;
+use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
 use zip::write::SimpleFileOptions;
@@ -108,8 +109,8 @@ pub fn figures_table(
             row.extend([text(question), text(value)]);
             row
         };
-        for (i, question) in q.questions.iter().enumerate() {
-            let mean = scale_mean(&tally.counts[i]);
+        for (i, question) in q.questions.iter().enumerate().filter(|(_, question)| !question.is_screening()) {
+            let mean = (question.kind == QuestionType::Scale).then(|| scale_mean(&tally.counts[i])).flatten();
             for (j, option) in question.options.iter().enumerate() {
                 let mut row = lead(&question.id, &option.value);
                 match reason {
@@ -207,7 +208,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     let (nb, en) = (strings("nb"), strings("en"));
     let label = |map: &BTreeMap<String, String>, key: &str| map.get(key).cloned().unwrap_or_default();
     let mut rows = Vec::new();
-    for question in &q.questions {
+    for question in q.questions.iter().filter(|question| !question.is_screening()) {
         let key = format!("q.{}.text", question.id);
         for option in &question.options {
             let option_key = match &question.scale {
@@ -282,7 +283,7 @@ fn respondent_codebook() -> Vec<Vec<Cell>> {
 pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
     let mut cells =
         vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
-    cells.extend(q.questions.iter().map(|question| {
+    cells.extend(q.questions.iter().filter(|question| !question.is_screening()).map(|question| {
         record
             .answers
             .get(&question.id)
@@ -300,6 +301,9 @@ fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         for (col, name) in table.header.iter().enumerate() {
             sheet.write_string(0, col as u16, *name)?;
         }
+        // The header stays in view and every column can be filtered, as an analyst expects of a sheet.
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, table.rows.len() as u32, table.header.len().saturating_sub(1) as u16)?;
         for (r, row) in table.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32 + 1, c as u16);

@@ -105,6 +105,7 @@ impl ReportInput<'_> {
             .questions
             .iter()
             .enumerate()
+            .filter(|(_, q)| !q.is_screening())
             .map(|(i, q)| {
                 let mut entry = Map::new();
                 entry.insert("id".into(), json!(q.id));

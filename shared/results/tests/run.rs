@@ -5,6 +5,7 @@ use std::io::Read;
 
 use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::results_layout;
 use survey_domain::store::{
     AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
@@ -160,8 +161,84 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     assert!(units.contains("4601,Bergen,46,Vestland,15,40,37.5"));
     let mut xlsx = Vec::new();
     zip.by_name("tables.xlsx").unwrap().read_to_end(&mut xlsx).unwrap();
-    let sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
-    assert!(sheets.file_names().any(|n| n.unwrap() == "xl/worksheets/sheet3.xml"), "one sheet per table");
+    let mut sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let names: Vec<String> =
+        sheets.file_names().map(|n| n.unwrap().into_owned()).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+    assert_eq!(names.len(), 3, "one sheet per table: {names:?}");
+    for name in names {
+        let mut xml = String::new();
+        sheets.by_name(&name).unwrap().read_to_string(&mut xml).unwrap();
+        assert!(
+            xml.contains(r#"state="frozen""#) && xml.contains(r#"ySplit="1""#),
+            "{name}: the header row stays in view"
+        );
+        assert!(xml.contains("<autoFilter ref=\"A1:"), "{name}: every column can be filtered");
+    }
+}
+
+/// Figures by column name, one map per row of a bundle CSV.
+fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines.map(|line| header.iter().map(|h| (*h).to_owned()).zip(line.split(',').map(str::to_owned)).collect()).collect()
+}
+
+#[tokio::test]
+async fn screening_questions_are_left_out_and_means_belong_to_scales_only() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "run-1", 3, closed(), &quiet).await.unwrap();
+    let q = Questionnaire::current();
+    let screening: Vec<&str> =
+        q.questions.iter().filter(|q| q.options.iter().any(|o| o.ends_survey)).map(|q| q.id.as_str()).collect();
+    assert_eq!(screening, ["q_leave"], "the 2026 questionnaire has one question that ends the survey");
+
+    let national = get_json(&results, "results/2026/runs/run-1/national.json").await;
+    let ids: Vec<&str> = national["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"q_group") && !ids.contains(&"q_leave"), "{ids:?}");
+    let bergen = get_json(&results, "results/2026/runs/run-1/units/4601.json").await;
+    assert!(bergen["questions"].as_array().unwrap().iter().all(|q| q["id"] != "q_leave"));
+
+    let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let (figures, codebook, respondents) = (read("figures.csv"), read("codebook.csv"), read("respondents.csv"));
+    assert!(!codebook.contains("q_leave"));
+    assert!(!respondents.lines().next().unwrap().contains("q_leave"));
+    let figures = rows(&figures);
+    assert!(figures.iter().all(|r| r["question"] != "q_leave"));
+    let kind = |id: &str| q.questions.iter().find(|q| q.id == id).map(|q| q.kind);
+    let mut means = std::collections::BTreeSet::new();
+    for row in figures.iter().filter(|r| !r["question"].starts_with("index_")) {
+        let kind = kind(&row["question"]).unwrap();
+        let has_mean = !row["mean"].is_empty();
+        assert!(!has_mean || kind == QuestionType::Scale, "{:?} {} has a mean", kind, row["question"]);
+        if has_mean {
+            means.insert(row["question"].clone());
+        }
+    }
+    assert!(means.contains("q_nytte_1"), "scales keep their means");
+    let nation_nytte: Vec<_> = figures
+        .iter()
+        .filter(|r| {
+            r["level"] == "nation"
+                && r["group"] == "all"
+                && r["band_question"].is_empty()
+                && r["question"] == "q_nytte_1"
+        })
+        .collect();
+    let counts: Vec<f64> = nation_nytte.iter().map(|r| r["count"].parse().unwrap()).collect();
+    let scored: f64 = counts[..5].iter().enumerate().map(|(i, c)| (i as f64 + 1.0) * c).sum();
+    let expected = scored / counts[..5].iter().sum::<f64>();
+    let mean: f64 = nation_nytte[0]["mean"].parse().unwrap();
+    assert!(
+        (mean - (expected * 100.0).round() / 100.0).abs() < 1e-9,
+        "the mean leaves out dont_know: {mean} vs {expected}"
+    );
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ use survey_domain::{Questionnaire, UnitNumber};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::dictionary::{MULTI_SEPARATOR, NOT_ANSWERED};
 use crate::microdata::{language_groups, Microdata, COARSER, QUASI_IDENTIFIERS, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
@@ -47,11 +48,11 @@ impl Cell {
     }
 }
 
-fn text(t: impl Into<String>) -> Cell {
+pub(crate) fn text(t: impl Into<String>) -> Cell {
     Cell::Text(t.into())
 }
 
-fn number(n: impl Into<f64>) -> Cell {
+pub(crate) fn number(n: impl Into<f64>) -> Cell {
     Cell::Number(n.into())
 }
 
@@ -82,7 +83,7 @@ fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -
         Breakdown::Group(g) => [text(g.id()), Cell::Empty, Cell::Empty],
         Breakdown::Band { band, option } => {
             let question = &q.questions[layout.bands[band]];
-            let value = option.map_or("not_answered", |o| question.options[o].value.as_str());
+            let value = option.map_or(NOT_ANSWERED, |o| question.options[o].value.as_str());
             [text("all"), text(question.id.clone()), text(value)]
         }
     }
@@ -287,7 +288,7 @@ pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
         record
             .answers
             .get(&question.id)
-            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join("|")))
+            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join(MULTI_SEPARATOR)))
             .unwrap_or_default()
     }));
     format!("{}\r\n", cells.join(","))
@@ -323,14 +324,33 @@ fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 }
 
 const README: &str = "Nasjonal brukerundersøkelse – resultatpakke / result bundle\r\n\r\n\
-figures.csv / tables.xlsx (figures): alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. \
-Tomme tall med «withheld» er holdt tilbake: for få svar (too_few_answers) eller for å beskytte andre (protects_others).\r\n\
-units.csv: svar og svarprosent per enhet.\r\n\
-codebook.csv: spørsmål og svarverdier på bokmål og engelsk.\r\n\
-respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
-All files are UTF-8 with a byte-order mark. figures: every figure per unit, county and nation, group and band; \
-withheld figures are empty with a reason. units: respondents and response rates. codebook: texts and value labels. \
-respondents: one row per answer, no dates, ids or units, for IMDi's own analysis, not for publication.\r\n\r\n";
+Filene / the files (CSV, UTF-8 med byte-order mark; de samme tabellene som ark i tables.xlsx):\r\n\
+- figures.csv: alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. Tomme tall med «withheld» er holdt \
+tilbake: for få svar (too_few_answers), for å beskytte andre (protects_others) eller ikke frigitt ennå (not_released_yet).\r\n\
+- units.csv: svar og svarprosent per enhet.\r\n\
+- codebook.csv: spørsmål og svarverdier med tekst på bokmål og engelsk, og de omkodede verdiene i respondents.csv.\r\n\
+- indexes.csv: hvilke spørsmål hver indeks består av, og hvor mange en må ha svart på.\r\n\
+- routing.csv: spørsmål som bare vises etter et bestemt svar på et tidligere spørsmål.\r\n\
+- languages.csv: språkkodene med navn, skriftretning og språkgruppe.\r\n\
+- columns.csv: hva hver kolonne i hver fil betyr.\r\n\
+- respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
+Slik er tallene laget / how the figures are made:\r\n\
+- Indekser (index_usefulness, index_motivation, index_wellbeing): for hver person snittet av svarene 1-5 på \
+indeksens spørsmål, uten «Vet ikke», når personen har svart 1-5 på minst så mange som «quorum» i indexes.csv \
+(halvparten, rundet opp). Snittet skaleres til 0-100 som (snitt - 1) / 4 * 100. Indeksen for en gruppe er \
+gjennomsnittet av personenes indekser; n er antall personer som teller med.\r\n\
+- Gjennomsnitt (mean) finnes bare for skalaspørsmål, 1-5, uten «Vet ikke» (dont_know).\r\n\
+- Flervalg (multi): i figures.csv én rad per svarverdi, og en person kan telle på flere; i respondents.csv \
+står valgte verdier i én celle skilt med | (loddrett strek).\r\n\
+- band_value «not_answered»: de som ikke svarte på bakgrunnsspørsmålet i band_question.\r\n\
+- Spørsmål som avslutter undersøkelsen (for eksempel permisjon: «Ja» lagres aldri) er ikke med i tallene.\r\n\
+- Spørsmål som ikke ble vist (se routing.csv), teller ikke i n.\r\n\r\n\
+English: figures holds every figure per unit, county and nation, group and band; withheld figures are empty with a \
+reason. Indices: per respondent the mean of their 1-5 answers to the index items (dont_know left out) when they \
+answered at least «quorum» items, rescaled to 0-100 as (mean - 1) / 4 * 100; a population's index is the mean of \
+its respondents' indices. Means exist for scale questions only. Multi-choice values are separated by | in \
+respondents.csv. band_value not_answered: those who did not answer the background question. Questions that end \
+the survey are not reported. columns.csv describes every column of every file.\r\n\r\n";
 
 const NO_ROWS: &str = "respondents.csv er ikke med i denne pakken / is not part of this bundle.\r\n";
 

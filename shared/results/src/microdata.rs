@@ -399,6 +399,13 @@ impl Microdata {
         })
     }
 
+    /// The columns of `respondents.csv`: county and language group, then one per question.
+    pub fn header(&self) -> Vec<&str> {
+        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
+        header.extend(self.columns.questions.iter().map(String::as_str));
+        header
+    }
+
     /// The smallest equivalence class of the written rows (`None`: no rows are written).
     pub fn k(&self) -> Option<u64> {
         self.k
@@ -407,9 +414,7 @@ impl Microdata {
     /// Writes `respondents.csv`: the header, then every row recoded (none when
     /// fewer than [`K`] rows exist in all).
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
-        header.extend(self.columns.questions.iter().map(String::as_str));
-        write!(out, "\u{feff}{}\r\n", header.join(","))?;
+        write!(out, "\u{feff}{}\r\n", self.header().join(","))?;
         if self.k.is_none() {
             return Ok(());
         }

@@ -268,9 +268,9 @@ test('audio add stores a recording for one text; the page offers exactly that cl
     const notMp3 = join(dir, 'notat.txt');
     writeFileSync(notMp3, 'ikke lyd');
     for (const [args, why] of [
-      [`--lang ti --key q.q_group.text ${notMp3}`, /not an MP3/],
-      [`--lang ti --key q.q_nope.text ${recording}`, /not a text with audio/],
-      [`--lang xx --key q.q_group.text ${recording}`, /does not offer the language/],
+      [`--lang ti --key q.q_group.text ${notMp3}`, /ikke en MP3-fil/],
+      [`--lang ti --key q.q_nope.text ${recording}`, /ikke en tekst med lyd/],
+      [`--lang xx --key q.q_group.text ${recording}`, /har ikke språket/],
     ]) {
       const r = admin(`audio add --survey ${SURVEY} ${args}`);
       assert.notEqual(r.status, 0, args);

@@ -69,32 +69,32 @@ const UI_FILES: &[(&str, &str)] = ui_files!(
 
 #[derive(Subcommand)]
 pub enum AudioCommand {
-    /// Makes synthetic clips (espeak-ng) for every text without a current clip, and publishes them.
+    /// Lager syntetiske klipp (espeak-ng) for hver tekst uten gjeldende klipp, og publiserer dem.
     Generate {
         #[arg(long)]
         survey: String,
-        /// Only these languages (repeatable); all the wave's languages by default.
+        /// Bare disse språkene (kan gjentas); standard er alle rundens språk.
         #[arg(long = "lang")]
         langs: Vec<String>,
-        /// Where made clips are kept, so that making them again is fast.
+        /// Hvor ferdige klipp lagres, så det går raskt å lage dem igjen.
         #[arg(long, default_value = ".local/audio-cache")]
         cache: PathBuf,
-        /// Clips made at the same time; the number of CPUs by default.
+        /// Klipp som lages samtidig; standard er antall prosessorkjerner.
         #[arg(long)]
         jobs: Option<usize>,
     },
-    /// Adds a person's recording (MP3) of one text; it replaces any synthetic clip.
+    /// Legger til en persons innlesing (MP3) av én tekst; den erstatter et syntetisk klipp.
     Add {
         #[arg(long)]
         survey: String,
         #[arg(long)]
         lang: String,
-        /// The text's key, e.g. `q.q_group.text` (see `audio coverage --lang xx`).
+        /// Tekstens nøkkel, f.eks. `q.q_group.text` (se `audio coverage --lang xx`).
         #[arg(long)]
         key: String,
         file: PathBuf,
     },
-    /// Takes one text's clip out of the manifest (a wrong recording); `generate` can then fill it.
+    /// Tar ett klipp ut av manifestet (en feil innlesing); `generate` kan så fylle det.
     Remove {
         #[arg(long)]
         survey: String,
@@ -103,19 +103,19 @@ pub enum AudioCommand {
         #[arg(long)]
         key: String,
     },
-    /// Per language: texts with a recorded, synthetic, stale or no clip.
+    /// Per språk: tekster med innlest, syntetisk, utdatert eller intet klipp.
     Coverage {
         #[arg(long)]
         survey: String,
-        /// List the keys of these languages, by state (repeatable).
+        /// List nøklene for disse språkene, etter tilstand (kan gjentas).
         #[arg(long = "lang")]
         langs: Vec<String>,
-        /// The report as JSON.
+        /// Rapporten som JSON.
         #[arg(long)]
         json: bool,
     },
-    /// The manifest completeness check: fails when a manifest names a clip that
-    /// is not stored or not its content's name; prints what is missing.
+    /// Sjekker manifestene: feiler når et manifest nevner et klipp som ikke er
+    /// lagret eller ikke har innholdets navn; skriver hva som mangler.
     Check {
         #[arg(long)]
         survey: String,
@@ -154,22 +154,24 @@ pub fn voice(lang: &str) -> Option<&'static str> {
 /// The bokmål source of every text with audio, for a wave.
 fn sources(wave: &Wave) -> Result<Vec<(String, String)>, Failure> {
     let q = wave.questionnaire();
-    let content = strings_of(q.translation("nb").ok_or("the questionnaire has no bokmål texts")?)
-        .map_err(|e| format!("the bokmål texts are unreadable: {e}"))?;
+    let content = strings_of(q.translation("nb").ok_or("spørreskjemaet har ingen tekster på bokmål")?)
+        .map_err(|e| format!("tekstene på bokmål kan ikke leses: {e}"))?;
     audio_sources(q, &content, &ui_strings("nb")?).map_err(|e| e.to_string())
 }
 
 fn ui_strings(lang: &str) -> Result<BTreeMap<String, String>, Failure> {
-    let (_, json) =
-        UI_FILES.iter().find(|(code, _)| *code == lang).ok_or_else(|| format!("no UI texts in `{lang}`"))?;
-    strings_of(json).map_err(|e| format!("the UI texts in `{lang}` are unreadable: {e}"))
+    let (_, json) = UI_FILES
+        .iter()
+        .find(|(code, _)| *code == lang)
+        .ok_or_else(|| format!("ingen tekster for siden på `{lang}`"))?;
+    strings_of(json).map_err(|e| format!("tekstene for siden på `{lang}` kan ikke leses: {e}"))
 }
 
 /// Every text of one language that a participant may see: questionnaire and UI.
 fn texts(wave: &Wave, lang: &str) -> Result<BTreeMap<String, String>, Failure> {
     let mut texts = ui_strings(lang)?;
     if let Some(json) = wave.questionnaire().translation(lang) {
-        texts.extend(strings_of(json).map_err(|e| format!("the texts in `{lang}` are unreadable: {e}"))?);
+        texts.extend(strings_of(json).map_err(|e| format!("tekstene på `{lang}` kan ikke leses: {e}"))?);
     }
     Ok(texts)
 }
@@ -187,7 +189,7 @@ fn languages(wave: &Wave, asked: &[String]) -> Result<Vec<&'static str>, Failure
                 .iter()
                 .find(|o| **o == lang.as_str())
                 .copied()
-                .ok_or_else(|| format!("`{}` does not offer the language `{lang}`", wave.survey_id))
+                .ok_or_else(|| format!("`{}` har ikke språket `{lang}`", wave.survey_id))
         })
         .collect()
 }
@@ -269,13 +271,13 @@ impl Audio<'_> {
         let (_, source) = sources
             .iter()
             .find(|(k, _)| k == key)
-            .ok_or_else(|| format!("`{key}` is not a text with audio; `audio coverage --lang {lang}` lists them"))?;
-        let mp3 = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            .ok_or_else(|| format!("`{key}` er ikke en tekst med lyd; `audio coverage --lang {lang}` viser dem"))?;
+        let mp3 = std::fs::read(file).map_err(|e| format!("kan ikke lese {}: {e}", file.display()))?;
         if !looks_like_mp3(&mp3) {
-            return Err(format!("{} is not an MP3 file", file.display()));
+            return Err(format!("{} er ikke en MP3-fil", file.display()));
         }
         if mp3.len() > MAX_CLIP_BYTES {
-            return Err(format!("{} is over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
+            return Err(format!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
         }
         let mut manifest = self.manifest(wave, lang).await?;
         let clip = Clip::new(&mp3, source_version(source), Origin::Recorded, None);
@@ -290,7 +292,7 @@ impl Audio<'_> {
         let lang = languages(wave, &[lang.to_owned()])?[0];
         let mut manifest = self.manifest(wave, lang).await?;
         if manifest.clips.remove(key).is_none() {
-            return Err(format!("`{key}` has no clip in `{lang}`"));
+            return Err(format!("`{key}` har ikke noe klipp på `{lang}`"));
         }
         audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
             .await
@@ -315,21 +317,21 @@ impl Audio<'_> {
         for (lang, report) in langs.iter().zip(&reports) {
             let manifest = self.manifest(wave, lang).await?;
             if manifest.lang != *lang {
-                problems.push(format!("{lang}: the manifest says it is `{}`", manifest.lang));
+                problems.push(format!("{lang}: manifestet sier at språket er `{}`", manifest.lang));
             }
             let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
                 .await
                 .map_err(|e| crate::error_chain(&e))?;
             for (key, clip) in &manifest.clips {
                 if !stored.contains(&clip.file) {
-                    problems.push(format!("{lang} {key}: {} is not stored", clip.file));
+                    problems.push(format!("{lang} {key}: {} er ikke lagret", clip.file));
                 }
                 if clip.hash.len() != 64 || !clip.file.starts_with(&clip.hash[..16]) {
-                    problems.push(format!("{lang} {key}: {} is not named by its hash", clip.file));
+                    problems.push(format!("{lang} {key}: {} har ikke navn etter innholdets hash", clip.file));
                 }
             }
             if report.total() != sources.len() {
-                problems.push(format!("{lang}: {} of {} texts accounted for", report.total(), sources.len()));
+                problems.push(format!("{lang}: {} av {} tekster gjort rede for", report.total(), sources.len()));
             }
             if complete && !report.is_complete() {
                 problems.push(format!(
@@ -342,7 +344,7 @@ impl Audio<'_> {
         if problems.is_empty() {
             Ok(coverage_table(&reports, &[], false))
         } else {
-            Err(format!("the audio is incomplete:\n  {}", problems.join("\n  ")))
+            Err(format!("lyden er ufullstendig:\n  {}", problems.join("\n  ")))
         }
     }
 }
@@ -422,7 +424,7 @@ async fn check_tools() -> Result<(), Failure> {
             .await
             .is_ok_and(|s| s.success());
         if !found {
-            return Err(format!("{tool} is not installed: run `make audio-tools` (apt-get install espeak-ng lame)"));
+            return Err(format!("{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)"));
         }
     }
     Ok(())
@@ -489,13 +491,13 @@ async fn synthesize(voice: &str, text: &str, cache: &Path) -> Result<Vec<u8>, St
     let wav = pipe("espeak-ng", &["-v", voice, "-s", SPEED, "--stdout"], text.as_bytes()).await?;
     let mp3 = pipe("lame", LAME_ARGS, &wav).await?;
     if !looks_like_mp3(&mp3) {
-        return Err("lame made no MP3".into());
+        return Err("lame laget ingen MP3".into());
     }
     let dir = path.parent().expect("a cache file has a folder");
-    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("kan ikke lage {}: {e}", dir.display()))?;
     let partial = path.with_extension(format!("{}.part", std::process::id()));
-    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
-    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("kan ikke skrive {}: {e}", partial.display()))?;
+    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
     Ok(mp3)
 }
 
@@ -508,7 +510,7 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
+        .map_err(|e| format!("kan ikke starte {program}: {e}"))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
     let writer = tokio::spawn(async move {
@@ -516,10 +518,10 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         drop(stdin);
         written
     });
-    let output = child.wait_with_output().await.map_err(|e| format!("{program} failed: {e}"))?;
-    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("cannot write to {program}: {e}"))?;
+    let output = child.wait_with_output().await.map_err(|e| format!("{program} feilet: {e}"))?;
+    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("kan ikke skrive til {program}: {e}"))?;
     if !output.status.success() {
-        return Err(format!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(format!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim()));
     }
     Ok(output.stdout)
 }

@@ -11,6 +11,9 @@
 // - Only the next clip in the read-aloud queue is fetched ahead.
 // - A service worker (sw.js) keeps the app and the clips once fetched, so
 //   audio works offline once loaded.
+// - Where the language has no clips, the start and intro screens say so in
+//   that language and drop the headphone line; where a neighbour's voice reads
+//   it (the manifest's close_voice), they say that.
 import { t, el } from './i18n.js';
 
 const MODE_KEY = 'brukerundersokelse.read_aloud';
@@ -27,6 +30,7 @@ let queue = []; // read-aloud: elements still to read
 let bar = null;
 let ids = 0;
 let readAloud = false;
+let sound = null; // 'voice', 'close_voice' or 'none' once the manifest was asked for
 try { readAloud = sessionStorage.getItem(MODE_KEY) === '1'; } catch { /* private mode */ }
 
 const urlOf = (key) => base + clips[key].file;
@@ -117,8 +121,19 @@ function playButton(e) {
   return b;
 }
 
+// On the start and intro screens: no sound (no headphone line then), or a neighbour's voice.
+function noteSound() {
+  if (sound !== 'none' && sound !== 'close_voice') return;
+  if (sound === 'none') for (const li of main.querySelectorAll('li[data-key="ui.intro.headphones"]')) li.remove();
+  const heading = main.querySelector('h1[data-key="ui.start.title"], h1[data-key="ui.intro.title"]');
+  if (!heading || main.querySelector('.sound-note')) return;
+  const key = sound === 'none' ? 'ui.audio.none' : 'ui.audio.close_voice';
+  heading.after(el('p', 'sound-note', { 'data-note': key }, [t(key)]));
+}
+
 // Adds a play button beside each text with a clip, keeping the focus where it is.
 function decorate() {
+  noteSound();
   const focused = document.activeElement;
   const found = texts();
   for (const e of found) {
@@ -175,14 +190,20 @@ export async function setup(survey, lang) {
   loading = want;
   const dir = `/content/${encodeURIComponent(survey)}/audio/${encodeURIComponent(lang)}/`;
   let found = {};
+  let neighbour = null;
+  let asked = false;
   try {
     const r = await fetch(dir + 'manifest.json', { cache: 'no-cache' });
-    if (r.ok) found = (await r.json()).clips || {};
-  } catch { /* no audio */ }
+    asked = r.ok || r.status === 404;
+    if (r.ok) ({ clips: found = {}, close_voice: neighbour = null } = await r.json());
+  } catch { /* offline: say nothing about sound */ }
   if (loading !== want) return;
   stop();
   base = dir;
   clips = found;
+  const values = Object.values(found);
+  sound = !asked ? null : !values.length ? 'none' : neighbour && !values.some((c) => c.origin === 'recorded') ? 'close_voice' : 'voice';
+  for (const n of main.querySelectorAll('.sound-note')) n.remove();
   for (const e of main.querySelectorAll('[data-audio]')) delete e.dataset.audio;
   for (const b of main.querySelectorAll('.play, .q-audio, .audio-bar')) b.remove();
   bar = null;

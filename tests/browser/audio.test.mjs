@@ -154,6 +154,64 @@ test('manifest completeness: every text has a current, stored clip or is reporte
   assert.deepEqual([...ti.missing].sort(), [...keys].sort());
   assert.equal(ti.synthetic.length + ti.recorded.length, 0);
   assert.equal((await fetch(`${BASE}/content/${SURVEY}/audio/ti/manifest.json`)).status, 404);
+  assert.equal(ti.sound, 'none', 'a language with no voice is a gap, not 0 %');
+  // coverage.json, which the classroom sheet reads, says the same for every language of the wave.
+  const summary = await getJSON(`/content/${SURVEY}/audio/coverage.json`);
+  const wave = await getJSON(`/api/surveys/${SURVEY}`);
+  assert.deepEqual(summary.languages.map((l) => l.lang).sort(), wave.languages.map((l) => l.code).sort());
+  for (const l of summary.languages) {
+    assert.equal(l.sound, LANGS.includes(l.lang) ? 'voice' : 'none', l.lang);
+    assert.equal(l.texts, keys.length, l.lang);
+  }
+});
+
+// The start and intro screens of `lang`, with the manifest the page is given (null: as stored).
+async function introOf(lang, manifestBody = null) {
+  ui[lang] ??= (await getJSON(`/i18n/${lang}.json`)).strings;
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  if (manifestBody) await ctx.route(`**/audio/${lang}/manifest.json`, (route) => route.fulfill({ json: manifestBody }));
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/?lang=${lang}&code=${encodeURIComponent(CODE)}`);
+  // Audio is settled once the screen has either its note or its read-aloud bar.
+  const settled = () => page.locator('main .sound-note, main .audio-bar').first().waitFor();
+  await settled();
+  const notes = await page.locator('main .sound-note').allTextContents();
+  await page.getByRole('button', { name: ui[lang]['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui[lang]['ui.intro.title']);
+  await settled();
+  return { page, startNote: notes.length ? notes[0].trim() : null };
+}
+
+test('a language without a voice says so in that language on the start and intro screens, and asks for no headphones', async () => {
+  const wave = await getJSON(`/api/surveys/${SURVEY}`);
+  const silent = wave.languages.map((l) => l.code).filter((l) => !LANGS.includes(l));
+  assert.ok(silent.includes('ti') && silent.includes('so'), silent.join(' '));
+  for (const lang of silent) {
+    const { page, startNote } = await introOf(lang);
+    assert.equal(startNote, ui[lang]['ui.audio.none'], `${lang}: the start screen says there is no sound`);
+    assert.equal((await page.locator('main .sound-note').textContent()).trim(), ui[lang]['ui.audio.none'], `${lang}: the intro says it`);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 0, `${lang}: no headphone line`);
+    assert.equal(await page.locator('main button.play').count(), 0, lang);
+    await page.context().close();
+  }
+  for (const lang of LANGS) {
+    const { page, startNote } = await introOf(lang);
+    assert.equal(startNote, null, `${lang} has sound: no note`);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 1, `${lang}: the headphone line stays`);
+    await page.context().close();
+  }
+});
+
+test('a language read by the voice of a neighbouring language (Dari by Persian, nynorsk by bokmål) says so, and its clips play', async () => {
+  const nb = await manifest('nb');
+  for (const [lang, neighbour] of [['prs', 'fa'], ['nn', 'nb']]) {
+    const { page, startNote } = await introOf(lang, { lang, close_voice: neighbour, clips: nb.clips });
+    assert.equal(startNote, ui[lang]['ui.audio.close_voice'], `${lang}: the start screen names the machine voice`);
+    assert.equal((await page.locator('main .sound-note').textContent()).trim(), ui[lang]['ui.audio.close_voice'], lang);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 1, `${lang}: there is sound, so headphones help`);
+    assert.ok(await page.locator('main button.play').count() > 0, `${lang}: its texts have play buttons`);
+    await page.context().close();
+  }
 });
 
 test('a play button beside each text plays its clip; nothing plays by itself', async () => {

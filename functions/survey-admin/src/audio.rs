@@ -1,9 +1,11 @@
 //! `survey-admin audio …`: a wave's audio clips. Synthetic placeholders from
 //! espeak-ng, real recordings, and an honest coverage report per language.
 //!
-//! Synthetic clips are made only for languages espeak-ng itself speaks
-//! ([`VOICES`]); a language it does not speak is reported as missing, never
-//! read by a neighbouring language's voice.
+//! Synthetic clips are made for languages espeak-ng itself speaks ([`VOICES`]),
+//! and for two it does not where a neighbour's voice is understood
+//! ([`CLOSE_VOICES`]): the manifest marks those, and the page says so. Any other
+//! language is reported as a gap with no sound, never as a language at 0 %.
+//! After every change, `coverage.json` says per language whether it has sound.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -16,20 +18,20 @@ use futures::stream::{self, StreamExt};
 use sha2::{Digest, Sha256};
 use survey_aws::{audio, Clients, Config};
 use survey_domain::audio::{
-    audio_sources, coverage, looks_like_mp3, strings_of, synthesis_plan, Clip, Coverage, Manifest, Origin,
+    audio_sources, coverage, looks_like_mp3, strings_of, synthesis_plan, Clip, Coverage, Manifest, Origin, Sound,
     SynthesisJob, MAX_CLIP_BYTES,
 };
 use survey_domain::translation::source_version;
-use survey_domain::Wave;
+use survey_domain::{SurveyId, Wave};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 /// The espeak-ng voice for each catalogue language that espeak-ng speaks.
 ///
-/// Not here, so reported as missing: `nn` (espeak-ng has bokmål only), `ti`
-/// (no Tigrinya; the Amharic voice shares the script, not the language), `so`,
-/// `prs` (the Persian voice speaks Iranian Persian, not Dari), `ps`, and `ckb`
-/// (espeak-ng's Kurdish is Kurmanji in Latin script, not Sorani).
+/// Not here: `nn` and `prs` (read by a close voice, [`CLOSE_VOICES`]), and, with
+/// no sound at all, `ti` (no Tigrinya; the Amharic voice shares the script, not
+/// the language), `so`, `ps`, and `ckb` (espeak-ng's Kurdish is Kurmanji in
+/// Latin script, not Sorani).
 pub const VOICES: &[(&str, &str)] = &[
     ("nb", "nb"),
     ("en", "en-gb"),
@@ -50,6 +52,13 @@ pub const VOICES: &[(&str, &str)] = &[
     ("my", "my"),
     ("ur", "ur"),
 ];
+
+/// Languages espeak-ng has no voice for, read by a neighbour's voice, marked
+/// in the manifest as `close_voice`: Dari by the Persian voice (Iranian
+/// Persian: the same written language, a different accent), nynorsk by the
+/// bokmål voice (it reads nynorsk spelling understandably; some forms sound
+/// like bokmål).
+pub const CLOSE_VOICES: &[(&str, &str)] = &[("prs", "fa"), ("nn", "nb")];
 
 /// Words per minute: a little slower than espeak-ng's 175, for listeners new to the words.
 const SPEED: &str = "150";
@@ -148,7 +157,13 @@ pub struct Audio<'a> {
 
 /// The espeak-ng voice of a catalogue language, if espeak-ng speaks it.
 pub fn voice(lang: &str) -> Option<&'static str> {
-    VOICES.iter().find(|(code, _)| *code == lang).map(|(_, voice)| *voice)
+    let own = |lang: &str| VOICES.iter().find(|(code, _)| *code == lang).map(|(_, voice)| *voice);
+    own(lang).or_else(|| close_voice(lang).and_then(own))
+}
+
+/// The language whose voice reads `lang`, where it is not its own.
+pub fn close_voice(lang: &str) -> Option<&'static str> {
+    CLOSE_VOICES.iter().find(|(code, _)| *code == lang).map(|(_, neighbour)| *neighbour)
 }
 
 /// The bokmål source of every text with audio, for a wave.
@@ -239,6 +254,7 @@ impl Audio<'_> {
                 lines.push(format!("{lang}: ingen syntetisk stemme, {} mangler", report.missing.len()));
                 continue;
             };
+            manifest.close_voice = close_voice(lang).map(str::to_owned);
             let plan = synthesis_plan(&sources, &texts(wave, lang)?, &manifest);
             let made = synthesize_all(lang, voice, &plan, cache, jobs).await;
             let mut clips = Vec::new();
@@ -261,6 +277,7 @@ impl Audio<'_> {
                 report.missing.len() + report.stale.len()
             ));
         }
+        self.publish_sound(wave).await?;
         eprintln!("  ferdig på {:.1} s", started.elapsed().as_secs_f64());
         Ok(lines.join("\n"))
     }
@@ -285,6 +302,7 @@ impl Audio<'_> {
         audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)])
             .await
             .map_err(|e| crate::error_chain(&e))?;
+        self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: innspilt klipp {}", clip.file))
     }
 
@@ -297,7 +315,21 @@ impl Audio<'_> {
         audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
             .await
             .map_err(|e| crate::error_chain(&e))?;
+        self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: klippet er tatt ut"))
+    }
+
+    /// Writes `coverage.json` from the manifests as they are now.
+    async fn publish_sound(&self, wave: &Wave) -> Result<(), Failure> {
+        let reports = self.coverage(wave, &languages(wave, &[])?).await?;
+        audio::put_sound_summary(
+            &self.clients.s3,
+            self.bucket(),
+            &wave.survey_id,
+            &sound_summary(&wave.survey_id, &reports),
+        )
+        .await
+        .map_err(|e| crate::error_chain(&e))
     }
 
     async fn coverage(&self, wave: &Wave, langs: &[&str]) -> Result<Vec<Coverage>, Failure> {
@@ -349,6 +381,33 @@ impl Audio<'_> {
     }
 }
 
+/// `coverage.json`: per language of the wave, whether it has sound, for the
+/// classroom sheet: `{survey_id, languages: [{lang, sound, voice?, clips, texts}]}`.
+fn sound_summary(survey: &SurveyId, reports: &[Coverage]) -> serde_json::Value {
+    let languages: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            let mut entry =
+                serde_json::json!({ "lang": r.lang, "sound": r.sound(), "clips": r.clips(), "texts": r.total() });
+            if r.sound() == Sound::CloseVoice {
+                entry["voice"] = serde_json::json!(r.close_voice);
+            }
+            entry
+        })
+        .collect();
+    serde_json::json!({ "survey_id": survey, "languages": languages })
+}
+
+/// How a language's sound reads in the coverage table.
+fn sound_label(r: &Coverage) -> String {
+    match (r.sound(), &r.close_voice) {
+        (Sound::Voice, _) => "stemme".to_owned(),
+        (Sound::CloseVoice, Some(neighbour)) => format!("nær-stemme:{neighbour}"),
+        (Sound::CloseVoice, None) => "nær-stemme".to_owned(),
+        (Sound::None, _) => "INGEN-LYD".to_owned(),
+    }
+}
+
 fn coverage_json(reports: &[Coverage]) -> String {
     let langs: Vec<serde_json::Value> = reports
         .iter()
@@ -356,6 +415,7 @@ fn coverage_json(reports: &[Coverage]) -> String {
             serde_json::json!({
                 "lang": r.lang,
                 "voice": voice(&r.lang),
+                "sound": r.sound(),
                 "total": r.total(),
                 "recorded": r.recorded,
                 "synthetic": r.synthetic,
@@ -369,19 +429,20 @@ fn coverage_json(reports: &[Coverage]) -> String {
 
 fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> String {
     let mut out = format!(
-        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
-        "språk", "stemme", "innspilt", "syntetisk", "utdatert", "mangler", "totalt"
+        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}  {}\n",
+        "språk", "stemme", "innspilt", "syntetisk", "utdatert", "mangler", "totalt", "lyd"
     );
     for r in reports {
         out.push_str(&format!(
-            "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
+            "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}  {}\n",
             r.lang,
             voice(&r.lang).unwrap_or("–"),
             r.recorded.len(),
             r.synthetic.len(),
             r.stale.len(),
             r.missing.len(),
-            r.total()
+            r.total(),
+            sound_label(r)
         ));
     }
     let sum = |f: fn(&Coverage) -> usize| reports.iter().map(f).sum::<usize>();
@@ -395,6 +456,14 @@ fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> Str
         sum(|r| r.missing.len()),
         sum(Coverage::total)
     ));
+    let gaps: Vec<&str> = reports.iter().filter(|r| r.sound() == Sound::None).map(|r| r.lang.as_str()).collect();
+    if !gaps.is_empty() {
+        out.push_str(&format!(
+            "\n\nUten lyd ({}): {}. Ingen stemme leser disse språkene; de trenger innlesing av en person.",
+            gaps.len(),
+            gaps.join(", ")
+        ));
+    }
     if list_keys {
         for r in reports.iter().filter(|r| listed.contains(&r.lang.as_str())) {
             for (state, keys) in [
@@ -537,7 +606,10 @@ mod tests {
             assert!(LanguageCode::parse(lang).is_ok(), "{lang}");
         }
         let unspoken: Vec<&str> = LanguageCode::all().map(|l| l.as_str()).filter(|l| voice(l).is_none()).collect();
-        assert_eq!(unspoken, ["nn", "ti", "so", "prs", "ps", "ckb"]);
+        assert_eq!(unspoken, ["ti", "so", "ps", "ckb"]);
+        assert_eq!((voice("prs"), close_voice("prs")), (Some("fa"), Some("fa")), "Dari is read by the Persian voice");
+        assert_eq!((voice("nn"), close_voice("nn")), (Some("nb"), Some("nb")));
+        assert_eq!(close_voice("fa"), None, "a language with its own voice has no close voice");
     }
 
     #[test]
@@ -563,9 +635,62 @@ mod tests {
         ];
         let table = coverage_table(&reports, &["ti"], true);
         let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-        assert_eq!(rows[1], ["nb", "nb", "1", "1", "0", "0", "2"]);
-        assert_eq!(rows[2], ["ti", "–", "0", "0", "0", "2", "2"]);
+        assert_eq!(rows[1], ["nb", "nb", "1", "1", "0", "0", "2", "stemme"]);
+        assert_eq!(rows[2], ["ti", "–", "0", "0", "0", "2", "2", "INGEN-LYD"]);
         assert_eq!(rows[3], ["alle", "1", "1", "0", "2", "4"]);
+        assert!(table.contains("Uten lyd (1): ti."), "a language without a voice is a gap: {table}");
         assert!(table.contains("ti – mangler (2):\n  a\n  b"));
+    }
+
+    #[test]
+    fn the_sound_summary_says_voice_close_voice_or_none_per_language() {
+        let reports = vec![
+            Coverage { lang: "ar".into(), synthetic: vec!["a".into()], stale: vec!["b".into()], ..Default::default() },
+            Coverage {
+                lang: "prs".into(),
+                synthetic: vec!["a".into(), "b".into()],
+                close_voice: Some("fa".into()),
+                ..Default::default()
+            },
+            Coverage {
+                lang: "nn".into(),
+                recorded: vec!["a".into()],
+                synthetic: vec!["b".into()],
+                close_voice: Some("nb".into()),
+                ..Default::default()
+            },
+            Coverage { lang: "ti".into(), missing: vec!["a".into(), "b".into()], ..Default::default() },
+            Coverage { lang: "so".into(), stale: vec!["a".into()], missing: vec!["b".into()], ..Default::default() },
+        ];
+        let summary = sound_summary(&SurveyId::parse("local").unwrap(), &reports);
+        assert_eq!(summary["survey_id"], "local");
+        let got: Vec<(String, String, Option<String>, u64, u64)> = summary["languages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["lang"].as_str().unwrap().to_owned(),
+                    l["sound"].as_str().unwrap().to_owned(),
+                    l.get("voice").and_then(|v| v.as_str()).map(str::to_owned),
+                    l["clips"].as_u64().unwrap(),
+                    l["texts"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let row = |lang: &str, sound: &str, voice: Option<&str>, clips, texts| {
+            (lang.to_owned(), sound.to_owned(), voice.map(str::to_owned), clips, texts)
+        };
+        assert_eq!(
+            got,
+            [
+                row("ar", "voice", None, 1, 2),
+                row("prs", "close_voice", Some("fa"), 2, 2),
+                row("nn", "voice", None, 2, 2),
+                row("ti", "none", None, 0, 2),
+                row("so", "none", None, 0, 2),
+            ],
+            "a recording makes the language's own voice; only stale clips are no sound"
+        );
     }
 }

@@ -6,8 +6,9 @@
 // The page: header facts, the three indices, one chart (SVG, with a table to
 // show) per question grouped by section, a filter by participant group,
 // downloads (CSV and XLSX), a print stylesheet, and a live count while the
-// survey is open. Errors 401/403/404/410 have their own messages, and a form
-// asks for a new link.
+// survey is open. Errors 401/403/404/410 have their own messages. Without a
+// link the page starts with the form that asks for one, by the municipality's
+// or district's name or number, as registration takes it.
 import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
@@ -17,6 +18,7 @@ import {
 } from './data.js';
 import { swatch, stacked, grouped, indexBars, fitTexts, scaleFill, popFill } from './charts.js';
 import { xlsx, STYLE } from './xlsx.js';
+import { indexUnits, searchUnits, exactUnit } from '/registrer/logic.js';
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
@@ -36,7 +38,7 @@ const S = {
   group: 'all',
   open: new Set(), // ids whose table is shown
   view: null, // re-renders the current view (after a language change)
-  access: { unit: '', email: '', done: false, errors: {}, busy: false },
+  access: { unit: '', label: '', email: '', done: false, errors: {}, busy: false },
 };
 
 // ---------- texts and numbers ----------
@@ -245,10 +247,33 @@ function showProblem(kind, focus) {
   if (focus) focusOn(h);
 }
 
+// Municipalities and districts for the form, fetched once when it is first shown.
+let units = null;
+const unitList = () => (units ??= getJSON('/api/units').then(indexUnits).catch(() => { units = null; return []; }));
+
+// What was typed in the unit field: a number, "Name – number" as the list offers
+// it, or a name. {number, label} or {error: [key, vars]}.
+async function resolveUnit(typed) {
+  const v = typed.trim();
+  const index = await unitList();
+  const byNumber = (n) => index.find((u) => u.number === n);
+  const found = (u) => ({ number: u.number, label: `${u.name} – ${u.number}` });
+  if (UNIT_RE.test(v)) return byNumber(v) ? found(byNumber(v)) : { number: v, label: v };
+  const listed = v.match(/[–-]\s*(\d{4}|\d{6})\s*$/);
+  if (listed && byNumber(listed[1])) return found(byNumber(listed[1]));
+  const exact = exactUnit(index, v);
+  if (exact) return found(exact);
+  const hits = v ? searchUnits(index, v) : [];
+  if (hits.length === 1) return found(hits[0]);
+  if (hits.length > 1 && hits.length <= 6) return { error: ['acc.err.unit_many', { units: hits.map((u) => `${u.name} – ${u.number}`).join('; ') }] };
+  return { error: ['acc.err.unit'] };
+}
+
 function field(id, labelKey, hintKey, input, errKey) {
   const hint = hintKey ? T('p', hintKey, null, 'hint', { id: id + '-hint' }) : null;
   const err = el('p', 'error', { id: id + '-err' });
-  if (errKey) err.replaceChildren(T('span', 'acc.err.prefix', null, 'sr-only'), ' ', T('span', errKey));
+  const [key, vars] = Array.isArray(errKey) ? errKey : [errKey];
+  if (errKey) err.replaceChildren(T('span', 'acc.err.prefix', null, 'sr-only'), ' ', T('span', key, vars));
   input.id = id;
   const described = [hint ? id + '-hint' : null, errKey ? id + '-err' : null].filter(Boolean).join(' ');
   if (described) input.setAttribute('aria-describedby', described);
@@ -262,15 +287,17 @@ function accessForm() {
   const status = el('div', 'acc-status', { role: 'status' });
   const paint = (focusDone) => {
     if (a.done) {
-      const msg = el('div', 'confirm', { tabindex: '-1', id: 'acc-done' }, [T('p', 'acc.done', { unit: a.unit })]);
+      const msg = el('div', 'confirm', { tabindex: '-1', id: 'acc-done' }, [T('p', 'acc.done', { unit: a.label || a.unit })]);
       box.replaceChildren(T('h2', 'acc.title', null, null, { id: 'acc-title' }), status);
       status.replaceChildren(msg, T('p', 'acc.spam', null, 'hint'));
       if (focusDone) focusOn(msg);
       return;
     }
     status.replaceChildren();
-    const unitIn = el('input', 'input plain narrow', {
-      type: 'text', inputmode: 'numeric', autocomplete: 'off', maxlength: '6', name: 'unit', value: a.unit, spellcheck: 'false',
+    const choices = el('datalist', null, { id: 'acc-units' });
+    unitList().then((index) => choices.replaceChildren(...index.map((u) => el('option', null, { value: `${u.name} – ${u.number}` }))));
+    const unitIn = el('input', 'input plain', {
+      type: 'text', autocomplete: 'off', maxlength: '80', name: 'unit', value: a.unit, spellcheck: 'false', list: 'acc-units',
     });
     const emailIn = el('input', 'input plain', {
       type: 'email', autocomplete: 'email', name: 'email', value: a.email, spellcheck: 'false', autocapitalize: 'off', maxlength: '254',
@@ -281,6 +308,7 @@ function accessForm() {
     const formErr = a.errors.form ? T('p', a.errors.form, null, 'error', { id: 'acc-form-err' }) : null;
     const form = el('form', 'stack', { novalidate: true, 'aria-labelledby': 'acc-title' }, [
       field('acc-unit', 'acc.unit.label', 'acc.unit.hint', unitIn, a.errors.unit),
+      choices,
       field('acc-email', 'acc.email.label', null, emailIn, a.errors.email),
       formErr,
       el('div', 'nav', null, [submit]),
@@ -288,22 +316,25 @@ function accessForm() {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (a.busy) return;
+      a.busy = true;
       a.unit = unitIn.value.trim();
       a.email = emailIn.value.trim();
       a.errors = {};
-      if (!UNIT_RE.test(a.unit)) a.errors.unit = 'acc.err.unit';
+      const unit = await resolveUnit(a.unit);
+      if (unit.error) a.errors.unit = unit.error;
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a.email) || a.email.length > 254) a.errors.email = 'acc.err.email';
       if (a.errors.unit || a.errors.email) {
+        a.busy = false;
         paint();
         focusOn(box.querySelector('[aria-invalid="true"]'));
         return;
       }
-      a.busy = true;
       form.setAttribute('aria-busy', 'true');
       status.replaceChildren(T('p', 'acc.sending'));
       let ok = false;
       try {
-        await postJSON('/api/results/access', { survey_id: S.survey || '', unit: a.unit, email: a.email });
+        a.label = unit.label;
+        await postJSON('/api/results/access', { survey_id: S.survey || '', unit: unit.number, email: a.email });
         ok = true;
       } catch (e) {
         ok = e.status >= 200 && e.status < 300; // 202 with an empty body

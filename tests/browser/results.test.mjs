@@ -630,7 +630,7 @@ test('the form for a new link checks its fields, posts, and says a link is on it
 
   await page.locator('#acc-email').fill('kontakt@bergen.kommune.no');
   await page.keyboard.press('Enter');
-  const msg = fill(S['acc.done'], { unit: UNIT });
+  const msg = fill(S['acc.done'], { unit: `Bergen – ${UNIT}` });
   await page.waitForFunction((m) => document.activeElement?.textContent.includes(m), msg);
   assert.deepEqual(page.seen.access, [{ survey_id: SURVEY, unit: UNIT, email: 'kontakt@bergen.kommune.no' }]);
   assert.equal(await page.getByRole('status').filter({ hasText: msg }).count(), 1, 'the message is in a status region');
@@ -660,6 +660,47 @@ test('the form for a new link checks its fields, posts, and says a link is on it
   assert.ok((await text(bare.locator('#acc-unit-err'))).includes(S['acc.err.unit']));
   await axe(bare, 'the form with an error');
   await done(bare);
+});
+
+test('without a link the page starts with the form, which takes a municipality or district by name', async () => {
+  const page = await newPage();
+  await open(page, '/resultater/', S['err.missing.title']);
+  assert.equal(page.seen.reportCalls, 0);
+  assert.equal(await page.locator('main .error:not(:empty)').count(), 0, 'no error on a first visit');
+  assert.ok(!(await text(page.locator('main'))).includes('mangler'), 'nothing says the link is broken');
+  const unit = page.getByLabel(S['acc.unit.label']);
+  const email = page.getByLabel(S['acc.email.label']);
+  const ask = async (typed) => {
+    await unit.fill(typed);
+    await email.fill('kontakt@kommune.no');
+    await page.getByRole('button', { name: S['acc.submit'] }).click();
+  };
+  // A name, as registration takes it: "Tromsø" is 5501.
+  await ask('Tromsø');
+  const msg = fill(S['acc.done'], { unit: 'Tromsø – 5501' });
+  await page.waitForFunction((m) => document.activeElement?.textContent.includes(m), msg);
+  assert.deepEqual(page.seen.access.map((a) => a.unit), ['5501']);
+  await done(page);
+
+  // Two municipalities share a name: the page names both with their numbers and sends nothing.
+  const twice = await newPage();
+  await open(twice, '/resultater/', S['err.missing.title']);
+  await twice.getByLabel(S['acc.unit.label']).fill('Herøy');
+  await twice.getByLabel(S['acc.email.label']).fill('kontakt@kommune.no');
+  await twice.getByRole('button', { name: S['acc.submit'] }).click();
+  await twice.waitForFunction(() => document.activeElement?.id === 'acc-unit');
+  const err = await text(twice.locator('#acc-unit-err'));
+  assert.ok(err.includes('Herøy (Møre og Romsdal) – 1515') && err.includes('Herøy (Nordland) – 1818'), err);
+  assert.equal(twice.seen.access.length, 0);
+  // The list offers "Name – number"; choosing one sends its number. Districts of Oslo are there too.
+  const options = await twice.$$eval('#acc-units option', (l) => l.map((o) => o.value));
+  assert.ok(options.includes('Herøy (Nordland) – 1818') && options.some((o) => /– 0301\d\d$/.test(o)), options.slice(0, 5).join(' | '));
+  await twice.getByLabel(S['acc.unit.label']).fill('Herøy (Nordland) – 1818');
+  await twice.getByRole('button', { name: S['acc.submit'] }).click();
+  await twice.waitForFunction(() => document.querySelector('#acc-done'));
+  assert.deepEqual(twice.seen.access.map((a) => a.unit), ['1818']);
+  await axe(twice, 'the confirmation');
+  await done(twice);
 });
 
 // ---------- layout, print, languages ----------

@@ -35,8 +35,12 @@ try { readAloud = sessionStorage.getItem(MODE_KEY) === '1'; } catch { /* private
 
 const urlOf = (key) => base + clips[key].file;
 
-function mark(e, on) {
-  (e.closest('label.opt') || e).classList.toggle('speaking', on);
+// Marks the text being read; read-aloud also brings it into view (at once: no
+// animation to sit through, whatever the motion setting).
+function mark(e, on, follow) {
+  const shown = e.closest('label.opt') || e;
+  shown.classList.toggle('speaking', on);
+  if (on && follow) shown.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 function halt() {
@@ -66,7 +70,7 @@ function playClip(e, next) {
   player.onended = done;
   player.onerror = done;
   player.src = urlOf(e.dataset.key);
-  mark(e, true);
+  mark(e, true, !!next);
   paintBar(true);
   const p = player.play();
   if (p) p.catch(done);

@@ -66,7 +66,10 @@ const AUDIO_LOG = () => {
   };
   HTMLMediaElement.prototype.play = function () {
     if (!this.__log) watch(this);
-    this.__log = { path: new URL(this.src).pathname, played: 0, paused: false, ended: false };
+    const read = document.querySelector('.speaking');
+    const box = read && read.getBoundingClientRect();
+    const inView = !!box && box.top >= -1 && box.bottom <= window.innerHeight + 1;
+    this.__log = { path: new URL(this.src).pathname, played: 0, paused: false, ended: false, inView, at: box && [Math.round(box.top), Math.round(box.bottom), window.innerHeight, Math.round(window.scrollY)] };
     window.__clips.push(this.__log);
     return play.call(this);
   };
@@ -290,6 +293,24 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   assert.ok(cut.paused && !cut.ended, 'the clip stopped when the screen changed');
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test('read aloud on a short phone screen brings each text into view as it is read', async () => {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 420 }, isMobile: true, hasTouch: true });
+  await ctx.addInitScript(AUDIO_LOG);
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/?lang=nb&code=${encodeURIComponent(CODE)}`);
+  await page.getByRole('button', { name: ui.nb['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui.nb['ui.intro.title']);
+  await toFirstQuestion(page, 'nb');
+  const q = qn.questions[0];
+  const last = page.locator('main label.opt').last();
+  const below = await last.evaluate((e) => e.getBoundingClientRect().top >= window.innerHeight);
+  assert.ok(below, 'the last option starts below the screen, so reading it needs a scroll');
+  await page.getByRole('button', { name: ui.nb['ui.audio.read_aloud'] }).click();
+  const heard = await ended(page, 2 + q.options.length, 60000);
+  assert.deepEqual(heard.map((c) => c.inView), heard.map(() => true), `every text was in view while read: ${JSON.stringify(heard.map((c) => c.at))}`);
+  await ctx.close();
 });
 
 test('the start screen, before any code, speaks with the current wave\'s clips', async () => {

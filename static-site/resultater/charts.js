@@ -109,6 +109,8 @@ function inkText(x, y, str, key, attrs = {}) {
 }
 
 const approxWidth = (str, size) => String(str).length * size * 0.56;
+// The halo (stroke 3: 1.5 on each side) and 2.5 units of air on each side.
+const SEG_AIR = 8;
 const DASHED = { stroke: '#595959', 'stroke-dasharray': '4 2' };
 
 // A hatched, dashed box with a message (withheld, or no answers).
@@ -155,7 +157,7 @@ export function stacked(rows, alt) {
       const w = (seg.share || 0) * (W - 1);
       if (w <= 0) continue;
       g.append(...box(seg.key, x, by, w, bh).filter(Boolean));
-      if (w >= approxWidth(seg.text, 12) + 4) labels.push(inkText(x + w / 2, by + bh / 2 + 4, seg.text, seg.key));
+      if (w >= approxWidth(seg.text, 12) + 4) labels.push(inkText(x + w / 2, by + bh / 2 + 4, seg.text, seg.key, { 'data-seg': r2(w) }));
       x += w;
     }
     g.append(...labels);
@@ -220,6 +222,14 @@ export function indexBars(rows, alt) {
 // Squeezes texts marked data-max that came out wider than their room.
 // Measures first and writes after, so the page is laid out once.
 export function fitTexts(root) {
+  // A value inside a bar segment stays only where its drawn width, with its
+  // halo and a little air, fits the segment: neighbours never run together
+  // ("8 %8 %"). Its figure is in the chart's table either way.
+  for (const t of root.querySelectorAll('svg.chart text[data-seg]')) {
+    let len;
+    try { len = t.getComputedTextLength(); } catch { continue; }
+    if (len + SEG_AIR > Number(t.dataset.seg)) t.remove();
+  }
   const texts = [...root.querySelectorAll('svg.chart text[data-max]')];
   const wide = texts.filter((t) => {
     try { return t.getComputedTextLength() > Number(t.dataset.max); } catch { return false; }

@@ -703,6 +703,38 @@ test('without a link the page starts with the form, which takes a municipality o
   await done(twice);
 });
 
+test('values inside stacked bars stay inside their segment, halo included, so neighbours never run together', async () => {
+  const seg = (key, share) => ({ key, share, text: `${Math.round(share * 100)} %` });
+  // Runs of small neighbours, the case that printed "8 %8 %".
+  const rows = [
+    { label: 'a', segments: [seg('s1', 0.08), seg('s2', 0.09), seg('s3', 0.08), seg('s4', 0.75)] },
+    { label: 'b', segments: [seg('s1', 0.1), seg('s2', 0.09), seg('s3', 0.11), seg('s4', 0.12), seg('s5', 0.58)] },
+    { label: 'c', segments: [seg('s1', 0.07), seg('s2', 0.18), seg('s3', 0.75)] },
+  ];
+  const page = await newPage({}, { viewport: { width: 360, height: 800 }, isMobile: true, hasTouch: true });
+  await open(page);
+  const drawn = await page.evaluate(async (rows) => {
+    const m = await import('/resultater/charts.js');
+    const svg = m.stacked(rows, 'test');
+    document.querySelector('main').append(svg);
+    m.fitTexts(svg.parentElement);
+    const out = [...svg.querySelectorAll('g.bar')].map((g) => [...g.querySelectorAll('text')].map((t) => ({ x: Number(t.getAttribute('x')), len: t.getComputedTextLength(), text: t.textContent })));
+    svg.remove();
+    return { out, W: m.W };
+  }, rows);
+  const HALO = 1.5;
+  for (const [i, labels] of drawn.out.entries()) {
+    let x = 0.5;
+    const spans = rows[i].segments.map((sg) => { const w = sg.share * (drawn.W - 1); const span = [x, x + w]; x += w; return span; });
+    for (const l of labels) {
+      const [a, b] = [l.x - l.len / 2 - HALO, l.x + l.len / 2 + HALO];
+      assert.ok(spans.some(([s0, s1]) => a >= s0 && b <= s1), `row ${i}: "${l.text}" (${a.toFixed(1)}..${b.toFixed(1)}) spills out of its segment ${JSON.stringify(spans.map((sp) => sp.map((v) => v.toFixed(1))))}`);
+    }
+  }
+  assert.ok(drawn.out.flat().some((l) => l.text === '75 %'), 'wide segments keep their values');
+  await done(page);
+});
+
 // ---------- layout, print, languages ----------
 
 test('320 px wide: no horizontal scroll with every table shown; charts scale to the width', async () => {

@@ -735,6 +735,23 @@ test('values inside stacked bars stay inside their segment, halo included, so ne
   await done(page);
 });
 
+test('each question title is larger than the option labels of its chart, on a phone and a desktop', async () => {
+  for (const viewport of [{ width: 360, height: 800 }, { width: 1280, height: 900 }]) {
+    const page = await newPage({}, { viewport });
+    await open(page);
+    const sizes = await page.$$eval('figure.q', (figs) => figs.map((f) => {
+      const title = parseFloat(getComputedStyle(f.querySelector('h3')).fontSize);
+      const svg = f.querySelector('svg.chart');
+      const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+      const labels = svg ? [...svg.querySelectorAll('text.lbl')].map((t) => parseFloat(t.getAttribute('font-size')) * scale) : [];
+      return { id: f.id, title, label: Math.max(0, ...labels) };
+    }));
+    assert.ok(sizes.length > 10);
+    for (const z of sizes) assert.ok(z.label < z.title, `${viewport.width} px, ${z.id}: label ${z.label.toFixed(1)} px vs title ${z.title} px`);
+    await done(page);
+  }
+});
+
 // ---------- layout, print, languages ----------
 
 test('320 px wide: no horizontal scroll with every table shown; charts scale to the width', async () => {

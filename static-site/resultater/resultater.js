@@ -198,7 +198,10 @@ async function load(retrying) {
   }
   const qn = await questionnaire;
   S.defs = new Map(((qn && qn.questions) || []).map((q) => [q.id, q]));
-  S.report = report;
+  // A screening question (an option ends the survey, so its kept answers all
+  // say the same) is never charted, also in reports made before the backend left it out.
+  const screening = (id) => (S.defs.get(id)?.options || []).some((o) => o.ends_survey);
+  S.report = { ...report, questions: report.questions.filter((q) => !screening(q.id)) };
   if (!hasGroups(report)) S.group = 'all';
   showReport();
   count.then((n) => { S.count = n; paintCount(); });

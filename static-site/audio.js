@@ -117,11 +117,16 @@ function makeBar() {
   return el('div', 'audio-bar', null, [toggle, halt]);
 }
 
-function playButton(e) {
-  if (!e.id) e.id = 'aud-' + ++ids;
-  const b = el('button', 'play', { type: 'button', 'aria-label': t('ui.audio.play'), 'aria-describedby': e.id });
+// A text read together with the one before it, under one button: a question's
+// help after the question, the code field's hint after its label.
+const COMPANION = (key) => (/^q\..+\.text$/.test(key) ? key.replace(/\.text$/, '.help') : key === 'ui.code.label' ? 'ui.code.hint' : null);
+
+function playButton(e, companion) {
+  for (const x of [e, companion]) if (x && !x.id) x.id = 'aud-' + ++ids;
+  const described = companion ? `${e.id} ${companion.id}` : e.id;
+  const b = el('button', 'play', { type: 'button', 'aria-label': t('ui.audio.play'), 'aria-describedby': described });
   b.innerHTML = ICON;
-  b.onclick = () => { stop(); playClip(e); };
+  b.onclick = () => { stop(); playClip(e, companion ? () => playClip(companion) : undefined); };
   return b;
 }
 
@@ -140,13 +145,17 @@ function decorate() {
   noteSound();
   const focused = document.activeElement;
   const found = texts();
+  const byKey = new Map(found.map((e) => [e.dataset.key, e]));
+  const companions = new Set(found.map((e) => byKey.get(COMPANION(e.dataset.key))).filter(Boolean));
   for (const e of found) {
-    if (e.dataset.audio) continue;
+    if (e.dataset.audio || companions.has(e)) continue;
     e.dataset.audio = '1';
-    const b = playButton(e);
-    const legend = e.closest('legend');
-    if (legend) {
-      legend.after(el('div', 'audio-row q-audio', null, [b]));
+    const b = playButton(e, byKey.get(COMPANION(e.dataset.key)));
+    if (e.closest('legend')) {
+      // The question: its speaker beside the heading, on the same row.
+      const row = el('div', 'audio-row q-audio');
+      e.replaceWith(row);
+      row.append(e, b);
     } else if (e.tagName === 'LI') {
       // The list keeps its bullet: the text and its button are a row inside the item.
       const text = el('span');

@@ -229,23 +229,29 @@ test('a play button beside each text plays its clip; nothing plays by itself', a
 
   await toFirstQuestion(page, 'nb');
   const q = qn.questions[0];
-  await page.waitForFunction((n) => document.querySelectorAll('main button.play').length === n, 2 + q.options.length);
+  // One speaker per thing to read: the question's also reads its help.
+  await page.waitForFunction((n) => document.querySelectorAll('main button.play').length === n, 1 + q.options.length);
+  const targets = await page.$$eval('main button.play', (l) => l.map((b) => b.getAttribute('aria-describedby')));
+  assert.equal(new Set(targets).size, targets.length, `no two speakers for the same text: ${targets}`);
   assert.deepEqual(await clipsPlayed(page), [], 'nothing played by itself');
 
   // The question's button is described by the question.
   const h1 = page.locator('h1');
-  const questionButton = page.locator(`main button.play[aria-describedby="${await h1.getAttribute('id')}"]`);
+  const questionButton = page.locator(`main button.play[aria-describedby~="${await h1.getAttribute('id')}"]`);
+  const [hb, bb] = [await h1.boundingBox(), await questionButton.boundingBox()];
+  assert.ok(bb.y < hb.y + hb.height && bb.y + bb.height > hb.y, 'the speaker sits beside the heading, not on a row below it');
   await questionButton.click();
-  const [clip] = await ended(page, 1);
+  const [clip, helpClip] = await ended(page, 2);
   assert.equal(clip.path, clipPath('nb', m.clips[`q.${q.id}.text`].file));
+  assert.equal(helpClip.path, clipPath('nb', m.clips[`q.${q.id}.help`].file), 'then its help');
   assert.ok(clip.played > 0.3, `the clip played through (${clip.played} s)`);
 
   // An option's button plays that option, and replays it.
   const option = page.locator('main .audio-row').filter({ hasText: texts.nb[`q.${q.id}.opt.${q.options[1].value}`] });
   await option.locator('button.play').click();
   await option.locator('button.play').click();
-  const all = await ended(page, 2);
-  assert.equal(all[1].path, clipPath('nb', m.clips[`q.${q.id}.opt.${q.options[1].value}`].file));
+  const all = await ended(page, 3);
+  assert.equal(all[2].path, clipPath('nb', m.clips[`q.${q.id}.opt.${q.options[1].value}`].file));
   // Answering still works as before, by the option's name.
   await page.getByRole('radio', { name: texts.nb[`q.${q.id}.opt.${q.options[1].value}`], exact: true }).check();
   assert.deepEqual(page.errors, []);
@@ -258,7 +264,7 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   await toFirstQuestion(page, 'ar');
   const q = qn.questions[0];
   const toggle = page.getByRole('button', { name: ui.ar['ui.audio.read_aloud'] });
-  assert.equal(await page.getByRole('button', { name: ui.ar['ui.audio.play'], exact: true }).count(), 2 + q.options.length, 'buttons named in Arabic');
+  assert.equal(await page.getByRole('button', { name: ui.ar['ui.audio.play'], exact: true }).count(), 1 + q.options.length, 'buttons named in Arabic');
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
   const order = [`q.${q.id}.text`, `q.${q.id}.help`, ...q.options.map((o) => `q.${q.id}.opt.${o.value}`)];
@@ -295,6 +301,31 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   await page.context().close();
 });
 
+test('on a scale question every speaker sits level with its option, "Vet ikke" too', async () => {
+  const page = await newPage('nb');
+  await toFirstQuestion(page, 'nb');
+  for (;;) {
+    const h = (await page.locator('main h1').textContent()).trim();
+    const q = qn.questions.find((x) => texts.nb[`q.${x.id}.text`] === h);
+    if (q.type === 'scale') break;
+    const pick = q.options.find((o) => !o.ends_survey && o.value !== 'none' && o.value !== 'dont_know').value;
+    await page.locator(`main input[name="${q.id}"][value="${pick}"]`).check();
+    await page.locator('main form button[type=submit]').click();
+    await page.waitForFunction((t) => document.querySelector('main h1')?.textContent.trim() !== t, h);
+  }
+  await page.locator('main label.opt.dk').waitFor();
+  const offsets = await page.$$eval('main .audio-row:has(> label.opt)', (rows) => rows.map((r) => {
+    const [label, button] = [r.querySelector('label.opt').getBoundingClientRect(), r.querySelector('button.play').getBoundingClientRect()];
+    return { dk: !!r.querySelector('.dk'), off: Math.abs((label.top + label.bottom) / 2 - (button.top + button.bottom) / 2) };
+  }));
+  assert.ok(offsets.some((o) => o.dk), 'the scale has "Vet ikke" with its speaker');
+  const worst = Math.max(...offsets.map((o) => o.off));
+  const dk = offsets.find((o) => o.dk).off;
+  assert.ok(Math.abs(dk - offsets[0].off) < 2, `"Vet ikke"'s speaker is placed as the others are (${dk} vs ${offsets[0].off} px)`);
+  assert.ok(worst < 16, `speakers level with their options: ${JSON.stringify(offsets)}`);
+  await page.context().close();
+});
+
 test('read aloud on a short phone screen brings each text into view as it is read', async () => {
   const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 420 }, isMobile: true, hasTouch: true });
   await ctx.addInitScript(AUDIO_LOG);
@@ -320,7 +351,7 @@ test('the start screen, before any code, speaks with the current wave\'s clips',
   await page.goto(`${BASE}/?lang=nb`);
   const listen = page.getByRole('button', { name: ui.nb['ui.audio.play'], exact: true });
   await listen.first().waitFor();
-  assert.equal(await listen.count(), 4, 'the title, the lead, the code label and its hint');
+  assert.equal(await listen.count(), 3, 'the title, the lead, and the code label with its hint');
   const lead = await page.locator('main p.lead').getAttribute('id');
   await page.locator(`main button.play[aria-describedby="${lead}"]`).click();
   const [clip] = await ended(page, 1);

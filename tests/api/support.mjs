@@ -37,10 +37,21 @@ export function ulid() {
   return out;
 }
 
-/** Every e-mail moto's SES has sent to `address`, oldest first. */
+/**
+ * Every e-mail moto's SES has sent to `address`, oldest first. moto builds
+ * data.json from its live state; when a request changes that state at the same
+ * moment, it answers with an HTML error page, so a few such answers are retried.
+ */
 export async function sentTo(address) {
-  const data = await (await fetch(`${AWS}/moto-api/data.json`)).json();
-  return data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(address));
+  for (let attempt = 1; ; attempt++) {
+    const r = await fetch(`${AWS}/moto-api/data.json`);
+    const body = await r.text();
+    let data = null;
+    try { data = r.ok ? JSON.parse(body) : null; } catch { /* an error page, not JSON */ }
+    if (data) return data.ses.Message.filter((m) => JSON.stringify(m.destinations).includes(address));
+    if (attempt === 5) throw new Error(`moto's data.json failed 5 times (last: ${r.status} ${body.slice(0, 80)})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /**

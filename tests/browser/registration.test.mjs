@@ -104,10 +104,20 @@ function decodeMime(raw) {
 const entities = (s) => s.replace(/&amp;/g, '&').replace(/&#x2F;/gi, '/').replace(/&#47;/g, '/').replace(/&#61;/g, '=').replace(/&quot;/g, '"');
 const recipients = (d) => (Array.isArray(d) ? d : Object.values(d || {}).flat()).map((x) => String(x).toLowerCase());
 
+// moto builds data.json from its live state and answers with an HTML error
+// page when a request changes it at that moment: a few such answers are retried.
+async function motoData() {
+  for (let attempt = 1; ; attempt++) {
+    const r = await fetch(`${AWS}/moto-api/data.json`);
+    const body = await r.text();
+    try { if (r.ok) return JSON.parse(body); } catch { /* an error page, not JSON */ }
+    if (attempt === 5) assert.fail(`moto-api/data.json failed 5 times (last: ${r.status} ${body.slice(0, 80)})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function sentMail() {
-  const r = await fetch(`${AWS}/moto-api/data.json`);
-  assert.equal(r.status, 200, 'moto-api/data.json');
-  const data = await r.json();
+  const data = await motoData();
   const out = [];
   for (const svc of ['ses', 'sesv2']) {
     for (const m of data[svc]?.Message || []) out.push({ id: m.id, to: recipients(m.destinations), subject: m.subject || '', text: entities(String(m.body || '')) });

@@ -152,10 +152,14 @@ function decorate() {
     e.dataset.audio = '1';
     const b = playButton(e, byKey.get(COMPANION(e.dataset.key)));
     if (e.closest('legend')) {
-      // The question: its speaker beside the heading, on the same row.
-      const row = el('div', 'audio-row q-audio');
-      e.replaceWith(row);
-      row.append(e, b);
+      // The question: its speaker beside the heading, on the same row (kept when the language changes).
+      let row = e.parentElement;
+      if (!row.classList.contains('q-audio')) {
+        row = el('div', 'audio-row q-audio');
+        e.replaceWith(row);
+        row.append(e);
+      }
+      row.append(b);
     } else if (e.tagName === 'LI') {
       // The list keeps its bullet: the text and its button are a row inside the item.
       const text = el('span');
@@ -218,7 +222,8 @@ export async function setup(survey, lang) {
   sound = !asked ? null : !values.length ? 'none' : neighbour && !values.some((c) => c.origin === 'recorded') ? 'close_voice' : 'voice';
   for (const n of main.querySelectorAll('.sound-note')) n.remove();
   for (const e of main.querySelectorAll('[data-audio]')) delete e.dataset.audio;
-  for (const b of main.querySelectorAll('.play, .q-audio, .audio-bar')) b.remove();
+  // The buttons go; the rows stay, since they hold the texts (the question's heading among them).
+  for (const b of main.querySelectorAll('.play, .audio-bar')) b.remove();
   bar = null;
   decorate();
 }

@@ -179,6 +179,16 @@ const button = (key, cls, onclick, attrs) => {
 };
 const nav = (...kids) => el('div', 'nav', null, kids);
 
+// A scale point as a picture, the same in every language for people who read
+// little: five bars growing in height, as many filled as the point (1-5). It
+// is hidden from screen readers, which say the words; "Vet ikke" has none.
+function steps(value) {
+  const n = Number(value);
+  if (!(n >= 1 && n <= 5)) return null;
+  return el('span', 'steps', { 'aria-hidden': 'true', 'data-steps': String(n) },
+    [1, 2, 3, 4, 5].map((i) => el('i', i <= n ? 'on' : null)));
+}
+
 function optionKey(q, v) {
   const k = q.type === 'scale' ? `scale.${q.scale}.${v}` : `q.${q.id}.opt.${v}`;
   return has(k) ? k : `opt.${v}`;
@@ -331,7 +341,7 @@ function showQuestion(id) {
   for (const o of q.options) {
     const input = el('input', null, { type: multi ? 'checkbox' : 'radio', name: q.id, value: o.value });
     input.checked = multi ? Array.isArray(a) && a.includes(o.value) : a === o.value;
-    fs.append(el('label', 'opt' + (o.value === 'dont_know' ? ' dk' : ''), null, [input, txt('span', optionKey(q, o.value))]));
+    fs.append(el('label', 'opt' + (o.value === 'dont_know' ? ' dk' : ''), null, [input, txt('span', optionKey(q, o.value)), q.type === 'scale' ? steps(o.value) : null]));
   }
   const next = el('button', 'btn primary', { type: 'submit' });
   const paintNext = () => next.replaceChildren(txt('span', !q.required && isEmpty(S.answers[q.id]) ? 'ui.skip' : 'ui.next'));

@@ -11,6 +11,9 @@
 // - Only the next clip in the read-aloud queue is fetched ahead.
 // - A service worker (sw.js) keeps the app and the clips once fetched, so
 //   audio works offline once loaded.
+// - Where the language has no clips, the start and intro screens say so in
+//   that language and drop the headphone line; where a neighbour's voice reads
+//   it (the manifest's close_voice), they say that.
 import { t, el } from './i18n.js';
 
 const MODE_KEY = 'brukerundersokelse.read_aloud';
@@ -27,12 +30,17 @@ let queue = []; // read-aloud: elements still to read
 let bar = null;
 let ids = 0;
 let readAloud = false;
+let sound = null; // 'voice', 'close_voice' or 'none' once the manifest was asked for
 try { readAloud = sessionStorage.getItem(MODE_KEY) === '1'; } catch { /* private mode */ }
 
 const urlOf = (key) => base + clips[key].file;
 
-function mark(e, on) {
-  (e.closest('label.opt') || e).classList.toggle('speaking', on);
+// Marks the text being read; read-aloud also brings it into view (at once: no
+// animation to sit through, whatever the motion setting).
+function mark(e, on, follow) {
+  const shown = e.closest('label.opt') || e;
+  shown.classList.toggle('speaking', on);
+  if (on && follow) shown.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
 
 function halt() {
@@ -62,7 +70,7 @@ function playClip(e, next) {
   player.onended = done;
   player.onerror = done;
   player.src = urlOf(e.dataset.key);
-  mark(e, true);
+  mark(e, true, !!next);
   paintBar(true);
   const p = player.play();
   if (p) p.catch(done);
@@ -109,25 +117,45 @@ function makeBar() {
   return el('div', 'audio-bar', null, [toggle, halt]);
 }
 
-function playButton(e) {
-  if (!e.id) e.id = 'aud-' + ++ids;
-  const b = el('button', 'play', { type: 'button', 'aria-label': t('ui.audio.play'), 'aria-describedby': e.id });
+// A text read together with the one before it, under one button: a question's
+// help after the question, the code field's hint after its label.
+const COMPANION = (key) => (/^q\..+\.text$/.test(key) ? key.replace(/\.text$/, '.help') : key === 'ui.code.label' ? 'ui.code.hint' : null);
+
+function playButton(e, companion) {
+  for (const x of [e, companion]) if (x && !x.id) x.id = 'aud-' + ++ids;
+  const described = companion ? `${e.id} ${companion.id}` : e.id;
+  const b = el('button', 'play', { type: 'button', 'aria-label': t('ui.audio.play'), 'aria-describedby': described });
   b.innerHTML = ICON;
-  b.onclick = () => { stop(); playClip(e); };
+  b.onclick = () => { stop(); playClip(e, companion ? () => playClip(companion) : undefined); };
   return b;
+}
+
+// On the start and intro screens: no sound (no headphone line then), or a neighbour's voice.
+function noteSound() {
+  if (sound !== 'none' && sound !== 'close_voice') return;
+  if (sound === 'none') for (const li of main.querySelectorAll('li[data-key="ui.intro.headphones"]')) li.remove();
+  const heading = main.querySelector('h1[data-key="ui.start.title"], h1[data-key="ui.intro.title"]');
+  if (!heading || main.querySelector('.sound-note')) return;
+  const key = sound === 'none' ? 'ui.audio.none' : 'ui.audio.close_voice';
+  heading.after(el('p', 'sound-note', { 'data-note': key }, [t(key)]));
 }
 
 // Adds a play button beside each text with a clip, keeping the focus where it is.
 function decorate() {
+  noteSound();
   const focused = document.activeElement;
   const found = texts();
+  const byKey = new Map(found.map((e) => [e.dataset.key, e]));
+  const companions = new Set(found.map((e) => byKey.get(COMPANION(e.dataset.key))).filter(Boolean));
   for (const e of found) {
-    if (e.dataset.audio) continue;
+    if (e.dataset.audio || companions.has(e)) continue;
     e.dataset.audio = '1';
-    const b = playButton(e);
-    const legend = e.closest('legend');
-    if (legend) {
-      legend.after(el('div', 'audio-row q-audio', null, [b]));
+    const b = playButton(e, byKey.get(COMPANION(e.dataset.key)));
+    if (e.closest('legend')) {
+      // The question: its speaker beside the heading, on the same row.
+      const row = el('div', 'audio-row q-audio');
+      e.replaceWith(row);
+      row.append(e, b);
     } else if (e.tagName === 'LI') {
       // The list keeps its bullet: the text and its button are a row inside the item.
       const text = el('span');
@@ -175,14 +203,20 @@ export async function setup(survey, lang) {
   loading = want;
   const dir = `/content/${encodeURIComponent(survey)}/audio/${encodeURIComponent(lang)}/`;
   let found = {};
+  let neighbour = null;
+  let asked = false;
   try {
     const r = await fetch(dir + 'manifest.json', { cache: 'no-cache' });
-    if (r.ok) found = (await r.json()).clips || {};
-  } catch { /* no audio */ }
+    asked = r.ok || r.status === 404;
+    if (r.ok) ({ clips: found = {}, close_voice: neighbour = null } = await r.json());
+  } catch { /* offline: say nothing about sound */ }
   if (loading !== want) return;
   stop();
   base = dir;
   clips = found;
+  const values = Object.values(found);
+  sound = !asked ? null : !values.length ? 'none' : neighbour && !values.some((c) => c.origin === 'recorded') ? 'close_voice' : 'voice';
+  for (const n of main.querySelectorAll('.sound-note')) n.remove();
   for (const e of main.querySelectorAll('[data-audio]')) delete e.dataset.audio;
   for (const b of main.querySelectorAll('.play, .q-audio, .audio-bar')) b.remove();
   bar = null;

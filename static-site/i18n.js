@@ -36,9 +36,18 @@ export function txt(tag, key, opts = {}) {
 // Norwegian names that translations keep as they are; in another language's
 // text they are marked lang="nb", so screen readers say them in Norwegian (WCAG 3.1.2).
 const NORWEGIAN_TERMS = /(introduksjonsprogrammet)/;
+// A run of Latin-script words (a name, a unit, an address) inside another script.
+const LATIN_RUN = /([A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.@-]*(?:[ \u00A0]+[A-Za-z\u00C0-\u024F0-9][\w\u00C0-\u024F'’.@-]*)*)/;
 
+// In a right-to-left page every left-to-right run is isolated (<bdi>), so the
+// punctuation around it follows the text it stands in: "(introduksjonsprogrammet)"
+// keeps both brackets around the name. In other pages only Norwegian terms are marked.
 function fill(e, s) {
   const lang = document.documentElement.lang;
+  if (document.documentElement.dir === 'rtl') {
+    e.replaceChildren(...s.split(LATIN_RUN).map((part, i) => (i % 2 ? el('bdi', null, { lang: NORWEGIAN_TERMS.test(part) ? 'nb' : null }, [document.createTextNode(part)]) : part)).filter((p) => p !== ''));
+    return;
+  }
   if (lang === 'nb' || lang === 'nn' || !NORWEGIAN_TERMS.test(s)) {
     e.textContent = s;
     return;

@@ -132,14 +132,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'survey-info',
-    description: 'GET /api/surveys/{survey_id}[/questionnaire], GET /api/units and GET /api/health',
+    description: 'GET /api/surveys/{survey_id}[/questionnaire], GET /api/surveys?registration=open, GET /api/units and GET /api/health',
     routes: [
+      { method: 'GET', path: '/api/surveys' },
       { method: 'GET', path: '/api/surveys/{survey_id}' },
       { method: 'GET', path: '/api/surveys/{survey_id}/questionnaire' },
       { method: 'GET', path: '/api/health' },
       { method: 'GET', path: '/api/units' },
     ],
-    tables: { waves: ['GetItem'] },
+    // Scan lists the waves open for registration: a handful of items.
+    tables: { waves: ['GetItem', 'Scan'] },
     hashKey: false,
     memoryMb: 256,
     timeoutSeconds: 10,

@@ -1,8 +1,13 @@
-// /ark/?code=CODE&unit=NAME: a printable A4 sheet for the classroom with the
-// participant link, its QR code (made here, in the browser) and the access
-// code, with the participants' steps in Norwegian and English. Below it, on
-// screen only, the participants' invitation by SMS and e-mail in the language
-// the contact person picks, with the link and code filled in, ready to copy.
+// /ark/?survey=S&unit=NAME#code=CODE: a printable A4 sheet for the classroom
+// with the participant link, its QR code (made here, in the browser), the
+// access code and the last day to answer, with the participants' steps in
+// Norwegian and in a second language the contact person picks from all the
+// survey's languages, and which languages have sound. Below it, on screen
+// only, the participants' invitation by SMS and e-mail in the language the
+// contact person picks, with the link and code filled in, ready to copy.
+//
+// The code comes in the fragment (#code=), which a browser never sends, so it
+// stays out of server and CDN logs; ?code= still works for older links.
 import { el, t } from '/i18n.js';
 import { T, chrome, useLang, initialLang, onLang, setTitle, lang } from '/registrer/lang.js';
 import { encode, toSvg } from '/ark/qr.js';
@@ -10,29 +15,74 @@ import S from '/ark/strings.js';
 
 const main = document.getElementById('main');
 const params = new URLSearchParams(location.search);
-const rawCode = (params.get('code') || '').trim();
+const fragment = new URLSearchParams(location.hash.slice(1));
+const rawCode = (fragment.get('code') || params.get('code') || '').trim();
 const unit = (params.get('unit') || '').trim().slice(0, 100);
 // Letters, digits, spaces and hyphens, as the e-mail gives it (XXXX-XXXX-XXX).
 const CODE = /^[0-9A-Za-z][0-9A-Za-z -]{2,38}[0-9A-Za-z]$/;
+const SURVEY = /^[0-9A-Za-z_-]{1,40}$/;
+// Languages the sheet can show beside Norwegian: every survey language but bokmål and nynorsk.
+const NORWEGIAN = ['nb', 'nn'];
 
-// A text in a given language, marked with that language.
-const say = (tag, l, key, cls) => el(tag, cls, { lang: l }, [S[l][key]]);
+let surveyId = null;
+let wave = null; // GET /api/surveys/{id}, when it could be loaded
+let coverage = null; // {lang: {sound, voice}} from content/{survey}/audio/coverage.json, or null
+let sheetLang = 'en';
+const texts = {}; // code -> the page's texts in that language (/i18n/{code}.json)
 
-// "Tilgangskode / Access code": the sheet's labels in Norwegian and English.
-function both(tag, key, no, cls) {
-  return el(tag, cls, null, [say('span', no, key), ' / ', say('span', 'en', key)]);
+// The page's texts of a language, loaded once.
+async function textsOf(code) {
+  if (!texts[code]) texts[code] = (await getJson(`/i18n/${code}.json`)).strings;
+  return texts[code];
 }
 
+const dirOf = (code) => (languages.find((l) => l.code === code) || {}).dir || 'ltr';
+
+// A text in a given language, marked with that language and its direction.
+const say = (tag, l, key, cls) => el(tag, cls, { lang: l, dir: dirOf(l) }, [texts[l][key]]);
+
+// "Tilgangskode / Access code": a label in Norwegian and in the sheet's second language.
+function both(tag, key, no, cls) {
+  return el(tag, cls, null, [say('span', no, key), ' / ', say('span', sheetLang, key)]);
+}
+
+// The last day answers are taken (the close is exclusive), as a Norwegian date in Oslo.
+function lastDay(closesAt) {
+  const ms = Date.parse(closesAt);
+  if (!Number.isFinite(ms)) return null;
+  return new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', day: '2-digit', month: '2-digit', year: 'numeric' }).format(ms - 1);
+}
+
+// The participants' steps in one language. The step about sound says only
+// what coverage.json says: headphones where the language has sound, a plain
+// "no sound yet" where it has none, nothing where nothing is known.
 function steps(l) {
-  return el('section', 'steps-' + l, { lang: l, 'aria-labelledby': 'steps-' + l }, [
-    el('h2', null, { id: 'steps-' + l }, [S[l]['sheet.steps.title']]),
-    el('ol', null, null, ['open', 'language', 'headphones', 'anonymous'].map((k) => el('li', null, null, [S[l]['sheet.step.' + k]]))),
+  const sound = coverage && coverage[l] ? coverage[l].sound : null;
+  const keys = ['sheet.step.open', 'sheet.step.language'];
+  if (sound === 'voice' || sound === 'close_voice') keys.push('sheet.step.headphones');
+  if (sound === 'none') keys.push('sheet.step.no_sound');
+  keys.push('ui.intro.anonymous');
+  return el('section', 'steps-' + l, { lang: l, dir: dirOf(l), 'aria-labelledby': 'steps-' + l }, [
+    el('h2', null, { id: 'steps-' + l }, [texts[l]['sheet.steps.title']]),
+    el('ol', null, null, keys.map((k) => el('li', null, { 'data-step': k }, [texts[l][k]]))),
   ]);
+}
+
+// The languages with sound, by their own names; a close voice is named after it.
+function soundList(no) {
+  if (!coverage) return null;
+  const items = languages.filter((l) => coverage[l.code] && coverage[l.code].sound !== 'none').map((l) => {
+    const c = coverage[l.code];
+    const voice = c.sound === 'close_voice' && languages.find((x) => x.code === c.voice);
+    return el('li', null, { lang: l.code, dir: l.dir, 'data-lang': l.code }, [l.native_name, voice ? ` (${voice.native_name})` : '']);
+  });
+  if (!items.length) return null;
+  return el('div', 'sound', null, [both('p', 'sheet.sound', no, 'k'), el('ul', 'sound-list', { id: 'sound-list' }, items)]);
 }
 
 // The invitation's language is kept when the page's own language changes.
 let inviteLang = 'nb';
-let languages = null; // [{code, native_name, dir}] from /i18n/languages.json
+let languages = []; // [{code, native_name, dir}] from /i18n/languages.json
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, n) => (n in vars ? vars[n] : m));
 
 async function getJson(url) {
@@ -72,12 +122,12 @@ function invitation(link, code) {
   const status = el('p', 'copied', { role: 'status' });
   const show = async () => {
     const l = languages.find((x) => x.code === select.value) || languages[0];
-    const texts = (await getJson(`/i18n/${l.code}.json`)).strings;
+    const strings = await textsOf(l.code);
     inviteLang = l.code;
     const vars = { link, code };
-    sms.value = fill(texts['invite.sms'], vars);
-    subject.value = fill(texts['invite.email.subject'], vars);
-    email.value = fill(texts['invite.email.body'], vars);
+    sms.value = fill(strings['invite.sms'], vars);
+    subject.value = fill(strings['invite.email.subject'], vars);
+    email.value = fill(strings['invite.email.body'], vars);
     mailto.href = `mailto:?subject=${encodeURIComponent(subject.value)}&body=${encodeURIComponent(email.value)}`;
     for (const box of [sms, subject, email]) {
       box.lang = l.code;
@@ -101,10 +151,30 @@ function invitation(link, code) {
   return section;
 }
 
-function showSheet() {
+// The picker of the sheet's second language (on screen only).
+function sheetLangPicker() {
+  const select = el('select', 'input plain', { id: 'sheet-lang' });
+  for (const l of languages.filter((x) => !NORWEGIAN.includes(x.code))) {
+    select.append(el('option', null, { value: l.code, lang: l.code, selected: l.code === sheetLang }, [l.native_name]));
+  }
+  select.onchange = async () => {
+    const wanted = select.value;
+    await textsOf(wanted);
+    sheetLang = wanted;
+    const u = new URL(location.href);
+    u.searchParams.set('sheet_lang', wanted);
+    history.replaceState(history.state, '', u.pathname + u.search + u.hash);
+    await showSheet();
+    document.getElementById('sheet-lang').focus();
+  };
+  return el('div', 'field', null, [el('label', 'label', { for: 'sheet-lang' }, [T('span', 'sheet.lang2')]), select]);
+}
+
+async function showSheet() {
   const code = rawCode.toUpperCase();
   const link = `${location.origin}/?code=${encodeURIComponent(code)}`;
   const no = lang === 'nn' ? 'nn' : 'nb';
+  await Promise.all([textsOf(no), textsOf(sheetLang)]);
   const svg = toSvg(encode(link), t('sheet.qr'));
   svg.classList.add('qr');
 
@@ -122,18 +192,22 @@ function showSheet() {
     };
     buttons.push(copy);
   }
+  const day = wave && lastDay(wave.closes_at);
 
   main.replaceChildren(
-    el('div', 'tools', null, [T('p', 'sheet.tools'), el('div', 'nav', null, buttons), status]),
+    el('div', 'tools', null, [T('p', 'sheet.tools'), sheetLangPicker(), el('div', 'nav', null, buttons), status]),
     el('article', 'sheet', { 'aria-labelledby': 'sheet-title' }, [
-      el('h1', null, { id: 'sheet-title', tabindex: '-1' }, [say('span', no, 'sheet.title'), el('span', 'sub', null, [say('span', 'en', 'sheet.title')])]),
+      el('h1', null, { id: 'sheet-title', tabindex: '-1' }, [say('span', no, 'ui.app_title'), el('span', 'sub', null, [say('span', sheetLang, 'ui.app_title')])]),
       unit ? el('p', 'unit-name', { translate: 'no' }, [unit]) : null,
       el('div', 'qr-box', null, [svg]),
-      both('p', 'sheet.code', no, 'k'),
+      both('p', 'ui.code.label', no, 'k'),
       el('p', 'code', { translate: 'no', id: 'code' }, [code]),
       both('p', 'sheet.link', no, 'k'),
       el('p', 'link', { translate: 'no' }, [el('a', null, { href: link, id: 'link' }, [link])]),
-      el('div', 'steps', null, [steps(no), steps('en')]),
+      day ? both('p', 'sheet.last_day', no, 'k') : null,
+      day ? el('p', 'last-day', { id: 'last-day' }, [el('time', null, { datetime: wave.closes_at }, [day])]) : null,
+      el('div', 'steps', null, [steps(no), steps(sheetLang)]),
+      soundList(no),
     ]),
     invitation(link, code),
   );
@@ -142,16 +216,27 @@ function showSheet() {
 }
 
 // No usable code in the link: ask for it.
+// The address of the sheet with the code in the fragment, where no server sees it.
+function sheetHref(code, unitName) {
+  const q = new URLSearchParams({ survey: surveyId, lang });
+  if (unitName) q.set('unit', unitName);
+  if (sheetLang !== 'en') q.set('sheet_lang', sheetLang);
+  return `/ark/?${q}#${new URLSearchParams({ code })}`;
+}
+
 function showAsk(key) {
   const code = el('input', 'input plain', { id: 'f-code', name: 'code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', maxlength: '40', required: true, value: rawCode });
   const unitIn = el('input', 'input plain', { id: 'f-unit', name: 'unit', type: 'text', autocomplete: 'off', maxlength: '100', value: unit });
-  const form = el('form', 'stack', { method: 'get', action: '/ark/' }, [
-    el('input', null, { type: 'hidden', name: 'lang', value: lang }),
+  const form = el('form', 'stack', null, [
     el('div', 'field', null, [el('label', 'label', { for: 'f-code' }, [T('span', 'sheet.form.code')]), code]),
     el('div', 'field', null, [el('label', 'label', { for: 'f-unit' }, [T('span', 'sheet.form.unit')]), unitIn]),
     el('div', 'nav', null, [el('button', 'btn primary', { type: 'submit' }, [T('span', 'sheet.form.show')])]),
   ]);
-  onLang(() => { form.querySelector('input[name=lang]').value = lang; });
+  // The code goes into the fragment, not the query: a form's GET would send it to the server.
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.assign(sheetHref(code.value.trim(), unitIn.value.trim()));
+  });
   main.replaceChildren(T('h1', 'sheet.page_title'), T('p', key, null, 'warn', { id: 'ask-why' }), form);
   code.setAttribute('aria-describedby', 'ask-why');
   setTitle('sheet.page_title');
@@ -159,12 +244,41 @@ function showAsk(key) {
 
 const render = () => (CODE.test(rawCode) ? showSheet() : showAsk(rawCode ? 'sheet.bad_code' : 'sheet.missing'));
 
+// coverage.json as {lang: {sound, voice}}, or null when it is missing or not of its shape.
+async function loadCoverage(id) {
+  try {
+    const c = await getJson(`/content/${encodeURIComponent(id)}/audio/coverage.json`);
+    if (c.survey_id !== id || !Array.isArray(c.languages)) return null;
+    const out = {};
+    for (const l of c.languages) {
+      if (l && typeof l.lang === 'string' && ['voice', 'close_voice', 'none'].includes(l.sound)) out[l.lang] = { sound: l.sound, voice: l.voice };
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 async function boot() {
   chrome((code) => Promise.resolve(S[code]));
-  languages = await getJson('/i18n/languages.json');
-  await useLang(initialLang());
-  render();
-  // The sheet has no state to keep: a language change draws it again.
+  const wanted = params.get('survey');
+  [languages, surveyId] = await Promise.all([
+    getJson('/i18n/languages.json'),
+    wanted && SURVEY.test(wanted) ? wanted : getJson('/config.json').then((c) => c.survey_id),
+  ]);
+  const second = params.get('sheet_lang');
+  if (second && !NORWEGIAN.includes(second) && languages.some((l) => l.code === second)) sheetLang = second;
+  // Without the wave or coverage.json the sheet leaves out the last day or the sound, rather than guess.
+  [wave, coverage] = await Promise.all([
+    getJson(`/api/surveys/${encodeURIComponent(surveyId)}`).catch(() => null),
+    loadCoverage(surveyId),
+    useLang(initialLang()),
+  ]);
+  // A code that came in the query (older links) moves to the fragment, so a
+  // bookmark or a copied address no longer sends it.
+  if (params.has('code') && CODE.test(rawCode)) history.replaceState(history.state, '', sheetHref(rawCode, unit));
+  await render();
+  // A language change draws the sheet again; the picked languages are kept.
   onLang(() => { if (CODE.test(rawCode)) showSheet(); });
 }
 

@@ -125,6 +125,17 @@ export function fmtMoment(iso) {
   }
 }
 
+// A start (a wave opening) as a date in Oslo, with the time of day unless it
+// is midnight: a start at midnight is that day, not the one before.
+export function fmtStart(iso) {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return '';
+  const locale = lang === 'en' ? 'en-GB' : lang;
+  const zone = { timeZone: 'Europe/Oslo' };
+  const hm = new Intl.DateTimeFormat('en-GB', { ...zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return new Intl.DateTimeFormat(locale, hm === '00:00' ? { ...zone, dateStyle: 'long' } : { ...zone, dateStyle: 'long', timeStyle: 'short' }).format(ms);
+}
+
 // Moves focus to e (made focusable if it is not) and brings it into view.
 export function focusOn(e) {
   if (!e) return;

@@ -1,10 +1,12 @@
-// /registrer/: a municipality or Oslo city district registers for the wave
-// with 1 to 4 contact persons. Unit picker (ARIA 1.2 combobox with a listbox),
+// /registrer/: a municipality or Oslo city district registers for a wave
+// with 1 to 4 contact persons: the wave named by ?survey=S, else the one in
+// /config.json, and where more than one wave takes registrations, the one the
+// contact chooses (GET /api/surveys?registration=open). Unit picker (ARIA 1.2 combobox with a listbox),
 // contact rows, field-level validation that mirrors the server, an error
 // summary, and the confirmation after POST /api/registrations.
 import { el } from '/i18n.js';
 import { getJSON, postJSON } from '/api.js';
-import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, focusOn, lang } from './lang.js';
+import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, focusOn, lang } from './lang.js';
 import {
   MAX_CONTACTS, indexUnits, searchUnits, exactUnit, validate, serverErrorKey,
   checkName, checkEmail, checkPhone, checkExpected, emailKey,
@@ -14,8 +16,10 @@ const main = document.getElementById('main');
 const enc = encodeURIComponent;
 const loadStrings = (code) => getJSON(`/registrer/i18n/${code}.json`).then((d) => d.strings);
 
+const SURVEY_RE = /^[0-9A-Za-z_-]{1,40}$/;
 let surveyId = null;
 let survey = null; // the wave, when it could be loaded
+let openWaves = []; // the waves taking registrations, when the page may choose
 let index = []; // units prepared for search
 
 function render(kids, { titleKey, focus } = {}) {
@@ -31,22 +35,43 @@ function render(kids, { titleKey, focus } = {}) {
 async function load(retrying) {
   main.replaceChildren(el('div', 'spinner', { 'aria-hidden': 'true' }), T('p', 'loading', null, 'sr-only', { role: 'status' }));
   let units;
+  const named = new URLSearchParams(location.search).get('survey');
+  if (named && !SURVEY_RE.test(named)) return showUnknown(named);
   try {
     const cfg = await getJSON('/config.json');
-    surveyId = cfg.survey_id;
-    [units, survey] = await Promise.all([
+    surveyId = named || cfg.survey_id;
+    [units, survey, openWaves] = await Promise.all([
       getJSON('/api/units'),
       getJSON(`/api/surveys/${enc(surveyId)}`).catch((e) => (e.code === 'unknown_survey' ? 'unknown' : null)),
+      // A named wave is that wave; otherwise any wave that takes registrations may be chosen.
+      named ? [] : getJSON('/api/surveys?registration=open').then((d) => d.surveys).catch(() => []),
     ]);
     if (!Array.isArray(units) || !units.length) throw new Error('no units');
   } catch {
     return showLoadError(retrying);
   }
   index = indexUnits(units);
-  if (survey === 'unknown') return showProblem('reg.unknown_survey.title', 'err.unknown_survey');
-  const deadline = survey && Date.parse(survey.registration_deadline);
-  if ((deadline && deadline < Date.now()) || (survey && survey.status === 'closed')) return showClosed();
+  if (!Array.isArray(openWaves)) openWaves = [];
+  // The configured wave no longer takes registrations, but another one does: that one.
+  if (!named && (survey === 'unknown' || !takesRegistrations(survey)) && openWaves.length) {
+    survey = openWaves[0];
+    surveyId = survey.survey_id;
+  }
+  if (survey === 'unknown') return named ? showUnknown(named) : showProblem('reg.unknown_survey.title', 'err.unknown_survey');
+  if (!takesRegistrations(survey)) return showClosed(false, named);
   showForm();
+}
+
+function takesRegistrations(wave) {
+  if (!wave) return true; // not known: the server decides
+  const deadline = Date.parse(wave.registration_deadline);
+  return !((deadline && deadline < Date.now()) || wave.status === 'closed');
+}
+
+const frontDoor = () => el('a', null, { href: `/kommune/?survey=${enc(surveyId)}&lang=${lang}` }, [T('span', 'reg.front_door')]);
+
+function showUnknown(name) {
+  render([T('h1', 'reg.unknown_survey.title'), T('p', 'reg.unknown_survey.named', { survey: name }), el('p', null, null, [frontDoor()])]);
 }
 
 function showLoadError(focus) {
@@ -64,14 +89,56 @@ function deadlineText(cls, key) {
   const paint = () => put(p, key, { date: fmtMoment(survey.registration_deadline) });
   paint();
   onLang(paint);
+  p.repaint = paint;
   return p;
 }
 
-function showClosed(focus) {
-  const kids = [T('h1', 'reg.closed.title')];
+function showClosed(focus, named) {
+  const kids = [named ? T('h1', 'reg.closed.named', { survey: named }) : T('h1', 'reg.closed.title')];
   if (survey && survey.registration_deadline) kids.push(deadlineText('', 'reg.closed.text'));
-  kids.push(T('p', 'reg.closed.contact'));
+  kids.push(T('p', 'reg.closed.contact'), el('p', null, null, [frontDoor()]));
   render(kids, { focus });
+}
+
+// Which wave the registration is for: said always, chosen where several take registrations.
+function wavePart(onChange) {
+  const vars = (w) => ({ survey: w.survey_id, opens: fmtStart(w.opens_at), closes: fmtMoment(w.closes_at) });
+  if (openWaves.length < 2) {
+    if (!survey || !survey.opens_at) return null;
+    const p = el('p', 'wave-chosen', { id: 'wave-chosen' });
+    const paint = () => put(p, 'reg.wave.chosen', vars(survey));
+    paint();
+    onLang(paint);
+    return p;
+  }
+  const options = openWaves.map((w, i) => {
+    const id = 'wave-' + i;
+    const input = el('input', null, { type: 'radio', name: 'survey_id', id, value: w.survey_id, checked: w.survey_id === surveyId, 'aria-describedby': id + '-deadline' });
+    input.addEventListener('change', () => {
+      survey = w;
+      surveyId = w.survey_id;
+      onChange();
+    });
+    const label = el('label', null, { for: id }, [el('span')]);
+    const deadline = el('span', 'hint', { id: id + '-deadline' });
+    const paint = () => {
+      put(label.firstChild, 'reg.wave.option', vars(w));
+      put(deadline, 'reg.wave.deadline', { date: fmtMoment(w.registration_deadline) });
+    };
+    paint();
+    onLang(paint);
+    return el('div', 'radio', null, [input, label, deadline]);
+  });
+  if (!options.some((o) => o.firstChild.checked)) {
+    options[0].firstChild.checked = true;
+    [survey] = openWaves;
+    surveyId = survey.survey_id;
+  }
+  return el('fieldset', 'waves', { 'aria-describedby': 'waves-hint' }, [
+    el('legend', null, null, [T('h2', 'reg.wave.legend')]),
+    T('p', 'reg.wave.hint', null, 'hint', { id: 'waves-hint' }),
+    ...options,
+  ]);
 }
 
 // ---------- the form ----------
@@ -420,6 +487,7 @@ function showForm() {
       if (u) choose(u);
     }
     clearErrors();
+    document.getElementById('rate-notice')?.remove();
     const { errors, body } = validate({
       surveyId,
       unit: chosen,
@@ -441,9 +509,15 @@ function showForm() {
       sendStatus.replaceChildren();
       delete sendStatus.dataset.key;
       const key = serverErrorKey(e.code, e.status);
+      if (key === 'rate_limited') {
+        const notice = rateNotice(e.retryAfter);
+        summary.before(notice);
+        focusOn(notice);
+        return;
+      }
       const err = { field: e.field, key };
       if (e.code === 'too_many_contacts' || e.code === 'no_contacts') err.field = e.field || '/contacts';
-      if (['unknown_field', 'unknown_survey', 'registration_closed', 'rate_limited', 'server', 'network', 'generic'].includes(key)) err.field = null;
+      if (['unknown_field', 'unknown_survey', 'registration_closed', 'server', 'network', 'generic'].includes(key)) err.field = null;
       showErrors([err]);
     } finally {
       busy = false;
@@ -453,13 +527,32 @@ function showForm() {
   });
 
   const kids = [T('h1', 'reg.title', null, null, { id: 'reg-title' }), T('p', 'reg.lead', null, 'lead')];
-  if (survey && survey.registration_deadline) kids.push(deadlineText('deadline', 'reg.deadline'));
-  kids.push(summary, form);
-  render(kids);
+  const deadline = survey && survey.registration_deadline ? deadlineText('deadline', 'reg.deadline') : null;
+  const waves = wavePart(() => {
+    if (deadline) deadline.repaint();
+    history.replaceState(history.state, '', `/registrer/?survey=${enc(surveyId)}&lang=${lang}`);
+  });
+  // The choice of wave is part of the form; a single wave is only named above it.
+  const chooser = openWaves.length > 1;
+  if (chooser) form.prepend(waves);
+  kids.push(deadline, chooser ? null : waves, summary, form);
+  render(kids.filter(Boolean));
+}
+
+// A 429: its own notice with when to try again (from Retry-After), never the
+// "something must be fixed" summary, since nothing in the form is wrong.
+function rateNotice(retryAfter) {
+  const seconds = Number(retryAfter);
+  const minutes = Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds / 60) : null;
+  const text = minutes === null ? T('p', 'reg.rate.later') : minutes === 1 ? T('p', 'reg.rate.minute') : T('p', 'reg.rate.minutes', { n: minutes });
+  return el('div', 'rate-notice', { id: 'rate-notice', tabindex: '-1', role: 'alert', 'aria-labelledby': 'rate-title' }, [
+    T('h2', 'reg.rate.title', null, null, { id: 'rate-title' }), text, T('p', 'reg.rate.kept'),
+  ]);
 }
 
 function showDone(unit, emails) {
-  const again = el('a', 'btn', { href: `/registrer/?lang=${lang}` }, [T('span', 'done.again')]);
+  const again = el('a', 'btn', { href: `/registrer/?survey=${enc(surveyId)}&lang=${lang}` }, [T('span', 'done.again')]);
+  const link = (href, key) => el('li', null, null, [el('a', null, { href }, [T('span', key)])]);
   render([
     T('h1', 'done.title'),
     el('div', 'confirm', null, [
@@ -470,6 +563,12 @@ function showDone(unit, emails) {
     el('ul', 'points emails', null, emails.map((m) => el('li', null, { translate: 'no' }, [m]))),
     T('p', 'done.approval'),
     T('p', 'done.spam', null, 'hint'),
+    T('h2', 'done.next.title'),
+    el('ul', 'points next-links', null, [
+      link(`/ark/?survey=${enc(surveyId)}&lang=${lang}`, 'done.next.sheet'),
+      link(`/resultater/?survey=${enc(surveyId)}&unit=${enc(unit.number)}`, 'done.next.results'),
+      link(`/kommune/?survey=${enc(surveyId)}&lang=${lang}`, 'done.next.front_door'),
+    ]),
     el('div', 'nav', null, [again]),
   ], { focus: true });
 }

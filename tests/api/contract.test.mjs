@@ -203,11 +203,11 @@ test('the window is enforced: upcoming, closed, and a unit closed early', async 
 });
 
 test('the admin CLI refuses what makes no sense, on stderr with a non-zero exit', () => {
-  assert.match(adminFails('survey', 'show', '--survey', 'no-such-wave'), /no survey/);
-  assert.match(adminFails('survey', 'create', '--survey', 'local', '--opens', '2026-10-10T00:00:00Z', '--closes', '2026-12-31T23:00:00Z'), /exists already/);
-  assert.match(adminFails('survey', 'create', '--survey', 'bad-window', '--opens', '2026-12-31T00:00:00Z', '--closes', '2026-10-10T00:00:00Z'), /open before it closes/);
-  assert.match(adminFails('code', 'show', '--survey', 'local', '--unit', '9999'), /not a municipality/);
-  assert.match(adminFails('registration', 'add', '--survey', 'local', '--unit', '4601', '--contact', 'no-address'), /Name <e-mail>/);
+  assert.match(adminFails('survey', 'show', '--survey', 'no-such-wave'), /finnes ingen undersøkelse/);
+  assert.match(adminFails('survey', 'create', '--survey', 'local', '--opens', '2026-10-10T00:00:00Z', '--closes', '2026-12-31T23:00:00Z'), /finnes allerede/);
+  assert.match(adminFails('survey', 'create', '--survey', 'bad-window', '--opens', '2026-12-31T00:00:00Z', '--closes', '2026-10-10T00:00:00Z'), /runden må åpne før den stenger/);
+  assert.match(adminFails('code', 'show', '--survey', 'local', '--unit', '9999'), /ikke et kommunenummer/);
+  assert.match(adminFails('registration', 'add', '--survey', 'local', '--unit', '4601', '--contact', 'no-address'), /Navn <e-post>/);
   const webinar = JSON.parse(admin('survey', 'webinar', '--survey', 'local', '--at', '2026-12-01T10:00:00+01:00', '--url', 'https://example.org/webinar'));
   assert.equal(webinar.webinar.url, 'https://example.org/webinar');
 });

@@ -45,7 +45,8 @@ test('register, find the e-mail in SES, open the link, get the code, validate it
 
   const [codeMail] = await mailsTo(kari.email, subject('Tilgangskode'));
   const code = codeIn(codeMail);
-  for (const needle of [`${BASE}/?code=${code.replaceAll('-', '')}`, '/ark/?code=', '/?demo=1', 'hodetelefoner', 'SMS', 'minst 10']) {
+  for (const needle of [`${BASE}/?code=${code.replaceAll('-', '')}`, `/ark/?survey=${survey}&amp;unit=Drammen#code=${code}`, '/?demo=1', 'hodetelefoner', 'SMS', 'minst 10',
+    `${BASE}/resultater/?survey=${survey}&amp;unit=3301`, `${BASE}/kommune/?survey=${survey}`, 'på 24 språk']) {
     assert.ok(codeMail.body.includes(needle), needle);
   }
   const validated = await call('POST', '/api/codes/validate', { access_code: code });

@@ -329,12 +329,12 @@ test('the footer is not seen moving while the first screen loads (no layout shif
   });
   await page.goto(`${BASE}/`, { waitUntil: 'networkidle' });
   await page.locator('main h1').waitFor();
-  assert.ok(await page.locator('footer a').isVisible(), 'the footer shows once the screen is there');
+  assert.ok(await page.locator('footer #a11y-link').isVisible(), 'the footer shows once the screen is there');
   assert.deepEqual(await page.evaluate(() => window.footerShifts), []);
   await page.context().close();
   const noScripts = await phonePage(browser, 'nb-NO', { javaScriptEnabled: false });
   await noScripts.goto(`${BASE}/`);
-  assert.ok(await noScripts.locator('footer a').isVisible(), 'without scripts the footer and its link show');
+  assert.ok(await noScripts.locator('footer #a11y-link').isVisible(), 'without scripts the footer and its link show');
   await noScripts.context().close();
 });
 

@@ -66,7 +66,10 @@ const AUDIO_LOG = () => {
   };
   HTMLMediaElement.prototype.play = function () {
     if (!this.__log) watch(this);
-    this.__log = { path: new URL(this.src).pathname, played: 0, paused: false, ended: false };
+    const read = document.querySelector('.speaking');
+    const box = read && read.getBoundingClientRect();
+    const inView = !!box && box.top >= -1 && box.bottom <= window.innerHeight + 1;
+    this.__log = { path: new URL(this.src).pathname, played: 0, paused: false, ended: false, inView, at: box && [Math.round(box.top), Math.round(box.bottom), window.innerHeight, Math.round(window.scrollY)] };
     window.__clips.push(this.__log);
     return play.call(this);
   };
@@ -154,6 +157,64 @@ test('manifest completeness: every text has a current, stored clip or is reporte
   assert.deepEqual([...ti.missing].sort(), [...keys].sort());
   assert.equal(ti.synthetic.length + ti.recorded.length, 0);
   assert.equal((await fetch(`${BASE}/content/${SURVEY}/audio/ti/manifest.json`)).status, 404);
+  assert.equal(ti.sound, 'none', 'a language with no voice is a gap, not 0 %');
+  // coverage.json, which the classroom sheet reads, says the same for every language of the wave.
+  const summary = await getJSON(`/content/${SURVEY}/audio/coverage.json`);
+  const wave = await getJSON(`/api/surveys/${SURVEY}`);
+  assert.deepEqual(summary.languages.map((l) => l.lang).sort(), wave.languages.map((l) => l.code).sort());
+  for (const l of summary.languages) {
+    assert.equal(l.sound, LANGS.includes(l.lang) ? 'voice' : 'none', l.lang);
+    assert.equal(l.texts, keys.length, l.lang);
+  }
+});
+
+// The start and intro screens of `lang`, with the manifest the page is given (null: as stored).
+async function introOf(lang, manifestBody = null) {
+  ui[lang] ??= (await getJSON(`/i18n/${lang}.json`)).strings;
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  if (manifestBody) await ctx.route(`**/audio/${lang}/manifest.json`, (route) => route.fulfill({ json: manifestBody }));
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/?lang=${lang}&code=${encodeURIComponent(CODE)}`);
+  // Audio is settled once the screen has either its note or its read-aloud bar.
+  const settled = () => page.locator('main .sound-note, main .audio-bar').first().waitFor();
+  await settled();
+  const notes = await page.locator('main .sound-note').allTextContents();
+  await page.getByRole('button', { name: ui[lang]['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui[lang]['ui.intro.title']);
+  await settled();
+  return { page, startNote: notes.length ? notes[0].trim() : null };
+}
+
+test('a language without a voice says so in that language on the start and intro screens, and asks for no headphones', async () => {
+  const wave = await getJSON(`/api/surveys/${SURVEY}`);
+  const silent = wave.languages.map((l) => l.code).filter((l) => !LANGS.includes(l));
+  assert.ok(silent.includes('ti') && silent.includes('so'), silent.join(' '));
+  for (const lang of silent) {
+    const { page, startNote } = await introOf(lang);
+    assert.equal(startNote, ui[lang]['ui.audio.none'], `${lang}: the start screen says there is no sound`);
+    assert.equal((await page.locator('main .sound-note').textContent()).trim(), ui[lang]['ui.audio.none'], `${lang}: the intro says it`);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 0, `${lang}: no headphone line`);
+    assert.equal(await page.locator('main button.play').count(), 0, lang);
+    await page.context().close();
+  }
+  for (const lang of LANGS) {
+    const { page, startNote } = await introOf(lang);
+    assert.equal(startNote, null, `${lang} has sound: no note`);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 1, `${lang}: the headphone line stays`);
+    await page.context().close();
+  }
+});
+
+test('a language read by the voice of a neighbouring language (Dari by Persian, nynorsk by bokmål) says so, and its clips play', async () => {
+  const nb = await manifest('nb');
+  for (const [lang, neighbour] of [['prs', 'fa'], ['nn', 'nb']]) {
+    const { page, startNote } = await introOf(lang, { lang, close_voice: neighbour, clips: nb.clips });
+    assert.equal(startNote, ui[lang]['ui.audio.close_voice'], `${lang}: the start screen names the machine voice`);
+    assert.equal((await page.locator('main .sound-note').textContent()).trim(), ui[lang]['ui.audio.close_voice'], lang);
+    assert.equal(await page.locator('li[data-key="ui.intro.headphones"]').count(), 1, `${lang}: there is sound, so headphones help`);
+    assert.ok(await page.locator('main button.play').count() > 0, `${lang}: its texts have play buttons`);
+    await page.context().close();
+  }
 });
 
 test('a play button beside each text plays its clip; nothing plays by itself', async () => {
@@ -168,23 +229,29 @@ test('a play button beside each text plays its clip; nothing plays by itself', a
 
   await toFirstQuestion(page, 'nb');
   const q = qn.questions[0];
-  await page.waitForFunction((n) => document.querySelectorAll('main button.play').length === n, 2 + q.options.length);
+  // One speaker per thing to read: the question's also reads its help.
+  await page.waitForFunction((n) => document.querySelectorAll('main button.play').length === n, 1 + q.options.length);
+  const targets = await page.$$eval('main button.play', (l) => l.map((b) => b.getAttribute('aria-describedby')));
+  assert.equal(new Set(targets).size, targets.length, `no two speakers for the same text: ${targets}`);
   assert.deepEqual(await clipsPlayed(page), [], 'nothing played by itself');
 
   // The question's button is described by the question.
   const h1 = page.locator('h1');
-  const questionButton = page.locator(`main button.play[aria-describedby="${await h1.getAttribute('id')}"]`);
+  const questionButton = page.locator(`main button.play[aria-describedby~="${await h1.getAttribute('id')}"]`);
+  const [hb, bb] = [await h1.boundingBox(), await questionButton.boundingBox()];
+  assert.ok(bb.y < hb.y + hb.height && bb.y + bb.height > hb.y, 'the speaker sits beside the heading, not on a row below it');
   await questionButton.click();
-  const [clip] = await ended(page, 1);
+  const [clip, helpClip] = await ended(page, 2);
   assert.equal(clip.path, clipPath('nb', m.clips[`q.${q.id}.text`].file));
+  assert.equal(helpClip.path, clipPath('nb', m.clips[`q.${q.id}.help`].file), 'then its help');
   assert.ok(clip.played > 0.3, `the clip played through (${clip.played} s)`);
 
   // An option's button plays that option, and replays it.
   const option = page.locator('main .audio-row').filter({ hasText: texts.nb[`q.${q.id}.opt.${q.options[1].value}`] });
   await option.locator('button.play').click();
   await option.locator('button.play').click();
-  const all = await ended(page, 2);
-  assert.equal(all[1].path, clipPath('nb', m.clips[`q.${q.id}.opt.${q.options[1].value}`].file));
+  const all = await ended(page, 3);
+  assert.equal(all[2].path, clipPath('nb', m.clips[`q.${q.id}.opt.${q.options[1].value}`].file));
   // Answering still works as before, by the option's name.
   await page.getByRole('radio', { name: texts.nb[`q.${q.id}.opt.${q.options[1].value}`], exact: true }).check();
   assert.deepEqual(page.errors, []);
@@ -197,7 +264,7 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   await toFirstQuestion(page, 'ar');
   const q = qn.questions[0];
   const toggle = page.getByRole('button', { name: ui.ar['ui.audio.read_aloud'] });
-  assert.equal(await page.getByRole('button', { name: ui.ar['ui.audio.play'], exact: true }).count(), 2 + q.options.length, 'buttons named in Arabic');
+  assert.equal(await page.getByRole('button', { name: ui.ar['ui.audio.play'], exact: true }).count(), 1 + q.options.length, 'buttons named in Arabic');
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
   const order = [`q.${q.id}.text`, `q.${q.id}.help`, ...q.options.map((o) => `q.${q.id}.opt.${o.value}`)];
@@ -234,6 +301,49 @@ test('read aloud (ar) plays the question, then each option in turn; stop and nav
   await page.context().close();
 });
 
+test('on a scale question every speaker sits level with its option, "Vet ikke" too', async () => {
+  const page = await newPage('nb');
+  await toFirstQuestion(page, 'nb');
+  for (;;) {
+    const h = (await page.locator('main h1').textContent()).trim();
+    const q = qn.questions.find((x) => texts.nb[`q.${x.id}.text`] === h);
+    if (q.type === 'scale') break;
+    const pick = q.options.find((o) => !o.ends_survey && o.value !== 'none' && o.value !== 'dont_know').value;
+    await page.locator(`main input[name="${q.id}"][value="${pick}"]`).check();
+    await page.locator('main form button[type=submit]').click();
+    await page.waitForFunction((t) => document.querySelector('main h1')?.textContent.trim() !== t, h);
+  }
+  await page.locator('main label.opt.dk').waitFor();
+  const offsets = await page.$$eval('main .audio-row:has(> label.opt)', (rows) => rows.map((r) => {
+    const [label, button] = [r.querySelector('label.opt').getBoundingClientRect(), r.querySelector('button.play').getBoundingClientRect()];
+    return { dk: !!r.querySelector('.dk'), off: Math.abs((label.top + label.bottom) / 2 - (button.top + button.bottom) / 2) };
+  }));
+  assert.ok(offsets.some((o) => o.dk), 'the scale has "Vet ikke" with its speaker');
+  const worst = Math.max(...offsets.map((o) => o.off));
+  const dk = offsets.find((o) => o.dk).off;
+  assert.ok(Math.abs(dk - offsets[0].off) < 2, `"Vet ikke"'s speaker is placed as the others are (${dk} vs ${offsets[0].off} px)`);
+  assert.ok(worst < 16, `speakers level with their options: ${JSON.stringify(offsets)}`);
+  await page.context().close();
+});
+
+test('read aloud on a short phone screen brings each text into view as it is read', async () => {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 420 }, isMobile: true, hasTouch: true });
+  await ctx.addInitScript(AUDIO_LOG);
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/?lang=nb&code=${encodeURIComponent(CODE)}`);
+  await page.getByRole('button', { name: ui.nb['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui.nb['ui.intro.title']);
+  await toFirstQuestion(page, 'nb');
+  const q = qn.questions[0];
+  const last = page.locator('main label.opt').last();
+  const below = await last.evaluate((e) => e.getBoundingClientRect().top >= window.innerHeight);
+  assert.ok(below, 'the last option starts below the screen, so reading it needs a scroll');
+  await page.getByRole('button', { name: ui.nb['ui.audio.read_aloud'] }).click();
+  const heard = await ended(page, 2 + q.options.length, 60000);
+  assert.deepEqual(heard.map((c) => c.inView), heard.map(() => true), `every text was in view while read: ${JSON.stringify(heard.map((c) => c.at))}`);
+  await ctx.close();
+});
+
 test('the start screen, before any code, speaks with the current wave\'s clips', async () => {
   const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
   await ctx.addInitScript(AUDIO_LOG);
@@ -241,7 +351,7 @@ test('the start screen, before any code, speaks with the current wave\'s clips',
   await page.goto(`${BASE}/?lang=nb`);
   const listen = page.getByRole('button', { name: ui.nb['ui.audio.play'], exact: true });
   await listen.first().waitFor();
-  assert.equal(await listen.count(), 4, 'the title, the lead, the code label and its hint');
+  assert.equal(await listen.count(), 3, 'the title, the lead, and the code label with its hint');
   const lead = await page.locator('main p.lead').getAttribute('id');
   await page.locator(`main button.play[aria-describedby="${lead}"]`).click();
   const [clip] = await ended(page, 1);
@@ -268,9 +378,9 @@ test('audio add stores a recording for one text; the page offers exactly that cl
     const notMp3 = join(dir, 'notat.txt');
     writeFileSync(notMp3, 'ikke lyd');
     for (const [args, why] of [
-      [`--lang ti --key q.q_group.text ${notMp3}`, /not an MP3/],
-      [`--lang ti --key q.q_nope.text ${recording}`, /not a text with audio/],
-      [`--lang xx --key q.q_group.text ${recording}`, /does not offer the language/],
+      [`--lang ti --key q.q_group.text ${notMp3}`, /ikke en MP3-fil/],
+      [`--lang ti --key q.q_nope.text ${recording}`, /ikke en tekst med lyd/],
+      [`--lang xx --key q.q_group.text ${recording}`, /har ikke språket/],
     ]) {
       const r = admin(`audio add --survey ${SURVEY} ${args}`);
       assert.notEqual(r.status, 0, args);

@@ -346,9 +346,11 @@ test('keyboard only: register a unit, confirm the e-mail, get a working access c
   assert.equal(v.survey_id, SURVEY);
   assert.equal(v.unit.number, '5501');
 
-  // The classroom sheet linked from the e-mail shows the same code.
-  const sheet = /https?:\/\/[^\s"'<>]+\/ark\/\?code=[^\s"'<>]+/.exec(codeMail.text)?.[0];
+  // The classroom sheet linked from the e-mail shows the same code, which
+  // travels in the fragment, never to the server.
+  const sheet = /https?:\/\/[^\s"'<>]+\/ark\/\?[^\s"'<>#]+#code=[^\s"'<>]+/.exec(codeMail.text)?.[0];
   assert.ok(sheet, 'a link to the classroom sheet');
+  assert.ok(!sheet.split('#')[0].includes(code), 'the code is not in the part of the link that is sent');
   const spage = await newPage();
   await spage.goto(sheet);
   await spage.waitForSelector('svg.qr');
@@ -506,7 +508,7 @@ test('server errors land on the right field', async () => {
   assert.equal(await page.getAttribute('.err-summary a', 'href'), '#contact-1-email');
 
   // Errors of no field: in the summary.
-  for (const [status, code, key] of [[409, 'registration_closed', 'err.registration_closed'], [429, 'rate_limited', 'err.rate_limited'], [503, 'unavailable', 'err.server']]) {
+  for (const [status, code, key] of [[409, 'registration_closed', 'err.registration_closed'], [503, 'unavailable', 'err.server']]) {
     answer = { status, body: { error: { code, message: code } } };
     await submit();
     await page.waitForFunction((t) => document.querySelector('.err-summary')?.textContent.includes(t), S[key]);
@@ -522,6 +524,49 @@ test('server errors land on the right field', async () => {
   await submit();
   await waitHeading(page, S['done.title']);
   assert.equal(bodies.at(-1).contacts.length, 1);
+  await done(page);
+});
+
+test('a rate limit has its own message, with when to try again, in each language; never "something must be fixed"', async () => {
+  const page = await newPage();
+  let retryAfter = null;
+  let calls = 0;
+  await page.route('**/api/registrations', (route) => {
+    calls++;
+    const headers = retryAfter === null ? {} : { 'retry-after': retryAfter };
+    return route.fulfill({ status: 429, headers, contentType: 'application/json', body: JSON.stringify({ error: { code: 'rate_limited', message: 'too many attempts' } }) });
+  });
+  await openForm(page, '?survey=local');
+  await page.fill('#unit', 'Bergen');
+  await page.keyboard.press('Tab');
+  await page.fill('#contact-0-name', 'Kari Nordmann');
+  await page.fill('#contact-0-email', 'kari@bergen.kommune.no');
+  const submit = () => page.getByRole('button', { name: S['reg.submit'] }).click();
+  const notice = page.locator('#rate-notice');
+  const en = JSON.parse(await readFile(new URL('../../static-site/registrer/i18n/en.json', import.meta.url), 'utf8')).strings;
+
+  for (const [header, key, vars] of [['600', 'reg.rate.minutes', { n: 10 }], ['61', 'reg.rate.minutes', { n: 2 }], ['45', 'reg.rate.minute'], [null, 'reg.rate.later']]) {
+    retryAfter = header;
+    await submit();
+    await page.waitForFunction(() => document.activeElement?.id === 'rate-notice');
+    assert.equal(await notice.locator('h2').textContent(), S['reg.rate.title']);
+    assert.equal(await notice.locator('p').first().textContent(), fill(S[key], vars || {}), `Retry-After ${header}`);
+    assert.equal(await notice.getAttribute('role'), 'alert');
+    assert.equal(await page.locator('.err-summary').isVisible(), false, 'not the error summary');
+    assert.equal(await page.getByText(S['reg.summary.title']).isVisible(), false, 'no "something must be fixed"');
+    assert.equal(await page.locator('[aria-invalid=true]').count(), 0, 'no field is marked wrong');
+    assert.equal(await page.locator('#rate-notice').count(), 1, 'one notice, not one per try');
+  }
+  assert.equal(calls, 4);
+  assert.equal(await page.inputValue('#contact-0-email'), 'kari@bergen.kommune.no', 'what was typed is kept');
+
+  retryAfter = '600';
+  await submit();
+  await page.waitForFunction(() => document.activeElement?.id === 'rate-notice');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForFunction((t) => document.querySelector('#rate-notice h2')?.textContent === t, en['reg.rate.title']);
+  assert.equal(await notice.locator('p').first().textContent(), fill(en['reg.rate.minutes'], { n: 10 }));
+  await axe(page, 'the rate-limit notice');
   await done(page);
 });
 
@@ -584,6 +629,7 @@ test('after the deadline the page says registration is closed', async () => {
     wave.registration_deadline = '2020-01-31T23:00:00Z'; // midnight in Oslo: up to and including 31 January
     await route.fulfill({ response: res, json: wave });
   });
+  await page.route('**/api/surveys?registration=open', (route) => route.fulfill({ json: { surveys: [] } }));
   await page.goto(`${BASE}/registrer/`);
   await waitHeading(page, S['reg.closed.title']);
   const text = await page.textContent('main');
@@ -737,4 +783,84 @@ test('the three languages have the same strings, with the same placeholders', as
       assert.ok(other[key].trim(), `${code} ${key} is not empty`);
     }
   }
+});
+
+// ---------- registration for a named wave (issue 13) ----------
+
+const adminOut = async (...args) => (await promisify(execFile)(process.env.SURVEY_ADMIN, args)).stdout.trim();
+const contactsOf = async (survey, unit) => (await adminOut('contact', 'list', '--survey', survey, '--unit', unit)).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const stamp = Date.now().toString(36);
+const NEXT = `neste-${stamp}`; // next year's wave, taking registrations while 'local' runs
+const SHUT = `stengt-${stamp}`; // a wave whose registration closed on 31 January 2026
+let wavesMade = false;
+async function makeWaves() {
+  if (wavesMade) return;
+  await adminOut('survey', 'create', '--survey', NEXT, '--opens', '2027-09-01T00:00:00+02:00', '--closes', '2027-12-01T00:00:00+01:00', '--registration-deadline', '2027-09-15T00:00:00+02:00');
+  await adminOut('survey', 'create', '--survey', SHUT, '--opens', '2026-01-01T00:00:00+01:00', '--closes', '2027-03-01T00:00:00+01:00', '--registration-deadline', '2026-02-01T00:00:00+01:00');
+  wavesMade = true;
+}
+
+async function fillAndSend(page, unit, name, email) {
+  await page.fill('#unit', unit);
+  await page.keyboard.press('Tab');
+  await page.fill('#contact-0-name', name);
+  await page.fill('#contact-0-email', email);
+  await page.getByRole('button', { name: S['reg.submit'] }).click();
+  await waitHeading(page, S['done.title']);
+}
+
+test('?survey=S registers for wave S while another runs; the confirmation links the sheet, results and the front door', async () => {
+  await makeWaves();
+  const page = await newPage();
+  await openForm(page, `?survey=${NEXT}`);
+  assert.ok((await page.textContent('#wave-chosen')).includes(`«${NEXT}»`), 'the page says which wave');
+  assert.ok((await page.textContent('.deadline')).includes('14. september 2027'), 'with that wave\'s deadline');
+  assert.equal(await page.locator('input[name=survey_id]').count(), 0, 'a named wave is not a choice');
+  await axe(page, 'the form for a named wave');
+  const email = `kari.${stamp}@tromso.kommune.no`;
+  await fillAndSend(page, 'Tromsø', 'Kari Nordmann', email);
+  assert.deepEqual((await contactsOf(NEXT, '5501')).map((c) => c.email), [email]);
+  assert.ok(!(await contactsOf(SURVEY, '5501')).some((c) => c.email === email), 'nothing for the running wave');
+
+  const hrefs = await page.locator('.next-links a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(hrefs, [`/ark/?survey=${NEXT}&lang=nb`, `/resultater/?survey=${NEXT}&unit=5501`, `/kommune/?survey=${NEXT}&lang=nb`]);
+  for (const href of hrefs) assert.equal((await fetch(BASE + href)).status, 200, href);
+  await axe(page, 'the confirmation');
+  await done(page);
+});
+
+test('where several waves take registrations, the contact chooses one', async () => {
+  await makeWaves();
+  const page = await newPage();
+  await openForm(page);
+  const choice = page.getByRole('group', { name: S['reg.wave.legend'] });
+  await choice.waitFor();
+  const ids = await choice.locator('input[type=radio]').evaluateAll((rs) => rs.map((r) => r.value));
+  assert.ok(ids.includes(SURVEY) && ids.includes(NEXT), ids.join(','));
+  assert.ok(!ids.includes(SHUT), 'a wave past its deadline is not offered');
+  assert.equal(await choice.locator('input:checked').getAttribute('value'), SURVEY, 'the current wave is chosen at first');
+  await page.getByLabel(new RegExp(`^${NEXT}:`)).check();
+  assert.ok((await page.textContent('.deadline')).includes('14. september 2027'));
+  assert.equal(new URL(page.url()).searchParams.get('survey'), NEXT, 'the address names the chosen wave');
+  await axe(page, 'the choice of wave');
+  const email = `ola.${stamp}@bodo.kommune.no`;
+  await fillAndSend(page, 'Bodø', 'Ola Nordmann', email);
+  assert.deepEqual((await contactsOf(NEXT, '1804')).map((c) => c.email), [email]);
+  await done(page);
+});
+
+test('an unknown wave and a wave closed for registration each get a clear message', async () => {
+  await makeWaves();
+  const page = await newPage();
+  await page.goto(`${BASE}/registrer/?survey=finnes-ikke`);
+  await waitHeading(page, S['reg.unknown_survey.title']);
+  assert.ok((await page.textContent('main')).includes(fill(S['reg.unknown_survey.named'], { survey: 'finnes-ikke' })));
+  assert.equal(await page.getByRole('link', { name: S['reg.front_door'] }).getAttribute('href'), '/kommune/?survey=finnes-ikke&lang=nb');
+
+  await page.goto(`${BASE}/registrer/?survey=${SHUT}`);
+  await waitHeading(page, fill(S['reg.closed.named'], { survey: SHUT }));
+  assert.ok((await page.textContent('main')).includes(fill(S['reg.closed.text'], { date: '31. januar 2026' })));
+  assert.equal(await page.locator('form').count(), 0);
+  await axe(page, 'registration closed');
+  await done(page);
 });

@@ -854,6 +854,56 @@ test('at 360 px no two labels of a chart overlap, in any chart and any group', a
   }
 });
 
+test('values inside stacked bars stay inside their segment, halo included, so neighbours never run together', async () => {
+  const seg = (key, share) => ({ key, share, text: `${Math.round(share * 100)} %` });
+  // Runs of small neighbours, the case that printed "8 %8 %".
+  const rows = [
+    { label: 'a', segments: [seg('s1', 0.08), seg('s2', 0.09), seg('s3', 0.08), seg('s4', 0.75)] },
+    { label: 'b', segments: [seg('s1', 0.1), seg('s2', 0.09), seg('s3', 0.11), seg('s4', 0.12), seg('s5', 0.58)] },
+    { label: 'c', segments: [seg('s1', 0.07), seg('s2', 0.18), seg('s3', 0.75)] },
+  ];
+  const page = await newPage({}, { viewport: { width: 360, height: 800 }, isMobile: true, hasTouch: true });
+  await open(page);
+  const drawn = await page.evaluate(async (rows) => {
+    const m = await import('/resultater/charts.js');
+    const svg = m.stacked(rows, 'test');
+    document.querySelector('main').append(svg);
+    m.fitTexts(svg.parentElement);
+    const out = [...svg.querySelectorAll('g.bar')].map((g) => [...g.querySelectorAll('text')].filter((t) => t.getAttribute('visibility') !== 'hidden')
+      .map((t) => ({ x: Number(t.getAttribute('x')), len: t.getComputedTextLength(), text: t.textContent })));
+    svg.remove();
+    return { out, W: m.W };
+  }, rows);
+  const HALO = 1.5;
+  for (const [i, labels] of drawn.out.entries()) {
+    let x = 0.5;
+    const spans = rows[i].segments.map((sg) => { const w = sg.share * (drawn.W - 1); const span = [x, x + w]; x += w; return span; });
+    for (const l of labels) {
+      const [a, b] = [l.x - l.len / 2 - HALO, l.x + l.len / 2 + HALO];
+      assert.ok(spans.some(([s0, s1]) => a >= s0 && b <= s1), `row ${i}: "${l.text}" (${a.toFixed(1)}..${b.toFixed(1)}) spills out of its segment ${JSON.stringify(spans.map((sp) => sp.map((v) => v.toFixed(1))))}`);
+    }
+  }
+  assert.ok(drawn.out.flat().some((l) => l.text === '75 %'), 'wide segments keep their values');
+  await done(page);
+});
+
+test('each question title is larger than the option labels of its chart, on a phone and a desktop', async () => {
+  for (const viewport of [{ width: 360, height: 800 }, { width: 1280, height: 900 }]) {
+    const page = await newPage({}, { viewport });
+    await open(page);
+    const sizes = await page.$$eval('figure.q', (figs) => figs.map((f) => {
+      const title = parseFloat(getComputedStyle(f.querySelector('h3')).fontSize);
+      const svg = f.querySelector('svg.chart');
+      const scale = svg ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+      const labels = svg ? [...svg.querySelectorAll('text.lbl')].map((t) => parseFloat(t.getAttribute('font-size')) * scale) : [];
+      return { id: f.id, title, label: Math.max(0, ...labels) };
+    }));
+    assert.ok(sizes.length > 10);
+    for (const z of sizes) assert.ok(z.label < z.title, `${viewport.width} px, ${z.id}: label ${z.label.toFixed(1)} px vs title ${z.title} px`);
+    await done(page);
+  }
+});
+
 test('screening questions (an option ends the survey) are never charted, in any language', async () => {
   for (const lang of ['nb', 'nn', 'en']) {
     const page = await newPage();

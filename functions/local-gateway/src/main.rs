@@ -236,7 +236,9 @@ impl<S: Stores + GuessCounterStore> Gateway<S> {
                 register::handle(&self.register, request).await
             }
             "/api/health" | "/api/units" => survey_info::handle(&self.info, request).await,
-            p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, request).await,
+            p if p == "/api/surveys" || p.starts_with("/api/surveys/") => {
+                survey_info::handle(&self.info, request).await
+            }
             p if p.starts_with("/api/results/") => results::handle(&self.results, request).await,
             _ => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
                 .into_response()),

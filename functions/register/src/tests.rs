@@ -251,8 +251,16 @@ async fn registrations_are_rate_limited_per_source() {
     for _ in 0..MAX_REGISTRATIONS {
         assert_eq!(call(&app, register_request(&body)).await.0, StatusCode::BAD_REQUEST);
     }
-    let (status, err) = call(&app, from_str(REGISTER).unwrap()).await;
-    assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    let response = handle(&app.app, from_str(REGISTER).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The page says when to try again: Retry-After in whole seconds, within the hour's window.
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=REGISTRATION_WINDOW.as_secs()).contains(&retry_after), "{retry_after}");
+    let Body::Text(text) = response.body() else { panic!("text body") };
+    let err: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(err["error"]["code"], "rate_limited");
+    assert!(err["error"]["message"].is_string());
+    app.work().await;
     assert_eq!(app.mailer.sent().len(), 0);
 }
 

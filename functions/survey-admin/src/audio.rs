@@ -1,9 +1,11 @@
 //! `survey-admin audio …`: a wave's audio clips. Synthetic placeholders from
 //! espeak-ng, real recordings, and an honest coverage report per language.
 //!
-//! Synthetic clips are made only for languages espeak-ng itself speaks
-//! ([`VOICES`]); a language it does not speak is reported as missing, never
-//! read by a neighbouring language's voice.
+//! Synthetic clips are made for languages espeak-ng itself speaks ([`VOICES`]),
+//! and for two it does not where a neighbour's voice is understood
+//! ([`CLOSE_VOICES`]): the manifest marks those, and the page says so. Any other
+//! language is reported as a gap with no sound, never as a language at 0 %.
+//! After every change, `coverage.json` says per language whether it has sound.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -16,20 +18,20 @@ use futures::stream::{self, StreamExt};
 use sha2::{Digest, Sha256};
 use survey_aws::{audio, Clients, Config};
 use survey_domain::audio::{
-    audio_sources, coverage, looks_like_mp3, strings_of, synthesis_plan, Clip, Coverage, Manifest, Origin,
+    audio_sources, coverage, looks_like_mp3, strings_of, synthesis_plan, Clip, Coverage, Manifest, Origin, Sound,
     SynthesisJob, MAX_CLIP_BYTES,
 };
 use survey_domain::translation::source_version;
-use survey_domain::Wave;
+use survey_domain::{SurveyId, Wave};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 /// The espeak-ng voice for each catalogue language that espeak-ng speaks.
 ///
-/// Not here, so reported as missing: `nn` (espeak-ng has bokmål only), `ti`
-/// (no Tigrinya; the Amharic voice shares the script, not the language), `so`,
-/// `prs` (the Persian voice speaks Iranian Persian, not Dari), `ps`, and `ckb`
-/// (espeak-ng's Kurdish is Kurmanji in Latin script, not Sorani).
+/// Not here: `nn` and `prs` (read by a close voice, [`CLOSE_VOICES`]), and, with
+/// no sound at all, `ti` (no Tigrinya; the Amharic voice shares the script, not
+/// the language), `so`, `ps`, and `ckb` (espeak-ng's Kurdish is Kurmanji in
+/// Latin script, not Sorani).
 pub const VOICES: &[(&str, &str)] = &[
     ("nb", "nb"),
     ("en", "en-gb"),
@@ -51,6 +53,13 @@ pub const VOICES: &[(&str, &str)] = &[
     ("ur", "ur"),
 ];
 
+/// Languages espeak-ng has no voice for, read by a neighbour's voice, marked
+/// in the manifest as `close_voice`: Dari by the Persian voice (Iranian
+/// Persian: the same written language, a different accent), nynorsk by the
+/// bokmål voice (it reads nynorsk spelling understandably; some forms sound
+/// like bokmål).
+pub const CLOSE_VOICES: &[(&str, &str)] = &[("prs", "fa"), ("nn", "nb")];
+
 /// Words per minute: a little slower than espeak-ng's 175, for listeners new to the words.
 const SPEED: &str = "150";
 /// MP3, mono, 22.05 kHz, 32 kbit/s: every phone browser plays it, and a few seconds of speech is about 10 KB.
@@ -69,32 +78,32 @@ const UI_FILES: &[(&str, &str)] = ui_files!(
 
 #[derive(Subcommand)]
 pub enum AudioCommand {
-    /// Makes synthetic clips (espeak-ng) for every text without a current clip, and publishes them.
+    /// Lager syntetiske klipp (espeak-ng) for hver tekst uten gjeldende klipp, og publiserer dem.
     Generate {
         #[arg(long)]
         survey: String,
-        /// Only these languages (repeatable); all the wave's languages by default.
+        /// Bare disse språkene (kan gjentas); standard er alle rundens språk.
         #[arg(long = "lang")]
         langs: Vec<String>,
-        /// Where made clips are kept, so that making them again is fast.
+        /// Hvor ferdige klipp lagres, så det går raskt å lage dem igjen.
         #[arg(long, default_value = ".local/audio-cache")]
         cache: PathBuf,
-        /// Clips made at the same time; the number of CPUs by default.
+        /// Klipp som lages samtidig; standard er antall prosessorkjerner.
         #[arg(long)]
         jobs: Option<usize>,
     },
-    /// Adds a person's recording (MP3) of one text; it replaces any synthetic clip.
+    /// Legger til en persons innlesing (MP3) av én tekst; den erstatter et syntetisk klipp.
     Add {
         #[arg(long)]
         survey: String,
         #[arg(long)]
         lang: String,
-        /// The text's key, e.g. `q.q_group.text` (see `audio coverage --lang xx`).
+        /// Tekstens nøkkel, f.eks. `q.q_group.text` (se `audio coverage --lang xx`).
         #[arg(long)]
         key: String,
         file: PathBuf,
     },
-    /// Takes one text's clip out of the manifest (a wrong recording); `generate` can then fill it.
+    /// Tar ett klipp ut av manifestet (en feil innlesing); `generate` kan så fylle det.
     Remove {
         #[arg(long)]
         survey: String,
@@ -103,19 +112,19 @@ pub enum AudioCommand {
         #[arg(long)]
         key: String,
     },
-    /// Per language: texts with a recorded, synthetic, stale or no clip.
+    /// Per språk: tekster med innlest, syntetisk, utdatert eller intet klipp.
     Coverage {
         #[arg(long)]
         survey: String,
-        /// List the keys of these languages, by state (repeatable).
+        /// List nøklene for disse språkene, etter tilstand (kan gjentas).
         #[arg(long = "lang")]
         langs: Vec<String>,
-        /// The report as JSON.
+        /// Rapporten som JSON.
         #[arg(long)]
         json: bool,
     },
-    /// The manifest completeness check: fails when a manifest names a clip that
-    /// is not stored or not its content's name; prints what is missing.
+    /// Sjekker manifestene: feiler når et manifest nevner et klipp som ikke er
+    /// lagret eller ikke har innholdets navn; skriver hva som mangler.
     Check {
         #[arg(long)]
         survey: String,
@@ -148,28 +157,36 @@ pub struct Audio<'a> {
 
 /// The espeak-ng voice of a catalogue language, if espeak-ng speaks it.
 pub fn voice(lang: &str) -> Option<&'static str> {
-    VOICES.iter().find(|(code, _)| *code == lang).map(|(_, voice)| *voice)
+    let own = |lang: &str| VOICES.iter().find(|(code, _)| *code == lang).map(|(_, voice)| *voice);
+    own(lang).or_else(|| close_voice(lang).and_then(own))
+}
+
+/// The language whose voice reads `lang`, where it is not its own.
+pub fn close_voice(lang: &str) -> Option<&'static str> {
+    CLOSE_VOICES.iter().find(|(code, _)| *code == lang).map(|(_, neighbour)| *neighbour)
 }
 
 /// The bokmål source of every text with audio, for a wave.
 fn sources(wave: &Wave) -> Result<Vec<(String, String)>, Failure> {
     let q = wave.questionnaire();
-    let content = strings_of(q.translation("nb").ok_or("the questionnaire has no bokmål texts")?)
-        .map_err(|e| format!("the bokmål texts are unreadable: {e}"))?;
+    let content = strings_of(q.translation("nb").ok_or("spørreskjemaet har ingen tekster på bokmål")?)
+        .map_err(|e| format!("tekstene på bokmål kan ikke leses: {e}"))?;
     audio_sources(q, &content, &ui_strings("nb")?).map_err(|e| e.to_string())
 }
 
 fn ui_strings(lang: &str) -> Result<BTreeMap<String, String>, Failure> {
-    let (_, json) =
-        UI_FILES.iter().find(|(code, _)| *code == lang).ok_or_else(|| format!("no UI texts in `{lang}`"))?;
-    strings_of(json).map_err(|e| format!("the UI texts in `{lang}` are unreadable: {e}"))
+    let (_, json) = UI_FILES
+        .iter()
+        .find(|(code, _)| *code == lang)
+        .ok_or_else(|| format!("ingen tekster for siden på `{lang}`"))?;
+    strings_of(json).map_err(|e| format!("tekstene for siden på `{lang}` kan ikke leses: {e}"))
 }
 
 /// Every text of one language that a participant may see: questionnaire and UI.
 fn texts(wave: &Wave, lang: &str) -> Result<BTreeMap<String, String>, Failure> {
     let mut texts = ui_strings(lang)?;
     if let Some(json) = wave.questionnaire().translation(lang) {
-        texts.extend(strings_of(json).map_err(|e| format!("the texts in `{lang}` are unreadable: {e}"))?);
+        texts.extend(strings_of(json).map_err(|e| format!("tekstene på `{lang}` kan ikke leses: {e}"))?);
     }
     Ok(texts)
 }
@@ -187,7 +204,7 @@ fn languages(wave: &Wave, asked: &[String]) -> Result<Vec<&'static str>, Failure
                 .iter()
                 .find(|o| **o == lang.as_str())
                 .copied()
-                .ok_or_else(|| format!("`{}` does not offer the language `{lang}`", wave.survey_id))
+                .ok_or_else(|| format!("`{}` har ikke språket `{lang}`", wave.survey_id))
         })
         .collect()
 }
@@ -237,6 +254,7 @@ impl Audio<'_> {
                 lines.push(format!("{lang}: ingen syntetisk stemme, {} mangler", report.missing.len()));
                 continue;
             };
+            manifest.close_voice = close_voice(lang).map(str::to_owned);
             let plan = synthesis_plan(&sources, &texts(wave, lang)?, &manifest);
             let made = synthesize_all(lang, voice, &plan, cache, jobs).await;
             let mut clips = Vec::new();
@@ -259,6 +277,7 @@ impl Audio<'_> {
                 report.missing.len() + report.stale.len()
             ));
         }
+        self.publish_sound(wave).await?;
         eprintln!("  ferdig på {:.1} s", started.elapsed().as_secs_f64());
         Ok(lines.join("\n"))
     }
@@ -269,13 +288,13 @@ impl Audio<'_> {
         let (_, source) = sources
             .iter()
             .find(|(k, _)| k == key)
-            .ok_or_else(|| format!("`{key}` is not a text with audio; `audio coverage --lang {lang}` lists them"))?;
-        let mp3 = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            .ok_or_else(|| format!("`{key}` er ikke en tekst med lyd; `audio coverage --lang {lang}` viser dem"))?;
+        let mp3 = std::fs::read(file).map_err(|e| format!("kan ikke lese {}: {e}", file.display()))?;
         if !looks_like_mp3(&mp3) {
-            return Err(format!("{} is not an MP3 file", file.display()));
+            return Err(format!("{} er ikke en MP3-fil", file.display()));
         }
         if mp3.len() > MAX_CLIP_BYTES {
-            return Err(format!("{} is over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
+            return Err(format!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
         }
         let mut manifest = self.manifest(wave, lang).await?;
         let clip = Clip::new(&mp3, source_version(source), Origin::Recorded, None);
@@ -283,6 +302,7 @@ impl Audio<'_> {
         audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)])
             .await
             .map_err(|e| crate::error_chain(&e))?;
+        self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: innspilt klipp {}", clip.file))
     }
 
@@ -290,12 +310,26 @@ impl Audio<'_> {
         let lang = languages(wave, &[lang.to_owned()])?[0];
         let mut manifest = self.manifest(wave, lang).await?;
         if manifest.clips.remove(key).is_none() {
-            return Err(format!("`{key}` has no clip in `{lang}`"));
+            return Err(format!("`{key}` har ikke noe klipp på `{lang}`"));
         }
         audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
             .await
             .map_err(|e| crate::error_chain(&e))?;
+        self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: klippet er tatt ut"))
+    }
+
+    /// Writes `coverage.json` from the manifests as they are now.
+    async fn publish_sound(&self, wave: &Wave) -> Result<(), Failure> {
+        let reports = self.coverage(wave, &languages(wave, &[])?).await?;
+        audio::put_sound_summary(
+            &self.clients.s3,
+            self.bucket(),
+            &wave.survey_id,
+            &sound_summary(&wave.survey_id, &reports),
+        )
+        .await
+        .map_err(|e| crate::error_chain(&e))
     }
 
     async fn coverage(&self, wave: &Wave, langs: &[&str]) -> Result<Vec<Coverage>, Failure> {
@@ -315,21 +349,21 @@ impl Audio<'_> {
         for (lang, report) in langs.iter().zip(&reports) {
             let manifest = self.manifest(wave, lang).await?;
             if manifest.lang != *lang {
-                problems.push(format!("{lang}: the manifest says it is `{}`", manifest.lang));
+                problems.push(format!("{lang}: manifestet sier at språket er `{}`", manifest.lang));
             }
             let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
                 .await
                 .map_err(|e| crate::error_chain(&e))?;
             for (key, clip) in &manifest.clips {
                 if !stored.contains(&clip.file) {
-                    problems.push(format!("{lang} {key}: {} is not stored", clip.file));
+                    problems.push(format!("{lang} {key}: {} er ikke lagret", clip.file));
                 }
                 if clip.hash.len() != 64 || !clip.file.starts_with(&clip.hash[..16]) {
-                    problems.push(format!("{lang} {key}: {} is not named by its hash", clip.file));
+                    problems.push(format!("{lang} {key}: {} har ikke navn etter innholdets hash", clip.file));
                 }
             }
             if report.total() != sources.len() {
-                problems.push(format!("{lang}: {} of {} texts accounted for", report.total(), sources.len()));
+                problems.push(format!("{lang}: {} av {} tekster gjort rede for", report.total(), sources.len()));
             }
             if complete && !report.is_complete() {
                 problems.push(format!(
@@ -342,8 +376,35 @@ impl Audio<'_> {
         if problems.is_empty() {
             Ok(coverage_table(&reports, &[], false))
         } else {
-            Err(format!("the audio is incomplete:\n  {}", problems.join("\n  ")))
+            Err(format!("lyden er ufullstendig:\n  {}", problems.join("\n  ")))
         }
+    }
+}
+
+/// `coverage.json`: per language of the wave, whether it has sound, for the
+/// classroom sheet: `{survey_id, languages: [{lang, sound, voice?, clips, texts}]}`.
+fn sound_summary(survey: &SurveyId, reports: &[Coverage]) -> serde_json::Value {
+    let languages: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            let mut entry =
+                serde_json::json!({ "lang": r.lang, "sound": r.sound(), "clips": r.clips(), "texts": r.total() });
+            if r.sound() == Sound::CloseVoice {
+                entry["voice"] = serde_json::json!(r.close_voice);
+            }
+            entry
+        })
+        .collect();
+    serde_json::json!({ "survey_id": survey, "languages": languages })
+}
+
+/// How a language's sound reads in the coverage table.
+fn sound_label(r: &Coverage) -> String {
+    match (r.sound(), &r.close_voice) {
+        (Sound::Voice, _) => "stemme".to_owned(),
+        (Sound::CloseVoice, Some(neighbour)) => format!("nær-stemme:{neighbour}"),
+        (Sound::CloseVoice, None) => "nær-stemme".to_owned(),
+        (Sound::None, _) => "INGEN-LYD".to_owned(),
     }
 }
 
@@ -354,6 +415,7 @@ fn coverage_json(reports: &[Coverage]) -> String {
             serde_json::json!({
                 "lang": r.lang,
                 "voice": voice(&r.lang),
+                "sound": r.sound(),
                 "total": r.total(),
                 "recorded": r.recorded,
                 "synthetic": r.synthetic,
@@ -367,19 +429,20 @@ fn coverage_json(reports: &[Coverage]) -> String {
 
 fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> String {
     let mut out = format!(
-        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
-        "språk", "stemme", "innspilt", "syntetisk", "utdatert", "mangler", "totalt"
+        "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}  {}\n",
+        "språk", "stemme", "innspilt", "syntetisk", "utdatert", "mangler", "totalt", "lyd"
     );
     for r in reports {
         out.push_str(&format!(
-            "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
+            "{:<6} {:<8} {:>9} {:>9} {:>9} {:>8} {:>7}  {}\n",
             r.lang,
             voice(&r.lang).unwrap_or("–"),
             r.recorded.len(),
             r.synthetic.len(),
             r.stale.len(),
             r.missing.len(),
-            r.total()
+            r.total(),
+            sound_label(r)
         ));
     }
     let sum = |f: fn(&Coverage) -> usize| reports.iter().map(f).sum::<usize>();
@@ -393,6 +456,14 @@ fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> Str
         sum(|r| r.missing.len()),
         sum(Coverage::total)
     ));
+    let gaps: Vec<&str> = reports.iter().filter(|r| r.sound() == Sound::None).map(|r| r.lang.as_str()).collect();
+    if !gaps.is_empty() {
+        out.push_str(&format!(
+            "\n\nUten lyd ({}): {}. Ingen stemme leser disse språkene; de trenger innlesing av en person.",
+            gaps.len(),
+            gaps.join(", ")
+        ));
+    }
     if list_keys {
         for r in reports.iter().filter(|r| listed.contains(&r.lang.as_str())) {
             for (state, keys) in [
@@ -422,7 +493,7 @@ async fn check_tools() -> Result<(), Failure> {
             .await
             .is_ok_and(|s| s.success());
         if !found {
-            return Err(format!("{tool} is not installed: run `make audio-tools` (apt-get install espeak-ng lame)"));
+            return Err(format!("{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)"));
         }
     }
     Ok(())
@@ -489,13 +560,13 @@ async fn synthesize(voice: &str, text: &str, cache: &Path) -> Result<Vec<u8>, St
     let wav = pipe("espeak-ng", &["-v", voice, "-s", SPEED, "--stdout"], text.as_bytes()).await?;
     let mp3 = pipe("lame", LAME_ARGS, &wav).await?;
     if !looks_like_mp3(&mp3) {
-        return Err("lame made no MP3".into());
+        return Err("lame laget ingen MP3".into());
     }
     let dir = path.parent().expect("a cache file has a folder");
-    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("kan ikke lage {}: {e}", dir.display()))?;
     let partial = path.with_extension(format!("{}.part", std::process::id()));
-    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
-    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("kan ikke skrive {}: {e}", partial.display()))?;
+    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
     Ok(mp3)
 }
 
@@ -508,7 +579,7 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot start {program}: {e}"))?;
+        .map_err(|e| format!("kan ikke starte {program}: {e}"))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
     let writer = tokio::spawn(async move {
@@ -516,10 +587,10 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         drop(stdin);
         written
     });
-    let output = child.wait_with_output().await.map_err(|e| format!("{program} failed: {e}"))?;
-    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("cannot write to {program}: {e}"))?;
+    let output = child.wait_with_output().await.map_err(|e| format!("{program} feilet: {e}"))?;
+    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("kan ikke skrive til {program}: {e}"))?;
     if !output.status.success() {
-        return Err(format!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(format!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim()));
     }
     Ok(output.stdout)
 }
@@ -535,7 +606,10 @@ mod tests {
             assert!(LanguageCode::parse(lang).is_ok(), "{lang}");
         }
         let unspoken: Vec<&str> = LanguageCode::all().map(|l| l.as_str()).filter(|l| voice(l).is_none()).collect();
-        assert_eq!(unspoken, ["nn", "ti", "so", "prs", "ps", "ckb"]);
+        assert_eq!(unspoken, ["ti", "so", "ps", "ckb"]);
+        assert_eq!((voice("prs"), close_voice("prs")), (Some("fa"), Some("fa")), "Dari is read by the Persian voice");
+        assert_eq!((voice("nn"), close_voice("nn")), (Some("nb"), Some("nb")));
+        assert_eq!(close_voice("fa"), None, "a language with its own voice has no close voice");
     }
 
     #[test]
@@ -561,9 +635,62 @@ mod tests {
         ];
         let table = coverage_table(&reports, &["ti"], true);
         let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-        assert_eq!(rows[1], ["nb", "nb", "1", "1", "0", "0", "2"]);
-        assert_eq!(rows[2], ["ti", "–", "0", "0", "0", "2", "2"]);
+        assert_eq!(rows[1], ["nb", "nb", "1", "1", "0", "0", "2", "stemme"]);
+        assert_eq!(rows[2], ["ti", "–", "0", "0", "0", "2", "2", "INGEN-LYD"]);
         assert_eq!(rows[3], ["alle", "1", "1", "0", "2", "4"]);
+        assert!(table.contains("Uten lyd (1): ti."), "a language without a voice is a gap: {table}");
         assert!(table.contains("ti – mangler (2):\n  a\n  b"));
+    }
+
+    #[test]
+    fn the_sound_summary_says_voice_close_voice_or_none_per_language() {
+        let reports = vec![
+            Coverage { lang: "ar".into(), synthetic: vec!["a".into()], stale: vec!["b".into()], ..Default::default() },
+            Coverage {
+                lang: "prs".into(),
+                synthetic: vec!["a".into(), "b".into()],
+                close_voice: Some("fa".into()),
+                ..Default::default()
+            },
+            Coverage {
+                lang: "nn".into(),
+                recorded: vec!["a".into()],
+                synthetic: vec!["b".into()],
+                close_voice: Some("nb".into()),
+                ..Default::default()
+            },
+            Coverage { lang: "ti".into(), missing: vec!["a".into(), "b".into()], ..Default::default() },
+            Coverage { lang: "so".into(), stale: vec!["a".into()], missing: vec!["b".into()], ..Default::default() },
+        ];
+        let summary = sound_summary(&SurveyId::parse("local").unwrap(), &reports);
+        assert_eq!(summary["survey_id"], "local");
+        let got: Vec<(String, String, Option<String>, u64, u64)> = summary["languages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["lang"].as_str().unwrap().to_owned(),
+                    l["sound"].as_str().unwrap().to_owned(),
+                    l.get("voice").and_then(|v| v.as_str()).map(str::to_owned),
+                    l["clips"].as_u64().unwrap(),
+                    l["texts"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let row = |lang: &str, sound: &str, voice: Option<&str>, clips, texts| {
+            (lang.to_owned(), sound.to_owned(), voice.map(str::to_owned), clips, texts)
+        };
+        assert_eq!(
+            got,
+            [
+                row("ar", "voice", None, 1, 2),
+                row("prs", "close_voice", Some("fa"), 2, 2),
+                row("nn", "voice", None, 2, 2),
+                row("ti", "none", None, 0, 2),
+                row("so", "none", None, 0, 2),
+            ],
+            "a recording makes the language's own voice; only stale clips are no sound"
+        );
     }
 }

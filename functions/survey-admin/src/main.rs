@@ -5,9 +5,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod audio;
+mod norsk;
 mod translations;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
 use survey_domain::contact::{Contact, Email};
 use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, rotate_code};
@@ -20,7 +22,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 #[derive(Parser)]
-#[command(name = "survey-admin", about = "Run the national user survey: waves, registrations, access codes.")]
+#[command(
+    name = "survey-admin",
+    about = "Kjør den nasjonale brukerundersøkelsen: runder, påmeldinger, tilgangskoder, resultater."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,39 +33,39 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Survey waves: create, show, change dates, set the webinar.
+    /// Undersøkelsesrunder: opprett, vis, endre datoer, sett webinaret.
     #[command(subcommand)]
     Survey(SurveyCommand),
-    /// Registrations taken by phone, without e-mail verification.
+    /// Påmeldinger tatt på telefon, uten bekreftelse på e-post.
     #[command(subcommand)]
     Registration(RegistrationCommand),
-    /// A unit's contact persons: list, approve, remove.
+    /// Kontaktpersonene til en enhet: vis, godkjenn, fjern.
     #[command(subcommand)]
     Contact(ContactCommand),
-    /// E-mail domains whose addresses need no approval for a unit.
+    /// E-postdomener der adressene ikke trenger godkjenning for en enhet.
     #[command(subcommand)]
     Domain(DomainCommand),
-    /// Access codes.
+    /// Tilgangskoder.
     #[command(subcommand)]
     Code(CodeCommand),
-    /// Units of a wave.
+    /// Enhetene i en runde.
     #[command(subcommand)]
     Unit(UnitCommand),
-    /// Answers received so far.
+    /// Svar mottatt så langt.
     #[command(subcommand)]
     Responses(ResponsesCommand),
-    /// Runs the aggregation now, as the nightly schedule does.
+    /// Kjører sammenstillingen nå, slik den nattlige kjøringen gjør.
     Aggregate(SurveyArg),
-    /// Result bundles.
+    /// Resultatpakker.
     #[command(subcommand)]
     Bundle(BundleCommand),
-    /// Audio clips of the texts: synthetic placeholders, recordings, coverage per language.
+    /// Lydklipp av tekstene: syntetiske plassholdere, innlesinger, dekning per språk.
     #[command(subcommand)]
     Audio(audio::AudioCommand),
-    /// Translations: export for a translator, import their work, status per language.
+    /// Oversettelser: eksport til oversetter, import av arbeidet, status per språk.
     #[command(subcommand)]
     Translations(translations::TranslationsCommand),
-    /// Creates missing tables and buckets from the schema; `--seed-local` adds the wave `local`.
+    /// Lager tabeller og bøtter som mangler; `--seed-local` legger til runden `local`.
     Setup {
         #[arg(long)]
         seed_local: bool,
@@ -83,7 +88,7 @@ struct UnitArgs {
 
 #[derive(Subcommand)]
 enum SurveyCommand {
-    /// Creates a wave with the current questionnaire.
+    /// Oppretter en runde med gjeldende spørreskjema.
     Create {
         #[arg(long)]
         survey: String,
@@ -91,18 +96,18 @@ enum SurveyCommand {
         opens: OffsetDateTime,
         #[arg(long, value_parser = rfc3339)]
         closes: OffsetDateTime,
-        /// Defaults to the close of the wave.
+        /// Standard: når runden stenger.
         #[arg(long, value_parser = rfc3339)]
         registration_deadline: Option<OffsetDateTime>,
-        /// Defaults to 1 October the year after the wave opens.
+        /// Standard: 1. oktober året etter at runden åpner.
         #[arg(long, value_parser = rfc3339)]
         results_until: Option<OffsetDateTime>,
         #[arg(long, default_value_t = DEFAULT_MIN_RESPONDENTS)]
         min_respondents: u32,
     },
-    /// Prints the wave's settings as JSON.
+    /// Skriver rundens innstillinger som JSON.
     Show(SurveyArg),
-    /// Sets or extends the wave's dates.
+    /// Setter eller forlenger rundens datoer.
     Window {
         #[arg(long)]
         survey: String,
@@ -115,7 +120,7 @@ enum SurveyCommand {
         #[arg(long, value_parser = rfc3339)]
         results_until: Option<OffsetDateTime>,
     },
-    /// Sets the guidance webinar that contacts' e-mails announce.
+    /// Setter veiledningswebinaret som e-postene til kontaktpersonene varsler om.
     Webinar {
         #[arg(long)]
         survey: String,
@@ -128,13 +133,13 @@ enum SurveyCommand {
 
 #[derive(Subcommand)]
 enum RegistrationCommand {
-    /// Registers a unit and a verified contact; prints the unit's access code.
+    /// Melder på en enhet med en bekreftet kontaktperson; skriver enhetens tilgangskode.
     Add {
         #[arg(long)]
         survey: String,
         #[arg(long)]
         unit: String,
-        /// `Name <e@mail>`
+        /// `Navn <e@post>`
         #[arg(long)]
         contact: String,
     },
@@ -152,17 +157,17 @@ struct ContactArgs {
 
 #[derive(Subcommand)]
 enum ContactCommand {
-    /// Prints the unit's contacts as JSON lines: email, name, status.
+    /// Skriver enhetens kontaktpersoner som JSON-linjer: email, name, status.
     List(UnitArgs),
-    /// Approves a contact awaiting approval; they get the code by e-mail, the others are told.
+    /// Godkjenner en kontaktperson som venter; hen får koden på e-post, og de andre får beskjed.
     Approve(ContactArgs),
-    /// Removes a contact; their results links stop working at once.
+    /// Fjerner en kontaktperson; resultatlenkene deres slutter å virke med en gang.
     Remove(ContactArgs),
 }
 
 #[derive(Subcommand)]
 enum DomainCommand {
-    /// Contacts with addresses in this domain (e.g. tromso.kommune.no) need no approval for the unit.
+    /// Kontaktpersoner med adresse i dette domenet (f.eks. tromso.kommune.no) trenger ikke godkjenning for enheten.
     Allow {
         #[arg(long)]
         survey: String,
@@ -175,21 +180,21 @@ enum DomainCommand {
 
 #[derive(Subcommand)]
 enum CodeCommand {
-    /// Prints the unit's access code.
+    /// Skriver enhetens tilgangskode.
     Show(UnitArgs),
-    /// Issues a new code (the old one stops working) and e-mails it to every verified contact; prints it.
+    /// Lager en ny kode (den gamle slutter å virke), sender den til alle bekreftede kontaktpersoner og skriver den.
     Rotate(UnitArgs),
 }
 
 #[derive(Subcommand)]
 enum UnitCommand {
-    /// Closes one unit early and releases its report at once (an aggregation run in process).
+    /// Stenger én enhet tidlig og frigir rapporten med en gang (en sammenstilling i prosessen).
     Close(UnitArgs),
 }
 
 #[derive(Subcommand)]
 enum BundleCommand {
-    /// Downloads IMDi's latest result bundle into a folder.
+    /// Laster ned IMDis siste resultatpakke til en mappe.
     Fetch {
         #[arg(long)]
         survey: String,
@@ -200,7 +205,7 @@ enum BundleCommand {
 
 #[derive(Subcommand)]
 enum ResponsesCommand {
-    /// Prints how many answers a wave, or one unit, has.
+    /// Skriver hvor mange svar en runde, eller én enhet, har.
     Count {
         #[arg(long)]
         survey: String,
@@ -211,7 +216,7 @@ enum ResponsesCommand {
 
 fn rfc3339(input: &str) -> Result<OffsetDateTime, String> {
     OffsetDateTime::parse(input, &Rfc3339)
-        .map_err(|e| format!("not an RFC 3339 time such as 2026-10-10T00:00:00+02:00 ({e})"))
+        .map_err(|_| "ikke et RFC 3339-tidspunkt som 2026-10-10T00:00:00+02:00".to_owned())
 }
 
 fn show_time(t: OffsetDateTime) -> String {
@@ -228,7 +233,18 @@ struct Admin {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = norsk::localise(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(err) if err.kind() == ErrorKind::DisplayHelp => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("survey-admin: {}", norsk::parse_error(&err));
+            return ExitCode::from(2);
+        }
+    };
     let config = Config::from_env();
     let clients = Clients::from_env().await;
     let admin = Admin { store: DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config };
@@ -238,7 +254,7 @@ async fn main() -> ExitCode {
             // A reader that stopped early (`survey-admin … | head -n1`) is not a failure.
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(err) => {
-                eprintln!("survey-admin: could not write the output: {err}");
+                eprintln!("survey-admin: kunne ikke skrive utdata: {err}");
                 ExitCode::FAILURE
             }
         },
@@ -261,15 +277,16 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
-    SurveyId::parse(raw).map_err(|e| e.to_string())
+    SurveyId::parse(raw)
+        .map_err(|_| format!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
 }
 
 fn unit_number(raw: &str) -> Result<UnitNumber, Failure> {
-    UnitNumber::parse(raw).map_err(|e| e.to_string())
+    UnitNumber::parse(raw).map_err(|_| format!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"))
 }
 
 fn email_address(raw: &str) -> Result<Email, Failure> {
-    Email::parse(raw).map_err(|_| format!("`{raw}` is not an e-mail address"))
+    Email::parse(raw).map_err(|_| format!("`{raw}` er ikke en e-postadresse"))
 }
 
 /// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
@@ -322,14 +339,15 @@ impl Admin {
             }
             Command::Survey(SurveyCommand::Webinar { survey, at, url }) => {
                 if !url.starts_with("https://") {
-                    return Err("the webinar link must start with https://".into());
+                    return Err("lenken til webinaret må begynne med https://".into());
                 }
                 let mut wave = self.wave(&survey).await?;
                 wave.webinar = Some(Webinar { at, url });
                 self.update_wave(&wave).await
             }
             Command::Registration(RegistrationCommand::Add { survey, unit, contact }) => {
-                let contact = Contact::parse_mailbox(&contact).map_err(|e| e.to_string())?;
+                let contact = Contact::parse_mailbox(&contact)
+                    .map_err(|_| format!("skriv kontaktpersonen som `Navn <e-post>`, ikke `{contact}`"))?;
                 self.register(&survey, &unit, contact).await.map(|code| code.to_string())
             }
             Command::Code(CodeCommand::Show(UnitArgs { survey, unit })) => {
@@ -380,22 +398,22 @@ impl Admin {
                 )
                 .await
                 .map_err(|e| error_chain(&e))?;
-                Ok(format!("approved {} for {unit} ({})", email.as_str(), unit.unit().name))
+                Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Contact(ContactCommand::Remove(ContactArgs { survey, unit, email })) => {
                 let (wave, unit, email) = (self.wave(&survey).await?, unit_number(&unit)?, email_address(&email)?);
                 remove_contact(&self.store, &wave.survey_id, unit, &email).await.map_err(|e| error_chain(&e))?;
-                Ok(format!("removed {} from {unit} ({})", email.as_str(), unit.unit().name))
+                Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Domain(DomainCommand::Allow { survey, unit, domain }) => {
                 let (wave, unit) = (self.wave(&survey).await?, unit_number(&unit)?);
                 let probe =
-                    Email::parse(&format!("x@{domain}")).map_err(|_| format!("`{domain}` is not an e-mail domain"))?;
+                    Email::parse(&format!("x@{domain}")).map_err(|_| format!("`{domain}` er ikke et e-postdomene"))?;
                 self.store
                     .allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until)
                     .await
                     .map_err(|e| e.to_string())?;
-                Ok(format!("addresses in {} need no approval for {unit} ({})", probe.domain(), unit.unit().name))
+                Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
             }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
@@ -405,7 +423,7 @@ impl Admin {
                     .await
                     .map_err(|e| e.to_string())?;
                 let closed = format!(
-                    "closed {} ({}) in {} at {}",
+                    "stengte {} ({}) i {} {}",
                     registration.unit,
                     registration.unit.unit().name,
                     survey,
@@ -413,7 +431,7 @@ impl Admin {
                 );
                 // Its answers are final: release its report now, not at the next night's run.
                 let release = self.aggregate(&survey).await?;
-                Ok(format!("{closed}\nreleased:\n{release}"))
+                Ok(format!("{closed}\nfrigitt:\n{release}"))
             }
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
                 let wave = self.wave(&survey).await?;
@@ -434,13 +452,17 @@ impl Admin {
 
     async fn wave(&self, raw: &str) -> Result<Wave, Failure> {
         let id = survey_id(raw)?;
-        self.store.wave(&id).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("there is no survey `{id}`"))
+        self.store
+            .wave(&id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("det finnes ingen undersøkelse `{id}`"))
     }
 
     async fn create_wave(&self, wave: &Wave) -> Result<(), Failure> {
-        wave.check().map_err(|e| e.to_string())?;
+        wave.check().map_err(|e| norsk::invalid_wave(&e))?;
         if !self.store.create_wave(wave).await.map_err(|e| e.to_string())? {
-            return Err(format!("the survey `{}` exists already; change it with `survey window`", wave.survey_id));
+            return Err(format!("undersøkelsen `{}` finnes allerede; endre den med `survey window`", wave.survey_id));
         }
         content::publish(&self.clients.s3, &self.config.buckets.content, &wave.survey_id, wave.questionnaire())
             .await
@@ -449,7 +471,7 @@ impl Admin {
     }
 
     async fn update_wave(&self, wave: &Wave) -> Result<String, Failure> {
-        wave.check().map_err(|e| e.to_string())?;
+        wave.check().map_err(|e| norsk::invalid_wave(&e))?;
         self.store.update_wave(wave).await.map_err(|e| e.to_string())?;
         Ok(wave_json(wave))
     }
@@ -461,7 +483,7 @@ impl Admin {
             .registration(&wave.survey_id, unit)
             .await
             .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{unit} ({}) is not registered for `{survey}`", unit.unit().name))
+            .ok_or_else(|| format!("{unit} ({}) er ikke påmeldt `{survey}`", unit.unit().name))
     }
 
     /// The mail queue the mail worker reads.
@@ -507,17 +529,19 @@ impl Admin {
             .get_object(&results_layout::latest_key(&wave.survey_id))
             .await
             .map_err(|e| error_chain(&e))?
-            .ok_or_else(|| format!("`{survey}` has no results yet: run `survey-admin aggregate --survey {survey}`"))?;
+            .ok_or_else(|| {
+                format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
+            })?;
         let latest: serde_json::Value =
-            serde_json::from_slice(&latest).map_err(|e| format!("latest.json is unreadable: {e}"))?;
+            serde_json::from_slice(&latest).map_err(|e| format!("latest.json kan ikke leses: {e}"))?;
         let (Some(key), Some(run_id)) = (latest["bundle"].as_str(), latest["run_id"].as_str()) else {
-            return Err("latest.json names no bundle".into());
+            return Err("latest.json peker ikke på noen resultatpakke".into());
         };
         eprintln!("  henter resultatpakken fra kjøringen {run_id} …");
-        let bytes = results.get_object(key).await.map_err(|e| error_chain(&e))?.ok_or("the bundle is missing")?;
-        std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        let bytes = results.get_object(key).await.map_err(|e| error_chain(&e))?.ok_or("resultatpakken mangler")?;
+        std::fs::create_dir_all(out).map_err(|e| format!("kan ikke lage {}: {e}", out.display()))?;
         let path = out.join(format!("{}-{run_id}.zip", wave.survey_id));
-        std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, &bytes).map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
         eprintln!("  {} KB lagret", bytes.len() / 1024);
         Ok(path.display().to_string())
     }
@@ -529,14 +553,14 @@ impl Admin {
     async fn setup(&self, seed_local: bool) -> Result<String, Failure> {
         let created = setup::create_all(&self.clients, &self.config).await.map_err(|e| e.to_string())?;
         let mut report = if created.is_empty() {
-            "tables and buckets exist".to_owned()
+            "tabellene og bøttene finnes".to_owned()
         } else {
-            format!("created {}", created.join(", "))
+            format!("laget {}", created.join(", "))
         };
         if seed_local {
             let id = survey_id("local")?;
             if self.store.wave(&id).await.map_err(|e| e.to_string())?.is_some() {
-                report.push_str("; wave `local` exists");
+                report.push_str("; runden `local` finnes");
             } else {
                 let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
                 let closes = now + Duration::days(90);
@@ -552,7 +576,7 @@ impl Admin {
                     webinar: None,
                 };
                 self.create_wave(&wave).await?;
-                report.push_str(&format!("; seeded wave `local`, open until {}", show_time(closes)));
+                report.push_str(&format!("; la inn runden `local`, åpen til {}", show_time(closes)));
             }
         }
         Ok(report)

@@ -22,31 +22,31 @@ use survey_domain::{LanguageCode, Questionnaire};
 
 #[derive(Subcommand)]
 pub enum TranslationsCommand {
-    /// Writes one language's texts to an XLSX sheet for a translator.
+    /// Skriver ett språks tekster til et XLSX-ark for en oversetter.
     Export {
         #[arg(long)]
         lang: String,
         #[arg(long)]
         out: PathBuf,
-        /// The repository with the text files (default: the one this binary was built from).
+        /// Kodelageret med tekstfilene (standard: det dette programmet ble bygget fra).
         #[arg(long, default_value_os_t = default_repo())]
         repo: PathBuf,
     },
-    /// Checks a translator's XLSX sheet and, when all is well, writes the language's files.
+    /// Sjekker en oversetters XLSX-ark og skriver språkets filer når alt er i orden.
     Import {
         #[arg(long)]
         lang: String,
         file: PathBuf,
-        /// The texts were reviewed by a professional translator.
+        /// Tekstene er kontrollert av en profesjonell oversetter.
         #[arg(long)]
         reviewed: bool,
-        /// Accept texts whose length is far from the bokmål text's.
+        /// Godta tekster med lengde langt fra bokmålstekstens.
         #[arg(long)]
         accept_length: bool,
         #[arg(long, default_value_os_t = default_repo())]
         repo: PathBuf,
     },
-    /// Per language: how many texts are reviewed, draft, stale or missing.
+    /// Per språk: hvor mange tekster som er kontrollert, utkast, utdatert eller mangler.
     Status {
         #[arg(long)]
         lang: Option<String>,

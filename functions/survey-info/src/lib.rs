@@ -1,9 +1,9 @@
 //! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`,
-//! `GET /api/units` and `GET /api/health`: what the pages need to know about a
-//! wave and the units that can take part.
+//! `GET /api/surveys?registration=open`, `GET /api/units` and `GET /api/health`:
+//! what the pages need to know about a wave and the units that can take part.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
 use survey_domain::translation::Texts;
@@ -24,6 +24,7 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let result = match segments.as_slice() {
         ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
+        ["surveys"] => open_for_registration(app, &req).await.map(cached),
         ["units"] => Ok(cached(json_response(StatusCode::OK, &UnitNumber::all().collect::<Vec<_>>()))),
         ["surveys", id] => wave(app, id).await.map(|w| {
             let texts = Texts::embedded(w.questionnaire());
@@ -47,6 +48,42 @@ async fn wave<S: WaveStore>(app: &App<S>, id: &str) -> Result<Wave, ApiError> {
     let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
     let id = SurveyId::parse(id).map_err(|_| unknown())?;
     app.store.wave(&id).await.map_err(ApiError::from)?.ok_or_else(unknown)
+}
+
+/// `GET /api/surveys?registration=open`: the waves that take registrations
+/// now, soonest deadline first, so a page can let a contact choose one. The
+/// only listing offered; without the filter the request is 400, so nothing
+/// lists past or hidden waves by accident.
+async fn open_for_registration<S: WaveStore>(app: &App<S>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let params = req.query_string_parameters_ref().cloned().unwrap_or_default();
+    if params.first("registration") != Some("open") {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "only ?registration=open is offered")
+            .with_field("/registration"));
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut waves: Vec<Wave> = app
+        .store
+        .waves()
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|w| now < w.registration_deadline)
+        .collect();
+    waves.sort_by_key(|w| (w.registration_deadline, w.opens_at));
+    let rfc3339 = |t: OffsetDateTime| t.format(&Rfc3339).expect("formattable");
+    let surveys: Vec<_> = waves
+        .iter()
+        .map(|w| {
+            json!({
+                "survey_id": w.survey_id,
+                "opens_at": rfc3339(w.opens_at),
+                "closes_at": rfc3339(w.closes_at),
+                "registration_deadline": rfc3339(w.registration_deadline),
+                "status": w.status(now),
+            })
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({ "surveys": surveys })))
 }
 
 /// The wave's settings, with those of its languages whose texts are complete
@@ -170,6 +207,56 @@ mod tests {
         ] {
             let (status, body) = get(&app, event, Some(path)).await;
             assert_eq!((status, body["error"]["code"].as_str().unwrap()), (StatusCode::NOT_FOUND, code), "{path}");
+        }
+    }
+
+    /// A GET of `path?query` built from the health event, as API Gateway sends it.
+    async fn get_query(app: &App<MemoryStore>, path: &str, query: &str) -> (StatusCode, serde_json::Value) {
+        let mut event: serde_json::Value = serde_json::from_str(include_str!("../../../events/health.json")).unwrap();
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event["rawQueryString"] = json!(query);
+        get(app, &event.to_string(), None).await
+    }
+
+    #[tokio::test]
+    async fn the_waves_open_for_registration_are_listed_soonest_deadline_first() {
+        let now = OffsetDateTime::now_utc();
+        let app = app().await; // "2026": registration until tomorrow
+        let wave = |id: &str, deadline: Duration, opens: Duration| Wave {
+            opens_at: now + opens,
+            closes_at: now + opens + Duration::days(60),
+            registration_deadline: now + deadline,
+            ..survey_domain::synthetic::open_wave(id, now)
+        };
+        for w in [
+            wave("2027", Duration::days(200), Duration::days(300)),
+            wave("2025", -Duration::days(1), -Duration::days(10)),
+        ] {
+            app.store.create_wave(&w).await.unwrap();
+        }
+
+        let (status, body) = get_query(&app, "/api/surveys", "registration=open").await;
+
+        assert_eq!(status, StatusCode::OK);
+        let surveys = body["surveys"].as_array().unwrap();
+        let ids: Vec<&str> = surveys.iter().map(|s| s["survey_id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["2026", "2027"], "the wave past its deadline is left out");
+        assert_eq!(surveys[1]["status"], "upcoming");
+        let fields: Vec<&String> = surveys[0].as_object().unwrap().keys().collect();
+        assert_eq!(fields, ["closes_at", "opens_at", "registration_deadline", "status", "survey_id"]);
+    }
+
+    #[tokio::test]
+    async fn the_survey_list_needs_its_filter() {
+        let app = app().await;
+        for query in ["", "registration=closed", "registration=all"] {
+            let (status, body) = get_query(&app, "/api/surveys", query).await;
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_query")),
+                "{query}"
+            );
         }
     }
 

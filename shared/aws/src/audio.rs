@@ -31,6 +31,31 @@ pub fn clip_key(survey: &SurveyId, lang: &str, file: &str) -> String {
     content_key(survey, &format!("{}/{file}", audio_dir(lang)))
 }
 
+/// The key of the wave's summary of which languages have sound:
+/// `content/{survey}/audio/coverage.json`, read by the classroom sheet.
+pub fn sound_summary_key(survey: &SurveyId) -> String {
+    content_key(survey, "audio/coverage.json")
+}
+
+/// Writes the wave's sound summary (cached briefly, as a manifest is).
+pub async fn put_sound_summary(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    survey: &SurveyId,
+    summary: &serde_json::Value,
+) -> Result<(), StoreError> {
+    s3.put_object()
+        .bucket(bucket)
+        .key(sound_summary_key(survey))
+        .content_type("application/json; charset=utf-8")
+        .cache_control(MANIFEST_CACHE_CONTROL)
+        .body(ByteStream::from(serde_json::to_vec(summary).expect("a summary serialises")))
+        .send()
+        .await
+        .map_err(|e| store_error("store the sound summary", e))?;
+    Ok(())
+}
+
 /// A language's manifest, or `None` where it has no audio yet.
 pub async fn read_manifest(
     s3: &aws_sdk_s3::Client,

@@ -65,7 +65,7 @@ pub const INDEX_SECTIONS: [&str; 3] = ["usefulness", "motivation", "wellbeing"];
 
 /// A respondent counts towards an index when they gave a 1-5 value to at least
 /// this share of the section's items (here: half).
-fn index_quorum(items: usize) -> usize {
+pub fn index_quorum(items: usize) -> usize {
     items.div_ceil(2)
 }
 

@@ -98,12 +98,29 @@ pub struct Manifest {
     pub lang: String,
     /// Text key → clip.
     pub clips: BTreeMap<String, Clip>,
+    /// Where no voice speaks the language, the language whose synthetic voice
+    /// reads its texts instead (Persian for Dari, bokmål for nynorsk): the page
+    /// tells the participant so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_voice: Option<String>,
 }
 
 impl Manifest {
     pub fn new(lang: &str) -> Self {
-        Self { lang: lang.to_owned(), clips: BTreeMap::new() }
+        Self { lang: lang.to_owned(), clips: BTreeMap::new(), close_voice: None }
     }
+}
+
+/// Whether a language has sound, as the page and the classroom sheet say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sound {
+    /// Clips in the language's own voice: recorded, or synthetic in its own language.
+    Voice,
+    /// Synthetic clips only, read by a neighbouring language's voice.
+    CloseVoice,
+    /// No current clip at all: a gap, not a language with 0 % done.
+    None,
 }
 
 /// The path of a language's audio folder, below the wave's content folder.
@@ -190,9 +207,24 @@ pub struct Coverage {
     pub synthetic: Vec<String>,
     pub stale: Vec<String>,
     pub missing: Vec<String>,
+    /// The manifest's `close_voice`.
+    pub close_voice: Option<String>,
 }
 
 impl Coverage {
+    /// Current clips: recorded or synthetic for the present source text.
+    pub fn clips(&self) -> usize {
+        self.recorded.len() + self.synthetic.len()
+    }
+
+    pub fn sound(&self) -> Sound {
+        match (self.clips(), &self.close_voice) {
+            (0, _) => Sound::None,
+            (_, Some(_)) if self.recorded.is_empty() => Sound::CloseVoice,
+            _ => Sound::Voice,
+        }
+    }
+
     pub fn total(&self) -> usize {
         self.recorded.len() + self.synthetic.len() + self.stale.len() + self.missing.len()
     }
@@ -205,7 +237,8 @@ impl Coverage {
 
 /// One language's coverage: every text of `sources` in exactly one state.
 pub fn coverage(lang: &str, sources: &[(String, String)], manifest: Option<&Manifest>) -> Coverage {
-    let mut report = Coverage { lang: lang.to_owned(), ..Coverage::default() };
+    let close_voice = manifest.and_then(|m| m.close_voice.clone());
+    let mut report = Coverage { lang: lang.to_owned(), close_voice, ..Coverage::default() };
     for (key, text) in sources {
         let clip = manifest.and_then(|m| m.clips.get(key));
         let list = match clip_state(text, clip) {

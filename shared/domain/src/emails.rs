@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::code::AccessCode;
 use crate::jobs::Approval;
+use crate::language::LanguageCode;
 use crate::mail::OutgoingEmail;
 use crate::oslo_time;
 use crate::translation::{fill, TextSet, Texts, SMS_KEY, SOURCE_LANGUAGE};
@@ -39,8 +40,20 @@ impl SiteLinks {
         format!("{}/?code={}", self.base, code.canonical())
     }
 
-    pub fn sheet(&self, code: &AccessCode, unit: &Unit) -> String {
-        format!("{}/ark/?code={}&unit={}", self.base, code, url_encode(unit.name))
+    /// The classroom sheet with the code in the fragment (`#code=`): a browser
+    /// never sends a fragment, so the code stays out of CDN and server logs.
+    pub fn sheet(&self, survey: &crate::SurveyId, code: &AccessCode, unit: &Unit) -> String {
+        format!("{}/ark/?survey={survey}&unit={}#code={}", self.base, url_encode(unit.name), code)
+    }
+
+    /// The front door for municipalities, on the given wave.
+    pub fn municipalities(&self, survey: &crate::SurveyId) -> String {
+        format!("{}/kommune/?survey={survey}", self.base)
+    }
+
+    /// The results page, where a contact asks for a results link for the unit.
+    pub fn results_start(&self, survey: &crate::SurveyId, unit: &Unit) -> String {
+        format!("{}/resultater/?survey={survey}&unit={}", self.base, unit.number)
     }
 
     pub fn demo(&self) -> String {
@@ -299,7 +312,7 @@ fn code_email_with(
         )),
         Part::Code(code.to_string()),
         Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
-        Part::Link("Ark til klasserommet, med QR-kode og koden i stor skrift".into(), links.sheet(code, unit)),
+        Part::Link("Ark til klasserommet, med QR-kode og koden i stor skrift".into(), links.sheet(&wave.survey_id, code, unit)),
         Part::Link("Demo som lagrer ingenting, fin å vise klassen først".into(), links.demo()),
         Part::Text(format!(
             "Undersøkelsen er åpen fra {} til og med {}. Deltakere som har permisjon, skal ikke svare.",
@@ -308,14 +321,20 @@ fn code_email_with(
         )),
         Part::Heading("Slik kan dere gjennomføre undersøkelsen".into()),
         Part::Text("I klasserommet: Vis demoen først. Deltakerne bruker PC, nettbrett eller mobil og helst hodetelefoner, så de kan høre spørsmålene på sitt eget språk.".into()),
-        Part::Text("På e-post eller SMS: Send lenken til deltakere som ikke er i klasserommet. Her er ferdige tekster dere kan bruke:".into()),
+        Part::Text("På e-post eller SMS: Send lenken til deltakere som ikke er i klasserommet. Her er ferdige tekster på norsk:".into()),
         Part::Quote(format!("SMS:\n{}", participant_sms(links, code))),
         Part::Quote(format!("E-post:\n{}", participant_email_text(links, code, wave))),
+        Part::Text(format!(
+            "Arket til klasserommet har SMS-en og e-posten på {} språk, med lenken og koden satt inn. Velg språket deltakerne leser best, og kopier teksten.",
+            LanguageCode::all().count()
+        )),
         Part::Text("På Teams eller Zoom: Del lenken i chatten, vis demoen på skjermen, og la deltakerne svare hver for seg. Svarene er anonyme; ingen andre ser hva den enkelte svarer.".into()),
         Part::Text(format!(
             "Resultater: Dere får se resultatene for {} når minst {} deltakere har svart. Det beskytter deltakerne, så ingen kan kjennes igjen.",
             unit.name, wave.min_respondents
         )),
+        Part::Link("Be om lenke til resultatene".into(), links.results_start(&wave.survey_id, unit)),
+        Part::Link("Alt for kommuner og bydeler på ett sted: datoer, påmelding, arket, resultater og hjelp".into(), links.municipalities(&wave.survey_id)),
     ]);
     if let Some(webinar) = &wave.webinar {
         parts.push(Part::Heading("Veiledningsmøte for kontaktpersoner".into()));
@@ -328,10 +347,11 @@ fn code_email_with(
     }
     parts.push(Part::Heading("In English".into()));
     parts.push(Part::Text(format!(
-        "This is the access code for {} in the national user survey. The same code serves all participants in the introduction programme and in Norwegian and social-studies training. The survey is open from {} to {}. Use the participant link, the classroom sheet or the demo above. Results for {} are shown when at least {} participants have answered.",
+        "This is the access code for {} in the national user survey. The same code serves all participants in the introduction programme and in Norwegian and social-studies training. The survey is open from {} to {}. Use the participant link, the classroom sheet or the demo above. The SMS and e-mail texts above are in Norwegian; the classroom sheet has them in {} languages. Results for {} are shown when at least {} participants have answered: ask for a results link on the results page above.",
         unit.name,
         date_en(wave.opens_at),
         date_en(last_day(wave)),
+        LanguageCode::all().count(),
         unit.name,
         wave.min_respondents
     )));
@@ -529,7 +549,11 @@ mod tests {
             for needle in [
                 "K7Q4-9MZP-3X4",
                 "https://brukerundersokelse.imdi.no/?code=K7Q49MZP3X4",
-                "/ark/?code=K7Q4-9MZP-3X4",
+                "/ark/?survey=2026",
+                "#code=K7Q4-9MZP-3X4",
+                "på 24 språk",
+                "/resultater/?survey=2026",
+                "https://brukerundersokelse.imdi.no/kommune/?survey=2026",
                 "/?demo=1",
                 "10. oktober 2026",
                 "31. desember 2026",
@@ -545,6 +569,40 @@ mod tests {
             }
         }
         assert_eq!(email.subject, "Tilgangskode til brukerundersøkelsen – Alna");
+        for link in ["/ark/?survey=2026&unit=Alna#code=K7Q4-9MZP-3X4", "/resultater/?survey=2026&unit=030112"] {
+            assert!(email.text.contains(&format!("https://brukerundersokelse.imdi.no{link}")), "{link}");
+            assert!(email.html.contains(&escape_html(link)), "{link}");
+        }
+    }
+
+    #[test]
+    fn the_code_reaches_the_sheet_only_in_the_fragment() {
+        let unit = UnitNumber::parse("5501").unwrap().unit();
+        let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
+        let email = code_email(&contact("Kari"), unit, &wave_2026(), &code, &SiteLinks::new("https://x.no"));
+        let sheet = email.text.lines().find(|l| l.contains("/ark/")).unwrap();
+        let (sent_to_server, fragment) = sheet.split_once('#').expect("a fragment");
+        assert!(!sent_to_server.contains("K7Q4"), "{sent_to_server}");
+        assert!(sent_to_server.ends_with("/ark/?survey=2026&unit=Troms%C3%B8"), "{sent_to_server}");
+        assert_eq!(fragment, "code=K7Q4-9MZP-3X4");
+    }
+
+    #[test]
+    fn the_code_email_says_the_invitations_are_norwegian_here_and_in_every_language_on_the_sheet() {
+        let email = code_email(
+            &contact("Kari"),
+            UnitNumber::parse("4601").unwrap().unit(),
+            &wave_2026(),
+            &AccessCode::generate(),
+            &SiteLinks::new("https://x.no"),
+        );
+        let languages = LanguageCode::all().count();
+        assert_eq!(languages, 24);
+        let text = &email.text;
+        let norwegian = text.find("Her er ferdige tekster på norsk:").expect("says the texts here are Norwegian");
+        let sheet = text.find(&format!("Arket til klasserommet har SMS-en og e-posten på {languages} språk")).unwrap();
+        assert!(norwegian < sheet, "the sheet is named right after the Norwegian texts");
+        assert!(text.contains(&format!("the classroom sheet has them in {languages} languages")));
     }
 
     #[test]

@@ -83,6 +83,15 @@ pub struct Question {
     pub show_if: Option<ShowIf>,
 }
 
+impl Question {
+    /// A screening question ("Are you on leave?"): one of its options ends the
+    /// survey with nothing stored, so the answers kept all say the same and
+    /// results never show it.
+    pub fn is_screening(&self) -> bool {
+        self.options.iter().any(|o| o.ends_survey)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Questionnaire {

@@ -12,11 +12,13 @@ use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 use survey_domain::aggregate::{index_value, scale_mean, Layout, INDEX_SECTIONS};
 use survey_domain::answer::AnswerRecord;
+use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
+use crate::dictionary::{MULTI_SEPARATOR, NOT_ANSWERED};
 use crate::microdata::{language_groups, Microdata, COARSER, QUASI_IDENTIFIERS, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
@@ -46,11 +48,11 @@ impl Cell {
     }
 }
 
-fn text(t: impl Into<String>) -> Cell {
+pub(crate) fn text(t: impl Into<String>) -> Cell {
     Cell::Text(t.into())
 }
 
-fn number(n: impl Into<f64>) -> Cell {
+pub(crate) fn number(n: impl Into<f64>) -> Cell {
     Cell::Number(n.into())
 }
 
@@ -81,7 +83,7 @@ fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -
         Breakdown::Group(g) => [text(g.id()), Cell::Empty, Cell::Empty],
         Breakdown::Band { band, option } => {
             let question = &q.questions[layout.bands[band]];
-            let value = option.map_or("not_answered", |o| question.options[o].value.as_str());
+            let value = option.map_or(NOT_ANSWERED, |o| question.options[o].value.as_str());
             [text("all"), text(question.id.clone()), text(value)]
         }
     }
@@ -108,8 +110,8 @@ pub fn figures_table(
             row.extend([text(question), text(value)]);
             row
         };
-        for (i, question) in q.questions.iter().enumerate() {
-            let mean = scale_mean(&tally.counts[i]);
+        for (i, question) in q.questions.iter().enumerate().filter(|(_, question)| !question.is_screening()) {
+            let mean = (question.kind == QuestionType::Scale).then(|| scale_mean(&tally.counts[i])).flatten();
             for (j, option) in question.options.iter().enumerate() {
                 let mut row = lead(&question.id, &option.value);
                 match reason {
@@ -207,7 +209,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     let (nb, en) = (strings("nb"), strings("en"));
     let label = |map: &BTreeMap<String, String>, key: &str| map.get(key).cloned().unwrap_or_default();
     let mut rows = Vec::new();
-    for question in &q.questions {
+    for question in q.questions.iter().filter(|question| !question.is_screening()) {
         let key = format!("q.{}.text", question.id);
         for option in &question.options {
             let option_key = match &question.scale {
@@ -282,11 +284,11 @@ fn respondent_codebook() -> Vec<Vec<Cell>> {
 pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
     let mut cells =
         vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
-    cells.extend(q.questions.iter().map(|question| {
+    cells.extend(q.questions.iter().filter(|question| !question.is_screening()).map(|question| {
         record
             .answers
             .get(&question.id)
-            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join("|")))
+            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join(MULTI_SEPARATOR)))
             .unwrap_or_default()
     }));
     format!("{}\r\n", cells.join(","))
@@ -300,6 +302,9 @@ fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         for (col, name) in table.header.iter().enumerate() {
             sheet.write_string(0, col as u16, *name)?;
         }
+        // The header stays in view and every column can be filtered, as an analyst expects of a sheet.
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.autofilter(0, 0, table.rows.len() as u32, table.header.len().saturating_sub(1) as u16)?;
         for (r, row) in table.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32 + 1, c as u16);
@@ -319,14 +324,33 @@ fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 }
 
 const README: &str = "Nasjonal brukerundersøkelse – resultatpakke / result bundle\r\n\r\n\
-figures.csv / tables.xlsx (figures): alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. \
-Tomme tall med «withheld» er holdt tilbake: for få svar (too_few_answers) eller for å beskytte andre (protects_others).\r\n\
-units.csv: svar og svarprosent per enhet.\r\n\
-codebook.csv: spørsmål og svarverdier på bokmål og engelsk.\r\n\
-respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
-All files are UTF-8 with a byte-order mark. figures: every figure per unit, county and nation, group and band; \
-withheld figures are empty with a reason. units: respondents and response rates. codebook: texts and value labels. \
-respondents: one row per answer, no dates, ids or units, for IMDi's own analysis, not for publication.\r\n\r\n";
+Filene / the files (CSV, UTF-8 med byte-order mark; de samme tabellene som ark i tables.xlsx):\r\n\
+- figures.csv: alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. Tomme tall med «withheld» er holdt \
+tilbake: for få svar (too_few_answers), for å beskytte andre (protects_others) eller ikke frigitt ennå (not_released_yet).\r\n\
+- units.csv: svar og svarprosent per enhet.\r\n\
+- codebook.csv: spørsmål og svarverdier med tekst på bokmål og engelsk, og de omkodede verdiene i respondents.csv.\r\n\
+- indexes.csv: hvilke spørsmål hver indeks består av, og hvor mange en må ha svart på.\r\n\
+- routing.csv: spørsmål som bare vises etter et bestemt svar på et tidligere spørsmål.\r\n\
+- languages.csv: språkkodene med navn, skriftretning og språkgruppe.\r\n\
+- columns.csv: hva hver kolonne i hver fil betyr.\r\n\
+- respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
+Slik er tallene laget / how the figures are made:\r\n\
+- Indekser (index_usefulness, index_motivation, index_wellbeing): for hver person snittet av svarene 1-5 på \
+indeksens spørsmål, uten «Vet ikke», når personen har svart 1-5 på minst så mange som «quorum» i indexes.csv \
+(halvparten, rundet opp). Snittet skaleres til 0-100 som (snitt - 1) / 4 * 100. Indeksen for en gruppe er \
+gjennomsnittet av personenes indekser; n er antall personer som teller med.\r\n\
+- Gjennomsnitt (mean) finnes bare for skalaspørsmål, 1-5, uten «Vet ikke» (dont_know).\r\n\
+- Flervalg (multi): i figures.csv én rad per svarverdi, og en person kan telle på flere; i respondents.csv \
+står valgte verdier i én celle skilt med | (loddrett strek).\r\n\
+- band_value «not_answered»: de som ikke svarte på bakgrunnsspørsmålet i band_question.\r\n\
+- Spørsmål som avslutter undersøkelsen (for eksempel permisjon: «Ja» lagres aldri) er ikke med i tallene.\r\n\
+- Spørsmål som ikke ble vist (se routing.csv), teller ikke i n.\r\n\r\n\
+English: figures holds every figure per unit, county and nation, group and band; withheld figures are empty with a \
+reason. Indices: per respondent the mean of their 1-5 answers to the index items (dont_know left out) when they \
+answered at least «quorum» items, rescaled to 0-100 as (mean - 1) / 4 * 100; a population's index is the mean of \
+its respondents' indices. Means exist for scale questions only. Multi-choice values are separated by | in \
+respondents.csv. band_value not_answered: those who did not answer the background question. Questions that end \
+the survey are not reported. columns.csv describes every column of every file.\r\n\r\n";
 
 const NO_ROWS: &str = "respondents.csv er ikke med i denne pakken / is not part of this bundle.\r\n";
 

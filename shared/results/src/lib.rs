@@ -4,6 +4,7 @@
 //! `latest.json` pointer.
 
 pub mod bundle;
+pub mod dictionary;
 pub mod microdata;
 pub mod protect;
 pub mod release;

@@ -204,7 +204,12 @@ struct Columns {
 
 impl Columns {
     fn new(q: &Questionnaire) -> Self {
-        let questions: Vec<String> = q.questions.iter().map(|question| question.id.clone()).collect();
+        let questions: Vec<String> = q
+            .questions
+            .iter()
+            .filter(|question| !question.is_screening())
+            .map(|question| question.id.clone())
+            .collect();
         let mut sources = [1, 2, 0, 0, 0, 0, 0];
         for (slot, id) in sources.iter_mut().zip(QUASI_IDENTIFIERS).skip(FIRST_QUESTION) {
             *slot = questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3);
@@ -394,6 +399,13 @@ impl Microdata {
         })
     }
 
+    /// The columns of `respondents.csv`: county and language group, then one per question.
+    pub fn header(&self) -> Vec<&str> {
+        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
+        header.extend(self.columns.questions.iter().map(String::as_str));
+        header
+    }
+
     /// The smallest equivalence class of the written rows (`None`: no rows are written).
     pub fn k(&self) -> Option<u64> {
         self.k
@@ -402,9 +414,7 @@ impl Microdata {
     /// Writes `respondents.csv`: the header, then every row recoded (none when
     /// fewer than [`K`] rows exist in all).
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
-        header.extend(self.columns.questions.iter().map(String::as_str));
-        write!(out, "\u{feff}{}\r\n", header.join(","))?;
+        write!(out, "\u{feff}{}\r\n", self.header().join(","))?;
         if self.k.is_none() {
             return Ok(());
         }

@@ -142,7 +142,8 @@ pub fn withhold(
     // One problem per question some released population answered too rarely.
     let published: BTreeMap<&String, &Population> =
         names.iter().filter(|(_, p)| offered(p) && !decisions.withheld.contains_key(p)).collect();
-    for (question, question_id) in counts.questionnaire().questions.iter().map(|q| &q.id).enumerate() {
+    let reported = counts.questionnaire().questions.iter().enumerate().filter(|(_, q)| !q.is_screening());
+    for (question, question_id) in reported.map(|(i, q)| (i, &q.id)) {
         let answered_now = |a: usize| atom_tally(&atoms[a]).answered[question];
         let answered_before = |r: &Release, a: usize| {
             let (unit, category) = atoms[a];

@@ -10,6 +10,7 @@ use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber, Wave};
 
+use crate::dictionary::NOT_ANSWERED;
 use crate::tables::{county_name, county_of, Breakdown, Population, Scope, Tables, WithholdReason};
 
 /// Everything a report is made from.
@@ -105,6 +106,7 @@ impl ReportInput<'_> {
             .questions
             .iter()
             .enumerate()
+            .filter(|(_, q)| !q.is_screening())
             .map(|(i, q)| {
                 let mut entry = Map::new();
                 entry.insert("id".into(), json!(q.id));
@@ -182,7 +184,7 @@ impl ReportInput<'_> {
                         .collect();
                     json!({
                         "question": q.id,
-                        "value": value.unwrap_or("not_answered"),
+                        "value": value.unwrap_or(NOT_ANSWERED),
                         "respondents": match self.status(scope, breakdown) {
                             Ok(t) => json!(t.respondents),
                             Err(reason) => withheld_figure(reason),

@@ -15,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::bundle::{codebook_table, figures_table, respondent_row, units_table, write_bundle, BundleError};
+use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
 use crate::microdata::{published_counties, Microdata};
 use crate::protect::withhold;
 use crate::release::Ledger;
@@ -260,7 +261,14 @@ where
     } else {
         None
     };
-    write_bundle(&bundle, &[&figures, &unit_table, &codebook], respondents.as_ref())?;
+    let indexes = indexes_table(questionnaire, counts.layout());
+    let routing = routing_table(questionnaire);
+    let languages = languages_table();
+    let mut files = vec![&figures, &unit_table, &codebook, &indexes, &routing, &languages];
+    let respondent_columns = respondents.as_ref().map(Microdata::header);
+    let columns = columns_table(questionnaire, &files, respondent_columns.as_deref());
+    files.push(&columns);
+    write_bundle(&bundle, &files, respondents.as_ref())?;
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
 

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::results_layout;
 use survey_domain::store::{
     AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
@@ -141,7 +142,21 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["README.txt", "codebook.csv", "figures.csv", "respondents.csv", "tables.xlsx", "units.csv"]);
+    assert_eq!(
+        names,
+        [
+            "README.txt",
+            "codebook.csv",
+            "columns.csv",
+            "figures.csv",
+            "indexes.csv",
+            "languages.csv",
+            "respondents.csv",
+            "routing.csv",
+            "tables.xlsx",
+            "units.csv"
+        ]
+    );
     let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
         let mut text = String::new();
         zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
@@ -160,8 +175,108 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     assert!(units.contains("4601,Bergen,46,Vestland,15,40,37.5"));
     let mut xlsx = Vec::new();
     zip.by_name("tables.xlsx").unwrap().read_to_end(&mut xlsx).unwrap();
-    let sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
-    assert!(sheets.file_names().any(|n| n.unwrap() == "xl/worksheets/sheet3.xml"), "one sheet per table");
+    let mut sheets = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let names: Vec<String> =
+        sheets.file_names().map(|n| n.unwrap().into_owned()).filter(|n| n.starts_with("xl/worksheets/sheet")).collect();
+    assert_eq!(names.len(), 7, "one sheet per table: {names:?}");
+    for name in names {
+        let mut xml = String::new();
+        sheets.by_name(&name).unwrap().read_to_string(&mut xml).unwrap();
+        assert!(
+            xml.contains(r#"state="frozen""#) && xml.contains(r#"ySplit="1""#),
+            "{name}: the header row stays in view"
+        );
+        assert!(xml.contains("<autoFilter ref=\"A1:"), "{name}: every column can be filtered");
+    }
+}
+
+/// One CSV line's fields, with RFC 4180 quoting.
+fn fields(line: &str) -> Vec<String> {
+    let (mut out, mut field, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}
+
+/// A bundle CSV by column name, one map per row.
+fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header = fields(lines.next().unwrap());
+    lines
+        .map(|line| {
+            let values = fields(line);
+            assert_eq!(values.len(), header.len(), "{line}");
+            header.iter().cloned().zip(values).collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn screening_questions_are_left_out_and_means_belong_to_scales_only() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "run-1", 3, closed(), &quiet).await.unwrap();
+    let q = Questionnaire::current();
+    let screening: Vec<&str> =
+        q.questions.iter().filter(|q| q.options.iter().any(|o| o.ends_survey)).map(|q| q.id.as_str()).collect();
+    assert_eq!(screening, ["q_leave"], "the 2026 questionnaire has one question that ends the survey");
+
+    let national = get_json(&results, "results/2026/runs/run-1/national.json").await;
+    let ids: Vec<&str> = national["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"q_group") && !ids.contains(&"q_leave"), "{ids:?}");
+    let bergen = get_json(&results, "results/2026/runs/run-1/units/4601.json").await;
+    assert!(bergen["questions"].as_array().unwrap().iter().all(|q| q["id"] != "q_leave"));
+
+    let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        text
+    };
+    let (figures, codebook, respondents) = (read("figures.csv"), read("codebook.csv"), read("respondents.csv"));
+    assert!(!codebook.contains("q_leave"));
+    assert!(!respondents.lines().next().unwrap().contains("q_leave"));
+    let figures = rows(&figures);
+    assert!(figures.iter().all(|r| r["question"] != "q_leave"));
+    let kind = |id: &str| q.questions.iter().find(|q| q.id == id).map(|q| q.kind);
+    let mut means = std::collections::BTreeSet::new();
+    for row in figures.iter().filter(|r| !r["question"].starts_with("index_")) {
+        let kind = kind(&row["question"]).unwrap();
+        let has_mean = !row["mean"].is_empty();
+        assert!(!has_mean || kind == QuestionType::Scale, "{:?} {} has a mean", kind, row["question"]);
+        if has_mean {
+            means.insert(row["question"].clone());
+        }
+    }
+    assert!(means.contains("q_nytte_1"), "scales keep their means");
+    let nation_nytte: Vec<_> = figures
+        .iter()
+        .filter(|r| {
+            r["level"] == "nation"
+                && r["group"] == "all"
+                && r["band_question"].is_empty()
+                && r["question"] == "q_nytte_1"
+        })
+        .collect();
+    let counts: Vec<f64> = nation_nytte.iter().map(|r| r["count"].parse().unwrap()).collect();
+    let scored: f64 = counts[..5].iter().enumerate().map(|(i, c)| (i as f64 + 1.0) * c).sum();
+    let expected = scored / counts[..5].iter().sum::<f64>();
+    let mean: f64 = nation_nytte[0]["mean"].parse().unwrap();
+    assert!(
+        (mean - (expected * 100.0).round() / 100.0).abs() < 1e-9,
+        "the mean leaves out dont_know: {mean} vs {expected}"
+    );
 }
 
 #[tokio::test]
@@ -229,4 +344,80 @@ async fn oslo_and_its_districts_are_each_counted_once() {
     assert_eq!(get_json(&results, "results/2026/runs/oslo/national.json").await["respondents"], 33);
     let alna = get_json(&results, "results/2026/runs/oslo/units/030112.json").await;
     assert_eq!((alna["unit"]["county"].as_str(), alna["respondents"].as_u64()), (Some("Oslo"), Some(11)));
+}
+
+#[tokio::test]
+async fn the_bundle_explains_every_column_index_route_and_language() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    run(&store, &results, &wave(), "run-1", 3, closed(), &quiet).await.unwrap();
+    let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> =
+        zip.file_names().map(|n| n.unwrap().into_owned()).filter(|n| n.ends_with(".csv")).collect();
+    let mut files = std::collections::BTreeMap::new();
+    for name in &names {
+        let mut text = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+        files.insert(name.trim_end_matches(".csv").to_owned(), text);
+    }
+    for file in ["columns", "indexes", "routing", "languages", "respondents", "figures", "units", "codebook"] {
+        assert!(files.contains_key(file), "{file}.csv is in the bundle: {names:?}");
+    }
+
+    // Every column of every CSV, and nothing else, has a meaning in both languages.
+    let described: Vec<(String, String)> = rows(&files["columns"])
+        .into_iter()
+        .map(|r| {
+            assert!(
+                !r["meaning_nb"].is_empty() && !r["meaning_en"].is_empty(),
+                "{}.{} is explained",
+                r["file"],
+                r["column"]
+            );
+            (r["file"].clone(), r["column"].clone())
+        })
+        .collect();
+    let mut present = Vec::new();
+    for (file, text) in &files {
+        let header = text.trim_start_matches('\u{feff}').lines().next().unwrap();
+        present.extend(header.split(',').map(|c| (file.clone(), c.to_owned())));
+    }
+    present.sort();
+    let mut described_sorted = described.clone();
+    described_sorted.sort();
+    assert_eq!(described_sorted, present);
+
+    // The indices: the scale items of each section, with a quorum of half of them, rounded up.
+    let q = Questionnaire::current();
+    let indexes = rows(&files["indexes"]);
+    let usefulness: Vec<&str> =
+        indexes.iter().filter(|r| r["index"] == "index_usefulness").map(|r| r["question"].as_str()).collect();
+    assert_eq!(usefulness, ["q_nytte_1", "q_nytte_2", "q_nytte_3", "q_nytte_4"]);
+    assert!(indexes
+        .iter()
+        .filter(|r| r["index"] == "index_usefulness")
+        .all(|r| r["items"] == "4" && r["quorum"] == "2"));
+    assert_eq!(indexes.iter().map(|r| r["index"].as_str()).collect::<std::collections::BTreeSet<_>>().len(), 3);
+
+    // Routing: every question with show_if, and only those.
+    let routed: Vec<String> = rows(&files["routing"]).iter().map(|r| r["question"].clone()).collect();
+    let expected: Vec<String> =
+        q.questions.iter().filter(|q| q.show_if.is_some() && !q.is_screening()).map(|q| q.id.clone()).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(routed, expected);
+
+    // Languages: all 24, with Norwegian names and groups.
+    let languages = rows(&files["languages"]);
+    assert_eq!(languages.len(), 24);
+    let arabic = languages.iter().find(|r| r["language"] == "ar").unwrap();
+    assert_eq!((arabic["name_nb"].as_str(), arabic["dir"].as_str()), ("arabisk", "rtl"));
+    assert!(!arabic["language_group"].is_empty());
+
+    // The README says how multi-choice values are joined and what not_answered means.
+    let mut readme = String::new();
+    zip.by_name("README.txt").unwrap().read_to_string(&mut readme).unwrap();
+    for needle in ["skilt med |", "not_answered", "(snitt - 1) / 4 * 100", "columns.csv"] {
+        assert!(readme.contains(needle), "README.txt explains {needle}");
+    }
 }

@@ -137,7 +137,7 @@ impl Api {
                 register::handle(&self.register, req).await
             }
             "/api/health" | "/api/units" => survey_info::handle(&self.info, req).await,
-            p if p.starts_with("/api/surveys/") => survey_info::handle(&self.info, req).await,
+            p if p == "/api/surveys" || p.starts_with("/api/surveys/") => survey_info::handle(&self.info, req).await,
             p if p.starts_with("/api/results/") => results::handle(&self.results, req).await,
             other => panic!("the gateway routes nothing to {other}"),
         };

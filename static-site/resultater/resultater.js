@@ -3,11 +3,14 @@
 // is then kept in sessionStorage and taken out of the address bar, so it ends
 // up neither in printouts nor in shared screenshots of the address.
 //
-// The page: header facts, the three indices, one chart (SVG, with a table to
-// show) per question grouped by section, a filter by participant group,
-// downloads (CSV and XLSX), a print stylesheet, and a live count while the
-// survey is open. Errors 401/403/404/410 have their own messages, and a form
-// asks for a new link.
+// The page: header facts, the three indices first, then a contents list and
+// one chart (SVG, with a table to show) per question in its section, two or
+// three to a row on wide screens; a filter by participant group, downloads
+// (CSV and XLSX), a print layout of a few A4 pages, and a live count while the
+// survey is open. Screening questions (an option ends the survey) are never
+// charted. Without a link the page starts with the form that asks for one,
+// finding the municipality or district by name or number as registration
+// does; errors 401/403 show the same form, and 404/410 their own messages.
 import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
@@ -37,6 +40,8 @@ const S = {
   group: 'all',
   open: new Set(), // ids whose table is shown
   view: null, // re-renders the current view (after a language change)
+  // The form for a link: what is typed, the unit chosen, and `offer(units)`,
+  // which opens the list of units a typed name could mean.
   access: { text: '', chosen: null, email: '', done: false, errors: {}, busy: false, offer: null },
   units: [], // the unit list prepared for search (empty when it could not be loaded)
 };

@@ -108,9 +108,6 @@ function inkText(x, y, str, key, attrs = {}) {
   });
 }
 
-const approxWidth = (str, size) => String(str).length * size * 0.56;
-// The halo (stroke 3: 1.5 on each side) and 2.5 units of air on each side.
-const SEG_AIR = 8;
 const DASHED = { stroke: '#595959', 'stroke-dasharray': '4 2' };
 
 // A hatched, dashed box with a message (withheld, or no answers).
@@ -139,16 +136,18 @@ export function wrap(str, max) {
   return lines.length ? lines : [''];
 }
 
-// 100 % stacked bars, one per population.
+// 100 % stacked bars, one per population. Every segment gets its value as a
+// label inside it; fitLabels() hides those that turn out wider than their
+// segment once drawn (the value stays in the segment's title and the table).
 // rows: [{label, withheld?: msg, empty?: msg, segments: [{key, share, text}]}]
 export function stacked(rows, alt) {
-  const rowH = 58;
-  const bh = 28;
+  const rowH = 42;
+  const bh = 20;
   const kids = [];
   rows.forEach((r, i) => {
     const y = i * rowH;
-    kids.push(text(0, y + 15, r.label, { class: 'lbl', 'font-size': 14, 'data-max': W }));
-    const by = y + 22;
+    kids.push(text(0, y + 12, r.label, { class: 'lbl', 'font-size': 13, 'data-max': W }));
+    const by = y + 17;
     if (r.withheld || r.empty) { kids.push(...messageBox(0.5, by, W - 1, bh, r.withheld || r.empty)); return; }
     let x = 0.5;
     const g = s('g', { class: 'bar' });
@@ -156,42 +155,44 @@ export function stacked(rows, alt) {
     for (const seg of r.segments) {
       const w = (seg.share || 0) * (W - 1);
       if (w <= 0) continue;
-      g.append(...box(seg.key, x, by, w, bh).filter(Boolean));
-      if (w >= approxWidth(seg.text, 12) + 4) labels.push(inkText(x + w / 2, by + bh / 2 + 4, seg.text, seg.key, { 'data-seg': r2(w) }));
+      const [rect, tex] = box(seg.key, x, by, w, bh);
+      rect.append(s('title', null, [seg.text]));
+      g.append(...[rect, tex].filter(Boolean));
+      labels.push(inkText(x + w / 2, by + bh / 2 + 4, seg.text, seg.key, { 'font-size': 11, 'data-room': r2(w - 3), class: 'seg' }));
       x += w;
     }
     g.append(...labels);
     kids.push(g);
   });
-  return chart(rows.length * rowH, alt, kids, 'stacked');
+  return chart(Math.max(rows.length * rowH - 4, 20), alt, kids, 'stacked');
 }
 
-// Grouped horizontal bars: for each option a bar per population shown.
+// Grouped horizontal bars, one row per option: its label on the left, a thin
+// bar per population on the right, each with its value.
 // options: [{label, bars: [{pop, share, text}]}]; when no population can be
 // shown, `message` fills the chart instead.
 export function grouped(options, alt, message) {
   if (message) return chart(40, alt, messageBox(0.5, 6, W - 1, 28, message), 'grouped');
   const kids = [];
-  const bh = 16;
-  const gap = 3;
-  const max = W - 52;
+  const labelW = 116;
+  const x0 = labelW + 4;
+  const max = W - x0 - 34;
+  const bh = 11;
+  const pitch = 14;
   let y = 0;
   for (const o of options) {
-    for (const line of wrap(o.label, 32)) {
-      y += 18;
-      kids.push(text(0, y - 4, line, { class: 'lbl', 'font-size': 14, 'data-max': W }));
-    }
-    y += 2;
-    for (const b of o.bars) {
+    const lines = wrap(o.label, 19);
+    lines.forEach((line, i) => kids.push(text(0, y + 11 + i * 14, line, { class: 'lbl', 'font-size': 12, 'data-max': labelW })));
+    o.bars.forEach((b, i) => {
+      const by = y + 1 + i * pitch;
       const w = Math.max(0, (b.share || 0) * max);
-      if (w > 0) kids.push(...box(popFill(b.pop), 0.5, y, w, bh).filter(Boolean));
-      else kids.push(s('rect', { x: 0.5, y, width: 1.5, height: bh, fill: OUTLINE }));
-      kids.push(text(r2(w + 5), y + bh - 3.5, b.text, { class: 'val', 'font-size': 13 }));
-      y += bh + gap;
-    }
-    y += 10;
+      if (w > 0) kids.push(...box(popFill(b.pop), x0, by, w, bh).filter(Boolean));
+      else kids.push(s('rect', { x: x0, y: by, width: 1.5, height: bh, fill: OUTLINE }));
+      kids.push(text(r2(x0 + w + 4), by + bh - 1.5, b.text, { class: 'val', 'font-size': 11 }));
+    });
+    y += Math.max(lines.length * 14, o.bars.length * pitch) + 8;
   }
-  return chart(Math.max(y, 20), alt, kids, 'grouped');
+  return chart(Math.max(y - 6, 20), alt, kids, 'grouped');
 }
 
 // Horizontal bars on 0-100, one per population, with grid lines.
@@ -219,23 +220,19 @@ export function indexBars(rows, alt) {
   return chart(h, alt, kids, 'index');
 }
 
-// Squeezes texts marked data-max that came out wider than their room.
-// Measures first and writes after, so the page is laid out once.
+// Squeezes texts marked data-max that came out wider than their room, and
+// hides segment labels (data-room) wider than their segment, so that no two
+// labels ever run into each other ("8 %8 %"). Measures first and writes
+// after, so the page is laid out once.
 export function fitTexts(root) {
-  // A value inside a bar segment stays only where its drawn width, with its
-  // halo and a little air, fits the segment: neighbours never run together
-  // ("8 %8 %"). Its figure is in the chart's table either way.
-  for (const t of root.querySelectorAll('svg.chart text[data-seg]')) {
-    let len;
-    try { len = t.getComputedTextLength(); } catch { continue; }
-    if (len + SEG_AIR > Number(t.dataset.seg)) t.remove();
-  }
-  const texts = [...root.querySelectorAll('svg.chart text[data-max]')];
-  const wide = texts.filter((t) => {
-    try { return t.getComputedTextLength() > Number(t.dataset.max); } catch { return false; }
-  });
+  const width = (t) => {
+    try { return t.getComputedTextLength(); } catch { return 0; }
+  };
+  const wide = [...root.querySelectorAll('svg.chart text[data-max]')].filter((t) => width(t) > Number(t.dataset.max));
+  const crowded = [...root.querySelectorAll('svg.chart text[data-room]')].filter((t) => width(t) > Number(t.dataset.room));
   for (const t of wide) {
     t.setAttribute('textLength', t.dataset.max);
     t.setAttribute('lengthAdjust', 'spacingAndGlyphs');
   }
+  for (const t of crowded) t.setAttribute('visibility', 'hidden');
 }

@@ -7,6 +7,11 @@ export const SCALE_VALUES = ['1', '2', '3', '4', '5', 'dont_know'];
 
 export const isWithheld = (fig) => !fig || fig.withheld === true;
 
+// A screening question (one with an option that ends the survey, such as "I
+// am on leave") is never part of the results: whoever picks that option
+// stores nothing, so its figures only ever show the other options.
+export const isScreening = (def) => !!def && Array.isArray(def.options) && def.options.some((o) => o.ends_survey === true);
+
 // The figures of a question for a participant group: {unit, county, national}
 // (only the populations the report has). A group the report lacks counts as withheld.
 export function figuresFor(question, group) {

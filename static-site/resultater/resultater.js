@@ -3,22 +3,24 @@
 // is then kept in sessionStorage and taken out of the address bar, so it ends
 // up neither in printouts nor in shared screenshots of the address.
 //
-// The page: header facts, the three indices, one chart (SVG, with a table to
-// show) per question grouped by section, a filter by participant group,
-// downloads (CSV and XLSX), a print stylesheet, and a live count while the
-// survey is open. Errors 401/403/404/410 have their own messages. Without a
-// link the page starts with the form that asks for one, by the municipality's
-// or district's name or number, as registration takes it.
+// The page: header facts, the three indices first, then a contents list and
+// one chart (SVG, with a table to show) per question in its section, two or
+// three to a row on wide screens; a filter by participant group, downloads
+// (CSV and XLSX), a print layout of a few A4 pages, and a live count while the
+// survey is open. Screening questions (an option ends the survey) are never
+// charted. Without a link the page starts with the form that asks for one,
+// finding the municipality or district by name or number as registration
+// does; errors 401/403 show the same form, and 404/410 their own messages.
 import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
 import {
-  POPULATIONS, GROUPS, figuresFor, hasGroups, optionValues, shares, isWithheld, runDate, sections,
+  POPULATIONS, GROUPS, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
 } from './data.js';
 import { swatch, stacked, grouped, indexBars, fitTexts, scaleFill, popFill } from './charts.js';
 import { xlsx, STYLE } from './xlsx.js';
-import { indexUnits, searchUnits, exactUnit } from '/registrer/logic.js';
+import { loadUnits, resolveUnit, unitPicker } from './unitpicker.js';
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
@@ -38,7 +40,10 @@ const S = {
   group: 'all',
   open: new Set(), // ids whose table is shown
   view: null, // re-renders the current view (after a language change)
-  access: { unit: '', label: '', email: '', done: false, errors: {}, busy: false },
+  // The form for a link: what is typed, the unit chosen, and `offer(units)`,
+  // which opens the list of units a typed name could mean.
+  access: { text: '', chosen: null, email: '', done: false, errors: {}, busy: false, offer: null },
+  units: [], // the unit list prepared for search (empty when it could not be loaded)
 };
 
 // ---------- texts and numbers ----------
@@ -143,7 +148,7 @@ function readParams() {
   const unit = (params.get('unit') || '').trim();
   S.survey = survey && SURVEY_RE.test(survey) ? survey : null;
   S.unit = unit || null;
-  S.access.unit = UNIT_RE.test(unit) ? unit : '';
+  S.access.text = UNIT_RE.test(unit) ? unit : '';
   const g = params.get('group');
   if (GROUPS.includes(g)) S.group = g;
   const token = params.get('token');
@@ -179,7 +184,7 @@ async function load(retrying) {
       await useLang(lang); // question texts of that survey
     } catch { /* asked for below */ }
   }
-  if (!S.survey || !S.unit || !UNIT_RE.test(S.unit) || !S.token) return showProblem('missing');
+  if (!S.survey || !S.unit || !UNIT_RE.test(S.unit) || !S.token) return showProblem('start');
   const base = `/api/results/${enc(S.survey)}/${enc(S.unit)}`;
   const count = authGet(`${base}/count`)
     .then((d) => (d && d.status === 'open' && Number.isInteger(d.respondents) && d.respondents >= 0 ? d.respondents : null))
@@ -198,10 +203,7 @@ async function load(retrying) {
   }
   const qn = await questionnaire;
   S.defs = new Map(((qn && qn.questions) || []).map((q) => [q.id, q]));
-  // A screening question (an option ends the survey, so its kept answers all
-  // say the same) is never charted, also in reports made before the backend left it out.
-  const screening = (id) => (S.defs.get(id)?.options || []).some((o) => o.ends_survey);
-  S.report = { ...report, questions: report.questions.filter((q) => !screening(q.id)) };
+  S.report = { ...report, questions: report.questions.filter((q) => !isScreening(S.defs.get(q.id))) };
   if (!hasGroups(report)) S.group = 'all';
   showReport();
   count.then((n) => { S.count = n; paintCount(); });
@@ -214,18 +216,34 @@ function render(kids, title) {
   document.title = `${title} – ${t('app_title')}`;
 }
 
-function showProblem(kind, focus) {
+const FORM_KINDS = ['start', 'invalid_token', 'wrong_unit'];
+
+// The unit list for the form, once; a unit number from the link becomes its unit.
+async function prepareForm() {
+  S.units = await loadUnits();
+  const a = S.access;
+  if (!a.chosen && a.text) {
+    const found = resolveUnit(S.units, a.text);
+    if (found.unit) { a.chosen = found.unit; a.text = found.unit.name; }
+  }
+}
+
+async function showProblem(kind, focus) {
+  if (FORM_KINDS.includes(kind)) await prepareForm();
   S.view = () => showProblem(kind, false);
   const unit = S.unit || '';
   const kids = [];
   let titleKey = `err.${kind}.title`;
   switch (kind) {
+    case 'start':
+      titleKey = 'start.title';
+      kids.push(T('h1', titleKey, null, null, { id: 'page-title' }), accessForm(S.units, true));
+      break;
     case 'invalid_token':
-    case 'missing':
-      kids.push(T('h1', titleKey), T('p', `err.${kind}.text`), accessForm());
+      kids.push(T('h1', titleKey), T('p', `err.${kind}.text`), accessForm(S.units, false));
       break;
     case 'wrong_unit':
-      kids.push(T('h1', titleKey), T('p', 'err.wrong_unit.text', { unit }), accessForm());
+      kids.push(T('h1', titleKey), T('p', 'err.wrong_unit.text', { unit }), accessForm(S.units, false));
       break;
     case 'no_report':
       kids.push(T('h1', titleKey), T('p', 'err.no_report.text'));
@@ -250,68 +268,60 @@ function showProblem(kind, focus) {
   if (focus) focusOn(h);
 }
 
-// Municipalities and districts for the form, fetched once when it is first shown.
-let units = null;
-const unitList = () => (units ??= getJSON('/api/units').then(indexUnits).catch(() => { units = null; return []; }));
-
-// What was typed in the unit field: a number, "Name – number" as the list offers
-// it, or a name. {number, label} or {error: [key, vars]}.
-async function resolveUnit(typed) {
-  const v = typed.trim();
-  const index = await unitList();
-  const byNumber = (n) => index.find((u) => u.number === n);
-  const found = (u) => ({ number: u.number, label: `${u.name} – ${u.number}` });
-  if (UNIT_RE.test(v)) return byNumber(v) ? found(byNumber(v)) : { number: v, label: v };
-  const listed = v.match(/[–-]\s*(\d{4}|\d{6})\s*$/);
-  if (listed && byNumber(listed[1])) return found(byNumber(listed[1]));
-  const exact = exactUnit(index, v);
-  if (exact) return found(exact);
-  const hits = v ? searchUnits(index, v) : [];
-  if (hits.length === 1) return found(hits[0]);
-  if (hits.length > 1 && hits.length <= 6) return { error: ['acc.err.unit_many', { units: hits.map((u) => `${u.name} – ${u.number}`).join('; ') }] };
-  return { error: ['acc.err.unit'] };
+function errorLine(id, errKey) {
+  const err = el('p', 'error', { id: id + '-err' });
+  if (errKey) err.replaceChildren(T('span', 'acc.err.prefix', null, 'sr-only'), ' ', T('span', errKey));
+  return err;
 }
 
 function field(id, labelKey, hintKey, input, errKey) {
   const hint = hintKey ? T('p', hintKey, null, 'hint', { id: id + '-hint' }) : null;
-  const err = el('p', 'error', { id: id + '-err' });
-  const [key, vars] = Array.isArray(errKey) ? errKey : [errKey];
-  if (errKey) err.replaceChildren(T('span', 'acc.err.prefix', null, 'sr-only'), ' ', T('span', key, vars));
   input.id = id;
   const described = [hint ? id + '-hint' : null, errKey ? id + '-err' : null].filter(Boolean).join(' ');
   if (described) input.setAttribute('aria-describedby', described);
   if (errKey) input.setAttribute('aria-invalid', 'true');
-  return el('div', 'field', null, [el('label', 'label', { for: id }, [T('span', labelKey)]), hint, err, input]);
+  return el('div', 'field', null, [el('label', 'label', { for: id, id: id + '-label' }, [T('span', labelKey)]), hint, errorLine(id, errKey), input]);
 }
 
-function accessForm() {
+// The form that asks for a results link: the unit by name or number (the
+// registration page's search), and the contact's address. On the start page
+// (no token) the page's h1 names it; under an error it has its own h2.
+function accessForm(index, start) {
   const a = S.access;
-  const box = el('section', 'access', { 'aria-labelledby': 'acc-title' });
+  const titleId = start ? 'page-title' : 'acc-title';
+  const box = el('section', 'access' + (start ? ' start' : ''), { 'aria-labelledby': titleId });
   const status = el('div', 'acc-status', { role: 'status' });
+  const heading = () => (start ? [] : [T('h2', 'acc.title', null, null, { id: 'acc-title' })]);
   const paint = (focusDone) => {
     if (a.done) {
-      const msg = el('div', 'confirm', { tabindex: '-1', id: 'acc-done' }, [T('p', 'acc.done', { unit: a.label || a.unit })]);
-      box.replaceChildren(T('h2', 'acc.title', null, null, { id: 'acc-title' }), status);
+      const msg = el('div', 'confirm', { tabindex: '-1', id: 'acc-done' }, [T('p', 'acc.done', { unit: a.chosen.name })]);
+      box.replaceChildren(...heading(), status);
       status.replaceChildren(msg, T('p', 'acc.spam', null, 'hint'));
       if (focusDone) focusOn(msg);
       return;
     }
     status.replaceChildren();
-    const choices = el('datalist', null, { id: 'acc-units' });
-    unitList().then((index) => choices.replaceChildren(...index.map((u) => el('option', null, { value: `${u.name} – ${u.number}` }))));
-    const unitIn = el('input', 'input plain', {
-      type: 'text', autocomplete: 'off', maxlength: '80', name: 'unit', value: a.unit, spellcheck: 'false', list: 'acc-units',
+    const picker = unitPicker(a, index, {
+      id: 'acc-unit',
+      describedBy: () => ['acc-unit-hint', a.errors.unit ? 'acc-unit-err' : null],
     });
+    const unitIn = picker.input;
+    if (a.errors.unit) unitIn.setAttribute('aria-invalid', 'true');
+    const unitField = el('div', 'field combo', null, [
+      el('label', 'label', { for: 'acc-unit', id: 'acc-unit-label' }, [T('span', 'acc.unit.label')]),
+      T('p', 'acc.unit.hint', null, 'hint', { id: 'acc-unit-hint' }),
+      errorLine('acc-unit', a.errors.unit),
+      unitIn, ...picker.extra,
+    ]);
+    picker.describe();
     const emailIn = el('input', 'input plain', {
       type: 'email', autocomplete: 'email', name: 'email', value: a.email, spellcheck: 'false', autocapitalize: 'off', maxlength: '254',
     });
-    unitIn.addEventListener('input', () => { a.unit = unitIn.value; });
     emailIn.addEventListener('input', () => { a.email = emailIn.value; });
-    const submit = el('button', 'btn primary', { type: 'submit' }, [T('span', 'acc.submit')]);
+    const submit = el('button', 'btn primary', { type: 'submit' }, [T('span', start ? 'start.submit' : 'acc.submit')]);
     const formErr = a.errors.form ? T('p', a.errors.form, null, 'error', { id: 'acc-form-err' }) : null;
-    const form = el('form', 'stack', { novalidate: true, 'aria-labelledby': 'acc-title' }, [
-      field('acc-unit', 'acc.unit.label', 'acc.unit.hint', unitIn, a.errors.unit),
-      choices,
+    const form = el('form', 'stack', { novalidate: true, 'aria-labelledby': titleId }, [
+      unitField,
       field('acc-email', 'acc.email.label', null, emailIn, a.errors.email),
       formErr,
       el('div', 'nav', null, [submit]),
@@ -319,25 +329,25 @@ function accessForm() {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (a.busy) return;
-      a.busy = true;
-      a.unit = unitIn.value.trim();
       a.email = emailIn.value.trim();
       a.errors = {};
-      const unit = await resolveUnit(a.unit);
-      if (unit.error) a.errors.unit = unit.error;
+      const found = a.chosen ? { unit: a.chosen } : resolveUnit(index, unitIn.value);
+      if (found.unit) a.chosen = found.unit;
+      else a.errors.unit = found.error || 'acc.err.unit_choose';
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(a.email) || a.email.length > 254) a.errors.email = 'acc.err.email';
       if (a.errors.unit || a.errors.email) {
-        a.busy = false;
         paint();
-        focusOn(box.querySelector('[aria-invalid="true"]'));
+        const first = box.querySelector('[aria-invalid="true"]');
+        focusOn(first);
+        if (found.choices) a.offer(found.choices);
         return;
       }
+      a.busy = true;
       form.setAttribute('aria-busy', 'true');
       status.replaceChildren(T('p', 'acc.sending'));
       let ok = false;
       try {
-        a.label = unit.label;
-        await postJSON('/api/results/access', { survey_id: S.survey || '', unit: unit.number, email: a.email });
+        await postJSON('/api/results/access', { survey_id: S.survey || '', unit: a.chosen.number, email: a.email });
         ok = true;
       } catch (e) {
         ok = e.status >= 200 && e.status < 300; // 202 with an empty body
@@ -349,7 +359,8 @@ function accessForm() {
       paint(ok);
       if (!ok) focusOn(box.querySelector('#acc-form-err'));
     });
-    box.replaceChildren(T('h2', 'acc.title', null, null, { id: 'acc-title' }), T('p', 'acc.lead'), form, status);
+    a.offer = picker.offer;
+    box.replaceChildren(...heading(), T('p', start ? 'start.lead' : 'acc.lead'), form, status);
   };
   paint();
   return box;
@@ -541,7 +552,21 @@ function questionTable(q, figs, pops, values) {
   return el('table', 'data', null, [caption(q.id, qText(q)), el('thead', null, null, [head]), el('tbody', null, null, body)]);
 }
 
-function questionFigure(q) {
+// The legend of a scale's values (its colours and textures), and what makes two legends the same.
+function scaleLegend(q, values, cls) {
+  const legend = popLegend(values.map((v) => ({ fill: scaleFill(v), text: optLabel(q, v) })));
+  if (cls) legend.classList.add(cls);
+  if (contentLang()) legend.lang = contentLang();
+  return legend;
+}
+
+function scaleKey(q) {
+  if (q.type !== 'scale') return null;
+  const def = S.defs.get(q.id);
+  return def && def.scale ? `${def.scale}:${optionValues(q, def, {}).join(',')}` : null;
+}
+
+function questionFigure(q, sharedLegend) {
   const figs = figuresFor(q, S.group);
   const values = optionValues(q, S.defs.get(q.id), figs);
   const pops = POPULATIONS.filter((p) => p in figs);
@@ -573,8 +598,7 @@ function questionFigure(q) {
       };
     });
     chart = stacked(rows, `${t('res.alt.stacked')} ${alt.join('; ')}. ${t('res.alt.table')}`);
-    legend = popLegend(values.map((v) => ({ fill: scaleFill(v), text: optLabel(q, v) })));
-    if (contentLang()) legend.lang = contentLang();
+    legend = sharedLegend ? null : scaleLegend(q, values);
   } else {
     const shown = pops.filter((p) => !isWithheld(figs[p]) && figs[p].n > 0);
     const sh = Object.fromEntries(shown.map((p) => [p, shares(figs[p], values)]));
@@ -613,7 +637,14 @@ function paintQuestions() {
     const hid = 'h-s-' + (sec.id || 'other');
     const kids = [el('h2', null, { id: hid, lang: sec.id ? contentLang() : null }, [sectionName(sec.id)])];
     if (S.group !== 'all') kids.push(el('p', 'showing-small', null, [groupName(S.group)]));
-    kids.push(...sec.questions.map(questionFigure));
+    // Questions of one scale share its legend, shown once above them.
+    const keys = new Set(sec.questions.map(scaleKey));
+    const shared = keys.size === 1 && !keys.has(null);
+    if (shared) {
+      const q = sec.questions[0];
+      kids.push(scaleLegend(q, optionValues(q, S.defs.get(q.id), figuresFor(q, S.group)), 'sec-legend'));
+    }
+    kids.push(el('div', 'q-grid', null, sec.questions.map((q) => questionFigure(q, shared))));
     return el('section', 'block qs', { id: 's-' + (sec.id || 'other'), 'aria-labelledby': hid }, kids);
   }));
   const note = document.getElementById('themes-note');

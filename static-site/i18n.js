@@ -37,7 +37,35 @@ export function txt(tag, key, opts = {}) {
 // text they are marked lang="nb", so screen readers say them in Norwegian (WCAG 3.1.2).
 const NORWEGIAN_TERMS = /(introduksjonsprogrammet)/;
 
+// Left-to-right runs inside right-to-left text: names kept in Norwegian (a programme,
+// a municipality such as "Herøy (Møre og Romsdal)", "St. Hanshaugen"), abbreviations
+// ("PC"). A run starts with a Latin letter and goes on over further Latin words, digits
+// and the punctuation between them; brackets or quotes around the whole run belong to
+// it, so the "(" and ")" stay on either side of the name however the line breaks.
+const WORD = String.raw`[\p{sc=Latin}\d](?:[\p{sc=Latin}\p{M}\d'’]*[\p{sc=Latin}\p{M}\d])?`;
+const LATIN_WORD = String.raw`\p{sc=Latin}(?:[\p{sc=Latin}\p{M}\d'’]*[\p{sc=Latin}\p{M}\d])?`;
+const WORDS = String.raw`${WORD}(?:[ \u00a0]+${WORD})*`;
+const SEP = String.raw`(?:[ \u00a0]*[-–—,./&:][ \u00a0]*|[ \u00a0]+)`;
+const PART = String.raw`(?:${WORD}|\(${WORDS}\))`;
+const RUN = String.raw`(?:${LATIN_WORD}|\(${WORDS}\))(?:${SEP}${PART})*`;
+const LTR_RUN = new RegExp(String.raw`(\(${RUN}\)|\[${RUN}\]|«${RUN}»|“${RUN}”|"${RUN}"|${RUN})`, 'u');
+const RTL_SCRIPT = /[\p{sc=Arabic}\p{sc=Hebrew}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}]/u;
+
+// The text split into parts, every odd one a left-to-right run to isolate; a text
+// without right-to-left letters is one part.
+export function ltrRuns(s) {
+  return RTL_SCRIPT.test(s) ? s.split(LTR_RUN) : [s];
+}
+
 function fill(e, s) {
+  const parts = ltrRuns(s);
+  if (parts.length > 1) {
+    // <bdi dir=ltr>: the run keeps its own order and does not reorder the text around it.
+    e.replaceChildren(...parts.map((part, i) => (i % 2
+      ? el('bdi', null, { dir: 'ltr', lang: NORWEGIAN_TERMS.test(part) ? 'nb' : null }, [document.createTextNode(part)])
+      : part)).filter((part) => part !== ''));
+    return;
+  }
   const lang = document.documentElement.lang;
   if (lang === 'nb' || lang === 'nn' || !NORWEGIAN_TERMS.test(s)) {
     e.textContent = s;

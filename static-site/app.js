@@ -429,7 +429,11 @@ function showReview() {
     const vals = isEmpty(a) ? [] : [].concat(a);
     list.append(el('li', null, null, [
       txt('p', `q.${q.id}.text`, { cls: 'rq', id: 'rq' + k }),
-      ...(vals.length ? vals.map((v) => txt('p', optionKey(q, v), { cls: 'ra' })) : [txt('p', 'ui.review.skipped', { cls: 'ra muted' })]),
+      ...(vals.length ? vals.map((v) => {
+        const answer = txt('p', optionKey(q, v), { cls: 'ra' });
+        if (q.type === 'scale') answer.prepend(scalePicture(q, v));
+        return answer;
+      }) : [txt('p', 'ui.review.skipped', { cls: 'ra muted' })]),
       button('ui.review.change', 'link', () => showQuestion(q.id), { 'aria-describedby': 'rq' + k }),
     ]));
   });

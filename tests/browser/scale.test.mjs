@@ -75,6 +75,31 @@ test('every scale question has the picture on every option, "Vet ikke" apart', a
     const between = steps[1].top - steps[0].bottom;
     assert.ok(gap >= between + 16, `"Vet ikke" is set apart (${gap} px against ${between} px between steps)`);
   }
+  // The review shows each scale answer with its picture too.
+  const given = {};
+  for (;;) {
+    const id = await page.locator('main fieldset input').first().getAttribute('name');
+    const q = qn.questions.find((x) => x.id === id);
+    given[id] = q.type === 'scale' ? String(1 + (Object.keys(given).length % 5)) : q.options.find((o) => !o.ends_survey && o.value !== 'dont_know' && o.value !== 'none').value;
+    const h = (await page.locator('main h1').textContent()).trim();
+    await page.locator(`main input[name="${id}"][value="${given[id]}"]`).check();
+    await page.locator('main form button[type=submit]').click();
+    await nextHeading(page, h);
+    if (!(await page.locator('main fieldset input').count())) break;
+  }
+  const rows = await page.locator('main .review li').evaluateAll((lis) => lis.map((li) => ({
+    id: li.querySelector('.rq').dataset.key.split('.')[1],
+    steps: [...li.querySelectorAll('.ra svg.scale-pic')].map((s) => s.dataset.step),
+    hidden: [...li.querySelectorAll('.ra svg.scale-pic')].every((s) => s.getAttribute('aria-hidden') === 'true'),
+  })));
+  const scaled = rows.filter((r) => qn.questions.find((q) => q.id === r.id).type === 'scale');
+  assert.ok(scaled.length >= 20, `${scaled.length} scale answers in the review`);
+  for (const r of rows) {
+    const scale = qn.questions.find((q) => q.id === r.id).type === 'scale';
+    // Scale questions before the loop above were answered with their first step (openScale).
+    assert.deepEqual(r.steps, scale ? [given[r.id] ?? '1'] : [], `review of ${r.id}`);
+    assert.ok(r.hidden, r.id);
+  }
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

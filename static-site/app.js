@@ -179,19 +179,45 @@ const button = (key, cls, onclick, attrs) => {
 };
 const nav = (...kids) => el('div', 'nav', null, kids);
 
-// A scale point as a picture, the same in every language for people who read
-// little: five bars growing in height, as many filled as the point (1-5). It
-// is hidden from screen readers, which say the words; "Vet ikke" has none.
-function steps(value) {
-  const n = Number(value);
-  if (!(n >= 1 && n <= 5)) return null;
-  return el('span', 'steps', { 'aria-hidden': 'true', 'data-steps': String(n) },
-    [1, 2, 3, 4, 5].map((i) => el('i', i <= n ? 'on' : null)));
-}
-
 function optionKey(q, v) {
   const k = q.type === 'scale' ? `scale.${q.scale}.${v}` : `q.${q.id}.opt.${v}`;
   return has(k) ? k : `opt.${v}`;
+}
+
+// The picture beside each step of a scale, the same in every language: as many filled
+// steps as the step's number, rising, so the shape shows the order without colour or
+// words; "Vet ikke" gets a question mark instead. Only a picture (aria-hidden): the
+// option's accessible name stays its words. Drawn inline, with its size fixed, so
+// nothing is downloaded and nothing shifts.
+const SVG = 'http://www.w3.org/2000/svg';
+const svgEl = (tag, attrs) => {
+  const e = document.createElementNS(SVG, tag);
+  for (const k in attrs) e.setAttribute(k, attrs[k]);
+  return e;
+};
+function scalePicture(q, value) {
+  const steps = q.options.filter((o) => o.value !== 'dont_know').map((o) => o.value);
+  const pic = svgEl('svg', { class: 'scale-pic', viewBox: '0 0 40 24', width: '40', height: '24', 'aria-hidden': 'true', focusable: 'false' });
+  pic.dataset.step = value;
+  const n = steps.indexOf(value) + 1;
+  if (n === 0) {
+    pic.classList.add('unknown');
+    pic.append(
+      svgEl('circle', { cx: 20, cy: 12, r: 10.5, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }),
+      svgEl('path', { d: 'M16.5 9.5a3.5 3.5 0 1 1 4.6 3.3c-.7.3-1.1.9-1.1 1.7v.8', fill: 'none', stroke: 'currentColor', 'stroke-width': 2.2, 'stroke-linecap': 'round' }),
+      svgEl('circle', { cx: 20, cy: 18.3, r: 1.4, fill: 'currentColor' }),
+    );
+    return pic;
+  }
+  const w = 40 / steps.length;
+  steps.forEach((_, k) => {
+    const h = 6 + (17 * (k + 1)) / steps.length;
+    pic.append(svgEl('rect', {
+      x: k * w + 1, y: 23 - h, width: w - 2.5, height: h, rx: 1,
+      fill: k < n ? 'currentColor' : 'none', stroke: 'currentColor', 'stroke-width': 1.5,
+    }));
+  });
+  return pic;
 }
 
 function langFieldset(list, onPick) {
@@ -341,7 +367,8 @@ function showQuestion(id) {
   for (const o of q.options) {
     const input = el('input', null, { type: multi ? 'checkbox' : 'radio', name: q.id, value: o.value });
     input.checked = multi ? Array.isArray(a) && a.includes(o.value) : a === o.value;
-    fs.append(el('label', 'opt' + (o.value === 'dont_know' ? ' dk' : ''), null, [input, txt('span', optionKey(q, o.value)), q.type === 'scale' ? steps(o.value) : null]));
+    const pic = q.type === 'scale' ? scalePicture(q, o.value) : null;
+    fs.append(el('label', 'opt' + (o.value === 'dont_know' ? ' dk' : ''), null, [input, pic, txt('span', optionKey(q, o.value))]));
   }
   const next = el('button', 'btn primary', { type: 'submit' });
   const paintNext = () => next.replaceChildren(txt('span', !q.required && isEmpty(S.answers[q.id]) ? 'ui.skip' : 'ui.next'));
@@ -402,7 +429,11 @@ function showReview() {
     const vals = isEmpty(a) ? [] : [].concat(a);
     list.append(el('li', null, null, [
       txt('p', `q.${q.id}.text`, { cls: 'rq', id: 'rq' + k }),
-      ...(vals.length ? vals.map((v) => txt('p', optionKey(q, v), { cls: 'ra' })) : [txt('p', 'ui.review.skipped', { cls: 'ra muted' })]),
+      ...(vals.length ? vals.map((v) => {
+        const answer = txt('p', optionKey(q, v), { cls: 'ra' });
+        if (q.type === 'scale') answer.prepend(scalePicture(q, v));
+        return answer;
+      }) : [txt('p', 'ui.review.skipped', { cls: 'ra muted' })]),
       button('ui.review.change', 'link', () => showQuestion(q.id), { 'aria-describedby': 'rq' + k }),
     ]));
   });
@@ -467,8 +498,10 @@ function showThanks(receipt, code) {
   render([
     txt('h1', 'ui.thanks.title'),
     txt('p', 'ui.thanks.saved'),
-    el('p', 'receipt', null, [txt('span', 'ui.thanks.receipt'), ' ', el('strong', null, { id: 'receipt', translate: 'no', dir: 'ltr' }, [String(receipt || '')])]),
-    txt('p', 'ui.thanks.receipt_about', { cls: 'hint' }),
+    el('div', 'receipt', null, [
+      el('p', null, null, [txt('span', 'ui.thanks.receipt'), ' ', el('strong', null, { id: 'receipt', translate: 'no', dir: 'ltr' }, [String(receipt || '')])]),
+      txt('p', 'ui.thanks.receipt_about'),
+    ]),
     txt('p', 'ui.thanks.close'),
     nav(button('ui.thanks.next', 'primary', () => nextPerson(null, code))),
   ]);

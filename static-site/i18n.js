@@ -36,18 +36,37 @@ export function txt(tag, key, opts = {}) {
 // Norwegian names that translations keep as they are; in another language's
 // text they are marked lang="nb", so screen readers say them in Norwegian (WCAG 3.1.2).
 const NORWEGIAN_TERMS = /(introduksjonsprogrammet)/;
-// A run of Latin-script words (a name, a unit, an address) inside another script.
-const LATIN_RUN = /([A-Za-z\u00C0-\u024F][\w\u00C0-\u024F'’.@-]*(?:[ \u00A0]+[A-Za-z\u00C0-\u024F0-9][\w\u00C0-\u024F'’.@-]*)*)/;
 
-// In a right-to-left page every left-to-right run is isolated (<bdi>), so the
-// punctuation around it follows the text it stands in: "(introduksjonsprogrammet)"
-// keeps both brackets around the name. In other pages only Norwegian terms are marked.
+// Left-to-right runs inside right-to-left text: names kept in Norwegian (a programme,
+// a municipality such as "Herøy (Møre og Romsdal)", "St. Hanshaugen"), abbreviations
+// ("PC"). A run starts with a Latin letter and goes on over further Latin words, digits
+// and the punctuation between them; brackets or quotes around the whole run belong to
+// it, so the "(" and ")" stay on either side of the name however the line breaks.
+const WORD = String.raw`[\p{sc=Latin}\d](?:[\p{sc=Latin}\p{M}\d'’]*[\p{sc=Latin}\p{M}\d])?`;
+const LATIN_WORD = String.raw`\p{sc=Latin}(?:[\p{sc=Latin}\p{M}\d'’]*[\p{sc=Latin}\p{M}\d])?`;
+const WORDS = String.raw`${WORD}(?:[ \u00a0]+${WORD})*`;
+const SEP = String.raw`(?:[ \u00a0]*[-–—,./&:][ \u00a0]*|[ \u00a0]+)`;
+const PART = String.raw`(?:${WORD}|\(${WORDS}\))`;
+const RUN = String.raw`(?:${LATIN_WORD}|\(${WORDS}\))(?:${SEP}${PART})*`;
+const LTR_RUN = new RegExp(String.raw`(\(${RUN}\)|\[${RUN}\]|«${RUN}»|“${RUN}”|"${RUN}"|${RUN})`, 'u');
+const RTL_SCRIPT = /[\p{sc=Arabic}\p{sc=Hebrew}\p{sc=Syriac}\p{sc=Thaana}\p{sc=Nko}\p{sc=Adlam}]/u;
+
+// The text split into parts, every odd one a left-to-right run to isolate; a text
+// without right-to-left letters is one part.
+export function ltrRuns(s) {
+  return RTL_SCRIPT.test(s) ? s.split(LTR_RUN) : [s];
+}
+
 function fill(e, s) {
-  const lang = document.documentElement.lang;
-  if (document.documentElement.dir === 'rtl') {
-    e.replaceChildren(...s.split(LATIN_RUN).map((part, i) => (i % 2 ? el('bdi', null, { lang: NORWEGIAN_TERMS.test(part) ? 'nb' : null }, [document.createTextNode(part)]) : part)).filter((p) => p !== ''));
+  const parts = ltrRuns(s);
+  if (parts.length > 1) {
+    // <bdi dir=ltr>: the run keeps its own order and does not reorder the text around it.
+    e.replaceChildren(...parts.map((part, i) => (i % 2
+      ? el('bdi', null, { dir: 'ltr', lang: NORWEGIAN_TERMS.test(part) ? 'nb' : null }, [document.createTextNode(part)])
+      : part)).filter((part) => part !== ''));
     return;
   }
+  const lang = document.documentElement.lang;
   if (lang === 'nb' || lang === 'nn' || !NORWEGIAN_TERMS.test(s)) {
     e.textContent = s;
     return;

@@ -18,6 +18,7 @@ import { t, el } from './i18n.js';
 
 const MODE_KEY = 'brukerundersokelse.read_aloud';
 const ICON = '<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z"/></svg>';
+const STOP_ICON = '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><rect x="5" y="5" width="14" height="14" rx="2" fill="currentColor"/></svg>';
 
 const main = document.getElementById('main');
 const player = new Audio();
@@ -112,7 +113,9 @@ function makeBar() {
     if (readAloud) readScreen();
     else stop();
   };
-  const halt = el('button', 'btn stop', { type: 'button', hidden: true }, [el('span', null, null, [t('ui.audio.stop')])]);
+  // Stop is a square sign with its word as its name: the bar then fits beside the progress on a phone.
+  const halt = el('button', 'btn stop', { type: 'button', hidden: true, 'aria-label': t('ui.audio.stop'), title: t('ui.audio.stop') });
+  halt.innerHTML = STOP_ICON;
   halt.onclick = () => { stop(); toggle.focus(); };
   return el('div', 'audio-bar', null, [toggle, halt]);
 }
@@ -181,7 +184,10 @@ function decorate() {
   }
   if (found.length && !(bar && bar.isConnected)) {
     bar = makeBar();
-    main.prepend(bar);
+    // On a question the bar shares the progress row, so the options stay in view on a phone.
+    const progress = main.querySelector('.progress');
+    if (progress) progress.append(bar);
+    else main.prepend(bar);
   }
   paintBar(!player.paused);
   if (focused && focused !== document.activeElement && focused.isConnected) focused.focus({ preventScroll: true });

@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { answerFor } from './pages.mjs';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const CODE = process.env.ACCESS_CODE || '';
@@ -342,6 +343,46 @@ test('read aloud on a short phone screen brings each text into view as it is rea
   const heard = await ended(page, 2 + q.options.length, 60000);
   assert.deepEqual(heard.map((c) => c.inView), heard.map(() => true), `every text was in view while read: ${JSON.stringify(heard.map((c) => c.at))}`);
   await ctx.close();
+});
+
+// With read-aloud on, on a 360 x 740 phone: where the read-aloud bar sits, and how many of
+// the question's options are in view from the top of the screen.
+const LAYOUT = () => {
+  const doc = (e) => { const r = e.getBoundingClientRect(); return { top: r.top + scrollY, bottom: r.bottom + scrollY }; };
+  const opts = [...document.querySelectorAll('main label.opt')].map(doc);
+  return {
+    bar: doc(document.querySelector('.audio-bar')),
+    progress: doc(document.querySelector('.progress')),
+    inView: opts.filter((o) => o.bottom <= innerHeight).length,
+    options: opts.length,
+  };
+};
+
+test('read aloud on a phone: the bar shares the progress row, and every question keeps three options in view', async () => {
+  for (const lang of ['nb', 'ar']) {
+    const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    await ctx.addInitScript(() => sessionStorage.setItem('brukerundersokelse.read_aloud', '1'));
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/?lang=${lang}&code=${encodeURIComponent(CODE)}`);
+    await page.getByRole('button', { name: ui[lang]['ui.start'], exact: true }).click();
+    await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui[lang]['ui.intro.title']);
+    await toFirstQuestion(page, lang);
+    const seen = [];
+    while (await page.locator('main fieldset').count()) {
+      const id = await page.locator('main fieldset input').first().getAttribute('name');
+      await page.locator('.progress > .audio-bar').waitFor();
+      const l = await page.evaluate(LAYOUT);
+      assert.ok(l.bar.top >= l.progress.top - 1 && l.bar.bottom <= l.progress.bottom + 1, `${lang} ${id}: the bar is on the progress row ${JSON.stringify(l)}`);
+      assert.ok(l.inView >= Math.min(3, l.options), `${lang} ${id}: ${l.inView} of ${l.options} options in view`);
+      seen.push(id);
+      const q = qn.questions.find((x) => x.id === id);
+      for (const v of [].concat(answerFor(q))) await page.locator(`main input[name="${id}"][value="${v}"]`).check();
+      await page.locator('main form button[type=submit]').click();
+      await page.waitForFunction((n) => !document.querySelector(`main input[name="${n}"]`), id);
+    }
+    assert.ok(seen.length >= 30, `${lang}: walked ${seen.length} questions`);
+    await ctx.close();
+  }
 });
 
 test('the start screen, before any code, speaks with the current wave\'s clips', async () => {

@@ -100,7 +100,7 @@ function readScreen() {
 function paintBar(playing) {
   if (!bar) return;
   bar.querySelector('.read-aloud').setAttribute('aria-pressed', String(readAloud));
-  bar.querySelector('.stop').hidden = !playing;
+  bar.querySelector('.stop').classList.toggle('idle', !playing);
 }
 
 function makeBar() {
@@ -114,7 +114,7 @@ function makeBar() {
     else stop();
   };
   // Stop is a square sign with its word as its name: the bar then fits beside the progress on a phone.
-  const halt = el('button', 'btn stop', { type: 'button', hidden: true, 'aria-label': t('ui.audio.stop'), title: t('ui.audio.stop') });
+  const halt = el('button', 'btn stop idle', { type: 'button', 'aria-label': t('ui.audio.stop'), title: t('ui.audio.stop') });
   halt.innerHTML = STOP_ICON;
   halt.onclick = () => { stop(); toggle.focus(); };
   return el('div', 'audio-bar', null, [toggle, halt]);

@@ -367,6 +367,14 @@ test('read aloud on a phone: the bar shares the progress row, and every question
     await page.getByRole('button', { name: ui[lang]['ui.start'], exact: true }).click();
     await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui[lang]['ui.intro.title']);
     await toFirstQuestion(page, lang);
+    // Stop shows while a clip plays and hides after, without moving the toggle or the progress.
+    const box = () => page.evaluate(() => [...document.querySelectorAll('.read-aloud, .progress > progress')].map((e) => JSON.stringify(e.getBoundingClientRect())));
+    const stop = page.getByRole('button', { name: ui[lang]['ui.audio.stop'] });
+    await stop.waitFor();
+    const playingBoxes = await box();
+    await stop.click();
+    await stop.waitFor({ state: 'hidden' });
+    assert.deepEqual(await box(), playingBoxes, `${lang}: nothing moves when stop hides`);
     const seen = [];
     while (await page.locator('main fieldset').count()) {
       const id = await page.locator('main fieldset input').first().getAttribute('name');

@@ -123,17 +123,30 @@ function chart(h, alt, kids, cls) {
 }
 
 // Wraps a label into lines of at most `max` characters (words kept whole when they fit).
+// A longer word is hyphenated, at a compound's joining "s" where there is one
+// ("Introduksjons-" / "programmet"), so it is never squeezed or cut.
 export function wrap(str, max) {
-  const words = String(str).split(/\s+/).filter(Boolean);
   const lines = [];
   let line = '';
-  for (const w of words) {
-    if (!line) line = w;
-    else if ((line + ' ' + w).length <= max) line += ' ' + w;
-    else { lines.push(line); line = w; }
+  for (const word of String(str).split(/\s+/).filter(Boolean)) {
+    const parts = split(word, max);
+    const last = parts.pop();
+    if (line && (line + ' ' + (parts[0] || last)).length > max) { lines.push(line); line = ''; }
+    if (parts.length) {
+      lines.push((line ? line + ' ' : '') + parts[0], ...parts.slice(1));
+      line = last;
+    } else line = line ? line + ' ' + last : last;
   }
   if (line) lines.push(line);
   return lines.length ? lines : [''];
+}
+
+// A word too long for a line, in pieces that fit, each but the last ending in "-".
+function split(word, max) {
+  if (word.length <= max) return [word];
+  const joint = word.slice(0, max - 1).search(/s(?=[^s]*$)/);
+  const at = joint >= 4 && word.length - joint - 1 >= 3 ? joint + 1 : max - 1;
+  return [word.slice(0, at) + '-', ...split(word.slice(at), max)];
 }
 
 // 100 % stacked bars, one per population. Every segment gets its value as a

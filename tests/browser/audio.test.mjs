@@ -23,7 +23,7 @@ const LANGS = (process.env.AUDIO_LANGS ?? 'nb ar').split(/\s+/).filter(Boolean);
 const SURVEY = 'local';
 // The instructions with audio, as docs/audio.md lists them.
 const UI_KEYS = ['ui.start.title', 'ui.start.lead', 'ui.code.label', 'ui.code.hint', 'ui.demo.title', 'ui.demo.lead', 'ui.intro.title', 'ui.intro.anonymous', 'ui.intro.voluntary', 'ui.intro.time', 'ui.intro.headphones',
-  'ui.err.required', 'ui.review.title', 'ui.review.lead', 'ui.thanks.title', 'ui.thanks.saved', 'ui.thanks.close',
+  'ui.err.required', 'ui.review.title', 'ui.review.lead', 'ui.thanks.title', 'ui.thanks.saved', 'ui.thanks.receipt_about', 'ui.thanks.close',
   'ui.ended.title', 'ui.ended.text', 'ui.ended.nothing_sent'];
 
 let browser;

@@ -23,6 +23,7 @@ import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { runDate, figuresFor, optionValues, shares, toCSV, exportRows } from '../../static-site/resultater/data.js';
 import { crc32, zip, xml } from '../../static-site/resultater/xlsx.js';
+import { wrap } from '../../static-site/resultater/charts.js';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const SURVEY = 'local';
@@ -302,6 +303,16 @@ test('helpers: run dates, figures by group, shares, CSV quoting, CRC-32 and ZIP'
   const z = Buffer.from(zip([{ name: 'a.txt', data: 'hei' }, { name: 'mappe/b.xml', data: '<x/>' }], new Date(2026, 10, 22, 4, 0, 0)));
   const files = readZip(z);
   assert.deepEqual([...files], [['a.txt', 'hei'], ['mappe/b.xml', '<x/>']]);
+});
+
+test('chart labels wrap at words; a word too long for a line is hyphenated at its joint, never squeezed', () => {
+  assert.deepEqual(wrap('Opplæring i norsk og samfunnskunnskap', 19), ['Opplæring i norsk', 'og samfunnskunnskap']);
+  assert.deepEqual(wrap('Introduksjonsprogrammet', 19), ['Introduksjons-', 'programmet']);
+  assert.deepEqual(wrap('I introduksjonsprogrammet nå', 19), ['I introduksjons-', 'programmet nå']);
+  assert.deepEqual(wrap('Arbeidsmarkedstiltaksprogrammeringer', 19), ['Arbeidsmarkeds-', 'tiltaks-', 'programmeringer']);
+  assert.deepEqual(wrap('barne- og ungdomsskole', 19), ['barne- og', 'ungdomsskole']);
+  assert.deepEqual(wrap('Aaaaaaaaaaaaaaaaaaaaaaaaa', 10), ['Aaaaaaaaa-', 'aaaaaaaaa-', 'aaaaaaa']);
+  for (const l of wrap('Kvalifiseringsprogramdeltakerundersøkelse og mer', 19)) assert.ok(l.length <= 19, l);
 });
 
 // ---------- the report ----------

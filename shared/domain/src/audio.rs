@@ -47,6 +47,7 @@ pub const UI_AUDIO_KEYS: &[&str] = &[
     "ui.review.lead",
     "ui.thanks.title",
     "ui.thanks.saved",
+    "ui.thanks.receipt_about",
     "ui.thanks.close",
     "ui.ended.title",
     "ui.ended.text",

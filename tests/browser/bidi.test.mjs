@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ltrRuns } from '../../static-site/i18n.js';
-import { BASE, SURVEY, launch, getJSON, languages, phonePage, nextHeading, answerFor } from './pages.mjs';
+import { BASE, SURVEY, launch, getJSON, languages, phonePage, nextHeading, openDemo, answerFor } from './pages.mjs';
 
 const units = (file, col) => readFileSync(new URL(`../../shared/domain/data/${file}`, import.meta.url), 'utf8')
   .trim().split('\n').slice(1).map((l) => l.split(',')[col]);
@@ -105,13 +105,7 @@ test('the survey screens of every rtl language: names isolated where they are sh
   const qn = await getJSON(`/api/surveys/${SURVEY}/questionnaire`);
   for (const lang of rtl) {
     const page = await phonePage(browser, lang);
-    await page.goto(`${BASE}/?lang=${lang}&demo=1`);
-    await page.locator('main h1').waitFor();
-    let h = (await page.locator('main h1').textContent()).trim();
-    await page.locator('main form button[type=submit]').click();
-    h = await nextHeading(page, h);
-    await page.locator('main .nav .btn.primary').click();
-    h = await nextHeading(page, h);
+    let h = await openDemo(page, lang);
     const seen = [];
     while (await page.locator('main fieldset input').count()) {
       const problems = await page.evaluate(`(${bidiProblems.toString()})(document.querySelector('main'))`);

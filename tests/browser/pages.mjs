@@ -47,6 +47,18 @@ export async function nextHeading(page, old) {
   return (await page.locator('main h1').first().textContent()).trim();
 }
 
+// Opens the demo in `lang` and goes through its start and intro screens; returns the
+// heading of the first question.
+export async function openDemo(page, lang) {
+  await page.goto(`${BASE}/?lang=${lang}&demo=1`);
+  await page.locator('main h1').waitFor();
+  let h = (await page.locator('main h1').textContent()).trim();
+  await page.locator('main form button[type=submit]').click();
+  h = await nextHeading(page, h);
+  await page.locator('main .nav .btn.primary').click();
+  return nextHeading(page, h);
+}
+
 // The answer the driver gives to q: the first option that does not end the
 // survey, "yes" where that opens follow-up questions, the first two of a multi.
 export function answerFor(q) {

@@ -6,7 +6,7 @@
 // colours the picture takes the system's text colour.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SURVEY, launch, getJSON, languages, phonePage, nextHeading, textsOf } from './pages.mjs';
+import { SURVEY, launch, getJSON, languages, phonePage, nextHeading, openDemo, textsOf } from './pages.mjs';
 
 let browser;
 let qn;
@@ -20,13 +20,7 @@ after(async () => { await browser?.close(); });
 
 // The demo up to the first question, then answers until a question of `scale` is shown.
 async function openScale(page, lang, scale) {
-  await page.goto(`${BASE}/?lang=${lang}&demo=1`);
-  await page.locator('main h1').waitFor();
-  let h = (await page.locator('main h1').textContent()).trim();
-  await page.locator('main form button[type=submit]').click();
-  h = await nextHeading(page, h);
-  await page.locator('main .nav .btn.primary').click();
-  h = await nextHeading(page, h);
+  let h = await openDemo(page, lang);
   for (;;) {
     const id = await page.locator('main fieldset input').first().getAttribute('name');
     const q = qn.questions.find((x) => x.id === id);

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { BASE, launch } from './pages.mjs';
+import { BASE, launch, strictPage } from './pages.mjs';
 
 const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const texts = (lang) => JSON.parse(readFileSync(new URL(`../../static-site/kommune/i18n/${lang}.json`, import.meta.url), 'utf8')).strings;
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 
@@ -30,20 +29,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, ...opts });
-  await ctx.route('**/*', async (route) => {
-    if (route.request().resourceType() !== 'document') return route.fallback();
-    const res = await route.fetch();
-    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
-  });
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  // A stack started without audio (AUDIO_LANGS="") has no clips: the survey page's 404 for them is not this test's business.
-  page.on('console', (m) => { if (m.type() === 'error' && !m.location().url.includes('/audio/')) page.errors.push(m.text()); });
-  return page;
-}
+// A stack started without audio (AUDIO_LANGS="") has no clips: the survey page's 404 for them is not this test's business.
+const newPage = (opts = {}) => strictPage(browser, opts, (m) => m.location().url.includes('/audio/'));
 
 async function axe(page, what) {
   const result = await new AxeBuilder({ page }).withTags(WCAG).analyze();

@@ -38,6 +38,25 @@ export async function phonePage(browser, lang, opts = {}) {
   return page;
 }
 
+// The production Content-Security-Policy: inline scripts or styles would be refused and logged.
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+// A page served with the production CSP; page.errors collects script errors and
+// console errors, except those `ignore(message)` accepts.
+export async function strictPage(browser, opts = {}, ignore = () => false) {
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, ...opts });
+  await ctx.route('**/*', async (route) => {
+    if (route.request().resourceType() !== 'document') return route.fallback();
+    const res = await route.fetch();
+    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
+  });
+  const page = await ctx.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' && !ignore(m)) page.errors.push(m.text()); });
+  return page;
+}
+
 // Waits until the screen's h1 differs from `old` and returns the new one's text.
 export async function nextHeading(page, old) {
   await page.waitForFunction((t) => {

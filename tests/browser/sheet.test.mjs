@@ -6,13 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
 import jsQR from 'jsqr';
 import { encode } from '../../static-site/ark/qr.js';
 import STRINGS from '../../static-site/ark/strings.js';
+import { BASE, launch, strictPage } from './pages.mjs';
 
-const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 let browser;
 
 // The code drawn as pixels (with a quiet zone of 4 modules), decoded by jsQR.
@@ -34,11 +32,7 @@ function decodeMatrix(qr, scale = 4) {
 }
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -74,22 +68,8 @@ test('the encoder makes readable codes of versions 1 to 10 with every mask', () 
   assert.equal(decodeMatrix(qr), 'https://example.no/?code=ABCD-EFGH-JKM');
 });
 
-async function newPage(opts = {}) {
-  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, ...opts });
-  await ctx.route('**/*', async (route) => {
-    if (route.request().resourceType() !== 'document') return route.fallback();
-    const res = await route.fetch();
-    await route.fulfill({ response: res, headers: { ...res.headers(), 'content-security-policy': CSP } });
-  });
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  // A wave without coverage.json answers 404 for it, and the sheet then says nothing about sound.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !(m.text().includes('status of 404') && m.location().url.endsWith('/audio/coverage.json'))) page.errors.push(m.text());
-  });
-  return page;
-}
+// A wave without coverage.json answers 404 for it, and the sheet then says nothing about sound.
+const newPage = (opts = {}) => strictPage(browser, opts, (m) => m.text().includes('status of 404') && m.location().url.endsWith('/audio/coverage.json'));
 
 // Renders the page's SVG on a canvas in a blank page and decodes the pixels.
 async function decodeSvg(svgMarkup) {

@@ -8,13 +8,14 @@ use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 
-use rust_xlsxwriter::Workbook;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
 use survey_domain::aggregate::{index_value, scale_mean, Layout, INDEX_SECTIONS};
 use survey_domain::answer::AnswerRecord;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
+use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
@@ -294,8 +295,15 @@ pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
     format!("{}\r\n", cells.join(","))
 }
 
-fn xlsx(tables: &[&Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// The workbook of `tables`, dated `created` (the run's time), so one run gives one file, byte for byte.
+fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = Workbook::new();
+    let at = ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day())?.and_hms(
+        u16::from(created.hour()),
+        created.minute(),
+        created.second(),
+    )?;
+    workbook.set_properties(&DocProperties::new().set_creation_datetime(&at));
     for table in tables {
         let sheet = workbook.add_worksheet();
         sheet.set_name(table.name)?;
@@ -367,7 +375,12 @@ pub enum BundleError {
 /// Writes the zip to `out`. With `respondents`, `respondents.csv` holds the
 /// k-anonymous rows, streamed from the scratch files so they never sit in memory
 /// at once, and the README says what was done to them; without, the bundle has no rows.
-pub fn write_bundle(out: &Path, tables: &[&Table], respondents: Option<&Microdata>) -> Result<(), BundleError> {
+pub fn write_bundle(
+    out: &Path,
+    tables: &[&Table],
+    respondents: Option<&Microdata>,
+    created: OffsetDateTime,
+) -> Result<(), BundleError> {
     let mut zip = ZipWriter::new(File::create(out)?);
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     zip.start_file("README.txt", options)?;
@@ -378,7 +391,7 @@ pub fn write_bundle(out: &Path, tables: &[&Table], respondents: Option<&Microdat
         zip.write_all(table.to_csv().as_bytes())?;
     }
     zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
-    zip.write_all(&xlsx(tables)?)?;
+    zip.write_all(&xlsx(tables, created)?)?;
     if let Some(respondents) = respondents {
         zip.start_file("respondents.csv", options)?;
         respondents.write(&mut zip)?;

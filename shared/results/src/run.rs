@@ -268,7 +268,7 @@ where
     let respondent_columns = respondents.as_ref().map(Microdata::header);
     let columns = columns_table(questionnaire, &files, respondent_columns.as_deref());
     files.push(&columns);
-    write_bundle(&bundle, &files, respondents.as_ref())?;
+    write_bundle(&bundle, &files, respondents.as_ref(), now)?;
     results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
     objects += 1;
 

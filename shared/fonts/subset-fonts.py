@@ -27,7 +27,7 @@ from fontTools.ttLib import TTFont
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "static-site"
 OUT = SITE / "fonts"
-QUESTION_TEXTS = ROOT / "shared/domain/questionnaires/2026/i18n"
+QUESTION_TEXTS = ROOT / "shared/domain/surveys/brukerundersokelse/questionnaires/2026/i18n"
 NOTO_DIR = Path(os.environ.get("NOTO_DIR", "/usr/share/fonts/truetype/noto"))
 
 # The system fonts of app.css; our faces go before them in the font stacks.

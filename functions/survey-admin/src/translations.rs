@@ -4,7 +4,7 @@
 //! appears, the bokmål text and its version, the current translation, its
 //! status and notes. The translator fills in the translation column; the import
 //! checks every row before it writes anything, then writes the language's files
-//! in both sets (`shared/domain/questionnaires/<year>/i18n/` and
+//! in both sets (`shared/domain/surveys/brukerundersokelse/questionnaires/<year>/i18n/` and
 //! `static-site/i18n/`) with each text's source version and status.
 
 use std::collections::BTreeMap;

@@ -7,67 +7,9 @@
 use std::collections::BTreeMap;
 
 use crate::answer::{AnswerRecord, AnswerValue};
-use crate::questionnaire::{QuestionType, Questionnaire};
+use crate::definition::Index;
+use crate::questionnaire::Questionnaire;
 use crate::unit::UnitNumber;
-
-/// The exclusive participant-group categories of the screening question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum GroupCategory {
-    TrainingOnly,
-    IntroOnly,
-    Both,
-}
-
-impl GroupCategory {
-    pub const ALL: [GroupCategory; 3] = [Self::TrainingOnly, Self::IntroOnly, Self::Both];
-
-    fn from_answer(value: &str) -> Option<Self> {
-        match value {
-            "training" => Some(Self::TrainingOnly),
-            "intro" => Some(Self::IntroOnly),
-            "both" => Some(Self::Both),
-            _ => None,
-        }
-    }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// The published participant groups: a participant in both counts in each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Group {
-    Training,
-    Intro,
-}
-
-impl Group {
-    pub const ALL: [Group; 2] = [Self::Training, Self::Intro];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Training => "training",
-            Self::Intro => "intro",
-        }
-    }
-
-    pub fn categories(self) -> [GroupCategory; 2] {
-        match self {
-            Self::Training => [GroupCategory::TrainingOnly, GroupCategory::Both],
-            Self::Intro => [GroupCategory::IntroOnly, GroupCategory::Both],
-        }
-    }
-}
-
-/// The composite indices: the mean of a section's scale items, rescaled to 0-100.
-pub const INDEX_SECTIONS: [&str; 3] = ["usefulness", "motivation", "wellbeing"];
-
-/// A respondent counts towards an index when they gave a 1-5 value to at least
-/// this share of the section's items (here: half).
-pub fn index_quorum(items: usize) -> usize {
-    items.div_ceil(2)
-}
 
 /// The counts of one population.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +19,7 @@ pub struct Tally {
     pub answered: Vec<u64>,
     /// Per question, per option: how many chose it.
     pub counts: Vec<Vec<u64>>,
-    /// Per index section: the sum of respondents' indices in units of 1/`scale`
+    /// Per index of the plan: the sum of respondents' indices in units of 1/`scale`
     /// of a scale point above 1, and how many respondents count.
     pub index_sum: Vec<u64>,
     pub index_n: Vec<u64>,
@@ -89,8 +31,8 @@ impl Tally {
             respondents: 0,
             answered: vec![0; questionnaire.questions.len()],
             counts: questionnaire.questions.iter().map(|q| vec![0; q.options.len()]).collect(),
-            index_sum: vec![0; INDEX_SECTIONS.len()],
-            index_n: vec![0; INDEX_SECTIONS.len()],
+            index_sum: vec![0; questionnaire.plan().indices.len()],
+            index_n: vec![0; questionnaire.plan().indices.len()],
         }
     }
 
@@ -120,8 +62,8 @@ pub struct Layout {
     positions: BTreeMap<String, (usize, BTreeMap<String, usize>)>,
     /// The background questions, by position, whose bands are tabulated.
     pub bands: Vec<usize>,
-    /// Per index section: the positions of its scale items.
-    pub index_items: Vec<Vec<usize>>,
+    /// The plan's indices: items by position, quorum and scale points.
+    pub indices: Vec<Index>,
     /// The common multiple of 1..=items that keeps per-respondent means integral.
     pub index_scale: u64,
 }
@@ -148,40 +90,22 @@ impl Layout {
                 (q.id.clone(), (i, options))
             })
             .collect();
-        let bands = questionnaire
-            .questions
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| q.section == "background" && q.kind == QuestionType::Single)
-            .map(|(i, _)| i)
-            .collect();
-        let index_items: Vec<Vec<usize>> = INDEX_SECTIONS
-            .iter()
-            .map(|section| {
-                questionnaire
-                    .questions
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, q)| q.section == *section && q.kind == QuestionType::Scale && q.show_if.is_none())
-                    .map(|(i, _)| i)
-                    .collect()
-            })
-            .collect();
-        let most_items = index_items.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        Self { positions, bands, index_items, index_scale: lcm_up_to(most_items) }
+        let plan = questionnaire.plan();
+        let most_items = plan.indices.iter().map(|i| i.items.len()).max().unwrap_or(1).max(1);
+        Self { positions, bands: plan.bands.clone(), indices: plan.indices.clone(), index_scale: lcm_up_to(most_items) }
     }
 }
 
-/// Where one answer record is counted: the unit, its group category, and its band
-/// in every background question (`None`: not answered).
+/// Where one answer record is counted: the unit, its category of the plan's
+/// grouping question, and its band in every background question (`None`: not answered).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Placement {
     pub unit: UnitNumber,
-    pub category: GroupCategory,
+    pub category: usize,
     pub bands: Vec<Option<usize>>,
 }
 
-/// The tallies of one unit: by group category, and by band of each background question.
+/// The tallies of one unit: by category of the grouping question, and by band of each background question.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitTallies {
     pub by_category: Vec<Tally>,
@@ -193,7 +117,7 @@ pub struct UnitTallies {
 impl UnitTallies {
     fn empty(questionnaire: &Questionnaire, layout: &Layout) -> Self {
         Self {
-            by_category: GroupCategory::ALL.iter().map(|_| Tally::empty(questionnaire)).collect(),
+            by_category: questionnaire.plan().categories.iter().map(|_| Tally::empty(questionnaire)).collect(),
             by_band: layout
                 .bands
                 .iter()
@@ -216,10 +140,12 @@ impl UnitTallies {
         total
     }
 
-    pub fn group(&self, group: Group) -> Tally {
-        let [a, b] = group.categories();
-        let mut tally = self.by_category[a.index()].clone();
-        tally.add(&self.by_category[b.index()]);
+    /// A published group: the sum of its categories.
+    pub fn group(&self, categories: &[usize]) -> Tally {
+        let mut tally = self.by_category[categories[0]].clone();
+        for &c in &categories[1..] {
+            tally.add(&self.by_category[c]);
+        }
         tally
     }
 
@@ -241,7 +167,8 @@ pub struct Accumulator<'q> {
     questionnaire: &'q Questionnaire,
     layout: Layout,
     pub units: BTreeMap<UnitNumber, UnitTallies>,
-    /// Records that could not be counted (no group answer); should stay 0.
+    /// Records that could not be placed (no answer to the grouping question, or
+    /// one that is not a category); a run that meets any fails.
     pub skipped: u64,
 }
 
@@ -271,11 +198,15 @@ impl<'q> Accumulator<'q> {
             .collect()
     }
 
-    /// Where a record is counted, or `None` if it has no group answer.
+    /// Where a record is counted, or `None` if it has no category.
     pub fn placement(&self, record: &AnswerRecord) -> Option<Placement> {
-        let category = match record.answers.get("q_group") {
-            Some(AnswerValue::One(v)) => GroupCategory::from_answer(v)?,
-            _ => return None,
+        let plan = self.questionnaire.plan();
+        let category = match plan.grouping {
+            None => 0,
+            Some(at) => match record.answers.get(&self.questionnaire.questions[at].id) {
+                Some(AnswerValue::One(v)) => plan.category(v)?,
+                _ => return None,
+            },
         };
         let answered = self.positions(record);
         let bands = self
@@ -301,15 +232,16 @@ impl<'q> Accumulator<'q> {
                 one.counts[*q][o] += 1;
             }
         }
-        for (section, items) in self.layout.index_items.iter().enumerate() {
-            let values: Vec<u64> = items
+        for (section, index) in self.layout.indices.iter().enumerate() {
+            let values: Vec<u64> = index
+                .items
                 .iter()
                 .filter_map(|q| answered.iter().find(|(p, _)| p == q))
-                .filter_map(|(_, chosen)| (chosen[0] < 5).then_some(chosen[0] as u64))
+                .filter_map(|(_, chosen)| (chosen[0] < index.points).then_some(chosen[0] as u64))
                 .collect();
-            if !values.is_empty() && values.len() >= index_quorum(items.len()) {
-                // Option positions 0..4 are the scale values 1..5, so the sum of
-                // positions is the sum of points above 1.
+            if !values.is_empty() && values.len() >= index.quorum {
+                // Option positions 0..points are the scale values 1..=points, so the
+                // sum of positions is the sum of points above 1.
                 one.index_sum[section] += values.iter().sum::<u64>() * self.layout.index_scale / values.len() as u64;
                 one.index_n[section] += 1;
             }
@@ -317,7 +249,7 @@ impl<'q> Accumulator<'q> {
         let layout = &self.layout;
         let questionnaire = self.questionnaire;
         let tallies = self.units.entry(record.unit).or_insert_with(|| UnitTallies::empty(questionnaire, layout));
-        tallies.by_category[placement.category.index()].add(&one);
+        tallies.by_category[placement.category].add(&one);
         for (b, band) in placement.bands.iter().enumerate() {
             let slot = band.unwrap_or(tallies.by_band[b].len() - 1);
             tallies.by_band[b][slot].add(&one);
@@ -341,13 +273,14 @@ impl<'q> Accumulator<'q> {
 /// A population's index on 0-100, from a tally: `None` when nobody counts.
 pub fn index_value(tally: &Tally, section: usize, layout: &Layout) -> Option<f64> {
     let n = tally.index_n[section];
-    (n > 0).then(|| tally.index_sum[section] as f64 / (n as f64 * layout.index_scale as f64) / 4.0 * 100.0)
+    let steps = layout.indices[section].points.saturating_sub(1).max(1) as f64;
+    (n > 0).then(|| tally.index_sum[section] as f64 / (n as f64 * layout.index_scale as f64) / steps * 100.0)
 }
 
-/// The mean of a scale question's 1-5 answers, leaving out "don't know".
-pub fn scale_mean(counts: &[u64]) -> Option<f64> {
-    let n: u64 = counts.iter().take(5).sum();
-    let sum: u64 = counts.iter().take(5).enumerate().map(|(i, c)| (i as u64 + 1) * c).sum();
+/// The mean of a scale question's answers 1..=`points`, leaving out "don't know".
+pub fn scale_mean(counts: &[u64], points: usize) -> Option<f64> {
+    let n: u64 = counts.iter().take(points).sum();
+    let sum: u64 = counts.iter().take(points).enumerate().map(|(i, c)| (i as u64 + 1) * c).sum();
     (n > 0).then(|| sum as f64 / n as f64)
 }
 

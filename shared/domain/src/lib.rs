@@ -11,6 +11,7 @@ pub mod answer;
 pub mod audio;
 pub mod code;
 pub mod contact;
+pub mod definition;
 pub mod emails;
 pub mod jobs;
 pub mod keys;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::answer::AnswerValue;
+use crate::definition::{check, Definition, Plan, VersionTexts};
 
 /// A questionnaire version's files, embedded in every binary that needs them.
 struct Embedded {
@@ -26,18 +27,28 @@ struct Embedded {
 /// `(code, file)` for each language's i18n file of a questionnaire version.
 macro_rules! texts {
     ($dir:literal: $($lang:literal),+ $(,)?) => {
-        &[$(($lang, include_str!(concat!("../questionnaires/", $dir, "/i18n/", $lang, ".json")))),+]
+        &[$(($lang, include_str!(concat!("../surveys/brukerundersokelse/questionnaires/", $dir, "/i18n/", $lang, ".json")))),+]
     };
 }
 
-/// Oldest first; the last one is the current questionnaire.
-const EMBEDDED: &[Embedded] = &[Embedded {
-    structure: include_str!("../questionnaires/2026/questionnaire.json"),
-    texts_dir: "questionnaires/2026/i18n",
-    translations: texts!("2026":
-        "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am",
-        "om", "fr", "sw", "tr", "uk", "ru", "pl", "lt", "th", "es", "my", "ur",
-    ),
+/// An embedded survey: its definition and its questionnaire versions, oldest first.
+struct EmbeddedSurvey {
+    definition: &'static str,
+    versions: &'static [Embedded],
+}
+
+/// The surveys built into every binary; the last version of the first is the
+/// questionnaire new waves get.
+const EMBEDDED: &[EmbeddedSurvey] = &[EmbeddedSurvey {
+    definition: include_str!("../surveys/brukerundersokelse/definition.json"),
+    versions: &[Embedded {
+        structure: include_str!("../surveys/brukerundersokelse/questionnaires/2026/questionnaire.json"),
+        texts_dir: "surveys/brukerundersokelse/questionnaires/2026/i18n",
+        translations: texts!("2026":
+            "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am",
+            "om", "fr", "sw", "tr", "uk", "ru", "pl", "lt", "th", "es", "my", "ur",
+        ),
+    }],
 }];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +101,14 @@ impl Question {
     pub fn is_screening(&self) -> bool {
         self.options.iter().any(|o| o.ends_survey)
     }
+
+    /// A scale's points (its options but "dont_know"); 0 for other questions.
+    pub fn scale_points(&self) -> usize {
+        match self.kind {
+            QuestionType::Scale => self.options.iter().filter(|o| o.value != "dont_know").count(),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +120,12 @@ pub struct Questionnaire {
     translations: Vec<(&'static str, &'static str)>,
     #[serde(skip)]
     texts_dir: &'static str,
+    /// The analysis plan of the survey this version belongs to.
+    #[serde(skip)]
+    plan: Plan,
+    /// The survey (definition) this version belongs to.
+    #[serde(skip)]
+    survey: String,
 }
 
 /// Why an answer is refused; every case is `invalid_answer` at the API, with `field`.
@@ -156,20 +181,47 @@ pub struct BadQuestionnaire {
     pub problem: String,
 }
 
-const SCALE_VALUES: [&str; 6] = ["1", "2", "3", "4", "5", "dont_know"];
+/// A scale has 2 to 10 points, "1".."N", then "dont_know".
+const SCALE_POINTS: std::ops::RangeInclusive<usize> = 2..=10;
+
+/// The text keys an i18n file has (its `strings`).
+pub fn text_keys(i18n: &str) -> BTreeSet<String> {
+    let file: Value = serde_json::from_str(i18n).unwrap_or(Value::Null);
+    file.get("strings").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+}
 
 fn all() -> &'static [Questionnaire] {
     static ALL: OnceLock<Vec<Questionnaire>> = OnceLock::new();
     ALL.get_or_init(|| {
-        EMBEDDED
-            .iter()
-            .map(|e| {
-                let mut q = Questionnaire::from_json(e.structure).unwrap_or_else(|err| panic!("{err}"));
-                q.translations = e.translations.to_vec();
-                q.texts_dir = e.texts_dir;
-                q
-            })
-            .collect()
+        let mut all = Vec::new();
+        for survey in EMBEDDED {
+            let definition = Definition::from_json(survey.definition).unwrap_or_else(|err| panic!("{err}"));
+            let mut questionnaires: Vec<Questionnaire> = survey
+                .versions
+                .iter()
+                .map(|e| {
+                    let mut q = Questionnaire::from_json(e.structure).unwrap_or_else(|err| panic!("{err}"));
+                    q.translations = e.translations.to_vec();
+                    q.texts_dir = e.texts_dir;
+                    q
+                })
+                .collect();
+            let versions: Vec<Option<VersionTexts<'_>>> = questionnaires
+                .iter()
+                .map(|q| {
+                    let texts =
+                        q.translations.iter().map(|(lang, json)| ((*lang).to_owned(), text_keys(json))).collect();
+                    Some(VersionTexts { questionnaire: q, texts })
+                })
+                .collect();
+            let plans = check(&definition, &versions).unwrap_or_else(|err| panic!("{err}"));
+            for (q, plan) in questionnaires.iter_mut().zip(plans) {
+                q.plan = plan;
+                q.survey = definition.id.clone();
+            }
+            all.extend(questionnaires);
+        }
+        all
     })
 }
 
@@ -179,6 +231,8 @@ impl Questionnaire {
         let q: Questionnaire =
             serde_json::from_str(json).map_err(|e| BadQuestionnaire { version: "?".into(), problem: e.to_string() })?;
         q.check().map_err(|problem| BadQuestionnaire { version: q.version.clone(), problem })?;
+        let mut q = q;
+        q.plan = Plan::plain(&q);
         Ok(q)
     }
 
@@ -198,10 +252,16 @@ impl Questionnaire {
                 return Err(format!("{} repeats an option", q.id));
             }
             if q.kind == QuestionType::Scale {
-                let in_order: Vec<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
-                if in_order != SCALE_VALUES || q.scale.is_none() {
+                let points = q.options.len().saturating_sub(1);
+                let in_order = q.options.iter().map(|o| o.value.as_str()).eq((1..=points)
+                    .map(|p| p.to_string())
+                    .chain(["dont_know".to_owned()])
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str));
+                if !in_order || !SCALE_POINTS.contains(&points) || q.scale.is_none() {
                     return Err(format!(
-                        "{} must be a named scale with options 1-5 and dont_know, in that order",
+                        "{} must be a named scale with options 1 to N (N from 2 to 10) and dont_know, in that order",
                         q.id
                     ));
                 }
@@ -233,6 +293,26 @@ impl Questionnaire {
         all().last().expect("at least one questionnaire is embedded")
     }
 
+    /// The analysis plan: grouping, groups, indices, bands and what is reported.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The survey this version belongs to (`brukerundersokelse`); empty for one read alone.
+    pub fn survey(&self) -> &str {
+        &self.survey
+    }
+
+    /// Whether results show the question at `position`.
+    pub fn is_reported(&self, position: usize) -> bool {
+        self.plan.is_reported(position)
+    }
+
+    /// The questions results show, with their positions.
+    pub fn reported_questions(&self) -> impl Iterator<Item = (usize, &Question)> {
+        self.questions.iter().enumerate().filter(|(i, _)| self.plan.is_reported(*i))
+    }
+
     /// The folder of this version's i18n files, from the domain crate's root.
     pub fn texts_dir(&self) -> &'static str {
         self.texts_dir
@@ -256,7 +336,7 @@ impl Questionnaire {
             keys.insert(format!("q.{}.text", q.id));
             match (&q.kind, &q.scale) {
                 (QuestionType::Scale, Some(scale)) => {
-                    keys.extend(SCALE_VALUES[..5].iter().map(|v| format!("scale.{scale}.{v}")));
+                    keys.extend((1..=q.scale_points()).map(|v| format!("scale.{scale}.{v}")));
                     keys.insert("opt.dont_know".into());
                 }
                 _ => keys.extend(q.options.iter().map(|o| format!("q.{}.opt.{}", q.id, o.value))),

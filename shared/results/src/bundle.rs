@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
-use survey_domain::aggregate::{index_value, scale_mean, Layout, INDEX_SECTIONS};
+use survey_domain::aggregate::{index_value, scale_mean, Layout};
 use survey_domain::answer::AnswerRecord;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
@@ -81,7 +81,7 @@ impl Table {
 fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -> [Cell; 3] {
     match breakdown {
         Breakdown::All => [text("all"), Cell::Empty, Cell::Empty],
-        Breakdown::Group(g) => [text(g.id()), Cell::Empty, Cell::Empty],
+        Breakdown::Group(g) => [text(q.plan().groups[g].id.clone()), Cell::Empty, Cell::Empty],
         Breakdown::Band { band, option } => {
             let question = &q.questions[layout.bands[band]];
             let value = option.map_or(NOT_ANSWERED, |o| question.options[o].value.as_str());
@@ -111,8 +111,10 @@ pub fn figures_table(
             row.extend([text(question), text(value)]);
             row
         };
-        for (i, question) in q.questions.iter().enumerate().filter(|(_, question)| !question.is_screening()) {
-            let mean = (question.kind == QuestionType::Scale).then(|| scale_mean(&tally.counts[i])).flatten();
+        for (i, question) in q.reported_questions() {
+            let mean = (question.kind == QuestionType::Scale)
+                .then(|| scale_mean(&tally.counts[i], question.scale_points()))
+                .flatten();
             for (j, option) in question.options.iter().enumerate() {
                 let mut row = lead(&question.id, &option.value);
                 match reason {
@@ -127,8 +129,8 @@ pub fn figures_table(
                 rows.push(row);
             }
         }
-        for (section, id) in INDEX_SECTIONS.iter().enumerate() {
-            let mut row = lead(&format!("index_{id}"), "");
+        for (section, index) in layout.indices.iter().enumerate() {
+            let mut row = lead(&format!("index_{}", index.id), "");
             match (reason, index_value(tally, section, layout)) {
                 (Some(reason), _) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
                 (None, value) => row.extend([
@@ -210,7 +212,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     let (nb, en) = (strings("nb"), strings("en"));
     let label = |map: &BTreeMap<String, String>, key: &str| map.get(key).cloned().unwrap_or_default();
     let mut rows = Vec::new();
-    for question in q.questions.iter().filter(|question| !question.is_screening()) {
+    for (_, question) in q.reported_questions() {
         let key = format!("q.{}.text", question.id);
         for option in &question.options {
             let option_key = match &question.scale {
@@ -285,7 +287,7 @@ fn respondent_codebook() -> Vec<Vec<Cell>> {
 pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
     let mut cells =
         vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
-    cells.extend(q.questions.iter().filter(|question| !question.is_screening()).map(|question| {
+    cells.extend(q.reported_questions().map(|(_, question)| {
         record
             .answers
             .get(&question.id)

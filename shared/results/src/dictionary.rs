@@ -3,7 +3,7 @@
 //! column of every file means. Each table is made from the same definitions the
 //! run counts with, so it cannot drift from them.
 
-use survey_domain::aggregate::{index_quorum, Layout, INDEX_SECTIONS};
+use survey_domain::aggregate::Layout;
 use survey_domain::language::LanguageCode;
 use survey_domain::Questionnaire;
 
@@ -20,14 +20,13 @@ pub const NOT_ANSWERED: &str = "not_answered";
 /// quorum a respondent must meet to count.
 pub fn indexes_table(q: &Questionnaire, layout: &Layout) -> Table {
     let mut rows = Vec::new();
-    for (section, id) in INDEX_SECTIONS.iter().enumerate() {
-        let items = &layout.index_items[section];
-        for &item in items {
+    for index in &layout.indices {
+        for &item in &index.items {
             rows.push(vec![
-                text(format!("index_{id}")),
+                text(format!("index_{}", index.id)),
                 text(q.questions[item].id.clone()),
-                number(items.len() as f64),
-                number(index_quorum(items.len()) as f64),
+                number(index.items.len() as f64),
+                number(index.quorum as f64),
             ]);
         }
     }
@@ -37,10 +36,8 @@ pub fn indexes_table(q: &Questionnaire, layout: &Layout) -> Table {
 /// One row per question shown only after a given earlier answer.
 pub fn routing_table(q: &Questionnaire) -> Table {
     let rows = q
-        .questions
-        .iter()
-        .filter(|question| !question.is_screening())
-        .filter_map(|question| {
+        .reported_questions()
+        .filter_map(|(_, question)| {
             let rule = question.show_if.as_ref()?;
             Some(vec![text(question.id.clone()), text(rule.question.clone()), text(rule.any_of.join(MULTI_SEPARATOR))])
         })

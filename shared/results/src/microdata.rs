@@ -204,12 +204,7 @@ struct Columns {
 
 impl Columns {
     fn new(q: &Questionnaire) -> Self {
-        let questions: Vec<String> = q
-            .questions
-            .iter()
-            .filter(|question| !question.is_screening())
-            .map(|question| question.id.clone())
-            .collect();
+        let questions: Vec<String> = q.reported_questions().map(|(_, question)| question.id.clone()).collect();
         let mut sources = [1, 2, 0, 0, 0, 0, 0];
         for (slot, id) in sources.iter_mut().zip(QUASI_IDENTIFIERS).skip(FIRST_QUESTION) {
             *slot = questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3);

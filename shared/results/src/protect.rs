@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use survey_disclosure::Role;
-use survey_domain::aggregate::{Accumulator, GroupCategory};
+use survey_domain::aggregate::Accumulator;
 use survey_domain::UnitNumber;
 
 use crate::release::{decide, population_key, Decision, Epochs, Ledger, Now, ProtectionFailed, Release, Spec};
@@ -36,12 +36,15 @@ fn in_scope(scope: Scope, unit: UnitNumber) -> bool {
     }
 }
 
-fn atom_key(unit: UnitNumber, category: GroupCategory) -> String {
-    format!("{unit}/{}", category.index())
+/// An inner cell: a unit and a category of the grouping question.
+type Atom = (UnitNumber, usize);
+
+fn atom_key(unit: UnitNumber, category: usize) -> String {
+    format!("{unit}/{category}")
 }
 
-fn hidden_key(scope: Scope, category: GroupCategory) -> String {
-    format!("{}/{}/category/{}", scope.level(), scope.code(), category.index())
+fn hidden_key(scope: Scope, category: usize) -> String {
+    format!("{}/{}/category/{category}", scope.level(), scope.code())
 }
 
 /// When each name was decided before: (release, published).
@@ -72,16 +75,19 @@ pub fn withhold(
 ) -> Result<Decisions, ProtectionFailed> {
     let min = u64::from(min_respondents);
     let mut decisions = Decisions::default();
+    let plan = counts.questionnaire().plan();
+    let population_key = |p: &Population| population_key(p, plan);
+    let every_category: Vec<usize> = (0..plan.categories.len()).collect();
 
-    let mut atoms: Vec<(UnitNumber, GroupCategory)> = Vec::new();
+    let mut atoms: Vec<Atom> = Vec::new();
     for (unit, tallies) in &counts.units {
-        for category in GroupCategory::ALL {
-            if tallies.by_category[category.index()].respondents > 0 {
+        for &category in &every_category {
+            if tallies.by_category[category].respondents > 0 {
                 atoms.push((*unit, category));
             }
         }
     }
-    let members = |scope: Scope, categories: &[GroupCategory]| -> Vec<usize> {
+    let members = |scope: Scope, categories: &[usize]| -> Vec<usize> {
         atoms
             .iter()
             .enumerate()
@@ -89,18 +95,18 @@ pub fn withhold(
             .map(|(i, _)| i)
             .collect()
     };
-    let atom_tally = |(unit, category): &(UnitNumber, GroupCategory)| &counts.units[unit].by_category[category.index()];
+    let atom_tally = |(unit, category): &Atom| &counts.units[unit].by_category[*category];
 
     // The main problem, on respondent counts.
     let mut names: BTreeMap<String, Population> = BTreeMap::new();
     let mut specs: BTreeMap<String, Spec> = BTreeMap::new();
     for population in tables.tallies.keys() {
-        let categories: Vec<GroupCategory> = match population.breakdown {
-            Breakdown::All => GroupCategory::ALL.to_vec(),
-            Breakdown::Group(group) => group.categories().to_vec(),
+        let categories: &[usize] = match population.breakdown {
+            Breakdown::All => &every_category,
+            Breakdown::Group(group) => &plan.groups[group].categories,
             Breakdown::Band { .. } => continue,
         };
-        let cells = members(population.scope, &categories);
+        let cells = members(population.scope, categories);
         if cells.is_empty() {
             continue;
         }
@@ -111,7 +117,7 @@ pub fn withhold(
         specs.insert(name.clone(), Spec { atoms: cells, past: past_of(ledger, &name), now, every_release });
         names.insert(name, *population);
         if population.breakdown == Breakdown::All {
-            for category in GroupCategory::ALL {
+            for &category in &every_category {
                 let cells = members(population.scope, &[category]);
                 if !cells.is_empty() {
                     let name = hidden_key(population.scope, category);
@@ -142,7 +148,7 @@ pub fn withhold(
     // One problem per question some released population answered too rarely.
     let published: BTreeMap<&String, &Population> =
         names.iter().filter(|(_, p)| offered(p) && !decisions.withheld.contains_key(p)).collect();
-    let reported = counts.questionnaire().questions.iter().enumerate().filter(|(_, q)| !q.is_screening());
+    let reported = counts.questionnaire().questions.iter().enumerate().filter(|(i, _)| plan.is_reported(*i));
     for (question, question_id) in reported.map(|(i, q)| (i, &q.id)) {
         let answered_now = |a: usize| atom_tally(&atoms[a]).answered[question];
         let answered_before = |r: &Release, a: usize| {

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use survey_disclosure::{is_protected, protect, Problem, Reason, Role, Rules};
+use survey_domain::definition::Plan;
 
 use crate::tables::{Breakdown, Population, WithholdReason};
 
@@ -74,10 +75,10 @@ impl Release {
 }
 
 /// The ledger's name for a population, stable across runs.
-pub fn population_key(population: &Population) -> String {
+pub fn population_key(population: &Population, plan: &Plan) -> String {
     let breakdown = match population.breakdown {
         Breakdown::All => "all".to_owned(),
-        Breakdown::Group(group) => format!("group/{}", group.id()),
+        Breakdown::Group(group) => format!("group/{}", plan.groups[group].id),
         Breakdown::Band { band, option } => {
             format!("band/{band}/{}", option.map_or_else(|| "none".to_owned(), |o| o.to_string()))
         }

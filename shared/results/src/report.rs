@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
-use survey_domain::aggregate::{index_value, scale_mean, Group, Layout, Tally, INDEX_SECTIONS};
+use survey_domain::aggregate::{index_value, scale_mean, Layout, Tally};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber, Wave};
@@ -68,7 +68,7 @@ impl ReportInput<'_> {
             q.options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), json!(c))).collect();
         let mut figure = json!({ "n": tally.answered[question], "counts": counts });
         if q.kind == QuestionType::Scale {
-            if let Some(mean) = scale_mean(&tally.counts[question]) {
+            if let Some(mean) = scale_mean(&tally.counts[question], q.scale_points()) {
                 figure["mean"] = json!((mean * 100.0).round() / 100.0);
             }
         }
@@ -103,20 +103,21 @@ impl ReportInput<'_> {
 
     fn questions(&self, scopes: &[Scope]) -> Vec<Value> {
         self.questionnaire
-            .questions
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| !q.is_screening())
+            .reported_questions()
             .map(|(i, q)| {
                 let mut entry = Map::new();
                 entry.insert("id".into(), json!(q.id));
                 entry.insert("type".into(), json!(q.kind));
                 entry.extend(Self::compare(scopes, |s| self.figure(s, Breakdown::All, i)));
-                let groups: Map<String, Value> = Group::ALL
+                let groups: Map<String, Value> = self
+                    .questionnaire
+                    .plan()
+                    .groups
                     .iter()
-                    .map(|g| {
-                        let b = Breakdown::Group(*g);
-                        (g.id().to_owned(), Value::Object(Self::compare(scopes, |s| self.figure(s, b, i))))
+                    .enumerate()
+                    .map(|(g, group)| {
+                        let b = Breakdown::Group(g);
+                        (group.id.clone(), Value::Object(Self::compare(scopes, |s| self.figure(s, b, i))))
                     })
                     .collect();
                 entry.insert("groups".into(), Value::Object(groups));
@@ -126,12 +127,13 @@ impl ReportInput<'_> {
     }
 
     fn indices(&self, scopes: &[Scope]) -> Vec<Value> {
-        INDEX_SECTIONS
+        self.layout
+            .indices
             .iter()
             .enumerate()
-            .map(|(section, id)| {
+            .map(|(section, index)| {
                 let mut entry = Map::new();
-                entry.insert("id".into(), json!(id));
+                entry.insert("id".into(), json!(index.id));
                 entry.extend(Self::compare(scopes, |s| self.index_figure(s, Breakdown::All, section)));
                 Value::Object(entry)
             })
@@ -175,12 +177,14 @@ impl ReportInput<'_> {
                 options.map(move |(position, value)| {
                     let option = value.map(|_| position);
                     let breakdown = Breakdown::Band { band, option };
-                    let indices: Vec<Value> = INDEX_SECTIONS
+                    let indices: Vec<Value> = self
+                        .layout
+                        .indices
                         .iter()
                         .enumerate()
-                        .map(
-                            |(section, id)| json!({ "id": id, "figure": self.index_figure(scope, breakdown, section) }),
-                        )
+                        .map(|(section, index)| {
+                            json!({ "id": index.id, "figure": self.index_figure(scope, breakdown, section) })
+                        })
                         .collect();
                     json!({
                         "question": q.id,

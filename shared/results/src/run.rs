@@ -35,6 +35,10 @@ pub enum RunError {
     Scratch(#[from] std::io::Error),
     #[error(transparent)]
     Protection(#[from] crate::release::ProtectionFailed),
+    /// Answers the plan cannot place (no category of the grouping question): the
+    /// questionnaire and the definition disagree, and nothing is published.
+    #[error("{count} answer(s) have no category of the grouping question `{question}`; nothing was published")]
+    Unplaced { count: u64, question: String },
     #[error("the release ledger `{key}` is unreadable")]
     Ledger {
         key: String,
@@ -188,6 +192,11 @@ where
     for part in parts {
         counts.merge(part.counts);
         row_files.push(part.rows);
+    }
+    if counts.skipped > 0 {
+        let question =
+            questionnaire.plan().grouping.map_or_else(String::new, |q| questionnaire.questions[q].id.clone());
+        return Err(RunError::Unplaced { count: counts.skipped, question });
     }
 
     // A unit is released once its answers are final: when the wave has closed,

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use survey_domain::aggregate::{Accumulator, Group, Tally};
+use survey_domain::aggregate::{Accumulator, Tally};
 use survey_domain::{Unit, UnitNumber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,7 +59,8 @@ pub fn county_of(unit: &Unit) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Breakdown {
     All,
-    Group(Group),
+    /// A published group of the plan, by its position in `Plan::groups`.
+    Group(usize),
     /// A band of a background question: its position among `Layout::bands`,
     /// and the option's position (`None`: the question was not answered).
     Band {
@@ -114,8 +115,8 @@ impl Tables {
             let total = unit_tallies.total();
             for scope in [Scope::Unit(*unit), county, Scope::Nation] {
                 add(scope, Breakdown::All, &total);
-                for group in Group::ALL {
-                    add(scope, Breakdown::Group(group), &unit_tallies.group(group));
+                for (g, group) in questionnaire.plan().groups.iter().enumerate() {
+                    add(scope, Breakdown::Group(g), &unit_tallies.group(&group.categories));
                 }
             }
             for (band, options) in unit_tallies.by_band.iter().enumerate() {

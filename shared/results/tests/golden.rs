@@ -111,7 +111,9 @@ fn check(case: &str, files: &BTreeMap<String, Vec<u8>>) {
     let mut recorded = BTreeMap::new();
     let mut stack = vec![dir.clone()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}; record with GOLDEN_UPDATE=1", d.display())) {
+        for entry in
+            std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}; record with GOLDEN_UPDATE=1", d.display()))
+        {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);

@@ -93,6 +93,27 @@ async fn three_units_of_a_county_with_15_12_and_4_answers() {
 }
 
 #[tokio::test]
+async fn an_answer_the_plan_cannot_place_fails_the_run_loudly_and_publishes_nothing() {
+    let store = vestland().await;
+    let wave = wave();
+    let unit = UnitNumber::parse("4601").unwrap();
+    // Answers stored under a grouping value the definition does not know, and one without any.
+    for (i, mut record) in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], 3, 99).enumerate() {
+        if i == 0 {
+            record.answers.remove("q_group");
+        } else {
+            record.answers.insert("q_group".into(), survey_domain::AnswerValue::One("teaching".into()));
+        }
+        store.insert_answer(&record).await.unwrap();
+    }
+    let results = MemoryResults::default();
+    let err = run(&store, &results, &wave, "run-1", 2, closed(), &quiet).await.unwrap_err();
+    assert!(matches!(err, RunError::Unplaced { count: 3, ref question } if question == "q_group"), "{err}");
+    assert!(err.to_string().contains("3 answer(s)"), "{err}");
+    assert_eq!(results.keys(), Vec::<String>::new(), "nothing is published");
+}
+
+#[tokio::test]
 async fn latest_moves_only_when_a_run_is_complete() {
     let store = vestland().await;
     let results = MemoryResults::default();

@@ -63,8 +63,9 @@ fn groups_and_bands_partition_the_unit() {
     records(1000, 5).iter().for_each(|r| acc.add(r));
     for tallies in acc.units.values() {
         let total = tallies.total();
-        let both = &tallies.by_category[GroupCategory::Both.index()];
-        let groups = tallies.group(Group::Training).respondents + tallies.group(Group::Intro).respondents;
+        let plan = q.plan();
+        let both = &tallies.by_category[plan.category("both").unwrap()];
+        let groups: u64 = plan.groups.iter().map(|g| tallies.group(&g.categories).respondents).sum();
         assert_eq!(groups, total.respondents + both.respondents);
         for bands in &tallies.by_band {
             assert_eq!(bands.iter().map(|t| t.respondents).sum::<u64>(), total.respondents);
@@ -104,7 +105,8 @@ fn indices_and_means_match_their_definitions() {
     let layout = acc.layout().clone();
     let unit = units()[0];
     let total = acc.units[&unit].total();
-    for (section, items) in layout.index_items.iter().enumerate() {
+    for (section, index) in layout.indices.iter().enumerate() {
+        let items = &index.items;
         let mut sum = 0.0;
         let mut n = 0;
         for r in records.iter().filter(|r| r.unit == unit) {
@@ -120,8 +122,9 @@ fn indices_and_means_match_their_definitions() {
         }
         let expected = sum / n as f64;
         let got = index_value(&total, section, &layout).unwrap();
-        assert!((got - expected).abs() < 1e-9, "{} {got} vs {expected}", INDEX_SECTIONS[section]);
+        assert!((got - expected).abs() < 1e-9, "{} {got} vs {expected}", index.id);
     }
-    assert_eq!(scale_mean(&[1, 0, 0, 0, 1, 7]), Some(3.0));
-    assert_eq!(scale_mean(&[0, 0, 0, 0, 0, 4]), None);
+    assert_eq!(scale_mean(&[1, 0, 0, 0, 1, 7], 5), Some(3.0));
+    assert_eq!(scale_mean(&[0, 0, 0, 0, 0, 4], 5), None);
+    assert_eq!(scale_mean(&[1, 0, 0, 1, 7], 4), Some(2.5), "a 1-4 scale: the fifth count is don't know");
 }

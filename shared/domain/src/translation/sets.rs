@@ -1,5 +1,5 @@
 //! The two sets of texts every language needs: the questionnaire's
-//! (`questionnaires/<year>/i18n/`) and the page's own (`static-site/i18n/`, with
+//! (`surveys/<survey>/questionnaires/<year>/i18n/`) and the page's own (`static-site/i18n/`, with
 //! the participants' SMS and e-mail). A language is complete when both have
 //! every bokmål key with a text.
 

@@ -1,0 +1,526 @@
+//! A survey's definition: what makes one survey differ from another, as data.
+//!
+//! Each survey has a folder `surveys/<id>/` with `definition.json` and its
+//! questionnaire versions in `questionnaires/<version>/` (structure and texts).
+//! The definition says who answers ([`Respondents`]), which unit catalogue it
+//! uses, and the analysis plan: the grouping question and the published groups
+//! as sums of its categories, the indices, the background bands and the
+//! questions never reported. Aggregation, disclosure control, reports and the
+//! bundle read the [`Plan`] resolved against a questionnaire version; none of
+//! them names a question.
+//!
+//! [`check`] is the one checker: the loader and `survey-admin definition check`
+//! run it, and it lists every problem it finds, not just the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::questionnaire::{QuestionType, Questionnaire};
+
+/// Who answers a survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Respondents {
+    /// Anonymous participants, who get in with their unit's shared access code.
+    Participants { access: Access },
+    /// Named people in roles of a unit, each with a personal link.
+    Roles { roles: Vec<String> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// One code per unit, shared by its participants.
+    UnitCode,
+}
+
+/// `definition.json`, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub id: String,
+    pub respondents: Respondents,
+    /// The unit catalogue: `kommuner` (municipalities and Oslo's districts).
+    pub units: String,
+    /// The questionnaire versions, oldest first; waves take the last.
+    pub questionnaires: Vec<String>,
+    pub analysis: PlanSpec,
+}
+
+/// The analysis plan, as written: by question ids and option values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grouping: Option<GroupingSpec>,
+    #[serde(default)]
+    pub indices: Vec<IndexSpec>,
+    /// Background questions whose bands are tabulated nationally.
+    #[serde(default)]
+    pub bands: Vec<String>,
+    /// Questions no result shows (a screening question's kept answers all say the same).
+    #[serde(default)]
+    pub never_reported: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupingSpec {
+    /// A single-choice question every respondent answers; its options are the categories.
+    pub question: String,
+    pub groups: Vec<GroupSpec>,
+}
+
+/// A published group: the respondents in any of its categories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    pub id: String,
+    pub categories: Vec<String>,
+}
+
+/// An index: the mean of a respondent's answers to its scale items, rescaled to 0-100.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    pub id: String,
+    pub items: Vec<String>,
+    /// How many items a respondent must have answered (not "don't know") to count.
+    pub quorum: usize,
+}
+
+/// A published group, resolved: positions among [`Plan::categories`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub categories: Vec<usize>,
+}
+
+/// An index, resolved: question positions, and the points of its shared scale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub id: String,
+    pub items: Vec<usize>,
+    pub quorum: usize,
+    /// The scale's points (5 for 1-5); option positions below it are the values 1..=points.
+    pub points: usize,
+}
+
+/// The analysis plan resolved against one questionnaire version: positions, not ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The grouping question's position; without one, everyone is in one category.
+    pub grouping: Option<usize>,
+    /// The exclusive categories respondents fall in: the grouping question's options
+    /// (those that do not end the survey), or one for everyone.
+    pub categories: Vec<String>,
+    pub groups: Vec<Group>,
+    pub indices: Vec<Index>,
+    /// Background questions by position.
+    pub bands: Vec<usize>,
+    /// Per question position: whether results show it.
+    pub reported: Vec<bool>,
+}
+
+impl Plan {
+    /// A plan with no grouping, indices or bands that reports every question.
+    pub fn plain(questionnaire: &Questionnaire) -> Self {
+        Self {
+            categories: vec!["all".to_owned()],
+            reported: vec![true; questionnaire.questions.len()],
+            ..Self::default()
+        }
+    }
+
+    /// The category of a grouping answer.
+    pub fn category(&self, value: &str) -> Option<usize> {
+        self.categories.iter().position(|c| c == value)
+    }
+
+    pub fn is_reported(&self, question: usize) -> bool {
+        self.reported.get(question).copied().unwrap_or(true)
+    }
+}
+
+/// One thing wrong with a definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    BadId(String),
+    NoQuestionnaire,
+    MissingQuestionnaire(String),
+    BadQuestionnaire {
+        version: String,
+        problem: String,
+    },
+    /// A question the plan names (`role`: where) that the version lacks.
+    UnknownQuestion {
+        version: String,
+        role: String,
+        id: String,
+    },
+    GroupingNotSingle {
+        version: String,
+        id: String,
+    },
+    GroupingNotAsked {
+        version: String,
+        id: String,
+    },
+    NoGroups,
+    DuplicateId {
+        what: &'static str,
+        id: String,
+    },
+    EmptyGroup(String),
+    UnknownCategory {
+        version: String,
+        group: String,
+        value: String,
+    },
+    EmptyIndex(String),
+    NotAScale {
+        version: String,
+        index: String,
+        item: String,
+    },
+    MixedScales {
+        version: String,
+        index: String,
+        items: Vec<String>,
+    },
+    RoutedItem {
+        version: String,
+        index: String,
+        item: String,
+    },
+    BadQuorum {
+        index: String,
+        quorum: usize,
+        items: usize,
+    },
+    BandNotSingle {
+        version: String,
+        id: String,
+    },
+    /// A question that ends the survey for some answers, but is reported.
+    ScreeningReported {
+        version: String,
+        id: String,
+    },
+    /// A never-reported question used for grouping, a band or an index.
+    HiddenUsed {
+        id: String,
+        role: String,
+    },
+    UnknownUnits(String),
+    NoRoles,
+    MissingTexts {
+        version: String,
+        language: String,
+        keys: Vec<String>,
+    },
+}
+
+/// In bokmål: the checker's reader is an operator at IMDi (`survey-admin definition check`).
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadId(id) => write!(f, "id «{id}»: bruk bare små bokstaver (a–z), sifre, «-» og «_»"),
+            Self::NoQuestionnaire => f.write_str("ingen versjon av spørreskjemaet er oppført"),
+            Self::MissingQuestionnaire(v) => write!(f, "spørreskjema {v} er oppført, men filene mangler"),
+            Self::BadQuestionnaire { version, problem } => write!(f, "spørreskjema {version}: {problem}"),
+            Self::UnknownQuestion { version, role, id } => {
+                write!(f, "{role} viser til «{id}», som spørreskjema {version} ikke har")
+            }
+            Self::GroupingNotSingle { version, id } => {
+                write!(f, "grupperingsspørsmålet «{id}» må ha ett svar (single), ikke flere (spørreskjema {version})")
+            }
+            Self::GroupingNotAsked { version, id } => write!(
+                f,
+                "grupperingsspørsmålet «{id}» må være obligatorisk og stilles til alle (spørreskjema {version})"
+            ),
+            Self::NoGroups => f.write_str("grupperingen har ingen grupper"),
+            Self::DuplicateId { what, id } => write!(f, "{what} «{id}» er definert to ganger"),
+            Self::EmptyGroup(g) => write!(f, "gruppen «{g}» har ingen kategorier"),
+            Self::UnknownCategory { version, group, value } => write!(
+                f,
+                "gruppen «{group}» summerer «{value}», som ikke er et svaralternativ på grupperingsspørsmålet (spørreskjema {version})"
+            ),
+            Self::EmptyIndex(i) => write!(f, "indeksen «{i}» har ingen spørsmål"),
+            Self::NotAScale { version, index, item } => {
+                write!(f, "indeksen «{index}»: «{item}» er ikke et skalaspørsmål (spørreskjema {version})")
+            }
+            Self::MixedScales { version, index, items } => write!(
+                f,
+                "indeksen «{index}»: spørsmålene har ikke samme skala ({}; spørreskjema {version})",
+                items.join(", ")
+            ),
+            Self::RoutedItem { version, index, item } => write!(
+                f,
+                "indeksen «{index}»: «{item}» stilles bare til noen, så indeksen ville blande grupper (spørreskjema {version})"
+            ),
+            Self::BadQuorum { index, quorum, items } => {
+                write!(f, "indeksen «{index}»: kravet om {quorum} besvarte må være mellom 1 og antall spørsmål ({items})")
+            }
+            Self::BandNotSingle { version, id } => {
+                write!(f, "bakgrunnsspørsmålet «{id}» må ha ett svar (single) (spørreskjema {version})")
+            }
+            Self::ScreeningReported { version, id } => write!(
+                f,
+                "«{id}» avslutter undersøkelsen for noen svar, så alle lagrede svar er like: før det opp under never_reported (spørreskjema {version})"
+            ),
+            Self::HiddenUsed { id, role } => write!(f, "«{id}» skal aldri rapporteres, men brukes som {role}"),
+            Self::UnknownUnits(u) => {
+                write!(f, "enhetskatalogen «{u}» finnes ikke (kjente: {})", UNIT_CATALOGUES.join(", "))
+            }
+            Self::NoRoles => f.write_str("respondenter i roller trenger minst én rolle"),
+            Self::MissingTexts { version, language, keys } => write!(
+                f,
+                "spørreskjema {version}, språk {language}: {} tekst(er) mangler: {}",
+                keys.len(),
+                keys.join(", ")
+            ),
+        }
+    }
+}
+
+/// The unit catalogues the platform has.
+pub const UNIT_CATALOGUES: &[&str] = &["kommuner"];
+
+/// A definition's problems, every one of them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("definisjonen av «{id}» har {} feil: {}", .problems.len(), .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct BadDefinition {
+    pub id: String,
+    pub problems: Vec<Problem>,
+}
+
+/// A questionnaire version as the checker sees it: its structure, and per
+/// offered language the text keys it has.
+pub struct VersionTexts<'a> {
+    pub questionnaire: &'a Questionnaire,
+    pub texts: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn id_ok(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn duplicates<'a>(what: &'static str, ids: impl Iterator<Item = &'a str>, problems: &mut Vec<Problem>) {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            problems.push(Problem::DuplicateId { what, id: id.to_owned() });
+        }
+    }
+}
+
+impl Definition {
+    pub fn from_json(json: &str) -> Result<Self, BadDefinition> {
+        serde_json::from_str(json).map_err(|e| BadDefinition {
+            id: "?".into(),
+            problems: vec![Problem::BadQuestionnaire { version: "definition.json".into(), problem: e.to_string() }],
+        })
+    }
+
+    /// Checks what does not depend on a questionnaire version.
+    fn check_own(&self, problems: &mut Vec<Problem>) {
+        if !id_ok(&self.id) {
+            problems.push(Problem::BadId(self.id.clone()));
+        }
+        if self.questionnaires.is_empty() {
+            problems.push(Problem::NoQuestionnaire);
+        }
+        if !UNIT_CATALOGUES.contains(&self.units.as_str()) {
+            problems.push(Problem::UnknownUnits(self.units.clone()));
+        }
+        if let Respondents::Roles { roles } = &self.respondents {
+            if roles.is_empty() {
+                problems.push(Problem::NoRoles);
+            }
+            duplicates("rollen", roles.iter().map(String::as_str), problems);
+        }
+        let plan = &self.analysis;
+        if let Some(grouping) = &plan.grouping {
+            if grouping.groups.is_empty() {
+                problems.push(Problem::NoGroups);
+            }
+            duplicates("gruppen", grouping.groups.iter().map(|g| g.id.as_str()), problems);
+            for g in grouping.groups.iter().filter(|g| g.categories.is_empty()) {
+                problems.push(Problem::EmptyGroup(g.id.clone()));
+            }
+        }
+        duplicates("indeksen", plan.indices.iter().map(|i| i.id.as_str()), problems);
+        for index in &plan.indices {
+            if index.items.is_empty() {
+                problems.push(Problem::EmptyIndex(index.id.clone()));
+            } else if index.quorum == 0 || index.quorum > index.items.len() {
+                problems.push(Problem::BadQuorum {
+                    index: index.id.clone(),
+                    quorum: index.quorum,
+                    items: index.items.len(),
+                });
+            }
+        }
+        duplicates("bakgrunnsspørsmålet", plan.bands.iter().map(String::as_str), problems);
+        let hidden: BTreeSet<&str> = plan.never_reported.iter().map(String::as_str).collect();
+        let mut used: Vec<(&str, String)> = Vec::new();
+        if let Some(g) = &plan.grouping {
+            used.push((&g.question, "grupperingsspørsmål".into()));
+        }
+        used.extend(plan.bands.iter().map(|b| (b.as_str(), "bakgrunnsspørsmål".to_owned())));
+        for index in &plan.indices {
+            used.extend(index.items.iter().map(|i| (i.as_str(), format!("spørsmål i indeksen «{}»", index.id))));
+        }
+        for (id, role) in used {
+            if hidden.contains(id) {
+                problems.push(Problem::HiddenUsed { id: id.to_owned(), role });
+            }
+        }
+    }
+
+    /// Resolves the plan against one questionnaire version, listing what does not fit.
+    pub fn plan_for(&self, questionnaire: &Questionnaire) -> Result<Plan, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let plan = self.resolve(questionnaire, &mut problems);
+        if problems.is_empty() {
+            Ok(plan)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn resolve(&self, q: &Questionnaire, problems: &mut Vec<Problem>) -> Plan {
+        let version = &q.version;
+        let spec = &self.analysis;
+        let find = |role: &str, id: &str, problems: &mut Vec<Problem>| -> Option<usize> {
+            let found = q.questions.iter().position(|x| x.id == id);
+            if found.is_none() {
+                problems.push(Problem::UnknownQuestion {
+                    version: version.clone(),
+                    role: role.to_owned(),
+                    id: id.to_owned(),
+                });
+            }
+            found
+        };
+        let mut plan = Plan::plain(q);
+        if let Some(grouping) = &spec.grouping {
+            if let Some(at) = find("grupperingen", &grouping.question, problems) {
+                let question = &q.questions[at];
+                if question.kind != QuestionType::Single {
+                    problems.push(Problem::GroupingNotSingle { version: version.clone(), id: question.id.clone() });
+                } else if !question.required || question.show_if.is_some() {
+                    problems.push(Problem::GroupingNotAsked { version: version.clone(), id: question.id.clone() });
+                }
+                plan.grouping = Some(at);
+                plan.categories = question.options.iter().filter(|o| !o.ends_survey).map(|o| o.value.clone()).collect();
+                let usable = question.kind == QuestionType::Single && question.required && question.show_if.is_none();
+                for g in grouping.groups.iter().filter(|_| usable) {
+                    let mut categories = Vec::new();
+                    for value in &g.categories {
+                        match plan.category(value) {
+                            Some(c) => categories.push(c),
+                            None => problems.push(Problem::UnknownCategory {
+                                version: version.clone(),
+                                group: g.id.clone(),
+                                value: value.clone(),
+                            }),
+                        }
+                    }
+                    plan.groups.push(Group { id: g.id.clone(), categories });
+                }
+            }
+        }
+        for index in &spec.indices {
+            let items: Vec<usize> =
+                index.items.iter().filter_map(|id| find(&format!("indeksen «{}»", index.id), id, problems)).collect();
+            plan.indices.push(Index { id: index.id.clone(), items, quorum: index.quorum, points: 0 });
+        }
+        plan.bands = spec.bands.iter().filter_map(|id| find("et bakgrunnsspørsmål", id, problems)).collect();
+        for id in &spec.never_reported {
+            if let Some(at) = find("never_reported", id, problems) {
+                plan.reported[at] = false;
+            }
+        }
+
+        for index in &mut plan.indices {
+            let mut scales = BTreeSet::new();
+            for &item in &index.items {
+                let question = &q.questions[item];
+                if question.kind != QuestionType::Scale {
+                    problems.push(Problem::NotAScale {
+                        version: version.clone(),
+                        index: index.id.clone(),
+                        item: question.id.clone(),
+                    });
+                    continue;
+                }
+                if question.show_if.is_some() {
+                    problems.push(Problem::RoutedItem {
+                        version: version.clone(),
+                        index: index.id.clone(),
+                        item: question.id.clone(),
+                    });
+                }
+                scales.insert((question.scale.clone().unwrap_or_default(), question.scale_points()));
+            }
+            if scales.len() > 1 {
+                problems.push(Problem::MixedScales {
+                    version: version.clone(),
+                    index: index.id.clone(),
+                    items: index.items.iter().map(|&i| q.questions[i].id.clone()).collect(),
+                });
+            }
+            index.points = scales.first().map_or(0, |(_, points)| *points);
+        }
+        for &band in &plan.bands {
+            let question = &q.questions[band];
+            if question.kind != QuestionType::Single {
+                problems.push(Problem::BandNotSingle { version: version.clone(), id: question.id.clone() });
+            }
+        }
+        for (at, question) in q.questions.iter().enumerate() {
+            if question.is_screening() && plan.is_reported(at) {
+                problems.push(Problem::ScreeningReported { version: version.clone(), id: question.id.clone() });
+            }
+        }
+        plan
+    }
+}
+
+/// Every problem of a definition and its questionnaire versions (given in the
+/// definition's order, `None` for a version whose files are missing), texts included.
+pub fn check(definition: &Definition, versions: &[Option<VersionTexts<'_>>]) -> Result<Vec<Plan>, BadDefinition> {
+    let mut problems = Vec::new();
+    definition.check_own(&mut problems);
+    let mut plans = Vec::new();
+    for (name, version) in definition.questionnaires.iter().zip(versions) {
+        let Some(version) = version else {
+            problems.push(Problem::MissingQuestionnaire(name.clone()));
+            continue;
+        };
+        plans.push(definition.resolve(version.questionnaire, &mut problems));
+        let required = version.questionnaire.required_text_keys();
+        for (language, keys) in &version.texts {
+            let missing: Vec<String> = required.difference(keys).cloned().collect();
+            if !missing.is_empty() {
+                problems.push(Problem::MissingTexts {
+                    version: version.questionnaire.version.clone(),
+                    language: language.clone(),
+                    keys: missing,
+                });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(plans)
+    } else {
+        Err(BadDefinition { id: definition.id.clone(), problems })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+use serde_json::{json, Value};
+
+use super::*;
+use crate::questionnaire::text_keys;
+
+/// The participant survey's definition as JSON, to break in one place per case.
+fn base() -> Value {
+    serde_json::from_str(include_str!("../../surveys/brukerundersokelse/definition.json")).unwrap()
+}
+
+fn texts_of(q: &Questionnaire) -> BTreeMap<String, BTreeSet<String>> {
+    q.translated_languages().map(|l| (l.to_owned(), text_keys(q.translation(l).unwrap()))).collect()
+}
+
+/// Checks `definition` against the current questionnaire with its texts.
+fn problems(definition: Value, texts: Option<BTreeMap<String, BTreeSet<String>>>) -> Vec<Problem> {
+    let definition: Definition = serde_json::from_value(definition).unwrap();
+    let q = Questionnaire::current();
+    let texts = texts.unwrap_or_else(|| texts_of(q));
+    let versions: Vec<Option<VersionTexts<'_>>> = definition
+        .questionnaires
+        .iter()
+        .map(|v| (v == "2026").then(|| VersionTexts { questionnaire: q, texts: texts.clone() }))
+        .collect();
+    match check(&definition, &versions) {
+        Ok(_) => Vec::new(),
+        Err(bad) => bad.problems,
+    }
+}
+
+#[test]
+fn the_participant_survey_definition_passes_and_resolves_to_positions() {
+    assert_eq!(problems(base(), None), vec![]);
+    let q = Questionnaire::current();
+    let plan = q.plan();
+    assert_eq!(q.survey(), "brukerundersokelse");
+    assert_eq!(plan.grouping, Some(0));
+    assert_eq!(plan.categories, ["training", "intro", "both"]);
+    let groups: Vec<(&str, &[usize])> = plan.groups.iter().map(|g| (g.id.as_str(), g.categories.as_slice())).collect();
+    assert_eq!(groups, [("training", &[0, 2][..]), ("intro", &[1, 2][..])]);
+    assert_eq!(
+        plan.indices.iter().map(|i| (i.id.as_str(), i.items.len(), i.quorum, i.points)).collect::<Vec<_>>(),
+        [("usefulness", 4, 2, 5), ("motivation", 4, 2, 5), ("wellbeing", 4, 2, 5)]
+    );
+    let bands: Vec<&str> = plan.bands.iter().map(|&b| q.questions[b].id.as_str()).collect();
+    assert_eq!(bands, ["q_gender", "q_age", "q_years_norway", "q_education"]);
+    let hidden: Vec<&str> =
+        q.questions.iter().enumerate().filter(|(i, _)| !q.is_reported(*i)).map(|(_, x)| x.id.as_str()).collect();
+    assert_eq!(hidden, ["q_leave"]);
+}
+
+/// Sets `value` at a JSON pointer of the base definition.
+fn with(pointer: &str, value: Value) -> Value {
+    let mut d = base();
+    *d.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = value;
+    d
+}
+
+#[test]
+fn every_kind_of_broken_definition_is_refused_with_its_reason() {
+    let v = || "2026.1".to_owned();
+    let cases: Vec<(&str, Value, Problem)> = vec![
+        ("a bad id", with("/id", json!("Bruker undersøkelse")), Problem::BadId("Bruker undersøkelse".into())),
+        ("no questionnaire", with("/questionnaires", json!([])), Problem::NoQuestionnaire),
+        (
+            "a version without files",
+            with("/questionnaires", json!(["2026", "2027"])),
+            Problem::MissingQuestionnaire("2027".into()),
+        ),
+        ("an unknown unit catalogue", with("/units", json!("fylker")), Problem::UnknownUnits("fylker".into())),
+        ("roles without a role", with("/respondents", json!({"kind": "roles", "roles": []})), Problem::NoRoles),
+        (
+            "a role twice",
+            with("/respondents", json!({"kind": "roles", "roles": ["director", "director"]})),
+            Problem::DuplicateId { what: "rollen", id: "director".into() },
+        ),
+        (
+            "a grouping question that does not exist (renamed in a new version)",
+            with("/analysis/grouping/question", json!("q_gruppe")),
+            Problem::UnknownQuestion { version: v(), role: "grupperingen".into(), id: "q_gruppe".into() },
+        ),
+        (
+            "a multi-choice grouping question",
+            with("/analysis/grouping/question", json!("q_digital_devices")),
+            Problem::GroupingNotSingle { version: v(), id: "q_digital_devices".into() },
+        ),
+        (
+            "a grouping question some may skip",
+            with("/analysis/grouping/question", json!("q_gender")),
+            Problem::GroupingNotAsked { version: v(), id: "q_gender".into() },
+        ),
+        ("no groups", with("/analysis/grouping/groups", json!([])), Problem::NoGroups),
+        (
+            "a group summing a category that does not exist",
+            with("/analysis/grouping/groups/0/categories", json!(["training", "teaching"])),
+            Problem::UnknownCategory { version: v(), group: "training".into(), value: "teaching".into() },
+        ),
+        (
+            "an empty group",
+            with("/analysis/grouping/groups/1/categories", json!([])),
+            Problem::EmptyGroup("intro".into()),
+        ),
+        (
+            "a group defined twice",
+            with("/analysis/grouping/groups/1/id", json!("training")),
+            Problem::DuplicateId { what: "gruppen", id: "training".into() },
+        ),
+        (
+            "an index item that is not a scale",
+            with("/analysis/indices/0/items/0", json!("q_gender")),
+            Problem::NotAScale { version: v(), index: "usefulness".into(), item: "q_gender".into() },
+        ),
+        (
+            "an index mixing scales",
+            with("/analysis/indices/0/items/3", json!("q_laerer_1")),
+            Problem::MixedScales {
+                version: v(),
+                index: "usefulness".into(),
+                items: ["q_nytte_1", "q_nytte_2", "q_nytte_3", "q_laerer_1"].map(String::from).to_vec(),
+            },
+        ),
+        (
+            "an index item asked of some only",
+            with("/analysis/indices/1/items/0", json!("q_radgiver_1")),
+            Problem::RoutedItem { version: v(), index: "motivation".into(), item: "q_radgiver_1".into() },
+        ),
+        (
+            "a quorum above the items",
+            with("/analysis/indices/2/quorum", json!(5)),
+            Problem::BadQuorum { index: "wellbeing".into(), quorum: 5, items: 4 },
+        ),
+        (
+            "a quorum of 0",
+            with("/analysis/indices/2/quorum", json!(0)),
+            Problem::BadQuorum { index: "wellbeing".into(), quorum: 0, items: 4 },
+        ),
+        (
+            "an index without items",
+            with("/analysis/indices/2/items", json!([])),
+            Problem::EmptyIndex("wellbeing".into()),
+        ),
+        (
+            "an index defined twice",
+            with("/analysis/indices/2/id", json!("usefulness")),
+            Problem::DuplicateId { what: "indeksen", id: "usefulness".into() },
+        ),
+        (
+            "a band that is not single choice",
+            with("/analysis/bands/0", json!("q_nytte_1")),
+            Problem::BandNotSingle { version: v(), id: "q_nytte_1".into() },
+        ),
+        (
+            "a band that does not exist",
+            with("/analysis/bands/3", json!("q_utdanning")),
+            Problem::UnknownQuestion { version: v(), role: "et bakgrunnsspørsmål".into(), id: "q_utdanning".into() },
+        ),
+        (
+            "a screening question left reported",
+            with("/analysis/never_reported", json!([])),
+            Problem::ScreeningReported { version: v(), id: "q_leave".into() },
+        ),
+        (
+            "a band never reported",
+            with("/analysis/never_reported", json!(["q_leave", "q_gender"])),
+            Problem::HiddenUsed { id: "q_gender".into(), role: "bakgrunnsspørsmål".into() },
+        ),
+    ];
+    for (what, definition, expected) in cases {
+        let found = problems(definition, None);
+        assert_eq!(found, vec![expected.clone()], "{what}");
+        assert!(!expected.to_string().is_empty());
+    }
+}
+
+#[test]
+fn a_language_missing_texts_is_refused_with_the_keys() {
+    let q = Questionnaire::current();
+    let mut texts = texts_of(q);
+    let nn = texts.get_mut("nn").unwrap();
+    nn.remove("q.q_nytte_1.text");
+    nn.remove("scale.agree.3");
+    let found = problems(base(), Some(texts));
+    assert_eq!(
+        found,
+        vec![Problem::MissingTexts {
+            version: "2026.1".into(),
+            language: "nn".into(),
+            keys: vec!["q.q_nytte_1.text".into(), "scale.agree.3".into()],
+        }]
+    );
+    assert!(found[0].to_string().contains("2 tekst(er) mangler: q.q_nytte_1.text, scale.agree.3"));
+}
+
+#[test]
+fn every_problem_is_listed_not_just_the_first() {
+    let mut d = with("/analysis/grouping/question", json!("q_gruppe"));
+    d["analysis"]["indices"][0]["quorum"] = json!(9);
+    d["analysis"]["bands"][0] = json!("q_nytte_1");
+    d["units"] = json!("fylker");
+    let found = problems(d, None);
+    assert_eq!(found.len(), 4, "{found:#?}");
+    let message = BadDefinition { id: "x".into(), problems: found }.to_string();
+    for part in ["fylker", "q_gruppe", "kravet om 9", "q_nytte_1", "har 4 feil"] {
+        assert!(message.contains(part), "{message}");
+    }
+}
+
+#[test]
+fn an_unknown_field_or_respondent_kind_is_refused_when_read() {
+    let mut d = base();
+    d["analysis"]["groupings"] = json!([]);
+    assert!(Definition::from_json(&d.to_string()).is_err());
+    assert!(Definition::from_json(&with("/respondents", json!({"kind": "everyone"})).to_string()).is_err());
+}
+
+#[test]
+fn a_scale_of_four_points_is_a_scale_with_its_own_texts() {
+    let q = Questionnaire::from_json(
+        r#"{"version": "t", "questions": [{"id": "q_a", "type": "scale", "required": true, "section": "s",
+        "scale": "degree", "options": [{"value": "1"}, {"value": "2"}, {"value": "3"}, {"value": "4"}, {"value": "dont_know"}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(q.questions[0].scale_points(), 4);
+    let keys = q.required_text_keys();
+    assert!(keys.contains("scale.degree.4") && !keys.contains("scale.degree.5"));
+    for bad in
+        [r#"[{"value": "1"}, {"value": "dont_know"}]"#, r#"[{"value": "1"}, {"value": "3"}, {"value": "dont_know"}]"#]
+    {
+        let json = format!(
+            r#"{{"version": "t", "questions": [{{"id": "q_a", "type": "scale", "required": true, "section": "s", "scale": "x", "options": {bad}}}]}}"#
+        );
+        assert!(Questionnaire::from_json(&json).is_err(), "{bad}");
+    }
+}

@@ -97,7 +97,9 @@ def main():
         for name, binary in [("before", args.before_gateway), ("after", args.after_gateway)]:
             port = free_port()
             log = open(os.path.join(logs, f"{name}.log"), "w")
-            gateway_env = dict(env, PORT=str(port), SITE_URL=f"http://127.0.0.1:{port}")
+            # STATIC_DIR: a gateway built in a worktree since removed would look for its site there.
+            gateway_env = dict(env, PORT=str(port), SITE_URL=f"http://127.0.0.1:{port}",
+                               STATIC_DIR=os.path.join(ROOT, "static-site"))
             children.append(subprocess.Popen([binary], env=gateway_env, stdout=log, stderr=log))
             wait_for(port, "/api/health")
             ports[name] = port

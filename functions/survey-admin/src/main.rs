@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod audio;
+mod definition;
 mod norsk;
 mod translations;
 
@@ -65,6 +66,9 @@ enum Command {
     /// Oversettelser: eksport til oversetter, import av arbeidet, status per språk.
     #[command(subcommand)]
     Translations(translations::TranslationsCommand),
+    /// Undersøkelsesdefinisjoner: sjekk en før en runde bruker den.
+    #[command(subcommand)]
+    Definition(definition::DefinitionCommand),
     /// Lager tabeller og bøtter som mangler; `--seed-local` legger til runden `local`.
     Setup {
         #[arg(long)]
@@ -447,6 +451,7 @@ impl Admin {
             }
             Command::Setup { seed_local } => self.setup(seed_local).await,
             Command::Translations(command) => translations::run(command),
+            Command::Definition(command) => definition::run(command),
         }
     }
 

@@ -57,9 +57,14 @@ pub struct PlanSpec {
     pub grouping: Option<GroupingSpec>,
     #[serde(default)]
     pub indices: Vec<IndexSpec>,
-    /// Background questions whose bands are tabulated nationally.
+    /// Background questions whose bands are tabulated nationally. With the
+    /// grouping question they are the respondent rows' quasi-identifiers.
     #[serde(default)]
     pub bands: Vec<String>,
+    /// Coarser bands for the respondent rows, in the order they are applied
+    /// when local suppression alone would blank too much: option -> coarser value.
+    #[serde(default)]
+    pub coarser: Vec<CoarserSpec>,
     /// Questions no result shows (a screening question's kept answers all say the same).
     #[serde(default)]
     pub never_reported: Vec<String>,
@@ -72,6 +77,24 @@ pub struct GroupingSpec {
     pub question: String,
     pub groups: Vec<GroupSpec>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoarserSpec {
+    pub question: String,
+    pub values: BTreeMap<String, String>,
+}
+
+/// A coarser band, resolved: the question's position and its options' coarser values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coarser {
+    pub question: usize,
+    pub values: BTreeMap<String, String>,
+}
+
+/// The respondent rows carry at most this many quasi-identifiers: county and
+/// language group, the grouping question and the bands.
+pub const MAX_QUASI_IDENTIFIERS: usize = 12;
 
 /// A published group: the respondents in any of its categories.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +143,8 @@ pub struct Plan {
     pub indices: Vec<Index>,
     /// Background questions by position.
     pub bands: Vec<usize>,
+    /// Coarser bands of the respondent rows, in the order they are applied.
+    pub coarser: Vec<Coarser>,
     /// Per question position: whether results show it.
     pub reported: Vec<bool>,
 }
@@ -141,6 +166,12 @@ impl Plan {
 
     pub fn is_reported(&self, question: usize) -> bool {
         self.reported.get(question).copied().unwrap_or(true)
+    }
+
+    /// The questions that identify a respondent to someone who knows them, by
+    /// position: the grouping question, then the bands.
+    pub fn quasi_identifiers(&self) -> Vec<usize> {
+        self.grouping.iter().chain(&self.bands).copied().collect()
     }
 }
 
@@ -209,6 +240,16 @@ pub enum Problem {
         version: String,
         id: String,
     },
+    /// A coarser recoding of a question that is not a band.
+    CoarserNotBand(String),
+    /// A coarser recoding that maps a value the question does not have, or leaves one out.
+    CoarserValues {
+        version: String,
+        id: String,
+        unknown: Vec<String>,
+        missing: Vec<String>,
+    },
+    TooManyQuasiIdentifiers(usize),
     /// A question that ends the survey for some answers, but is reported.
     ScreeningReported {
         version: String,
@@ -273,6 +314,18 @@ impl fmt::Display for Problem {
             Self::BandNotSingle { version, id } => {
                 write!(f, "bakgrunnsspørsmålet «{id}» må ha ett svar (single) (spørreskjema {version})")
             }
+            Self::CoarserNotBand(id) => write!(f, "grovere grupper for «{id}», som ikke er et bakgrunnsspørsmål"),
+            Self::CoarserValues { version, id, unknown, missing } => write!(
+                f,
+                "grovere grupper for «{id}»: ukjente verdier [{}], verdier uten grovere gruppe [{}] (spørreskjema {version})",
+                unknown.join(", "),
+                missing.join(", ")
+            ),
+            Self::TooManyQuasiIdentifiers(n) => write!(
+                f,
+                "grupperingsspørsmålet og bakgrunnsspørsmålene er {n}; svarradene tåler høyst {}",
+                MAX_QUASI_IDENTIFIERS - 2
+            ),
             Self::ScreeningReported { version, id } => write!(
                 f,
                 "«{id}» avslutter undersøkelsen for noen svar, så alle lagrede svar er like: før det opp under never_reported (spørreskjema {version})"
@@ -371,6 +424,14 @@ impl Definition {
             }
         }
         duplicates("bakgrunnsspørsmålet", plan.bands.iter().map(String::as_str), problems);
+        duplicates("grovere grupper for", plan.coarser.iter().map(|c| c.question.as_str()), problems);
+        for c in plan.coarser.iter().filter(|c| !plan.bands.contains(&c.question)) {
+            problems.push(Problem::CoarserNotBand(c.question.clone()));
+        }
+        let quasi = plan.bands.len() + usize::from(plan.grouping.is_some());
+        if quasi + 2 > MAX_QUASI_IDENTIFIERS {
+            problems.push(Problem::TooManyQuasiIdentifiers(quasi));
+        }
         let hidden: BTreeSet<&str> = plan.never_reported.iter().map(String::as_str).collect();
         let mut used: Vec<(&str, String)> = Vec::new();
         if let Some(g) = &plan.grouping {
@@ -446,6 +507,22 @@ impl Definition {
             plan.indices.push(Index { id: index.id.clone(), items, quorum: index.quorum, points: 0 });
         }
         plan.bands = spec.bands.iter().filter_map(|id| find("et bakgrunnsspørsmål", id, problems)).collect();
+        for c in spec.coarser.iter().filter(|c| spec.bands.contains(&c.question)) {
+            let Some(at) = q.questions.iter().position(|x| x.id == c.question) else { continue };
+            let options: BTreeSet<&str> = q.questions[at].options.iter().map(|o| o.value.as_str()).collect();
+            let unknown: Vec<String> = c.values.keys().filter(|v| !options.contains(v.as_str())).cloned().collect();
+            let missing: Vec<String> =
+                options.iter().filter(|o| !c.values.contains_key(**o)).map(|o| (*o).to_owned()).collect();
+            if !unknown.is_empty() || !missing.is_empty() {
+                problems.push(Problem::CoarserValues {
+                    version: version.clone(),
+                    id: c.question.clone(),
+                    unknown,
+                    missing,
+                });
+            }
+            plan.coarser.push(Coarser { question: at, values: c.values.clone() });
+        }
         for id in &spec.never_reported {
             if let Some(at) = find("never_reported", id, problems) {
                 plan.reported[at] = false;

@@ -160,8 +160,26 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
         ),
         (
             "a band that does not exist",
-            with("/analysis/bands/3", json!("q_utdanning")),
+            with("/analysis/bands/0", json!("q_utdanning")),
             Problem::UnknownQuestion { version: v(), role: "et bakgrunnsspørsmål".into(), id: "q_utdanning".into() },
+        ),
+        (
+            "coarser bands of a question that is not a band",
+            with("/analysis/coarser/0/question", json!("q_plan_has")),
+            Problem::CoarserNotBand("q_plan_has".into()),
+        ),
+        (
+            "coarser bands with a value the question lacks and one left out",
+            with(
+                "/analysis/coarser/1/values",
+                json!({"18_29": "18_39", "30_39": "18_39", "40_49": "40_plus", "50-plus": "40_plus"}),
+            ),
+            Problem::CoarserValues {
+                version: v(),
+                id: "q_age".into(),
+                unknown: vec!["50-plus".into()],
+                missing: vec!["50_plus".into()],
+            },
         ),
         (
             "a screening question left reported",
@@ -333,4 +351,22 @@ fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
         Problem::Unreadable { .. }
     ));
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn more_quasi_identifiers_than_the_rows_can_carry_are_refused() {
+    let bands = json!([
+        "q_gender",
+        "q_age",
+        "q_years_norway",
+        "q_education",
+        "q_plan_has",
+        "q_leave",
+        "q_group",
+        "q_nytte_1",
+        "q_nytte_2",
+        "q_nytte_3"
+    ]);
+    let found = problems(with("/analysis/bands", bands), None);
+    assert!(found.contains(&Problem::TooManyQuasiIdentifiers(11)), "{found:#?}");
 }

@@ -14,9 +14,12 @@ async fn main() -> Result<(), Error> {
         segments: DEFAULT_SEGMENTS,
     };
     run(service_fn(|event: LambdaEvent<AggregateRequest>| async {
-        handle(&app, event.payload)
-            .await
-            .map_err(|e| Error::from(Box::new(e) as Box<dyn std::error::Error + Send + Sync>))
+        handle(&app, event.payload).await.map_err(|e| {
+            // The whole chain: the runtime would report only "the run of `2026` failed".
+            let message = survey_domain::error_chain(&e);
+            tracing::error!(error = %message, "the aggregation failed");
+            Error::from(message)
+        })
     }))
     .await
 }

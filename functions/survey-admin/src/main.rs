@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 mod audio;
+mod definition;
 mod norsk;
 mod translations;
 
@@ -16,7 +17,7 @@ use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, 
 use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{error_chain, AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
 use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -65,6 +66,9 @@ enum Command {
     /// Oversettelser: eksport til oversetter, import av arbeidet, status per språk.
     #[command(subcommand)]
     Translations(translations::TranslationsCommand),
+    /// Undersøkelsesdefinisjoner: sjekk en før en runde bruker den.
+    #[command(subcommand)]
+    Definition(definition::DefinitionCommand),
     /// Lager tabeller og bøtter som mangler; `--seed-local` legger til runden `local`.
     Setup {
         #[arg(long)]
@@ -265,17 +269,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// An error and its causes, one line.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
-}
-
 fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
     SurveyId::parse(raw)
         .map_err(|_| format!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
@@ -447,6 +440,7 @@ impl Admin {
             }
             Command::Setup { seed_local } => self.setup(seed_local).await,
             Command::Translations(command) => translations::run(command),
+            Command::Definition(command) => definition::run(command),
         }
     }
 

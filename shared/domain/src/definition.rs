@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::questionnaire::{QuestionType, Questionnaire};
+use crate::questionnaire::{text_keys, QuestionType, Questionnaire};
 
 /// Who answers a survey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,9 +57,14 @@ pub struct PlanSpec {
     pub grouping: Option<GroupingSpec>,
     #[serde(default)]
     pub indices: Vec<IndexSpec>,
-    /// Background questions whose bands are tabulated nationally.
+    /// Background questions whose bands are tabulated nationally. With the
+    /// grouping question they are the respondent rows' quasi-identifiers.
     #[serde(default)]
     pub bands: Vec<String>,
+    /// Coarser bands for the respondent rows, in the order they are applied
+    /// when local suppression alone would blank too much: option -> coarser value.
+    #[serde(default)]
+    pub coarser: Vec<CoarserSpec>,
     /// Questions no result shows (a screening question's kept answers all say the same).
     #[serde(default)]
     pub never_reported: Vec<String>,
@@ -72,6 +77,24 @@ pub struct GroupingSpec {
     pub question: String,
     pub groups: Vec<GroupSpec>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoarserSpec {
+    pub question: String,
+    pub values: BTreeMap<String, String>,
+}
+
+/// A coarser band, resolved: the question's position and its options' coarser values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coarser {
+    pub question: usize,
+    pub values: BTreeMap<String, String>,
+}
+
+/// The respondent rows carry at most this many quasi-identifiers: county and
+/// language group, the grouping question and the bands.
+pub const MAX_QUASI_IDENTIFIERS: usize = 12;
 
 /// A published group: the respondents in any of its categories.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +143,8 @@ pub struct Plan {
     pub indices: Vec<Index>,
     /// Background questions by position.
     pub bands: Vec<usize>,
+    /// Coarser bands of the respondent rows, in the order they are applied.
+    pub coarser: Vec<Coarser>,
     /// Per question position: whether results show it.
     pub reported: Vec<bool>,
 }
@@ -142,11 +167,22 @@ impl Plan {
     pub fn is_reported(&self, question: usize) -> bool {
         self.reported.get(question).copied().unwrap_or(true)
     }
+
+    /// The questions that identify a respondent to someone who knows them, by
+    /// position: the grouping question, then the bands.
+    pub fn quasi_identifiers(&self) -> Vec<usize> {
+        self.grouping.iter().chain(&self.bands).copied().collect()
+    }
 }
 
 /// One thing wrong with a definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
+    /// The definition file cannot be read or parsed.
+    Unreadable {
+        file: String,
+        reason: String,
+    },
     BadId(String),
     NoQuestionnaire,
     MissingQuestionnaire(String),
@@ -204,6 +240,16 @@ pub enum Problem {
         version: String,
         id: String,
     },
+    /// A coarser recoding of a question that is not a band.
+    CoarserNotBand(String),
+    /// A coarser recoding that maps a value the question does not have, or leaves one out.
+    CoarserValues {
+        version: String,
+        id: String,
+        unknown: Vec<String>,
+        missing: Vec<String>,
+    },
+    TooManyQuasiIdentifiers(usize),
     /// A question that ends the survey for some answers, but is reported.
     ScreeningReported {
         version: String,
@@ -227,6 +273,7 @@ pub enum Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Unreadable { file, reason } => write!(f, "{file} kan ikke leses: {reason}"),
             Self::BadId(id) => write!(f, "id «{id}»: bruk bare små bokstaver (a–z), sifre, «-» og «_»"),
             Self::NoQuestionnaire => f.write_str("ingen versjon av spørreskjemaet er oppført"),
             Self::MissingQuestionnaire(v) => write!(f, "spørreskjema {v} er oppført, men filene mangler"),
@@ -267,6 +314,18 @@ impl fmt::Display for Problem {
             Self::BandNotSingle { version, id } => {
                 write!(f, "bakgrunnsspørsmålet «{id}» må ha ett svar (single) (spørreskjema {version})")
             }
+            Self::CoarserNotBand(id) => write!(f, "grovere grupper for «{id}», som ikke er et bakgrunnsspørsmål"),
+            Self::CoarserValues { version, id, unknown, missing } => write!(
+                f,
+                "grovere grupper for «{id}»: ukjente verdier [{}], verdier uten grovere gruppe [{}] (spørreskjema {version})",
+                unknown.join(", "),
+                missing.join(", ")
+            ),
+            Self::TooManyQuasiIdentifiers(n) => write!(
+                f,
+                "grupperingsspørsmålet og bakgrunnsspørsmålene er {n}; svarradene tåler høyst {}",
+                MAX_QUASI_IDENTIFIERS - 2
+            ),
             Self::ScreeningReported { version, id } => write!(
                 f,
                 "«{id}» avslutter undersøkelsen for noen svar, så alle lagrede svar er like: før det opp under never_reported (spørreskjema {version})"
@@ -321,7 +380,7 @@ impl Definition {
     pub fn from_json(json: &str) -> Result<Self, BadDefinition> {
         serde_json::from_str(json).map_err(|e| BadDefinition {
             id: "?".into(),
-            problems: vec![Problem::BadQuestionnaire { version: "definition.json".into(), problem: e.to_string() }],
+            problems: vec![Problem::Unreadable { file: "definition.json".into(), reason: e.to_string() }],
         })
     }
 
@@ -365,6 +424,14 @@ impl Definition {
             }
         }
         duplicates("bakgrunnsspørsmålet", plan.bands.iter().map(String::as_str), problems);
+        duplicates("grovere grupper for", plan.coarser.iter().map(|c| c.question.as_str()), problems);
+        for c in plan.coarser.iter().filter(|c| !plan.bands.contains(&c.question)) {
+            problems.push(Problem::CoarserNotBand(c.question.clone()));
+        }
+        let quasi = plan.bands.len() + usize::from(plan.grouping.is_some());
+        if quasi + 2 > MAX_QUASI_IDENTIFIERS {
+            problems.push(Problem::TooManyQuasiIdentifiers(quasi));
+        }
         let hidden: BTreeSet<&str> = plan.never_reported.iter().map(String::as_str).collect();
         let mut used: Vec<(&str, String)> = Vec::new();
         if let Some(g) = &plan.grouping {
@@ -440,6 +507,22 @@ impl Definition {
             plan.indices.push(Index { id: index.id.clone(), items, quorum: index.quorum, points: 0 });
         }
         plan.bands = spec.bands.iter().filter_map(|id| find("et bakgrunnsspørsmål", id, problems)).collect();
+        for c in spec.coarser.iter().filter(|c| spec.bands.contains(&c.question)) {
+            let Some(at) = q.questions.iter().position(|x| x.id == c.question) else { continue };
+            let options: BTreeSet<&str> = q.questions[at].options.iter().map(|o| o.value.as_str()).collect();
+            let unknown: Vec<String> = c.values.keys().filter(|v| !options.contains(v.as_str())).cloned().collect();
+            let missing: Vec<String> =
+                options.iter().filter(|o| !c.values.contains_key(**o)).map(|o| (*o).to_owned()).collect();
+            if !unknown.is_empty() || !missing.is_empty() {
+                problems.push(Problem::CoarserValues {
+                    version: version.clone(),
+                    id: c.question.clone(),
+                    unknown,
+                    missing,
+                });
+            }
+            plan.coarser.push(Coarser { question: at, values: c.values.clone() });
+        }
         for id in &spec.never_reported {
             if let Some(at) = find("never_reported", id, problems) {
                 plan.reported[at] = false;
@@ -492,15 +575,22 @@ impl Definition {
 }
 
 /// Every problem of a definition and its questionnaire versions (given in the
-/// definition's order, `None` for a version whose files are missing), texts included.
-pub fn check(definition: &Definition, versions: &[Option<VersionTexts<'_>>]) -> Result<Vec<Plan>, BadDefinition> {
+/// definition's order), texts included.
+pub fn check(definition: &Definition, versions: &[Version<'_>]) -> Result<Vec<Plan>, BadDefinition> {
     let mut problems = Vec::new();
     definition.check_own(&mut problems);
     let mut plans = Vec::new();
     for (name, version) in definition.questionnaires.iter().zip(versions) {
-        let Some(version) = version else {
-            problems.push(Problem::MissingQuestionnaire(name.clone()));
-            continue;
+        let version = match version {
+            Version::Read(version) => version,
+            Version::Missing => {
+                problems.push(Problem::MissingQuestionnaire(name.clone()));
+                continue;
+            }
+            Version::Broken(problem) => {
+                problems.push(Problem::BadQuestionnaire { version: name.clone(), problem: problem.clone() });
+                continue;
+            }
         };
         plans.push(definition.resolve(version.questionnaire, &mut problems));
         let required = version.questionnaire.required_text_keys();
@@ -520,6 +610,111 @@ pub fn check(definition: &Definition, versions: &[Option<VersionTexts<'_>>]) -> 
     } else {
         Err(BadDefinition { id: definition.id.clone(), problems })
     }
+}
+
+/// A questionnaire version's files, as `check` gets them.
+pub enum Version<'a> {
+    /// Its folder or `questionnaire.json` is missing.
+    Missing,
+    /// `questionnaire.json` cannot be read as a questionnaire: why.
+    Broken(String),
+    Read(VersionTexts<'a>),
+}
+
+/// How questions changed between two versions: by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub from: String,
+    pub to: String,
+    pub new: Vec<String>,
+    /// Changed in structure (type, options, scale, routing) or in their bokmål text.
+    pub changed: Vec<String>,
+    pub gone: Vec<String>,
+}
+
+impl Changes {
+    /// What a newer version changed since an older one; unchanged questions keep
+    /// their ids, so their figures compare across the years.
+    /// `old_nb` and `new_nb`: each version's bokmål i18n file.
+    pub fn between(old: &Questionnaire, old_nb: &str, new: &Questionnaire, new_nb: &str) -> Self {
+        let strings = |json: &str| -> serde_json::Value {
+            serde_json::from_str::<serde_json::Value>(json).unwrap_or_default()["strings"].clone()
+        };
+        let (before_texts, after_texts) = (strings(old_nb), strings(new_nb));
+        let text = |texts: &serde_json::Value, id: &str| texts[format!("q.{id}.text")].clone();
+        let mut changes = Self { from: old.version.clone(), to: new.version.clone(), ..Self::default() };
+        for question in &new.questions {
+            match old.question(&question.id) {
+                None => changes.new.push(question.id.clone()),
+                Some(before)
+                    if before != question || text(&before_texts, &question.id) != text(&after_texts, &question.id) =>
+                {
+                    changes.changed.push(question.id.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        changes.gone = old.questions.iter().filter(|q| new.question(&q.id).is_none()).map(|q| q.id.clone()).collect();
+        changes
+    }
+}
+
+/// A definition read from its folder and checked: its questionnaires, their plans
+/// and how each version changed from the one before.
+pub struct Checked {
+    pub definition: Definition,
+    pub questionnaires: Vec<Questionnaire>,
+    pub plans: Vec<Plan>,
+    pub changes: Vec<Changes>,
+}
+
+/// Reads `definition.json` and the questionnaire versions beside it
+/// (`questionnaires/<version>/questionnaire.json` and `i18n/<lang>.json`), and checks them.
+pub fn check_files(definition_file: &std::path::Path) -> Result<Checked, BadDefinition> {
+    let unreadable = |reason: String| BadDefinition {
+        id: "?".into(),
+        problems: vec![Problem::Unreadable { file: definition_file.display().to_string(), reason }],
+    };
+    let json = std::fs::read_to_string(definition_file).map_err(|e| unreadable(e.to_string()))?;
+    let definition: Definition = serde_json::from_str(&json).map_err(|e| unreadable(e.to_string()))?;
+    let folder = definition_file.parent().unwrap_or(std::path::Path::new("."));
+    type Read = (Questionnaire, BTreeMap<String, BTreeSet<String>>, String);
+    let mut read: Vec<Result<Read, Option<String>>> = Vec::new();
+    for version in &definition.questionnaires {
+        let dir = folder.join("questionnaires").join(version);
+        let Ok(structure) = std::fs::read_to_string(dir.join("questionnaire.json")) else {
+            read.push(Err(None));
+            continue;
+        };
+        let mut texts = BTreeMap::new();
+        let mut nb = String::new();
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("i18n"))
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
+            let language = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let json = std::fs::read_to_string(file).unwrap_or_default();
+            if language == "nb" {
+                nb.clone_from(&json);
+            }
+            texts.insert(language, text_keys(&json));
+        }
+        read.push(Questionnaire::from_json(&structure).map(|q| (q, texts, nb)).map_err(|e| Some(e.problem)));
+    }
+    let versions: Vec<Version<'_>> = read
+        .iter()
+        .map(|r| match r {
+            Ok((questionnaire, texts, _)) => Version::Read(VersionTexts { questionnaire, texts: texts.clone() }),
+            Err(None) => Version::Missing,
+            Err(Some(why)) => Version::Broken(why.clone()),
+        })
+        .collect();
+    let plans = check(&definition, &versions)?;
+    let read: Vec<Read> = read.into_iter().filter_map(Result::ok).collect();
+    let changes = read.windows(2).map(|p| Changes::between(&p[0].0, &p[0].2, &p[1].0, &p[1].2)).collect();
+    let questionnaires = read.into_iter().map(|(q, _, _)| q).collect();
+    Ok(Checked { definition, questionnaires, plans, changes })
 }
 
 #[cfg(test)]

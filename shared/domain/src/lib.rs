@@ -47,3 +47,32 @@ pub use submit::{submit_response, SubmitError, SubmitOutcome, SubmitRequest};
 pub use unit::{Unit, UnitNumber};
 pub use validate::{validate_code, CodeValidation, ValidateError};
 pub use wave::{SurveyId, SurveyStatus, Wave};
+
+/// An error and its causes on one line, `outer: cause: root cause`, for logs and
+/// the CLI, where only the top message would be printed otherwise.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, thiserror::Error)]
+    #[error("the run of `2026` failed")]
+    struct Outer(#[source] Inner);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("3 answer(s) have no category")]
+    struct Inner;
+
+    #[test]
+    fn an_error_chain_names_every_cause() {
+        assert_eq!(super::error_chain(&Outer(Inner)), "the run of `2026` failed: 3 answer(s) have no category");
+    }
+}

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::answer::AnswerValue;
-use crate::definition::{check, Definition, Plan, VersionTexts};
+use crate::definition::{check, Definition, Plan, Version, VersionTexts};
 
 /// A questionnaire version's files, embedded in every binary that needs them.
 struct Embedded {
@@ -206,12 +206,12 @@ fn all() -> &'static [Questionnaire] {
                     q
                 })
                 .collect();
-            let versions: Vec<Option<VersionTexts<'_>>> = questionnaires
+            let versions: Vec<Version<'_>> = questionnaires
                 .iter()
                 .map(|q| {
                     let texts =
                         q.translations.iter().map(|(lang, json)| ((*lang).to_owned(), text_keys(json))).collect();
-                    Some(VersionTexts { questionnaire: q, texts })
+                    Version::Read(VersionTexts { questionnaire: q, texts })
                 })
                 .collect();
             let plans = check(&definition, &versions).unwrap_or_else(|err| panic!("{err}"));

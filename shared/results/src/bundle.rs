@@ -20,7 +20,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::dictionary::{MULTI_SEPARATOR, NOT_ANSWERED};
-use crate::microdata::{language_groups, Microdata, COARSER, QUASI_IDENTIFIERS, SUPPRESSED};
+use crate::microdata::{language_groups, quasi_identifiers, Microdata, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
 const BOM: &str = "\u{feff}";
@@ -232,7 +232,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
             ]);
         }
     }
-    rows.extend(respondent_codebook());
+    rows.extend(respondent_codebook(q));
     Table {
         name: "codebook",
         header: vec!["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"],
@@ -241,7 +241,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
 }
 
 /// The codebook's rows for the recoded columns of `respondents.csv`.
-fn respondent_codebook() -> Vec<Vec<Cell>> {
+fn respondent_codebook(q: &Questionnaire) -> Vec<Vec<Cell>> {
     let recoded = |column: &str, value: &str, nb: &str, en: &str| {
         vec![
             text(column),
@@ -261,18 +261,30 @@ fn respondent_codebook() -> Vec<Vec<Cell>> {
         "county number (unit numbers are removed)",
     )];
     rows.extend(language_groups().iter().map(|g| recoded("language_group", &g.id, &g.name_nb, &g.name_en)));
-    for (question, map) in COARSER {
+    for coarser in &q.plan().coarser {
+        let question = &q.questions[coarser.question];
+        // In the order of the question's options: (option, its coarser value).
+        let map: Vec<(&str, &str)> = question
+            .options
+            .iter()
+            .filter_map(|o| coarser.values.get(&o.value).map(|c| (o.value.as_str(), c.as_str())))
+            .collect();
         let mut coarse: Vec<&str> = map.iter().map(|(_, c)| *c).collect();
         coarse.dedup();
         for value in coarse {
             let fine: Vec<&str> = map.iter().filter(|(_, c)| *c == value).map(|(f, _)| *f).collect();
             let fine = fine.join(" + ");
-            rows.push(recoded(question, value, &format!("grovere gruppe: {fine}"), &format!("coarser band: {fine}")));
+            rows.push(recoded(
+                &question.id,
+                value,
+                &format!("grovere gruppe: {fine}"),
+                &format!("coarser band: {fine}"),
+            ));
         }
     }
-    for column in QUASI_IDENTIFIERS {
+    for column in quasi_identifiers(q) {
         rows.push(recoded(
-            column,
+            &column,
             SUPPRESSED,
             "holdt tilbake for anonymitet (k-anonymitet)",
             "withheld for anonymity (k-anonymity)",

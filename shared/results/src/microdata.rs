@@ -18,9 +18,10 @@
 //!    - the language becomes its language group (`data/language_groups.json`);
 //!    - when local suppression alone would blank more than
 //!      [`SUPPRESSION_LIMIT_PERCENT`] of the quasi-identifier values (ARX's
-//!      suppression limit), the bands get coarser, one step at a time: years in
-//!      Norway, then age, then education ([`COARSER`]). The first step within the
-//!      limit is taken, else the one with the fewest suppressions.
+//!      suppression limit), the bands get coarser, one step at a time, in the
+//!      order the survey definition gives (`coarser`: in 2026 years in Norway,
+//!      then age, then education). The first step within the limit is taken,
+//!      else the one with the fewest suppressions.
 //! 2. Local suppression, last: while an equivalence class (rows with the same
 //!    written quasi-identifier values) has fewer than [`K`] rows, one variable is
 //!    blanked (`*`) in the rows of all such classes. The variable is the one that
@@ -49,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use survey_domain::definition::MAX_QUASI_IDENTIFIERS;
 use survey_domain::Questionnaire;
 
 use crate::bundle::csv_field;
@@ -64,30 +66,16 @@ pub const SUPPRESSED: &str = "*";
 /// share of the quasi-identifier values.
 pub const SUPPRESSION_LIMIT_PERCENT: u64 = 5;
 
-/// The quasi-identifier columns of the written rows, in column order.
-pub const QUASI_IDENTIFIERS: [&str; QI] =
-    ["county_number", "language_group", "q_group", "q_gender", "q_age", "q_years_norway", "q_education"];
-/// How many quasi-identifiers there are. `q_group` (introduction programme or
-/// Norwegian training) is one: a teacher knows which of their learners are in which.
-const QI: usize = 7;
+/// The quasi-identifiers that are not questions: they lead every pattern.
+pub const LEADING: [&str; 2] = ["county_number", "language_group"];
 
-/// Where the background questions sit among the quasi-identifiers.
-const FIRST_QUESTION: usize = 2;
-
-/// The coarser bands, in the order they are applied: `(question, [(value, coarser value)])`.
-pub const COARSER: [(&str, &[(&str, &str)]); 3] = [
-    ("q_years_norway", &[("lt_1", "lt_3"), ("1_2", "lt_3"), ("3_5", "3_plus"), ("gt_5", "3_plus")]),
-    ("q_age", &[("18_29", "18_39"), ("30_39", "18_39"), ("40_49", "40_plus"), ("50_plus", "40_plus")]),
-    (
-        "q_education",
-        &[
-            ("none_or_little", "primary_or_less"),
-            ("primary", "primary_or_less"),
-            ("secondary", "secondary_or_higher"),
-            ("higher", "secondary_or_higher"),
-        ],
-    ),
-];
+/// The quasi-identifier columns of the written rows, in column order: county and
+/// language group, the grouping question (a teacher knows which of their learners
+/// are in which programme) and the bands, as the survey definition's plan says.
+pub fn quasi_identifiers(q: &Questionnaire) -> Vec<String> {
+    let questions = q.plan().quasi_identifiers().into_iter().map(|p| q.questions[p].id.clone());
+    LEADING.iter().map(|s| (*s).to_owned()).chain(questions).collect()
+}
 
 #[derive(Debug, Deserialize)]
 pub struct LanguageGroup {
@@ -140,8 +128,9 @@ pub fn published_counties(
         .collect()
 }
 
-/// A row's quasi-identifier values, as ids of [`Values`].
-type Pattern = [u32; QI];
+/// A row's quasi-identifier values, as ids of [`Values`]; the slots past the
+/// survey's quasi-identifiers stay [`STAR`] in every pattern, so they never split a class.
+type Pattern = [u32; MAX_QUASI_IDENTIFIERS];
 
 /// The id of [`SUPPRESSED`].
 const STAR: u32 = 0;
@@ -198,28 +187,50 @@ fn split_csv(line: &str) -> Vec<String> {
 /// Which columns of a scratch row (`unit, county_number, language, questions...`) hold what.
 struct Columns {
     questions: Vec<String>,
+    /// The quasi-identifiers' names, in pattern order.
+    names: Vec<String>,
     /// Per quasi-identifier, its column in the scratch row.
-    sources: [usize; QI],
+    sources: Vec<usize>,
+    /// The coarser bands, in the order they are applied: (pattern slot, option -> coarser value).
+    coarser: Vec<(usize, BTreeMap<String, String>)>,
 }
 
 impl Columns {
     fn new(q: &Questionnaire) -> Self {
         let questions: Vec<String> = q.reported_questions().map(|(_, question)| question.id.clone()).collect();
-        let mut sources = [1, 2, 0, 0, 0, 0, 0];
-        for (slot, id) in sources.iter_mut().zip(QUASI_IDENTIFIERS).skip(FIRST_QUESTION) {
-            *slot = questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3);
-        }
-        Self { questions, sources }
+        let names = quasi_identifiers(q);
+        let sources = names
+            .iter()
+            .enumerate()
+            .map(|(slot, id)| match slot {
+                0 | 1 => slot + 1,
+                _ => questions.iter().position(|q| q == id).map_or(usize::MAX, |i| i + 3),
+            })
+            .collect();
+        let coarser = q
+            .plan()
+            .coarser
+            .iter()
+            .filter_map(|c| {
+                let id = &q.questions[c.question].id;
+                Some((names.iter().position(|n| n == id)?, c.values.clone()))
+            })
+            .collect();
+        Self { questions, names, sources, coarser }
     }
 
     fn raw(&self, cells: &[String], values: &mut Values) -> Pattern {
-        self.sources.map(|i| values.id(cells.get(i).map_or("", String::as_str)))
+        let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+        for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
+            *slot = values.id(cells.get(i).map_or("", String::as_str));
+        }
+        pattern
     }
 
     /// The pattern of a row whose values the first pass has seen.
     fn known(&self, cells: &[String], values: &Values) -> Option<Pattern> {
-        let mut pattern = [STAR; QI];
-        for (slot, i) in pattern.iter_mut().zip(self.sources) {
+        let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+        for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
             *slot = *values.ids.get(cells.get(i).map_or("", String::as_str))?;
         }
         Some(pattern)
@@ -227,17 +238,16 @@ impl Columns {
 }
 
 /// A raw pattern recoded globally at one level of coarsening.
-fn recode(raw: &Pattern, level: usize, counties: &BTreeSet<&str>, values: &mut Values) -> Pattern {
+fn recode(raw: &Pattern, level: usize, columns: &Columns, counties: &BTreeSet<&str>, values: &mut Values) -> Pattern {
     let mut p = *raw;
     if !counties.contains(values.name(p[0])) {
         p[0] = STAR;
     }
     let group = language_group(values.name(p[1])).map_or(SUPPRESSED, |g| g.id.as_str());
     p[1] = values.id(group);
-    for (question, map) in &COARSER[..level] {
-        let slot = QUASI_IDENTIFIERS.iter().position(|q| q == question).expect("a quasi-identifier");
-        if let Some((_, coarse)) = map.iter().find(|(fine, _)| *fine == values.name(p[slot])) {
-            p[slot] = values.id(coarse);
+    for (slot, map) in &columns.coarser[..level] {
+        if let Some(coarse) = map.get(values.name(p[*slot])) {
+            p[*slot] = values.id(coarse);
         }
     }
     p
@@ -256,7 +266,7 @@ struct Suppression {
     /// Recoded pattern -> written pattern.
     written: BTreeMap<Pattern, Pattern>,
     /// Values blanked, per quasi-identifier.
-    suppressed: [u64; QI],
+    suppressed: Vec<u64>,
 }
 
 impl Suppression {
@@ -265,10 +275,12 @@ impl Suppression {
     }
 }
 
-/// Local suppression to k-anonymity on `table` (recoded pattern -> rows).
-fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
+/// Local suppression to k-anonymity on `table` (recoded pattern -> rows) over
+/// the first `quasi` quasi-identifiers, every one of them a candidate.
+fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values, quasi: usize) -> Suppression {
     let mut written: BTreeMap<Pattern, Pattern> = table.keys().map(|p| (*p, *p)).collect();
-    let categories: Vec<usize> = (0..6).map(|v| table.keys().map(|p| &p[v]).collect::<BTreeSet<_>>().len()).collect();
+    let categories: Vec<usize> =
+        (0..quasi).map(|v| table.keys().map(|p| &p[v]).collect::<BTreeSet<_>>().len()).collect();
     let small = |written: &BTreeMap<Pattern, Pattern>| -> BTreeSet<Pattern> {
         class_counts(written.iter().map(|(from, to)| (to, table[from])))
             .into_iter()
@@ -281,7 +293,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
         if unsafe_classes.is_empty() {
             break;
         }
-        let choice = (0..6)
+        let choice = (0..quasi)
             .filter(|v| unsafe_classes.iter().any(|p| p[*v] != STAR))
             .map(|v| {
                 let mut trial = written.clone();
@@ -304,7 +316,7 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
             None => {
                 // Only fully blanked rows are left in a small class: take the
                 // smallest other class with them, until they are K.
-                let blank: Pattern = [STAR; QI];
+                let blank: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
                 let counts = class_counts(written.iter().map(|(from, to)| (to, table[from])));
                 let Some((smallest, _)) = counts
                     .into_iter()
@@ -320,9 +332,9 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values) -> Suppression {
             }
         }
     }
-    let mut suppressed = [0; QI];
+    let mut suppressed = vec![0; quasi];
     for (from, to) in &written {
-        for v in 0..6 {
+        for v in 0..quasi {
             if from[v] != STAR && to[v] == STAR {
                 suppressed[v] += table[from];
             }
@@ -340,9 +352,9 @@ pub struct Microdata {
     /// Raw quasi-identifier values -> written ones.
     written: BTreeMap<Pattern, Pattern>,
     rows: u64,
-    /// How many coarser steps of [`COARSER`] were taken.
+    /// How many coarser steps of the plan were taken.
     level: usize,
-    suppressed: [u64; QI],
+    suppressed: Vec<u64>,
     /// The smallest equivalence class written; `None` when no row is written.
     k: Option<u64>,
 }
@@ -359,17 +371,18 @@ impl Microdata {
             }
         }
         let rows: u64 = raw.values().sum();
-        let limit = rows * QUASI_IDENTIFIERS.len() as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
+        let quasi = columns.names.len();
+        let limit = rows * quasi as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
         // The first level within the suppression limit, else the one with the fewest suppressions.
         let mut best: Option<(usize, Suppression, BTreeMap<Pattern, Pattern>)> = None;
-        for level in 0..=COARSER.len() {
+        for level in 0..=columns.coarser.len() {
             let recoded: BTreeMap<Pattern, Pattern> =
-                raw.keys().map(|p| (*p, recode(p, level, counties, &mut values))).collect();
+                raw.keys().map(|p| (*p, recode(p, level, &columns, counties, &mut values))).collect();
             let mut table = BTreeMap::new();
             for (from, to) in &recoded {
                 *table.entry(*to).or_insert(0) += raw[from];
             }
-            let suppression = suppress(&table, &values);
+            let suppression = suppress(&table, &values, quasi);
             let total = suppression.total();
             if best.as_ref().is_none_or(|(_, b, _)| total < b.total()) {
                 best = Some((level, suppression, recoded));
@@ -396,7 +409,7 @@ impl Microdata {
 
     /// The columns of `respondents.csv`: county and language group, then one per question.
     pub fn header(&self) -> Vec<&str> {
-        let mut header: Vec<&str> = QUASI_IDENTIFIERS[..FIRST_QUESTION].to_vec();
+        let mut header: Vec<&str> = LEADING.to_vec();
         header.extend(self.columns.questions.iter().map(String::as_str));
         header
     }
@@ -424,7 +437,7 @@ impl Microdata {
                         std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
                     })?;
                 let name = |slot: usize| self.values.name(written[slot]).to_owned();
-                let mut row: Vec<String> = (0..FIRST_QUESTION).map(name).collect();
+                let mut row: Vec<String> = (0..LEADING.len()).map(name).collect();
                 for (i, _) in self.columns.questions.iter().enumerate() {
                     let slot = self.columns.sources.iter().position(|s| *s == i + 3);
                     row.push(match slot {
@@ -440,10 +453,11 @@ impl Microdata {
 
     /// What the README says about the rows: k, the quasi-identifiers, the recoding and the suppressions.
     pub fn readme(&self) -> String {
-        let coarser: Vec<&str> = COARSER[..self.level].iter().map(|(q, _)| *q).collect();
+        let coarser: Vec<&str> =
+            self.columns.coarser[..self.level].iter().map(|(slot, _)| self.columns.names[*slot].as_str()).collect();
         let coarser = if coarser.is_empty() { "ingen / none".to_owned() } else { coarser.join(", ") };
         let suppressed: Vec<String> =
-            QUASI_IDENTIFIERS.iter().zip(self.suppressed).map(|(q, n)| format!("{q} {n}")).collect();
+            self.columns.names.iter().zip(&self.suppressed).map(|(q, n)| format!("{q} {n}")).collect();
         let total: u64 = self.suppressed.iter().sum();
         let k = match self.k {
             Some(k) => format!("k = {k}"),
@@ -459,7 +473,7 @@ impl Microdata {
              k er minste antall rader med like verdier, der * og tomt regnes som egne verdier / \
              k is the smallest number of rows sharing their values, * and empty counted as values of their own.\r\n",
             rows = self.rows,
-            qi = QUASI_IDENTIFIERS.join(", "),
+            qi = self.columns.names.join(", "),
             suppressed = suppressed.join(", "),
         )
     }
@@ -470,8 +484,13 @@ mod tests {
     use super::*;
     use survey_domain::LanguageCode;
 
-    fn pattern(values: &mut Values, names: [&str; QI]) -> Pattern {
-        names.map(|name| values.id(name))
+    /// A pattern of the 2026 survey's seven quasi-identifiers.
+    fn pattern(values: &mut Values, names: [&str; 7]) -> Pattern {
+        let mut p = [STAR; MAX_QUASI_IDENTIFIERS];
+        for (slot, name) in p.iter_mut().zip(names) {
+            *slot = values.id(name);
+        }
+        p
     }
 
     #[test]
@@ -485,16 +504,17 @@ mod tests {
     }
 
     #[test]
-    fn coarser_bands_cover_every_option_of_their_question() {
+    fn the_quasi_identifiers_and_coarser_bands_come_from_the_plan() {
         let q = Questionnaire::current();
-        for (id, map) in COARSER {
-            let question = q.questions.iter().find(|question| question.id == id).expect(id);
-            let options: Vec<&str> = question.options.iter().map(|o| o.value.as_str()).collect();
-            let mapped: Vec<&str> = map.iter().map(|(fine, _)| *fine).collect();
-            assert_eq!(options, mapped, "{id}");
-        }
-        for id in &QUASI_IDENTIFIERS[FIRST_QUESTION..] {
-            assert!(q.questions.iter().any(|question| question.id == *id), "{id} is asked");
+        let columns = Columns::new(q);
+        assert_eq!(
+            columns.names,
+            ["county_number", "language_group", "q_group", "q_gender", "q_age", "q_years_norway", "q_education"]
+        );
+        let coarser: Vec<&str> = columns.coarser.iter().map(|(slot, _)| columns.names[*slot].as_str()).collect();
+        assert_eq!(coarser, ["q_years_norway", "q_age", "q_education"], "in the order they are applied");
+        for (slot, &source) in columns.sources.iter().enumerate().skip(LEADING.len()) {
+            assert_eq!(columns.questions[source - 3], columns.names[slot], "each reads its own column");
         }
     }
 
@@ -510,11 +530,14 @@ mod tests {
         for round in 0..40 {
             let mut table = BTreeMap::new();
             for _ in 0..(5 + rng.below(60)) {
-                let p: Pattern = std::array::from_fn(|v| values.id(&rng.below(2 + v).to_string()));
+                let mut p: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+                for (v, slot) in p.iter_mut().take(7).enumerate() {
+                    *slot = values.id(&rng.below(2 + v).to_string());
+                }
                 *table.entry(p).or_insert(0) += 1 + rng.below(3) as u64;
             }
             let rows: u64 = table.values().sum();
-            let s = suppress(&table, &values);
+            let s = suppress(&table, &values, 7);
             let classes = class_counts(s.written.iter().map(|(from, to)| (to, table[from])));
             if rows >= K {
                 assert!(classes.values().all(|n| *n >= K), "round {round}: {classes:?}");
@@ -523,7 +546,7 @@ mod tests {
         }
         let safe: BTreeMap<Pattern, u64> =
             [(pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 5)].into();
-        assert_eq!(suppress(&safe, &values).total(), 0);
+        assert_eq!(suppress(&safe, &values, 7).total(), 0);
     }
 
     #[test]
@@ -535,7 +558,22 @@ mod tests {
             (pattern(&mut values, ["11", "somali", "intro", "man", "30_39", "gt_5", "higher"]), 5),
         ]
         .into();
-        let s = suppress(&table, &values);
+        let s = suppress(&table, &values, 7);
         assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
+    }
+
+    #[test]
+    fn the_last_quasi_identifier_is_a_candidate_too() {
+        // Two classes of 3 that differ only in education: blanking education makes one of 6.
+        // With six candidates of seven (the count before the grouping question joined), the
+        // other six were blanked and the classes merged whole: 42 values instead of 6.
+        let mut values = Values::new();
+        let table: BTreeMap<Pattern, u64> = [
+            (pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 3),
+            (pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "higher"]), 3),
+        ]
+        .into();
+        let s = suppress(&table, &values, 7);
+        assert_eq!(s.suppressed, [0, 0, 0, 0, 0, 0, 6]);
     }
 }

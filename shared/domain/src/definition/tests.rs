@@ -17,10 +17,14 @@ fn problems(definition: Value, texts: Option<BTreeMap<String, BTreeSet<String>>>
     let definition: Definition = serde_json::from_value(definition).unwrap();
     let q = Questionnaire::current();
     let texts = texts.unwrap_or_else(|| texts_of(q));
-    let versions: Vec<Option<VersionTexts<'_>>> = definition
+    let versions: Vec<Version<'_>> = definition
         .questionnaires
         .iter()
-        .map(|v| (v == "2026").then(|| VersionTexts { questionnaire: q, texts: texts.clone() }))
+        .map(|v| match v.as_str() {
+            "2026" => Version::Read(VersionTexts { questionnaire: q, texts: texts.clone() }),
+            "broken" => Version::Broken("bad question id `x`".into()),
+            _ => Version::Missing,
+        })
         .collect();
     match check(&definition, &versions) {
         Ok(_) => Vec::new(),
@@ -66,6 +70,11 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
             "a version without files",
             with("/questionnaires", json!(["2026", "2027"])),
             Problem::MissingQuestionnaire("2027".into()),
+        ),
+        (
+            "a version that is not a questionnaire",
+            with("/questionnaires", json!(["2026", "broken"])),
+            Problem::BadQuestionnaire { version: "broken".into(), problem: "bad question id `x`".into() },
         ),
         ("an unknown unit catalogue", with("/units", json!("fylker")), Problem::UnknownUnits("fylker".into())),
         ("roles without a role", with("/respondents", json!({"kind": "roles", "roles": []})), Problem::NoRoles),
@@ -151,8 +160,26 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
         ),
         (
             "a band that does not exist",
-            with("/analysis/bands/3", json!("q_utdanning")),
+            with("/analysis/bands/0", json!("q_utdanning")),
             Problem::UnknownQuestion { version: v(), role: "et bakgrunnsspørsmål".into(), id: "q_utdanning".into() },
+        ),
+        (
+            "coarser bands of a question that is not a band",
+            with("/analysis/coarser/0/question", json!("q_plan_has")),
+            Problem::CoarserNotBand("q_plan_has".into()),
+        ),
+        (
+            "coarser bands with a value the question lacks and one left out",
+            with(
+                "/analysis/coarser/1/values",
+                json!({"18_29": "18_39", "30_39": "18_39", "40_49": "40_plus", "50-plus": "40_plus"}),
+            ),
+            Problem::CoarserValues {
+                version: v(),
+                id: "q_age".into(),
+                unknown: vec!["50-plus".into()],
+                missing: vec!["50_plus".into()],
+            },
         ),
         (
             "a screening question left reported",
@@ -231,4 +258,115 @@ fn a_scale_of_four_points_is_a_scale_with_its_own_texts() {
         );
         assert!(Questionnaire::from_json(&json).is_err(), "{bad}");
     }
+}
+
+/// A copy of the participant survey's folder in a fresh temporary directory.
+fn folder_copy(name: &str) -> std::path::PathBuf {
+    let root = std::env::temp_dir().join(format!("definition-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/brukerundersokelse");
+    let mut stack = vec![source.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let to = root.join(path.strip_prefix(&source).unwrap());
+            if path.is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+                stack.push(path);
+            } else {
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&path, &to).unwrap();
+            }
+        }
+    }
+    root
+}
+
+fn edit_json(path: &std::path::Path, change: impl FnOnce(&mut Value)) {
+    let mut value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    change(&mut value);
+    std::fs::write(path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+}
+
+#[test]
+fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
+    let root = folder_copy("versions");
+    let checked = check_files(&root.join("definition.json")).unwrap();
+    assert_eq!(checked.plans, vec![Questionnaire::current().plan().clone()], "the files give the embedded plan");
+    assert!(checked.changes.is_empty());
+
+    // 2027: one question reworded, one new, one gone; the rest keep their ids.
+    let old = root.join("questionnaires/2026");
+    let new = root.join("questionnaires/2027");
+    std::fs::create_dir_all(new.join("i18n")).unwrap();
+    for entry in std::fs::read_dir(old.join("i18n")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, new.join("i18n").join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(old.join("questionnaire.json"), new.join("questionnaire.json")).unwrap();
+    edit_json(&new.join("questionnaire.json"), |q| {
+        q["version"] = json!("2027.1");
+        let questions = q["questions"].as_array_mut().unwrap();
+        questions.retain(|x| x["id"] != "q_respekt_2");
+        let mut added = questions.iter().find(|x| x["id"] == "q_respekt_1").unwrap().clone();
+        added["id"] = json!("q_respekt_3");
+        questions.push(added);
+    });
+    for entry in std::fs::read_dir(new.join("i18n")).unwrap() {
+        edit_json(&entry.unwrap().path(), |t| {
+            let strings = t["strings"].as_object_mut().unwrap();
+            let text = strings["q.q_respekt_1.text"].clone();
+            strings.insert("q.q_respekt_3.text".into(), text);
+        });
+    }
+    edit_json(&new.join("i18n/nb.json"), |t| t["strings"]["q.q_nytte_1.text"] = json!("Jeg lærer mye norsk nå."));
+    edit_json(&root.join("definition.json"), |d| d["questionnaires"] = json!(["2026", "2027"]));
+    let checked = check_files(&root.join("definition.json")).unwrap();
+    assert_eq!(
+        checked.changes,
+        vec![Changes {
+            from: "2026.1".into(),
+            to: "2027.1".into(),
+            new: vec!["q_respekt_3".into()],
+            changed: vec!["q_nytte_1".into()],
+            gone: vec!["q_respekt_2".into()],
+        }]
+    );
+
+    // A text missing in one language, and a broken file, are refused with both problems listed.
+    edit_json(&new.join("i18n/so.json"), |t| {
+        t["strings"].as_object_mut().unwrap().remove("q.q_respekt_3.text");
+    });
+    std::fs::write(root.join("questionnaires/2026/questionnaire.json"), "{").unwrap();
+    let bad = check_files(&root.join("definition.json")).err().unwrap();
+    assert_eq!(bad.problems.len(), 2, "{bad}");
+    assert!(matches!(&bad.problems[0], Problem::BadQuestionnaire { version, .. } if version == "2026"), "{bad}");
+    assert!(
+        matches!(&bad.problems[1], Problem::MissingTexts { language, keys, .. } if language == "so" && keys == &["q.q_respekt_3.text"]),
+        "{bad}"
+    );
+    std::fs::write(root.join("definition.json"), "not json").unwrap();
+    assert!(matches!(
+        check_files(&root.join("definition.json")).err().unwrap().problems[0],
+        Problem::Unreadable { .. }
+    ));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn more_quasi_identifiers_than_the_rows_can_carry_are_refused() {
+    let bands = json!([
+        "q_gender",
+        "q_age",
+        "q_years_norway",
+        "q_education",
+        "q_plan_has",
+        "q_leave",
+        "q_group",
+        "q_nytte_1",
+        "q_nytte_2",
+        "q_nytte_3"
+    ]);
+    let found = problems(with("/analysis/bands", bands), None);
+    assert!(found.contains(&Problem::TooManyQuasiIdentifiers(11)), "{found:#?}");
 }

@@ -1,0 +1,124 @@
+//! `survey-admin definition check`: the same checks the loader runs, on a
+//! definition's files before any wave uses it.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use survey_domain::definition::{check_files, Checked};
+
+#[derive(Subcommand)]
+pub enum DefinitionCommand {
+    /// Sjekker en definisjon (definition.json og spørreskjemaene ved siden av) og lister alle feil.
+    Check {
+        /// Filen definition.json i undersøkelsens mappe.
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+pub fn run(command: DefinitionCommand) -> Result<String, String> {
+    let DefinitionCommand::Check { file } = command;
+    match check_files(&file) {
+        Ok(checked) => Ok(summary(&checked)),
+        Err(bad) => {
+            let mut out = format!("definisjonen «{}» har {} feil:", bad.id, bad.problems.len());
+            for problem in &bad.problems {
+                out.push_str(&format!("\n  - {problem}"));
+            }
+            Err(out)
+        }
+    }
+}
+
+fn summary(checked: &Checked) -> String {
+    let mut lines = vec![format!("Definisjonen «{}» er i orden.", checked.definition.id)];
+    let ids = |q: &survey_domain::Questionnaire, positions: &[usize]| -> Vec<String> {
+        positions.iter().map(|&p| q.questions[p].id.clone()).collect()
+    };
+    for (q, plan) in checked.questionnaires.iter().zip(&checked.plans) {
+        lines.push(format!("Spørreskjema {}: {} spørsmål.", q.version, q.questions.len()));
+        if let Some(at) = plan.grouping {
+            let groups: Vec<String> = plan
+                .groups
+                .iter()
+                .map(|g| {
+                    let parts: Vec<&str> = g.categories.iter().map(|&c| plan.categories[c].as_str()).collect();
+                    format!("{} ({})", g.id, parts.join(" + "))
+                })
+                .collect();
+            lines.push(format!("  Grupper etter {}: {}.", q.questions[at].id, groups.join(", ")));
+        }
+        let indices: Vec<String> = plan
+            .indices
+            .iter()
+            .map(|i| format!("{} ({} spørsmål på skala 1–{}, minst {})", i.id, i.items.len(), i.points, i.quorum))
+            .collect();
+        if !indices.is_empty() {
+            lines.push(format!("  Indekser: {}.", indices.join(", ")));
+        }
+        if !plan.bands.is_empty() {
+            lines.push(format!("  Bakgrunnsspørsmål: {}.", ids(q, &plan.bands).join(", ")));
+        }
+        let hidden: Vec<usize> = (0..q.questions.len()).filter(|&p| !plan.is_reported(p)).collect();
+        if !hidden.is_empty() {
+            lines.push(format!("  Rapporteres aldri: {}.", ids(q, &hidden).join(", ")));
+        }
+    }
+    for c in &checked.changes {
+        let list = |v: &[String]| if v.is_empty() { "ingen".to_owned() } else { v.join(", ") };
+        lines.push(format!(
+            "Fra {} til {}: nye {}; endret {}; borte {}.",
+            c.from,
+            c.to,
+            list(&c.new),
+            list(&c.changed),
+            list(&c.gone)
+        ));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(file: PathBuf) -> Result<String, String> {
+        run(DefinitionCommand::Check { file })
+    }
+
+    #[test]
+    fn the_participant_survey_is_in_order_and_its_plan_is_shown() {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/domain/surveys/brukerundersokelse/definition.json");
+        let out = check(file).unwrap();
+        assert!(out.starts_with("Definisjonen «brukerundersokelse» er i orden."), "{out}");
+        for line in [
+            "Grupper etter q_group: training (training + both), intro (intro + both).",
+            "usefulness (4 spørsmål på skala 1–5, minst 2)",
+            "Bakgrunnsspørsmål: q_gender, q_age, q_years_norway, q_education.",
+            "Rapporteres aldri: q_leave.",
+        ] {
+            assert!(out.contains(line), "{line}\n{out}");
+        }
+    }
+
+    #[test]
+    fn a_broken_definition_lists_every_problem_on_its_own_line() {
+        let dir = std::env::temp_dir().join(format!("definition-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("definition.json");
+        std::fs::write(
+            &file,
+            r#"{"id": "Ny", "respondents": {"kind": "roles", "roles": []}, "units": "kommuner",
+                "questionnaires": ["2027"], "analysis": {}}"#,
+        )
+        .unwrap();
+        let err = check(file).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines[0], "definisjonen «Ny» har 3 feil:", "{err}");
+        assert_eq!(lines.len(), 4, "{err}");
+        assert!(lines[1..].iter().all(|l| l.starts_with("  - ")), "{err}");
+        assert!(err.contains("spørreskjema 2027 er oppført, men filene mangler"), "{err}");
+    }
+}

@@ -393,8 +393,10 @@ function showQuestion(id) {
   const back = () => (i > 0 ? showQuestion(vis[i - 1].id) : showIntro());
   const form = el('form', 'stack', { novalidate: true }, [
     el('div', 'progress', null, [
-      txt('p', 'ui.progress', { id: 'prog', vars: { n: i + 1, total: vis.length } }),
-      el('progress', null, { max: vis.length, value: i + 1, 'aria-labelledby': 'prog' }),
+      el('div', 'progress-count', null, [
+        txt('p', 'ui.progress', { id: 'prog', vars: { n: i + 1, total: vis.length } }),
+        el('progress', null, { max: vis.length, value: i + 1, 'aria-labelledby': 'prog' }),
+      ]),
     ]),
     q.section ? txt('p', 'section.' + q.section, { cls: 'section' }) : null,
     fs,

@@ -104,9 +104,8 @@ where
     let no_report =
         || ApiError::new(StatusCode::NOT_FOUND, "no_report", "there are no results yet; they are made every night");
     let latest = app.results.get_object(&results_layout::latest_key(&survey)).await?.ok_or_else(no_report)?;
-    let latest: serde_json::Value = serde_json::from_slice(&latest).map_err(|_| no_report())?;
-    let run_id = latest["run_id"].as_str().ok_or_else(no_report)?;
-    let key = results_layout::unit_report_key(&survey, run_id, unit);
+    let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
+    let key = results_layout::unit_report_key(&survey, &latest.run_id, unit);
     let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
     let text = String::from_utf8(report).map_err(|_| no_report())?;
     let mut response = Response::new(Body::Text(text));

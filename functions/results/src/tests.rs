@@ -68,7 +68,15 @@ async fn app() -> TestApp {
 }
 
 async fn publish_report(app: &TestApp) {
-    let latest = json!({"run_id": "20261122T030000Z-AAAAAA", "survey_id": "2026"});
+    let latest = json!({
+        "survey_id": "2026",
+        "run_id": "20261122T030000Z-AAAAAA",
+        "completed_at": "2026-11-22T03:00:00Z",
+        "answers": 15,
+        "units": 1,
+        "withheld_units": 0,
+        "bundle": "results/2026/runs/20261122T030000Z-AAAAAA/bundle.zip",
+    });
     app.results
         .put_object("results/2026/latest.json", latest.to_string().into_bytes(), "application/json")
         .await

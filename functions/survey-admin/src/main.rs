@@ -526,11 +526,9 @@ impl Admin {
             .ok_or_else(|| {
                 format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
             })?;
-        let latest: serde_json::Value =
+        let latest: results_layout::RunManifest =
             serde_json::from_slice(&latest).map_err(|e| format!("latest.json kan ikke leses: {e}"))?;
-        let (Some(key), Some(run_id)) = (latest["bundle"].as_str(), latest["run_id"].as_str()) else {
-            return Err("latest.json peker ikke på noen resultatpakke".into());
-        };
+        let (key, run_id) = (latest.bundle.as_str(), latest.run_id.as_str());
         eprintln!("  henter resultatpakken fra kjøringen {run_id} …");
         let bytes = results.get_object(key).await.map_err(|e| error_chain(&e))?.ok_or("resultatpakken mangler")?;
         std::fs::create_dir_all(out).map_err(|e| format!("kan ikke lage {}: {e}", out.display()))?;

@@ -284,6 +284,38 @@ pub mod results_layout {
     pub fn unit_report_key(survey: &SurveyId, run_id: &str, unit: UnitNumber) -> String {
         format!("{}units/{unit}.json", run_prefix(survey, run_id))
     }
+
+    /// A county's report; `county` is its number (`46`).
+    pub fn county_report_key(survey: &SurveyId, run_id: &str, county: &str) -> String {
+        format!("{}counties/{county}.json", run_prefix(survey, run_id))
+    }
+
+    pub fn national_report_key(survey: &SurveyId, run_id: &str) -> String {
+        format!("{}national.json", run_prefix(survey, run_id))
+    }
+
+    pub fn bundle_key(survey: &SurveyId, run_id: &str) -> String {
+        format!("{}bundle.zip", run_prefix(survey, run_id))
+    }
+
+    pub fn manifest_key(survey: &SurveyId, run_id: &str) -> String {
+        format!("{}manifest.json", run_prefix(survey, run_id))
+    }
+
+    /// A run's manifest: written into the run, and as `latest.json` once the run is complete.
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    pub struct RunManifest {
+        pub survey_id: String,
+        pub run_id: String,
+        /// RFC 3339, UTC.
+        pub completed_at: String,
+        pub answers: u64,
+        /// Units with a report (registered or answered).
+        pub units: usize,
+        pub withheld_units: usize,
+        /// The key of the run's bundle.
+        pub bundle: String,
+    }
 }
 
 /// Where aggregation runs are written (S3 in AWS): objects by key.

@@ -229,7 +229,6 @@ where
         questions_withheld: &decisions.questions,
         released: &released,
     };
-    let prefix = results_layout::run_prefix(&wave.survey_id, run_id);
     let mut objects = 0;
 
     let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
@@ -249,11 +248,12 @@ where
     }
     let counties: std::collections::BTreeSet<&'static str> = units.iter().map(|u| u.unit().county_number).collect();
     for county in counties {
-        put_json(results, &format!("{prefix}counties/{county}.json"), &input.area_report(Scope::County(county)))
-            .await?;
+        let key = results_layout::county_report_key(&wave.survey_id, run_id, county);
+        put_json(results, &key, &input.area_report(Scope::County(county))).await?;
         objects += 1;
     }
-    put_json(results, &format!("{prefix}national.json"), &input.area_report(Scope::Nation)).await?;
+    put_json(results, &results_layout::national_report_key(&wave.survey_id, run_id), &input.area_report(Scope::Nation))
+        .await?;
     objects += 1;
 
     progress(Progress::Bundle);
@@ -278,21 +278,24 @@ where
     let columns = columns_table(questionnaire, &files, respondent_columns.as_deref());
     files.push(&columns);
     write_bundle(&bundle, &files, respondents.as_ref(), now)?;
-    results.put_file(&format!("{prefix}bundle.zip"), &bundle, "application/zip").await?;
+    let bundle_key = results_layout::bundle_key(&wave.survey_id, run_id);
+    results.put_file(&bundle_key, &bundle, "application/zip").await?;
     objects += 1;
 
     let answers: u64 = counts.units.values().map(UnitTallies::respondents).sum();
     let completed_at = now.format(&Rfc3339).expect("formattable");
-    let manifest = json!({
-        "survey_id": wave.survey_id,
-        "run_id": run_id,
-        "completed_at": completed_at,
-        "answers": answers,
-        "units": units.len(),
-        "withheld_units": withheld_units,
-        "bundle": format!("{prefix}bundle.zip"),
-    });
-    put_json(results, &format!("{prefix}manifest.json"), &manifest).await?;
+    let manifest = results_layout::RunManifest {
+        survey_id: wave.survey_id.to_string(),
+        run_id: run_id.to_owned(),
+        completed_at: completed_at.clone(),
+        answers,
+        units: units.len(),
+        withheld_units,
+        bundle: bundle_key,
+    };
+    // As a JSON value, whose keys sort, so the file reads the same as before it had a type.
+    let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
+    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
     // The ledger before the pointer: what is served is always in the ledger.
     if decisions.release.adds_to(&ledger) {
         decisions.release.run_id = run_id.to_owned();

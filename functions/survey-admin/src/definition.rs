@@ -19,7 +19,11 @@ pub enum DefinitionCommand {
 pub fn run(command: DefinitionCommand) -> Result<String, String> {
     let DefinitionCommand::Check { file } = command;
     match check_files(&file) {
-        Ok(checked) => Ok(summary(&checked)),
+        // CONTRACT.md: `ok` on stdout; what was checked goes to stderr for the operator.
+        Ok(checked) => {
+            eprintln!("{}", summary(&checked));
+            Ok("ok".to_owned())
+        }
         Err(bad) => {
             let mut out = format!("definisjonen «{}» har {} feil:", bad.id, bad.problems.len());
             for problem in &bad.problems {
@@ -90,7 +94,8 @@ mod tests {
     fn the_participant_survey_is_in_order_and_its_plan_is_shown() {
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../shared/domain/surveys/brukerundersokelse/definition.json");
-        let out = check(file).unwrap();
+        assert_eq!(check(file.clone()).unwrap(), "ok", "stdout is `ok`, as CONTRACT.md says");
+        let out = summary(&check_files(&file).unwrap());
         assert!(out.starts_with("Definisjonen «brukerundersokelse» er i orden."), "{out}");
         for line in [
             "Grupper etter q_group: training (training + both), intro (intro + both).",

@@ -1,13 +1,16 @@
-//! `survey-admin definition check`: the same checks the loader runs, on a
-//! definition's files before any wave uses it.
+//! `survey-admin definition check` and `list`: the full check of a
+//! definition's files before any wave uses it, and the surveys this system knows.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use survey_domain::definition::{check_files, Checked};
+use survey_domain::catalogue::{self, Checked, Files, Survey};
+use survey_domain::definition::BadDefinition;
 
 #[derive(Subcommand)]
 pub enum DefinitionCommand {
+    /// Skriver hver undersøkelse systemet kjenner som en JSON-linje: id, versjon og tittel.
+    List,
     /// Sjekker en definisjon (definition.json og spørreskjemaene ved siden av) og lister alle feil.
     Check {
         /// Filen definition.json i undersøkelsens mappe.
@@ -17,21 +20,53 @@ pub enum DefinitionCommand {
 }
 
 pub fn run(command: DefinitionCommand) -> Result<String, String> {
-    let DefinitionCommand::Check { file } = command;
-    match check_files(&file) {
-        // CONTRACT.md: `ok` on stdout; what was checked goes to stderr for the operator.
-        Ok(checked) => {
+    match command {
+        DefinitionCommand::List => Ok(list()),
+        DefinitionCommand::Check { file } => {
+            let checked = check_file(&file).map_err(|bad| listing(&bad))?;
+            // CONTRACT.md: `ok` on stdout; what was checked goes to stderr for the operator.
             eprintln!("{}", summary(&checked));
             Ok("ok".to_owned())
         }
-        Err(bad) => {
-            let mut out = format!("definisjonen «{}» har {} feil:", bad.id, bad.problems.len());
-            for problem in &bad.problems {
-                out.push_str(&format!("\n  - {problem}"));
-            }
-            Err(out)
-        }
     }
+}
+
+fn check_file(file: &Path) -> Result<Checked, BadDefinition> {
+    Files::read(file.parent().unwrap_or(Path::new(".")))?.check()
+}
+
+/// Every problem, one per line under a heading.
+fn listing(bad: &BadDefinition) -> String {
+    let mut out = format!("definisjonen «{}» har {} feil:", bad.id, bad.problems.len());
+    for problem in &bad.problems {
+        out.push_str(&format!("\n  - {problem}"));
+    }
+    out
+}
+
+fn list() -> String {
+    let lines: Vec<String> = catalogue::all()
+        .iter()
+        .map(|s| {
+            let line = serde_json::json!({
+                "id": s.id(),
+                "version": s.current().version,
+                "title": s.definition.copy.title.nb,
+            });
+            line.to_string()
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A known survey, after the full check of its files: a wave is made only of a
+/// definition that passes.
+pub fn checked(id: &str) -> Result<&'static Survey, String> {
+    let known: Vec<&str> = catalogue::all().iter().map(Survey::id).collect();
+    let unknown = || format!("undersøkelsen «{id}» finnes ikke (kjente: {})", known.join(", "));
+    let survey = catalogue::find(id).ok_or_else(unknown)?;
+    catalogue::files(id).ok_or_else(unknown)?.check().map_err(|bad| listing(&bad))?;
+    Ok(survey)
 }
 
 fn summary(checked: &Checked) -> String {
@@ -95,7 +130,7 @@ mod tests {
         let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../shared/domain/surveys/brukerundersokelse/definition.json");
         assert_eq!(check(file.clone()).unwrap(), "ok", "stdout is `ok`, as CONTRACT.md says");
-        let out = summary(&check_files(&file).unwrap());
+        let out = summary(&check_file(&file).unwrap());
         assert!(out.starts_with("Definisjonen «brukerundersokelse» er i orden."), "{out}");
         for line in [
             "Grupper etter q_group: training (training + both), intro (intro + both).",
@@ -115,7 +150,9 @@ mod tests {
         std::fs::write(
             &file,
             r#"{"id": "Ny", "respondents": {"kind": "roles", "roles": []}, "units": "kommuner",
-                "questionnaires": ["2027"], "analysis": {}}"#,
+                "questionnaires": ["2027"], "analysis": {},
+                "copy": {"title": {"nb": "Ny", "en": "New"}, "name": {"nb": "ny", "en": "new"},
+                         "about": {"nb": "ny", "en": "new"}, "code_for": {"nb": "alle", "en": "all"}}}"#,
         )
         .unwrap();
         let err = check(file).unwrap_err();

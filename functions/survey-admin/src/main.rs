@@ -12,6 +12,7 @@ mod translations;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
+use survey_domain::catalogue;
 use survey_domain::contact::{Contact, Email};
 use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, rotate_code};
 use survey_domain::store::{results_layout, ResultsStore};
@@ -92,7 +93,7 @@ struct UnitArgs {
 
 #[derive(Subcommand)]
 enum SurveyCommand {
-    /// Oppretter en runde med gjeldende spørreskjema.
+    /// Oppretter en runde av en undersøkelse, med dens siste spørreskjema.
     Create {
         #[arg(long)]
         survey: String,
@@ -108,6 +109,9 @@ enum SurveyCommand {
         results_until: Option<OffsetDateTime>,
         #[arg(long, default_value_t = DEFAULT_MIN_RESPONDENTS)]
         min_respondents: u32,
+        /// Undersøkelsen runden kjører (se `definition list`).
+        #[arg(long, default_value = catalogue::DEFAULT_SURVEY)]
+        definition: String,
     },
     /// Skriver rundens innstillinger som JSON.
     Show(SurveyArg),
@@ -274,8 +278,11 @@ fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
         .map_err(|_| format!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
 }
 
-fn unit_number(raw: &str) -> Result<UnitNumber, Failure> {
-    UnitNumber::parse(raw).map_err(|_| format!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"))
+/// A unit of the wave's survey: a municipality or Oslo district, or one of the survey's own units.
+fn unit_number(wave: &Wave, raw: &str) -> Result<UnitNumber, Failure> {
+    UnitNumber::parse(raw).ok().filter(|u| wave.survey().has_unit(*u)).ok_or_else(|| {
+        format!("`{raw}` er ikke en enhet i undersøkelsen «{}» som runden `{}` kjører", wave.definition, wave.survey_id)
+    })
 }
 
 fn email_address(raw: &str) -> Result<Email, Failure> {
@@ -306,7 +313,9 @@ impl Admin {
                 registration_deadline,
                 results_until,
                 min_respondents,
+                definition,
             }) => {
+                let questionnaire = definition::checked(&definition)?.current();
                 let wave = Wave {
                     survey_id: survey_id(&survey)?,
                     opens_at: opens,
@@ -314,8 +323,9 @@ impl Admin {
                     registration_deadline: registration_deadline.unwrap_or(closes),
                     results_until: results_until.unwrap_or_else(|| default_results_until(opens, closes)),
                     min_respondents,
-                    questionnaire_version: Questionnaire::current().version.clone(),
-                    languages: translated_languages(Questionnaire::current()),
+                    definition,
+                    questionnaire_version: questionnaire.version.clone(),
+                    languages: translated_languages(questionnaire),
                     webinar: None,
                 };
                 self.create_wave(&wave).await?;
@@ -361,7 +371,11 @@ impl Admin {
                 Ok(code.to_string())
             }
             Command::Contact(ContactCommand::List(UnitArgs { survey, unit })) => {
-                let (wave, unit) = (self.wave(&survey).await?, unit_number(&unit)?);
+                let (wave, unit) = {
+                    let wave = self.wave(&survey).await?;
+                    let unit = unit_number(&wave, &unit)?;
+                    (wave, unit)
+                };
                 let now = OffsetDateTime::now_utc();
                 let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
                 let lines: Vec<String> = contacts
@@ -379,7 +393,11 @@ impl Admin {
                 Ok(lines.join("\n"))
             }
             Command::Contact(ContactCommand::Approve(ContactArgs { survey, unit, email })) => {
-                let (wave, unit, email) = (self.wave(&survey).await?, unit_number(&unit)?, email_address(&email)?);
+                let (wave, unit, email) = {
+                    let wave = self.wave(&survey).await?;
+                    let unit = unit_number(&wave, &unit)?;
+                    (wave, unit, email_address(&email)?)
+                };
                 approve_by_imdi(
                     &self.store,
                     &self.queue(),
@@ -394,12 +412,20 @@ impl Admin {
                 Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Contact(ContactCommand::Remove(ContactArgs { survey, unit, email })) => {
-                let (wave, unit, email) = (self.wave(&survey).await?, unit_number(&unit)?, email_address(&email)?);
+                let (wave, unit, email) = {
+                    let wave = self.wave(&survey).await?;
+                    let unit = unit_number(&wave, &unit)?;
+                    (wave, unit, email_address(&email)?)
+                };
                 remove_contact(&self.store, &wave.survey_id, unit, &email).await.map_err(|e| error_chain(&e))?;
                 Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Domain(DomainCommand::Allow { survey, unit, domain }) => {
-                let (wave, unit) = (self.wave(&survey).await?, unit_number(&unit)?);
+                let (wave, unit) = {
+                    let wave = self.wave(&survey).await?;
+                    let unit = unit_number(&wave, &unit)?;
+                    (wave, unit)
+                };
                 let probe =
                     Email::parse(&format!("x@{domain}")).map_err(|_| format!("`{domain}` er ikke et e-postdomene"))?;
                 self.store
@@ -428,7 +454,7 @@ impl Admin {
             }
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
                 let wave = self.wave(&survey).await?;
-                let unit = unit.as_deref().map(unit_number).transpose()?;
+                let unit = unit.as_deref().map(|u| unit_number(&wave, u)).transpose()?;
                 let count = self.store.count_answers(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
                 Ok(count.to_string())
             }
@@ -472,7 +498,7 @@ impl Admin {
 
     async fn registration(&self, survey: &str, unit: &str) -> Result<UnitRegistration, Failure> {
         let wave = self.wave(survey).await?;
-        let unit = unit_number(unit)?;
+        let unit = unit_number(&wave, unit)?;
         self.store
             .registration(&wave.survey_id, unit)
             .await
@@ -490,7 +516,7 @@ impl Admin {
     /// the unit's other contacts are told.
     async fn register(&self, survey: &str, unit: &str, contact: Contact) -> Result<AccessCode, Failure> {
         let wave = self.wave(survey).await?;
-        let unit = unit_number(unit)?;
+        let unit = unit_number(&wave, unit)?;
         add_by_imdi(&self.store, &self.queue(), &self.config.keys, &wave, unit, contact, OffsetDateTime::now_utc())
             .await
             .map_err(|e| error_chain(&e))
@@ -563,6 +589,7 @@ impl Admin {
                     registration_deadline: closes,
                     results_until: default_results_until(now, closes),
                     min_respondents: DEFAULT_MIN_RESPONDENTS,
+                    definition: catalogue::DEFAULT_SURVEY.to_owned(),
                     questionnaire_version: Questionnaire::current().version.clone(),
                     languages: translated_languages(Questionnaire::current()),
                     webinar: None,

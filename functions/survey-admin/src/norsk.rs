@@ -76,6 +76,7 @@ pub fn invalid_wave(err: &InvalidWave) -> String {
         InvalidWave::ResultsEndBeforeClose => "resultatene må være tilgjengelige minst til runden stenger".to_owned(),
         InvalidWave::MinRespondentsTooLow => format!("min_respondents må være minst {LOWEST_MIN_RESPONDENTS}"),
         InvalidWave::NoLanguages => "runden må ha minst ett språk".to_owned(),
+        InvalidWave::UnknownDefinition(id) => format!("ukjent undersøkelse `{id}`"),
         InvalidWave::UnknownQuestionnaire(version) => format!("ukjent versjon av spørreskjemaet `{version}`"),
     }
 }

@@ -30,9 +30,12 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
             let texts = Texts::embedded(w.questionnaire());
             cached(json_response(StatusCode::OK, &survey_body(&w, texts)))
         }),
-        ["surveys", id, "questionnaire"] => {
-            wave(app, id).await.map(|w| cached(json_response(StatusCode::OK, w.questionnaire())))
-        }
+        ["surveys", id, "questionnaire"] => wave(app, id).await.map(|w| {
+            let questionnaire = w.questionnaire();
+            let mut body = serde_json::to_value(questionnaire).expect("a questionnaire serialises");
+            body["plan"] = serde_json::to_value(w.survey().page_plan(questionnaire)).expect("a plan serialises");
+            cached(json_response(StatusCode::OK, &body))
+        }),
         _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")),
     };
     Ok(respond("survey_info", result))
@@ -94,6 +97,7 @@ fn survey_body(wave: &Wave, texts: &Texts) -> serde_json::Value {
         wave.languages.iter().filter(|l| texts.is_complete(l.as_str())).map(|l| l.language()).collect();
     json!({
         "survey_id": wave.survey_id,
+        "definition": wave.definition,
         "opens_at": rfc3339(wave.opens_at),
         "closes_at": rfc3339(wave.closes_at),
         "registration_deadline": rfc3339(wave.registration_deadline),
@@ -144,6 +148,7 @@ mod tests {
         let (status, body) = get(&app().await, include_str!("../../../events/get-survey.json"), None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["status"], "upcoming");
+        assert_eq!(body["definition"], "brukerundersokelse");
         assert_eq!(body["min_respondents"], 10);
         assert_eq!(
             body["languages"][0],
@@ -193,6 +198,21 @@ mod tests {
         assert!(first.get("show_if").is_none());
         let routed = body["questions"].as_array().unwrap().iter().find(|q| q.get("show_if").is_some()).unwrap();
         assert!(routed["show_if"]["any_of"].is_array());
+    }
+
+    #[tokio::test]
+    async fn the_questionnaire_carries_the_plans_groups_and_indices_with_their_names() {
+        let (_, body) = get(&app().await, include_str!("../../../events/get-questionnaire.json"), None).await;
+        let plan = &body["plan"];
+        let ids = |list: &serde_json::Value| -> Vec<String> {
+            list.as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_owned()).collect()
+        };
+        assert_eq!(ids(&plan["groups"]), ["training", "intro"]);
+        assert_eq!(ids(&plan["indices"]), ["usefulness", "motivation", "wellbeing"]);
+        assert_eq!(plan["groups"][1]["label"]["nb"], "Deltakere i introduksjonsprogrammet");
+        assert_eq!(plan["groups"][1]["label"]["nn"], "Deltakarar i introduksjonsprogrammet");
+        assert_eq!(plan["indices"][2]["label"]["en"], "Well-being");
+        assert!(plan["groups_hint"]["nb"].as_str().unwrap().contains("begge"));
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
+use survey_domain::catalogue;
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::keys::TokenDigest;
 use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
@@ -86,6 +87,7 @@ pub(crate) fn wave_item(wave: &Wave) -> Item {
         ("registration_deadline".into(), ts(wave.registration_deadline)),
         ("results_until".into(), ts(wave.results_until)),
         ("min_respondents".into(), n(wave.min_respondents)),
+        ("definition".into(), s(&wave.definition)),
         ("questionnaire_version".into(), s(&wave.questionnaire_version)),
         ("languages".into(), AttributeValue::L(wave.languages.iter().map(|l| s(l.as_str())).collect())),
     ]);
@@ -114,6 +116,13 @@ impl TryFrom<&Item> for WaveItem {
             (Some(at), Some(url)) => Some(Webinar { at, url: url.to_owned() }),
             _ => None,
         };
+        // Waves stored before surveys had definitions are participant-survey waves.
+        let definition = r.opt_str("definition")?.unwrap_or(catalogue::DEFAULT_SURVEY).to_owned();
+        let version = r.str("questionnaire_version")?;
+        let known = catalogue::find(&definition).is_some_and(|s| s.questionnaire(version).is_some());
+        if !known {
+            return Err(corrupt("definition"));
+        }
         Ok(WaveItem(Wave {
             survey_id: r.survey()?,
             opens_at: r.time("opens_at")?,
@@ -121,7 +130,8 @@ impl TryFrom<&Item> for WaveItem {
             registration_deadline: r.time("registration_deadline")?,
             results_until: r.time("results_until")?,
             min_respondents: r.opt_u32("min_respondents")?.ok_or_else(|| corrupt("min_respondents"))?,
-            questionnaire_version: r.str("questionnaire_version")?.to_owned(),
+            definition,
+            questionnaire_version: version.to_owned(),
             languages,
             webinar,
         }))
@@ -397,6 +407,7 @@ mod tests {
             registration_deadline: datetime!(2026-09-08 00:00 +2),
             results_until: datetime!(2027-10-01 00:00 +2),
             min_respondents: 10,
+            definition: catalogue::DEFAULT_SURVEY.into(),
             questionnaire_version: "2026.1".into(),
             languages: vec![LanguageCode::parse("nb").unwrap(), LanguageCode::parse("en").unwrap()],
             webinar: Some(Webinar { at: datetime!(2026-10-12 10:00 +2), url: "https://example.org/w".into() }),
@@ -409,6 +420,18 @@ mod tests {
         assert_eq!(WaveItem::try_from(&wave_item(&w)).unwrap().0, w);
         let plain = Wave { webinar: None, ..w };
         assert_eq!(WaveItem::try_from(&wave_item(&plain)).unwrap().0, plain);
+    }
+
+    #[test]
+    fn a_wave_stored_before_definitions_is_a_participant_survey_wave_and_an_unknown_survey_is_refused() {
+        let mut item = wave_item(&wave());
+        item.remove("definition");
+        assert_eq!(WaveItem::try_from(&item).unwrap().0.definition, "brukerundersokelse");
+        item.insert("definition".into(), s("ukjent"));
+        assert!(matches!(WaveItem::try_from(&item), Err(StoreError::Corrupt(_))));
+        item.insert("definition".into(), s(catalogue::DEFAULT_SURVEY));
+        item.insert("questionnaire_version".into(), s("1999.1"));
+        assert!(matches!(WaveItem::try_from(&item), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::questionnaire::{text_keys, QuestionType, Questionnaire};
+use crate::questionnaire::{QuestionType, Questionnaire};
 
 /// Who answers a survey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,11 +42,128 @@ pub enum Access {
 pub struct Definition {
     pub id: String,
     pub respondents: Respondents,
-    /// The unit catalogue: `kommuner` (municipalities and Oslo's districts).
+    /// The unit catalogue: `kommuner` (municipalities and Oslo's districts), or
+    /// a CSV file beside `definition.json` with the header [`UNITS_HEADER`].
     pub units: String,
     /// The questionnaire versions, oldest first; waves take the last.
     pub questionnaires: Vec<String>,
     pub analysis: PlanSpec,
+    /// The survey's own words in e-mails, the result bundle and the results page.
+    pub copy: Copy,
+}
+
+/// A text in bokmål, with nynorsk (bokmål when absent) and English beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub nb: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nn: Option<String>,
+    pub en: String,
+}
+
+impl Text {
+    pub fn nn(&self) -> &str {
+        self.nn.as_deref().unwrap_or(&self.nb)
+    }
+}
+
+/// What a published group or an index is called.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// On the results page: «Deltakere i introduksjonsprogrammet».
+    pub page: Text,
+    /// In the codebook, in running text: «introduksjonsprogrammet».
+    pub short: Text,
+}
+
+/// The words that make one survey's e-mails, bundle and results page its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Copy {
+    /// The survey's title: «Nasjonal brukerundersøkelse».
+    pub title: Text,
+    /// The survey in running text, definite: «brukerundersøkelsen».
+    pub name: Text,
+    /// Who it asks, for the first e-mail a contact gets: «den nasjonale
+    /// brukerundersøkelsen for deltakere i opplæring og introduksjonsprogram».
+    pub about: Text,
+    /// Who the unit's shared code is for; `{unit}` is the unit's name.
+    pub code_for: Text,
+    /// Who should not answer, when someone should not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exempt: Option<Text>,
+    /// Each published group's name, by id.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Label>,
+    /// How the groups relate, under the results page's group filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups_hint: Option<Text>,
+    /// Each index's name, by id.
+    #[serde(default)]
+    pub indices: BTreeMap<String, Label>,
+}
+
+/// The header of a definition's own unit catalogue.
+pub const UNITS_HEADER: &str = "nummer,navn,fylkesnummer,fylke";
+
+/// A row of a unit catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub number: String,
+    pub name: String,
+    pub county_number: String,
+    pub county: String,
+}
+
+/// Reads a definition's own unit catalogue: every bad line with its reason.
+pub fn parse_units(csv: &str) -> Result<Vec<UnitRow>, Vec<Problem>> {
+    let mut lines = csv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut problems = Vec::new();
+    match lines.next() {
+        Some((_, header)) if header.trim() == UNITS_HEADER => {}
+        _ => problems
+            .push(Problem::BadUnitRow { line: 1, reason: format!("første linje må være «{UNITS_HEADER}»") }),
+    }
+    let mut rows: Vec<UnitRow> = Vec::new();
+    for (at, line) in lines {
+        let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+        let bad = |reason: String| Problem::BadUnitRow { line: at + 1, reason };
+        let [number, name, county_number, county] = cols[..] else {
+            problems.push(bad(format!("har {} kolonner, ikke 4", cols.len())));
+            continue;
+        };
+        let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+            len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !digits(number, 2..=8) {
+            problems.push(bad(format!("nummeret «{number}» må ha 2 til 8 sifre")));
+        } else if !digits(county_number, 2..=2) {
+            problems.push(bad(format!("fylkesnummeret «{county_number}» må ha 2 sifre")));
+        } else if name.is_empty() || county.is_empty() {
+            problems.push(bad("navn og fylke må fylles ut".into()));
+        } else if rows.iter().any(|r| r.number == number) {
+            problems.push(bad(format!("nummeret «{number}» står to ganger")));
+        } else if crate::unit::is_builtin(number) {
+            problems.push(bad(format!("nummeret «{number}» er allerede en kommune eller bydel")));
+        } else {
+            rows.push(UnitRow {
+                number: number.to_owned(),
+                name: name.to_owned(),
+                county_number: county_number.to_owned(),
+                county: county.to_owned(),
+            });
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(Problem::BadUnitRow { line: 1, reason: "katalogen har ingen enheter".into() });
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The analysis plan, as written: by question ids and option values.
@@ -261,6 +378,16 @@ pub enum Problem {
         role: String,
     },
     UnknownUnits(String),
+    /// A line of the definition's own unit catalogue (1 is the header).
+    BadUnitRow {
+        line: usize,
+        reason: String,
+    },
+    /// A published group or index without its name in `copy`.
+    MissingLabel {
+        what: &'static str,
+        id: String,
+    },
     NoRoles,
     MissingTexts {
         version: String,
@@ -331,9 +458,13 @@ impl fmt::Display for Problem {
                 "«{id}» avslutter undersøkelsen for noen svar, så alle lagrede svar er like: før det opp under never_reported (spørreskjema {version})"
             ),
             Self::HiddenUsed { id, role } => write!(f, "«{id}» skal aldri rapporteres, men brukes som {role}"),
-            Self::UnknownUnits(u) => {
-                write!(f, "enhetskatalogen «{u}» finnes ikke (kjente: {})", UNIT_CATALOGUES.join(", "))
-            }
+            Self::UnknownUnits(u) => write!(
+                f,
+                "enhetskatalogen «{u}» finnes ikke: bruk «{BUILTIN_UNITS}» eller en CSV-fil ved siden av definition.json"
+            ),
+            Self::BadUnitRow { line, reason } => write!(f, "enhetskatalogen, linje {line}: {reason}"),
+            Self::MissingLabel { what, id } => write!(f, "{what} «{id}» mangler navn under copy"),
+
             Self::NoRoles => f.write_str("respondenter i roller trenger minst én rolle"),
             Self::MissingTexts { version, language, keys } => write!(
                 f,
@@ -346,7 +477,8 @@ impl fmt::Display for Problem {
 }
 
 /// The unit catalogues the platform has.
-pub const UNIT_CATALOGUES: &[&str] = &["kommuner"];
+/// The built-in unit catalogue: municipalities and Oslo's city districts.
+pub const BUILTIN_UNITS: &str = "kommuner";
 
 /// A definition's problems, every one of them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -377,6 +509,11 @@ fn duplicates<'a>(what: &'static str, ids: impl Iterator<Item = &'a str>, proble
 }
 
 impl Definition {
+    /// The file of the definition's own unit catalogue, when it has one.
+    pub fn own_units(&self) -> Option<&str> {
+        self.units.strip_suffix(".csv").filter(|stem| id_ok(stem)).map(|_| self.units.as_str())
+    }
+
     pub fn from_json(json: &str) -> Result<Self, BadDefinition> {
         serde_json::from_str(json).map_err(|e| BadDefinition {
             id: "?".into(),
@@ -392,7 +529,7 @@ impl Definition {
         if self.questionnaires.is_empty() {
             problems.push(Problem::NoQuestionnaire);
         }
-        if !UNIT_CATALOGUES.contains(&self.units.as_str()) {
+        if self.own_units().is_none() && self.units != BUILTIN_UNITS {
             problems.push(Problem::UnknownUnits(self.units.clone()));
         }
         if let Respondents::Roles { roles } = &self.respondents {
@@ -421,6 +558,13 @@ impl Definition {
                     quorum: index.quorum,
                     items: index.items.len(),
                 });
+            }
+        }
+        let groups: Vec<&str> = plan.grouping.iter().flat_map(|g| g.groups.iter().map(|g| g.id.as_str())).collect();
+        let indices: Vec<&str> = plan.indices.iter().map(|i| i.id.as_str()).collect();
+        for (what, ids, labels) in [("gruppen", groups, &self.copy.groups), ("indeksen", indices, &self.copy.indices)] {
+            for id in ids.iter().filter(|id| !labels.contains_key(**id)) {
+                problems.push(Problem::MissingLabel { what, id: (*id).to_owned() });
             }
         }
         duplicates("bakgrunnsspørsmålet", plan.bands.iter().map(String::as_str), problems);
@@ -576,9 +720,22 @@ impl Definition {
 
 /// Every problem of a definition and its questionnaire versions (given in the
 /// definition's order), texts included.
-pub fn check(definition: &Definition, versions: &[Version<'_>]) -> Result<Vec<Plan>, BadDefinition> {
+/// The full check: the definition, its own unit catalogue (`units`: the file's
+/// text, if it could be read) and every questionnaire version with its texts.
+pub fn check(
+    definition: &Definition,
+    versions: &[Version<'_>],
+    units: Option<&str>,
+) -> Result<Vec<Plan>, BadDefinition> {
     let mut problems = Vec::new();
     definition.check_own(&mut problems);
+    if let Some(file) = definition.own_units() {
+        match units.map(parse_units) {
+            None => problems.push(Problem::Unreadable { file: file.to_owned(), reason: "filen finnes ikke".into() }),
+            Some(Err(bad)) => problems.extend(bad),
+            Some(Ok(_)) => {}
+        }
+    }
     let mut plans = Vec::new();
     for (name, version) in definition.questionnaires.iter().zip(versions) {
         let version = match version {
@@ -657,64 +814,6 @@ impl Changes {
         changes.gone = old.questions.iter().filter(|q| new.question(&q.id).is_none()).map(|q| q.id.clone()).collect();
         changes
     }
-}
-
-/// A definition read from its folder and checked: its questionnaires, their plans
-/// and how each version changed from the one before.
-pub struct Checked {
-    pub definition: Definition,
-    pub questionnaires: Vec<Questionnaire>,
-    pub plans: Vec<Plan>,
-    pub changes: Vec<Changes>,
-}
-
-/// Reads `definition.json` and the questionnaire versions beside it
-/// (`questionnaires/<version>/questionnaire.json` and `i18n/<lang>.json`), and checks them.
-pub fn check_files(definition_file: &std::path::Path) -> Result<Checked, BadDefinition> {
-    let unreadable = |reason: String| BadDefinition {
-        id: "?".into(),
-        problems: vec![Problem::Unreadable { file: definition_file.display().to_string(), reason }],
-    };
-    let json = std::fs::read_to_string(definition_file).map_err(|e| unreadable(e.to_string()))?;
-    let definition: Definition = serde_json::from_str(&json).map_err(|e| unreadable(e.to_string()))?;
-    let folder = definition_file.parent().unwrap_or(std::path::Path::new("."));
-    type Read = (Questionnaire, BTreeMap<String, BTreeSet<String>>, String);
-    let mut read: Vec<Result<Read, Option<String>>> = Vec::new();
-    for version in &definition.questionnaires {
-        let dir = folder.join("questionnaires").join(version);
-        let Ok(structure) = std::fs::read_to_string(dir.join("questionnaire.json")) else {
-            read.push(Err(None));
-            continue;
-        };
-        let mut texts = BTreeMap::new();
-        let mut nb = String::new();
-        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("i18n"))
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "json")) {
-            let language = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-            let json = std::fs::read_to_string(file).unwrap_or_default();
-            if language == "nb" {
-                nb.clone_from(&json);
-            }
-            texts.insert(language, text_keys(&json));
-        }
-        read.push(Questionnaire::from_json(&structure).map(|q| (q, texts, nb)).map_err(|e| Some(e.problem)));
-    }
-    let versions: Vec<Version<'_>> = read
-        .iter()
-        .map(|r| match r {
-            Ok((questionnaire, texts, _)) => Version::Read(VersionTexts { questionnaire, texts: texts.clone() }),
-            Err(None) => Version::Missing,
-            Err(Some(why)) => Version::Broken(why.clone()),
-        })
-        .collect();
-    let plans = check(&definition, &versions)?;
-    let read: Vec<Read> = read.into_iter().filter_map(Result::ok).collect();
-    let changes = read.windows(2).map(|p| Changes::between(&p[0].0, &p[0].2, &p[1].0, &p[1].2)).collect();
-    let questionnaires = read.into_iter().map(|(q, _, _)| q).collect();
-    Ok(Checked { definition, questionnaires, plans, changes })
 }
 
 #[cfg(test)]

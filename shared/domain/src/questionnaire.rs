@@ -7,49 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::answer::AnswerValue;
-use crate::definition::{check, Definition, Plan, Version, VersionTexts};
-
-/// A questionnaire version's files, embedded in every binary that needs them.
-struct Embedded {
-    structure: &'static str,
-    /// The folder of the i18n files, from the crate's root.
-    texts_dir: &'static str,
-    /// `(language code, i18n file)`.
-    translations: &'static [(&'static str, &'static str)],
-}
-
-/// `(code, file)` for each language's i18n file of a questionnaire version.
-macro_rules! texts {
-    ($dir:literal: $($lang:literal),+ $(,)?) => {
-        &[$(($lang, include_str!(concat!("../surveys/brukerundersokelse/questionnaires/", $dir, "/i18n/", $lang, ".json")))),+]
-    };
-}
-
-/// An embedded survey: its definition and its questionnaire versions, oldest first.
-struct EmbeddedSurvey {
-    definition: &'static str,
-    versions: &'static [Embedded],
-}
-
-/// The surveys built into every binary; the last version of the first is the
-/// questionnaire new waves get.
-const EMBEDDED: &[EmbeddedSurvey] = &[EmbeddedSurvey {
-    definition: include_str!("../surveys/brukerundersokelse/definition.json"),
-    versions: &[Embedded {
-        structure: include_str!("../surveys/brukerundersokelse/questionnaires/2026/questionnaire.json"),
-        texts_dir: "surveys/brukerundersokelse/questionnaires/2026/i18n",
-        translations: texts!("2026":
-            "nb", "nn", "en", "ar", "ti", "so", "prs", "fa", "ps", "kmr", "ckb", "am",
-            "om", "fr", "sw", "tr", "uk", "ru", "pl", "lt", "th", "es", "my", "ur",
-        ),
-    }],
-}];
+use crate::definition::Plan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,10 +79,11 @@ impl Question {
 pub struct Questionnaire {
     pub version: String,
     pub questions: Vec<Question>,
+    /// `(language, i18n file)`.
     #[serde(skip)]
-    translations: Vec<(&'static str, &'static str)>,
+    translations: Vec<(String, String)>,
     #[serde(skip)]
-    texts_dir: &'static str,
+    texts_dir: std::path::PathBuf,
     /// The analysis plan of the survey this version belongs to.
     #[serde(skip)]
     plan: Plan,
@@ -190,41 +154,6 @@ pub fn text_keys(i18n: &str) -> BTreeSet<String> {
     file.get("strings").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
-fn all() -> &'static [Questionnaire] {
-    static ALL: OnceLock<Vec<Questionnaire>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut all = Vec::new();
-        for survey in EMBEDDED {
-            let definition = Definition::from_json(survey.definition).unwrap_or_else(|err| panic!("{err}"));
-            let mut questionnaires: Vec<Questionnaire> = survey
-                .versions
-                .iter()
-                .map(|e| {
-                    let mut q = Questionnaire::from_json(e.structure).unwrap_or_else(|err| panic!("{err}"));
-                    q.translations = e.translations.to_vec();
-                    q.texts_dir = e.texts_dir;
-                    q
-                })
-                .collect();
-            let versions: Vec<Version<'_>> = questionnaires
-                .iter()
-                .map(|q| {
-                    let texts =
-                        q.translations.iter().map(|(lang, json)| ((*lang).to_owned(), text_keys(json))).collect();
-                    Version::Read(VersionTexts { questionnaire: q, texts })
-                })
-                .collect();
-            let plans = check(&definition, &versions).unwrap_or_else(|err| panic!("{err}"));
-            for (q, plan) in questionnaires.iter_mut().zip(plans) {
-                q.plan = plan;
-                q.survey = definition.id.clone();
-            }
-            all.extend(questionnaires);
-        }
-        all
-    })
-}
-
 impl Questionnaire {
     /// Parses and checks a questionnaire's structure.
     pub fn from_json(json: &str) -> Result<Self, BadQuestionnaire> {
@@ -284,13 +213,23 @@ impl Questionnaire {
         Ok(())
     }
 
-    pub fn by_version(version: &str) -> Option<&'static Questionnaire> {
-        all().iter().find(|q| q.version == version)
+    /// Makes a parsed version part of its survey: its plan and its texts.
+    pub(crate) fn attach(
+        &mut self,
+        survey: &str,
+        plan: Plan,
+        translations: Vec<(String, String)>,
+        texts_dir: std::path::PathBuf,
+    ) {
+        self.survey = survey.to_owned();
+        self.plan = plan;
+        self.translations = translations;
+        self.texts_dir = texts_dir;
     }
 
-    /// The questionnaire new waves get.
+    /// The participant survey's questionnaire, which new waves get by default.
     pub fn current() -> &'static Questionnaire {
-        all().last().expect("at least one questionnaire is embedded")
+        crate::catalogue::default_survey().current()
     }
 
     /// The analysis plan: grouping, groups, indices, bands and what is reported.
@@ -313,19 +252,20 @@ impl Questionnaire {
         self.questions.iter().enumerate().filter(|(i, _)| self.plan.is_reported(*i))
     }
 
-    /// The folder of this version's i18n files, from the domain crate's root.
-    pub fn texts_dir(&self) -> &'static str {
-        self.texts_dir
+    /// The folder of this version's i18n files: from the repository's root for a
+    /// shipped survey.
+    pub fn texts_dir(&self) -> &std::path::Path {
+        &self.texts_dir
     }
 
     /// The i18n file of one language, as kept in the repository (with its meta).
-    pub fn translation(&self, language: &str) -> Option<&'static str> {
-        self.translations.iter().find(|(code, _)| *code == language).map(|(_, json)| *json)
+    pub fn translation(&self, language: &str) -> Option<&str> {
+        self.translations.iter().find(|(code, _)| code == language).map(|(_, json)| json.as_str())
     }
 
     /// The languages this version has texts for.
-    pub fn translated_languages(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.translations.iter().map(|(code, _)| *code)
+    pub fn translated_languages(&self) -> impl Iterator<Item = &str> + '_ {
+        self.translations.iter().map(|(code, _)| code.as_str())
     }
 
     /// The translation keys a language file must have for this questionnaire.

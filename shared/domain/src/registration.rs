@@ -148,7 +148,10 @@ where
 {
     let survey_id = SurveyId::parse(&request.survey_id).map_err(|_| RegisterError::UnknownSurvey)?;
     let wave = store.wave(&survey_id).await?.ok_or(RegisterError::UnknownSurvey)?;
-    let unit = UnitNumber::parse(&request.unit).map_err(|_| RegisterError::InvalidUnit)?;
+    let unit = UnitNumber::parse(&request.unit)
+        .ok()
+        .filter(|u| wave.survey().has_unit(*u))
+        .ok_or(RegisterError::InvalidUnit)?;
     let wanted = parse_contacts(&request.contacts)?;
     let expected = parse_expected(&request.expected_participants)?;
     if now >= wave.registration_deadline {

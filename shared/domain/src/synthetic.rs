@@ -23,6 +23,7 @@ pub fn open_wave(id: &str, now: OffsetDateTime) -> Wave {
         registration_deadline: now,
         results_until: now + Duration::days(300),
         min_respondents: DEFAULT_MIN_RESPONDENTS,
+        definition: crate::catalogue::DEFAULT_SURVEY.to_owned(),
         questionnaire_version: Questionnaire::current().version.clone(),
         languages: LanguageCode::all().collect(),
         webinar: None,

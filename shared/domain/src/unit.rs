@@ -1,5 +1,6 @@
 //! Units that take part: the 357 municipalities (kommunenummer, 4 digits) and
-//! Oslo's 15 city districts (bydelsnummer, 6 digits), with their counties.
+//! Oslo's 15 city districts (bydelsnummer, 6 digits), with their counties, and
+//! the units of surveys with their own catalogue (see [`crate::catalogue`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -31,9 +32,10 @@ pub struct Unit {
 #[error("`{0}` is not a municipality or Oslo city district number")]
 pub struct InvalidUnit(pub String);
 
-fn registry() -> &'static BTreeMap<&'static str, Unit> {
-    static REGISTRY: OnceLock<BTreeMap<&'static str, Unit>> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
+/// Municipalities and Oslo's districts.
+fn builtin() -> &'static BTreeMap<&'static str, Unit> {
+    static BUILTIN: OnceLock<BTreeMap<&'static str, Unit>> = OnceLock::new();
+    BUILTIN.get_or_init(|| {
         let mut units = BTreeMap::new();
         let mut county_names = BTreeMap::new();
         for line in KOMMUNER_CSV.lines().skip(1).filter(|l| !l.is_empty()) {
@@ -66,8 +68,32 @@ fn registry() -> &'static BTreeMap<&'static str, Unit> {
     })
 }
 
+/// Whether `number` is a municipality or an Oslo district.
+pub fn is_builtin(number: &str) -> bool {
+    builtin().contains_key(number)
+}
+
+/// Every unit any survey uses.
+fn registry() -> &'static BTreeMap<&'static str, Unit> {
+    static REGISTRY: OnceLock<BTreeMap<&'static str, Unit>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut units = builtin().clone();
+        for row in crate::catalogue::own_units() {
+            units.entry(row.number.as_str()).or_insert(Unit {
+                number: UnitNumber(&row.number),
+                name: &row.name,
+                county: &row.county,
+                county_number: &row.county_number,
+                parent: None,
+            });
+        }
+        units
+    })
+}
+
 impl UnitNumber {
-    /// Parses a kommunenummer or bydelsnummer from the official list.
+    /// Parses a kommunenummer or bydelsnummer from the official list, or a
+    /// number from a survey's own catalogue.
     pub fn parse(input: &str) -> Result<Self, InvalidUnit> {
         registry()
             .get_key_value(input.trim())
@@ -83,7 +109,7 @@ impl UnitNumber {
         &registry()[self.0]
     }
 
-    /// Every unit, municipalities and districts, in number order.
+    /// Every unit of every survey, in number order.
     pub fn all() -> impl Iterator<Item = &'static Unit> {
         registry().values()
     }

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::catalogue::{self, Survey};
 use crate::language::LanguageCode;
 use crate::questionnaire::Questionnaire;
 
@@ -67,6 +68,8 @@ pub struct Wave {
     #[serde(with = "time::serde::rfc3339")]
     pub results_until: OffsetDateTime,
     pub min_respondents: u32,
+    /// The survey this wave is a run of: its definition's id.
+    pub definition: String,
     pub questionnaire_version: String,
     #[serde(serialize_with = "serialize_codes")]
     pub languages: Vec<LanguageCode>,
@@ -89,6 +92,8 @@ pub enum InvalidWave {
     MinRespondentsTooLow,
     #[error("the wave must offer at least one language")]
     NoLanguages,
+    #[error("unknown survey definition `{0}`")]
+    UnknownDefinition(String),
     #[error("unknown questionnaire version `{0}`")]
     UnknownQuestionnaire(String),
 }
@@ -111,7 +116,10 @@ impl Wave {
         if self.languages.is_empty() {
             return Err(InvalidWave::NoLanguages);
         }
-        if Questionnaire::by_version(&self.questionnaire_version).is_none() {
+        let Some(survey) = catalogue::find(&self.definition) else {
+            return Err(InvalidWave::UnknownDefinition(self.definition.clone()));
+        };
+        if survey.questionnaire(&self.questionnaire_version).is_none() {
             return Err(InvalidWave::UnknownQuestionnaire(self.questionnaire_version.clone()));
         }
         Ok(())
@@ -131,8 +139,13 @@ impl Wave {
         status_between(self.opens_at, self.closes_for_unit(unit_closed_at), now)
     }
 
+    /// The survey this wave runs.
+    pub fn survey(&self) -> &'static Survey {
+        catalogue::find(&self.definition).expect("checked when the wave was stored")
+    }
+
     pub fn questionnaire(&self) -> &'static Questionnaire {
-        Questionnaire::by_version(&self.questionnaire_version).expect("checked when the wave was stored")
+        self.survey().questionnaire(&self.questionnaire_version).expect("checked when the wave was stored")
     }
 
     pub fn offers(&self, language: LanguageCode) -> bool {
@@ -164,6 +177,7 @@ pub(crate) mod tests {
             registration_deadline: datetime!(2026-09-08 00:00 +2),
             results_until: datetime!(2027-10-01 00:00 +2),
             min_respondents: DEFAULT_MIN_RESPONDENTS,
+            definition: catalogue::DEFAULT_SURVEY.to_owned(),
             questionnaire_version: Questionnaire::current().version.clone(),
             languages: LanguageCode::all().collect(),
             webinar: None,
@@ -201,6 +215,7 @@ pub(crate) mod tests {
             (|w| w.min_respondents = 2, InvalidWave::MinRespondentsTooLow),
             (|w| w.languages.clear(), InvalidWave::NoLanguages),
             (|w| w.questionnaire_version = "1999.1".into(), InvalidWave::UnknownQuestionnaire("1999.1".into())),
+            (|w| w.definition = "ukjent".into(), InvalidWave::UnknownDefinition("ukjent".into())),
         ];
         for (break_it, expected) in cases {
             let mut wave = ok.clone();

@@ -26,7 +26,7 @@ fn problems(definition: Value, texts: Option<BTreeMap<String, BTreeSet<String>>>
             _ => Version::Missing,
         })
         .collect();
-    match check(&definition, &versions) {
+    match check(&definition, &versions, None) {
         Ok(_) => Vec::new(),
         Err(bad) => bad.problems,
     }
@@ -77,6 +77,25 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
             Problem::BadQuestionnaire { version: "broken".into(), problem: "bad question id `x`".into() },
         ),
         ("an unknown unit catalogue", with("/units", json!("fylker")), Problem::UnknownUnits("fylker".into())),
+        (
+            "its own unit catalogue, missing",
+            with("/units", json!("enheter.csv")),
+            Problem::Unreadable { file: "enheter.csv".into(), reason: "filen finnes ikke".into() },
+        ),
+        (
+            "a group without its name",
+            with("/copy/groups", json!({"training": base()["copy"]["groups"]["training"]})),
+            Problem::MissingLabel { what: "gruppen", id: "intro".into() },
+        ),
+        (
+            "an index without its name",
+            with("/copy/indices", {
+                let mut named = base()["copy"]["indices"].clone();
+                named.as_object_mut().unwrap().remove("usefulness");
+                named
+            }),
+            Problem::MissingLabel { what: "indeksen", id: "usefulness".into() },
+        ),
         ("roles without a role", with("/respondents", json!({"kind": "roles", "roles": []})), Problem::NoRoles),
         (
             "a role twice",
@@ -262,24 +281,8 @@ fn a_scale_of_four_points_is_a_scale_with_its_own_texts() {
 
 /// A copy of the participant survey's folder in a fresh temporary directory.
 fn folder_copy(name: &str) -> std::path::PathBuf {
-    let root = std::env::temp_dir().join(format!("definition-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
     let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/brukerundersokelse");
-    let mut stack = vec![source.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let to = root.join(path.strip_prefix(&source).unwrap());
-            if path.is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-                stack.push(path);
-            } else {
-                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-                std::fs::copy(&path, &to).unwrap();
-            }
-        }
-    }
-    root
+    crate::catalogue::tests::copy_of(&source, &format!("definition-{name}"))
 }
 
 fn edit_json(path: &std::path::Path, change: impl FnOnce(&mut Value)) {
@@ -291,7 +294,7 @@ fn edit_json(path: &std::path::Path, change: impl FnOnce(&mut Value)) {
 #[test]
 fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
     let root = folder_copy("versions");
-    let checked = check_files(&root.join("definition.json")).unwrap();
+    let checked = crate::catalogue::Files::read(&root).and_then(|f| f.check()).unwrap();
     assert_eq!(checked.plans, vec![Questionnaire::current().plan().clone()], "the files give the embedded plan");
     assert!(checked.changes.is_empty());
 
@@ -321,7 +324,7 @@ fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
     }
     edit_json(&new.join("i18n/nb.json"), |t| t["strings"]["q.q_nytte_1.text"] = json!("Jeg lærer mye norsk nå."));
     edit_json(&root.join("definition.json"), |d| d["questionnaires"] = json!(["2026", "2027"]));
-    let checked = check_files(&root.join("definition.json")).unwrap();
+    let checked = crate::catalogue::Files::read(&root).and_then(|f| f.check()).unwrap();
     assert_eq!(
         checked.changes,
         vec![Changes {
@@ -338,7 +341,7 @@ fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
         t["strings"].as_object_mut().unwrap().remove("q.q_respekt_3.text");
     });
     std::fs::write(root.join("questionnaires/2026/questionnaire.json"), "{").unwrap();
-    let bad = check_files(&root.join("definition.json")).err().unwrap();
+    let bad = crate::catalogue::Files::read(&root).and_then(|f| f.check()).err().unwrap();
     assert_eq!(bad.problems.len(), 2, "{bad}");
     assert!(matches!(&bad.problems[0], Problem::BadQuestionnaire { version, .. } if version == "2026"), "{bad}");
     assert!(
@@ -347,7 +350,7 @@ fn the_files_of_a_folder_are_checked_and_a_new_version_says_what_changed() {
     );
     std::fs::write(root.join("definition.json"), "not json").unwrap();
     assert!(matches!(
-        check_files(&root.join("definition.json")).err().unwrap().problems[0],
+        crate::catalogue::Files::read(&root).and_then(|f| f.check()).err().unwrap().problems[0],
         Problem::Unreadable { .. }
     ));
     std::fs::remove_dir_all(&root).unwrap();

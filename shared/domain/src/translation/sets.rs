@@ -40,7 +40,7 @@ impl TextSet {
     /// The folder of the set's files, from the repository's root.
     pub fn dir(self, questionnaire: &Questionnaire) -> String {
         match self {
-            Self::Questionnaire => format!("shared/domain/{}", questionnaire.texts_dir()),
+            Self::Questionnaire => questionnaire.texts_dir().display().to_string(),
             Self::Site => "static-site/i18n".to_owned(),
         }
     }
@@ -65,15 +65,16 @@ impl Texts {
         Self { questionnaire, site }
     }
 
-    /// The texts built into the binary for a questionnaire version and the page.
+    /// The texts of a questionnaire version and of the page, parsed once.
     ///
     /// # Panics
     /// When a built-in file is broken, which the crate's tests rule out.
     pub fn embedded(questionnaire: &Questionnaire) -> &'static Texts {
-        static BY_VERSION: OnceLock<Mutex<BTreeMap<String, &'static Texts>>> = OnceLock::new();
+        static BY_VERSION: OnceLock<Mutex<BTreeMap<(String, String), &'static Texts>>> = OnceLock::new();
         let mut cache = BY_VERSION.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        cache.entry(questionnaire.version.clone()).or_insert_with(|| {
-            let parse = |files: &mut dyn Iterator<Item = (&'static str, &'static str)>| -> BTreeMap<String, TextFile> {
+        let key = (questionnaire.survey().to_owned(), questionnaire.version.clone());
+        cache.entry(key).or_insert_with(|| {
+            let parse = |files: &mut dyn Iterator<Item = (&str, &str)>| -> BTreeMap<String, TextFile> {
                 files
                     .map(|(lang, json)| {
                         let file = TextFile::parse(json).unwrap_or_else(|e| panic!("texts of {lang}: {e}"));

@@ -32,6 +32,8 @@ pids+=($!)
 export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 wait_for "$AWS_ENDPOINT_URL/moto-api/"
 
+# The stack also knows the surveys that exist only as test data.
+export SURVEY_DEFINITIONS="$PWD/tests/definitions"
 export SURVEY_ADMIN="$PWD/target/debug/survey-admin"
 "$SURVEY_ADMIN" setup --seed-local >/dev/null
 ACCESS_CODE=$("$SURVEY_ADMIN" registration add --survey local --unit 4601 --contact "Test Kontakt <test@example.org>")

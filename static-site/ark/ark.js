@@ -30,9 +30,17 @@ let coverage = null; // {lang: {sound, voice}} from content/{survey}/audio/cover
 let sheetLang = 'en';
 const texts = {}; // code -> the page's texts in that language (/i18n/{code}.json)
 
-// The page's texts of a language, loaded once.
+// The page's texts of a language, loaded once, with the survey's own wording
+// of the invitations (its questionnaire texts' `invite.*`) where it has one.
 async function textsOf(code) {
-  if (!texts[code]) texts[code] = (await getJson(`/i18n/${code}.json`)).strings;
+  if (!texts[code]) {
+    const [page, own] = await Promise.all([
+      getJson(`/i18n/${code}.json`),
+      getJson(`/content/${encodeURIComponent(surveyId)}/i18n/${code}.json`).catch(() => null),
+    ]);
+    const invites = Object.entries((own && own.strings) || {}).filter(([key]) => key.startsWith('invite.'));
+    texts[code] = { ...page.strings, ...Object.fromEntries(invites) };
+  }
   return texts[code];
 }
 

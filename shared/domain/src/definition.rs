@@ -94,6 +94,10 @@ pub struct Copy {
     /// Who should not answer, when someone should not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exempt: Option<Text>,
+    /// For the bundle's README, in bokmål: an example of a screening question's
+    /// answer that stores nothing, «permisjon: «Ja» lagres aldri».
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening_example: Option<String>,
     /// Each published group's name, by id.
     #[serde(default)]
     pub groups: BTreeMap<String, Label>,

@@ -219,54 +219,52 @@ pub fn verification_email(
     link: &str,
     expires_at: OffsetDateTime,
 ) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let parts = [
         Part::Text(format!("Hei, {}!", contact.name.as_str())),
-        Part::Text(format!(
-            "Du er meldt på som kontaktperson for {} i den nasjonale brukerundersøkelsen for deltakere i opplæring og introduksjonsprogram.",
-            unit.name
-        )),
+        Part::Text(format!("Du er meldt på som kontaktperson for {} i {}.", unit.name, copy.about.nb)),
         Part::Text("Åpne lenken under for å bekrefte e-postadressen din. Da får du tilgangskoden i en ny e-post.".into()),
         Part::Link("Bekreft e-postadressen".into(), link.to_owned()),
         Part::Text(format!("Lenken kan brukes én gang og gjelder til {} kl. {}.", date_nb(expires_at), clock(expires_at))),
         Part::Text("Har du ikke meldt deg på? Da kan du se bort fra denne e-posten. Adressen din blir slettet etter 48 timer.".into()),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "You have been registered as a contact person for {} in the national user survey ({}). Open the link above to confirm your e-mail address; you will then receive the access code. The link works once and expires on {}. If you did not register, ignore this e-mail: your address is deleted after 48 hours.",
-            unit.name, wave.survey_id, date_en(expires_at)
+            "You have been registered as a contact person for {} in {} ({}). Open the link above to confirm your e-mail address; you will then receive the access code. The link works once and expires on {}. If you did not register, ignore this e-mail: your address is deleted after 48 hours.",
+            unit.name, copy.about.en, wave.survey_id, date_en(expires_at)
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
     ];
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
-        subject: format!("Bekreft e-postadressen din – brukerundersøkelsen ({})", unit.name),
+        subject: format!("Bekreft e-postadressen din – {} ({})", copy.name.nb, unit.name),
         text,
         html,
     }
 }
 
-/// One of the page's own texts in bokmål. The participant invitations live
-/// there, in every language, for the classroom sheet to offer; the e-mails use
-/// the bokmål ones, so the two never drift apart.
-fn page_text(key: &str) -> &'static str {
-    Texts::embedded(Questionnaire::current()).files(TextSet::Site)[SOURCE_LANGUAGE]
-        .strings
-        .get(key)
-        .expect("bokmål has every page text")
+/// One of the page's own texts in bokmål, or the survey's own version of it.
+/// The participant invitations live there, in every language, for the
+/// classroom sheet to offer; a survey's questionnaire texts may word them for
+/// that survey. The e-mails use the bokmål ones, so the two never drift apart.
+fn page_text(questionnaire: &Questionnaire, key: &str) -> &'static str {
+    let texts = Texts::embedded(questionnaire);
+    let own = texts.files(TextSet::Questionnaire).get(SOURCE_LANGUAGE).and_then(|f| f.strings.get(key));
+    own.or_else(|| texts.files(TextSet::Site)[SOURCE_LANGUAGE].strings.get(key)).expect("bokmål has every page text")
 }
 
 /// The SMS participants can be sent: at most 160 characters with a usual site address.
-pub fn participant_sms(links: &SiteLinks, code: &AccessCode) -> String {
+pub fn participant_sms(links: &SiteLinks, code: &AccessCode, wave: &Wave) -> String {
     let (link, code) = (links.participant(code), code.to_string());
-    fill(page_text(SMS_KEY), &[("link", &link), ("code", &code)])
+    fill(page_text(wave.questionnaire(), SMS_KEY), &[("link", &link), ("code", &code)])
 }
 
 fn participant_email_text(links: &SiteLinks, code: &AccessCode, wave: &Wave) -> String {
     let (link, code) = (links.participant(code), code.to_string());
     format!(
         "Emne: {}\n\n{}\nSiste dag å svare er {}.\n\nEnglish: Please answer the survey about your training. It is anonymous and takes about 10 minutes. Open the link, choose your language, and listen to the questions if you like.",
-        page_text("invite.email.subject"),
-        fill(page_text("invite.email.body"), &[("link", &link), ("code", &code)]),
+        page_text(wave.questionnaire(), "invite.email.subject"),
+        fill(page_text(wave.questionnaire(), "invite.email.body"), &[("link", &link), ("code", &code)]),
         date_nb(last_day(wave)),
     )
 }
@@ -290,7 +288,7 @@ pub fn new_code_email(
         unit.name, unit.name
     );
     let mut email = code_email_with(contact, unit, wave, code, links, Some(note));
-    email.subject = format!("Ny tilgangskode til brukerundersøkelsen – {}", unit.name);
+    email.subject = format!("Ny tilgangskode til {} – {}", wave.survey().definition.copy.name.nb, unit.name);
     email
 }
 
@@ -302,27 +300,31 @@ fn code_email_with(
     links: &SiteLinks,
     note: Option<String>,
 ) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let mut parts = vec![Part::Text(format!("Hei, {}!", contact.name.as_str()))];
     parts.extend(note.map(Part::Text));
     parts.extend([
 
         Part::Text(format!(
-            "Takk for at {} er med i brukerundersøkelsen. Her er tilgangskoden. Den samme koden gjelder for alle deltakere i {}, både i opplæring i norsk og samfunnskunnskap og i introduksjonsprogrammet.",
-            unit.name, unit.name
+            "Takk for at {} er med i {}. Her er tilgangskoden. Den samme koden gjelder for {}.",
+            unit.name,
+            copy.name.nb,
+            fill(&copy.code_for.nb, &[("unit", unit.name)])
         )),
         Part::Code(code.to_string()),
         Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
         Part::Link("Ark til klasserommet, med QR-kode og koden i stor skrift".into(), links.sheet(&wave.survey_id, code, unit)),
         Part::Link("Demo som lagrer ingenting, fin å vise klassen først".into(), links.demo()),
         Part::Text(format!(
-            "Undersøkelsen er åpen fra {} til og med {}. Deltakere som har permisjon, skal ikke svare.",
+            "Undersøkelsen er åpen fra {} til og med {}.{}",
             date_nb(wave.opens_at),
-            date_nb(last_day(wave))
+            date_nb(last_day(wave)),
+            copy.exempt.as_ref().map_or(String::new(), |e| format!(" {}", e.nb))
         )),
         Part::Heading("Slik kan dere gjennomføre undersøkelsen".into()),
         Part::Text("I klasserommet: Vis demoen først. Deltakerne bruker PC, nettbrett eller mobil og helst hodetelefoner, så de kan høre spørsmålene på sitt eget språk.".into()),
         Part::Text("På e-post eller SMS: Send lenken til deltakere som ikke er i klasserommet. Her er ferdige tekster på norsk:".into()),
-        Part::Quote(format!("SMS:\n{}", participant_sms(links, code))),
+        Part::Quote(format!("SMS:\n{}", participant_sms(links, code, wave))),
         Part::Quote(format!("E-post:\n{}", participant_email_text(links, code, wave))),
         Part::Text(format!(
             "Arket til klasserommet har SMS-en og e-posten på {} språk, med lenken og koden satt inn. Velg språket deltakerne leser best, og kopier teksten.",
@@ -347,10 +349,13 @@ fn code_email_with(
     }
     parts.push(Part::Heading("In English".into()));
     parts.push(Part::Text(format!(
-        "This is the access code for {} in the national user survey. The same code serves all participants in the introduction programme and in Norwegian and social-studies training. The survey is open from {} to {}. Use the participant link, the classroom sheet or the demo above. The SMS and e-mail texts above are in Norwegian; the classroom sheet has them in {} languages. Results for {} are shown when at least {} participants have answered: ask for a results link on the results page above.",
+        "This is the access code for {} in {}. The same code serves {}. The survey is open from {} to {}.{} Use the participant link, the classroom sheet or the demo above. The SMS and e-mail texts above are in Norwegian; the classroom sheet has them in {} languages. Results for {} are shown when at least {} participants have answered: ask for a results link on the results page above.",
         unit.name,
+        copy.name.en,
+        fill(&copy.code_for.en, &[("unit", unit.name)]),
         date_en(wave.opens_at),
         date_en(last_day(wave)),
+        copy.exempt.as_ref().map_or(String::new(), |e| format!(" {}", e.en)),
         LanguageCode::all().count(),
         unit.name,
         wave.min_respondents
@@ -367,7 +372,7 @@ fn code_email_with(
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
-        subject: format!("Tilgangskode til brukerundersøkelsen – {}", unit.name),
+        subject: format!("Tilgangskode til {} – {}", copy.name.nb, unit.name),
         text,
         html,
     }
@@ -382,11 +387,12 @@ pub fn approval_request_email(
     link: &str,
     expires_at: OffsetDateTime,
 ) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let parts = [
         Part::Text(format!("Hei, {}!", approver.name.as_str())),
         Part::Text(format!(
-            "En person ber om å bli kontaktperson for {} i brukerundersøkelsen. Som kontaktperson får hen tilgangskoden og kan se resultatene for {}.",
-            unit.name, unit.name
+            "En person ber om å bli kontaktperson for {} i {}. Som kontaktperson får hen tilgangskoden og kan se resultatene for {}.",
+            unit.name, copy.name.nb, unit.name
         )),
         Part::Typed("Navn (skrevet inn av personen selv)".into(), candidate.name.as_str().to_owned()),
         Part::Typed("E-postadresse (bekreftet av personen)".into(), candidate.email.as_str().to_owned()),
@@ -398,15 +404,15 @@ pub fn approval_request_email(
         )),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "Someone asks to become a contact person for {} in the national user survey ({}), with the name and confirmed address above. A contact person gets the access code and the results. Approve only if you know the person: open the link above and press «Godkjenn» (in English: Approve). The link works once, until {}.",
-            unit.name, wave.survey_id, date_en(expires_at)
+            "Someone asks to become a contact person for {} in {} ({}), with the name and confirmed address above. A contact person gets the access code and the results. Approve only if you know the person: open the link above and press «Godkjenn» (in English: Approve). The link works once, until {}.",
+            unit.name, copy.name.en, wave.survey_id, date_en(expires_at)
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
     ];
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: approver.email.clone(),
-        subject: format!("Godkjenne ny kontaktperson? – brukerundersøkelsen ({})", unit.name),
+        subject: format!("Godkjenne ny kontaktperson? – {} ({})", copy.name.nb, unit.name),
         text,
         html,
     }
@@ -414,6 +420,7 @@ pub fn approval_request_email(
 
 /// To a person who confirmed their address: someone must approve them first.
 pub fn awaiting_approval_email(contact: &Contact, unit: &Unit, wave: &Wave, colleagues_asked: bool) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let who = if colleagues_asked {
         format!("Vi har bedt kontaktpersonene som allerede er registrert for {} om å godkjenne deg. IMDi kan også godkjenne deg.", unit.name)
     } else {
@@ -426,15 +433,15 @@ pub fn awaiting_approval_email(contact: &Contact, unit: &Unit, wave: &Wave, coll
         Part::Text("Du får tilgangskoden på e-post så snart du er godkjent.".into()),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "Your e-mail address is confirmed. Before you get the access code for {} in the national user survey ({}), the unit's registered contact persons or IMDi must approve you. You will get the code by e-mail once approved.",
-            unit.name, wave.survey_id
+            "Your e-mail address is confirmed. Before you get the access code for {} in {} ({}), the unit's registered contact persons or IMDi must approve you. You will get the code by e-mail once approved.",
+            unit.name, copy.name.en, wave.survey_id
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
     ];
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
-        subject: format!("Venter på godkjenning – brukerundersøkelsen ({})", unit.name),
+        subject: format!("Venter på godkjenning – {} ({})", copy.name.nb, unit.name),
         text,
         html,
     }
@@ -449,6 +456,7 @@ pub fn contact_added_email(
     unit: &Unit,
     wave: &Wave,
 ) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let how = match (approved_by, approver) {
         (Approval::Contact(_), Some(approver)) => {
             Part::Typed("Godkjent av kontaktpersonen".into(), approver.name.as_str().to_owned())
@@ -462,8 +470,8 @@ pub fn contact_added_email(
     let parts = [
         Part::Text(format!("Hei, {}!", to.name.as_str())),
         Part::Text(format!(
-            "En ny kontaktperson er lagt til for {} i brukerundersøkelsen, og har fått tilgangskoden og tilgang til resultatene.",
-            unit.name
+            "En ny kontaktperson er lagt til for {} i {}, og har fått tilgangskoden og tilgang til resultatene.",
+            unit.name, copy.name.nb
         )),
         Part::Typed("Navn (skrevet inn av personen selv)".into(), added.name.as_str().to_owned()),
         Part::Typed("E-postadresse".into(), added.email.as_str().to_owned()),
@@ -471,15 +479,15 @@ pub fn contact_added_email(
         Part::Text("Kjenner du ikke personen? Gi beskjed til IMDi med en gang, så fjerner vi hen og gir dere en ny tilgangskode.".into()),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "A new contact person was added for {} in the national user survey ({}), shown above, with the access code and the results. If you do not know this person, tell IMDi at once: we will remove them and issue a new code.",
-            unit.name, wave.survey_id
+            "A new contact person was added for {} in {} ({}), shown above, with the access code and the results. If you do not know this person, tell IMDi at once: we will remove them and issue a new code.",
+            unit.name, copy.name.en, wave.survey_id
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
     ];
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: to.email.clone(),
-        subject: format!("Ny kontaktperson for {} – brukerundersøkelsen", unit.name),
+        subject: format!("Ny kontaktperson for {} – {}", unit.name, copy.name.nb),
         text,
         html,
     }
@@ -493,9 +501,10 @@ pub fn results_email(
     link: &str,
     expires_at: OffsetDateTime,
 ) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
     let parts = [
         Part::Text(format!("Hei, {}!", contact.name.as_str())),
-        Part::Text(format!("Her er lenken til resultatene for {} i brukerundersøkelsen.", unit.name)),
+        Part::Text(format!("Her er lenken til resultatene for {} i {}.", unit.name, copy.name.nb)),
         Part::Link("Se resultatene".into(), link.to_owned()),
         Part::Text(format!(
             "Lenken er personlig og virker til {}. Resultatene er tilgjengelige til {}. Del ikke lenken; be heller om en ny lenke på resultatsiden.",
@@ -508,8 +517,9 @@ pub fn results_email(
         )),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "Here is the link to the survey results for {}. It is personal and works until {}. Figures are only shown where at least {} participants answered.",
+            "Here is the link to the results for {} in {}. It is personal and works until {}. Figures are only shown where at least {} participants answered.",
             unit.name,
+            copy.name.en,
             date_en(expires_at),
             wave.min_respondents
         )),
@@ -518,7 +528,7 @@ pub fn results_email(
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
-        subject: format!("Resultater fra brukerundersøkelsen – {}", unit.name),
+        subject: format!("Resultater fra {} – {}", copy.name.nb, unit.name),
         text,
         html,
     }
@@ -535,6 +545,36 @@ mod tests {
 
     fn contact(name: &str) -> Contact {
         Contact::new(PersonName::parse(name).unwrap(), Email::parse("kari@example.org").unwrap(), None)
+    }
+
+    #[test]
+    fn a_surveys_emails_speak_of_that_survey_in_its_own_words() {
+        let mut wave = wave_2026();
+        wave.definition = "kursundersokelse".into();
+        wave.questionnaire_version = "2027.1".into();
+        assert_eq!(wave.check(), Ok(()), "the course survey is test data the tests know");
+        let unit = UnitNumber::parse("9902").unwrap().unit();
+        let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
+        let links = SiteLinks::new("https://brukerundersokelse.imdi.no/");
+        let expires = datetime!(2026-10-20 12:00 +2);
+        let emails = [
+            code_email(&contact("Kari"), unit, &wave, &code, &links),
+            verification_email(&contact("Kari"), unit, &wave, "https://x/verify", expires),
+            results_email(&contact("Kari"), unit, &wave, "https://x/results", expires),
+            awaiting_approval_email(&contact("Kari"), unit, &wave, true),
+        ];
+        for email in &emails {
+            assert!(!email.text.contains("brukerundersøkelsen"), "{}", email.text);
+            assert!(!email.text.contains("introduksjonsprogram"), "{}", email.text);
+            assert!(!email.text.contains("national user survey"), "{}", email.text);
+            assert!(email.subject.contains("kursundersøkelsen") && email.subject.contains("Læringssenter Fjord"));
+        }
+        assert!(emails[0]
+            .text
+            .contains("Den samme koden gjelder for alle kursdeltakere ved Læringssenter Fjord, på alle nivåer."));
+        assert!(emails[0].text.contains("The same code serves all course participants, at every level."));
+        assert!(!emails[0].text.contains("permisjon"), "the course survey exempts no one");
+        assert!(emails[1].text.contains("i kursundersøkelsen for deltakere på norskkurs i læringssentrene."));
     }
 
     #[test]
@@ -631,13 +671,21 @@ mod tests {
     }
 
     #[test]
-    fn the_sms_fits_in_160_characters() {
+    fn the_sms_fits_in_160_characters_in_every_survey() {
         let links = SiteLinks::new("https://brukerundersokelse.imdi.no");
         let code = AccessCode::generate();
-        let sms = participant_sms(&links, &code);
-        assert!(sms.chars().count() <= 160, "{} characters: {sms}", sms.chars().count());
-        assert!(sms.contains(&links.participant(&code)) && sms.contains(&code.to_string()), "{sms}");
-        assert!(!sms.contains('{'), "every placeholder is filled: {sms}");
+        let mut smses = Vec::new();
+        for survey in crate::catalogue::all() {
+            let mut wave = wave_2026();
+            wave.definition = survey.id().to_owned();
+            wave.questionnaire_version = survey.current().version.clone();
+            let sms = participant_sms(&links, &code, &wave);
+            assert!(sms.chars().count() <= 160, "{} characters: {sms}", sms.chars().count());
+            assert!(sms.contains(&links.participant(&code)) && sms.contains(&code.to_string()), "{sms}");
+            assert!(!sms.contains('{'), "every placeholder is filled: {sms}");
+            smses.push(sms);
+        }
+        assert!(smses.len() >= 2 && smses[0] != smses[1], "a survey may word its own invitation");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::dictionary::{MULTI_SEPARATOR, NOT_ANSWERED};
+use crate::dictionary::{Words, MULTI_SEPARATOR, NOT_ANSWERED};
 use crate::microdata::{language_groups, quasi_identifiers, Microdata, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
@@ -345,9 +345,41 @@ fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsx
     workbook.save_to_buffer()
 }
 
-const README: &str = "Nasjonal brukerundersøkelse – resultatpakke / result bundle\r\n\r\n\
+/// The README: what each file holds and how the figures are made, in the survey's words.
+pub fn readme(q: &Questionnaire) -> String {
+    let w = Words::of(q);
+    let (scale, (rescale_nb, rescale_en)) = (&w.scale, &w.rescale);
+    let indices = if w.index_columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "- Indekser ({}): for hver person snittet av svarene {scale} på \
+indeksens spørsmål, uten «Vet ikke», når personen har svart {scale} på minst så mange som «quorum» i indexes.csv \
+(halvparten, rundet opp). Snittet skaleres til 0-100 som {rescale_nb}. Indeksen for en gruppe er \
+gjennomsnittet av personenes indekser; n er antall personer som teller med.\r\n",
+            w.index_columns
+        )
+    };
+    let screening = match (w.has_screening, &w.screening_example) {
+        (false, _) => String::new(),
+        (true, Some(example)) => {
+            format!("- Spørsmål som avslutter undersøkelsen (for eksempel {example}) er ikke med i tallene.\r\n")
+        }
+        (true, None) => "- Spørsmål som avslutter undersøkelsen, er ikke med i tallene.\r\n".to_owned(),
+    };
+    let indices_en = if w.index_columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Indices: per respondent the mean of their {scale} answers to the index items (dont_know left out) when they \
+answered at least «quorum» items, rescaled to 0-100 as {rescale_en}; a population's index is the mean of \
+its respondents' indices."
+        )
+    };
+    format!(
+        "{title} – resultatpakke / result bundle\r\n\r\n\
 Filene / the files (CSV, UTF-8 med byte-order mark; de samme tabellene som ark i tables.xlsx):\r\n\
-- figures.csv: alle tall per kommune/bydel, fylke og land, gruppe og bakgrunn. Tomme tall med «withheld» er holdt \
+- figures.csv: alle tall per {unit}, fylke og land, gruppe og bakgrunn. Tomme tall med «withheld» er holdt \
 tilbake: for få svar (too_few_answers), for å beskytte andre (protects_others) eller ikke frigitt ennå (not_released_yet).\r\n\
 - units.csv: svar og svarprosent per enhet.\r\n\
 - codebook.csv: spørsmål og svarverdier med tekst på bokmål og engelsk, og de omkodede verdiene i respondents.csv.\r\n\
@@ -357,22 +389,21 @@ tilbake: for få svar (too_few_answers), for å beskytte andre (protects_others)
 - columns.csv: hva hver kolonne i hver fil betyr.\r\n\
 - respondents.csv: ett svar per rad, uten dato, id eller enhet, til IMDis egne analyser. Ikke til publisering.\r\n\r\n\
 Slik er tallene laget / how the figures are made:\r\n\
-- Indekser (index_usefulness, index_motivation, index_wellbeing): for hver person snittet av svarene 1-5 på \
-indeksens spørsmål, uten «Vet ikke», når personen har svart 1-5 på minst så mange som «quorum» i indexes.csv \
-(halvparten, rundet opp). Snittet skaleres til 0-100 som (snitt - 1) / 4 * 100. Indeksen for en gruppe er \
-gjennomsnittet av personenes indekser; n er antall personer som teller med.\r\n\
-- Gjennomsnitt (mean) finnes bare for skalaspørsmål, 1-5, uten «Vet ikke» (dont_know).\r\n\
+{indices}\
+- Gjennomsnitt (mean) finnes bare for skalaspørsmål, {scale}, uten «Vet ikke» (dont_know).\r\n\
 - Flervalg (multi): i figures.csv én rad per svarverdi, og en person kan telle på flere; i respondents.csv \
 står valgte verdier i én celle skilt med | (loddrett strek).\r\n\
 - band_value «not_answered»: de som ikke svarte på bakgrunnsspørsmålet i band_question.\r\n\
-- Spørsmål som avslutter undersøkelsen (for eksempel permisjon: «Ja» lagres aldri) er ikke med i tallene.\r\n\
+{screening}\
 - Spørsmål som ikke ble vist (se routing.csv), teller ikke i n.\r\n\r\n\
 English: figures holds every figure per unit, county and nation, group and band; withheld figures are empty with a \
-reason. Indices: per respondent the mean of their 1-5 answers to the index items (dont_know left out) when they \
-answered at least «quorum» items, rescaled to 0-100 as (mean - 1) / 4 * 100; a population's index is the mean of \
-its respondents' indices. Means exist for scale questions only. Multi-choice values are separated by | in \
+reason.{indices_en} Means exist for scale questions only. Multi-choice values are separated by | in \
 respondents.csv. band_value not_answered: those who did not answer the background question. Questions that end \
-the survey are not reported. columns.csv describes every column of every file.\r\n\r\n";
+the survey are not reported. columns.csv describes every column of every file.\r\n\r\n",
+        title = w.title,
+        unit = w.unit_nb,
+    )
+}
 
 const NO_ROWS: &str = "respondents.csv er ikke med i denne pakken / is not part of this bundle.\r\n";
 
@@ -391,6 +422,7 @@ pub enum BundleError {
 /// at once, and the README says what was done to them; without, the bundle has no rows.
 pub fn write_bundle(
     out: &Path,
+    readme: &str,
     tables: &[&Table],
     respondents: Option<&Microdata>,
     created: OffsetDateTime,
@@ -398,7 +430,7 @@ pub fn write_bundle(
     let mut zip = ZipWriter::new(File::create(out)?);
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     zip.start_file("README.txt", options)?;
-    zip.write_all(README.as_bytes())?;
+    zip.write_all(readme.as_bytes())?;
     zip.write_all(respondents.map_or(NO_ROWS.to_owned(), Microdata::readme).as_bytes())?;
     for table in tables {
         zip.start_file(format!("{}.csv", table.name), options)?;

@@ -14,7 +14,7 @@ use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::bundle::{codebook_table, figures_table, respondent_row, units_table, write_bundle, BundleError};
+use crate::bundle::{codebook_table, figures_table, readme, respondent_row, units_table, write_bundle, BundleError};
 use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
 use crate::microdata::{published_counties, Microdata};
 use crate::protect::withhold;
@@ -277,7 +277,7 @@ where
     let respondent_columns = respondents.as_ref().map(Microdata::header);
     let columns = columns_table(questionnaire, &files, respondent_columns.as_deref());
     files.push(&columns);
-    write_bundle(&bundle, &files, respondents.as_ref(), now)?;
+    write_bundle(&bundle, &readme(questionnaire), &files, respondents.as_ref(), now)?;
     let bundle_key = results_layout::bundle_key(&wave.survey_id, run_id);
     results.put_file(&bundle_key, &bundle, "application/zip").await?;
     objects += 1;

@@ -2,7 +2,6 @@
 // and the rows of the downloads. Importable from Node for tests.
 
 export const POPULATIONS = ['unit', 'county', 'national'];
-export const GROUPS = ['all', 'training', 'intro'];
 export const SCALE_VALUES = ['1', '2', '3', '4', '5', 'dont_know'];
 
 export const isWithheld = (fig) => !fig || fig.withheld === true;
@@ -23,7 +22,23 @@ export function figuresFor(question, group) {
   return out;
 }
 
-export const hasGroups = (report) => (report.questions || []).some((q) => q.groups && q.groups.training && q.groups.intro);
+// The survey's plan as the questionnaire gives it: its published groups and
+// indices with their names ({id, label: {nb, nn?, en}, short}); empty without one.
+export function planOf(questionnaire) {
+  const plan = (questionnaire && questionnaire.plan) || {};
+  const list = (x) => (Array.isArray(x) ? x.filter((g) => g && typeof g.id === 'string') : []);
+  return { groups: list(plan.groups), indices: list(plan.indices), groups_hint: plan.groups_hint || null };
+}
+
+// The choices of the group filter: everyone, then the plan's groups.
+export const groupsOf = (plan) => ['all', ...plan.groups.map((g) => g.id)];
+
+// Whether the report has figures for every published group of the plan.
+export const hasGroups = (report, plan) =>
+  plan.groups.length > 0 && (report.questions || []).some((q) => q.groups && plan.groups.every((g) => q.groups[g.id]));
+
+// A name from the plan in a page language: nynorsk falls back to bokmål.
+export const named = (text, lang) => (text ? (lang === 'nn' ? text.nn || text.nb : text[lang] || text.nb) || '' : '');
 
 // The options of a question in questionnaire order; without the questionnaire,
 // the scale's values or the order the report's counts come in.

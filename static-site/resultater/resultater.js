@@ -15,7 +15,7 @@ import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
 import {
-  POPULATIONS, GROUPS, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
+  POPULATIONS, planOf, groupsOf, named, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
 } from './data.js';
 import { swatch, stacked, grouped, indexBars, fitTexts, scaleFill, popFill } from './charts.js';
@@ -24,7 +24,8 @@ import { loadUnits, resolveUnit, unitPicker } from './unitpicker.js';
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
-const UNIT_RE = /^\d{4}(\d{2})?$/;
+// A unit's number: a municipality's (4 digits), an Oslo district's (6), or one of a survey's own units.
+const UNIT_RE = /^\d{2,8}$/;
 const SURVEY_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const KNOWN_ERRORS = ['invalid_token', 'wrong_unit', 'no_report', 'results_expired'];
 const BY_STATUS = { 401: 'invalid_token', 403: 'wrong_unit', 404: 'no_report', 410: 'results_expired' };
@@ -35,6 +36,7 @@ const S = {
   token: null,
   report: null,
   defs: new Map(), // question id -> questionnaire entry (scale, section, options)
+  plan: planOf(null), // the survey's published groups and indices, with their names
   count: null, // live count while the survey is open
   info: null, // the wave (for results_until), when asked for
   group: 'all',
@@ -75,9 +77,10 @@ function fmtUntil(iso) {
 const contentLang = () => (lang === 'nn' ? 'nb' : null);
 const popName = (p) => (p === 'unit' ? S.report.unit.name : p === 'county' ? S.report.unit.county || t('res.pop.county') : t('res.pop.national'));
 const qText = (q) => (has(`q.${q.id}.text`) ? t(`q.${q.id}.text`) : q.id);
-const indexName = (id) => (has(`res.index.${id}`) ? t(`res.index.${id}`) : has(`section.${id}`) ? t(`section.${id}`) : id);
+const planName = (list, id, which = 'label') => named((list.find((x) => x.id === id) || {})[which], lang);
+const indexName = (id) => planName(S.plan.indices, id) || (has(`section.${id}`) ? t(`section.${id}`) : id);
 const sectionName = (id) => (id && has(`section.${id}`) ? t(`section.${id}`) : id ? id : t('res.section.other'));
-const groupName = (g) => t(`res.filter.${g}`);
+const groupName = (g) => (g === 'all' ? t('res.filter.all') : planName(S.plan.groups, g) || g);
 const withheldText = (reason) => t(has(`res.withheld.${reason}`) ? `res.withheld.${reason}` : 'res.withheld.other');
 
 function optLabel(q, v) {
@@ -149,8 +152,8 @@ function readParams() {
   S.survey = survey && SURVEY_RE.test(survey) ? survey : null;
   S.unit = unit || null;
   S.access.text = UNIT_RE.test(unit) ? unit : '';
-  const g = params.get('group');
-  if (GROUPS.includes(g)) S.group = g;
+  // Checked against the survey's groups once its plan is loaded.
+  S.group = params.get('group') || 'all';
   const token = params.get('token');
   if (token) {
     S.token = token;
@@ -203,8 +206,9 @@ async function load(retrying) {
   }
   const qn = await questionnaire;
   S.defs = new Map(((qn && qn.questions) || []).map((q) => [q.id, q]));
+  S.plan = planOf(qn);
   S.report = { ...report, questions: report.questions.filter((q) => !isScreening(S.defs.get(q.id))) };
-  if (!hasGroups(report)) S.group = 'all';
+  if (!hasGroups(report, S.plan) || !groupsOf(S.plan).includes(S.group)) S.group = 'all';
   showReport();
   count.then((n) => { S.count = n; paintCount(); });
 }
@@ -395,13 +399,14 @@ function paintCount() {
 
 function tools(r) {
   const box = el('div', 'tools');
-  if (hasGroups(r)) {
-    const fs = el('fieldset', 'filter', { 'aria-describedby': 'filter-hint' }, [
+  if (hasGroups(r, S.plan)) {
+    const hint = named(S.plan.groups_hint, lang);
+    const fs = el('fieldset', 'filter', hint ? { 'aria-describedby': 'filter-hint' } : null, [
       el('legend', null, null, [T('span', 'res.filter.legend')]),
-      T('p', 'res.filter.hint', null, 'hint', { id: 'filter-hint' }),
+      hint ? el('p', 'hint', { id: 'filter-hint' }, [hint]) : null,
     ]);
     const opts = el('div', 'filter-opts');
-    for (const g of GROUPS) {
+    for (const g of groupsOf(S.plan)) {
       const input = el('input', null, { type: 'radio', name: 'group', value: g, checked: S.group === g });
       input.addEventListener('change', () => {
         if (!input.checked) return;
@@ -413,7 +418,7 @@ function tools(r) {
         const say = document.getElementById('announce');
         say.textContent = t('res.filter.shown', { group: groupName(g) });
       });
-      opts.append(el('label', 'opt', null, [input, T('span', `res.filter.${g}`)]));
+      opts.append(el('label', 'opt', null, [input, el('span', null, null, [groupName(g)])]));
     }
     fs.append(opts);
     box.append(fs);
@@ -718,7 +723,7 @@ function fileName(ext) {
 
 function labels(withGroup) {
   return {
-    population: (p) => (withGroup && S.group !== 'all' ? `${popName(p)} – ${t(`res.group_short.${S.group}`)}` : popName(p)),
+    population: (p) => (withGroup && S.group !== 'all' ? `${popName(p)} – ${planName(S.plan.groups, S.group, 'short')}` : popName(p)),
     question: qText,
     option: optLabel,
     withheld: withheldText,

@@ -45,6 +45,8 @@ let SHOWN; // the report's questions the page charts: all but the screening ones
 
 // A question with an option that ends the survey (the leave question).
 const screening = (id) => qn.questions.find((d) => d.id === id).options.some((o) => o.ends_survey);
+// The names the survey's plan gives its groups and indices (the questionnaire's `plan`).
+const planNamed = (list, id, which = 'label') => qn.plan[list].find((x) => x.id === id)[which].nb;
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 const nbsp = (s) => s.replace(/[\u00a0\u202f]/g, ' ');
 
@@ -335,7 +337,7 @@ test('the report: header, live count, themes, a chart with n for every question,
   const ix = page.locator('figure.ix');
   assert.equal(await ix.count(), 3);
   for (const [i, id] of ['usefulness', 'motivation', 'wellbeing'].entries()) {
-    assert.equal(await text(ix.nth(i).locator('h3')), S[`res.index.${id}`]);
+    assert.equal(await text(ix.nth(i).locator('h3')), planNamed('indices', id));
     const svg = ix.nth(i).locator('svg.chart[role=img]');
     assert.equal(await svg.locator('rect').count(), 3, 'a bar per population');
     assert.ok((await svg.getAttribute('aria-label')).includes('Bergen'), 'the chart has a text alternative');
@@ -417,10 +419,10 @@ test('withheld cells are explained, and the group filter changes the figures', a
   await page.keyboard.press('ArrowDown');
 
   // The introduction programme: the unit has too few answers, the county's figure protects others.
-  assert.equal(await page.getByRole('radio', { name: S['res.filter.intro'] }).isChecked(), true);
-  await page.waitForFunction((t) => document.getElementById('announce')?.textContent === t, fill(S['res.filter.shown'], { group: S['res.filter.intro'] }));
+  assert.equal(await page.getByRole('radio', { name: planNamed('groups', 'intro') }).isChecked(), true);
+  await page.waitForFunction((t) => document.getElementById('announce')?.textContent === t, fill(S['res.filter.shown'], { group: planNamed('groups', 'intro') }));
   assert.ok(page.url().includes('group=intro'));
-  assert.equal(await text(page.locator('.showing')), fill(S['res.filter.shown'], { group: S['res.filter.intro'] }));
+  assert.equal(await text(page.locator('.showing')), fill(S['res.filter.shown'], { group: planNamed('groups', 'intro') }));
   const chart = await text(q1.locator('svg.chart'));
   assert.ok(chart.includes(S['res.withheld.too_few_answers']), `the unit's bar says why: ${chart}`);
   assert.ok(chart.includes(S['res.withheld.protects_others']), 'the county\'s bar says why');
@@ -436,7 +438,7 @@ test('withheld cells are explained, and the group filter changes the figures', a
   await axe(page, 'the report filtered to a group with withheld cells');
 
   // Training: the unit's own figures for that group.
-  await page.getByRole('radio', { name: S['res.filter.training'] }).check();
+  await page.getByRole('radio', { name: planNamed('groups', 'training') }).check();
   await page.waitForFunction(() => document.querySelectorAll('#q-q_nytte_1 tr.n td').length === 3);
   assert.deepEqual(await q1.locator('tr.n td').allTextContents(), ['10', '20', '600']);
   const q = REPORT.questions.find((x) => x.id === 'q_nytte_1').groups.training.unit;
@@ -473,12 +475,12 @@ test('CSV download: UTF-8 with a BOM, one row per population × question × opti
     assert.equal(mine.reduce((s, r) => s + Number(r[3]), 0), Object.values(q.county.counts).reduce((a, b) => a + b, 0), `county counts of ${q.id}`);
   }
 
-  await page.getByRole('radio', { name: S['res.filter.intro'] }).check();
+  await page.getByRole('radio', { name: planNamed('groups', 'intro') }).check();
   const intro = await download(page, S['res.dl.csv']);
   assert.equal(intro.name, `resultater-${SURVEY}-${UNIT}-intro.csv`);
   const irows = parseCSV(intro.bytes.toString('utf8').slice(1), ';');
   assert.equal(irows.length - 1, expectedRows());
-  const unitRows = irows.filter((r) => r[0] === `Bergen – ${S['res.group_short.intro']}`);
+  const unitRows = irows.filter((r) => r[0] === `Bergen – ${planNamed('groups', 'intro', 'short')}`);
   assert.ok(unitRows.length > 0 && unitRows.every((r) => r[3] === '' && r[4] === '' && r[7] === S['res.withheld.too_few_answers']), 'withheld rows carry the reason');
   assert.ok(irows.some((r) => r[0].startsWith('Vestland') && r[7] === S['res.withheld.protects_others']));
   await done(page);
@@ -529,7 +531,7 @@ test('XLSX download: a well-formed workbook (stored ZIP, CRC-32, XML) with the s
       assert.equal(csv.length - 1, expectedRows(), 'LibreOffice reads every row');
       assert.ok(csv.some((r) => r[0] === 'Bergen' && r[2] === optionLabel(q1def, '4') && r[3] === '6' && r[5] === '40.0'));
       const themes = parseCSV(readFileSync(join(dir, out.find((f) => f.includes('Hoved'))), 'utf8'), ';');
-      assert.deepEqual(themes[1].slice(0, 4), ['Bergen', S['res.index.usefulness'], '72.5', '15']);
+      assert.deepEqual(themes[1].slice(0, 4), ['Bergen', planNamed('indices', 'usefulness'), '72.5', '15']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -857,7 +859,7 @@ test('at 360 px no two labels of a chart overlap, in any chart and any group', a
       assert.deepEqual(await seg.allTextContents(), ['8 %', '4 %', '8 %', '72 %', '4 %', '4 %'].map((x) => x.replace(' ', '\u00a0')), 'each segment keeps its value as a title');
     }
     for (const group of ['all', 'training']) {
-      if (group !== 'all') await page.getByRole('radio', { name: S[`res.filter.${group}`] }).check();
+      if (group !== 'all') await page.getByRole('radio', { name: planNamed('groups', group) }).check();
       assert.deepEqual(await page.evaluate(overlaps), [], `${name}, ${group}: no labels overlap`);
       assert.deepEqual(await page.evaluate(inSegments), [], `${name}, ${group}: every shown label fits inside its segment`);
     }

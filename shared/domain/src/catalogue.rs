@@ -235,7 +235,10 @@ pub struct PagePlan<'a> {
 #[derive(Debug, serde::Serialize)]
 pub struct Named<'a> {
     pub id: &'a str,
+    /// As a heading or a choice: «Deltakere i introduksjonsprogrammet».
     pub label: &'a Text,
+    /// In running text: «introduksjonsprogrammet».
+    pub short: &'a Text,
 }
 
 impl Survey {
@@ -245,6 +248,7 @@ impl Survey {
         let named = |labels: &'a BTreeMap<String, Label>, id: &'a str| Named {
             id,
             label: labels.get(id).map_or(&EMPTY, |l| &l.page),
+            short: labels.get(id).map_or(&EMPTY, |l| &l.short),
         };
         let plan = questionnaire.plan();
         PagePlan {

@@ -27,7 +27,20 @@ export function figuresFor(question, group) {
 export function planOf(questionnaire) {
   const plan = (questionnaire && questionnaire.plan) || {};
   const list = (x) => (Array.isArray(x) ? x.filter((g) => g && typeof g.id === 'string') : []);
-  return { groups: list(plan.groups), indices: list(plan.indices), groups_hint: plan.groups_hint || null };
+  return {
+    name: plan.name || null,
+    own_units: plan.own_units === true,
+    groups: list(plan.groups),
+    indices: list(plan.indices),
+    groups_hint: plan.groups_hint || null,
+  };
+}
+
+// The highest value of the scale questions when they all share one (5 for 1-5); null otherwise.
+export function scaleMax(defs) {
+  const points = new Set();
+  for (const q of defs.values()) if (q.type === 'scale') points.add(q.options.filter((o) => o.value !== 'dont_know').length);
+  return points.size === 1 ? [...points][0] : null;
 }
 
 // The choices of the group filter: everyone, then the plan's groups.

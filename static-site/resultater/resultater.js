@@ -15,7 +15,7 @@ import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
 import {
-  POPULATIONS, planOf, groupsOf, named, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
+  POPULATIONS, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
 } from './data.js';
 import { swatch, stacked, grouped, indexBars, fitTexts, scaleFill, popFill } from './charts.js';
@@ -77,9 +77,15 @@ function fmtUntil(iso) {
 const contentLang = () => (lang === 'nn' ? 'nb' : null);
 const popName = (p) => (p === 'unit' ? S.report.unit.name : p === 'county' ? S.report.unit.county || t('res.pop.county') : t('res.pop.national'));
 const qText = (q) => (has(`q.${q.id}.text`) ? t(`q.${q.id}.text`) : q.id);
+const capitalised = (s) => s.charAt(0).toLocaleUpperCase(locale()) + s.slice(1);
 const planName = (list, id, which = 'label') => named((list.find((x) => x.id === id) || {})[which], lang);
 const indexName = (id) => planName(S.plan.indices, id) || (has(`section.${id}`) ? t(`section.${id}`) : id);
 const sectionName = (id) => (id && has(`section.${id}`) ? t(`section.${id}`) : id ? id : t('res.section.other'));
+// A text about scale means: `key` with the scales' highest value, or its `_any` form when scales differ.
+const scaleText = (key) => {
+  const max = scaleMax(S.defs);
+  return max ? t(key, { max }) : t(`${key}_any`);
+};
 const groupName = (g) => (g === 'all' ? t('res.filter.all') : planName(S.plan.groups, g) || g);
 const withheldText = (reason) => t(has(`res.withheld.${reason}`) ? `res.withheld.${reason}` : 'res.withheld.other');
 
@@ -376,7 +382,9 @@ function facts(r) {
   const item = (key, value) => el('div', null, null, [T('dt', key), el('dd', null, null, [value])]);
   const list = el('dl', 'facts');
   if (r.unit.county) list.append(item('res.fact.county', r.unit.county));
-  list.append(item(String(r.unit.number || S.unit).length === 6 ? 'res.fact.district_no' : 'res.fact.unit_no', String(r.unit.number || S.unit)));
+  const number = String(r.unit.number || S.unit);
+  const numberKey = S.plan.own_units ? 'res.fact.unit_no_own' : number.length === 6 ? 'res.fact.district_no' : 'res.fact.unit_no';
+  list.append(item(numberKey, number));
   const n = num(r.respondents || 0);
   let answers = n;
   if (r.expected_participants) {
@@ -539,7 +547,7 @@ function questionTable(q, figs, pops, values) {
   const lines = [
     ...values.map((v) => ({ label: optLabel(q, v), content: true, cell: (fig, sh) => (sh[values.indexOf(v)].share == null ? '–' : t('res.table.cell', { pct: pct(sh[values.indexOf(v)].share), count: num(sh[values.indexOf(v)].count) })) })),
     { label: t('res.table.n'), cell: (fig) => num(fig.n || 0), cls: 'n' },
-    ...(scale ? [{ label: t('res.table.mean'), cell: (fig) => (typeof fig.mean === 'number' ? num(fig.mean, 2) : '–'), cls: 'mean' }] : []),
+    ...(scale ? [{ label: scaleText('res.table.mean'), cell: (fig) => (typeof fig.mean === 'number' ? num(fig.mean, 2) : '–'), cls: 'mean' }] : []),
   ];
   const sh = Object.fromEntries(pops.map((p) => [p, isWithheld(figs[p]) ? null : shares(figs[p], values)]));
   lines.forEach((line, li) => {
@@ -676,9 +684,10 @@ function about(r) {
     T('h2', 'res.about.title', null, null, { id: 'h-about' }),
     T('p', 'res.about.withheld', { min: num(r.min_respondents || 0) }),
     T('p', 'res.about.others'),
-    T('p', 'res.about.scale'),
+    el('p', null, null, [scaleText('res.about.scale')]),
     T('p', 'res.about.share'),
     T('p', 'res.about.groups'),
+    S.plan.groups_hint ? el('p', null, null, [named(S.plan.groups_hint, lang)]) : null,
   ]);
 }
 
@@ -687,7 +696,7 @@ function showReport() {
   const r = S.report;
   const kids = [
     T('h1', 'res.h1', { unit: r.unit.name }),
-    T('p', 'res.survey', { survey: r.survey_id || S.survey }, 'lead'),
+    el('p', 'lead', null, [t('res.survey', { name: capitalised(named(S.plan.name, lang)), survey: r.survey_id || S.survey })]),
     facts(r),
     el('p', 'live', { id: 'live', hidden: true }),
   ];
@@ -732,7 +741,7 @@ function labels(withGroup) {
   };
 }
 
-const csvHeader = () => ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'].map((c) => t(`csv.${c}`));
+const csvHeader = () => ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'].map((c) => (c === 'mean' ? scaleText('csv.mean') : t(`csv.${c}`)));
 
 function save(name, bytes, type) {
   const href = URL.createObjectURL(new Blob([bytes], { type }));

@@ -46,6 +46,8 @@ let SHOWN; // the report's questions the page charts: all but the screening ones
 // A question with an option that ends the survey (the leave question).
 const screening = (id) => qn.questions.find((d) => d.id === id).options.some((o) => o.ends_survey);
 // The names the survey's plan gives its groups and indices (the questionnaire's `plan`).
+// The download's column names; the mean's names the survey's 1-5 scale.
+const csvHeader = () => ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'].map((c) => (c === 'mean' ? fill(S['csv.mean'], { max: 5 }) : S[`csv.${c}`]));
 const planNamed = (list, id, which = 'label') => qn.plan[list].find((x) => x.id === id)[which].nb;
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 const nbsp = (s) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -328,7 +330,8 @@ test('the report: header, live count, themes, a chart with n for every question,
 
   const facts = await text(page.locator('.facts'));
   for (const part of ['Vestland', '4601', '15 av 40', '37,5 %', '22. november 2026']) assert.ok(facts.includes(part), `header shows ${part}: ${facts}`);
-  assert.equal(await text(page.locator('.lead')), fill(S['res.survey'], { survey: SURVEY }));
+  const name = qn.plan.name.nb;
+  assert.equal(await text(page.locator('.lead')), fill(S['res.survey'], { name: name[0].toUpperCase() + name.slice(1), survey: SURVEY }));
   await page.locator('#live').waitFor();
   assert.ok((await text(page.locator('#live'))).startsWith(fill(S['res.live'], { n: '17' })), 'the live count is shown');
   assert.equal(await page.locator('#suppressed').count(), 0);
@@ -457,7 +460,7 @@ test('CSV download: UTF-8 with a BOM, one row per population × question × opti
   assert.equal(name, `resultater-${SURVEY}-${UNIT}.csv`);
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'starts with a UTF-8 BOM');
   const rows = parseCSV(bytes.toString('utf8').slice(1), ';');
-  const header = ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'].map((c) => S[`csv.${c}`]);
+  const header = csvHeader();
   assert.deepEqual(rows[0], header);
   assert.equal(rows.length - 1, expectedRows(), 'one row per population × question × option');
   assert.ok(rows.every((r) => r.length === header.length), 'every row has every column');
@@ -509,7 +512,7 @@ test('XLSX download: a well-formed workbook (stored ZIP, CRC-32, XML) with the s
     })));
   }, files.get('xl/worksheets/sheet1.xml'));
   assert.equal(sheet.length - 1, expectedRows());
-  assert.deepEqual(sheet[0].map((c) => c.text), ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'].map((c) => S[`csv.${c}`]));
+  assert.deepEqual(sheet[0].map((c) => c.text), csvHeader());
   const q1def = qn.questions.find((d) => d.id === 'q_nytte_1');
   const agree = sheet.find((r) => r[0].text === 'Bergen' && r[1].text === C['q.q_nytte_1.text'] && r[2].text === optionLabel(q1def, '4'));
   assert.deepEqual(agree.slice(3).map((c) => [c.type, c.text]), [[null, '6'], [null, '15'], [null, '40'], [null, '4.07']], 'numbers are numbers');

@@ -226,6 +226,10 @@ impl Survey {
 /// the indices in plan order, with their names.
 #[derive(Debug, serde::Serialize)]
 pub struct PagePlan<'a> {
+    /// The survey in running text: «brukerundersøkelsen».
+    pub name: &'a Text,
+    /// Whether the units are the survey's own rather than municipalities and districts.
+    pub own_units: bool,
     pub groups: Vec<Named<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups_hint: Option<&'a Text>,
@@ -252,6 +256,8 @@ impl Survey {
         };
         let plan = questionnaire.plan();
         PagePlan {
+            name: &copy.name,
+            own_units: self.definition.own_units().is_some(),
             groups: plan.groups.iter().map(|g| named(&copy.groups, &g.id)).collect(),
             groups_hint: copy.groups_hint.as_ref(),
             indices: plan.indices.iter().map(|i| named(&copy.indices, &i.id)).collect(),

@@ -56,9 +56,8 @@ async fn published() -> BTreeMap<String, Vec<u8>> {
         }
     }
     let results = MemoryResults::default();
-    let summary = survey_results::run(&store, &results, &wave, "kurs", 2, CLOSES + Duration::days(1), &|_| {})
-        .await
-        .unwrap();
+    let summary =
+        survey_results::run(&store, &results, &wave, "kurs", 2, CLOSES + Duration::days(1), &|_| {}).await.unwrap();
     assert_eq!(summary.answers, 85);
     let prefix = "results/kurs-2027/runs/kurs/";
     let mut files = BTreeMap::new();
@@ -121,7 +120,8 @@ async fn the_course_survey_is_aggregated_reported_and_bundled_from_its_definitio
 
     let readme = text(&files, "bundle/README.txt");
     assert!(readme.starts_with("Kursundersøkelsen i læringssentrene – resultatpakke"), "{readme}");
-    for needle in ["Indekser (index_laering, index_miljo)", "svarene 1-4", "(snitt - 1) / 3 * 100", "per enhet, fylke"] {
+    for needle in ["Indekser (index_laering, index_miljo)", "svarene 1-4", "(snitt - 1) / 3 * 100", "per enhet, fylke"]
+    {
         assert!(readme.contains(needle), "{needle}\n{readme}");
     }
     for absent in ["brukerundersøkelse", "permisjon", "kommune", "1-5", "avslutter undersøkelsen"] {

@@ -138,6 +138,17 @@ fn the_results_page_gets_groups_and_indices_in_plan_order_with_names() {
     let course = Files::read(&course_survey_folder()).unwrap().load().unwrap();
     let mut plan = serde_json::to_value(course.page_plan(course.current())).unwrap();
     assert_eq!(plan["groups"][1]["short"], serde_json::json!({"nb": "nivå B1 og B2", "en": "levels B1 and B2"}));
+    assert_eq!(plan["name"]["nb"], "kursundersøkelsen");
+    assert_eq!(plan["own_units"], true);
+    let participant = default_survey();
+    let theirs = serde_json::to_value(participant.page_plan(participant.current())).unwrap();
+    assert_eq!(
+        (theirs["name"]["nn"].as_str(), theirs["own_units"].as_bool()),
+        (Some("brukarundersøkinga"), Some(false))
+    );
+    let object = plan.as_object_mut().unwrap();
+    object.remove("name");
+    object.remove("own_units");
     for named in plan["groups"].as_array_mut().unwrap().iter_mut().chain(plan["indices"].as_array_mut().unwrap()) {
         named.as_object_mut().unwrap().remove("short");
     }

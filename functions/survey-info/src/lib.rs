@@ -1,5 +1,6 @@
 //! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`,
-//! `GET /api/surveys?registration=open`, `GET /api/units` and `GET /api/health`:
+//! `GET /api/surveys?registration=open`, `GET /api/units` (the participant
+//! survey's municipalities and districts) and `GET /api/health`:
 //! what the pages need to know about a wave and the units that can take part.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
@@ -7,7 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
 use survey_domain::translation::Texts;
-use survey_domain::{SurveyId, UnitNumber, Wave};
+use survey_domain::{catalogue, SurveyId, Unit, Wave};
 use survey_http::{api_segments, json_response, method_not_allowed, respond, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -25,7 +26,10 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
     let result = match segments.as_slice() {
         ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
         ["surveys"] => open_for_registration(app, &req).await.map(cached),
-        ["units"] => Ok(cached(json_response(StatusCode::OK, &UnitNumber::all().collect::<Vec<_>>()))),
+        ["units"] => {
+            let units: Vec<&Unit> = catalogue::default_survey().units().collect();
+            Ok(cached(json_response(StatusCode::OK, &units)))
+        }
         ["surveys", id] => wave(app, id).await.map(|w| {
             let texts = Texts::embedded(w.questionnaire());
             cached(json_response(StatusCode::OK, &survey_body(&w, texts)))

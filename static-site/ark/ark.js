@@ -30,16 +30,19 @@ let coverage = null; // {lang: {sound, voice}} from content/{survey}/audio/cover
 let sheetLang = 'en';
 const texts = {}; // code -> the page's texts in that language (/i18n/{code}.json)
 
-// The page's texts of a language, loaded once, with the survey's own wording
-// of the invitations (its questionnaire texts' `invite.*`) where it has one.
+// Whether the wave has its own texts in a language (unknown without the wave: then try).
+const offered = (code) => !wave || wave.languages.some((l) => l.code === code);
+
+// The page's texts of a language, loaded once. The survey's own texts come
+// first, as on the survey page: a survey may word its title (`ui.app_title`)
+// and the invitations (`invite.*`) its own way.
 async function textsOf(code) {
   if (!texts[code]) {
     const [page, own] = await Promise.all([
       getJson(`/i18n/${code}.json`),
-      getJson(`/content/${encodeURIComponent(surveyId)}/i18n/${code}.json`).catch(() => null),
+      offered(code) ? getJson(`/content/${encodeURIComponent(surveyId)}/i18n/${code}.json`).catch(() => null) : null,
     ]);
-    const invites = Object.entries((own && own.strings) || {}).filter(([key]) => key.startsWith('invite.'));
-    texts[code] = { ...page.strings, ...Object.fromEntries(invites) };
+    texts[code] = { ...page.strings, ...((own && own.strings) || {}) };
   }
   return texts[code];
 }

@@ -221,9 +221,18 @@ async function load(retrying) {
 
 // ---------- problems and the form for a new link ----------
 
+// The survey's name as a title, «Brukerundersøkelsen», once its plan is known;
+// the site's name before.
+const surveyTitle = () => (S.plan.name ? capitalised(named(S.plan.name, lang)) : t('app_title'));
+
 function render(kids, title) {
   main.replaceChildren(...kids);
-  document.title = `${title} – ${t('app_title')}`;
+  document.title = `${title} – ${surveyTitle()}`;
+  const brand = document.querySelector('header .brand');
+  if (brand && S.plan.name) {
+    brand.removeAttribute('data-key');
+    brand.textContent = surveyTitle();
+  }
 }
 
 const FORM_KINDS = ['start', 'invalid_token', 'wrong_unit'];
@@ -696,7 +705,7 @@ function showReport() {
   const r = S.report;
   const kids = [
     T('h1', 'res.h1', { unit: r.unit.name }),
-    el('p', 'lead', null, [t('res.survey', { name: capitalised(named(S.plan.name, lang)), survey: r.survey_id || S.survey })]),
+    el('p', 'lead', null, [t('res.survey', { name: surveyTitle(), survey: r.survey_id || S.survey })]),
     facts(r),
     el('p', 'live', { id: 'live', hidden: true }),
   ];

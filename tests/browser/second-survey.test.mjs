@@ -76,6 +76,20 @@ test('survey-admin lists and checks the definition, and keeps a wave to its own 
   assert.doesNotMatch(mail.body, /brukerundersøkelsen|introduksjonsprogram/);
 });
 
+test("the classroom sheet carries the survey's own title and invitations", async () => {
+  // A wave without audio has no coverage.json: the sheet then says nothing about sound.
+  const page = await strictPage(browser, {}, (m) => m.text().includes('status of 404') && m.location().url.endsWith('/audio/coverage.json'));
+  await page.goto(`${BASE}/ark/?survey=${SURVEY}&unit=${encodeURIComponent('Læringssenter Nord')}#code=${codes['9901']}`);
+  await page.locator('#sheet-title').waitFor();
+  assert.match(await page.locator('#sheet-title').textContent(), /^Kursundersøkelsen/);
+  await page.waitForFunction(() => document.getElementById('invite-sms')?.value.includes('kursundersøkelsen'));
+  const sms = await page.locator('#invite-sms').inputValue();
+  assert.ok(sms.length <= 160 && sms.includes(codes['9901']), sms);
+  assert.doesNotMatch(await page.locator('#invite-email').inputValue(), /brukerundersøkelsen|introduksjonsprogram/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a participant answers the course survey on a phone, with its four-point scale', async () => {
   const page = await strictPage(browser, { isMobile: true, hasTouch: true }, (m) => /status of 4\d\d/.test(m.text()));
   const heading = async () => ((await page.locator('main h1').first().textContent()) || '').trim();
@@ -85,6 +99,8 @@ test('a participant answers the course survey on a phone, with its four-point sc
   await page.getByRole('button', { name: ui['ui.start'], exact: true }).click();
   await waitHeading(ui['ui.intro.title']);
   await page.getByRole('button', { name: ui['ui.intro.begin'] }).click();
+  await waitHeading(texts[`q.${qn.questions[0].id}.text`]);
+  assert.equal((await page.locator('.brand').textContent()).trim(), texts['ui.app_title'], "the survey's own title");
   const answers = {};
   for (const q of qn.questions) {
     await waitHeading(texts[`q.${q.id}.text`]);
@@ -159,6 +175,8 @@ test('after the close a contact reads the report and the results page shows the 
   const page = await strictPage(browser, { viewport: { width: 1280, height: 900 } });
   await page.goto(`${BASE}/resultater/?survey=${SURVEY}&unit=9901&token=${token}`);
   await page.locator('.themes').waitFor({ timeout: 15000 });
+  assert.equal((await page.locator('header .brand').textContent()).trim(), 'Kursundersøkelsen');
+  assert.match(await page.title(), / – Kursundersøkelsen$/);
   const labels = definition.copy.groups;
   for (const id of ['begynner', 'viderekommen']) {
     assert.equal(await page.getByRole('radio', { name: labels[id].page.nb, exact: true }).count(), 1, `the filter offers ${id} by its name`);

@@ -1,6 +1,6 @@
 //! `GET /api/surveys/{survey_id}`, `GET /api/surveys/{survey_id}/questionnaire`,
-//! `GET /api/surveys?registration=open`, `GET /api/units` (the participant
-//! survey's municipalities and districts) and `GET /api/health`:
+//! `GET /api/surveys?registration=open`, `GET /api/units[?survey=S]` (a wave's
+//! units) and `GET /api/health`:
 //! what the pages need to know about a wave and the units that can take part.
 
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
@@ -26,10 +26,7 @@ pub async fn handle<S: WaveStore>(app: &App<S>, req: Request) -> Result<Response
     let result = match segments.as_slice() {
         ["health"] => Ok(json_response(StatusCode::OK, &json!({ "status": "ok" }))),
         ["surveys"] => open_for_registration(app, &req).await.map(cached),
-        ["units"] => {
-            let units: Vec<&Unit> = catalogue::default_survey().units().collect();
-            Ok(cached(json_response(StatusCode::OK, &units)))
-        }
+        ["units"] => units(app, &req).await.map(cached),
         ["surveys", id] => wave(app, id).await.map(|w| {
             let texts = Texts::embedded(w.questionnaire());
             cached(json_response(StatusCode::OK, &survey_body(&w, texts)))
@@ -55,6 +52,18 @@ async fn wave<S: WaveStore>(app: &App<S>, id: &str) -> Result<Wave, ApiError> {
     let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
     let id = SurveyId::parse(id).map_err(|_| unknown())?;
     app.store.wave(&id).await.map_err(ApiError::from)?.ok_or_else(unknown)
+}
+
+/// `GET /api/units[?survey=S]`: the units of the wave's survey, or without a
+/// wave the participant survey's municipalities and districts.
+async fn units<S: WaveStore>(app: &App<S>, req: &Request) -> Result<Response<Body>, ApiError> {
+    let params = req.query_string_parameters_ref().cloned().unwrap_or_default();
+    let survey = match params.first("survey") {
+        Some(id) => wave(app, id).await?.survey(),
+        None => catalogue::default_survey(),
+    };
+    let units: Vec<&Unit> = survey.units().collect();
+    Ok(json_response(StatusCode::OK, &units))
 }
 
 /// `GET /api/surveys?registration=open`: the waves that take registrations
@@ -291,6 +300,27 @@ mod tests {
         let units = body.as_array().unwrap();
         assert_eq!(units.len(), 357 + 15);
         assert!(units.contains(&json!({"number": "030112", "name": "Alna", "county": "Oslo"})));
+    }
+
+    #[tokio::test]
+    async fn a_waves_units_are_its_surveys_own() {
+        let app = app().await;
+        let course = catalogue::find("kursundersokelse").expect("the tests know the course survey");
+        let wave = Wave {
+            survey_id: SurveyId::parse("kurs").unwrap(),
+            definition: course.id().to_owned(),
+            questionnaire_version: course.current().version.clone(),
+            ..survey_domain::synthetic::open_wave("kurs", OffsetDateTime::now_utc())
+        };
+        app.store.create_wave(&wave).await.unwrap();
+        let (status, body) = get_query(&app, "/api/units", "survey=kurs").await;
+        assert_eq!(status, StatusCode::OK);
+        let numbers: Vec<&str> = body.as_array().unwrap().iter().map(|u| u["number"].as_str().unwrap()).collect();
+        assert_eq!(numbers, ["9901", "9902", "9903", "9904", "9905"]);
+        let (status, body) = get_query(&app, "/api/units", "survey=2026").await;
+        assert_eq!((status, body.as_array().unwrap().len()), (StatusCode::OK, 357 + 15));
+        let (status, body) = get_query(&app, "/api/units", "survey=1999").await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_survey")));
     }
 
     #[tokio::test]

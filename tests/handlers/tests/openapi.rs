@@ -160,6 +160,11 @@ async fn survey_info_answers_as_documented() {
     ] {
         c.check(&Method::GET, template, &api.call(get("get-survey", path)).await);
     }
+    for wave in ["2026", "1999"] {
+        let query: HashMap<String, String> = [("survey".to_owned(), wave.to_owned())].into();
+        let req = get("get-survey", &format!("/api/units?survey={wave}")).with_query_string_parameters(query);
+        c.check(&Method::GET, "/api/units", &api.call(req).await);
+    }
     assert_documented_reached(
         &c,
         &["/api/health", "/api/units", "/api/surveys/{survey_id}", "/api/surveys/{survey_id}/questionnaire"],

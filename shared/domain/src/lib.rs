@@ -21,6 +21,7 @@ pub mod mail;
 pub mod mail_worker;
 pub mod memory;
 pub mod oslo_time;
+pub mod population;
 pub mod questionnaire;
 pub mod ratelimit;
 pub mod registration;

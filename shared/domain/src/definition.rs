@@ -382,6 +382,31 @@ pub enum Problem {
         role: String,
     },
     UnknownUnits(String),
+    /// In a survey of people in roles, a question outside every role's part.
+    NoRole {
+        version: String,
+        id: String,
+    },
+    UnknownRole {
+        version: String,
+        id: String,
+        role: String,
+    },
+    /// A role with no question of its own.
+    EmptyRole {
+        version: String,
+        role: String,
+    },
+    /// Anonymous participants answer one form: no question belongs to a role.
+    RoleForParticipants {
+        version: String,
+        id: String,
+    },
+    /// Free text could name a participant, who must stay anonymous.
+    TextForParticipants {
+        version: String,
+        id: String,
+    },
     /// A line of the definition's own unit catalogue (1 is the header).
     BadUnitRow {
         line: usize,
@@ -465,6 +490,21 @@ impl fmt::Display for Problem {
             Self::UnknownUnits(u) => write!(
                 f,
                 "enhetskatalogen «{u}» finnes ikke: bruk «{BUILTIN_UNITS}» eller en CSV-fil ved siden av definition.json"
+            ),
+            Self::NoRole { version, id } => {
+                write!(f, "«{id}» hører ikke til noen rolle; hvert spørsmål må ha en (spørreskjema {version})")
+            }
+            Self::UnknownRole { version, id, role } => {
+                write!(f, "«{id}» hører til rollen «{role}», som definisjonen ikke har (spørreskjema {version})")
+            }
+            Self::EmptyRole { version, role } => write!(f, "rollen «{role}» har ingen spørsmål (spørreskjema {version})"),
+            Self::RoleForParticipants { version, id } => write!(
+                f,
+                "«{id}» hører til en rolle, men deltakerne svarer på ett felles skjema (spørreskjema {version})"
+            ),
+            Self::TextForParticipants { version, id } => write!(
+                f,
+                "«{id}» er et fritekstspørsmål: fritekst kan avsløre hvem en anonym deltaker er (spørreskjema {version})"
             ),
             Self::BadUnitRow { line, reason } => write!(f, "enhetskatalogen, linje {line}: {reason}"),
             Self::MissingLabel { what, id } => write!(f, "{what} «{id}» mangler navn under copy"),
@@ -597,6 +637,43 @@ impl Definition {
     }
 
     /// Resolves the plan against one questionnaire version, listing what does not fit.
+    /// Who answers which question: in a survey of roles every question is in
+    /// one role's part and every role has one; anonymous participants get no
+    /// roles and no free text.
+    fn check_roles(&self, q: &Questionnaire, problems: &mut Vec<Problem>) {
+        let version = || q.version.clone();
+        match &self.respondents {
+            // `NoRoles` says it once.
+            Respondents::Roles { roles } if roles.is_empty() => {}
+            Respondents::Roles { roles } => {
+                for question in &q.questions {
+                    match &question.role {
+                        None => problems.push(Problem::NoRole { version: version(), id: question.id.clone() }),
+                        Some(role) if !roles.contains(role) => problems.push(Problem::UnknownRole {
+                            version: version(),
+                            id: question.id.clone(),
+                            role: role.clone(),
+                        }),
+                        Some(_) => {}
+                    }
+                }
+                for role in roles.iter().filter(|r| !q.questions.iter().any(|x| x.role.as_ref() == Some(*r))) {
+                    problems.push(Problem::EmptyRole { version: version(), role: role.clone() });
+                }
+            }
+            Respondents::Participants { .. } => {
+                for question in &q.questions {
+                    if question.role.is_some() {
+                        problems.push(Problem::RoleForParticipants { version: version(), id: question.id.clone() });
+                    }
+                    if question.kind == QuestionType::Text {
+                        problems.push(Problem::TextForParticipants { version: version(), id: question.id.clone() });
+                    }
+                }
+            }
+        }
+    }
+
     pub fn plan_for(&self, questionnaire: &Questionnaire) -> Result<Plan, Vec<Problem>> {
         let mut problems = Vec::new();
         let plan = self.resolve(questionnaire, &mut problems);
@@ -713,6 +790,7 @@ impl Definition {
                 problems.push(Problem::BandNotSingle { version: version.clone(), id: question.id.clone() });
             }
         }
+        self.check_roles(q, problems);
         for (at, question) in q.questions.iter().enumerate() {
             if question.is_screening() && plan.is_reported(at) {
                 problems.push(Problem::ScreeningReported { version: version.clone(), id: question.id.clone() });

@@ -20,6 +20,8 @@ pub enum QuestionType {
     Single,
     Multi,
     Scale,
+    /// A short free-text comment, at most `max_length` characters.
+    Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +57,16 @@ pub struct Question {
     pub options: Vec<AnswerOption>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<ShowIf>,
+    /// In a survey of people in roles: whose part of the form the question is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// A text question's limit, in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// Consecutive scale questions with the same matrix id are shown as one
+    /// grid, under the text `matrix.<id>.text`, each question a row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
 }
 
 impl Question {
@@ -104,6 +116,9 @@ pub enum AnswerProblem {
     RepeatedChoice,
     ExclusiveCombined,
     EndsSurvey,
+    EmptyText,
+    /// The text has more characters than the question's limit.
+    TooLong(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,6 +148,8 @@ impl fmt::Display for AnswerProblem {
             Self::RepeatedChoice => f.write_str("the same option is chosen twice"),
             Self::ExclusiveCombined => f.write_str("this option cannot be chosen together with others"),
             Self::EndsSurvey => f.write_str("this answer ends the survey, and nothing is stored"),
+            Self::EmptyText => f.write_str("leave the question out rather than send an empty text"),
+            Self::TooLong(limit) => write!(f, "the text is longer than {limit} characters"),
         }
     }
 }
@@ -147,6 +164,9 @@ pub struct BadQuestionnaire {
 
 /// A scale has 2 to 10 points, "1".."N", then "dont_know".
 const SCALE_POINTS: std::ops::RangeInclusive<usize> = 2..=10;
+
+/// The longest free-text answer a question may allow, in characters.
+pub const MAX_TEXT_LENGTH: usize = 2000;
 
 /// The text keys an i18n file has (its `strings`).
 pub fn text_keys(i18n: &str) -> BTreeSet<String> {
@@ -173,8 +193,40 @@ impl Questionnaire {
             if !id_ok {
                 return Err(format!("bad question id `{}`", q.id));
             }
-            if q.options.is_empty() {
+            let id_like =
+                |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if let Some(role) = &q.role {
+                if !id_like(role) {
+                    return Err(format!("{} has a bad role id `{role}`", q.id));
+                }
+            }
+            if q.kind == QuestionType::Text {
+                let limit_ok = q.max_length.is_some_and(|n| (1..=MAX_TEXT_LENGTH).contains(&n));
+                if !q.options.is_empty() || !limit_ok {
+                    return Err(format!(
+                        "{} is a text question: it has no options and a max_length from 1 to {MAX_TEXT_LENGTH}",
+                        q.id
+                    ));
+                }
+            } else if q.options.is_empty() {
                 return Err(format!("{} has no options", q.id));
+            } else if q.max_length.is_some() {
+                return Err(format!("{}: only a text question has a max_length", q.id));
+            }
+            if let Some(matrix) = &q.matrix {
+                let before = self.questions.iter().take_while(|x| x.id != q.id).last();
+                let continues = before.is_some_and(|b| b.matrix.as_ref() == Some(matrix));
+                let same = before.is_some_and(|b| b.scale == q.scale && b.section == q.section && b.role == q.role);
+                let seen_earlier = seen.values().any(|x| x.matrix.as_ref() == Some(matrix));
+                if q.kind != QuestionType::Scale || !id_like(matrix) {
+                    return Err(format!("{} is in matrix `{matrix}`: only scale questions are", q.id));
+                }
+                if seen_earlier && !(continues && same) {
+                    return Err(format!(
+                        "{} is in matrix `{matrix}`: a matrix's questions come one after another, with one scale, section and role",
+                        q.id
+                    ));
+                }
             }
             let values: BTreeSet<&str> = q.options.iter().map(|o| o.value.as_str()).collect();
             if values.len() != q.options.len() {
@@ -279,7 +331,13 @@ impl Questionnaire {
                     keys.extend((1..=q.scale_points()).map(|v| format!("scale.{scale}.{v}")));
                     keys.insert("opt.dont_know".into());
                 }
+                (QuestionType::Text, _) => {
+                    keys.insert(format!("q.{}.hint", q.id));
+                }
                 _ => keys.extend(q.options.iter().map(|o| format!("q.{}.opt.{}", q.id, o.value))),
+            }
+            if let Some(matrix) = &q.matrix {
+                keys.insert(format!("matrix.{matrix}.text"));
             }
         }
         keys
@@ -342,6 +400,16 @@ impl Questionnaire {
             Ok(option.value.clone())
         };
         match (question.kind, given) {
+            (QuestionType::Text, Value::String(text)) => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(AnswerProblem::EmptyText);
+                }
+                if text.chars().count() > question.max_length.unwrap_or(0) {
+                    return Err(AnswerProblem::TooLong(question.max_length.unwrap_or(0)));
+                }
+                Ok(AnswerValue::One(text.to_owned()))
+            }
             (QuestionType::Single | QuestionType::Scale, Value::String(v)) => option(v).map(AnswerValue::One),
             (QuestionType::Multi, Value::Array(items)) => {
                 if items.is_empty() {
@@ -638,7 +706,7 @@ mod tests {
                 "used twice",
             ),
             (
-                r#"{"version":"x","questions":[{"id":"q_a","type":"text","required":true,"section":"s","options":[{"value":"y"}]}]}"#,
+                r#"{"version":"x","questions":[{"id":"q_a","type":"date","required":true,"section":"s","options":[{"value":"y"}]}]}"#,
                 "unknown variant",
             ),
         ];
@@ -646,5 +714,22 @@ mod tests {
             let err = Questionnaire::from_json(json).unwrap_err();
             assert!(err.problem.contains(expected), "{expected}: {err}");
         }
+    }
+
+    #[test]
+    fn a_text_answer_is_trimmed_kept_within_its_limit_and_never_empty() {
+        let q = Questionnaire::from_json(
+            r#"{"version": "t", "questions": [{"id": "q_t", "type": "text", "required": false, "section": "s", "max_length": 5, "options": []}]}"#,
+        )
+        .unwrap();
+        let answer = |v: Value| {
+            let mut answers = serde_json::Map::new();
+            answers.insert("q_t".into(), v);
+            q.validate(&answers).map(|a| a["q_t"].clone()).map_err(|e| e.problem)
+        };
+        assert_eq!(answer(json!("  æøå!  ")), Ok(AnswerValue::One("æøå!".into())), "characters, not bytes");
+        assert_eq!(answer(json!("seks t")), Err(AnswerProblem::TooLong(5)));
+        assert_eq!(answer(json!("   ")), Err(AnswerProblem::EmptyText));
+        assert_eq!(answer(json!(["x"])), Err(AnswerProblem::WrongType));
     }
 }

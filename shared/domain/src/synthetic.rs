@@ -52,7 +52,8 @@ impl Rng {
 }
 
 /// One participant's answers: every shown question answered (optional ones
-/// skipped now and then), never an option that ends the survey.
+/// skipped now and then), never an option that ends the survey; a few words
+/// within the limit for a text question.
 pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> BTreeMap<String, AnswerValue> {
     let mut answers: BTreeMap<String, AnswerValue> = BTreeMap::new();
     for q in &questionnaire.questions {
@@ -73,6 +74,13 @@ pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> BTreeMap<String,
                 } else {
                     AnswerValue::Many(picked)
                 }
+            }
+            QuestionType::Text => {
+                const WORDS: [&str; 6] = ["Vi", "samarbeider", "godt", "med", "IMDi", "om"];
+                let words = 1 + rng.below(8);
+                let text: Vec<&str> = (0..words).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+                let limit = q.max_length.unwrap_or(1);
+                AnswerValue::One(text.join(" ").chars().take(limit).collect())
             }
             _ => AnswerValue::One(choices[rng.below(choices.len())].to_owned()),
         };

@@ -96,12 +96,6 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
             }),
             Problem::MissingLabel { what: "indeksen", id: "usefulness".into() },
         ),
-        ("roles without a role", with("/respondents", json!({"kind": "roles", "roles": []})), Problem::NoRoles),
-        (
-            "a role twice",
-            with("/respondents", json!({"kind": "roles", "roles": ["director", "director"]})),
-            Problem::DuplicateId { what: "rollen", id: "director".into() },
-        ),
         (
             "a grouping question that does not exist (renamed in a new version)",
             with("/analysis/grouping/question", json!("q_gruppe")),
@@ -373,3 +367,112 @@ fn more_quasi_identifiers_than_the_rows_can_carry_are_refused() {
     let found = problems(with("/analysis/bands", bands), None);
     assert!(found.contains(&Problem::TooManyQuasiIdentifiers(11)), "{found:#?}");
 }
+
+/// A small questionnaire of people in roles: `questions` as JSON objects.
+fn roles_version(questions: Value) -> Questionnaire {
+    Questionnaire::from_json(&json!({"version": "r", "questions": questions}).to_string()).unwrap()
+}
+
+fn roles_problems(respondents: Value, q: &Questionnaire) -> Vec<Problem> {
+    let mut definition = base();
+    definition["respondents"] = respondents;
+    definition["questionnaires"] = json!(["r"]);
+    definition["analysis"] = json!({});
+    definition["copy"]["groups"] = json!({});
+    definition["copy"]["indices"] = json!({});
+    let definition: Definition = serde_json::from_value(definition).unwrap();
+    let texts = BTreeMap::from([("nb".to_owned(), q.required_text_keys())]);
+    match check(&definition, &[Version::Read(VersionTexts { questionnaire: q, texts })], None) {
+        Ok(_) => Vec::new(),
+        Err(bad) => bad.problems,
+    }
+}
+
+#[test]
+fn in_a_survey_of_roles_every_question_is_in_a_known_roles_part_and_every_role_has_one() {
+    let question = |id: &str, role: Option<&str>| {
+        let mut q =
+            json!({"id": id, "type": "text", "required": false, "section": "s", "max_length": 300, "options": []});
+        if let Some(role) = role {
+            q["role"] = json!(role);
+        }
+        q
+    };
+    let roles = json!({"kind": "roles", "roles": ["director", "programme", "education"]});
+    let q = roles_version(json!([
+        question("q_a", Some("director")),
+        question("q_b", Some("programme")),
+        question("q_c", None),
+        question("q_d", Some("mayor")),
+    ]));
+    let r = || "r".to_owned();
+    assert_eq!(
+        roles_problems(roles.clone(), &q),
+        vec![
+            Problem::NoRole { version: r(), id: "q_c".into() },
+            Problem::UnknownRole { version: r(), id: "q_d".into(), role: "mayor".into() },
+            Problem::EmptyRole { version: r(), role: "education".into() },
+        ]
+    );
+    let fine = roles_version(json!([
+        question("q_a", Some("director")),
+        question("q_b", Some("programme")),
+        question("q_c", Some("education")),
+    ]));
+    assert_eq!(roles_problems(roles, &fine), vec![]);
+    let director_only = roles_version(json!([question("q_a", Some("director"))]));
+    assert_eq!(roles_problems(json!({"kind": "roles", "roles": []}), &fine), vec![Problem::NoRoles]);
+    assert_eq!(
+        roles_problems(json!({"kind": "roles", "roles": ["director", "director"]}), &director_only),
+        vec![Problem::DuplicateId { what: "rollen", id: "director".into() }]
+    );
+
+    let participants = json!({"kind": "participants", "access": "unit_code"});
+    assert_eq!(
+        roles_problems(participants, &roles_version(json!([question("q_a", Some("director"))]))),
+        vec![
+            Problem::RoleForParticipants { version: r(), id: "q_a".into() },
+            Problem::TextForParticipants { version: r(), id: "q_a".into() },
+        ]
+    );
+}
+
+#[test]
+fn text_questions_and_matrices_are_checked_when_read() {
+    let scale = |id: &str, matrix: &str, section: &str| {
+        json!({"id": id, "type": "scale", "scale": "degree", "required": false, "section": section, "matrix": matrix,
+               "options": [{"value": "1"}, {"value": "2"}, {"value": "3"}, {"value": "dont_know"}]})
+    };
+    let text = |max: Value| json!({"id": "q_t", "type": "text", "required": false, "section": "s", "max_length": max, "options": []});
+    let read =
+        |questions: Value| Questionnaire::from_json(&json!({"version": "t", "questions": questions}).to_string());
+    let ok = read(json!([scale("q_a", "m1", "s"), scale("q_b", "m1", "s"), text(json!(500))])).unwrap();
+    let keys = ok.required_text_keys();
+    assert!(keys.contains("matrix.m1.text") && keys.contains("q.q_t.hint") && keys.contains("q.q_t.text"));
+    let cases = [
+        ("a text without a limit", json!([text(Value::Null)])),
+        ("a text over the longest limit", json!([text(json!(MAX_TEXT_LENGTH_PLUS_ONE))])),
+        (
+            "a text with options",
+            json!([{"id": "q_t", "type": "text", "required": false, "section": "s", "max_length": 10, "options": [{"value": "x"}]}]),
+        ),
+        (
+            "a limit on a choice",
+            json!([{"id": "q_s", "type": "single", "required": false, "section": "s", "max_length": 10, "options": [{"value": "x"}]}]),
+        ),
+        (
+            "a matrix split by another question",
+            json!([scale("q_a", "m1", "s"), text(json!(5)), scale("q_b", "m1", "s")]),
+        ),
+        ("a matrix across sections", json!([scale("q_a", "m1", "s"), scale("q_b", "m1", "other")])),
+        (
+            "a matrix of a choice",
+            json!([{"id": "q_s", "type": "single", "required": false, "section": "s", "matrix": "m1", "options": [{"value": "x"}]}]),
+        ),
+    ];
+    for (what, questions) in cases {
+        assert!(read(questions).is_err(), "{what}");
+    }
+}
+
+const MAX_TEXT_LENGTH_PLUS_ONE: usize = crate::questionnaire::MAX_TEXT_LENGTH + 1;

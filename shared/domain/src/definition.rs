@@ -107,6 +107,9 @@ pub struct Copy {
     /// Each index's name, by id.
     #[serde(default)]
     pub indices: BTreeMap<String, Label>,
+    /// In a survey of people in roles, each role's name: «kommunedirektør».
+    #[serde(default)]
+    pub roles: BTreeMap<String, Text>,
 }
 
 /// The header of a definition's own unit catalogue.
@@ -581,6 +584,9 @@ impl Definition {
                 problems.push(Problem::NoRoles);
             }
             duplicates("rollen", roles.iter().map(String::as_str), problems);
+            for role in roles.iter().filter(|r| !self.copy.roles.contains_key(*r)) {
+                problems.push(Problem::MissingLabel { what: "rollen", id: role.clone() });
+            }
         }
         let plan = &self.analysis;
         if let Some(grouping) = &plan.grouping {

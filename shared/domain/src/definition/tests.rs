@@ -380,6 +380,9 @@ fn roles_problems(respondents: Value, q: &Questionnaire) -> Vec<Problem> {
     definition["analysis"] = json!({});
     definition["copy"]["groups"] = json!({});
     definition["copy"]["indices"] = json!({});
+    let named = |nb: &str| json!({"nb": nb, "en": nb});
+    definition["copy"]["roles"] =
+        json!({"director": named("kommunedirektør"), "programme": named("programleder"), "education": named("rektor")});
     let definition: Definition = serde_json::from_value(definition).unwrap();
     let texts = BTreeMap::from([("nb".to_owned(), q.required_text_keys())]);
     match check(&definition, &[Version::Read(VersionTexts { questionnaire: q, texts })], None) {
@@ -420,6 +423,13 @@ fn in_a_survey_of_roles_every_question_is_in_a_known_roles_part_and_every_role_h
         question("q_c", Some("education")),
     ]));
     assert_eq!(roles_problems(roles, &fine), vec![]);
+    assert_eq!(
+        roles_problems(json!({"kind": "roles", "roles": ["director", "programme", "education", "mayor"]}), &fine),
+        vec![
+            Problem::MissingLabel { what: "rollen", id: "mayor".into() },
+            Problem::EmptyRole { version: r(), role: "mayor".into() },
+        ]
+    );
     let director_only = roles_version(json!([question("q_a", Some("director"))]));
     assert_eq!(roles_problems(json!({"kind": "roles", "roles": []}), &fine), vec![Problem::NoRoles]);
     assert_eq!(

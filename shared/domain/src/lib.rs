@@ -24,6 +24,7 @@ pub mod oslo_time;
 pub mod population;
 pub mod questionnaire;
 pub mod ratelimit;
+pub mod recipients;
 pub mod registration;
 pub mod results_access;
 pub mod store;

@@ -248,6 +248,12 @@ impl Questionnaire {
                 }
             }
             if let Some(show_if) = &q.show_if {
+                if seen.get(show_if.question.as_str()).is_some_and(|earlier| earlier.role != q.role) {
+                    return Err(format!(
+                        "{} is routed by `{}`, which is in another role's part",
+                        q.id, show_if.question
+                    ));
+                }
                 let Some(earlier) = seen.get(show_if.question.as_str()) else {
                     return Err(format!(
                         "{} is routed by `{}`, which is not an earlier question",
@@ -362,11 +368,28 @@ impl Questionnaire {
         &self,
         answers: &serde_json::Map<String, Value>,
     ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        if let Some(unknown) = answers.keys().find(|id| self.question(id).is_none()) {
+        self.validate_part(None, answers, true)
+    }
+
+    /// The questions of one role's part; every question when `role` is `None`.
+    pub fn part<'a>(&'a self, role: Option<&'a str>) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions.iter().filter(move |q| role.is_none() || q.role.as_deref() == role)
+    }
+
+    /// Checks answers to one role's part (every question when `role` is `None`)
+    /// as [`Self::validate`] does. A draft (`complete` false) may leave any
+    /// question out; what it does answer must be valid.
+    pub fn validate_part(
+        &self,
+        role: Option<&str>,
+        answers: &serde_json::Map<String, Value>,
+        complete: bool,
+    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
+        if let Some(unknown) = answers.keys().find(|id| !self.part(role).any(|q| &q.id == *id)) {
             return Err(InvalidAnswer { question: unknown.clone(), problem: AnswerProblem::UnknownQuestion });
         }
         let mut accepted = BTreeMap::new();
-        for question in &self.questions {
+        for question in self.part(role) {
             let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
             let given = answers.get(&question.id);
             if !Self::is_shown(question, &accepted) {
@@ -376,7 +399,7 @@ impl Questionnaire {
                 continue;
             }
             let Some(given) = given else {
-                if question.required {
+                if question.required && complete {
                     return Err(invalid(AnswerProblem::Missing));
                 }
                 continue;
@@ -731,5 +754,39 @@ mod tests {
         assert_eq!(answer(json!("seks t")), Err(AnswerProblem::TooLong(5)));
         assert_eq!(answer(json!("   ")), Err(AnswerProblem::EmptyText));
         assert_eq!(answer(json!(["x"])), Err(AnswerProblem::WrongType));
+    }
+
+    #[test]
+    fn a_roles_part_is_checked_alone_and_a_draft_may_be_incomplete() {
+        let q = Questionnaire::from_json(
+            r#"{"version": "t", "questions": [
+              {"id": "q_a", "type": "single", "required": true, "section": "s", "role": "director", "options": [{"value": "yes"}, {"value": "no"}]},
+              {"id": "q_b", "type": "single", "required": true, "section": "s", "role": "director", "options": [{"value": "x"}],
+               "show_if": {"question": "q_a", "any_of": ["yes"]}},
+              {"id": "q_c", "type": "single", "required": true, "section": "s", "role": "education", "options": [{"value": "x"}]}]}"#,
+        )
+        .unwrap();
+        let answers = |v: Value| v.as_object().unwrap().clone();
+        let problem = |role, a: Value, complete| {
+            q.validate_part(Some(role), &answers(a), complete).map_err(|e| (e.question, e.problem))
+        };
+        assert_eq!(problem("director", json!({}), false), Ok(BTreeMap::new()), "an empty draft");
+        assert_eq!(problem("director", json!({"q_a": "yes"}), false).map(|a| a.len()), Ok(1));
+        assert_eq!(problem("director", json!({"q_a": "yes"}), true), Err(("q_b".into(), AnswerProblem::Missing)));
+        assert_eq!(
+            problem("director", json!({"q_a": "no", "q_b": "x"}), false),
+            Err(("q_b".into(), AnswerProblem::HiddenQuestion))
+        );
+        assert_eq!(
+            problem("director", json!({"q_c": "x"}), false),
+            Err(("q_c".into(), AnswerProblem::UnknownQuestion)),
+            "another role's question"
+        );
+        assert_eq!(problem("education", json!({"q_c": "x"}), true).map(|a| a.len()), Ok(1));
+        let routed_across = r#"{"version": "t", "questions": [
+              {"id": "q_a", "type": "single", "required": true, "section": "s", "role": "director", "options": [{"value": "yes"}]},
+              {"id": "q_b", "type": "single", "required": true, "section": "s", "role": "education", "options": [{"value": "x"}],
+               "show_if": {"question": "q_a", "any_of": ["yes"]}}]}"#;
+        assert!(Questionnaire::from_json(routed_across).unwrap_err().problem.contains("another role's part"));
     }
 }

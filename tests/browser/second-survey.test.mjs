@@ -51,8 +51,8 @@ after(async () => {
 
 test('survey-admin lists and checks the definition, and keeps a wave to its own units', async () => {
   const listed = admin('definition', 'list').split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(listed.map((d) => d.id), ['brukerundersokelse', DEFINITION]);
-  assert.deepEqual(listed[1], { id: DEFINITION, version: '2027.1', title: definition.copy.title.nb });
+  assert.equal(listed[0].id, 'brukerundersokelse', 'the shipped survey first');
+  assert.deepEqual(listed.find((d) => d.id === DEFINITION), { id: DEFINITION, version: '2027.1', title: definition.copy.title.nb });
   assert.equal(admin('definition', 'check', '--file', new URL('definition.json', FOLDER).pathname), 'ok');
   assert.throws(() => admin('survey', 'create', '--survey', `${SURVEY}-x`, '--definition', 'ukjent',
     '--opens', iso(Date.now()), '--closes', iso(Date.now() + 86400e3)), /undersøkelsen «ukjent» finnes ikke/);

@@ -11,6 +11,8 @@ use sha2::Sha256;
 use crate::answer::{AnswerId, Receipt};
 use crate::code::{AccessCode, CodeDigest};
 use crate::submission::SubmissionId;
+use crate::unit::UnitNumber;
+use crate::wave::SurveyId;
 
 /// The key used when none is configured: fine for the local stack, never for a deployment
 /// (the infrastructure always sets `HASH_KEY`).
@@ -62,6 +64,16 @@ impl Keys {
     /// tokens so that neither can stand in for the other.
     pub fn access_token_digest(&self, token: &VerifyToken) -> TokenDigest {
         TokenDigest(self.digest("results-token", &token.0))
+    }
+
+    /// A personal link to a form of a survey of roles, hashed apart from the other tokens.
+    pub fn form_token_digest(&self, token: &VerifyToken) -> TokenDigest {
+        TokenDigest(self.digest("form-token", &token.0))
+    }
+
+    /// The receipt of a submitted form: the same whenever that form is submitted.
+    pub fn form_receipt(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> String {
+        Receipt::from_digest(&self.digest("form-receipt", &format!("{survey}/{unit}/{role}"))).as_str().to_owned()
     }
 }
 

@@ -14,6 +14,7 @@ pub mod code;
 pub mod contact;
 pub mod definition;
 pub mod emails;
+pub mod forms;
 pub mod jobs;
 pub mod keys;
 pub mod language;

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::answer::{AnswerId, AnswerRecord};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
+use crate::forms::{Form, FormStatus, FormStore, FormToken, RecipientEntry, Saved};
 use crate::keys::TokenDigest;
 use crate::store::*;
 use crate::unit::UnitNumber;
@@ -25,6 +26,9 @@ struct Tables {
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
     guesses: BTreeMap<String, (u32, OffsetDateTime)>,
+    recipients: BTreeMap<(SurveyId, UnitNumber, String), RecipientEntry>,
+    form_tokens: BTreeMap<TokenDigest, FormToken>,
+    forms: BTreeMap<(SurveyId, UnitNumber, String), Form>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -318,5 +322,51 @@ impl ResultsStore for MemoryResults {
 
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.objects.lock().expect("results lock").get(key).cloned())
+    }
+}
+
+impl FormStore for MemoryStore {
+    async fn put_recipients(&self, recipients: &[RecipientEntry]) -> StoreResult<()> {
+        self.with(|t| {
+            for r in recipients {
+                let key = (r.survey_id.clone(), r.recipient.unit, r.recipient.role.clone());
+                t.recipients.insert(key, r.clone());
+            }
+        });
+        Ok(())
+    }
+
+    async fn recipients(&self, survey: &SurveyId) -> StoreResult<Vec<RecipientEntry>> {
+        Ok(self.with(|t| t.recipients.values().filter(|r| &r.survey_id == survey).cloned().collect()))
+    }
+
+    async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {
+        self.with(|t| t.form_tokens.insert(token.digest.clone(), token.clone()));
+        Ok(())
+    }
+
+    async fn form_token(&self, digest: &TokenDigest) -> StoreResult<Option<FormToken>> {
+        Ok(self.with(|t| t.form_tokens.get(digest).cloned()))
+    }
+
+    async fn form(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
+        Ok(self.with(|t| t.forms.get(&(survey.clone(), unit, role.to_owned())).cloned()))
+    }
+
+    async fn forms(&self, survey: &SurveyId) -> StoreResult<Vec<Form>> {
+        Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey).cloned().collect()))
+    }
+
+    async fn save_form(&self, form: &Form) -> StoreResult<Saved> {
+        Ok(self.with(|t| {
+            let key = (form.survey_id.clone(), form.unit, form.role.clone());
+            match t.forms.get(&key) {
+                Some(stored) if stored.status == FormStatus::Submitted => Saved::AlreadySubmitted(stored.clone()),
+                _ => {
+                    t.forms.insert(key, form.clone());
+                    Saved::Saved
+                }
+            }
+        }))
     }
 }

@@ -1,0 +1,285 @@
+//! The forms of a survey of roles: one per unit and role, answered through the
+//! personal link of the person in that role (or a colleague they hand it to).
+//! The link's token is stored only as its keyed hash and opens only its own
+//! unit and role; answers can be changed until the wave closes. The form keeps a draft as it is
+//! filled in, on any device with the same link; submitting makes it final.
+//! Forms hold no names or addresses: those live with the recipients.
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use crate::answer::AnswerValue;
+use crate::keys::{Keys, TokenDigest, VerifyToken};
+use crate::questionnaire::{InvalidAnswer, Questionnaire};
+use crate::recipients::Recipient;
+use crate::store::{StoreError, WaveStore};
+use crate::unit::UnitNumber;
+use crate::wave::{SurveyId, SurveyStatus, Wave};
+
+/// A recipient as stored: who, and what their invitation came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientEntry {
+    pub survey_id: SurveyId,
+    pub recipient: Recipient,
+    pub invited_at: Option<OffsetDateTime>,
+    /// Reminders sent so far.
+    pub reminders: u32,
+    /// SES reported a bounce or a complaint: no more e-mail to this address.
+    pub undeliverable: bool,
+    /// When the store deletes the name and address.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A personal link, as stored: the keyed hash of its token and what it opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormToken {
+    pub digest: TokenDigest,
+    pub survey_id: SurveyId,
+    pub unit: UnitNumber,
+    pub role: String,
+    /// The address it was sent to: a link stops working when someone else takes the role.
+    pub email: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStatus {
+    /// The link was opened; nothing saved yet.
+    Opened,
+    Draft,
+    Submitted,
+}
+
+/// A unit's form for one role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    pub survey_id: SurveyId,
+    pub unit: UnitNumber,
+    pub role: String,
+    pub status: FormStatus,
+    pub answers: BTreeMap<String, AnswerValue>,
+    /// Given when the form is submitted; the same on a repeated submit.
+    pub receipt: Option<String>,
+}
+
+/// What a conditional write of a form came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// The stored form was submitted already; nothing was written.
+    AlreadySubmitted(Form),
+}
+
+pub trait FormStore: Send + Sync {
+    /// Stores recipients, replacing those of the same unit and role.
+    fn put_recipients(
+        &self,
+        recipients: &[RecipientEntry],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn recipients(
+        &self,
+        survey: &SurveyId,
+    ) -> impl std::future::Future<Output = Result<Vec<RecipientEntry>, StoreError>> + Send;
+    fn put_form_token(&self, token: &FormToken) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    fn form_token(
+        &self,
+        digest: &TokenDigest,
+    ) -> impl std::future::Future<Output = Result<Option<FormToken>, StoreError>> + Send;
+    fn form(
+        &self,
+        survey: &SurveyId,
+        unit: UnitNumber,
+        role: &str,
+    ) -> impl std::future::Future<Output = Result<Option<Form>, StoreError>> + Send;
+    fn forms(&self, survey: &SurveyId) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
+    /// Writes the form unless the stored one is submitted (a conditional write).
+    fn save_form(&self, form: &Form) -> impl std::future::Future<Output = Result<Saved, StoreError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    /// Unknown, expired, or for a role someone else holds now.
+    #[error("the link is not valid")]
+    InvalidToken,
+    #[error("the survey is closed")]
+    Closed,
+    #[error("the form is submitted already, with other answers")]
+    AlreadySubmitted,
+    #[error(transparent)]
+    InvalidAnswer(#[from] InvalidAnswer),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the form page gets: the unit, the role, its part of the questionnaire,
+/// and the answers so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormView {
+    pub wave: Wave,
+    pub unit: UnitNumber,
+    pub role: String,
+    pub status: FormStatus,
+    pub answers: BTreeMap<String, AnswerValue>,
+}
+
+impl FormView {
+    /// The role's part of the questionnaire, as the page renders it.
+    pub fn questionnaire(&self) -> serde_json::Value {
+        let q: &Questionnaire = self.wave.questionnaire();
+        serde_json::json!({ "version": q.version, "questions": q.part(Some(&self.role)).collect::<Vec<_>>() })
+    }
+}
+
+/// Issues a personal link for a recipient; the token goes into the e-mail and
+/// only its keyed hash is kept. It fills in the form until the wave closes, and
+/// shows what was answered until results are taken down.
+pub async fn issue_link<S: FormStore>(
+    store: &S,
+    keys: &Keys,
+    wave: &Wave,
+    recipient: &Recipient,
+) -> Result<VerifyToken, StoreError> {
+    let token = VerifyToken::generate();
+    store
+        .put_form_token(&FormToken {
+            digest: keys.form_token_digest(&token),
+            survey_id: wave.survey_id.clone(),
+            unit: recipient.unit,
+            role: recipient.role.clone(),
+            email: recipient.email.as_str().to_owned(),
+            expires_at: wave.results_until,
+        })
+        .await?;
+    Ok(token)
+}
+
+/// The token's wave, unit and role, if it opens anything now.
+async fn resolve<S: FormStore + WaveStore>(
+    store: &S,
+    keys: &Keys,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<(Wave, FormToken), FormError> {
+    let token = VerifyToken::parse(token).map_err(|_| FormError::InvalidToken)?;
+    let entry = store.form_token(&keys.form_token_digest(&token)).await?.ok_or(FormError::InvalidToken)?;
+    if now >= entry.expires_at {
+        return Err(FormError::InvalidToken);
+    }
+    let holder = store
+        .recipients(&entry.survey_id)
+        .await?
+        .into_iter()
+        .find(|r| r.recipient.unit == entry.unit && r.recipient.role == entry.role);
+    if holder.is_none_or(|r| r.recipient.email.as_str() != entry.email) {
+        return Err(FormError::InvalidToken);
+    }
+    let wave = store.wave(&entry.survey_id).await?.ok_or(FormError::InvalidToken)?;
+    Ok((wave, entry))
+}
+
+/// `GET /api/org-responses/current`: the form as it stands; the first visit marks it opened.
+pub async fn open<S: FormStore + WaveStore>(
+    store: &S,
+    keys: &Keys,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<FormView, FormError> {
+    let (wave, entry) = resolve(store, keys, token, now).await?;
+    let form = match store.form(&wave.survey_id, entry.unit, &entry.role).await? {
+        Some(form) => form,
+        None => {
+            let form = Form {
+                survey_id: wave.survey_id.clone(),
+                unit: entry.unit,
+                role: entry.role.clone(),
+                status: FormStatus::Opened,
+                answers: BTreeMap::new(),
+                receipt: None,
+            };
+            match store.save_form(&form).await? {
+                Saved::Saved => form,
+                Saved::AlreadySubmitted(stored) => stored,
+            }
+        }
+    };
+    Ok(FormView { wave, unit: entry.unit, role: entry.role, status: form.status, answers: form.answers })
+}
+
+/// `PUT /api/org-responses/current`: saves a draft, which may be incomplete.
+pub async fn save_draft<S: FormStore + WaveStore>(
+    store: &S,
+    keys: &Keys,
+    token: &str,
+    answers: &serde_json::Map<String, serde_json::Value>,
+    now: OffsetDateTime,
+) -> Result<(), FormError> {
+    let (wave, entry) = resolve(store, keys, token, now).await?;
+    if wave.status(now) == SurveyStatus::Closed {
+        return Err(FormError::Closed);
+    }
+    let answers = wave.questionnaire().validate_part(Some(&entry.role), answers, false)?;
+    let form = Form {
+        survey_id: wave.survey_id,
+        unit: entry.unit,
+        role: entry.role,
+        status: FormStatus::Draft,
+        answers,
+        receipt: None,
+    };
+    match store.save_form(&form).await? {
+        Saved::Saved => Ok(()),
+        Saved::AlreadySubmitted(_) => Err(FormError::AlreadySubmitted),
+    }
+}
+
+/// What a submit came to: the receipt, and whether it was submitted before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub receipt: String,
+    pub duplicate: bool,
+}
+
+/// `POST /api/org-responses/current/submit`: the complete answers become final.
+/// The same answers again are a duplicate with the same receipt; other answers
+/// after a submit are refused.
+pub async fn submit<S: FormStore + WaveStore>(
+    store: &S,
+    keys: &Keys,
+    token: &str,
+    answers: &serde_json::Map<String, serde_json::Value>,
+    now: OffsetDateTime,
+) -> Result<Submitted, FormError> {
+    let (wave, entry) = resolve(store, keys, token, now).await?;
+    let answers = wave.questionnaire().validate_part(Some(&entry.role), answers, true)?;
+    let stored = store.form(&wave.survey_id, entry.unit, &entry.role).await?;
+    if let Some(form) = stored.filter(|f| f.status == FormStatus::Submitted) {
+        return match (form.answers == answers, form.receipt) {
+            (true, Some(receipt)) => Ok(Submitted { receipt, duplicate: true }),
+            _ => Err(FormError::AlreadySubmitted),
+        };
+    }
+    if wave.status(now) != SurveyStatus::Open {
+        return Err(FormError::Closed);
+    }
+    let receipt = keys.form_receipt(&wave.survey_id, entry.unit, &entry.role);
+    let form = Form {
+        survey_id: wave.survey_id,
+        unit: entry.unit,
+        role: entry.role,
+        status: FormStatus::Submitted,
+        answers: answers.clone(),
+        receipt: Some(receipt.clone()),
+    };
+    match store.save_form(&form).await? {
+        Saved::Saved => Ok(Submitted { receipt, duplicate: false }),
+        Saved::AlreadySubmitted(other) if other.answers == answers => {
+            Ok(Submitted { receipt: other.receipt.unwrap_or(receipt), duplicate: true })
+        }
+        Saved::AlreadySubmitted(_) => Err(FormError::AlreadySubmitted),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+use serde_json::{json, Value};
+use time::Duration;
+
+use super::*;
+use crate::contact::{Email, PersonName};
+use crate::memory::MemoryStore;
+use crate::store::WaveStore;
+use crate::synthetic;
+
+const NOW: OffsetDateTime = time::macros::datetime!(2027-03-01 10:00 UTC);
+
+fn keys() -> Keys {
+    Keys::new(b"test")
+}
+
+/// A wave of the leaders' survey (test data), open from a day before NOW for 30 days.
+fn wave() -> Wave {
+    let survey = crate::catalogue::find("lederundersokelse").expect("the tests know the leaders' survey");
+    Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..synthetic::open_wave("ledere-2027", NOW)
+    }
+}
+
+fn recipient(unit: &str, role: &str, name: &str, email: &str) -> RecipientEntry {
+    RecipientEntry {
+        survey_id: wave().survey_id,
+        recipient: Recipient {
+            unit: UnitNumber::parse(unit).unwrap(),
+            role: role.to_owned(),
+            name: PersonName::parse(name).unwrap(),
+            email: Email::parse(email).unwrap(),
+        },
+        invited_at: None,
+        reminders: 0,
+        undeliverable: false,
+        expires_at: wave().results_until,
+    }
+}
+
+/// A store with the wave and its recipients, and a link for each: (store, links by "unit/role").
+async fn setup() -> (MemoryStore, BTreeMap<String, String>) {
+    let store = MemoryStore::new();
+    let wave = wave();
+    store.create_wave(&wave).await.unwrap();
+    let recipients = [
+        recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no"),
+        recipient("4601", "programme", "Per Hansen", "per@bergen.kommune.no"),
+        recipient("4601", "education", "Per Hansen", "per@bergen.kommune.no"),
+        recipient("5501", "director", "Ola Dunk", "ola@tromso.kommune.no"),
+    ];
+    store.put_recipients(&recipients).await.unwrap();
+    let mut links = BTreeMap::new();
+    for r in &recipients {
+        let token = issue_link(&store, &keys(), &wave, &r.recipient).await.unwrap();
+        links.insert(format!("{}/{}", r.recipient.unit, r.recipient.role), token.as_str().to_owned());
+    }
+    (store, links)
+}
+
+fn answers(value: Value) -> serde_json::Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_link_opens_its_own_units_role_and_only_that_roles_questions() {
+    let (store, links) = setup().await;
+    let view = open(&store, &keys(), &links["4601/programme"], NOW).await.unwrap();
+    assert_eq!((view.unit.as_str(), view.role.as_str(), view.status), ("4601", "programme", FormStatus::Opened));
+    let ids: Vec<String> = view.questionnaire()["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["q_targets", "q_involve_1", "q_involve_2"]);
+    let stored = store.form(&view.wave.survey_id, view.unit, "programme").await.unwrap().unwrap();
+    assert_eq!(stored.status, FormStatus::Opened, "the first visit is tracked");
+    assert!(store.form(&view.wave.survey_id, view.unit, "director").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_draft_is_kept_across_devices_and_may_be_incomplete_until_it_is_submitted() {
+    let (store, links) = setup().await;
+    let link = &links["4601/director"];
+    save_draft(&store, &keys(), link, &answers(json!({"q_partner": "no"})), NOW).await.unwrap();
+    let later = open(&store, &keys(), link, NOW + Duration::hours(2)).await.unwrap();
+    assert_eq!(later.status, FormStatus::Draft);
+    assert_eq!(later.answers["q_partner"], AnswerValue::One("no".into()));
+
+    let full = answers(json!({"q_partner": "no", "q_partner_why": "Raskere svar på e-post."}));
+    let first = submit(&store, &keys(), link, &full, NOW).await.unwrap();
+    assert!(!first.duplicate);
+    let again = submit(&store, &keys(), link, &full, NOW + Duration::minutes(1)).await.unwrap();
+    assert_eq!(again, Submitted { receipt: first.receipt.clone(), duplicate: true });
+
+    let before = store.snapshot();
+    let other = answers(json!({"q_partner": "yes"}));
+    assert!(matches!(submit(&store, &keys(), link, &other, NOW).await, Err(FormError::AlreadySubmitted)));
+    assert!(matches!(save_draft(&store, &keys(), link, &other, NOW).await, Err(FormError::AlreadySubmitted)));
+    assert_eq!(store.snapshot(), before, "nothing changes after a submit");
+    assert_eq!(open(&store, &keys(), link, NOW).await.unwrap().status, FormStatus::Submitted);
+}
+
+#[tokio::test]
+async fn a_submit_needs_every_required_answer_of_the_role_and_nothing_of_another() {
+    let (store, links) = setup().await;
+    let link = &links["4601/education"];
+    let before = store.snapshot();
+    let problem = |r: Result<Submitted, FormError>| match r {
+        Err(FormError::InvalidAnswer(e)) => (e.question, e.problem),
+        other => panic!("{other:?}"),
+    };
+    use crate::questionnaire::AnswerProblem;
+    assert_eq!(
+        problem(submit(&store, &keys(), link, &answers(json!({})), NOW).await),
+        ("q_reach".into(), AnswerProblem::Missing)
+    );
+    assert_eq!(
+        problem(submit(&store, &keys(), link, &answers(json!({"q_reach": ["web"], "q_partner": "yes"})), NOW).await),
+        ("q_partner".into(), AnswerProblem::UnknownQuestion),
+        "another role's question"
+    );
+    assert_eq!(
+        problem(
+            submit(&store, &keys(), link, &answers(json!({"q_reach": ["web"], "q_comment": "x".repeat(501)})), NOW)
+                .await
+        ),
+        ("q_comment".into(), AnswerProblem::TooLong(500))
+    );
+    assert_eq!(store.snapshot(), before, "a refused submit stores nothing");
+    let ok = answers(json!({"q_reach": ["letter", "talk"], "q_comment": "  Vi skriver brev på flere språk.  "}));
+    submit(&store, &keys(), link, &ok, NOW).await.unwrap();
+    let form = store.form(&wave().survey_id, UnitNumber::parse("4601").unwrap(), "education").await.unwrap().unwrap();
+    assert_eq!(form.answers["q_comment"], AnswerValue::One("Vi skriver brev på flere språk.".into()));
+}
+
+#[tokio::test]
+async fn wrong_expired_or_superseded_links_open_nothing() {
+    let (store, links) = setup().await;
+    for bad in ["", "abc", &"0".repeat(64), &links["4601/director"].to_uppercase()] {
+        assert!(matches!(open(&store, &keys(), bad, NOW).await, Err(FormError::InvalidToken)), "{bad}");
+    }
+    let other_keys = Keys::new(b"another key");
+    assert!(matches!(open(&store, &other_keys, &links["4601/director"], NOW).await, Err(FormError::InvalidToken)));
+    let after_results = wave().results_until;
+    assert!(matches!(
+        open(&store, &keys(), &links["4601/director"], after_results).await,
+        Err(FormError::InvalidToken)
+    ));
+
+    // Someone else takes the role: the old link stops working, the new one opens the same form.
+    let new_director = recipient("4601", "director", "Kari Nordmann", "ny.direktor@bergen.kommune.no");
+    store.put_recipients(std::slice::from_ref(&new_director)).await.unwrap();
+    assert!(matches!(open(&store, &keys(), &links["4601/director"], NOW).await, Err(FormError::InvalidToken)));
+    let fresh = issue_link(&store, &keys(), &wave(), &new_director.recipient).await.unwrap();
+    assert_eq!(open(&store, &keys(), fresh.as_str(), NOW).await.unwrap().role, "director");
+}
+
+#[tokio::test]
+async fn after_the_close_a_form_can_be_read_but_not_changed() {
+    let (store, links) = setup().await;
+    let link = &links["5501/director"];
+    save_draft(&store, &keys(), link, &answers(json!({"q_partner": "yes"})), NOW).await.unwrap();
+    let closed = wave().closes_at + Duration::minutes(1);
+    let before = store.snapshot();
+    assert!(matches!(
+        save_draft(&store, &keys(), link, &answers(json!({"q_partner": "no"})), closed).await,
+        Err(FormError::Closed)
+    ));
+    assert!(matches!(
+        submit(&store, &keys(), link, &answers(json!({"q_partner": "yes"})), closed).await,
+        Err(FormError::Closed)
+    ));
+    assert_eq!(store.snapshot(), before);
+    let view = open(&store, &keys(), link, closed).await.unwrap();
+    assert_eq!((view.status, view.answers.len()), (FormStatus::Draft, 1));
+}

@@ -45,6 +45,9 @@ pub struct TableNames {
     pub access_tokens: String,
     pub answers: String,
     pub rate_limits: String,
+    pub recipients: String,
+    pub form_tokens: String,
+    pub forms: String,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +128,9 @@ impl Config {
                 access_tokens: table("access_tokens"),
                 answers: table("answers"),
                 rate_limits: table("rate_limits"),
+                recipients: table("recipients"),
+                form_tokens: table("form_tokens"),
+                forms: table("forms"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },
             mail: MailConfig {

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::contact::Contact;
+use survey_domain::forms::{Form, FormStore, FormToken, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
 use survey_domain::store::*;
 use survey_domain::{CodeDigest, SurveyId, UnitNumber, Wave};
@@ -575,6 +576,106 @@ impl GuessCounterStore for DynamoStore {
                 Ok(false)
             }
             Err(e) => Err(store_error("count a wrong code", e)),
+        }
+    }
+}
+
+impl FormStore for DynamoStore {
+    /// One put per recipient: an import is checked whole before it is stored,
+    /// and a repeated import writes the same items again.
+    async fn put_recipients(&self, recipients: &[RecipientEntry]) -> StoreResult<()> {
+        for r in recipients {
+            self.client
+                .put_item()
+                .table_name(&self.tables.recipients)
+                .set_item(Some(recipient_item(r)))
+                .send()
+                .await
+                .map_err(|e| store_error("put recipient", e))?;
+        }
+        Ok(())
+    }
+
+    async fn recipients(&self, survey: &SurveyId) -> StoreResult<Vec<RecipientEntry>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.recipients)
+            .key_condition_expression("survey_id = :s")
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut recipients = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list recipients", e))?;
+            recipients.push(RecipientItem::try_from(&item)?.0);
+        }
+        Ok(recipients)
+    }
+
+    async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.form_tokens)
+            .set_item(Some(form_token_item(token)))
+            .send()
+            .await
+            .map_err(|e| store_error("put form token", e))?;
+        Ok(())
+    }
+
+    async fn form_token(&self, digest: &TokenDigest) -> StoreResult<Option<FormToken>> {
+        let item = self.get("get form token", &self.tables.form_tokens, key(&[("token_digest", &digest.0)])).await?;
+        item.as_ref().map(|i| FormTokenItem::try_from(i).map(|t| t.0)).transpose()
+    }
+
+    async fn form(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
+        let key = key(&[("survey_id", survey.as_str()), ("unit_role", &unit_role(unit, role))]);
+        let item = self.get("get form", &self.tables.forms, key).await?;
+        item.as_ref().map(|i| FormItem::try_from(i).map(|f| f.0)).transpose()
+    }
+
+    async fn forms(&self, survey: &SurveyId) -> StoreResult<Vec<Form>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.forms)
+            .key_condition_expression("survey_id = :s")
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut forms = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list forms", e))?;
+            forms.push(FormItem::try_from(&item)?.0);
+        }
+        Ok(forms)
+    }
+
+    async fn save_form(&self, form: &Form) -> StoreResult<Saved> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.forms)
+            .set_item(Some(form_item(form)))
+            .condition_expression("attribute_not_exists(survey_id) OR #status <> :submitted")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":submitted", AttributeValue::S("submitted".into()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Saved::Saved),
+            Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
+                match self.form(&form.survey_id, form.unit, &form.role).await? {
+                    Some(stored) => Ok(Saved::AlreadySubmitted(stored)),
+                    None => Err(store_error("save form", e)),
+                }
+            }
+            Err(e) => Err(store_error("save form", e)),
         }
     }
 }

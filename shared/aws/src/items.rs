@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
+use survey_domain::forms::{Form, FormStatus, FormToken, RecipientEntry};
 use survey_domain::keys::TokenDigest;
+use survey_domain::recipients::Recipient;
 use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
 use survey_domain::wave::{SurveyId, Webinar};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
@@ -143,6 +145,9 @@ pub(crate) struct WaveItem(pub Wave);
 pub(crate) struct RegistrationItem(pub UnitRegistration);
 pub(crate) struct CodeItem(pub CodeEntry);
 pub(crate) struct AnswerItem(pub AnswerRecord);
+pub(crate) struct RecipientItem(pub RecipientEntry);
+pub(crate) struct FormTokenItem(pub FormToken);
+pub(crate) struct FormItem(pub Form);
 pub(crate) struct ContactItem(pub ContactEntry);
 pub(crate) struct VerificationItem(pub Verification);
 
@@ -198,9 +203,9 @@ impl TryFrom<&Item> for CodeItem {
 }
 
 /// The answer item holds exactly: key, wave, unit, language, answers and the date.
-pub(crate) fn answer_item(a: &AnswerRecord) -> Item {
-    let answers = a
-        .answers
+/// Answers as a map attribute: a string per single answer, a list per multiple one.
+fn answers_value(answers: &BTreeMap<String, AnswerValue>) -> AttributeValue {
+    let map = answers
         .iter()
         .map(|(question, value)| {
             let v = match value {
@@ -210,12 +215,32 @@ pub(crate) fn answer_item(a: &AnswerRecord) -> Item {
             (question.clone(), v)
         })
         .collect();
+    AttributeValue::M(map)
+}
+
+fn answers_of(item: &Item) -> Result<BTreeMap<String, AnswerValue>, StoreError> {
+    let Some(AttributeValue::M(raw)) = item.get("answers") else { return Err(corrupt("answers")) };
+    raw.iter()
+        .map(|(question, v)| {
+            let value = match v {
+                AttributeValue::S(one) => AnswerValue::One(one.clone()),
+                AttributeValue::L(many) => AnswerValue::Many(
+                    many.iter().map(|x| x.as_s().cloned().map_err(|_| corrupt("answers"))).collect::<Result<_, _>>()?,
+                ),
+                _ => return Err(corrupt("answers")),
+            };
+            Ok((question.clone(), value))
+        })
+        .collect()
+}
+
+pub(crate) fn answer_item(a: &AnswerRecord) -> Item {
     Item::from([
         ("answer_id".into(), s(&a.answer_id.0)),
         ("survey_id".into(), s(a.survey_id.as_str())),
         ("unit".into(), s(a.unit.as_str())),
         ("language".into(), s(a.language.as_str())),
-        ("answers".into(), AttributeValue::M(answers)),
+        ("answers".into(), answers_value(&a.answers)),
         ("date".into(), s(a.date.to_string())),
     ])
 }
@@ -225,22 +250,7 @@ impl TryFrom<&Item> for AnswerItem {
 
     fn try_from(item: &Item) -> Result<Self, StoreError> {
         let r = Reader(item);
-        let Some(AttributeValue::M(raw)) = item.get("answers") else { return Err(corrupt("answers")) };
-        let answers = raw
-            .iter()
-            .map(|(question, v)| {
-                let value = match v {
-                    AttributeValue::S(one) => AnswerValue::One(one.clone()),
-                    AttributeValue::L(many) => AnswerValue::Many(
-                        many.iter()
-                            .map(|x| x.as_s().cloned().map_err(|_| corrupt("answers")))
-                            .collect::<Result<_, _>>()?,
-                    ),
-                    _ => return Err(corrupt("answers")),
-                };
-                Ok((question.clone(), value))
-            })
-            .collect::<Result<BTreeMap<_, _>, StoreError>>()?;
+        let answers = answers_of(item)?;
         let date_format = time::macros::format_description!("[year]-[month]-[day]");
         Ok(AnswerItem(AnswerRecord {
             answer_id: AnswerId(r.str("answer_id")?.to_owned()),
@@ -390,6 +400,123 @@ impl TryFrom<&Item> for VerificationItem {
                 None => TokenPurpose::VerifyAddress,
             },
             expires_at: epoch(&r, "expires_at")?,
+        }))
+    }
+}
+
+/// The sort key of a unit's role: `4601#director`.
+pub(crate) fn unit_role(unit: UnitNumber, role: &str) -> String {
+    format!("{unit}#{role}")
+}
+
+pub(crate) fn recipient_item(r: &RecipientEntry) -> Item {
+    let mut item = Item::from([
+        ("survey_id".into(), s(r.survey_id.as_str())),
+        ("unit_role".into(), s(unit_role(r.recipient.unit, &r.recipient.role))),
+        ("unit".into(), s(r.recipient.unit.as_str())),
+        ("role".into(), s(&r.recipient.role)),
+        ("name".into(), s(r.recipient.name.as_str())),
+        ("email".into(), s(r.recipient.email.as_str())),
+        ("reminders".into(), n(r.reminders)),
+        ("undeliverable".into(), AttributeValue::Bool(r.undeliverable)),
+        ("expires_at".into(), n(r.expires_at.unix_timestamp())),
+    ]);
+    if let Some(at) = r.invited_at {
+        item.insert("invited_at".into(), ts(at));
+    }
+    item
+}
+
+impl TryFrom<&Item> for RecipientItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(RecipientItem(RecipientEntry {
+            survey_id: r.survey()?,
+            recipient: Recipient {
+                unit: r.unit()?,
+                role: r.str("role")?.to_owned(),
+                name: PersonName::parse(r.str("name")?).map_err(|_| corrupt("name"))?,
+                email: Email::parse(r.str("email")?).map_err(|_| corrupt("email"))?,
+            },
+            invited_at: r.opt_time("invited_at")?,
+            reminders: r.opt_u32("reminders")?.unwrap_or(0),
+            undeliverable: matches!(item.get("undeliverable"), Some(AttributeValue::Bool(true))),
+            expires_at: epoch(&r, "expires_at")?,
+        }))
+    }
+}
+
+pub(crate) fn form_token_item(t: &FormToken) -> Item {
+    Item::from([
+        ("token_digest".into(), s(&t.digest.0)),
+        ("survey_id".into(), s(t.survey_id.as_str())),
+        ("unit".into(), s(t.unit.as_str())),
+        ("role".into(), s(&t.role)),
+        ("email".into(), s(&t.email)),
+        ("expires_at".into(), n(t.expires_at.unix_timestamp())),
+        ("purge_at".into(), n((t.expires_at + TOKEN_KEPT_AFTER_EXPIRY).unix_timestamp())),
+    ])
+}
+
+impl TryFrom<&Item> for FormTokenItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(FormTokenItem(FormToken {
+            digest: TokenDigest(r.str("token_digest")?.to_owned()),
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            role: r.str("role")?.to_owned(),
+            email: r.str("email")?.to_owned(),
+            expires_at: epoch(&r, "expires_at")?,
+        }))
+    }
+}
+
+fn form_status(status: FormStatus) -> &'static str {
+    match status {
+        FormStatus::Opened => "opened",
+        FormStatus::Draft => "draft",
+        FormStatus::Submitted => "submitted",
+    }
+}
+
+pub(crate) fn form_item(f: &Form) -> Item {
+    let mut item = Item::from([
+        ("survey_id".into(), s(f.survey_id.as_str())),
+        ("unit_role".into(), s(unit_role(f.unit, &f.role))),
+        ("unit".into(), s(f.unit.as_str())),
+        ("role".into(), s(&f.role)),
+        ("status".into(), s(form_status(f.status))),
+        ("answers".into(), answers_value(&f.answers)),
+    ]);
+    if let Some(receipt) = &f.receipt {
+        item.insert("receipt".into(), s(receipt));
+    }
+    item
+}
+
+impl TryFrom<&Item> for FormItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        let status = match r.str("status")? {
+            "opened" => FormStatus::Opened,
+            "draft" => FormStatus::Draft,
+            "submitted" => FormStatus::Submitted,
+            _ => return Err(corrupt("status")),
+        };
+        Ok(FormItem(Form {
+            survey_id: r.survey()?,
+            unit: r.unit()?,
+            role: r.str("role")?.to_owned(),
+            status,
+            answers: answers_of(item)?,
+            receipt: r.opt_str("receipt")?.map(str::to_owned),
         }))
     }
 }

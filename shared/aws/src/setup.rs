@@ -96,6 +96,9 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "access_tokens" => &t.access_tokens,
             "answers" => &t.answers,
             "rate_limits" => &t.rate_limits,
+            "recipients" => &t.recipients,
+            "form_tokens" => &t.form_tokens,
+            "forms" => &t.forms,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };
         if create_table(clients, table, name).await? {

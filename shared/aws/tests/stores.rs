@@ -23,6 +23,10 @@ async fn dynamo(moto: &Moto) -> (DynamoStore, Clients, Config) {
     (DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config)
 }
 
+fn catalogue_find(id: &str) -> &'static survey_domain::catalogue::Survey {
+    survey_domain::catalogue::find(id).expect("the tests know the test-data surveys")
+}
+
 fn wave(id: &str) -> Wave {
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
     Wave { ..survey_domain::synthetic::open_wave(id, now) }
@@ -191,6 +195,69 @@ async fn access_tokens_are_found_by_digest<S: Stores>(store: &S, keys: &Keys) {
     assert_eq!(store.access_token(&keys.token_digest(&token)).await.unwrap(), None, "hashed apart from verification");
 }
 
+/// Recipients, links and forms of a survey of roles: replaced per unit and role,
+/// found by digest, and a submitted form never overwritten.
+async fn forms_keep_recipients_links_and_final_answers<S: Stores>(store: &S, keys: &Keys) {
+    use survey_domain::forms::{issue_link, Form, FormStatus, RecipientEntry, Saved};
+    use survey_domain::recipients::Recipient;
+    let survey = catalogue_find("lederundersokelse");
+    let w = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..wave("forms")
+    };
+    store.create_wave(&w).await.unwrap();
+    let entry = |role: &str, email: &str| RecipientEntry {
+        survey_id: w.survey_id.clone(),
+        recipient: Recipient {
+            unit: UnitNumber::parse("030112").unwrap(),
+            role: role.into(),
+            name: PersonName::parse("Kari Nordmann").unwrap(),
+            email: Email::parse(email).unwrap(),
+        },
+        invited_at: Some(w.opens_at),
+        reminders: 1,
+        undeliverable: true,
+        expires_at: w.results_until,
+    };
+    store.put_recipients(&[entry("director", "kari@x.no"), entry("programme", "kari@x.no")]).await.unwrap();
+    store.put_recipients(&[entry("director", "ny@x.no")]).await.unwrap();
+    let mut stored = store.recipients(&w.survey_id).await.unwrap();
+    stored.sort_by(|a, b| a.recipient.role.cmp(&b.recipient.role));
+    assert_eq!(
+        stored,
+        vec![entry("director", "ny@x.no"), entry("programme", "kari@x.no")],
+        "replaced per unit and role"
+    );
+
+    let token = issue_link(store, keys, &w, &stored[0].recipient).await.unwrap();
+    let found = store.form_token(&keys.form_token_digest(&token)).await.unwrap().unwrap();
+    assert_eq!((found.role.as_str(), found.email.as_str(), found.expires_at), ("director", "ny@x.no", w.results_until));
+    assert_eq!(
+        store.form_token(&keys.access_token_digest(&token)).await.unwrap(),
+        None,
+        "hashed apart from results links"
+    );
+
+    let mut form = Form {
+        survey_id: w.survey_id.clone(),
+        unit: UnitNumber::parse("030112").unwrap(),
+        role: "director".into(),
+        status: FormStatus::Draft,
+        answers: [("q_partner".to_owned(), survey_domain::AnswerValue::One("no".into()))].into(),
+        receipt: None,
+    };
+    assert_eq!(store.save_form(&form).await.unwrap(), Saved::Saved);
+    form.status = FormStatus::Submitted;
+    form.answers.insert("q_partner_why".into(), survey_domain::AnswerValue::One("Raskere svar".into()));
+    form.receipt = Some("ABCD-EF01-2345".into());
+    assert_eq!(store.save_form(&form).await.unwrap(), Saved::Saved);
+    let other = Form { status: FormStatus::Draft, answers: Default::default(), receipt: None, ..form.clone() };
+    assert_eq!(store.save_form(&other).await.unwrap(), Saved::AlreadySubmitted(form.clone()));
+    assert_eq!(store.form(&w.survey_id, form.unit, "director").await.unwrap(), Some(form.clone()));
+    assert_eq!(store.forms(&w.survey_id).await.unwrap(), vec![form]);
+}
+
 async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys) {
     let w = wave("answers");
     store.create_wave(&w).await.unwrap();
@@ -279,6 +346,7 @@ async fn memory_store_keeps_the_contract() {
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
+    forms_keep_recipients_links_and_final_answers(&store, &keys).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
 }
@@ -294,6 +362,7 @@ async fn dynamodb_store_keeps_the_contract() {
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
+    forms_keep_recipients_links_and_final_answers(&store, &config.keys).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
 }

@@ -333,10 +333,22 @@ pub trait ResultsStore: Send + Sync {
 
 /// Everything at once, for the admin CLI and tests.
 pub trait Stores:
-    WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + AnswerStore
+    WaveStore
+    + RegistrationStore
+    + ContactStore
+    + VerificationStore
+    + AccessTokenStore
+    + AnswerStore
+    + crate::forms::FormStore
 {
 }
-impl<T: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + AnswerStore> Stores
-    for T
+impl<T> Stores for T where
+    T: WaveStore
+        + RegistrationStore
+        + ContactStore
+        + VerificationStore
+        + AccessTokenStore
+        + AnswerStore
+        + crate::forms::FormStore
 {
 }

@@ -32,6 +32,7 @@ pub mod store;
 pub mod submission;
 pub mod submit;
 pub mod synthetic;
+pub mod tracking;
 pub mod translation;
 pub mod unit;
 pub mod validate;

@@ -7,6 +7,7 @@
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use survey_domain::emails::SiteLinks;
+use survey_domain::forms::FormStore;
 use survey_domain::jobs::MailJob;
 use survey_domain::mail_worker::Worker;
 use survey_domain::store::{AccessTokenStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
@@ -29,13 +30,15 @@ fn kind(job: &MailJob) -> &'static str {
         MailJob::ApprovalNeeded { .. } => "approval_needed",
         MailJob::ContactAdded { .. } => "contact_added",
         MailJob::CodeRotated { .. } => "code_rotated",
+        MailJob::FormInvitation { .. } => "form_invitation",
+        MailJob::FormReminder { .. } => "form_reminder",
     }
 }
 
 /// Runs one message body; `Err(())` asks for it to be delivered again.
 pub async fn run_body<S, M>(app: &App<S, M>, body: &str, now: OffsetDateTime) -> Result<(), ()>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
     M: Mailer,
 {
     let Ok(job) = serde_json::from_str::<MailJob>(body) else {
@@ -61,7 +64,7 @@ where
 
 pub async fn handle<S, M>(app: &App<S, M>, event: SqsEvent) -> SqsBatchResponse
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
     M: Mailer,
 {
     let now = OffsetDateTime::now_utc();

@@ -12,6 +12,7 @@ use crate::jobs::Approval;
 use crate::language::LanguageCode;
 use crate::mail::OutgoingEmail;
 use crate::oslo_time;
+use crate::recipients::Recipient;
 use crate::translation::{fill, TextSet, Texts, SMS_KEY, SOURCE_LANGUAGE};
 use crate::unit::Unit;
 use crate::wave::Wave;
@@ -58,6 +59,12 @@ impl SiteLinks {
 
     pub fn demo(&self) -> String {
         format!("{}/?demo=1", self.base)
+    }
+
+    /// A person's own link to their part of a unit's form, the token in the
+    /// fragment so that it stays out of CDN and server logs.
+    pub fn form(&self, token: &str) -> String {
+        format!("{}/skjema/#token={token}", self.base)
     }
 
     pub fn results(&self, survey: &crate::SurveyId, unit: &Unit, token: &str) -> String {
@@ -534,6 +541,66 @@ pub fn results_email(
     }
 }
 
+/// The e-mail that gives a leader their own link to their part of the unit's
+/// form, or reminds them of it; in bokmål, in nynorsk and, briefly, in English.
+pub fn form_email(recipient: &Recipient, wave: &Wave, link: &str, reminder: bool) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
+    let unit = recipient.unit.unit();
+    let role = copy.roles.get(&recipient.role);
+    let (role_nb, role_nn, role_en) = role.map_or(("", "", ""), |r| (r.nb.as_str(), r.nn(), r.en.as_str()));
+    let last = date_nb(last_day(wave));
+    let capital =
+        |s: &str| s.chars().next().map_or(String::new(), |c| c.to_uppercase().chain(s.chars().skip(1)).collect());
+    let (lead_nb, lead_nn) = if reminder {
+        (
+            format!("Vi har ennå ikke fått svaret ditt på {} for {}. Svarfristen er {last}.", copy.name.nb, unit.name),
+            format!(
+                "Vi har enno ikkje fått svaret ditt på {} for {}. Svarfristen er {last}.",
+                copy.name.nn(),
+                unit.name
+            ),
+        )
+    } else {
+        (
+            format!(
+                "{} er med i {}. Du får denne e-posten som {role_nb} i {}. Svar på din del av skjemaet innen {last}.",
+                unit.name, copy.name.nb, unit.name
+            ),
+            format!(
+                "{} er med i {}. Du får denne e-posten som {role_nn} i {}. Svar på din del av skjemaet innan {last}.",
+                unit.name,
+                copy.name.nn(),
+                unit.name
+            ),
+        )
+    };
+    let parts = [
+        Part::Text(format!("Hei, {}!", recipient.name.as_str())),
+        Part::Text(lead_nb),
+        Part::Link("Åpne skjemaet".into(), link.to_owned()),
+        Part::Text("Lenken er personlig og åpner bare din del. Svarene lagres mens du skriver, så du kan ta en pause og fortsette senere, også på en annen PC eller mobil. Har en kollega bedre oversikt, kan du sende lenken videre. Når du sender inn, er svarene endelige.".into()),
+        Part::Text("Svarene gjelder kommunens arbeid og er ikke anonyme overfor IMDi, men navnet og e-postadressen din er aldri med i svarene eller resultatene.".into()),
+        Part::Heading("På nynorsk".into()),
+        Part::Text(lead_nn),
+        Part::Text("Lenkja er personleg og opnar berre din del. Svara blir lagra medan du skriv, så du kan ta ein pause og halde fram seinare, også på ein annan PC eller mobil. Har ein kollega betre oversikt, kan du sende lenkja vidare. Når du sender inn, er svara endelege.".into()),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "{} asks you, as {role_en} of {}, to answer your part of the form by {}. The link above is yours; answers are saved as you go.",
+            capital(&copy.name.en),
+            unit.name,
+            date_en(last_day(wave))
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    let subject = if reminder {
+        format!("Påminnelse: {} – {}", capital(&copy.name.nb), unit.name)
+    } else {
+        format!("{} – din del som {role_nb} i {}", capital(&copy.name.nb), unit.name)
+    };
+    OutgoingEmail { to: recipient.email.clone(), subject, text, html }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,5 +769,36 @@ mod tests {
         assert!(email.text.contains("\"Kari\" & co"), "the text part is plain text");
         assert!(email.html.contains("<a href=\"https://x.no/registrer/bekreft/?token=abc\">"));
         assert!(email.text.contains("1. september 2026 kl. 14.00"));
+    }
+
+    #[test]
+    fn a_form_invitation_names_the_role_the_unit_and_the_last_day_in_bokmal_and_nynorsk() {
+        let survey = crate::catalogue::find("lederundersokelse").unwrap();
+        let mut wave = wave_2026();
+        wave.definition = survey.id().to_owned();
+        wave.questionnaire_version = survey.current().version.clone();
+        let recipient = Recipient {
+            unit: UnitNumber::parse("4601").unwrap(),
+            role: "programme".into(),
+            name: PersonName::parse("Per Hansen").unwrap(),
+            email: Email::parse("per@bergen.kommune.no").unwrap(),
+        };
+        let link = SiteLinks::new("https://x.no").form("abc");
+        assert_eq!(link, "https://x.no/skjema/#token=abc", "the token stays in the fragment");
+        let invite = form_email(&recipient, &wave, &link, false);
+        assert_eq!(invite.subject, "Lederundersøkelsen – din del som leder for introduksjonsprogrammet i Bergen");
+        for needle in [
+            "Hei, Per Hansen!",
+            "Du får denne e-posten som leder for introduksjonsprogrammet i Bergen. Svar på din del av skjemaet innen 31. desember 2026.",
+            "Du får denne e-posten som leiar for introduksjonsprogrammet i Bergen. Svar på din del av skjemaet innan 31. desember 2026.",
+            "https://x.no/skjema/#token=abc",
+            "The leaders' survey asks you, as head of the introduction programme of Bergen",
+        ] {
+            assert!(invite.text.contains(needle), "{needle}\n{}", invite.text);
+        }
+        let reminder = form_email(&recipient, &wave, &link, true);
+        assert_eq!(reminder.subject, "Påminnelse: Lederundersøkelsen – Bergen");
+        assert!(reminder.text.contains("Vi har ennå ikke fått svaret ditt på lederundersøkelsen for Bergen."));
+        assert!(reminder.text.contains("Vi har enno ikkje fått svaret ditt på leiarundersøkinga for Bergen."));
     }
 }

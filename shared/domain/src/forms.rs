@@ -10,9 +10,13 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use crate::answer::AnswerValue;
+use crate::emails::{form_email, SiteLinks};
+use crate::jobs::{JobQueue, MailJob, QueueError};
 use crate::keys::{Keys, TokenDigest, VerifyToken};
+use crate::mail::Mailer;
 use crate::questionnaire::{InvalidAnswer, Questionnaire};
 use crate::recipients::Recipient;
+use crate::registration::JobError;
 use crate::store::{StoreError, WaveStore};
 use crate::unit::UnitNumber;
 use crate::wave::{SurveyId, SurveyStatus, Wave};
@@ -111,6 +115,8 @@ pub enum FormError {
     InvalidAnswer(#[from] InvalidAnswer),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(QueueError),
 }
 
 /// What the form page gets: the unit, the role, its part of the questionnaire,
@@ -279,6 +285,89 @@ pub async fn submit<S: FormStore + WaveStore>(
         }
         Saved::AlreadySubmitted(_) => Err(FormError::AlreadySubmitted),
     }
+}
+
+/// Which e-mail a recipient is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mailing {
+    Invitation,
+    Reminder,
+}
+
+impl Mailing {
+    fn job(self, r: &RecipientEntry) -> MailJob {
+        let (survey_id, unit, role) = (r.survey_id.to_string(), r.recipient.unit.to_string(), r.recipient.role.clone());
+        match self {
+            Self::Invitation => MailJob::FormInvitation { survey_id, unit, role },
+            Self::Reminder => MailJob::FormReminder { survey_id, unit, role },
+        }
+    }
+
+    /// Whether the recipient is due this e-mail: an invitation once, a reminder
+    /// to one invited who has not submitted; nothing to an undeliverable address.
+    fn due(self, r: &RecipientEntry, form: Option<&Form>) -> bool {
+        let submitted = form.is_some_and(|f| f.status == FormStatus::Submitted);
+        !r.undeliverable
+            && match self {
+                Self::Invitation => r.invited_at.is_none(),
+                Self::Reminder => r.invited_at.is_some() && !submitted,
+            }
+    }
+}
+
+/// Puts an e-mail job on the queue for every recipient due `mailing`; returns how many.
+/// The worker checks again before it sends, so a job that waits in the queue
+/// while the form is submitted sends nothing.
+pub async fn send<S: FormStore, Q: JobQueue>(
+    store: &S,
+    queue: &Q,
+    wave: &Wave,
+    mailing: Mailing,
+) -> Result<usize, FormError> {
+    let forms = store.forms(&wave.survey_id).await?;
+    let mut sent = 0;
+    for r in store.recipients(&wave.survey_id).await? {
+        let form = forms.iter().find(|f| f.unit == r.recipient.unit && f.role == r.recipient.role);
+        if mailing.due(&r, form) {
+            queue.enqueue(&mailing.job(&r)).await.map_err(FormError::Queue)?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// The mail worker's part: if the recipient is still due the e-mail, a new
+/// link, the e-mail, and the recipient marked invited or reminded.
+pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
+    store: &S,
+    mailer: &M,
+    keys: &Keys,
+    links: &SiteLinks,
+    (survey, unit, role): (&str, &str, &str),
+    mailing: Mailing,
+    now: OffsetDateTime,
+) -> Result<(), JobError> {
+    let survey = SurveyId::parse(survey).map_err(|_| JobError::Stale)?;
+    let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
+    let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
+    let Some(mut entry) =
+        store.recipients(&survey).await?.into_iter().find(|r| r.recipient.unit == unit && r.recipient.role == role)
+    else {
+        return Err(JobError::Stale);
+    };
+    let form = store.form(&survey, unit, role).await?;
+    if !mailing.due(&entry, form.as_ref()) || wave.status(now) == SurveyStatus::Closed {
+        return Ok(());
+    }
+    let token = issue_link(store, keys, &wave, &entry.recipient).await?;
+    let email = form_email(&entry.recipient, &wave, &links.form(token.as_str()), mailing == Mailing::Reminder);
+    mailer.send(&email).await?;
+    match mailing {
+        Mailing::Invitation => entry.invited_at = Some(now),
+        Mailing::Reminder => entry.reminders += 1,
+    }
+    store.put_recipients(std::slice::from_ref(&entry)).await?;
+    Ok(())
 }
 
 #[cfg(test)]

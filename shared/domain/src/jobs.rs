@@ -49,6 +49,10 @@ pub enum MailJob {
     ContactAdded { survey_id: String, unit: String, contact_id: String, approved_by: Approval },
     /// The unit got a new code: every verified contact gets it.
     CodeRotated { survey_id: String, unit: String },
+    /// A survey of roles: the person in the unit's role gets their own link.
+    FormInvitation { survey_id: String, unit: String, role: String },
+    /// A survey of roles: a new link to the person who has not submitted.
+    FormReminder { survey_id: String, unit: String, role: String },
 }
 
 /// Who vouched for a new contact, as the other contacts are told.

@@ -5,6 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::emails::SiteLinks;
+use crate::forms::{run_mailing, FormStore, Mailing};
 use crate::jobs::MailJob;
 use crate::keys::Keys;
 use crate::mail::Mailer;
@@ -25,7 +26,7 @@ pub struct Worker<'a, S, M> {
 
 impl<S, M> Worker<'_, S, M>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
     M: Mailer,
 {
     /// Runs one job. A job about a survey or unit that no longer exists is done
@@ -49,6 +50,12 @@ where
                 run_contact_added(store, mailer, survey_id, unit, contact_id, approved_by).await
             }
             MailJob::CodeRotated { survey_id, unit } => run_code_rotated(store, mailer, links, survey_id, unit).await,
+            MailJob::FormInvitation { survey_id, unit, role } => {
+                run_mailing(store, mailer, self.keys, links, (survey_id, unit, role), Mailing::Invitation, now).await
+            }
+            MailJob::FormReminder { survey_id, unit, role } => {
+                run_mailing(store, mailer, self.keys, links, (survey_id, unit, role), Mailing::Reminder, now).await
+            }
         };
         match outcome {
             Err(JobError::Stale) => Ok(()),

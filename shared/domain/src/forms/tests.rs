@@ -177,3 +177,61 @@ async fn after_the_close_a_form_can_be_read_but_not_changed() {
     let view = open(&store, &keys(), link, closed).await.unwrap();
     assert_eq!((view.status, view.answers.len()), (FormStatus::Draft, 1));
 }
+
+#[tokio::test]
+async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted() {
+    use crate::jobs::MemoryQueue;
+    use crate::mail::MemoryMailer;
+    use crate::mail_worker::Worker;
+    let store = MemoryStore::new();
+    let wave = wave();
+    store.create_wave(&wave).await.unwrap();
+    let mut bounced = recipient("5501", "director", "Ola Dunk", "ola@tromso.kommune.no");
+    bounced.undeliverable = true;
+    store
+        .put_recipients(&[
+            recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no"),
+            recipient("4601", "education", "Per Hansen", "per@bergen.kommune.no"),
+            bounced,
+        ])
+        .await
+        .unwrap();
+    let (queue, mailer, links) = (MemoryQueue::default(), MemoryMailer::default(), SiteLinks::new("https://x.no"));
+    let worker = Worker { store: &store, mailer: &mailer, keys: &keys(), links: &links };
+    let run = |jobs: Vec<crate::jobs::MailJob>| async {
+        for job in jobs {
+            worker.run(&job, NOW).await.unwrap();
+        }
+    };
+
+    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 2, "not the undeliverable address");
+    run(queue.drain()).await;
+    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 0, "an invitation goes once");
+    let sent = mailer.sent();
+    assert_eq!(
+        sent.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
+        ["kari@bergen.kommune.no", "per@bergen.kommune.no"]
+    );
+
+    // Kari submits through her link; Per does not.
+    let token = sent[0].text.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    submit(&store, &keys(), &token, &answers(json!({"q_partner": "yes"})), NOW).await.unwrap();
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 1);
+    run(queue.drain()).await;
+    let reminders: Vec<_> = mailer.sent().into_iter().skip(2).collect();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(
+        (reminders[0].to.as_str(), reminders[0].subject.starts_with("Påminnelse")),
+        ("per@bergen.kommune.no", true)
+    );
+
+    // A reminder job that waited in the queue while the form was submitted sends nothing.
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 1);
+    let per = reminders[0].text.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    submit(&store, &keys(), &per, &answers(json!({"q_reach": ["web"]})), NOW).await.unwrap();
+    run(queue.drain()).await;
+    assert_eq!(mailer.sent().len(), 3, "never mails one who submitted");
+    let per_entry =
+        store.recipients(&wave.survey_id).await.unwrap().into_iter().find(|r| r.recipient.role == "education").unwrap();
+    assert_eq!((per_entry.invited_at, per_entry.reminders), (Some(NOW), 1));
+}

@@ -1,0 +1,116 @@
+//! `GET /api/org-responses/current`, `PUT /api/org-responses/current` and
+//! `POST /api/org-responses/current/submit`: a leader's own part of a unit's
+//! form in a survey of roles, opened with the token of their personal link
+//! (`Authorization: Bearer T`). The token opens only its own unit and role.
+
+use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use survey_domain::forms::{self, FormError, FormStore};
+use survey_domain::store::WaveStore;
+use survey_domain::Keys;
+use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, ApiError};
+use time::OffsetDateTime;
+
+pub struct App<S> {
+    pub store: S,
+    pub keys: Keys,
+}
+
+/// The body of a save or a submit.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answers {
+    answers: serde_json::Map<String, serde_json::Value>,
+}
+
+pub async fn handle<S: FormStore + WaveStore>(
+    app: &App<S>,
+    req: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let segments = api_segments(&req);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let now = OffsetDateTime::now_utc();
+    let (route, result) = match (req.method(), segments.as_slice()) {
+        (&Method::GET, ["org-responses", "current"]) => ("org_response_get", current(app, &req, now).await),
+        (&Method::PUT, ["org-responses", "current"]) => ("org_response_save", save(app, &req, now).await),
+        (_, ["org-responses", "current"]) => return Ok(method_not_allowed("GET, PUT")),
+        (&Method::POST, ["org-responses", "current", "submit"]) => {
+            ("org_response_submit", submit(app, &req, now).await)
+        }
+        (_, ["org-responses", "current", "submit"]) => return Ok(method_not_allowed("POST")),
+        _ => ("org_response", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
+    };
+    Ok(respond(route, result))
+}
+
+fn bearer(req: &Request) -> &str {
+    let value = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    value.strip_prefix("Bearer ").map_or("", str::trim)
+}
+
+fn api_error(err: FormError) -> ApiError {
+    let message = err.to_string();
+    match err {
+        FormError::InvalidToken => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", message),
+        FormError::Closed => ApiError::new(StatusCode::FORBIDDEN, "survey_closed", message),
+        FormError::AlreadySubmitted => ApiError::new(StatusCode::CONFLICT, "already_submitted", message),
+        FormError::InvalidAnswer(e) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_answer", e.to_string()).with_field(e.field())
+        }
+        FormError::Store(e) => e.into(),
+        FormError::Queue(e) => e.into(),
+    }
+}
+
+async fn current<S: FormStore + WaveStore>(
+    app: &App<S>,
+    req: &Request,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
+    let view = forms::open(&app.store, &app.keys, bearer(req), now).await.map_err(api_error)?;
+    let unit = view.unit.unit();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "survey_id": view.wave.survey_id,
+            "unit": { "number": unit.number, "name": unit.name },
+            "role": view.role,
+            "questionnaire": view.questionnaire(),
+            "answers": view.answers,
+            // An opened form has nothing saved: as the page sees it, a draft.
+            "status": if view.status == forms::FormStatus::Submitted { "submitted" } else { "draft" },
+            "closes_at": view.wave.closes_at.format(&time::format_description::well_known::Rfc3339).expect("formattable"),
+        }),
+    ))
+}
+
+async fn save<S: FormStore + WaveStore>(
+    app: &App<S>,
+    req: &Request,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
+    let body: Answers = parse_json(req)?;
+    forms::save_draft(&app.store, &app.keys, bearer(req), &body.answers, now).await.map_err(api_error)?;
+    Ok(json_response(StatusCode::OK, &json!({ "status": "draft" })))
+}
+
+async fn submit<S: FormStore + WaveStore>(
+    app: &App<S>,
+    req: &Request,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
+    let body: Answers = parse_json(req)?;
+    let done = forms::submit(&app.store, &app.keys, bearer(req), &body.answers, now).await.map_err(api_error)?;
+    let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let body = if done.duplicate {
+        json!({ "receipt": done.receipt, "duplicate": true })
+    } else {
+        json!({ "receipt": done.receipt })
+    };
+    Ok(json_response(status, &body))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+use lambda_http::request::from_str;
+use serde_json::Value;
+use survey_domain::contact::{Email, PersonName};
+use survey_domain::forms::{issue_link, RecipientEntry};
+use survey_domain::memory::MemoryStore;
+use survey_domain::recipients::Recipient;
+use survey_domain::{catalogue, UnitNumber, Wave};
+use time::Duration;
+
+use super::*;
+
+const GET: &str = include_str!("../../../events/org-response-get.json");
+const SAVE: &str = include_str!("../../../events/org-response-save.json");
+const SUBMIT: &str = include_str!("../../../events/org-response-submit.json");
+
+/// The app with an open wave of the leaders' survey (test data) and links for
+/// Bergen's director and programme head: (app, director's token, programme head's token).
+async fn app(closed: bool) -> (App<MemoryStore>, String, String) {
+    let now = OffsetDateTime::now_utc();
+    let survey = catalogue::find("lederundersokelse").expect("the tests know the leaders' survey");
+    let mut wave = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..survey_domain::synthetic::open_wave("ledere", now)
+    };
+    if closed {
+        wave.closes_at = now - Duration::minutes(1);
+        wave.opens_at = now - Duration::days(10);
+    }
+    let app = App { store: MemoryStore::new(), keys: Keys::new(b"test") };
+    app.store.create_wave(&wave).await.unwrap();
+    let mut tokens = Vec::new();
+    for (role, email) in [("director", "kari@bergen.kommune.no"), ("programme", "per@bergen.kommune.no")] {
+        let recipient = Recipient {
+            unit: UnitNumber::parse("4601").unwrap(),
+            role: role.into(),
+            name: PersonName::parse("Kari Nordmann").unwrap(),
+            email: Email::parse(email).unwrap(),
+        };
+        let entry = RecipientEntry {
+            survey_id: wave.survey_id.clone(),
+            recipient: recipient.clone(),
+            invited_at: Some(now),
+            reminders: 0,
+            undeliverable: false,
+            expires_at: wave.results_until,
+        };
+        app.store.put_recipients(&[entry]).await.unwrap();
+        tokens.push(issue_link(&app.store, &app.keys, &wave, &recipient).await.unwrap().as_str().to_owned());
+    }
+    (app, tokens.remove(0), tokens.remove(0))
+}
+
+async fn call(app: &App<MemoryStore>, event: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = from_str(event).unwrap();
+    req.headers_mut().remove(header::AUTHORIZATION);
+    if let Some(token) = token {
+        req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    }
+    if let Some(body) = body {
+        *req.body_mut() = Body::Text(body.to_string());
+    }
+    let response = handle(app, req).await.unwrap();
+    let Body::Text(text) = response.body() else { panic!("a text body") };
+    (response.status(), serde_json::from_str(text).unwrap())
+}
+
+#[tokio::test]
+async fn a_link_opens_its_own_role_saves_a_draft_and_submits_once() {
+    let (app, director, _) = app(false).await;
+    let (status, body) = call(&app, GET, Some(&director), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["unit"], serde_json::json!({"number": "4601", "name": "Bergen"}));
+    assert_eq!((body["role"].as_str(), body["status"].as_str()), (Some("director"), Some("draft")));
+    let ids: Vec<&str> =
+        body["questionnaire"]["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["q_partner", "q_partner_why"], "only the role's questions");
+
+    assert_eq!(call(&app, SAVE, Some(&director), None).await, (StatusCode::OK, serde_json::json!({"status": "draft"})));
+    let (_, body) = call(&app, GET, Some(&director), None).await;
+    assert_eq!(body["answers"], serde_json::json!({"q_partner": "no"}));
+
+    let (status, first) = call(&app, SUBMIT, Some(&director), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let receipt = first["receipt"].as_str().unwrap().to_owned();
+    let (status, again) = call(&app, SUBMIT, Some(&director), None).await;
+    assert_eq!((status, again), (StatusCode::OK, serde_json::json!({"receipt": receipt, "duplicate": true})));
+    let other = serde_json::json!({"answers": {"q_partner": "yes"}});
+    let (status, body) = call(&app, SUBMIT, Some(&director), Some(other.clone())).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_submitted")));
+    let (status, body) = call(&app, SAVE, Some(&director), Some(other)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_submitted")));
+}
+
+#[tokio::test]
+async fn bad_tokens_answers_and_bodies_get_the_contracts_errors_and_store_nothing() {
+    let (app, director, programme) = app(false).await;
+    let before = app.store.snapshot();
+    for token in [None, Some(""), Some("nope"), Some(&"0".repeat(64)[..])] {
+        let (status, body) = call(&app, GET, token, None).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_token")),
+            "{token:?}"
+        );
+    }
+    let cases = [
+        (
+            Some(&programme),
+            serde_json::json!({"answers": {"q_partner": "no"}}),
+            StatusCode::BAD_REQUEST,
+            "invalid_answer",
+        ),
+        (
+            Some(&director),
+            serde_json::json!({"answers": {"q_partner": "maybe"}}),
+            StatusCode::BAD_REQUEST,
+            "invalid_answer",
+        ),
+        (Some(&director), serde_json::json!({"answers": {}, "unit": "4602"}), StatusCode::BAD_REQUEST, "unknown_field"),
+        (None, serde_json::json!({"answers": {"q_partner": "no"}}), StatusCode::UNAUTHORIZED, "invalid_token"),
+    ];
+    for (token, body, want, code) in cases {
+        for event in [SAVE, SUBMIT] {
+            let (status, got) = call(&app, event, token.map(String::as_str), Some(body.clone())).await;
+            assert_eq!((status, got["error"]["code"].as_str()), (want, Some(code)), "{body}");
+        }
+    }
+    let (status, body) = call(&app, SUBMIT, Some(&director), Some(serde_json::json!({"answers": {}}))).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("/answers/q_partner")));
+    assert_eq!(app.store.snapshot(), before, "nothing stored");
+}
+
+#[tokio::test]
+async fn after_the_close_answers_are_refused_but_the_form_can_be_read() {
+    let (app, director, _) = app(true).await;
+    for event in [SAVE, SUBMIT] {
+        let (status, body) = call(&app, event, Some(&director), None).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("survey_closed")));
+    }
+    assert_eq!(call(&app, GET, Some(&director), None).await.0, StatusCode::OK);
+}

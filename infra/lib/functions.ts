@@ -1,7 +1,11 @@
 // The Lambdas, as data. Each entry is one binary of the Cargo workspace (same name).
-// Adding a function is one entry here: its routes, exactly which table actions and
-// bucket prefixes it may use, its size and its concurrency cap. The stack turns each
-// entry into a RustFunction with its own role, log group, env vars, routes and alarms.
+// Adding a function is one entry here: exactly which table actions and bucket
+// prefixes it may use, its size and its concurrency cap; its routes come from
+// shared/schema/routes.json, the route table the local gateway and the handler tests
+// read too. The stack turns each entry into a RustFunction with its own role, log
+// group, env vars, routes and alarms.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 /**
  * A table's `name` in shared/schema/tables.json (checked at synth: an unknown name fails,
@@ -46,6 +50,32 @@ export interface RouteSpec {
   readonly method: HttpMethodName;
   /** API Gateway route path, e.g. `/api/surveys/{survey_id}`. */
   readonly path: string;
+}
+
+/** The route table, from this file: infra/lib -> repo root -> shared/schema. */
+export const ROUTES_PATH = path.resolve(__dirname, '..', '..', 'shared', 'schema', 'routes.json');
+
+interface RouteEntry extends RouteSpec {
+  readonly function: string;
+}
+
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'DELETE'];
+
+/** Every route of the table, checked (a malformed entry fails synth). */
+export const ROUTES: readonly RouteEntry[] = (() => {
+  const file = JSON.parse(readFileSync(ROUTES_PATH, 'utf8')) as { routes?: unknown };
+  if (!Array.isArray(file.routes)) throw new Error(`${ROUTES_PATH}: no routes`);
+  return file.routes.map((r: Partial<RouteEntry>, i: number) => {
+    if (!METHODS.includes(String(r.method)) || typeof r.path !== 'string' || !r.path.startsWith('/api/') || typeof r.function !== 'string') {
+      throw new Error(`${ROUTES_PATH}: route ${i} needs {method, path: /api/..., function}`);
+    }
+    return { method: r.method as HttpMethodName, path: r.path, function: r.function };
+  });
+})();
+
+/** The routes of one function. */
+function routesOf(name: string): readonly RouteSpec[] {
+  return ROUTES.filter((r) => r.function === name).map(({ method, path: p }) => ({ method, path: p }));
 }
 
 /** A nightly run through EventBridge Scheduler (see NightlySchedule). */
@@ -97,7 +127,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'validate-code',
     description: 'POST /api/codes/validate: looks up an access code (keyed hash) and its unit and wave',
-    routes: [{ method: 'POST', path: '/api/codes/validate' }],
+    routes: routesOf('validate-code'),
     tables: {
       waves: ['GetItem'],
       registrations: ['GetItem'],
@@ -115,7 +145,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'submit-response',
     description: 'POST /api/responses: stores one anonymous answer exactly once',
-    routes: [{ method: 'POST', path: '/api/responses' }],
+    routes: routesOf('submit-response'),
     tables: {
       waves: ['GetItem'],
       registrations: ['GetItem'],
@@ -133,13 +163,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'survey-info',
     description: 'GET /api/surveys/{survey_id}[/questionnaire], GET /api/surveys?registration=open, GET /api/units and GET /api/health',
-    routes: [
-      { method: 'GET', path: '/api/surveys' },
-      { method: 'GET', path: '/api/surveys/{survey_id}' },
-      { method: 'GET', path: '/api/surveys/{survey_id}/questionnaire' },
-      { method: 'GET', path: '/api/health' },
-      { method: 'GET', path: '/api/units' },
-    ],
+    routes: routesOf('survey-info'),
     // Scan lists the waves open for registration: a handful of items.
     tables: { waves: ['GetItem', 'Scan'] },
     hashKey: false,
@@ -150,11 +174,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'register',
     description: 'POST /api/registrations, GET /api/registrations/verify and /approve: contacts register a unit, verify and approve by link; mail is queued',
-    routes: [
-      { method: 'POST', path: '/api/registrations' },
-      { method: 'GET', path: '/api/registrations/verify' },
-      { method: 'GET', path: '/api/registrations/approve' },
-    ],
+    routes: routesOf('register'),
     tables: {
       waves: ['GetItem'],
       // The unit's registration and its code digest are written in one transaction
@@ -178,11 +198,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   {
     name: 'results',
     description: 'POST /api/results/access, GET /api/results/{survey_id}/{unit}[/count]: queues results links, serves the report and the live count',
-    routes: [
-      { method: 'POST', path: '/api/results/access' },
-      { method: 'GET', path: '/api/results/{survey_id}/{unit}' },
-      { method: 'GET', path: '/api/results/{survey_id}/{unit}/count' },
-    ],
+    routes: routesOf('results'),
     tables: {
       waves: ['GetItem'],
       contacts: ['Query'],
@@ -203,6 +219,23 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     reservedConcurrency: 20,
   },
   {
+    name: 'org-response',
+    description: 'GET/PUT /api/org-responses/current, POST /api/org-responses/current/submit: a leader\'s own part of the form in a survey of roles',
+    routes: routesOf('org-response'),
+    tables: {
+      waves: ['GetItem'],
+      // The link's holder must still hold the role.
+      form_tokens: ['GetItem'],
+      recipients: ['Query'],
+      // Drafts and the final submit: a conditional put that never overwrites a submitted form.
+      forms: ['GetItem', 'PutItem'],
+    },
+    hashKey: true,
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    reservedConcurrency: 20,
+  },
+  {
     name: 'send-mail',
     description: 'Mail worker on the SQS mail queue: looks up contacts, writes verification and results tokens, sends with SES',
     tables: {
@@ -212,6 +245,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       contacts: ['Query', 'PutItem'],
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],
+      // A survey of roles: who is due an invitation or a reminder, their new link, and
+      // the mark that it was sent.
+      recipients: ['Query', 'PutItem'],
+      form_tokens: ['PutItem'],
+      forms: ['GetItem', 'Query'],
     },
     hashKey: true,
     sendsEmail: true,

@@ -47,6 +47,7 @@ struct Gateway<S> {
     register: register::App<S, SqsQueue>,
     results: results::App<S, S3Results, SqsQueue>,
     info: survey_info::App<S>,
+    forms: org_response::App<S>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
     static_dir: PathBuf,
@@ -165,6 +166,7 @@ fn gateway<S: Stores + GuessCounterStore + Clone>(
             SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
             config.keys.clone(),
         ),
+        forms: org_response::App { store: store.clone(), keys: config.keys.clone() },
         info: survey_info::App { store },
         s3: clients.s3,
         content_bucket: config.buckets.content.clone(),
@@ -228,19 +230,21 @@ impl<S: Stores + GuessCounterStore> Gateway<S> {
             lambda_http::request::from_str(&event.to_string()).expect("the gateway builds valid API Gateway events");
         let path = request.uri().path().to_owned();
         let _instance = self.instances.acquire().await.expect("the semaphore is never closed");
-        let result = match path.as_str() {
-            "/api/bench/hello" if self.hello => hello_world(request).await,
-            "/api/codes/validate" => validate_code::handle(&self.validate, request).await,
-            "/api/responses" => submit_response::handle(&self.submit, request).await,
-            "/api/registrations" | "/api/registrations/verify" | "/api/registrations/approve" => {
-                register::handle(&self.register, request).await
-            }
-            "/api/health" | "/api/units" => survey_info::handle(&self.info, request).await,
-            p if p == "/api/surveys" || p.starts_with("/api/surveys/") => {
-                survey_info::handle(&self.info, request).await
-            }
-            p if p.starts_with("/api/results/") => results::handle(&self.results, request).await,
-            _ => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
+        let function = if self.hello && path == "/api/bench/hello" {
+            Some("hello")
+        } else {
+            survey_http::routes::function_for(&path)
+        };
+        let result = match function {
+            Some("hello") => hello_world(request).await,
+            Some("validate-code") => validate_code::handle(&self.validate, request).await,
+            Some("submit-response") => submit_response::handle(&self.submit, request).await,
+            Some("register") => register::handle(&self.register, request).await,
+            Some("survey-info") => survey_info::handle(&self.info, request).await,
+            Some("results") => results::handle(&self.results, request).await,
+            Some("org-response") => org_response::handle(&self.forms, request).await,
+            Some(other) => unreachable!("shared/schema/routes.json names `{other}`, which the gateway does not run"),
+            None => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
                 .into_response()),
         };
         match result {

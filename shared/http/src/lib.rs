@@ -4,6 +4,7 @@
 
 mod errors;
 mod logging;
+pub mod routes;
 mod strict;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};

@@ -19,8 +19,11 @@ pub const SURVEY: &str = "2026";
 pub const UNIT: &str = "4601";
 pub const CODE: &str = "K7Q4-9MZP-3X4";
 
-const EVENTS: [(&str, &str); 9] = [
+const EVENTS: [(&str, &str); 12] = [
     ("get-questionnaire", include_str!("../../../events/get-questionnaire.json")),
+    ("org-response-get", include_str!("../../../events/org-response-get.json")),
+    ("org-response-save", include_str!("../../../events/org-response-save.json")),
+    ("org-response-submit", include_str!("../../../events/org-response-submit.json")),
     ("get-survey", include_str!("../../../events/get-survey.json")),
     ("health", include_str!("../../../events/health.json")),
     ("register", include_str!("../../../events/register.json")),
@@ -61,6 +64,47 @@ pub struct Api {
     /// What the mail worker sent for the jobs [`Api::deliver`] ran.
     pub mailer: MemoryMailer,
     pub info: survey_info::App<MemoryStore>,
+    /// A survey of roles (`ledere`, the test data's leaders' survey), with Bergen's director.
+    pub forms: org_response::App<MemoryStore>,
+    /// The personal link tokens of Bergen's director and head of the programme.
+    pub form_tokens: [String; 2],
+}
+
+/// The wave of a survey of roles the forms' store is seeded with, open like [`wave`].
+pub const FORMS_SURVEY: &str = "ledere";
+
+/// A store with an open wave of the leaders' survey and Bergen's director and
+/// head of the programme invited: the store and their tokens.
+async fn seeded_forms(keys: &Keys) -> (MemoryStore, [String; 2]) {
+    use survey_domain::forms::{issue_link, FormStore, RecipientEntry};
+    let store = MemoryStore::new();
+    let survey = survey_domain::catalogue::find("lederundersokelse").expect("the tests know the leaders' survey");
+    let wave = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..survey_domain::synthetic::open_wave(FORMS_SURVEY, OffsetDateTime::now_utc())
+    };
+    store.create_wave(&wave).await.expect("memory store");
+    let mut tokens = Vec::new();
+    for (role, email) in [("director", "kari@bergen.kommune.no"), ("programme", "per@bergen.kommune.no")] {
+        let recipient = survey_domain::recipients::Recipient {
+            unit: UnitNumber::parse(UNIT).expect("a unit"),
+            role: role.into(),
+            name: survey_domain::contact::PersonName::parse("Kari Nordmann").expect("a name"),
+            email: survey_domain::contact::Email::parse(email).expect("an address"),
+        };
+        let entry = RecipientEntry {
+            survey_id: wave.survey_id.clone(),
+            recipient: recipient.clone(),
+            invited_at: Some(wave.opens_at),
+            reminders: 0,
+            undeliverable: false,
+            expires_at: wave.results_until,
+        };
+        store.put_recipients(&[entry]).await.expect("memory store");
+        tokens.push(issue_link(&store, keys, &wave, &recipient).await.expect("memory store").as_str().to_owned());
+    }
+    (store, [tokens[0].clone(), tokens[1].clone()])
 }
 
 /// The wave every store is seeded with: open, registration open for ten more days.
@@ -99,6 +143,7 @@ pub const ORIGIN_SECRET: &str = "handler-tests-origin";
 impl Api {
     pub async fn new() -> Self {
         let keys = || Keys::new(b"test");
+        let (forms_store, form_tokens) = seeded_forms(&keys()).await;
         let origin = || survey_http::OriginSecret::new(Some(ORIGIN_SECRET.to_owned()));
         Self {
             validate: validate_code::App::new(seeded(&keys()).await, keys()).trusting_origin(origin()),
@@ -109,6 +154,8 @@ impl Api {
                 .trusting_origin(origin()),
             info: survey_info::App { store: seeded(&keys()).await },
             mailer: MemoryMailer::default(),
+            forms: org_response::App { store: forms_store, keys: keys() },
+            form_tokens,
         }
     }
 
@@ -130,16 +177,14 @@ impl Api {
     /// Routes by path as the gateway does, and runs the handler.
     pub async fn call(&self, req: Request) -> Response<Body> {
         let path = req.uri().path().to_owned();
-        let outcome = match path.as_str() {
-            "/api/codes/validate" => validate_code::handle(&self.validate, req).await,
-            "/api/responses" => submit_response::handle(&self.submit, req).await,
-            "/api/registrations" | "/api/registrations/verify" | "/api/registrations/approve" => {
-                register::handle(&self.register, req).await
-            }
-            "/api/health" | "/api/units" => survey_info::handle(&self.info, req).await,
-            p if p == "/api/surveys" || p.starts_with("/api/surveys/") => survey_info::handle(&self.info, req).await,
-            p if p.starts_with("/api/results/") => results::handle(&self.results, req).await,
-            other => panic!("the gateway routes nothing to {other}"),
+        let outcome = match survey_http::routes::function_for(&path) {
+            Some("validate-code") => validate_code::handle(&self.validate, req).await,
+            Some("submit-response") => submit_response::handle(&self.submit, req).await,
+            Some("register") => register::handle(&self.register, req).await,
+            Some("survey-info") => survey_info::handle(&self.info, req).await,
+            Some("results") => results::handle(&self.results, req).await,
+            Some("org-response") => org_response::handle(&self.forms, req).await,
+            other => panic!("shared/schema/routes.json routes {path} to {other:?}, which the tests do not run"),
         };
         outcome.expect("a handler answers every request with a response, never an invocation error")
     }
@@ -151,6 +196,7 @@ impl Api {
             self.register.store.snapshot(),
             self.results.store.snapshot(),
             self.info.store.snapshot(),
+            self.forms.store.snapshot(),
         ];
         let mails = self.register.queue.jobs().len() + self.results.queue.jobs().len();
         State { stores, results: self.results.results.keys(), mails }

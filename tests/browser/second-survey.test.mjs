@@ -57,7 +57,7 @@ test('survey-admin lists and checks the definition, and keeps a wave to its own 
   assert.throws(() => admin('survey', 'create', '--survey', `${SURVEY}-x`, '--definition', 'ukjent',
     '--opens', iso(Date.now()), '--closes', iso(Date.now() + 86400e3)), /undersøkelsen «ukjent» finnes ikke/);
   assert.throws(() => admin('registration', 'add', '--survey', SURVEY, '--unit', '4601', '--contact', 'K <k@example.org>'),
-    /`4601` er ikke en enhet i undersøkelsen «kursundersokelse»/);
+    /`4601` er ikke en enhet i undersøkelsen «kursundersokelse» som runden `kurs-/);
 
   const wave = await call('GET', `/api/surveys/${SURVEY}`);
   assert.equal(wave.json.definition, DEFINITION);

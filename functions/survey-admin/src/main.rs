@@ -281,7 +281,13 @@ fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
 /// A unit of the wave's survey: a municipality or Oslo district, or one of the survey's own units.
 fn unit_number(wave: &Wave, raw: &str) -> Result<UnitNumber, Failure> {
     UnitNumber::parse(raw).ok().filter(|u| wave.survey().has_unit(*u)).ok_or_else(|| {
-        format!("`{raw}` er ikke en enhet i undersøkelsen «{}» som runden `{}` kjører", wave.definition, wave.survey_id)
+        match wave.survey().definition.own_units() {
+            None => format!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"),
+            Some(_) => format!(
+                "`{raw}` er ikke en enhet i undersøkelsen «{}» som runden `{}` kjører",
+                wave.definition, wave.survey_id
+            ),
+        }
     })
 }
 

@@ -10,14 +10,21 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(url, body, timeoutMs = 20000) {
+// A JSON request: GET without a body, POST with one unless `method` says
+// otherwise; `token` goes in an Authorization: Bearer header.
+export async function request(url, body, { method, token, timeoutMs = 20000 } = {}) {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
   const init = { signal: ctl.signal, headers: { accept: 'application/json' }, cache: body === undefined ? 'no-cache' : 'no-store' };
+  if (method || body !== undefined) init.method = method || 'POST';
   if (body !== undefined) {
-    init.method = 'POST';
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
+  }
+  if (token) {
+    init.headers.authorization = `Bearer ${token}`;
+    init.credentials = 'omit';
+    init.cache = 'no-store';
   }
   let res;
   try {
@@ -36,3 +43,6 @@ export async function request(url, body, timeoutMs = 20000) {
 
 export const getJSON = (url) => request(url);
 export const postJSON = (url, body) => request(url, body);
+// With the bearer token of a personal link or a results link.
+export const getWithToken = (url, token) => request(url, undefined, { token });
+export const sendWithToken = (url, method, body, token) => request(url, body, { method, token });

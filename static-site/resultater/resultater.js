@@ -12,7 +12,7 @@
 // finding the municipality or district by name or number as registration
 // does; errors 401/403 show the same form, and 404/410 their own messages.
 import { el, t, has, setContent } from '/i18n.js';
-import { ApiError, getJSON, postJSON } from '/api.js';
+import { ApiError, getJSON, getWithToken, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
 import {
   POPULATIONS, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
@@ -122,27 +122,8 @@ async function loadStrings(code) {
   return ui;
 }
 
-// GET with the token as a Bearer header; throws ApiError like /api.js does.
-async function authGet(path) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), 20000);
-  let res;
-  try {
-    res = await fetch(path, {
-      headers: { accept: 'application/json', authorization: `Bearer ${S.token}` },
-      cache: 'no-store', credentials: 'omit', signal: ctl.signal,
-    });
-  } catch {
-    throw new ApiError('network', 0);
-  } finally {
-    clearTimeout(timer);
-  }
-  let data = null;
-  try { data = await res.json(); } catch { /* empty or not JSON */ }
-  if (res.ok && data) return data;
-  const e = (data && data.error) || {};
-  throw new ApiError(e.code || (res.ok ? 'bad_response' : 'http_' + res.status), res.status, e.field);
-}
+// GET with the unit's results token.
+const authGet = (path) => getWithToken(path, S.token);
 
 function errorKind(e) {
   if (KNOWN_ERRORS.includes(e.code)) return e.code;

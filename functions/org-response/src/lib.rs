@@ -77,6 +77,8 @@ async fn current<S: FormStore + WaveStore>(
             "survey_id": view.wave.survey_id,
             "unit": { "number": unit.number, "name": unit.name },
             "role": view.role,
+            "role_name": view.wave.survey().definition.copy.roles.get(&view.role),
+            "name": view.wave.survey().definition.copy.name,
             "questionnaire": view.questionnaire(),
             "answers": view.answers,
             // An opened form has nothing saved: as the page sees it, a draft.

@@ -72,6 +72,8 @@ async fn a_link_opens_its_own_role_saves_a_draft_and_submits_once() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["unit"], serde_json::json!({"number": "4601", "name": "Bergen"}));
     assert_eq!((body["role"].as_str(), body["status"].as_str()), (Some("director"), Some("draft")));
+    assert_eq!(body["role_name"]["nn"], "kommunedirektør");
+    assert_eq!(body["name"]["nb"], "lederundersøkelsen");
     let ids: Vec<&str> =
         body["questionnaire"]["questions"].as_array().unwrap().iter().map(|q| q["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["q_partner", "q_partner_why"], "only the role's questions");

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 mod audio;
 mod definition;
 mod norsk;
+mod recipients;
 mod translations;
 
 use clap::error::ErrorKind;
@@ -70,6 +71,15 @@ enum Command {
     /// Undersøkelsesdefinisjoner: sjekk en før en runde bruker den.
     #[command(subcommand)]
     Definition(definition::DefinitionCommand),
+    /// Mottakerne i en undersøkelse med roller: import, status og svarprosent.
+    #[command(subcommand)]
+    Recipients(recipients::RecipientsCommand),
+    /// Invitasjoner med personlig lenke til mottakerne.
+    #[command(subcommand)]
+    Invitations(recipients::InvitationsCommand),
+    /// Påminnelser til mottakere som ikke har sendt inn.
+    #[command(subcommand)]
+    Reminders(recipients::RemindersCommand),
     /// Lager tabeller og bøtter som mangler; `--seed-local` legger til runden `local`.
     Setup {
         #[arg(long)]
@@ -463,6 +473,27 @@ impl Admin {
                 let unit = unit.as_deref().map(|u| unit_number(&wave, u)).transpose()?;
                 let count = self.store.count_answers(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
                 Ok(count.to_string())
+            }
+            Command::Recipients(recipients::RecipientsCommand::Import { survey, file }) => {
+                let wave = self.wave(&survey).await?;
+                let rows = recipients::read(&wave, &file)?;
+                recipients::import(&self.store, &wave, rows).await
+            }
+            Command::Recipients(recipients::RecipientsCommand::Status { survey, unit }) => {
+                let wave = self.wave(&survey).await?;
+                let unit = unit.as_deref().map(|u| unit_number(&wave, u)).transpose()?;
+                recipients::status(&self.store, &wave, unit).await
+            }
+            Command::Recipients(recipients::RecipientsCommand::Rates { survey }) => {
+                recipients::rates_of(&self.store, &self.wave(&survey).await?).await
+            }
+            Command::Invitations(recipients::InvitationsCommand::Send(args)) => {
+                let wave = self.wave(&args.survey).await?;
+                recipients::send(&self.store, &self.queue(), &wave, survey_domain::forms::Mailing::Invitation).await
+            }
+            Command::Reminders(recipients::RemindersCommand::Send(args)) => {
+                let wave = self.wave(&args.survey).await?;
+                recipients::send(&self.store, &self.queue(), &wave, survey_domain::forms::Mailing::Reminder).await
             }
             Command::Aggregate(SurveyArg { survey }) => self.aggregate(&survey).await,
             Command::Bundle(BundleCommand::Fetch { survey, out }) => self.fetch_bundle(&survey, &out).await,

@@ -92,8 +92,8 @@ pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<Recipien
 }
 
 pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumber>) -> Result<String, String> {
-    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))
-        .map_err(|e| e.to_string())?;
+    let (recipients, forms) =
+        tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id)).map_err(|e| e.to_string())?;
     let lines: Vec<String> = statuses(&recipients, &forms)
         .into_iter()
         .filter(|l| unit.is_none_or(|u| l.unit == u))
@@ -103,8 +103,8 @@ pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumbe
 }
 
 pub async fn rates_of<S: FormStore>(store: &S, wave: &Wave) -> Result<String, String> {
-    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))
-        .map_err(|e| e.to_string())?;
+    let (recipients, forms) =
+        tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id)).map_err(|e| e.to_string())?;
     let rates = rates(&statuses(&recipients, &forms), Population::embedded(), wave.opens_at.year());
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }

@@ -1,5 +1,7 @@
 //! The contract's error body and the one place domain errors become HTTP.
 
+use std::sync::Arc;
+
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
@@ -10,18 +12,44 @@ use survey_domain::{RegisterError, StoreError, SubmitError, ValidateError, Verif
 /// How long a client waits before retrying after storage trouble.
 const RETRY_AFTER_SECONDS: u64 = 2;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The cause of a server-side error, kept for the log; never sent to the client.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    /// What went wrong underneath (a store or queue fault), for the log.
+    pub source: Option<Cause>,
 }
+
+/// Two errors are the same answer when the client would see the same thing.
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        (self.status, self.code, &self.message, &self.field, self.retry_after)
+            == (other.status, other.code, &other.message, &other.field, other.retry_after)
+    }
+}
+
+impl Eq for ApiError {}
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, retry_after: None }
+        Self { status, code, message: message.into(), field: None, retry_after: None, source: None }
+    }
+
+    /// Keeps the error this one stands for, so that the log can say what happened.
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
+    }
+
+    /// The cause and its causes on one line, for the log.
+    pub fn cause(&self) -> Option<String> {
+        self.source.as_deref().map(|e| survey_domain::error_chain(e))
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -87,7 +115,7 @@ fn strip_position(message: &str) -> String {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        if err.is_retryable() {
+        let answer = if err.is_retryable() {
             Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
@@ -96,14 +124,16 @@ impl From<StoreError> for ApiError {
             .with_retry_after(RETRY_AFTER_SECONDS)
         } else {
             Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
-        }
+        };
+        answer.with_source(err)
     }
 }
 
 impl From<QueueError> for ApiError {
-    fn from(_: QueueError) -> Self {
+    fn from(err: QueueError) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the service is busy; try again shortly")
             .with_retry_after(RETRY_AFTER_SECONDS)
+            .with_source(err)
     }
 }
 

@@ -72,6 +72,9 @@ pub fn respond(
         }
         Err(err) => {
             log_outcome(route, err.status, Some(err.code));
+            if let Some(cause) = err.cause() {
+                tracing::error!(route, code = err.code, cause = %cause, "request failed");
+            }
             err.into_response()
         }
     }
@@ -133,5 +136,20 @@ mod tests {
         let text = capture.text();
         assert!(text.contains("wanted") && text.contains("kept"), "{text}");
         assert!(!text.contains("unwanted"), "{text}");
+    }
+
+    #[test]
+    fn a_server_error_logs_its_cause_and_the_client_sees_none_of_it() {
+        use survey_domain::StoreError;
+        let capture = LogCapture::default();
+        let cause = std::io::Error::other("connection reset by peer");
+        let error: crate::ApiError = StoreError::Failed { context: "put form", source: Box::new(cause) }.into();
+        let response =
+            tracing::subscriber::with_default(capture.subscriber(), || respond("org_response_save", Err(error)));
+        let lambda_http::Body::Text(body) = response.body() else { panic!("a text body") };
+        assert!(!body.contains("connection reset") && !body.contains("put form"), "{body}");
+        let log = capture.text();
+        assert!(log.contains("storage failed (put form): connection reset by peer"), "{log}");
+        assert!(log.contains("\"route\":\"org_response_save\""), "{log}");
     }
 }

@@ -7,6 +7,7 @@
 //! language is reported as a gap with no sound, never as a language at 0 %.
 //! After every change, `coverage.json` says per language whether it has sound.
 
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -136,8 +137,6 @@ pub enum AudioCommand {
     },
 }
 
-type Failure = String;
-
 impl AudioCommand {
     pub fn survey(&self) -> &str {
         match self {
@@ -167,32 +166,34 @@ pub fn close_voice(lang: &str) -> Option<&'static str> {
 }
 
 /// The bokmål source of every text with audio, for a wave.
-fn sources(wave: &Wave) -> Result<Vec<(String, String)>, Failure> {
+fn sources(wave: &Wave) -> anyhow::Result<Vec<(String, String)>> {
     let q = wave.questionnaire();
-    let content = strings_of(q.translation("nb").ok_or("spørreskjemaet har ingen tekster på bokmål")?)
-        .map_err(|e| format!("tekstene på bokmål kan ikke leses: {e}"))?;
-    audio_sources(q, &content, &ui_strings("nb")?).map_err(|e| e.to_string())
+    let content = strings_of(q.translation("nb").context("spørreskjemaet har ingen tekster på bokmål")?)
+        .map_err(|e| anyhow::anyhow!(format!("tekstene på bokmål kan ikke leses: {e}")))?;
+    Ok(audio_sources(q, &content, &ui_strings("nb")?)?)
 }
 
-fn ui_strings(lang: &str) -> Result<BTreeMap<String, String>, Failure> {
+fn ui_strings(lang: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let (_, json) = UI_FILES
         .iter()
         .find(|(code, _)| *code == lang)
-        .ok_or_else(|| format!("ingen tekster for siden på `{lang}`"))?;
-    strings_of(json).map_err(|e| format!("tekstene for siden på `{lang}` kan ikke leses: {e}"))
+        .with_context(|| format!("ingen tekster for siden på `{lang}`"))?;
+    strings_of(json).map_err(|e| anyhow::anyhow!(format!("tekstene for siden på `{lang}` kan ikke leses: {e}")))
 }
 
 /// Every text of one language that a participant may see: questionnaire and UI.
-fn texts(wave: &Wave, lang: &str) -> Result<BTreeMap<String, String>, Failure> {
+fn texts(wave: &Wave, lang: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut texts = ui_strings(lang)?;
     if let Some(json) = wave.questionnaire().translation(lang) {
-        texts.extend(strings_of(json).map_err(|e| format!("tekstene på `{lang}` kan ikke leses: {e}"))?);
+        texts.extend(
+            strings_of(json).map_err(|e| anyhow::anyhow!(format!("tekstene på `{lang}` kan ikke leses: {e}")))?,
+        );
     }
     Ok(texts)
 }
 
 /// The wave's languages, or the ones asked for (each must be the wave's).
-fn languages(wave: &Wave, asked: &[String]) -> Result<Vec<&'static str>, Failure> {
+fn languages(wave: &Wave, asked: &[String]) -> anyhow::Result<Vec<&'static str>> {
     let offered: Vec<&'static str> = wave.languages.iter().map(|l| l.as_str()).collect();
     if asked.is_empty() {
         return Ok(offered);
@@ -204,7 +205,7 @@ fn languages(wave: &Wave, asked: &[String]) -> Result<Vec<&'static str>, Failure
                 .iter()
                 .find(|o| **o == lang.as_str())
                 .copied()
-                .ok_or_else(|| format!("`{}` har ikke språket `{lang}`", wave.survey_id))
+                .with_context(|| format!("`{}` har ikke språket `{lang}`", wave.survey_id))
         })
         .collect()
 }
@@ -214,14 +215,13 @@ impl Audio<'_> {
         &self.config.buckets.content
     }
 
-    async fn manifest(&self, wave: &Wave, lang: &str) -> Result<Manifest, Failure> {
+    async fn manifest(&self, wave: &Wave, lang: &str) -> anyhow::Result<Manifest> {
         Ok(audio::read_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
-            .await
-            .map_err(|e| crate::error_chain(&e))?
+            .await?
             .unwrap_or_else(|| Manifest::new(lang)))
     }
 
-    pub async fn run(&self, wave: &Wave, command: AudioCommand) -> Result<String, Failure> {
+    pub async fn run(&self, wave: &Wave, command: AudioCommand) -> anyhow::Result<String> {
         match command {
             AudioCommand::Generate { langs, cache, jobs, .. } => {
                 let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
@@ -238,7 +238,7 @@ impl Audio<'_> {
         }
     }
 
-    async fn generate(&self, wave: &Wave, langs: &[&str], cache: &Path, jobs: usize) -> Result<String, Failure> {
+    async fn generate(&self, wave: &Wave, langs: &[&str], cache: &Path, jobs: usize) -> anyhow::Result<String> {
         let sources = sources(wave)?;
         if langs.iter().any(|l| voice(l).is_some()) {
             check_tools().await?;
@@ -265,9 +265,7 @@ impl Audio<'_> {
                 clips.push((clip, mp3));
             }
             let clips_made = clips.len();
-            let uploaded = audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, clips)
-                .await
-                .map_err(|e| crate::error_chain(&e))?;
+            let uploaded = audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, clips).await?;
             let report = coverage(lang, &sources, Some(&manifest));
             lines.push(format!(
                 "{lang}: {} nye klipp ({uploaded} lastet opp); {} innspilt, {} syntetisk, {} mangler",
@@ -282,45 +280,41 @@ impl Audio<'_> {
         Ok(lines.join("\n"))
     }
 
-    async fn add(&self, wave: &Wave, lang: &str, key: &str, file: &Path) -> Result<String, Failure> {
+    async fn add(&self, wave: &Wave, lang: &str, key: &str, file: &Path) -> anyhow::Result<String> {
         let lang = languages(wave, &[lang.to_owned()])?[0];
         let sources = sources(wave)?;
         let (_, source) = sources
             .iter()
             .find(|(k, _)| k == key)
-            .ok_or_else(|| format!("`{key}` er ikke en tekst med lyd; `audio coverage --lang {lang}` viser dem"))?;
-        let mp3 = std::fs::read(file).map_err(|e| format!("kan ikke lese {}: {e}", file.display()))?;
+            .with_context(|| format!("`{key}` er ikke en tekst med lyd; `audio coverage --lang {lang}` viser dem"))?;
+        let mp3 = std::fs::read(file).map_err(|e| anyhow::anyhow!(format!("kan ikke lese {}: {e}", file.display())))?;
         if !looks_like_mp3(&mp3) {
-            return Err(format!("{} er ikke en MP3-fil", file.display()));
+            return Err(anyhow::anyhow!(format!("{} er ikke en MP3-fil", file.display())));
         }
         if mp3.len() > MAX_CLIP_BYTES {
-            return Err(format!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024)));
+            return Err(anyhow::anyhow!(format!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024))));
         }
         let mut manifest = self.manifest(wave, lang).await?;
         let clip = Clip::new(&mp3, source_version(source), Origin::Recorded, None);
         manifest.clips.insert(key.to_owned(), clip.clone());
-        audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)])
-            .await
-            .map_err(|e| crate::error_chain(&e))?;
+        audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)]).await?;
         self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: innspilt klipp {}", clip.file))
     }
 
-    async fn remove(&self, wave: &Wave, lang: &str, key: &str) -> Result<String, Failure> {
+    async fn remove(&self, wave: &Wave, lang: &str, key: &str) -> anyhow::Result<String> {
         let lang = languages(wave, &[lang.to_owned()])?[0];
         let mut manifest = self.manifest(wave, lang).await?;
         if manifest.clips.remove(key).is_none() {
-            return Err(format!("`{key}` har ikke noe klipp på `{lang}`"));
+            return Err(anyhow::anyhow!(format!("`{key}` har ikke noe klipp på `{lang}`")));
         }
-        audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
-            .await
-            .map_err(|e| crate::error_chain(&e))?;
+        audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest).await?;
         self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: klippet er tatt ut"))
     }
 
     /// Writes `coverage.json` from the manifests as they are now.
-    async fn publish_sound(&self, wave: &Wave) -> Result<(), Failure> {
+    async fn publish_sound(&self, wave: &Wave) -> anyhow::Result<()> {
         let reports = self.coverage(wave, &languages(wave, &[])?).await?;
         audio::put_sound_summary(
             &self.clients.s3,
@@ -329,10 +323,10 @@ impl Audio<'_> {
             &sound_summary(&wave.survey_id, &reports),
         )
         .await
-        .map_err(|e| crate::error_chain(&e))
+        .map_err(anyhow::Error::from)
     }
 
-    async fn coverage(&self, wave: &Wave, langs: &[&str]) -> Result<Vec<Coverage>, Failure> {
+    async fn coverage(&self, wave: &Wave, langs: &[&str]) -> anyhow::Result<Vec<Coverage>> {
         let sources = sources(wave)?;
         let mut reports = Vec::new();
         for lang in langs {
@@ -342,7 +336,7 @@ impl Audio<'_> {
     }
 
     /// The manifest completeness check.
-    async fn check(&self, wave: &Wave, langs: &[&str], complete: bool) -> Result<String, Failure> {
+    async fn check(&self, wave: &Wave, langs: &[&str], complete: bool) -> anyhow::Result<String> {
         let mut problems = Vec::new();
         let sources = sources(wave)?;
         let reports = self.coverage(wave, langs).await?;
@@ -351,9 +345,7 @@ impl Audio<'_> {
             if manifest.lang != *lang {
                 problems.push(format!("{lang}: manifestet sier at språket er `{}`", manifest.lang));
             }
-            let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
-                .await
-                .map_err(|e| crate::error_chain(&e))?;
+            let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang).await?;
             for (key, clip) in &manifest.clips {
                 if !stored.contains(&clip.file) {
                     problems.push(format!("{lang} {key}: {} er ikke lagret", clip.file));
@@ -376,7 +368,7 @@ impl Audio<'_> {
         if problems.is_empty() {
             Ok(coverage_table(&reports, &[], false))
         } else {
-            Err(format!("lyden er ufullstendig:\n  {}", problems.join("\n  ")))
+            Err(anyhow::anyhow!(format!("lyden er ufullstendig:\n  {}", problems.join("\n  "))))
         }
     }
 }
@@ -483,7 +475,7 @@ fn coverage_table(reports: &[Coverage], listed: &[&str], list_keys: bool) -> Str
 }
 
 /// espeak-ng and lame must be installed (`make audio-tools`).
-async fn check_tools() -> Result<(), Failure> {
+async fn check_tools() -> anyhow::Result<()> {
     for tool in ["espeak-ng", "lame"] {
         let found = Command::new(tool)
             .arg("--version")
@@ -493,7 +485,9 @@ async fn check_tools() -> Result<(), Failure> {
             .await
             .is_ok_and(|s| s.success());
         if !found {
-            return Err(format!("{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)"));
+            return Err(anyhow::anyhow!(format!(
+                "{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)"
+            )));
         }
     }
     Ok(())
@@ -523,7 +517,8 @@ async fn synthesize_all(
             Ok(mp3) => made[i] = Some(mp3),
             Err(e) => {
                 failed += 1;
-                let reason = e.lines().next().unwrap_or_default();
+                let reason = e.to_string();
+                let reason = reason.lines().next().unwrap_or_default();
                 eprintln!("{}  {lang} {}: ingen klipp ({reason})", if terminal { "\n" } else { "" }, plan[i].key);
             }
         }
@@ -546,7 +541,7 @@ async fn synthesize_all(
 }
 
 /// One clip, from the cache (keyed by voice and text) or made with espeak-ng and lame.
-async fn synthesize(voice: &str, text: &str, cache: &Path) -> Result<Vec<u8>, String> {
+async fn synthesize(voice: &str, text: &str, cache: &Path) -> anyhow::Result<Vec<u8>> {
     let digest: String = Sha256::digest(format!("{voice}\n{SPEED}\n{}\n{text}", LAME_ARGS.join(" ")).as_bytes())[..8]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -560,18 +555,24 @@ async fn synthesize(voice: &str, text: &str, cache: &Path) -> Result<Vec<u8>, St
     let wav = pipe("espeak-ng", &["-v", voice, "-s", SPEED, "--stdout"], text.as_bytes()).await?;
     let mp3 = pipe("lame", LAME_ARGS, &wav).await?;
     if !looks_like_mp3(&mp3) {
-        return Err("lame laget ingen MP3".into());
+        return Err(anyhow::anyhow!("lame laget ingen MP3"));
     }
     let dir = path.parent().expect("a cache file has a folder");
-    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("kan ikke lage {}: {e}", dir.display()))?;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| anyhow::anyhow!(format!("kan ikke lage {}: {e}", dir.display())))?;
     let partial = path.with_extension(format!("{}.part", std::process::id()));
-    tokio::fs::write(&partial, &mp3).await.map_err(|e| format!("kan ikke skrive {}: {e}", partial.display()))?;
-    tokio::fs::rename(&partial, &path).await.map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
+    tokio::fs::write(&partial, &mp3)
+        .await
+        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", partial.display())))?;
+    tokio::fs::rename(&partial, &path)
+        .await
+        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
     Ok(mp3)
 }
 
 /// Runs a program with `input` on stdin and returns its stdout.
-async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, String> {
+async fn pipe(program: &str, args: &[&str], input: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -579,7 +580,7 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("kan ikke starte {program}: {e}"))?;
+        .map_err(|e| anyhow::anyhow!(format!("kan ikke starte {program}: {e}")))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
     let writer = tokio::spawn(async move {
@@ -587,10 +588,13 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> Result<Vec<u8>, Str
         drop(stdin);
         written
     });
-    let output = child.wait_with_output().await.map_err(|e| format!("{program} feilet: {e}"))?;
-    writer.await.map_err(|e| format!("{program}: {e}"))?.map_err(|e| format!("kan ikke skrive til {program}: {e}"))?;
+    let output = child.wait_with_output().await.map_err(|e| anyhow::anyhow!(format!("{program} feilet: {e}")))?;
+    writer
+        .await
+        .map_err(|e| anyhow::anyhow!(format!("{program}: {e}")))?
+        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive til {program}: {e}")))?;
     if !output.status.success() {
-        return Err(format!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(anyhow::anyhow!(format!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim())));
     }
     Ok(output.stdout)
 }

@@ -19,11 +19,11 @@ pub enum DefinitionCommand {
     },
 }
 
-pub fn run(command: DefinitionCommand) -> Result<String, String> {
+pub fn run(command: DefinitionCommand) -> anyhow::Result<String> {
     match command {
         DefinitionCommand::List => Ok(list()),
         DefinitionCommand::Check { file } => {
-            let checked = check_file(&file).map_err(|bad| listing(&bad))?;
+            let checked = check_file(&file).map_err(|bad| anyhow::anyhow!(listing(&bad)))?;
             // CONTRACT.md: `ok` on stdout; what was checked goes to stderr for the operator.
             eprintln!("{}", summary(&checked));
             Ok("ok".to_owned())
@@ -61,11 +61,14 @@ fn list() -> String {
 
 /// A known survey, after the full check of its files: a wave is made only of a
 /// definition that passes.
-pub fn checked(id: &str) -> Result<&'static Survey, String> {
+pub fn checked(id: &str) -> anyhow::Result<&'static Survey> {
     let known: Vec<&str> = catalogue::all().iter().map(Survey::id).collect();
     let unknown = || format!("undersøkelsen «{id}» finnes ikke (kjente: {})", known.join(", "));
-    let survey = catalogue::find(id).ok_or_else(unknown)?;
-    catalogue::files(id).ok_or_else(unknown)?.check().map_err(|bad| listing(&bad))?;
+    let survey = catalogue::find(id).ok_or_else(|| anyhow::anyhow!(unknown()))?;
+    catalogue::files(id)
+        .ok_or_else(|| anyhow::anyhow!(unknown()))?
+        .check()
+        .map_err(|bad| anyhow::anyhow!(listing(&bad)))?;
     Ok(survey)
 }
 
@@ -121,7 +124,7 @@ fn summary(checked: &Checked) -> String {
 mod tests {
     use super::*;
 
-    fn check(file: PathBuf) -> Result<String, String> {
+    fn check(file: PathBuf) -> anyhow::Result<String> {
         run(DefinitionCommand::Check { file })
     }
 
@@ -155,7 +158,7 @@ mod tests {
                          "about": {"nb": "ny", "en": "new"}, "code_for": {"nb": "alle", "en": "all"}}}"#,
         )
         .unwrap();
-        let err = check(file).unwrap_err();
+        let err = check(file).unwrap_err().to_string();
         std::fs::remove_dir_all(&dir).unwrap();
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines[0], "definisjonen «Ny» har 3 feil:", "{err}");

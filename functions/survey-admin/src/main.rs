@@ -1,6 +1,7 @@
 //! `survey-admin`: IMDi operators' command line for waves, registrations and codes.
 //! Results go to stdout, errors to stderr, and failures exit non-zero.
 
+use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -19,7 +20,7 @@ use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, 
 use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
-use survey_domain::{error_chain, AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
 use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -241,8 +242,6 @@ fn show_time(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).expect("formattable")
 }
 
-type Failure = String;
-
 struct Admin {
     store: DynamoStore,
     clients: Clients,
@@ -276,33 +275,35 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Err(message) => {
-            eprintln!("survey-admin: {message}");
+        // The error and every cause under it, on one line.
+        Err(error) => {
+            eprintln!("survey-admin: {error:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn survey_id(raw: &str) -> Result<SurveyId, Failure> {
+fn survey_id(raw: &str) -> anyhow::Result<SurveyId> {
     SurveyId::parse(raw)
-        .map_err(|_| format!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
+        .map_err(|_| anyhow::anyhow!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
 }
 
 /// A unit of the wave's survey: a municipality or Oslo district, or one of the survey's own units.
-fn unit_number(wave: &Wave, raw: &str) -> Result<UnitNumber, Failure> {
+fn unit_number(wave: &Wave, raw: &str) -> anyhow::Result<UnitNumber> {
     UnitNumber::parse(raw).ok().filter(|u| wave.survey().has_unit(*u)).ok_or_else(|| {
         match wave.survey().definition.own_units() {
-            None => format!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"),
-            Some(_) => format!(
+            None => anyhow::anyhow!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"),
+            Some(_) => anyhow::anyhow!(
                 "`{raw}` er ikke en enhet i undersøkelsen «{}» som runden `{}` kjører",
-                wave.definition, wave.survey_id
+                wave.definition,
+                wave.survey_id
             ),
         }
     })
 }
 
-fn email_address(raw: &str) -> Result<Email, Failure> {
-    Email::parse(raw).map_err(|_| format!("`{raw}` er ikke en e-postadresse"))
+fn email_address(raw: &str) -> anyhow::Result<Email> {
+    Email::parse(raw).map_err(|_| anyhow::anyhow!(format!("`{raw}` er ikke en e-postadresse")))
 }
 
 /// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
@@ -320,7 +321,7 @@ fn wave_json(wave: &Wave) -> String {
 }
 
 impl Admin {
-    async fn run(&self, command: Command) -> Result<String, Failure> {
+    async fn run(&self, command: Command) -> anyhow::Result<String> {
         match command {
             Command::Survey(SurveyCommand::Create {
                 survey,
@@ -358,15 +359,16 @@ impl Admin {
             }
             Command::Survey(SurveyCommand::Webinar { survey, at, url }) => {
                 if !url.starts_with("https://") {
-                    return Err("lenken til webinaret må begynne med https://".into());
+                    return Err(anyhow::anyhow!("lenken til webinaret må begynne med https://"));
                 }
                 let mut wave = self.wave(&survey).await?;
                 wave.webinar = Some(Webinar { at, url });
                 self.update_wave(&wave).await
             }
             Command::Registration(RegistrationCommand::Add { survey, unit, contact }) => {
-                let contact = Contact::parse_mailbox(&contact)
-                    .map_err(|_| format!("skriv kontaktpersonen som `Navn <e-post>`, ikke `{contact}`"))?;
+                let contact = Contact::parse_mailbox(&contact).map_err(|_| {
+                    anyhow::anyhow!(format!("skriv kontaktpersonen som `Navn <e-post>`, ikke `{contact}`"))
+                })?;
                 self.register(&survey, &unit, contact).await.map(|code| code.to_string())
             }
             Command::Code(CodeCommand::Show(UnitArgs { survey, unit })) => {
@@ -382,8 +384,7 @@ impl Admin {
                     &registration.survey_id,
                     registration.unit,
                 )
-                .await
-                .map_err(|e| error_chain(&e))?;
+                .await?;
                 Ok(code.to_string())
             }
             Command::Contact(ContactCommand::List(UnitArgs { survey, unit })) => {
@@ -393,7 +394,7 @@ impl Admin {
                     (wave, unit)
                 };
                 let now = OffsetDateTime::now_utc();
-                let contacts = self.store.contacts(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
+                let contacts = self.store.contacts(&wave.survey_id, unit).await?;
                 let lines: Vec<String> = contacts
                     .into_iter()
                     .filter(|c| c.contact.is_verified() || c.expires_at > now)
@@ -423,8 +424,7 @@ impl Admin {
                     &email,
                     OffsetDateTime::now_utc(),
                 )
-                .await
-                .map_err(|e| error_chain(&e))?;
+                .await?;
                 Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Contact(ContactCommand::Remove(ContactArgs { survey, unit, email })) => {
@@ -433,7 +433,7 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit, email_address(&email)?)
                 };
-                remove_contact(&self.store, &wave.survey_id, unit, &email).await.map_err(|e| error_chain(&e))?;
+                remove_contact(&self.store, &wave.survey_id, unit, &email).await?;
                 Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Domain(DomainCommand::Allow { survey, unit, domain }) => {
@@ -442,21 +442,15 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit)
                 };
-                let probe =
-                    Email::parse(&format!("x@{domain}")).map_err(|_| format!("`{domain}` er ikke et e-postdomene"))?;
-                self.store
-                    .allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let probe = Email::parse(&format!("x@{domain}"))
+                    .map_err(|_| anyhow::anyhow!(format!("`{domain}` er ikke et e-postdomene")))?;
+                self.store.allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until).await?;
                 Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
             }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
                 let now = OffsetDateTime::now_utc();
-                self.store
-                    .close_unit(&registration.survey_id, registration.unit, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                self.store.close_unit(&registration.survey_id, registration.unit, now).await?;
                 let closed = format!(
                     "stengte {} ({}) i {} {}",
                     registration.unit,
@@ -471,7 +465,7 @@ impl Admin {
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
                 let wave = self.wave(&survey).await?;
                 let unit = unit.as_deref().map(|u| unit_number(&wave, u)).transpose()?;
-                let count = self.store.count_answers(&wave.survey_id, unit).await.map_err(|e| e.to_string())?;
+                let count = self.store.count_answers(&wave.survey_id, unit).await?;
                 Ok(count.to_string())
             }
             Command::Recipients(recipients::RecipientsCommand::Import { survey, file }) => {
@@ -507,40 +501,36 @@ impl Admin {
         }
     }
 
-    async fn wave(&self, raw: &str) -> Result<Wave, Failure> {
+    async fn wave(&self, raw: &str) -> anyhow::Result<Wave> {
         let id = survey_id(raw)?;
-        self.store
-            .wave(&id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("det finnes ingen undersøkelse `{id}`"))
+        self.store.wave(&id).await?.with_context(|| format!("det finnes ingen undersøkelse `{id}`"))
     }
 
-    async fn create_wave(&self, wave: &Wave) -> Result<(), Failure> {
-        wave.check().map_err(|e| norsk::invalid_wave(&e))?;
-        if !self.store.create_wave(wave).await.map_err(|e| e.to_string())? {
-            return Err(format!("undersøkelsen `{}` finnes allerede; endre den med `survey window`", wave.survey_id));
+    async fn create_wave(&self, wave: &Wave) -> anyhow::Result<()> {
+        wave.check().map_err(|e| anyhow::anyhow!(norsk::invalid_wave(&e)))?;
+        if !self.store.create_wave(wave).await? {
+            return Err(anyhow::anyhow!(format!(
+                "undersøkelsen `{}` finnes allerede; endre den med `survey window`",
+                wave.survey_id
+            )));
         }
-        content::publish(&self.clients.s3, &self.config.buckets.content, &wave.survey_id, wave.questionnaire())
-            .await
-            .map_err(|e| e.to_string())?;
+        content::publish(&self.clients.s3, &self.config.buckets.content, &wave.survey_id, wave.questionnaire()).await?;
         Ok(())
     }
 
-    async fn update_wave(&self, wave: &Wave) -> Result<String, Failure> {
-        wave.check().map_err(|e| norsk::invalid_wave(&e))?;
-        self.store.update_wave(wave).await.map_err(|e| e.to_string())?;
+    async fn update_wave(&self, wave: &Wave) -> anyhow::Result<String> {
+        wave.check().map_err(|e| anyhow::anyhow!(norsk::invalid_wave(&e)))?;
+        self.store.update_wave(wave).await?;
         Ok(wave_json(wave))
     }
 
-    async fn registration(&self, survey: &str, unit: &str) -> Result<UnitRegistration, Failure> {
+    async fn registration(&self, survey: &str, unit: &str) -> anyhow::Result<UnitRegistration> {
         let wave = self.wave(survey).await?;
         let unit = unit_number(&wave, unit)?;
         self.store
             .registration(&wave.survey_id, unit)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("{unit} ({}) er ikke påmeldt `{survey}`", unit.unit().name))
+            .await?
+            .with_context(|| format!("{unit} ({}) er ikke påmeldt `{survey}`", unit.unit().name))
     }
 
     /// The mail queue the mail worker reads.
@@ -551,23 +541,21 @@ impl Admin {
     /// Registers the unit if needed (one code per unit, ever) and adds the
     /// contact, verified as IMDi vouches for them; they get the code e-mail and
     /// the unit's other contacts are told.
-    async fn register(&self, survey: &str, unit: &str, contact: Contact) -> Result<AccessCode, Failure> {
+    async fn register(&self, survey: &str, unit: &str, contact: Contact) -> anyhow::Result<AccessCode> {
         let wave = self.wave(survey).await?;
         let unit = unit_number(&wave, unit)?;
         add_by_imdi(&self.store, &self.queue(), &self.config.keys, &wave, unit, contact, OffsetDateTime::now_utc())
             .await
-            .map_err(|e| error_chain(&e))
+            .map_err(anyhow::Error::from)
     }
 
-    async fn aggregate(&self, survey: &str) -> Result<String, Failure> {
+    async fn aggregate(&self, survey: &str) -> anyhow::Result<String> {
         let wave = self.wave(survey).await?;
         let now = OffsetDateTime::now_utc();
         let run_id = survey_results::new_run_id(now);
         let progress = |p: survey_results::Progress| eprintln!("  {p}");
         let summary =
-            survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress)
-                .await
-                .map_err(|e| error_chain(&e))?;
+            survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress).await?;
         let json = serde_json::json!({
             "survey_id": wave.survey_id,
             "run_id": summary.run_id,
@@ -579,24 +567,21 @@ impl Admin {
         Ok(serde_json::to_string_pretty(&json).expect("serialises"))
     }
 
-    async fn fetch_bundle(&self, survey: &str, out: &std::path::Path) -> Result<String, Failure> {
+    async fn fetch_bundle(&self, survey: &str, out: &std::path::Path) -> anyhow::Result<String> {
         let wave = self.wave(survey).await?;
         let results = self.results();
-        let latest = results
-            .get_object(&results_layout::latest_key(&wave.survey_id))
-            .await
-            .map_err(|e| error_chain(&e))?
-            .ok_or_else(|| {
-                format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
-            })?;
+        let latest = results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.with_context(|| {
+            format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
+        })?;
         let latest: results_layout::RunManifest =
-            serde_json::from_slice(&latest).map_err(|e| format!("latest.json kan ikke leses: {e}"))?;
+            serde_json::from_slice(&latest).map_err(|e| anyhow::anyhow!(format!("latest.json kan ikke leses: {e}")))?;
         let (key, run_id) = (latest.bundle.as_str(), latest.run_id.as_str());
         eprintln!("  henter resultatpakken fra kjøringen {run_id} …");
-        let bytes = results.get_object(key).await.map_err(|e| error_chain(&e))?.ok_or("resultatpakken mangler")?;
-        std::fs::create_dir_all(out).map_err(|e| format!("kan ikke lage {}: {e}", out.display()))?;
+        let bytes = results.get_object(key).await?.context("resultatpakken mangler")?;
+        std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!(format!("kan ikke lage {}: {e}", out.display())))?;
         let path = out.join(format!("{}-{run_id}.zip", wave.survey_id));
-        std::fs::write(&path, &bytes).map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
+        std::fs::write(&path, &bytes)
+            .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
         eprintln!("  {} KB lagret", bytes.len() / 1024);
         Ok(path.display().to_string())
     }
@@ -605,8 +590,8 @@ impl Admin {
         S3Results::new(self.clients.s3.clone(), self.config.buckets.results.clone())
     }
 
-    async fn setup(&self, seed_local: bool) -> Result<String, Failure> {
-        let created = setup::create_all(&self.clients, &self.config).await.map_err(|e| e.to_string())?;
+    async fn setup(&self, seed_local: bool) -> anyhow::Result<String> {
+        let created = setup::create_all(&self.clients, &self.config).await?;
         let mut report = if created.is_empty() {
             "tabellene og bøttene finnes".to_owned()
         } else {
@@ -614,7 +599,7 @@ impl Admin {
         };
         if seed_local {
             let id = survey_id("local")?;
-            if self.store.wave(&id).await.map_err(|e| e.to_string())?.is_some() {
+            if self.store.wave(&id).await?.is_some() {
                 report.push_str("; runden `local` finnes");
             } else {
                 let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");

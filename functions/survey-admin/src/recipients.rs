@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use clap::{Args, Subcommand};
 use survey_domain::forms::{self, FormStore, Mailing, RecipientEntry};
 use survey_domain::population::Population;
@@ -53,11 +55,11 @@ pub enum RemindersCommand {
 }
 
 /// Reads and checks a recipients file for the wave: every row, or every bad row's line and reason.
-pub fn read(wave: &Wave, file: &std::path::Path) -> Result<Vec<RecipientEntry>, String> {
-    let csv = std::fs::read_to_string(file).map_err(|e| format!("kan ikke lese {}: {e}", file.display()))?;
+pub fn read(wave: &Wave, file: &std::path::Path) -> anyhow::Result<Vec<RecipientEntry>> {
+    let csv = std::fs::read_to_string(file).with_context(|| format!("kan ikke lese {}", file.display()))?;
     let rows = recipients::parse(&csv, wave.survey()).map_err(|bad| {
         let lines: Vec<String> = bad.iter().map(ToString::to_string).collect();
-        format!("{} har {} feil, og ingenting er lagret:\n{}", file.display(), bad.len(), lines.join("\n"))
+        anyhow::anyhow!("{} har {} feil, og ingenting er lagret:\n{}", file.display(), bad.len(), lines.join("\n"))
     })?;
     Ok(rows
         .into_iter()
@@ -73,8 +75,8 @@ pub fn read(wave: &Wave, file: &std::path::Path) -> Result<Vec<RecipientEntry>, 
 }
 
 /// Keeps what became of a recipient's invitation when the same person is imported again.
-pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<RecipientEntry>) -> Result<String, String> {
-    let known = store.recipients(&wave.survey_id).await.map_err(|e| e.to_string())?;
+pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<RecipientEntry>) -> anyhow::Result<String> {
+    let known = store.recipients(&wave.survey_id).await?;
     for row in &mut rows {
         let same = known.iter().find(|k| {
             k.recipient.unit == row.recipient.unit
@@ -87,13 +89,12 @@ pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<Recipien
             row.undeliverable = same.undeliverable;
         }
     }
-    store.put_recipients(&rows).await.map_err(|e| e.to_string())?;
+    store.put_recipients(&rows).await?;
     Ok(format!("imported {}", rows.len()))
 }
 
-pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumber>) -> Result<String, String> {
-    let (recipients, forms) =
-        tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id)).map_err(|e| e.to_string())?;
+pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumber>) -> anyhow::Result<String> {
+    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))?;
     let lines: Vec<String> = statuses(&recipients, &forms)
         .into_iter()
         .filter(|l| unit.is_none_or(|u| l.unit == u))
@@ -102,9 +103,8 @@ pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumbe
     Ok(lines.join("\n"))
 }
 
-pub async fn rates_of<S: FormStore>(store: &S, wave: &Wave) -> Result<String, String> {
-    let (recipients, forms) =
-        tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id)).map_err(|e| e.to_string())?;
+pub async fn rates_of<S: FormStore>(store: &S, wave: &Wave) -> anyhow::Result<String> {
+    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))?;
     let rates = rates(&statuses(&recipients, &forms), Population::embedded(), wave.opens_at.year());
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }
@@ -114,7 +114,26 @@ pub async fn send<S: FormStore, Q: survey_domain::jobs::JobQueue>(
     queue: &Q,
     wave: &Wave,
     mailing: Mailing,
-) -> Result<String, String> {
-    let sent = forms::send(store, queue, wave, mailing).await.map_err(|e| survey_domain::error_chain(&e))?;
+) -> anyhow::Result<String> {
+    let sent = forms::send(store, queue, wave, mailing).await?;
     Ok(format!("sent {sent}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_cannot_be_read_names_itself_and_keeps_the_cause() {
+        let survey = survey_domain::catalogue::find("lederundersokelse").unwrap();
+        let wave = Wave {
+            definition: survey.id().to_owned(),
+            questionnaire_version: survey.current().version.clone(),
+            ..survey_domain::synthetic::open_wave("ledere", time::OffsetDateTime::now_utc())
+        };
+        let err = read(&wave, std::path::Path::new("/finnes/ikke/mottakere.csv")).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.starts_with("kan ikke lese /finnes/ikke/mottakere.csv: "), "{text}");
+        assert!(text.contains("No such file or directory"), "the cause is kept: {text}");
+    }
 }

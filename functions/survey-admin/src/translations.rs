@@ -7,6 +7,7 @@
 //! in both sets (`shared/domain/surveys/brukerundersokelse/questionnaires/<year>/i18n/` and
 //! `static-site/i18n/`) with each text's source version and status.
 
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -59,7 +60,7 @@ fn default_repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn run(command: TranslationsCommand) -> Result<String, String> {
+pub fn run(command: TranslationsCommand) -> anyhow::Result<String> {
     match command {
         TranslationsCommand::Export { lang, out, repo } => export(&Repo::new(repo), &lang, &out),
         TranslationsCommand::Import { lang, file, reviewed, accept_length, repo } => {
@@ -85,22 +86,25 @@ impl Repo {
     }
 
     /// A language's file in one set; `None` when there is none yet.
-    fn load(&self, set: TextSet, lang: &str) -> Result<Option<TextFile>, String> {
+    fn load(&self, set: TextSet, lang: &str) -> anyhow::Result<Option<TextFile>> {
         let path = self.path(set, lang);
         match std::fs::read_to_string(&path) {
-            Ok(json) => TextFile::parse(&json).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+            Ok(json) => {
+                TextFile::parse(&json).map(Some).map_err(|e| anyhow::anyhow!(format!("{}: {e}", path.display())))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("kan ikke lese {}: {e}", path.display())),
+            Err(e) => Err(anyhow::anyhow!(format!("kan ikke lese {}: {e}", path.display()))),
         }
     }
 
     /// The bokmål file of a set.
-    fn source(&self, set: TextSet) -> Result<TextFile, String> {
-        self.load(set, SOURCE_LANGUAGE)?.ok_or_else(|| format!("{} mangler", self.path(set, SOURCE_LANGUAGE).display()))
+    fn source(&self, set: TextSet) -> anyhow::Result<TextFile> {
+        self.load(set, SOURCE_LANGUAGE)?
+            .with_context(|| format!("{} mangler", self.path(set, SOURCE_LANGUAGE).display()))
     }
 
     /// A language's file, or an empty one for a language not yet translated.
-    fn load_or_new(&self, set: TextSet, lang: &str, source: &TextFile) -> Result<TextFile, String> {
+    fn load_or_new(&self, set: TextSet, lang: &str, source: &TextFile) -> anyhow::Result<TextFile> {
         Ok(self.load(set, lang)?.unwrap_or_else(|| TextFile {
             lang: lang.to_owned(),
             questionnaire_version: source.questionnaire_version.clone(),
@@ -110,21 +114,22 @@ impl Repo {
     }
 
     /// Writes through a temporary file, so a file is never half written.
-    fn write(&self, set: TextSet, file: &TextFile) -> Result<PathBuf, String> {
+    fn write(&self, set: TextSet, file: &TextFile) -> anyhow::Result<PathBuf> {
         let path = self.path(set, &file.lang);
         let temporary = path.with_extension("json.tmp");
         std::fs::write(&temporary, file.to_file_json())
             .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| format!("kan ikke skrive {}: {e}", path.display()))?;
+            .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
         Ok(path)
     }
 }
 
 /// A language that can be translated: in the catalogue, and not bokmål itself.
-fn target_language(lang: &str) -> Result<LanguageCode, String> {
-    let code = LanguageCode::parse(lang).map_err(|_| format!("«{lang}» er ikke et språk i språklisten"))?;
+fn target_language(lang: &str) -> anyhow::Result<LanguageCode> {
+    let code =
+        LanguageCode::parse(lang).map_err(|_| anyhow::anyhow!(format!("«{lang}» er ikke et språk i språklisten")))?;
     if code.as_str() == SOURCE_LANGUAGE {
-        return Err("bokmål er kildespråket og oversettes ikke".to_owned());
+        anyhow::bail!("bokmål er kildespråket og oversettes ikke");
     }
     Ok(code)
 }
@@ -141,7 +146,7 @@ struct SheetRow {
     note: String,
 }
 
-fn sheet_rows(repo: &Repo, lang: &str) -> Result<Vec<SheetRow>, String> {
+fn sheet_rows(repo: &Repo, lang: &str) -> anyhow::Result<Vec<SheetRow>> {
     let mut rows = Vec::new();
     for set in TextSet::ALL {
         let source = repo.source(set)?;
@@ -167,9 +172,10 @@ const HEADERS: [&str; 7] =
 const HEADER_ROW: u32 = 2;
 const TRANSLATION_COLUMN: u16 = 4;
 
-fn write_sheet(code: LanguageCode, rows: &[SheetRow], out: &Path) -> Result<(), String> {
+fn write_sheet(code: LanguageCode, rows: &[SheetRow], out: &Path) -> anyhow::Result<()> {
     let language = code.language();
-    let xlsx = |e: rust_xlsxwriter::XlsxError| format!("kan ikke lage {}: {e}", out.display());
+    let xlsx =
+        |e: rust_xlsxwriter::XlsxError| anyhow::Error::new(e).context(format!("kan ikke lage {}", out.display()));
     let grey = Color::RGB(0xEDEDED);
     let locked = Format::new().set_text_wrap().set_align(rust_xlsxwriter::FormatAlign::Top).set_background_color(grey);
     let header = Format::new().set_bold().set_background_color(Color::RGB(0xD9D9D9)).set_border(FormatBorder::Thin);
@@ -226,7 +232,7 @@ fn write_sheet(code: LanguageCode, rows: &[SheetRow], out: &Path) -> Result<(), 
     workbook.save(out).map_err(xlsx)
 }
 
-fn export(repo: &Repo, lang: &str, out: &Path) -> Result<String, String> {
+fn export(repo: &Repo, lang: &str, out: &Path) -> anyhow::Result<String> {
     let code = target_language(lang)?;
     let rows = sheet_rows(repo, code.as_str())?;
     write_sheet(code, &rows, out)?;
@@ -255,19 +261,19 @@ fn cell_text(cell: Option<&Data>) -> String {
 }
 
 /// The language named in the sheet and its rows.
-fn read_sheet(path: &Path) -> Result<(String, Vec<ImportRow>), String> {
-    let unreadable = |e: &dyn std::fmt::Display| format!("kan ikke lese {}: {e}", path.display());
+fn read_sheet(path: &Path) -> anyhow::Result<(String, Vec<ImportRow>)> {
+    let unreadable = |e: &dyn std::fmt::Display| anyhow::anyhow!("kan ikke lese {}: {e}", path.display());
     let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(&e))?;
     let first = workbook.sheet_names().first().cloned().ok_or_else(|| unreadable(&"ingen ark i filen"))?;
     let range = workbook.worksheet_range(&first).map_err(|e| unreadable(&e))?;
     let at = |row: u32, column: u32| cell_text(range.get_value((row, column)));
     let headers: Vec<String> = (0..HEADERS.len() as u32).map(|c| at(HEADER_ROW, c)).collect();
     if at(0, 0) != "Språk" || headers != HEADERS {
-        return Err(format!(
+        return Err(anyhow::anyhow!(format!(
             "{} ser ikke ut som en fil fra «survey-admin translations export» (overskriftene i rad {} er endret)",
             path.display(),
             HEADER_ROW + 1
-        ));
+        )));
     }
     let last = range.end().map_or(0, |(row, _)| row);
     let rows = (HEADER_ROW + 1..=last)
@@ -288,7 +294,7 @@ struct Options {
     accept_length: bool,
 }
 
-fn import(repo: &Repo, lang: &str, path: &Path, options: Options) -> Result<String, String> {
+fn import(repo: &Repo, lang: &str, path: &Path, options: Options) -> anyhow::Result<String> {
     let code = target_language(lang)?;
     let (sheet_lang, rows) = read_sheet(path)?;
     let sources: Vec<(TextSet, TextFile)> =
@@ -307,12 +313,12 @@ fn import(repo: &Repo, lang: &str, path: &Path, options: Options) -> Result<Stri
     problems.extend(check_import(&all_sources, &rows, options.accept_length));
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        return Err(format!(
+        return Err(anyhow::anyhow!(format!(
             "{} har {} feil. Ingenting er skrevet. Rett opp og importer på nytt:\n{}",
             path.display(),
             problems.len(),
             list.join("\n")
-        ));
+        )));
     }
 
     let texts: BTreeMap<&str, &str> = rows.iter().map(|r| (r.key.as_str(), r.text.as_str())).collect();
@@ -344,7 +350,7 @@ fn import(repo: &Repo, lang: &str, path: &Path, options: Options) -> Result<Stri
     ))
 }
 
-fn status(repo: &Repo, only: Option<&str>) -> Result<String, String> {
+fn status(repo: &Repo, only: Option<&str>) -> anyhow::Result<String> {
     let codes: Vec<LanguageCode> = match only {
         Some(lang) => vec![target_language(lang)?],
         None => LanguageCode::wave_defaults().filter(|c| c.as_str() != SOURCE_LANGUAGE).collect(),
@@ -606,13 +612,19 @@ mod tests {
         ];
         for (name, sheet_lang, edit, options, expected) in cases {
             let edited = rewrite(&scratch, sheet_lang, edit);
-            let err = import(&scratch.repo(), "ar", &edited, options).expect_err(name);
+            let err = import(&scratch.repo(), "ar", &edited, options).expect_err(name).to_string();
             assert!(err.contains(expected) && err.contains("Ingenting er skrevet"), "{name}: {err}");
             assert_eq!(scratch.snapshot(), before, "{name}: nothing written");
         }
         let refused = Repo::new(scratch.root.clone());
-        assert!(import(&refused, "nb", &export_to(&scratch, "ar"), DRAFT).unwrap_err().contains("kildespråket"));
-        assert!(import(&refused, "xx", &export_to(&scratch, "ar"), DRAFT).unwrap_err().contains("språklisten"));
+        assert!(import(&refused, "nb", &export_to(&scratch, "ar"), DRAFT)
+            .unwrap_err()
+            .to_string()
+            .contains("kildespråket"));
+        assert!(import(&refused, "xx", &export_to(&scratch, "ar"), DRAFT)
+            .unwrap_err()
+            .to_string()
+            .contains("språklisten"));
     }
 
     #[test]
@@ -648,7 +660,7 @@ mod tests {
         let rows = sheet_rows(&repo, "ar").unwrap();
         assert_eq!(rows.iter().find(|r| r.key == "q.q_leave.text").unwrap().status, Status::Stale);
 
-        let err = import(&repo, "ar", &old_export, REVIEWED).unwrap_err();
+        let err = import(&repo, "ar", &old_export, REVIEWED).unwrap_err().to_string();
         assert!(err.contains("q.q_leave.text: den norske teksten er endret etter eksporten"), "{err}");
     }
 }

@@ -10,8 +10,9 @@
 //! whose publication would let a reader recover a protected cell through the
 //! linear relations between cells (secondary suppression). [`is_protected`]
 //! checks a [`Suppression`] independently, by exact elimination over the
-//! rationals. [`Hierarchy`] builds the product's tables (unit, Oslo district,
-//! county, nation × group × band).
+//! rationals. The library knows nothing of surveys: `survey-results` puts the
+//! product's tables to it, built from the survey's plan, and its integration
+//! tests build tables of the same shape with a fixture of their own.
 //!
 //! The decision is structural: every question's counts are sums over the same
 //! inner cells, so a cell that cannot be recovered as a combination of
@@ -19,38 +20,32 @@
 //! `docs/disclosure-control.md`.
 //!
 //! ```
-//! use survey_disclosure::{is_protected, protect, Area, CellKey, Hierarchy, Rules, Selection, TRAINING_ONLY};
+//! use survey_disclosure::{is_protected, protect, Problem, Role, Rules};
 //!
-//! let mut tables = Hierarchy::product();
-//! for (unit, respondents) in [("4601", 15), ("4602", 12), ("4603", 4)] {
-//!     tables.add_unit(unit, "46", None)?;
-//!     tables.add_respondents(&unit, TRAINING_ONLY, &[], respondents)?;
+//! // Three units of one county, with 15, 12 and 4 respondents: the inner cells.
+//! let mut problem = Problem::new(vec![15, 12, 4], Rules::default());
+//! for (unit, inner) in [("4601", 0), ("4602", 1), ("4603", 2)] {
+//!     problem.add_cell(unit.to_owned(), [inner], Role::Publish)?;
 //! }
-//! let problem = tables.problem(Rules::default());
+//! problem.add_cell("county 46".to_owned(), [0, 1, 2], Role::MustPublish)?;
 //! let suppression = protect(&problem);
 //! assert_eq!(is_protected(&problem, &suppression), Ok(()));
 //!
-//! let unit = |u| CellKey { area: Area::Unit(u), selection: Selection::All, bands: vec![] };
-//! assert!(suppression.is_withheld(&unit("4603")), "4 respondents: primary");
-//! assert!(suppression.is_withheld(&unit("4602")), "else county − 4601 − 4602 = 4603");
-//! assert!(!suppression.is_withheld(&unit("4601")));
+//! assert!(suppression.is_withheld(&"4603".to_owned()), "4 respondents: primary");
+//! assert!(suppression.is_withheld(&"4602".to_owned()), "else county − 4601 − 4602 = 4603");
+//! assert!(!suppression.is_withheld(&"4601".to_owned()));
 //! for cell in suppression.published(&problem) {
 //!     // write the figures of `cell.key()`
 //! #   let _ = cell;
 //! }
-//! # Ok::<(), survey_disclosure::HierarchyError>(())
+//! # Ok::<(), survey_disclosure::ProblemError<String>>(())
 //! ```
 
 mod check;
-mod hierarchy;
 mod int;
 mod problem;
 mod protect;
 
 pub use check::{is_protected, Fraction, Leak, Term};
-pub use hierarchy::{
-    Area, BandDimension, BandValue, CellKey, Hierarchy, HierarchyError, Level, Selection, BOTH, INTRO, INTRO_ONLY,
-    TRAINING, TRAINING_ONLY,
-};
 pub use problem::{Cell, Problem, ProblemError, Role, Rules};
 pub use protect::{protect, publication_order, Reason, Suppression};

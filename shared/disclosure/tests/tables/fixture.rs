@@ -1,4 +1,4 @@
-//! The product's tables as a [`Problem`]: units (municipalities and Oslo's
+//! Tables shaped like the product's, as a [`Problem`]: units (municipalities and Oslo's
 //! city districts) within counties within the nation, participant groups made
 //! of exclusive categories, and background bands.
 //!
@@ -21,7 +21,7 @@ use std::fmt::{self, Debug, Display};
 
 use serde::{Deserialize, Serialize};
 
-use crate::problem::{Problem, Role, Rules};
+use survey_disclosure::{Problem, Role, Rules};
 
 /// The product's exclusive categories and published groups.
 pub const TRAINING_ONLY: &str = "training_only";
@@ -439,6 +439,3 @@ struct BandSpec {
     dimension: Option<usize>,
     combinations: Vec<usize>,
 }
-
-#[cfg(test)]
-mod tests;

@@ -3,12 +3,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::fixture::{Area, BandDimension, CellKey, Hierarchy, Selection, BOTH, INTRO_ONLY, TRAINING_ONLY};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
-use survey_disclosure::{
-    is_protected, protect, Area, BandDimension, CellKey, Hierarchy, Leak, Problem, Reason, Role, Rules, Selection,
-    Suppression, Term, BOTH, INTRO_ONLY, TRAINING_ONLY,
-};
+use survey_disclosure::{is_protected, protect, Leak, Problem, Reason, Role, Rules, Suppression, Term};
 
 // ---------------------------------------------------------------------------
 // The oracle: dense elimination over the rationals, rows kept primitive.

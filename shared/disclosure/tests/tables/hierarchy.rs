@@ -1,5 +1,7 @@
-use super::*;
-use crate::{is_protected, protect, Leak, Reason, Suppression, Term};
+//! The fixture's tables under protection: nested areas, groups and bands.
+
+use crate::fixture::*;
+use survey_disclosure::{is_protected, protect, Leak, Problem, Reason, Role, Rules, Suppression, Term};
 
 type Key = CellKey<&'static str, &'static str>;
 

@@ -4,10 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use survey_disclosure::{
-    is_protected, protect, BandDimension, CellKey, Hierarchy, Problem, Reason, Role, Rules, BOTH, INTRO_ONLY,
-    TRAINING_ONLY,
-};
+use crate::fixture::{BandDimension, CellKey, Hierarchy, BOTH, INTRO_ONLY, TRAINING_ONLY};
+use survey_disclosure::{is_protected, protect, Problem, Reason, Role, Rules};
 
 /// xorshift64*: a fixed, dependency-free sequence.
 struct Rng(u64);

@@ -1,14 +1,18 @@
 //! The published reports as JSON: one per unit (its figures beside its county's
 //! and the nation's), one per county and one for the nation. A withheld figure
 //! is `{"withheld": true, "reason": ...}` and nothing else.
+//!
+//! The reports are typed: these structs are the results contract, and their
+//! fields are declared in the order the files have always had them
+//! (alphabetical), so that a report is the same bytes as before.
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 use survey_domain::aggregate::{index_value, scale_mean, Layout, Tally};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
-use survey_domain::{Questionnaire, UnitNumber, Wave};
+use survey_domain::{Questionnaire, SurveyId, UnitNumber, Wave};
 
 use crate::dictionary::NOT_ANSWERED;
 use crate::tables::{county_name, county_of, Breakdown, Population, Scope, Tables, WithholdReason};
@@ -31,8 +35,145 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn withheld_figure(reason: WithholdReason) -> Value {
-    json!({ "withheld": true, "reason": reason })
+/// A figure that is not published, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Withheld {
+    pub reason: WithholdReason,
+    /// Always true: a reader tells a withheld figure by it.
+    pub withheld: bool,
+}
+
+impl Withheld {
+    fn because(reason: WithholdReason) -> Self {
+        Self { reason, withheld: true }
+    }
+}
+
+/// A question's figure for a population: how many chose each option, of how many.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Figure {
+    Withheld(Withheld),
+    Published {
+        counts: BTreeMap<String, u64>,
+        /// The mean of a scale question's points, without "don't know".
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mean: Option<f64>,
+        n: u64,
+    },
+}
+
+/// An index's figure (0-100) for a population; no value when nobody counts towards it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum IndexFigure {
+    Withheld(Withheld),
+    Published {
+        n: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+}
+
+/// The same figure side by side: the unit's, its county's and the nation's
+/// (an area's report has only its own and the nation's, as `county` and `national`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Side<F> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<F>,
+    pub national: F,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<F>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionFigures {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<Figure>,
+    /// Each published group's figures, by the group's id.
+    pub groups: BTreeMap<String, Side<Figure>>,
+    pub id: String,
+    pub national: Figure,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Figure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexFigures {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<IndexFigure>,
+    pub id: String,
+    pub national: IndexFigure,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<IndexFigure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitRef {
+    pub county: &'static str,
+    pub name: &'static str,
+    pub number: UnitNumber,
+}
+
+/// A unit's report, per CONTRACT.md, with groups and indices.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitReport {
+    pub expected_participants: Option<u32>,
+    pub indices: Vec<IndexFigures>,
+    pub min_respondents: u32,
+    pub questions: Vec<QuestionFigures>,
+    pub respondents: u64,
+    pub response_rate: Option<f64>,
+    pub run_id: String,
+    /// True when the unit's own figures are withheld; `withheld_reason` says why.
+    pub suppressed: bool,
+    pub survey_id: SurveyId,
+    pub unit: UnitRef,
+    pub withheld_reason: Option<WithholdReason>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaRef {
+    pub name: &'static str,
+    pub number: &'static str,
+}
+
+/// How many answered in a band, or why that is withheld.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Respondents {
+    Withheld(Withheld),
+    Count(u64),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BandIndex {
+    pub figure: IndexFigure,
+    pub id: String,
+}
+
+/// The indices of those who gave one answer to a background question.
+#[derive(Debug, Clone, Serialize)]
+pub struct BandFigures {
+    pub indices: Vec<BandIndex>,
+    pub question: String,
+    pub respondents: Respondents,
+    pub value: String,
+}
+
+/// A county's or the nation's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaReport {
+    pub area: AreaRef,
+    pub bands: Vec<BandFigures>,
+    pub indices: Vec<IndexFigures>,
+    pub min_respondents: u32,
+    pub questions: Vec<QuestionFigures>,
+    pub respondents: u64,
+    pub run_id: String,
+    pub survey_id: SurveyId,
 }
 
 impl ReportInput<'_> {
@@ -51,37 +192,35 @@ impl ReportInput<'_> {
     }
 
     /// One question's figure for a population.
-    pub fn figure(&self, scope: Scope, breakdown: Breakdown, question: usize) -> Value {
+    pub fn figure(&self, scope: Scope, breakdown: Breakdown, question: usize) -> Figure {
+        let withheld = |reason| Figure::Withheld(Withheld::because(reason));
         let tally = match self.status(scope, breakdown) {
             Ok(tally) => tally,
-            Err(reason) => return withheld_figure(reason),
+            Err(reason) => return withheld(reason),
         };
         if let Some(reason) = self.questions_withheld.get(&(Population { scope, breakdown }, question)) {
-            return withheld_figure(*reason);
+            return withheld(*reason);
         }
         let answered = tally.answered[question];
         if answered > 0 && answered < u64::from(self.wave.min_respondents) {
-            return withheld_figure(WithholdReason::TooFewAnswers);
+            return withheld(WithholdReason::TooFewAnswers);
         }
         let q = &self.questionnaire.questions[question];
-        let counts: Map<String, Value> =
-            q.options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), json!(c))).collect();
-        let mut figure = json!({ "n": tally.answered[question], "counts": counts });
-        if q.kind == QuestionType::Scale {
-            if let Some(mean) = scale_mean(&tally.counts[question], q.scale_points()) {
-                figure["mean"] = json!((mean * 100.0).round() / 100.0);
-            }
-        }
-        figure
+        let counts = q.options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), *c)).collect();
+        let mean = (q.kind == QuestionType::Scale)
+            .then(|| scale_mean(&tally.counts[question], q.scale_points()))
+            .flatten()
+            .map(|mean| (mean * 100.0).round() / 100.0);
+        Figure::Published { counts, mean, n: answered }
     }
 
     /// One index's figure (0-100) for a population.
-    pub fn index_figure(&self, scope: Scope, breakdown: Breakdown, section: usize) -> Value {
+    pub fn index_figure(&self, scope: Scope, breakdown: Breakdown, section: usize) -> IndexFigure {
         match self.status(scope, breakdown) {
-            Err(reason) => withheld_figure(reason),
+            Err(reason) => IndexFigure::Withheld(Withheld::because(reason)),
             Ok(tally) => match index_value(tally, section, self.layout) {
-                Some(value) => json!({ "n": tally.index_n[section], "value": round1(value) }),
-                None => json!({ "n": 0 }),
+                Some(value) => IndexFigure::Published { n: tally.index_n[section], value: Some(round1(value)) },
+                None => IndexFigure::Published { n: 0, value: None },
             },
         }
     }
@@ -94,79 +233,82 @@ impl ReportInput<'_> {
         [Scope::Unit(unit), Scope::County(county_of(unit.unit())), Scope::Nation]
     }
 
-    /// The same figure side by side: `unit`, `county`, `national` (the last ones of those for an area).
-    fn compare(scopes: &[Scope], f: impl Fn(Scope) -> Value) -> Map<String, Value> {
-        let keys = ["unit", "county", "national"];
-        let skip = keys.len() - scopes.len();
-        keys[skip..].iter().zip(scopes).map(|(k, s)| ((*k).to_owned(), f(*s))).collect()
+    /// The same figure side by side: the scopes are [unit, county, nation] or [area, nation].
+    fn compare<F>(scopes: &[Scope], f: impl Fn(Scope) -> F) -> Side<F> {
+        match scopes {
+            [unit, county, nation] => Side { county: Some(f(*county)), national: f(*nation), unit: Some(f(*unit)) },
+            [area, nation] => Side { county: Some(f(*area)), national: f(*nation), unit: None },
+            [nation] => Side { county: None, national: f(*nation), unit: None },
+            _ => unreachable!("a report compares one to three scopes"),
+        }
     }
 
-    fn questions(&self, scopes: &[Scope]) -> Vec<Value> {
+    fn questions(&self, scopes: &[Scope]) -> Vec<QuestionFigures> {
         self.questionnaire
             .reported_questions()
             .map(|(i, q)| {
-                let mut entry = Map::new();
-                entry.insert("id".into(), json!(q.id));
-                entry.insert("type".into(), json!(q.kind));
-                entry.extend(Self::compare(scopes, |s| self.figure(s, Breakdown::All, i)));
-                let groups: Map<String, Value> = self
+                let side = Self::compare(scopes, |s| self.figure(s, Breakdown::All, i));
+                let groups = self
                     .questionnaire
                     .plan()
                     .groups
                     .iter()
                     .enumerate()
                     .map(|(g, group)| {
-                        let b = Breakdown::Group(g);
-                        (group.id.clone(), Value::Object(Self::compare(scopes, |s| self.figure(s, b, i))))
+                        (group.id.clone(), Self::compare(scopes, |s| self.figure(s, Breakdown::Group(g), i)))
                     })
                     .collect();
-                entry.insert("groups".into(), Value::Object(groups));
-                Value::Object(entry)
+                QuestionFigures {
+                    county: side.county,
+                    groups,
+                    id: q.id.clone(),
+                    national: side.national,
+                    kind: q.kind,
+                    unit: side.unit,
+                }
             })
             .collect()
     }
 
-    fn indices(&self, scopes: &[Scope]) -> Vec<Value> {
+    fn indices(&self, scopes: &[Scope]) -> Vec<IndexFigures> {
         self.layout
             .indices
             .iter()
             .enumerate()
             .map(|(section, index)| {
-                let mut entry = Map::new();
-                entry.insert("id".into(), json!(index.id));
-                entry.extend(Self::compare(scopes, |s| self.index_figure(s, Breakdown::All, section)));
-                Value::Object(entry)
+                let side = Self::compare(scopes, |s| self.index_figure(s, Breakdown::All, section));
+                IndexFigures { county: side.county, id: index.id.clone(), national: side.national, unit: side.unit }
             })
             .collect()
     }
 
     /// A unit's report, per CONTRACT.md, with groups and indices. When its
     /// figures are withheld, `withheld_reason` says why (else it is null).
-    pub fn unit_report(&self, unit: UnitNumber, registration: Option<&UnitRegistration>) -> Value {
+    pub fn unit_report(&self, unit: UnitNumber, registration: Option<&UnitRegistration>) -> UnitReport {
         let scopes = Self::scopes_for(unit);
         let respondents = self.respondents(Scope::Unit(unit), Breakdown::All);
         let expected = registration.and_then(|r| r.expected_participants);
         let status = self.status(Scope::Unit(unit), Breakdown::All);
-        let suppressed = status.is_err();
-        json!({
-            "survey_id": self.wave.survey_id,
-            "run_id": self.run_id,
-            "unit": unit.unit(),
-            "respondents": respondents,
-            "expected_participants": expected,
-            "response_rate": expected.map(|e| round1(respondents as f64 / f64::from(e) * 100.0)),
-            "min_respondents": self.wave.min_respondents,
-            "suppressed": suppressed,
-            "withheld_reason": status.err(),
-            "indices": self.indices(&scopes),
-            "questions": self.questions(&scopes),
-        })
+        let u = unit.unit();
+        UnitReport {
+            expected_participants: expected,
+            indices: self.indices(&scopes),
+            min_respondents: self.wave.min_respondents,
+            questions: self.questions(&scopes),
+            respondents,
+            response_rate: expected.map(|e| round1(respondents as f64 / f64::from(e) * 100.0)),
+            run_id: self.run_id.to_owned(),
+            suppressed: status.is_err(),
+            survey_id: self.wave.survey_id.clone(),
+            unit: UnitRef { county: u.county, name: u.name, number: u.number },
+            withheld_reason: status.err(),
+        }
     }
 
     /// A county's or the nation's report.
-    pub fn area_report(&self, scope: Scope) -> Value {
+    pub fn area_report(&self, scope: Scope) -> AreaReport {
         let scopes: Vec<Scope> = if scope == Scope::Nation { vec![Scope::Nation] } else { vec![scope, Scope::Nation] };
-        let bands: Vec<Value> = self
+        let bands = self
             .layout
             .bands
             .iter()
@@ -175,42 +317,42 @@ impl ReportInput<'_> {
                 let q = &self.questionnaire.questions[question];
                 let options = q.options.iter().map(|o| Some(o.value.as_str())).chain([None]).enumerate();
                 options.map(move |(position, value)| {
-                    let option = value.map(|_| position);
-                    let breakdown = Breakdown::Band { band, option };
-                    let indices: Vec<Value> = self
+                    let breakdown = Breakdown::Band { band, option: value.map(|_| position) };
+                    let indices = self
                         .layout
                         .indices
                         .iter()
                         .enumerate()
-                        .map(|(section, index)| {
-                            json!({ "id": index.id, "figure": self.index_figure(scope, breakdown, section) })
+                        .map(|(section, index)| BandIndex {
+                            figure: self.index_figure(scope, breakdown, section),
+                            id: index.id.clone(),
                         })
                         .collect();
-                    json!({
-                        "question": q.id,
-                        "value": value.unwrap_or(NOT_ANSWERED),
-                        "respondents": match self.status(scope, breakdown) {
-                            Ok(t) => json!(t.respondents),
-                            Err(reason) => withheld_figure(reason),
+                    BandFigures {
+                        indices,
+                        question: q.id.clone(),
+                        respondents: match self.status(scope, breakdown) {
+                            Ok(t) => Respondents::Count(t.respondents),
+                            Err(reason) => Respondents::Withheld(Withheld::because(reason)),
                         },
-                        "indices": indices,
-                    })
+                        value: value.unwrap_or(NOT_ANSWERED).to_owned(),
+                    }
                 })
             })
             .collect();
         let area = match scope {
-            Scope::County(c) => json!({ "number": c, "name": county_name(c) }),
-            _ => json!({ "number": "NO", "name": "Norge" }),
+            Scope::County(c) => AreaRef { name: county_name(c), number: c },
+            _ => AreaRef { name: "Norge", number: "NO" },
         };
-        json!({
-            "survey_id": self.wave.survey_id,
-            "run_id": self.run_id,
-            "area": area,
-            "respondents": self.respondents(scope, Breakdown::All),
-            "min_respondents": self.wave.min_respondents,
-            "indices": self.indices(&scopes),
-            "questions": self.questions(&scopes),
-            "bands": bands,
-        })
+        AreaReport {
+            area,
+            bands,
+            indices: self.indices(&scopes),
+            min_respondents: self.wave.min_respondents,
+            questions: self.questions(&scopes),
+            respondents: self.respondents(scope, Breakdown::All),
+            run_id: self.run_id.to_owned(),
+            survey_id: self.wave.survey_id.clone(),
+        }
     }
 }

@@ -7,7 +7,6 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use serde_json::json;
 use survey_domain::aggregate::{Accumulator, UnitTallies};
 use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, StoreError};
 use survey_domain::{Questionnaire, UnitNumber, Wave};
@@ -126,7 +125,7 @@ async fn scan_segment<'q, S: AnswerStore>(
     Ok(Segment { counts, rows })
 }
 
-async fn put_json<R: ResultsStore>(results: &R, key: &str, value: &serde_json::Value) -> Result<(), RunError> {
+async fn put_json<R: ResultsStore, T: serde::Serialize>(results: &R, key: &str, value: &T) -> Result<(), RunError> {
     let body = serde_json::to_vec_pretty(value).expect("reports serialise");
     results.put_object(key, body, "application/json; charset=utf-8").await?;
     Ok(())
@@ -239,7 +238,7 @@ where
     for (i, unit) in units.iter().enumerate() {
         let registration = registrations.iter().find(|r| r.unit == *unit);
         let report = input.unit_report(*unit, registration);
-        withheld_units += usize::from(report["suppressed"] == json!(true));
+        withheld_units += usize::from(report.suppressed);
         put_json(results, &results_layout::unit_report_key(&wave.survey_id, run_id, *unit), &report).await?;
         objects += 1;
         if (i + 1) % 50 == 0 || i + 1 == units.len() {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};
-use survey_domain::{SurveyId, Wave};
+use survey_domain::{Wave, WaveId};
 use survey_results::{new_run_id, run, RunError, RunSummary};
 use time::{Duration, OffsetDateTime};
 
@@ -68,7 +68,7 @@ where
     let now = OffsetDateTime::now_utc();
     let waves = match &request.survey_id {
         Some(raw) => {
-            let id = SurveyId::parse(raw).map_err(|_| AggregateError::UnknownSurvey(raw.clone()))?;
+            let id = WaveId::parse(raw).map_err(|_| AggregateError::UnknownSurvey(raw.clone()))?;
             vec![app.store.wave(&id).await?.ok_or_else(|| AggregateError::UnknownSurvey(raw.clone()))?]
         }
         None => due(app.store.waves().await?, now),

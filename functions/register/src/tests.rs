@@ -5,7 +5,7 @@ use survey_domain::mail::MemoryMailer;
 use survey_domain::mail_worker::Worker;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
-use survey_domain::{SurveyId, UnitNumber, VerifyToken, Wave};
+use survey_domain::{UnitNumber, VerifyToken, Wave, WaveId};
 use time::Duration as TimeDuration;
 
 use super::*;
@@ -38,7 +38,7 @@ impl TestApp {
 
     async fn allow(&self, domain: &str) {
         let until = OffsetDateTime::now_utc() + TimeDuration::days(300);
-        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap());
+        let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap());
         self.app.store.allow_domain(&survey, unit, domain, until).await.unwrap();
     }
 }
@@ -102,7 +102,7 @@ fn token_sent_to(app: &TestApp, email: &str) -> String {
 }
 
 async fn contacts(app: &TestApp) -> usize {
-    app.store.contacts(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap()).await.unwrap().len()
+    app.store.contacts(&WaveId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap()).await.unwrap().len()
 }
 
 #[tokio::test]
@@ -123,7 +123,7 @@ async fn register_then_verify_issues_the_code_by_email() {
     );
     let registration = app
         .store
-        .registration(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap())
+        .registration(&WaveId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -301,7 +301,7 @@ async fn attack_a_stranger_registers_for_a_unit_and_gets_only_a_request_for_appr
     assert!(to_mallory.iter().all(|s| !s.contains("Tilgangskode")), "{to_mallory:?}");
     let registration = app
         .store
-        .registration(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap())
+        .registration(&WaveId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -10,7 +10,7 @@ use survey_domain::mail::MemoryMailer;
 use survey_domain::mail_worker::Worker;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{ContactStore, WaveStore};
-use survey_domain::{Keys, SurveyId, UnitNumber, Wave};
+use survey_domain::{Keys, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
 
 const REGISTER: &str = include_str!("../../../events/register.json");
@@ -41,7 +41,7 @@ async fn logs_hold_no_personal_data_token_or_code() {
         .unwrap();
     let unit = UnitNumber::parse("030112").unwrap();
     app.store
-        .allow_domain(&SurveyId::parse("2026").unwrap(), unit, "alna.oslo.kommune.no", now + Duration::days(90))
+        .allow_domain(&WaveId::parse("2026").unwrap(), unit, "alna.oslo.kommune.no", now + Duration::days(90))
         .await
         .unwrap();
 

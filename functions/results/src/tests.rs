@@ -6,7 +6,7 @@ use survey_domain::mail::MemoryMailer;
 use survey_domain::mail_worker::Worker;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::store::{ContactStore, ResultsStore, WaveStore};
-use survey_domain::{Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use time::Duration as TimeDuration;
 
 use super::*;
@@ -41,7 +41,7 @@ impl TestApp {
 async fn app() -> TestApp {
     let now = OffsetDateTime::now_utc();
     let store = MemoryStore::new();
-    let survey = SurveyId::parse("2026").unwrap();
+    let survey = WaveId::parse("2026").unwrap();
     store
         .create_wave(&Wave {
             survey_id: survey.clone(),
@@ -188,7 +188,7 @@ async fn the_token_opens_its_units_report_and_nothing_else() {
 async fn the_live_count_is_a_count_only_and_only_for_its_unit() {
     let app = app().await;
     let token = token_for_kari(&app).await;
-    let survey = SurveyId::parse("2026").unwrap();
+    let survey = WaveId::parse("2026").unwrap();
     let units = [UnitNumber::parse("4601").unwrap(), UnitNumber::parse("1103").unwrap()];
     let records: Vec<_> = survey_domain::synthetic::records(Questionnaire::current(), &survey, &units, 20, 3).collect();
     for record in &records {
@@ -209,7 +209,7 @@ async fn after_results_until_the_report_is_gone() {
     let app = app().await;
     let token = token_for_kari(&app).await;
     publish_report(&app).await;
-    let survey = SurveyId::parse("2026").unwrap();
+    let survey = WaveId::parse("2026").unwrap();
     let mut wave = app.store.wave(&survey).await.unwrap().unwrap();
     wave.results_until = OffsetDateTime::now_utc() - TimeDuration::MINUTE;
     app.store.update_wave(&wave).await.unwrap();

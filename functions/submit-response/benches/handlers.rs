@@ -7,7 +7,7 @@ use lambda_http::request::from_str;
 use lambda_http::{Body, Request, Response};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Keys, SubmissionId, SurveyId, UnitNumber};
+use survey_domain::{synthetic, AccessCode, Keys, SubmissionId, UnitNumber, WaveId};
 use time::OffsetDateTime;
 
 const SUBMIT: &str = include_str!("../../../events/submit-response.json");
@@ -24,7 +24,7 @@ async fn hello_world(_: Request) -> Result<Response<Body>, lambda_http::Error> {
 async fn seeded_store(keys: &Keys) -> MemoryStore {
     let now = OffsetDateTime::now_utc();
     let store = MemoryStore::new();
-    let survey_id = SurveyId::parse("2026").unwrap();
+    let survey_id = WaveId::parse("2026").unwrap();
     store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
     let registration = UnitRegistration {

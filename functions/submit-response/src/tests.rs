@@ -1,7 +1,7 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
-use survey_domain::{AccessCode, AnswerRecord, CodeDigest, LanguageCode, StoreError, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, AnswerRecord, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave, WaveId};
 use time::Duration;
 
 use super::*;
@@ -218,7 +218,7 @@ async fn a_retry_after_the_close_still_gets_its_receipt() {
     let app = open_app().await;
     let (_, _, first) = call(&app, from_str(FIXTURE).unwrap()).await;
     app.store
-        .close_unit(&SurveyId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap(), OffsetDateTime::now_utc())
+        .close_unit(&WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap(), OffsetDateTime::now_utc())
         .await
         .unwrap();
     let (status, _, again) = call(&app, from_str(FIXTURE).unwrap()).await;
@@ -232,7 +232,7 @@ async fn a_retry_after_the_close_still_gets_its_receipt() {
 struct UnavailableAnswers(MemoryStore);
 
 impl WaveStore for UnavailableAnswers {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         self.0.wave(id).await
     }
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
@@ -250,22 +250,22 @@ impl RegistrationStore for UnavailableAnswers {
     async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
         self.0.code_entry(digest).await
     }
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         self.0.registration(survey, unit).await
     }
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         self.0.registrations(survey).await
     }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.0.register_unit(r, digest).await
     }
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.0.set_expected_participants(survey, unit, expected).await
     }
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
 }
@@ -277,13 +277,13 @@ impl AnswerStore for UnavailableAnswers {
     async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
         self.0.answer(id).await
     }
-    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
         self.0.scan_answers(survey, segment, segments, visit).await
     }
-    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.0.count_answers(survey, unit).await
     }
 }
@@ -305,7 +305,7 @@ struct LostResponse {
 }
 
 impl WaveStore for LostResponse {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         self.inner.wave(id).await
     }
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
@@ -323,22 +323,22 @@ impl RegistrationStore for LostResponse {
     async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
         self.inner.code_entry(digest).await
     }
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         self.inner.registration(survey, unit).await
     }
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         self.inner.registrations(survey).await
     }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.inner.register_unit(r, digest).await
     }
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.inner.set_expected_participants(survey, unit, expected).await
     }
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.inner.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.inner.close_unit(survey, unit, at).await
     }
 }
@@ -357,13 +357,13 @@ impl AnswerStore for LostResponse {
     async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
         self.inner.answer(id).await
     }
-    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
         self.inner.scan_answers(survey, segment, segments, visit).await
     }
-    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.inner.count_answers(survey, unit).await
     }
 }
@@ -382,7 +382,7 @@ impl GuessCounterStore for LostResponse {
 struct UnavailableCounter(LostResponse);
 
 impl WaveStore for UnavailableCounter {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         self.0.wave(id).await
     }
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
@@ -400,22 +400,22 @@ impl RegistrationStore for UnavailableCounter {
     async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
         self.0.code_entry(digest).await
     }
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         self.0.registration(survey, unit).await
     }
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         self.0.registrations(survey).await
     }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.0.register_unit(r, digest).await
     }
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.0.set_expected_participants(survey, unit, expected).await
     }
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
 }
@@ -427,13 +427,13 @@ impl AnswerStore for UnavailableCounter {
     async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
         self.0.answer(id).await
     }
-    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
         self.0.scan_answers(survey, segment, segments, visit).await
     }
-    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.0.count_answers(survey, unit).await
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use submit_response::{handle, App};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Keys, SurveyId, UnitNumber};
+use survey_domain::{synthetic, AccessCode, Keys, UnitNumber, WaveId};
 use time::OffsetDateTime;
 
 const FIXTURE: &str = include_str!("../../../events/submit-response.json");
@@ -20,7 +20,7 @@ async fn logs_hold_no_code_submission_id_or_answer() {
     let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let now = OffsetDateTime::now_utc();
-    let survey_id = SurveyId::parse("2026").unwrap();
+    let survey_id = WaveId::parse("2026").unwrap();
     let app = App::new(MemoryStore::new(), Keys::new(b"test"));
     app.store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();

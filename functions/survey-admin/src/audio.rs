@@ -23,7 +23,7 @@ use survey_domain::audio::{
     SynthesisJob, MAX_CLIP_BYTES,
 };
 use survey_domain::translation::source_version;
-use survey_domain::{SurveyId, Wave};
+use survey_domain::{Wave, WaveId};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
@@ -375,7 +375,7 @@ impl Audio<'_> {
 
 /// `coverage.json`: per language of the wave, whether it has sound, for the
 /// classroom sheet: `{survey_id, languages: [{lang, sound, voice?, clips, texts}]}`.
-fn sound_summary(survey: &SurveyId, reports: &[Coverage]) -> serde_json::Value {
+fn sound_summary(survey: &WaveId, reports: &[Coverage]) -> serde_json::Value {
     let languages: Vec<serde_json::Value> = reports
         .iter()
         .map(|r| {
@@ -666,7 +666,7 @@ mod tests {
             Coverage { lang: "ti".into(), missing: vec!["a".into(), "b".into()], ..Default::default() },
             Coverage { lang: "so".into(), stale: vec!["a".into()], missing: vec!["b".into()], ..Default::default() },
         ];
-        let summary = sound_summary(&SurveyId::parse("local").unwrap(), &reports);
+        let summary = sound_summary(&WaveId::parse("local").unwrap(), &reports);
         assert_eq!(summary["survey_id"], "local");
         let got: Vec<(String, String, Option<String>, u64, u64)> = summary["languages"]
             .as_array()

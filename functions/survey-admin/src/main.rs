@@ -20,7 +20,7 @@ use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, 
 use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, LanguageCode, Questionnaire, UnitNumber, Wave, WaveId};
 use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
@@ -283,8 +283,8 @@ async fn main() -> ExitCode {
     }
 }
 
-fn survey_id(raw: &str) -> anyhow::Result<SurveyId> {
-    SurveyId::parse(raw)
+fn survey_id(raw: &str) -> anyhow::Result<WaveId> {
+    WaveId::parse(raw)
         .map_err(|_| anyhow::anyhow!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
 }
 

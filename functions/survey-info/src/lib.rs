@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use survey_domain::store::WaveStore;
 use survey_domain::translation::Texts;
-use survey_domain::{catalogue, SurveyId, Unit, Wave};
+use survey_domain::{catalogue, Unit, Wave, WaveId};
 use survey_http::{api_segments, json_response, method_not_allowed, respond, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -50,7 +50,7 @@ fn cached(mut response: Response<Body>) -> Response<Body> {
 
 async fn wave<S: WaveStore>(app: &App<S>, id: &str) -> Result<Wave, ApiError> {
     let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
-    let id = SurveyId::parse(id).map_err(|_| unknown())?;
+    let id = WaveId::parse(id).map_err(|_| unknown())?;
     app.store.wave(&id).await.map_err(ApiError::from)?.ok_or_else(unknown)
 }
 
@@ -307,7 +307,7 @@ mod tests {
         let app = app().await;
         let course = catalogue::find("kursundersokelse").expect("the tests know the course survey");
         let wave = Wave {
-            survey_id: SurveyId::parse("kurs").unwrap(),
+            survey_id: WaveId::parse("kurs").unwrap(),
             definition: course.id().to_owned(),
             questionnaire_version: course.current().version.clone(),
             ..survey_domain::synthetic::open_wave("kurs", OffsetDateTime::now_utc())

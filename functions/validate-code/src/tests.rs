@@ -2,7 +2,7 @@ use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::ratelimit::GUESSES_PER_SOURCE;
 use survey_domain::store::{CodeEntry, Registered, StoreResult, UnitRegistration};
-use survey_domain::{AccessCode, CodeDigest, StoreError, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, CodeDigest, StoreError, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
 
 use super::*;
@@ -13,7 +13,7 @@ const FIXTURE_CODE: &str = "K7Q4-9MZP-3X4";
 async fn app_with_unit(opens_in: Duration, closed_early: bool) -> App<MemoryStore> {
     let now = OffsetDateTime::now_utc();
     let store = MemoryStore::new();
-    let survey_id = SurveyId::parse("2026").unwrap();
+    let survey_id = WaveId::parse("2026").unwrap();
     let wave = Wave {
         survey_id: survey_id.clone(),
         opens_at: now + opens_in,
@@ -164,7 +164,7 @@ async fn forged_viewer_addresses_do_not_escape_the_per_source_limit() {
 struct UnavailableCounter(MemoryStore);
 
 impl WaveStore for UnavailableCounter {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         self.0.wave(id).await
     }
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
@@ -182,22 +182,22 @@ impl RegistrationStore for UnavailableCounter {
     async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
         self.0.code_entry(digest).await
     }
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         self.0.registration(survey, unit).await
     }
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         self.0.registrations(survey).await
     }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.0.register_unit(r, digest).await
     }
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.0.set_expected_participants(survey, unit, expected).await
     }
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
 }

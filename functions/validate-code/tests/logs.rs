@@ -6,7 +6,7 @@ use lambda_http::request::from_str;
 use lambda_http::Body;
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Keys, SurveyId, UnitNumber};
+use survey_domain::{synthetic, AccessCode, Keys, UnitNumber, WaveId};
 use time::OffsetDateTime;
 use validate_code::{handle, App};
 
@@ -18,7 +18,7 @@ async fn logs_hold_no_code_or_address() {
     let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let now = OffsetDateTime::now_utc();
-    let survey_id = SurveyId::parse("2026").unwrap();
+    let survey_id = WaveId::parse("2026").unwrap();
     let app = App::new(MemoryStore::new(), Keys::new(b"test"));
     app.store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
     let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use aws_sdk_s3::primitives::ByteStream;
 use futures::stream::{self, TryStreamExt};
 use survey_domain::audio::{audio_dir, Clip, Manifest};
-use survey_domain::{StoreError, SurveyId};
+use survey_domain::{StoreError, WaveId};
 
 use crate::content::content_key;
 use crate::error::store_error;
@@ -22,18 +22,18 @@ pub const MANIFEST_CACHE_CONTROL: &str = "public, max-age=60";
 const UPLOADS_AT_ONCE: usize = 8;
 
 /// The key of a language's manifest.
-pub fn manifest_key(survey: &SurveyId, lang: &str) -> String {
+pub fn manifest_key(survey: &WaveId, lang: &str) -> String {
     content_key(survey, &format!("{}/manifest.json", audio_dir(lang)))
 }
 
 /// The key of one clip file.
-pub fn clip_key(survey: &SurveyId, lang: &str, file: &str) -> String {
+pub fn clip_key(survey: &WaveId, lang: &str, file: &str) -> String {
     content_key(survey, &format!("{}/{file}", audio_dir(lang)))
 }
 
 /// The key of the wave's summary of which languages have sound:
 /// `content/{survey}/audio/coverage.json`, read by the classroom sheet.
-pub fn sound_summary_key(survey: &SurveyId) -> String {
+pub fn sound_summary_key(survey: &WaveId) -> String {
     content_key(survey, "audio/coverage.json")
 }
 
@@ -41,7 +41,7 @@ pub fn sound_summary_key(survey: &SurveyId) -> String {
 pub async fn put_sound_summary(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     summary: &serde_json::Value,
 ) -> Result<(), StoreError> {
     s3.put_object()
@@ -60,7 +60,7 @@ pub async fn put_sound_summary(
 pub async fn read_manifest(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     lang: &str,
 ) -> Result<Option<Manifest>, StoreError> {
     let object = match s3.get_object().bucket(bucket).key(manifest_key(survey, lang)).send().await {
@@ -83,7 +83,7 @@ pub async fn read_manifest(
 pub async fn stored_clips(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     lang: &str,
 ) -> Result<BTreeSet<String>, StoreError> {
     let prefix = content_key(survey, &format!("{}/", audio_dir(lang)));
@@ -104,7 +104,7 @@ pub async fn stored_clips(
 pub async fn put_clip(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     lang: &str,
     clip: &Clip,
     mp3: Vec<u8>,
@@ -125,7 +125,7 @@ pub async fn put_clip(
 pub async fn put_manifest(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     manifest: &Manifest,
 ) -> Result<(), StoreError> {
     let body = serde_json::to_vec(manifest).expect("a manifest serialises");
@@ -146,7 +146,7 @@ pub async fn put_manifest(
 pub async fn publish(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     manifest: &Manifest,
     clips: Vec<(Clip, Vec<u8>)>,
 ) -> Result<usize, StoreError> {

@@ -2,12 +2,12 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use survey_domain::translation::TextFile;
-use survey_domain::{Questionnaire, StoreError, SurveyId};
+use survey_domain::{Questionnaire, StoreError, WaveId};
 
 use crate::error::store_error;
 
 /// The key of one content file of a wave.
-pub fn content_key(survey: &SurveyId, path: &str) -> String {
+pub fn content_key(survey: &WaveId, path: &str) -> String {
     format!("content/{survey}/{path}")
 }
 
@@ -17,7 +17,7 @@ pub fn content_key(survey: &SurveyId, path: &str) -> String {
 pub async fn publish(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    survey: &SurveyId,
+    survey: &WaveId,
     questionnaire: &Questionnaire,
 ) -> Result<usize, StoreError> {
     let mut files = vec![(

@@ -12,7 +12,7 @@ use survey_domain::contact::Contact;
 use survey_domain::forms::{Form, FormStore, FormToken, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
 use survey_domain::store::*;
-use survey_domain::{CodeDigest, SurveyId, UnitNumber, Wave};
+use survey_domain::{CodeDigest, UnitNumber, Wave, WaveId};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -53,7 +53,7 @@ fn key(pairs: &[(&str, &str)]) -> Item {
 }
 
 impl WaveStore for DynamoStore {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         let item = self.get("get wave", &self.tables.waves, key(&[("survey_id", id.as_str())])).await?;
         item.as_ref().map(|i| WaveItem::try_from(i).map(|w| w.0)).transpose()
     }
@@ -105,13 +105,13 @@ impl RegistrationStore for DynamoStore {
         item.as_ref().map(|i| CodeItem::try_from(i).map(|c| c.0)).transpose()
     }
 
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         let key = key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())]);
         let item = self.get("get registration", &self.tables.registrations, key).await?;
         item.as_ref().map(|i| RegistrationItem::try_from(i).map(|r| r.0)).transpose()
     }
 
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         let mut pages = self
             .client
             .query()
@@ -221,7 +221,7 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         let result = self
             .client
             .update_item()
@@ -241,7 +241,7 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         let result = self
             .client
             .update_item()
@@ -265,7 +265,7 @@ impl RegistrationStore for DynamoStore {
 impl ContactStore for DynamoStore {
     async fn put_contact(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
@@ -280,7 +280,7 @@ impl ContactStore for DynamoStore {
         Ok(())
     }
 
-    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
+    async fn contacts(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         let mut pages = self
             .client
             .query()
@@ -301,7 +301,7 @@ impl ContactStore for DynamoStore {
         Ok(contacts)
     }
 
-    async fn remove_contact(&self, survey: &SurveyId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
+    async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
         let removed = self
             .client
             .delete_item()
@@ -316,7 +316,7 @@ impl ContactStore for DynamoStore {
 
     async fn allow_domain(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         domain: &str,
         expires_at: OffsetDateTime,
@@ -331,7 +331,7 @@ impl ContactStore for DynamoStore {
         Ok(())
     }
 
-    async fn allowed_domains(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<String>> {
+    async fn allowed_domains(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<String>> {
         let mut pages = self
             .client
             .query()
@@ -450,7 +450,7 @@ impl AnswerStore for DynamoStore {
         item.as_ref().map(|i| AnswerItem::try_from(i).map(|a| a.0)).transpose()
     }
 
-    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
@@ -475,7 +475,7 @@ impl AnswerStore for DynamoStore {
         Ok(visited)
     }
 
-    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         let mut count = 0u64;
         match unit {
             // A unit's count reads only that unit's keys, through the by_unit index.
@@ -596,7 +596,7 @@ impl FormStore for DynamoStore {
         Ok(())
     }
 
-    async fn recipients(&self, survey: &SurveyId) -> StoreResult<Vec<RecipientEntry>> {
+    async fn recipients(&self, survey: &WaveId) -> StoreResult<Vec<RecipientEntry>> {
         let mut pages = self
             .client
             .query()
@@ -631,13 +631,13 @@ impl FormStore for DynamoStore {
         item.as_ref().map(|i| FormTokenItem::try_from(i).map(|t| t.0)).transpose()
     }
 
-    async fn form(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
+    async fn form(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
         let key = key(&[("survey_id", survey.as_str()), ("unit_role", &unit_role(unit, role))]);
         let item = self.get("get form", &self.tables.forms, key).await?;
         item.as_ref().map(|i| FormItem::try_from(i).map(|f| f.0)).transpose()
     }
 
-    async fn forms(&self, survey: &SurveyId) -> StoreResult<Vec<Form>> {
+    async fn forms(&self, survey: &WaveId) -> StoreResult<Vec<Form>> {
         let mut pages = self
             .client
             .query()

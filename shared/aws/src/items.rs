@@ -10,7 +10,7 @@ use survey_domain::forms::{Form, FormStatus, FormToken, RecipientEntry};
 use survey_domain::keys::TokenDigest;
 use survey_domain::recipients::Recipient;
 use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
-use survey_domain::wave::{SurveyId, Webinar};
+use survey_domain::wave::{WaveId, Webinar};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -72,8 +72,8 @@ impl Reader<'_> {
         }
     }
 
-    fn survey(&self) -> Result<SurveyId, StoreError> {
-        SurveyId::parse(self.str("survey_id")?).map_err(|_| corrupt("survey_id"))
+    fn survey(&self) -> Result<WaveId, StoreError> {
+        WaveId::parse(self.str("survey_id")?).map_err(|_| corrupt("survey_id"))
     }
 
     fn unit(&self) -> Result<UnitNumber, StoreError> {
@@ -263,11 +263,11 @@ impl TryFrom<&Item> for AnswerItem {
     }
 }
 
-pub(crate) fn registration_key(survey: &SurveyId, unit: UnitNumber) -> String {
+pub(crate) fn registration_key(survey: &WaveId, unit: UnitNumber) -> String {
     format!("{survey}#{unit}")
 }
 
-pub(crate) fn contact_item(survey: &SurveyId, unit: UnitNumber, c: &Contact, expires_at: OffsetDateTime) -> Item {
+pub(crate) fn contact_item(survey: &WaveId, unit: UnitNumber, c: &Contact, expires_at: OffsetDateTime) -> Item {
     let mut item = Item::from([
         ("registration".into(), s(registration_key(survey, unit))),
         ("contact_id".into(), s(&c.contact_id)),
@@ -309,12 +309,7 @@ fn contact_status(r: &Reader) -> Result<ContactStatus, StoreError> {
 /// (whose ids are ULIDs, so the two never meet).
 pub(crate) const ALLOWED_DOMAIN_PREFIX: &str = "domain#";
 
-pub(crate) fn allowed_domain_item(
-    survey: &SurveyId,
-    unit: UnitNumber,
-    domain: &str,
-    expires_at: OffsetDateTime,
-) -> Item {
+pub(crate) fn allowed_domain_item(survey: &WaveId, unit: UnitNumber, domain: &str, expires_at: OffsetDateTime) -> Item {
     Item::from([
         ("registration".into(), s(registration_key(survey, unit))),
         ("contact_id".into(), s(format!("{ALLOWED_DOMAIN_PREFIX}{domain}"))),
@@ -528,7 +523,7 @@ mod tests {
 
     fn wave() -> Wave {
         Wave {
-            survey_id: SurveyId::parse("2026").unwrap(),
+            survey_id: WaveId::parse("2026").unwrap(),
             opens_at: datetime!(2026-10-10 00:00 +2),
             closes_at: datetime!(2027-01-01 00:00 +1),
             registration_deadline: datetime!(2026-09-08 00:00 +2),
@@ -564,7 +559,7 @@ mod tests {
     #[test]
     fn registrations_and_codes_round_trip() {
         let r = UnitRegistration {
-            survey_id: SurveyId::parse("2026").unwrap(),
+            survey_id: WaveId::parse("2026").unwrap(),
             unit: UnitNumber::parse("030112").unwrap(),
             access_code: AccessCode::generate(),
             closed_at: Some(datetime!(2026-11-01 12:00 UTC)),
@@ -579,7 +574,7 @@ mod tests {
     fn answer_items_hold_exactly_the_allowed_attributes() {
         let a = AnswerRecord {
             answer_id: AnswerId("f".repeat(64)),
-            survey_id: SurveyId::parse("2026").unwrap(),
+            survey_id: WaveId::parse("2026").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             language: LanguageCode::parse("en").unwrap(),
             answers: BTreeMap::from([
@@ -597,7 +592,7 @@ mod tests {
 
     #[test]
     fn contacts_round_trip_and_expire() {
-        let survey = SurveyId::parse("2026").unwrap();
+        let survey = WaveId::parse("2026").unwrap();
         let unit = UnitNumber::parse("4601").unwrap();
         let mut c = Contact::new(
             PersonName::parse("Kari").unwrap(),
@@ -617,7 +612,7 @@ mod tests {
 
     #[test]
     fn contacts_stored_before_approvals_read_by_their_verified_flag() {
-        let survey = SurveyId::parse("2026").unwrap();
+        let survey = WaveId::parse("2026").unwrap();
         let unit = UnitNumber::parse("4601").unwrap();
         let c = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
         let mut item = contact_item(&survey, unit, &c, datetime!(2027-10-02 00:00 UTC));
@@ -632,7 +627,7 @@ mod tests {
     fn verifications_round_trip_and_are_purged_a_week_after_expiry() {
         let v = Verification {
             digest: TokenDigest("d".repeat(64)),
-            survey_id: SurveyId::parse("2026").unwrap(),
+            survey_id: WaveId::parse("2026").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             contact_id: "01JD".into(),
             purpose: TokenPurpose::VerifyAddress,

@@ -7,7 +7,7 @@ mod support;
 use survey_aws::audio::{self, CLIP_CACHE_CONTROL, MANIFEST_CACHE_CONTROL};
 use survey_domain::audio::{Clip, Manifest, Origin};
 use survey_domain::translation::source_version;
-use survey_domain::SurveyId;
+use survey_domain::WaveId;
 
 use support::Moto;
 
@@ -22,7 +22,7 @@ async fn clips_are_stored_once_under_their_hash_and_the_manifest_lists_them() {
     let moto = Moto::start();
     let (clients, config) = moto.clients().await;
     let (s3, bucket) = (&clients.s3, config.buckets.content.as_str());
-    let survey = SurveyId::parse("audiotest").unwrap();
+    let survey = WaveId::parse("audiotest").unwrap();
 
     assert_eq!(audio::read_manifest(s3, bucket, &survey, "ar").await.unwrap(), None, "no audio yet");
 

@@ -13,7 +13,7 @@ use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
 use survey_domain::{
-    submit_response, AccessCode, Keys, Questionnaire, SubmitRequest, SurveyId, UnitNumber, VerifyToken, Wave,
+    submit_response, AccessCode, Keys, Questionnaire, SubmitRequest, UnitNumber, VerifyToken, Wave, WaveId,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -34,7 +34,7 @@ fn wave(id: &str) -> Wave {
 
 fn registration(survey: &str, unit: &str) -> UnitRegistration {
     UnitRegistration {
-        survey_id: SurveyId::parse(survey).unwrap(),
+        survey_id: WaveId::parse(survey).unwrap(),
         unit: UnitNumber::parse(unit).unwrap(),
         access_code: AccessCode::generate(),
         closed_at: None,
@@ -80,7 +80,7 @@ async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
     w.webinar = Some(survey_domain::wave::Webinar { at: w.opens_at, url: "https://example.org/webinar".into() });
     store.update_wave(&w).await.unwrap();
     assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
-    assert_eq!(store.wave(&SurveyId::parse("none").unwrap()).await.unwrap(), None);
+    assert_eq!(store.wave(&WaveId::parse("none").unwrap()).await.unwrap(), None);
     assert!(store.waves().await.unwrap().iter().any(|x| x.survey_id.as_str() == "waves"));
 }
 
@@ -102,7 +102,7 @@ async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Ke
 }
 
 async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
-    let survey = SurveyId::parse("contacts").unwrap();
+    let survey = WaveId::parse("contacts").unwrap();
     let unit = UnitNumber::parse("4601").unwrap();
     let mut kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
     kari.expected_participants = Some(12);
@@ -163,7 +163,7 @@ async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
         let token = VerifyToken::generate();
         Verification {
             digest: keys.token_digest(&token),
-            survey_id: SurveyId::parse("tokens").unwrap(),
+            survey_id: WaveId::parse("tokens").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             contact_id: "c1".into(),
             purpose: TokenPurpose::Approve { approver: "c0".into() },
@@ -185,7 +185,7 @@ async fn access_tokens_are_found_by_digest<S: Stores>(store: &S, keys: &Keys) {
     let token = VerifyToken::generate();
     let stored = AccessToken {
         digest: keys.access_token_digest(&token),
-        survey_id: SurveyId::parse("results").unwrap(),
+        survey_id: WaveId::parse("results").unwrap(),
         unit: UnitNumber::parse("030112").unwrap(),
         contact_id: "c1".into(),
         expires_at: OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(30),
@@ -412,7 +412,7 @@ async fn setup_is_idempotent_and_content_is_published() {
     let moto = Moto::start();
     let (_, clients, config) = dynamo(&moto).await;
     assert!(setup::create_all(&clients, &config).await.unwrap().is_empty(), "a second setup creates nothing");
-    let survey = SurveyId::parse("content").unwrap();
+    let survey = WaveId::parse("content").unwrap();
     let published =
         survey_aws::content::publish(&clients.s3, &config.buckets.content, &survey, Questionnaire::current())
             .await
@@ -451,6 +451,6 @@ async fn an_unreachable_store_is_a_retryable_error() {
         .retry_config(RetryConfig::disabled())
         .build();
     let store = DynamoStore::new(Clients::from_sdk_config(&sdk).dynamodb, Config::from_lookup(|_| None).tables);
-    let err = store.wave(&SurveyId::parse("x").unwrap()).await.unwrap_err();
+    let err = store.wave(&WaveId::parse("x").unwrap()).await.unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }

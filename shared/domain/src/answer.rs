@@ -8,7 +8,7 @@ use time::Date;
 
 use crate::language::LanguageCode;
 use crate::unit::UnitNumber;
-use crate::wave::SurveyId;
+use crate::wave::WaveId;
 
 /// The keyed hash of a submission id; the answer's key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,7 +52,7 @@ impl AnswerValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerRecord {
     pub answer_id: AnswerId,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub language: LanguageCode,
     pub answers: BTreeMap<String, AnswerValue>,

@@ -43,17 +43,17 @@ impl SiteLinks {
 
     /// The classroom sheet with the code in the fragment (`#code=`): a browser
     /// never sends a fragment, so the code stays out of CDN and server logs.
-    pub fn sheet(&self, survey: &crate::SurveyId, code: &AccessCode, unit: &Unit) -> String {
+    pub fn sheet(&self, survey: &crate::WaveId, code: &AccessCode, unit: &Unit) -> String {
         format!("{}/ark/?survey={survey}&unit={}#code={}", self.base, url_encode(unit.name), code)
     }
 
     /// The front door for municipalities, on the given wave.
-    pub fn municipalities(&self, survey: &crate::SurveyId) -> String {
+    pub fn municipalities(&self, survey: &crate::WaveId) -> String {
         format!("{}/kommune/?survey={survey}", self.base)
     }
 
     /// The results page, where a contact asks for a results link for the unit.
-    pub fn results_start(&self, survey: &crate::SurveyId, unit: &Unit) -> String {
+    pub fn results_start(&self, survey: &crate::WaveId, unit: &Unit) -> String {
         format!("{}/resultater/?survey={survey}&unit={}", self.base, unit.number)
     }
 
@@ -67,7 +67,7 @@ impl SiteLinks {
         format!("{}/skjema/#token={token}", self.base)
     }
 
-    pub fn results(&self, survey: &crate::SurveyId, unit: &Unit, token: &str) -> String {
+    pub fn results(&self, survey: &crate::WaveId, unit: &Unit, token: &str) -> String {
         format!("{}/resultater/?survey={survey}&unit={}&token={token}", self.base, unit.number)
     }
 }

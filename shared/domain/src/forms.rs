@@ -19,12 +19,12 @@ use crate::recipients::Recipient;
 use crate::registration::JobError;
 use crate::store::{StoreError, WaveStore};
 use crate::unit::UnitNumber;
-use crate::wave::{SurveyId, SurveyStatus, Wave};
+use crate::wave::{SurveyStatus, Wave, WaveId};
 
 /// A recipient as stored: who, and what their invitation came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientEntry {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub recipient: Recipient,
     pub invited_at: Option<OffsetDateTime>,
     /// Reminders sent so far.
@@ -39,7 +39,7 @@ pub struct RecipientEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormToken {
     pub digest: TokenDigest,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub role: String,
     /// The address it was sent to: a link stops working when someone else takes the role.
@@ -59,7 +59,7 @@ pub enum FormStatus {
 /// A unit's form for one role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub role: String,
     pub status: FormStatus,
@@ -84,7 +84,7 @@ pub trait FormStore: Send + Sync {
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     fn recipients(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
     ) -> impl std::future::Future<Output = Result<Vec<RecipientEntry>, StoreError>> + Send;
     fn put_form_token(&self, token: &FormToken) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     fn form_token(
@@ -93,11 +93,11 @@ pub trait FormStore: Send + Sync {
     ) -> impl std::future::Future<Output = Result<Option<FormToken>, StoreError>> + Send;
     fn form(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         role: &str,
     ) -> impl std::future::Future<Output = Result<Option<Form>, StoreError>> + Send;
-    fn forms(&self, survey: &SurveyId) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
+    fn forms(&self, survey: &WaveId) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
     /// Writes the form unless the stored one is submitted (a conditional write).
     fn save_form(&self, form: &Form) -> impl std::future::Future<Output = Result<Saved, StoreError>> + Send;
 }
@@ -347,7 +347,7 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     mailing: Mailing,
     now: OffsetDateTime,
 ) -> Result<(), JobError> {
-    let survey = SurveyId::parse(survey).map_err(|_| JobError::Stale)?;
+    let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
     let Some(mut entry) =

@@ -12,7 +12,7 @@ use crate::answer::{AnswerId, Receipt};
 use crate::code::{AccessCode, CodeDigest};
 use crate::submission::SubmissionId;
 use crate::unit::UnitNumber;
-use crate::wave::SurveyId;
+use crate::wave::WaveId;
 
 /// The key used when none is configured: fine for the local stack, never for a deployment
 /// (the infrastructure always sets `HASH_KEY`).
@@ -72,7 +72,7 @@ impl Keys {
     }
 
     /// The receipt of a submitted form: the same whenever that form is submitted.
-    pub fn form_receipt(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> String {
+    pub fn form_receipt(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> String {
         Receipt::from_digest(&self.digest("form-receipt", &format!("{survey}/{unit}/{role}"))).as_str().to_owned()
     }
 }

@@ -1,7 +1,7 @@
 //! The survey's domain, free of Lambda and AWS types.
 //!
 //! Everything a request carries is parsed into a type here before it is used:
-//! [`AccessCode`], [`UnitNumber`], [`SubmissionId`], [`SurveyId`], answers checked
+//! [`AccessCode`], [`UnitNumber`], [`SubmissionId`], [`WaveId`], answers checked
 //! against the wave's [`Questionnaire`]. The use cases ([`validate_code`],
 //! [`submit_response`]) run over the store traits in [`store`], which have a
 //! DynamoDB implementation (crate `survey-aws`) and an in-memory one ([`memory`]).
@@ -51,7 +51,7 @@ pub use submission::SubmissionId;
 pub use submit::{submit_response, SubmitError, SubmitOutcome, SubmitRequest};
 pub use unit::{Unit, UnitNumber};
 pub use validate::{validate_code, CodeValidation, ValidateError};
-pub use wave::{SurveyId, SurveyStatus, Wave};
+pub use wave::{SurveyStatus, Wave, WaveId};
 
 /// An error and its causes on one line, `outer: cause: root cause`, for logs and
 /// the CLI, where only the top message would be printed otherwise.

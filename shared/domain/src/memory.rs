@@ -13,22 +13,22 @@ use crate::forms::{Form, FormStatus, FormStore, FormToken, RecipientEntry, Saved
 use crate::keys::TokenDigest;
 use crate::store::*;
 use crate::unit::UnitNumber;
-use crate::wave::{SurveyId, Wave};
+use crate::wave::{Wave, WaveId};
 
 #[derive(Default, Clone, PartialEq, Debug)]
 struct Tables {
-    waves: BTreeMap<SurveyId, Wave>,
+    waves: BTreeMap<WaveId, Wave>,
     codes: BTreeMap<CodeDigest, CodeEntry>,
-    registrations: BTreeMap<(SurveyId, UnitNumber), UnitRegistration>,
-    contacts: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, ContactEntry>>,
-    allowed_domains: BTreeMap<(SurveyId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
+    registrations: BTreeMap<(WaveId, UnitNumber), UnitRegistration>,
+    contacts: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, ContactEntry>>,
+    allowed_domains: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
     guesses: BTreeMap<String, (u32, OffsetDateTime)>,
-    recipients: BTreeMap<(SurveyId, UnitNumber, String), RecipientEntry>,
+    recipients: BTreeMap<(WaveId, UnitNumber, String), RecipientEntry>,
     form_tokens: BTreeMap<TokenDigest, FormToken>,
-    forms: BTreeMap<(SurveyId, UnitNumber, String), Form>,
+    forms: BTreeMap<(WaveId, UnitNumber, String), Form>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -70,7 +70,7 @@ impl MemoryStore {
 }
 
 impl WaveStore for MemoryStore {
-    async fn wave(&self, id: &SurveyId) -> StoreResult<Option<Wave>> {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
         Ok(self.with(|t| t.waves.get(id).cloned()))
     }
 
@@ -99,11 +99,11 @@ impl RegistrationStore for MemoryStore {
         Ok(self.with(|t| t.codes.get(digest).cloned()))
     }
 
-    async fn registration(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         Ok(self.with(|t| t.registrations.get(&(survey.clone(), unit)).cloned()))
     }
 
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         Ok(self.with(|t| t.registrations.values().filter(|r| &r.survey_id == survey).cloned().collect()))
     }
 
@@ -126,7 +126,7 @@ impl RegistrationStore for MemoryStore {
         }))
     }
 
-    async fn set_expected_participants(&self, survey: &SurveyId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.with(|t| {
             if let Some(registration) = t.registrations.get_mut(&(survey.clone(), unit)) {
                 registration.expected_participants = Some(expected);
@@ -154,7 +154,7 @@ impl RegistrationStore for MemoryStore {
         }))
     }
 
-    async fn close_unit(&self, survey: &SurveyId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
             Some(registration) => {
                 registration.closed_at = Some(at);
@@ -168,7 +168,7 @@ impl RegistrationStore for MemoryStore {
 impl ContactStore for MemoryStore {
     async fn put_contact(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
@@ -180,19 +180,19 @@ impl ContactStore for MemoryStore {
         Ok(())
     }
 
-    async fn contacts(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
+    async fn contacts(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         Ok(self.with(|t| {
             t.contacts.get(&(survey.clone(), unit)).map(|cs| cs.values().cloned().collect()).unwrap_or_default()
         }))
     }
 
-    async fn remove_contact(&self, survey: &SurveyId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
+    async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
         Ok(self.with(|t| t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())))
     }
 
     async fn allow_domain(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         domain: &str,
         expires_at: OffsetDateTime,
@@ -203,7 +203,7 @@ impl ContactStore for MemoryStore {
         Ok(())
     }
 
-    async fn allowed_domains(&self, survey: &SurveyId, unit: UnitNumber) -> StoreResult<Vec<String>> {
+    async fn allowed_domains(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<String>> {
         Ok(self.with(|t| {
             t.allowed_domains.get(&(survey.clone(), unit)).map(|d| d.keys().cloned().collect()).unwrap_or_default()
         }))
@@ -272,7 +272,7 @@ impl AnswerStore for MemoryStore {
         Ok(self.with(|t| t.answers.get(id).cloned()))
     }
 
-    async fn scan_answers<F>(&self, survey: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
@@ -289,7 +289,7 @@ impl AnswerStore for MemoryStore {
         Ok(n)
     }
 
-    async fn count_answers(&self, survey: &SurveyId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         Ok(self.with(|t| {
             t.answers.values().filter(|a| &a.survey_id == survey && unit.is_none_or(|u| a.unit == u)).count() as u64
         }))
@@ -336,7 +336,7 @@ impl FormStore for MemoryStore {
         Ok(())
     }
 
-    async fn recipients(&self, survey: &SurveyId) -> StoreResult<Vec<RecipientEntry>> {
+    async fn recipients(&self, survey: &WaveId) -> StoreResult<Vec<RecipientEntry>> {
         Ok(self.with(|t| t.recipients.values().filter(|r| &r.survey_id == survey).cloned().collect()))
     }
 
@@ -349,11 +349,11 @@ impl FormStore for MemoryStore {
         Ok(self.with(|t| t.form_tokens.get(digest).cloned()))
     }
 
-    async fn form(&self, survey: &SurveyId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
+    async fn form(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
         Ok(self.with(|t| t.forms.get(&(survey.clone(), unit, role.to_owned())).cloned()))
     }
 
-    async fn forms(&self, survey: &SurveyId) -> StoreResult<Vec<Form>> {
+    async fn forms(&self, survey: &WaveId) -> StoreResult<Vec<Form>> {
         Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey).cloned().collect()))
     }
 

@@ -28,7 +28,7 @@ use crate::mail::{MailError, Mailer};
 use crate::mail_worker::Worker;
 use crate::store::*;
 use crate::unit::{Unit, UnitNumber};
-use crate::wave::{SurveyId, Wave};
+use crate::wave::{Wave, WaveId};
 use crate::SubmissionId;
 
 /// The most verified contact persons a unit may have.
@@ -146,7 +146,7 @@ where
     S: WaveStore + ContactStore,
     Q: JobQueue,
 {
-    let survey_id = SurveyId::parse(&request.survey_id).map_err(|_| RegisterError::UnknownSurvey)?;
+    let survey_id = WaveId::parse(&request.survey_id).map_err(|_| RegisterError::UnknownSurvey)?;
     let wave = store.wave(&survey_id).await?.ok_or(RegisterError::UnknownSurvey)?;
     let unit = UnitNumber::parse(&request.unit)
         .ok()
@@ -217,7 +217,7 @@ pub(crate) async fn job_target<S: WaveStore>(
     survey: &str,
     unit: &str,
 ) -> Result<(Wave, UnitNumber), JobError> {
-    let survey = SurveyId::parse(survey).map_err(|_| JobError::Stale)?;
+    let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     Ok((wave, unit))
@@ -325,7 +325,7 @@ pub enum VerifyError {
 /// What opening a link did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: &'static Unit,
     /// `Verified` when the person now has the code, `AwaitingApproval` when someone must vouch for them first.
     pub status: ContactStatus,
@@ -347,7 +347,7 @@ async fn spend<S: VerificationStore>(
 
 async fn find_contact<S: ContactStore>(
     store: &S,
-    survey: &SurveyId,
+    survey: &WaveId,
     unit: UnitNumber,
     id: &str,
 ) -> Result<Option<Contact>, StoreError> {
@@ -548,7 +548,7 @@ where
 /// at once, as every link is checked against the contact it was sent to.
 pub async fn remove_contact<S: ContactStore>(
     store: &S,
-    survey: &SurveyId,
+    survey: &WaveId,
     unit: UnitNumber,
     email: &Email,
 ) -> Result<(), VerifyError> {
@@ -566,7 +566,7 @@ pub async fn rotate_code<S, Q>(
     store: &S,
     queue: &Q,
     keys: &Keys,
-    survey: &SurveyId,
+    survey: &WaveId,
     unit: UnitNumber,
 ) -> Result<AccessCode, VerifyError>
 where

@@ -19,7 +19,7 @@ use crate::mail_worker::Worker;
 use crate::registration::{job_target, JobError};
 use crate::store::{AccessToken, AccessTokenStore, ContactStore, StoreError, WaveStore};
 use crate::unit::UnitNumber;
-use crate::wave::SurveyId;
+use crate::wave::WaveId;
 
 /// How long a results link works (never past the wave's `results_until`).
 pub const RESULTS_LINK_VALID_FOR: Duration = Duration::days(30);
@@ -48,7 +48,7 @@ pub enum AccessError {
 /// `POST /api/results/access`: checks the request's shape and queues it. No
 /// store is read, so nothing about the address can show in the answer or its time.
 pub async fn request_results_link<Q: JobQueue>(queue: &Q, request: &AccessRequest) -> Result<(), AccessError> {
-    let survey = SurveyId::parse(&request.survey_id).map_err(|_| AccessError::InvalidSurvey)?;
+    let survey = WaveId::parse(&request.survey_id).map_err(|_| AccessError::InvalidSurvey)?;
     let unit = UnitNumber::parse(&request.unit).map_err(|_| AccessError::InvalidUnit)?;
     let email = Email::parse(&request.email).map_err(|_| AccessError::InvalidEmail)?;
     queue
@@ -120,7 +120,7 @@ pub async fn authorize_results<S>(
     unit: &str,
     bearer: Option<&str>,
     now: OffsetDateTime,
-) -> Result<(SurveyId, UnitNumber), ResultsAuthError>
+) -> Result<(WaveId, UnitNumber), ResultsAuthError>
 where
     S: WaveStore + AccessTokenStore + ContactStore,
 {
@@ -168,7 +168,7 @@ mod tests {
     async fn world() -> World {
         let store = MemoryStore::new();
         store.create_wave(&wave_2026()).await.unwrap();
-        let survey = SurveyId::parse("2026").unwrap();
+        let survey = WaveId::parse("2026").unwrap();
         for (unit, email, status) in [
             ("4601", "kari@x.no", ContactStatus::Verified),
             ("4601", "pending@x.no", ContactStatus::Pending),
@@ -218,7 +218,7 @@ mod tests {
             unit: &str,
             bearer: Option<&str>,
             now: OffsetDateTime,
-        ) -> Result<(SurveyId, UnitNumber), ResultsAuthError> {
+        ) -> Result<(WaveId, UnitNumber), ResultsAuthError> {
             authorize_results(&self.store, &self.keys, "2026", unit, bearer, now).await
         }
     }
@@ -284,7 +284,7 @@ mod tests {
         w.ask(&ask("4601", "kari@x.no"), NOW).await;
         let token = w.token();
         assert!(w.auth("4601", Some(&token), NOW).await.is_ok());
-        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
+        let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
         crate::registration::remove_contact(&w.store, &survey, unit, &Email::parse("kari@x.no").unwrap())
             .await
             .unwrap();

@@ -11,7 +11,7 @@ use crate::code::{AccessCode, CodeDigest};
 use crate::contact::Contact;
 use crate::keys::TokenDigest;
 use crate::unit::UnitNumber;
-use crate::wave::{SurveyId, Wave};
+use crate::wave::{Wave, WaveId};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -45,7 +45,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A unit's registration for a wave, holding its one access code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitRegistration {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub access_code: AccessCode,
     /// Set when the unit was closed early.
@@ -57,7 +57,7 @@ pub struct UnitRegistration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeEntry {
     pub digest: CodeDigest,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
 }
 
@@ -76,7 +76,7 @@ pub enum Inserted {
 }
 
 pub trait WaveStore: Send + Sync {
-    fn wave(&self, id: &SurveyId) -> impl Future<Output = StoreResult<Option<Wave>>> + Send;
+    fn wave(&self, id: &WaveId) -> impl Future<Output = StoreResult<Option<Wave>>> + Send;
     /// Every wave (a handful: one a year, and test waves).
     fn waves(&self) -> impl Future<Output = StoreResult<Vec<Wave>>> + Send;
     /// Stores a new wave; `false` when one with that id exists already.
@@ -89,11 +89,11 @@ pub trait RegistrationStore: Send + Sync {
     fn code_entry(&self, digest: &CodeDigest) -> impl Future<Output = StoreResult<Option<CodeEntry>>> + Send;
     fn registration(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Option<UnitRegistration>>> + Send;
     /// Every unit registered for a wave.
-    fn registrations(&self, survey: &SurveyId) -> impl Future<Output = StoreResult<Vec<UnitRegistration>>> + Send;
+    fn registrations(&self, survey: &WaveId) -> impl Future<Output = StoreResult<Vec<UnitRegistration>>> + Send;
     /// Stores the registration and its code's lookup entry together, or nothing.
     fn register_unit(
         &self,
@@ -103,7 +103,7 @@ pub trait RegistrationStore: Send + Sync {
     /// Records how many participants the unit expects (for response rates).
     fn set_expected_participants(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         expected: u32,
     ) -> impl Future<Output = StoreResult<()>> + Send;
@@ -119,7 +119,7 @@ pub trait RegistrationStore: Send + Sync {
     /// Closes a registered unit early; `false` when the unit is not registered.
     fn close_unit(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
@@ -136,7 +136,7 @@ pub trait ContactStore: Send + Sync {
     /// Stores a contact (replacing one with the same id), kept until `expires_at`.
     fn put_contact(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         contact: &Contact,
         expires_at: OffsetDateTime,
@@ -144,13 +144,13 @@ pub trait ContactStore: Send + Sync {
     /// The unit's contacts, including pending ones not yet deleted.
     fn contacts(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<ContactEntry>>> + Send;
     /// Deletes a contact; `false` when there was none with that id.
     fn remove_contact(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         contact_id: &str,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
@@ -158,7 +158,7 @@ pub trait ContactStore: Send + Sync {
     /// for the unit without an approval, until `expires_at`.
     fn allow_domain(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
         domain: &str,
         expires_at: OffsetDateTime,
@@ -166,7 +166,7 @@ pub trait ContactStore: Send + Sync {
     /// The domains IMDi allowed for the unit.
     fn allowed_domains(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
 }
@@ -184,7 +184,7 @@ pub enum TokenPurpose {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
     pub digest: TokenDigest,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub contact_id: String,
     pub purpose: TokenPurpose,
@@ -218,7 +218,7 @@ pub trait AnswerStore: Send + Sync {
     /// page; returns how many were visited. Segments together cover every answer once.
     fn scan_answers<F>(
         &self,
-        survey: &SurveyId,
+        survey: &WaveId,
         segment: u32,
         segments: u32,
         visit: F,
@@ -226,11 +226,8 @@ pub trait AnswerStore: Send + Sync {
     where
         F: FnMut(AnswerRecord) + Send;
     /// How many answers a wave (or one of its units) has.
-    fn count_answers(
-        &self,
-        survey: &SurveyId,
-        unit: Option<UnitNumber>,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>)
+        -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
 /// Counts of wrong access codes, kept where every instance of every function
@@ -254,7 +251,7 @@ pub trait GuessCounterStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub digest: TokenDigest,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitNumber,
     /// The contact it was sent to: the link stops working when they are removed.
     pub contact_id: String,
@@ -271,34 +268,34 @@ pub trait AccessTokenStore: Send + Sync {
 /// at the newest complete one.
 pub mod results_layout {
     use crate::unit::UnitNumber;
-    use crate::wave::SurveyId;
+    use crate::wave::WaveId;
 
-    pub fn latest_key(survey: &SurveyId) -> String {
+    pub fn latest_key(survey: &WaveId) -> String {
         format!("results/{survey}/latest.json")
     }
 
-    pub fn run_prefix(survey: &SurveyId, run_id: &str) -> String {
+    pub fn run_prefix(survey: &WaveId, run_id: &str) -> String {
         format!("results/{survey}/runs/{run_id}/")
     }
 
-    pub fn unit_report_key(survey: &SurveyId, run_id: &str, unit: UnitNumber) -> String {
+    pub fn unit_report_key(survey: &WaveId, run_id: &str, unit: UnitNumber) -> String {
         format!("{}units/{unit}.json", run_prefix(survey, run_id))
     }
 
     /// A county's report; `county` is its number (`46`).
-    pub fn county_report_key(survey: &SurveyId, run_id: &str, county: &str) -> String {
+    pub fn county_report_key(survey: &WaveId, run_id: &str, county: &str) -> String {
         format!("{}counties/{county}.json", run_prefix(survey, run_id))
     }
 
-    pub fn national_report_key(survey: &SurveyId, run_id: &str) -> String {
+    pub fn national_report_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}national.json", run_prefix(survey, run_id))
     }
 
-    pub fn bundle_key(survey: &SurveyId, run_id: &str) -> String {
+    pub fn bundle_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}bundle.zip", run_prefix(survey, run_id))
     }
 
-    pub fn manifest_key(survey: &SurveyId, run_id: &str) -> String {
+    pub fn manifest_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}manifest.json", run_prefix(survey, run_id))
     }
 

@@ -15,7 +15,7 @@ use crate::oslo_time;
 use crate::questionnaire::InvalidAnswer;
 use crate::store::{AnswerStore, Inserted, RegistrationStore, StoreError, WaveStore};
 use crate::submission::SubmissionId;
-use crate::wave::{SurveyId, SurveyStatus};
+use crate::wave::{SurveyStatus, WaveId};
 
 /// The body of `POST /api/responses`.
 #[derive(Debug, Deserialize)]
@@ -65,7 +65,7 @@ pub async fn submit_response<S>(
 where
     S: WaveStore + RegistrationStore + AnswerStore,
 {
-    let survey_id = SurveyId::parse(&request.survey_id).map_err(|_| SubmitError::UnknownSurvey)?;
+    let survey_id = WaveId::parse(&request.survey_id).map_err(|_| SubmitError::UnknownSurvey)?;
     let code = AccessCode::parse(&request.access_code).map_err(|_| SubmitError::UnknownCode)?;
     let digest = keys.code_digest(&code);
     let (wave, entry) = tokio::try_join!(store.wave(&survey_id), store.code_entry(&digest))?;

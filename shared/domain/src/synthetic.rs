@@ -10,14 +10,14 @@ use crate::answer::{AnswerId, AnswerRecord, AnswerValue};
 use crate::language::LanguageCode;
 use crate::questionnaire::{QuestionType, Questionnaire};
 use crate::unit::UnitNumber;
-use crate::wave::{SurveyId, Wave, DEFAULT_MIN_RESPONDENTS};
+use crate::wave::{Wave, WaveId, DEFAULT_MIN_RESPONDENTS};
 
 /// A wave of the current questionnaire in every catalogue language, open from
 /// a day before `now` for 30 days, results kept for 300: for tests, benchmarks
 /// and load runs.
 pub fn open_wave(id: &str, now: OffsetDateTime) -> Wave {
     Wave {
-        survey_id: SurveyId::parse(id).expect("a valid survey id"),
+        survey_id: WaveId::parse(id).expect("a valid survey id"),
         opens_at: now - Duration::days(1),
         closes_at: now + Duration::days(30),
         registration_deadline: now,
@@ -92,7 +92,7 @@ pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> BTreeMap<String,
 /// `n` answer records spread over `units`, as a wave would hold them.
 pub fn records<'a>(
     questionnaire: &'a Questionnaire,
-    survey: &'a SurveyId,
+    survey: &'a WaveId,
     units: &'a [UnitNumber],
     n: usize,
     seed: u64,
@@ -129,7 +129,7 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_records() {
         let q = Questionnaire::current();
-        let survey = SurveyId::parse("x").unwrap();
+        let survey = WaveId::parse("x").unwrap();
         let units = [UnitNumber::parse("4601").unwrap(), UnitNumber::parse("0301").unwrap()];
         let a: Vec<_> = records(q, &survey, &units, 50, 3).collect();
         let b: Vec<_> = records(q, &survey, &units, 50, 3).collect();

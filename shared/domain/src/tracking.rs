@@ -109,11 +109,11 @@ mod tests {
     use super::*;
     use crate::contact::{Email, PersonName};
     use crate::recipients::Recipient;
-    use crate::wave::SurveyId;
+    use crate::wave::WaveId;
 
     fn entry(unit: &str, role: &str, invited: bool, undeliverable: bool) -> RecipientEntry {
         RecipientEntry {
-            survey_id: SurveyId::parse("k").unwrap(),
+            survey_id: WaveId::parse("k").unwrap(),
             recipient: Recipient {
                 unit: UnitNumber::parse(unit).unwrap(),
                 role: role.into(),
@@ -129,7 +129,7 @@ mod tests {
 
     fn form(unit: &str, role: &str, status: FormStatus) -> Form {
         Form {
-            survey_id: SurveyId::parse("k").unwrap(),
+            survey_id: WaveId::parse("k").unwrap(),
             unit: UnitNumber::parse(unit).unwrap(),
             role: role.into(),
             status,

@@ -6,11 +6,11 @@ use crate::code::{AccessCode, MalformedCode};
 use crate::keys::Keys;
 use crate::store::{RegistrationStore, StoreError, WaveStore};
 use crate::unit::Unit;
-use crate::wave::{SurveyId, SurveyStatus};
+use crate::wave::{SurveyStatus, WaveId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeValidation {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: &'static Unit,
     /// The wave's status for this unit, counting an early close.
     pub status: SurveyStatus,

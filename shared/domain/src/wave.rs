@@ -1,5 +1,8 @@
-//! A survey wave: its id, its window, its registration deadline, how long units
-//! may see their results, and the minimum number of answers before a unit sees any.
+//! A wave: one run of a survey (one definition, see [`crate::catalogue`]), with
+//! its id, its window, its registration deadline, how long units may see their
+//! results, and the minimum number of answers before a unit sees any. The
+//! contract calls a wave's id `survey_id` (and the CLI `--survey`); the code
+//! calls it [`WaveId`].
 
 use std::fmt;
 
@@ -14,19 +17,20 @@ pub const DEFAULT_MIN_RESPONDENTS: u32 = 10;
 /// Below this, results would identify people; no wave may be set lower.
 pub const LOWEST_MIN_RESPONDENTS: u32 = 3;
 
-/// A wave's id: 1 to 40 characters of lower-case letters, digits and hyphens (`2026`, `local`).
+/// A wave's id, the contract's `survey_id`: 1 to 40 characters of lower-case
+/// letters, digits and hyphens (`2026`, `local`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct SurveyId(String);
+pub struct WaveId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a survey id has 1 to 40 lower-case letters, digits or hyphens")]
-pub struct InvalidSurveyId;
+pub struct InvalidWaveId;
 
-impl SurveyId {
-    pub fn parse(input: &str) -> Result<Self, InvalidSurveyId> {
+impl WaveId {
+    pub fn parse(input: &str) -> Result<Self, InvalidWaveId> {
         let ok = (1..=40).contains(&input.len())
             && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        ok.then(|| Self(input.to_owned())).ok_or(InvalidSurveyId)
+        ok.then(|| Self(input.to_owned())).ok_or(InvalidWaveId)
     }
 
     pub fn as_str(&self) -> &str {
@@ -34,7 +38,7 @@ impl SurveyId {
     }
 }
 
-impl fmt::Display for SurveyId {
+impl fmt::Display for WaveId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -58,7 +62,7 @@ pub struct Webinar {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Wave {
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     #[serde(with = "time::serde::rfc3339")]
     pub opens_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -171,7 +175,7 @@ pub(crate) mod tests {
 
     pub(crate) fn wave_2026() -> Wave {
         Wave {
-            survey_id: SurveyId::parse("2026").unwrap(),
+            survey_id: WaveId::parse("2026").unwrap(),
             opens_at: datetime!(2026-10-10 00:00 +2),
             closes_at: datetime!(2027-01-01 00:00 +1),
             registration_deadline: datetime!(2026-09-08 00:00 +2),
@@ -227,10 +231,10 @@ pub(crate) mod tests {
     #[test]
     fn survey_ids_are_short_and_plain() {
         for good in ["2026", "local", "test-2026"] {
-            assert!(SurveyId::parse(good).is_ok(), "{good}");
+            assert!(WaveId::parse(good).is_ok(), "{good}");
         }
         for bad in ["", "Local", "a b", "x/y", &"a".repeat(41)] {
-            assert_eq!(SurveyId::parse(bad), Err(InvalidSurveyId), "{bad}");
+            assert_eq!(WaveId::parse(bad), Err(InvalidWaveId), "{bad}");
         }
     }
 }

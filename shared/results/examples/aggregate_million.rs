@@ -19,7 +19,7 @@ use survey_domain::answer::{AnswerId, AnswerRecord};
 use survey_domain::memory::MemoryResults;
 use survey_domain::store::*;
 use survey_domain::synthetic::{answers, Rng};
-use survey_domain::{AccessCode, CodeDigest, LanguageCode, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, CodeDigest, LanguageCode, UnitNumber, Wave, WaveId};
 use time::{Date, Duration, Month, OffsetDateTime};
 
 /// Generated answers spread evenly over every unit, read segment by segment.
@@ -38,7 +38,7 @@ impl AnswerStore for Generated {
         Ok(None)
     }
 
-    async fn scan_answers<F>(&self, _: &SurveyId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
+    async fn scan_answers<F>(&self, _: &WaveId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
@@ -61,7 +61,7 @@ impl AnswerStore for Generated {
         Ok(visited)
     }
 
-    async fn count_answers(&self, _: &SurveyId, _: Option<UnitNumber>) -> StoreResult<u64> {
+    async fn count_answers(&self, _: &WaveId, _: Option<UnitNumber>) -> StoreResult<u64> {
         Ok(self.n)
     }
 }
@@ -71,11 +71,11 @@ impl RegistrationStore for Generated {
         Ok(None)
     }
 
-    async fn registration(&self, _: &SurveyId, _: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+    async fn registration(&self, _: &WaveId, _: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
         Ok(None)
     }
 
-    async fn registrations(&self, survey: &SurveyId) -> StoreResult<Vec<UnitRegistration>> {
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
         Ok(self
             .units
             .iter()
@@ -93,7 +93,7 @@ impl RegistrationStore for Generated {
         Err(StoreError::Failed { context: "generated registrations are read-only", source: "read-only".into() })
     }
 
-    async fn set_expected_participants(&self, _: &SurveyId, _: UnitNumber, _: u32) -> StoreResult<()> {
+    async fn set_expected_participants(&self, _: &WaveId, _: UnitNumber, _: u32) -> StoreResult<()> {
         Ok(())
     }
 
@@ -101,7 +101,7 @@ impl RegistrationStore for Generated {
         Err(StoreError::Failed { context: "generated registrations are read-only", source: "read-only".into() })
     }
 
-    async fn close_unit(&self, _: &SurveyId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, _: &WaveId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
         Ok(false)
     }
 }

@@ -23,7 +23,7 @@ use crate::tables::{Breakdown, Population, WithholdReason};
 /// Where a wave's ledger lives: beside `latest.json`, outside every run, so
 /// the results function (which may read only `latest.json` and the runs' unit
 /// reports) never sees it.
-pub fn ledger_key(survey: &survey_domain::SurveyId) -> String {
+pub fn ledger_key(survey: &survey_domain::WaveId) -> String {
     format!("results/{survey}/releases.json")
 }
 

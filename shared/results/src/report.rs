@@ -12,7 +12,7 @@ use serde::Serialize;
 use survey_domain::aggregate::{index_value, scale_mean, Layout, Tally};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
-use survey_domain::{Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 
 use crate::dictionary::NOT_ANSWERED;
 use crate::tables::{county_name, county_of, Breakdown, Population, Scope, Tables, WithholdReason};
@@ -129,7 +129,7 @@ pub struct UnitReport {
     pub run_id: String,
     /// True when the unit's own figures are withheld; `withheld_reason` says why.
     pub suppressed: bool,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
     pub unit: UnitRef,
     pub withheld_reason: Option<WithholdReason>,
 }
@@ -173,7 +173,7 @@ pub struct AreaReport {
     pub questions: Vec<QuestionFigures>,
     pub respondents: u64,
     pub run_id: String,
-    pub survey_id: SurveyId,
+    pub survey_id: WaveId,
 }
 
 impl ReportInput<'_> {

@@ -11,7 +11,7 @@ use survey_domain::store::{
     AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
 };
 use survey_domain::synthetic;
-use survey_domain::{AccessCode, Questionnaire, SurveyId, UnitNumber, Wave};
+use survey_domain::{AccessCode, Questionnaire, UnitNumber, Wave, WaveId};
 use survey_results::{run, RunError};
 use time::{Duration, OffsetDateTime};
 
@@ -119,7 +119,7 @@ async fn latest_moves_only_when_a_run_is_complete() {
     let results = MemoryResults::default();
     run(&store, &results, &wave(), "run-1", 2, closed(), &quiet).await.unwrap();
     assert_eq!(
-        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        get_json(&results, &results_layout::latest_key(&WaveId::parse("2026").unwrap())).await["run_id"],
         "run-1"
     );
 
@@ -127,14 +127,14 @@ async fn latest_moves_only_when_a_run_is_complete() {
     let err = run(&store, &failing, &wave(), "run-2", 2, closed(), &quiet).await.unwrap_err();
     assert!(matches!(err, RunError::Store(_)));
     assert_eq!(
-        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        get_json(&results, &results_layout::latest_key(&WaveId::parse("2026").unwrap())).await["run_id"],
         "run-1",
         "a broken run leaves the pointer"
     );
 
     run(&store, &results, &wave(), "run-3", 2, closed(), &quiet).await.unwrap();
     assert_eq!(
-        get_json(&results, &results_layout::latest_key(&SurveyId::parse("2026").unwrap())).await["run_id"],
+        get_json(&results, &results_layout::latest_key(&WaveId::parse("2026").unwrap())).await["run_id"],
         "run-3"
     );
 }

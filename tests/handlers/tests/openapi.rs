@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{json, Value};
 use survey_domain::contact::{Contact, Email, PersonName};
 use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
-use survey_domain::{AccessCode, StoreError, SurveyId, UnitNumber};
+use survey_domain::{AccessCode, StoreError, UnitNumber, WaveId};
 use time::{Duration, OffsetDateTime};
 
 const DOCUMENT: &str = include_str!("../../../docs/openapi.json");
@@ -223,7 +223,7 @@ async fn submissions_answer_as_documented() {
         let wrong = with(&|b| b["access_code"] = json!(AccessCode::generate().to_string()));
         c.check(&Method::POST, path, &api.call(from_source(wrong, "198.51.100.10")).await);
     }
-    let survey = SurveyId::parse(SURVEY).expect("a survey id");
+    let survey = WaveId::parse(SURVEY).expect("a survey id");
     let unit = UnitNumber::parse(UNIT).expect("a unit");
     api.submit.store.close_unit(&survey, unit, OffsetDateTime::now_utc() - Duration::hours(1)).await.expect("closed");
     let other = with(&|b| b["submission_id"] = json!(survey_domain::SubmissionId::new().to_string()));
@@ -253,7 +253,7 @@ async fn registration_and_verification_answer_as_documented() {
     let email = fixture["contacts"][0]["email"].as_str().expect("an address");
     let domain = email.rsplit_once('@').expect("an address").1;
     let (survey, unit) = (
-        SurveyId::parse(SURVEY).expect("a survey id"),
+        WaveId::parse(SURVEY).expect("a survey id"),
         UnitNumber::parse(fixture["unit"].as_str().expect("a unit")).expect("a unit"),
     );
     api.register
@@ -354,7 +354,7 @@ async fn results_answer_as_documented() {
     let (api, mut c) = (Api::new().await, Checker::new());
     let (access, report, count) =
         ("/api/results/access", "/api/results/{survey_id}/{unit}", "/api/results/{survey_id}/{unit}/count");
-    let survey = SurveyId::parse(SURVEY).expect("a survey id");
+    let survey = WaveId::parse(SURVEY).expect("a survey id");
     let unit = UnitNumber::parse(UNIT).expect("a unit");
     let now = OffsetDateTime::now_utc();
     let email = event_body("results-access")["email"].as_str().expect("an address").to_owned();
@@ -470,7 +470,7 @@ async fn org_responses_answer_as_documented() {
         c.check(&method, path, &api.call(with_token(req, Some(&token))).await);
     }
     // After the close: a draft and a submit are refused.
-    let mut wave = api.forms.store.wave(&SurveyId::parse(handler_tests::FORMS_SURVEY).unwrap()).await.unwrap().unwrap();
+    let mut wave = api.forms.store.wave(&WaveId::parse(handler_tests::FORMS_SURVEY).unwrap()).await.unwrap().unwrap();
     wave.opens_at = OffsetDateTime::now_utc() - Duration::days(10);
     wave.closes_at = OffsetDateTime::now_utc() - Duration::minutes(1);
     api.forms.store.update_wave(&wave).await.unwrap();

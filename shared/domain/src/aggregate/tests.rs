@@ -2,14 +2,14 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::synthetic;
-use crate::wave::SurveyId;
+use crate::wave::WaveId;
 
 fn units() -> Vec<UnitNumber> {
     ["4601", "4602", "030112", "0301", "1103"].iter().map(|u| UnitNumber::parse(u).unwrap()).collect()
 }
 
 fn records(n: usize, seed: u64) -> Vec<AnswerRecord> {
-    let survey = SurveyId::parse("agg").unwrap();
+    let survey = WaveId::parse("agg").unwrap();
     let units = units();
     synthetic::records(Questionnaire::current(), &survey, &units, n, seed).collect()
 }

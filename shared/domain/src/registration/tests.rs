@@ -75,7 +75,7 @@ impl World {
     }
 
     async fn allow(&self, unit: &str, domain: &str) {
-        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
+        let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
         self.store.allow_domain(&survey, unit, domain, wave_2026().results_until).await.unwrap();
     }
 
@@ -92,7 +92,7 @@ impl World {
     }
 
     async fn status_of(&self, unit: &str, email: &str) -> Option<ContactStatus> {
-        let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
+        let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
         let contacts = self.store.contacts(&survey, unit).await.unwrap();
         contacts.into_iter().find(|c| c.contact.email.as_str() == email).map(|c| c.contact.status)
     }
@@ -116,7 +116,7 @@ impl World {
     }
 
     async fn contact_count(&self, unit: &str) -> usize {
-        self.store.contacts(&SurveyId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap()).await.unwrap().len()
+        self.store.contacts(&WaveId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap()).await.unwrap().len()
     }
 }
 
@@ -126,7 +126,7 @@ async fn a_verified_contact_gets_the_units_one_code_and_later_contacts_the_same(
     w.allow("030112", "x.no").await;
     w.register(&request("030112", &["kari@x.no", "ola@x.no"]), NOW).await.unwrap();
     assert_eq!(w.mailer.sent().len(), 2, "one verification e-mail each, no code yet");
-    let survey = SurveyId::parse("2026").unwrap();
+    let survey = WaveId::parse("2026").unwrap();
     let unit = UnitNumber::parse("030112").unwrap();
     assert_eq!(w.store.registration(&survey, unit).await.unwrap(), None);
 
@@ -276,7 +276,7 @@ async fn attack_a_stranger_who_proves_an_address_gets_no_code() {
     let opened = w.verify(&w.last_token("mallory@evil.example"), NOW).await.unwrap();
     assert_eq!(opened.status, ContactStatus::AwaitingApproval);
     assert!(w.codes_sent_to("mallory@evil.example").is_empty(), "a stranger got the unit's code");
-    let (survey, unit) = (SurveyId::parse("2026").unwrap(), UnitNumber::parse("3401").unwrap());
+    let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("3401").unwrap());
     let registration = w.store.registration(&survey, unit).await.unwrap().unwrap();
     assert_eq!(registration.expected_participants, Some(25), "a stranger set expected_participants");
     assert!(

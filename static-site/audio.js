@@ -143,6 +143,18 @@ function noteSound() {
   heading.after(el('p', 'sound-note', { 'data-note': key }, [t(key)]));
 }
 
+// Puts `host` and its play button `b` in a row marked `mark` (an audio-row),
+// made once and kept when the language changes and the buttons come again.
+function inRow(host, mark, b) {
+  let row = host.parentElement;
+  if (!row.classList.contains(mark)) {
+    row = el('div', mark === 'audio-row' ? 'audio-row' : `audio-row ${mark}`);
+    host.replaceWith(row);
+    row.append(host);
+  }
+  row.append(b);
+}
+
 // Adds a play button beside each text with a clip, keeping the focus where it is.
 function decorate() {
   noteSound();
@@ -155,14 +167,8 @@ function decorate() {
     e.dataset.audio = '1';
     const b = playButton(e, byKey.get(COMPANION(e.dataset.key)));
     if (e.closest('legend')) {
-      // The question: its speaker beside the heading, on the same row (kept when the language changes).
-      let row = e.parentElement;
-      if (!row.classList.contains('q-audio')) {
-        row = el('div', 'audio-row q-audio');
-        e.replaceWith(row);
-        row.append(e);
-      }
-      row.append(b);
+      // The question: its speaker beside the heading, on the same row.
+      inRow(e, 'q-audio', b);
     } else if (e.tagName === 'LI') {
       // The list keeps its bullet: the text and its button are a row inside the item.
       const text = el('span');
@@ -172,14 +178,7 @@ function decorate() {
       e.append(' ', b);
     } else {
       // An option's label, a heading or a paragraph: in a row with its button.
-      const host = e.closest('label') || e;
-      let row = host.parentElement;
-      if (!row.classList.contains('audio-row')) {
-        row = el('div', 'audio-row');
-        host.replaceWith(row);
-        row.append(host);
-      }
-      row.append(b);
+      inRow(e.closest('label') || e, 'audio-row', b);
     }
   }
   if (found.length && !(bar && bar.isConnected)) {

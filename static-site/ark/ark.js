@@ -9,7 +9,8 @@
 // The code comes in the fragment (#code=), which a browser never sends, so it
 // stays out of server and CDN logs; ?code= still works for older links.
 import { el, t } from '/i18n.js';
-import { T, chrome, useLang, initialLang, onLang, setTitle, lang } from '/registrer/lang.js';
+import { T, chrome, useLang, initialLang, onLang, setTitle, lang, start, surveyTexts } from '/registrer/lang.js';
+import { getJSON } from '/api.js';
 import { encode, toSvg } from '/ark/qr.js';
 import S from '/ark/strings.js';
 
@@ -36,13 +37,12 @@ const offered = (code) => !wave || wave.languages.some((l) => l.code === code);
 // The page's texts of a language, loaded once. The survey's own texts come
 // first, as on the survey page: a survey may word its title (`ui.app_title`)
 // and the invitations (`invite.*`) its own way.
+let surveyOf = null; // the wave's own texts, once the wave is known
 async function textsOf(code) {
   if (!texts[code]) {
-    const [page, own] = await Promise.all([
-      getJson(`/i18n/${code}.json`),
-      offered(code) ? getJson(`/content/${encodeURIComponent(surveyId)}/i18n/${code}.json`).catch(() => null) : null,
-    ]);
-    texts[code] = { ...page.strings, ...((own && own.strings) || {}) };
+    surveyOf ||= surveyTexts(surveyId);
+    const [page, own] = await Promise.all([getJSON(`/i18n/${code}.json`), offered(code) ? surveyOf(code) : null]);
+    texts[code] = { ...page.strings, ...(own || {}) };
   }
   return texts[code];
 }
@@ -95,12 +95,6 @@ function soundList(no) {
 let inviteLang = 'nb';
 let languages = []; // [{code, native_name, dir}] from /i18n/languages.json
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, n) => (n in vars ? vars[n] : m));
-
-async function getJson(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return res.json();
-}
 
 // A read-only text with a label, in the invitation's language.
 function field(id, key, tag, attrs) {
@@ -258,7 +252,7 @@ const render = () => (CODE.test(rawCode) ? showSheet() : showAsk(rawCode ? 'shee
 // coverage.json as {lang: {sound, voice}}, or null when it is missing or not of its shape.
 async function loadCoverage(id) {
   try {
-    const c = await getJson(`/content/${encodeURIComponent(id)}/audio/coverage.json`);
+    const c = await getJSON(`/content/${encodeURIComponent(id)}/audio/coverage.json`);
     if (c.survey_id !== id || !Array.isArray(c.languages)) return null;
     const out = {};
     for (const l of c.languages) {
@@ -274,14 +268,14 @@ async function boot() {
   chrome((code) => Promise.resolve(S[code]));
   const wanted = params.get('survey');
   [languages, surveyId] = await Promise.all([
-    getJson('/i18n/languages.json'),
-    wanted && SURVEY.test(wanted) ? wanted : getJson('/config.json').then((c) => c.survey_id),
+    getJSON('/i18n/languages.json'),
+    wanted && SURVEY.test(wanted) ? wanted : getJSON('/config.json').then((c) => c.survey_id),
   ]);
   const second = params.get('sheet_lang');
   if (second && !NORWEGIAN.includes(second) && languages.some((l) => l.code === second)) sheetLang = second;
   // Without the wave or coverage.json the sheet leaves out the last day or the sound, rather than guess.
   [wave, coverage] = await Promise.all([
-    getJson(`/api/surveys/${encodeURIComponent(surveyId)}`).catch(() => null),
+    getJSON(`/api/surveys/${encodeURIComponent(surveyId)}`).catch(() => null),
     loadCoverage(surveyId),
     useLang(initialLang()),
   ]);
@@ -293,7 +287,4 @@ async function boot() {
   onLang(() => { if (CODE.test(rawCode)) showSheet(); });
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

@@ -5,7 +5,7 @@
 // other waves that take registrations are linked too.
 import { el } from '/i18n.js';
 import { getJSON } from '/api.js';
-import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, lang } from '/registrer/lang.js';
+import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, lang, pageStrings, start } from '/registrer/lang.js';
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
@@ -82,7 +82,7 @@ function show(surveyId, wave, others) {
 }
 
 async function boot() {
-  chrome((code) => getJSON(`/kommune/i18n/${code}.json`).then((d) => d.strings));
+  chrome(pageStrings('/kommune/i18n'));
   await useLang(initialLang());
   const named = new URLSearchParams(location.search).get('survey');
   const surveyId = named || (await getJSON('/config.json')).survey_id;
@@ -93,7 +93,4 @@ async function boot() {
   show(surveyId, wave, (Array.isArray(open) ? open : []).filter((w) => w.survey_id !== surveyId));
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

@@ -1,9 +1,10 @@
-// Languages and page chrome shared by /registrer/, its link pages and
-// /ark/: bokmål, nynorsk and English, chosen by ?lang=nb|nn|en, else by the
+// Languages, page chrome and start-up shared by /registrer/, its link pages,
+// /kommune/, /resultater/, /skjema/ and /ark/: bokmål, nynorsk and English, chosen by ?lang=nb|nn|en, else by the
 // browser's languages. Every translated text is a leaf element carrying
 // data-key (and data-vars), so a language switch re-translates the page in
 // place and keeps whatever was typed into the form.
 import { t, el, setUi } from '/i18n.js';
+import { getJSON } from '/api.js';
 
 export const LANGS = [
   { code: 'nb', name: 'Bokmål' },
@@ -12,6 +13,27 @@ export const LANGS = [
 ];
 
 export let lang = 'nb';
+
+// A loader for chrome(): the page's own strings from its i18n folder, e.g. '/registrer/i18n'.
+export const pageStrings = (dir) => (code) => getJSON(`${dir}/${code}.json`).then((d) => d.strings);
+
+// The texts of a wave's survey (/content/{survey}/i18n/{code}.json), each
+// language fetched once; null for a language it has none in.
+export function surveyTexts(survey) {
+  const cache = {};
+  return (code) => (cache[code] ||= getJSON(`/content/${encodeURIComponent(survey)}/i18n/${code}.json`)
+    .then((d) => d.strings || {})
+    .catch(() => { delete cache[code]; return null; }));
+}
+
+// Runs a page's boot(); when it fails, the page says so in bokmål and English
+// (its #boot-error paragraph) instead of spinning for ever.
+export function start(boot) {
+  boot().catch(() => {
+    document.getElementById('boot-error').hidden = false;
+    document.getElementById('main').replaceChildren();
+  });
+}
 let loader = null; // code -> Promise<strings>
 let titleKey = null;
 const listeners = [];

@@ -6,7 +6,7 @@
 // summary, and the confirmation after POST /api/registrations.
 import { el } from '/i18n.js';
 import { getJSON, postJSON } from '/api.js';
-import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, focusOn, lang } from './lang.js';
+import { T, put, chrome, useLang, initialLang, onLang, setTitle, fmtMoment, fmtStart, focusOn, lang, pageStrings, start } from './lang.js';
 import {
   MAX_CONTACTS, indexUnits, searchUnits, exactUnit, validate, serverErrorKey,
   checkName, checkEmail, checkPhone, checkExpected, emailKey,
@@ -14,7 +14,6 @@ import {
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
-const loadStrings = (code) => getJSON(`/registrer/i18n/${code}.json`).then((d) => d.strings);
 
 const SURVEY_RE = /^[0-9A-Za-z_-]{1,40}$/;
 let surveyId = null;
@@ -41,7 +40,7 @@ async function load(retrying) {
     const cfg = await getJSON('/config.json');
     surveyId = named || cfg.survey_id;
     [units, survey, openWaves] = await Promise.all([
-      getJSON('/api/units'),
+      unitsOf(surveyId),
       getJSON(`/api/surveys/${enc(surveyId)}`).catch((e) => (e.code === 'unknown_survey' ? 'unknown' : null)),
       // A named wave is that wave; otherwise any wave that takes registrations may be chosen.
       named ? [] : getJSON('/api/surveys?registration=open').then((d) => d.surveys).catch(() => []),
@@ -50,17 +49,21 @@ async function load(retrying) {
   } catch {
     return showLoadError(retrying);
   }
-  index = indexUnits(units);
   if (!Array.isArray(openWaves)) openWaves = [];
-  // The configured wave no longer takes registrations, but another one does: that one.
+  // The configured wave no longer takes registrations, but another one does: that one, with its units.
   if (!named && (survey === 'unknown' || !takesRegistrations(survey)) && openWaves.length) {
     survey = openWaves[0];
     surveyId = survey.survey_id;
+    units = await unitsOf(surveyId).catch(() => units);
   }
+  index = indexUnits(units);
   if (survey === 'unknown') return named ? showUnknown(named) : showProblem('reg.unknown_survey.title', 'err.unknown_survey');
   if (!takesRegistrations(survey)) return showClosed(false, named);
   showForm();
 }
+
+// The units of a wave's survey; the municipalities and districts when the wave is not known.
+const unitsOf = (wave) => getJSON(`/api/units?survey=${enc(wave)}`).catch(() => getJSON('/api/units'));
 
 function takesRegistrations(wave) {
   if (!wave) return true; // not known: the server decides
@@ -576,7 +579,7 @@ function showDone(unit, emails) {
 // ---------- start ----------
 
 async function boot() {
-  chrome(loadStrings);
+  chrome(pageStrings('/registrer/i18n'));
   try {
     await useLang(initialLang());
   } catch {
@@ -585,7 +588,4 @@ async function boot() {
   await load();
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

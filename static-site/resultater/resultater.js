@@ -13,7 +13,7 @@
 // does; errors 401/403 show the same form, and 404/410 their own messages.
 import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, getWithToken, postJSON } from '/api.js';
-import { T, chrome, useLang, initialLang, onLang, focusOn, lang } from '/registrer/lang.js';
+import { T, chrome, useLang, initialLang, onLang, focusOn, lang, pageStrings, start, surveyTexts } from '/registrer/lang.js';
 import {
   POPULATIONS, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
@@ -101,22 +101,15 @@ function optLabel(q, v) {
 
 // ---------- loading ----------
 
-const contentCache = {};
-function contentStrings(code) {
-  if (!contentCache[code]) {
-    contentCache[code] = getJSON(`/content/${enc(S.survey)}/i18n/${code}.json`).then((d) => d.strings || {}).catch(() => {
-      delete contentCache[code];
-      return {};
-    });
-  }
-  return contentCache[code];
-}
+const uiStrings = pageStrings('/resultater/i18n');
+let contentOf = null; // the survey's texts, once its wave is known
 
 async function loadStrings(code) {
+  if (S.survey && !contentOf) contentOf = surveyTexts(S.survey);
   const [ui, own, nb] = await Promise.all([
-    getJSON(`/resultater/i18n/${code}.json`).then((d) => d.strings),
-    S.survey && code === 'en' ? contentStrings('en') : null,
-    S.survey ? contentStrings('nb') : null,
+    uiStrings(code),
+    S.survey && code === 'en' ? contentOf('en') : null,
+    S.survey ? contentOf('nb') : null,
   ]);
   setContent(own || nb || {}, nb || {});
   return ui;
@@ -220,7 +213,7 @@ const FORM_KINDS = ['start', 'invalid_token', 'wrong_unit'];
 
 // The unit list for the form, once; a unit number from the link becomes its unit.
 async function prepareForm() {
-  S.units = await loadUnits();
+  S.units = await loadUnits(S.survey);
   const a = S.access;
   if (!a.chosen && a.text) {
     const found = resolveUnit(S.units, a.text);
@@ -785,7 +778,4 @@ async function boot() {
   await load();
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

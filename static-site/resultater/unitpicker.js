@@ -7,12 +7,14 @@ import { getJSON } from '/api.js';
 import { put } from '/registrer/lang.js';
 import { fold, indexUnits, searchUnits, exactUnit } from '/registrer/logic.js';
 
-const UNIT_RE = /^\d{4}(\d{2})?$/;
+// A unit's number: a municipality's (4 digits), an Oslo district's (6), or one of a survey's own units.
+const UNIT_RE = /^\d{2,8}$/;
 let units = null; // Promise of the search index ([] when the list could not be loaded)
 
-export function loadUnits() {
+// The units of the wave's survey (the municipalities and districts without a wave), once.
+export function loadUnits(survey) {
   if (!units) {
-    units = getJSON('/api/units')
+    units = getJSON(survey ? `/api/units?survey=${encodeURIComponent(survey)}` : '/api/units')
       .then((list) => (Array.isArray(list) ? indexUnits(list) : []))
       .catch(() => {
         units = null;

@@ -5,7 +5,7 @@
 // again with the same link on any device; submitting makes them final.
 import { el, setContent, t } from '/i18n.js';
 import { getJSON, getWithToken, sendWithToken } from '/api.js';
-import { T, chrome, fmtMoment, initialLang, lang, onLang, put, useLang } from '/registrer/lang.js';
+import { T, chrome, fmtMoment, initialLang, lang, onLang, pageStrings, put, start, surveyTexts, useLang } from '/registrer/lang.js';
 import { answersToSend, blocks, length, missing, retryDelay, shown, toggle } from '/skjema/form.js';
 
 const API = '/api/org-responses/current';
@@ -27,17 +27,13 @@ const S = {
   languages: ['nb'], // the wave's languages with complete texts
 };
 
-const uiStrings = {};
-const uiOf = (code) => (uiStrings[code] ||= getJSON(`/skjema/i18n/${code}.json`).then((d) => d.strings));
-const contentCache = {};
-const contentOf = (code) => (contentCache[code] ||= getJSON(`/content/${encodeURIComponent(S.form.survey_id)}/i18n/${code}.json`)
-  .then((d) => d.strings)
-  .catch(() => { delete contentCache[code]; return null; }));
+let contentOf = null; // the survey's texts, once the form names its wave
 
 // The survey's texts in the page's language where the wave offers it, else in
 // bokmål, which every survey has.
 async function loadContent() {
   if (!S.form) return;
+  contentOf ||= surveyTexts(S.form.survey_id);
   const offered = lang !== 'nb' && S.languages.includes(lang);
   const [own, nb] = await Promise.all([offered ? contentOf(lang) : null, contentOf('nb')]);
   setContent(own || nb || {}, nb || {});
@@ -362,7 +358,7 @@ async function load() {
 }
 
 async function boot() {
-  chrome(uiOf);
+  chrome(pageStrings('/skjema/i18n'));
   S.token = readToken();
   await useLang(initialLang());
   onLang(async () => {
@@ -373,7 +369,4 @@ async function boot() {
   await load();
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

@@ -6,7 +6,7 @@
 // load, so that link scanners that fetch the page do not use it up.
 import { el } from '/i18n.js';
 import { getJSON } from '/api.js';
-import { T, chrome, useLang, initialLang, setTitle, focusOn, lang } from '/registrer/lang.js';
+import { T, chrome, useLang, initialLang, setTitle, focusOn, lang, pageStrings, start } from '/registrer/lang.js';
 
 // What each link calls, what its page says before the press, and which 409
 // answers (the token is spent) it can get.
@@ -56,7 +56,6 @@ const main = document.getElementById('main');
 const kind = document.body.dataset.link;
 const link = LINKS[kind];
 const token = new URLSearchParams(location.search).get('token') || '';
-const loadStrings = (code) => getJSON(`/registrer/i18n/${code}.json`).then((d) => d.strings);
 
 function render(kids, focus) {
   main.replaceChildren(...kids);
@@ -120,7 +119,7 @@ function showButton() {
 
 async function boot() {
   if (!link) throw new Error(`unknown data-link ${kind}`);
-  chrome(loadStrings);
+  chrome(pageStrings('/registrer/i18n'));
   try {
     await useLang(initialLang());
   } catch {
@@ -130,7 +129,4 @@ async function boot() {
   showButton();
 }
 
-boot().catch(() => {
-  document.getElementById('boot-error').hidden = false;
-  main.replaceChildren();
-});
+start(boot);

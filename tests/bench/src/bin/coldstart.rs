@@ -80,6 +80,8 @@ const FUNCTIONS: &[Function] = &[
     }),
     http("register", |c| c.with_body("register.json", |b| b["survey_id"] = json!("local"))),
     http("results", |c| c.with_body("results-access.json", |b| b["survey_id"] = json!("local"))),
+    // A link that opens nothing: the first request still reads the token table.
+    http("org-response", |c| c.event("org-response-get.json")),
     Function { name: "hello-runtime", floor: "hello-runtime", memory_mb: 1024, event: |_| json!({}) },
     Function { name: "aggregate", floor: "hello-runtime", memory_mb: 1024, event: |_| json!({"survey_id": "local"}) },
     Function { name: "send-mail", floor: "hello-runtime", memory_mb: 256, event: mail_event },

@@ -77,7 +77,7 @@ async fn current<S: FormStore + WaveStore>(
             "survey_id": view.wave.survey_id,
             "unit": { "number": unit.number, "name": unit.name },
             "role": view.role,
-            "role_name": view.wave.survey().definition.copy.roles.get(&view.role),
+            "role_name": view.wave.survey().definition.copy.role_name(&view.role, unit),
             "name": view.wave.survey().definition.copy.name,
             "questionnaire": view.questionnaire(),
             "answers": view.answers,

@@ -276,21 +276,35 @@ fn shipped() -> Vec<Files> {
             vec![$(($lang.to_owned(), include_str!(concat!("../surveys/", $survey, "/questionnaires/", $version, "/i18n/", $lang, ".json")).to_owned())),+]
         };
     }
-    vec![Files {
-        folder: PathBuf::from("shared/domain/surveys/brukerundersokelse"),
-        definition: include_str!("../surveys/brukerundersokelse/definition.json").to_owned(),
-        units: None,
-        versions: vec![VersionFiles {
-            name: "2026".to_owned(),
-            structure: Some(
-                include_str!("../surveys/brukerundersokelse/questionnaires/2026/questionnaire.json").to_owned(),
-            ),
-            texts: texts!("brukerundersokelse" / "2026":
-                "am", "ar", "ckb", "en", "es", "fa", "fr", "kmr", "lt", "my", "nb", "nn",
-                "om", "pl", "prs", "ps", "ru", "so", "sw", "th", "ti", "tr", "uk", "ur",
-            ),
-        }],
-    }]
+    vec![
+        Files {
+            folder: PathBuf::from("shared/domain/surveys/brukerundersokelse"),
+            definition: include_str!("../surveys/brukerundersokelse/definition.json").to_owned(),
+            units: None,
+            versions: vec![VersionFiles {
+                name: "2026".to_owned(),
+                structure: Some(
+                    include_str!("../surveys/brukerundersokelse/questionnaires/2026/questionnaire.json").to_owned(),
+                ),
+                texts: texts!("brukerundersokelse" / "2026":
+                    "am", "ar", "ckb", "en", "es", "fa", "fr", "kmr", "lt", "my", "nb", "nn",
+                    "om", "pl", "prs", "ps", "ru", "so", "sw", "th", "ti", "tr", "uk", "ur",
+                ),
+            }],
+        },
+        Files {
+            folder: PathBuf::from("shared/domain/surveys/kommuneundersokelse"),
+            definition: include_str!("../surveys/kommuneundersokelse/definition.json").to_owned(),
+            units: None,
+            versions: vec![VersionFiles {
+                name: "2027".to_owned(),
+                structure: Some(
+                    include_str!("../surveys/kommuneundersokelse/questionnaires/2027/questionnaire.json").to_owned(),
+                ),
+                texts: texts!("kommuneundersokelse" / "2027": "nb", "nn"),
+            }],
+        },
+    ]
 }
 
 /// The folders of further definitions in `folder`: each subfolder with a `definition.json`.

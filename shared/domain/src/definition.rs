@@ -110,6 +110,17 @@ pub struct Copy {
     /// In a survey of people in roles, each role's name: «kommunedirektør».
     #[serde(default)]
     pub roles: BTreeMap<String, Text>,
+    /// A role's name in Oslo's city districts, where it differs: «bydelsdirektør».
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub district_roles: BTreeMap<String, Text>,
+}
+
+impl Copy {
+    /// What a role is called in a unit: in an Oslo district its district name, if it has one.
+    pub fn role_name(&self, role: &str, unit: &crate::unit::Unit) -> Option<&Text> {
+        let district = unit.parent.is_some().then(|| self.district_roles.get(role)).flatten();
+        district.or_else(|| self.roles.get(role))
+    }
 }
 
 /// The header of a definition's own unit catalogue.

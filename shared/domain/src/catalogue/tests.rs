@@ -168,3 +168,26 @@ fn the_results_page_gets_groups_and_indices_in_plan_order_with_names() {
         })
     );
 }
+
+#[test]
+fn the_municipal_survey_asks_three_roles_and_its_findings_map_to_real_questions() {
+    let survey = find("kommuneundersokelse").expect("shipped");
+    let q = survey.current();
+    for role in ["director", "programme", "education"] {
+        assert!(q.part(Some(role)).count() >= 8, "{role} has a part of its own");
+        assert!(q.part(Some(role)).any(|x| x.kind == crate::questionnaire::QuestionType::Text), "{role} may comment");
+    }
+    assert!(q.questions.iter().any(|x| x.matrix.is_some()), "a matrix of degree items");
+    let languages: Vec<&str> = q.translated_languages().collect();
+    assert_eq!(languages, ["nb", "nn"]);
+    let copy = &survey.definition.copy;
+    let name = |unit: &str| copy.role_name("director", UnitNumber::parse(unit).unwrap().unit()).unwrap().nb.clone();
+    assert_eq!((name("4601"), name("030112")), ("kommunedirektør".to_owned(), "bydelsdirektør".to_owned()));
+    let doc = include_str!("../../../../docs/kommuneundersokelse.md");
+    let named: Vec<&str> =
+        doc.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("q_")).collect();
+    assert!(named.len() > 20, "the doc maps the findings to questions");
+    for id in named {
+        assert!(q.question(id).is_some(), "docs/kommuneundersokelse.md names {id}, which the questionnaire lacks");
+    }
+}

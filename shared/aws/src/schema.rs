@@ -73,13 +73,17 @@ mod tests {
 
     #[test]
     fn the_schema_names_every_table_the_stores_use() {
-        for name in ["waves", "registrations", "codes", "contacts", "answers", "rate_limits"] {
+        for name in ["waves", "registrations", "codes", "contacts", "answers", "rate_limits", "recipients", "forms"] {
             let table = schema().table(name);
             assert!(table.env.ends_with("_TABLE"), "{name}");
         }
-        assert_eq!(schema().table("contacts").ttl_attribute.as_deref(), Some("expires_at"));
-        assert_eq!(schema().table("rate_limits").ttl_attribute.as_deref(), Some("expires_at"));
-        assert!(schema().tables.iter().filter(|t| t.personal_data).all(|t| t.name == "contacts"));
+        for name in ["contacts", "rate_limits", "recipients"] {
+            assert_eq!(schema().table(name).ttl_attribute.as_deref(), Some("expires_at"), "{name}");
+        }
+        // Names and addresses live in these two tables only, apart from answers and forms.
+        let personal: Vec<&str> =
+            schema().tables.iter().filter(|t| t.personal_data).map(|t| t.name.as_str()).collect();
+        assert_eq!(personal, ["contacts", "recipients"]);
         let by_unit = &schema().table("answers").indexes[0];
         assert_eq!((by_unit.name.as_str(), by_unit.projection.as_str()), ("by_unit", "KEYS_ONLY"));
     }

@@ -81,8 +81,7 @@ mod tests {
             assert_eq!(schema().table(name).ttl_attribute.as_deref(), Some("expires_at"), "{name}");
         }
         // Names and addresses live in these two tables only, apart from answers and forms.
-        let personal: Vec<&str> =
-            schema().tables.iter().filter(|t| t.personal_data).map(|t| t.name.as_str()).collect();
+        let personal: Vec<&str> = schema().tables.iter().filter(|t| t.personal_data).map(|t| t.name.as_str()).collect();
         assert_eq!(personal, ["contacts", "recipients"]);
         let by_unit = &schema().table("answers").indexes[0];
         assert_eq!((by_unit.name.as_str(), by_unit.projection.as_str()), ("by_unit", "KEYS_ONLY"));

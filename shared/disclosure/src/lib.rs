@@ -10,9 +10,11 @@
 //! whose publication would let a reader recover a protected cell through the
 //! linear relations between cells (secondary suppression). [`is_protected`]
 //! checks a [`Suppression`] independently, by exact elimination over the
-//! rationals. The library knows nothing of surveys: `survey-results` puts the
-//! product's tables to it, built from the survey's plan, and its integration
-//! tests build tables of the same shape with a fixture of their own.
+//! rationals. The library knows nothing of surveys, units or participant
+//! groups: `survey-results` holds the only model of the product's tables,
+//! builds their problem from the survey's plan, and its tests drive that model
+//! through this protection. The tests here build generic problems by hand:
+//! nested sums, random problems against a dense oracle, dense tables.
 //!
 //! The decision is structural: every question's counts are sums over the same
 //! inner cells, so a cell that cannot be recovered as a combination of
@@ -22,23 +24,21 @@
 //! ```
 //! use survey_disclosure::{is_protected, protect, Problem, Role, Rules};
 //!
-//! // Three units of one county, with 15, 12 and 4 respondents: the inner cells.
+//! // Three parts of a whole, with 15, 12 and 4 respondents: the inner cells.
 //! let mut problem = Problem::new(vec![15, 12, 4], Rules::default());
-//! for (unit, inner) in [("4601", 0), ("4602", 1), ("4603", 2)] {
-//!     problem.add_cell(unit.to_owned(), [inner], Role::Publish)?;
+//! for (part, inner) in [("a", 0), ("b", 1), ("c", 2)] {
+//!     problem.add_cell(part, [inner], Role::Publish)?;
 //! }
-//! problem.add_cell("county 46".to_owned(), [0, 1, 2], Role::MustPublish)?;
+//! problem.add_cell("whole", [0, 1, 2], Role::MustPublish)?;
 //! let suppression = protect(&problem);
 //! assert_eq!(is_protected(&problem, &suppression), Ok(()));
 //!
-//! assert!(suppression.is_withheld(&"4603".to_owned()), "4 respondents: primary");
-//! assert!(suppression.is_withheld(&"4602".to_owned()), "else county − 4601 − 4602 = 4603");
-//! assert!(!suppression.is_withheld(&"4601".to_owned()));
-//! for cell in suppression.published(&problem) {
-//!     // write the figures of `cell.key()`
-//! #   let _ = cell;
-//! }
-//! # Ok::<(), survey_disclosure::ProblemError<String>>(())
+//! assert!(suppression.is_withheld(&"c"), "4 respondents: primary");
+//! assert!(suppression.is_withheld(&"b"), "else whole − a − b = c");
+//! assert!(!suppression.is_withheld(&"a"));
+//! let published: Vec<&str> = suppression.published(&problem).map(|cell| *cell.key()).collect();
+//! assert_eq!(published, ["a", "whole"]);
+//! # Ok::<(), survey_disclosure::ProblemError<&str>>(())
 //! ```
 
 mod check;

@@ -33,7 +33,7 @@ pub enum Role {
     Publish,
     /// Never published, but protected like a withheld cell when it is small: a
     /// population that a reader could work out by differencing (for example
-    /// "intro only" = unit total − training).
+    /// one category of a classification = the total − the other categories).
     Hidden,
 }
 
@@ -174,7 +174,7 @@ impl<K: Clone + Ord + Debug> Problem<K> {
 
     /// Which inner cells are unknown to an outsider: those with respondents.
     /// Empty inner cells are taken as known (an outsider may well know that
-    /// a unit has no one in both programmes), which is the cautious choice.
+    /// no one is in some small combination), which is the cautious choice.
     pub(crate) fn unknown_inner(&self) -> Vec<bool> {
         self.inner_counts.iter().map(|&n| n > 0).collect()
     }

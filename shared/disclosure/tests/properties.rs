@@ -1,9 +1,10 @@
-//! Property tests over random problems and random hierarchies, against a
-//! plain dense rational-rank oracle written here.
+//! Property tests over random problems and random nested tables, against a
+//! plain dense rational-rank oracle written here, and a nested table of the
+//! size of the largest the product publishes, timed.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
-use crate::fixture::{Area, BandDimension, CellKey, Hierarchy, Selection, BOTH, INTRO_ONLY, TRAINING_ONLY};
 use proptest::prelude::*;
 use proptest::sample::subsequence;
 use survey_disclosure::{is_protected, protect, Leak, Problem, Reason, Role, Rules, Suppression, Term};
@@ -263,54 +264,93 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// Random hierarchies of the product's shape.
+// Random nested tables: leaves in regions (some in a sub-region) in a total,
+// crossed with exclusive columns that are published summed, and in
+// overlapping groups, but never one by one.
 
 #[derive(Debug, Clone)]
-struct RawUnit {
-    county: u8,
-    /// Oslo-like: a district of its county's parent.
-    district: bool,
-    /// Per category × band value.
+struct RawLeaf {
+    region: u8,
+    /// In its region's sub-region.
+    nested: bool,
+    /// Per column.
     counts: Vec<u64>,
 }
 
-const BANDS: [&str; 3] = ["a", "b", "c"];
-
-fn raw_units(bands: usize) -> impl Strategy<Value = Vec<RawUnit>> {
-    let unit = (0..4u8, any::<bool>(), prop::collection::vec(count(), 3 * bands.max(1)))
-        .prop_map(|(county, district, counts)| RawUnit { county, district, counts });
-    prop::collection::vec(unit, 1..9)
+#[derive(Debug, Clone)]
+struct RawTable {
+    columns: usize,
+    leaves: Vec<RawLeaf>,
+    /// Published sums of columns, besides the sum of all.
+    groups: Vec<Vec<usize>>,
+    /// Hidden sums of columns, besides each single column.
+    hidden: Vec<Vec<usize>>,
 }
 
-fn hierarchy_problem(units: &[RawUnit], bands: usize, order: &[usize]) -> Problem<CellKey<String, String>> {
-    let mut h = Hierarchy::product();
-    if bands > 0 {
-        h = h.band(BandDimension::new("band", BANDS[..bands].iter().copied())).unwrap();
+fn raw_table() -> impl Strategy<Value = RawTable> {
+    (1..=4usize).prop_flat_map(|columns| {
+        let leaf = (0..4u8, any::<bool>(), prop::collection::vec(count(), columns))
+            .prop_map(|(region, nested, counts)| RawLeaf { region, nested, counts });
+        let group = subsequence((0..columns).collect::<Vec<_>>(), 1..=columns);
+        let groups = prop::collection::vec(group.clone(), 0..3);
+        (prop::collection::vec(leaf, 1..9), groups, prop::collection::vec(group, 0..2))
+            .prop_map(move |(leaves, groups, hidden)| RawTable { columns, leaves, groups, hidden })
+    })
+}
+
+/// The table's problem, with the leaves' inner cells numbered in `order` and
+/// their cells added in that order too.
+fn nested_problem(raw: &RawTable, order: &[usize]) -> Problem<String> {
+    let columns = raw.columns;
+    let mut counts = vec![0; raw.leaves.len() * columns];
+    for (position, &leaf) in order.iter().enumerate() {
+        counts[position * columns..][..columns].copy_from_slice(&raw.leaves[leaf].counts);
     }
-    let id = |i: usize| format!("{:02}{:02}", units[i].county, i);
-    for &i in order {
-        let u = &units[i];
-        let parent = u.district.then(|| format!("{:02}00", u.county));
-        h.add_unit(id(i), format!("{:02}", u.county), parent).unwrap();
-    }
-    // Counts arrive in the given order too, each split in two additions.
-    for &i in order {
-        for (slot, &n) in units[i].counts.iter().enumerate() {
-            let category = [TRAINING_ONLY, INTRO_ONLY, BOTH][slot / bands.max(1)];
-            let band: Vec<&str> = if bands > 0 { vec![BANDS[slot % bands]] } else { Vec::new() };
-            h.add_respondents(&id(i), category, &band, n / 2).unwrap();
-            h.add_respondents(&id(i), category, &band, n - n / 2).unwrap();
+    let mut areas: Vec<(String, Vec<usize>)> = vec![("total".to_owned(), (0..order.len()).collect())];
+    let regions: BTreeSet<u8> = raw.leaves.iter().map(|l| l.region).collect();
+    for region in regions {
+        let in_region = |nested_only: bool| -> Vec<usize> {
+            let leaves = order.iter().enumerate();
+            let leaves =
+                leaves.filter(|(_, &l)| raw.leaves[l].region == region && (!nested_only || raw.leaves[l].nested));
+            leaves.map(|(position, _)| position).collect()
+        };
+        for (name, positions) in [(format!("r{region}"), in_region(false)), (format!("r{region}/sub"), in_region(true))]
+        {
+            if !positions.is_empty() {
+                areas.push((name, positions));
+            }
         }
     }
-    h.problem(Rules::default())
+    for (position, &leaf) in order.iter().enumerate() {
+        areas.push((format!("leaf {leaf}"), vec![position]));
+    }
+    let mut selections: Vec<(String, Vec<usize>, Role)> =
+        vec![("all".to_owned(), (0..columns).collect(), Role::Publish)];
+    for (g, group) in raw.groups.iter().enumerate() {
+        selections.push((format!("group {g}"), group.clone(), Role::Publish));
+    }
+    for (h, hidden) in raw.hidden.iter().enumerate() {
+        selections.push((format!("hidden {h}"), hidden.clone(), Role::Hidden));
+    }
+    for column in 0..columns {
+        selections.push((format!("column {column}"), vec![column], Role::Hidden));
+    }
+    let mut p = Problem::new(counts, Rules::default());
+    for (area, positions) in &areas {
+        for (selection, chosen, role) in &selections {
+            let role = if area == "total" && selection == "all" { Role::MustPublish } else { *role };
+            let inner = positions.iter().flat_map(|&position| chosen.iter().map(move |&c| position * columns + c));
+            p.add_cell(format!("{area} · {selection}"), inner, role).unwrap();
+        }
+    }
+    p
 }
 
-fn hierarchy_case() -> impl Strategy<Value = (Vec<RawUnit>, usize, Vec<usize>)> {
-    (0..=3usize).prop_flat_map(|bands| {
-        raw_units(bands).prop_flat_map(move |units| {
-            let n = units.len();
-            (Just(units), Just(bands), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
-        })
+fn table_with_order() -> impl Strategy<Value = (RawTable, Vec<usize>)> {
+    raw_table().prop_flat_map(|raw| {
+        let n = raw.leaves.len();
+        (Just(raw), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
     })
 }
 
@@ -318,9 +358,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(120))]
 
     #[test]
-    fn random_hierarchies_are_protected_whatever_the_order_of_input((units, bands, order) in hierarchy_case()) {
-        let natural: Vec<usize> = (0..units.len()).collect();
-        let p = hierarchy_problem(&units, bands, &natural);
+    fn random_nested_tables_are_protected_whatever_the_order_of_input((raw, order) in table_with_order()) {
+        let natural: Vec<usize> = (0..raw.leaves.len()).collect();
+        let p = nested_problem(&raw, &natural);
         let s = protect(&p);
         prop_assert_eq!(is_protected(&p, &s), Ok(()));
         for cell in p.cells() {
@@ -328,9 +368,78 @@ proptest! {
                 prop_assert_eq!(s.reason(cell.key()), Some(&Reason::Primary), "{}", cell.key());
             }
         }
-        let nation = CellKey { area: Area::Nation, selection: Selection::All, bands: Vec::new() };
-        let total: u64 = units.iter().flat_map(|u| &u.counts).sum();
-        prop_assert_eq!(p.cell(&nation).unwrap().respondents(), total);
-        prop_assert_eq!(protect(&hierarchy_problem(&units, bands, &order)), s);
+        let total: u64 = raw.leaves.iter().flat_map(|l| &l.counts).sum();
+        prop_assert_eq!(p.cell(&"total · all".to_owned()).unwrap().respondents(), total);
+        prop_assert_eq!(protect(&nested_problem(&raw, &order)), s);
     }
+}
+
+/// xorshift64*: a fixed, dependency-free sequence.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// 372 leaves in 15 regions (the last with a sub-region of 15 leaves), each
+/// region's leaves numbered together, crossed with
+/// 12 columns: 3 categories × 4 bands, published in all, in two overlapping
+/// groups of categories and by band, hidden by category: 4,464 inner cells.
+fn large_table(seed: u64) -> RawTable {
+    let mut rng = Rng(seed);
+    let leaves = (0..372)
+        .map(|l| {
+            // A quarter of the leaves are small, a fifth are large.
+            let size = match rng.below(100) {
+                0..25 => rng.below(14),
+                25..80 => 14 + rng.below(70),
+                _ => 84 + rng.below(300),
+            };
+            let mut counts = vec![0; 12];
+            for _ in 0..size {
+                counts[rng.below(12) as usize] += 1;
+            }
+            RawLeaf { region: (l / 25) as u8, nested: l >= 357, counts }
+        })
+        .collect();
+    let columns = |categories: &[usize], bands: &[usize]| -> Vec<usize> {
+        categories.iter().flat_map(|c| bands.iter().map(move |b| c * 4 + b)).collect()
+    };
+    let every_band = [0, 1, 2, 3];
+    let mut groups = vec![columns(&[0, 2], &every_band), columns(&[1, 2], &every_band)];
+    groups.extend((0..4).map(|b| columns(&[0, 1, 2], &[b])));
+    let hidden = (0..3).map(|c| columns(&[c], &every_band)).collect();
+    RawTable { columns: 12, leaves, groups, hidden }
+}
+
+#[test]
+fn a_nested_table_of_4464_inner_cells_is_protected_well_within_a_second() {
+    let raw = large_table(2026);
+    let p = nested_problem(&raw, &(0..raw.leaves.len()).collect::<Vec<_>>());
+
+    let started = Instant::now();
+    let s = protect(&p);
+    let protecting = started.elapsed();
+
+    let started = Instant::now();
+    assert_eq!(is_protected(&p, &s), Ok(()));
+    let checking = started.elapsed();
+
+    let primary = s.withheld().filter(|(_, r)| **r == Reason::Primary).count();
+    let secondary = s.len() - primary;
+    eprintln!(
+        "{} inner cells, {} cells; withheld {primary} primary + {secondary} secondary; protect {protecting:?}, check {checking:?}",
+        p.inner_counts().len(),
+        p.cells().len(),
+    );
+    assert_eq!(p.inner_counts().len(), 4_464);
+    assert!(secondary > 0 && primary > 0);
+    // Well under a second in a debug build; the bound leaves room for a busy machine.
+    assert!(protecting < Duration::from_secs(3), "protect took {protecting:?}");
+    assert!(checking < Duration::from_secs(3), "is_protected took {checking:?}");
 }

@@ -1,0 +1,306 @@
+//! The product's tables under disclosure control, driven through the one model
+//! of them: answer records are counted ([`Accumulator`]), tabulated
+//! ([`Tables`]) and protected ([`withhold`]) as the aggregation run does, for a
+//! single release. Nested areas (units, Oslo's districts, counties, the
+//! nation), the plan's overlapping groups, the nation's bands, random tables
+//! checked by an attacker of the tests' own, and the national table's size.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
+use survey_domain::aggregate::Accumulator;
+use survey_domain::answer::{AnswerRecord, AnswerValue};
+use survey_domain::unit::is_builtin;
+use survey_domain::{synthetic, Questionnaire, UnitNumber, WaveId};
+use survey_results::protect::{withhold, Decisions};
+use survey_results::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
+use survey_results::Ledger;
+
+const MIN: u32 = 10;
+const TRAINING: usize = 0;
+const INTRO: usize = 1;
+
+fn unit(number: &str) -> UnitNumber {
+    UnitNumber::parse(number).unwrap()
+}
+
+/// `n` records of a unit whose grouping answer is `category` (`training`, `intro` or `both`).
+fn records(number: &str, category: &str, n: usize, seed: u64) -> Vec<AnswerRecord> {
+    let wave = WaveId::parse("2026").unwrap();
+    let units = [unit(number)];
+    let mut records: Vec<AnswerRecord> = synthetic::records(Questionnaire::current(), &wave, &units, n, seed).collect();
+    for record in &mut records {
+        record.answers.insert("q_group".into(), AnswerValue::One(category.into()));
+    }
+    records
+}
+
+/// Units (number, respondents), everyone in training.
+fn in_training(units: &[(&str, usize)]) -> Vec<AnswerRecord> {
+    (1..).zip(units).flat_map(|(seed, &(number, n))| records(number, "training", n, seed)).collect()
+}
+
+/// The tables of the records and what a single release of them withholds.
+fn protected(records: &[AnswerRecord]) -> (Tables, Decisions) {
+    let mut counts = Accumulator::new(Questionnaire::current());
+    records.iter().for_each(|record| counts.add(record));
+    assert_eq!(counts.skipped, 0);
+    let tables = Tables::from_accumulator(&counts);
+    let decisions = withhold(&tables, &counts, MIN, &Ledger::default(), &|_| true).unwrap();
+    (tables, decisions)
+}
+
+fn all(scope: Scope) -> Population {
+    Population { scope, breakdown: Breakdown::All }
+}
+
+fn group(scope: Scope, group: usize) -> Population {
+    Population { scope, breakdown: Breakdown::Group(group) }
+}
+
+fn unit_scope(number: &str) -> Scope {
+    Scope::Unit(unit(number))
+}
+
+fn reason(decisions: &Decisions, population: Population) -> Option<WithholdReason> {
+    decisions.withheld.get(&population).copied()
+}
+
+#[test]
+fn a_county_of_15_12_and_4_loses_the_4_and_the_12_and_their_groups_go_the_same_way() {
+    let (_, d) = protected(&in_training(&[("4601", 15), ("4614", 12), ("4615", 4), ("1103", 40), ("1106", 30)]));
+    assert_eq!(reason(&d, all(unit_scope("4615"))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(reason(&d, all(unit_scope("4614"))), Some(WithholdReason::ProtectsOthers));
+    for scope in [unit_scope("4601"), Scope::County("46"), Scope::County("11"), unit_scope("1103"), Scope::Nation] {
+        assert_eq!(reason(&d, all(scope)), None, "{scope:?}");
+    }
+    // The training group is the same population here, and goes the same way.
+    assert_eq!(reason(&d, group(unit_scope("4614"), TRAINING)), Some(WithholdReason::ProtectsOthers));
+    assert_eq!(reason(&d, group(unit_scope("4601"), TRAINING)), None);
+    // "intro" has no respondents anywhere: published as empty.
+    assert_eq!(reason(&d, group(unit_scope("4615"), INTRO)), None);
+}
+
+#[test]
+fn a_county_with_a_single_small_unit_is_withheld_and_so_is_another_county() {
+    let (_, d) = protected(&in_training(&[("4601", 20), ("4614", 30), ("1103", 5)]));
+    assert_eq!(reason(&d, all(unit_scope("1103"))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(reason(&d, all(Scope::County("11"))), Some(WithholdReason::TooFewAnswers), "the county is the unit");
+    assert_eq!(reason(&d, all(Scope::Nation)), None, "the nation's total is must-publish");
+    // Else nation − county 46 = county 11; and then county 46 = 4601 + 4614.
+    assert_eq!(reason(&d, all(Scope::County("46"))), Some(WithholdReason::ProtectsOthers));
+    let bergen = reason(&d, all(unit_scope("4601"))).is_some();
+    let stord = reason(&d, all(unit_scope("4614"))).is_some();
+    assert!(bergen != stord, "exactly one of the two units");
+}
+
+#[test]
+fn a_small_intro_group_takes_the_training_group_with_it() {
+    let mut records = records("4601", "training", 22, 1);
+    records.extend(self::records("4601", "intro", 3, 2));
+    let (tables, d) = protected(&records);
+    assert_eq!(tables.get(unit_scope("4601"), Breakdown::All).unwrap().respondents, 25);
+    for scope in [unit_scope("4601"), Scope::County("46"), Scope::Nation] {
+        assert_eq!(reason(&d, group(scope, INTRO)), Some(WithholdReason::TooFewAnswers), "{scope:?}");
+        // Else total − training = intro.
+        assert_eq!(reason(&d, group(scope, TRAINING)), Some(WithholdReason::ProtectsOthers), "{scope:?}");
+        assert_eq!(reason(&d, all(scope)), None, "{scope:?}");
+    }
+}
+
+#[test]
+fn the_intro_only_population_is_protected_when_some_are_in_both() {
+    // training 22 = 20 + 2, intro 5 = 3 + 2: intro is primary, and
+    // total − training = intro only (3) must stay unknown.
+    let mut records = records("4601", "training", 20, 1);
+    records.extend(self::records("4601", "intro", 3, 2));
+    records.extend(self::records("4601", "both", 2, 3));
+    let (_, d) = protected(&records);
+    for scope in [unit_scope("4601"), Scope::Nation] {
+        assert_eq!(reason(&d, group(scope, INTRO)), Some(WithholdReason::TooFewAnswers));
+        assert_eq!(reason(&d, group(scope, TRAINING)), Some(WithholdReason::ProtectsOthers));
+        assert_eq!(reason(&d, all(scope)), None);
+    }
+}
+
+#[test]
+fn oslo_districts_and_oslo_as_a_whole_roll_up_into_county_03_once() {
+    let (tables, d) =
+        protected(&in_training(&[("0301", 40), ("030101", 12), ("030102", 5), ("030103", 30), ("4601", 100)]));
+    let respondents = |scope| tables.get(scope, Breakdown::All).unwrap().respondents;
+    assert_eq!(respondents(unit_scope("0301")), 40, "Oslo as a whole is a unit of its own");
+    assert_eq!(respondents(Scope::County("03")), 87, "Oslo's figure is the county's");
+    assert_eq!(respondents(Scope::Nation), 187, "no respondent counted twice");
+    assert_eq!(reason(&d, all(unit_scope("030102"))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(reason(&d, all(unit_scope("030101"))), Some(WithholdReason::ProtectsOthers));
+    for scope in [unit_scope("0301"), unit_scope("030103"), Scope::County("03"), unit_scope("4601"), Scope::Nation] {
+        assert_eq!(reason(&d, all(scope)), None, "{scope:?}");
+    }
+}
+
+#[test]
+fn bands_are_tabulated_for_the_nation_only_and_protected_there() {
+    // 25 women and 3 men: the men are withheld, and so are the women (else nation − women = men).
+    let mut records = in_training(&[("4601", 15), ("4614", 13)]);
+    for (i, record) in records.iter_mut().enumerate() {
+        let gender = if i < 3 { "man" } else { "woman" };
+        record.answers.insert("q_gender".into(), AnswerValue::One(gender.into()));
+    }
+    let (tables, d) = protected(&records);
+    let bands: Vec<&Population> =
+        tables.tallies.keys().filter(|p| matches!(p.breakdown, Breakdown::Band { .. })).collect();
+    assert!(!bands.is_empty());
+    assert!(bands.iter().all(|p| p.scope == Scope::Nation), "no bands per unit or county");
+    assert!(!tables.tallies.keys().any(|p| p.scope != Scope::Nation && matches!(p.breakdown, Breakdown::Band { .. })));
+    let gender = |option| Population { scope: Scope::Nation, breakdown: Breakdown::Band { band: 0, option } };
+    assert_eq!(tables.tallies[&gender(Some(1))].respondents, 3);
+    assert_eq!(reason(&d, gender(Some(1))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(reason(&d, gender(Some(0))), Some(WithholdReason::ProtectsOthers));
+    assert_eq!(reason(&d, gender(None)), None, "no one left gender out: published as empty");
+    assert_eq!(reason(&d, all(Scope::Nation)), None);
+}
+
+#[test]
+fn no_answers_give_no_tables_and_withhold_nothing() {
+    let (tables, d) = protected(&[]);
+    assert!(tables.tallies.is_empty());
+    assert!(d.withheld.is_empty() && d.questions.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Random tables, checked by an attacker of the tests' own.
+
+/// Units of three counties, with Oslo as a whole and three of its districts.
+const UNITS: [&str; 9] = ["0301", "030101", "030102", "030103", "4601", "4614", "4615", "1103", "1106"];
+const CATEGORIES: [&str; 3] = ["training", "intro", "both"];
+
+/// One record per (unit, category) pair.
+fn random_records(pairs: &[(usize, usize)]) -> Vec<AnswerRecord> {
+    (1..).zip(pairs).flat_map(|(seed, &(u, c))| records(UNITS[u], CATEGORIES[c], 1, seed)).collect()
+}
+
+/// `Ok` when no population of fewer than `MIN` respondents (an area, a group or
+/// a category of one) can be worked out from the published areas and groups.
+fn attacker_finds_nothing(tables: &Tables, decisions: &Decisions, records: &[AnswerRecord]) -> Result<(), String> {
+    let plan = Questionnaire::current().plan();
+    let mut atoms: BTreeMap<(UnitNumber, usize), u64> = BTreeMap::new();
+    for record in records {
+        let AnswerValue::One(category) = &record.answers["q_group"] else { unreachable!() };
+        *atoms.entry((record.unit, plan.category(category).unwrap())).or_default() += 1;
+    }
+    let keys: Vec<(UnitNumber, usize)> = atoms.keys().copied().collect();
+    let covers = |scope: Scope, categories: &[usize]| -> Vec<usize> {
+        let within = |u: UnitNumber| match scope {
+            Scope::Unit(x) => x == u,
+            Scope::County(c) => u.unit().county_number == c,
+            Scope::Nation => true,
+        };
+        (0..keys.len()).filter(|&i| within(keys[i].0) && categories.contains(&keys[i].1)).collect()
+    };
+    let mut problem = Problem::new(atoms.values().copied().collect(), Rules { min_respondents: u64::from(MIN) });
+    let every: Vec<usize> = (0..plan.categories.len()).collect();
+    for population in tables.tallies.keys() {
+        let categories = match population.breakdown {
+            Breakdown::All => every.clone(),
+            Breakdown::Group(g) => plan.groups[g].categories.clone(),
+            Breakdown::Band { .. } => continue,
+        };
+        let inner = covers(population.scope, &categories);
+        if inner.is_empty() {
+            continue;
+        }
+        let role = if decisions.withheld.contains_key(population) { Role::Hidden } else { Role::Publish };
+        problem.add_cell(format!("{population:?}"), inner, role).unwrap();
+        if population.breakdown == Breakdown::All {
+            for &category in &every {
+                let inner = covers(population.scope, &[category]);
+                if !inner.is_empty() {
+                    problem.add_cell(format!("{population:?} category {category}"), inner, Role::Hidden).unwrap();
+                }
+            }
+        }
+    }
+    is_protected(&problem, &Suppression::new()).map_err(|leak| leak.to_string())
+}
+
+fn pairs_and_order() -> impl Strategy<Value = (Vec<(usize, usize)>, Vec<usize>)> {
+    prop::collection::vec((0..UNITS.len(), 0..CATEGORIES.len()), 1..80).prop_flat_map(|pairs| {
+        let n = pairs.len();
+        (Just(pairs), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn random_tables_are_protected_whatever_the_order_of_the_answers((pairs, order) in pairs_and_order()) {
+        let records = random_records(&pairs);
+        let (tables, decisions) = protected(&records);
+        prop_assert_eq!(attacker_finds_nothing(&tables, &decisions, &records), Ok(()));
+        for (population, tally) in &tables.tallies {
+            if tally.respondents > 0 && tally.respondents < u64::from(MIN) {
+                prop_assert_eq!(decisions.withheld.get(population), Some(&WithholdReason::TooFewAnswers), "{:?}", population);
+            }
+        }
+        prop_assert_eq!(tables.get(Scope::Nation, Breakdown::All).unwrap().respondents, pairs.len() as u64);
+
+        let shuffled: Vec<AnswerRecord> = order.iter().map(|&i| records[i].clone()).collect();
+        let (again, same) = protected(&shuffled);
+        prop_assert_eq!(again, tables);
+        prop_assert_eq!(same.withheld, decisions.withheld);
+        prop_assert_eq!(same.questions, decisions.questions);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The national table at its real size.
+
+#[test]
+fn the_national_table_is_protected_within_seconds() {
+    let units: Vec<&str> = UnitNumber::all().map(|u| u.number.as_str()).filter(|n| is_builtin(n)).collect();
+    assert_eq!(units.len(), 372, "357 municipalities and Oslo's 15 districts");
+    let mut rng = synthetic::Rng::new(2026);
+    let mut records = Vec::new();
+    for (seed, number) in (1..).zip(&units) {
+        // A quarter of the units are small, a fifth are large.
+        let size = match rng.below(100) {
+            0..25 => rng.below(14),
+            25..80 => 14 + rng.below(70),
+            _ => 84 + rng.below(300),
+        };
+        let mut by_category = [0; 3];
+        for _ in 0..size {
+            by_category[match rng.below(100) {
+                0..60 => 0,
+                60..85 => 1,
+                _ => 2,
+            }] += 1;
+        }
+        for (c, (category, n)) in CATEGORIES.iter().zip(by_category).enumerate() {
+            records.extend(self::records(number, category, n, seed * 3 + c as u64));
+        }
+    }
+    let mut counts = Accumulator::new(Questionnaire::current());
+    records.iter().for_each(|record| counts.add(record));
+    let tables = Tables::from_accumulator(&counts);
+
+    let started = Instant::now();
+    let decisions = withhold(&tables, &counts, MIN, &Ledger::default(), &|_| true).unwrap();
+    let protecting = started.elapsed();
+
+    let count = |reason| decisions.withheld.values().filter(|r| **r == reason).count();
+    let (primary, secondary) = (count(WithholdReason::TooFewAnswers), count(WithholdReason::ProtectsOthers));
+    eprintln!(
+        "{} answers, {} populations; withheld {primary} primary + {secondary} secondary, {} question figures; \
+         withhold {protecting:?}",
+        records.len(),
+        tables.tallies.len(),
+        decisions.questions.len(),
+    );
+    assert!(primary > 0 && secondary > 0);
+    // About a second in a debug build; the bound leaves room for a busy machine.
+    assert!(protecting < Duration::from_secs(5), "withhold took {protecting:?}");
+}

@@ -7,7 +7,7 @@
 //! language is reported as a gap with no sound, never as a language at 0 %.
 //! After every change, `coverage.json` says per language whether it has sound.
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -169,8 +169,8 @@ pub fn close_voice(lang: &str) -> Option<&'static str> {
 fn sources(wave: &Wave) -> anyhow::Result<Vec<(String, String)>> {
     let q = wave.questionnaire();
     let content = strings_of(q.translation("nb").context("spørreskjemaet har ingen tekster på bokmål")?)
-        .map_err(|e| anyhow::anyhow!(format!("tekstene på bokmål kan ikke leses: {e}")))?;
-    Ok(audio_sources(q, &content, &ui_strings("nb")?)?)
+        .context("tekstene på bokmål kan ikke leses")?;
+    audio_sources(q, &content, &ui_strings("nb")?).context("tekstene med lyd kan ikke settes sammen")
 }
 
 fn ui_strings(lang: &str) -> anyhow::Result<BTreeMap<String, String>> {
@@ -178,16 +178,14 @@ fn ui_strings(lang: &str) -> anyhow::Result<BTreeMap<String, String>> {
         .iter()
         .find(|(code, _)| *code == lang)
         .with_context(|| format!("ingen tekster for siden på `{lang}`"))?;
-    strings_of(json).map_err(|e| anyhow::anyhow!(format!("tekstene for siden på `{lang}` kan ikke leses: {e}")))
+    strings_of(json).with_context(|| format!("tekstene for siden på `{lang}` kan ikke leses"))
 }
 
 /// Every text of one language that a participant may see: questionnaire and UI.
 fn texts(wave: &Wave, lang: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut texts = ui_strings(lang)?;
     if let Some(json) = wave.questionnaire().translation(lang) {
-        texts.extend(
-            strings_of(json).map_err(|e| anyhow::anyhow!(format!("tekstene på `{lang}` kan ikke leses: {e}")))?,
-        );
+        texts.extend(strings_of(json).with_context(|| format!("tekstene på `{lang}` kan ikke leses"))?);
     }
     Ok(texts)
 }
@@ -217,7 +215,8 @@ impl Audio<'_> {
 
     async fn manifest(&self, wave: &Wave, lang: &str) -> anyhow::Result<Manifest> {
         Ok(audio::read_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
-            .await?
+            .await
+            .with_context(|| format!("kan ikke lese lydmanifestet for `{lang}`"))?
             .unwrap_or_else(|| Manifest::new(lang)))
     }
 
@@ -265,7 +264,9 @@ impl Audio<'_> {
                 clips.push((clip, mp3));
             }
             let clips_made = clips.len();
-            let uploaded = audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, clips).await?;
+            let uploaded = audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, clips)
+                .await
+                .with_context(|| format!("kan ikke laste opp klippene på `{lang}`"))?;
             let report = coverage(lang, &sources, Some(&manifest));
             lines.push(format!(
                 "{lang}: {} nye klipp ({uploaded} lastet opp); {} innspilt, {} syntetisk, {} mangler",
@@ -287,17 +288,19 @@ impl Audio<'_> {
             .iter()
             .find(|(k, _)| k == key)
             .with_context(|| format!("`{key}` er ikke en tekst med lyd; `audio coverage --lang {lang}` viser dem"))?;
-        let mp3 = std::fs::read(file).map_err(|e| anyhow::anyhow!(format!("kan ikke lese {}: {e}", file.display())))?;
+        let mp3 = std::fs::read(file).with_context(|| format!("kan ikke lese {}", file.display()))?;
         if !looks_like_mp3(&mp3) {
-            return Err(anyhow::anyhow!(format!("{} er ikke en MP3-fil", file.display())));
+            bail!("{} er ikke en MP3-fil", file.display());
         }
         if mp3.len() > MAX_CLIP_BYTES {
-            return Err(anyhow::anyhow!(format!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024))));
+            bail!("{} er over {} MB", file.display(), MAX_CLIP_BYTES / (1024 * 1024));
         }
         let mut manifest = self.manifest(wave, lang).await?;
         let clip = Clip::new(&mp3, source_version(source), Origin::Recorded, None);
         manifest.clips.insert(key.to_owned(), clip.clone());
-        audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)]).await?;
+        audio::publish(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest, vec![(clip.clone(), mp3)])
+            .await
+            .with_context(|| format!("kan ikke laste opp klippet {key} på `{lang}`"))?;
         self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: innspilt klipp {}", clip.file))
     }
@@ -306,9 +309,11 @@ impl Audio<'_> {
         let lang = languages(wave, &[lang.to_owned()])?[0];
         let mut manifest = self.manifest(wave, lang).await?;
         if manifest.clips.remove(key).is_none() {
-            return Err(anyhow::anyhow!(format!("`{key}` har ikke noe klipp på `{lang}`")));
+            bail!("`{key}` har ikke noe klipp på `{lang}`");
         }
-        audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest).await?;
+        audio::put_manifest(&self.clients.s3, self.bucket(), &wave.survey_id, &manifest)
+            .await
+            .with_context(|| format!("kan ikke lagre lydmanifestet for `{lang}`"))?;
         self.publish_sound(wave).await?;
         Ok(format!("{lang} {key}: klippet er tatt ut"))
     }
@@ -323,7 +328,7 @@ impl Audio<'_> {
             &sound_summary(&wave.survey_id, &reports),
         )
         .await
-        .map_err(anyhow::Error::from)
+        .context("kan ikke lagre lyddekningen (coverage.json)")
     }
 
     async fn coverage(&self, wave: &Wave, langs: &[&str]) -> anyhow::Result<Vec<Coverage>> {
@@ -345,7 +350,9 @@ impl Audio<'_> {
             if manifest.lang != *lang {
                 problems.push(format!("{lang}: manifestet sier at språket er `{}`", manifest.lang));
             }
-            let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang).await?;
+            let stored = audio::stored_clips(&self.clients.s3, self.bucket(), &wave.survey_id, lang)
+                .await
+                .with_context(|| format!("kan ikke liste klippene som er lagret på `{lang}`"))?;
             for (key, clip) in &manifest.clips {
                 if !stored.contains(&clip.file) {
                     problems.push(format!("{lang} {key}: {} er ikke lagret", clip.file));
@@ -368,7 +375,7 @@ impl Audio<'_> {
         if problems.is_empty() {
             Ok(coverage_table(&reports, &[], false))
         } else {
-            Err(anyhow::anyhow!(format!("lyden er ufullstendig:\n  {}", problems.join("\n  "))))
+            Err(anyhow!("lyden er ufullstendig:\n  {}", problems.join("\n  ")))
         }
     }
 }
@@ -485,9 +492,7 @@ async fn check_tools() -> anyhow::Result<()> {
             .await
             .is_ok_and(|s| s.success());
         if !found {
-            return Err(anyhow::anyhow!(format!(
-                "{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)"
-            )));
+            bail!("{tool} er ikke installert: kjør `make audio-tools` (apt-get install espeak-ng lame)");
         }
     }
     Ok(())
@@ -517,7 +522,7 @@ async fn synthesize_all(
             Ok(mp3) => made[i] = Some(mp3),
             Err(e) => {
                 failed += 1;
-                let reason = e.to_string();
+                let reason = format!("{e:#}");
                 let reason = reason.lines().next().unwrap_or_default();
                 eprintln!("{}  {lang} {}: ingen klipp ({reason})", if terminal { "\n" } else { "" }, plan[i].key);
             }
@@ -555,19 +560,13 @@ async fn synthesize(voice: &str, text: &str, cache: &Path) -> anyhow::Result<Vec
     let wav = pipe("espeak-ng", &["-v", voice, "-s", SPEED, "--stdout"], text.as_bytes()).await?;
     let mp3 = pipe("lame", LAME_ARGS, &wav).await?;
     if !looks_like_mp3(&mp3) {
-        return Err(anyhow::anyhow!("lame laget ingen MP3"));
+        bail!("lame laget ingen MP3");
     }
     let dir = path.parent().expect("a cache file has a folder");
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| anyhow::anyhow!(format!("kan ikke lage {}: {e}", dir.display())))?;
+    tokio::fs::create_dir_all(dir).await.with_context(|| format!("kan ikke lage {}", dir.display()))?;
     let partial = path.with_extension(format!("{}.part", std::process::id()));
-    tokio::fs::write(&partial, &mp3)
-        .await
-        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", partial.display())))?;
-    tokio::fs::rename(&partial, &path)
-        .await
-        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
+    tokio::fs::write(&partial, &mp3).await.with_context(|| format!("kan ikke skrive {}", partial.display()))?;
+    tokio::fs::rename(&partial, &path).await.with_context(|| format!("kan ikke skrive {}", path.display()))?;
     Ok(mp3)
 }
 
@@ -580,7 +579,7 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> anyhow::Result<Vec<
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| anyhow::anyhow!(format!("kan ikke starte {program}: {e}")))?;
+        .with_context(|| format!("kan ikke starte {program}"))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let input = input.to_vec();
     let writer = tokio::spawn(async move {
@@ -588,13 +587,10 @@ async fn pipe(program: &str, args: &[&str], input: &[u8]) -> anyhow::Result<Vec<
         drop(stdin);
         written
     });
-    let output = child.wait_with_output().await.map_err(|e| anyhow::anyhow!(format!("{program} feilet: {e}")))?;
-    writer
-        .await
-        .map_err(|e| anyhow::anyhow!(format!("{program}: {e}")))?
-        .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive til {program}: {e}")))?;
+    let output = child.wait_with_output().await.with_context(|| format!("{program} feilet"))?;
+    writer.await.with_context(|| program.to_owned())?.with_context(|| format!("kan ikke skrive til {program}"))?;
     if !output.status.success() {
-        return Err(anyhow::anyhow!(format!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        bail!("{program} feilet: {}", String::from_utf8_lossy(&output.stderr).trim());
     }
     Ok(output.stdout)
 }

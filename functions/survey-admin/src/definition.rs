@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context};
 use clap::Subcommand;
 use survey_domain::catalogue::{self, Checked, Files, Survey};
 use survey_domain::definition::BadDefinition;
@@ -23,7 +24,7 @@ pub fn run(command: DefinitionCommand) -> anyhow::Result<String> {
     match command {
         DefinitionCommand::List => Ok(list()),
         DefinitionCommand::Check { file } => {
-            let checked = check_file(&file).map_err(|bad| anyhow::anyhow!(listing(&bad)))?;
+            let checked = check_file(&file).map_err(|bad| anyhow!(listing(&bad)))?;
             // CONTRACT.md: `ok` on stdout; what was checked goes to stderr for the operator.
             eprintln!("{}", summary(&checked));
             Ok("ok".to_owned())
@@ -64,11 +65,8 @@ fn list() -> String {
 pub fn checked(id: &str) -> anyhow::Result<&'static Survey> {
     let known: Vec<&str> = catalogue::all().iter().map(Survey::id).collect();
     let unknown = || format!("undersøkelsen «{id}» finnes ikke (kjente: {})", known.join(", "));
-    let survey = catalogue::find(id).ok_or_else(|| anyhow::anyhow!(unknown()))?;
-    catalogue::files(id)
-        .ok_or_else(|| anyhow::anyhow!(unknown()))?
-        .check()
-        .map_err(|bad| anyhow::anyhow!(listing(&bad)))?;
+    let survey = catalogue::find(id).with_context(unknown)?;
+    catalogue::files(id).with_context(unknown)?.check().map_err(|bad| anyhow!(listing(&bad)))?;
     Ok(survey)
 }
 

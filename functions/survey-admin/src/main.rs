@@ -1,7 +1,7 @@
 //! `survey-admin`: IMDi operators' command line for waves, registrations and codes.
 //! Results go to stdout, errors to stderr, and failures exit non-zero.
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -275,25 +275,29 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        // The error and every cause under it, on one line.
         Err(error) => {
-            eprintln!("survey-admin: {error:#}");
+            eprintln!("{}", failure(&error));
             ExitCode::FAILURE
         }
     }
 }
 
+/// What the operator reads on stderr: the error, then every cause under it.
+fn failure(error: &anyhow::Error) -> String {
+    format!("survey-admin: {error:#}")
+}
+
 fn survey_id(raw: &str) -> anyhow::Result<WaveId> {
     WaveId::parse(raw)
-        .map_err(|_| anyhow::anyhow!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
+        .map_err(|_| anyhow!("`{raw}` er ikke en gyldig id: 1 til 40 små bokstaver, sifre eller bindestreker"))
 }
 
 /// A unit of the wave's survey: a municipality or Oslo district, or one of the survey's own units.
 fn unit_number(wave: &Wave, raw: &str) -> anyhow::Result<UnitNumber> {
     UnitNumber::parse(raw).ok().filter(|u| wave.survey().has_unit(*u)).ok_or_else(|| {
         match wave.survey().definition.own_units() {
-            None => anyhow::anyhow!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"),
-            Some(_) => anyhow::anyhow!(
+            None => anyhow!("`{raw}` er ikke et kommunenummer eller et bydelsnummer i Oslo"),
+            Some(_) => anyhow!(
                 "`{raw}` er ikke en enhet i undersøkelsen «{}» som runden `{}` kjører",
                 wave.definition,
                 wave.survey_id
@@ -303,7 +307,7 @@ fn unit_number(wave: &Wave, raw: &str) -> anyhow::Result<UnitNumber> {
 }
 
 fn email_address(raw: &str) -> anyhow::Result<Email> {
-    Email::parse(raw).map_err(|_| anyhow::anyhow!(format!("`{raw}` er ikke en e-postadresse")))
+    Email::parse(raw).map_err(|_| anyhow!("`{raw}` er ikke en e-postadresse"))
 }
 
 /// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
@@ -359,16 +363,15 @@ impl Admin {
             }
             Command::Survey(SurveyCommand::Webinar { survey, at, url }) => {
                 if !url.starts_with("https://") {
-                    return Err(anyhow::anyhow!("lenken til webinaret må begynne med https://"));
+                    bail!("lenken til webinaret må begynne med https://");
                 }
                 let mut wave = self.wave(&survey).await?;
                 wave.webinar = Some(Webinar { at, url });
                 self.update_wave(&wave).await
             }
             Command::Registration(RegistrationCommand::Add { survey, unit, contact }) => {
-                let contact = Contact::parse_mailbox(&contact).map_err(|_| {
-                    anyhow::anyhow!(format!("skriv kontaktpersonen som `Navn <e-post>`, ikke `{contact}`"))
-                })?;
+                let contact = Contact::parse_mailbox(&contact)
+                    .map_err(|_| anyhow!("skriv kontaktpersonen som `Navn <e-post>`, ikke `{contact}`"))?;
                 self.register(&survey, &unit, contact).await.map(|code| code.to_string())
             }
             Command::Code(CodeCommand::Show(UnitArgs { survey, unit })) => {
@@ -384,7 +387,10 @@ impl Admin {
                     &registration.survey_id,
                     registration.unit,
                 )
-                .await?;
+                .await
+                .with_context(|| {
+                    format!("kan ikke lage en ny kode for {} ({})", registration.unit, registration.unit.unit().name)
+                })?;
                 Ok(code.to_string())
             }
             Command::Contact(ContactCommand::List(UnitArgs { survey, unit })) => {
@@ -394,7 +400,11 @@ impl Admin {
                     (wave, unit)
                 };
                 let now = OffsetDateTime::now_utc();
-                let contacts = self.store.contacts(&wave.survey_id, unit).await?;
+                let contacts = self
+                    .store
+                    .contacts(&wave.survey_id, unit)
+                    .await
+                    .with_context(|| format!("kan ikke lese kontaktpersonene til {unit} ({})", unit.unit().name))?;
                 let lines: Vec<String> = contacts
                     .into_iter()
                     .filter(|c| c.contact.is_verified() || c.expires_at > now)
@@ -424,7 +434,8 @@ impl Admin {
                     &email,
                     OffsetDateTime::now_utc(),
                 )
-                .await?;
+                .await
+                .with_context(|| format!("kan ikke godkjenne {} for {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Contact(ContactCommand::Remove(ContactArgs { survey, unit, email })) => {
@@ -433,7 +444,9 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit, email_address(&email)?)
                 };
-                remove_contact(&self.store, &wave.survey_id, unit, &email).await?;
+                remove_contact(&self.store, &wave.survey_id, unit, &email)
+                    .await
+                    .with_context(|| format!("kan ikke fjerne {} fra {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
             Command::Domain(DomainCommand::Allow { survey, unit, domain }) => {
@@ -442,15 +455,20 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit)
                 };
-                let probe = Email::parse(&format!("x@{domain}"))
-                    .map_err(|_| anyhow::anyhow!(format!("`{domain}` er ikke et e-postdomene")))?;
-                self.store.allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until).await?;
+                let probe =
+                    Email::parse(&format!("x@{domain}")).map_err(|_| anyhow!("`{domain}` er ikke et e-postdomene"))?;
+                self.store
+                    .allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until)
+                    .await
+                    .with_context(|| format!("kan ikke lagre domenet {} for {unit}", probe.domain()))?;
                 Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
             }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
                 let now = OffsetDateTime::now_utc();
-                self.store.close_unit(&registration.survey_id, registration.unit, now).await?;
+                self.store.close_unit(&registration.survey_id, registration.unit, now).await.with_context(|| {
+                    format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
+                })?;
                 let closed = format!(
                     "stengte {} ({}) i {} {}",
                     registration.unit,
@@ -465,7 +483,11 @@ impl Admin {
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
                 let wave = self.wave(&survey).await?;
                 let unit = unit.as_deref().map(|u| unit_number(&wave, u)).transpose()?;
-                let count = self.store.count_answers(&wave.survey_id, unit).await?;
+                let count = self
+                    .store
+                    .count_answers(&wave.survey_id, unit)
+                    .await
+                    .with_context(|| format!("kan ikke telle svarene i `{}`", wave.survey_id))?;
                 Ok(count.to_string())
             }
             Command::Recipients(recipients::RecipientsCommand::Import { survey, file }) => {
@@ -503,24 +525,31 @@ impl Admin {
 
     async fn wave(&self, raw: &str) -> anyhow::Result<Wave> {
         let id = survey_id(raw)?;
-        self.store.wave(&id).await?.with_context(|| format!("det finnes ingen undersøkelse `{id}`"))
+        self.store
+            .wave(&id)
+            .await
+            .with_context(|| format!("kan ikke lese undersøkelsen `{id}`"))?
+            .with_context(|| format!("det finnes ingen undersøkelse `{id}`"))
     }
 
     async fn create_wave(&self, wave: &Wave) -> anyhow::Result<()> {
-        wave.check().map_err(|e| anyhow::anyhow!(norsk::invalid_wave(&e)))?;
-        if !self.store.create_wave(wave).await? {
-            return Err(anyhow::anyhow!(format!(
-                "undersøkelsen `{}` finnes allerede; endre den med `survey window`",
-                wave.survey_id
-            )));
+        wave.check().map_err(|e| anyhow!(norsk::invalid_wave(&e)))?;
+        let id = &wave.survey_id;
+        if !self.store.create_wave(wave).await.with_context(|| format!("kan ikke lagre undersøkelsen `{id}`"))? {
+            bail!("undersøkelsen `{id}` finnes allerede; endre den med `survey window`");
         }
-        content::publish(&self.clients.s3, &self.config.buckets.content, &wave.survey_id, wave.questionnaire()).await?;
+        content::publish(&self.clients.s3, &self.config.buckets.content, id, wave.questionnaire())
+            .await
+            .with_context(|| format!("kan ikke publisere spørreskjemaet til `{id}`"))?;
         Ok(())
     }
 
     async fn update_wave(&self, wave: &Wave) -> anyhow::Result<String> {
-        wave.check().map_err(|e| anyhow::anyhow!(norsk::invalid_wave(&e)))?;
-        self.store.update_wave(wave).await?;
+        wave.check().map_err(|e| anyhow!(norsk::invalid_wave(&e)))?;
+        self.store
+            .update_wave(wave)
+            .await
+            .with_context(|| format!("kan ikke lagre undersøkelsen `{}`", wave.survey_id))?;
         Ok(wave_json(wave))
     }
 
@@ -529,7 +558,8 @@ impl Admin {
         let unit = unit_number(&wave, unit)?;
         self.store
             .registration(&wave.survey_id, unit)
-            .await?
+            .await
+            .with_context(|| format!("kan ikke lese påmeldingen til {unit} ({})", unit.unit().name))?
             .with_context(|| format!("{unit} ({}) er ikke påmeldt `{survey}`", unit.unit().name))
     }
 
@@ -546,7 +576,7 @@ impl Admin {
         let unit = unit_number(&wave, unit)?;
         add_by_imdi(&self.store, &self.queue(), &self.config.keys, &wave, unit, contact, OffsetDateTime::now_utc())
             .await
-            .map_err(anyhow::Error::from)
+            .with_context(|| format!("kan ikke melde på {unit} ({})", unit.unit().name))
     }
 
     async fn aggregate(&self, survey: &str) -> anyhow::Result<String> {
@@ -555,7 +585,9 @@ impl Admin {
         let run_id = survey_results::new_run_id(now);
         let progress = |p: survey_results::Progress| eprintln!("  {p}");
         let summary =
-            survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress).await?;
+            survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress)
+                .await
+                .with_context(|| format!("sammenstillingen av `{}` feilet", wave.survey_id))?;
         let json = serde_json::json!({
             "survey_id": wave.survey_id,
             "run_id": summary.run_id,
@@ -570,18 +602,25 @@ impl Admin {
     async fn fetch_bundle(&self, survey: &str, out: &std::path::Path) -> anyhow::Result<String> {
         let wave = self.wave(survey).await?;
         let results = self.results();
-        let latest = results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.with_context(|| {
-            format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
-        })?;
+        let latest = results
+            .get_object(&results_layout::latest_key(&wave.survey_id))
+            .await
+            .context("kan ikke hente latest.json")?
+            .with_context(|| {
+                format!("`{survey}` har ingen resultater ennå: kjør `survey-admin aggregate --survey {survey}`")
+            })?;
         let latest: results_layout::RunManifest =
-            serde_json::from_slice(&latest).map_err(|e| anyhow::anyhow!(format!("latest.json kan ikke leses: {e}")))?;
+            serde_json::from_slice(&latest).context("latest.json kan ikke leses")?;
         let (key, run_id) = (latest.bundle.as_str(), latest.run_id.as_str());
         eprintln!("  henter resultatpakken fra kjøringen {run_id} …");
-        let bytes = results.get_object(key).await?.context("resultatpakken mangler")?;
-        std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!(format!("kan ikke lage {}: {e}", out.display())))?;
+        let bytes = results
+            .get_object(key)
+            .await
+            .context("kan ikke hente resultatpakken")?
+            .context("resultatpakken mangler")?;
+        std::fs::create_dir_all(out).with_context(|| format!("kan ikke lage {}", out.display()))?;
         let path = out.join(format!("{}-{run_id}.zip", wave.survey_id));
-        std::fs::write(&path, &bytes)
-            .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
+        std::fs::write(&path, &bytes).with_context(|| format!("kan ikke skrive {}", path.display()))?;
         eprintln!("  {} KB lagret", bytes.len() / 1024);
         Ok(path.display().to_string())
     }
@@ -591,7 +630,8 @@ impl Admin {
     }
 
     async fn setup(&self, seed_local: bool) -> anyhow::Result<String> {
-        let created = setup::create_all(&self.clients, &self.config).await?;
+        let created =
+            setup::create_all(&self.clients, &self.config).await.context("kan ikke lage tabellene og bøttene")?;
         let mut report = if created.is_empty() {
             "tabellene og bøttene finnes".to_owned()
         } else {
@@ -599,7 +639,7 @@ impl Admin {
         };
         if seed_local {
             let id = survey_id("local")?;
-            if self.store.wave(&id).await?.is_some() {
+            if self.store.wave(&id).await.context("kan ikke lese runden `local`")?.is_some() {
                 report.push_str("; runden `local` finnes");
             } else {
                 let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
@@ -627,4 +667,21 @@ impl Admin {
 /// The catalogue's default languages that the questionnaire has texts for.
 fn translated_languages(questionnaire: &Questionnaire) -> Vec<LanguageCode> {
     LanguageCode::wave_defaults().filter(|code| questionnaire.translation(code.as_str()).is_some()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use survey_domain::StoreError;
+
+    #[test]
+    fn a_failure_prints_the_context_then_every_cause_once() {
+        let store = StoreError::Failed { context: "get wave", source: "ValidationException: no such table".into() };
+        let err = anyhow::Error::new(store).context("kan ikke lese undersøkelsen `h2026`");
+        assert_eq!(
+            failure(&err),
+            "survey-admin: kan ikke lese undersøkelsen `h2026`: storage failed (get wave): \
+             ValidationException: no such table"
+        );
+    }
 }

@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
+use anyhow::{anyhow, Context};
 use clap::{Args, Subcommand};
-use survey_domain::forms::{self, FormStore, Mailing, RecipientEntry};
+use survey_domain::forms::{self, Form, FormStore, Mailing, RecipientEntry};
 use survey_domain::population::Population;
 use survey_domain::tracking::{rates, statuses};
 use survey_domain::{recipients, UnitNumber, Wave};
@@ -59,7 +58,7 @@ pub fn read(wave: &Wave, file: &std::path::Path) -> anyhow::Result<Vec<Recipient
     let csv = std::fs::read_to_string(file).with_context(|| format!("kan ikke lese {}", file.display()))?;
     let rows = recipients::parse(&csv, wave.survey()).map_err(|bad| {
         let lines: Vec<String> = bad.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("{} har {} feil, og ingenting er lagret:\n{}", file.display(), bad.len(), lines.join("\n"))
+        anyhow!("{} har {} feil, og ingenting er lagret:\n{}", file.display(), bad.len(), lines.join("\n"))
     })?;
     Ok(rows
         .into_iter()
@@ -76,7 +75,10 @@ pub fn read(wave: &Wave, file: &std::path::Path) -> anyhow::Result<Vec<Recipient
 
 /// Keeps what became of a recipient's invitation when the same person is imported again.
 pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<RecipientEntry>) -> anyhow::Result<String> {
-    let known = store.recipients(&wave.survey_id).await?;
+    let known = store
+        .recipients(&wave.survey_id)
+        .await
+        .with_context(|| format!("kan ikke lese mottakerne i `{}`", wave.survey_id))?;
     for row in &mut rows {
         let same = known.iter().find(|k| {
             k.recipient.unit == row.recipient.unit
@@ -89,12 +91,21 @@ pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<Recipien
             row.undeliverable = same.undeliverable;
         }
     }
-    store.put_recipients(&rows).await?;
+    store.put_recipients(&rows).await.with_context(|| format!("kan ikke lagre mottakerne i `{}`", wave.survey_id))?;
     Ok(format!("imported {}", rows.len()))
 }
 
+/// The wave's recipients and the forms they have begun or sent.
+async fn recipients_and_forms<S: FormStore>(
+    store: &S,
+    wave: &Wave,
+) -> anyhow::Result<(Vec<RecipientEntry>, Vec<Form>)> {
+    tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))
+        .with_context(|| format!("kan ikke lese mottakerne og skjemaene i `{}`", wave.survey_id))
+}
+
 pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumber>) -> anyhow::Result<String> {
-    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))?;
+    let (recipients, forms) = recipients_and_forms(store, wave).await?;
     let lines: Vec<String> = statuses(&recipients, &forms)
         .into_iter()
         .filter(|l| unit.is_none_or(|u| l.unit == u))
@@ -104,7 +115,7 @@ pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumbe
 }
 
 pub async fn rates_of<S: FormStore>(store: &S, wave: &Wave) -> anyhow::Result<String> {
-    let (recipients, forms) = tokio::try_join!(store.recipients(&wave.survey_id), store.forms(&wave.survey_id))?;
+    let (recipients, forms) = recipients_and_forms(store, wave).await?;
     let rates = rates(&statuses(&recipients, &forms), Population::embedded(), wave.opens_at.year());
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }
@@ -115,22 +126,87 @@ pub async fn send<S: FormStore, Q: survey_domain::jobs::JobQueue>(
     wave: &Wave,
     mailing: Mailing,
 ) -> anyhow::Result<String> {
-    let sent = forms::send(store, queue, wave, mailing).await?;
+    let what = match mailing {
+        Mailing::Invitation => "invitasjonene",
+        Mailing::Reminder => "påminnelsene",
+    };
+    let sent = forms::send(store, queue, wave, mailing)
+        .await
+        .with_context(|| format!("kan ikke sende {what} i `{}`", wave.survey_id))?;
     Ok(format!("sent {sent}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use survey_domain::forms::{FormToken, Saved};
+    use survey_domain::keys::TokenDigest;
+    use survey_domain::{StoreError, WaveId};
 
-    #[test]
-    fn a_file_that_cannot_be_read_names_itself_and_keeps_the_cause() {
+    fn leader_wave() -> Wave {
         let survey = survey_domain::catalogue::find("lederundersokelse").unwrap();
-        let wave = Wave {
+        Wave {
             definition: survey.id().to_owned(),
             questionnaire_version: survey.current().version.clone(),
             ..survey_domain::synthetic::open_wave("ledere", time::OffsetDateTime::now_utc())
-        };
+        }
+    }
+
+    /// A store whose every call fails as a dropped connection does.
+    struct Unreachable;
+
+    fn dropped<T>() -> Result<T, StoreError> {
+        Err(StoreError::Unavailable { context: "query recipients", source: "connection refused".into() })
+    }
+
+    impl FormStore for Unreachable {
+        async fn put_recipients(&self, _: &[RecipientEntry]) -> Result<(), StoreError> {
+            dropped()
+        }
+        async fn recipients(&self, _: &WaveId) -> Result<Vec<RecipientEntry>, StoreError> {
+            dropped()
+        }
+        async fn put_form_token(&self, _: &FormToken) -> Result<(), StoreError> {
+            dropped()
+        }
+        async fn form_token(&self, _: &TokenDigest) -> Result<Option<FormToken>, StoreError> {
+            dropped()
+        }
+        async fn form(&self, _: &WaveId, _: UnitNumber, _: &str) -> Result<Option<Form>, StoreError> {
+            dropped()
+        }
+        async fn forms(&self, _: &WaveId) -> Result<Vec<Form>, StoreError> {
+            dropped()
+        }
+        async fn save_form(&self, _: &Form) -> Result<Saved, StoreError> {
+            dropped()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_keeps_its_cause_under_the_context() {
+        let wave = leader_wave();
+        for (command, err) in [
+            ("status", status(&Unreachable, &wave, None).await.unwrap_err()),
+            ("rates", rates_of(&Unreachable, &wave).await.unwrap_err()),
+        ] {
+            assert_eq!(
+                format!("{err:#}"),
+                "kan ikke lese mottakerne og skjemaene i `ledere`: \
+                 storage is unavailable (query recipients): connection refused",
+                "{command}"
+            );
+        }
+        let err = import(&Unreachable, &wave, Vec::new()).await.unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "kan ikke lese mottakerne i `ledere`: storage is unavailable (query recipients): connection refused"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_names_itself_and_keeps_the_cause() {
+        let wave = leader_wave();
         let err = read(&wave, std::path::Path::new("/finnes/ikke/mottakere.csv")).unwrap_err();
         let text = format!("{err:#}");
         assert!(text.starts_with("kan ikke lese /finnes/ikke/mottakere.csv: "), "{text}");

@@ -7,7 +7,7 @@
 //! in both sets (`shared/domain/surveys/brukerundersokelse/questionnaires/<year>/i18n/` and
 //! `static-site/i18n/`) with each text's source version and status.
 
-use anyhow::Context;
+use anyhow::{anyhow, bail, Context};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -88,13 +88,11 @@ impl Repo {
     /// A language's file in one set; `None` when there is none yet.
     fn load(&self, set: TextSet, lang: &str) -> anyhow::Result<Option<TextFile>> {
         let path = self.path(set, lang);
-        match std::fs::read_to_string(&path) {
-            Ok(json) => {
-                TextFile::parse(&json).map(Some).map_err(|e| anyhow::anyhow!(format!("{}: {e}", path.display())))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(anyhow::anyhow!(format!("kan ikke lese {}: {e}", path.display()))),
-        }
+        let json = match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            read => read.with_context(|| format!("kan ikke lese {}", path.display()))?,
+        };
+        TextFile::parse(&json).map(Some).with_context(|| path.display().to_string())
     }
 
     /// The bokmål file of a set.
@@ -119,17 +117,16 @@ impl Repo {
         let temporary = path.with_extension("json.tmp");
         std::fs::write(&temporary, file.to_file_json())
             .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| anyhow::anyhow!(format!("kan ikke skrive {}: {e}", path.display())))?;
+            .with_context(|| format!("kan ikke skrive {}", path.display()))?;
         Ok(path)
     }
 }
 
 /// A language that can be translated: in the catalogue, and not bokmål itself.
 fn target_language(lang: &str) -> anyhow::Result<LanguageCode> {
-    let code =
-        LanguageCode::parse(lang).map_err(|_| anyhow::anyhow!(format!("«{lang}» er ikke et språk i språklisten")))?;
+    let code = LanguageCode::parse(lang).map_err(|_| anyhow!("«{lang}» er ikke et språk i språklisten"))?;
     if code.as_str() == SOURCE_LANGUAGE {
-        anyhow::bail!("bokmål er kildespråket og oversettes ikke");
+        bail!("bokmål er kildespråket og oversettes ikke");
     }
     Ok(code)
 }
@@ -262,18 +259,18 @@ fn cell_text(cell: Option<&Data>) -> String {
 
 /// The language named in the sheet and its rows.
 fn read_sheet(path: &Path) -> anyhow::Result<(String, Vec<ImportRow>)> {
-    let unreadable = |e: &dyn std::fmt::Display| anyhow::anyhow!("kan ikke lese {}: {e}", path.display());
-    let mut workbook: Xlsx<_> = open_workbook(path).map_err(|e| unreadable(&e))?;
-    let first = workbook.sheet_names().first().cloned().ok_or_else(|| unreadable(&"ingen ark i filen"))?;
-    let range = workbook.worksheet_range(&first).map_err(|e| unreadable(&e))?;
+    let unreadable = || format!("kan ikke lese {}", path.display());
+    let mut workbook: Xlsx<_> = open_workbook(path).with_context(unreadable)?;
+    let first = workbook.sheet_names().first().cloned().context("ingen ark i filen").with_context(unreadable)?;
+    let range = workbook.worksheet_range(&first).with_context(unreadable)?;
     let at = |row: u32, column: u32| cell_text(range.get_value((row, column)));
     let headers: Vec<String> = (0..HEADERS.len() as u32).map(|c| at(HEADER_ROW, c)).collect();
     if at(0, 0) != "Språk" || headers != HEADERS {
-        return Err(anyhow::anyhow!(format!(
+        bail!(
             "{} ser ikke ut som en fil fra «survey-admin translations export» (overskriftene i rad {} er endret)",
             path.display(),
             HEADER_ROW + 1
-        )));
+        );
     }
     let last = range.end().map_or(0, |(row, _)| row);
     let rows = (HEADER_ROW + 1..=last)
@@ -313,12 +310,12 @@ fn import(repo: &Repo, lang: &str, path: &Path, options: Options) -> anyhow::Res
     problems.extend(check_import(&all_sources, &rows, options.accept_length));
     if !problems.is_empty() {
         let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        return Err(anyhow::anyhow!(format!(
+        bail!(
             "{} har {} feil. Ingenting er skrevet. Rett opp og importer på nytt:\n{}",
             path.display(),
             problems.len(),
             list.join("\n")
-        )));
+        );
     }
 
     let texts: BTreeMap<&str, &str> = rows.iter().map(|r| (r.key.as_str(), r.text.as_str())).collect();

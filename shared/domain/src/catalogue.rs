@@ -301,7 +301,7 @@ fn shipped() -> Vec<Files> {
                 structure: Some(
                     include_str!("../surveys/kommuneundersokelse/questionnaires/2027/questionnaire.json").to_owned(),
                 ),
-                texts: texts!("kommuneundersokelse" / "2027": "nb", "nn"),
+                texts: texts!("kommuneundersokelse" / "2027": "en", "nb", "nn"),
             }],
         },
     ]

@@ -203,7 +203,32 @@ pub struct PlanSpec {
     /// Questions no result shows (a screening question's kept answers all say the same).
     #[serde(default)]
     pub never_reported: Vec<String>,
+    /// Key findings, written as sentences from the data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingSpec>,
 }
+
+/// A key finding: the share of those answering `question` who chose any of
+/// `values`, put in words where the text says `{share}`: «{share} kommuner har
+/// resultatmål for introduksjonsprogrammet» becomes «Åtte av ti kommuner …».
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingSpec {
+    pub question: String,
+    pub values: Vec<String>,
+    pub text: Text,
+}
+
+/// A key finding, resolved: the question's position and the chosen values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub question: usize,
+    pub values: Vec<String>,
+    pub text: Text,
+}
+
+/// Where a finding's text puts the share in words.
+pub const SHARE_PLACEHOLDER: &str = "{share}";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -282,6 +307,7 @@ pub struct Plan {
     pub coarser: Vec<Coarser>,
     /// Per question position: whether results show it.
     pub reported: Vec<bool>,
+    pub findings: Vec<Finding>,
 }
 
 impl Plan {
@@ -432,6 +458,24 @@ pub enum Problem {
         id: String,
     },
     NoRoles,
+    /// A finding on a question whose answers are not options (free text).
+    FindingNotCounted {
+        version: String,
+        id: String,
+    },
+    /// A finding names a value its question does not offer.
+    FindingValue {
+        version: String,
+        id: String,
+        value: String,
+    },
+    /// A finding that names no value.
+    EmptyFinding(String),
+    /// A finding's text (in the language given) has no `{share}`.
+    FindingText {
+        id: String,
+        language: &'static str,
+    },
     MissingTexts {
         version: String,
         language: String,
@@ -524,6 +568,16 @@ impl fmt::Display for Problem {
             Self::MissingLabel { what, id } => write!(f, "{what} «{id}» mangler navn under copy"),
 
             Self::NoRoles => f.write_str("respondenter i roller trenger minst én rolle"),
+            Self::FindingNotCounted { version, id } => {
+                write!(f, "versjon {version}: funnet om «{id}» trenger et spørsmål med svaralternativer")
+            }
+            Self::FindingValue { version, id, value } => {
+                write!(f, "versjon {version}: funnet om «{id}» nevner verdien «{value}», som spørsmålet ikke har")
+            }
+            Self::EmptyFinding(id) => write!(f, "funnet om «{id}» nevner ingen verdier"),
+            Self::FindingText { id, language } => {
+                write!(f, "funnet om «{id}» mangler {SHARE_PLACEHOLDER} i teksten på «{language}»")
+            }
             Self::MissingTexts { version, language, keys } => write!(
                 f,
                 "spørreskjema {version}, språk {language}: {} tekst(er) mangler: {}",
@@ -645,6 +699,18 @@ impl Definition {
         used.extend(plan.bands.iter().map(|b| (b.as_str(), "bakgrunnsspørsmål".to_owned())));
         for index in &plan.indices {
             used.extend(index.items.iter().map(|i| (i.as_str(), format!("spørsmål i indeksen «{}»", index.id))));
+        }
+        for finding in &plan.findings {
+            used.push((&finding.question, "funn".to_owned()));
+            if finding.values.is_empty() {
+                problems.push(Problem::EmptyFinding(finding.question.clone()));
+            }
+            let texts = [("nb", Some(&finding.text.nb)), ("nn", finding.text.nn.as_ref()), ("en", Some(&finding.text.en))];
+            for (language, text) in texts {
+                if text.is_some_and(|t| !t.contains(SHARE_PLACEHOLDER)) {
+                    problems.push(Problem::FindingText { id: finding.question.clone(), language });
+                }
+            }
         }
         for (id, role) in used {
             if hidden.contains(id) {
@@ -769,6 +835,21 @@ impl Definition {
             if let Some(at) = find("never_reported", id, problems) {
                 plan.reported[at] = false;
             }
+        }
+        for finding in &spec.findings {
+            let Some(at) = find("et funn", &finding.question, problems) else { continue };
+            let question = &q.questions[at];
+            if question.options.is_empty() {
+                problems.push(Problem::FindingNotCounted { version: version.clone(), id: question.id.clone() });
+            }
+            for value in finding.values.iter().filter(|v| !question.options.iter().any(|o| &o.value == *v)) {
+                problems.push(Problem::FindingValue {
+                    version: version.clone(),
+                    id: question.id.clone(),
+                    value: value.clone(),
+                });
+            }
+            plan.findings.push(Finding { question: at, values: finding.values.clone(), text: finding.text.clone() });
         }
 
         for index in &mut plan.indices {

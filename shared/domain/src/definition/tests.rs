@@ -53,10 +53,20 @@ fn the_participant_survey_definition_passes_and_resolves_to_positions() {
     assert_eq!(hidden, ["q_leave"]);
 }
 
+/// A finding with the same text in every language.
+fn finding(question: &str, values: &[&str], text: &str) -> Value {
+    json!({"question": question, "values": values, "text": {"nb": text, "nn": text, "en": text}})
+}
+
 /// Sets `value` at a JSON pointer of the base definition.
 fn with(pointer: &str, value: Value) -> Value {
     let mut d = base();
-    *d.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")) = value;
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match d.pointer_mut(parent).unwrap_or_else(|| panic!("{pointer}")) {
+        Value::Object(fields) => _ = fields.insert(key.to_owned(), value),
+        Value::Array(items) => items[key.parse::<usize>().unwrap()] = value,
+        _ => panic!("{pointer}"),
+    }
     d
 }
 
@@ -203,6 +213,35 @@ fn every_kind_of_broken_definition_is_refused_with_its_reason() {
             "a band never reported",
             with("/analysis/never_reported", json!(["q_leave", "q_gender"])),
             Problem::HiddenUsed { id: "q_gender".into(), role: "bakgrunnsspørsmål".into() },
+        ),
+        (
+            "a finding on a question that does not exist",
+            with("/analysis/findings", json!([finding("q_plan", &["yes"], "{share} har en plan")])),
+            Problem::UnknownQuestion { version: v(), role: "et funn".into(), id: "q_plan".into() },
+        ),
+        (
+            "a finding on a value the question lacks",
+            with("/analysis/findings", json!([finding("q_plan_has", &["ja"], "{share} har en plan")])),
+            Problem::FindingValue { version: v(), id: "q_plan_has".into(), value: "ja".into() },
+        ),
+        (
+            "a finding of no value",
+            with("/analysis/findings", json!([finding("q_plan_has", &[], "{share} har en plan")])),
+            Problem::EmptyFinding("q_plan_has".into()),
+        ),
+        (
+            "a finding whose text has no place for the share",
+            with(
+                "/analysis/findings",
+                json!([{"question": "q_plan_has", "values": ["yes"],
+                        "text": {"nb": "Mange har en plan", "nn": "{share} har ein plan", "en": "{share} have a plan"}}]),
+            ),
+            Problem::FindingText { id: "q_plan_has".into(), language: "nb" },
+        ),
+        (
+            "a finding on a question never reported",
+            with("/analysis/findings", json!([finding("q_leave", &["no"], "{share} er ikke i permisjon")])),
+            Problem::HiddenUsed { id: "q_leave".into(), role: "funn".into() },
         ),
     ];
     for (what, definition, expected) in cases {
@@ -486,3 +525,23 @@ fn text_questions_and_matrices_are_checked_when_read() {
 }
 
 const MAX_TEXT_LENGTH_PLUS_ONE: usize = crate::questionnaire::MAX_TEXT_LENGTH + 1;
+
+#[test]
+fn findings_resolve_to_counted_questions_and_free_text_is_refused() {
+    let survey = crate::catalogue::find("kommuneundersokelse").expect("shipped");
+    let q = survey.current();
+    let findings: Vec<&str> = q.plan().findings.iter().map(|f| q.questions[f.question].id.as_str()).collect();
+    assert!(findings.contains(&"q_prog_targets") && findings.len() >= 10, "{findings:?}");
+
+    let mut d: Value = serde_json::from_str(include_str!("../../surveys/kommuneundersokelse/definition.json")).unwrap();
+    d["analysis"]["findings"] = json!([finding("q_prog_comment", &["short"], "{share} skrev en kommentar")]);
+    let definition: Definition = serde_json::from_value(d).unwrap();
+    let v = || q.version.clone();
+    assert_eq!(
+        definition.plan_for(q).unwrap_err(),
+        vec![
+            Problem::FindingNotCounted { version: v(), id: "q_prog_comment".into() },
+            Problem::FindingValue { version: v(), id: "q_prog_comment".into(), value: "short".into() },
+        ]
+    );
+}

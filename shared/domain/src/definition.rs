@@ -705,7 +705,8 @@ impl Definition {
             if finding.values.is_empty() {
                 problems.push(Problem::EmptyFinding(finding.question.clone()));
             }
-            let texts = [("nb", Some(&finding.text.nb)), ("nn", finding.text.nn.as_ref()), ("en", Some(&finding.text.en))];
+            let texts =
+                [("nb", Some(&finding.text.nb)), ("nn", finding.text.nn.as_ref()), ("en", Some(&finding.text.en))];
             for (language, text) in texts {
                 if text.is_some_and(|t| !t.contains(SHARE_PLACEHOLDER)) {
                     problems.push(Problem::FindingText { id: finding.question.clone(), language });

@@ -3,6 +3,7 @@
 //! bokmål and English, counts and response rates per unit, and respondent-level
 //! rows without dates, ids or unit numbers, made k-anonymous by [`crate::microdata`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
@@ -28,7 +29,7 @@ const BOM: &str = "\u{feff}";
 /// A table: a header and rows of cells, written both as CSV and as an XLSX sheet.
 pub struct Table {
     pub name: &'static str,
-    pub header: Vec<&'static str>,
+    pub header: Vec<Cow<'static, str>>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -47,6 +48,11 @@ impl Cell {
             Self::Empty => String::new(),
         }
     }
+}
+
+/// A table's column names.
+pub fn columns(names: &[&'static str]) -> Vec<Cow<'static, str>> {
+    names.iter().map(|n| Cow::Borrowed(*n)).collect()
 }
 
 pub(crate) fn text(t: impl Into<String>) -> Cell {
@@ -145,7 +151,7 @@ pub fn figures_table(
     }
     Table {
         name: "figures",
-        header: vec![
+        header: columns(&[
             "level",
             "code",
             "name",
@@ -158,7 +164,7 @@ pub fn figures_table(
             "n",
             "mean",
             "withheld",
-        ],
+        ]),
         rows,
     }
 }
@@ -187,7 +193,7 @@ pub fn units_table(tables: &Tables, registrations: &[UnitRegistration], answered
         .collect();
     Table {
         name: "units",
-        header: vec![
+        header: columns(&[
             "unit",
             "name",
             "county_number",
@@ -195,7 +201,7 @@ pub fn units_table(tables: &Tables, registrations: &[UnitRegistration], answered
             "respondents",
             "expected_participants",
             "response_rate_percent",
-        ],
+        ]),
         rows,
     }
 }
@@ -235,7 +241,7 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     rows.extend(respondent_codebook(q));
     Table {
         name: "codebook",
-        header: vec!["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"],
+        header: columns(&["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"]),
         rows,
     }
 }
@@ -310,7 +316,7 @@ pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
 }
 
 /// The workbook of `tables`, dated `created` (the run's time), so one run gives one file, byte for byte.
-fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub(crate) fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = Workbook::new();
     let at = ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day())?.and_hms(
         u16::from(created.hour()),
@@ -322,7 +328,7 @@ fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsx
         let sheet = workbook.add_worksheet();
         sheet.set_name(table.name)?;
         for (col, name) in table.header.iter().enumerate() {
-            sheet.write_string(0, col as u16, *name)?;
+            sheet.write_string(0, col as u16, name.as_ref())?;
         }
         // The header stays in view and every column can be filtered, as an analyst expects of a sheet.
         sheet.set_freeze_panes(1, 0)?;

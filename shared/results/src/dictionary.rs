@@ -10,7 +10,7 @@ use survey_domain::catalogue;
 use survey_domain::language::LanguageCode;
 use survey_domain::Questionnaire;
 
-use crate::bundle::{number, text, Cell, Table};
+use crate::bundle::{columns, number, text, Cell, Table};
 use crate::microdata::language_group;
 
 /// How multi-choice answers are joined in one cell of `respondents.csv`.
@@ -116,7 +116,7 @@ pub fn indexes_table(q: &Questionnaire, layout: &Layout) -> Table {
             ]);
         }
     }
-    Table { name: "indexes", header: vec!["index", "question", "items", "quorum"], rows }
+    Table { name: "indexes", header: columns(&["index", "question", "items", "quorum"]), rows }
 }
 
 /// One row per question shown only after a given earlier answer.
@@ -128,7 +128,7 @@ pub fn routing_table(q: &Questionnaire) -> Table {
             Some(vec![text(question.id.clone()), text(rule.question.clone()), text(rule.any_of.join(MULTI_SEPARATOR))])
         })
         .collect();
-    Table { name: "routing", header: vec!["question", "shown_if_question", "shown_if_any_of"], rows }
+    Table { name: "routing", header: columns(&["question", "shown_if_question", "shown_if_any_of"]), rows }
 }
 
 /// Every language a participant can answer in, with the group `respondents.csv` reports.
@@ -145,7 +145,7 @@ pub fn languages_table() -> Table {
             ]
         })
         .collect();
-    Table { name: "languages", header: vec!["language", "name_nb", "native_name", "dir", "language_group"], rows }
+    Table { name: "languages", header: columns(&["language", "name_nb", "native_name", "dir", "language_group"]), rows }
 }
 
 /// The meaning of a column, in bokmål then English; `None` for a column this
@@ -207,7 +207,8 @@ fn meaning(file: &str, column: &str, q: &Questionnaire, w: &Words) -> Option<(St
 /// included. `respondents` is the header of `respondents.csv` where the bundle has it.
 pub fn columns_table(q: &Questionnaire, tables: &[&Table], respondents: Option<&[&str]>) -> Table {
     let header = vec!["file", "column", "meaning_nb", "meaning_en"];
-    let mut files: Vec<(&str, Vec<&str>)> = tables.iter().map(|t| (t.name, t.header.clone())).collect();
+    let mut files: Vec<(&str, Vec<&str>)> =
+        tables.iter().map(|t| (t.name, t.header.iter().map(|c| c.as_ref()).collect())).collect();
     files.push(("columns", header.clone()));
     if let Some(columns) = respondents {
         files.push(("respondents", columns.to_vec()));
@@ -223,5 +224,5 @@ pub fn columns_table(q: &Questionnaire, tables: &[&Table], respondents: Option<&
             })
         })
         .collect();
-    Table { name: "columns", header, rows }
+    Table { name: "columns", header: columns(&header), rows }
 }

@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod dictionary;
 pub mod microdata;
+pub mod org;
 pub mod protect;
 pub mod release;
 pub mod report;

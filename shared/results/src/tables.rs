@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use survey_domain::aggregate::{Accumulator, Tally};
 use survey_domain::{Unit, UnitNumber};
 
@@ -81,7 +81,7 @@ pub struct Tables {
     pub tallies: BTreeMap<Population, Tally>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WithholdReason {
     /// Fewer than the wave's minimum answered (primary suppression).

@@ -116,8 +116,18 @@ export interface FunctionSpec {
   readonly reservedConcurrency?: number;
 }
 
-/** What the results function serves: the pointer to the newest run, and units' reports. */
-export const RESULTS_REPORT_KEYS = ['results/*/latest.json', 'results/*/runs/*/units/*.json'] as const;
+/**
+ * What the results function serves: the pointer to the newest run, units' reports, and
+ * the public report of a survey of roles.
+ */
+export const RESULTS_REPORT_KEYS = [
+  'results/*/latest.json',
+  'results/*/runs/*/units/*.json',
+  'results/*/runs/*/report.json',
+] as const;
+
+/** IMDi's replacement population files (`survey-admin units population`; `_` is in no wave id), read where size bands are made. */
+export const POPULATION_KEYS = ['results/_population/*'] as const;
 
 /** The aggregation's keys: its runs, the pointer to the newest, the release ledger. */
 export const AGGREGATE_KEYS = ['results/*/latest.json', 'results/*/releases.json', 'results/*/runs/*'] as const;
@@ -220,7 +230,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'org-response',
-    description: 'GET/PUT /api/org-responses/current, POST /api/org-responses/current/submit: a leader\'s own part of the form in a survey of roles',
+    description: 'GET/PUT /api/org-responses/current, POST …/submit, GET …/results: a leader\'s own part of the form in a survey of roles, and the unit\'s results',
     routes: routesOf('org-response'),
     tables: {
       waves: ['GetItem'],
@@ -228,7 +238,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       form_tokens: ['GetItem'],
       recipients: ['Query'],
       // Drafts and the final submit: a conditional put that never overwrites a submitted form.
-      forms: ['GetItem', 'PutItem'],
+      // The unit's results read the wave's forms for its parts' status and answers.
+      forms: ['GetItem', 'PutItem', 'Query'],
+    },
+    // The unit's results: the pointer to the newest run, its public report, and the population in use.
+    buckets: {
+      results: { read: ['results/*/latest.json', 'results/*/runs/*/report.json', ...POPULATION_KEYS], list: true },
     },
     hashKey: true,
     memoryMb: 256,
@@ -263,11 +278,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'aggregate',
-    description: 'Nightly aggregation: parallel scan of answers, reports to the results bucket',
+    description: 'Nightly aggregation: parallel scan of answers (or a survey of roles\' submitted forms), reports to the results bucket',
     schedule: { hour: 3, minute: 0, timeZone: 'Europe/Oslo' },
-    tables: { waves: ['GetItem', 'Scan'], registrations: ['Query'], answers: ['Scan'] },
-    // Its runs (reports, bundle), the pointer to the newest, and the release ledger.
-    buckets: { results: { read: AGGREGATE_KEYS, write: AGGREGATE_KEYS, list: true } },
+    tables: {
+      waves: ['GetItem', 'Scan'],
+      registrations: ['Query'],
+      answers: ['Scan'],
+      // A survey of roles: who was asked, and the forms.
+      recipients: ['Query'],
+      forms: ['Query'],
+    },
+    // Its runs (reports, bundle), the pointer to the newest, the release ledger, and the population in use.
+    buckets: { results: { read: [...AGGREGATE_KEYS, ...POPULATION_KEYS], write: AGGREGATE_KEYS, list: true } },
     hashKey: false,
     memoryMb: 1024,
     timeoutSeconds: 900,

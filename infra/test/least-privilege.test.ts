@@ -181,7 +181,9 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.ok(!asArray<any>(answers.Resource).some((r) => !JSON.stringify(r).includes('/index/')), 'the index only, never the table');
     const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
     assert.deepEqual(list.Condition, {
-      StringLike: { 's3:prefix': ['results/*/latest.json', 'results/*/runs/*/units/*.json'] },
+      StringLike: {
+        's3:prefix': ['results/*/latest.json', 'results/*/runs/*/units/*.json', 'results/*/runs/*/report.json'],
+      },
     });
   });
 

@@ -231,11 +231,21 @@ describe('trust: the results function reads only reports, not the bundle or the 
       .flatMap((st) => asArray<any>(st.Resource))
       .map((r) => r['Fn::Join'][1].slice(1).join(''));
 
-  it('results: GetObject on results/*/latest.json and results/*/runs/*/units/*.json only', () => {
+  it('results: GetObject on the pointer, units\' reports and the public report of a survey of roles only', () => {
     const reads = objectResources('results', 's3:GetObject');
-    assert.deepEqual(reads.sort(), ['/results/*/latest.json', '/results/*/runs/*/units/*.json']);
+    assert.deepEqual(reads.sort(), [
+      '/results/*/latest.json',
+      '/results/*/runs/*/report.json',
+      '/results/*/runs/*/units/*.json',
+    ]);
     for (const r of reads) assert.ok(r !== '/results/*' && r !== '/*', `too broad: ${r}`);
     assert.deepEqual(objectResources('results', 's3:PutObject'), []);
+  });
+
+  it('org-response reads the pointer, the public report and the population, never a bundle or a unit report', () => {
+    const reads = objectResources('org-response', 's3:GetObject');
+    assert.deepEqual(reads.sort(), ['/results/*/latest.json', '/results/*/runs/*/report.json', '/results/_population/*']);
+    assert.deepEqual(objectResources('org-response', 's3:PutObject'), []);
   });
 
   it('aggregate also reads and writes the release ledger, and writes its runs', () => {

@@ -6,6 +6,7 @@
 //! closed early; at its close, everything. Other figures say `not_released_yet`.
 
 use serde::{Deserialize, Serialize};
+use survey_domain::forms::FormStore;
 use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};
 use survey_domain::{Wave, WaveId};
 use survey_results::{new_run_id, run, RunError, RunSummary};
@@ -55,14 +56,21 @@ pub struct App<S, R> {
     pub segments: u32,
 }
 
-/// The waves a nightly run covers at `now`.
+/// The waves a nightly run covers at `now`. A survey of roles publishes only
+/// after its close, so it is due only then.
 pub fn due(waves: Vec<Wave>, now: OffsetDateTime) -> Vec<Wave> {
-    waves.into_iter().filter(|w| w.opens_at <= now && now < w.closes_at + AGGREGATE_AFTER_CLOSE).collect()
+    waves
+        .into_iter()
+        .filter(|w| {
+            let from = if survey_results::org::roles(w).is_empty() { w.opens_at } else { w.closes_at };
+            from <= now && now < w.closes_at + AGGREGATE_AFTER_CLOSE
+        })
+        .collect()
 }
 
 pub async fn handle<S, R>(app: &App<S, R>, request: AggregateRequest) -> Result<AggregateResponse, AggregateError>
 where
-    S: WaveStore + AnswerStore + RegistrationStore,
+    S: WaveStore + AnswerStore + RegistrationStore + FormStore,
     R: ResultsStore,
 {
     let now = OffsetDateTime::now_utc();
@@ -98,4 +106,28 @@ where
         });
     }
     Ok(AggregateResponse { runs })
+}
+
+#[cfg(test)]
+mod tests {
+    use survey_domain::synthetic::open_wave;
+
+    use super::*;
+
+    #[test]
+    fn a_survey_of_roles_is_due_only_after_its_close_and_participants_while_open() {
+        let now = OffsetDateTime::now_utc();
+        let participants = open_wave("deltakere", now);
+        let survey = survey_domain::catalogue::find("kommuneundersokelse").expect("shipped");
+        let roles = Wave {
+            definition: survey.id().to_owned(),
+            questionnaire_version: survey.current().version.clone(),
+            ..open_wave("kommuner", now)
+        };
+        let ids = |waves: Vec<Wave>| waves.into_iter().map(|w| w.survey_id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(due(vec![participants.clone(), roles.clone()], now)), ["deltakere"]);
+        let after_close = roles.closes_at + Duration::days(1);
+        assert_eq!(ids(due(vec![roles.clone()], after_close)), ["kommuner"]);
+        assert!(due(vec![roles], after_close + AGGREGATE_AFTER_CLOSE).is_empty());
+    }
 }

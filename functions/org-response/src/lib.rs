@@ -2,19 +2,23 @@
 //! `POST /api/org-responses/current/submit`: a leader's own part of a unit's
 //! form in a survey of roles, opened with the token of their personal link
 //! (`Authorization: Bearer T`). The token opens only its own unit and role.
+//! After the release, `GET /api/org-responses/current/results` shows the same
+//! link the unit's own answers beside the published figures.
 
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use survey_domain::forms::{self, FormError, FormStore};
-use survey_domain::store::WaveStore;
+use survey_domain::store::{results_layout, ResultsStore, WaveStore};
 use survey_domain::Keys;
 use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, ApiError};
 use time::OffsetDateTime;
 
-pub struct App<S> {
+pub struct App<S, R> {
     pub store: S,
+    /// Where the aggregation publishes (S3 in AWS): the released report.
+    pub results: R,
     pub keys: Keys,
 }
 
@@ -25,8 +29,8 @@ struct Answers {
     answers: serde_json::Map<String, serde_json::Value>,
 }
 
-pub async fn handle<S: FormStore + WaveStore>(
-    app: &App<S>,
+pub async fn handle<S: FormStore + WaveStore, R: ResultsStore>(
+    app: &App<S, R>,
     req: Request,
 ) -> Result<Response<Body>, lambda_http::Error> {
     let segments = api_segments(&req);
@@ -40,6 +44,10 @@ pub async fn handle<S: FormStore + WaveStore>(
             ("org_response_submit", submit(app, &req, now).await)
         }
         (_, ["org-responses", "current", "submit"]) => return Ok(method_not_allowed("POST")),
+        (&Method::GET, ["org-responses", "current", "results"]) => {
+            ("org_response_results", results(app, &req, now).await)
+        }
+        (_, ["org-responses", "current", "results"]) => return Ok(method_not_allowed("GET")),
         _ => ("org_response", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
     };
     Ok(respond(route, result))
@@ -64,8 +72,8 @@ fn api_error(err: FormError) -> ApiError {
     }
 }
 
-async fn current<S: FormStore + WaveStore>(
-    app: &App<S>,
+async fn current<S: FormStore + WaveStore, R>(
+    app: &App<S, R>,
     req: &Request,
     now: OffsetDateTime,
 ) -> Result<Response<Body>, ApiError> {
@@ -88,8 +96,8 @@ async fn current<S: FormStore + WaveStore>(
     ))
 }
 
-async fn save<S: FormStore + WaveStore>(
-    app: &App<S>,
+async fn save<S: FormStore + WaveStore, R>(
+    app: &App<S, R>,
     req: &Request,
     now: OffsetDateTime,
 ) -> Result<Response<Body>, ApiError> {
@@ -98,8 +106,8 @@ async fn save<S: FormStore + WaveStore>(
     Ok(json_response(StatusCode::OK, &json!({ "status": "draft" })))
 }
 
-async fn submit<S: FormStore + WaveStore>(
-    app: &App<S>,
+async fn submit<S: FormStore + WaveStore, R>(
+    app: &App<S, R>,
     req: &Request,
     now: OffsetDateTime,
 ) -> Result<Response<Body>, ApiError> {
@@ -112,6 +120,32 @@ async fn submit<S: FormStore + WaveStore>(
         json!({ "receipt": done.receipt })
     };
     Ok(json_response(status, &body))
+}
+
+/// The unit's own answers beside the released figures, for any link of the unit.
+async fn results<S: FormStore + WaveStore, R: ResultsStore>(
+    app: &App<S, R>,
+    req: &Request,
+    now: OffsetDateTime,
+) -> Result<Response<Body>, ApiError> {
+    let (wave, link) = forms::resolve(&app.store, &app.keys, bearer(req), now).await.map_err(api_error)?;
+    let no_report = || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the results come after the survey closes");
+    let latest = app.results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.ok_or_else(no_report)?;
+    let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
+    let key = results_layout::org_report_key(&wave.survey_id, &latest.run_id);
+    let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
+    let report: survey_results::org::OrgReport = serde_json::from_slice(&report).map_err(|_| no_report())?;
+    let (recipients, forms) =
+        tokio::try_join!(app.store.recipients(&wave.survey_id), app.store.forms(&wave.survey_id))?;
+    let population = survey_results::org::population(&app.results).await.map_err(|e| match e {
+        survey_results::org::OrgError::Store(e) => ApiError::from(e),
+        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+            .with_source(other),
+    })?;
+    let view = survey_results::org::unit_view(&wave, &report, link.unit, &recipients, &forms, &population);
+    let mut response = json_response(StatusCode::OK, &view);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));
+    Ok(response)
 }
 
 #[cfg(test)]

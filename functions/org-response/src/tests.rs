@@ -2,7 +2,7 @@ use lambda_http::request::from_str;
 use serde_json::Value;
 use survey_domain::contact::{Email, PersonName};
 use survey_domain::forms::{issue_link, RecipientEntry};
-use survey_domain::memory::MemoryStore;
+use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::recipients::Recipient;
 use survey_domain::{catalogue, UnitNumber, Wave};
 use time::Duration;
@@ -15,7 +15,7 @@ const SUBMIT: &str = include_str!("../../../events/org-response-submit.json");
 
 /// The app with an open wave of the leaders' survey (test data) and links for
 /// Bergen's director and programme head: (app, director's token, programme head's token).
-async fn app(closed: bool) -> (App<MemoryStore>, String, String) {
+async fn app(closed: bool) -> (App<MemoryStore, MemoryResults>, String, String) {
     let now = OffsetDateTime::now_utc();
     let survey = catalogue::find("lederundersokelse").expect("the tests know the leaders' survey");
     let mut wave = Wave {
@@ -27,7 +27,7 @@ async fn app(closed: bool) -> (App<MemoryStore>, String, String) {
         wave.closes_at = now - Duration::minutes(1);
         wave.opens_at = now - Duration::days(10);
     }
-    let app = App { store: MemoryStore::new(), keys: Keys::new(b"test") };
+    let app = App { store: MemoryStore::new(), results: MemoryResults::default(), keys: Keys::new(b"test") };
     app.store.create_wave(&wave).await.unwrap();
     let mut tokens = Vec::new();
     for (role, email) in [("director", "kari@bergen.kommune.no"), ("programme", "per@bergen.kommune.no")] {
@@ -51,7 +51,12 @@ async fn app(closed: bool) -> (App<MemoryStore>, String, String) {
     (app, tokens.remove(0), tokens.remove(0))
 }
 
-async fn call(app: &App<MemoryStore>, event: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    app: &App<MemoryStore, MemoryResults>,
+    event: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut req = from_str(event).unwrap();
     req.headers_mut().remove(header::AUTHORIZATION);
     if let Some(token) = token {
@@ -141,4 +146,35 @@ async fn after_the_close_answers_are_refused_but_the_form_can_be_read() {
         assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("survey_closed")));
     }
     assert_eq!(call(&app, GET, Some(&director), None).await.0, StatusCode::OK);
+}
+
+const RESULTS: &str = include_str!("../../../events/org-response-results.json");
+
+#[tokio::test]
+async fn after_the_run_every_link_of_the_unit_shows_its_answers_beside_the_nation() {
+    let (app, director, programme) = app(false).await;
+    let (status, body) = call(&app, RESULTS, Some(&director), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("no_report")));
+    assert_eq!(call(&app, SUBMIT, Some(&director), None).await.0, StatusCode::CREATED);
+    let mut wave = app.store.wave(&survey_domain::WaveId::parse("ledere").unwrap()).await.unwrap().unwrap();
+    let now = OffsetDateTime::now_utc();
+    wave.closes_at = now - Duration::minutes(1);
+    survey_results::run(&app.store, &app.results, &wave, "run-1", 1, now, &|_| {}).await.unwrap();
+
+    let (status, body) = call(&app, RESULTS, Some(&programme), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["unit"]["number"], "4601");
+    let partner = body["questions"].as_array().unwrap().iter().find(|q| q["id"] == "q_partner").unwrap();
+    assert_eq!(partner["answer"], "no", "the director's submitted answer, seen from the programme head's link");
+    assert_eq!(partner["national"]["withheld"], true, "one unit is fewer than the minimum");
+    let parts: Vec<(&str, &str)> = body["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["role"].as_str().unwrap(), p["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(parts, [("director", "submitted"), ("programme", "invited"), ("education", "not_answered")]);
+    for token in [None, Some("nope")] {
+        assert_eq!(call(&app, RESULTS, token, None).await.0, StatusCode::UNAUTHORIZED);
+    }
 }

@@ -2,7 +2,8 @@
 //! `GET /api/results/{survey_id}/{unit}/count`: a verified contact person asks
 //! for a link, and the link's token opens that unit's report from the latest
 //! complete aggregation run, and, while the survey is open, its live count of
-//! answers (a count only).
+//! answers (a count only). `GET /api/org-results/{survey_id}` is the public
+//! report of a survey of roles (the municipal survey), released at its close.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use survey_domain::results_access::{authorize_results, request_results_link, Acc
 use survey_domain::store::{
     results_layout, AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, ResultsStore, WaveStore,
 };
-use survey_domain::Keys;
+use survey_domain::{Keys, WaveId};
 use survey_http::{
     api_segments, json_response, method_not_allowed, parse_json, respond, source_ip, ApiError, OriginSecret,
 };
@@ -64,6 +65,8 @@ where
             ("results_count", live_count(app, &req, survey, unit).await)
         }
         (_, ["results", _, _, "count"]) => return Ok(method_not_allowed("GET")),
+        (&Method::GET, ["org-results", survey]) => ("org_results", org_report(app, survey).await),
+        (_, ["org-results", _]) => return Ok(method_not_allowed("GET")),
         _ => ("results", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
     };
     Ok(respond(route, result))
@@ -111,6 +114,33 @@ where
     let mut response = Response::new(Body::Text(text));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(response)
+}
+
+/// The public report of a survey of roles, from the latest run after its close.
+async fn org_report<S, R, Q>(app: &App<S, R, Q>, survey: &str) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore,
+    R: ResultsStore,
+{
+    let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
+    let survey = WaveId::parse(survey).map_err(|_| unknown())?;
+    let wave = app.store.wave(&survey).await?.ok_or_else(unknown)?;
+    let no_report = || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the results come after the survey closes");
+    if survey_results::org::roles(&wave).is_empty() {
+        return Err(no_report());
+    }
+    let latest = app.results.get_object(&results_layout::latest_key(&survey)).await?.ok_or_else(no_report)?;
+    let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
+    let report = app
+        .results
+        .get_object(&results_layout::org_report_key(&survey, &latest.run_id))
+        .await?
+        .ok_or_else(no_report)?;
+    let text = String::from_utf8(report).map_err(|_| no_report())?;
+    let mut response = Response::new(Body::Text(text));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     Ok(response)
 }
 

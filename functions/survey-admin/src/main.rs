@@ -16,10 +16,11 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, Email};
+use survey_domain::definition::Respondents;
 use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, rotate_code};
 use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS};
+use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS};
 use survey_domain::{AccessCode, LanguageCode, Questionnaire, UnitNumber, Wave, WaveId};
 use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
@@ -118,8 +119,10 @@ enum SurveyCommand {
         /// Standard: 1. oktober året etter at runden åpner.
         #[arg(long, value_parser = rfc3339)]
         results_until: Option<OffsetDateTime>,
-        #[arg(long, default_value_t = DEFAULT_MIN_RESPONDENTS)]
-        min_respondents: u32,
+        /// Minste antall svar bak et publisert tall. Standard: 10 deltakere, eller 3 enheter
+        /// i en undersøkelse av roller (kommuneundersøkelsen).
+        #[arg(long)]
+        min_respondents: Option<u32>,
         /// Undersøkelsen runden kjører (se `definition list`).
         #[arg(long, default_value = catalogue::DEFAULT_SURVEY)]
         definition: String,
@@ -336,7 +339,12 @@ impl Admin {
                 min_respondents,
                 definition,
             }) => {
-                let questionnaire = definition::checked(&definition)?.current();
+                let checked = definition::checked(&definition)?;
+                let questionnaire = checked.current();
+                let min_respondents = min_respondents.unwrap_or(match checked.definition.respondents {
+                    Respondents::Roles { .. } => DEFAULT_MIN_UNITS,
+                    Respondents::Participants { .. } => DEFAULT_MIN_RESPONDENTS,
+                });
                 let wave = Wave {
                     survey_id: survey_id(&survey)?,
                     opens_at: opens,

@@ -162,7 +162,7 @@ pub async fn issue_link<S: FormStore>(
 }
 
 /// The token's wave, unit and role, if it opens anything now.
-async fn resolve<S: FormStore + WaveStore>(
+pub async fn resolve<S: FormStore + WaveStore>(
     store: &S,
     keys: &Keys,
     token: &str,

@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::unit::{is_builtin, UnitNumber};
 
-const KOMMUNER_CSV: &str = include_str!("../data/kommuner-folkemengde.csv");
-const BYDELER_CSV: &str = include_str!("../data/oslo-bydeler-folkemengde.csv");
+pub const KOMMUNER_CSV: &str = include_str!("../data/kommuner-folkemengde.csv");
+pub const BYDELER_CSV: &str = include_str!("../data/oslo-bydeler-folkemengde.csv");
 
 /// The headers' first columns; the population columns are `folkemengde_<year>`.
 const KOMMUNER_LEAD: [&str; 2] = ["kommunenummer", "kommunenavn"];

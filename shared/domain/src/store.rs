@@ -291,6 +291,11 @@ pub mod results_layout {
         format!("{}national.json", run_prefix(survey, run_id))
     }
 
+    /// The public report of a survey of roles (the municipal survey).
+    pub fn org_report_key(survey: &WaveId, run_id: &str) -> String {
+        format!("{}report.json", run_prefix(survey, run_id))
+    }
+
     pub fn bundle_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}bundle.zip", run_prefix(survey, run_id))
     }

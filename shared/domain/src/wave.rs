@@ -14,6 +14,8 @@ use crate::language::LanguageCode;
 use crate::questionnaire::Questionnaire;
 
 pub const DEFAULT_MIN_RESPONDENTS: u32 = 10;
+/// A survey of roles publishes a figure when at least this many units answered.
+pub const DEFAULT_MIN_UNITS: u32 = 3;
 /// Below this, results would identify people; no wave may be set lower.
 pub const LOWEST_MIN_RESPONDENTS: u32 = 3;
 

@@ -179,7 +179,9 @@ async fn main() {
     // After the close, when everything is released.
     let closed = wave.closes_at + Duration::days(1);
     let summary =
-        survey_results::run(&store, &results, &wave, "bench", 8, closed, &|p| eprintln!("  {p}")).await.unwrap();
+        survey_results::run_participants(&store, &results, &wave, "bench", 8, closed, &|p| eprintln!("  {p}"))
+            .await
+            .unwrap();
     let elapsed = started.elapsed();
     let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().map_or(0, |b| b.len());
     if let Some(path) = &national {

@@ -206,8 +206,17 @@ pub fn units_table(tables: &Tables, registrations: &[UnitRegistration], answered
     }
 }
 
-/// Question texts and value labels in bokmål and English.
+/// Question texts and value labels in bokmål and English, with the recoded
+/// values of `respondents.csv`.
 pub fn codebook_table(q: &Questionnaire) -> Table {
+    let mut table = questions_codebook(q);
+    table.rows.extend(respondent_codebook(q));
+    table
+}
+
+/// Question texts and value labels in bokmål and English; a free-text
+/// question has one row without a value.
+pub fn questions_codebook(q: &Questionnaire) -> Table {
     let strings = |lang: &str| -> BTreeMap<String, String> {
         q.translation(lang)
             .and_then(|json| serde_json::from_str::<Value>(json).ok())
@@ -220,6 +229,18 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
     let mut rows = Vec::new();
     for (_, question) in q.reported_questions() {
         let key = format!("q.{}.text", question.id);
+        if question.options.is_empty() {
+            rows.push(vec![
+                text(question.id.clone()),
+                text(format!("{:?}", question.kind).to_lowercase()),
+                text(question.section.clone()),
+                text(label(&nb, &key)),
+                text(label(&en, &key)),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+            ]);
+        }
         for option in &question.options {
             let option_key = match &question.scale {
                 Some(scale) if option.value != "dont_know" => format!("scale.{scale}.{}", option.value),
@@ -238,7 +259,6 @@ pub fn codebook_table(q: &Questionnaire) -> Table {
             ]);
         }
     }
-    rows.extend(respondent_codebook(q));
     Table {
         name: "codebook",
         header: columns(&["question", "type", "section", "text_nb", "text_en", "value", "label_nb", "label_en"]),

@@ -14,4 +14,4 @@ pub mod run;
 pub mod tables;
 
 pub use release::{Ledger, ProtectionFailed};
-pub use run::{new_run_id, run, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};
+pub use run::{new_run_id, run, run_participants, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

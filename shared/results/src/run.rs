@@ -8,6 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use survey_domain::aggregate::{Accumulator, UnitTallies};
+use survey_domain::forms::{FormStatus, FormStore};
 use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, StoreError};
 use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
@@ -38,6 +39,11 @@ pub enum RunError {
     /// questionnaire and the definition disagree, and nothing is published.
     #[error("{count} answer(s) have no category of the grouping question `{question}`; nothing was published")]
     Unplaced { count: u64, question: String },
+    /// A survey of roles is published once, after its close.
+    #[error("`{0}` closes first: the municipal survey's results are made after the close")]
+    NotClosed(String),
+    #[error(transparent)]
+    Org(#[from] crate::org::OrgError),
     #[error("the release ledger `{key}` is unreadable")]
     Ledger {
         key: String,
@@ -131,8 +137,31 @@ async fn put_json<R: ResultsStore, T: serde::Serialize>(results: &R, key: &str, 
     Ok(())
 }
 
-/// Runs the aggregation of `wave` and publishes it as `run_id`.
+/// Runs the aggregation of `wave` and publishes it as `run_id`: the
+/// participants' answers, or for a survey of roles its submitted forms.
 pub async fn run<S, R>(
+    store: &S,
+    results: &R,
+    wave: &Wave,
+    run_id: &str,
+    segments: u32,
+    now: OffsetDateTime,
+    progress: ProgressFn<'_>,
+) -> Result<RunSummary, RunError>
+where
+    S: AnswerStore + RegistrationStore + FormStore,
+    R: ResultsStore,
+{
+    if crate::org::roles(wave).is_empty() {
+        run_participants(store, results, wave, run_id, segments, now, progress).await
+    } else {
+        let scratch = Scratch::new(wave, run_id)?;
+        publish_org(store, results, wave, run_id, now, &scratch.0, progress).await
+    }
+}
+
+/// [`run`] for a survey of anonymous participants, which needs no forms.
+pub async fn run_participants<S, R>(
     store: &S,
     results: &R,
     wave: &Wave,
@@ -145,16 +174,83 @@ where
     S: AnswerStore + RegistrationStore,
     R: ResultsStore,
 {
-    let questionnaire = wave.questionnaire();
-    let scratch = std::env::temp_dir().join(format!(
-        "aggregate-{}-{run_id}-{}",
-        wave.survey_id,
-        survey_domain::SubmissionId::new()
-    ));
-    std::fs::create_dir_all(&scratch)?;
-    let outcome = publish(store, results, wave, questionnaire, run_id, segments, now, &scratch, progress).await;
-    let _ = std::fs::remove_dir_all(&scratch);
-    outcome
+    let scratch = Scratch::new(wave, run_id)?;
+    publish(store, results, wave, wave.questionnaire(), run_id, segments, now, &scratch.0, progress).await
+}
+
+/// A run's own scratch folder, removed when the run ends, whatever the outcome.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(wave: &Wave, run_id: &str) -> std::io::Result<Self> {
+        let path = std::env::temp_dir().join(format!(
+            "aggregate-{}-{run_id}-{}",
+            wave.survey_id,
+            survey_domain::SubmissionId::new()
+        ));
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A survey of roles after its close: the public report, the bundle, the manifest and `latest.json`.
+async fn publish_org<S, R>(
+    store: &S,
+    results: &R,
+    wave: &Wave,
+    run_id: &str,
+    now: OffsetDateTime,
+    scratch: &std::path::Path,
+    progress: ProgressFn<'_>,
+) -> Result<RunSummary, RunError>
+where
+    S: FormStore,
+    R: ResultsStore,
+{
+    if now < wave.closes_at {
+        return Err(RunError::NotClosed(wave.survey_id.to_string()));
+    }
+    let recipients = store.recipients(&wave.survey_id).await?;
+    let forms = store.forms(&wave.survey_id).await?;
+    let population = crate::org::population(results).await?;
+    let population = &population;
+    let report = crate::org::report(wave, &recipients, &forms, population)?;
+    put_json(results, &results_layout::org_report_key(&wave.survey_id, run_id), &report).await?;
+    progress(Progress::Reports { written: 1, of: 1 });
+
+    progress(Progress::Bundle);
+    let bundle = scratch.join("bundle.zip");
+    crate::org::bundle::write(&bundle, wave, &report, &forms, population, now)?;
+    let bundle_key = results_layout::bundle_key(&wave.survey_id, run_id);
+    results.put_file(&bundle_key, &bundle, "application/zip").await?;
+
+    let submitted = forms.iter().filter(|f| f.status == FormStatus::Submitted).count() as u64;
+    let manifest = results_layout::RunManifest {
+        survey_id: wave.survey_id.to_string(),
+        run_id: run_id.to_owned(),
+        completed_at: now.format(&Rfc3339).expect("formattable"),
+        answers: submitted,
+        units: report.participation.at_least_one_part as usize,
+        withheld_units: 0,
+        bundle: bundle_key,
+    };
+    let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
+    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
+    put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
+    progress(Progress::Published);
+    Ok(RunSummary {
+        run_id: run_id.to_owned(),
+        answers: submitted,
+        units: report.participation.at_least_one_part as usize,
+        withheld_units: 0,
+        objects: 4,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -19,11 +19,13 @@ pub const SURVEY: &str = "2026";
 pub const UNIT: &str = "4601";
 pub const CODE: &str = "K7Q4-9MZP-3X4";
 
-const EVENTS: [(&str, &str); 12] = [
+const EVENTS: [(&str, &str); 14] = [
     ("get-questionnaire", include_str!("../../../events/get-questionnaire.json")),
     ("org-response-get", include_str!("../../../events/org-response-get.json")),
     ("org-response-save", include_str!("../../../events/org-response-save.json")),
     ("org-response-submit", include_str!("../../../events/org-response-submit.json")),
+    ("org-response-results", include_str!("../../../events/org-response-results.json")),
+    ("org-results", include_str!("../../../events/org-results.json")),
     ("get-survey", include_str!("../../../events/get-survey.json")),
     ("health", include_str!("../../../events/health.json")),
     ("register", include_str!("../../../events/register.json")),
@@ -65,7 +67,7 @@ pub struct Api {
     pub mailer: MemoryMailer,
     pub info: survey_info::App<MemoryStore>,
     /// A survey of roles (`ledere`, the test data's leaders' survey), with Bergen's director.
-    pub forms: org_response::App<MemoryStore>,
+    pub forms: org_response::App<MemoryStore, MemoryResults>,
     /// The personal link tokens of Bergen's director and head of the programme.
     pub form_tokens: [String; 2],
 }
@@ -154,7 +156,7 @@ impl Api {
                 .trusting_origin(origin()),
             info: survey_info::App { store: seeded(&keys()).await },
             mailer: MemoryMailer::default(),
-            forms: org_response::App { store: forms_store, keys: keys() },
+            forms: org_response::App { store: forms_store, results: MemoryResults::default(), keys: keys() },
             form_tokens,
         }
     }

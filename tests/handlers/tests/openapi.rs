@@ -480,7 +480,26 @@ async fn org_responses_answer_as_documented() {
         let req = call(method.clone(), path, Some(&other), Some(programme.clone()));
         c.check(&method, path, &api.call(req).await);
     }
-    assert_documented_reached(&c, &[current, submit]);
+
+    // The results: none before the run after the close, then the unit's own
+    // view by any of its links, and the public report.
+    let own = "/api/org-responses/current/results";
+    let public = format!("/api/org-results/{}", handler_tests::FORMS_SURVEY);
+    let public_template = "/api/org-results/{survey_id}";
+    c.check(&Method::GET, own, &api.call(call(Method::GET, own, Some(&token), None)).await);
+    c.check(&Method::GET, own, &api.call(call(Method::GET, own, None, None)).await);
+    c.check(&Method::GET, public_template, &api.call(get("org-results", "/api/org-results/ingen")).await);
+    api.results.store.create_wave(&wave).await.unwrap();
+    c.check(&Method::GET, public_template, &api.call(get("org-results", &public)).await);
+    let now = OffsetDateTime::now_utc();
+    for results in [&api.forms.results, &api.results.results] {
+        survey_results::run(&api.forms.store, results, &wave, "org-run", 2, now, &|_| {}).await.expect("the run");
+    }
+    let view = c.check(&Method::GET, own, &api.call(call(Method::GET, own, Some(&other), None)).await);
+    assert_eq!(view["unit"]["number"], "4601");
+    let report = c.check(&Method::GET, public_template, &api.call(get("org-results", &public)).await);
+    assert_eq!(report["participation"]["at_least_one_part"], 1);
+    assert_documented_reached(&c, &[current, submit, own, public_template]);
 }
 
 /// Responses documented but not reached by a request here, each with its reason.

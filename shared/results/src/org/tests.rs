@@ -223,3 +223,55 @@ fn the_report_reads_back_as_it_was_written() {
     assert_eq!(value["questions"][0]["type"], "scale");
     assert_eq!(value["findings"][0]["text"]["nb"], "{share} har resultatmål for introduksjonsprogrammet");
 }
+
+#[test]
+fn the_bundle_holds_each_units_answers_without_names_or_addresses() {
+    let (recipients, forms) = round();
+    let w = wave();
+    let report = org::report(&w, &recipients, &forms, Population::embedded()).unwrap();
+    let out = std::env::temp_dir().join(format!("org-bundle-{}.zip", survey_domain::SubmissionId::new()));
+    bundle::write(&out, &w, &report, &forms, Population::embedded(), datetime!(2026-04-02 03:00 UTC)).unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    let names: BTreeSet<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    let expected = ["README.txt", "answers.csv", "figures.csv", "codebook.csv", "report.json", "tables.xlsx"];
+    assert_eq!(names, expected.map(String::from).into());
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let answers = read(&mut zip, "answers.csv");
+    let lines: Vec<&str> = answers.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 1 + 8, "a header and one row per unit that submitted");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(
+        header[..10],
+        [
+            "unit",
+            "name",
+            "county_number",
+            "county",
+            "population",
+            "size_band",
+            "kostra_group",
+            "status_director",
+            "status_programme",
+            "status_education"
+        ]
+    );
+    assert!(header.contains(&"q_edu_reach.letter") && header.contains(&"q_prog_comment"));
+    let bergen: Vec<&str> = lines.iter().find(|l| l.starts_with("4601,")).unwrap().split(',').collect();
+    let column = |id: &str| bergen[header.iter().position(|h| *h == id).unwrap()];
+    assert_eq!((column("q_prog_targets"), column("q_edu_reach.letter"), column("q_edu_reach.none")), ("yes", "1", "0"));
+    assert_eq!((column("size_band"), column("status_director")), ("20000_plus", "submitted"));
+    let stavanger: Vec<&str> = lines.iter().find(|l| l.starts_with("1103,")).unwrap().split(',').collect();
+    assert_eq!(stavanger[7], "draft", "a draft's status shows, its answers do not");
+    assert_eq!(stavanger[header.iter().position(|h| *h == "q_dir_partner").unwrap()], "");
+    for (name, text) in [("answers", &answers), ("figures", &read(&mut zip, "figures.csv"))] {
+        assert!(!text.contains("Kari Nordmann") && !text.contains('@'), "{name} names no one");
+    }
+    assert!(read(&mut zip, "codebook.csv").contains("q_prog_comment,text"));
+    let json: OrgReport = serde_json::from_str(&read(&mut zip, "report.json")).unwrap();
+    assert_eq!(json, report);
+}

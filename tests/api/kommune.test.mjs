@@ -172,6 +172,14 @@ test('a reminder reaches only those who have not submitted; status and rates add
   assert.deepEqual(rates.size_bands.lt_5000, { units: 1, at_least_one_part: 0, all_parts: 0 });
 });
 
+test('a bad population file is refused whole, and the figures in use stay', () => {
+  const before = JSON.parse(admin('units', 'population', '--show'));
+  assert.equal(before.kommuner.source, 'ssb_innebygd');
+  const bad = file('kommunenummer,kommunenavn,folkemengde_2026,kostra_ekg\n4601,Bergen,mange,EKG12\n');
+  assert.throws(() => admin('units', 'population', '--file', bad), (e) => /ingenting er lagret/.test(e.stderr) && /mange/.test(e.stderr));
+  assert.deepEqual(JSON.parse(admin('units', 'population', '--show')), before);
+});
+
 test('nothing is published before the close, and answers after the close are refused', async () => {
   assert.equal((await call('GET', `/api/org-results/${SURVEY}`)).json.error.code, 'no_report');
   assert.equal((await call('GET', '/api/org-responses/current/results', undefined, bearer(tokens['4601/director']))).json.error.code, 'no_report');

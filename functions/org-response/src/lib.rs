@@ -137,8 +137,8 @@ async fn results<S: FormStore + WaveStore, R: ResultsStore>(
     let report: survey_results::org::OrgReport = serde_json::from_slice(&report).map_err(|_| no_report())?;
     let (recipients, forms) =
         tokio::try_join!(app.store.recipients(&wave.survey_id), app.store.forms(&wave.survey_id))?;
-    let population = survey_results::org::population(&app.results).await.map_err(|e| match e {
-        survey_results::org::OrgError::Store(e) => ApiError::from(e),
+    let population = survey_results::population::population(&app.results).await.map_err(|e| match e {
+        survey_results::population::PopulationError::Store(e) => ApiError::from(e),
         other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
             .with_source(other),
     })?;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod audio;
 mod definition;
 mod norsk;
+mod population;
 mod recipients;
 mod translations;
 
@@ -53,8 +54,8 @@ enum Command {
     /// Tilgangskoder.
     #[command(subcommand)]
     Code(CodeCommand),
-    /// Enhetene i en runde.
-    #[command(subcommand)]
+    /// Enhetene: stenge én tidlig, og folketallene som gir størrelsesgruppene.
+    #[command(subcommand, alias = "units")]
     Unit(UnitCommand),
     /// Svar mottatt så langt.
     #[command(subcommand)]
@@ -212,6 +213,14 @@ enum CodeCommand {
 enum UnitCommand {
     /// Stenger én enhet tidlig og frigir rapporten med en gang (en sammenstilling i prosessen).
     Close(UnitArgs),
+    /// Erstatter folketallene for kommunene eller bydelene (samme form som SSB-filene i
+    /// shared/domain/data), kontrollert i sin helhet; eller viser hva som er i bruk.
+    Population {
+        #[arg(long, required_unless_present = "show", conflicts_with = "show")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        show: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -471,6 +480,10 @@ impl Admin {
                     .with_context(|| format!("kan ikke lagre domenet {} for {unit}", probe.domain()))?;
                 Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
             }
+            Command::Unit(UnitCommand::Population { file: Some(file), .. }) => {
+                population::replace(&self.results(), &file).await
+            }
+            Command::Unit(UnitCommand::Population { file: None, .. }) => population::show(&self.results()).await,
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
                 let now = OffsetDateTime::now_utc();
@@ -509,7 +522,7 @@ impl Admin {
                 recipients::status(&self.store, &wave, unit).await
             }
             Command::Recipients(recipients::RecipientsCommand::Rates { survey }) => {
-                recipients::rates_of(&self.store, &self.wave(&survey).await?).await
+                recipients::rates_of(&self.store, &self.results(), &self.wave(&survey).await?).await
             }
             Command::Invitations(recipients::InvitationsCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;

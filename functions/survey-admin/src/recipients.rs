@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Context};
 use clap::{Args, Subcommand};
 use survey_domain::forms::{self, Form, FormStore, Mailing, RecipientEntry};
-use survey_domain::population::Population;
+use survey_domain::store::ResultsStore;
 use survey_domain::tracking::{rates, statuses};
 use survey_domain::{recipients, UnitNumber, Wave};
 
@@ -114,9 +114,10 @@ pub async fn status<S: FormStore>(store: &S, wave: &Wave, unit: Option<UnitNumbe
     Ok(lines.join("\n"))
 }
 
-pub async fn rates_of<S: FormStore>(store: &S, wave: &Wave) -> anyhow::Result<String> {
+pub async fn rates_of<S: FormStore, R: ResultsStore>(store: &S, results: &R, wave: &Wave) -> anyhow::Result<String> {
     let (recipients, forms) = recipients_and_forms(store, wave).await?;
-    let rates = rates(&statuses(&recipients, &forms), Population::embedded(), wave.opens_at.year());
+    let population = survey_results::population::population(results).await.context("kan ikke lese folketallene")?;
+    let rates = rates(&statuses(&recipients, &forms), &population, wave.opens_at.year());
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }
 
@@ -188,7 +189,10 @@ mod tests {
         let wave = leader_wave();
         for (command, err) in [
             ("status", status(&Unreachable, &wave, None).await.unwrap_err()),
-            ("rates", rates_of(&Unreachable, &wave).await.unwrap_err()),
+            (
+                "rates",
+                rates_of(&Unreachable, &survey_domain::memory::MemoryResults::default(), &wave).await.unwrap_err(),
+            ),
         ] {
             assert_eq!(
                 format!("{err:#}"),

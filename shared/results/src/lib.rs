@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod dictionary;
 pub mod microdata;
 pub mod org;
+pub mod population;
 pub mod protect;
 pub mod release;
 pub mod report;

@@ -20,7 +20,6 @@ use survey_domain::answer::AnswerValue;
 use survey_domain::forms::{Form, FormStatus, RecipientEntry};
 use survey_domain::population::{Population, SizeBand};
 use survey_domain::questionnaire::{Question, QuestionType};
-use survey_domain::store::{ResultsStore, StoreError};
 use survey_domain::tracking::{rates, statuses, Rate, Status};
 use survey_domain::unit::is_builtin;
 use survey_domain::{UnitNumber, Wave};
@@ -127,10 +126,7 @@ pub struct OrgReport {
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
     #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The stored replacement was checked when it was stored; it no longer reads.
-    #[error("the stored population files under results/_population/ do not read; store them again")]
-    BadPopulation,
+    Population(#[from] crate::population::PopulationError),
     #[error(transparent)]
     Protection(#[from] ProtectionFailed),
     /// Municipalities without a population for the wave's year: their size band is unknown.
@@ -139,27 +135,6 @@ pub enum OrgError {
          last inn nye tall med `survey-admin units population --file F`"
     )]
     NoPopulation { year: i32, count: usize, example: String },
-}
-
-/// Where IMDi's replacement population files live in the results store.
-pub const POPULATION_KEYS: [&str; 2] = ["results/_population/kommuner.csv", "results/_population/bydeler.csv"];
-
-/// The population in use: IMDi's replacement files where stored (each one
-/// replaces its part), the embedded SSB figures otherwise.
-pub async fn population<R: ResultsStore>(results: &R) -> Result<Population, OrgError> {
-    let [kommuner, bydeler] = POPULATION_KEYS;
-    let (kommuner, bydeler) = (results.get_object(kommuner).await?, results.get_object(bydeler).await?);
-    if kommuner.is_none() && bydeler.is_none() {
-        return Ok(Population::embedded().clone());
-    }
-    let text = |bytes: Option<Vec<u8>>, embedded: &str| {
-        bytes.map_or(Ok(embedded.to_owned()), |b| String::from_utf8(b).map_err(|_| OrgError::BadPopulation))
-    };
-    let (kommuner, bydeler) = (
-        text(kommuner, survey_domain::population::KOMMUNER_CSV)?,
-        text(bydeler, survey_domain::population::BYDELER_CSV)?,
-    );
-    Population::parse(&kommuner, &bydeler).map_err(|_| OrgError::BadPopulation)
 }
 
 /// Where a unit is counted: its county and, where its population is known, its size band.

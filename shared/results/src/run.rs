@@ -218,7 +218,7 @@ where
     }
     let recipients = store.recipients(&wave.survey_id).await?;
     let forms = store.forms(&wave.survey_id).await?;
-    let population = crate::org::population(results).await?;
+    let population = crate::population::population(results).await.map_err(crate::org::OrgError::from)?;
     let population = &population;
     let report = crate::org::report(wave, &recipients, &forms, population)?;
     put_json(results, &results_layout::org_report_key(&wave.survey_id, run_id), &report).await?;

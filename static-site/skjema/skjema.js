@@ -25,6 +25,7 @@ const S = {
   receipt: null,
   view: null,
   languages: ['nb'], // the wave's languages with complete texts
+  langChosen: false, // the reader chose a language (now or on an earlier visit)
 };
 
 let contentOf = null; // the survey's texts, once the form names its wave
@@ -349,6 +350,7 @@ async function load() {
     return showProblem('load', true);
   }
   S.answers = { ...S.form.answers };
+  if (!S.langChosen && S.form.language && S.form.language !== lang) await useLang(S.form.language);
   S.languages = await getJSON(`/api/surveys/${encodeURIComponent(S.form.survey_id)}`)
     .then((w) => w.languages.map((l) => l.code))
     .catch(() => ['nb']);
@@ -357,10 +359,26 @@ async function load() {
   else showForm();
 }
 
+// The reader's own choice of language, kept on this device for the next visit.
+const LANG_KEY = 'skjema-lang';
+function remembered() {
+  try { return localStorage.getItem(LANG_KEY); } catch { return null; }
+}
+
 async function boot() {
   chrome(pageStrings('/skjema/i18n'));
   S.token = readToken();
-  await useLang(initialLang());
+  const asked = new URLSearchParams(location.search).has('lang');
+  const kept = remembered();
+  // Chosen here or before: the page keeps to it; else the unit's own written form decides, once known.
+  S.langChosen = asked || Boolean(kept);
+  await useLang(!asked && kept ? kept : initialLang());
+  document.querySelector('.lang-nav')?.addEventListener('click', (ev) => {
+    const a = ev.target.closest('a[hreflang]');
+    if (!a) return;
+    S.langChosen = true;
+    try { localStorage.setItem(LANG_KEY, a.hreflang); } catch { /* not kept */ }
+  });
   onLang(async () => {
     await loadContent();
     if (S.view) S.view();

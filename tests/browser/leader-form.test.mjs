@@ -72,6 +72,8 @@ test('a bad recipients file is refused whole, with each bad line and why', () =>
 });
 
 test('invitations reach every recipient once, each with a personal link', async () => {
+  // Eigersund writes nynorsk: its leader's e-mail and form come in nynorsk first.
+  assert.equal(admin('units', 'language', '--survey', SURVEY, '--file', file('unit,form\n1101,nynorsk\n4601,neutral\n')), 'lagret målform for 2 enheter (1 nynorsk, 0 bokmål, 1 nøytral)');
   assert.equal(admin('recipients', 'import', '--survey', SURVEY, '--file', file(csv(RECIPIENTS))), `imported ${RECIPIENTS.length}`);
   assert.ok(statusOf().every((s) => s.status === 'not_invited'));
   assert.equal(admin('invitations', 'send', '--survey', SURVEY), `sent ${RECIPIENTS.length}`);
@@ -139,17 +141,35 @@ test('the programme head must answer what is required; the matrix is answered by
   await page.context().close();
 });
 
+test('a nynorsk unit\'s leader gets nynorsk first, and a language they choose is kept', async () => {
+  const [invitation] = await mailsTo(mail('siri'));
+  assert.match(invitation.subject, /^Leiarundersøkinga – din del som /);
+  const link = linkIn(invitation);
+  const page = await strictPage(browser, { viewport: { width: 1280, height: 900 } });
+  const nnUi = (await getJSON('/skjema/i18n/nn.json')).strings;
+  await page.goto(link);
+  await page.getByRole('button', { name: nnUi['submit.button'] }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'nn', 'the unit\'s form of Norwegian');
+  await page.getByRole('link', { name: 'Bokmål' }).click();
+  await page.getByRole('button', { name: ui['submit.button'] }).waitFor();
+  await page.goto(link);
+  await page.getByRole('button', { name: ui['submit.button'] }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'nb', 'the reader\'s choice is kept on this device');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a reminder reaches only those who have not submitted, and status and rates add up', async () => {
   assert.equal(admin('reminders', 'send', '--survey', SURVEY), `sent ${RECIPIENTS.length - 2}`);
-  const [reminder] = await mailsTo(mail('siri'), { where: (m) => /^Påminnelse/.test(m.subject) });
-  assert.match(reminder.subject, /^Påminnelse: Lederundersøkelsen – Eigersund$/);
+  const [reminder] = await mailsTo(mail('siri'), { where: (m) => /^Påminning/.test(m.subject) });
+  assert.match(reminder.subject, /^Påminning: Leiarundersøkinga – Eigersund$/, 'in nynorsk, the unit\'s own form');
   await mailsTo(mail('per'), { where: (m) => /^Påminnelse/.test(m.subject) });
   await settled();
   assert.equal((await sentTo(mail('kari'))).length, 1, 'never a reminder to one who submitted');
   const status = Object.fromEntries(statusOf().map((s) => [`${s.unit}/${s.role}`, s.status]));
   assert.deepEqual(status, {
     '030112/director': 'invited',
-    '1101/programme': 'invited',
+    '1101/programme': 'opened',
     '1151/education': 'invited',
     '4601/director': 'submitted',
     '4601/education': 'invited',

@@ -92,6 +92,8 @@ async fn current<S: FormStore + WaveStore, R>(
             // An opened form has nothing saved: as the page sees it, a draft.
             "status": if view.status == forms::FormStatus::Submitted { "submitted" } else { "draft" },
             "closes_at": view.wave.closes_at.format(&time::format_description::well_known::Rfc3339).expect("formattable"),
+            // The unit's written form of Norwegian: the page opens in it unless the reader chose another.
+            "language": view.wave.written_form(view.unit).language(),
         }),
     ))
 }

@@ -11,6 +11,7 @@ mod norsk;
 mod population;
 mod recipients;
 mod translations;
+mod written;
 
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -221,6 +222,16 @@ enum UnitCommand {
         #[arg(long)]
         show: bool,
     },
+    /// Setter hver enhets målform i runden (CSV med overskriften `unit,form`: bokmal, nynorsk eller
+    /// neutral), alle rader eller ingen; eller viser den.
+    Language {
+        #[arg(long)]
+        survey: String,
+        #[arg(long, required_unless_present = "show", conflicts_with = "show")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        show: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -365,6 +376,7 @@ impl Admin {
                     questionnaire_version: questionnaire.version.clone(),
                     languages: translated_languages(questionnaire),
                     webinar: None,
+                    written_forms: Default::default(),
                 };
                 self.create_wave(&wave).await?;
                 Ok(wave_json(&wave))
@@ -484,6 +496,20 @@ impl Admin {
                 population::replace(&self.results(), &file).await
             }
             Command::Unit(UnitCommand::Population { file: None, .. }) => population::show(&self.results()).await,
+            Command::Unit(UnitCommand::Language { survey, file: Some(file), .. }) => {
+                let mut wave = self.wave(&survey).await?;
+                let text =
+                    std::fs::read_to_string(&file).with_context(|| format!("kan ikke lese {}", file.display()))?;
+                wave.written_forms = written::parse(&wave, &text)?;
+                self.store
+                    .update_wave(&wave)
+                    .await
+                    .with_context(|| format!("kan ikke lagre målformene i `{}`", wave.survey_id))?;
+                Ok(written::summary(&wave.written_forms))
+            }
+            Command::Unit(UnitCommand::Language { survey, file: None, .. }) => {
+                Ok(written::show(&self.wave(&survey).await?))
+            }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
                 let now = OffsetDateTime::now_utc();
@@ -676,6 +702,7 @@ impl Admin {
                     questionnaire_version: Questionnaire::current().version.clone(),
                     languages: translated_languages(Questionnaire::current()),
                     webinar: None,
+                    written_forms: Default::default(),
                 };
                 self.create_wave(&wave).await?;
                 report.push_str(&format!("; la inn runden `local`, åpen til {}", show_time(closes)));

@@ -10,7 +10,7 @@ use survey_domain::forms::{Form, FormStatus, FormToken, RecipientEntry};
 use survey_domain::keys::TokenDigest;
 use survey_domain::recipients::Recipient;
 use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
-use survey_domain::wave::{WaveId, Webinar};
+use survey_domain::wave::{WaveId, Webinar, WrittenForm};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -97,6 +97,10 @@ pub(crate) fn wave_item(wave: &Wave) -> Item {
         item.insert("webinar_at".into(), ts(webinar.at));
         item.insert("webinar_url".into(), s(&webinar.url));
     }
+    if !wave.written_forms.is_empty() {
+        let forms = wave.written_forms.iter().map(|(unit, form)| (unit.to_string(), s(form.id()))).collect();
+        item.insert("written_forms".into(), AttributeValue::M(forms));
+    }
     item
 }
 
@@ -118,6 +122,18 @@ impl TryFrom<&Item> for WaveItem {
             (Some(at), Some(url)) => Some(Webinar { at, url: url.to_owned() }),
             _ => None,
         };
+        let written_forms = match item.get("written_forms") {
+            None => BTreeMap::new(),
+            Some(AttributeValue::M(forms)) => forms
+                .iter()
+                .map(|(unit, form)| {
+                    let unit = UnitNumber::parse(unit).ok();
+                    let form = form.as_s().ok().and_then(|f| WrittenForm::parse(f));
+                    unit.zip(form).ok_or_else(|| corrupt("written_forms"))
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(corrupt("written_forms")),
+        };
         // Waves stored before surveys had definitions are participant-survey waves.
         let definition = r.opt_str("definition")?.unwrap_or(catalogue::DEFAULT_SURVEY).to_owned();
         let version = r.str("questionnaire_version")?;
@@ -136,6 +152,7 @@ impl TryFrom<&Item> for WaveItem {
             questionnaire_version: version.to_owned(),
             languages,
             webinar,
+            written_forms,
         }))
     }
 }
@@ -533,6 +550,10 @@ mod tests {
             questionnaire_version: "2026.1".into(),
             languages: vec![LanguageCode::parse("nb").unwrap(), LanguageCode::parse("en").unwrap()],
             webinar: Some(Webinar { at: datetime!(2026-10-12 10:00 +2), url: "https://example.org/w".into() }),
+            written_forms: BTreeMap::from([
+                (UnitNumber::parse("4621").unwrap(), WrittenForm::Nynorsk),
+                (UnitNumber::parse("4601").unwrap(), WrittenForm::Neutral),
+            ]),
         }
     }
 
@@ -540,8 +561,11 @@ mod tests {
     fn waves_round_trip() {
         let w = wave();
         assert_eq!(WaveItem::try_from(&wave_item(&w)).unwrap().0, w);
-        let plain = Wave { webinar: None, ..w };
+        let plain = Wave { webinar: None, written_forms: BTreeMap::new(), ..w };
         assert_eq!(WaveItem::try_from(&wave_item(&plain)).unwrap().0, plain);
+        let mut broken = wave_item(&wave());
+        broken.insert("written_forms".into(), AttributeValue::M(HashMap::from([("4621".into(), s("samnorsk"))])));
+        assert!(WaveItem::try_from(&broken).is_err(), "an unknown written form is corrupt, not neutral");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::oslo_time;
 use crate::recipients::Recipient;
 use crate::translation::{fill, TextSet, Texts, SMS_KEY, SOURCE_LANGUAGE};
 use crate::unit::Unit;
-use crate::wave::Wave;
+use crate::wave::{Wave, WrittenForm};
 use crate::{Contact, Questionnaire};
 
 /// Where the site lives, for the links in e-mails.
@@ -574,29 +574,48 @@ pub fn form_email(recipient: &Recipient, wave: &Wave, link: &str, reminder: bool
             ),
         )
     };
-    let parts = [
-        Part::Text(format!("Hei, {}!", recipient.name.as_str())),
-        Part::Text(lead_nb),
-        Part::Link("Åpne skjemaet".into(), link.to_owned()),
+    let nb = [
         Part::Text("Lenken er personlig og åpner bare din del. Svarene lagres mens du skriver, så du kan ta en pause og fortsette senere, også på en annen PC eller mobil. Har en kollega bedre oversikt, kan du sende lenken videre. Når du sender inn, er svarene endelige.".into()),
         Part::Text("Svarene gjelder kommunens arbeid og er ikke anonyme overfor IMDi, men navnet og e-postadressen din er aldri med i svarene eller resultatene.".into()),
-        Part::Heading("På nynorsk".into()),
-        Part::Text(lead_nn),
-        Part::Text("Lenkja er personleg og opnar berre din del. Svara blir lagra medan du skriv, så du kan ta ein pause og halde fram seinare, også på ein annan PC eller mobil. Har ein kollega betre oversikt, kan du sende lenkja vidare. Når du sender inn, er svara endelege.".into()),
-        Part::Heading("In English".into()),
-        Part::Text(format!(
-            "{} asks you, as {role_en} of {}, to answer your part of the form by {}. The link above is yours; answers are saved as you go.",
-            capital(&copy.name.en),
-            unit.name,
-            date_en(last_day(wave))
-        )),
-        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
     ];
-    let (text, html) = render(&parts);
-    let subject = if reminder {
-        format!("Påminnelse: {} – {}", capital(&copy.name.nb), unit.name)
+    let nn = [
+        Part::Text("Lenkja er personleg og opnar berre din del. Svara blir lagra medan du skriv, så du kan ta ein pause og halde fram seinare, også på ein annan PC eller mobil. Har ein kollega betre oversikt, kan du sende lenkja vidare. Når du sender inn, er svara endelege.".into()),
+        Part::Text("Svara gjeld arbeidet i kommunen og er ikkje anonyme overfor IMDi, men namnet og e-postadressa di er aldri med i svara eller resultata.".into()),
+    ];
+    let english = Part::Text(format!(
+        "{} asks you, as {role_en} of {}, to answer your part of the form by {}. The link above is yours; answers are saved as you go.",
+        capital(&copy.name.en),
+        unit.name,
+        date_en(last_day(wave))
+    ));
+    // A nynorsk unit's leaders read nynorsk first; every other unit's, bokmål.
+    let nynorsk = wave.written_form(recipient.unit) == WrittenForm::Nynorsk;
+    let greeting = Part::Text(format!("Hei, {}!", recipient.name.as_str()));
+    let mut parts = vec![greeting];
+    if nynorsk {
+        parts.extend([Part::Text(lead_nn), Part::Link("Opne skjemaet".into(), link.to_owned())]);
+        parts.extend(nn);
+        parts.extend([Part::Heading("På bokmål".into()), Part::Text(lead_nb)]);
+        parts.extend(nb);
     } else {
-        format!("{} – din del som {role_nb} i {}", capital(&copy.name.nb), unit.name)
+        parts.extend([Part::Text(lead_nb), Part::Link("Åpne skjemaet".into(), link.to_owned())]);
+        parts.extend(nb);
+        parts.extend([Part::Heading("På nynorsk".into()), Part::Text(lead_nn)]);
+        parts.extend(nn);
+    }
+    parts.extend([
+        Part::Heading("In English".into()),
+        english,
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ]);
+    let (text, html) = render(&parts);
+    // The document's language is the one it opens in, for screen readers.
+    let html = if nynorsk { html.replacen("<html lang=\"nb\">", "<html lang=\"nn\">", 1) } else { html };
+    let subject = match (reminder, nynorsk) {
+        (true, false) => format!("Påminnelse: {} – {}", capital(&copy.name.nb), unit.name),
+        (true, true) => format!("Påminning: {} – {}", capital(copy.name.nn()), unit.name),
+        (false, false) => format!("{} – din del som {role_nb} i {}", capital(&copy.name.nb), unit.name),
+        (false, true) => format!("{} – din del som {role_nn} i {}", capital(copy.name.nn()), unit.name),
     };
     OutgoingEmail { to: recipient.email.clone(), subject, text, html }
 }
@@ -804,5 +823,20 @@ mod tests {
         assert_eq!(reminder.subject, "Påminnelse: Lederundersøkelsen – Bergen");
         assert!(reminder.text.contains("Vi har ennå ikke fått svaret ditt på lederundersøkelsen for Bergen."));
         assert!(reminder.text.contains("Vi har enno ikkje fått svaret ditt på leiarundersøkinga for Bergen."));
+        let bokmal_first = invite.text.find("Du får denne e-posten").unwrap();
+        assert!(bokmal_first < invite.text.find("På nynorsk").unwrap(), "a neutral unit reads bokmål first");
+
+        // A nynorsk unit: the subject and the first part in nynorsk, bokmål after.
+        wave.written_forms.insert(recipient.unit, WrittenForm::Nynorsk);
+        let invite = form_email(&recipient, &wave, &link, false);
+        assert_eq!(invite.subject, "Leiarundersøkinga – din del som leiar for introduksjonsprogrammet i Bergen");
+        let nn = invite.text.find("Du får denne e-posten som leiar").unwrap();
+        let heading = invite.text.find("På bokmål").unwrap();
+        let nb = invite.text.find("Du får denne e-posten som leder").unwrap();
+        assert!(nn < heading && heading < nb, "{}", invite.text);
+        assert!(
+            invite.html.starts_with("<!doctype html><html lang=\"nn\">") && invite.html.contains("Opne skjemaet: <a")
+        );
+        assert_eq!(form_email(&recipient, &wave, &link, true).subject, "Påminning: Leiarundersøkinga – Bergen");
     }
 }

@@ -27,6 +27,7 @@ pub fn open_wave(id: &str, now: OffsetDateTime) -> Wave {
         questionnaire_version: Questionnaire::current().version.clone(),
         languages: LanguageCode::all().collect(),
         webinar: None,
+        written_forms: Default::default(),
     }
 }
 

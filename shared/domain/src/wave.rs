@@ -4,6 +4,7 @@
 //! contract calls a wave's id `survey_id` (and the CLI `--survey`); the code
 //! calls it [`WaveId`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use time::OffsetDateTime;
 use crate::catalogue::{self, Survey};
 use crate::language::LanguageCode;
 use crate::questionnaire::Questionnaire;
+use crate::unit::UnitNumber;
 
 pub const DEFAULT_MIN_RESPONDENTS: u32 = 10;
 /// A survey of roles publishes a figure when at least this many units answered.
@@ -62,6 +64,45 @@ pub struct Webinar {
     pub url: String,
 }
 
+/// A unit's own written form of Norwegian (målform): what its leaders' e-mails
+/// and form open in. A neutral unit's open in bokmål, or in the reader's choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WrittenForm {
+    Bokmal,
+    Nynorsk,
+    #[default]
+    Neutral,
+}
+
+impl WrittenForm {
+    pub fn parse(input: &str) -> Option<Self> {
+        match input.trim().to_lowercase().as_str() {
+            "bokmal" | "bokmål" | "nb" => Some(Self::Bokmal),
+            "nynorsk" | "nn" => Some(Self::Nynorsk),
+            "neutral" | "nøytral" | "noytral" => Some(Self::Neutral),
+            _ => None,
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Bokmal => "bokmal",
+            Self::Nynorsk => "nynorsk",
+            Self::Neutral => "neutral",
+        }
+    }
+
+    /// The language a page opens in for the unit, when the reader has not chosen one.
+    pub fn language(self) -> Option<&'static str> {
+        match self {
+            Self::Bokmal => Some("nb"),
+            Self::Nynorsk => Some("nn"),
+            Self::Neutral => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Wave {
     pub survey_id: WaveId,
@@ -80,6 +121,10 @@ pub struct Wave {
     #[serde(serialize_with = "serialize_codes")]
     pub languages: Vec<LanguageCode>,
     pub webinar: Option<Webinar>,
+    /// Units whose written form IMDi has set (`survey-admin units language`);
+    /// every other unit is neutral.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub written_forms: BTreeMap<UnitNumber, WrittenForm>,
 }
 
 fn serialize_codes<S: serde::Serializer>(codes: &[LanguageCode], s: S) -> Result<S::Ok, S::Error> {
@@ -129,6 +174,11 @@ impl Wave {
             return Err(InvalidWave::UnknownQuestionnaire(self.questionnaire_version.clone()));
         }
         Ok(())
+    }
+
+    /// The unit's written form of Norwegian.
+    pub fn written_form(&self, unit: UnitNumber) -> WrittenForm {
+        self.written_forms.get(&unit).copied().unwrap_or_default()
     }
 
     pub fn status(&self, now: OffsetDateTime) -> SurveyStatus {
@@ -187,6 +237,7 @@ pub(crate) mod tests {
             questionnaire_version: Questionnaire::current().version.clone(),
             languages: LanguageCode::all().collect(),
             webinar: None,
+            written_forms: BTreeMap::new(),
         }
     }
 

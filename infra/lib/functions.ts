@@ -252,16 +252,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'send-mail',
-    description: 'Mail worker on the SQS mail queue: looks up contacts, writes verification and results tokens, sends with SES',
+    description: 'Mail worker on the SQS mail queue: looks up contacts, writes verification and results tokens, sends with SES; SES bounces and complaints stop mail to their address',
     tables: {
-      waves: ['GetItem'],
+      // SES feedback marks the address's recipients in every wave: the waves are listed.
+      waves: ['GetItem', 'Scan'],
       registrations: ['GetItem'],
       // Pending contacts are written with their verification token.
       contacts: ['Query', 'PutItem'],
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],
-      // A survey of roles: who is due an invitation or a reminder, their new link, and
-      // the mark that it was sent.
+      // A survey of roles: who is due an invitation or a reminder, their new link, the
+      // mark that it was sent, and the mark that SES reported the address undeliverable.
       recipients: ['Query', 'PutItem'],
       form_tokens: ['PutItem'],
       forms: ['GetItem', 'Query'],

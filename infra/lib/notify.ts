@@ -74,8 +74,8 @@ export interface EmailProps {
 
 /**
  * SES: the sending domain, a configuration set that suppresses bounced and complaining
- * addresses and reports them to an SNS topic. The `register` function will subscribe to
- * that topic (through an SQS queue) to mark contacts undeliverable.
+ * addresses and reports them to an SNS topic. The mail queue subscribes to that topic
+ * (raw delivery), and the mail worker marks the address's recipients undeliverable.
  */
 export class Email extends Construct {
   readonly identity: ses.EmailIdentity;

@@ -1,6 +1,8 @@
 // The survey platform in eu-north-1: data, functions, API, site, e-mail, schedule, alarms.
 import { CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
 import { Alarms } from './alarms';
 import { Api } from './api';
@@ -103,6 +105,13 @@ export class SurveyStack extends Stack {
 
     this.notifications = new Notifications(this, 'Notifications', { config });
     this.email = new Email(this, 'Email', { config, key: this.notifications.key });
+    if (this.mailQueue) {
+      // SES's bounces and complaints reach the mail worker on its own queue, as they are
+      // (raw), so that it stops mail to those addresses. SNS encrypts with the queue's key.
+      const deadLetterQueue = this.mailQueue.deadLetterQueue;
+      this.email.feedbackTopic.addSubscription(new SqsSubscription(this.mailQueue.queue, { rawMessageDelivery: true, deadLetterQueue }));
+      this.mailQueue.key.grantEncryptDecrypt(new iam.ServicePrincipal('sns.amazonaws.com'));
+    }
 
     this.lambdas = new Lambdas(this, 'Functions', {
       config,

@@ -71,10 +71,18 @@ describe('alarms', () => {
     assert.ok(JSON.stringify(key.KeyPolicy).includes('cloudwatch.amazonaws.com'));
   });
 
+  it('SES bounces and complaints reach the mail worker\'s queue raw, with a dead-letter queue', () => {
+    const subs = Object.values(resourcesOf(survey, 'AWS::SNS::Subscription')).map((r) => r.Properties);
+    const feedback = subs.find((sub) => sub.Protocol === 'sqs')!;
+    assert.equal(feedback.RawMessageDelivery, true, 'the worker reads SES\'s record itself');
+    assert.match(JSON.stringify(feedback.TopicArn), /FeedbackTopic/);
+    assert.match(JSON.stringify(feedback.Endpoint), /MailQueue/);
+    assert.ok(feedback.RedrivePolicy.deadLetterTargetArn);
+  });
+
   it('an alarm e-mail from context is subscribed, with a dead-letter queue that is watched', () => {
     const t = templates({ alarmEmail: 'drift@example.no' });
-    const sub = Object.values(resourcesOf(t.survey, 'AWS::SNS::Subscription'))[0]!.Properties;
-    assert.equal(sub.Protocol, 'email');
+    const sub = Object.values(resourcesOf(t.survey, 'AWS::SNS::Subscription')).find((r) => r.Properties.Protocol === 'email')!.Properties;
     assert.equal(sub.Endpoint, 'drift@example.no');
     assert.ok(sub.RedrivePolicy.deadLetterTargetArn);
     const names = Object.values(resourcesOf(t.survey, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName);

@@ -1,13 +1,17 @@
 //! The mail worker as a Lambda on the SQS mail queue. Each record is one
-//! [`MailJob`]; a job that fails for a reason that may pass (SES throttling, a
-//! store fault) is reported as a batch item failure, so SQS hands it out again,
-//! and after five receives moves it to the dead-letter queue, where an alarm
-//! waits. A record that is not a job is logged and dropped: running it again
-//! cannot help.
+//! [`MailJob`], or SES's feedback on mail sent: the configuration set reports
+//! bounces and complaints to an SNS topic, delivered raw to the same queue, and
+//! a permanent bounce or a complaint stops further mail to that address
+//! ([`forms::stop_mail_to`]). A record that fails for a reason that may pass
+//! (SES throttling, a store fault) is reported as a batch item failure, so SQS
+//! hands it out again, and after five receives moves it to the dead-letter
+//! queue, where an alarm waits. A record that is neither is logged and dropped:
+//! running it again cannot help.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use serde::Deserialize;
 use survey_domain::emails::SiteLinks;
-use survey_domain::forms::FormStore;
+use survey_domain::forms::{self, FormStore};
 use survey_domain::jobs::MailJob;
 use survey_domain::mail_worker::Worker;
 use survey_domain::store::{AccessTokenStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
@@ -42,8 +46,13 @@ where
     M: Mailer,
 {
     let Ok(job) = serde_json::from_str::<MailJob>(body) else {
-        tracing::error!("a message on the mail queue is not a mail job; dropped");
-        return Ok(());
+        return match feedback(body) {
+            Some(event) => stop_mail(app, &event).await,
+            None => {
+                tracing::error!("a message on the mail queue is neither a mail job nor SES feedback; dropped");
+                Ok(())
+            }
+        };
     };
     let worker = Worker { store: &app.store, mailer: &app.mailer, keys: &app.keys, links: &app.links };
     match worker.run(&job, now).await {
@@ -60,6 +69,85 @@ where
             Ok(())
         }
     }
+}
+
+/// An SES event record: what SES publishes about a message it sent (the fields used here).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SesEvent {
+    /// `Bounce`, `Complaint`, …; `notificationType` in SES's older notifications.
+    #[serde(alias = "notificationType")]
+    pub event_type: String,
+    #[serde(default)]
+    pub bounce: Option<Bounce>,
+    #[serde(default)]
+    pub complaint: Option<Complaint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bounce {
+    /// `Permanent`, `Transient` or `Undetermined`.
+    pub bounce_type: String,
+    pub bounced_recipients: Vec<Addressee>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Complaint {
+    pub complained_recipients: Vec<Addressee>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Addressee {
+    pub email_address: String,
+}
+
+/// SNS's envelope, when the subscription does not deliver raw messages.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "Type")]
+    kind: String,
+    #[serde(rename = "Message")]
+    message: String,
+}
+
+/// The SES event in a message body, raw or in SNS's envelope.
+pub fn feedback(body: &str) -> Option<SesEvent> {
+    match serde_json::from_str::<Envelope>(body) {
+        Ok(envelope) if envelope.kind == "Notification" => serde_json::from_str(&envelope.message).ok(),
+        _ => serde_json::from_str(body).ok(),
+    }
+}
+
+impl SesEvent {
+    /// The addresses no mail may go to any more: a permanent bounce's and a
+    /// complaint's. A transient bounce (a full mailbox) stops nothing.
+    pub fn stopped(&self) -> Vec<&str> {
+        let addresses = match (self.event_type.as_str(), &self.bounce, &self.complaint) {
+            ("Bounce", Some(b), _) if b.bounce_type == "Permanent" => &b.bounced_recipients,
+            ("Complaint", _, Some(c)) => &c.complained_recipients,
+            _ => return Vec::new(),
+        };
+        addresses.iter().map(|a| a.email_address.as_str()).collect()
+    }
+}
+
+/// Marks the feedback's addresses undeliverable; the log has counts, never addresses.
+async fn stop_mail<S: FormStore + WaveStore, M>(app: &App<S, M>, event: &SesEvent) -> Result<(), ()> {
+    let mut marked = 0;
+    for address in event.stopped() {
+        match forms::stop_mail_to(&app.store, address).await {
+            Ok(n) => marked += n,
+            Err(error) => {
+                tracing::warn!(%error, "SES feedback not recorded; it will be retried");
+                return Err(());
+            }
+        }
+    }
+    tracing::info!(event = %event.event_type, addresses = event.stopped().len(), recipients = marked, "SES feedback");
+    Ok(())
 }
 
 pub async fn handle<S, M>(app: &App<S, M>, event: SqsEvent) -> SqsBatchResponse

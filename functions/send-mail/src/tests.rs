@@ -73,3 +73,74 @@ async fn an_ses_outage_hands_the_job_back_to_the_queue() {
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     assert_eq!(failed, ["m1"], "the job that needed SES is retried; the one that sent nothing is done");
 }
+
+/// SES's record of a permanent bounce, as its documentation shows it (trimmed).
+fn bounce(kind: &str, address: &str) -> String {
+    serde_json::json!({
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": kind,
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": address, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],
+            "timestamp": "2027-02-05T00:41:02.669Z",
+            "feedbackId": "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"
+        },
+        "mail": {"timestamp": "2027-02-05T00:40:02.012Z", "source": "IMDi <noreply@example.no>", "messageId": "EXAMPLE7c191be45", "destination": [address]}
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_permanent_bounce_or_a_complaint_stops_mail_to_the_address_and_a_transient_bounce_does_not() {
+    use survey_domain::forms::{FormStore, RecipientEntry};
+    use survey_domain::recipients::Recipient;
+    let app = app_with(MemoryMailer::default()).await;
+    let entry = |unit: &str, role: &str, email: &str| RecipientEntry {
+        survey_id: wave().survey_id,
+        recipient: Recipient {
+            unit: UnitNumber::parse(unit).unwrap(),
+            role: role.into(),
+            name: PersonName::parse("Per Hansen").unwrap(),
+            email: Email::parse(email).unwrap(),
+        },
+        invited_at: None,
+        reminders: 0,
+        undeliverable: false,
+        expires_at: wave().results_until,
+    };
+    app.store
+        .put_recipients(&[
+            entry("4601", "programme", "per@bergen.kommune.no"),
+            entry("4601", "education", "per@bergen.kommune.no"),
+            entry("5501", "director", "ola@tromso.kommune.no"),
+            entry("1103", "director", "siri@stavanger.kommune.no"),
+        ])
+        .await
+        .unwrap();
+    let complaint = serde_json::json!({
+        "eventType": "Complaint",
+        "complaint": {"complainedRecipients": [{"emailAddress": "ola@tromso.kommune.no"}], "complaintFeedbackType": "abuse"},
+        "mail": {"messageId": "EXAMPLE2"}
+    })
+    .to_string();
+    // The same bounce in SNS's envelope, as a subscription without raw delivery gives it.
+    let enveloped =
+        serde_json::json!({"Type": "Notification", "Message": bounce("Permanent", "per@bergen.kommune.no")})
+            .to_string();
+    let response = handle(
+        &app,
+        event(&[bounce("Transient", "siri@stavanger.kommune.no"), enveloped, complaint, "{\"eventType\": 7}".into()]),
+    )
+    .await;
+    assert!(response.batch_item_failures.is_empty());
+    let undeliverable: Vec<String> = app
+        .store
+        .recipients(&wave().survey_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.undeliverable)
+        .map(|r| format!("{}/{}", r.recipient.unit, r.recipient.role))
+        .collect();
+    assert_eq!(undeliverable, ["4601/education", "4601/programme", "5501/director"], "not Siri: her box was full");
+}

@@ -370,5 +370,30 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     Ok(())
 }
 
+/// SES reported that mail to `address` bounced for good or drew a complaint:
+/// every recipient with that address, in every wave still holding recipients,
+/// is marked undeliverable, so no invitation or reminder goes to it again and
+/// `recipients status` shows it. Returns how many recipients were marked.
+pub async fn stop_mail_to<S: FormStore + WaveStore>(store: &S, address: &str) -> Result<usize, StoreError> {
+    let mut marked = 0;
+    for wave in store.waves().await? {
+        let mut stopped: Vec<RecipientEntry> = store
+            .recipients(&wave.survey_id)
+            .await?
+            .into_iter()
+            .filter(|r| !r.undeliverable && r.recipient.email.as_str().eq_ignore_ascii_case(address.trim()))
+            .collect();
+        if stopped.is_empty() {
+            continue;
+        }
+        for entry in &mut stopped {
+            entry.undeliverable = true;
+        }
+        store.put_recipients(&stopped).await?;
+        marked += stopped.len();
+    }
+    Ok(marked)
+}
+
 #[cfg(test)]
 mod tests;

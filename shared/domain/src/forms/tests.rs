@@ -235,3 +235,24 @@ async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted(
         store.recipients(&wave.survey_id).await.unwrap().into_iter().find(|r| r.recipient.role == "education").unwrap();
     assert_eq!((per_entry.invited_at, per_entry.reminders), (Some(NOW), 1));
 }
+
+#[tokio::test]
+async fn a_bounce_or_complaint_stops_mail_to_every_role_of_that_address() {
+    use crate::jobs::MemoryQueue;
+    use crate::tracking::{statuses, Status};
+    let (store, _) = setup().await;
+    let wave = wave();
+    assert_eq!(stop_mail_to(&store, "PER@bergen.kommune.no ").await.unwrap(), 2, "both of Per's roles");
+    assert_eq!(stop_mail_to(&store, "per@bergen.kommune.no").await.unwrap(), 0, "marked once");
+    assert_eq!(stop_mail_to(&store, "nobody@example.org").await.unwrap(), 0);
+    let queue = MemoryQueue::default();
+    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 2, "Kari and Ola only");
+    let (recipients, forms) =
+        (store.recipients(&wave.survey_id).await.unwrap(), store.forms(&wave.survey_id).await.unwrap());
+    let undeliverable: Vec<String> = statuses(&recipients, &forms)
+        .into_iter()
+        .filter(|l| l.status == Status::Undeliverable)
+        .map(|l| format!("{}/{}", l.unit, l.role))
+        .collect();
+    assert_eq!(undeliverable, ["4601/education", "4601/programme"]);
+}

@@ -1,6 +1,7 @@
 // The survey platform in eu-north-1: data, functions, API, site, e-mail, schedule, alarms.
 import { CfnOutput, Duration, Fn, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IConstruct } from 'constructs';
@@ -38,6 +39,9 @@ export class SurveyStack extends Stack {
   readonly hashKeySecret: secretsmanager.Secret;
   readonly originSecret: secretsmanager.Secret;
   readonly mailQueue?: MailQueue;
+  /** The schedules of the municipal survey's reminders, and the role they write to the mail queue with. */
+  readonly reminderGroup?: scheduler.CfnScheduleGroup;
+  readonly reminderRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: SurveyStackProps) {
     super(scope, id, props);
@@ -106,6 +110,30 @@ export class SurveyStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', { config });
     this.email = new Email(this, 'Email', { config, key: this.notifications.key });
     if (this.mailQueue) {
+      // The municipal survey's reminders: one-time schedules that `survey-admin reminders
+      // schedule` makes per wave, in a group of their own, each putting a message on the
+      // mail queue through a role that may do only that.
+      this.reminderGroup = new scheduler.CfnScheduleGroup(this, 'ReminderScheduleGroup', {
+        name: `${config.prefix}-reminders`,
+      });
+      this.reminderRole = new iam.Role(this, 'ReminderSchedulerRole', {
+        description: 'EventBridge Scheduler: put a wave\'s scheduled reminders on the mail queue',
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      });
+      this.reminderRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'QueueReminders', actions: ['sqs:SendMessage'], resources: [this.mailQueue.queue.queueArn] }),
+      );
+      // What SQS needs of a sender to a KMS-encrypted queue, through SQS only.
+      this.reminderRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'QueueRemindersKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.mailQueue.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+        }),
+      );
       // SES's bounces and complaints reach the mail worker on its own queue, as they are
       // (raw), so that it stops mail to those addresses. SNS encrypts with the queue's key.
       const deadLetterQueue = this.mailQueue.deadLetterQueue;
@@ -195,6 +223,10 @@ export class SurveyStack extends Stack {
     for (const [name, bucket] of this.data.buckets) pairs.push(`${this.data.bucketSpec(name).env}=${bucket.bucketName}`);
     // survey-admin queues mail too (contact approve, code rotate, registration add).
     if (this.mailQueue) pairs.push(`MAIL_QUEUE_URL=${this.mailQueue.queue.queueUrl}`);
+    // `survey-admin reminders schedule` makes the reminders' schedules in this group, with this role.
+    if (this.reminderGroup && this.reminderRole) {
+      pairs.push(`REMINDER_SCHEDULE_GROUP=${this.reminderGroup.name}`, `SCHEDULER_ROLE_ARN=${this.reminderRole.roleArn}`);
+    }
     new CfnOutput(this, 'AdminEnvironment', {
       value: Fn.join(' ', pairs),
       description: 'export $(this value) before running survey-admin against this stage',

@@ -80,6 +80,17 @@ describe('alarms', () => {
     assert.ok(feedback.RedrivePolicy.deadLetterTargetArn);
   });
 
+  it('the reminders\' schedules have a group, and a role that may only put messages on the mail queue', () => {
+    const groups = Object.values(resourcesOf(survey, 'AWS::Scheduler::ScheduleGroup'));
+    assert.ok(groups.some((g) => String(g.Properties.Name).endsWith('-reminders')));
+    const roles = Object.entries(resourcesOf(survey, 'AWS::IAM::Role')).filter(([id]) => id.startsWith('ReminderSchedulerRole'));
+    assert.equal(roles.length, 1);
+    assert.match(JSON.stringify(roles[0]![1].Properties.AssumeRolePolicyDocument), /scheduler\.amazonaws\.com/);
+    const policy = Object.entries(resourcesOf(survey, 'AWS::IAM::Policy')).find(([id]) => id.startsWith('ReminderSchedulerRole'))![1];
+    const actions = policy.Properties.PolicyDocument.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat()).sort();
+    assert.deepEqual(actions, ['kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage']);
+  });
+
   it('an alarm e-mail from context is subscribed, with a dead-letter queue that is watched', () => {
     const t = templates({ alarmEmail: 'drift@example.no' });
     const sub = Object.values(resourcesOf(t.survey, 'AWS::SNS::Subscription')).find((r) => r.Properties.Protocol === 'email')!.Properties;

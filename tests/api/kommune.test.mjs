@@ -172,6 +172,20 @@ test('a reminder reaches only those who have not submitted; status and rates add
   assert.deepEqual(rates.size_bands.lt_5000, { units: 1, at_least_one_part: 0, all_parts: 0 });
 });
 
+test('IMDi sets the reminders\' schedule per wave, replaces it and clears it (EventBridge Scheduler)', () => {
+  const set = admin('reminders', 'schedule', '--survey', SURVEY, '--after-days', '7,14', '--before-close-days', '3').split('\n');
+  assert.equal(set.length, 3);
+  assert.ok(set.every((l) => /^påminnelse \d{4}-\d{2}-\d{2} kl\. 09\.00$/.test(l)), set.join('\n'));
+  const shown = admin('reminders', 'schedule', '--survey', SURVEY, '--show').split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(shown.map((s) => [s.at.slice(11), s.time_zone]), Array(3).fill(['09:00:00', 'Europe/Oslo']));
+  assert.throws(() => admin('reminders', 'schedule', '--survey', SURVEY, '--after-days', '45'), /runden er åpen/, 'after the close');
+  assert.equal(admin('reminders', 'schedule', '--survey', SURVEY, '--show').split('\n').length, 3, 'a refused schedule changes nothing');
+  admin('reminders', 'schedule', '--survey', SURVEY, '--after-days', '10');
+  assert.equal(admin('reminders', 'schedule', '--survey', SURVEY, '--show').split('\n').length, 1, 'set again: replaced');
+  assert.equal(admin('reminders', 'schedule', '--survey', SURVEY, '--clear'), 'fjernet 1');
+  assert.equal(admin('reminders', 'schedule', '--survey', SURVEY, '--show'), '');
+});
+
 test('a bad population file is refused whole, and the figures in use stay', () => {
   const before = JSON.parse(admin('units', 'population', '--show'));
   assert.equal(before.kommuner.source, 'ssb_innebygd');

@@ -90,6 +90,7 @@ async fn mail_worker<S: Stores>(store: S, clients: Clients, config: Config) {
         links: SiteLinks::new(&config.mail.site_url),
         mailer: SesMailer::new(clients.ses.clone(), config.mail.clone()),
         keys: config.keys.clone(),
+        queue: SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
     };
     loop {
         let received = clients

@@ -6,23 +6,27 @@
 //! (SES throttling, a store fault) is reported as a batch item failure, so SQS
 //! hands it out again, and after five receives moves it to the dead-letter
 //! queue, where an alarm waits. A record that is neither is logged and dropped:
-//! running it again cannot help.
+//! running it again cannot help. The reminder schedule (EventBridge Scheduler)
+//! also writes to this queue: a [`forms::ScheduledReminders`] message queues a
+//! reminder for each recipient due one, as `survey-admin reminders send` does.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use serde::Deserialize;
 use survey_domain::emails::SiteLinks;
 use survey_domain::forms::{self, FormStore};
-use survey_domain::jobs::MailJob;
+use survey_domain::jobs::{JobQueue, MailJob};
 use survey_domain::mail_worker::Worker;
 use survey_domain::store::{AccessTokenStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
 use survey_domain::{Keys, Mailer};
 use time::OffsetDateTime;
 
-pub struct App<S, M> {
+pub struct App<S, M, Q> {
     pub store: S,
     pub mailer: M,
     pub keys: Keys,
     pub links: SiteLinks,
+    /// The mail queue itself: a scheduled reminder puts one job on it per recipient due one.
+    pub queue: Q,
 }
 
 /// The job's kind, for logs: never its contents.
@@ -40,11 +44,24 @@ fn kind(job: &MailJob) -> &'static str {
 }
 
 /// Runs one message body; `Err(())` asks for it to be delivered again.
-pub async fn run_body<S, M>(app: &App<S, M>, body: &str, now: OffsetDateTime) -> Result<(), ()>
+pub async fn run_body<S, M, Q>(app: &App<S, M, Q>, body: &str, now: OffsetDateTime) -> Result<(), ()>
 where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
     M: Mailer,
+    Q: JobQueue,
 {
+    if let Ok(scheduled) = serde_json::from_str::<forms::ScheduledReminders>(body) {
+        return match forms::send_scheduled(&app.store, &app.queue, &scheduled, now).await {
+            Ok(queued) => {
+                tracing::info!(queued, "scheduled reminders queued");
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "scheduled reminders not queued; they will be retried");
+                Err(())
+            }
+        };
+    }
     let Ok(job) = serde_json::from_str::<MailJob>(body) else {
         return match feedback(body) {
             Some(event) => stop_mail(app, &event).await,
@@ -135,7 +152,7 @@ impl SesEvent {
 }
 
 /// Marks the feedback's addresses undeliverable; the log has counts, never addresses.
-async fn stop_mail<S: FormStore + WaveStore, M>(app: &App<S, M>, event: &SesEvent) -> Result<(), ()> {
+async fn stop_mail<S: FormStore + WaveStore, M, Q>(app: &App<S, M, Q>, event: &SesEvent) -> Result<(), ()> {
     let mut marked = 0;
     for address in event.stopped() {
         match forms::stop_mail_to(&app.store, address).await {
@@ -150,10 +167,11 @@ async fn stop_mail<S: FormStore + WaveStore, M>(app: &App<S, M>, event: &SesEven
     Ok(())
 }
 
-pub async fn handle<S, M>(app: &App<S, M>, event: SqsEvent) -> SqsBatchResponse
+pub async fn handle<S, M, Q>(app: &App<S, M, Q>, event: SqsEvent) -> SqsBatchResponse
 where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
     M: Mailer,
+    Q: JobQueue,
 {
     let now = OffsetDateTime::now_utc();
     let mut response = SqsBatchResponse::default();

@@ -3,7 +3,7 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use send_mail::{handle, App};
-use survey_aws::{dynamodb, lambda_sdk_config, ses, Config, DynamoStore, SesMailer};
+use survey_aws::{dynamodb, lambda_sdk_config, ses, sqs, Config, DynamoStore, SesMailer, SqsQueue};
 use survey_domain::emails::SiteLinks;
 
 #[tokio::main]
@@ -15,6 +15,7 @@ async fn main() -> Result<(), Error> {
     let app = App {
         store: DynamoStore::new(dynamodb(&sdk), config.tables),
         links: SiteLinks::new(&config.mail.site_url),
+        queue: SqsQueue::new(sqs(&sdk), config.mail.queue_url.clone()),
         mailer: SesMailer::new(ses(&sdk), config.mail),
         keys: config.keys,
     };

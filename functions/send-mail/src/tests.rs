@@ -1,6 +1,6 @@
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName};
-use survey_domain::jobs::MailJob;
+use survey_domain::jobs::{MailJob, MemoryQueue};
 use survey_domain::mail::{MailError, MemoryMailer, OutgoingEmail};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::{ContactStore, WaveStore};
@@ -13,7 +13,7 @@ fn wave() -> Wave {
     survey_domain::synthetic::open_wave("2026", OffsetDateTime::now_utc())
 }
 
-async fn app_with<M: Mailer>(mailer: M) -> App<MemoryStore, M> {
+async fn app_with<M: Mailer>(mailer: M) -> App<MemoryStore, M, MemoryQueue> {
     let store = MemoryStore::new();
     store.create_wave(&wave()).await.unwrap();
     let kari = Contact {
@@ -24,7 +24,13 @@ async fn app_with<M: Mailer>(mailer: M) -> App<MemoryStore, M> {
         .put_contact(&wave().survey_id, UnitNumber::parse("4601").unwrap(), &kari, wave().results_until)
         .await
         .unwrap();
-    App { store, mailer, keys: Keys::new(b"test"), links: SiteLinks::new("https://site.example") }
+    App {
+        store,
+        mailer,
+        keys: Keys::new(b"test"),
+        links: SiteLinks::new("https://site.example"),
+        queue: MemoryQueue::default(),
+    }
 }
 
 fn event(bodies: &[String]) -> SqsEvent {
@@ -143,4 +149,30 @@ async fn a_permanent_bounce_or_a_complaint_stops_mail_to_the_address_and_a_trans
         .map(|r| format!("{}/{}", r.recipient.unit, r.recipient.role))
         .collect();
     assert_eq!(undeliverable, ["4601/education", "4601/programme", "5501/director"], "not Siri: her box was full");
+}
+
+#[tokio::test]
+async fn a_scheduled_reminder_puts_a_job_on_the_queue_for_each_recipient_due_one() {
+    use survey_domain::forms::{FormStore, RecipientEntry, ScheduledReminders};
+    use survey_domain::recipients::Recipient;
+    let app = app_with(MemoryMailer::default()).await;
+    let invited = |unit: &str, email: &str| RecipientEntry {
+        survey_id: wave().survey_id,
+        recipient: Recipient {
+            unit: UnitNumber::parse(unit).unwrap(),
+            role: "director".into(),
+            name: PersonName::parse("Kari Nordmann").unwrap(),
+            email: Email::parse(email).unwrap(),
+        },
+        invited_at: Some(OffsetDateTime::now_utc()),
+        reminders: 0,
+        undeliverable: false,
+        expires_at: wave().results_until,
+    };
+    app.store.put_recipients(&[invited("4601", "kari@bergen.no"), invited("5501", "ola@tromso.no")]).await.unwrap();
+    let body = serde_json::to_string(&ScheduledReminders::new(&wave().survey_id)).unwrap();
+    assert!(handle(&app, event(&[body])).await.batch_item_failures.is_empty());
+    let jobs = app.queue.drain();
+    assert_eq!(jobs.len(), 2);
+    assert!(jobs.iter().all(|j| matches!(j, MailJob::FormReminder { .. })), "{jobs:?}");
 }

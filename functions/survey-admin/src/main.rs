@@ -10,6 +10,7 @@ mod definition;
 mod norsk;
 mod population;
 mod recipients;
+mod schedule;
 mod translations;
 mod written;
 
@@ -557,6 +558,22 @@ impl Admin {
             Command::Reminders(recipients::RemindersCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;
                 recipients::send(&self.store, &self.queue(), &wave, survey_domain::forms::Mailing::Reminder).await
+            }
+            Command::Reminders(recipients::RemindersCommand::Schedule(args)) => {
+                let wave = self.wave(&args.survey).await?;
+                let schedules = schedule::Schedules {
+                    client: aws_sdk_scheduler::Client::new(&survey_aws::sdk_config().await),
+                    clients: &self.clients,
+                    queue_url: &self.config.mail.queue_url,
+                    settings: schedule::Settings::from_env(),
+                };
+                if args.show {
+                    schedules.show(&wave).await
+                } else if args.clear {
+                    Ok(format!("fjernet {}", schedules.clear(&wave).await?))
+                } else {
+                    schedules.set(&wave, &args.after_days, &args.before_close_days, OffsetDateTime::now_utc()).await
+                }
             }
             Command::Aggregate(SurveyArg { survey }) => self.aggregate(&survey).await,
             Command::Bundle(BundleCommand::Fetch { survey, out }) => self.fetch_bundle(&survey, &out).await,

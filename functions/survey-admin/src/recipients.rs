@@ -51,6 +51,26 @@ pub enum InvitationsCommand {
 pub enum RemindersCommand {
     /// Minner hver invitert mottaker som ikke har sendt inn; aldri en som har sendt inn.
     Send(SendArgs),
+    /// Setter når påminnelsene går (kl. 09.00, EventBridge Scheduler), viser eller fjerner dem.
+    Schedule(ScheduleArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ScheduleArgs {
+    #[arg(long)]
+    pub survey: String,
+    /// Dager etter at runden åpner, for eksempel 7,14.
+    #[arg(long, value_delimiter = ',')]
+    pub after_days: Vec<u32>,
+    /// Dager før runden stenger, for eksempel 3.
+    #[arg(long, value_delimiter = ',')]
+    pub before_close_days: Vec<u32>,
+    /// Viser påminnelsene som er satt.
+    #[arg(long, conflicts_with_all = ["after_days", "before_close_days", "clear"])]
+    pub show: bool,
+    /// Fjerner påminnelsene.
+    #[arg(long, conflicts_with_all = ["after_days", "before_close_days"])]
+    pub clear: bool,
 }
 
 /// Reads and checks a recipients file for the wave: every row, or every bad row's line and reason.

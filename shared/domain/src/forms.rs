@@ -370,6 +370,77 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     Ok(())
 }
 
+/// A message the reminder schedule puts on the mail queue (EventBridge
+/// Scheduler in AWS): the worker then queues a reminder for every recipient
+/// due one, as `survey-admin reminders send` does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledReminders {
+    /// Always `"reminders"`: tells the message from a mail job and from SES's feedback.
+    pub scheduled: String,
+    pub survey_id: String,
+}
+
+impl ScheduledReminders {
+    pub const KIND: &'static str = "reminders";
+
+    pub fn new(survey: &WaveId) -> Self {
+        Self { scheduled: Self::KIND.to_owned(), survey_id: survey.to_string() }
+    }
+}
+
+/// When the reminders of a wave go, at 09:00 in Norway: `after_days` after it
+/// opens and `before_close_days` before it closes, in order, each once. Every
+/// time must fall while the wave is open and after `now`.
+pub fn reminder_times(
+    wave: &Wave,
+    after_days: &[u32],
+    before_close_days: &[u32],
+    now: OffsetDateTime,
+) -> Result<Vec<OffsetDateTime>, String> {
+    let at_nine = |date: time::Date| {
+        let local = time::PrimitiveDateTime::new(date, time::Time::from_hms(9, 0, 0).expect("a time"));
+        let guess = local.assume_offset(crate::oslo_time::offset_at(local.assume_utc()));
+        local.assume_offset(crate::oslo_time::offset_at(guess))
+    };
+    let opens = crate::oslo_time::date_at(wave.opens_at);
+    let closes = crate::oslo_time::date_at(wave.closes_at);
+    let mut times: Vec<OffsetDateTime> = after_days
+        .iter()
+        .map(|d| at_nine(opens + time::Duration::days(i64::from(*d))))
+        .chain(before_close_days.iter().map(|d| at_nine(closes - time::Duration::days(i64::from(*d)))))
+        .collect();
+    times.sort();
+    times.dedup();
+    if times.is_empty() {
+        return Err("oppgi minst én dag for påminnelser".into());
+    }
+    for at in &times {
+        if *at <= now || *at <= wave.opens_at || *at >= wave.closes_at {
+            return Err(format!(
+                "{} kl. 09.00 er ikke mens runden er åpen (og etter nå)",
+                crate::oslo_time::date_at(*at)
+            ));
+        }
+    }
+    Ok(times)
+}
+
+/// The scheduled reminders of a wave: the same as `reminders send`, unless the wave has closed.
+pub async fn send_scheduled<S: FormStore + WaveStore, Q: JobQueue>(
+    store: &S,
+    queue: &Q,
+    message: &ScheduledReminders,
+    now: OffsetDateTime,
+) -> Result<usize, FormError> {
+    let Ok(survey) = WaveId::parse(&message.survey_id) else { return Ok(0) };
+    let Some(wave) = store.wave(&survey).await? else { return Ok(0) };
+    if wave.status(now) != SurveyStatus::Open {
+        return Ok(0);
+    }
+    send(store, queue, &wave, Mailing::Reminder).await
+}
+
 /// SES reported that mail to `address` bounced for good or drew a complaint:
 /// every recipient with that address, in every wave still holding recipients,
 /// is marked undeliverable, so no invitation or reminder goes to it again and

@@ -256,3 +256,50 @@ async fn a_bounce_or_complaint_stops_mail_to_every_role_of_that_address() {
         .collect();
     assert_eq!(undeliverable, ["4601/education", "4601/programme"]);
 }
+
+#[test]
+fn reminders_go_at_nine_in_norway_on_the_days_asked_while_the_wave_is_open() {
+    use time::macros::datetime;
+    let mut wave = wave();
+    wave.opens_at = datetime!(2027-02-01 08:00 +1);
+    wave.closes_at = datetime!(2027-04-01 00:00 +2);
+    let now = datetime!(2027-01-20 12:00 UTC);
+    let times = reminder_times(&wave, &[14, 7], &[3], now).unwrap();
+    assert_eq!(
+        times,
+        [datetime!(2027-02-08 09:00 +1), datetime!(2027-02-15 09:00 +1), datetime!(2027-03-29 09:00 +2)],
+        "summer time by the end of March"
+    );
+    assert!(reminder_times(&wave, &[], &[], now).is_err());
+    assert!(reminder_times(&wave, &[90], &[], now).unwrap_err().contains("2027-05-02"), "after the close");
+    assert!(reminder_times(&wave, &[7], &[], datetime!(2027-02-10 12:00 UTC)).is_err(), "in the past");
+}
+
+#[tokio::test]
+async fn a_scheduled_reminder_queues_one_for_each_recipient_due_and_none_after_the_close() {
+    use crate::jobs::MemoryQueue;
+    let (store, links) = setup().await;
+    let wave = wave();
+    let queue = MemoryQueue::default();
+    store
+        .put_recipients(&[RecipientEntry {
+            invited_at: Some(NOW),
+            ..recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no")
+        }])
+        .await
+        .unwrap();
+    store
+        .put_recipients(&[RecipientEntry {
+            invited_at: Some(NOW),
+            ..recipient("5501", "director", "Ola Dunk", "ola@tromso.kommune.no")
+        }])
+        .await
+        .unwrap();
+    submit(&store, &keys(), &links["4601/director"], &answers(json!({"q_partner": "yes"})), NOW).await.unwrap();
+    let message = ScheduledReminders::new(&wave.survey_id);
+    assert_eq!(serde_json::to_value(&message).unwrap(), json!({"scheduled": "reminders", "survey_id": wave.survey_id}));
+    assert_eq!(send_scheduled(&store, &queue, &message, NOW).await.unwrap(), 1, "Ola only: Kari submitted");
+    assert_eq!(send_scheduled(&store, &queue, &message, wave.closes_at).await.unwrap(), 0, "closed");
+    let unknown = ScheduledReminders { survey_id: "ingen".into(), ..message };
+    assert_eq!(send_scheduled(&store, &queue, &unknown, NOW).await.unwrap(), 0);
+}

@@ -180,3 +180,35 @@ fn the_bokmal_check_finds_bokmal() {
     assert_eq!(bokmal_words("Vi har ennå ikke fått svaret"), BTreeSet::from(["ikke"]));
     assert!(bokmal_words("Vi har enno ikkje fått svaret, og kva meiner du?").is_empty());
 }
+
+#[test]
+fn the_leaders_e_mails_read_as_nynorsk_where_they_are_nynorsk() {
+    use survey_domain::contact::{Email, PersonName};
+    use survey_domain::emails::form_email;
+    use survey_domain::recipients::Recipient;
+    use survey_domain::wave::WrittenForm;
+    use survey_domain::{synthetic, UnitNumber, Wave};
+    let survey = catalogue::find("kommuneundersokelse").expect("shipped");
+    let now = time::OffsetDateTime::now_utc();
+    let unit = UnitNumber::parse("4621").unwrap();
+    let mut wave = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..synthetic::open_wave("k", now)
+    };
+    wave.written_forms.insert(unit, WrittenForm::Nynorsk);
+    for role in ["director", "programme", "education"] {
+        let recipient = Recipient {
+            unit,
+            role: role.into(),
+            name: PersonName::parse("Ola Nordmann").unwrap(),
+            email: Email::parse("ola@voss.kommune.no").unwrap(),
+        };
+        for reminder in [false, true] {
+            let email = form_email(&recipient, &wave, "https://x.no/skjema/#token=t", reminder);
+            let nynorsk = email.text.split("På bokmål").next().unwrap();
+            let found = bokmal_words(&format!("{} {nynorsk}", email.subject));
+            assert!(found.is_empty(), "{role}, reminder {reminder}: {found:?} in\n{}\n{nynorsk}", email.subject);
+        }
+    }
+}

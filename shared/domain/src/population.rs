@@ -129,6 +129,12 @@ impl Population {
         self.units.get(&unit)?.by_year.range(..=year).next_back().map(|(_, n)| *n)
     }
 
+    /// The year whose figures stand for `year`: itself where the files have it,
+    /// else the latest year before it (none when the files start later).
+    pub fn figures_year(&self, year: i32) -> Option<i32> {
+        self.units.values().filter_map(|u| u.by_year.range(..=year).next_back().map(|(y, _)| *y)).max()
+    }
+
     pub fn size_band(&self, unit: UnitNumber, year: i32) -> Option<SizeBand> {
         self.of(unit, year).map(SizeBand::of)
     }

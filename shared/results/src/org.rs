@@ -116,6 +116,8 @@ pub struct OrgReport {
     pub definition: String,
     pub questionnaire_version: String,
     pub min_units: u32,
+    /// The 1 January whose population made the size bands: the wave's year, or
+    /// the latest year before it that SSB has published.
     pub population_year: i32,
     pub participation: Participation,
     pub areas: Vec<Area>,
@@ -353,7 +355,7 @@ pub fn report(
         definition: wave.survey().id().to_owned(),
         questionnaire_version: questionnaire.version.clone(),
         min_units,
-        population_year: year,
+        population_year: population.figures_year(year).unwrap_or(year),
         participation: Participation {
             invited: rates.national.units,
             at_least_one_part: rates.national.at_least_one_part,

@@ -108,6 +108,11 @@ fn the_nation_counts_every_submitted_unit_and_no_draft() {
     assert_eq!(counts, &BTreeMap::from([("yes".into(), 5), ("no".into(), 2), ("dont_know".into(), 1)]));
     assert_eq!(report.participation, Participation { invited: 8, at_least_one_part: 8, all_parts: 1 });
     assert_eq!(report.population_year, 2026);
+    let mut next_year = wave();
+    next_year.opens_at = datetime!(2027-03-01 08:00 UTC);
+    next_year.closes_at = datetime!(2027-04-01 08:00 UTC);
+    let later = org::report(&next_year, &recipients, &forms, Population::embedded()).unwrap();
+    assert_eq!(later.population_year, 2026, "SSB has no 1 January 2027 yet: the report says which figures it used");
     let nation = &report.areas[0];
     assert_eq!((nation.id.as_str(), nation.units, nation.invited), (NATION, 8, 8));
     // One director answered: too few, and the draft is not counted.

@@ -170,25 +170,55 @@ fn decide(
         index.iter().enumerate().filter(|(_, c)| keep(c)).map(|(i, _)| i).collect()
     };
     let failed = |e: survey_disclosure::ProblemError<String>| ProtectionFailed(format!("{question}: {e}"));
-    let mut add = |key: String, inner: Vec<usize>, role: Role| -> Result<(), ProtectionFailed> {
-        if inner.is_empty() {
-            return Ok(());
-        }
-        problem.add_cell(key, inner, role).map_err(failed)
-    };
-    add(NATION.to_owned(), members(&|_| true), Role::MustPublish)?;
     let counties: BTreeSet<&str> = index.iter().map(|(c, _)| *c).collect();
-    for county in &counties {
-        add((*county).to_owned(), members(&|(c, _)| c == county), Role::Publish)?;
+    {
+        let mut add = |key: String, inner: Vec<usize>, role: Role| -> Result<(), ProtectionFailed> {
+            if inner.is_empty() {
+                return Ok(());
+            }
+            problem.add_cell(key, inner, role).map_err(failed)
+        };
+        add(NATION.to_owned(), members(&|_| true), Role::MustPublish)?;
+        for county in &counties {
+            add((*county).to_owned(), members(&|(c, _)| c == county), Role::Publish)?;
+        }
+        for band in SizeBand::ALL {
+            add(band.id().to_owned(), members(&|(_, b)| *b == Some(band)), Role::Publish)?;
+        }
+        for (at, (county, band)) in index.iter().enumerate() {
+            let band = band.map_or("none", SizeBand::id);
+            add(format!("{county}×{band}"), vec![at], Role::Hidden)?;
+        }
     }
-    for band in SizeBand::ALL {
-        add(band.id().to_owned(), members(&|(_, b)| *b == Some(band)), Role::Publish)?;
+    // The areas of one level cut the nation into parts, so the withheld parts'
+    // sum is the nation minus the published ones. A unit inside that sum knows
+    // its own answer: the sum must hold at least the minimum too, or the others
+    // in it could be read. A small sum becomes a hidden population that must not
+    // be recoverable, and the protection runs again until no level has one.
+    let levels: [Vec<String>; 2] =
+        [counties.iter().map(|c| (*c).to_owned()).collect(), SizeBand::ALL.iter().map(|b| b.id().to_owned()).collect()];
+    let mut suppression = protect(&problem);
+    for round in 0.. {
+        let mut added = false;
+        for areas in &levels {
+            let withheld: Vec<&String> = areas.iter().filter(|a| suppression.is_withheld(*a)).collect();
+            let inner: BTreeSet<usize> =
+                withheld.iter().filter_map(|a| problem.cell(*a)).flat_map(|c| c.inner().iter().copied()).collect();
+            let together: u64 = inner.iter().map(|&i| problem.inner_counts()[i]).sum();
+            let key = format!("withheld:{}", withheld.iter().map(|a| a.as_str()).collect::<Vec<_>>().join("+"));
+            if withheld.len() > 1 && together < u64::from(min_units) && problem.cell(&key).is_none() {
+                problem.add_cell(key, inner.into_iter().collect::<Vec<_>>(), Role::Hidden).map_err(failed)?;
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+        if round > 2 * (counties.len() + SizeBand::ALL.len()) {
+            return Err(ProtectionFailed(format!("{question}: the withheld areas' sums do not settle")));
+        }
+        suppression = protect(&problem);
     }
-    for (at, (county, band)) in index.iter().enumerate() {
-        let band = band.map_or("none", SizeBand::id);
-        add(format!("{county}×{band}"), vec![at], Role::Hidden)?;
-    }
-    let suppression = protect(&problem);
     is_protected(&problem, &suppression)
         .map_err(|leak| ProtectionFailed(format!("{question}: the decision leaks {leak:?}")))?;
     Ok(suppression

@@ -280,3 +280,30 @@ fn the_bundle_holds_each_units_answers_without_names_or_addresses() {
     let json: OrgReport = serde_json::from_str(&read(&mut zip, "report.json")).unwrap();
     assert_eq!(json, report);
 }
+
+#[test]
+fn two_lone_units_withheld_together_cannot_read_each_other_by_subtraction() {
+    // Nordland and Trøndelag have one unit each, and so have the two smaller size
+    // bands. Withholding the two alone is not enough: the nation minus the rest is
+    // their sum, and each of the two knows its own answer, so it would read the other's.
+    let units = ["4601", "4627", "4621", "1103", "1108", "1151", "1804", "5001"];
+    let recipients: Vec<RecipientEntry> = units.iter().map(|u| recipient(u, "programme")).collect();
+    let forms: Vec<Form> =
+        units.iter().map(|u| form(u, "programme", FormStatus::Submitted, &[("q_prog_targets", one("yes"))])).collect();
+    let report = org::report(&wave(), &recipients, &forms, Population::embedded()).unwrap();
+    let figures = &question(&report, "q_prog_targets").figures;
+    for level in [AreaLevel::County, AreaLevel::SizeBand] {
+        let withheld: Vec<&Area> = report
+            .areas
+            .iter()
+            .filter(|a| a.level == level && matches!(figures[&a.id], OrgFigure::Withheld { .. }))
+            .collect();
+        let together: u32 = withheld.iter().map(|a| a.units).sum();
+        assert!(
+            together == 0 || together >= 3,
+            "{level:?}: {:?} are withheld with {together} units between them",
+            withheld.iter().map(|a| &a.id).collect::<Vec<_>>()
+        );
+    }
+    assert!(matches!(figures[NATION], OrgFigure::Published { n: 8, .. }));
+}

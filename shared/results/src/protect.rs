@@ -57,6 +57,19 @@ fn past_of(ledger: &Ledger, name: &str) -> Vec<(usize, bool)> {
         .collect()
 }
 
+/// How often the sums of unpublished parts are taken up again; each round
+/// withholds more, so few are ever needed.
+const MAX_SUM_ROUNDS: usize = 20;
+
+/// Whether `child` is one of the parts `parent` is cut into: a county's units, the nation's counties.
+fn is_part_of(child: Scope, parent: Scope) -> bool {
+    match (child, parent) {
+        (Scope::Unit(u), Scope::County(c)) => county_of(u.unit()) == c,
+        (Scope::County(_), Scope::Nation) => true,
+        _ => false,
+    }
+}
+
 fn role_for(scope: Scope) -> Role {
     if scope == Scope::Nation {
         Role::MustPublish
@@ -137,7 +150,48 @@ pub fn withhold(
         let (unit, category) = atoms[a];
         r.respondents.get(&atom_key(unit, category)).copied().unwrap_or(0)
     });
-    let main = decide(&epochs, &specs, min_respondents)?;
+    let mut main = decide(&epochs, &specs, min_respondents)?;
+    // An area's units (a county's, or the nation's counties) that are not
+    // published sum to the area minus the published ones: that sum is a
+    // population too, and must not be worked out when it is small. Each such
+    // sum becomes a hidden population and the decision runs again, until
+    // every sum is protected or large enough.
+    for _ in 0..MAX_SUM_ROUNDS {
+        let mut added = false;
+        for (parent_name, parent) in &names {
+            if !matches!(parent.scope, Scope::County(_) | Scope::Nation) || !offered(parent) {
+                continue;
+            }
+            let unpublished: Vec<&String> = names
+                .iter()
+                .filter(|(_, child)| child.breakdown == parent.breakdown && is_part_of(child.scope, parent.scope))
+                .filter(|(name, child)| !offered(child) || main.contains_key(*name))
+                .map(|(name, _)| name)
+                .collect();
+            if unpublished.len() < 2 {
+                continue;
+            }
+            let sum: std::collections::BTreeSet<usize> =
+                unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
+            let respondents: u64 = sum.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
+            let key = format!(
+                "sum:{}:{}",
+                parent_name.replace('/', "."),
+                unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
+            );
+            if respondents == 0 || respondents >= min || specs.contains_key(&key) {
+                continue;
+            }
+            let spec =
+                Spec { atoms: sum.into_iter().collect(), past: Vec::new(), now: Now::Hidden, every_release: false };
+            specs.insert(key, spec);
+            added = true;
+        }
+        if !added {
+            break;
+        }
+        main = decide(&epochs, &specs, min_respondents)?;
+    }
     for (name, population) in &names {
         let reason = if offered(population) { main.get(name).copied() } else { Some(WithholdReason::NotReleasedYet) };
         if let Some(reason) = reason {

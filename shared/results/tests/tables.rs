@@ -304,3 +304,17 @@ fn the_national_table_is_protected_within_seconds() {
     // About a second in a debug build; the bound leaves room for a busy machine.
     assert!(protecting < Duration::from_secs(5), "withhold took {protecting:?}");
 }
+
+#[test]
+fn two_small_units_of_a_published_county_cannot_be_read_as_the_county_minus_the_rest() {
+    // Vestland: Bergen 20, Stord 20, Fitjar 3, Kvinnherad 4. Withholding Fitjar and
+    // Kvinnherad alone would leave their 7 answers as Vestland − Bergen − Stord.
+    let (_, d) = protected(&in_training(&[("4601", 20), ("4614", 20), ("4615", 3), ("4612", 4), ("1103", 30)]));
+    let withheld: Vec<&str> =
+        ["4601", "4614", "4615", "4612"].into_iter().filter(|u| reason(&d, all(unit_scope(u))).is_some()).collect();
+    let county = reason(&d, all(Scope::County("46")));
+    assert!(
+        county.is_some() || withheld.len() > 2,
+        "Vestland published with only {withheld:?} withheld: their 7 answers are the county minus the rest"
+    );
+}

@@ -84,6 +84,7 @@ impl Int {
         matches!(self, Int::Small(1))
     }
 
+    #[cfg(test)]
     pub(crate) fn add(&self, other: &Int) -> Int {
         if let (Int::Small(a), Int::Small(b)) = (self, other) {
             return Int::from_i128(*a as i128 + *b as i128);

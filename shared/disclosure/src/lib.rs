@@ -43,6 +43,7 @@
 
 mod check;
 mod int;
+mod modp;
 mod problem;
 mod protect;
 

@@ -32,7 +32,7 @@ use std::fmt::Debug;
 
 use serde::{Deserialize, Serialize};
 
-use crate::int::Int;
+use crate::modp::Residue;
 use crate::problem::{Cell, Problem, Role};
 
 /// Why a cell is withheld.
@@ -167,7 +167,7 @@ pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
 }
 
 /// A sparse vector: (index, nonzero value), sorted by index.
-type Sparse = Vec<(u32, Int)>;
+type Sparse = Vec<(u32, Residue)>;
 
 /// A basis of the vectors (over the unknown inner cells) orthogonal to every
 /// published row.
@@ -177,17 +177,15 @@ struct NullSpace {
     /// By inner cell: the slots whose vector is nonzero there (unordered).
     by_column: Vec<Vec<u32>>,
     /// Scratch space by slot for [`NullSpace::coordinates`].
-    sums: Vec<Int>,
+    sums: Vec<Residue>,
     marked: Vec<bool>,
 }
 
 /// How publishing a row changed the basis: for the chain `j_0 < .. < j_{m-1}`
 /// of slots with `s_j != 0`, slot `j_a` (a < m-1) now holds
-/// `(s_{j_{a+1}} y_{j_a} - s_{j_a} y_{j_{a+1}}) / contents[a]`, and slot
-/// `j_{m-1}` is retired.
+/// `s_{j_{a+1}} y_{j_a} - s_{j_a} y_{j_{a+1}}`, and slot `j_{m-1}` is retired.
 struct Change {
     chain: Sparse,
-    contents: Vec<Int>,
 }
 
 impl NullSpace {
@@ -197,10 +195,10 @@ impl NullSpace {
         let mut vectors = vec![Vec::new(); n];
         let mut by_column = vec![Vec::new(); n];
         for (k, _) in unknown.iter().enumerate().filter(|(_, &u)| u) {
-            vectors[k] = vec![(k as u32, Int::ONE)];
+            vectors[k] = vec![(k as u32, Residue::ONE)];
             by_column[k].push(k as u32);
         }
-        NullSpace { vectors, by_column, sums: vec![Int::ZERO; n], marked: vec![false; n] }
+        NullSpace { vectors, by_column, sums: vec![Residue::ZERO; n], marked: vec![false; n] }
     }
 
     /// `(row · y_j)_j` over the live slots, zeros left out.
@@ -215,7 +213,7 @@ impl NullSpace {
                     self.marked[slot] = true;
                     touched.push(slot as u32);
                 }
-                self.sums[slot] = self.sums[slot].add(&vector[at].1);
+                self.sums[slot] = self.sums[slot].add(vector[at].1);
             }
         }
         touched.sort_unstable();
@@ -223,7 +221,7 @@ impl NullSpace {
         for slot in touched {
             let slot = slot as usize;
             self.marked[slot] = false;
-            let sum = std::mem::replace(&mut self.sums[slot], Int::ZERO);
+            let sum = std::mem::replace(&mut self.sums[slot], Residue::ZERO);
             if !sum.is_zero() {
                 coordinates.push((slot as u32, sum));
             }
@@ -235,20 +233,14 @@ impl NullSpace {
     /// coordinates are `s` (not empty), chaining consecutive slots so that no
     /// slot becomes a hub shared by every vector.
     fn restrict(&mut self, s: Sparse) -> Change {
-        let mut contents = Vec::with_capacity(s.len().saturating_sub(1));
         for pair in s.windows(2) {
             let ((ja, sa), (jb, sb)) = (&pair[0], &pair[1]);
-            let mut combined = combine(sb, &self.vectors[*ja as usize], sa, &self.vectors[*jb as usize]);
-            let content = Int::gcd_all(Int::ZERO, combined.iter().map(|(_, v)| v));
-            if !content.is_one() {
-                combined.iter_mut().for_each(|(_, v)| *v = v.div_exact(&content));
-            }
+            let combined = combine(*sb, &self.vectors[*ja as usize], *sa, &self.vectors[*jb as usize]);
             self.replace(*ja, combined);
-            contents.push(content);
         }
         let (last, _) = s.last().expect("restrict needs a nonzero row");
         self.replace(*last, Vec::new());
-        Change { chain: s, contents }
+        Change { chain: s }
     }
 
     fn replace(&mut self, slot: u32, vector: Sparse) {
@@ -270,27 +262,27 @@ fn remove(list: &mut Vec<u32>, item: u32) {
 }
 
 /// `a x - b y` for sparse `x`, `y`.
-fn combine(a: &Int, x: &[(u32, Int)], b: &Int, y: &[(u32, Int)]) -> Sparse {
+fn combine(a: Residue, x: &[(u32, Residue)], b: Residue, y: &[(u32, Residue)]) -> Sparse {
     let mut out = Vec::with_capacity(x.len() + y.len());
     let (mut i, mut j) = (0, 0);
     while i < x.len() || j < y.len() {
         let (k, v) = match (x.get(i), y.get(j)) {
             (Some((kx, vx)), Some((ky, _))) if kx < ky => {
                 i += 1;
-                (*kx, a.mul(vx))
+                (*kx, a.mul(*vx))
             }
             (Some((kx, vx)), Some((ky, vy))) if kx == ky => {
                 i += 1;
                 j += 1;
-                (*kx, a.mul(vx).sub(&b.mul(vy)))
+                (*kx, a.mul(*vx).sub(b.mul(*vy)))
             }
             (_, Some((ky, vy))) => {
                 j += 1;
-                (*ky, b.mul(vy).neg())
+                (*ky, b.mul(*vy).neg())
             }
             (Some((kx, vx)), None) => {
                 i += 1;
-                (*kx, a.mul(vx))
+                (*kx, a.mul(*vx))
             }
             (None, None) => unreachable!(),
         };
@@ -315,7 +307,7 @@ struct Protected {
     visited: Vec<u64>,
     updates: u64,
     chain_position: Vec<u32>,
-    old: Vec<(usize, Int)>,
+    old: Vec<(usize, Residue)>,
     fresh: Sparse,
     merged: Sparse,
 }
@@ -349,7 +341,7 @@ impl Protected {
     /// The protected cell (smallest key) that publishing a row with
     /// coordinates `s` would reveal: one whose coordinates are a multiple of `s`.
     fn revealed_by<K: Ord>(&self, s: &Sparse, cells: &[Cell<K>]) -> Option<usize> {
-        let s0 = &s[0].1;
+        let s0 = s[0].1;
         let fewest = s.iter().map(|(j, _)| &self.by_slot[*j as usize]).min_by_key(|list| list.len())?;
         fewest
             .iter()
@@ -357,15 +349,15 @@ impl Protected {
             .filter(|&p| {
                 let t = &self.coordinates[p];
                 t.len() == s.len()
-                    && t.iter().zip(s).all(|((tj, tv), (sj, sv))| tj == sj && tv.mul(s0) == sv.mul(&t[0].1))
+                    && t.iter().zip(s).all(|((tj, tv), (sj, sv))| tj == sj && tv.mul(s0) == sv.mul(t[0].1))
             })
             .map(|p| self.cells[p])
             .min_by(|&a, &b| cells[a].key().cmp(cells[b].key()))
     }
 
     /// Carries the coordinates over to the restricted basis: for each
-    /// protected cell touching the chain, `t'_{j_a} = (s_{a+1} t_{j_a} -
-    /// s_a t_{j_{a+1}}) / contents[a]`, and `t_{j_{m-1}}` goes.
+    /// protected cell touching the chain, `t'_{j_a} = s_{a+1} t_{j_a} -
+    /// s_a t_{j_{a+1}}`, and `t_{j_{m-1}}` goes.
     fn update(&mut self, change: &Change) {
         let chain = &change.chain;
         let last = chain.len() - 1;
@@ -391,17 +383,17 @@ impl Protected {
                 for (slot, v) in t.iter() {
                     let a = chain_position[*slot as usize];
                     if a != NOT_IN_CHAIN {
-                        old.push((a as usize, v.clone()));
+                        old.push((a as usize, *v));
                     }
                 }
             } else {
                 for (a, (slot, _)) in chain.iter().enumerate() {
                     if let Ok(i) = t.binary_search_by_key(slot, |(s, _)| *s) {
-                        old.push((a, t[i].1.clone()));
+                        old.push((a, t[i].1));
                     }
                 }
             }
-            let value_at = |a: usize| old.binary_search_by_key(&a, |(b, _)| *b).map_or(&Int::ZERO, |i| &old[i].1);
+            let value_at = |a: usize| old.binary_search_by_key(&a, |(b, _)| *b).map_or(Residue::ZERO, |i| old[i].1);
             fresh.clear();
             let mut previous = None;
             for &(a, _) in old.iter() {
@@ -409,8 +401,7 @@ impl Protected {
                     if target < last && previous.is_none_or(|p| target > p) {
                         previous = Some(target);
                         let value =
-                            chain[target + 1].1.mul(value_at(target)).sub(&chain[target].1.mul(value_at(target + 1)));
-                        let value = value.div_exact(&change.contents[target]);
+                            chain[target + 1].1.mul(value_at(target)).sub(chain[target].1.mul(value_at(target + 1)));
                         if !value.is_zero() {
                             fresh.push((chain[target].0, value));
                         }
@@ -531,9 +522,10 @@ mod tests {
 
     #[test]
     fn combine_merges_sparse_vectors() {
-        let x = vec![(0, Int::from(1)), (2, Int::from(1))];
-        let y = vec![(1, Int::from(1)), (2, Int::from(2))];
-        let out = combine(&Int::from(2), &x, &Int::from(1), &y);
-        assert_eq!(out, vec![(0, Int::from(2)), (1, Int::from(-1))]);
+        let r = Residue::from_i64;
+        let x = vec![(0, r(1)), (2, r(1))];
+        let y = vec![(1, r(1)), (2, r(2))];
+        let out = combine(r(2), &x, r(1), &y);
+        assert_eq!(out, vec![(0, r(2)), (1, r(-1))]);
     }
 }

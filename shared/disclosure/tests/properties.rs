@@ -384,6 +384,35 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
     }
+
+    /// A leaf's respondents: a quarter of the leaves are small, a fifth are large.
+    fn leaf_size(&mut self) -> u64 {
+        match self.below(100) {
+            0..25 => self.below(14),
+            25..80 => 14 + self.below(70),
+            _ => 84 + self.below(300),
+        }
+    }
+}
+
+/// Protects `p`, checks the result exactly, prints what was withheld and how
+/// long each took, and returns the suppression with the primary and secondary
+/// counts and the two times.
+fn timed<K: Clone + Ord + std::fmt::Debug>(p: &Problem<K>) -> (Suppression<K>, usize, usize, Duration, Duration) {
+    let started = Instant::now();
+    let s = protect(p);
+    let protecting = started.elapsed();
+    let started = Instant::now();
+    assert_eq!(is_protected(p, &s), Ok(()));
+    let checking = started.elapsed();
+    let primary = s.withheld().filter(|(_, r)| **r == Reason::Primary).count();
+    let secondary = s.len() - primary;
+    eprintln!(
+        "{} inner cells, {} cells; withheld {primary} primary + {secondary} secondary; protect {protecting:?}, check {checking:?}",
+        p.inner_counts().len(),
+        p.cells().len(),
+    );
+    (s, primary, secondary, protecting, checking)
 }
 
 /// 372 leaves in 15 regions (the last with a sub-region of 15 leaves), each
@@ -394,12 +423,7 @@ fn large_table(seed: u64) -> RawTable {
     let mut rng = Rng(seed);
     let leaves = (0..372)
         .map(|l| {
-            // A quarter of the leaves are small, a fifth are large.
-            let size = match rng.below(100) {
-                0..25 => rng.below(14),
-                25..80 => 14 + rng.below(70),
-                _ => 84 + rng.below(300),
-            };
+            let size = rng.leaf_size();
             let mut counts = vec![0; 12];
             for _ in 0..size {
                 counts[rng.below(12) as usize] += 1;
@@ -422,21 +446,7 @@ fn a_nested_table_of_4464_inner_cells_is_protected_well_within_a_second() {
     let raw = large_table(2026);
     let p = nested_problem(&raw, &(0..raw.leaves.len()).collect::<Vec<_>>());
 
-    let started = Instant::now();
-    let s = protect(&p);
-    let protecting = started.elapsed();
-
-    let started = Instant::now();
-    assert_eq!(is_protected(&p, &s), Ok(()));
-    let checking = started.elapsed();
-
-    let primary = s.withheld().filter(|(_, r)| **r == Reason::Primary).count();
-    let secondary = s.len() - primary;
-    eprintln!(
-        "{} inner cells, {} cells; withheld {primary} primary + {secondary} secondary; protect {protecting:?}, check {checking:?}",
-        p.inner_counts().len(),
-        p.cells().len(),
-    );
+    let (_, primary, secondary, protecting, checking) = timed(&p);
     assert_eq!(p.inner_counts().len(), 4_464);
     assert!(secondary > 0 && primary > 0);
     // Well under a second in a debug build; the bound leaves room for a busy machine.
@@ -458,12 +468,7 @@ fn a_table_cut_by_regions_and_by_size_classes_is_protected_within_seconds() {
     let mut rng = Rng(2027);
     let mut counts = Vec::with_capacity(372 * 3);
     for _ in 0..372 {
-        // A quarter of the leaves are small, a fifth are large.
-        let size = match rng.below(100) {
-            0..25 => rng.below(14),
-            25..80 => 14 + rng.below(70),
-            _ => 84 + rng.below(300),
-        };
+        let size = rng.leaf_size();
         let mut by_category = [0; 3];
         for _ in 0..size {
             by_category[rng.below(3) as usize] += 1;
@@ -495,20 +500,7 @@ fn a_table_cut_by_regions_and_by_size_classes_is_protected_within_seconds() {
             .unwrap();
     }
 
-    let started = Instant::now();
-    let s = protect(&p);
-    let protecting = started.elapsed();
-    let started = Instant::now();
-    assert_eq!(is_protected(&p, &s), Ok(()));
-    let checking = started.elapsed();
-
-    let primary = s.withheld().filter(|(_, r)| **r == Reason::Primary).count();
-    let secondary = s.len() - primary;
-    eprintln!(
-        "{} inner cells, {} cells; withheld {primary} primary + {secondary} secondary; protect {protecting:?}, check {checking:?}",
-        p.inner_counts().len(),
-        p.cells().len(),
-    );
+    let (_, primary, secondary, protecting, checking) = timed(&p);
     assert!(secondary > 0 && primary > 0);
     assert!(protecting < Duration::from_secs(10), "protect took {protecting:?}");
     assert!(checking < Duration::from_secs(10), "is_protected took {checking:?}");

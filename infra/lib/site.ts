@@ -143,6 +143,15 @@ export class Site extends Construct {
       customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originSecret },
     });
 
+    const publicApi: cloudfront.BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: shortCache,
+      responseHeadersPolicy: this.responseHeadersPolicy,
+      compress: true,
+    };
+
     const certificate = config.siteCertificateArn
       ? acm.Certificate.fromCertificateArn(this, 'SiteCertificate', config.siteCertificateArn)
       : undefined;
@@ -176,6 +185,11 @@ export class Site extends Construct {
           responseHeadersPolicy: this.responseHeadersPolicy,
           compress: true,
         },
+        // The public key figures and the municipal survey's public report: the
+        // same for everyone, so CloudFront keeps them for the minutes the
+        // function's Cache-Control allows; no header or query string is in the key.
+        '/api/key-figures/*': publicApi,
+        '/api/org-results/*': publicApi,
         '/api/*': {
           origin: apiOrigin,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

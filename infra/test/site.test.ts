@@ -88,6 +88,22 @@ describe('site', () => {
     assert.ok(JSON.stringify(origin.DomainName).includes(apiId));
   });
 
+  it('public API answers (key figures, the municipal report) are cached briefly, GET and HEAD only, before /api/*', () => {
+    const policies = resourcesOf(survey, 'AWS::CloudFront::CachePolicy');
+    const patterns = dist.CacheBehaviors.map((b: any) => b.PathPattern);
+    for (const pattern of ['/api/key-figures/*', '/api/org-results/*']) {
+      const b = behavior(pattern);
+      assert.ok(patterns.indexOf(pattern) < patterns.indexOf('/api/*'), `${pattern} is matched before /api/*`);
+      assert.deepEqual(b.AllowedMethods.sort(), ['GET', 'HEAD']);
+      assert.equal(b.TargetOriginId, behavior('/api/*').TargetOriginId);
+      const config = policies[b.CachePolicyId.Ref]!.Properties.CachePolicyConfig;
+      assert.ok(config.DefaultTTL <= 600 && config.MaxTTL <= 3600, 'cached for minutes');
+      const key = config.ParametersInCacheKeyAndForwardedToOrigin;
+      assert.equal(key.HeadersConfig.HeaderBehavior, 'none', 'no Authorization or other header in the key');
+      assert.equal(key.QueryStringsConfig.QueryStringBehavior, 'none');
+    }
+  });
+
   it('HTTPS only, with the WAF web ACL from us-east-1', () => {
     assert.equal(dist.DefaultCacheBehavior.ViewerProtocolPolicy, 'redirect-to-https');
     assert.equal(dist.WebACLId['Fn::GetStackOutput'].StackName, 'Survey-dev-edge');

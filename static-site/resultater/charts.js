@@ -26,7 +26,9 @@ const FILLS = {
   sdk: { base: '#ffffff', ink: '#000', mark: 'x', color: '#8a8a8a' },
   p0: { base: '#0b4f8a', ink: '#fff', mark: null },
   p1: { base: '#b35806', ink: '#fff', mark: 'd', color: '#e8a56b' },
-  p2: { base: '#6b6b6b', ink: '#fff', mark: 'o', color: '#dadada' },
+  p2: { base: '#1b7837', ink: '#fff', mark: 'b', color: '#7fbf7b' },
+  p3: { base: '#762a83', ink: '#fff', mark: 'h', color: '#c2a5cf' },
+  p4: { base: '#6b6b6b', ink: '#fff', mark: 'o', color: '#dadada' },
   wh: { base: '#f2f2f2', ink: '#000', mark: 'd', color: '#a8a8a8' },
 };
 export const OUTLINE = '#1b1b1b';

@@ -1,7 +1,9 @@
 // Pure helpers for /resultater/ (no DOM): reading the unit's report, shares,
 // and the rows of the downloads. Importable from Node for tests.
 
-export const POPULATIONS = ['unit', 'county', 'national'];
+// The unit, then the areas it is compared with: its county, the units of its
+// size band, the municipalities of its KOSTRA group, and the nation.
+export const POPULATIONS = ['unit', 'county', 'size_band', 'kostra_group', 'national'];
 export const SCALE_VALUES = ['1', '2', '3', '4', '5', 'dont_know'];
 
 export const isWithheld = (fig) => !fig || fig.withheld === true;
@@ -11,12 +13,14 @@ export const isWithheld = (fig) => !fig || fig.withheld === true;
 // stores nothing, so its figures only ever show the other options.
 export const isScreening = (def) => !!def && Array.isArray(def.options) && def.options.some((o) => o.ends_survey === true);
 
-// The figures of a question for a participant group: {unit, county, national}
-// (only the populations the report has). A group the report lacks counts as withheld.
+// The figures of a question for a participant group: {unit, county, size_band,
+// kostra_group, national} (only the populations the report has; size bands and
+// KOSTRA groups are for all participants). A group the report lacks counts as withheld.
 export function figuresFor(question, group) {
   const src = group === 'all' ? question : (question.groups && question.groups[group]) || {};
   const out = {};
   for (const p of POPULATIONS) {
+    if (group !== 'all' && !(p in src) && (p === 'size_band' || p === 'kostra_group')) continue;
     if (p in question || p in src) out[p] = src[p] || { withheld: true, reason: 'missing' };
   }
   return out;

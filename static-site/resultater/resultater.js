@@ -75,7 +75,14 @@ function fmtUntil(iso) {
 
 // Question texts exist in nb and en only: nynorsk shows bokmål, marked as such.
 const contentLang = () => (lang === 'nn' ? 'nb' : null);
-const popName = (p) => (p === 'unit' ? S.report.unit.name : p === 'county' ? S.report.unit.county || t('res.pop.county') : t('res.pop.national'));
+const popName = (p) => {
+  if (p === 'unit') return S.report.unit.name;
+  if (p === 'county') return S.report.unit.county || t('res.pop.county');
+  const area = (S.report.comparisons || {})[p];
+  if (p === 'size_band') return area && has(`res.pop.size_band.${area.number}`) ? t(`res.pop.size_band.${area.number}`) : t('res.pop.size_band');
+  if (p === 'kostra_group') return area ? t('res.pop.kostra_group.n', { n: Number(String(area.number).replace(/\D/g, '')) }) : t('res.pop.kostra_group');
+  return t('res.pop.national');
+};
 const qText = (q) => (has(`q.${q.id}.text`) ? t(`q.${q.id}.text`) : q.id);
 const capitalised = (s) => s.charAt(0).toLocaleUpperCase(locale()) + s.slice(1);
 const planName = (list, id, which = 'label') => named((list.find((x) => x.id === id) || {})[which], lang);
@@ -368,6 +375,9 @@ function facts(r) {
   const number = String(r.unit.number || S.unit);
   const numberKey = S.plan.own_units ? 'res.fact.unit_no_own' : number.length === 6 ? 'res.fact.district_no' : 'res.fact.unit_no';
   list.append(item(numberKey, number));
+  const like = r.comparisons || {};
+  if (like.size_band) list.append(item('res.fact.size_band', popName('size_band')));
+  if (like.kostra_group) list.append(item('res.fact.kostra_group', popName('kostra_group')));
   const n = num(r.respondents || 0);
   let answers = n;
   if (r.expected_participants) {
@@ -566,13 +576,16 @@ function questionFigure(q, sharedLegend) {
   const figs = figuresFor(q, S.group);
   const values = optionValues(q, S.defs.get(q.id), figs);
   const pops = POPULATIONS.filter((p) => p in figs);
+  // The KOSTRA group is in the table and the downloads; the chart keeps to
+  // four bars: the unit, its county, its size band and the nation.
+  const charted = pops.filter((p) => p !== 'kostra_group');
   const cap = el('figcaption', null, null, [el('h3', 'q-title', { id: 'qh-' + q.id, lang: contentLang() }, [qText(q)])]);
   if (q.type === 'multi') cap.append(T('p', 'res.multi', null, 'hint'));
   const alt = [];
   let chart;
   let legend;
   if (q.type === 'scale') {
-    const rows = pops.map((p) => {
+    const rows = charted.map((p) => {
       const fig = figs[p];
       const name = popName(p);
       if (isWithheld(fig)) {
@@ -596,13 +609,13 @@ function questionFigure(q, sharedLegend) {
     chart = stacked(rows, `${t('res.alt.stacked')} ${alt.join('; ')}. ${t('res.alt.table')}`);
     legend = sharedLegend ? null : scaleLegend(q, values);
   } else {
-    const shown = pops.filter((p) => !isWithheld(figs[p]) && figs[p].n > 0);
+    const shown = charted.filter((p) => !isWithheld(figs[p]) && figs[p].n > 0);
     const sh = Object.fromEntries(shown.map((p) => [p, shares(figs[p], values)]));
     const options = values.map((v, vi) => ({
       label: optLabel(q, v),
       bars: shown.map((p) => ({ pop: POPULATIONS.indexOf(p), share: sh[p][vi].share, text: pct(sh[p][vi].share) })),
     }));
-    const items = pops.map((p) => {
+    const items = charted.map((p) => {
       const fig = figs[p];
       const name = popName(p);
       if (isWithheld(fig)) {

@@ -3,7 +3,9 @@
 //! for a link, and the link's token opens that unit's report from the latest
 //! complete aggregation run, and, while the survey is open, its live count of
 //! answers (a count only). `GET /api/org-results/{survey_id}` is the public
-//! report of a survey of roles (the municipal survey), released at its close.
+//! report of a survey of roles (the municipal survey), released at its close,
+//! and `GET /api/key-figures/{survey_id}` the public key figures of a
+//! participant survey, made by the aggregation at the close.
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +69,8 @@ where
         (_, ["results", _, _, "count"]) => return Ok(method_not_allowed("GET")),
         (&Method::GET, ["org-results", survey]) => ("org_results", org_report(app, survey).await),
         (_, ["org-results", _]) => return Ok(method_not_allowed("GET")),
+        (&Method::GET, ["key-figures", survey]) => ("key_figures", key_figures(app, survey).await),
+        (_, ["key-figures", _]) => return Ok(method_not_allowed("GET")),
         _ => ("results", Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path"))),
     };
     Ok(respond(route, result))
@@ -123,21 +127,44 @@ where
     S: WaveStore,
     R: ResultsStore,
 {
+    let no_report = || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the results come after the survey closes");
+    public_file(app, survey, true, results_layout::org_report_key, no_report).await
+}
+
+/// The public key figures of a participant survey, from the latest run after its close.
+async fn key_figures<S, R, Q>(app: &App<S, R, Q>, survey: &str) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore,
+    R: ResultsStore,
+{
+    let no_report =
+        || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the key figures come after the survey closes");
+    public_file(app, survey, false, results_layout::key_figures_key, no_report).await
+}
+
+/// A public file of the latest run of a survey (of roles, or of participants),
+/// cached by CloudFront for five minutes; `no_report` until there is one.
+async fn public_file<S, R, Q>(
+    app: &App<S, R, Q>,
+    survey: &str,
+    of_roles: bool,
+    key: fn(&WaveId, &str) -> String,
+    no_report: impl Fn() -> ApiError,
+) -> Result<Response<Body>, ApiError>
+where
+    S: WaveStore,
+    R: ResultsStore,
+{
     let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
     let survey = WaveId::parse(survey).map_err(|_| unknown())?;
     let wave = app.store.wave(&survey).await?.ok_or_else(unknown)?;
-    let no_report = || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the results come after the survey closes");
-    if survey_results::org::roles(&wave).is_empty() {
+    if survey_results::org::roles(&wave).is_empty() == of_roles {
         return Err(no_report());
     }
-    let latest = app.results.get_object(&results_layout::latest_key(&survey)).await?.ok_or_else(no_report)?;
+    let latest = app.results.get_object(&results_layout::latest_key(&survey)).await?.ok_or_else(&no_report)?;
     let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
-    let report = app
-        .results
-        .get_object(&results_layout::org_report_key(&survey, &latest.run_id))
-        .await?
-        .ok_or_else(no_report)?;
-    let text = String::from_utf8(report).map_err(|_| no_report())?;
+    let body = app.results.get_object(&key(&survey, &latest.run_id)).await?.ok_or_else(&no_report)?;
+    let text = String::from_utf8(body).map_err(|_| no_report())?;
     let mut response = Response::new(Body::Text(text));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));

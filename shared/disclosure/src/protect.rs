@@ -243,12 +243,24 @@ impl NullSpace {
         Change { chain: s }
     }
 
+    /// Puts `vector` in `slot`, re-indexing only the inner cells where the
+    /// slot's support changed: a chain's combination mostly keeps it.
     fn replace(&mut self, slot: u32, vector: Sparse) {
-        for (k, _) in &self.vectors[slot as usize] {
-            remove(&mut self.by_column[*k as usize], slot);
-        }
-        for (k, _) in &vector {
-            self.by_column[*k as usize].push(slot);
+        let before = &self.vectors[slot as usize];
+        let (mut i, mut j) = (0, 0);
+        while i < before.len() || j < vector.len() {
+            match (before.get(i), vector.get(j)) {
+                (Some((b, _)), Some((a, _))) if b == a => (i, j) = (i + 1, j + 1),
+                (Some((b, _)), after) if after.is_none_or(|(a, _)| b < a) => {
+                    remove(&mut self.by_column[*b as usize], slot);
+                    i += 1;
+                }
+                (_, Some((a, _))) => {
+                    self.by_column[*a as usize].push(slot);
+                    j += 1;
+                }
+                _ => unreachable!(),
+            }
         }
         self.vectors[slot as usize] = vector;
     }

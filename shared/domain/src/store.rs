@@ -291,6 +291,11 @@ pub mod results_layout {
         format!("{}national.json", run_prefix(survey, run_id))
     }
 
+    /// The public key figures of a participant survey, written at its release.
+    pub fn key_figures_key(survey: &WaveId, run_id: &str) -> String {
+        format!("{}key-figures.json", run_prefix(survey, run_id))
+    }
+
     /// The public report of a survey of roles (the municipal survey).
     pub fn org_report_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}report.json", run_prefix(survey, run_id))

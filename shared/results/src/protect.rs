@@ -28,14 +28,6 @@ pub struct Decisions {
     pub release: Release,
 }
 
-fn in_scope(scope: Scope, unit: UnitNumber) -> bool {
-    match scope {
-        Scope::Unit(u) => u == unit,
-        Scope::County(c) => county_of(unit.unit()) == c,
-        Scope::Nation => true,
-    }
-}
-
 /// An inner cell: a unit and a category of the grouping question.
 type Atom = (UnitNumber, usize);
 
@@ -61,13 +53,18 @@ fn past_of(ledger: &Ledger, name: &str) -> Vec<(usize, bool)> {
 /// withholds more, so few are ever needed.
 const MAX_SUM_ROUNDS: usize = 20;
 
-/// Whether `child` is one of the parts `parent` is cut into: a county's units, the nation's counties.
-fn is_part_of(child: Scope, parent: Scope) -> bool {
-    match (child, parent) {
-        (Scope::Unit(u), Scope::County(c)) => county_of(u.unit()) == c,
-        (Scope::County(_), Scope::Nation) => true,
-        _ => false,
-    }
+/// The kinds of parts an area is cut into.
+const PART_LEVELS: [&str; 4] = ["unit", "county", "size_band", "kostra_group"];
+
+/// Whether `child` is one of the parts `parent` is cut into: an area's units,
+/// or the nation's areas of one kind (its counties, its size bands, its KOSTRA groups).
+fn is_part_of(tables: &Tables, child: Scope, parent: Scope, level: &str) -> bool {
+    child.level() == level
+        && match (child, parent) {
+            (Scope::Unit(u), area) => area.is_area() && area != Scope::Nation && tables.covers(area, u),
+            (area, Scope::Nation) => area.is_area() && area != Scope::Nation,
+            _ => false,
+        }
 }
 
 fn role_for(scope: Scope) -> Role {
@@ -100,11 +97,15 @@ pub fn withhold(
             }
         }
     }
+    atoms.sort_by_key(|&(unit, category)| {
+        let (band, kostra) = tables.similar.scopes(unit);
+        (band, kostra, county_of(unit.unit()), unit, category)
+    });
     let members = |scope: Scope, categories: &[usize]| -> Vec<usize> {
         atoms
             .iter()
             .enumerate()
-            .filter(|(_, (u, c))| in_scope(scope, *u) && categories.contains(c))
+            .filter(|(_, (u, c))| tables.covers(scope, *u) && categories.contains(c))
             .map(|(i, _)| i)
             .collect()
     };
@@ -159,33 +160,37 @@ pub fn withhold(
     for _ in 0..MAX_SUM_ROUNDS {
         let mut added = false;
         for (parent_name, parent) in &names {
-            if !matches!(parent.scope, Scope::County(_) | Scope::Nation) || !offered(parent) {
+            if !parent.scope.is_area() || !offered(parent) {
                 continue;
             }
-            let unpublished: Vec<&String> = names
-                .iter()
-                .filter(|(_, child)| child.breakdown == parent.breakdown && is_part_of(child.scope, parent.scope))
-                .filter(|(name, child)| !offered(child) || main.contains_key(*name))
-                .map(|(name, _)| name)
-                .collect();
-            if unpublished.len() < 2 {
-                continue;
+            for level in PART_LEVELS {
+                let unpublished: Vec<&String> = names
+                    .iter()
+                    .filter(|(_, child)| {
+                        child.breakdown == parent.breakdown && is_part_of(tables, child.scope, parent.scope, level)
+                    })
+                    .filter(|(name, child)| !offered(child) || main.contains_key(*name))
+                    .map(|(name, _)| name)
+                    .collect();
+                if unpublished.len() < 2 {
+                    continue;
+                }
+                let sum: std::collections::BTreeSet<usize> =
+                    unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
+                let respondents: u64 = sum.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
+                let key = format!(
+                    "sum:{}:{}",
+                    parent_name.replace('/', "."),
+                    unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
+                );
+                if respondents == 0 || respondents >= min || specs.contains_key(&key) {
+                    continue;
+                }
+                let spec =
+                    Spec { atoms: sum.into_iter().collect(), past: Vec::new(), now: Now::Hidden, every_release: false };
+                specs.insert(key, spec);
+                added = true;
             }
-            let sum: std::collections::BTreeSet<usize> =
-                unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
-            let respondents: u64 = sum.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
-            let key = format!(
-                "sum:{}:{}",
-                parent_name.replace('/', "."),
-                unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
-            );
-            if respondents == 0 || respondents >= min || specs.contains_key(&key) {
-                continue;
-            }
-            let spec =
-                Spec { atoms: sum.into_iter().collect(), past: Vec::new(), now: Now::Hidden, every_release: false };
-            specs.insert(key, spec);
-            added = true;
         }
         if !added {
             break;

@@ -17,6 +17,9 @@ use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use crate::dictionary::NOT_ANSWERED;
 use crate::tables::{county_name, county_of, Breakdown, Population, Scope, Tables, WithholdReason};
 
+/// A unit's size band and KOSTRA group, as scopes, where it has them.
+type Similar = (Option<Scope>, Option<Scope>);
+
 /// Everything a report is made from.
 pub struct ReportInput<'a> {
     pub wave: &'a Wave,
@@ -93,7 +96,13 @@ pub struct QuestionFigures {
     /// Each published group's figures, by the group's id.
     pub groups: BTreeMap<String, Side<Figure>>,
     pub id: String,
+    /// In a unit's report: the municipalities of its KOSTRA group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kostra_group: Option<Figure>,
     pub national: Figure,
+    /// In a unit's report: the units of its size band.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_band: Option<Figure>,
     #[serde(rename = "type")]
     pub kind: QuestionType,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +114,11 @@ pub struct IndexFigures {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub county: Option<IndexFigure>,
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kostra_group: Option<IndexFigure>,
     pub national: IndexFigure,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_band: Option<IndexFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<IndexFigure>,
 }
@@ -120,6 +133,8 @@ pub struct UnitRef {
 /// A unit's report, per CONTRACT.md, with groups and indices.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitReport {
+    /// The areas of units like this one that its figures stand beside.
+    pub comparisons: Comparisons,
     pub expected_participants: Option<u32>,
     pub indices: Vec<IndexFigures>,
     pub min_respondents: u32,
@@ -134,10 +149,18 @@ pub struct UnitReport {
     pub withheld_reason: Option<WithholdReason>,
 }
 
+/// A unit's size band and KOSTRA group (null where it has none: Oslo's
+/// districts have no KOSTRA group of their own).
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparisons {
+    pub kostra_group: Option<AreaRef>,
+    pub size_band: Option<AreaRef>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaRef {
     pub name: &'static str,
-    pub number: &'static str,
+    pub number: String,
 }
 
 /// How many answered in a band, or why that is withheld.
@@ -243,7 +266,7 @@ impl ReportInput<'_> {
         }
     }
 
-    fn questions(&self, scopes: &[Scope]) -> Vec<QuestionFigures> {
+    fn questions(&self, scopes: &[Scope], similar: Similar) -> Vec<QuestionFigures> {
         self.questionnaire
             .reported_questions()
             .map(|(i, q)| {
@@ -262,7 +285,9 @@ impl ReportInput<'_> {
                     county: side.county,
                     groups,
                     id: q.id.clone(),
+                    kostra_group: similar.1.map(|s| self.figure(s, Breakdown::All, i)),
                     national: side.national,
+                    size_band: similar.0.map(|s| self.figure(s, Breakdown::All, i)),
                     kind: q.kind,
                     unit: side.unit,
                 }
@@ -270,14 +295,21 @@ impl ReportInput<'_> {
             .collect()
     }
 
-    fn indices(&self, scopes: &[Scope]) -> Vec<IndexFigures> {
+    fn indices(&self, scopes: &[Scope], similar: Similar) -> Vec<IndexFigures> {
         self.layout
             .indices
             .iter()
             .enumerate()
             .map(|(section, index)| {
                 let side = Self::compare(scopes, |s| self.index_figure(s, Breakdown::All, section));
-                IndexFigures { county: side.county, id: index.id.clone(), national: side.national, unit: side.unit }
+                IndexFigures {
+                    county: side.county,
+                    id: index.id.clone(),
+                    kostra_group: similar.1.map(|s| self.index_figure(s, Breakdown::All, section)),
+                    national: side.national,
+                    size_band: similar.0.map(|s| self.index_figure(s, Breakdown::All, section)),
+                    unit: side.unit,
+                }
             })
             .collect()
     }
@@ -286,15 +318,18 @@ impl ReportInput<'_> {
     /// figures are withheld, `withheld_reason` says why (else it is null).
     pub fn unit_report(&self, unit: UnitNumber, registration: Option<&UnitRegistration>) -> UnitReport {
         let scopes = Self::scopes_for(unit);
+        let similar = self.tables.similar.scopes(unit);
         let respondents = self.respondents(Scope::Unit(unit), Breakdown::All);
         let expected = registration.and_then(|r| r.expected_participants);
         let status = self.status(Scope::Unit(unit), Breakdown::All);
         let u = unit.unit();
+        let area = |scope: Option<Scope>| scope.map(|s| AreaRef { name: s.name(), number: s.code() });
         UnitReport {
+            comparisons: Comparisons { kostra_group: area(similar.1), size_band: area(similar.0) },
             expected_participants: expected,
-            indices: self.indices(&scopes),
+            indices: self.indices(&scopes, similar),
             min_respondents: self.wave.min_respondents,
-            questions: self.questions(&scopes),
+            questions: self.questions(&scopes, similar),
             respondents,
             response_rate: expected.map(|e| round1(respondents as f64 / f64::from(e) * 100.0)),
             run_id: self.run_id.to_owned(),
@@ -341,15 +376,15 @@ impl ReportInput<'_> {
             })
             .collect();
         let area = match scope {
-            Scope::County(c) => AreaRef { name: county_name(c), number: c },
-            _ => AreaRef { name: "Norge", number: "NO" },
+            Scope::County(c) => AreaRef { name: county_name(c), number: c.to_owned() },
+            _ => AreaRef { name: "Norge", number: "NO".to_owned() },
         };
         AreaReport {
             area,
             bands,
-            indices: self.indices(&scopes),
+            indices: self.indices(&scopes, (None, None)),
             min_respondents: self.wave.min_respondents,
-            questions: self.questions(&scopes),
+            questions: self.questions(&scopes, (None, None)),
             respondents: self.respondents(scope, Breakdown::All),
             run_id: self.run_id.to_owned(),
             survey_id: self.wave.survey_id.clone(),

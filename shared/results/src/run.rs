@@ -16,11 +16,12 @@ use time::OffsetDateTime;
 
 use crate::bundle::{codebook_table, figures_table, readme, respondent_row, units_table, write_bundle, BundleError};
 use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
+use crate::key_figures::{self, Trend};
 use crate::microdata::{published_counties, Microdata};
 use crate::protect::withhold;
 use crate::release::Ledger;
 use crate::report::ReportInput;
-use crate::tables::{Population, Scope, Tables};
+use crate::tables::{Population, Scope, Similar, Tables};
 
 /// Enough segments to spread a million answers over DynamoDB partitions.
 pub const DEFAULT_SEGMENTS: u32 = 8;
@@ -46,6 +47,12 @@ pub enum RunError {
     Org(#[from] crate::org::OrgError),
     #[error("the release ledger `{key}` is unreadable")]
     Ledger {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the trend of earlier waves `{key}` is unreadable")]
+    Trend {
         key: String,
         #[source]
         source: serde_json::Error,
@@ -301,7 +308,7 @@ where
         registrations.iter().filter(|r| r.closed_at.is_some_and(|at| at <= now)).map(|r| r.unit).collect();
     let released = |scope: Scope| match scope {
         Scope::Unit(unit) => wave_closed || closed_units.contains(&unit),
-        Scope::County(_) | Scope::Nation => wave_closed,
+        Scope::County(_) | Scope::SizeBand(_) | Scope::Kostra(_) | Scope::Nation => wave_closed,
     };
     let ledger_key = crate::release::ledger_key(&wave.survey_id);
     let ledger: Ledger = match results.get_object(&ledger_key).await? {
@@ -311,7 +318,9 @@ where
         None => Ledger::default(),
     };
 
-    let tables = Tables::from_accumulator(&counts);
+    let residents = crate::population::population(results).await.map_err(crate::org::OrgError::from)?;
+    let units = counts.units.keys().copied().chain(registrations.iter().map(|r| r.unit));
+    let tables = Tables::from_accumulator(&counts, Similar::of(&residents, wave.opens_at.year(), units));
     let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
     let withheld = &decisions.withheld;
     let input = ReportInput {
@@ -350,6 +359,27 @@ where
     put_json(results, &results_layout::national_report_key(&wave.survey_id, run_id), &input.area_report(Scope::Nation))
         .await?;
     objects += 1;
+    // The public key figures, once the nation is released, with the survey's trend.
+    let trend_key = key_figures::trend_key(&wave.definition);
+    let trend = match (&trend_key, input.trend_point()) {
+        (Some(key), Some(point)) => {
+            let earlier: Trend = match results.get_object(key).await? {
+                Some(body) => {
+                    serde_json::from_slice(&body).map_err(|source| RunError::Trend { key: key.clone(), source })?
+                }
+                None => Trend::default(),
+            };
+            Some(earlier.with(point))
+        }
+        (None, Some(point)) => Some(Trend::default().with(point)),
+        (_, None) => None,
+    };
+    if let Some(figures) =
+        trend.as_ref().and_then(|trend| input.key_figures(&units, units.len() - withheld_units, trend))
+    {
+        put_json(results, &results_layout::key_figures_key(&wave.survey_id, run_id), &figures).await?;
+        objects += 1;
+    }
 
     progress(Progress::Bundle);
     let answered: Vec<UnitNumber> = counts.units.keys().copied().collect();
@@ -400,6 +430,12 @@ where
         ledger.releases.push(decisions.release);
         let body = serde_json::to_value(&ledger).expect("the ledger serialises");
         put_json(results, &ledger_key, &body).await?;
+    }
+    if let (Some(key), Some(trend)) = (&trend_key, &trend) {
+        put_json(results, key, trend).await?;
+    }
+    if let (Some(key), Some(trend)) = (&trend_key, &trend) {
+        put_json(results, key, trend).await?;
     }
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     progress(Progress::Published);

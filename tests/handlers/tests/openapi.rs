@@ -391,6 +391,12 @@ async fn results_answer_as_documented() {
         c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), Some(&token))).await);
     }
 
+    // The public key figures: none for an unknown survey, none before the close.
+    let figures = "/api/key-figures/{survey_id}";
+    let key_figures = || get("org-results", &format!("/api/key-figures/{SURVEY}"));
+    c.check(&Method::GET, figures, &api.call(get("org-results", "/api/key-figures/ingen")).await);
+    c.check(&Method::GET, figures, &api.call(key_figures()).await);
+
     let records: Vec<_> =
         survey_domain::synthetic::records(survey_domain::Questionnaire::current(), &survey, &[unit], 12, 1).collect();
     for record in &records {
@@ -403,6 +409,8 @@ async fn results_answer_as_documented() {
         .expect("a run while the wave is open");
     let waiting = c.check(&Method::GET, report, &api.call(with_token(get("results-report", &own), Some(&token))).await);
     assert_eq!(waiting["withheld_reason"], "not_released_yet");
+    let before = c.check(&Method::GET, figures, &api.call(key_figures()).await);
+    assert_eq!(before["error"]["code"], "no_report", "an early release has no national figures");
     // A run after the wave's close: only then are a unit's figures released.
     let closed = wave.closes_at + time::Duration::days(1);
     survey_results::run(&api.results.store, &api.results.results, &wave, &run_id, 2, closed, &|_| {})
@@ -417,13 +425,17 @@ async fn results_answer_as_documented() {
         &api.call(with_token(get("results-report", &format!("{own}/count")), Some(&token))).await,
     );
     assert_eq!(counted["respondents"], 12);
+    let released = c.check(&Method::GET, figures, &api.call(key_figures()).await);
+    assert_eq!((released["respondents"].as_u64(), released["units_with_results"].as_u64()), (Some(12), Some(1)));
+    assert_eq!(released["trend"][0]["survey_id"], SURVEY);
+    assert_eq!(released["trend"][0]["indices"], released["national"]["indices"]);
 
     let expired = survey_domain::Wave { results_until: now - Duration::hours(1), ..wave };
     api.results.store.update_wave(&expired).await.expect("updated");
     for (path, template) in [(own.clone(), report), (format!("{own}/count"), count)] {
         c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), Some(&token))).await);
     }
-    assert_documented_reached(&c, &[access, report, count]);
+    assert_documented_reached(&c, &[access, report, count, figures]);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 // /kommune/?survey=S: the front door for municipalities and Oslo's city
 // districts. What the survey is, the wave's dates (from GET /api/surveys/{S}),
-// and links to registration, the classroom sheet, the demo, results and help,
+// and links to registration, the classroom sheet, the demo, results, the
+// public key figures and help,
 // each carrying the wave. Without ?survey= the wave is the one in /config.json;
 // other waves that take registrations are linked too.
 import { el } from '/i18n.js';
@@ -64,6 +65,7 @@ function show(surveyId, wave, others) {
     sheet,
     door('demo', 'demo', '/?demo=1'),
     results,
+    door('keyfigures', 'keyfigures', `/nokkeltall/?lang=${lang}`),
     el('section', 'door', { 'aria-labelledby': 'help' }, [
       T('h2', 'front.help.title', null, null, { id: 'help' }),
       T('p', 'front.help.how'),
@@ -78,6 +80,7 @@ function show(surveyId, wave, others) {
   onLang(() => {
     register.querySelector('a').href = q('/registrer/', withLang());
     sheet.querySelector('a').href = q('/ark/', withLang());
+    document.getElementById('keyfigures-link').href = `/nokkeltall/?lang=${lang}`;
   });
 }
 

@@ -235,6 +235,72 @@ export function indexBars(rows, alt) {
   return chart(h, alt, kids, 'index');
 }
 
+// Lines on 0-100 over the waves, one per series, for the trend of the indices.
+// Each series has its own colour, dash and marker, and its last value written
+// at its end, so neither colour alone nor the legend carries it.
+// xs: wave labels; series: [{name, values: [number|null per x]}].
+const LINE_STYLES = [
+  { color: '#0b4f8a', dash: null, marker: 'circle' },
+  { color: '#b35806', dash: '6 3', marker: 'square' },
+  { color: '#1b7837', dash: '2 2', marker: 'diamond' },
+  { color: '#762a83', dash: '8 3 2 3', marker: 'circle' },
+];
+export const lineStyle = (i) => LINE_STYLES[i % LINE_STYLES.length];
+
+function marker(kind, x, y, color) {
+  const a = { fill: '#fff', stroke: color, 'stroke-width': 2 };
+  if (kind === 'square') return s('rect', { x: r2(x - 3.5), y: r2(y - 3.5), width: 7, height: 7, ...a });
+  if (kind === 'diamond') return s('path', { d: `M${r2(x)} ${r2(y - 5)}l5 5l-5 5l-5 -5z`, ...a });
+  return s('circle', { cx: r2(x), cy: r2(y), r: 4, ...a });
+}
+
+export function lines(xs, series, alt) {
+  const left = 26;
+  const right = W - 70;
+  const top = 8;
+  const h = 170;
+  const bottom = h - 22;
+  // The axis spans the values with a margin, in steps of 10: the themes move
+  // by a few points a year, which a 0-100 axis would flatten into one line.
+  const values = series.flatMap((se) => se.values).filter((v) => typeof v === 'number');
+  const lo = values.length ? Math.max(0, Math.floor((Math.min(...values) - 5) / 10) * 10) : 0;
+  const hi = values.length ? Math.min(100, Math.ceil((Math.max(...values) + 5) / 10) * 10) : 100;
+  const step = hi - lo > 40 ? 25 : hi - lo > 20 ? 10 : 5;
+  const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
+  const x = (i) => (xs.length === 1 ? (left + right) / 2 : left + (i / (xs.length - 1)) * (right - left));
+  const kids = [];
+  for (let v = lo; v <= hi; v += step) {
+    kids.push(s('line', { x1: left, x2: right, y1: r2(y(v)), y2: r2(y(v)), stroke: '#949494', 'stroke-width': v === lo ? 1 : 0.6, 'stroke-dasharray': v === lo ? null : '2 3' }));
+    kids.push(text(left - 4, r2(y(v) + 4), String(v), { class: 'tick', 'font-size': 11, 'text-anchor': 'end' }));
+  }
+  xs.forEach((label, i) => kids.push(text(r2(x(i)), h - 6, label, { class: 'tick', 'font-size': 11, 'text-anchor': 'middle' })));
+  const ends = [];
+  series.forEach((serie, k) => {
+    const st = lineStyle(k);
+    const points = serie.values.map((v, i) => (typeof v === 'number' ? [x(i), y(v)] : null));
+    let d = '';
+    points.forEach((p, i) => { if (p) d += `${d && points[i - 1] ? 'L' : 'M'}${r2(p[0])} ${r2(p[1])}`; });
+    if (d) kids.push(s('path', { d, fill: 'none', stroke: st.color, 'stroke-width': 2.5, 'stroke-dasharray': st.dash }));
+    points.forEach((p) => { if (p) kids.push(marker(st.marker, p[0], p[1], st.color)); });
+    const last = points.filter(Boolean).pop();
+    if (last) ends.push({ x: last[0] + 8, y: last[1] + 4, label: serie.label });
+  });
+  // End labels at least a line apart, in the order of their lines.
+  ends.sort((a, b) => a.y - b.y);
+  ends.forEach((e, i) => { if (i > 0 && e.y - ends[i - 1].y < 12) e.y = ends[i - 1].y + 12; });
+  for (const e of ends) kids.push(text(r2(e.x), r2(e.y), e.label, { class: 'val', 'font-size': 11, 'font-weight': 700, 'data-max': W - e.x }));
+  return chart(h, alt, kids, 'lines');
+}
+
+// A legend swatch for line series i: a short stroke with its marker.
+export function lineSwatch(i) {
+  const st = lineStyle(i);
+  return s('svg', { class: 'swatch', viewBox: '0 0 24 16', width: 24, height: 16, 'aria-hidden': 'true', focusable: 'false' }, [
+    s('path', { d: 'M1 8H23', stroke: st.color, 'stroke-width': 2.5, 'stroke-dasharray': st.dash, fill: 'none' }),
+    marker(st.marker, 12, 8, st.color),
+  ]);
+}
+
 // Squeezes texts marked data-max that came out wider than their room, and
 // hides segment labels (data-room) wider than their segment, so that no two
 // labels ever run into each other ("8 %8 %"). Measures first and writes

@@ -62,6 +62,7 @@ for (const lang of ['nb', 'nn', 'en']) {
       assert.equal(await href('front.sheet.link'), `/ark/?survey=${WAVE}&lang=${lang}`);
       assert.equal(await href('front.results.link'), `/resultater/?survey=${WAVE}`);
       assert.equal(await href('front.demo.link'), '/?demo=1');
+      assert.equal(await href('front.keyfigures.link'), `/nokkeltall/?lang=${lang}`);
       assert.equal(await page.getAttribute('#help-mail', 'href'), 'mailto:post@imdi.no');
       assert.ok((await page.textContent('main')).includes(fill(S['front.results.text'], { n: 10 })));
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling at ${width} px`);

@@ -1,0 +1,59 @@
+// Pure helpers for /nokkeltall/ (no DOM): the rows of the CSV download and
+// the CSV text. Importable from Node for tests.
+
+// One row per figure on the page: [part, population, measure, value, n].
+// L: {part(key), nation(), group(id), index(id), band(id), question(id), option(id, value),
+//     withheld(reason), mean(), none()}.
+// Numbers stay numbers; a withheld figure has no value and says why in `note`.
+export function csvRows(kf, L) {
+  const rows = [];
+  const push = (part, population, measure, value, n, note = '') => rows.push({ part: L.part(part), population, measure, value, n, note });
+  const indices = (part, population, values, n) => {
+    for (const [id, v] of Object.entries(values || {})) push(part, population, L.index(id), typeof v === 'number' ? v : null, n, typeof v === 'number' ? '' : L.none());
+  };
+  const nat = kf.national || {};
+  indices('themes', L.nation(), nat.indices, kf.respondents);
+  for (const [id, g] of Object.entries(nat.groups || {})) {
+    if (g) indices('themes', L.group(id), g.indices, g.respondents);
+    else push('themes', L.group(id), '', null, null, L.withheld('protects_others'));
+  }
+  for (const p of kf.trend || []) indices('trend', p.survey_id, p.indices, null);
+  for (const [part, list, name] of [['counties', kf.counties, (a) => a.name], ['bands', kf.size_bands, (a) => L.band(a.number)]]) {
+    for (const a of list || []) {
+      if (a.withheld) push(part, name(a), '', null, null, L.withheld(a.reason));
+      else indices(part, name(a), a.indices, a.respondents);
+    }
+  }
+  for (const q of nat.questions || []) {
+    if (q.withheld) { push('questions', L.nation(), L.question(q.id), null, null, L.withheld(q.reason)); continue; }
+    if (typeof q.mean === 'number') push('questions', L.nation(), `${L.question(q.id)} – ${L.mean()}`, q.mean, q.n);
+    for (const [value, count] of Object.entries(q.counts || {})) {
+      push('questions', L.nation(), `${L.question(q.id)} – ${L.option(q.id, value)}`, count, q.n);
+    }
+  }
+  return rows;
+}
+
+export const CSV_COLUMNS = ['part', 'population', 'measure', 'value', 'n', 'note'];
+
+// CSV text with a BOM; `sep` ";" goes with a decimal comma (Excel in Norway).
+export function toCSV(header, rows, { sep = ',', decimal = '.' } = {}) {
+  const cell = (v) => {
+    if (v == null) return '';
+    let s = typeof v === 'number' ? String(v).replace('.', decimal) : String(v);
+    if (/["\r\n]/.test(s) || s.includes(sep) || /^\s|\s$/.test(s)) s = '"' + s.replace(/"/g, '""') + '"';
+    return s;
+  };
+  const out = [header.map(cell).join(sep)];
+  for (const r of rows) out.push(CSV_COLUMNS.map((c) => cell(r[c])).join(sep));
+  return '\uFEFF' + out.join('\r\n') + '\r\n';
+}
+
+// The most chosen option of a question's figure, {value, share}, or null.
+export function topOption(fig) {
+  const n = Number(fig && fig.n) || 0;
+  if (!n || !fig.counts) return null;
+  let best = null;
+  for (const [value, count] of Object.entries(fig.counts)) if (!best || count > best.count) best = { value, count };
+  return best ? { value: best.value, share: best.count / n } : null;
+}

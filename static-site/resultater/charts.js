@@ -29,6 +29,7 @@ const FILLS = {
   p2: { base: '#1b7837', ink: '#fff', mark: 'b', color: '#7fbf7b' },
   p3: { base: '#762a83', ink: '#fff', mark: 'h', color: '#c2a5cf' },
   p4: { base: '#6b6b6b', ink: '#fff', mark: 'o', color: '#dadada' },
+  p5: { base: '#9ecae1', ink: '#000', mark: 'o', color: '#0b4f8a' },
   wh: { base: '#f2f2f2', ink: '#000', mark: 'd', color: '#a8a8a8' },
 };
 export const OUTLINE = '#1b1b1b';

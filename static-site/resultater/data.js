@@ -1,9 +1,14 @@
 // Pure helpers for /resultater/ (no DOM): reading the unit's report, shares,
 // and the rows of the downloads. Importable from Node for tests.
 
-// The unit, then the areas it is compared with: its county, the units of its
-// size band, the municipalities of its KOSTRA group, and the nation.
-export const POPULATIONS = ['unit', 'county', 'size_band', 'kostra_group', 'national'];
+// The unit and its figures of the previous wave, then the areas it is compared
+// with: its county, the units of its size band, the municipalities of its
+// KOSTRA group, and the nation.
+export const POPULATIONS = ['unit', 'previous', 'county', 'size_band', 'kostra_group', 'national'];
+
+// Each population's fill in the charts (charts.js `p0`..`p5`), whatever its place in the table.
+const FILLS = { unit: 0, county: 1, size_band: 2, kostra_group: 3, national: 4, previous: 5 };
+export const fillOf = (population) => FILLS[population];
 export const SCALE_VALUES = ['1', '2', '3', '4', '5', 'dont_know'];
 
 export const isWithheld = (fig) => !fig || fig.withheld === true;
@@ -14,13 +19,13 @@ export const isWithheld = (fig) => !fig || fig.withheld === true;
 export const isScreening = (def) => !!def && Array.isArray(def.options) && def.options.some((o) => o.ends_survey === true);
 
 // The figures of a question for a participant group: {unit, county, size_band,
-// kostra_group, national} (only the populations the report has; size bands and
-// KOSTRA groups are for all participants). A group the report lacks counts as withheld.
+// kostra_group, national, previous} (only the populations the report has; size
+// bands, KOSTRA groups and the previous wave are for all participants). A group the report lacks counts as withheld.
 export function figuresFor(question, group) {
   const src = group === 'all' ? question : (question.groups && question.groups[group]) || {};
   const out = {};
   for (const p of POPULATIONS) {
-    if (group !== 'all' && !(p in src) && (p === 'size_band' || p === 'kostra_group')) continue;
+    if (group !== 'all' && !(p in src) && (p === 'size_band' || p === 'kostra_group' || p === 'previous')) continue;
     if (p in question || p in src) out[p] = src[p] || { withheld: true, reason: 'missing' };
   }
   return out;

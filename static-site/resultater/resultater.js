@@ -15,10 +15,10 @@ import { el, t, has, setContent } from '/i18n.js';
 import { ApiError, getJSON, getWithToken, postJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, focusOn, lang, pageStrings, start, surveyTexts } from '/registrer/lang.js';
 import {
-  POPULATIONS, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
+  POPULATIONS, fillOf, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
 } from './data.js';
-import { swatch, stacked, grouped, indexBars, fitTexts, scaleFill, popFill } from './charts.js';
+import { swatch, stacked, grouped, indexBars, lines, fitTexts, scaleFill, popFill } from './charts.js';
 import { xlsx, STYLE } from './xlsx.js';
 import { loadUnits, resolveUnit, unitPicker } from './unitpicker.js';
 
@@ -81,6 +81,7 @@ const popName = (p) => {
   const area = (S.report.comparisons || {})[p];
   if (p === 'size_band') return area && has(`res.pop.size_band.${area.number}`) ? t(`res.pop.size_band.${area.number}`) : t('res.pop.size_band');
   if (p === 'kostra_group') return area ? t('res.pop.kostra_group.n', { n: Number(String(area.number).replace(/\D/g, '')) }) : t('res.pop.kostra_group');
+  if (p === 'previous') return t('res.pop.previous', { unit: S.report.unit.name, survey: (S.report.comparisons || {}).previous || '' });
   return t('res.pop.national');
 };
 const qText = (q) => (has(`q.${q.id}.text`) ? t(`q.${q.id}.text`) : q.id);
@@ -180,6 +181,7 @@ async function load(retrying) {
     .then((d) => (d && d.status === 'open' && Number.isInteger(d.respondents) && d.respondents >= 0 ? d.respondents : null))
     .catch(() => null);
   const questionnaire = getJSON(`/api/surveys/${enc(S.survey)}/questionnaire`).catch(() => null);
+  const keyFigures = getJSON(`/api/key-figures/${enc(S.survey)}`).catch(() => null);
   let report;
   try {
     report = await authGet(base);
@@ -191,7 +193,8 @@ async function load(retrying) {
     if (kind === 'results_expired') S.info = await getJSON(`/api/surveys/${enc(S.survey)}`).catch(() => null);
     return showProblem(kind, retrying);
   }
-  const qn = await questionnaire;
+  const [qn, figures] = await Promise.all([questionnaire, keyFigures]);
+  S.trend = figures && Array.isArray(figures.trend) ? figures.trend : [];
   S.defs = new Map(((qn && qn.questions) || []).map((q) => [q.id, q]));
   S.plan = planOf(qn);
   S.report = { ...report, questions: report.questions.filter((q) => !isScreening(S.defs.get(q.id))) };
@@ -481,7 +484,7 @@ function indexFigure(ix) {
   const body = el('tbody');
   pops.forEach((p) => {
     const fig = ix[p];
-    const i = POPULATIONS.indexOf(p);
+    const i = fillOf(p);
     const name = popName(p);
     if (isWithheld(fig)) {
       const msg = withheldText(fig.reason);
@@ -514,6 +517,20 @@ function indexFigure(ix) {
     el('figcaption', null, null, [el('h3', null, { id: 'h-' + id }, [name])]),
     svg,
     ...tableToggle(id, table, 'h-' + id),
+    nationalTrend(ix.id, name),
+  ]);
+}
+
+// A small line of the index for the whole country over every wave IMDi keeps
+// (the public key figures' trend), when there is more than one.
+function nationalTrend(id, name) {
+  const waves = (S.trend || []).filter((p) => p && p.indices && typeof p.indices[id] === 'number');
+  if (waves.length < 2) return null;
+  const values = waves.map((p) => p.indices[id]);
+  const alt = `${t('res.alt.trend', { index: name })} ${waves.map((p) => `${p.survey_id} ${num(p.indices[id], 1)}`).join(', ')}.`;
+  return el('div', 'spark', { id: `trend-${id}` }, [
+    T('p', 'res.trend.title', null, 'spark-title'),
+    lines(waves.map((p) => p.survey_id), [{ label: t('res.pop.national'), values }], alt),
   ]);
 }
 
@@ -525,7 +542,7 @@ function themes(r) {
     T('h2', 'res.themes.title', null, null, { id: 'h-themes' }),
     T('p', 'res.themes.lead'),
     T('p', 'res.themes.all', null, 'note', { id: 'themes-note', hidden: S.group === 'all' }),
-    popLegend(pops.map((p) => ({ fill: popFill(POPULATIONS.indexOf(p)), text: popName(p) }))),
+    popLegend(pops.map((p) => ({ fill: popFill(fillOf(p)), text: popName(p) }))),
     el('div', 'ix-grid', null, list.map(indexFigure)),
   ]);
 }
@@ -576,9 +593,9 @@ function questionFigure(q, sharedLegend) {
   const figs = figuresFor(q, S.group);
   const values = optionValues(q, S.defs.get(q.id), figs);
   const pops = POPULATIONS.filter((p) => p in figs);
-  // The KOSTRA group is in the table and the downloads; the chart keeps to
-  // four bars: the unit, its county, its size band and the nation.
-  const charted = pops.filter((p) => p !== 'kostra_group');
+  // The KOSTRA group and the previous wave are in the table and the downloads;
+  // the chart keeps to four bars: the unit, its county, its size band and the nation.
+  const charted = pops.filter((p) => p !== 'kostra_group' && p !== 'previous');
   const cap = el('figcaption', null, null, [el('h3', 'q-title', { id: 'qh-' + q.id, lang: contentLang() }, [qText(q)])]);
   if (q.type === 'multi') cap.append(T('p', 'res.multi', null, 'hint'));
   const alt = [];
@@ -613,7 +630,7 @@ function questionFigure(q, sharedLegend) {
     const sh = Object.fromEntries(shown.map((p) => [p, shares(figs[p], values)]));
     const options = values.map((v, vi) => ({
       label: optLabel(q, v),
-      bars: shown.map((p) => ({ pop: POPULATIONS.indexOf(p), share: sh[p][vi].share, text: pct(sh[p][vi].share) })),
+      bars: shown.map((p) => ({ pop: fillOf(p), share: sh[p][vi].share, text: pct(sh[p][vi].share) })),
     }));
     const items = charted.map((p) => {
       const fig = figs[p];
@@ -629,7 +646,7 @@ function questionFigure(q, sharedLegend) {
       }
       const best = sh[p].reduce((a, b) => (b.count > a.count ? b : a), sh[p][0]);
       alt.push(t('res.alt.top_item', { pop: name, option: optLabel(q, best.value), pct: pct(best.share), n: num(fig.n) }));
-      return { fill: popFill(POPULATIONS.indexOf(p)), text: t('res.row', { pop: name, n: num(fig.n) }) };
+      return { fill: popFill(fillOf(p)), text: t('res.row', { pop: name, n: num(fig.n) }) };
     });
     chart = grouped(options, `${t('res.alt.grouped')} ${alt.join('; ')}. ${t('res.alt.table')}`, shown.length ? null : t('res.nothing'));
     legend = popLegend(items);

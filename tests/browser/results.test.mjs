@@ -100,6 +100,7 @@ function buildReport({ suppressed = false } = {}) {
       type: q.type,
       unit: unit(q, q.id === 'q_age' ? 0 : Math.round(15 * sized)),
       county: figure(q, Math.round(31 * sized), rand),
+      previous: figure(q, Math.round(20 * sized), rand),
       size_band: figure(q, Math.round(300 * sized), rand),
       kostra_group: figure(q, Math.round(120 * sized), rand),
       national: figure(q, Math.round(900 * sized), rand),
@@ -114,14 +115,18 @@ function buildReport({ suppressed = false } = {}) {
     return entry;
   });
   const ix = (id, u, c, n) => ({
-    id, unit: suppressed ? TOO_FEW : { n: 15, value: u }, county: { n: 31, value: c },
+    id, unit: suppressed ? TOO_FEW : { n: 15, value: u }, previous: { n: 20, value: u - 2 }, county: { n: 31, value: c },
     size_band: { n: 300, value: (c + n) / 2 }, kostra_group: { n: 120, value: c - 1 }, national: { n: 900, value: n },
   });
   return {
     survey_id: SURVEY,
     run_id: '20261122T030000Z-ABC123',
     unit: { number: UNIT, name: 'Bergen', county: 'Vestland' },
-    comparisons: { size_band: { number: '20000_plus', name: '20 000 innbyggere eller flere' }, kostra_group: { number: 'EKG12', name: 'KOSTRA-gruppe 12' } },
+    comparisons: {
+      size_band: { number: '20000_plus', name: '20 000 innbyggere eller flere' },
+      kostra_group: { number: 'EKG12', name: 'KOSTRA-gruppe 12' },
+      previous: '2025',
+    },
     respondents: suppressed ? 7 : 15,
     expected_participants: 40,
     response_rate: suppressed ? 17.5 : 37.5,
@@ -167,6 +172,9 @@ async function newPage(api = {}, opts = {}) {
   });
   if (api.surveys) {
     await ctx.route(`**/api/surveys/${SURVEY}`, (route) => route.fulfill({ json: api.surveys }));
+  }
+  if (api.keyFigures) {
+    await ctx.route(`**/api/key-figures/${SURVEY}`, (route) => route.fulfill({ json: api.keyFigures }));
   }
   contexts.push(ctx);
   const page = await ctx.newPage();
@@ -263,8 +271,8 @@ async function download(page, buttonName) {
 }
 
 // Rows the downloads must hold: population × question × option.
-// Five populations: the unit, its county, size band and KOSTRA group, and the nation.
-const expectedRows = (populations = 5) => SHOWN.reduce((s, q) => s + populations * qn.questions.find((d) => d.id === q.id).options.length, 0);
+// Six populations: the unit and its previous wave, its county, size band and KOSTRA group, and the nation.
+const expectedRows = (populations = 6) => SHOWN.reduce((s, q) => s + populations * qn.questions.find((d) => d.id === q.id).options.length, 0);
 
 before(async () => {
   browser = await chromium.launch({
@@ -349,7 +357,7 @@ test('the report: header, live count, themes, a chart with n for every question,
   for (const [i, id] of ['usefulness', 'motivation', 'wellbeing'].entries()) {
     assert.equal(await text(ix.nth(i).locator('h3')), planNamed('indices', id));
     const svg = ix.nth(i).locator('svg.chart[role=img]');
-    assert.equal(await svg.locator('rect').count(), 5, 'a bar per population');
+    assert.equal(await svg.locator('rect').count(), 6, 'a bar per population');
     assert.ok((await svg.getAttribute('aria-label')).includes('Bergen'), 'the chart has a text alternative');
   }
   const usefulness = await text(ix.first().locator('svg.chart'));
@@ -399,7 +407,7 @@ test('the report: header, live count, themes, a chart with n for every question,
   assert.equal(await toggle.textContent(), S['res.table.hide']);
   const table = q1.getByRole('table');
   assert.ok(await table.isVisible());
-  assert.deepEqual((await table.locator('thead th').allTextContents()), [S['res.table.answer'], 'Bergen', 'Vestland', S['res.pop.size_band.20000_plus'], fill(S['res.pop.kostra_group.n'], { n: 12 }), S['res.pop.national']]);
+  assert.deepEqual((await table.locator('thead th').allTextContents()), [S['res.table.answer'], 'Bergen', fill(S['res.pop.previous'], { unit: 'Bergen', survey: '2025' }), 'Vestland', S['res.pop.size_band.20000_plus'], fill(S['res.pop.kostra_group.n'], { n: 12 }), S['res.pop.national']]);
   const agree = table.locator('tbody tr', { has: page.getByRole('rowheader', { name: optionLabel(q1def, '4'), exact: true }) });
   assert.equal(nbsp(await agree.locator('td').first().textContent()), '40 % (6)');
   assert.equal(nbsp(await table.locator('tr.mean td').first().textContent()), '4,07');
@@ -418,7 +426,7 @@ test('withheld cells are explained, and the group filter changes the figures', a
   await page.keyboard.press('Enter');
   assert.equal(await q1.locator('button.toggle').getAttribute('aria-expanded'), 'true', 'Enter shows the table');
   const nRow = q1.locator('tr.n td');
-  assert.deepEqual(await nRow.allTextContents(), ['15', '31', '300', '120', '900']);
+  assert.deepEqual(await nRow.allTextContents(), ['15', '20', '31', '300', '120', '900']);
   assert.equal(await page.locator('td.withheld').count(), 0, 'nothing withheld for all participants');
 
   // By keyboard: Tab to the group filter, arrows move between groups.
@@ -803,6 +811,29 @@ test('print: a few A4 pages, the index summary first, no buttons or forms, chart
   assert.ok(pdf.length < 3e6 && Date.now() - started < 15000, `charts print as vectors: ${pdf.length} bytes in ${Date.now() - started} ms`);
   await page.emulateMedia({ media: 'screen' });
   await done(page);
+});
+
+test('each theme has a small line of the whole country over the waves IMDi keeps, its values in its text alternative', async () => {
+  const trend = [
+    { survey_id: '2024', closed_on: '2024-11-30', indices: { usefulness: 66.0, motivation: 74.1, wellbeing: 70.2 } },
+    { survey_id: '2025', closed_on: '2025-11-30', indices: { usefulness: 67.2, motivation: 75.0, wellbeing: 69.5 } },
+    { survey_id: SURVEY, closed_on: '2026-11-30', indices: { usefulness: 68.0, motivation: 75.9, wellbeing: 69.1 } },
+  ];
+  const page = await newPage({ keyFigures: { survey_id: SURVEY, trend } }, { viewport: { width: 1280, height: 900 } });
+  await open(page);
+  const spark = page.locator('#trend-usefulness');
+  assert.equal(await text(spark.locator('.spark-title')), S['res.trend.title']);
+  const alt = nbsp(await spark.locator('svg.chart[role=img]').getAttribute('aria-label'));
+  for (const part of ['2024 66,0', '2025 67,2', `${SURVEY} 68,0`]) assert.ok(alt.includes(part), `${part} in ${alt}`);
+  assert.equal(await spark.locator('svg.chart path[stroke-width="2.5"]').count(), 1, 'one line: the whole country');
+  assert.equal(await page.locator('.spark').count(), 3, 'one for each theme');
+  await axe(page, 'the report with the national trend');
+  await done(page);
+
+  const alone = await newPage({ keyFigures: { survey_id: SURVEY, trend: trend.slice(2) } });
+  await open(alone);
+  assert.equal(await alone.locator('.spark').count(), 0, 'no line with one wave');
+  await done(alone);
 });
 
 // ---------- layout of the report on screen ----------

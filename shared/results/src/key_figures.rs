@@ -26,6 +26,10 @@ pub struct TrendPoint {
     /// The day the wave closed (`YYYY-MM-DD`), which orders the waves.
     pub closed_on: String,
     pub indices: Indices,
+    /// The wave's questionnaire version: which questions the next wave may
+    /// compare with it. Not served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub questionnaire_version: Option<String>,
     pub survey_id: String,
 }
 
@@ -146,7 +150,12 @@ impl ReportInput<'_> {
     pub fn trend_point(&self) -> Option<TrendPoint> {
         let indices = self.index_values(Scope::Nation, Breakdown::All).ok()?;
         let closed_on = self.wave.closes_at.date().to_string();
-        Some(TrendPoint { closed_on, indices, survey_id: self.wave.survey_id.to_string() })
+        Some(TrendPoint {
+            closed_on,
+            indices,
+            questionnaire_version: Some(self.wave.questionnaire_version.clone()),
+            survey_id: self.wave.survey_id.to_string(),
+        })
     }
 
     /// The key figures, or `None` when the nation is not released. `units` are
@@ -197,7 +206,7 @@ impl ReportInput<'_> {
             run_id: self.run_id.to_owned(),
             size_bands: size_bands.into_iter().map(|s| self.area_figures(s)).collect(),
             survey_id: self.wave.survey_id.clone(),
-            trend: trend.waves.clone(),
+            trend: trend.waves.iter().map(|p| TrendPoint { questionnaire_version: None, ..p.clone() }).collect(),
             units_with_results,
         })
     }
@@ -211,6 +220,7 @@ mod tests {
         TrendPoint {
             closed_on: closed_on.into(),
             indices: BTreeMap::from([("usefulness".to_owned(), Some(usefulness))]),
+            questionnaire_version: Some("2026".into()),
             survey_id: survey.into(),
         }
     }

@@ -9,6 +9,7 @@ pub mod key_figures;
 pub mod microdata;
 pub mod org;
 pub mod population;
+pub mod previous;
 pub mod protect;
 pub mod release;
 pub mod report;

@@ -32,6 +32,8 @@ pub struct ReportInput<'a> {
     pub questions_withheld: &'a BTreeMap<(Population, usize), WithholdReason>,
     /// Whether a scope's figures are released in this run.
     pub released: &'a (dyn Fn(Scope) -> bool + Sync),
+    /// The previous wave's released unit figures.
+    pub previous: &'a crate::previous::Previous,
 }
 
 fn round1(x: f64) -> f64 {
@@ -100,6 +102,10 @@ pub struct QuestionFigures {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kostra_group: Option<Figure>,
     pub national: Figure,
+    /// In a unit's report: its figure in the previous wave, as released then,
+    /// where the question did not change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<serde_json::Value>,
     /// In a unit's report: the units of its size band.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_band: Option<Figure>,
@@ -117,6 +123,8 @@ pub struct IndexFigures {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kostra_group: Option<IndexFigure>,
     pub national: IndexFigure,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_band: Option<IndexFigure>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +162,8 @@ pub struct UnitReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparisons {
     pub kostra_group: Option<AreaRef>,
+    /// The previous wave whose figures the report holds as `previous`, if any.
+    pub previous: Option<String>,
     pub size_band: Option<AreaRef>,
 }
 
@@ -266,7 +276,7 @@ impl ReportInput<'_> {
         }
     }
 
-    fn questions(&self, scopes: &[Scope], similar: Similar) -> Vec<QuestionFigures> {
+    fn questions(&self, scopes: &[Scope], similar: Similar, unit: Option<UnitNumber>) -> Vec<QuestionFigures> {
         self.questionnaire
             .reported_questions()
             .map(|(i, q)| {
@@ -287,6 +297,7 @@ impl ReportInput<'_> {
                     id: q.id.clone(),
                     kostra_group: similar.1.map(|s| self.figure(s, Breakdown::All, i)),
                     national: side.national,
+                    previous: unit.and_then(|u| self.previous.question(u, &q.id)).cloned(),
                     size_band: similar.0.map(|s| self.figure(s, Breakdown::All, i)),
                     kind: q.kind,
                     unit: side.unit,
@@ -295,7 +306,7 @@ impl ReportInput<'_> {
             .collect()
     }
 
-    fn indices(&self, scopes: &[Scope], similar: Similar) -> Vec<IndexFigures> {
+    fn indices(&self, scopes: &[Scope], similar: Similar, unit: Option<UnitNumber>) -> Vec<IndexFigures> {
         self.layout
             .indices
             .iter()
@@ -307,6 +318,7 @@ impl ReportInput<'_> {
                     id: index.id.clone(),
                     kostra_group: similar.1.map(|s| self.index_figure(s, Breakdown::All, section)),
                     national: side.national,
+                    previous: unit.and_then(|u| self.previous.index(u, &index.id)).cloned(),
                     size_band: similar.0.map(|s| self.index_figure(s, Breakdown::All, section)),
                     unit: side.unit,
                 }
@@ -325,11 +337,15 @@ impl ReportInput<'_> {
         let u = unit.unit();
         let area = |scope: Option<Scope>| scope.map(|s| AreaRef { name: s.name(), number: s.code() });
         UnitReport {
-            comparisons: Comparisons { kostra_group: area(similar.1), size_band: area(similar.0) },
+            comparisons: Comparisons {
+                kostra_group: area(similar.1),
+                previous: self.previous.units.contains_key(&unit).then(|| self.previous.survey_id.clone()).flatten(),
+                size_band: area(similar.0),
+            },
             expected_participants: expected,
-            indices: self.indices(&scopes, similar),
+            indices: self.indices(&scopes, similar, Some(unit)),
             min_respondents: self.wave.min_respondents,
-            questions: self.questions(&scopes, similar),
+            questions: self.questions(&scopes, similar, Some(unit)),
             respondents,
             response_rate: expected.map(|e| round1(respondents as f64 / f64::from(e) * 100.0)),
             run_id: self.run_id.to_owned(),
@@ -382,9 +398,9 @@ impl ReportInput<'_> {
         AreaReport {
             area,
             bands,
-            indices: self.indices(&scopes, (None, None)),
+            indices: self.indices(&scopes, (None, None), None),
             min_respondents: self.wave.min_respondents,
-            questions: self.questions(&scopes, (None, None)),
+            questions: self.questions(&scopes, (None, None), None),
             respondents: self.respondents(scope, Breakdown::All),
             run_id: self.run_id.to_owned(),
             survey_id: self.wave.survey_id.clone(),

@@ -323,6 +323,23 @@ where
     let tables = Tables::from_accumulator(&counts, Similar::of(&residents, wave.opens_at.year(), units));
     let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
     let withheld = &decisions.withheld;
+    let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
+    units.extend(counts.units.keys().copied());
+    units.sort();
+    units.dedup();
+    // The survey's earlier waves: the trend of the key figures, and the previous
+    // wave whose released unit figures the reports hold beside this wave's.
+    let trend_key = key_figures::trend_key(&wave.definition);
+    let earlier: Trend = match &trend_key {
+        Some(key) => match results.get_object(key).await? {
+            Some(body) => {
+                serde_json::from_slice(&body).map_err(|source| RunError::Trend { key: key.clone(), source })?
+            }
+            None => Trend::default(),
+        },
+        None => Trend::default(),
+    };
+    let previous = crate::previous::previous(results, wave, &earlier, &units).await?;
     let input = ReportInput {
         wave,
         run_id,
@@ -332,13 +349,9 @@ where
         withheld,
         questions_withheld: &decisions.questions,
         released: &released,
+        previous: &previous,
     };
     let mut objects = 0;
-
-    let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
-    units.extend(counts.units.keys().copied());
-    units.sort();
-    units.dedup();
     let mut withheld_units = 0;
     for (i, unit) in units.iter().enumerate() {
         let registration = registrations.iter().find(|r| r.unit == *unit);
@@ -360,20 +373,7 @@ where
         .await?;
     objects += 1;
     // The public key figures, once the nation is released, with the survey's trend.
-    let trend_key = key_figures::trend_key(&wave.definition);
-    let trend = match (&trend_key, input.trend_point()) {
-        (Some(key), Some(point)) => {
-            let earlier: Trend = match results.get_object(key).await? {
-                Some(body) => {
-                    serde_json::from_slice(&body).map_err(|source| RunError::Trend { key: key.clone(), source })?
-                }
-                None => Trend::default(),
-            };
-            Some(earlier.with(point))
-        }
-        (None, Some(point)) => Some(Trend::default().with(point)),
-        (_, None) => None,
-    };
+    let trend = input.trend_point().map(|point| earlier.with(point));
     if let Some(figures) =
         trend.as_ref().and_then(|trend| input.key_figures(&units, units.len() - withheld_units, trend))
     {

@@ -16,7 +16,9 @@ use survey_domain::emails::SiteLinks;
 use survey_domain::forms::{self, FormStore};
 use survey_domain::jobs::{JobQueue, MailJob};
 use survey_domain::mail_worker::Worker;
-use survey_domain::store::{AccessTokenStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
+use survey_domain::store::{
+    AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, VerificationStore, WaveStore,
+};
 use survey_domain::{Keys, Mailer};
 use time::OffsetDateTime;
 
@@ -40,13 +42,14 @@ fn kind(job: &MailJob) -> &'static str {
         MailJob::CodeRotated { .. } => "code_rotated",
         MailJob::FormInvitation { .. } => "form_invitation",
         MailJob::FormReminder { .. } => "form_reminder",
+        MailJob::ResponseReminder { .. } => "response_reminder",
     }
 }
 
 /// Runs one message body; `Err(())` asks for it to be delivered again.
 pub async fn run_body<S, M, Q>(app: &App<S, M, Q>, body: &str, now: OffsetDateTime) -> Result<(), ()>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore + AnswerStore,
     M: Mailer,
     Q: JobQueue,
 {
@@ -169,7 +172,7 @@ async fn stop_mail<S: FormStore + WaveStore, M, Q>(app: &App<S, M, Q>, event: &S
 
 pub async fn handle<S, M, Q>(app: &App<S, M, Q>, event: SqsEvent) -> SqsBatchResponse
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore + AnswerStore,
     M: Mailer,
     Q: JobQueue,
 {

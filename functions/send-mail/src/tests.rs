@@ -156,8 +156,15 @@ async fn a_scheduled_reminder_puts_a_job_on_the_queue_for_each_recipient_due_one
     use survey_domain::forms::{FormStore, RecipientEntry, ScheduledReminders};
     use survey_domain::recipients::Recipient;
     let app = app_with(MemoryMailer::default()).await;
+    let survey = survey_domain::catalogue::find("lederundersokelse").expect("the tests know the leaders' survey");
+    let leaders = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..survey_domain::synthetic::open_wave("ledere", OffsetDateTime::now_utc())
+    };
+    app.store.create_wave(&leaders).await.unwrap();
     let invited = |unit: &str, email: &str| RecipientEntry {
-        survey_id: wave().survey_id,
+        survey_id: leaders.survey_id.clone(),
         recipient: Recipient {
             unit: UnitNumber::parse(unit).unwrap(),
             role: "director".into(),
@@ -170,9 +177,44 @@ async fn a_scheduled_reminder_puts_a_job_on_the_queue_for_each_recipient_due_one
         expires_at: wave().results_until,
     };
     app.store.put_recipients(&[invited("4601", "kari@bergen.no"), invited("5501", "ola@tromso.no")]).await.unwrap();
-    let body = serde_json::to_string(&ScheduledReminders::new(&wave().survey_id)).unwrap();
+    let body = serde_json::to_string(&ScheduledReminders::new(&leaders.survey_id)).unwrap();
     assert!(handle(&app, event(&[body])).await.batch_item_failures.is_empty());
     let jobs = app.queue.drain();
     assert_eq!(jobs.len(), 2);
     assert!(jobs.iter().all(|j| matches!(j, MailJob::FormReminder { .. })), "{jobs:?}");
+}
+
+#[tokio::test]
+async fn a_scheduled_reminder_of_a_participant_survey_tells_each_contact_the_live_count() {
+    use survey_domain::forms::ScheduledReminders;
+    use survey_domain::store::{AnswerStore, RegistrationStore, UnitRegistration};
+    let app = app_with(MemoryMailer::default()).await;
+    let bergen = UnitNumber::parse("4601").unwrap();
+    let registration = UnitRegistration {
+        survey_id: wave().survey_id,
+        unit: bergen,
+        access_code: survey_domain::AccessCode::generate(),
+        closed_at: None,
+        expected_participants: Some(20),
+    };
+    app.store.register_unit(&registration, &survey_domain::CodeDigest("digest".into())).await.unwrap();
+    let questionnaire = survey_domain::Questionnaire::current();
+    for record in survey_domain::synthetic::records(questionnaire, &wave().survey_id, &[bergen], 7, 3) {
+        app.store.insert_answer(&record).await.unwrap();
+    }
+    let body = serde_json::to_string(&ScheduledReminders::new(&wave().survey_id)).unwrap();
+    assert!(handle(&app, event(&[body])).await.batch_item_failures.is_empty());
+    let jobs = app.queue.drain();
+    assert!(matches!(jobs.as_slice(), [MailJob::ResponseReminder { .. }]), "Kari, Bergen's contact: {jobs:?}");
+    let job = serde_json::to_string(&jobs[0]).unwrap();
+    assert!(handle(&app, event(&[job])).await.batch_item_failures.is_empty());
+    let sent = app.mailer.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to.as_str(), "kari@x.no");
+    assert!(
+        sent[0].text.contains("Så langt har 7 av de 20 deltakerne dere regnet med, svart (35 %)."),
+        "{}",
+        sent[0].text
+    );
+    assert!(sent[0].text.contains("Det mangler 3 svar."));
 }

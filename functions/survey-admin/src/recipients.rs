@@ -50,6 +50,7 @@ pub enum InvitationsCommand {
 #[derive(Subcommand)]
 pub enum RemindersCommand {
     /// Minner hver invitert mottaker som ikke har sendt inn; aldri en som har sendt inn.
+    /// I brukerundersøkelsen: kontaktpersonene får hvor mange som har svart så langt.
     Send(SendArgs),
     /// Setter når påminnelsene går (kl. 09.00, EventBridge Scheduler), viser eller fjerner dem.
     Schedule(ScheduleArgs),
@@ -141,19 +142,26 @@ pub async fn rates_of<S: FormStore, R: ResultsStore>(store: &S, results: &R, wav
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }
 
-pub async fn send<S: FormStore, Q: survey_domain::jobs::JobQueue>(
-    store: &S,
-    queue: &Q,
-    wave: &Wave,
-    mailing: Mailing,
-) -> anyhow::Result<String> {
+/// Sends a wave's invitations or reminders now. In a survey of participants a
+/// reminder goes to the units' contacts, with their live count of answers.
+pub async fn send<S, Q>(store: &S, queue: &Q, wave: &Wave, mailing: Mailing) -> anyhow::Result<String>
+where
+    S: FormStore + survey_domain::store::RegistrationStore + survey_domain::store::ContactStore,
+    Q: survey_domain::jobs::JobQueue,
+{
     let what = match mailing {
         Mailing::Invitation => "invitasjonene",
         Mailing::Reminder => "påminnelsene",
     };
-    let sent = forms::send(store, queue, wave, mailing)
-        .await
-        .with_context(|| format!("kan ikke sende {what} i `{}`", wave.survey_id))?;
+    let participants =
+        matches!(wave.survey().definition.respondents, survey_domain::definition::Respondents::Participants { .. });
+    let sent = match mailing {
+        Mailing::Reminder if participants => {
+            survey_domain::response_reminders::queue(store, queue, wave, time::OffsetDateTime::now_utc()).await
+        }
+        _ => forms::send(store, queue, wave, mailing).await,
+    }
+    .with_context(|| format!("kan ikke sende {what} i `{}`", wave.survey_id))?;
     Ok(format!("sent {sent}"))
 }
 

@@ -1,9 +1,11 @@
-//! `reminders schedule`: the reminders of a wave of a survey of roles, on a
-//! schedule IMDi sets (for example 7 and 14 days after the opening and 3 days
-//! before the close), as one-time EventBridge Scheduler schedules at 09:00 in
-//! Norway. Each puts a [`ScheduledReminders`] message on the mail queue, where
-//! the mail worker queues a reminder for every recipient due one, exactly as
-//! `reminders send` does; a recipient who submitted is never reminded. Setting
+//! `reminders schedule`: the reminders of a wave, on a schedule IMDi sets (for
+//! example 7 and 14 days after the opening and 3 days before the close), as
+//! one-time EventBridge Scheduler schedules at 09:00 in Norway. Each puts a
+//! [`ScheduledReminders`] message on the mail queue, where the mail worker
+//! queues the reminders exactly as `reminders send` does: in a survey of roles
+//! for every recipient due one (never one who submitted), in a survey of
+//! participants for every contact of a unit still open, with its live count
+//! (`--before-close-days 7`: a week before the close). Setting
 //! the schedule again replaces it; `--clear` removes it, `--show` lists it.
 //! (moto stores schedules but does not fire them.)
 
@@ -118,12 +120,6 @@ impl Schedules<'_> {
         before_close_days: &[u32],
         now: OffsetDateTime,
     ) -> anyhow::Result<String> {
-        if let survey_domain::definition::Respondents::Participants { .. } = wave.survey().definition.respondents {
-            anyhow::bail!(
-                "`{}` spør anonyme deltakere: påminnelser finnes bare i undersøkelser av roller",
-                wave.survey_id
-            );
-        }
         let times = reminder_times(wave, after_days, before_close_days, now).map_err(anyhow::Error::msg)?;
         let queue_arn = self
             .clients

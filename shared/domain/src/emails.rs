@@ -299,6 +299,87 @@ pub fn new_code_email(
     email
 }
 
+/// A week before the close: how many of the unit have answered so far,
+/// against the number the contacts expected and the minimum for the unit's
+/// own results, with the code and links to get more answers.
+pub fn response_reminder_email(
+    contact: &Contact,
+    unit: &Unit,
+    wave: &Wave,
+    respondents: u64,
+    expected: Option<u32>,
+    code: &AccessCode,
+    links: &SiteLinks,
+) -> OutgoingEmail {
+    let copy = &wave.survey().definition.copy;
+    let min = u64::from(wave.min_respondents);
+    let answered_nb = match (respondents, expected) {
+        (n, Some(e)) if e > 0 => format!(
+            "Så langt har {n} av de {e} deltakerne dere regnet med, svart ({} %).",
+            (n * 100 + u64::from(e) / 2) / u64::from(e)
+        ),
+        (1, _) => format!("Så langt har 1 deltaker fra {} svart.", unit.name),
+        (n, _) => format!("Så langt har {n} deltakere fra {} svart.", unit.name),
+    };
+    let needed_nb = if respondents >= min {
+        format!(
+            "Det er nok til at {} får egne resultater. Flere svar gir et sikrere bilde av hva deltakerne mener.",
+            unit.name
+        )
+    } else {
+        let missing = min - respondents;
+        format!("{} får egne resultater når minst {min} har svart. Det mangler {missing} svar.", unit.name)
+    };
+    let answered_en = match expected {
+        Some(e) if e > 0 => format!("So far {respondents} of the {e} participants you expected have answered."),
+        _ => format!("So far {respondents} participants from {} have answered.", unit.name),
+    };
+    let needed_en = if respondents >= min {
+        format!("That is enough for {}'s own results; more answers give a surer picture.", unit.name)
+    } else {
+        format!(
+            "{} gets its own results when at least {min} have answered: {} more needed.",
+            unit.name,
+            min - respondents
+        )
+    };
+    let parts = vec![
+        Part::Text(format!("Hei, {}!", contact.name.as_str())),
+        Part::Text(format!(
+            "Det er én uke igjen: {} er åpen til og med {}.",
+            capitalise(&copy.name.nb),
+            date_nb(last_day(wave))
+        )),
+        Part::Text(answered_nb),
+        Part::Text(needed_nb),
+        Part::Heading("Slik kan dere få flere svar".into()),
+        Part::Text("Sett av tid i en time, vis demoen først, og la deltakerne svare på PC, nettbrett eller mobil. Send lenken på SMS eller e-post til dem som ikke er i klasserommet.".into()),
+        Part::Code(code.to_string()),
+        Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
+        Part::Link("Ark til klasserommet, med QR-kode og ferdige tekster på mange språk".into(), links.sheet(&wave.survey_id, code, unit)),
+        Part::Link("Alt for kommuner og bydeler på ett sted".into(), links.municipalities(&wave.survey_id)),
+        Part::Heading("In English".into()),
+        Part::Text(format!(
+            "One week left: {} is open until {}. {answered_en} {needed_en} The code, the participant link and the classroom sheet are above.",
+            copy.name.en,
+            date_en(last_day(wave))
+        )),
+        Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
+    ];
+    let (text, html) = render(&parts);
+    OutgoingEmail {
+        to: contact.email.clone(),
+        subject: format!("Én uke igjen av {} – {}", copy.name.nb, unit.name),
+        text,
+        html,
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
 fn code_email_with(
     contact: &Contact,
     unit: &Unit,

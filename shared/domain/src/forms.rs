@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use crate::answer::AnswerValue;
+use crate::definition::Respondents;
 use crate::emails::{form_email, SiteLinks};
 use crate::jobs::{JobQueue, MailJob, QueueError};
 use crate::keys::{Keys, TokenDigest, VerifyToken};
@@ -17,7 +18,7 @@ use crate::mail::Mailer;
 use crate::questionnaire::{InvalidAnswer, Questionnaire};
 use crate::recipients::Recipient;
 use crate::registration::JobError;
-use crate::store::{StoreError, WaveStore};
+use crate::store::{ContactStore, RegistrationStore, StoreError, WaveStore};
 use crate::unit::UnitNumber;
 use crate::wave::{SurveyStatus, Wave, WaveId};
 
@@ -427,18 +428,25 @@ pub fn reminder_times(
 }
 
 /// The scheduled reminders of a wave: the same as `reminders send`, unless the wave has closed.
-pub async fn send_scheduled<S: FormStore + WaveStore, Q: JobQueue>(
+pub async fn send_scheduled<S, Q>(
     store: &S,
     queue: &Q,
     message: &ScheduledReminders,
     now: OffsetDateTime,
-) -> Result<usize, FormError> {
+) -> Result<usize, FormError>
+where
+    S: FormStore + WaveStore + RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
     let Ok(survey) = WaveId::parse(&message.survey_id) else { return Ok(0) };
     let Some(wave) = store.wave(&survey).await? else { return Ok(0) };
     if wave.status(now) != SurveyStatus::Open {
         return Ok(0);
     }
-    send(store, queue, &wave, Mailing::Reminder).await
+    match wave.survey().definition.respondents {
+        Respondents::Participants { .. } => crate::response_reminders::queue(store, queue, &wave, now).await,
+        Respondents::Roles { .. } => send(store, queue, &wave, Mailing::Reminder).await,
+    }
 }
 
 /// SES reported that mail to `address` bounced for good or drew a complaint:

@@ -53,6 +53,9 @@ pub enum MailJob {
     FormInvitation { survey_id: String, unit: String, role: String },
     /// A survey of roles: a new link to the person who has not submitted.
     FormReminder { survey_id: String, unit: String, role: String },
+    /// A survey of participants, a week before its close: a verified contact
+    /// hears how many of the unit have answered so far.
+    ResponseReminder { survey_id: String, unit: String, contact_id: String },
 }
 
 /// Who vouched for a new contact, as the other contacts are told.

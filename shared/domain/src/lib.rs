@@ -27,6 +27,7 @@ pub mod questionnaire;
 pub mod ratelimit;
 pub mod recipients;
 pub mod registration;
+pub mod response_reminders;
 pub mod results_access;
 pub mod store;
 pub mod submission;

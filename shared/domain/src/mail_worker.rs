@@ -13,7 +13,7 @@ use crate::registration::{
     run_approval_needed, run_code, run_code_rotated, run_contact_added, run_registration, JobError,
 };
 use crate::results_access::run_results_link;
-use crate::store::{AccessTokenStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
+use crate::store::{AccessTokenStore, AnswerStore, ContactStore, RegistrationStore, VerificationStore, WaveStore};
 
 /// Everything a job may need, in one place.
 #[derive(Clone, Copy)]
@@ -26,7 +26,7 @@ pub struct Worker<'a, S, M> {
 
 impl<S, M> Worker<'_, S, M>
 where
-    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore,
+    S: WaveStore + RegistrationStore + ContactStore + VerificationStore + AccessTokenStore + FormStore + AnswerStore,
     M: Mailer,
 {
     /// Runs one job. A job about a survey or unit that no longer exists is done
@@ -55,6 +55,9 @@ where
             }
             MailJob::FormReminder { survey_id, unit, role } => {
                 run_mailing(store, mailer, self.keys, links, (survey_id, unit, role), Mailing::Reminder, now).await
+            }
+            MailJob::ResponseReminder { survey_id, unit, contact_id } => {
+                crate::response_reminders::run(store, mailer, links, (survey_id, unit, contact_id), now).await
             }
         };
         match outcome {

@@ -1,0 +1,181 @@
+//! The contacts' reminder in a survey of participants, a week before the
+//! close: each verified contact of each unit still open hears how many of the
+//! unit have answered so far, against the number they expected and the
+//! minimum for the unit's own results.
+//!
+//! The schedule (`survey-admin reminders schedule --before-close-days 7`, an
+//! EventBridge Scheduler schedule) puts a [`ScheduledReminders`] message on
+//! the mail queue; the mail worker queues one [`MailJob::ResponseReminder`]
+//! per contact, and each job reads the live count when it runs, so the
+//! e-mail says what holds when it is sent. A contact's e-mail holds only the
+//! count, never anyone's answers.
+//!
+//! [`ScheduledReminders`]: crate::forms::ScheduledReminders
+
+use time::OffsetDateTime;
+
+use crate::emails::{response_reminder_email, SiteLinks};
+use crate::forms::FormError;
+use crate::jobs::{JobQueue, MailJob};
+use crate::mail::Mailer;
+use crate::registration::{job_target, JobError};
+use crate::store::{AnswerStore, ContactStore, RegistrationStore, WaveStore};
+use crate::wave::{SurveyStatus, Wave};
+
+/// Queues a reminder for every verified contact of every unit of the wave
+/// that is still open for answers at `now`. Returns how many were queued.
+pub async fn queue<S, Q>(store: &S, queue: &Q, wave: &Wave, now: OffsetDateTime) -> Result<usize, FormError>
+where
+    S: RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
+    let mut queued = 0;
+    for registration in store.registrations(&wave.survey_id).await? {
+        if wave.status_for_unit(registration.closed_at, now) != SurveyStatus::Open {
+            continue;
+        }
+        for entry in store.contacts(&wave.survey_id, registration.unit).await? {
+            if !entry.contact.is_verified() {
+                continue;
+            }
+            let job = MailJob::ResponseReminder {
+                survey_id: wave.survey_id.to_string(),
+                unit: registration.unit.to_string(),
+                contact_id: entry.contact.contact_id.clone(),
+            };
+            queue.enqueue(&job).await.map_err(FormError::Queue)?;
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// The mail worker's part: the live count to one contact, while the unit is
+/// still open and the contact still verified.
+pub async fn run<S, M>(
+    store: &S,
+    mailer: &M,
+    links: &SiteLinks,
+    (survey, unit, contact_id): (&str, &str, &str),
+    now: OffsetDateTime,
+) -> Result<(), JobError>
+where
+    S: WaveStore + RegistrationStore + ContactStore + AnswerStore,
+    M: Mailer,
+{
+    let (wave, unit) = job_target(store, survey, unit).await?;
+    let Some(registration) = store.registration(&wave.survey_id, unit).await? else { return Err(JobError::Stale) };
+    if wave.status_for_unit(registration.closed_at, now) != SurveyStatus::Open {
+        return Err(JobError::Stale);
+    }
+    let contacts = store.contacts(&wave.survey_id, unit).await?;
+    let Some(entry) = contacts.iter().find(|c| c.contact.contact_id == contact_id && c.contact.is_verified()) else {
+        return Err(JobError::Stale);
+    };
+    let respondents = store.count_answers(&wave.survey_id, Some(unit)).await?;
+    let email = response_reminder_email(
+        &entry.contact,
+        unit.unit(),
+        &wave,
+        respondents,
+        registration.expected_participants,
+        &registration.access_code,
+        links,
+    );
+    mailer.send(&email).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+    use crate::contact::{ContactStatus, Email, PersonName};
+    use crate::jobs::MemoryQueue;
+    use crate::mail::MemoryMailer;
+    use crate::memory::MemoryStore;
+    use crate::store::UnitRegistration;
+    use crate::{synthetic, AccessCode, CodeDigest, Contact, Questionnaire, UnitNumber};
+
+    fn unit(number: &str) -> UnitNumber {
+        UnitNumber::parse(number).unwrap()
+    }
+
+    /// A wave closing in a week: Bergen (40 expected, 6 answers, one verified
+    /// and one pending contact), Stord (no number expected, 11 answers), and
+    /// Fitjar, closed early.
+    async fn store(now: OffsetDateTime) -> (MemoryStore, Wave) {
+        let store = MemoryStore::new();
+        let wave = Wave { closes_at: now + Duration::days(7), ..synthetic::open_wave("2026", now) };
+        store.create_wave(&wave).await.unwrap();
+        for (number, expected, answers, closed) in
+            [("4601", Some(40), 6, false), ("4614", None, 11, false), ("4615", Some(8), 2, true)]
+        {
+            let registration = UnitRegistration {
+                survey_id: wave.survey_id.clone(),
+                unit: unit(number),
+                access_code: AccessCode::generate(),
+                closed_at: closed.then(|| now - Duration::days(1)),
+                expected_participants: expected,
+            };
+            store.register_unit(&registration, &CodeDigest(format!("digest-{number}"))).await.unwrap();
+            for (i, status) in [ContactStatus::Verified, ContactStatus::Pending].into_iter().enumerate() {
+                let email = Email::parse(&format!("kontakt{i}@{number}.kommune.no")).unwrap();
+                let contact = Contact { status, ..Contact::new(PersonName::parse("Kari").unwrap(), email, None) };
+                store.put_contact(&wave.survey_id, unit(number), &contact, now + Duration::days(300)).await.unwrap();
+            }
+            let units = [unit(number)];
+            let seed = number.parse::<u64>().unwrap();
+            for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &units, answers, seed) {
+                store.insert_answer(&record).await.unwrap();
+            }
+        }
+        (store, wave)
+    }
+
+    #[tokio::test]
+    async fn each_verified_contact_of_an_open_unit_hears_the_live_count_once() {
+        let now = OffsetDateTime::now_utc();
+        let (store, wave) = store(now).await;
+        let jobs = MemoryQueue::default();
+        assert_eq!(queue(&store, &jobs, &wave, now).await.unwrap(), 2, "Bergen's and Stord's verified contacts");
+        let mailer = MemoryMailer::default();
+        let links = SiteLinks::new("https://example.no");
+        for job in jobs.jobs() {
+            let MailJob::ResponseReminder { survey_id, unit, contact_id } = job else { panic!("{job:?}") };
+            run(&store, &mailer, &links, (&survey_id, &unit, &contact_id), now).await.unwrap();
+        }
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 2);
+        let bergen = sent.iter().find(|m| m.to.as_str() == "kontakt0@4601.kommune.no").unwrap();
+        assert_eq!(bergen.subject, "Én uke igjen av brukerundersøkelsen – Bergen");
+        assert!(
+            bergen.text.contains("Så langt har 6 av de 40 deltakerne dere regnet med, svart (15 %)."),
+            "{}",
+            bergen.text
+        );
+        assert!(bergen.text.contains("Bergen får egne resultater når minst 10 har svart. Det mangler 4 svar."));
+        let registration = store.registration(&wave.survey_id, unit("4601")).await.unwrap().unwrap();
+        assert!(bergen.text.contains(&registration.access_code.to_string()), "the code, to pass on");
+        let stord = sent.iter().find(|m| m.to.as_str() == "kontakt0@4614.kommune.no").unwrap();
+        assert!(stord.text.contains("Så langt har 11 deltakere fra Stord svart."), "{}", stord.text);
+        assert!(stord.text.contains("Det er nok til at Stord får egne resultater."));
+    }
+
+    #[tokio::test]
+    async fn after_the_close_or_for_a_removed_contact_nothing_is_sent() {
+        let now = OffsetDateTime::now_utc();
+        let (store, wave) = store(now).await;
+        let mailer = MemoryMailer::default();
+        let links = SiteLinks::new("https://example.no");
+        let contact = store.contacts(&wave.survey_id, unit("4601")).await.unwrap()[0].contact.contact_id.clone();
+        let late = wave.closes_at + Duration::hours(1);
+        let stale = run(&store, &mailer, &links, ("2026", "4601", &contact), late).await;
+        assert!(matches!(stale, Err(JobError::Stale)), "the wave has closed");
+        let gone = run(&store, &mailer, &links, ("2026", "4601", "no-such-contact"), now).await;
+        assert!(matches!(gone, Err(JobError::Stale)));
+        assert!(mailer.sent().is_empty());
+        assert_eq!(queue(&store, &MemoryQueue::default(), &wave, late).await.unwrap(), 0);
+    }
+}

@@ -24,12 +24,16 @@ export function csvRows(kf, L) {
       else indices(part, name(a), a.indices, a.respondents);
     }
   }
-  for (const q of nat.questions || []) {
-    if (q.withheld) { push('questions', L.nation(), L.question(q.id), null, null, L.withheld(q.reason)); continue; }
-    if (typeof q.mean === 'number') push('questions', L.nation(), `${L.question(q.id)} – ${L.mean()}`, q.mean, q.n);
-    for (const [value, count] of Object.entries(q.counts || {})) {
-      push('questions', L.nation(), `${L.question(q.id)} – ${L.option(q.id, value)}`, count, q.n);
+  const question = (population, id, fig) => {
+    if (!fig || fig.withheld) { push('questions', population, L.question(id), null, null, L.withheld(fig ? fig.reason : 'protects_others')); return; }
+    if (typeof fig.mean === 'number') push('questions', population, `${L.question(id)} – ${L.mean()}`, fig.mean, fig.n);
+    for (const [value, count] of Object.entries(fig.counts || {})) {
+      push('questions', population, `${L.question(id)} – ${L.option(id, value)}`, count, fig.n);
     }
+  };
+  for (const q of nat.questions || []) {
+    question(L.nation(), q.id, q);
+    for (const [id, fig] of Object.entries(q.groups || {})) question(L.group(id), q.id, fig);
   }
   return rows;
 }

@@ -155,18 +155,23 @@ function areas(id, list, nameOf) {
 // ----- every question, nationally -----
 
 function questions() {
+  const groups = S.plan.groups.map((g) => g.id);
+  const result = (fig, id) => {
+    if (!fig || fig.withheld) return null;
+    if (typeof fig.mean === 'number') return t('kf.mean', { mean: num(fig.mean, 1) });
+    const top = topOption(fig);
+    return top ? t('kf.top', { option: optLabel(id, top.value), pct: pct(top.share) }) : '–';
+  };
+  const cell = (fig, id) => {
+    const text = result(fig, id);
+    return text == null ? td(withheldText(fig ? fig.reason : 'protects_others'), 'withheld') : td(text, 'result');
+  };
   const rows = (S.kf.national.questions || []).map((q) => {
     const name = el('th', null, { scope: 'row', lang: contentLang() }, [qText(q.id)]);
-    if (q.withheld) return el('tr', null, null, [name, td(withheldText(q.reason), 'withheld', { colspan: 2 })]);
-    let result = '–';
-    if (typeof q.mean === 'number') result = t('kf.mean', { mean: num(q.mean, 1) });
-    else {
-      const top = topOption(q);
-      if (top) result = t('kf.top', { option: optLabel(q.id, top.value), pct: pct(top.share) });
-    }
-    return el('tr', null, null, [name, td(num(q.n || 0)), td(result, 'result')]);
+    if (q.withheld) return el('tr', null, null, [name, td(withheldText(q.reason), 'withheld', { colspan: 2 + groups.length })]);
+    return el('tr', null, null, [name, td(num(q.n || 0)), cell(q, q.id), ...groups.map((g) => cell((q.groups || {})[g], q.id))]);
   });
-  const cols = [t('kf.table.question'), t('kf.table.n'), t('kf.table.result')];
+  const cols = [t('kf.table.question'), t('kf.table.n'), t('kf.nation'), ...groups.map(groupShort)];
   return section('questions', 'kf.questions.title', [table('questions', { caption: t('kf.questions.title'), cols }, rows)], 'kf.questions.lead');
 }
 

@@ -111,6 +111,10 @@ test('helpers: CSV rows for every figure, withheld ones with their reason; quoti
   const small = rows.find((r) => r.part === 'bands' && r.population === 'lt_5000');
   assert.deepEqual([small.value, small.n, small.note], [null, null, 'withheld:too_few_answers'], 'a withheld band has no figures, only why');
   assert.ok(rows.every((r) => CSV_COLUMNS.every((c) => c in r)));
+  const q1 = KF.national.questions.find((q) => q.type === 'scale');
+  for (const group of Object.keys(q1.groups)) {
+    assert.ok(rows.some((r) => r.part === 'questions' && r.population === group && r.measure === `${q1.id} – mean`), `${group}: the question's mean by group`);
+  }
   const csv = toCSV(['a', 'b;c', 'd', 'e', 'f', 'g'], [{ part: 'x "y"', population: 'p;q', measure: 'm', value: 1.5, n: 3, note: '' }], { sep: ';', decimal: ',' });
   assert.equal(csv, '\uFEFFa;"b;c";d;e;f;g\r\n"x ""y""";"p;q";m;1,5;3;\r\n');
   assert.deepEqual(topOption({ n: 10, counts: { a: 2, b: 7, c: 1 } }), { value: 'b', share: 0.7 });
@@ -154,6 +158,8 @@ for (const [width, height] of [[360, 740], [1280, 900]]) {
     // Every question, nationally; texts from the survey's content.
     const qrows = page.locator('#s-questions tbody tr');
     assert.equal(await qrows.count(), KF.national.questions.length);
+    const groupsShort = qn.plan.groups.map((g) => g.short.nb.charAt(0).toLocaleUpperCase('nb') + g.short.nb.slice(1));
+    assert.deepEqual(await page.locator('#s-questions thead th').allTextContents(), [N['kf.table.question'], N['kf.table.n'], N['kf.nation'], ...groupsShort], 'the nation and each group');
     assert.equal(await text(qrows.first().locator('th')), C[`q.${KF.national.questions[0].id}.text`]);
 
     // What a screen reader meets: every chart is an image with a text

@@ -836,6 +836,26 @@ test('each theme has a small line of the whole country over the waves IMDi keeps
   await done(alone);
 });
 
+for (const width of [360, 1280]) {
+  test(`at ${width} px a screen reader meets every chart as an image with a text alternative, and its table; axe`, async () => {
+    const page = await newPage({}, { viewport: { width, height: 900 } });
+    await open(page);
+    const figures = await page.locator('figure.q, figure.ix').all();
+    assert.equal(figures.length, SHOWN.length + 3);
+    for (const fig of figures) {
+      const snapshot = await fig.ariaSnapshot();
+      assert.match(snapshot, /img "[^"]{20,}"/, 'the chart is an image with a text alternative');
+      assert.match(snapshot, /- table "/, 'its table, named by its caption, is there for a screen reader even when hidden from view');
+    }
+    const bergen = page.locator('#q-q_nytte_1 table');
+    const rows = await bergen.locator('thead th').allTextContents();
+    assert.ok(rows.includes(S['res.pop.size_band.20000_plus']) && rows.includes(fill(S['res.pop.previous'], { unit: 'Bergen', survey: '2025' })), `${rows}`);
+    assert.ok(await noHorizontalScroll(page), 'no sideways scrolling');
+    await axe(page, `the report at ${width} px`);
+    await done(page);
+  });
+}
+
 // ---------- layout of the report on screen ----------
 
 test('on a desktop: a contents list of jump links, a heading hierarchy, option labels smaller than question titles, a short page', async () => {

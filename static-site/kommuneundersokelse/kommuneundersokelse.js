@@ -7,7 +7,7 @@
 // page keeps it for the tab's session.
 import { el, setContent, t } from '/i18n.js';
 import { ApiError, getJSON, getWithToken } from '/api.js';
-import { T, chrome, initialLang, lang, onLang, pageStrings, start, surveyTexts, useLang } from '/registrer/lang.js';
+import { T, chrome, initialLang, lang, onLang, pageStrings, readToken, start, surveyTexts, useLang } from '/registrer/lang.js';
 import { byRole, contrast, isWithheld, percent, rows, sentence, shareWords } from '/kommuneundersokelse/logic.js';
 
 const TOKEN_KEY = 'kommuneundersokelse-token';
@@ -23,18 +23,6 @@ const S = {
 };
 
 let contentOf = null;
-
-function readToken() {
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromLink) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromLink);
-      history.replaceState(history.state, '', location.pathname + location.search);
-    } catch { /* no storage: the token stays in the address */ }
-    return fromLink;
-  }
-  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
-}
 
 // The survey's texts in the page's language where the wave offers it, else in bokmål.
 async function loadContent() {
@@ -309,7 +297,7 @@ function render() {
 async function boot() {
   chrome(pageStrings('/kommuneundersokelse/i18n'));
   await useLang(initialLang());
-  const token = readToken();
+  const token = readToken(TOKEN_KEY);
   S.survey = new URLSearchParams(location.search).get('survey');
   try {
     if (token) {

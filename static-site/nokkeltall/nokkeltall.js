@@ -4,9 +4,9 @@
 // counties and the size bands; every question's national figure; and a CSV
 // of all of it. Every chart has its table beside it. Without ?survey= the
 // wave is the one in /config.json. In bokmål, nynorsk and English.
-import { el, t, has, setContent } from '/i18n.js';
+import { el, t, has } from '/i18n.js';
 import { getJSON } from '/api.js';
-import { T, chrome, useLang, initialLang, onLang, setTitle, lang, pageStrings, start, surveyTexts } from '/registrer/lang.js';
+import { T, chrome, useLang, initialLang, onLang, setTitle, lang, pageAndSurveyStrings, start } from '/registrer/lang.js';
 import { indexBars, lines, lineSwatch, swatch, popFill, fitTexts } from '/resultater/charts.js';
 import { planOf, named } from '/resultater/data.js';
 import { csvRows, toCSV, topOption } from '/nokkeltall/figures.js';
@@ -232,19 +232,7 @@ function paint() {
   fitTexts(main);
 }
 
-const uiStrings = pageStrings('/nokkeltall/i18n');
-let contentOf = null;
-
-async function loadStrings(code) {
-  if (S.survey && !contentOf) contentOf = surveyTexts(S.survey);
-  const [ui, own, nb] = await Promise.all([
-    uiStrings(code),
-    S.survey && code === 'en' ? contentOf('en') : null,
-    S.survey ? contentOf('nb') : null,
-  ]);
-  setContent(own || nb || {}, nb || {});
-  return ui;
-}
+const loadStrings = pageAndSurveyStrings('/nokkeltall/i18n', () => S.survey);
 
 async function boot() {
   S.survey = new URLSearchParams(location.search).get('survey') || (await getJSON('/config.json')).survey_id;

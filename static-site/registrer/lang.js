@@ -3,7 +3,7 @@
 // browser's languages. Every translated text is a leaf element carrying
 // data-key (and data-vars), so a language switch re-translates the page in
 // place and keeps whatever was typed into the form.
-import { t, el, setUi } from '/i18n.js';
+import { t, el, setUi, setContent } from '/i18n.js';
 import { getJSON } from '/api.js';
 
 export const LANGS = [
@@ -24,6 +24,41 @@ export function surveyTexts(survey) {
   return (code) => (cache[code] ||= getJSON(`/content/${encodeURIComponent(survey)}/i18n/${code}.json`)
     .then((d) => d.strings || {})
     .catch(() => { delete cache[code]; return null; }));
+}
+
+// A loader for chrome() on a page that also shows a survey's texts (question
+// texts, option labels): the page's own strings from `dir`, and the survey's
+// content in English for English, bokmål otherwise (nynorsk reads bokmål, as
+// the questions exist in nb and en). `surveyOf()` names the survey once known.
+export function pageAndSurveyStrings(dir, surveyOf) {
+  const ui = pageStrings(dir);
+  let content = null;
+  return async (code) => {
+    const survey = surveyOf();
+    if (survey && !content) content = surveyTexts(survey);
+    const [strings, own, nb] = await Promise.all([
+      ui(code),
+      survey && code === 'en' ? content('en') : null,
+      survey ? content('nb') : null,
+    ]);
+    setContent(own || nb || {}, nb || {});
+    return strings;
+  };
+}
+
+// A personal link's token (`#token=T`): taken out of the address bar at once,
+// and kept for this tab under `key` so a reload still works; the token never
+// goes in a URL the browser sends. Null when there is none.
+export function readToken(key) {
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromLink) {
+    try {
+      sessionStorage.setItem(key, fromLink);
+      history.replaceState(history.state, '', location.pathname + location.search);
+    } catch { /* no storage: the token stays in the address */ }
+    return fromLink;
+  }
+  try { return sessionStorage.getItem(key); } catch { return null; }
 }
 
 // Runs a page's boot(); when it fails, the page says so in bokmål and English

@@ -11,9 +11,9 @@
 // charted. Without a link the page starts with the form that asks for one,
 // finding the municipality or district by name or number as registration
 // does; errors 401/403 show the same form, and 404/410 their own messages.
-import { el, t, has, setContent } from '/i18n.js';
+import { el, t, has } from '/i18n.js';
 import { ApiError, getJSON, getWithToken, postJSON } from '/api.js';
-import { T, chrome, useLang, initialLang, onLang, focusOn, lang, pageStrings, start, surveyTexts } from '/registrer/lang.js';
+import { T, chrome, useLang, initialLang, onLang, focusOn, lang, pageAndSurveyStrings, start } from '/registrer/lang.js';
 import {
   POPULATIONS, fillOf, planOf, groupsOf, named, scaleMax, figuresFor, hasGroups, optionValues, shares, isWithheld, isScreening, runDate, sections,
   exportRows, indexRows, toCSV,
@@ -109,19 +109,7 @@ function optLabel(q, v) {
 
 // ---------- loading ----------
 
-const uiStrings = pageStrings('/resultater/i18n');
-let contentOf = null; // the survey's texts, once its wave is known
-
-async function loadStrings(code) {
-  if (S.survey && !contentOf) contentOf = surveyTexts(S.survey);
-  const [ui, own, nb] = await Promise.all([
-    uiStrings(code),
-    S.survey && code === 'en' ? contentOf('en') : null,
-    S.survey ? contentOf('nb') : null,
-  ]);
-  setContent(own || nb || {}, nb || {});
-  return ui;
-}
+const loadStrings = pageAndSurveyStrings('/resultater/i18n', () => S.survey);
 
 // GET with the unit's results token.
 const authGet = (path) => getWithToken(path, S.token);

@@ -5,7 +5,7 @@
 // again with the same link on any device; submitting makes them final.
 import { el, setContent, t } from '/i18n.js';
 import { getJSON, getWithToken, sendWithToken } from '/api.js';
-import { T, chrome, fmtMoment, initialLang, lang, onLang, pageStrings, put, start, surveyTexts, useLang } from '/registrer/lang.js';
+import { T, chrome, fmtMoment, initialLang, lang, onLang, pageStrings, readToken, put, start, surveyTexts, useLang } from '/registrer/lang.js';
 import { answersToSend, blocks, length, missing, retryDelay, shown, toggle } from '/skjema/form.js';
 
 const API = '/api/org-responses/current';
@@ -46,18 +46,6 @@ const unitName = () => S.form.unit.name;
 const roleName = () => named(S.form.role_name) || S.form.role;
 const closed = () => Date.now() >= Date.parse(S.form.closes_at);
 const qid = (q) => `q-${q.id}`;
-
-function readToken() {
-  const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromLink) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, fromLink);
-      history.replaceState(history.state, '', location.pathname + location.search);
-    } catch { /* no storage: the token stays in the address */ }
-    return fromLink;
-  }
-  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
-}
 
 function render(kids, title) {
   main.replaceChildren(...kids.filter(Boolean));
@@ -367,7 +355,7 @@ function remembered() {
 
 async function boot() {
   chrome(pageStrings('/skjema/i18n'));
-  S.token = readToken();
+  S.token = readToken(TOKEN_KEY);
   const asked = new URLSearchParams(location.search).has('lang');
   const kept = remembered();
   // Chosen here or before: the page keeps to it; else the unit's own written form decides, once known.

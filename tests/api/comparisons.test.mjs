@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ADMIN, AWS, BASE, admin, call, mailsTo, ulid } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, answersFor, call, mailsTo, ulid } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 
@@ -21,32 +21,18 @@ const COUNTY = { 4601: '46', 4614: '46', 4615: '46', 5501: '55', 5520: '55' };
 // Answers in the first wave and the second: a unit small in one is large in the other.
 const ANSWERS = { 4601: [30, 28], 4614: [12, 6], 4615: [4, 13], 5501: [40, 35], 5520: [7, 12] };
 
-async function answersFor(survey, i) {
-  const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;
-  const answers = {};
-  for (const q of questionnaire.questions) {
-    if (q.show_if) {
-      const given = answers[q.show_if.question];
-      if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
-    }
-    const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
-    const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[(i * 7 + q.id.length) % options.length].value;
-    answers[q.id] = q.type === 'multi' ? [pick] : pick;
-  }
-  return answers;
-}
-
 // A wave: created open, answered through the API, then its window moved so it
 // closed `closedAgo` ms ago, and aggregated. Returns the contacts by unit.
 async function releasedWave(survey, w, closedAgo) {
   const now = Date.now();
   admin('survey', 'create', '--survey', survey, '--opens', iso(now - 3600e3), '--closes', iso(now + 30 * DAY));
+  const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;
   const contacts = {};
   for (const unit of UNITS) {
     contacts[unit] = `sammenlikning-${unit}-${survey}@example.org`;
     const code = admin('registration', 'add', '--survey', survey, '--unit', unit, '--contact', `Kontakt ${unit} <${contacts[unit]}>`);
     for (let i = 0; i < ANSWERS[unit][w]; i++) {
-      const res = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: await answersFor(survey, i + w) });
+      const res = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: answersFor(questionnaire, i + w) });
       assert.equal(res.status, 201, res.text);
     }
   }

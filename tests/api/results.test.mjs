@@ -9,24 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN, AWS, BASE, admin, call, mailsTo, ulid } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, answersFor, call, mailsTo, ulid } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
-
-async function answersFor(survey, i) {
-  const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;
-  const answers = {};
-  for (const q of questionnaire.questions) {
-    if (q.show_if) {
-      const given = answers[q.show_if.question];
-      if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
-    }
-    const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
-    const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[i % options.length].value;
-    answers[q.id] = q.type === 'multi' ? [pick] : pick;
-  }
-  return answers;
-}
 
 /** The token in the newest results link sent to `email`, once the mail queue has delivered it. */
 async function tokenFor(email) {
@@ -39,13 +24,14 @@ test('15, 12 and 4 answers in one county: reports, tokens, withheld figures and 
   const now = Date.now();
   const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
   admin('survey', 'create', '--survey', survey, '--opens', iso(now - 3600e3), '--closes', iso(now + 30 * 86400e3));
+  const questionnaire = (await call('GET', `/api/surveys/${survey}/questionnaire`)).json;
   const units = { '4601': 15, '4614': 12, '4615': 4 };
   const contacts = {};
   for (const [unit, n] of Object.entries(units)) {
     contacts[unit] = `resultater-${unit}-${survey}@example.org`;
     const code = admin('registration', 'add', '--survey', survey, '--unit', unit, '--contact', `Kontakt ${unit} <${contacts[unit]}>`);
     for (let i = 0; i < n; i++) {
-      const res = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: await answersFor(survey, i) });
+      const res = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: answersFor(questionnaire, i) });
       assert.equal(res.status, 201, res.text);
     }
   }

@@ -5,7 +5,7 @@
 // `make soak` runs it at full size (STORM_N=20000 STORM_M=200).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, BASE, CODE, count, ulid } from './support.mjs';
+import { ADMIN, BASE, CODE, answersFor, count, ulid } from './support.mjs';
 
 const N = Number(process.env.STORM_N ?? 300);
 const M = Number(process.env.STORM_M ?? 30);
@@ -24,19 +24,6 @@ const TIMEOUT_MS = Math.max(15 * 60e3, N * 100);
 
 test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} stored, no 5xx`, { timeout: TIMEOUT_MS }, async () => {
   const questionnaire = await (await fetch(`${BASE}/api/surveys/local/questionnaire`)).json();
-  const answersFor = (i) => {
-    const answers = {};
-    for (const q of questionnaire.questions) {
-      if (q.show_if) {
-        const given = answers[q.show_if.question];
-        if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
-      }
-      const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
-      const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[(i * 7 + q.id.length) % options.length].value;
-      answers[q.id] = q.type === 'multi' ? [pick] : pick;
-    }
-    return answers;
-  };
   const before = count();
   const statuses = new Map();
   let next = 0;
@@ -44,7 +31,7 @@ test(`${N} submissions from ${M} clients, each sent twice at once: exactly ${N} 
   const client = async () => {
     while (next < N) {
       const i = next++;
-      const body = JSON.stringify({ survey_id: 'local', access_code: CODE, submission_id: ulid(), language: 'nb', answers: answersFor(i) });
+      const body = JSON.stringify({ survey_id: 'local', access_code: CODE, submission_id: ulid(), language: 'nb', answers: answersFor(questionnaire, i) });
       const [a, b] = await Promise.all([post(body), post(body)]);
       for (const r of [a, b]) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
       const seen = `submission ${i}: ${a.status} ${JSON.stringify(a.json)} and ${b.status} ${JSON.stringify(b.json)}`;

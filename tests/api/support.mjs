@@ -73,3 +73,19 @@ export async function mailsTo(address, { where = () => true, count = 1, timeout 
 
 /** Waits until the mail queue has had time to deliver (three polls), for checks that nothing was sent. */
 export const settled = () => new Promise((r) => setTimeout(r, 3500));
+
+/** Complete answers for participant `i` of a questionnaire: every question
+ *  shown to them, the group by `i % 3`, the other answers spread over the options. */
+export function answersFor(questionnaire, i) {
+  const answers = {};
+  for (const q of questionnaire.questions) {
+    if (q.show_if) {
+      const given = answers[q.show_if.question];
+      if (!(Array.isArray(given) ? given : [given]).some((v) => q.show_if.any_of.includes(v))) continue;
+    }
+    const options = q.options.filter((o) => !o.ends_survey && !o.exclusive);
+    const pick = q.id === 'q_group' ? ['training', 'intro', 'both'][i % 3] : options[i % options.length].value;
+    answers[q.id] = q.type === 'multi' ? [pick] : pick;
+  }
+  return answers;
+}

@@ -117,20 +117,29 @@ export interface FunctionSpec {
 }
 
 /**
- * What the results function serves: the pointer to the newest run, units' reports, and
- * the public report of a survey of roles.
+ * What the results function serves: the pointer to the newest run, units' reports, the
+ * public report of a survey of roles, and the public key figures of a participant survey.
  */
 export const RESULTS_REPORT_KEYS = [
   'results/*/latest.json',
   'results/*/runs/*/units/*.json',
   'results/*/runs/*/report.json',
+  'results/*/runs/*/key-figures.json',
 ] as const;
 
 /** IMDi's replacement population files (`survey-admin units population`; `_` is in no wave id), read where size bands are made. */
 export const POPULATION_KEYS = ['results/_population/*'] as const;
 
-/** The aggregation's keys: its runs, the pointer to the newest, the release ledger. */
-export const AGGREGATE_KEYS = ['results/*/latest.json', 'results/*/releases.json', 'results/*/runs/*'] as const;
+/**
+ * The aggregation's keys: its runs, the pointer to the newest, the release ledger, and
+ * each survey's trend of national indices over its waves (`_` is in no wave id).
+ */
+export const AGGREGATE_KEYS = [
+  'results/*/latest.json',
+  'results/*/releases.json',
+  'results/*/runs/*',
+  'results/_trend/*',
+] as const;
 
 /** The deployed functions. */
 export const FUNCTIONS: readonly FunctionSpec[] = [
@@ -256,7 +265,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tables: {
       // SES feedback marks the address's recipients in every wave: the waves are listed.
       waves: ['GetItem', 'Scan'],
-      registrations: ['GetItem'],
+      // A week before the close every unit of a participant survey is listed, so that
+      // each contact hears the unit's live count.
+      registrations: ['GetItem', 'Query'],
+      // That count: a COUNT query on the answers' by_unit index (keys only), never an answer.
+      answers: ['Query'],
       // Pending contacts are written with their verification token.
       contacts: ['Query', 'PutItem'],
       verifications: ['PutItem'],

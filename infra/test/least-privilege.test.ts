@@ -156,9 +156,12 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.deepEqual(s.tableActions('send-mail', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query']);
     assert.deepEqual(s.tableActions('send-mail', 'verifications'), ['dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('send-mail', 'access_tokens'), ['dynamodb:PutItem']);
-    assert.deepEqual(s.tableActions('send-mail', 'registrations'), ['dynamodb:GetItem']);
+    assert.deepEqual(s.tableActions('send-mail', 'registrations'), ['dynamodb:GetItem', 'dynamodb:Query']);
     assert.deepEqual(s.tableActions('send-mail', 'codes'), []);
-    assert.deepEqual(s.tableActions('send-mail', 'answers'), []);
+    // The contacts' reminder counts a unit's answers on the keys-only index, and reads none.
+    assert.deepEqual(s.tableActions('send-mail', 'answers'), ['dynamodb:Query']);
+    const answers = s.statements('send-mail').find((st) => st.Sid === 'AnswersTable')!;
+    assert.ok(!asArray<any>(answers.Resource).some((r) => !JSON.stringify(r).includes('/index/')), 'the index only, never the table');
     const env = s.lambdaProps('send-mail').Environment.Variables;
     assert.match(env.MAIL_FROM, /@undersokelse\.example\.no>$/);
     assert.deepEqual(env.SES_CONFIGURATION_SET, { Ref: configSetId });
@@ -182,7 +185,12 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     const list = s.statements('results').find((st) => st.Action === 's3:ListBucket')!;
     assert.deepEqual(list.Condition, {
       StringLike: {
-        's3:prefix': ['results/*/latest.json', 'results/*/runs/*/units/*.json', 'results/*/runs/*/report.json'],
+        's3:prefix': [
+          'results/*/latest.json',
+          'results/*/runs/*/units/*.json',
+          'results/*/runs/*/report.json',
+          'results/*/runs/*/key-figures.json',
+        ],
       },
     });
   });
@@ -223,7 +231,8 @@ describe('least privilege of the aggregation', () => {
     assert.deepEqual(s.tableActions('aggregate', 'answers'), ['dynamodb:Scan']);
     assert.deepEqual(s.tableActions('aggregate', 'contacts'), []);
     const s3 = s.statements('aggregate').find((st) => asArray<string>(st.Action).includes('s3:PutObject'))!;
-    for (const r of asArray<any>(s3.Resource)) assert.match(JSON.stringify(r), /"\/results\/\*\/[a-z]/);
+    // A wave's files, or a survey's trend over its waves.
+    for (const r of asArray<any>(s3.Resource)) assert.match(JSON.stringify(r), /"\/results\/(\*\/[a-z]|_trend\/\*)/);
     assert.equal(s.lambdaProps('aggregate').Environment.Variables.HASH_KEY, undefined);
   });
 });

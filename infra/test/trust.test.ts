@@ -231,10 +231,11 @@ describe('trust: the results function reads only reports, not the bundle or the 
       .flatMap((st) => asArray<any>(st.Resource))
       .map((r) => r['Fn::Join'][1].slice(1).join(''));
 
-  it('results: GetObject on the pointer, units\' reports and the public report of a survey of roles only', () => {
+  it('results: GetObject on the pointer, units\' reports, the public report of a survey of roles and the key figures only', () => {
     const reads = objectResources('results', 's3:GetObject');
     assert.deepEqual(reads.sort(), [
       '/results/*/latest.json',
+      '/results/*/runs/*/key-figures.json',
       '/results/*/runs/*/report.json',
       '/results/*/runs/*/units/*.json',
     ]);
@@ -248,10 +249,10 @@ describe('trust: the results function reads only reports, not the bundle or the 
     assert.deepEqual(objectResources('org-response', 's3:PutObject'), []);
   });
 
-  it('aggregate also reads and writes the release ledger, and writes its runs', () => {
+  it('aggregate also reads and writes the release ledger and the trend, and writes its runs', () => {
     const reads = objectResources('aggregate', 's3:GetObject');
     const writes = objectResources('aggregate', 's3:PutObject');
-    for (const key of ['/results/*/latest.json', '/results/*/releases.json', '/results/*/runs/*']) {
+    for (const key of ['/results/*/latest.json', '/results/*/releases.json', '/results/*/runs/*', '/results/_trend/*']) {
       assert.ok(reads.includes(key), `aggregate reads ${key}`);
       assert.ok(writes.includes(key), `aggregate writes ${key}`);
     }

@@ -162,8 +162,8 @@ bench: bench-deps build
 # The arm64 cross build takes some 15 minutes on 2 cores, so it is not part of `make bench`.
 bench-size: cargo-lambda
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(CARGO_LAMBDA) lambda build --release --arm64 \
-		$(foreach f,validate-code submit-response survey-info register results org-response aggregate send-mail,--bin $(f))
-	python3 $(BENCH_DIR)/sizes.py validate-code submit-response survey-info register results org-response aggregate send-mail
+		$(foreach f,validate-code submit-response survey-info register results org-response admin aggregate send-mail,--bin $(f))
+	python3 $(BENCH_DIR)/sizes.py validate-code submit-response survey-info register results org-response admin aggregate send-mail
 
 soak: venv node build
 	@echo "==> The classroom storm at full size: 20,000 submissions from 200 clients, each sent twice"

@@ -36,6 +36,8 @@ wait_for "$AWS_ENDPOINT_URL/moto-api/"
 export SURVEY_DEFINITIONS="$PWD/tests/definitions"
 export SURVEY_ADMIN="$PWD/target/debug/survey-admin"
 "$SURVEY_ADMIN" setup --seed-local >/dev/null
+# The console's user pool in moto: the gateway checks /api/admin/* tokens against it.
+while IFS= read -r line; do export "${line?}"; done < <("$SURVEY_ADMIN" operator env)
 ACCESS_CODE=$("$SURVEY_ADMIN" registration add --survey local --unit 4601 --contact "Test Kontakt <test@example.org>")
 export ACCESS_CODE
 

@@ -3,12 +3,14 @@
 import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import type { DeployedFunction } from './lambdas';
 import { acknowledge } from './nag';
+import type { Operators } from './operators';
 import { pascal } from './data';
 
 /**
@@ -36,6 +38,8 @@ export interface ApiProps {
   readonly functions: readonly DeployedFunction[];
   /** The site's origin for CORS (only set with a custom domain; see SurveyStack). */
   readonly allowedOrigin?: string;
+  /** The console's sign-in, which guards the routes of functions marked `console`. */
+  readonly operators?: Operators;
 }
 
 export class Api extends Construct {
@@ -83,15 +87,25 @@ export class Api extends Construct {
       },
     });
 
+    // API Gateway checks the console's tokens: signature against the pool's keys,
+    // issuer, audience (the console's client) and expiry.
+    const consoleAuthorizer = props.operators
+      ? new HttpUserPoolAuthorizer('ConsoleAuthorizer', props.operators.userPool, {
+          userPoolClients: [props.operators.client],
+        })
+      : undefined;
     for (const { spec, fn } of props.functions) {
       if (!spec.routes?.length) continue;
       const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
+      if (spec.console && !consoleAuthorizer) throw new Error(`${spec.name}: console routes need the operators' user pool`);
       for (const route of spec.routes) {
         const [r] = this.httpApi.addRoutes({
           path: route.path,
           methods: [apigwv2.HttpMethod[route.method]],
           integration,
+          authorizer: spec.console ? consoleAuthorizer : undefined,
         });
+        if (spec.console) continue;
         acknowledge(
           r!,
           'AwsSolutions-APIG4',

@@ -114,6 +114,8 @@ export interface FunctionSpec {
    * DynamoDB/SES costs or starve the other functions. Omit for no reservation.
    */
   readonly reservedConcurrency?: number;
+  /** Its routes are the IMDi console's: only a token of the operators' user pool gets through. */
+  readonly console?: boolean;
 }
 
 /**
@@ -288,6 +290,24 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 30,
     // SES sends 14 messages a second in a fresh production account: 5 workers stay
     // below that, and bound the cost of a flood of queued jobs.
+    reservedConcurrency: 5,
+  },
+  {
+    name: 'admin',
+    description: 'The IMDi console\'s API under /api/admin/: signed-in staff read, operators change, every change in the audit log',
+    routes: routesOf('admin'),
+    // API Gateway's JWT authorizer (the console's user pool) guards every route.
+    console: true,
+    tables: {
+      waves: ['GetItem', 'Scan'],
+      // Closing a unit early is an update of its registration.
+      registrations: ['GetItem', 'UpdateItem'],
+      // Append-only: a conditional put of a new entry, and reading a wave's log.
+      audit: ['PutItem', 'Query'],
+    },
+    hashKey: false,
+    memoryMb: 256,
+    timeoutSeconds: 10,
     reservedConcurrency: 5,
   },
   {

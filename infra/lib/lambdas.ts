@@ -127,6 +127,17 @@ export class Lambdas extends Construct {
           }),
         );
       }
+      if (tableName === 'audit') {
+        // The audit log is only ever added to: whatever else the role may be given, never this.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'AuditLogAppendOnly',
+            effect: iam.Effect.DENY,
+            actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+            resources: [table.tableArn],
+          }),
+        );
+      }
       environment[tableSpec.env] = table.tableName;
     }
 

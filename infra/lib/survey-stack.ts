@@ -14,6 +14,7 @@ import { Lambdas } from './lambdas';
 import { MailQueue } from './mail';
 import { acknowledge } from './nag';
 import { Email, Notifications } from './notify';
+import { Operators } from './operators';
 import { NightlySchedule } from './schedule';
 import { loadSchema, SCHEMA_PATH } from './schema';
 import { Site } from './site';
@@ -42,6 +43,8 @@ export class SurveyStack extends Stack {
   /** The schedules of the municipal survey's reminders, and the role they write to the mail queue with. */
   readonly reminderGroup?: scheduler.CfnScheduleGroup;
   readonly reminderRole?: iam.Role;
+  /** The IMDi console's sign-in. */
+  readonly operators: Operators;
 
   constructor(scope: Construct, id: string, props: SurveyStackProps) {
     super(scope, id, props);
@@ -50,6 +53,7 @@ export class SurveyStack extends Stack {
     const schema = loadSchema(props.schemaPath ?? SCHEMA_PATH);
 
     this.data = new Data(this, 'Data', { config, schema });
+    this.operators = new Operators(this, 'Operators', { config });
 
     // HASH_KEY: the HMAC key behind code digests and answer ids. Generated once by
     // Secrets Manager (64 letters and digits) and handed to the functions as a
@@ -169,7 +173,12 @@ export class SurveyStack extends Stack {
     }
 
     const allowedOrigin = config.siteDomain ? `https://${config.siteDomain}` : undefined;
-    this.api = new Api(this, 'Api', { config, functions: this.lambdas.functions, allowedOrigin });
+    this.api = new Api(this, 'Api', {
+      config,
+      functions: this.lambdas.functions,
+      allowedOrigin,
+      operators: this.operators,
+    });
 
     this.site = new Site(this, 'Site', {
       config,
@@ -227,6 +236,11 @@ export class SurveyStack extends Stack {
     if (this.reminderGroup && this.reminderRole) {
       pairs.push(`REMINDER_SCHEDULE_GROUP=${this.reminderGroup.name}`, `SCHEDULER_ROLE_ARN=${this.reminderRole.roleArn}`);
     }
+    // `survey-admin operator add` creates console users in this pool.
+    pairs.push(
+      `COGNITO_USER_POOL_ID=${this.operators.userPool.userPoolId}`,
+      `COGNITO_CLIENT_ID=${this.operators.client.userPoolClientId}`,
+    );
     new CfnOutput(this, 'AdminEnvironment', {
       value: Fn.join(' ', pairs),
       description: 'export $(this value) before running survey-admin against this stage',

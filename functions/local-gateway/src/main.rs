@@ -9,6 +9,12 @@
 //! `BENCH_HELLO=1` adds `POST /api/bench/hello`, a hello-world handler behind the
 //! same event path, as the floor for throughput comparisons.
 //!
+//! `/api/admin/*` needs a token of the Cognito user pool named by
+//! `COGNITO_USER_POOL_ID` and `COGNITO_CLIENT_ID`, checked as API Gateway's
+//! JWT authorizer checks it (against the pool's JWKS on the local endpoint);
+//! the claims reach the handler in `requestContext.authorizer.jwt.claims`, as
+//! in AWS. Without a configured pool every such request is refused.
+//!
 //! As in AWS, where each Lambda instance serves one request at a time and the
 //! function's concurrency is bounded, at most `LAMBDA_CONCURRENCY` (default 64)
 //! handlers run at once and further requests wait for one to finish. This also
@@ -48,11 +54,71 @@ struct Gateway<S> {
     results: results::App<S, S3Results, SqsQueue>,
     info: survey_info::App<S>,
     forms: org_response::App<S, S3Results>,
+    admin: admin::App<S>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
     static_dir: PathBuf,
     hello: bool,
     instances: tokio::sync::Semaphore,
+    console: AdminAuth,
+}
+
+/// The console's sign-in, checked here as API Gateway's JWT authorizer does in AWS.
+struct AdminAuth {
+    /// The pool and app client tokens must be for; none configured refuses all.
+    expected: Option<survey_http::jwt::Expected>,
+    jwks_url: String,
+    jwks: tokio::sync::OnceCell<survey_http::jwt::Jwks>,
+}
+
+impl AdminAuth {
+    /// `COGNITO_USER_POOL_ID` and `COGNITO_CLIENT_ID`; the JWKS from the local endpoint.
+    fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let region = var("AWS_REGION").unwrap_or_else(|| "eu-north-1".into());
+        let endpoint = var("AWS_ENDPOINT_URL").unwrap_or_else(|| "http://127.0.0.1:5000".into());
+        let pool = var("COGNITO_USER_POOL_ID");
+        let expected =
+            pool.as_ref().zip(var("COGNITO_CLIENT_ID")).map(|(pool, client_id)| survey_http::jwt::Expected {
+                issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
+                client_id,
+            });
+        let jwks_url = format!("{}/{}/.well-known/jwks.json", endpoint.trim_end_matches('/'), pool.unwrap_or_default());
+        Self { expected, jwks_url, jwks: tokio::sync::OnceCell::new() }
+    }
+
+    /// The claims of the request's bearer token as the authorizer passes them, or `None` (401).
+    async fn claims(&self, event: &serde_json::Value) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let expected = self.expected.as_ref()?;
+        let header = event["headers"]["authorization"].as_str()?;
+        let token = header.strip_prefix("Bearer ").map(str::trim)?;
+        let jwks = self.jwks.get_or_try_init(|| fetch_jwks(&self.jwks_url)).await.ok()?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+        match survey_http::jwt::verify(token, jwks, expected, now) {
+            Ok(claims) => Some(survey_http::jwt::context_claims(&claims)),
+            Err(error) => {
+                tracing::info!(%error, "console token refused");
+                None
+            }
+        }
+    }
+}
+
+/// A user pool's JWKS over plain HTTP from the local endpoint.
+async fn fetch_jwks(url: &str) -> Result<survey_http::jwt::Jwks, Box<dyn std::error::Error + Send + Sync>> {
+    let uri: hyper::Uri = url.parse()?;
+    let host = uri.host().ok_or("the JWKS address has no host")?.to_owned();
+    let stream = tokio::net::TcpStream::connect((host.as_str(), uri.port_u16().unwrap_or(80))).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request =
+        Request::get(uri.path()).header(hyper::header::HOST, host).body(http_body_util::Empty::<Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    if !response.status().is_success() {
+        return Err(format!("the JWKS answered {}", response.status()).into());
+    }
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(serde_json::from_slice(&body)?)
 }
 
 type MainResult = Result<(), Box<dyn std::error::Error>>;
@@ -172,6 +238,7 @@ fn gateway<S: Stores + GuessCounterStore + Clone>(
             results: S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
             keys: config.keys.clone(),
         },
+        admin: admin::App { store: store.clone() },
         info: survey_info::App { store },
         s3: clients.s3,
         content_bucket: config.buckets.content.clone(),
@@ -180,6 +247,7 @@ fn gateway<S: Stores + GuessCounterStore + Clone>(
         instances: tokio::sync::Semaphore::new(
             std::env::var("LAMBDA_CONCURRENCY").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_CONCURRENCY),
         ),
+        console: AdminAuth::from_env(),
     }))
 }
 
@@ -202,6 +270,17 @@ async fn serve<S: Stores + GuessCounterStore + 'static>(gateway: Arc<Gateway<S>>
 }
 
 type GatewayResponse = Response<Full<Bytes>>;
+
+/// What API Gateway's JWT authorizer answers a request it refuses.
+fn unauthorized() -> GatewayResponse {
+    let mut response = Response::new(Full::new(Bytes::from_static(br#"{"message":"Unauthorized"}"#)));
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(hyper::header::WWW_AUTHENTICATE, hyper::header::HeaderValue::from_static("Bearer"));
+    response
+}
 
 fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
     Response::builder()
@@ -227,10 +306,19 @@ impl<S: Stores + GuessCounterStore> Gateway<S> {
     }
 
     async fn api(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
-        let event = match to_event(req, peer).await {
+        let mut event = match to_event(req, peer).await {
             Ok(event) => event,
             Err(response) => return response,
         };
+        let admin = event["rawPath"].as_str().is_some_and(|p| p == "/api/admin" || p.starts_with("/api/admin/"));
+        if admin {
+            match self.console.claims(&event).await {
+                Some(claims) => {
+                    event["requestContext"]["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } })
+                }
+                None => return unauthorized(),
+            }
+        }
         let request =
             lambda_http::request::from_str(&event.to_string()).expect("the gateway builds valid API Gateway events");
         let path = request.uri().path().to_owned();
@@ -248,6 +336,7 @@ impl<S: Stores + GuessCounterStore> Gateway<S> {
             Some("survey-info") => survey_info::handle(&self.info, request).await,
             Some("results") => results::handle(&self.results, request).await,
             Some("org-response") => org_response::handle(&self.forms, request).await,
+            Some("admin") => admin::handle(&self.admin, request).await,
             Some(other) => unreachable!("shared/schema/routes.json names `{other}`, which the gateway does not run"),
             None => Ok(survey_http::ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")
                 .into_response()),

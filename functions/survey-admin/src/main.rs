@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod audio;
 mod definition;
 mod norsk;
+mod operators;
 mod population;
 mod recipients;
 mod schedule;
@@ -85,6 +86,9 @@ enum Command {
     /// Påminnelser til mottakere som ikke har sendt inn.
     #[command(subcommand)]
     Reminders(recipients::RemindersCommand),
+    /// Hvem som kan bruke IMDi-konsollet.
+    #[command(subcommand)]
+    Operator(operators::OperatorCommand),
     /// Lager tabeller og bøtter som mangler; `--seed-local` legger til runden `local`.
     Setup {
         #[arg(long)]
@@ -582,6 +586,22 @@ impl Admin {
                 audio::Audio { clients: &self.clients, config: &self.config }.run(&wave, command).await
             }
             Command::Setup { seed_local } => self.setup(seed_local).await,
+            Command::Operator(command) => {
+                let client = aws_sdk_cognitoidentityprovider::Client::new(&survey_aws::sdk_config().await);
+                match command {
+                    operators::OperatorCommand::Add { email, group } => {
+                        let pool_id = match std::env::var("COGNITO_USER_POOL_ID").ok().filter(|v| !v.is_empty()) {
+                            Some(pool_id) => pool_id,
+                            None => operators::local_pool(&client).await?.0.pool_id,
+                        };
+                        operators::add(&client, &pool_id, &email, &group).await
+                    }
+                    operators::OperatorCommand::Env => {
+                        let (pool, _) = operators::local_pool(&client).await?;
+                        Ok(format!("COGNITO_USER_POOL_ID={}\nCOGNITO_CLIENT_ID={}", pool.pool_id, pool.client_id))
+                    }
+                }
+            }
             Command::Translations(command) => translations::run(command),
             Command::Definition(command) => definition::run(command),
         }
@@ -702,6 +722,13 @@ impl Admin {
             format!("laget {}", created.join(", "))
         };
         if seed_local {
+            let cognito = aws_sdk_cognitoidentityprovider::Client::new(&survey_aws::sdk_config().await);
+            let (_, made) = operators::local_pool(&cognito).await?;
+            report.push_str(if made {
+                "; laget brukerpoolen til konsollet"
+            } else {
+                "; brukerpoolen til konsollet finnes"
+            });
             let id = survey_id("local")?;
             if self.store.wave(&id).await.context("kan ikke lese runden `local`")?.is_some() {
                 report.push_str("; runden `local` finnes");

@@ -48,6 +48,7 @@ pub struct TableNames {
     pub recipients: String,
     pub form_tokens: String,
     pub forms: String,
+    pub audit: String,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +132,7 @@ impl Config {
                 recipients: table("recipients"),
                 form_tokens: table("form_tokens"),
                 forms: table("forms"),
+                audit: table("audit"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },
             mail: MailConfig {

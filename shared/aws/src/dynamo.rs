@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use survey_domain::answer::{AnswerId, AnswerRecord};
+use survey_domain::audit::{AuditEntry, AuditStore};
 use survey_domain::contact::Contact;
 use survey_domain::forms::{Form, FormStore, FormToken, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
@@ -577,6 +578,39 @@ impl GuessCounterStore for DynamoStore {
             }
             Err(e) => Err(store_error("count a wrong code", e)),
         }
+    }
+}
+
+impl AuditStore for DynamoStore {
+    async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.audit)
+            .set_item(Some(audit_item(entry)))
+            .condition_expression("attribute_not_exists(id)")
+            .send()
+            .await
+            .map_err(|e| store_error("add an audit entry", e))?;
+        Ok(())
+    }
+
+    async fn audit(&self, survey: Option<&WaveId>) -> StoreResult<Vec<AuditEntry>> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.audit)
+            .key_condition_expression("#log = :l")
+            .expression_attribute_names("#log", "log")
+            .expression_attribute_values(":l", AttributeValue::S(audit_log(survey)))
+            .into_paginator()
+            .send();
+        let mut entries = Vec::new();
+        while let Some(page) = pages.next().await {
+            for item in page.map_err(|e| store_error("read the audit log", e))?.items() {
+                entries.push(AuditItem::try_from(item)?.0);
+            }
+        }
+        Ok(entries)
     }
 }
 

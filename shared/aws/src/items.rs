@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
+use survey_domain::audit::AuditEntry;
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::forms::{Form, FormStatus, FormToken, RecipientEntry};
@@ -533,6 +534,49 @@ impl TryFrom<&Item> for FormItem {
     }
 }
 
+/// The audit log's partition: the wave, or `-` for a change outside a wave.
+pub(crate) fn audit_log(survey: Option<&WaveId>) -> String {
+    survey.map_or_else(|| "-".to_owned(), |s| s.to_string())
+}
+
+pub(crate) struct AuditItem(pub AuditEntry);
+
+pub(crate) fn audit_item(e: &AuditEntry) -> Item {
+    let mut item = Item::from([
+        ("log".into(), s(audit_log(e.survey_id.as_ref()))),
+        ("id".into(), s(&e.id)),
+        ("at".into(), ts(e.at)),
+        ("who".into(), s(&e.who)),
+        ("action".into(), s(&e.action)),
+        ("before".into(), s(e.before.to_string())),
+        ("after".into(), s(e.after.to_string())),
+    ]);
+    if let Some(unit) = e.unit {
+        item.insert("unit".into(), s(unit.as_str()));
+    }
+    item
+}
+
+impl TryFrom<&Item> for AuditItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        let json = |name: &str| serde_json::from_str(r.str(name)?).map_err(|_| corrupt(name));
+        let log = r.str("log")?;
+        Ok(AuditItem(AuditEntry {
+            id: r.str("id")?.to_owned(),
+            at: r.time("at")?,
+            who: r.str("who")?.to_owned(),
+            action: r.str("action")?.to_owned(),
+            survey_id: if log == "-" { None } else { Some(WaveId::parse(log).map_err(|_| corrupt("log"))?) },
+            unit: r.opt_str("unit")?.map(|u| UnitNumber::parse(u).map_err(|_| corrupt("unit"))).transpose()?,
+            before: json("before")?,
+            after: json("after")?,
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -662,6 +706,22 @@ mod tests {
         assert_eq!(VerificationItem::try_from(&item).unwrap().0, v);
         let approval = Verification { purpose: TokenPurpose::Approve { approver: "01JE".into() }, ..v };
         assert_eq!(VerificationItem::try_from(&verification_item(&approval)).unwrap().0, approval);
+    }
+
+    #[test]
+    fn an_audit_entry_reads_back_as_written() {
+        let at = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let entry = AuditEntry {
+            survey_id: Some(WaveId::parse("2026").unwrap()),
+            unit: Some(UnitNumber::parse("4601").unwrap()),
+            before: serde_json::json!({ "closed_at": null }),
+            after: serde_json::json!({ "closed_at": "2027-01-15T09:00:00Z" }),
+            ..AuditEntry::new("kari@imdi.no", "unit.close", at)
+        };
+        assert_eq!(AuditItem::try_from(&audit_item(&entry)).unwrap().0, entry);
+        let outside = AuditEntry::new("kari@imdi.no", "operator.add", at);
+        assert_eq!(audit_item(&outside)["log"], s("-"));
+        assert_eq!(AuditItem::try_from(&audit_item(&outside)).unwrap().0, outside);
     }
 
     #[test]

@@ -99,6 +99,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "recipients" => &t.recipients,
             "form_tokens" => &t.form_tokens,
             "forms" => &t.forms,
+            "audit" => &t.audit,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };
         if create_table(clients, table, name).await? {

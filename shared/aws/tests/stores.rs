@@ -9,6 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use support::Moto;
 use survey_aws::{lambda_sdk_config_from, setup, Clients, Config, DynamoStore};
+use survey_domain::audit::{AuditEntry, AuditStore};
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
@@ -335,6 +336,25 @@ async fn guess_counts_stop_at_their_limit<S: GuessCounterStore>(store: &S, keys:
     assert_eq!(limiter.blocked_for(store, keys, "198.51.100.10", now).await.unwrap(), None);
 }
 
+async fn the_audit_log_is_only_added_to<S: AuditStore>(store: &S) {
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let survey = WaveId::parse("2026").unwrap();
+    let first = AuditEntry {
+        survey_id: Some(survey.clone()),
+        unit: Some(UnitNumber::parse("4601").unwrap()),
+        after: serde_json::json!({ "closed_at": "2026-12-05T09:00:00Z" }),
+        ..AuditEntry::new("kari@imdi.no", "unit.close", at)
+    };
+    let second = AuditEntry { survey_id: Some(survey.clone()), ..AuditEntry::new("ola@imdi.no", "unit.reopen", at) };
+    store.append(&first).await.unwrap();
+    store.append(&second).await.unwrap();
+    let overwrite = AuditEntry { who: "someone@else.no".into(), ..first.clone() };
+    assert!(store.append(&overwrite).await.is_err(), "an entry is never written over");
+    assert_eq!(store.audit(Some(&survey)).await.unwrap(), [first, second], "oldest first, as written");
+    assert_eq!(store.audit(Some(&WaveId::parse("2025").unwrap())).await.unwrap(), []);
+    assert_eq!(store.audit(None).await.unwrap(), []);
+}
+
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     let keys = Keys::new(b"test");
@@ -348,6 +368,7 @@ async fn memory_store_keeps_the_contract() {
     answers_are_written_once_and_counted(&store, &keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &keys).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
+    the_audit_log_is_only_added_to(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
 }
 
@@ -364,6 +385,7 @@ async fn dynamodb_store_keeps_the_contract() {
     answers_are_written_once_and_counted(&store, &config.keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &config.keys).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
+    the_audit_log_is_only_added_to(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
 }
 

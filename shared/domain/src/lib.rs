@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod answer;
 pub mod audio;
+pub mod audit;
 pub mod catalogue;
 pub mod code;
 pub mod contact;

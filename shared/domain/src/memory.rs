@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 use crate::answer::{AnswerId, AnswerRecord};
+use crate::audit::{AuditEntry, AuditStore};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
 use crate::forms::{Form, FormStatus, FormStore, FormToken, RecipientEntry, Saved};
@@ -29,6 +30,7 @@ struct Tables {
     recipients: BTreeMap<(WaveId, UnitNumber, String), RecipientEntry>,
     form_tokens: BTreeMap<TokenDigest, FormToken>,
     forms: BTreeMap<(WaveId, UnitNumber, String), Form>,
+    audit: BTreeMap<String, AuditEntry>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -91,6 +93,25 @@ impl WaveStore for MemoryStore {
     async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
         self.with(|t| t.waves.insert(wave.survey_id.clone(), wave.clone()));
         Ok(())
+    }
+}
+
+impl AuditStore for MemoryStore {
+    async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.with(|t| {
+            if t.audit.contains_key(&entry.id) {
+                return Err(StoreError::Failed {
+                    context: "audit entry",
+                    source: "an entry with this id exists".into(),
+                });
+            }
+            t.audit.insert(entry.id.clone(), entry.clone());
+            Ok(())
+        })
+    }
+
+    async fn audit(&self, survey: Option<&WaveId>) -> StoreResult<Vec<AuditEntry>> {
+        Ok(self.with(|t| t.audit.values().filter(|e| e.survey_id.as_ref() == survey).cloned().collect()))
     }
 }
 

@@ -347,10 +347,12 @@ pub trait Stores:
     + AccessTokenStore
     + AnswerStore
     + crate::forms::FormStore
+    + crate::audit::AuditStore
 {
 }
 impl<T> Stores for T where
-    T: WaveStore
+    T: crate::audit::AuditStore
+        + WaveStore
         + RegistrationStore
         + ContactStore
         + VerificationStore

@@ -3,6 +3,7 @@
 //! and the one mapping from domain errors to HTTP status and error code.
 
 mod errors;
+pub mod jwt;
 mod logging;
 pub mod routes;
 mod strict;

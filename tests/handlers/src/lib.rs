@@ -70,6 +70,8 @@ pub struct Api {
     pub forms: org_response::App<MemoryStore, MemoryResults>,
     /// The personal link tokens of Bergen's director and head of the programme.
     pub form_tokens: [String; 2],
+    /// The IMDi console, on a store with the wave and Bergen registered.
+    pub admin: admin::App<MemoryStore>,
 }
 
 /// The wave of a survey of roles the forms' store is seeded with, open like [`wave`].
@@ -158,6 +160,7 @@ impl Api {
             mailer: MemoryMailer::default(),
             forms: org_response::App { store: forms_store, results: MemoryResults::default(), keys: keys() },
             form_tokens,
+            admin: admin::App { store: seeded(&keys()).await },
         }
     }
 
@@ -186,6 +189,7 @@ impl Api {
             Some("survey-info") => survey_info::handle(&self.info, req).await,
             Some("results") => results::handle(&self.results, req).await,
             Some("org-response") => org_response::handle(&self.forms, req).await,
+            Some("admin") => admin::handle(&self.admin, req).await,
             other => panic!("shared/schema/routes.json routes {path} to {other:?}, which the tests do not run"),
         };
         outcome.expect("a handler answers every request with a response, never an invocation error")

@@ -514,6 +514,66 @@ async fn org_responses_answer_as_documented() {
     assert_documented_reached(&c, &[current, submit, own, public_template]);
 }
 
+/// A console request as API Gateway passes it on: with the authorizer's claims
+/// for a user in `groups`, or without any (no token reached the function).
+fn console(method: Method, path: &str, groups: Option<&str>) -> Request {
+    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut event = json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": query, "headers": {},
+        "requestContext": { "accountId": "0", "apiId": "local", "domainName": "x", "domainPrefix": "x",
+            "http": { "method": method.as_str(), "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "" },
+            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0 },
+        "isBase64Encoded": false
+    });
+    if let Some(groups) = groups {
+        event["requestContext"]["authorizer"] = json!({ "jwt": { "scopes": null, "claims": {
+            "cognito:username": "kari@imdi.no", "cognito:groups": groups, "token_use": "id" } } });
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("a valid event")
+}
+
+#[tokio::test]
+async fn the_console_answers_as_documented() {
+    let (api, mut c) = (Api::new().await, Checker::new());
+    let (me, waves, close, audit) =
+        ("/api/admin/me", "/api/admin/waves", "/api/admin/waves/{survey_id}/units/{unit}/close", "/api/admin/audit");
+    let bergen = format!("/api/admin/waves/{SURVEY}/units/{UNIT}/close");
+    for (method, template, path) in [
+        (Method::GET, me, me.to_owned()),
+        (Method::GET, waves, waves.to_owned()),
+        (Method::POST, close, bergen.clone()),
+        (Method::GET, audit, audit.to_owned()),
+    ] {
+        c.check(&method, template, &api.call(console(method.clone(), &path, None)).await);
+        c.check(&method, template, &api.call(console(method.clone(), &path, Some("[readers]"))).await);
+    }
+    let operator = Some("[operators]");
+    c.check(
+        &Method::POST,
+        close,
+        &api.call(console(Method::POST, "/api/admin/waves/ingen/units/4601/close", operator)).await,
+    );
+    c.check(
+        &Method::POST,
+        close,
+        &api.call(console(Method::POST, &format!("/api/admin/waves/{SURVEY}/units/4614/close"), operator)).await,
+    );
+    let closed = c.check(&Method::POST, close, &api.call(console(Method::POST, &bergen, operator)).await);
+    assert_eq!(closed["audit"]["action"], "unit.close");
+    c.check(
+        &Method::GET,
+        audit,
+        &api.call(console(Method::GET, "/api/admin/audit?survey=x/y", Some("[readers]"))).await,
+    );
+    let log = c.check(
+        &Method::GET,
+        audit,
+        &api.call(console(Method::GET, &format!("{audit}?survey={SURVEY}"), Some("[readers]"))).await,
+    );
+    assert_eq!(log["entries"].as_array().map(Vec::len), Some(1));
+    assert_documented_reached(&c, &[me, waves, close, audit]);
+}
+
 /// Responses documented but not reached by a request here, each with its reason.
 const NOT_REACHED_BY_REQUESTS: [(&str, &str, &str, &str); 1] = [(
     "get",

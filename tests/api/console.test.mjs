@@ -1,0 +1,110 @@
+// Black-box (issue 17): the IMDi console's API on the local stack, signed in
+// against moto's Cognito as a browser would be (the temporary password, a new
+// one, then an authenticator app whose TOTP codes are computed here). The
+// gateway checks tokens as API Gateway's JWT authorizer does: no token, a
+// forged one and one of another pool get 401; a reader gets 403 on a change;
+// an operator's change is done once and is in the audit log once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { ADMIN, AWS, BASE, admin, call } from './support.mjs';
+
+assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
+const CLIENT = process.env.COGNITO_CLIENT_ID;
+assert.ok(CLIENT, 'COGNITO_CLIENT_ID is exported by tests/with-local-stack.sh');
+
+// Cognito's JSON API on moto; the calls a browser makes need no AWS signature.
+async function cognito(action, body) {
+  const res = await fetch(AWS, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${action}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20261205/eu-north-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  assert.equal(res.status, 200, `${action}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+// RFC 6238: six digits from HMAC-SHA1 over the 30-second step, keyed by the base32 secret.
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const step = Buffer.alloc(8);
+  step.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const mac = createHmac('sha1', key).update(step).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1e6).padStart(6, '0');
+}
+
+// Signs in a new console user: temporary password, a new password, the authenticator app.
+async function signIn(email, group) {
+  const temporary = admin('operator', 'add', '--email', email, '--group', group);
+  const password = `Nytt-${randomBytes(6).toString('hex')}-Passord1!`;
+  const first = await cognito('InitiateAuth', { ClientId: CLIENT, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: temporary } });
+  assert.equal(first.ChallengeName, 'NEW_PASSWORD_REQUIRED');
+  const setup = await cognito('RespondToAuthChallenge', { ClientId: CLIENT, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password } });
+  assert.equal(setup.ChallengeName, 'MFA_SETUP', 'an authenticator app is required');
+  const app = await cognito('AssociateSoftwareToken', { Session: setup.Session });
+  const verified = await cognito('VerifySoftwareToken', { Session: app.Session, UserCode: totp(app.SecretCode) });
+  assert.equal(verified.Status, 'SUCCESS');
+  const done = await cognito('RespondToAuthChallenge', { ClientId: CLIENT, ChallengeName: 'MFA_SETUP', Session: verified.Session, ChallengeResponses: { USERNAME: email } });
+  assert.ok(done.AuthenticationResult?.IdToken, `tokens after MFA setup: ${JSON.stringify(done)}`);
+  return done.AuthenticationResult.IdToken;
+}
+
+const get = (path, token) => call('GET', path, undefined, token ? { authorization: `Bearer ${token}` } : {});
+const post = (path, token) => call('POST', path, {}, token ? { authorization: `Bearer ${token}` } : {});
+
+test('the console: 401 without a good token, 403 for a reader, an operator\'s change done and logged once', async () => {
+  const tag = randomBytes(3).toString('hex');
+  const survey = `konsoll-${tag}`;
+  const now = Date.now();
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  admin('survey', 'create', '--survey', survey, '--opens', iso(now - 3600e3), '--closes', iso(now + 30 * 86400e3));
+  admin('registration', 'add', '--survey', survey, '--unit', '4601', '--contact', `Kontakt <konsoll-${tag}@example.org>`);
+
+  const reader = await signIn(`leser-${tag}@imdi.no`, 'readers');
+  const operator = await signIn(`operator-${tag}@imdi.no`, 'operators');
+
+  // No token, a forged one (groups changed under the real signature), one of another pool.
+  const none = await get('/api/admin/me');
+  assert.equal(none.status, 401);
+  assert.deepEqual(none.json, { message: 'Unauthorized' });
+  const [h, p, s] = reader.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url'));
+  claims['cognito:groups'] = ['operators'];
+  const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+  assert.equal((await post(`/api/admin/waves/${survey}/units/4601/close`, forged)).status, 401);
+  const other = await cognito('CreateUserPool', { PoolName: `other-${tag}` });
+  const otherClient = await cognito('CreateUserPoolClient', { UserPoolId: other.UserPool.Id, ClientName: 'x', ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH'] });
+  await cognito('AdminCreateUser', { UserPoolId: other.UserPool.Id, Username: 'x@imdi.no', MessageAction: 'SUPPRESS' });
+  await cognito('AdminSetUserPassword', { UserPoolId: other.UserPool.Id, Username: 'x@imdi.no', Password: 'Annen-pool-123!', Permanent: true });
+  const foreign = await cognito('InitiateAuth', { ClientId: otherClient.UserPoolClient.ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'x@imdi.no', PASSWORD: 'Annen-pool-123!' } });
+  assert.equal((await get('/api/admin/me', foreign.AuthenticationResult.IdToken)).status, 401, 'a token of another pool');
+
+  // A reader looks, and may change nothing.
+  const me = await get('/api/admin/me', reader);
+  assert.equal(me.status, 200);
+  assert.deepEqual(me.json, { user: `leser-${tag}@imdi.no`, groups: ['readers'], may_change: false });
+  const waves = await get('/api/admin/waves', reader);
+  assert.ok(waves.json.waves.some((w) => w.survey_id === survey && w.status === 'open'));
+  const refused = await post(`/api/admin/waves/${survey}/units/4601/close`, reader);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.error.code, 'forbidden');
+
+  // An operator closes the unit: done, and in the log once, with who.
+  const closed = await post(`/api/admin/waves/${survey}/units/4601/close`, operator);
+  assert.equal(closed.status, 200, closed.text);
+  const log = (await get(`/api/admin/audit?survey=${survey}`, reader)).json.entries;
+  assert.equal(log.length, 1, 'each action appears once');
+  assert.equal(log[0].who, `operator-${tag}@imdi.no`);
+  assert.equal(log[0].action, 'unit.close');
+  assert.equal(log[0].before.closed_at, null);
+  assert.ok(log[0].after.closed_at);
+});

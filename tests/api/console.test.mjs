@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { ADMIN, AWS, BASE, admin, call } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, answersFor, call, codeIn, mailsTo, subject, tokenIn, ulid } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 const CLIENT = process.env.COGNITO_CLIENT_ID;
@@ -59,7 +59,7 @@ async function signIn(email, group) {
 }
 
 const get = (path, token) => call('GET', path, undefined, token ? { authorization: `Bearer ${token}` } : {});
-const post = (path, token) => call('POST', path, {}, token ? { authorization: `Bearer ${token}` } : {});
+const post = (path, token, body = {}) => call('POST', path, body, token ? { authorization: `Bearer ${token}` } : {});
 
 test('the console: 401 without a good token, 403 for a reader, an operator\'s change done and logged once', async () => {
   const tag = randomBytes(3).toString('hex');
@@ -102,9 +102,77 @@ test('the console: 401 without a good token, 403 for a reader, an operator\'s ch
   const closed = await post(`/api/admin/waves/${survey}/units/4601/close`, operator);
   assert.equal(closed.status, 200, closed.text);
   const log = (await get(`/api/admin/audit?survey=${survey}`, reader)).json.entries;
-  assert.equal(log.length, 1, 'each action appears once');
-  assert.equal(log[0].who, `operator-${tag}@imdi.no`);
-  assert.equal(log[0].action, 'unit.close');
-  assert.equal(log[0].before.closed_at, null);
-  assert.ok(log[0].after.closed_at);
+  assert.deepEqual(log.map((e) => e.action), ['wave.create', 'unit.close'], 'each action appears once, the CLI\'s too');
+  assert.match(log[0].who, /^survey-admin \(.+\)$/);
+  const [, close] = log;
+  assert.equal(close.who, `operator-${tag}@imdi.no`);
+  assert.equal(close.before.closed_at, null);
+  assert.ok(close.after.closed_at);
+});
+
+test('an operator runs a wave through the console\'s API: create, approve, watch the count, remind, aggregate, download', async () => {
+  const tag = randomBytes(3).toString('hex');
+  const operator = await signIn(`drift-${tag}@imdi.no`, 'operators');
+  const survey = `flyt-${tag}`;
+  const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  const created = await post('/api/admin/waves', operator, {
+    survey_id: survey, definition: 'brukerundersokelse', opens_at: iso(Date.now() - 3600e3), closes_at: iso(Date.now() + 30 * 86400e3),
+  });
+  assert.equal(created.status, 201, created.text);
+  assert.equal(created.json.wave.status, 'open');
+  const page = await call('GET', `/api/surveys/${survey}/questionnaire`);
+  assert.equal(page.status, 200, 'the new wave\'s questionnaire is published for the survey page');
+
+  // A first contact from an unknown domain proves the address and waits for IMDi.
+  const kari = { name: 'Kari Kontakt', email: `kari-${tag}@example.org` };
+  assert.equal((await call('POST', '/api/registrations', { survey_id: survey, unit: '5501', contacts: [kari], expected_participants: 12 })).status, 202);
+  const opened = await call('GET', `/api/registrations/verify?token=${tokenIn((await mailsTo(kari.email))[0])}`);
+  assert.equal(opened.json.status, 'awaiting_approval');
+  const units = (await get(`/api/admin/waves/${survey}/units`, operator)).json.units;
+  assert.deepEqual(units.map((u) => [u.unit, u.contacts.map((c) => c.status)]), [['5501', ['awaiting_approval']]]);
+  const approved = await post(`/api/admin/waves/${survey}/units/5501/contacts/approve`, operator, { email: kari.email });
+  assert.equal(approved.status, 200, approved.text);
+  const code = codeIn((await mailsTo(kari.email, subject('Tilgangskode')))[0]);
+
+  // The count rises after a submission, in the unit's row and in today's point of the chart.
+  const questionnaire = page.json;
+  const submitted = await call('POST', '/api/responses', { survey_id: survey, access_code: code, submission_id: ulid(), language: 'nb', answers: answersFor(questionnaire, 0) });
+  assert.equal(submitted.status, 201, submitted.text);
+  const after = (await get(`/api/admin/waves/${survey}/units`, operator)).json.units[0];
+  assert.equal(after.answers, 1);
+  assert.equal(after.expected_participants, 12);
+  const responses = (await get(`/api/admin/waves/${survey}/responses`, operator)).json;
+  assert.equal(responses.total.answers.at(-1), 1);
+  assert.deepEqual(responses.counties.map((c) => [c.name, c.expected, c.answers.at(-1)]), [['Troms', 12, 1]]);
+
+  // A reminder reaches the contact through the mail queue and SES.
+  const reminded = await post(`/api/admin/waves/${survey}/reminders`, operator, { to: 'contacts' });
+  assert.deepEqual([reminded.status, reminded.json.sent], [200, 1]);
+  const [reminder] = await mailsTo(kari.email, { where: (m) => m.subject.includes('igjen av brukerundersøkelsen') });
+  assert.match(reminder.subject, /^\d+ dager igjen av brukerundersøkelsen – Tromsø$/, 'how long is left on the day it is sent');
+  assert.ok(reminder.body.includes('Så langt har 1 av de 12 deltakerne dere regnet med, svart'), 'the count so far');
+
+  // The aggregation runs with progress; its bundle comes through a short-lived link.
+  const started = await post(`/api/admin/waves/${survey}/runs`, operator);
+  assert.equal(started.status, 202, started.text);
+  const steps = new Set();
+  let state;
+  for (const until = Date.now() + 60000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+    state = (await get(`/api/admin/waves/${survey}/runs/${started.json.run_id}`, operator)).json;
+    steps.add(state.step);
+    if (state.state !== 'running') break;
+  }
+  assert.equal(state.state, 'done', JSON.stringify(state));
+  assert.equal(state.summary.answers, 1);
+  assert.ok(steps.size >= 2, `progress was seen moving: ${[...steps]}`);
+  const link = await get(`/api/admin/waves/${survey}/bundle`, operator);
+  assert.equal(link.status, 200, link.text);
+  assert.equal(link.json.run_id, started.json.run_id);
+  assert.ok(new Date(link.json.expires_at) - Date.now() <= 5 * 60e3 + 5e3, 'the link lives five minutes');
+  const zip = Buffer.from(await (await fetch(link.json.url)).arrayBuffer());
+  assert.equal(zip.subarray(0, 2).toString(), 'PK', 'the link downloads the bundle (a zip)');
+
+  const log = (await get(`/api/admin/audit?survey=${survey}`, operator)).json.entries;
+  assert.deepEqual(log.map((e) => e.action), ['wave.create', 'contact.approve', 'reminders.send', 'aggregation.start'], 'each action once');
+  assert.ok(!JSON.stringify(log).includes(kari.email), 'the log masks the contact\'s address');
 });

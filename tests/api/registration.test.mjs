@@ -4,16 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ADMIN, AWS, BASE, admin, call, mailsTo, sentTo, settled } from './support.mjs';
+import { ADMIN, AWS, BASE, admin, call, codeIn, mailsTo, sentTo, settled, subject, tokenIn } from './support.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 
 const unique = () => randomBytes(4).toString('hex');
 
-const subject = (start) => ({ where: (m) => m.subject.startsWith(start) });
-
-const tokenIn = (mail) => mail.body.match(/token=([0-9a-f]{64})/)[1];
-const codeIn = (mail) => mail.body.match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}/)[0];
 
 // Each test registers its own unit in its own wave, so tests never share state.
 function newWave() {

@@ -71,6 +71,15 @@ export async function mailsTo(address, { where = () => true, count = 1, timeout 
   }
 }
 
+/** `mailsTo`'s filter for e-mails whose subject starts with `start`. */
+export const subject = (start) => ({ where: (m) => m.subject.startsWith(start) });
+
+/** The single-use token in a verification or approval e-mail's link. */
+export const tokenIn = (mail) => mail.body.match(/token=([0-9a-f]{64})/)[1];
+
+/** The access code in a code e-mail. */
+export const codeIn = (mail) => mail.body.match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}/)[0];
+
 /** Waits until the mail queue has had time to deliver (three polls), for checks that nothing was sent. */
 export const settled = () => new Promise((r) => setTimeout(r, 3500));
 

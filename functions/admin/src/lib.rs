@@ -3,121 +3,403 @@
 //! operators' user pool; the handler reads who is signed in from the claims it
 //! passes. Anyone signed in may read; only the group `operators` may change
 //! anything (403 `forbidden` otherwise), and every change goes through a
-//! domain function that writes the audit log. The CLI calls the same
-//! functions, so neither has logic of its own.
+//! function of [`survey_domain::operations`], which writes the audit log.
+//! `survey-admin` calls the same functions, so neither has logic of its own.
 //!
-//! - `GET /api/admin/me`: who is signed in, and whether they may change things.
-//! - `GET /api/admin/waves`: every wave with its window and status.
-//! - `POST /api/admin/waves/{survey_id}/units/{unit}/close`: closes a unit early.
-//! - `GET /api/admin/audit?survey=S`: the audit log of a wave, oldest first.
+//! The routes are in `shared/schema/routes.json`, documented in `docs/openapi.json`.
 
-use lambda_http::http::StatusCode;
+mod views;
+
+use std::future::Future;
+
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Deserialize;
 use serde_json::json;
-use survey_domain::audit::{self, AuditStore, ChangeError};
-use survey_domain::store::{RegistrationStore, WaveStore};
-use survey_domain::{UnitNumber, WaveId};
+use survey_domain::audit::AuditStore;
+use survey_domain::contact::Email;
+use survey_domain::jobs::JobQueue;
+use survey_domain::operations::{self, Actor, ChangeError, NewWave, Reminded, WaveChanges};
+use survey_domain::store::{results_layout, ContentStore, ResultLinks, ResultsStore, StoreError, Stores};
+use survey_domain::wave::Webinar;
+use survey_domain::{Keys, UnitNumber, Wave, WaveId};
 use survey_http::jwt::Operator;
-use survey_http::{api_segments, json_response, method_not_allowed, respond, ApiError};
+use survey_http::{api_segments, json_response, method_not_allowed, parse_json, respond, ApiError};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-pub struct App<S> {
-    pub store: S,
+/// How long a bundle link works: long enough to click, too short to pass around.
+pub const BUNDLE_LINK_VALID: time::Duration = time::Duration::minutes(5);
+
+/// Starts an aggregation run without waiting for it: in AWS an asynchronous
+/// invocation of the aggregation function, locally a task in the gateway.
+pub trait Runs: Send + Sync {
+    fn start(&self, survey: &WaveId, run_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-pub async fn handle<S>(app: &App<S>, req: Request) -> Result<Response<Body>, lambda_http::Error>
+pub struct App<S, C, Q, R, X> {
+    pub store: S,
+    pub content: C,
+    pub queue: Q,
+    pub results: R,
+    pub runs: X,
+    pub keys: Keys,
+}
+
+/// Each route: its name in the logs and its one method.
+fn route(segments: &[&str]) -> Option<(&'static str, &'static str)> {
+    Some(match segments {
+        ["admin", "me"] => ("admin_me", "GET"),
+        ["admin", "definitions"] => ("admin_definitions", "GET"),
+        ["admin", "waves"] => ("admin_waves", "GET"),
+        ["admin", "waves", _] => ("admin_wave", "PATCH"),
+        ["admin", "waves", _, "units"] => ("admin_units", "GET"),
+        ["admin", "waves", _, "responses"] => ("admin_responses", "GET"),
+        ["admin", "waves", _, "coverage"] => ("admin_coverage", "GET"),
+        ["admin", "waves", _, "bundle"] => ("admin_bundle", "GET"),
+        ["admin", "waves", _, "runs"] => ("admin_run_start", "POST"),
+        ["admin", "waves", _, "runs", _] => ("admin_run", "GET"),
+        ["admin", "waves", _, "reminders"] => ("admin_reminders", "POST"),
+        ["admin", "waves", _, "units", _, "close" | "reopen" | "domains"] => ("admin_unit_change", "POST"),
+        ["admin", "waves", _, "units", _, "contacts", "approve" | "remove"] => ("admin_contact", "POST"),
+        ["admin", "waves", _, "units", _, "code", "resend" | "rotate"] => ("admin_code", "POST"),
+        ["admin", "audit"] => ("admin_audit", "GET"),
+        _ => return None,
+    })
+}
+
+pub async fn handle<S, C, Q, R, X>(app: &App<S, C, Q, R, X>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
-    S: WaveStore + RegistrationStore + AuditStore,
+    S: Stores,
+    C: ContentStore,
+    Q: JobQueue,
+    R: ResultsStore + ResultLinks,
+    X: Runs,
 {
     let segments = api_segments(&req);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    // Each path's one method; another is 405, whoever asks.
-    let (route, method) = match segments.as_slice() {
-        ["admin", "me"] => ("admin_me", "GET"),
-        ["admin", "waves"] => ("admin_waves", "GET"),
-        ["admin", "waves", _, "units", _, "close"] => ("admin_close_unit", "POST"),
-        ["admin", "audit"] => ("admin_audit", "GET"),
-        _ => {
-            let error = ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path");
-            return Ok(respond("admin", Err(error)));
-        }
+    let Some((name, method)) = route(&segments) else {
+        let error = ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path");
+        return Ok(respond("admin", Err(error)));
     };
-    if req.method().as_str() != method {
-        return Ok(method_not_allowed(method));
+    // `/api/admin/waves` is read with GET and grows with POST; every other path has one method.
+    let create = segments == ["admin", "waves"] && req.method() == Method::POST;
+    if req.method().as_str() != method && !create {
+        let allowed = if segments == ["admin", "waves"] { "GET, POST" } else { method };
+        return Ok(method_not_allowed(allowed));
     }
     let Some(operator) = Operator::from_request(&req) else {
         let error = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in to the console first");
-        return Ok(respond(route, Err(error)));
+        return Ok(respond(name, Err(error)));
     };
-    let result = match segments.as_slice() {
-        ["admin", "me"] => Ok(me(&operator)),
-        ["admin", "waves"] => waves(app).await,
-        ["admin", "waves", survey, "units", unit, "close"] => close_unit(app, &operator, survey, unit).await,
-        _ => audit_log(app, &req).await,
+    let changes = create || method != "GET";
+    let result = if changes && !operator.may_change() {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only operators may change this; readers may look"))
+    } else {
+        let actor = Actor { who: &operator.name, now: OffsetDateTime::now_utc() };
+        dispatch(app, &req, &segments, &operator, actor, create).await
     };
-    Ok(respond(route, result))
+    Ok(respond(if create { "admin_wave_create" } else { name }, result))
 }
 
-fn me(operator: &Operator) -> Response<Body> {
-    json_response(
-        StatusCode::OK,
-        &json!({ "user": operator.name, "groups": operator.groups, "may_change": operator.may_change() }),
-    )
+async fn dispatch<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    req: &Request,
+    segments: &[&str],
+    operator: &Operator,
+    actor: Actor<'_>,
+    create: bool,
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+    C: ContentStore,
+    Q: JobQueue,
+    R: ResultsStore + ResultLinks,
+    X: Runs,
+{
+    if create {
+        return create_wave(app, req, actor).await;
+    }
+    match segments {
+        ["admin", "me"] => Ok(json_response(
+            StatusCode::OK,
+            &json!({ "user": operator.name, "groups": operator.groups, "may_change": operator.may_change() }),
+        )),
+        ["admin", "definitions"] => Ok(views::definitions()),
+        ["admin", "waves"] => views::waves(&app.store, actor.now).await,
+        ["admin", "audit"] => audit_log(app, req).await,
+        ["admin", "waves", survey, rest @ ..] => {
+            let wave = wave(&app.store, survey).await?;
+            match rest {
+                [] => edit_wave(app, req, actor, &wave).await,
+                ["units"] => views::units(&app.store, &app.results, &wave).await,
+                ["responses"] => views::responses(&app.store, &app.results, &wave).await,
+                ["coverage"] => views::coverage(&app.content, &wave).await,
+                ["bundle"] => bundle(&app.results, &wave).await,
+                ["runs"] => start_run(app, actor, &wave).await,
+                ["runs", run_id] => views::run(&app.results, &wave, run_id).await,
+                ["reminders"] => reminders(app, req, actor, &wave).await,
+                ["units", unit, change @ ..] => unit_change(app, req, actor, &wave, unit, change).await,
+                _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")),
+            }
+        }
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "there is nothing at this path")),
+    }
 }
 
 fn time(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).expect("formattable")
 }
 
-async fn waves<S: WaveStore>(app: &App<S>) -> Result<Response<Body>, ApiError> {
-    let now = OffsetDateTime::now_utc();
-    let mut waves = app.store.waves().await?;
-    waves.sort_by_key(|w| std::cmp::Reverse(w.opens_at));
-    let waves: Vec<_> = waves
-        .iter()
-        .map(|w| {
-            json!({
-                "survey_id": w.survey_id.as_str(),
-                "definition": w.definition,
-                "status": w.status(now),
-                "opens_at": time(w.opens_at),
-                "closes_at": time(w.closes_at),
-                "registration_deadline": time(w.registration_deadline),
-                "min_respondents": w.min_respondents,
-            })
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, &json!({ "waves": waves })))
+fn wave_json(wave: &Wave, now: OffsetDateTime) -> serde_json::Value {
+    json!({
+        "survey_id": wave.survey_id.as_str(),
+        "definition": wave.definition,
+        "status": wave.status(now),
+        "opens_at": time(wave.opens_at),
+        "closes_at": time(wave.closes_at),
+        "registration_deadline": time(wave.registration_deadline),
+        "results_until": time(wave.results_until),
+        "min_respondents": wave.min_respondents,
+        "webinar": wave.webinar.as_ref().map(|w| json!({ "at": time(w.at), "url": w.url })),
+    })
 }
 
-fn forbidden() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only operators may change this; readers may look")
-}
-
-async fn close_unit<S: WaveStore + RegistrationStore + AuditStore>(
-    app: &App<S>,
-    operator: &Operator,
-    survey: &str,
-    unit: &str,
-) -> Result<Response<Body>, ApiError> {
-    if !operator.may_change() {
-        return Err(forbidden());
-    }
+async fn wave<S: Stores>(store: &S, survey: &str) -> Result<Wave, ApiError> {
     let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_survey", "there is no such survey");
-    let survey = WaveId::parse(survey).map_err(|_| unknown())?;
-    app.store.wave(&survey).await?.ok_or_else(unknown)?;
-    let not_registered = || ApiError::new(StatusCode::NOT_FOUND, "not_registered", "the unit is not registered");
-    let unit = UnitNumber::parse(unit).map_err(|_| not_registered())?;
-    let entry = match audit::close_unit(&app.store, &operator.name, &survey, unit, OffsetDateTime::now_utc()).await {
-        Ok(entry) => entry,
-        Err(ChangeError::NotRegistered) => return Err(not_registered()),
-        Err(ChangeError::Store(e)) => return Err(e.into()),
-    };
-    Ok(json_response(StatusCode::OK, &json!({ "audit": entry })))
+    let id = WaveId::parse(survey).map_err(|_| unknown())?;
+    store.wave(&id).await?.ok_or_else(unknown)
 }
 
-async fn audit_log<S: AuditStore>(app: &App<S>, req: &Request) -> Result<Response<Body>, ApiError> {
+/// What a refused change tells the console.
+fn refused(error: ChangeError) -> ApiError {
+    let message = error.to_string();
+    let (status, code) = match error {
+        ChangeError::Store(e) => return e.into(),
+        ChangeError::Queue(e) => return e.into(),
+        ChangeError::UnknownDefinition(_) => (StatusCode::BAD_REQUEST, "unknown_definition"),
+        ChangeError::InvalidWave(_) | ChangeError::InsecureWebinar => (StatusCode::BAD_REQUEST, "invalid_wave"),
+        ChangeError::WaveExists => (StatusCode::CONFLICT, "survey_exists"),
+        ChangeError::NotRegistered => (StatusCode::NOT_FOUND, "not_registered"),
+        ChangeError::NotClosed => (StatusCode::CONFLICT, "not_closed"),
+        ChangeError::WaveClosed => (StatusCode::CONFLICT, "survey_closed"),
+        ChangeError::UnknownContact => (StatusCode::NOT_FOUND, "unknown_contact"),
+        ChangeError::NotConfirmed => (StatusCode::CONFLICT, "not_confirmed"),
+        ChangeError::UnitFull => (StatusCode::CONFLICT, "unit_full"),
+        ChangeError::WrongReminders(_) => (StatusCode::BAD_REQUEST, "wrong_reminders"),
+    };
+    ApiError::new(status, code, message)
+}
+
+fn invalid(field: &str, message: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message).with_field(field)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateWave {
+    survey_id: String,
+    definition: String,
+    #[serde(with = "time::serde::rfc3339")]
+    opens_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    closes_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    registration_deadline: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    results_until: Option<OffsetDateTime>,
+    #[serde(default)]
+    min_respondents: Option<u32>,
+}
+
+async fn create_wave<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    req: &Request,
+    actor: Actor<'_>,
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+    C: ContentStore,
+{
+    let body: CreateWave = parse_json(req)?;
+    let survey_id = WaveId::parse(&body.survey_id)
+        .map_err(|_| invalid("/survey_id", "1 to 40 lower-case letters, digits or hyphens"))?;
+    let new = NewWave {
+        survey_id,
+        definition: body.definition,
+        opens_at: body.opens_at,
+        closes_at: body.closes_at,
+        registration_deadline: body.registration_deadline,
+        results_until: body.results_until,
+        min_respondents: body.min_respondents,
+    };
+    let (wave, entry) = operations::create_wave(&app.store, &app.content, actor, &new).await.map_err(refused)?;
+    Ok(json_response(StatusCode::CREATED, &json!({ "wave": wave_json(&wave, actor.now), "audit": entry })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditWave {
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    opens_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    closes_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    registration_deadline: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    results_until: Option<OffsetDateTime>,
+    #[serde(default)]
+    min_respondents: Option<u32>,
+    #[serde(default)]
+    webinar: Option<Webinar>,
+}
+
+async fn edit_wave<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    req: &Request,
+    actor: Actor<'_>,
+    wave: &Wave,
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+{
+    let body: EditWave = parse_json(req)?;
+    let changes = WaveChanges {
+        opens_at: body.opens_at,
+        closes_at: body.closes_at,
+        registration_deadline: body.registration_deadline,
+        results_until: body.results_until,
+        min_respondents: body.min_respondents,
+        webinar: body.webinar,
+    };
+    let (wave, entry) = operations::edit_wave(&app.store, actor, wave, changes).await.map_err(refused)?;
+    Ok(json_response(StatusCode::OK, &json!({ "wave": wave_json(&wave, actor.now), "audit": entry })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactBody {
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainBody {
+    domain: String,
+}
+
+async fn unit_change<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    req: &Request,
+    actor: Actor<'_>,
+    wave: &Wave,
+    unit: &str,
+    change: &[&str],
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+    Q: JobQueue,
+{
+    let not_registered = || ApiError::new(StatusCode::NOT_FOUND, "not_registered", "the unit is not registered");
+    let unit = UnitNumber::parse(unit).ok().filter(|u| wave.survey().has_unit(*u)).ok_or_else(not_registered)?;
+    let (store, survey) = (&app.store, &wave.survey_id);
+    let email = |req: &Request| -> Result<Email, ApiError> {
+        let body: ContactBody = parse_json(req)?;
+        Email::parse(&body.email).map_err(|_| invalid("/email", "an e-mail address"))
+    };
+    let (entry, sent) = match change {
+        ["close"] => (operations::close_unit(store, actor, survey, unit).await, None),
+        ["reopen"] => (operations::reopen_unit(store, actor, wave, unit).await, None),
+        ["domains"] => {
+            let body: DomainBody = parse_json(req)?;
+            let probe = Email::parse(&format!("x@{}", body.domain.trim()))
+                .map_err(|_| invalid("/domain", "an e-mail domain, such as bergen.kommune.no"))?;
+            (operations::allow_domain(store, actor, wave, unit, probe.domain()).await, None)
+        }
+        ["contacts", "approve"] => {
+            let email = email(req)?;
+            (operations::approve_contact(store, &app.queue, &app.keys, actor, wave, unit, &email).await, None)
+        }
+        ["contacts", "remove"] => (operations::remove(store, actor, survey, unit, &email(req)?).await, None),
+        ["code", "resend"] => match operations::resend_code(store, &app.queue, actor, survey, unit).await {
+            Ok((sent, entry)) => (Ok(entry), Some(sent)),
+            Err(e) => (Err(e), None),
+        },
+        _ => match operations::new_code(store, &app.queue, &app.keys, actor, survey, unit).await {
+            // The console never shows a code: the verified contacts get it by e-mail.
+            Ok((_, entry)) => {
+                let sent = store.contacts(survey, unit).await?.iter().filter(|c| c.contact.is_verified()).count();
+                (Ok(entry), Some(sent))
+            }
+            Err(e) => (Err(e), None),
+        },
+    };
+    let entry = entry.map_err(refused)?;
+    let body = match sent {
+        Some(sent) => json!({ "sent": sent, "audit": entry }),
+        None => json!({ "audit": entry }),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersBody {
+    to: String,
+}
+
+async fn reminders<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    req: &Request,
+    actor: Actor<'_>,
+    wave: &Wave,
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+    Q: JobQueue,
+{
+    let body: RemindersBody = parse_json(req)?;
+    let to = match body.to.as_str() {
+        "contacts" => Reminded::Contacts,
+        "recipients" => Reminded::Recipients,
+        _ => return Err(invalid("/to", "contacts or recipients")),
+    };
+    let (sent, entry) = operations::send_reminders(&app.store, &app.queue, actor, wave, to).await.map_err(refused)?;
+    Ok(json_response(StatusCode::OK, &json!({ "sent": sent, "audit": entry })))
+}
+
+async fn start_run<S, C, Q, R, X>(
+    app: &App<S, C, Q, R, X>,
+    actor: Actor<'_>,
+    wave: &Wave,
+) -> Result<Response<Body>, ApiError>
+where
+    S: Stores,
+    R: ResultsStore,
+    X: Runs,
+{
+    let run_id = survey_results::new_run_id(actor.now);
+    survey_results::RunState::queued(&run_id).write(&app.results, &wave.survey_id).await?;
+    app.runs.start(&wave.survey_id, &run_id).await?;
+    let entry = operations::record_run(&app.store, actor, &wave.survey_id, &run_id).await.map_err(refused)?;
+    Ok(json_response(StatusCode::ACCEPTED, &json!({ "run_id": run_id, "audit": entry })))
+}
+
+async fn bundle<R: ResultsStore + ResultLinks>(results: &R, wave: &Wave) -> Result<Response<Body>, ApiError> {
+    let latest = results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "no_report", "the aggregation has not run for this survey yet")
+    })?;
+    let latest: results_layout::RunManifest = serde_json::from_slice(&latest)
+        .map_err(|e| StoreError::Failed { context: "read latest.json", source: Box::new(e) })?;
+    let url = results.link(&latest.bundle, BUNDLE_LINK_VALID).await?;
+    let expires_at = OffsetDateTime::now_utc() + BUNDLE_LINK_VALID;
+    Ok(json_response(StatusCode::OK, &json!({ "run_id": latest.run_id, "url": url, "expires_at": time(expires_at) })))
+}
+
+async fn audit_log<S, C, Q, R, X>(app: &App<S, C, Q, R, X>, req: &Request) -> Result<Response<Body>, ApiError>
+where
+    S: AuditStore,
+{
     let params = req.query_string_parameters_ref().cloned().unwrap_or_default();
     let survey = match params.first("survey") {
         Some(raw) => Some(WaveId::parse(raw).map_err(|_| {
@@ -125,7 +407,14 @@ async fn audit_log<S: AuditStore>(app: &App<S>, req: &Request) -> Result<Respons
         })?),
         None => None,
     };
-    let entries = app.store.audit(survey.as_ref()).await?;
+    let unit = match params.first("unit") {
+        Some(raw) => Some(UnitNumber::parse(raw).map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_unit", "unit must be a unit number").with_field("/unit")
+        })?),
+        None => None,
+    };
+    let mut entries = app.store.audit(survey.as_ref()).await?;
+    entries.retain(|e| unit.is_none_or(|u| e.unit == Some(u)));
     Ok(json_response(StatusCode::OK, &json!({ "entries": entries })))
 }
 

@@ -1,48 +1,75 @@
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
-use survey_domain::memory::MemoryStore;
-use survey_domain::store::UnitRegistration;
-use survey_domain::{synthetic, AccessCode, CodeDigest};
+use survey_domain::contact::{Contact, ContactStatus};
+use survey_domain::jobs::{MailJob, MemoryQueue};
+use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
+use survey_domain::{synthetic, AccessCode, AnswerRecord, CodeDigest};
+use survey_http::testing::console_request;
 
 use super::*;
 
 const SURVEY: &str = "2026";
+const OPERATOR: Option<&str> = Some("[operators readers]");
+const READER: Option<&str> = Some("[readers]");
 
-async fn app() -> App<MemoryStore> {
+/// Runs that are only written down.
+#[derive(Default)]
+struct Started(std::sync::Mutex<Vec<String>>);
+
+impl Runs for Started {
+    async fn start(&self, survey: &WaveId, run_id: &str) -> Result<(), StoreError> {
+        self.0.lock().unwrap().push(format!("{survey}/{run_id}"));
+        Ok(())
+    }
+}
+
+type TestApp = App<MemoryStore, MemoryStore, MemoryQueue, MemoryResults, Started>;
+
+fn bergen() -> UnitNumber {
+    UnitNumber::parse("4601").unwrap()
+}
+
+/// The open wave `2026` with Bergen registered, expecting 20, and two contacts:
+/// one verified, one awaiting IMDi's approval.
+async fn app() -> TestApp {
     let store = MemoryStore::new();
     let wave = synthetic::open_wave(SURVEY, OffsetDateTime::now_utc());
     store.create_wave(&wave).await.unwrap();
     let registration = UnitRegistration {
         survey_id: wave.survey_id.clone(),
-        unit: UnitNumber::parse("4601").unwrap(),
+        unit: bergen(),
         access_code: AccessCode::generate(),
         closed_at: None,
-        expected_participants: None,
+        expected_participants: Some(20),
     };
     store.register_unit(&registration, &CodeDigest("d".into())).await.unwrap();
-    App { store }
-}
-
-/// A request as API Gateway passes it on, with the authorizer's claims for a
-/// user in `groups` (none: no authorizer context at all).
-fn request(method: &str, path: &str, groups: Option<&str>) -> Request {
-    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": query, "headers": {},
-        "requestContext": { "accountId": "0", "apiId": "local", "domainName": "x", "domainPrefix": "x",
-            "http": { "method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "" },
-            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0 },
-        "isBase64Encoded": false
-    });
-    if let Some(groups) = groups {
-        event["requestContext"]["authorizer"] = json!({ "jwt": { "scopes": null, "claims": {
-            "cognito:username": "kari@imdi.no", "cognito:groups": groups, "token_use": "id" } } });
+    for (mailbox, status) in [
+        ("Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified),
+        ("Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval),
+    ] {
+        let contact = Contact { status, ..Contact::parse_mailbox(mailbox).unwrap() };
+        store.put_contact(&wave.survey_id, bergen(), &contact, wave.results_until).await.unwrap();
     }
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    App {
+        content: store.clone(),
+        store,
+        queue: MemoryQueue::default(),
+        results: MemoryResults::default(),
+        runs: Started::default(),
+        keys: Keys::new(b"test"),
+    }
 }
 
-async fn call(app: &App<MemoryStore>, method: &str, path: &str, groups: Option<&str>) -> (StatusCode, Value) {
-    let response = handle(app, request(method, path, groups)).await.unwrap();
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    groups: Option<&str>,
+) -> (StatusCode, Value) {
+    let body = body.map(|b| b.to_string());
+    let response = handle(app, console_request(method, path, body.as_deref(), groups)).await.unwrap();
     let body = match response.body() {
         Body::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -50,56 +77,238 @@ async fn call(app: &App<MemoryStore>, method: &str, path: &str, groups: Option<&
     (response.status(), body)
 }
 
-const CLOSE: &str = "/api/admin/waves/2026/units/4601/close";
+/// Every console route of the route table, its `{names}` filled in for Bergen in `2026`.
+fn console_routes() -> Vec<(&'static str, String)> {
+    survey_http::routes::routes()
+        .iter()
+        .filter(|r| r.function == "admin")
+        .map(|r| {
+            let path = r.path.replace("{survey_id}", SURVEY).replace("{unit}", "4601").replace("{run_id}", "r1");
+            (r.method.as_str(), path)
+        })
+        .collect()
+}
+
+/// A body each change would accept from an operator.
+fn body_for(path: &str) -> Option<Value> {
+    let at = |days: i64| time(OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + time::Duration::days(days));
+    match path.rsplit('/').next().unwrap() {
+        "waves" => Some(
+            json!({ "survey_id": "ny", "definition": "brukerundersokelse", "opens_at": at(1), "closes_at": at(30) }),
+        ),
+        "approve" | "remove" => Some(json!({ "email": "ola@gmail.com" })),
+        "domains" => Some(json!({ "domain": "bergen.kommune.no" })),
+        "reminders" => Some(json!({ "to": "contacts" })),
+        SURVEY => Some(json!({ "min_respondents": 12 })),
+        _ => None,
+    }
+}
 
 #[tokio::test]
-async fn without_the_authorizers_claims_nothing_is_answered() {
+async fn without_the_authorizers_claims_no_route_answers() {
     let app = app().await;
-    for (method, path) in [("GET", "/api/admin/me"), ("GET", "/api/admin/waves"), ("POST", CLOSE)] {
-        let (status, body) = call(&app, method, path, None).await;
+    for (method, path) in console_routes() {
+        let (status, body) = call(&app, method, &path, body_for(&path), None).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
         assert_eq!(body["error"]["code"], "unauthorized");
     }
 }
 
 #[tokio::test]
-async fn a_reader_may_look_and_change_nothing() {
+async fn a_reader_may_look_everywhere_and_change_nothing() {
     let app = app().await;
-    let (status, me) = call(&app, "GET", "/api/admin/me", Some("[readers]")).await;
+    let (status, me) = call(&app, "GET", "/api/admin/me", None, READER).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me, json!({ "user": "kari@imdi.no", "groups": ["readers"], "may_change": false }));
-    let (status, waves) = call(&app, "GET", "/api/admin/waves", Some("[readers]")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(waves["waves"][0]["survey_id"], SURVEY);
-    assert_eq!(waves["waves"][0]["status"], "open");
-
     let before = app.store.snapshot();
-    let (status, body) = call(&app, "POST", CLOSE, Some("[readers]")).await;
-    assert_eq!((status, &body["error"]["code"]), (StatusCode::FORBIDDEN, &json!("forbidden")));
+    let changes: Vec<_> = console_routes().into_iter().filter(|(method, _)| *method != "GET").collect();
+    assert_eq!(changes.len(), 11, "every change the console can make");
+    for (method, path) in changes {
+        let (status, body) = call(&app, method, &path, body_for(&path), READER).await;
+        assert_eq!((status, &body["error"]["code"]), (StatusCode::FORBIDDEN, &json!("forbidden")), "{method} {path}");
+    }
     assert_eq!(app.store.snapshot(), before, "nothing changed, nothing logged");
+    assert!(app.queue.jobs().is_empty() && app.runs.0.lock().unwrap().is_empty());
+    for (method, path) in console_routes().into_iter().filter(|(method, _)| *method == "GET") {
+        let (status, body) = call(&app, method, &path, None, READER).await;
+        // A run and a bundle that do not exist yet are 404; everything else answers.
+        let expected =
+            if path.ends_with("/r1") || path.ends_with("/bundle") { StatusCode::NOT_FOUND } else { StatusCode::OK };
+        assert_eq!(status, expected, "{method} {path}: {body}");
+    }
 }
 
 #[tokio::test]
-async fn an_operator_closes_a_unit_and_the_log_has_it_once() {
+async fn an_operator_creates_and_edits_a_wave_and_bad_input_changes_nothing() {
     let app = app().await;
-    let (status, body) = call(&app, "POST", CLOSE, Some("[operators readers]")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["audit"]["action"], "unit.close");
-    let unit = UnitNumber::parse("4601").unwrap();
-    let survey = WaveId::parse(SURVEY).unwrap();
-    assert!(app.store.registration(&survey, unit).await.unwrap().unwrap().closed_at.is_some());
+    let (status, created) = call(&app, "POST", "/api/admin/waves", body_for("/waves"), OPERATOR).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!((&created["wave"]["survey_id"], &created["wave"]["status"]), (&json!("ny"), &json!("upcoming")));
+    assert_eq!(created["audit"]["action"], "wave.create");
+    let id = WaveId::parse("ny").unwrap();
+    assert!(app.store.published(&id).is_some(), "the questionnaire is published for the survey page");
 
-    let (status, log) = call(&app, "GET", "/api/admin/audit?survey=2026", Some("[readers]")).await;
-    assert_eq!(status, StatusCode::OK);
-    let entries = log["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 1);
-    assert_eq!((&entries[0]["who"], &entries[0]["unit"]), (&json!("kari@imdi.no"), &json!("4601")));
-    assert_eq!(entries[0]["before"], json!({ "closed_at": null }));
-
-    let (status, body) = call(&app, "POST", "/api/admin/waves/2026/units/4614/close", Some("[operators]")).await;
-    assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("not_registered")));
-    let (status, _) = call(&app, "GET", "/api/admin/audit?survey=x/y", Some("[readers]")).await;
+    let before = app.store.snapshot();
+    let (status, again) = call(&app, "POST", "/api/admin/waves", body_for("/waves"), OPERATOR).await;
+    assert_eq!((status, &again["error"]["code"]), (StatusCode::CONFLICT, &json!("survey_exists")));
+    let mut unknown = body_for("/waves").unwrap();
+    unknown["definition"] = json!("finnes-ikke");
+    unknown["survey_id"] = json!("ny2");
+    let (status, body) = call(&app, "POST", "/api/admin/waves", Some(unknown), OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("unknown_definition")));
+    let (status, _) = call(&app, "POST", "/api/admin/waves", Some(json!({ "survey_id": "x" })), OPERATOR).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", Some("[readers]")).await;
-    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "a refused change is not logged");
+    let (status, body) =
+        call(&app, "PATCH", "/api/admin/waves/ny", Some(json!({ "min_respondents": 1 })), OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("invalid_wave")));
+    let (status, _) = call(&app, "PATCH", "/api/admin/waves/ny", Some(json!({ "colour": "red" })), OPERATOR).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.snapshot(), before, "refused input changes nothing");
+
+    let webinar = json!({ "webinar": { "at": created["wave"]["opens_at"], "url": "https://imdi.no/webinar" } });
+    let (status, edited) = call(&app, "PATCH", "/api/admin/waves/ny", Some(webinar), OPERATOR).await;
+    assert_eq!(status, StatusCode::OK, "{edited}");
+    assert_eq!(edited["wave"]["webinar"]["url"], "https://imdi.no/webinar");
+    assert_eq!(
+        (&edited["audit"]["before"]["webinar"], &edited["audit"]["action"]),
+        (&Value::Null, &json!("wave.edit"))
+    );
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=ny", None, READER).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["wave.create", "wave.edit"]);
+}
+
+#[tokio::test]
+async fn an_operator_handles_a_unit_and_each_change_is_logged_once() {
+    let app = app().await;
+    let unit = "/api/admin/waves/2026/units/4601";
+    let (status, units) = call(&app, "GET", "/api/admin/waves/2026/units", None, READER).await;
+    assert_eq!(status, StatusCode::OK);
+    let bergen_row = &units["units"][0];
+    assert_eq!(
+        (&bergen_row["unit"], &bergen_row["name"], &bergen_row["answers"]),
+        (&json!("4601"), &json!("Bergen"), &json!(0))
+    );
+    assert_eq!(bergen_row["county"], json!({ "number": "46", "name": "Vestland" }));
+    assert_eq!((&bergen_row["size_band"], &bergen_row["expected_participants"]), (&json!("20000_plus"), &json!(20)));
+    let statuses: Vec<&Value> = bergen_row["contacts"].as_array().unwrap().iter().map(|c| &c["status"]).collect();
+    assert_eq!(statuses, [&json!("verified"), &json!("awaiting_approval")]);
+
+    let (status, approved) =
+        call(&app, "POST", &format!("{unit}/contacts/approve"), body_for("/approve"), OPERATOR).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(approved["audit"]["after"], json!({ "contact": "o…@gmail.com", "status": "verified" }));
+    assert!(app.queue.drain().iter().any(|j| matches!(j, MailJob::Code { .. })));
+    let (status, body) =
+        call(&app, "POST", &format!("{unit}/contacts/approve"), Some(json!({ "email": "nei@x.no" })), OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("unknown_contact")));
+    let (status, body) =
+        call(&app, "POST", &format!("{unit}/domains"), Some(json!({ "domain": "ikke et domene" })), OPERATOR).await;
+    assert_eq!((status, &body["error"]["field"]), (StatusCode::BAD_REQUEST, &json!("/domain")));
+    let (status, _) = call(&app, "POST", &format!("{unit}/domains"), body_for("/domains"), OPERATOR).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, resent) = call(&app, "POST", &format!("{unit}/code/resend"), None, OPERATOR).await;
+    assert_eq!((status, &resent["sent"]), (StatusCode::OK, &json!(2)));
+    let (status, rotated) = call(&app, "POST", &format!("{unit}/code/rotate"), None, OPERATOR).await;
+    assert_eq!((status, &rotated["sent"]), (StatusCode::OK, &json!(2)));
+    let code = app.store.registration(&WaveId::parse(SURVEY).unwrap(), bergen()).await.unwrap().unwrap().access_code;
+    assert!(!rotated.to_string().contains(code.to_string().as_str()), "the console never shows a code");
+
+    let (status, _) = call(&app, "POST", &format!("{unit}/reopen"), None, OPERATOR).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not closed");
+    for change in ["close", "reopen"] {
+        let (status, body) = call(&app, "POST", &format!("{unit}/{change}"), None, OPERATOR).await;
+        assert_eq!(status, StatusCode::OK, "{change}: {body}");
+    }
+    let (status, body) = call(&app, "POST", "/api/admin/waves/2026/units/4614/close", None, OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::NOT_FOUND, &json!("not_registered")));
+    let (status, _) = call(&app, "POST", &format!("{unit}/contacts/remove"), body_for("/remove"), OPERATOR).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026&unit=4601", None, READER).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "contact.approve",
+            "domain.allow",
+            "code.resend",
+            "code.rotate",
+            "unit.close",
+            "unit.reopen",
+            "contact.remove"
+        ]
+    );
+    assert!(log["entries"].as_array().unwrap().iter().all(|e| e["who"] == "kari@imdi.no"));
+    let (_, other) = call(&app, "GET", "/api/admin/audit?survey=2026&unit=0301", None, READER).await;
+    assert_eq!(other["entries"], json!([]));
+    let (status, _) = call(&app, "GET", "/api/admin/audit?unit=bergen", None, READER).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn counts_by_day_reminders_a_run_and_the_bundle_link() {
+    let app = app().await;
+    let wave = app.store.wave(&WaveId::parse(SURVEY).unwrap()).await.unwrap().unwrap();
+    let today = survey_domain::oslo_time::date_at(OffsetDateTime::now_utc());
+    let records: Vec<AnswerRecord> = synthetic::records(wave.questionnaire(), &wave.survey_id, &[bergen()], 3, 7)
+        .map(|r| AnswerRecord { date: today, ..r })
+        .collect();
+    for record in &records {
+        app.store.insert_answer(record).await.unwrap();
+    }
+    let (_, units) = call(&app, "GET", "/api/admin/waves/2026/units", None, READER).await;
+    assert_eq!(units["units"][0]["answers"], 3);
+    let (status, responses) = call(&app, "GET", "/api/admin/waves/2026/responses", None, READER).await;
+    assert_eq!(status, StatusCode::OK);
+    let days = responses["days"].as_array().unwrap();
+    assert_eq!(days.last().unwrap(), &json!(today.to_string()));
+    assert_eq!(responses["total"]["expected"], 20);
+    assert_eq!(responses["total"]["answers"].as_array().unwrap().last().unwrap(), 3);
+    assert_eq!(responses["counties"][0]["name"], "Vestland");
+    assert_eq!(responses["size_bands"][0]["band"], "20000_plus");
+
+    let (status, coverage) = call(&app, "GET", "/api/admin/waves/2026/coverage", None, READER).await;
+    assert_eq!(status, StatusCode::OK);
+    let nb = coverage["languages"].as_array().unwrap().iter().find(|l| l["lang"] == "nb").unwrap();
+    assert_eq!(nb["text"]["missing"], 0);
+    assert!(nb["text"]["of"].as_u64().unwrap() > 0);
+
+    let (status, body) =
+        call(&app, "POST", "/api/admin/waves/2026/reminders", Some(json!({ "to": "recipients" })), OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("wrong_reminders")));
+    let (status, sent) = call(&app, "POST", "/api/admin/waves/2026/reminders", body_for("/reminders"), OPERATOR).await;
+    assert_eq!((status, &sent["sent"]), (StatusCode::OK, &json!(1)), "the one verified contact");
+    assert!(matches!(app.queue.jobs()[..], [MailJob::ResponseReminder { .. }]));
+
+    let (status, _) = call(&app, "GET", "/api/admin/waves/2026/bundle", None, READER).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, started) = call(&app, "POST", "/api/admin/waves/2026/runs", None, OPERATOR).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let run_id = started["run_id"].as_str().unwrap();
+    assert_eq!(*app.runs.0.lock().unwrap(), [format!("2026/{run_id}")]);
+    let (status, progress) = call(&app, "GET", &format!("/api/admin/waves/2026/runs/{run_id}"), None, READER).await;
+    assert_eq!((status, &progress["state"], &progress["step"]), (StatusCode::OK, &json!("running"), &json!("queued")));
+    let (status, _) = call(&app, "GET", "/api/admin/waves/2026/runs/..%2Flatest", None, READER).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let manifest = results_layout::RunManifest {
+        survey_id: SURVEY.into(),
+        run_id: run_id.into(),
+        completed_at: time(OffsetDateTime::now_utc()),
+        answers: 3,
+        units: 1,
+        withheld_units: 1,
+        bundle: results_layout::bundle_key(&wave.survey_id, run_id),
+    };
+    let latest = serde_json::to_vec(&manifest).unwrap();
+    app.results.put_object(&results_layout::latest_key(&wave.survey_id), latest, "application/json").await.unwrap();
+    let (status, link) = call(&app, "GET", "/api/admin/waves/2026/bundle", None, READER).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(link["url"], format!("memory:///results/2026/runs/{run_id}/bundle.zip?valid=300"));
+    assert_eq!(link["run_id"], run_id);
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["reminders.send", "aggregation.start"]);
 }

@@ -1,7 +1,9 @@
 //! The aggregation Lambda: run nightly by EventBridge Scheduler (Europe/Oslo)
 //! with `{}`, it aggregates every wave that is open or closed within the last
 //! week; with `{"survey_id": "2026"}` it aggregates that wave only (as
-//! `survey-admin aggregate` does in process). A run releases only what is
+//! `survey-admin aggregate` does in process), and with a `run_id` as well
+//! (the console's run) under that id. Each run writes where it stands to
+//! `progress.json` in its folder as it goes, for the console to show. A run releases only what is
 //! final (see `survey_results::release`): while a wave is open, the units
 //! closed early; at its close, everything. Other figures say `not_released_yet`.
 
@@ -9,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use survey_domain::forms::FormStore;
 use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};
 use survey_domain::{Wave, WaveId};
-use survey_results::{new_run_id, run, RunError, RunSummary};
+use survey_results::{new_run_id, run, Progress, RunError, RunState, RunSummary};
 use time::{Duration, OffsetDateTime};
 
 /// How long after its close a wave is still aggregated each night (late retries).
@@ -20,6 +22,9 @@ pub const AGGREGATE_AFTER_CLOSE: Duration = Duration::days(7);
 pub struct AggregateRequest {
     #[serde(default)]
     pub survey_id: Option<String>,
+    /// The id the console gave the run (with `survey_id` only).
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -40,6 +45,8 @@ pub struct RunReport {
 pub enum AggregateError {
     #[error("there is no survey `{0}`")]
     UnknownSurvey(String),
+    #[error("a run id is given only with a survey id, as the console gives it")]
+    BadRunId,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the run of `{survey}` failed")]
@@ -81,18 +88,21 @@ where
         }
         None => due(app.store.waves().await?, now),
     };
+    let given = match (&request.run_id, &request.survey_id) {
+        (None, _) => None,
+        (Some(id), Some(_)) if survey_results::progress::well_formed(id) => Some(id.clone()),
+        (Some(_), _) => return Err(AggregateError::BadRunId),
+    };
     let mut runs = Vec::new();
     for wave in waves {
-        let run_id = new_run_id(now);
-        let summary: RunSummary = run(&app.store, &app.results, &wave, &run_id, app.segments, now, &|progress| {
-            tracing::info!(survey_id = %wave.survey_id, run_id = %run_id, %progress, "aggregating");
-        })
-        .await
-        .map_err(|source| AggregateError::Run { survey: wave.survey_id.to_string(), source })?;
+        let run_id = given.clone().unwrap_or_else(|| new_run_id(now));
+        let summary = run_with_progress(app, &wave, &run_id, now)
+            .await
+            .map_err(|source| AggregateError::Run { survey: wave.survey_id.to_string(), source })?;
         tracing::info!(
             survey_id = %wave.survey_id,
             run_id = %summary.run_id,
-            answers = summary.answers,
+            answer_count = summary.answers,
             units = summary.units,
             withheld_units = summary.withheld_units,
             "run published"
@@ -106,6 +116,44 @@ where
         });
     }
     Ok(AggregateResponse { runs })
+}
+
+/// One run, its progress written to `progress.json` as it goes (the latest
+/// state only: a slow write is overtaken, never queued), then its outcome.
+async fn run_with_progress<S, R>(
+    app: &App<S, R>,
+    wave: &Wave,
+    run_id: &str,
+    now: OffsetDateTime,
+) -> Result<RunSummary, RunError>
+where
+    S: WaveStore + AnswerStore + RegistrationStore + FormStore,
+    R: ResultsStore,
+{
+    let survey = &wave.survey_id;
+    let (states, mut latest) = tokio::sync::watch::channel(RunState::queued(run_id));
+    let work = async move {
+        let progress = |progress: Progress| {
+            tracing::info!(survey_id = %survey, run_id, %progress, "aggregating");
+            states.send_replace(RunState::at(run_id, &progress));
+        };
+        run(&app.store, &app.results, wave, run_id, app.segments, now, &progress).await
+    };
+    let writer = async {
+        while latest.changed().await.is_ok() {
+            let state = latest.borrow_and_update().clone();
+            if let Err(e) = state.write(&app.results, survey).await {
+                tracing::warn!(error = %survey_domain::error_chain(&e), "the run's progress could not be written");
+            }
+        }
+    };
+    let (outcome, ()) = tokio::join!(work, writer);
+    let last = match &outcome {
+        Ok(summary) => RunState::done(summary),
+        Err(_) => RunState::failed(run_id, "se loggen til sammenstillingen"),
+    };
+    last.write(&app.results, survey).await?;
+    outcome
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@
 //! `COGNITO_USER_POOL_ID` and `COGNITO_CLIENT_ID`, checked as API Gateway's
 //! JWT authorizer checks it (against the pool's JWKS on the local endpoint);
 //! the claims reach the handler in `requestContext.authorizer.jwt.claims`, as
-//! in AWS. Without a configured pool every such request is refused.
+//! in AWS. Without a configured pool every such request is refused. The
+//! console page signs in through `POST /auth/`, passed on to moto's
+//! cognito-idp (CloudFront sends it to the region's cognito-idp in AWS), with
+//! the app client named in `/admin/config.json`.
 //!
 //! As in AWS, where each Lambda instance serves one request at a time and the
 //! function's concurrency is bounded, at most `LAMBDA_CONCURRENCY` (default 64)
@@ -34,6 +37,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
+use survey_aws::content::S3Content;
 use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer, SqsQueue};
 use survey_domain::emails::SiteLinks;
 use survey_domain::memory::MemoryStore;
@@ -54,7 +58,7 @@ struct Gateway<S> {
     results: results::App<S, S3Results, SqsQueue>,
     info: survey_info::App<S>,
     forms: org_response::App<S, S3Results>,
-    admin: admin::App<S>,
+    admin: admin::App<S, S3Content, SqsQueue, S3Results, LocalRuns<S>>,
     s3: aws_sdk_s3::Client,
     content_bucket: String,
     static_dir: PathBuf,
@@ -69,6 +73,9 @@ struct AdminAuth {
     expected: Option<survey_http::jwt::Expected>,
     jwks_url: String,
     jwks: tokio::sync::OnceCell<survey_http::jwt::Jwks>,
+    /// moto, where `/auth/` goes, as CloudFront sends it to cognito-idp in AWS.
+    endpoint: String,
+    region: String,
 }
 
 impl AdminAuth {
@@ -84,7 +91,63 @@ impl AdminAuth {
                 client_id,
             });
         let jwks_url = format!("{}/{}/.well-known/jwks.json", endpoint.trim_end_matches('/'), pool.unwrap_or_default());
-        Self { expected, jwks_url, jwks: tokio::sync::OnceCell::new() }
+        Self { expected, jwks_url, jwks: tokio::sync::OnceCell::new(), endpoint, region }
+    }
+
+    /// `/admin/config.json`, which the deployment writes in AWS: the app client the page signs in with.
+    fn page_config(&self) -> GatewayResponse {
+        let client_id = self.expected.as_ref().map(|e| e.client_id.as_str());
+        Response::builder()
+            .header("content-type", "application/json")
+            .header("cache-control", "no-cache")
+            .body(Full::new(Bytes::from(json!({ "client_id": client_id, "auth_path": "/auth/" }).to_string())))
+            .expect("valid response")
+    }
+
+    /// `POST /auth/`: the page's call to Cognito's JSON API, passed to moto's cognito-idp.
+    /// moto tells services apart by the credential scope, which a browser never sends.
+    async fn cognito(&self, req: Request<Incoming>) -> GatewayResponse {
+        if req.method() != Method::POST {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        }
+        let header = |name: &str| req.headers().get(name).cloned();
+        let (Some(target), Some(content_type)) = (header("x-amz-target"), header("content-type")) else {
+            return plain(StatusCode::BAD_REQUEST, "x-amz-target and content-type are needed\n");
+        };
+        let Ok(body) = Limited::new(req.into_body(), 64 * 1024).collect().await else {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large\n");
+        };
+        let scope = format!(
+            "AWS4-HMAC-SHA256 Credential=local/20260101/{}/cognito-idp/aws4_request, SignedHeaders=host, Signature=0",
+            self.region
+        );
+        let request = Request::post(format!("{}/", self.endpoint.trim_end_matches('/')))
+            .header("x-amz-target", target)
+            .header("content-type", content_type)
+            .header("authorization", scope)
+            .body(Full::new(body.to_bytes()));
+        let response = match request {
+            Ok(request) => local_call(request).await,
+            Err(error) => Err(error.into()),
+        };
+        match response {
+            Ok(response) => {
+                let (parts, body) = response.into_parts();
+                let mut answer = Response::new(Full::new(body));
+                *answer.status_mut() = parts.status;
+                if let Some(content_type) = parts.headers.get(hyper::header::CONTENT_TYPE) {
+                    answer.headers_mut().insert(hyper::header::CONTENT_TYPE, content_type.clone());
+                }
+                answer
+                    .headers_mut()
+                    .insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+                answer
+            }
+            Err(error) => {
+                tracing::error!(%error, "cognito-idp failed");
+                plain(StatusCode::BAD_GATEWAY, "sign-in unavailable\n")
+            }
+        }
     }
 
     /// The claims of the request's bearer token as the authorizer passes them, or `None` (401).
@@ -104,21 +167,30 @@ impl AdminAuth {
     }
 }
 
-/// A user pool's JWKS over plain HTTP from the local endpoint.
-async fn fetch_jwks(url: &str) -> Result<survey_http::jwt::Jwks, Box<dyn std::error::Error + Send + Sync>> {
-    let uri: hyper::Uri = url.parse()?;
-    let host = uri.host().ok_or("the JWKS address has no host")?.to_owned();
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One plain-HTTP request to the local endpoint (moto), answered in full.
+async fn local_call(request: Request<Full<Bytes>>) -> Result<Response<Bytes>, BoxError> {
+    let uri = request.uri().clone();
+    let host = uri.host().ok_or("the address has no host")?.to_owned();
     let stream = tokio::net::TcpStream::connect((host.as_str(), uri.port_u16().unwrap_or(80))).await?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
-    let request =
-        Request::get(uri.path()).header(hyper::header::HOST, host).body(http_body_util::Empty::<Bytes>::new())?;
-    let response = sender.send_request(request).await?;
+    let (mut parts, body) = request.into_parts();
+    parts.uri = uri.path_and_query().map_or("/", |p| p.as_str()).parse()?;
+    parts.headers.insert(hyper::header::HOST, host.parse()?);
+    let response = sender.send_request(Request::from_parts(parts, body)).await?;
+    let (parts, body) = response.into_parts();
+    Ok(Response::from_parts(parts, body.collect().await?.to_bytes()))
+}
+
+/// A user pool's JWKS over plain HTTP from the local endpoint.
+async fn fetch_jwks(url: &str) -> Result<survey_http::jwt::Jwks, BoxError> {
+    let response = local_call(Request::get(url).body(Full::new(Bytes::new()))?).await?;
     if !response.status().is_success() {
         return Err(format!("the JWKS answered {}", response.status()).into());
     }
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok(serde_json::from_slice(&body)?)
+    Ok(serde_json::from_slice(response.body())?)
 }
 
 type MainResult = Result<(), Box<dyn std::error::Error>>;
@@ -195,6 +267,31 @@ async fn mail_worker<S: Stores>(store: S, clients: Clients, config: Config) {
     }
 }
 
+/// The local stack's aggregation function: a console run goes on in a task of
+/// its own, with the function's own code, as an asynchronous invocation does in AWS.
+struct LocalRuns<S> {
+    store: S,
+    results: S3Results,
+}
+
+impl<S: Stores + Clone + 'static> admin::Runs for LocalRuns<S> {
+    async fn start(&self, survey: &survey_domain::WaveId, run_id: &str) -> Result<(), survey_domain::StoreError> {
+        let app = aggregate::App {
+            store: self.store.clone(),
+            results: self.results.clone(),
+            segments: survey_results::DEFAULT_SEGMENTS,
+        };
+        let request =
+            aggregate::AggregateRequest { survey_id: Some(survey.to_string()), run_id: Some(run_id.to_owned()) };
+        tokio::spawn(async move {
+            if let Err(error) = aggregate::handle(&app, request).await {
+                tracing::error!(error = %survey_domain::error_chain(&error), "the aggregation failed");
+            }
+        });
+        Ok(())
+    }
+}
+
 /// The wave `local`, open now, with Bergen (4601) registered under `code`.
 async fn seeded_memory_store(keys: &Keys, code: &AccessCode) -> Result<MemoryStore, Box<dyn std::error::Error>> {
     let store = MemoryStore::new();
@@ -211,7 +308,7 @@ async fn seeded_memory_store(keys: &Keys, code: &AccessCode) -> Result<MemorySto
     Ok(store)
 }
 
-fn gateway<S: Stores + GuessCounterStore + Clone>(
+fn gateway<S: Stores + GuessCounterStore + Clone + 'static>(
     store: S,
     config: &Config,
     clients: Clients,
@@ -238,7 +335,17 @@ fn gateway<S: Stores + GuessCounterStore + Clone>(
             results: S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
             keys: config.keys.clone(),
         },
-        admin: admin::App { store: store.clone() },
+        admin: admin::App {
+            store: store.clone(),
+            content: S3Content { s3: clients.s3.clone(), bucket: config.buckets.content.clone() },
+            queue: SqsQueue::new(clients.sqs.clone(), config.mail.queue_url.clone()),
+            results: S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
+            runs: LocalRuns {
+                store: store.clone(),
+                results: S3Results::new(clients.s3.clone(), config.buckets.results.clone()),
+            },
+            keys: config.keys.clone(),
+        },
         info: survey_info::App { store },
         s3: clients.s3,
         content_bucket: config.buckets.content.clone(),
@@ -251,7 +358,7 @@ fn gateway<S: Stores + GuessCounterStore + Clone>(
     }))
 }
 
-async fn serve<S: Stores + GuessCounterStore + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
+async fn serve<S: Stores + GuessCounterStore + Clone + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("local gateway: http://127.0.0.1:{port}/ (survey), http://127.0.0.1:{port}/api/health");
     loop {
@@ -290,11 +397,16 @@ fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
         .expect("valid response")
 }
 
-impl<S: Stores + GuessCounterStore> Gateway<S> {
+impl<S: Stores + GuessCounterStore + Clone + 'static> Gateway<S> {
     async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
         let path = req.uri().path().to_owned();
         if path == "/api" || path.starts_with("/api/") {
             return self.api(req, peer).await;
+        }
+        match path.as_str() {
+            "/auth/" => return self.console.cognito(req).await,
+            "/admin/config.json" => return self.console.page_config(),
+            _ => {}
         }
         if req.method() != Method::GET && req.method() != Method::HEAD {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");

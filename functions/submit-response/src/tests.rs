@@ -268,6 +268,9 @@ impl RegistrationStore for UnavailableAnswers {
     async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit).await
+    }
 }
 
 impl AnswerStore for UnavailableAnswers {
@@ -282,6 +285,9 @@ impl AnswerStore for UnavailableAnswers {
         F: FnMut(AnswerRecord) + Send,
     {
         self.0.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        self.0.answer_days(survey, unit).await
     }
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.0.count_answers(survey, unit).await
@@ -341,6 +347,9 @@ impl RegistrationStore for LostResponse {
     async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.inner.close_unit(survey, unit, at).await
     }
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        self.inner.reopen_unit(survey, unit).await
+    }
 }
 
 impl AnswerStore for LostResponse {
@@ -362,6 +371,9 @@ impl AnswerStore for LostResponse {
         F: FnMut(AnswerRecord) + Send,
     {
         self.inner.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        self.inner.answer_days(survey, unit).await
     }
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.inner.count_answers(survey, unit).await
@@ -418,6 +430,9 @@ impl RegistrationStore for UnavailableCounter {
     async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit).await
+    }
 }
 
 impl AnswerStore for UnavailableCounter {
@@ -432,6 +447,9 @@ impl AnswerStore for UnavailableCounter {
         F: FnMut(AnswerRecord) + Send,
     {
         self.0.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        self.0.answer_days(survey, unit).await
     }
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         self.0.count_answers(survey, unit).await

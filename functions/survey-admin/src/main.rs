@@ -1,7 +1,7 @@
 //! `survey-admin`: IMDi operators' command line for waves, registrations and codes.
 //! Results go to stdout, errors to stderr, and failures exit non-zero.
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, Context};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -17,18 +17,20 @@ mod written;
 
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use survey_aws::{content, setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
+use survey_aws::content::S3Content;
+use survey_aws::{setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, Email};
 use survey_domain::definition::Respondents;
-use survey_domain::registration::{add_by_imdi, approve_by_imdi, remove_contact, rotate_code};
+use survey_domain::operations;
+use survey_domain::registration::add_by_imdi;
 use survey_domain::store::{results_layout, ResultsStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::wave::{Webinar, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS};
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, UnitNumber, Wave, WaveId};
+use survey_domain::wave::Webinar;
+use survey_domain::{AccessCode, UnitNumber, Wave, WaveId};
 use survey_results::DEFAULT_SEGMENTS;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 #[derive(Parser)]
 #[command(
@@ -213,12 +215,16 @@ enum CodeCommand {
     Show(UnitArgs),
     /// Lager en ny kode (den gamle slutter å virke), sender den til alle bekreftede kontaktpersoner og skriver den.
     Rotate(UnitArgs),
+    /// Sender enhetens kode på nytt til alle bekreftede kontaktpersoner.
+    Resend(UnitArgs),
 }
 
 #[derive(Subcommand)]
 enum UnitCommand {
     /// Stenger én enhet tidlig og frigir rapporten med en gang (en sammenstilling i prosessen).
     Close(UnitArgs),
+    /// Åpner en enhet som ble stengt tidlig igjen, mens runden er åpen.
+    Reopen(UnitArgs),
     /// Erstatter folketallene for kommunene eller bydelene (samme form som SSB-filene i
     /// shared/domain/data), kontrollert i sin helhet; eller viser hva som er i bruk.
     Population {
@@ -274,6 +280,8 @@ struct Admin {
     store: DynamoStore,
     clients: Clients,
     config: Config,
+    /// `survey-admin (user)`: the audit log's who for changes made here.
+    operator: String,
 }
 
 #[tokio::main]
@@ -292,7 +300,13 @@ async fn main() -> ExitCode {
     };
     let config = Config::from_env();
     let clients = Clients::from_env().await;
-    let admin = Admin { store: DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()), clients, config };
+    let user = std::env::var("USER").unwrap_or_else(|_| "ukjent".to_owned());
+    let admin = Admin {
+        store: DynamoStore::new(clients.dynamodb.clone(), config.tables.clone()),
+        clients,
+        config,
+        operator: format!("survey-admin ({user})"),
+    };
     match admin.run(cli.command).await {
         Ok(output) => match writeln!(std::io::stdout(), "{output}") {
             Ok(()) => ExitCode::SUCCESS,
@@ -338,14 +352,6 @@ fn email_address(raw: &str) -> anyhow::Result<Email> {
     Email::parse(raw).map_err(|_| anyhow!("`{raw}` er ikke en e-postadresse"))
 }
 
-/// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
-fn default_results_until(opens: OffsetDateTime, closes: OffsetDateTime) -> OffsetDateTime {
-    let date = Date::from_calendar_date(opens.year() + 1, Month::October, 1).expect("valid date");
-    let october =
-        PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_offset(UtcOffset::from_hms(2, 0, 0).expect("valid offset"));
-    october.max(closes)
-}
-
 fn wave_json(wave: &Wave) -> String {
     let mut json = serde_json::to_value(wave).expect("a wave serialises");
     json["status"] = serde_json::to_value(wave.status(OffsetDateTime::now_utc())).expect("serialises");
@@ -364,44 +370,39 @@ impl Admin {
                 min_respondents,
                 definition,
             }) => {
-                let checked = definition::checked(&definition)?;
-                let questionnaire = checked.current();
-                let min_respondents = min_respondents.unwrap_or(match checked.definition.respondents {
-                    Respondents::Roles { .. } => DEFAULT_MIN_UNITS,
-                    Respondents::Participants { .. } => DEFAULT_MIN_RESPONDENTS,
-                });
-                let wave = Wave {
+                let new = operations::NewWave {
                     survey_id: survey_id(&survey)?,
+                    definition: definition.clone(),
                     opens_at: opens,
                     closes_at: closes,
-                    registration_deadline: registration_deadline.unwrap_or(closes),
-                    results_until: results_until.unwrap_or_else(|| default_results_until(opens, closes)),
+                    registration_deadline,
+                    results_until,
                     min_respondents,
-                    definition,
-                    questionnaire_version: questionnaire.version.clone(),
-                    languages: translated_languages(questionnaire),
-                    webinar: None,
-                    written_forms: Default::default(),
                 };
-                self.create_wave(&wave).await?;
+                if let Err(operations::ChangeError::UnknownDefinition(_)) = new.wave() {
+                    definition::checked(&definition)?;
+                }
+                let content = S3Content { s3: self.clients.s3.clone(), bucket: self.config.buckets.content.clone() };
+                let (wave, _) = operations::create_wave(&self.store, &content, self.actor(), &new)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .with_context(|| format!("kan ikke lage undersøkelsen `{survey}`"))?;
                 Ok(wave_json(&wave))
             }
             Command::Survey(SurveyCommand::Show(SurveyArg { survey })) => Ok(wave_json(&self.wave(&survey).await?)),
             Command::Survey(SurveyCommand::Window { survey, opens, closes, registration_deadline, results_until }) => {
-                let mut wave = self.wave(&survey).await?;
-                wave.opens_at = opens.unwrap_or(wave.opens_at);
-                wave.closes_at = closes.unwrap_or(wave.closes_at);
-                wave.registration_deadline = registration_deadline.unwrap_or(wave.registration_deadline);
-                wave.results_until = results_until.unwrap_or(wave.results_until);
-                self.update_wave(&wave).await
+                let changes = operations::WaveChanges {
+                    opens_at: opens,
+                    closes_at: closes,
+                    registration_deadline,
+                    results_until,
+                    ..Default::default()
+                };
+                self.edit_wave(&survey, changes).await
             }
             Command::Survey(SurveyCommand::Webinar { survey, at, url }) => {
-                if !url.starts_with("https://") {
-                    bail!("lenken til webinaret må begynne med https://");
-                }
-                let mut wave = self.wave(&survey).await?;
-                wave.webinar = Some(Webinar { at, url });
-                self.update_wave(&wave).await
+                let changes = operations::WaveChanges { webinar: Some(Webinar { at, url }), ..Default::default() };
+                self.edit_wave(&survey, changes).await
             }
             Command::Registration(RegistrationCommand::Add { survey, unit, contact }) => {
                 let contact = Contact::parse_mailbox(&contact)
@@ -414,18 +415,36 @@ impl Admin {
             }
             Command::Code(CodeCommand::Rotate(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
-                let code = rotate_code(
+                let (code, _) = operations::new_code(
                     &self.store,
                     &self.queue(),
                     &self.config.keys,
+                    self.actor(),
                     &registration.survey_id,
                     registration.unit,
                 )
                 .await
+                .map_err(|e| norsk::change_error(&e))
                 .with_context(|| {
                     format!("kan ikke lage en ny kode for {} ({})", registration.unit, registration.unit.unit().name)
                 })?;
                 Ok(code.to_string())
+            }
+            Command::Code(CodeCommand::Resend(UnitArgs { survey, unit })) => {
+                let registration = self.registration(&survey, &unit).await?;
+                let (sent, _) = operations::resend_code(
+                    &self.store,
+                    &self.queue(),
+                    self.actor(),
+                    &registration.survey_id,
+                    registration.unit,
+                )
+                .await
+                .map_err(|e| norsk::change_error(&e))
+                .with_context(|| {
+                    format!("kan ikke sende koden til {} ({}) igjen", registration.unit, registration.unit.unit().name)
+                })?;
+                Ok(format!("sent {sent}"))
             }
             Command::Contact(ContactCommand::List(UnitArgs { survey, unit })) => {
                 let (wave, unit) = {
@@ -459,16 +478,17 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit, email_address(&email)?)
                 };
-                approve_by_imdi(
+                operations::approve_contact(
                     &self.store,
                     &self.queue(),
                     &self.config.keys,
+                    self.actor(),
                     &wave,
                     unit,
                     &email,
-                    OffsetDateTime::now_utc(),
                 )
                 .await
+                .map_err(|e| norsk::change_error(&e))
                 .with_context(|| format!("kan ikke godkjenne {} for {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
@@ -478,8 +498,9 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit, email_address(&email)?)
                 };
-                remove_contact(&self.store, &wave.survey_id, unit, &email)
+                operations::remove(&self.store, self.actor(), &wave.survey_id, unit, &email)
                     .await
+                    .map_err(|e| norsk::change_error(&e))
                     .with_context(|| format!("kan ikke fjerne {} fra {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
@@ -491,11 +512,20 @@ impl Admin {
                 };
                 let probe =
                     Email::parse(&format!("x@{domain}")).map_err(|_| anyhow!("`{domain}` er ikke et e-postdomene"))?;
-                self.store
-                    .allow_domain(&wave.survey_id, unit, probe.domain(), wave.results_until)
+                operations::allow_domain(&self.store, self.actor(), &wave, unit, probe.domain())
                     .await
+                    .map_err(|e| norsk::change_error(&e))
                     .with_context(|| format!("kan ikke lagre domenet {} for {unit}", probe.domain()))?;
                 Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
+            }
+            Command::Unit(UnitCommand::Reopen(UnitArgs { survey, unit })) => {
+                let wave = self.wave(&survey).await?;
+                let unit = unit_number(&wave, &unit)?;
+                operations::reopen_unit(&self.store, self.actor(), &wave, unit)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .with_context(|| format!("kan ikke åpne {unit} ({}) igjen", unit.unit().name))?;
+                Ok(format!("åpnet {unit} ({}) igjen i {survey}", unit.unit().name))
             }
             Command::Unit(UnitCommand::Population { file: Some(file), .. }) => {
                 population::replace(&self.results(), &file).await
@@ -517,10 +547,14 @@ impl Admin {
             }
             Command::Unit(UnitCommand::Close(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
-                let now = OffsetDateTime::now_utc();
-                self.store.close_unit(&registration.survey_id, registration.unit, now).await.with_context(|| {
-                    format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
-                })?;
+                let actor = self.actor();
+                let now = actor.now;
+                operations::close_unit(&self.store, actor, &registration.survey_id, registration.unit)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .with_context(|| {
+                        format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
+                    })?;
                 let closed = format!(
                     "stengte {} ({}) i {} {}",
                     registration.unit,
@@ -557,11 +591,19 @@ impl Admin {
             }
             Command::Invitations(recipients::InvitationsCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;
-                recipients::send(&self.store, &self.queue(), &wave, survey_domain::forms::Mailing::Invitation).await
+                recipients::invite(&self.store, &self.queue(), &wave).await
             }
             Command::Reminders(recipients::RemindersCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;
-                recipients::send(&self.store, &self.queue(), &wave, survey_domain::forms::Mailing::Reminder).await
+                let to = match wave.survey().definition.respondents {
+                    Respondents::Participants { .. } => operations::Reminded::Contacts,
+                    Respondents::Roles { .. } => operations::Reminded::Recipients,
+                };
+                let (sent, _) = operations::send_reminders(&self.store, &self.queue(), self.actor(), &wave, to)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .with_context(|| format!("kan ikke sende påminnelsene i `{}`", wave.survey_id))?;
+                Ok(format!("sent {sent}"))
             }
             Command::Reminders(recipients::RemindersCommand::Schedule(args)) => {
                 let wave = self.wave(&args.survey).await?;
@@ -616,25 +658,18 @@ impl Admin {
             .with_context(|| format!("det finnes ingen undersøkelse `{id}`"))
     }
 
-    async fn create_wave(&self, wave: &Wave) -> anyhow::Result<()> {
-        wave.check().map_err(|e| anyhow!(norsk::invalid_wave(&e)))?;
-        let id = &wave.survey_id;
-        if !self.store.create_wave(wave).await.with_context(|| format!("kan ikke lagre undersøkelsen `{id}`"))? {
-            bail!("undersøkelsen `{id}` finnes allerede; endre den med `survey window`");
-        }
-        content::publish(&self.clients.s3, &self.config.buckets.content, id, wave.questionnaire())
-            .await
-            .with_context(|| format!("kan ikke publisere spørreskjemaet til `{id}`"))?;
-        Ok(())
+    /// Who the audit log says made a change from the command line.
+    fn actor(&self) -> operations::Actor<'_> {
+        operations::Actor { who: &self.operator, now: OffsetDateTime::now_utc() }
     }
 
-    async fn update_wave(&self, wave: &Wave) -> anyhow::Result<String> {
-        wave.check().map_err(|e| anyhow!(norsk::invalid_wave(&e)))?;
-        self.store
-            .update_wave(wave)
+    async fn edit_wave(&self, survey: &str, changes: operations::WaveChanges) -> anyhow::Result<String> {
+        let wave = self.wave(survey).await?;
+        let (wave, _) = operations::edit_wave(&self.store, self.actor(), &wave, changes)
             .await
-            .with_context(|| format!("kan ikke lagre undersøkelsen `{}`", wave.survey_id))?;
-        Ok(wave_json(wave))
+            .map_err(|e| norsk::change_error(&e))
+            .with_context(|| format!("kan ikke endre undersøkelsen `{survey}`"))?;
+        Ok(wave_json(&wave))
     }
 
     async fn registration(&self, survey: &str, unit: &str) -> anyhow::Result<UnitRegistration> {
@@ -735,30 +770,25 @@ impl Admin {
             } else {
                 let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid");
                 let closes = now + Duration::days(90);
-                let wave = Wave {
+                let new = operations::NewWave {
                     survey_id: id,
+                    definition: catalogue::DEFAULT_SURVEY.to_owned(),
                     opens_at: now,
                     closes_at: closes,
-                    registration_deadline: closes,
-                    results_until: default_results_until(now, closes),
-                    min_respondents: DEFAULT_MIN_RESPONDENTS,
-                    definition: catalogue::DEFAULT_SURVEY.to_owned(),
-                    questionnaire_version: Questionnaire::current().version.clone(),
-                    languages: translated_languages(Questionnaire::current()),
-                    webinar: None,
-                    written_forms: Default::default(),
+                    registration_deadline: None,
+                    results_until: None,
+                    min_respondents: None,
                 };
-                self.create_wave(&wave).await?;
+                let content = S3Content { s3: self.clients.s3.clone(), bucket: self.config.buckets.content.clone() };
+                operations::create_wave(&self.store, &content, self.actor(), &new)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .context("kan ikke lage runden `local`")?;
                 report.push_str(&format!("; la inn runden `local`, åpen til {}", show_time(closes)));
             }
         }
         Ok(report)
     }
-}
-
-/// The catalogue's default languages that the questionnaire has texts for.
-fn translated_languages(questionnaire: &Questionnaire) -> Vec<LanguageCode> {
-    LanguageCode::wave_defaults().filter(|code| questionnaire.translation(code.as_str()).is_some()).collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
+use survey_domain::operations::ChangeError;
 use survey_domain::wave::{InvalidWave, LOWEST_MIN_RESPONDENTS};
 
 const WITH_COMMANDS: &str = "{about-with-newline}\nBruk: {usage}\n\nKommandoer:\n{subcommands}\n\nValg:\n{options}\n";
@@ -79,6 +80,25 @@ pub fn invalid_wave(err: &InvalidWave) -> String {
         InvalidWave::UnknownDefinition(id) => format!("ukjent undersøkelse `{id}`"),
         InvalidWave::UnknownQuestionnaire(version) => format!("ukjent versjon av spørreskjemaet `{version}`"),
     }
+}
+
+/// Why a change was refused, in Norwegian.
+pub fn change_error(err: &ChangeError) -> anyhow::Error {
+    let text = match err {
+        ChangeError::UnknownDefinition(id) => format!("ukjent undersøkelse `{id}`"),
+        ChangeError::InvalidWave(e) => invalid_wave(e),
+        ChangeError::WaveExists => "undersøkelsen finnes allerede; endre den med `survey window`".to_owned(),
+        ChangeError::NotRegistered => "enheten er ikke påmeldt".to_owned(),
+        ChangeError::NotClosed => "enheten er ikke stengt".to_owned(),
+        ChangeError::WaveClosed => "runden er stengt; enheten kan ikke åpnes igjen".to_owned(),
+        ChangeError::UnknownContact => "ingen slik kontaktperson".to_owned(),
+        ChangeError::NotConfirmed => "kontaktpersonen har ikke bekreftet e-postadressen ennå".to_owned(),
+        ChangeError::UnitFull => "enheten har allerede 4 bekreftede kontaktpersoner".to_owned(),
+        ChangeError::InsecureWebinar => "lenken til webinaret må begynne med https://".to_owned(),
+        ChangeError::WrongReminders(to) => format!("påminnelser til {to} hører ikke til denne undersøkelsen"),
+        ChangeError::Store(_) | ChangeError::Queue(_) => return anyhow::anyhow!(survey_domain::error_chain(err)),
+    };
+    anyhow::anyhow!(text)
 }
 
 #[cfg(test)]

@@ -142,26 +142,15 @@ pub async fn rates_of<S: FormStore, R: ResultsStore>(store: &S, results: &R, wav
     Ok(serde_json::to_string_pretty(&rates).expect("rates serialise"))
 }
 
-/// Sends a wave's invitations or reminders now. In a survey of participants a
-/// reminder goes to the units' contacts, with their live count of answers.
-pub async fn send<S, Q>(store: &S, queue: &Q, wave: &Wave, mailing: Mailing) -> anyhow::Result<String>
-where
-    S: FormStore + survey_domain::store::RegistrationStore + survey_domain::store::ContactStore,
-    Q: survey_domain::jobs::JobQueue,
-{
-    let what = match mailing {
-        Mailing::Invitation => "invitasjonene",
-        Mailing::Reminder => "påminnelsene",
-    };
-    let participants =
-        matches!(wave.survey().definition.respondents, survey_domain::definition::Respondents::Participants { .. });
-    let sent = match mailing {
-        Mailing::Reminder if participants => {
-            survey_domain::response_reminders::queue(store, queue, wave, time::OffsetDateTime::now_utc()).await
-        }
-        _ => forms::send(store, queue, wave, mailing).await,
-    }
-    .with_context(|| format!("kan ikke sende {what} i `{}`", wave.survey_id))?;
+/// Sends a wave's invitations now (reminders are [`survey_domain::operations::send_reminders`]).
+pub async fn invite<S: FormStore, Q: survey_domain::jobs::JobQueue>(
+    store: &S,
+    queue: &Q,
+    wave: &Wave,
+) -> anyhow::Result<String> {
+    let sent = forms::send(store, queue, wave, Mailing::Invitation)
+        .await
+        .with_context(|| format!("kan ikke sende invitasjonene i `{}`", wave.survey_id))?;
     Ok(format!("sent {sent}"))
 }
 

@@ -200,6 +200,9 @@ impl RegistrationStore for UnavailableCounter {
     async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, at).await
     }
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit).await
+    }
 }
 
 impl GuessCounterStore for UnavailableCounter {

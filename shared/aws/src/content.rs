@@ -6,6 +6,33 @@ use survey_domain::{Questionnaire, StoreError, WaveId};
 
 use crate::error::store_error;
 
+/// The content bucket as the domain's [`survey_domain::store::ContentStore`].
+pub struct S3Content {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+}
+
+impl survey_domain::store::ContentStore for S3Content {
+    async fn publish_questionnaire(&self, survey: &WaveId, questionnaire: &Questionnaire) -> Result<usize, StoreError> {
+        publish(&self.s3, &self.bucket, survey, questionnaire).await
+    }
+
+    async fn content(&self, survey: &WaveId, path: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.s3.get_object().bucket(&self.bucket).key(content_key(survey, path)).send().await {
+            Ok(object) => {
+                let bytes = object
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|e| StoreError::Unavailable { context: "read content", source: Box::new(e) })?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            Err(e) => Err(store_error("read content", e)),
+        }
+    }
+}
+
 /// The key of one content file of a wave.
 pub fn content_key(survey: &WaveId, path: &str) -> String {
     format!("content/{survey}/{path}")

@@ -1,5 +1,7 @@
 //! The DynamoDB implementation of the domain's store traits.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -261,6 +263,25 @@ impl RegistrationStore for DynamoStore {
             Err(e) => Err(store_error("close unit", e)),
         }
     }
+
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.registrations)
+            .set_key(Some(key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())])))
+            .update_expression("REMOVE closed_at")
+            .condition_expression("attribute_exists(closed_at)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("reopen unit", e)),
+        }
+    }
 }
 
 impl ContactStore for DynamoStore {
@@ -352,6 +373,38 @@ impl ContactStore for DynamoStore {
             }
         }
         Ok(domains)
+    }
+
+    /// One scan of the contacts table (a few items per unit), filtered to the wave.
+    async fn wave_contacts(&self, survey: &WaveId) -> StoreResult<BTreeMap<UnitNumber, UnitContacts>> {
+        let prefix = format!("{survey}#");
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.tables.contacts)
+            .filter_expression("begins_with(registration, :p)")
+            .expression_attribute_values(":p", AttributeValue::S(prefix.clone()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut units: BTreeMap<UnitNumber, UnitContacts> = BTreeMap::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| store_error("list a wave's contacts", e))?;
+            let unit = match item.get("registration") {
+                Some(AttributeValue::S(r)) => r.strip_prefix(&prefix).and_then(|u| UnitNumber::parse(u).ok()),
+                _ => None,
+            };
+            let Some(unit) = unit else { continue };
+            let entry = units.entry(unit).or_default();
+            match item.get("contact_id") {
+                Some(AttributeValue::S(id)) if id.starts_with(ALLOWED_DOMAIN_PREFIX) => {
+                    entry.domains.extend(id.strip_prefix(ALLOWED_DOMAIN_PREFIX).map(str::to_owned));
+                }
+                _ => entry.contacts.push(ContactItem::try_from(&item)?.0),
+            }
+        }
+        Ok(units)
     }
 }
 
@@ -474,6 +527,31 @@ impl AnswerStore for DynamoStore {
             }
         }
         Ok(visited)
+    }
+
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        let mut days = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.tables.answers)
+            .index_name(ANSWERS_BY_UNIT)
+            .key_condition_expression("#unit = :u AND survey_id = :s")
+            .projection_expression("#date")
+            .expression_attribute_names("#unit", "unit")
+            .expression_attribute_names("#date", "date")
+            .expression_attribute_values(":u", AttributeValue::S(unit.to_string()))
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .into_paginator()
+            .send();
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        while let Some(page) = pages.next().await {
+            for item in page.map_err(|e| store_error("read a unit's answer days", e))?.items() {
+                let day = item.get("date").and_then(|v| v.as_s().ok()).and_then(|d| time::Date::parse(d, &format).ok());
+                days.extend(day);
+            }
+        }
+        Ok(days)
     }
 
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {

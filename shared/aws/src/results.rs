@@ -1,7 +1,7 @@
 //! The results bucket as the domain's `ResultsStore`.
 
 use aws_sdk_s3::primitives::ByteStream;
-use survey_domain::store::{ResultsStore, StoreResult};
+use survey_domain::store::{ResultLinks, ResultsStore, StoreResult};
 use survey_domain::StoreError;
 
 use crate::error::store_error;
@@ -15,6 +15,24 @@ pub struct S3Results {
 impl S3Results {
     pub fn new(client: aws_sdk_s3::Client, bucket: String) -> Self {
         Self { client, bucket }
+    }
+}
+
+/// A presigned GET, signed with the function's own role: it opens only what the role may read.
+impl ResultLinks for S3Results {
+    async fn link(&self, key: &str, valid: time::Duration) -> StoreResult<String> {
+        let valid = std::time::Duration::from_secs(valid.whole_seconds().max(1).unsigned_abs());
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid)
+            .map_err(|e| StoreError::Failed { context: "presign a link", source: Box::new(e) })?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| store_error("presign a link", e))?;
+        Ok(request.uri().to_owned())
     }
 }
 

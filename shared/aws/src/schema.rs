@@ -13,13 +13,15 @@ pub struct Key {
     pub kind: String,
 }
 
-/// A global secondary index; only keys are projected.
+/// A global secondary index: keys only, or keys and the listed attributes (`INCLUDE`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Index {
     pub name: String,
     pub partition_key: Key,
     pub sort_key: Option<Key>,
     pub projection: String,
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
     pub description: String,
 }
 
@@ -84,6 +86,8 @@ mod tests {
         let personal: Vec<&str> = schema().tables.iter().filter(|t| t.personal_data).map(|t| t.name.as_str()).collect();
         assert_eq!(personal, ["contacts", "recipients"]);
         let by_unit = &schema().table("answers").indexes[0];
-        assert_eq!((by_unit.name.as_str(), by_unit.projection.as_str()), ("by_unit", "KEYS_ONLY"));
+        // The answers' index holds the day each arrived, never the answers.
+        assert_eq!((by_unit.name.as_str(), by_unit.projection.as_str()), ("by_unit", "INCLUDE"));
+        assert_eq!(by_unit.non_key_attributes, ["date"]);
     }
 }

@@ -44,7 +44,14 @@ async fn create_table(clients: &Clients, table: &Table, name: &str) -> Result<bo
         let mut gsi = GlobalSecondaryIndex::builder()
             .index_name(&index.name)
             .key_schema(key_element(&index.partition_key, KeyType::Hash))
-            .projection(Projection::builder().projection_type(ProjectionType::from(index.projection.as_str())).build());
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::from(index.projection.as_str()))
+                    .set_non_key_attributes(
+                        (!index.non_key_attributes.is_empty()).then(|| index.non_key_attributes.clone()),
+                    )
+                    .build(),
+            );
         if let Some(sort) = &index.sort_key {
             gsi = gsi.key_schema(key_element(sort, KeyType::Range));
         }

@@ -100,6 +100,10 @@ async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Ke
     assert!(store.close_unit(&first.survey_id, first.unit, at).await.unwrap());
     assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, Some(at));
     assert!(!store.close_unit(&first.survey_id, UnitNumber::parse("4601").unwrap(), at).await.unwrap());
+    assert!(store.reopen_unit(&first.survey_id, first.unit).await.unwrap());
+    assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, None);
+    assert!(!store.reopen_unit(&first.survey_id, first.unit).await.unwrap(), "open already");
+    assert!(!store.reopen_unit(&first.survey_id, UnitNumber::parse("4601").unwrap()).await.unwrap(), "not registered");
 }
 
 async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
@@ -133,6 +137,18 @@ async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
     assert_eq!(domains, ["bergen.kommune.no", "hordaland.no"]);
     assert_eq!(store.contacts(&survey, unit).await.unwrap().len(), 2, "allowed domains are not contacts");
     assert!(store.allowed_domains(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
+
+    // The whole wave in one read, another wave's contacts left out.
+    let other = WaveId::parse("contacts-2").unwrap();
+    store.put_contact(&other, unit, &ola, expires_at).await.unwrap();
+    let wave = store.wave_contacts(&survey).await.unwrap();
+    assert_eq!(wave.keys().copied().collect::<Vec<_>>(), [unit]);
+    let mut names: Vec<&str> = wave[&unit].contacts.iter().map(|c| c.contact.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Kari", "Ola"]);
+    let mut domains = wave[&unit].domains.clone();
+    domains.sort();
+    assert_eq!(domains, ["bergen.kommune.no", "hordaland.no"]);
 
     assert!(store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap());
     assert!(!store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap(), "gone already");
@@ -285,6 +301,13 @@ async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys)
     assert_eq!(registered, vec![reg.clone()]);
     assert_eq!(store.count_answers(&w.survey_id, Some(reg.unit)).await.unwrap(), 3);
     assert_eq!(store.count_answers(&w.survey_id, Some(UnitNumber::parse("0301").unwrap())).await.unwrap(), 0);
+    let today = survey_domain::oslo_time::date_at(now);
+    assert_eq!(
+        store.answer_days(&w.survey_id, reg.unit).await.unwrap(),
+        [today; 3],
+        "each answer's day, from the index"
+    );
+    assert!(store.answer_days(&w.survey_id, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
 }
 
 /// Five copies of one submission at once: exactly one answer is stored, and all
@@ -462,6 +485,11 @@ async fn setup_is_idempotent_and_content_is_published() {
     let arabic: serde_json::Value = serde_json::from_slice(&arabic.body.collect().await.unwrap().into_bytes()).unwrap();
     assert!(arabic["strings"]["q.q_group.text"].is_string());
     assert!(arabic.get("meta").is_none(), "the page gets the texts, not their translation meta");
+
+    let content = survey_aws::content::S3Content { s3: clients.s3.clone(), bucket: config.buckets.content.clone() };
+    let read = content.content(&survey, "i18n/nb.json").await.unwrap().expect("published");
+    assert_eq!(read, text.to_vec());
+    assert_eq!(content.content(&survey, "audio/coverage.json").await.unwrap(), None);
 }
 
 #[tokio::test]

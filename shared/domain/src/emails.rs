@@ -144,6 +144,18 @@ fn clock(at: OffsetDateTime) -> String {
 }
 
 /// The last day answers are taken: the close is exclusive.
+/// How long a survey has left, from `today` to its `last` day, in bokmål and English.
+fn time_left(today: time::Date, last: time::Date) -> (String, String) {
+    let (nb, en) = match (last - today).whole_days() {
+        ..=0 => ("Siste dag", "Last day"),
+        1 => ("Én dag igjen", "One day left"),
+        7 => ("Én uke igjen", "One week left"),
+        14 => ("To uker igjen", "Two weeks left"),
+        n => return (format!("{n} dager igjen"), format!("{n} days left")),
+    };
+    (nb.to_owned(), en.to_owned())
+}
+
 fn last_day(wave: &Wave) -> OffsetDateTime {
     wave.closes_at - Duration::SECOND
 }
@@ -306,12 +318,13 @@ pub fn response_reminder_email(
     contact: &Contact,
     unit: &Unit,
     wave: &Wave,
-    respondents: u64,
-    expected: Option<u32>,
+    (respondents, expected): (u64, Option<u32>),
     code: &AccessCode,
     links: &SiteLinks,
+    today: time::Date,
 ) -> OutgoingEmail {
     let copy = &wave.survey().definition.copy;
+    let (left_nb, left_en) = time_left(today, crate::oslo_time::date_at(last_day(wave)));
     let min = u64::from(wave.min_respondents);
     let answered_nb = match (respondents, expected) {
         (n, Some(e)) if e > 0 => format!(
@@ -346,7 +359,7 @@ pub fn response_reminder_email(
     let parts = vec![
         Part::Text(format!("Hei, {}!", contact.name.as_str())),
         Part::Text(format!(
-            "Det er én uke igjen: {} er åpen til og med {}.",
+            "{left_nb}: {} er åpen til og med {}.",
             capitalise(&copy.name.nb),
             date_nb(last_day(wave))
         )),
@@ -360,7 +373,7 @@ pub fn response_reminder_email(
         Part::Link("Alt for kommuner og bydeler på ett sted".into(), links.municipalities(&wave.survey_id)),
         Part::Heading("In English".into()),
         Part::Text(format!(
-            "One week left: {} is open until {}. {answered_en} {needed_en} The code, the participant link and the classroom sheet are above.",
+            "{left_en}: {} is open until {}. {answered_en} {needed_en} The code, the participant link and the classroom sheet are above.",
             copy.name.en,
             date_en(last_day(wave))
         )),
@@ -369,7 +382,7 @@ pub fn response_reminder_email(
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
-        subject: format!("Én uke igjen av {} – {}", copy.name.nb, unit.name),
+        subject: format!("{left_nb} av {} – {}", copy.name.nb, unit.name),
         text,
         html,
     }
@@ -712,6 +725,18 @@ mod tests {
 
     fn contact(name: &str) -> Contact {
         Contact::new(PersonName::parse(name).unwrap(), Email::parse("kari@example.org").unwrap(), None)
+    }
+
+    #[test]
+    fn a_reminder_says_how_long_is_left_on_the_day_it_is_sent() {
+        let last = time::macros::date!(2026 - 11 - 30);
+        let left = |days: i64| time_left(last - time::Duration::days(days), last);
+        assert_eq!(left(0), ("Siste dag".into(), "Last day".into()));
+        assert_eq!(left(1).0, "Én dag igjen");
+        assert_eq!(left(3), ("3 dager igjen".into(), "3 days left".into()));
+        assert_eq!(left(7), ("Én uke igjen".into(), "One week left".into()));
+        assert_eq!(left(14).0, "To uker igjen");
+        assert_eq!(left(30).0, "30 dager igjen");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod language;
 pub mod mail;
 pub mod mail_worker;
 pub mod memory;
+pub mod operations;
 pub mod oslo_time;
 pub mod population;
 pub mod questionnaire;

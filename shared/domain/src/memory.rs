@@ -31,6 +31,8 @@ struct Tables {
     form_tokens: BTreeMap<TokenDigest, FormToken>,
     forms: BTreeMap<(WaveId, UnitNumber, String), Form>,
     audit: BTreeMap<String, AuditEntry>,
+    /// The content bucket: each wave's published questionnaire version.
+    content: BTreeMap<WaveId, String>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -184,6 +186,31 @@ impl RegistrationStore for MemoryStore {
             None => false,
         }))
     }
+
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+        Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
+            Some(registration) => registration.closed_at.take().is_some(),
+            None => false,
+        }))
+    }
+}
+
+impl ContentStore for MemoryStore {
+    async fn publish_questionnaire(&self, survey: &WaveId, questionnaire: &crate::Questionnaire) -> StoreResult<usize> {
+        self.with(|t| t.content.insert(survey.clone(), questionnaire.version.clone()));
+        Ok(1 + questionnaire.translated_languages().count())
+    }
+
+    async fn content(&self, _survey: &WaveId, _path: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
+}
+
+impl MemoryStore {
+    /// The questionnaire version published for a wave, if any.
+    pub fn published(&self, survey: &WaveId) -> Option<String> {
+        self.with(|t| t.content.get(survey).cloned())
+    }
 }
 
 impl ContactStore for MemoryStore {
@@ -227,6 +254,19 @@ impl ContactStore for MemoryStore {
     async fn allowed_domains(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<String>> {
         Ok(self.with(|t| {
             t.allowed_domains.get(&(survey.clone(), unit)).map(|d| d.keys().cloned().collect()).unwrap_or_default()
+        }))
+    }
+
+    async fn wave_contacts(&self, survey: &WaveId) -> StoreResult<BTreeMap<UnitNumber, UnitContacts>> {
+        Ok(self.with(|t| {
+            let mut units: BTreeMap<UnitNumber, UnitContacts> = BTreeMap::new();
+            for ((_, unit), contacts) in t.contacts.iter().filter(|((s, _), _)| s == survey) {
+                units.entry(*unit).or_default().contacts.extend(contacts.values().cloned());
+            }
+            for ((_, unit), domains) in t.allowed_domains.iter().filter(|((s, _), _)| s == survey) {
+                units.entry(*unit).or_default().domains.extend(domains.keys().cloned());
+            }
+            units
         }))
     }
 }
@@ -310,6 +350,12 @@ impl AnswerStore for MemoryStore {
         Ok(n)
     }
 
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        Ok(self.with(|t| {
+            t.answers.values().filter(|a| &a.survey_id == survey && a.unit == unit).map(|a| a.date).collect()
+        }))
+    }
+
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         Ok(self.with(|t| {
             t.answers.values().filter(|a| &a.survey_id == survey && unit.is_none_or(|u| a.unit == u)).count() as u64
@@ -326,6 +372,13 @@ pub struct MemoryResults {
 impl MemoryResults {
     pub fn keys(&self) -> Vec<String> {
         self.objects.lock().expect("results lock").keys().cloned().collect()
+    }
+}
+
+/// A link names the key; only tests follow it.
+impl ResultLinks for MemoryResults {
+    async fn link(&self, key: &str, valid: time::Duration) -> StoreResult<String> {
+        Ok(format!("memory:///{key}?valid={}", valid.whole_seconds()))
     }
 }
 

@@ -77,10 +77,10 @@ where
         &entry.contact,
         unit.unit(),
         &wave,
-        respondents,
-        registration.expected_participants,
+        (respondents, registration.expected_participants),
         &registration.access_code,
         links,
+        crate::oslo_time::date_at(now),
     );
     mailer.send(&email).await?;
     Ok(())
@@ -150,6 +150,11 @@ mod tests {
         assert_eq!(sent.len(), 2);
         let bergen = sent.iter().find(|m| m.to.as_str() == "kontakt0@4601.kommune.no").unwrap();
         assert_eq!(bergen.subject, "Én uke igjen av brukerundersøkelsen – Bergen");
+        assert!(
+            bergen.text.starts_with("Hei, Kari!\n\nÉn uke igjen: Brukerundersøkelsen er åpen til og med"),
+            "{}",
+            bergen.text
+        );
         assert!(
             bergen.text.contains("Så langt har 6 av de 40 deltakerne dere regnet med, svart (15 %)."),
             "{}",

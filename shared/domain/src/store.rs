@@ -123,6 +123,26 @@ pub trait RegistrationStore: Send + Sync {
         unit: UnitNumber,
         at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Opens a unit closed early again; `false` when it is not registered or not closed.
+    fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// The content bucket, where the survey page reads a wave's questionnaire and texts.
+pub trait ContentStore: Send + Sync {
+    /// Publishes the questionnaire and its texts in every language; returns how many files.
+    fn publish_questionnaire(
+        &self,
+        survey: &WaveId,
+        questionnaire: &crate::Questionnaire,
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
+    /// A published file of the wave's content (`audio/coverage.json`), if there is one.
+    fn content(&self, survey: &WaveId, path: &str) -> impl Future<Output = StoreResult<Option<Vec<u8>>>> + Send;
+}
+
+/// Short-lived links to objects of the results bucket, for a download in the browser.
+pub trait ResultLinks: Send + Sync {
+    /// A link that fetches `key` for `valid`, with no other credentials.
+    fn link(&self, key: &str, valid: time::Duration) -> impl Future<Output = StoreResult<String>> + Send;
 }
 
 /// A contact as stored, with the moment the store deletes it.
@@ -169,6 +189,19 @@ pub trait ContactStore: Send + Sync {
         survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Every unit of a wave with a contact or an allowed domain, registered or
+    /// not yet (a first contact awaiting IMDi's approval), by unit number.
+    fn wave_contacts(
+        &self,
+        survey: &WaveId,
+    ) -> impl Future<Output = StoreResult<std::collections::BTreeMap<UnitNumber, UnitContacts>>> + Send;
+}
+
+/// One unit's contacts and allowed domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitContacts {
+    pub contacts: Vec<ContactEntry>,
+    pub domains: Vec<String>,
 }
 
 /// What a single-use link in an e-mail does when it is opened.
@@ -225,6 +258,13 @@ pub trait AnswerStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<u64>> + Send
     where
         F: FnMut(AnswerRecord) + Send;
+    /// The day each of a unit's answers arrived (in Norway), from the index that
+    /// holds no answers; in no particular order.
+    fn answer_days(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+    ) -> impl Future<Output = StoreResult<Vec<time::Date>>> + Send;
     /// How many answers a wave (or one of its units) has.
     fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>)
         -> impl Future<Output = StoreResult<u64>> + Send;
@@ -303,6 +343,11 @@ pub mod results_layout {
 
     pub fn bundle_key(survey: &WaveId, run_id: &str) -> String {
         format!("{}bundle.zip", run_prefix(survey, run_id))
+    }
+
+    /// How far a run has come, for the console to show while it runs.
+    pub fn progress_key(survey: &WaveId, run_id: &str) -> String {
+        format!("{}progress.json", run_prefix(survey, run_id))
     }
 
     pub fn manifest_key(survey: &WaveId, run_id: &str) -> String {

@@ -229,22 +229,13 @@ mod tests {
     fn the_operator_is_read_from_the_claims_in_the_request_context() {
         let claims =
             verify(&id_token(json!({ "cognito:username": "kari@imdi.no" })), &jwks("k1"), &expected(), NOW).unwrap();
-        let event = json!({
-            "version": "2.0", "routeKey": "$default", "rawPath": "/api/admin/me", "rawQueryString": "", "headers": {},
-            "requestContext": { "accountId": "0", "apiId": "local", "domainName": "x", "domainPrefix": "x",
-                "http": { "method": "GET", "path": "/api/admin/me", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "" },
-                "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0,
-                "authorizer": { "jwt": { "claims": context_claims(&claims), "scopes": null } } },
-            "isBase64Encoded": false
-        });
-        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let claims = Value::Object(context_claims(&claims));
+        let req = crate::testing::authorized_request("GET", "/api/admin/me", None, Some(claims));
         let operator = Operator::from_request(&req).unwrap();
         assert_eq!(operator, Operator { name: "kari@imdi.no".into(), groups: vec!["readers".into()] });
         assert!(!operator.may_change(), "readers may only look");
 
-        let mut without = event.clone();
-        without["requestContext"].as_object_mut().unwrap().remove("authorizer");
-        let req = lambda_http::request::from_str(&without.to_string()).unwrap();
+        let req = crate::testing::authorized_request("GET", "/api/admin/me", None, None);
         assert_eq!(Operator::from_request(&req), None);
     }
 

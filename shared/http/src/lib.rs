@@ -7,6 +7,8 @@ pub mod jwt;
 mod logging;
 pub mod routes;
 mod strict;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;

@@ -77,7 +77,7 @@ mod tests {
     fn each_method_and_template_is_routed_once() {
         let mut seen = std::collections::BTreeSet::new();
         for r in routes() {
-            assert!(["GET", "POST", "PUT", "DELETE"].contains(&r.method.as_str()), "{r:?}");
+            assert!(["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&r.method.as_str()), "{r:?}");
             assert!(r.path.starts_with("/api/"), "{r:?}");
             assert!(seen.insert((r.method.as_str(), r.path.as_str())), "twice: {r:?}");
         }

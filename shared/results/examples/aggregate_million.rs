@@ -61,6 +61,10 @@ impl AnswerStore for Generated {
         Ok(visited)
     }
 
+    async fn answer_days(&self, _: &WaveId, _: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        Err(StoreError::Failed { context: "generated answers have no index", source: "not indexed".into() })
+    }
+
     async fn count_answers(&self, _: &WaveId, _: Option<UnitNumber>) -> StoreResult<u64> {
         Ok(self.n)
     }
@@ -102,6 +106,10 @@ impl RegistrationStore for Generated {
     }
 
     async fn close_unit(&self, _: &WaveId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    async fn reopen_unit(&self, _: &WaveId, _: UnitNumber) -> StoreResult<bool> {
         Ok(false)
     }
 }

@@ -10,11 +10,13 @@ pub mod microdata;
 pub mod org;
 pub mod population;
 pub mod previous;
+pub mod progress;
 pub mod protect;
 pub mod release;
 pub mod report;
 pub mod run;
 pub mod tables;
 
+pub use progress::RunState;
 pub use release::{Ledger, ProtectionFailed};
 pub use run::{new_run_id, run, run_participants, Progress, RunError, RunSummary, DEFAULT_SEGMENTS};

@@ -71,7 +71,18 @@ pub struct Api {
     /// The personal link tokens of Bergen's director and head of the programme.
     pub form_tokens: [String; 2],
     /// The IMDi console, on a store with the wave and Bergen registered.
-    pub admin: admin::App<MemoryStore>,
+    pub admin: admin::App<MemoryStore, MemoryStore, MemoryQueue, MemoryResults, Runs>,
+}
+
+/// The console's aggregation runs, only written down (`survey/run_id`).
+#[derive(Default)]
+pub struct Runs(pub std::sync::Mutex<Vec<String>>);
+
+impl admin::Runs for Runs {
+    async fn start(&self, survey: &survey_domain::WaveId, run_id: &str) -> Result<(), survey_domain::StoreError> {
+        self.0.lock().expect("runs lock").push(format!("{survey}/{run_id}"));
+        Ok(())
+    }
 }
 
 /// The wave of a survey of roles the forms' store is seeded with, open like [`wave`].
@@ -160,7 +171,17 @@ impl Api {
             mailer: MemoryMailer::default(),
             forms: org_response::App { store: forms_store, results: MemoryResults::default(), keys: keys() },
             form_tokens,
-            admin: admin::App { store: seeded(&keys()).await },
+            admin: {
+                let store = seeded(&keys()).await;
+                admin::App {
+                    content: store.clone(),
+                    store,
+                    queue: MemoryQueue::default(),
+                    results: MemoryResults::default(),
+                    runs: Runs::default(),
+                    keys: keys(),
+                }
+            },
         }
     }
 

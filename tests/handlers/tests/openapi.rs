@@ -12,7 +12,7 @@ use lambda_http::http::{header, Method};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{json, Value};
 use survey_domain::contact::{Contact, Email, PersonName};
-use survey_domain::store::{ContactStore, RegistrationStore, WaveStore};
+use survey_domain::store::{ContactStore, RegistrationStore, ResultsStore, WaveStore};
 use survey_domain::{AccessCode, StoreError, UnitNumber, WaveId};
 use time::{Duration, OffsetDateTime};
 
@@ -516,62 +516,233 @@ async fn org_responses_answer_as_documented() {
 
 /// A console request as API Gateway passes it on: with the authorizer's claims
 /// for a user in `groups`, or without any (no token reached the function).
-fn console(method: Method, path: &str, groups: Option<&str>) -> Request {
-    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": raw_path, "rawQueryString": query, "headers": {},
-        "requestContext": { "accountId": "0", "apiId": "local", "domainName": "x", "domainPrefix": "x",
-            "http": { "method": method.as_str(), "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "" },
-            "requestId": "r", "routeKey": "$default", "stage": "$default", "time": "", "timeEpoch": 0 },
-        "isBase64Encoded": false
-    });
-    if let Some(groups) = groups {
-        event["requestContext"]["authorizer"] = json!({ "jwt": { "scopes": null, "claims": {
-            "cognito:username": "kari@imdi.no", "cognito:groups": groups, "token_use": "id" } } });
-    }
-    lambda_http::request::from_str(&event.to_string()).expect("a valid event")
+fn console(method: Method, path: &str, body: Option<Value>, groups: Option<&str>) -> Request {
+    let body = body.map(|b| b.to_string());
+    survey_http::testing::console_request(method.as_str(), path, body.as_deref(), groups)
 }
+
+/// One console request: method, route template, path, body and the user's groups.
+type ConsoleCase<'a> = (Method, String, String, Option<Value>, Option<&'a str>);
 
 #[tokio::test]
 async fn the_console_answers_as_documented() {
     let (api, mut c) = (Api::new().await, Checker::new());
-    let (me, waves, close, audit) =
-        ("/api/admin/me", "/api/admin/waves", "/api/admin/waves/{survey_id}/units/{unit}/close", "/api/admin/audit");
-    let bergen = format!("/api/admin/waves/{SURVEY}/units/{UNIT}/close");
-    for (method, template, path) in [
-        (Method::GET, me, me.to_owned()),
-        (Method::GET, waves, waves.to_owned()),
-        (Method::POST, close, bergen.clone()),
-        (Method::GET, audit, audit.to_owned()),
+    let survey = WaveId::parse(SURVEY).expect("a wave id");
+    let unit = UnitNumber::parse(UNIT).expect("a unit");
+    let wave = api.admin.store.wave(&survey).await.expect("memory store").expect("seeded");
+    for (name, email, status) in [
+        ("Kari Nordmann", "kari@bergen.kommune.no", survey_domain::contact::ContactStatus::Verified),
+        ("Ola Vik", "ola@gmail.com", survey_domain::contact::ContactStatus::AwaitingApproval),
+        ("Per Berg", "per@gmail.com", survey_domain::contact::ContactStatus::Pending),
     ] {
-        c.check(&method, template, &api.call(console(method.clone(), &path, None)).await);
-        c.check(&method, template, &api.call(console(method.clone(), &path, Some("[readers]"))).await);
+        let contact = Contact {
+            status,
+            ..Contact::new(PersonName::parse(name).expect("a name"), Email::parse(email).expect("an address"), None)
+        };
+        api.admin.store.put_contact(&survey, unit, &contact, wave.results_until).await.expect("memory store");
     }
-    let operator = Some("[operators]");
-    c.check(
-        &Method::POST,
-        close,
-        &api.call(console(Method::POST, "/api/admin/waves/ingen/units/4601/close", operator)).await,
-    );
-    c.check(
-        &Method::POST,
-        close,
-        &api.call(console(Method::POST, &format!("/api/admin/waves/{SURVEY}/units/4614/close"), operator)).await,
-    );
-    let closed = c.check(&Method::POST, close, &api.call(console(Method::POST, &bergen, operator)).await);
-    assert_eq!(closed["audit"]["action"], "unit.close");
-    c.check(
+    let at = |days: i64| {
+        let t = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid") + Duration::days(days);
+        t.format(&time::format_description::well_known::Rfc3339).expect("formattable")
+    };
+    let (reader, operator) = (Some("[readers]"), Some("[operators]"));
+    let waves = "/api/admin/waves";
+    let wave_path = "/api/admin/waves/{survey_id}";
+    let unit_path = |change: &str| format!("/api/admin/waves/{{survey_id}}/units/{{unit}}/{change}");
+    let new_wave =
+        json!({ "survey_id": "ny", "definition": "brukerundersokelse", "opens_at": at(1), "closes_at": at(30) });
+    let ola = json!({ "email": "ola@gmail.com" });
+    // (method, template, path, body, groups): every documented answer of every console route.
+    let mut cases: Vec<ConsoleCase> = vec![
+        (Method::GET, "/api/admin/me".into(), "/api/admin/me".into(), None, reader),
+        (Method::GET, "/api/admin/definitions".into(), "/api/admin/definitions".into(), None, reader),
+        (Method::GET, waves.into(), waves.into(), None, reader),
+        (Method::POST, waves.into(), waves.into(), Some(new_wave.clone()), operator),
+        (Method::POST, waves.into(), waves.into(), Some(new_wave.clone()), operator),
+        (Method::POST, waves.into(), waves.into(), Some(json!({ "survey_id": "x" })), operator),
+        (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 12 })), operator),
+        (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 1 })), operator),
+        (Method::PATCH, wave_path.into(), format!("{waves}/ingen"), Some(json!({})), operator),
+        (Method::POST, unit_path("reopen"), format!("{waves}/{SURVEY}/units/{UNIT}/reopen"), None, operator),
+        (Method::POST, unit_path("close"), format!("{waves}/{SURVEY}/units/{UNIT}/close"), None, operator),
+        (Method::POST, unit_path("reopen"), format!("{waves}/{SURVEY}/units/{UNIT}/reopen"), None, operator),
+        (
+            Method::POST,
+            unit_path("domains"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/domains"),
+            Some(json!({ "domain": "bergen.kommune.no" })),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("domains"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/domains"),
+            Some(json!({ "domain": "?" })),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/approve"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/approve"),
+            Some(json!({ "email": "per@gmail.com" })),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/approve"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/approve"),
+            Some(ola.clone()),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/approve"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/approve"),
+            Some(json!({ "email": "nei" })),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/remove"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/remove"),
+            Some(ola.clone()),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/remove"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/remove"),
+            Some(ola.clone()),
+            operator,
+        ),
+        (
+            Method::POST,
+            unit_path("contacts/remove"),
+            format!("{waves}/{SURVEY}/units/{UNIT}/contacts/remove"),
+            Some(json!({ "email": "nei" })),
+            operator,
+        ),
+        (Method::POST, unit_path("code/resend"), format!("{waves}/{SURVEY}/units/{UNIT}/code/resend"), None, operator),
+        (Method::POST, unit_path("code/rotate"), format!("{waves}/{SURVEY}/units/{UNIT}/code/rotate"), None, operator),
+        (Method::GET, "/api/admin/waves/{survey_id}/units".into(), format!("{waves}/{SURVEY}/units"), None, reader),
+        (
+            Method::GET,
+            "/api/admin/waves/{survey_id}/responses".into(),
+            format!("{waves}/{SURVEY}/responses"),
+            None,
+            reader,
+        ),
+        (
+            Method::GET,
+            "/api/admin/waves/{survey_id}/coverage".into(),
+            format!("{waves}/{SURVEY}/coverage"),
+            None,
+            reader,
+        ),
+        (Method::GET, "/api/admin/waves/{survey_id}/bundle".into(), format!("{waves}/{SURVEY}/bundle"), None, reader),
+        (
+            Method::POST,
+            "/api/admin/waves/{survey_id}/reminders".into(),
+            format!("{waves}/{SURVEY}/reminders"),
+            Some(json!({ "to": "contacts" })),
+            operator,
+        ),
+        (
+            Method::POST,
+            "/api/admin/waves/{survey_id}/reminders".into(),
+            format!("{waves}/{SURVEY}/reminders"),
+            Some(json!({ "to": "recipients" })),
+            operator,
+        ),
+        (Method::POST, "/api/admin/waves/{survey_id}/runs".into(), format!("{waves}/{SURVEY}/runs"), None, operator),
+        (
+            Method::GET,
+            "/api/admin/waves/{survey_id}/runs/{run_id}".into(),
+            format!("{waves}/{SURVEY}/runs/ingen"),
+            None,
+            reader,
+        ),
+        (Method::GET, "/api/admin/audit".into(), "/api/admin/audit?survey=x/y".into(), None, reader),
+    ];
+    // Every route: without claims (401), for a reader when it changes (403), for a wave that does not exist (404).
+    let routes: Vec<(Method, String)> = survey_http::routes::routes()
+        .iter()
+        .filter(|r| r.function == "admin")
+        .map(|r| (r.method.parse().expect("a method"), r.path.clone()))
+        .collect();
+    for (method, template) in &routes {
+        let path = template.replace("{survey_id}", SURVEY).replace("{unit}", UNIT).replace("{run_id}", "r1");
+        cases.push((method.clone(), template.clone(), path.clone(), None, None));
+        if method != Method::GET {
+            cases.push((method.clone(), template.clone(), path, None, reader));
+        }
+        if template.contains("{survey_id}") {
+            let path = template.replace("{survey_id}", "ingen").replace("{unit}", UNIT).replace("{run_id}", "r1");
+            cases.push((method.clone(), template.clone(), path, Some(json!({})), operator));
+        }
+        if template.contains("{unit}") {
+            let path = template.replace("{survey_id}", SURVEY).replace("{unit}", "4614");
+            cases.push((method.clone(), template.clone(), path, Some(ola.clone()), operator));
+        }
+    }
+    for (method, template, path, body, groups) in cases {
+        c.check(&method, &template, &api.call(console(method.clone(), &path, body, groups)).await);
+    }
+    // A run and the bundle link once a run has published.
+    let started = api.admin.runs.0.lock().expect("runs lock").first().cloned().expect("a run was started");
+    let run_id = started.rsplit('/').next().expect("survey/run_id").to_owned();
+    let run_template = "/api/admin/waves/{survey_id}/runs/{run_id}";
+    let progress = c.check(
         &Method::GET,
-        audit,
-        &api.call(console(Method::GET, "/api/admin/audit?survey=x/y", Some("[readers]"))).await,
+        run_template,
+        &api.call(console(Method::GET, &format!("{waves}/{SURVEY}/runs/{run_id}"), None, reader)).await,
     );
+    assert_eq!(progress["step"], "queued");
+    let manifest = survey_domain::store::results_layout::RunManifest {
+        survey_id: SURVEY.into(),
+        run_id: run_id.clone(),
+        completed_at: at(0),
+        answers: 0,
+        units: 1,
+        withheld_units: 1,
+        bundle: survey_domain::store::results_layout::bundle_key(&survey, &run_id),
+    };
+    let latest = serde_json::to_vec(&manifest).expect("serialises");
+    api.admin
+        .results
+        .put_object(&survey_domain::store::results_layout::latest_key(&survey), latest, "application/json")
+        .await
+        .expect("memory results");
+    let link = c.check(
+        &Method::GET,
+        "/api/admin/waves/{survey_id}/bundle",
+        &api.call(console(Method::GET, &format!("{waves}/{SURVEY}/bundle"), None, reader)).await,
+    );
+    assert_eq!(link["run_id"], run_id.as_str());
     let log = c.check(
         &Method::GET,
-        audit,
-        &api.call(console(Method::GET, &format!("{audit}?survey={SURVEY}"), Some("[readers]"))).await,
+        "/api/admin/audit",
+        &api.call(console(Method::GET, &format!("/api/admin/audit?survey={SURVEY}"), None, reader)).await,
     );
-    assert_eq!(log["entries"].as_array().map(Vec::len), Some(1));
-    assert_documented_reached(&c, &[me, waves, close, audit]);
+    let actions: Vec<&str> =
+        log["entries"].as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "unit.close",
+            "unit.reopen",
+            "domain.allow",
+            "contact.approve",
+            "contact.remove",
+            "code.resend",
+            "code.rotate",
+            "reminders.send",
+            "aggregation.start"
+        ],
+        "each change once, nothing for what was refused"
+    );
+    let templates: Vec<&str> = routes.iter().map(|(_, t)| t.as_str()).collect();
+    assert_documented_reached(&c, &templates);
 }
 
 /// Responses documented but not reached by a request here, each with its reason.

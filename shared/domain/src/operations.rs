@@ -1,0 +1,485 @@
+//! What IMDi's operators do to a wave, each as the one function that both the
+//! console (`functions/admin`) and `survey-admin` call, so that neither has
+//! logic of its own. Each change is made, then recorded in the audit log
+//! ([`crate::audit`]) with who made it and the values before and after;
+//! nothing is recorded for a change that did not happen.
+//!
+//! The log names a contact person by a masked address (`k…@bergen.kommune.no`):
+//! the entry outlives the contact's own data, which is deleted after the
+//! wave's results are gone.
+
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use crate::audit::{AuditEntry, AuditStore};
+use crate::catalogue;
+use crate::contact::Email;
+use crate::definition::Respondents;
+use crate::forms::{FormStore, Mailing};
+use crate::jobs::{JobQueue, MailJob, QueueError};
+use crate::registration::{approve_by_imdi, remove_contact, rotate_code, VerifyError};
+use crate::store::{ContactStore, ContentStore, RegistrationStore, StoreError, WaveStore};
+use crate::unit::UnitNumber;
+use crate::wave::{InvalidWave, SurveyStatus, Wave, WaveId, Webinar, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS};
+use crate::{Keys, LanguageCode};
+
+/// Why an operator's change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("there is no survey definition `{0}`")]
+    UnknownDefinition(String),
+    #[error(transparent)]
+    InvalidWave(#[from] InvalidWave),
+    #[error("the wave exists already")]
+    WaveExists,
+    #[error("the unit is not registered for the survey")]
+    NotRegistered,
+    #[error("the unit is not closed")]
+    NotClosed,
+    #[error("the wave has closed; a unit cannot be opened again")]
+    WaveClosed,
+    #[error("there is no such contact")]
+    UnknownContact,
+    #[error("the contact has not confirmed their e-mail address yet")]
+    NotConfirmed,
+    #[error("the unit has its 4 verified contact persons already")]
+    UnitFull,
+    #[error("the link to the webinar must begin with https://")]
+    InsecureWebinar,
+    #[error("reminders to {0} are not for this survey")]
+    WrongReminders(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<VerifyError> for ChangeError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::UnitFull => Self::UnitFull,
+            VerifyError::NotConfirmed => Self::NotConfirmed,
+            VerifyError::UnknownContact | VerifyError::InvalidToken | VerifyError::Gone => Self::UnknownContact,
+            VerifyError::NotRegistered => Self::NotRegistered,
+            VerifyError::Store(e) => Self::Store(e),
+            VerifyError::Queue(e) => Self::Queue(e),
+        }
+    }
+}
+
+impl From<crate::forms::FormError> for ChangeError {
+    fn from(e: crate::forms::FormError) -> Self {
+        match e {
+            crate::forms::FormError::Store(e) => Self::Store(e),
+            crate::forms::FormError::Queue(e) => Self::Queue(e),
+            other => Self::Store(StoreError::Failed { context: "queue reminders", source: other.to_string().into() }),
+        }
+    }
+}
+
+/// Who makes a change, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The console user's name (their e-mail address), or `survey-admin (user)`.
+    pub who: &'a str,
+    pub now: OffsetDateTime,
+}
+
+impl Actor<'_> {
+    fn entry(
+        &self,
+        action: &str,
+        survey: &WaveId,
+        unit: Option<UnitNumber>,
+        before: Value,
+        after: Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            survey_id: Some(survey.clone()),
+            unit,
+            before,
+            after,
+            ..AuditEntry::new(self.who, action, self.now)
+        }
+    }
+}
+
+fn time(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).expect("formattable")
+}
+
+/// A contact's address as the log keeps it: the first letter and the domain.
+pub fn masked(email: &Email) -> String {
+    let first: String = email.as_str().chars().take(1).collect();
+    format!("{first}…@{}", email.domain())
+}
+
+/// What a new wave is made of; the rest comes from its definition.
+#[derive(Debug, Clone)]
+pub struct NewWave {
+    pub survey_id: WaveId,
+    pub definition: String,
+    pub opens_at: OffsetDateTime,
+    pub closes_at: OffsetDateTime,
+    pub registration_deadline: Option<OffsetDateTime>,
+    pub results_until: Option<OffsetDateTime>,
+    pub min_respondents: Option<u32>,
+}
+
+/// 1 October, midnight in Norway, the year after the wave opens (but never before it closes).
+fn default_results_until(opens: OffsetDateTime, closes: OffsetDateTime) -> OffsetDateTime {
+    let date = Date::from_calendar_date(opens.year() + 1, Month::October, 1).expect("valid date");
+    let october =
+        PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_offset(UtcOffset::from_hms(2, 0, 0).expect("valid offset"));
+    october.max(closes)
+}
+
+impl NewWave {
+    /// The wave, with the definition's current questionnaire, every language it
+    /// has texts in, and the defaults for what was not given. The definition's
+    /// files must pass the full check.
+    pub fn wave(&self) -> Result<Wave, ChangeError> {
+        let unknown = || ChangeError::UnknownDefinition(self.definition.clone());
+        let survey = catalogue::find(&self.definition).ok_or_else(unknown)?;
+        catalogue::files(&self.definition).ok_or_else(unknown)?.check().map_err(|_| unknown())?;
+        let questionnaire = survey.current();
+        let min_respondents = self.min_respondents.unwrap_or(match survey.definition.respondents {
+            Respondents::Roles { .. } => DEFAULT_MIN_UNITS,
+            Respondents::Participants { .. } => DEFAULT_MIN_RESPONDENTS,
+        });
+        let wave = Wave {
+            survey_id: self.survey_id.clone(),
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            registration_deadline: self.registration_deadline.unwrap_or(self.closes_at),
+            results_until: self.results_until.unwrap_or_else(|| default_results_until(self.opens_at, self.closes_at)),
+            min_respondents,
+            definition: self.definition.clone(),
+            questionnaire_version: questionnaire.version.clone(),
+            languages: LanguageCode::wave_defaults()
+                .filter(|code| questionnaire.translation(code.as_str()).is_some())
+                .collect(),
+            webinar: None,
+            written_forms: Default::default(),
+        };
+        wave.check()?;
+        Ok(wave)
+    }
+}
+
+/// What the log shows of a wave's settings.
+fn settings(wave: &Wave) -> Value {
+    json!({
+        "definition": wave.definition,
+        "opens_at": time(wave.opens_at),
+        "closes_at": time(wave.closes_at),
+        "registration_deadline": time(wave.registration_deadline),
+        "results_until": time(wave.results_until),
+        "min_respondents": wave.min_respondents,
+        "webinar": wave.webinar.as_ref().map(|w| json!({ "at": time(w.at), "url": w.url })),
+    })
+}
+
+/// Creates a wave and publishes its questionnaire and texts for the survey page.
+pub async fn create_wave<S, C>(
+    store: &S,
+    content: &C,
+    actor: Actor<'_>,
+    new: &NewWave,
+) -> Result<(Wave, AuditEntry), ChangeError>
+where
+    S: WaveStore + AuditStore,
+    C: ContentStore,
+{
+    let wave = new.wave()?;
+    if !store.create_wave(&wave).await? {
+        return Err(ChangeError::WaveExists);
+    }
+    content.publish_questionnaire(&wave.survey_id, wave.questionnaire()).await?;
+    let entry = actor.entry("wave.create", &wave.survey_id, None, Value::Null, settings(&wave));
+    store.append(&entry).await?;
+    Ok((wave, entry))
+}
+
+/// Changes to a wave's window, minimum or webinar; what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct WaveChanges {
+    pub opens_at: Option<OffsetDateTime>,
+    pub closes_at: Option<OffsetDateTime>,
+    pub registration_deadline: Option<OffsetDateTime>,
+    pub results_until: Option<OffsetDateTime>,
+    pub min_respondents: Option<u32>,
+    pub webinar: Option<Webinar>,
+}
+
+/// Changes a wave's settings, checked as a whole.
+pub async fn edit_wave<S: WaveStore + AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    wave: &Wave,
+    changes: WaveChanges,
+) -> Result<(Wave, AuditEntry), ChangeError> {
+    if changes.webinar.as_ref().is_some_and(|w| !w.url.starts_with("https://")) {
+        return Err(ChangeError::InsecureWebinar);
+    }
+    let changed = Wave {
+        opens_at: changes.opens_at.unwrap_or(wave.opens_at),
+        closes_at: changes.closes_at.unwrap_or(wave.closes_at),
+        registration_deadline: changes.registration_deadline.unwrap_or(wave.registration_deadline),
+        results_until: changes.results_until.unwrap_or(wave.results_until),
+        min_respondents: changes.min_respondents.unwrap_or(wave.min_respondents),
+        webinar: changes.webinar.or_else(|| wave.webinar.clone()),
+        ..wave.clone()
+    };
+    changed.check()?;
+    store.update_wave(&changed).await?;
+    let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));
+    store.append(&entry).await?;
+    Ok((changed, entry))
+}
+
+/// Closes a registered unit early: its answers are final from now.
+pub async fn close_unit<S: RegistrationStore + AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    survey: &WaveId,
+    unit: UnitNumber,
+) -> Result<AuditEntry, ChangeError> {
+    let registration = store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
+    if !store.close_unit(survey, unit, actor.now).await? {
+        return Err(ChangeError::NotRegistered);
+    }
+    let entry = actor.entry(
+        "unit.close",
+        survey,
+        Some(unit),
+        json!({ "closed_at": registration.closed_at.map(time) }),
+        json!({ "closed_at": time(actor.now) }),
+    );
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+/// Opens a unit closed early again, while its wave is still open. A report
+/// released while it was closed stays released; the next release is decided
+/// against it, as every release is against the ones before.
+pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    wave: &Wave,
+    unit: UnitNumber,
+) -> Result<AuditEntry, ChangeError> {
+    let registration = store.registration(&wave.survey_id, unit).await?.ok_or(ChangeError::NotRegistered)?;
+    let Some(closed_at) = registration.closed_at else {
+        return Err(ChangeError::NotClosed);
+    };
+    if wave.status(actor.now) != SurveyStatus::Open {
+        return Err(ChangeError::WaveClosed);
+    }
+    if !store.reopen_unit(&wave.survey_id, unit).await? {
+        return Err(ChangeError::NotClosed);
+    }
+    let entry = actor.entry(
+        "unit.reopen",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "closed_at": time(closed_at) }),
+        json!({ "closed_at": null }),
+    );
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+/// IMDi approves a contact awaiting approval; they get the code.
+pub async fn approve_contact<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    actor: Actor<'_>,
+    wave: &Wave,
+    unit: UnitNumber,
+    email: &Email,
+) -> Result<AuditEntry, ChangeError>
+where
+    S: RegistrationStore + ContactStore + AuditStore,
+    Q: JobQueue,
+{
+    let before = contact_status(store, &wave.survey_id, unit, email).await?;
+    approve_by_imdi(store, queue, keys, wave, unit, email, actor.now).await?;
+    let contact = masked(email);
+    let entry = actor.entry(
+        "contact.approve",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "contact": contact, "status": before }),
+        json!({ "contact": contact, "status": "verified" }),
+    );
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+async fn contact_status<S: ContactStore>(
+    store: &S,
+    survey: &WaveId,
+    unit: UnitNumber,
+    email: &Email,
+) -> Result<&'static str, ChangeError> {
+    let contacts = store.contacts(survey, unit).await?;
+    let contact = contacts.iter().find(|c| &c.contact.email == email).ok_or(ChangeError::UnknownContact)?;
+    Ok(contact.contact.status.as_str())
+}
+
+/// Removes a contact; their results links stop working at once.
+pub async fn remove<S: ContactStore + AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    survey: &WaveId,
+    unit: UnitNumber,
+    email: &Email,
+) -> Result<AuditEntry, ChangeError> {
+    let before = contact_status(store, survey, unit, email).await?;
+    remove_contact(store, survey, unit, email).await?;
+    let contact = masked(email);
+    let entry = actor.entry(
+        "contact.remove",
+        survey,
+        Some(unit),
+        json!({ "contact": contact, "status": before }),
+        json!({ "contact": contact, "status": null }),
+    );
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+/// Contacts with an address in `domain` need no approval for this unit.
+pub async fn allow_domain<S: ContactStore + AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    wave: &Wave,
+    unit: UnitNumber,
+    domain: &str,
+) -> Result<AuditEntry, ChangeError> {
+    let before = store.allowed_domains(&wave.survey_id, unit).await?;
+    store.allow_domain(&wave.survey_id, unit, domain, wave.results_until).await?;
+    let mut after = before.clone();
+    if !after.iter().any(|d| d == domain) {
+        after.push(domain.to_owned());
+    }
+    let entry = actor.entry(
+        "domain.allow",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "domains": before }),
+        json!({ "domains": after }),
+    );
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+/// The unit's code again, by e-mail to each verified contact. Returns how many were queued.
+pub async fn resend_code<S, Q>(
+    store: &S,
+    queue: &Q,
+    actor: Actor<'_>,
+    survey: &WaveId,
+    unit: UnitNumber,
+) -> Result<(usize, AuditEntry), ChangeError>
+where
+    S: RegistrationStore + ContactStore + AuditStore,
+    Q: JobQueue,
+{
+    store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
+    let mut sent = 0;
+    for entry in store.contacts(survey, unit).await? {
+        if entry.contact.is_verified() {
+            let job = MailJob::Code {
+                survey_id: survey.to_string(),
+                unit: unit.to_string(),
+                contact_id: entry.contact.contact_id.clone(),
+            };
+            queue.enqueue(&job).await?;
+            sent += 1;
+        }
+    }
+    let entry = actor.entry("code.resend", survey, Some(unit), Value::Null, json!({ "sent": sent }));
+    store.append(&entry).await?;
+    Ok((sent, entry))
+}
+
+/// A new code for the unit; the old one stops working and the verified
+/// contacts get the new one. The log never holds a code.
+pub async fn new_code<S, Q>(
+    store: &S,
+    queue: &Q,
+    keys: &Keys,
+    actor: Actor<'_>,
+    survey: &WaveId,
+    unit: UnitNumber,
+) -> Result<(crate::AccessCode, AuditEntry), ChangeError>
+where
+    S: RegistrationStore + AuditStore,
+    Q: JobQueue,
+{
+    let code = rotate_code(store, queue, keys, survey, unit).await?;
+    let entry = actor.entry("code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true }));
+    store.append(&entry).await?;
+    Ok((code, entry))
+}
+
+/// Who a reminder goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminded {
+    /// A participant survey's verified contacts of units still open, with the unit's count.
+    Contacts,
+    /// A survey of roles: every invited recipient who has not submitted.
+    Recipients,
+}
+
+impl Reminded {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contacts => "contacts",
+            Self::Recipients => "recipients",
+        }
+    }
+}
+
+/// Queues reminders now; returns how many.
+pub async fn send_reminders<S, Q>(
+    store: &S,
+    queue: &Q,
+    actor: Actor<'_>,
+    wave: &Wave,
+    to: Reminded,
+) -> Result<(usize, AuditEntry), ChangeError>
+where
+    S: RegistrationStore + ContactStore + FormStore + AuditStore,
+    Q: JobQueue,
+{
+    let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
+    let sent = match (to, roles) {
+        (Reminded::Contacts, false) => crate::response_reminders::queue(store, queue, wave, actor.now).await?,
+        (Reminded::Recipients, true) => crate::forms::send(store, queue, wave, Mailing::Reminder).await?,
+        (to, _) => return Err(ChangeError::WrongReminders(to.as_str())),
+    };
+    let entry =
+        actor.entry("reminders.send", &wave.survey_id, None, Value::Null, json!({ "to": to.as_str(), "sent": sent }));
+    store.append(&entry).await?;
+    Ok((sent, entry))
+}
+
+/// Records that an operator started an aggregation run (the run itself is the aggregation's).
+pub async fn record_run<S: AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    survey: &WaveId,
+    run_id: &str,
+) -> Result<AuditEntry, ChangeError> {
+    let entry = actor.entry("aggregation.start", survey, None, Value::Null, json!({ "run_id": run_id }));
+    store.append(&entry).await?;
+    Ok(entry)
+}
+
+#[cfg(test)]
+mod tests;

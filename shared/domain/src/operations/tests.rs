@@ -1,0 +1,186 @@
+use time::Duration;
+
+use super::*;
+use crate::contact::{Contact, ContactStatus};
+use crate::jobs::MemoryQueue;
+use crate::memory::MemoryStore;
+use crate::store::UnitRegistration;
+use crate::{synthetic, AccessCode, CodeDigest, Keys};
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+}
+
+async fn registered(store: &MemoryStore, wave: &Wave, unit: UnitNumber) {
+    let registration = UnitRegistration {
+        survey_id: wave.survey_id.clone(),
+        unit,
+        access_code: AccessCode::generate(),
+        closed_at: None,
+        expected_participants: None,
+    };
+    store.register_unit(&registration, &CodeDigest(format!("d-{unit}"))).await.unwrap();
+}
+
+async fn contact(store: &MemoryStore, wave: &Wave, unit: UnitNumber, mailbox: &str, status: ContactStatus) -> Email {
+    let contact = Contact { status, ..Contact::parse_mailbox(mailbox).unwrap() };
+    store.put_contact(&wave.survey_id, unit, &contact, wave.results_until).await.unwrap();
+    contact.email
+}
+
+async fn log(store: &MemoryStore, wave: &Wave) -> Vec<(String, Option<UnitNumber>)> {
+    store.audit(Some(&wave.survey_id)).await.unwrap().into_iter().map(|e| (e.action, e.unit)).collect()
+}
+
+#[tokio::test]
+async fn a_wave_is_created_from_its_definition_published_and_logged_once() {
+    let store = MemoryStore::new();
+    let at = now();
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let new = NewWave {
+        survey_id: WaveId::parse("h2027").unwrap(),
+        definition: "brukerundersokelse".into(),
+        opens_at: at + Duration::days(1),
+        closes_at: at + Duration::days(30),
+        registration_deadline: None,
+        results_until: None,
+        min_respondents: None,
+    };
+    let (wave, entry) = create_wave(&store, &store, actor, &new).await.unwrap();
+    assert_eq!(wave.min_respondents, DEFAULT_MIN_RESPONDENTS);
+    assert_eq!(wave.registration_deadline, wave.closes_at);
+    assert!(wave.results_until >= wave.closes_at);
+    assert!(wave.languages.len() > 1, "every language with texts is offered");
+    assert_eq!(store.published(&wave.survey_id), Some(wave.questionnaire_version.clone()));
+    assert_eq!((entry.action.as_str(), &entry.before), ("wave.create", &Value::Null));
+    assert_eq!(entry.after["min_respondents"], DEFAULT_MIN_RESPONDENTS);
+
+    assert!(matches!(create_wave(&store, &store, actor, &new).await, Err(ChangeError::WaveExists)));
+    let roles =
+        NewWave { survey_id: WaveId::parse("k2027").unwrap(), definition: "kommuneundersokelse".into(), ..new.clone() };
+    assert_eq!(roles.wave().unwrap().min_respondents, DEFAULT_MIN_UNITS);
+    let unknown = NewWave { definition: "finnes-ikke".into(), ..new.clone() };
+    assert!(matches!(unknown.wave(), Err(ChangeError::UnknownDefinition(_))));
+    let backwards = NewWave { closes_at: new.opens_at - Duration::days(1), ..new.clone() };
+    assert!(matches!(backwards.wave(), Err(ChangeError::InvalidWave(InvalidWave::ClosesBeforeOpening))));
+
+    let later = WaveChanges { closes_at: Some(wave.closes_at + Duration::days(7)), ..WaveChanges::default() };
+    let (changed, edit) = edit_wave(&store, actor, &wave, later).await.unwrap();
+    assert_eq!(store.wave(&wave.survey_id).await.unwrap().unwrap().closes_at, changed.closes_at);
+    assert_eq!(edit.before["closes_at"], time(wave.closes_at));
+    assert_eq!(edit.after["closes_at"], time(changed.closes_at));
+    let plain = WaveChanges {
+        webinar: Some(Webinar { at: at + Duration::days(2), url: "http://example.org".into() }),
+        ..WaveChanges::default()
+    };
+    assert!(matches!(edit_wave(&store, actor, &changed, plain).await, Err(ChangeError::InsecureWebinar)));
+    let inverted = WaveChanges { opens_at: Some(changed.closes_at), ..WaveChanges::default() };
+    assert!(matches!(edit_wave(&store, actor, &changed, inverted).await, Err(ChangeError::InvalidWave(_))));
+    assert_eq!(log(&store, &wave).await, [("wave.create".into(), None), ("wave.edit".into(), None)]);
+}
+
+#[tokio::test]
+async fn a_unit_is_closed_and_reopened_while_the_wave_is_open_and_each_is_logged_once() {
+    let at = now();
+    let store = MemoryStore::new();
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    let actor = Actor { who: "kari@imdi.no", now: at };
+
+    assert!(matches!(reopen_unit(&store, actor, &wave, bergen).await, Err(ChangeError::NotClosed)));
+    let closed = close_unit(&store, actor, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!(store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().closed_at, Some(at));
+    assert_eq!((closed.who.as_str(), &closed.before), ("kari@imdi.no", &json!({ "closed_at": null })));
+    let reopened = reopen_unit(&store, actor, &wave, bergen).await.unwrap();
+    assert_eq!(store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().closed_at, None);
+    assert_eq!(reopened.before, json!({ "closed_at": time(at) }));
+
+    let stord = UnitNumber::parse("4614").unwrap();
+    assert!(matches!(close_unit(&store, actor, &wave.survey_id, stord).await, Err(ChangeError::NotRegistered)));
+    close_unit(&store, actor, &wave.survey_id, bergen).await.unwrap();
+    let after_close = Actor { now: wave.closes_at + Duration::minutes(1), ..actor };
+    assert!(matches!(reopen_unit(&store, after_close, &wave, bergen).await, Err(ChangeError::WaveClosed)));
+    let unit = Some(bergen);
+    assert_eq!(
+        log(&store, &wave).await,
+        [("unit.close".into(), unit), ("unit.reopen".into(), unit), ("unit.close".into(), unit)],
+        "nothing logged for what did not happen"
+    );
+    let first = &store.audit(Some(&wave.survey_id)).await.unwrap()[0];
+    assert!(store.append(first).await.is_err(), "an entry is never written over");
+}
+
+#[tokio::test]
+async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
+    let at = now();
+    let (store, queue, keys) = (MemoryStore::new(), MemoryQueue::default(), Keys::new(b"test"));
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    let verified =
+        contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    let waiting = contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval).await;
+    let actor = Actor { who: "per@imdi.no", now: at };
+
+    let approved = approve_contact(&store, &queue, &keys, actor, &wave, bergen, &waiting).await.unwrap();
+    assert_eq!(approved.before, json!({ "contact": "o…@gmail.com", "status": "awaiting_approval" }));
+    assert_eq!(approved.after, json!({ "contact": "o…@gmail.com", "status": "verified" }));
+    assert!(queue.drain().iter().any(|j| matches!(j, MailJob::Code { .. })), "the approved contact gets the code");
+    assert!(!serde_json::to_string(&approved).unwrap().contains("ola@gmail.com"), "no address in the log");
+
+    let (sent, _) = resend_code(&store, &queue, actor, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!((sent, queue.drain().len()), (2, 2), "one code e-mail to each verified contact");
+    let old = store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().access_code;
+    let (code, rotated) = new_code(&store, &queue, &keys, actor, &wave.survey_id, bergen).await.unwrap();
+    assert_ne!(code, old);
+    assert!(!serde_json::to_string(&rotated).unwrap().contains(code.to_string().as_str()), "no code in the log");
+
+    let allowed = allow_domain(&store, actor, &wave, bergen, "bergen.kommune.no").await.unwrap();
+    assert_eq!(
+        (allowed.before.clone(), allowed.after.clone()),
+        (json!({ "domains": [] }), json!({ "domains": ["bergen.kommune.no"] }))
+    );
+    remove(&store, actor, &wave.survey_id, bergen, &verified).await.unwrap();
+    assert!(matches!(
+        remove(&store, actor, &wave.survey_id, bergen, &verified).await,
+        Err(ChangeError::UnknownContact)
+    ));
+    let unit = Some(bergen);
+    assert_eq!(
+        log(&store, &wave).await,
+        [
+            ("contact.approve".into(), unit),
+            ("code.resend".into(), unit),
+            ("code.rotate".into(), unit),
+            ("domain.allow".into(), unit),
+            ("contact.remove".into(), unit),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn reminders_go_to_the_survey_s_own_kind_of_people() {
+    let at = now();
+    let (store, queue) = (MemoryStore::new(), MemoryQueue::default());
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::Pending).await;
+    let actor = Actor { who: "per@imdi.no", now: at };
+
+    assert!(matches!(
+        send_reminders(&store, &queue, actor, &wave, Reminded::Recipients).await,
+        Err(ChangeError::WrongReminders("recipients"))
+    ));
+    let (sent, entry) = send_reminders(&store, &queue, actor, &wave, Reminded::Contacts).await.unwrap();
+    assert_eq!(sent, 1, "verified contacts only");
+    assert!(matches!(queue.jobs()[..], [MailJob::ResponseReminder { .. }]));
+    assert_eq!(entry.after, json!({ "to": "contacts", "sent": 1 }));
+    record_run(&store, actor, &wave.survey_id, "20261205T101010Z").await.unwrap();
+    assert_eq!(log(&store, &wave).await, [("reminders.send".into(), None), ("aggregation.start".into(), None)]);
+}

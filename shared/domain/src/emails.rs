@@ -356,7 +356,7 @@ pub fn response_reminder_email(
             min - respondents
         )
     };
-    let parts = vec![
+    let mut parts = vec![
         Part::Text(format!("Hei, {}!", contact.name.as_str())),
         Part::Text(format!(
             "{left_nb}: {} er åpen til og med {}.",
@@ -367,9 +367,15 @@ pub fn response_reminder_email(
         Part::Text(needed_nb),
         Part::Heading("Slik kan dere få flere svar".into()),
         Part::Text("Sett av tid i en time, vis demoen først, og la deltakerne svare på PC, nettbrett eller mobil. Send lenken på SMS eller e-post til dem som ikke er i klasserommet.".into()),
-        Part::Code(code.to_string()),
-        Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
-        Part::Link("Ark til klasserommet, med QR-kode og ferdige tekster på mange språk".into(), links.sheet(&wave.survey_id, code, unit)),
+    ];
+    parts.extend(code_parts(
+        code,
+        links,
+        wave,
+        unit,
+        "Ark til klasserommet, med QR-kode og ferdige tekster på mange språk",
+    ));
+    parts.extend([
         Part::Link("Alt for kommuner og bydeler på ett sted".into(), links.municipalities(&wave.survey_id)),
         Part::Heading("In English".into()),
         Part::Text(format!(
@@ -378,7 +384,7 @@ pub fn response_reminder_email(
             date_en(last_day(wave))
         )),
         Part::Text("Integrerings- og mangfoldsdirektoratet (IMDi)".into()),
-    ];
+    ]);
     let (text, html) = render(&parts);
     OutgoingEmail {
         to: contact.email.clone(),
@@ -386,6 +392,16 @@ pub fn response_reminder_email(
         text,
         html,
     }
+}
+
+/// The code in large type, the participant link with the code in it, and the
+/// classroom sheet (described by `sheet`).
+fn code_parts(code: &AccessCode, links: &SiteLinks, wave: &Wave, unit: &Unit, sheet: &str) -> [Part; 3] {
+    [
+        Part::Code(code.to_string()),
+        Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
+        Part::Link(sheet.into(), links.sheet(&wave.survey_id, code, unit)),
+    ]
 }
 
 fn capitalise(text: &str) -> String {
@@ -404,17 +420,14 @@ fn code_email_with(
     let copy = &wave.survey().definition.copy;
     let mut parts = vec![Part::Text(format!("Hei, {}!", contact.name.as_str()))];
     parts.extend(note.map(Part::Text));
+    parts.push(Part::Text(format!(
+        "Takk for at {} er med i {}. Her er tilgangskoden. Den samme koden gjelder for {}.",
+        unit.name,
+        copy.name.nb,
+        fill(&copy.code_for.nb, &[("unit", unit.name)])
+    )));
+    parts.extend(code_parts(code, links, wave, unit, "Ark til klasserommet, med QR-kode og koden i stor skrift"));
     parts.extend([
-
-        Part::Text(format!(
-            "Takk for at {} er med i {}. Her er tilgangskoden. Den samme koden gjelder for {}.",
-            unit.name,
-            copy.name.nb,
-            fill(&copy.code_for.nb, &[("unit", unit.name)])
-        )),
-        Part::Code(code.to_string()),
-        Part::Link("Lenke for deltakerne (koden er med i lenken)".into(), links.participant(code)),
-        Part::Link("Ark til klasserommet, med QR-kode og koden i stor skrift".into(), links.sheet(&wave.survey_id, code, unit)),
         Part::Link("Demo som lagrer ingenting, fin å vise klassen først".into(), links.demo()),
         Part::Text(format!(
             "Undersøkelsen er åpen fra {} til og med {}.{}",

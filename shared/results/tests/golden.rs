@@ -13,10 +13,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Questionnaire, UnitNumber, Wave};
+use survey_domain::store::{ResultsStore, WaveStore};
+use survey_domain::{synthetic, UnitNumber, Wave};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::{add, records, register};
 
 /// The clock of the wave: it opened on 1 September 2026 and closes on 1 December.
 const OPENED: OffsetDateTime = datetime!(2026-09-01 06:00 UTC);
@@ -51,17 +54,8 @@ async fn store() -> MemoryStore {
     store.create_wave(&wave).await.unwrap();
     for (seed, &(unit, n, expected, closed_early)) in (1..).zip(UNITS) {
         let unit = UnitNumber::parse(unit).unwrap();
-        let registration = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit,
-            access_code: AccessCode::generate(),
-            closed_at: closed_early.then_some(datetime!(2026-11-10 12:00 UTC)),
-            expected_participants: expected,
-        };
-        store.register_unit(&registration, &survey_domain::CodeDigest(format!("digest-{unit}"))).await.unwrap();
-        for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], n, seed) {
-            store.insert_answer(&record).await.unwrap();
-        }
+        register(&store, &wave, unit, closed_early.then_some(datetime!(2026-11-10 12:00 UTC)), expected).await;
+        add(&store, &records(&wave, unit, n, seed)).await;
     }
     store
 }

@@ -11,11 +11,14 @@ use std::io::Read;
 
 use survey_domain::answer::AnswerRecord;
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration, WaveStore};
+use survey_domain::store::{AnswerStore, ResultsStore, WaveStore};
 use survey_domain::synthetic;
-use survey_domain::{AccessCode, LanguageCode, Questionnaire, UnitNumber, Wave};
+use survey_domain::{LanguageCode, Questionnaire, UnitNumber, Wave};
 use survey_results::run;
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::register;
 
 /// A wave that has closed: respondent rows are released with the figures at the close.
 fn wave() -> Wave {
@@ -69,14 +72,7 @@ async fn finding() -> (MemoryStore, usize) {
     let mut rows = 0;
     for (seed, (unit, n)) in (11..).zip([("4601", 32), ("4614", 10), ("4615", 4), ("0301", 3)]) {
         let unit = UnitNumber::parse(unit).unwrap();
-        let registration = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit,
-            access_code: AccessCode::generate(),
-            closed_at: None,
-            expected_participants: None,
-        };
-        store.register_unit(&registration, &survey_domain::CodeDigest(format!("digest-{unit}"))).await.unwrap();
+        register(&store, &wave, unit, None, None).await;
         for (i, record) in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], n, seed).enumerate() {
             let record = AnswerRecord { language: realistic_language(rows + i), ..record };
             store.insert_answer(&record).await.unwrap();

@@ -12,11 +12,14 @@ use serde_json::Value;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
 use survey_domain::answer::{AnswerRecord, AnswerValue};
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration, WaveStore};
+use survey_domain::store::{RegistrationStore, WaveStore};
 use survey_domain::synthetic;
-use survey_domain::{AccessCode, Questionnaire, UnitNumber, Wave};
+use survey_domain::{UnitNumber, Wave};
 use survey_results::run;
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::{add, get_json, register};
 
 const MIN: u64 = 10;
 
@@ -38,38 +41,19 @@ async fn store_with(units: &[&str]) -> MemoryStore {
     let wave = wave();
     store.create_wave(&wave).await.unwrap();
     for number in units {
-        let registration = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit: unit(number),
-            access_code: AccessCode::generate(),
-            closed_at: None,
-            expected_participants: None,
-        };
-        store.register_unit(&registration, &survey_domain::CodeDigest(format!("digest-{number}"))).await.unwrap();
+        register(&store, &wave, unit(number), None, None).await;
     }
     store
 }
 
 fn records(number: &str, n: usize, seed: u64) -> Vec<AnswerRecord> {
-    let wave = wave();
-    let units = [unit(number)];
-    synthetic::records(Questionnaire::current(), &wave.survey_id, &units, n, seed).collect()
-}
-
-async fn add(store: &MemoryStore, records: &[AnswerRecord]) {
-    for record in records {
-        store.insert_answer(record).await.unwrap();
-    }
+    support::records(&wave(), unit(number), n, seed)
 }
 
 fn quiet(_: survey_results::Progress) {}
 
 async fn run_at(store: &MemoryStore, results: &MemoryResults, run_id: &str, now: OffsetDateTime) {
     run(store, results, &wave(), run_id, 2, now, &quiet).await.unwrap();
-}
-
-async fn get_json(results: &MemoryResults, key: &str) -> Value {
-    serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
 }
 
 /// What a reader holds: for each run, each population's figure of one question.

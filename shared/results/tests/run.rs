@@ -7,13 +7,14 @@ use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::results_layout;
-use survey_domain::store::{
-    AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, UnitRegistration, WaveStore,
-};
+use survey_domain::store::{AnswerStore, ResultsStore, StoreError, StoreResult, WaveStore};
 use survey_domain::synthetic;
-use survey_domain::{AccessCode, Questionnaire, UnitNumber, Wave, WaveId};
+use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use survey_results::{run, RunError};
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::{add, get_json, records, register};
 
 fn wave() -> Wave {
     let now = OffsetDateTime::now_utc();
@@ -31,23 +32,10 @@ async fn vestland() -> MemoryStore {
     store.create_wave(&wave).await.unwrap();
     for (seed, (unit, n, expected)) in (1..).zip([("4601", 15, Some(40)), ("4614", 12, None), ("4615", 4, Some(6))]) {
         let unit = UnitNumber::parse(unit).unwrap();
-        let registration = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit,
-            access_code: AccessCode::generate(),
-            closed_at: None,
-            expected_participants: expected,
-        };
-        store.register_unit(&registration, &survey_domain::CodeDigest(format!("digest-{unit}"))).await.unwrap();
-        for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], n, seed) {
-            store.insert_answer(&record).await.unwrap();
-        }
+        register(&store, &wave, unit, None, expected).await;
+        add(&store, &records(&wave, unit, n, seed)).await;
     }
     store
-}
-
-async fn get_json(results: &MemoryResults, key: &str) -> Value {
-    serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
 }
 
 fn quiet(_: survey_results::Progress) {}

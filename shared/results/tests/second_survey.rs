@@ -10,10 +10,13 @@ use std::io::Read;
 
 use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration, WaveStore};
-use survey_domain::{catalogue, synthetic, AccessCode, CodeDigest, LanguageCode, UnitNumber, Wave};
+use survey_domain::store::{ResultsStore, WaveStore};
+use survey_domain::{catalogue, synthetic, LanguageCode, UnitNumber, Wave};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::{add, records, register};
 
 const OPENED: OffsetDateTime = datetime!(2027-02-01 06:00 UTC);
 const CLOSES: OffsetDateTime = datetime!(2027-03-01 23:00 UTC);
@@ -43,17 +46,8 @@ async fn published() -> BTreeMap<String, Vec<u8>> {
     for (seed, &(unit, n)) in (1..).zip(UNITS) {
         let unit = UnitNumber::parse(unit).unwrap();
         assert!(wave.survey().has_unit(unit));
-        let registration = UnitRegistration {
-            survey_id: wave.survey_id.clone(),
-            unit,
-            access_code: AccessCode::generate(),
-            closed_at: None,
-            expected_participants: Some(n as u32 + 5),
-        };
-        store.register_unit(&registration, &CodeDigest(format!("digest-{unit}"))).await.unwrap();
-        for record in synthetic::records(wave.questionnaire(), &wave.survey_id, &[unit], n, seed) {
-            store.insert_answer(&record).await.unwrap();
-        }
+        register(&store, &wave, unit, None, Some(n as u32 + 5)).await;
+        add(&store, &records(&wave, unit, n, seed)).await;
     }
     let results = MemoryResults::default();
     let summary =

@@ -12,9 +12,12 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Questionnaire, UnitNumber, Wave, WaveId};
+use survey_domain::store::{results_layout, WaveStore};
+use survey_domain::{synthetic, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
+
+mod support;
+use support::{add, get_json, records, register};
 
 const MIN: u64 = 10;
 
@@ -46,10 +49,6 @@ fn wave(id: &str, closes_at: OffsetDateTime) -> Wave {
     }
 }
 
-async fn get_json(results: &MemoryResults, key: &str) -> Value {
-    serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
-}
-
 struct Released {
     waves: Vec<Wave>,
     results: MemoryResults,
@@ -65,19 +64,8 @@ async fn two_waves() -> Released {
         assert_eq!(wave.definition, waves[0].definition, "one survey");
         store.create_wave(wave).await.unwrap();
         for (number, answers) in ANSWERS {
-            let registration = UnitRegistration {
-                survey_id: wave.survey_id.clone(),
-                unit: unit(number),
-                access_code: AccessCode::generate(),
-                closed_at: None,
-                expected_participants: None,
-            };
-            store.register_unit(&registration, &survey_domain::CodeDigest(format!("{w}-{number}"))).await.unwrap();
-            let units = [unit(number)];
-            let seed = (w * 100 + answers[w]) as u64;
-            for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &units, answers[w], seed) {
-                store.insert_answer(&record).await.unwrap();
-            }
+            register(&store, wave, unit(number), None, None).await;
+            add(&store, &records(wave, unit(number), answers[w], (w * 100 + answers[w]) as u64)).await;
         }
         let after = wave.closes_at + Duration::days(1);
         survey_results::run(&store, &results, wave, &format!("run-{}", wave.survey_id), 2, after, &|_| {})

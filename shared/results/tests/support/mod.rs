@@ -1,0 +1,44 @@
+//! What the aggregation's integration tests share: units registered and
+//! answering in a wave, and the JSON a run wrote. Each test binary uses some
+//! of it.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration};
+use survey_domain::{synthetic, AccessCode, AnswerRecord, CodeDigest, UnitNumber, Wave};
+use time::OffsetDateTime;
+
+/// Registers `unit` for the wave, closed early at `closed_at`, expecting `expected`.
+pub async fn register(
+    store: &MemoryStore,
+    wave: &Wave,
+    unit: UnitNumber,
+    closed_at: Option<OffsetDateTime>,
+    expected: Option<u32>,
+) {
+    let registration = UnitRegistration {
+        survey_id: wave.survey_id.clone(),
+        unit,
+        access_code: AccessCode::generate(),
+        closed_at,
+        expected_participants: expected,
+    };
+    store.register_unit(&registration, &CodeDigest(format!("digest-{}-{unit}", wave.survey_id))).await.unwrap();
+}
+
+/// `n` synthetic answers of the unit to the wave's questionnaire.
+pub fn records(wave: &Wave, unit: UnitNumber, n: usize, seed: u64) -> Vec<AnswerRecord> {
+    synthetic::records(wave.questionnaire(), &wave.survey_id, &[unit], n, seed).collect()
+}
+
+pub async fn add(store: &MemoryStore, records: &[AnswerRecord]) {
+    for record in records {
+        store.insert_answer(record).await.unwrap();
+    }
+}
+
+/// A JSON object the run wrote; a missing one fails the test, naming its key.
+pub async fn get_json(results: &MemoryResults, key: &str) -> Value {
+    serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
+}

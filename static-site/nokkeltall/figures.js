@@ -40,19 +40,6 @@ export function csvRows(kf, L) {
 
 export const CSV_COLUMNS = ['part', 'population', 'measure', 'value', 'n', 'note'];
 
-// CSV text with a BOM; `sep` ";" goes with a decimal comma (Excel in Norway).
-export function toCSV(header, rows, { sep = ',', decimal = '.' } = {}) {
-  const cell = (v) => {
-    if (v == null) return '';
-    let s = typeof v === 'number' ? String(v).replace('.', decimal) : String(v);
-    if (/["\r\n]/.test(s) || s.includes(sep) || /^\s|\s$/.test(s)) s = '"' + s.replace(/"/g, '""') + '"';
-    return s;
-  };
-  const out = [header.map(cell).join(sep)];
-  for (const r of rows) out.push(CSV_COLUMNS.map((c) => cell(r[c])).join(sep));
-  return '\uFEFF' + out.join('\r\n') + '\r\n';
-}
-
 // The most chosen option of a question's figure, {value, share}, or null.
 export function topOption(fig) {
   const n = Number(fig && fig.n) || 0;

@@ -9,7 +9,8 @@ import { getJSON } from '/api.js';
 import { T, chrome, useLang, initialLang, onLang, setTitle, lang, pageAndSurveyStrings, start } from '/registrer/lang.js';
 import { indexBars, lines, lineSwatch, swatch, popFill, fitTexts } from '/resultater/charts.js';
 import { planOf, named } from '/resultater/data.js';
-import { csvRows, toCSV, topOption } from '/nokkeltall/figures.js';
+import { CSV_COLUMNS, csvRows, topOption } from '/nokkeltall/figures.js';
+import { toCSV } from '/resultater/data.js';
 
 const main = document.getElementById('main');
 const enc = encodeURIComponent;
@@ -185,7 +186,7 @@ function download() {
       question: qText, option: optLabel, withheld: withheldText, mean: () => t('kf.csv.mean'), none: () => t('kf.no_value'),
     };
     const header = ['part', 'population', 'measure', 'value', 'n', 'note'].map((c) => t(`kf.csv.${c}`));
-    const text = toCSV(header, csvRows(S.kf, L), lang === 'en' ? {} : { sep: ';', decimal: ',' });
+    const text = toCSV(header, csvRows(S.kf, L), { columns: CSV_COLUMNS, ...(lang === 'en' ? {} : { sep: ';', decimal: ',' }) });
     const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
     const a = el('a', null, { href: url, download: `${t('kf.file')}-${S.survey}.csv` });
     document.body.append(a);

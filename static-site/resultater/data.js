@@ -161,8 +161,8 @@ export function indexRows(report, L) {
 const CSV_COLUMNS = ['population', 'question', 'option', 'count', 'n', 'share', 'mean', 'note'];
 export const csvColumns = () => CSV_COLUMNS.slice();
 
-// CSV text (with a BOM) from rows; `sep` ";" goes with a decimal comma.
-export function toCSV(header, rows, { sep = ',', decimal = '.' } = {}) {
+// CSV text (with a BOM) from rows, a cell per name in `columns`; `sep` ";" goes with a decimal comma.
+export function toCSV(header, rows, { sep = ',', decimal = '.', columns = CSV_COLUMNS } = {}) {
   const cell = (v) => {
     if (v == null) return '';
     let s = typeof v === 'number' ? String(v).replace('.', decimal) : String(v);
@@ -171,6 +171,6 @@ export function toCSV(header, rows, { sep = ',', decimal = '.' } = {}) {
     return s;
   };
   const lines = [header.map(cell).join(sep)];
-  for (const r of rows) lines.push(CSV_COLUMNS.map((c) => cell(r[c])).join(sep));
+  for (const r of rows) lines.push(columns.map((c) => cell(r[c])).join(sep));
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }

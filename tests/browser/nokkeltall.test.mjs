@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
-import { csvRows, toCSV, topOption, CSV_COLUMNS } from '../../static-site/nokkeltall/figures.js';
+import { csvRows, topOption, CSV_COLUMNS } from '../../static-site/nokkeltall/figures.js';
+import { toCSV } from '../../static-site/resultater/data.js';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const SURVEY = 'local';
@@ -115,7 +116,7 @@ test('helpers: CSV rows for every figure, withheld ones with their reason; quoti
   for (const group of Object.keys(q1.groups)) {
     assert.ok(rows.some((r) => r.part === 'questions' && r.population === group && r.measure === `${q1.id} – mean`), `${group}: the question's mean by group`);
   }
-  const csv = toCSV(['a', 'b;c', 'd', 'e', 'f', 'g'], [{ part: 'x "y"', population: 'p;q', measure: 'm', value: 1.5, n: 3, note: '' }], { sep: ';', decimal: ',' });
+  const csv = toCSV(['a', 'b;c', 'd', 'e', 'f', 'g'], [{ part: 'x "y"', population: 'p;q', measure: 'm', value: 1.5, n: 3, note: '' }], { sep: ';', decimal: ',', columns: CSV_COLUMNS });
   assert.equal(csv, '\uFEFFa;"b;c";d;e;f;g\r\n"x ""y""";"p;q";m;1,5;3;\r\n');
   assert.deepEqual(topOption({ n: 10, counts: { a: 2, b: 7, c: 1 } }), { value: 'b', share: 0.7 });
   assert.equal(topOption({ n: 0, counts: {} }), null);

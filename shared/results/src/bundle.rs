@@ -453,21 +453,42 @@ pub fn write_bundle(
     respondents: Option<&Microdata>,
     created: OffsetDateTime,
 ) -> Result<(), BundleError> {
-    let mut zip = ZipWriter::new(File::create(out)?);
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    zip.start_file("README.txt", options)?;
-    zip.write_all(readme.as_bytes())?;
-    zip.write_all(respondents.map_or(NO_ROWS.to_owned(), Microdata::readme).as_bytes())?;
-    for table in tables {
-        zip.start_file(format!("{}.csv", table.name), options)?;
-        zip.write_all(table.to_csv().as_bytes())?;
-    }
-    zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
-    zip.write_all(&xlsx(tables, created)?)?;
+    let readme = format!("{readme}{}", respondents.map_or(NO_ROWS.to_owned(), Microdata::readme));
+    let mut zip = start_bundle(out, &readme, tables, &[], created)?;
     if let Some(respondents) = respondents {
-        zip.start_file("respondents.csv", options)?;
+        zip.start_file(
+            "respondents.csv",
+            SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+        )?;
         respondents.write(&mut zip)?;
     }
     zip.finish()?.flush()?;
     Ok(())
+}
+
+/// A bundle's common part, for the caller to add to and finish: README.txt,
+/// one CSV per table, the `extra` files as they are, and every table again in
+/// tables.xlsx (stored, as it is compressed already).
+pub(crate) fn start_bundle(
+    out: &Path,
+    readme: &str,
+    tables: &[&Table],
+    extra: &[(&str, Vec<u8>)],
+    created: OffsetDateTime,
+) -> Result<ZipWriter<File>, BundleError> {
+    let mut zip = ZipWriter::new(File::create(out)?);
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    zip.start_file("README.txt", options)?;
+    zip.write_all(readme.as_bytes())?;
+    for table in tables {
+        zip.start_file(format!("{}.csv", table.name), options)?;
+        zip.write_all(table.to_csv().as_bytes())?;
+    }
+    for (name, body) in extra {
+        zip.start_file(*name, options)?;
+        zip.write_all(body)?;
+    }
+    zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
+    zip.write_all(&xlsx(tables, created)?)?;
+    Ok(zip)
 }

@@ -10,11 +10,9 @@ use survey_domain::population::Population;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::{UnitNumber, Wave};
 use time::OffsetDateTime;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use super::{OrgFigure, OrgReport};
-use crate::bundle::{columns, number, questions_codebook, text, xlsx, BundleError, Cell, Table};
+use crate::bundle::{columns, number, questions_codebook, start_bundle, text, BundleError, Cell, Table};
 
 /// One row per unit that submitted any part: the unit, its size, each part's
 /// status, then a column per question (a 0/1 column per option of a multi-choice question).
@@ -150,19 +148,9 @@ pub fn write(
     let answers = answers_table(wave, forms, population);
     let figures = figures_table(report);
     let codebook = questions_codebook(wave.questionnaire());
-    let tables = [&answers, &figures, &codebook];
-    let mut zip = ZipWriter::new(std::fs::File::create(out)?);
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    zip.start_file("README.txt", options)?;
-    zip.write_all(readme(wave, report).as_bytes())?;
-    for table in tables {
-        zip.start_file(format!("{}.csv", table.name), options)?;
-        zip.write_all(table.to_csv().as_bytes())?;
-    }
-    zip.start_file("report.json", options)?;
-    zip.write_all(&serde_json::to_vec_pretty(report).expect("the report serialises"))?;
-    zip.start_file("tables.xlsx", SimpleFileOptions::default().compression_method(CompressionMethod::Stored))?;
-    zip.write_all(&xlsx(&tables, created)?)?;
+    let report_json = serde_json::to_vec_pretty(report).expect("the report serialises");
+    let extra = [("report.json", report_json)];
+    let zip = start_bundle(out, &readme(wave, report), &[&answers, &figures, &codebook], &extra, created)?;
     zip.finish()?.flush()?;
     Ok(())
 }

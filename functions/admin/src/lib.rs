@@ -308,8 +308,8 @@ where
         Email::parse(&body.email).map_err(|_| invalid("/email", "an e-mail address"))
     };
     let (entry, sent) = match change {
-        ["close"] => (operations::close_unit(store, actor, survey, unit).await, None),
-        ["reopen"] => (operations::reopen_unit(store, actor, wave, unit).await, None),
+        ["close"] => (operations::close_unit(store, &app.keys, actor, survey, unit).await, None),
+        ["reopen"] => (operations::reopen_unit(store, &app.keys, actor, wave, unit).await, None),
         ["domains"] => {
             let body: DomainBody = parse_json(req)?;
             let probe = Email::parse(&format!("x@{}", body.domain.trim()))

@@ -217,10 +217,9 @@ async fn the_window_is_enforced_for_the_wave_and_the_unit() {
 async fn a_retry_after_the_close_still_gets_its_receipt() {
     let app = open_app().await;
     let (_, _, first) = call(&app, from_str(FIXTURE).unwrap()).await;
-    app.store
-        .close_unit(&WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap(), OffsetDateTime::now_utc())
-        .await
-        .unwrap();
+    let digest = app.keys.code_digest(&AccessCode::parse(FIXTURE_CODE).unwrap());
+    let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
+    assert!(app.store.close_unit(&survey, unit, &digest, OffsetDateTime::now_utc()).await.unwrap());
     let (status, _, again) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!((status, &again["receipt"]), (StatusCode::OK, &first["receipt"]));
     let mut other = fixture_body();
@@ -265,11 +264,17 @@ impl RegistrationStore for UnavailableAnswers {
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, at).await
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, digest, at).await
     }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit).await
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit, digest).await
     }
 }
 
@@ -344,11 +349,17 @@ impl RegistrationStore for LostResponse {
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.inner.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        self.inner.close_unit(survey, unit, at).await
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.inner.close_unit(survey, unit, digest, at).await
     }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
-        self.inner.reopen_unit(survey, unit).await
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.inner.reopen_unit(survey, unit, digest).await
     }
 }
 
@@ -427,11 +438,17 @@ impl RegistrationStore for UnavailableCounter {
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, at).await
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, digest, at).await
     }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit).await
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit, digest).await
     }
 }
 
@@ -568,4 +585,132 @@ async fn attack_a_receipt_does_not_lead_to_the_answer_row() {
         "the receipt {receipt} is part of the answer's key {}",
         stored[0].answer_id.0
     );
+}
+
+/// A store that counts each call it passes on, by method.
+#[derive(Default)]
+struct Counting {
+    inner: MemoryStore,
+    calls: std::sync::Mutex<std::collections::BTreeMap<&'static str, usize>>,
+}
+
+impl Counting {
+    fn count(&self, method: &'static str) {
+        *self.calls.lock().unwrap().entry(method).or_default() += 1;
+    }
+
+    fn take(&self) -> Vec<(&'static str, usize)> {
+        std::mem::take(&mut *self.calls.lock().unwrap()).into_iter().collect()
+    }
+}
+
+impl WaveStore for Counting {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        self.count("wave");
+        self.inner.wave(id).await
+    }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.count("waves");
+        self.inner.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.inner.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.inner.update_wave(wave).await
+    }
+}
+
+impl RegistrationStore for Counting {
+    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.count("code_entry");
+        self.inner.code_entry(digest).await
+    }
+    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.count("registration");
+        self.inner.registration(survey, unit).await
+    }
+    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
+        self.count("registrations");
+        self.inner.registrations(survey).await
+    }
+    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
+        self.inner.register_unit(r, digest).await
+    }
+    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.count("set_expected_participants");
+        self.inner.set_expected_participants(survey, unit, expected).await
+    }
+    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.count("rotate_code");
+        self.inner.rotate_code(r, new, old).await
+    }
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.inner.close_unit(survey, unit, digest, at).await
+    }
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.inner.reopen_unit(survey, unit, digest).await
+    }
+}
+
+impl AnswerStore for Counting {
+    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        self.count("insert_answer");
+        self.inner.insert_answer(record).await
+    }
+    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        self.count("answer");
+        self.inner.answer(id).await
+    }
+    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
+    where
+        F: FnMut(AnswerRecord) + Send,
+    {
+        self.count("scan_answers");
+        self.inner.scan_answers(survey, segment, segments, visit).await
+    }
+    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        self.count("answer_days");
+        self.inner.answer_days(survey, unit).await
+    }
+    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        self.count("count_answers");
+        self.inner.count_answers(survey, unit).await
+    }
+}
+
+impl GuessCounterStore for Counting {
+    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        self.count("guess_counts");
+        self.inner.guess_counts(keys).await
+    }
+    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        self.count("add_guess");
+        self.inner.add_guess(key, limit, expires_at).await
+    }
+}
+
+#[tokio::test]
+async fn a_submission_reads_its_code_once_and_writes_once() {
+    let wave = wave(-Duration::days(1), Duration::days(30));
+    let inner = app_with(MemoryStore::new(), wave, None).await;
+    let app = App::new(Counting { inner: inner.store, ..Counting::default() }, Keys::new(b"test"));
+    let (status, _, _) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // The wave is read here; the deployed store keeps it for a minute (survey_aws::WAVE_CACHE_TTL),
+    // and the guess counters are one batch read, made before the code is looked at.
+    assert_eq!(
+        app.store.take(),
+        [("code_entry", 1), ("guess_counts", 1), ("insert_answer", 1), ("wave", 1)],
+        "one read of the code's entry (which holds the unit's close), no registration, one conditional write"
+    );
+    let (status, _, _) = call(&app, from_str(FIXTURE).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "the same submission again");
+    assert_eq!(app.store.take(), [("code_entry", 1), ("guess_counts", 1), ("insert_answer", 1), ("wave", 1)]);
 }

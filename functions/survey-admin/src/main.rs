@@ -96,6 +96,9 @@ enum Command {
         #[arg(long)]
         seed_local: bool,
     },
+    /// Oppdaterer lagrede data til denne versjonen (trygt å kjøre flere ganger): en enhet som er
+    /// stengt tidlig, får stengingen også på kodens oppslag.
+    Migrate,
 }
 
 #[derive(Args)]
@@ -521,7 +524,7 @@ impl Admin {
             Command::Unit(UnitCommand::Reopen(UnitArgs { survey, unit })) => {
                 let wave = self.wave(&survey).await?;
                 let unit = unit_number(&wave, &unit)?;
-                operations::reopen_unit(&self.store, self.actor(), &wave, unit)
+                operations::reopen_unit(&self.store, &self.config.keys, self.actor(), &wave, unit)
                     .await
                     .map_err(|e| norsk::change_error(&e))
                     .with_context(|| format!("kan ikke åpne {unit} ({}) igjen", unit.unit().name))?;
@@ -549,12 +552,18 @@ impl Admin {
                 let registration = self.registration(&survey, &unit).await?;
                 let actor = self.actor();
                 let now = actor.now;
-                operations::close_unit(&self.store, actor, &registration.survey_id, registration.unit)
-                    .await
-                    .map_err(|e| norsk::change_error(&e))
-                    .with_context(|| {
-                        format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
-                    })?;
+                operations::close_unit(
+                    &self.store,
+                    &self.config.keys,
+                    actor,
+                    &registration.survey_id,
+                    registration.unit,
+                )
+                .await
+                .map_err(|e| norsk::change_error(&e))
+                .with_context(|| {
+                    format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
+                })?;
                 let closed = format!(
                     "stengte {} ({}) i {} {}",
                     registration.unit,
@@ -628,6 +637,13 @@ impl Admin {
                 audio::Audio { clients: &self.clients, config: &self.config }.run(&wave, command).await
             }
             Command::Setup { seed_local } => self.setup(seed_local).await,
+            Command::Migrate => {
+                let carried = operations::carry_closes_to_codes(&self.store, &self.config.keys)
+                    .await
+                    .map_err(|e| norsk::change_error(&e))
+                    .context("kan ikke oppdatere kodenes oppslag")?;
+                Ok(format!("stengingen ført over på {carried} koder"))
+            }
             Command::Operator(command) => {
                 let client = aws_sdk_cognitoidentityprovider::Client::new(&survey_aws::sdk_config().await);
                 match command {

@@ -10,6 +10,10 @@ async fn main() -> Result<(), Error> {
     config.require_hash_key();
     let sdk = lambda_sdk_config();
     let origin = OriginSecret::new(config.origin_secret.map(|s| s.0));
-    let app = App::new(DynamoStore::new(dynamodb(&sdk), config.tables), config.keys).trusting_origin(origin);
+    let app = App::new(
+        DynamoStore::new(dynamodb(&sdk), config.tables).caching_waves(survey_aws::WAVE_CACHE_TTL),
+        config.keys,
+    )
+    .trusting_origin(origin);
     run(service_fn(|req: Request| handle(&app, req))).await
 }

@@ -197,11 +197,17 @@ impl RegistrationStore for UnavailableCounter {
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
         self.0.rotate_code(r, new, old).await
     }
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, at).await
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.0.close_unit(survey, unit, digest, at).await
     }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit).await
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.0.reopen_unit(survey, unit, digest).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The DynamoDB implementation of the domain's store traits.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -30,11 +31,34 @@ const ANSWERS_BY_UNIT: &str = "by_unit";
 pub struct DynamoStore {
     client: Client,
     tables: TableNames,
+    /// Waves read in the last `ttl`, when this instance keeps them (see [`DynamoStore::caching_waves`]).
+    waves: Option<Arc<WaveCache>>,
+}
+
+/// Waves as this instance last read them: a wave changes a few times a year,
+/// and every submission and code check reads one.
+#[derive(Debug)]
+struct WaveCache {
+    ttl: std::time::Duration,
+    read: Mutex<HashMap<WaveId, (std::time::Instant, Wave)>>,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: TableNames) -> Self {
-        Self { client, tables }
+        Self { client, tables, waves: None }
+    }
+
+    /// Keeps each wave it reads for `ttl` before reading it again. A change
+    /// made through another instance (the console, `survey-admin`) reaches
+    /// this one within `ttl`; one made through this instance at once.
+    pub fn caching_waves(self, ttl: std::time::Duration) -> Self {
+        Self { waves: Some(Arc::new(WaveCache { ttl, read: Mutex::new(HashMap::new()) })), ..self }
+    }
+
+    fn forget_wave(&self, id: &WaveId) {
+        if let Some(cache) = &self.waves {
+            cache.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(id);
+        }
     }
 
     async fn get(&self, context: &'static str, table: &str, key: Item) -> StoreResult<Option<Item>> {
@@ -57,8 +81,20 @@ fn key(pairs: &[(&str, &str)]) -> Item {
 
 impl WaveStore for DynamoStore {
     async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        if let Some(cache) = &self.waves {
+            let read = cache.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((_, wave)) = read.get(id).filter(|(at, _)| at.elapsed() < cache.ttl) {
+                return Ok(Some(wave.clone()));
+            }
+        }
         let item = self.get("get wave", &self.tables.waves, key(&[("survey_id", id.as_str())])).await?;
-        item.as_ref().map(|i| WaveItem::try_from(i).map(|w| w.0)).transpose()
+        let wave = item.as_ref().map(|i| WaveItem::try_from(i).map(|w| w.0)).transpose()?;
+        // Only a wave that exists is kept: one created a moment later is found at once.
+        if let (Some(cache), Some(wave)) = (&self.waves, &wave) {
+            let mut read = cache.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            read.insert(id.clone(), (std::time::Instant::now(), wave.clone()));
+        }
+        Ok(wave)
     }
 
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
@@ -98,6 +134,7 @@ impl WaveStore for DynamoStore {
             .send()
             .await
             .map_err(|e| store_error("update wave", e))?;
+        self.forget_wave(&wave.survey_id);
         Ok(())
     }
 }
@@ -133,8 +170,12 @@ impl RegistrationStore for DynamoStore {
     }
 
     async fn register_unit(&self, registration: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
-        let entry =
-            CodeEntry { digest: digest.clone(), survey_id: registration.survey_id.clone(), unit: registration.unit };
+        let entry = CodeEntry {
+            digest: digest.clone(),
+            survey_id: registration.survey_id.clone(),
+            unit: registration.unit,
+            closed_at: registration.closed_at,
+        };
         let put = |table: &str, item: Item, condition: &str| {
             TransactWriteItem::builder()
                 .put(
@@ -182,6 +223,7 @@ impl RegistrationStore for DynamoStore {
             digest: new_digest.clone(),
             survey_id: registration.survey_id.clone(),
             unit: registration.unit,
+            closed_at: registration.closed_at,
         };
         let update = Update::builder()
             .table_name(&self.tables.registrations)
@@ -244,42 +286,71 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.registrations)
-            .set_key(Some(key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())])))
-            .update_expression("SET closed_at = :at")
-            .condition_expression("attribute_exists(survey_id)")
-            .expression_attribute_values(":at", AttributeValue::S(at.format(&Rfc3339).expect("formattable")))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
-            Err(e) => Err(store_error("close unit", e)),
-        }
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let at = AttributeValue::S(at.format(&Rfc3339).expect("formattable"));
+        self.set_close(survey, unit, digest, "SET closed_at = :at", Some(at), "close unit").await
     }
 
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        self.set_close(survey, unit, digest, "REMOVE closed_at", None, "reopen unit").await
+    }
+}
+
+impl DynamoStore {
+    /// The unit's early close, set or removed on its registration and its
+    /// code's entry in one transaction; `false` when either is missing (or, to
+    /// reopen, the unit is not closed).
+    async fn set_close(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        expression: &str,
+        at: Option<AttributeValue>,
+        context: &'static str,
+    ) -> StoreResult<bool> {
+        let registration_condition =
+            if at.is_some() { "attribute_exists(survey_id)" } else { "attribute_exists(closed_at)" };
+        let update = |table: &str, key: Item, condition: &str| {
+            let update = Update::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .set_expression_attribute_values(at.clone().map(|at| HashMap::from([(":at".to_owned(), at)])))
+                .build()
+                .expect("table, key and expression are set");
+            TransactWriteItem::builder().update(update).build()
+        };
         let result = self
             .client
-            .update_item()
-            .table_name(&self.tables.registrations)
-            .set_key(Some(key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())])))
-            .update_expression("REMOVE closed_at")
-            .condition_expression("attribute_exists(closed_at)")
+            .transact_write_items()
+            .transact_items(update(
+                &self.tables.registrations,
+                key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())]),
+                registration_condition,
+            ))
+            .transact_items(update(
+                &self.tables.codes,
+                key(&[("code_digest", &digest.0)]),
+                "attribute_exists(code_digest)",
+            ))
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+            Err(e)
+                if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
+            {
                 Ok(false)
             }
-            Err(e) => Err(store_error("reopen unit", e)),
+            Err(e) => Err(store_error(context, e)),
         }
     }
 }

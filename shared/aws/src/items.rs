@@ -200,11 +200,15 @@ impl TryFrom<&Item> for RegistrationItem {
 }
 
 pub(crate) fn code_item(entry: &CodeEntry) -> Item {
-    Item::from([
+    let mut item = Item::from([
         ("code_digest".into(), s(&entry.digest.0)),
         ("survey_id".into(), s(entry.survey_id.as_str())),
         ("unit".into(), s(entry.unit.as_str())),
-    ])
+    ]);
+    if let Some(at) = entry.closed_at {
+        item.insert("closed_at".into(), ts(at));
+    }
+    item
 }
 
 impl TryFrom<&Item> for CodeItem {
@@ -216,6 +220,7 @@ impl TryFrom<&Item> for CodeItem {
             digest: CodeDigest(r.str("code_digest")?.to_owned()),
             survey_id: r.survey()?,
             unit: r.unit()?,
+            closed_at: r.opt_time("closed_at")?,
         }))
     }
 }
@@ -634,8 +639,15 @@ mod tests {
             expected_participants: Some(40),
         };
         assert_eq!(RegistrationItem::try_from(&registration_item(&r)).unwrap().0, r);
-        let c = CodeEntry { digest: CodeDigest("ab".repeat(32)), survey_id: r.survey_id.clone(), unit: r.unit };
-        assert_eq!(CodeItem::try_from(&code_item(&c)).unwrap().0, c);
+        let open = CodeEntry {
+            digest: CodeDigest("ab".repeat(32)),
+            survey_id: r.survey_id.clone(),
+            unit: r.unit,
+            closed_at: None,
+        };
+        assert_eq!(CodeItem::try_from(&code_item(&open)).unwrap().0, open);
+        let closed = CodeEntry { closed_at: r.closed_at, ..open };
+        assert_eq!(CodeItem::try_from(&code_item(&closed)).unwrap().0, closed);
     }
 
     #[test]

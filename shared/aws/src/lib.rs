@@ -15,6 +15,11 @@ pub mod setup;
 
 pub use config::{dynamodb, lambda_sdk_config, lambda_sdk_config_from, s3, sdk_config, ses, sqs, Clients, Config};
 pub use dynamo::DynamoStore;
+
+/// How long a submission's and a code check's instance keeps a wave it read
+/// ([`DynamoStore::caching_waves`]): a change to a wave's window reaches them
+/// within a minute; a unit's early close is on its code's entry, read every time.
+pub const WAVE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 pub use queue::SqsQueue;
 pub use results::S3Results;
 pub use ses::SesMailer;

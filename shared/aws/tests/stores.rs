@@ -97,13 +97,17 @@ async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Ke
     assert_eq!((entry.survey_id.as_str(), entry.unit.as_str()), ("reg", "030112"));
 
     let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    assert!(store.close_unit(&first.survey_id, first.unit, at).await.unwrap());
+    assert!(store.close_unit(&first.survey_id, first.unit, &digest, at).await.unwrap());
     assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, Some(at));
-    assert!(!store.close_unit(&first.survey_id, UnitNumber::parse("4601").unwrap(), at).await.unwrap());
-    assert!(store.reopen_unit(&first.survey_id, first.unit).await.unwrap());
+    assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, Some(at), "the code's entry knows too");
+    let bergen = UnitNumber::parse("4601").unwrap();
+    assert!(!store.close_unit(&first.survey_id, bergen, &digest, at).await.unwrap(), "not registered");
+    assert_eq!(store.registration(&first.survey_id, bergen).await.unwrap(), None, "nothing written");
+    assert!(store.reopen_unit(&first.survey_id, first.unit, &digest).await.unwrap());
     assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, None);
-    assert!(!store.reopen_unit(&first.survey_id, first.unit).await.unwrap(), "open already");
-    assert!(!store.reopen_unit(&first.survey_id, UnitNumber::parse("4601").unwrap()).await.unwrap(), "not registered");
+    assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, None);
+    assert!(!store.reopen_unit(&first.survey_id, first.unit, &digest).await.unwrap(), "open already");
+    assert!(!store.reopen_unit(&first.survey_id, bergen, &digest).await.unwrap(), "not registered");
 }
 
 async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
@@ -161,11 +165,16 @@ async fn a_rotated_code_replaces_the_old_one<S: Stores>(store: &S, keys: &Keys) 
     let old = registration("rotate", "5501");
     let old_digest = keys.code_digest(&old.access_code);
     store.register_unit(&old, &old_digest).await.unwrap();
+    // A unit closed early stays closed under its new code.
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    assert!(store.close_unit(&old.survey_id, old.unit, &old_digest, at).await.unwrap());
+    let old = store.registration(&old.survey_id, old.unit).await.unwrap().unwrap();
     let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
     let new_digest = keys.code_digest(&new.access_code);
     assert!(store.rotate_code(&new, &new_digest, &old_digest).await.unwrap());
     assert_eq!(store.code_entry(&old_digest).await.unwrap(), None, "the old code is gone");
-    assert_eq!(store.code_entry(&new_digest).await.unwrap().map(|e| e.unit), Some(new.unit));
+    let entry = store.code_entry(&new_digest).await.unwrap().unwrap();
+    assert_eq!((entry.unit, entry.closed_at), (new.unit, Some(at)));
     assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
     let nowhere = registration("rotate", "3401");
     let digest = keys.code_digest(&nowhere.access_code);
@@ -450,6 +459,70 @@ async fn mail_jobs_go_through_the_queue_and_failures_reach_the_dead_letter_queue
         .unwrap();
     let count = dead.attributes.unwrap()[&QueueAttributeName::ApproximateNumberOfMessages].clone();
     assert_eq!(count, "1", "the job waits in the dead-letter queue, where the alarm sees it");
+}
+
+#[tokio::test]
+async fn a_caching_store_keeps_a_wave_until_its_time_is_up_or_it_changes_it() {
+    let moto = Moto::start();
+    let (store, _, _) = dynamo(&moto).await;
+    let ttl = std::time::Duration::from_millis(400);
+    let cached = store.clone().caching_waves(ttl);
+    let mut w = wave("cached");
+    assert!(store.create_wave(&w).await.unwrap());
+    assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+
+    // Changed by another instance: this one goes on with what it read, until the time is up.
+    let mut changed = w.clone();
+    changed.closes_at += Duration::days(7);
+    store.update_wave(&changed).await.unwrap();
+    assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w), "kept");
+    tokio::time::sleep(ttl).await;
+    assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&changed), "read again");
+
+    // Changed through this instance: seen at once.
+    w.closes_at = changed.closes_at + Duration::days(1);
+    cached.update_wave(&w).await.unwrap();
+    assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+    // A wave that does not exist yet is not remembered as missing.
+    let later = wave("cached-later");
+    assert_eq!(cached.wave(&later.survey_id).await.unwrap(), None);
+    assert!(store.create_wave(&later).await.unwrap());
+    assert_eq!(cached.wave(&later.survey_id).await.unwrap(), Some(later));
+}
+
+#[tokio::test]
+async fn a_close_made_before_codes_held_it_is_carried_over_once() {
+    let moto = Moto::start();
+    let (store, clients, config) = dynamo(&moto).await;
+    let w = wave("migrate");
+    store.create_wave(&w).await.unwrap();
+    let (closed, open) = (registration("migrate", "4601"), registration("migrate", "4614"));
+    for r in [&closed, &open] {
+        store.register_unit(r, &config.keys.code_digest(&r.access_code)).await.unwrap();
+    }
+    // Bergen closed as the version before did it: on the registration only.
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let at_text = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+    clients
+        .dynamodb
+        .update_item()
+        .table_name(&config.tables.registrations)
+        .key("survey_id", aws_sdk_dynamodb::types::AttributeValue::S("migrate".into()))
+        .key("unit", aws_sdk_dynamodb::types::AttributeValue::S("4601".into()))
+        .update_expression("SET closed_at = :at")
+        .expression_attribute_values(":at", aws_sdk_dynamodb::types::AttributeValue::S(at_text))
+        .send()
+        .await
+        .unwrap();
+    let digest = config.keys.code_digest(&closed.access_code);
+    assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, None);
+
+    let carried = survey_domain::operations::carry_closes_to_codes(&store, &config.keys).await.unwrap();
+    assert_eq!(carried, 1);
+    assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, Some(at), "a submission now sees it");
+    let open_digest = config.keys.code_digest(&open.access_code);
+    assert_eq!(store.code_entry(&open_digest).await.unwrap().unwrap().closed_at, None, "an open unit stays open");
+    assert_eq!(survey_domain::operations::carry_closes_to_codes(&store, &config.keys).await.unwrap(), 0, "once");
 }
 
 #[tokio::test]

@@ -143,6 +143,7 @@ impl RegistrationStore for MemoryStore {
                     digest: digest.clone(),
                     survey_id: registration.survey_id.clone(),
                     unit: registration.unit,
+                    closed_at: registration.closed_at,
                 },
             );
             Registered::New
@@ -171,26 +172,42 @@ impl RegistrationStore for MemoryStore {
             t.codes.remove(old_digest);
             t.codes.insert(
                 new_digest.clone(),
-                CodeEntry { digest: new_digest.clone(), survey_id: key.0, unit: registration.unit },
+                CodeEntry {
+                    digest: new_digest.clone(),
+                    survey_id: key.0,
+                    unit: registration.unit,
+                    closed_at: stored.closed_at,
+                },
             );
             true
         }))
     }
 
-    async fn close_unit(&self, survey: &WaveId, unit: UnitNumber, at: OffsetDateTime) -> StoreResult<bool> {
-        Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
-            Some(registration) => {
+    async fn close_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        Ok(self.with(|t| match (t.registrations.get_mut(&(survey.clone(), unit)), t.codes.get_mut(digest)) {
+            (Some(registration), Some(code)) => {
                 registration.closed_at = Some(at);
+                code.closed_at = Some(at);
                 true
             }
-            None => false,
+            _ => false,
         }))
     }
 
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<bool> {
-        Ok(self.with(|t| match t.registrations.get_mut(&(survey.clone(), unit)) {
-            Some(registration) => registration.closed_at.take().is_some(),
-            None => false,
+    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
+        Ok(self.with(|t| match (t.registrations.get_mut(&(survey.clone(), unit)), t.codes.get_mut(digest)) {
+            (Some(registration), Some(code)) if registration.closed_at.is_some() => {
+                registration.closed_at = None;
+                code.closed_at = None;
+                true
+            }
+            _ => false,
         }))
     }
 }

@@ -242,12 +242,14 @@ pub async fn edit_wave<S: WaveStore + AuditStore>(
 /// Closes a registered unit early: its answers are final from now.
 pub async fn close_unit<S: RegistrationStore + AuditStore>(
     store: &S,
+    keys: &Keys,
     actor: Actor<'_>,
     survey: &WaveId,
     unit: UnitNumber,
 ) -> Result<AuditEntry, ChangeError> {
     let registration = store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
-    if !store.close_unit(survey, unit, actor.now).await? {
+    let digest = keys.code_digest(&registration.access_code);
+    if !store.close_unit(survey, unit, &digest, actor.now).await? {
         return Err(ChangeError::NotRegistered);
     }
     let entry = actor.entry(
@@ -261,11 +263,34 @@ pub async fn close_unit<S: RegistrationStore + AuditStore>(
     Ok(entry)
 }
 
+/// Writes each early close onto the unit's code entry, where a submission
+/// reads it, for units closed before the entry held it. Safe to run again;
+/// returns how many units it wrote.
+pub async fn carry_closes_to_codes<S: WaveStore + RegistrationStore>(
+    store: &S,
+    keys: &Keys,
+) -> Result<usize, ChangeError> {
+    let mut carried = 0;
+    for wave in store.waves().await? {
+        for registration in store.registrations(&wave.survey_id).await? {
+            let Some(at) = registration.closed_at else { continue };
+            let digest = keys.code_digest(&registration.access_code);
+            if store.code_entry(&digest).await?.is_some_and(|entry| entry.closed_at != Some(at))
+                && store.close_unit(&wave.survey_id, registration.unit, &digest, at).await?
+            {
+                carried += 1;
+            }
+        }
+    }
+    Ok(carried)
+}
+
 /// Opens a unit closed early again, while its wave is still open. A report
 /// released while it was closed stays released; the next release is decided
 /// against it, as every release is against the ones before.
 pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
     store: &S,
+    keys: &Keys,
     actor: Actor<'_>,
     wave: &Wave,
     unit: UnitNumber,
@@ -277,7 +302,7 @@ pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
     if wave.status(actor.now) != SurveyStatus::Open {
         return Err(ChangeError::WaveClosed);
     }
-    if !store.reopen_unit(&wave.survey_id, unit).await? {
+    if !store.reopen_unit(&wave.survey_id, unit, &keys.code_digest(&registration.access_code)).await? {
         return Err(ChangeError::NotClosed);
     }
     let entry = actor.entry(

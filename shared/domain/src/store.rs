@@ -59,6 +59,9 @@ pub struct CodeEntry {
     pub digest: CodeDigest,
     pub survey_id: WaveId,
     pub unit: UnitNumber,
+    /// The unit's early close, kept here as on the registration, so that a
+    /// submission needs only this one read besides the wave.
+    pub closed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,15 +119,22 @@ pub trait RegistrationStore: Send + Sync {
         new_digest: &CodeDigest,
         old_digest: &CodeDigest,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Closes a registered unit early; `false` when the unit is not registered.
+    /// Closes a registered unit early, on its registration and on the entry of
+    /// its code (`digest`) together; `false` when the unit is not registered.
     fn close_unit(
         &self,
         survey: &WaveId,
         unit: UnitNumber,
+        digest: &CodeDigest,
         at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Opens a unit closed early again; `false` when it is not registered or not closed.
-    fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Opens a unit closed early again, on both; `false` when it is not registered or not closed.
+    fn reopen_unit(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// The content bucket, where the survey page reads a wave's questionnaire and texts.

@@ -86,8 +86,7 @@ where
     };
     let receipt = keys.receipt(&submission).as_str().to_owned();
 
-    let closed_at = store.registration(&record.survey_id, entry.unit).await?.and_then(|r| r.closed_at);
-    let status = wave.status_for_unit(closed_at, now);
+    let status = wave.status_for_unit(entry.closed_at, now);
     if status != SurveyStatus::Open {
         // A retry of an answer that was stored before the close still gets its receipt.
         return match store.answer(&record.answer_id).await? {

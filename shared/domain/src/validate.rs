@@ -38,14 +38,11 @@ where
 {
     let code = AccessCode::parse(typed)?;
     let entry = store.code_entry(&keys.code_digest(&code)).await?.ok_or(ValidateError::UnknownCode)?;
-    let (wave, registration) =
-        tokio::try_join!(store.wave(&entry.survey_id), store.registration(&entry.survey_id, entry.unit))?;
-    let wave = wave.ok_or(ValidateError::UnknownCode)?;
-    let closed_at = registration.and_then(|r| r.closed_at);
+    let wave = store.wave(&entry.survey_id).await?.ok_or(ValidateError::UnknownCode)?;
     Ok(CodeValidation {
         survey_id: wave.survey_id.clone(),
         unit: entry.unit.unit(),
-        status: wave.status_for_unit(closed_at, now),
-        closes_at: wave.closes_for_unit(closed_at),
+        status: wave.status_for_unit(entry.closed_at, now),
+        closes_at: wave.closes_for_unit(entry.closed_at),
     })
 }

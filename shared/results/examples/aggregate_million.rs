@@ -105,11 +105,11 @@ impl RegistrationStore for Generated {
         Err(StoreError::Failed { context: "generated registrations are read-only", source: "read-only".into() })
     }
 
-    async fn close_unit(&self, _: &WaveId, _: UnitNumber, _: OffsetDateTime) -> StoreResult<bool> {
+    async fn close_unit(&self, _: &WaveId, _: UnitNumber, _: &CodeDigest, _: OffsetDateTime) -> StoreResult<bool> {
         Ok(false)
     }
 
-    async fn reopen_unit(&self, _: &WaveId, _: UnitNumber) -> StoreResult<bool> {
+    async fn reopen_unit(&self, _: &WaveId, _: UnitNumber, _: &CodeDigest) -> StoreResult<bool> {
         Ok(false)
     }
 }

@@ -19,7 +19,7 @@ use survey_results::run;
 use time::{Duration, OffsetDateTime};
 
 mod support;
-use support::{add, get_json, register};
+use support::{add, code_digest, get_json, register};
 
 const MIN: u64 = 10;
 
@@ -165,7 +165,8 @@ async fn an_early_close_then_the_waves_close_do_not_give_away_a_small_unit() {
     add(&store, &records("4614", 12, 2)).await;
     add(&store, &records("4615", 4, 3)).await;
     let now = OffsetDateTime::now_utc();
-    store.close_unit(&wave().survey_id, unit("4614"), now - Duration::hours(1)).await.unwrap();
+    let digest = code_digest(&wave(), unit("4614"));
+    assert!(store.close_unit(&wave().survey_id, unit("4614"), &digest, now - Duration::hours(1)).await.unwrap());
     let results = MemoryResults::default();
     run_at(&store, &results, "early", now).await;
     add(&store, &records("4601", 3, 4)).await;

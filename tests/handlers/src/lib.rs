@@ -123,6 +123,11 @@ async fn seeded_forms(keys: &Keys) -> (MemoryStore, [String; 2]) {
 }
 
 /// The wave every store is seeded with: open, registration open for ten more days.
+/// The keys every handler here is made with.
+pub fn keys() -> Keys {
+    Keys::new(b"test")
+}
+
 pub fn wave(now: OffsetDateTime) -> Wave {
     Wave { registration_deadline: now + Duration::days(10), ..survey_domain::synthetic::open_wave(SURVEY, now) }
 }
@@ -157,7 +162,6 @@ pub const ORIGIN_SECRET: &str = "handler-tests-origin";
 
 impl Api {
     pub async fn new() -> Self {
-        let keys = || Keys::new(b"test");
         let (forms_store, form_tokens) = seeded_forms(&keys()).await;
         let origin = || survey_http::OriginSecret::new(Some(ORIGIN_SECRET.to_owned()));
         Self {

@@ -225,7 +225,9 @@ async fn submissions_answer_as_documented() {
     }
     let survey = WaveId::parse(SURVEY).expect("a survey id");
     let unit = UnitNumber::parse(UNIT).expect("a unit");
-    api.submit.store.close_unit(&survey, unit, OffsetDateTime::now_utc() - Duration::hours(1)).await.expect("closed");
+    let digest = handler_tests::keys().code_digest(&AccessCode::parse(CODE).expect("the seeded code"));
+    let closed = api.submit.store.close_unit(&survey, unit, &digest, OffsetDateTime::now_utc() - Duration::hours(1));
+    assert!(closed.await.expect("memory store"), "the seeded unit is closed");
     let other = with(&|b| b["submission_id"] = json!(survey_domain::SubmissionId::new().to_string()));
     c.check(&Method::POST, path, &api.call(other).await);
     assert_documented_reached(&c, &[path]);

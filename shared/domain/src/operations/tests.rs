@@ -5,10 +5,14 @@ use crate::contact::{Contact, ContactStatus};
 use crate::jobs::MemoryQueue;
 use crate::memory::MemoryStore;
 use crate::store::UnitRegistration;
-use crate::{synthetic, AccessCode, CodeDigest, Keys};
+use crate::{synthetic, AccessCode, Keys};
 
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+}
+
+fn keys() -> Keys {
+    Keys::new(b"test")
 }
 
 async fn registered(store: &MemoryStore, wave: &Wave, unit: UnitNumber) {
@@ -19,7 +23,7 @@ async fn registered(store: &MemoryStore, wave: &Wave, unit: UnitNumber) {
         closed_at: None,
         expected_participants: None,
     };
-    store.register_unit(&registration, &CodeDigest(format!("d-{unit}"))).await.unwrap();
+    store.register_unit(&registration, &keys().code_digest(&registration.access_code)).await.unwrap();
 }
 
 async fn contact(store: &MemoryStore, wave: &Wave, unit: UnitNumber, mailbox: &str, status: ContactStatus) -> Email {
@@ -89,19 +93,22 @@ async fn a_unit_is_closed_and_reopened_while_the_wave_is_open_and_each_is_logged
     registered(&store, &wave, bergen).await;
     let actor = Actor { who: "kari@imdi.no", now: at };
 
-    assert!(matches!(reopen_unit(&store, actor, &wave, bergen).await, Err(ChangeError::NotClosed)));
-    let closed = close_unit(&store, actor, &wave.survey_id, bergen).await.unwrap();
+    assert!(matches!(reopen_unit(&store, &keys(), actor, &wave, bergen).await, Err(ChangeError::NotClosed)));
+    let closed = close_unit(&store, &keys(), actor, &wave.survey_id, bergen).await.unwrap();
     assert_eq!(store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().closed_at, Some(at));
     assert_eq!((closed.who.as_str(), &closed.before), ("kari@imdi.no", &json!({ "closed_at": null })));
-    let reopened = reopen_unit(&store, actor, &wave, bergen).await.unwrap();
+    let reopened = reopen_unit(&store, &keys(), actor, &wave, bergen).await.unwrap();
     assert_eq!(store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().closed_at, None);
     assert_eq!(reopened.before, json!({ "closed_at": time(at) }));
 
     let stord = UnitNumber::parse("4614").unwrap();
-    assert!(matches!(close_unit(&store, actor, &wave.survey_id, stord).await, Err(ChangeError::NotRegistered)));
-    close_unit(&store, actor, &wave.survey_id, bergen).await.unwrap();
+    assert!(matches!(
+        close_unit(&store, &keys(), actor, &wave.survey_id, stord).await,
+        Err(ChangeError::NotRegistered)
+    ));
+    close_unit(&store, &keys(), actor, &wave.survey_id, bergen).await.unwrap();
     let after_close = Actor { now: wave.closes_at + Duration::minutes(1), ..actor };
-    assert!(matches!(reopen_unit(&store, after_close, &wave, bergen).await, Err(ChangeError::WaveClosed)));
+    assert!(matches!(reopen_unit(&store, &keys(), after_close, &wave, bergen).await, Err(ChangeError::WaveClosed)));
     let unit = Some(bergen);
     assert_eq!(
         log(&store, &wave).await,
@@ -115,7 +122,7 @@ async fn a_unit_is_closed_and_reopened_while_the_wave_is_open_and_each_is_logged
 #[tokio::test]
 async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     let at = now();
-    let (store, queue, keys) = (MemoryStore::new(), MemoryQueue::default(), Keys::new(b"test"));
+    let (store, queue, keys) = (MemoryStore::new(), MemoryQueue::default(), keys());
     let wave = synthetic::open_wave("2026", at);
     store.create_wave(&wave).await.unwrap();
     let bergen = UnitNumber::parse("4601").unwrap();

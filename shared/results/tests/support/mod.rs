@@ -24,7 +24,12 @@ pub async fn register(
         closed_at,
         expected_participants: expected,
     };
-    store.register_unit(&registration, &CodeDigest(format!("digest-{}-{unit}", wave.survey_id))).await.unwrap();
+    store.register_unit(&registration, &code_digest(wave, unit)).await.unwrap();
+}
+
+/// What stands for the digest of the unit's code in these tests.
+pub fn code_digest(wave: &Wave, unit: UnitNumber) -> CodeDigest {
+    CodeDigest(format!("digest-{}-{unit}", wave.survey_id))
 }
 
 /// `n` synthetic answers of the unit to the wave's questionnaire.

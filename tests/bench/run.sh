@@ -13,7 +13,7 @@ COLD_RUNS=${COLD_RUNS:-100}
 LOAD_CONCURRENCY=${LOAD_CONCURRENCY:-32}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 AGG_ANSWERS=${AGG_ANSWERS:-1000000}
-FUNCTIONS=(validate-code submit-response survey-info register results org-response aggregate send-mail)
+FUNCTIONS=(validate-code submit-response survey-info register results org-response admin aggregate send-mail)
 # The code of the events in events/, valid (its check character matches).
 BENCH_CODE=K7Q4-9MZP-3X4
 

@@ -312,3 +312,61 @@ async fn counts_by_day_reminders_a_run_and_the_bundle_link() {
     let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["reminders.send", "aggregation.start"]);
 }
+
+#[tokio::test]
+async fn a_survey_of_roles_shows_each_role_s_form_and_the_units_that_answered() {
+    use survey_domain::forms::{Form, FormStatus, FormStore, RecipientEntry};
+    let app = app().await;
+    let survey = survey_domain::catalogue::find("kommuneundersokelse").unwrap();
+    let wave = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        min_respondents: 3,
+        ..synthetic::open_wave("k2026", OffsetDateTime::now_utc())
+    };
+    app.store.create_wave(&wave).await.unwrap();
+    let recipients: Vec<RecipientEntry> = [("4601", "director"), ("4601", "programme"), ("5501", "director")]
+        .into_iter()
+        .map(|(unit, role)| RecipientEntry {
+            survey_id: wave.survey_id.clone(),
+            recipient: survey_domain::recipients::Recipient {
+                unit: UnitNumber::parse(unit).unwrap(),
+                role: role.into(),
+                name: survey_domain::contact::PersonName::parse("Kari Nordmann").unwrap(),
+                email: survey_domain::contact::Email::parse(&format!("{role}@{unit}.kommune.no")).unwrap(),
+            },
+            invited_at: Some(wave.opens_at),
+            reminders: 0,
+            undeliverable: false,
+            expires_at: wave.results_until,
+        })
+        .collect();
+    app.store.put_recipients(&recipients).await.unwrap();
+    let form = Form {
+        survey_id: wave.survey_id.clone(),
+        unit: bergen(),
+        role: "director".into(),
+        status: FormStatus::Submitted,
+        answers: Default::default(),
+        receipt: Some("R".into()),
+    };
+    app.store.save_form(&form).await.unwrap();
+
+    let (status, units) = call(&app, "GET", "/api/admin/waves/k2026/units", None, READER).await;
+    assert_eq!((status, &units["roles"]), (StatusCode::OK, &json!(true)));
+    assert_eq!(
+        units["units"][0]["recipients"],
+        json!([{ "role": "director", "status": "submitted" }, { "role": "programme", "status": "invited" }])
+    );
+    assert!(!units.to_string().contains("kommune.no"), "no names or addresses of the people asked");
+    let (_, responses) = call(&app, "GET", "/api/admin/waves/k2026/responses", None, READER).await;
+    assert_eq!(responses["total"], json!({ "expected": 2, "answers": [1] }), "Bergen answered, Tromsø not yet");
+    let counties: Vec<(&Value, &Value)> =
+        responses["counties"].as_array().unwrap().iter().map(|c| (&c["name"], &c["answers"][0])).collect();
+    assert_eq!(counties, [(&json!("Vestland"), &json!(1)), (&json!("Troms"), &json!(0))]);
+    let (status, body) = call(&app, "POST", "/api/admin/waves/k2026/reminders", body_for("/reminders"), OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("wrong_reminders")));
+    let (status, sent) =
+        call(&app, "POST", "/api/admin/waves/k2026/reminders", Some(json!({ "to": "recipients" })), OPERATOR).await;
+    assert_eq!((status, &sent["sent"]), (StatusCode::OK, &json!(2)), "everyone invited who has not submitted");
+}

@@ -161,7 +161,8 @@ impl Series {
 
 /// The answers by day since the wave opened, in total, per county and per size
 /// band, each counted up and with the number its units expect. Only the day
-/// of each answer is read, from the index that holds no answers.
+/// of each answer is read, from the index that holds no answers. In a survey
+/// of roles the units that answered, against the units asked.
 pub async fn responses<S: Stores, R: ResultsStore>(
     store: &S,
     results: &R,
@@ -170,6 +171,9 @@ pub async fn responses<S: Stores, R: ResultsStore>(
     let population = population(results).await?;
     let year = wave.opens_at.year();
     let survey = &wave.survey_id;
+    if roles(wave) {
+        return role_responses(store, wave, &population).await;
+    }
     let registrations = store.registrations(survey).await?;
     let days_of: Vec<(UnitRegistration, Vec<Date>)> = stream::iter(registrations)
         .map(|registration| async move {
@@ -209,6 +213,52 @@ pub async fn responses<S: Stores, R: ResultsStore>(
             "survey_id": survey,
             "days": labels,
             "total": { "expected": total.expected, "answers": total.cumulative(&days) },
+            "counties": counties,
+            "size_bands": bands,
+        }),
+    ))
+}
+
+/// A survey of roles' forms carry no date: one point, today, of the units that
+/// submitted at least one part, against the units asked anything.
+async fn role_responses<S: Stores>(
+    store: &S,
+    wave: &Wave,
+    population: &Population,
+) -> Result<Response<Body>, ApiError> {
+    let survey = &wave.survey_id;
+    let (recipients, forms) = tokio::try_join!(store.recipients(survey), store.forms(survey))?;
+    let lines = tracking::statuses(&recipients, &forms);
+    let rates = tracking::rates(&lines, population, wave.opens_at.year());
+    let county_name =
+        |number: &str| lines.iter().map(|l| l.unit.unit()).find(|u| u.county_number == number).map_or("", |u| u.county);
+    let point = |rate: &tracking::Rate| json!({ "expected": rate.units, "answers": [rate.at_least_one_part] });
+    let counties: Vec<Value> = rates
+        .counties
+        .iter()
+        .map(|(number, rate)| {
+            let mut entry = point(rate);
+            entry["number"] = json!(number);
+            entry["name"] = json!(county_name(number));
+            entry
+        })
+        .collect();
+    let bands: Vec<Value> = rates
+        .size_bands
+        .iter()
+        .map(|(band, rate)| {
+            let mut entry = point(rate);
+            entry["band"] = json!(band);
+            entry
+        })
+        .collect();
+    let today = oslo_time::date_at(OffsetDateTime::now_utc()).to_string();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "survey_id": survey,
+            "days": [today],
+            "total": point(&rates.national),
             "counties": counties,
             "size_bands": bands,
         }),

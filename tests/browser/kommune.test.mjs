@@ -8,10 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
-import { BASE, launch, strictPage } from './pages.mjs';
+import { assertAccessible, BASE, launch, strictPage } from './pages.mjs';
 
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const texts = (lang) => JSON.parse(readFileSync(new URL(`../../static-site/kommune/i18n/${lang}.json`, import.meta.url), 'utf8')).strings;
 const fill = (s, vars) => s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m));
 
@@ -32,10 +30,6 @@ after(async () => {
 // A stack started without audio (AUDIO_LANGS="") has no clips: the survey page's 404 for them is not this test's business.
 const newPage = (opts = {}) => strictPage(browser, opts, (m) => m.location().url.includes('/audio/'));
 
-async function axe(page, what) {
-  const result = await new AxeBuilder({ page }).withTags(WCAG).analyze();
-  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe: ${what}`);
-}
 
 // Deadline and close at midnight are inclusive of the day before; the opening is its own day.
 const DATES = {
@@ -66,7 +60,7 @@ for (const lang of ['nb', 'nn', 'en']) {
       assert.equal(await page.getAttribute('#help-mail', 'href'), 'mailto:post@imdi.no');
       assert.ok((await page.textContent('main')).includes(fill(S['front.results.text'], { n: 10 })));
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scrolling at ${width} px`);
-      await axe(page, `/kommune/ in ${lang} at ${width} px`);
+      await assertAccessible(page, `/kommune/ in ${lang} at ${width} px`);
 
       // The registration link opens the form for this very wave.
       if (width === 360) {
@@ -96,7 +90,7 @@ test('a language switch keeps the wave in the links; an unknown wave is said pla
   await page.locator('#wave-status').waitFor();
   assert.equal(await page.textContent('#wave-status'), fill(texts('nb')['front.unknown'], { survey: 'finnes-ikke' }));
   assert.equal(await page.locator('.dates').count(), 0, 'no dates rather than wrong ones');
-  await axe(page, 'an unknown wave');
+  await assertAccessible(page, 'an unknown wave');
   assert.deepEqual(page.errors.filter((e) => !e.includes('status of 404')), [], 'only the unknown wave is missing');
   await page.context().close();
 });
@@ -107,7 +101,7 @@ test('the survey page links to the front door, and stays axe-clean', async () =>
   const link = page.getByRole('link', { name: 'For kommuner' });
   await link.waitFor({ state: 'visible' });
   assert.equal(await link.getAttribute('lang'), 'nb');
-  await axe(page, 'the survey page with the link');
+  await assertAccessible(page, 'the survey page with the link');
   await link.click();
   await page.getByRole('heading', { level: 1, name: texts('nb')['front.title'] }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/kommune/');

@@ -2,6 +2,7 @@
 // texts in any language, and a driver that answers the survey in any language
 // by the questionnaire's option values (no text needs to be known).
 import assert from 'node:assert/strict';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
 export const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
@@ -84,4 +85,15 @@ export function answerFor(q) {
   const ok = q.options.filter((o) => !o.ends_survey && o.value !== 'dont_know' && o.value !== 'none').map((o) => o.value);
   if (q.type === 'multi') return ok.slice(0, 2);
   return ok.includes('yes') ? 'yes' : ok[0];
+}
+
+/** The WCAG 2.1 A and AA rules, as axe-core tags them. */
+export const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** axe-core on the page as it is now: no WCAG 2.1 A/AA violation, and its checks did run. */
+export async function assertAccessible(page, what) {
+  const result = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(found, [], `axe found WCAG 2.1 AA violations on ${what}`);
+  assert.ok(result.passes.length > 10, 'axe ran its checks');
 }

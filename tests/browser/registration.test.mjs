@@ -19,17 +19,16 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import AxeBuilder from '@axe-core/playwright';
 import {
   fold, indexUnits, searchUnits, exactUnit, validate, checkEmail, checkName, checkPhone, checkExpected, serverErrorKey,
 } from '../../static-site/registrer/logic.js';
+import { assertAccessible } from './pages.mjs';
 
 const BASE = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const AWS = (process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:4566').replace(/\/$/, '');
 const SURVEY = 'local';
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let browser;
 let S; // nb strings of /registrer/ and its link pages
@@ -159,11 +158,6 @@ async function register(unit, contacts) {
   assert.equal(r.status, 202, `registration of ${unit}`);
 }
 
-async function axe(page, what) {
-  const result = await new AxeBuilder({ page }).withTags(WCAG).options({ resultTypes: ['violations'] }).analyze();
-  const found = result.violations.map((v) => `${v.id} ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  assert.deepEqual(found, [], `axe: ${what}`);
-}
 
 // Counts the calls a page makes to an API path.
 function countCalls(page, path) {
@@ -399,7 +393,7 @@ test('keyboard only: a contact at another domain waits, a verified contact appro
   assert.ok(!waiting.includes(S['ver.ok.text'].split('{unit}')[0]), 'no promise of the code');
   assert.ok(!bpage.url().includes('token='), 'the token is dropped from the address bar');
   assert.ok(await noHorizontalScroll(bpage));
-  await axe(bpage, 'awaiting approval');
+  await assertAccessible(bpage, 'awaiting approval');
   await done(bpage);
   await waitForMail(b, (m) => m.subject.startsWith('Venter på godkjenning'), 'awaiting approval');
 
@@ -418,7 +412,7 @@ test('keyboard only: a contact at another domain waits, a verified contact appro
   await apage.waitForTimeout(300);
   assert.equal(calls.length, 0, 'the token is not spent on page load');
   assert.ok(await noHorizontalScroll(apage));
-  await axe(apage, 'approval page');
+  await assertAccessible(apage, 'approval page');
 
   // Shift+Tab and Tab come back to the button; Enter approves.
   await apage.keyboard.press('Shift+Tab');
@@ -429,7 +423,7 @@ test('keyboard only: a contact at another domain waits, a verified contact appro
   const approved = await apage.textContent('main');
   for (const key of ['appr.ok.text', 'appr.ok.told']) assert.ok(approved.includes(fill(S[key], { unit: 'Bodø' })), key);
   assert.ok(!apage.url().includes('token='), 'the token is dropped from the address bar');
-  await axe(apage, 'approved');
+  await assertAccessible(apage, 'approved');
   await done(apage);
 
   // B gets the code; the link is spent.
@@ -576,7 +570,7 @@ test('a rate limit has its own message, with when to try again, in each language
   await page.getByRole('link', { name: 'English' }).click();
   await page.waitForFunction((t) => document.querySelector('#rate-notice h2')?.textContent === t, en['reg.rate.title']);
   assert.equal(await notice.locator('p').first().textContent(), fill(en['reg.rate.minutes'], { n: 10 }));
-  await axe(page, 'the rate-limit notice');
+  await assertAccessible(page, 'the rate-limit notice');
   await done(page);
 });
 
@@ -826,7 +820,7 @@ test('?survey=S registers for wave S while another runs; the confirmation links 
   assert.ok((await page.textContent('#wave-chosen')).includes(`«${NEXT}»`), 'the page says which wave');
   assert.ok((await page.textContent('.deadline')).includes('14. september 2027'), 'with that wave\'s deadline');
   assert.equal(await page.locator('input[name=survey_id]').count(), 0, 'a named wave is not a choice');
-  await axe(page, 'the form for a named wave');
+  await assertAccessible(page, 'the form for a named wave');
   const email = `kari.${stamp}@tromso.kommune.no`;
   await fillAndSend(page, 'Tromsø', 'Kari Nordmann', email);
   assert.deepEqual((await contactsOf(NEXT, '5501')).map((c) => c.email), [email]);
@@ -835,7 +829,7 @@ test('?survey=S registers for wave S while another runs; the confirmation links 
   const hrefs = await page.locator('.next-links a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   assert.deepEqual(hrefs, [`/ark/?survey=${NEXT}&lang=nb`, `/resultater/?survey=${NEXT}&unit=5501`, `/kommune/?survey=${NEXT}&lang=nb`]);
   for (const href of hrefs) assert.equal((await fetch(BASE + href)).status, 200, href);
-  await axe(page, 'the confirmation');
+  await assertAccessible(page, 'the confirmation');
   await done(page);
 });
 
@@ -852,7 +846,7 @@ test('where several waves take registrations, the contact chooses one', async ()
   await page.getByLabel(new RegExp(`^${NEXT}:`)).check();
   assert.ok((await page.textContent('.deadline')).includes('14. september 2027'));
   assert.equal(new URL(page.url()).searchParams.get('survey'), NEXT, 'the address names the chosen wave');
-  await axe(page, 'the choice of wave');
+  await assertAccessible(page, 'the choice of wave');
   const email = `ola.${stamp}@bodo.kommune.no`;
   await fillAndSend(page, 'Bodø', 'Ola Nordmann', email);
   assert.deepEqual((await contactsOf(NEXT, '1804')).map((c) => c.email), [email]);
@@ -871,6 +865,6 @@ test('an unknown wave and a wave closed for registration each get a clear messag
   await waitHeading(page, fill(S['reg.closed.named'], { survey: SHUT }));
   assert.ok((await page.textContent('main')).includes(fill(S['reg.closed.text'], { date: '31. januar 2026' })));
   assert.equal(await page.locator('form').count(), 0);
-  await axe(page, 'registration closed');
+  await assertAccessible(page, 'registration closed');
   await done(page);
 });

@@ -5,12 +5,18 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
-import type { BucketSpec, KeyType, Schema, TableSpec } from './schema';
+import type { BucketSpec, KeyType, Projection, Schema, TableSpec } from './schema';
 
 const ATTRIBUTE_TYPES: Record<KeyType, dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
   N: dynamodb.AttributeType.NUMBER,
   B: dynamodb.AttributeType.BINARY,
+};
+
+const PROJECTION_TYPES: Record<Projection, dynamodb.ProjectionType> = {
+  KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
+  INCLUDE: dynamodb.ProjectionType.INCLUDE,
+  ALL: dynamodb.ProjectionType.ALL,
 };
 
 export interface DataProps {
@@ -66,7 +72,8 @@ export class Data extends Construct {
           indexName: index.name,
           partitionKey: { name: index.partition_key.name, type: ATTRIBUTE_TYPES[index.partition_key.type] },
           sortKey: index.sort_key && { name: index.sort_key.name, type: ATTRIBUTE_TYPES[index.sort_key.type] },
-          projectionType: index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+          projectionType: PROJECTION_TYPES[index.projection],
+          nonKeyAttributes: index.projection === 'INCLUDE' ? [...index.non_key_attributes!] : undefined,
         });
       }
       this.tables.set(spec.name, { spec, table, key });

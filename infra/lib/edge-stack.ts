@@ -7,8 +7,12 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config';
 
-/** API paths whose abuse costs e-mail: registration spam, results-link requests. */
-export const RATE_LIMITED_PATHS = ['/api/registrations', '/api/results'] as const;
+/**
+ * Paths whose abuse costs e-mail (registration spam, results-link requests) or
+ * guesses a password (the console's sign-in through `/auth/`, on top of Cognito's own
+ * lockout, which sees CloudFront's addresses rather than the guesser's).
+ */
+export const RATE_LIMITED_PATHS = ['/api/registrations', '/api/results', '/auth/'] as const;
 
 /**
  * The paths that take an access code: a wrong code is a guess, and both count against
@@ -93,7 +97,7 @@ export class EdgeStack extends Stack {
 
     const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `${config.prefix}-site`,
-      description: 'Survey site: AWS managed rules, per-IP rate limits on code checks and answers, and on registration and results calls',
+      description: 'Survey site: AWS managed rules, per-IP rate limits on code checks and answers, on registration and results calls, and on the console sign-in',
       scope: 'CLOUDFRONT',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('site'),

@@ -44,7 +44,7 @@ export interface BucketGrant {
   readonly list?: boolean;
 }
 
-export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethodName = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteSpec {
   readonly method: HttpMethodName;
@@ -59,7 +59,7 @@ interface RouteEntry extends RouteSpec {
   readonly function: string;
 }
 
-const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'DELETE'];
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Every route of the table, checked (a malformed entry fails synth). */
 export const ROUTES: readonly RouteEntry[] = (() => {
@@ -93,6 +93,13 @@ export interface FunctionSpec {
   readonly routes?: readonly RouteSpec[];
   readonly schedule?: ScheduleSpec;
   readonly tables?: Readonly<Partial<Record<TableName, readonly TableAction[]>>>;
+  /**
+   * The indexes a function queries, by table: its `Query` on that table is then granted
+   * on exactly these index ARNs (names checked against the schema), never on the table
+   * or on another index, and its other actions on the table alone. Without an entry, a
+   * table whose only action is `Query` gets all of its indexes (see tableResources).
+   */
+  readonly indexes?: Readonly<Partial<Record<TableName, readonly string[]>>>;
   readonly buckets?: Readonly<Partial<Record<BucketName, BucketGrant>>>;
   /** Needs HASH_KEY (code digests, answer ids). Functions that only read waves do not. */
   readonly hashKey: boolean;
@@ -116,6 +123,12 @@ export interface FunctionSpec {
   readonly reservedConcurrency?: number;
   /** Its routes are the IMDi console's: only a token of the operators' user pool gets through. */
   readonly console?: boolean;
+  /**
+   * Other functions of this list (by `name`) it may invoke: lambda:InvokeFunction on each
+   * one's unqualified ARN only, and its name in the environment as `<NAME>_FUNCTION`
+   * (`aggregate` -> AGGREGATE_FUNCTION).
+   */
+  readonly invokes?: readonly string[];
 }
 
 /**
@@ -132,9 +145,16 @@ export const RESULTS_REPORT_KEYS = [
 /** IMDi's replacement population files (`survey-admin units population`; `_` is in no wave id), read where size bands are made. */
 export const POPULATION_KEYS = ['results/_population/*'] as const;
 
+/** A run's progress (`progress.json` in the run's folder), written by whoever runs it and read by the console. */
+export const PROGRESS_KEYS = ['results/*/runs/*/progress.json'] as const;
+
+/** A run's bundle for IMDi (`bundle` in the run manifest, `results_layout::bundle_key`). */
+export const BUNDLE_KEYS = ['results/*/runs/*/bundle.zip'] as const;
+
 /**
- * The aggregation's keys: its runs, the pointer to the newest, the release ledger, and
- * each survey's trend of national indices over its waves (`_` is in no wave id).
+ * The aggregation's keys: its runs (reports, bundle, manifest and progress.json), the
+ * pointer to the newest, the release ledger, and each survey's trend of national indices
+ * over its waves (`_` is in no wave id).
  */
 export const AGGREGATE_KEYS = [
   'results/*/latest.json',
@@ -225,10 +245,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       contacts: ['Query'],
       // Checks a results link; the links themselves are made by the mail worker.
       access_tokens: ['GetItem'],
-      // The live count: an early close, and a COUNT query on the answers' by_unit index (keys only).
+      // The live count: an early close, and a COUNT query on the answers' by_unit index
+      // (keys and each answer's day only).
       registrations: ['GetItem'],
       answers: ['Query'],
     },
+    indexes: { answers: ['by_unit'] },
     // The pointer to the newest run and a unit's report in it: not IMDi's bundle, not
     // the release ledger, not other runs' files.
     buckets: { results: { read: RESULTS_REPORT_KEYS, list: true } },
@@ -270,7 +292,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // A week before the close every unit of a participant survey is listed, so that
       // each contact hears the unit's live count.
       registrations: ['GetItem', 'Query'],
-      // That count: a COUNT query on the answers' by_unit index (keys only), never an answer.
+      // That count: a COUNT query on the answers' by_unit index (keys and days), never an answer.
       answers: ['Query'],
       // Pending contacts are written with their verification token.
       contacts: ['Query', 'PutItem'],
@@ -282,6 +304,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       form_tokens: ['PutItem'],
       forms: ['GetItem', 'Query'],
     },
+    indexes: { answers: ['by_unit'] },
     hashKey: true,
     sendsEmail: true,
     mail: 'consume',
@@ -298,16 +321,65 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('admin'),
     // API Gateway's JWT authorizer (the console's user pool) guards every route.
     console: true,
+    // The same functions of survey_domain::operations as survey-admin, through DynamoStore.
     tables: {
-      waves: ['GetItem', 'Scan'],
-      // Closing a unit early is an update of its registration.
-      registrations: ['GetItem', 'UpdateItem'],
+      // A wave read; all waves listed (a scan of a handful of items); a new wave is a
+      // conditional put (attribute_not_exists), and so is an edit (update_wave puts the
+      // whole wave again if it exists): no UpdateItem.
+      waves: ['GetItem', 'Scan', 'PutItem'],
+      // A unit's registration and all of a wave's. Close and reopen set and remove
+      // closed_at, a new code replaces access_code, and an approved contact's expected
+      // number is recorded: updates. Approving a unit's first contact registers the unit:
+      // a conditional put in one transaction with its code's entry.
+      registrations: ['GetItem', 'Query', 'UpdateItem', 'PutItem'],
+      // Code entries by digest, never read here: a new code's entry is put and the old one
+      // deleted in one transaction (rotate_code), a first registration puts one, and close
+      // and reopen set and remove closed_at on the entry (where a submission reads it).
+      codes: ['PutItem', 'DeleteItem', 'UpdateItem'],
+      // A unit's contacts and allowed domains (Query); every contact of a wave for the
+      // units view (wave_contacts: one scan of a small table, filtered to the wave); an
+      // approved contact and an allowed domain are put; a removed contact is deleted.
+      contacts: ['Query', 'Scan', 'PutItem', 'DeleteItem'],
+      // A unit's count and the day each answer arrived, on the by_unit index only (see
+      // `indexes`): never an answer, never the table.
+      answers: ['Query'],
       // Append-only: a conditional put of a new entry, and reading a wave's log.
       audit: ['PutItem', 'Query'],
+      // A survey of roles: who was asked and where each form stands (opened, draft,
+      // submitted), for the units view, the chart and the recipients' reminders.
+      recipients: ['Query'],
+      forms: ['Query'],
     },
-    hashKey: false,
+    indexes: { answers: ['by_unit'] },
+    buckets: {
+      // The units view and the chart read the population in use (size bands); a run's
+      // progress is read, and written once as queued when the console starts it; the
+      // newest run's manifest names its bundle, which the function presigns a GET link to
+      // with its own role (so it may read exactly the bundles). No report, no ledger.
+      // List: a missing latest.json, progress or population file is a 404, not AccessDenied.
+      results: {
+        read: ['results/*/latest.json', ...PROGRESS_KEYS, ...BUNDLE_KEYS, ...POPULATION_KEYS],
+        write: PROGRESS_KEYS,
+        list: true,
+      },
+      // The coverage view reads the sound summary `survey-admin audio coverage` publishes
+      // (the texts' coverage is built in); a new wave publishes its questionnaire and texts.
+      content: {
+        read: ['content/*/audio/coverage.json'],
+        write: ['content/*/questionnaire.json', 'content/*/i18n/*.json'],
+        list: true,
+      },
+    },
+    // A new code's keyed digest (rotate, first registration), and the digest of a unit's
+    // code to close or reopen it on its entry.
+    hashKey: true,
+    // Reminders and code e-mails (resend, rotate, an approved contact's code) are jobs
+    // for the mail worker.
+    mail: 'queue',
+    // The console starts a run with an asynchronous invoke {"survey_id", "run_id"}.
+    invokes: ['aggregate'],
     memoryMb: 256,
-    timeoutSeconds: 10,
+    timeoutSeconds: 15,
     reservedConcurrency: 5,
   },
   {

@@ -67,6 +67,25 @@ export class Lambdas extends Construct {
     for (const spec of props.specs) {
       this.functions.push(this.build(spec, config, data, props));
     }
+    // Once every function exists: who may invoke whom.
+    for (const deployed of this.functions) this.grantInvokes(deployed);
+  }
+
+  /** lambda:InvokeFunction on exactly the functions a spec `invokes`, and their names in its environment. */
+  private grantInvokes({ spec, fn, role }: DeployedFunction): void {
+    for (const name of new Set(spec.invokes ?? [])) {
+      const target = this.get(name);
+      if (!target || name === spec.name) throw new Error(`${spec.name}: invokes ${name}, which is not another deployed function`);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: `Invoke${pascal(name)}`,
+          actions: ['lambda:InvokeFunction'],
+          // The unqualified ARN: the function's $LATEST, no version or alias, no other function.
+          resources: [target.fn.functionArn],
+        }),
+      );
+      fn.addEnvironment(invokeEnv(name), target.fn.functionName);
+    }
   }
 
   get(name: string): DeployedFunction | undefined {
@@ -103,16 +122,17 @@ export class Lambdas extends Construct {
       return props.mailQueue;
     };
 
+    for (const tableName of Object.keys(spec.indexes ?? {})) {
+      if (!spec.tables?.[tableName]?.includes('Query')) {
+        throw new Error(`${spec.name}: indexes of ${tableName} go with a Query on ${tableName} in tables`);
+      }
+    }
     for (const [tableName, actions] of Object.entries(spec.tables ?? {})) {
       if (!actions?.length) continue;
       const { spec: tableSpec, table, key } = data.table(tableName);
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: `${pascal(tableName)}Table`,
-          actions: [...new Set(actions)].map((a) => `dynamodb:${a}`),
-          resources: tableResources(table.tableArn, tableSpec, actions),
-        }),
-      );
+      for (const grant of tableGrants(spec, tableName, table.tableArn, tableSpec, actions)) {
+        role.addToPrincipalPolicy(new iam.PolicyStatement(grant));
+      }
       if (key) {
         // The table's own key, usable only through DynamoDB (not to decrypt anything directly).
         const writes = actions.some((a) => !READ_ONLY.includes(a));
@@ -304,11 +324,48 @@ export class Lambdas extends Construct {
   }
 }
 
+/** The environment variable that names an invoked function: `aggregate` -> AGGREGATE_FUNCTION. */
+export function invokeEnv(name: string): string {
+  return `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_FUNCTION`;
+}
+
 /**
- * Where a function's table actions apply. A function whose only action on a table
- * is Query gets the table's indexes and not the table itself (the results
- * function counts a unit's answers on a keys-only index and can read no answer);
- * otherwise the table, plus its indexes when it queries.
+ * The statements of a function's actions on one table. With `indexes` named for the
+ * table, Query goes on exactly those index ARNs and the other actions on the table
+ * alone; otherwise one statement on tableResources.
+ */
+export function tableGrants(
+  spec: FunctionSpec,
+  tableName: string,
+  tableArn: string,
+  tableSpec: TableSpec,
+  actions: readonly TableAction[],
+): iam.PolicyStatementProps[] {
+  const sid = `${pascal(tableName)}Table`;
+  const dynamo = (list: readonly TableAction[]) => [...new Set(list)].map((a) => `dynamodb:${a}`);
+  const named = spec.indexes?.[tableName];
+  if (!named) return [{ sid, actions: dynamo(actions), resources: tableResources(tableArn, tableSpec, actions) }];
+  const known = (tableSpec.indexes ?? []).map((index) => index.name);
+  if (!named.length) throw new Error(`${spec.name}: indexes of ${tableName} names no index`);
+  for (const index of named) {
+    if (!known.includes(index)) throw new Error(`${spec.name}: ${tableName} has no index ${index} in shared/schema/tables.json`);
+  }
+  const indexArns = [...new Set(named)].map((index) => `${tableArn}/index/${index}`);
+  const others = actions.filter((a) => a !== 'Query');
+  if (!others.length) return [{ sid, actions: ['dynamodb:Query'], resources: indexArns }];
+  return [
+    { sid, actions: dynamo(others), resources: [tableArn] },
+    { sid: `${pascal(tableName)}Indexes`, actions: ['dynamodb:Query'], resources: indexArns },
+  ];
+}
+
+/**
+ * Where a function's table actions apply when its spec names no `indexes` for the table.
+ * A function whose only action on a table is Query gets all of the table's indexes and
+ * not the table itself (it reads what the indexes project, never a whole item);
+ * otherwise the table, plus its indexes when it queries. Functions that query the
+ * answers name their index (`indexes: { answers: ['by_unit'] }`), so that an index added
+ * later is not theirs to read.
  */
 export function tableResources(tableArn: string, spec: TableSpec, actions: readonly string[]): string[] {
   const indexes = (spec.indexes ?? []).map((index) => `${tableArn}/index/${index.name}`);

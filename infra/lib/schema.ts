@@ -10,12 +10,20 @@ export interface KeySpec {
   readonly type: KeyType;
 }
 
-/** A global secondary index; the projection is `KEYS_ONLY` or `ALL`. */
+export type Projection = 'KEYS_ONLY' | 'INCLUDE' | 'ALL';
+
+/**
+ * A global secondary index. The projection is `KEYS_ONLY`, `ALL`, or `INCLUDE` with the
+ * `non_key_attributes` it copies besides the keys (such as the answers' `date`, and never
+ * the answers themselves): an index a function may query is all of the table it can read.
+ */
 export interface IndexSpec {
   readonly name: string;
   readonly partition_key: KeySpec;
   readonly sort_key?: KeySpec;
-  readonly projection: 'KEYS_ONLY' | 'ALL';
+  readonly projection: Projection;
+  /** With `INCLUDE` only, and then at least one. */
+  readonly non_key_attributes?: readonly string[];
   readonly description?: string;
 }
 
@@ -48,6 +56,7 @@ export interface Schema {
 export const SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'shared', 'schema', 'tables.json');
 
 const KEY_TYPES: readonly string[] = ['S', 'N', 'B'];
+const PROJECTIONS: readonly string[] = ['KEYS_ONLY', 'INCLUDE', 'ALL'];
 
 function checkKey(where: string, key: unknown): KeySpec {
   const k = key as Partial<KeySpec> | undefined;
@@ -77,8 +86,21 @@ export function loadSchema(file: string = SCHEMA_PATH): Schema {
       sort_key: table.sort_key === undefined ? undefined : checkKey(`tables[${i}].sort_key`, table.sort_key),
       indexes: (table.indexes ?? []).map((index, j) => {
         const where = `tables[${i}].indexes[${j}]`;
-        if (typeof index.name !== 'string' || !['KEYS_ONLY', 'ALL'].includes(String(index.projection))) {
-          throw new Error(`${file}: ${where} needs a name and a projection KEYS_ONLY|ALL`);
+        if (typeof index.name !== 'string' || !PROJECTIONS.includes(String(index.projection))) {
+          throw new Error(`${file}: ${where} needs a name and a projection KEYS_ONLY|INCLUDE|ALL`);
+        }
+        const attributes: unknown = index.non_key_attributes;
+        if (index.projection === 'INCLUDE') {
+          if (
+            !Array.isArray(attributes) ||
+            attributes.length === 0 ||
+            !attributes.every((a) => typeof a === 'string' && a !== '') ||
+            new Set(attributes).size !== attributes.length
+          ) {
+            throw new Error(`${file}: ${where} projection INCLUDE needs non_key_attributes, a list of distinct attribute names`);
+          }
+        } else if (attributes !== undefined) {
+          throw new Error(`${file}: ${where} non_key_attributes go with projection INCLUDE only, not ${index.projection}`);
         }
         return {
           ...index,

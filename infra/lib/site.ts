@@ -1,6 +1,7 @@
 // The site: CloudFront in front of the private site bucket (static-site/), the
-// content bucket (/content/*, translations and audio) and the HTTP API (/api/*), so
-// that the page, its content and the API share one origin.
+// content bucket (/content/*, translations and audio), the HTTP API (/api/*) and
+// Cognito's user-facing JSON API for the console's sign-in (POST /auth/), so that the
+// pages, their content, the API and the sign-in share one origin (CSP connect-src 'self').
 import * as path from 'node:path';
 import { CfnElement, DefaultStackSynthesizer, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
@@ -51,6 +52,29 @@ const INDEX_REWRITE = `function handler(event) {
   return request;
 }`;
 
+/**
+ * Where the console page reaches Cognito's user-facing JSON API (InitiateAuth,
+ * RespondToAuthChallenge, AssociateSoftwareToken, VerifySoftwareToken) on the site's own
+ * origin; CloudFront forwards it to cognito-idp in the stack's region.
+ */
+export const AUTH_PATH = '/auth/';
+
+/** The console page's settings file in the site bucket, written at deploy time. */
+export const CONSOLE_CONFIG_KEY = 'admin/config.json';
+
+/** Its Cache-Control: a replaced app client must reach open consoles within a minute. */
+export const CONSOLE_CONFIG_CACHE_CONTROL = 'max-age=60';
+
+/** The request headers Cognito's JSON API needs; nothing else of the viewer's request goes to it. */
+export const AUTH_HEADERS = ['X-Amz-Target', 'Content-Type'] as const;
+
+/** Cognito answers its JSON API only at `/`: `/auth/` is rewritten before it leaves CloudFront. */
+const AUTH_REWRITE = `function handler(event) {
+  var request = event.request;
+  request.uri = '/';
+  return request;
+}`;
+
 export interface SiteProps {
   readonly config: StageConfig;
   readonly siteBucket: s3.Bucket;
@@ -61,12 +85,16 @@ export interface SiteProps {
   readonly originSecret: string;
   /** WAF web ACL (CLOUDFRONT scope, from the us-east-1 stack). */
   readonly webAclArn: string;
+  /** The console's app client (the operators' user pool), written to /admin/config.json. */
+  readonly consoleClientId: string;
 }
 
 export class Site extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   readonly deployment: s3deploy.BucketDeployment;
+  /** /admin/config.json: the console's app client and sign-in path. */
+  readonly consoleConfig: s3deploy.BucketDeployment;
 
   constructor(scope: Construct, id: string, props: SiteProps) {
     super(scope, id);
@@ -143,6 +171,28 @@ export class Site extends Construct {
       customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originSecret },
     });
 
+    // Cognito's regional endpoint for the console's sign-in. Its JSON API needs no
+    // signature (the body carries the app client's id) and its own Host, so the viewer's
+    // Host is not forwarded; only the two headers it reads are, no cookies, no query
+    // string, nothing cached. Cognito then sees CloudFront's address as the caller's.
+    const cognitoOrigin = new origins.HttpOrigin(`cognito-idp.${Stack.of(this).region}.amazonaws.com`, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+    });
+    const authRequests = new cloudfront.OriginRequestPolicy(this, 'AuthRequests', {
+      originRequestPolicyName: `${config.prefix}-cognito`,
+      comment: 'Console sign-in to Cognito: X-Amz-Target and Content-Type only (not Host), no cookies, no query string',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...AUTH_HEADERS),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+    });
+    const authRewrite = new cloudfront.Function(this, 'AuthRewrite', {
+      functionName: `${config.prefix}-auth-rewrite`,
+      comment: 'The console sign-in path /auth/ to / (where Cognito answers)',
+      code: cloudfront.FunctionCode.fromInline(AUTH_REWRITE),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+
     const publicApi: cloudfront.BehaviorOptions = {
       origin: apiOrigin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -190,6 +240,18 @@ export class Site extends Construct {
         // function's Cache-Control allows; no header or query string is in the key.
         '/api/key-figures/*': publicApi,
         '/api/org-results/*': publicApi,
+        // The console's sign-in (exactly /auth/). CloudFront allows POST only together
+        // with every other method; Cognito answers anything but POST with an error.
+        [AUTH_PATH]: {
+          origin: cognitoOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: authRequests,
+          responseHeadersPolicy: this.responseHeadersPolicy,
+          compress: true,
+          functionAssociations: [{ function: authRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+        },
         '/api/*': {
           origin: apiOrigin,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -222,8 +284,9 @@ export class Site extends Construct {
       );
     }
 
-    // The page: static-site/ as it is, except config.json, which names the wave the demo
-    // shows and differs per deployment.
+    // The page: static-site/ as it is, except the config.json files, which differ per
+    // deployment: the survey page's names the wave the demo shows, the console's names
+    // the app client to sign in with.
     const deployLogs = new logs.LogGroup(this, 'DeploymentLogs', {
       retention: config.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -239,18 +302,29 @@ export class Site extends Construct {
       }),
     );
     acknowledgeDeploymentRole(deployRole, props.siteBucket);
+    const deploymentProps = { destinationBucket: props.siteBucket, memoryLimit: 512, role: deployRole, logGroup: deployLogs };
     this.deployment = new s3deploy.BucketDeployment(this, 'DeploySite', {
+      ...deploymentProps,
       sources: [
+        // Every config.json (matched by name): the repository's are for the local stack.
         s3deploy.Source.asset(STATIC_SITE_DIR, { exclude: ['config.json'] }),
         s3deploy.Source.jsonData('config.json', { survey_id: config.demoSurveyId }),
       ],
-      destinationBucket: props.siteBucket,
+      // The console's settings are the deployment below's: not synced, not pruned here.
+      exclude: [CONSOLE_CONFIG_KEY],
       prune: true,
       distribution: this.distribution,
       distributionPaths: ['/*'],
-      memoryLimit: 512,
-      role: deployRole,
-      logGroup: deployLogs,
+    });
+    // Apart, for a Cache-Control of its own: the page reads it at every start, and the
+    // client id in it changes only if the app client is replaced.
+    this.consoleConfig = new s3deploy.BucketDeployment(this, 'DeployConsoleConfig', {
+      ...deploymentProps,
+      sources: [s3deploy.Source.jsonData(CONSOLE_CONFIG_KEY, { client_id: props.consoleClientId, auth_path: AUTH_PATH })],
+      prune: false,
+      cacheControl: [s3deploy.CacheControl.fromString(CONSOLE_CONFIG_CACHE_CONTROL)],
+      distribution: this.distribution,
+      distributionPaths: [`/${CONSOLE_CONFIG_KEY}`],
     });
   }
 }

@@ -187,6 +187,7 @@ export class SurveyStack extends Stack {
       apiDomainName: this.api.domainName,
       originSecret,
       webAclArn: props.webAclArn,
+      consoleClientId: this.operators.client.userPoolClientId,
     });
 
     // Links in e-mails point at the site (known only once the distribution exists).

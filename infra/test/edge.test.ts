@@ -44,7 +44,7 @@ describe('WAF (edge stack)', () => {
       return s.ByteMatchStatement.SearchString;
     });
     assert.deepEqual(paths, [...RATE_LIMITED_PATHS]);
-    assert.deepEqual(paths, ['/api/registrations', '/api/results']);
+    assert.deepEqual(paths, ['/api/registrations', '/api/results', '/auth/']);
     const body = JSON.parse(acl.CustomResponseBodies.rate_limited.Content);
     assert.equal(body.error.code, 'rate_limited');
   });

@@ -15,7 +15,13 @@ const expected = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
     sort_key?: { name: string; type: string };
     ttl_attribute?: string;
     personal_data?: boolean;
-    indexes?: { name: string; partition_key: { name: string; type: string }; sort_key?: { name: string; type: string }; projection: string }[];
+    indexes?: {
+      name: string;
+      partition_key: { name: string; type: string };
+      sort_key?: { name: string; type: string };
+      projection: string;
+      non_key_attributes?: string[];
+    }[];
   }[];
   buckets: { name: string }[];
 };
@@ -55,6 +61,7 @@ describe('tables from shared/schema/tables.json', () => {
         name: g.IndexName,
         keys: g.KeySchema.map((k: any) => `${k.AttributeName}:${k.KeyType}`),
         projection: g.Projection.ProjectionType,
+        nonKey: g.Projection.NonKeyAttributes,
       }));
       assert.deepEqual(
         indexes,
@@ -62,6 +69,7 @@ describe('tables from shared/schema/tables.json', () => {
           name: index.name,
           keys: [`${index.partition_key.name}:HASH`, ...(index.sort_key ? [`${index.sort_key.name}:RANGE`] : [])],
           projection: index.projection,
+          nonKey: index.non_key_attributes,
         })),
       );
       assert.deepEqual(actual.KeySchema, keySchema);
@@ -107,4 +115,60 @@ describe('tables from shared/schema/tables.json', () => {
     require('node:fs').writeFileSync(bad, JSON.stringify({ tables: [{ name: 'x', env: 'X', partition_key: { name: 'id', type: 'Q' } }], buckets: [] }));
     assert.throws(() => loadSchema(bad), /partition_key/);
   });
+
+  it("the answers' by_unit index holds the keys and the day each answer arrived, never the answers", () => {
+    const answers = byName.get('answers')!;
+    const index = answers.GlobalSecondaryIndexes.find((g: any) => g.IndexName === 'by_unit');
+    assert.deepEqual(index.Projection, { ProjectionType: 'INCLUDE', NonKeyAttributes: ['date'] });
+    const spec = loadSchema().tables.find((t) => t.name === 'answers')!.indexes!.find((i) => i.name === 'by_unit')!;
+    assert.equal(spec.projection, 'INCLUDE');
+    assert.deepEqual(spec.non_key_attributes, ['date']);
+  });
+});
+
+describe('index projections in the schema', () => {
+  const file = (index: Record<string, unknown>): string => {
+    const f = path.join(require('node:os').tmpdir(), `schema-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+    const table = {
+      name: 't',
+      env: 'T_TABLE',
+      local_name: 't',
+      partition_key: { name: 'id', type: 'S' },
+      indexes: [{ name: 'by_x', partition_key: { name: 'x', type: 'S' }, ...index }],
+    };
+    require('node:fs').writeFileSync(f, JSON.stringify({ tables: [table], buckets: [] }));
+    return f;
+  };
+
+  it('INCLUDE with a list of attributes is read as it is', () => {
+    const [index] = loadSchema(file({ projection: 'INCLUDE', non_key_attributes: ['date', 'lang'] })).tables[0]!.indexes!;
+    assert.equal(index!.projection, 'INCLUDE');
+    assert.deepEqual(index!.non_key_attributes, ['date', 'lang']);
+  });
+
+  it('KEYS_ONLY and ALL are read without attributes', () => {
+    for (const projection of ['KEYS_ONLY', 'ALL']) {
+      const [index] = loadSchema(file({ projection })).tables[0]!.indexes!;
+      assert.equal(index!.projection, projection);
+      assert.equal(index!.non_key_attributes, undefined);
+    }
+  });
+
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['INCLUDE without attributes', { projection: 'INCLUDE' }, /INCLUDE needs non_key_attributes/],
+    ['INCLUDE with an empty list', { projection: 'INCLUDE', non_key_attributes: [] }, /INCLUDE needs non_key_attributes/],
+    ['INCLUDE with a non-string', { projection: 'INCLUDE', non_key_attributes: ['date', 3] }, /INCLUDE needs non_key_attributes/],
+    ['INCLUDE with an empty name', { projection: 'INCLUDE', non_key_attributes: [''] }, /INCLUDE needs non_key_attributes/],
+    ['INCLUDE with a repeated name', { projection: 'INCLUDE', non_key_attributes: ['date', 'date'] }, /INCLUDE needs non_key_attributes/],
+    ['INCLUDE with a string, not a list', { projection: 'INCLUDE', non_key_attributes: 'date' }, /INCLUDE needs non_key_attributes/],
+    ['KEYS_ONLY with attributes', { projection: 'KEYS_ONLY', non_key_attributes: ['date'] }, /INCLUDE only, not KEYS_ONLY/],
+    ['ALL with attributes', { projection: 'ALL', non_key_attributes: ['date'] }, /INCLUDE only, not ALL/],
+    ['ALL with an empty list', { projection: 'ALL', non_key_attributes: [] }, /INCLUDE only, not ALL/],
+    ['an unknown projection', { projection: 'SOME' }, /projection KEYS_ONLY\|INCLUDE\|ALL/],
+  ];
+  for (const [name, index, error] of bad) {
+    it(`rejects ${name}`, () => {
+      assert.throws(() => loadSchema(file(index)), error);
+    });
+  }
 });

@@ -1,8 +1,10 @@
-// CloudFront: private buckets through OAC, security headers, caching, /api/* same-origin.
+// CloudFront: private buckets through OAC, security headers, caching, /api/* and the
+// console's sign-in (/auth/) same-origin, the console's config.json.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { AUTH_PATH, CONSOLE_CONFIG_CACHE_CONTROL } from '../lib/site';
 import { logicalIdOf, resourcesOf, templates } from './helpers';
 
 const CSP =
@@ -13,6 +15,8 @@ describe('site', () => {
   const dist = Object.values(resourcesOf(survey, 'AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
   const behavior = (pattern: string) => dist.CacheBehaviors.find((b: any) => b.PathPattern === pattern);
   const originById = (id: string) => dist.Origins.find((o: any) => o.Id === id);
+  const siteDeployment = () =>
+    Object.entries(survey.findResources('Custom::CDKBucketDeployment')).find(([id]) => id.includes('DeploySite'))![1] as any;
 
   it('S3 origins use Origin Access Control, not OAI or public website hosting', () => {
     const oacs = Object.values(resourcesOf(survey, 'AWS::CloudFront::OriginAccessControl'));
@@ -111,13 +115,16 @@ describe('site', () => {
   });
 
   it('directory URLs are rewritten to index.html', () => {
-    const fn = Object.values(resourcesOf(survey, 'AWS::CloudFront::Function'))[0]!;
+    const [fnId, fn] = Object.entries(resourcesOf(survey, 'AWS::CloudFront::Function')).find(
+      ([, f]) => f.Properties.Name === 'survey-dev-index-rewrite',
+    )!;
     assert.match(fn.Properties.FunctionCode, /index\.html/);
     assert.equal(dist.DefaultCacheBehavior.FunctionAssociations[0].EventType, 'viewer-request');
+    assert.deepEqual(dist.DefaultCacheBehavior.FunctionAssociations[0].FunctionARN, { 'Fn::GetAtt': [fnId, 'FunctionARN'] });
   });
 
   it('deploys static-site/ to the site bucket with a per-stage config.json and invalidates', () => {
-    const dep = Object.values(survey.findResources('Custom::CDKBucketDeployment'))[0] as any;
+    const dep = siteDeployment();
     assert.equal(dep.Properties.Prune, true);
     assert.deepEqual(dep.Properties.DistributionPaths, ['/*']);
     assert.deepEqual(dep.Properties.DestinationBucketName, { Ref: logicalIdOf(built.survey, built.survey.data.siteBucket) });
@@ -126,6 +133,65 @@ describe('site', () => {
     assert.ok(existsSync(path.join(page, 'index.html')), 'static-site/ is deployed');
     assert.ok(!existsSync(path.join(page, 'config.json')), "the repository's config.json (local wave) is not");
     assert.deepEqual(JSON.parse(readFileSync(path.join(config, 'config.json'), 'utf8')), { survey_id: '2026' });
+    assert.ok(!existsSync(path.join(page, 'admin', 'config.json')), "nor the console's local config.json");
+    // The console's config.json is another deployment's: this one neither writes nor prunes it.
+    assert.deepEqual(dep.Properties.Exclude, ['admin/config.json']);
+  });
+
+  it('the console page reaches Cognito on the same origin: POST /auth/ goes to cognito-idp of the region', () => {
+    const auth = behavior('/auth/');
+    assert.ok(auth, 'a behavior for exactly /auth/');
+    assert.equal(AUTH_PATH, '/auth/');
+    const origin = originById(auth.TargetOriginId);
+    assert.equal(origin.DomainName, 'cognito-idp.eu-north-1.amazonaws.com');
+    assert.equal(origin.CustomOriginConfig.OriginProtocolPolicy, 'https-only');
+    assert.deepEqual(origin.CustomOriginConfig.OriginSSLProtocols, ['TLSv1.2']);
+    assert.equal(origin.OriginCustomHeaders, undefined, 'no origin secret for Cognito');
+    assert.equal(auth.ViewerProtocolPolicy, 'https-only');
+    assert.ok(auth.AllowedMethods.includes('POST') && auth.AllowedMethods.includes('OPTIONS'));
+    assert.equal(auth.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'); // Managed-CachingDisabled
+    // Only the two headers Cognito reads; not Host (Cognito needs its own), no cookies, no query string.
+    const policy = resourcesOf(survey, 'AWS::CloudFront::OriginRequestPolicy')[auth.OriginRequestPolicyId.Ref]!;
+    const config = policy.Properties.OriginRequestPolicyConfig;
+    assert.deepEqual(config.HeadersConfig, { HeaderBehavior: 'whitelist', Headers: ['X-Amz-Target', 'Content-Type'] });
+    assert.deepEqual(config.CookiesConfig, { CookieBehavior: 'none' });
+    assert.deepEqual(config.QueryStringsConfig, { QueryStringBehavior: 'none' });
+  });
+
+  it('/auth/ is rewritten to / on viewer request (Cognito answers only at /)', () => {
+    const auth = behavior('/auth/');
+    assert.equal(auth.FunctionAssociations.length, 1);
+    assert.equal(auth.FunctionAssociations[0].EventType, 'viewer-request');
+    const fnId = auth.FunctionAssociations[0].FunctionARN['Fn::GetAtt'][0];
+    const fn = resourcesOf(survey, 'AWS::CloudFront::Function')[fnId]!;
+    assert.equal(fn.Properties.FunctionConfig.Runtime, 'cloudfront-js-2.0');
+    // Run the function's code as CloudFront would.
+    const handler = new Function(`${fn.Properties.FunctionCode}; return handler;`)();
+    for (const uri of ['/auth/', '/auth/anything']) {
+      const request = { method: 'POST', uri, headers: { 'x-amz-target': { value: 'AWSCognitoIdentityProviderService.InitiateAuth' } } };
+      const out = handler({ request });
+      assert.equal(out.uri, '/');
+      assert.deepEqual(out.headers, request.headers, 'headers pass unchanged');
+    }
+  });
+
+  it('/admin/config.json: the console client id and /auth/, cached a minute at most', () => {
+    const deployments = Object.entries(survey.findResources('Custom::CDKBucketDeployment')) as [string, any][];
+    const [, dep] = deployments.find(([id]) => id.includes('DeployConsoleConfig'))!;
+    assert.equal(dep.Properties.Prune, false, 'leaves the page alone');
+    assert.deepEqual(dep.Properties.DestinationBucketName, { Ref: logicalIdOf(built.survey, built.survey.data.siteBucket) });
+    assert.deepEqual(dep.Properties.SystemMetadata, { 'cache-control': CONSOLE_CONFIG_CACHE_CONTROL });
+    const maxAge = Number(/max-age=(\d+)/.exec(CONSOLE_CONFIG_CACHE_CONTROL)![1]);
+    assert.ok(maxAge <= 300, 'short');
+    assert.deepEqual(dep.Properties.DistributionPaths, ['/admin/config.json']);
+    const [key] = dep.Properties.SourceObjectKeys as string[];
+    const file = path.join(app.outdir, `asset.${key!.replace(/\.zip$/, '')}`, 'admin', 'config.json');
+    const config = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(Object.keys(config).sort(), ['auth_path', 'client_id']);
+    assert.equal(config.auth_path, '/auth/');
+    // The client id is filled in at deploy time: a marker for the console's app client.
+    const clientId = logicalIdOf(built.survey, built.survey.operators.client);
+    assert.deepEqual(dep.Properties.SourceMarkers, [{ [config.client_id]: { Ref: clientId } }]);
   });
 
   it('a custom domain gets its certificate, TLS 1.2 and a CORS origin of its own', () => {

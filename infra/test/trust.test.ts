@@ -51,8 +51,13 @@ describe('trust: CloudFront proves itself to the API with a secret origin header
 
   it('the API origin, and only it, sends X-Origin-Verify with that secret by dynamic reference', () => {
     assert.ok(originSecret);
-    const api = dist.Origins.filter((o: any) => o.CustomOriginConfig);
+    const custom = dist.Origins.filter((o: any) => o.CustomOriginConfig);
+    const api = custom.filter((o: any) => JSON.stringify(o.DomainName).includes('ApiEndpoint'));
     assert.equal(api.length, 1);
+    // The other custom origin is Cognito (the console's sign-in): it never sees the secret.
+    const others = custom.filter((o: any) => !api.includes(o));
+    assert.deepEqual(others.map((o: any) => o.DomainName), ['cognito-idp.eu-north-1.amazonaws.com']);
+    for (const o of others) assert.equal(JSON.stringify(o).includes('X-Origin-Verify'), false, 'Cognito never sees the secret');
     const headers = api[0].OriginCustomHeaders ?? [];
     const header = headers.find((h: any) => h.HeaderName === 'X-Origin-Verify');
     assert.ok(header, 'the API origin carries X-Origin-Verify');
@@ -66,7 +71,7 @@ describe('trust: CloudFront proves itself to the API with a secret origin header
 
   it('every HTTP function gets the same secret as ORIGIN_SECRET; the others do not', () => {
     assert.ok(originSecret);
-    const header = dist.Origins.find((o: any) => o.CustomOriginConfig).OriginCustomHeaders?.[0]?.HeaderValue;
+    const header = dist.Origins.find((o: any) => o.OriginCustomHeaders).OriginCustomHeaders[0].HeaderValue;
     assert.ok(ROUTED.length >= 5);
     for (const name of ROUTED) {
       assert.deepEqual(s.env(name).ORIGIN_SECRET, header, `${name}: ORIGIN_SECRET is the header's value`);
@@ -82,7 +87,7 @@ describe('trust: the origin secret can be changed', () => {
     const version = '5a1c3f0e-0000-4000-8000-000000000001';
     const { survey } = templates({ originSecretVersion: version });
     const dist = Object.values(resourcesOf(survey, 'AWS::CloudFront::Distribution'))[0]!.Properties.DistributionConfig;
-    const header = dist.Origins.find((o: any) => o.CustomOriginConfig).OriginCustomHeaders[0].HeaderValue;
+    const header = dist.Origins.find((o: any) => o.OriginCustomHeaders).OriginCustomHeaders[0].HeaderValue;
     assert.match(JSON.stringify(header), new RegExp(`:SecretString:::${version}\\}\\}`));
     const routed = Object.values(resourcesOf(survey, 'AWS::Lambda::Function')).filter((f) =>
       ROUTED.some((name) => f.Properties.FunctionName === `survey-dev-${name}`),
@@ -115,11 +120,11 @@ describe('trust: WAF rate-limits answers like code checks', () => {
     assert.ok(rule.Action.Block.CustomResponse.ResponseHeaders.some((h: any) => h.Name === 'retry-after'));
   });
 
-  it('registrations and results keep their own rule', () => {
+  it('registrations, results and the console\'s sign-in keep their own rule', () => {
     const rules = acl.Rules.filter((r: any) => r.Statement.RateBasedStatement);
     const other = rules.filter((r: any) => paths(r).includes('/api/registrations'));
     assert.equal(other.length, 1);
-    assert.deepEqual(paths(other[0]).sort(), ['/api/registrations', '/api/results']);
+    assert.deepEqual(paths(other[0]).sort(), ['/api/registrations', '/api/results', '/auth/']);
   });
 });
 

@@ -78,7 +78,7 @@ dev: venv audio-tools build
 	@mkdir -p .local
 	@trap 'echo; echo "==> Stopping"; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	echo "==> Starting moto on 127.0.0.1:$(MOTO_PORT)"; \
-	$(MOTO) -H 127.0.0.1 -p $(MOTO_PORT) > .local/moto.log 2>&1 & \
+	MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true $(MOTO) -H 127.0.0.1 -p $(MOTO_PORT) > .local/moto.log 2>&1 & \
 	for i in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(MOTO_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	echo "==> Creating tables and buckets, seeding the wave 'local'"; \
 	$(LOCAL_AWS) target/debug/survey-admin setup --seed-local; \

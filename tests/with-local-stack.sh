@@ -27,7 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 moto_port=$(free_port)
-.venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$logs/moto.log" 2>&1 &
+# moto checks TOTP codes (against one fixed secret for every user) only when asked to.
+MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true .venv/bin/moto_server -H 127.0.0.1 -p "$moto_port" >"$logs/moto.log" 2>&1 &
 pids+=($!)
 export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_REGION=eu-north-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 wait_for "$AWS_ENDPOINT_URL/moto-api/"

@@ -6,8 +6,9 @@
 // an operator's change is done once and is in the audit log once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ADMIN, AWS, BASE, admin, answersFor, call, codeIn, mailsTo, subject, tokenIn, ulid } from './support.mjs';
+import { freshTotp } from '../totp.mjs';
 
 assert.ok(BASE && AWS && ADMIN, 'BASE_URL, AWS_ENDPOINT_URL and SURVEY_ADMIN must be set');
 const CLIENT = process.env.COGNITO_CLIENT_ID;
@@ -29,19 +30,6 @@ async function cognito(action, body) {
   return json;
 }
 
-// RFC 6238: six digits from HMAC-SHA1 over the 30-second step, keyed by the base32 secret.
-function totp(secret, at = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secret.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const step = Buffer.alloc(8);
-  step.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
-  const mac = createHmac('sha1', key).update(step).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1e6).padStart(6, '0');
-}
-
 // Signs in a new console user: temporary password, a new password, the authenticator app.
 async function signIn(email, group) {
   const temporary = admin('operator', 'add', '--email', email, '--group', group);
@@ -51,7 +39,7 @@ async function signIn(email, group) {
   const setup = await cognito('RespondToAuthChallenge', { ClientId: CLIENT, ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: first.Session, ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password } });
   assert.equal(setup.ChallengeName, 'MFA_SETUP', 'an authenticator app is required');
   const app = await cognito('AssociateSoftwareToken', { Session: setup.Session });
-  const verified = await cognito('VerifySoftwareToken', { Session: app.Session, UserCode: totp(app.SecretCode) });
+  const verified = await cognito('VerifySoftwareToken', { Session: app.Session, UserCode: await freshTotp(app.SecretCode) });
   assert.equal(verified.Status, 'SUCCESS');
   const done = await cognito('RespondToAuthChallenge', { ClientId: CLIENT, ChallengeName: 'MFA_SETUP', Session: verified.Session, ChallengeResponses: { USERNAME: email } });
   assert.ok(done.AuthenticationResult?.IdToken, `tokens after MFA setup: ${JSON.stringify(done)}`);

@@ -391,7 +391,8 @@ async fn bundle<R: ResultsStore + ResultLinks>(results: &R, wave: &Wave) -> Resu
     })?;
     let latest: results_layout::RunManifest = serde_json::from_slice(&latest)
         .map_err(|e| StoreError::Failed { context: "read latest.json", source: Box::new(e) })?;
-    let url = results.link(&latest.bundle, BUNDLE_LINK_VALID).await?;
+    let name = format!("resultater-{}-{}.zip", wave.survey_id, latest.run_id);
+    let url = results.link(&latest.bundle, &name, BUNDLE_LINK_VALID).await?;
     let expires_at = OffsetDateTime::now_utc() + BUNDLE_LINK_VALID;
     Ok(json_response(StatusCode::OK, &json!({ "run_id": latest.run_id, "url": url, "expires_at": time(expires_at) })))
 }

@@ -271,9 +271,14 @@ async fn counts_by_day_reminders_a_run_and_the_bundle_link() {
 
     let (status, coverage) = call(&app, "GET", "/api/admin/waves/2026/coverage", None, READER).await;
     assert_eq!(status, StatusCode::OK);
-    let nb = coverage["languages"].as_array().unwrap().iter().find(|l| l["lang"] == "nb").unwrap();
-    assert_eq!(nb["text"]["missing"], 0);
-    assert!(nb["text"]["of"].as_u64().unwrap() > 0);
+    let language =
+        |lang: &str| coverage["languages"].as_array().unwrap().iter().find(|l| l["lang"] == lang).unwrap().clone();
+    let nb = language("nb");
+    assert!(nb["text"]["of"].as_u64().unwrap() > 100);
+    assert_eq!(nb["text"]["reviewed"], nb["text"]["of"], "bokmål is the source of every text");
+    let ar = language("ar");
+    let parts = ["reviewed", "draft", "stale", "missing"].map(|k| ar["text"][k].as_u64().unwrap());
+    assert_eq!(parts.iter().sum::<u64>(), ar["text"]["of"].as_u64().unwrap(), "each text counted once");
 
     let (status, body) =
         call(&app, "POST", "/api/admin/waves/2026/reminders", Some(json!({ "to": "recipients" })), OPERATOR).await;
@@ -306,7 +311,10 @@ async fn counts_by_day_reminders_a_run_and_the_bundle_link() {
     app.results.put_object(&results_layout::latest_key(&wave.survey_id), latest, "application/json").await.unwrap();
     let (status, link) = call(&app, "GET", "/api/admin/waves/2026/bundle", None, READER).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(link["url"], format!("memory:///results/2026/runs/{run_id}/bundle.zip?valid=300"));
+    assert_eq!(
+        link["url"],
+        format!("memory:///results/2026/runs/{run_id}/bundle.zip?valid=300&name=resultater-2026-{run_id}.zip")
+    );
     assert_eq!(link["run_id"], run_id);
     let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
     let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

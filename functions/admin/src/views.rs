@@ -12,7 +12,7 @@ use survey_domain::population::{Population, SizeBand};
 use survey_domain::store::{
     results_layout, ContentStore, ResultsStore, StoreError, Stores, UnitContacts, UnitRegistration,
 };
-use survey_domain::translation::{Status, TextSet, Texts};
+use survey_domain::translation::{Status, TextSet, Texts, SOURCE_LANGUAGE};
 use survey_domain::{catalogue, oslo_time, tracking, UnitNumber, Wave};
 use survey_http::{json_response, ApiError};
 use time::{Date, OffsetDateTime};
@@ -281,11 +281,18 @@ pub async fn coverage<C: ContentStore>(content: &C, wave: &Wave) -> Result<Respo
             let lang = code.as_str();
             let mut counts = BTreeMap::<&str, usize>::new();
             for set in TextSet::ALL {
-                if let Some(completeness) = texts.completeness(set, lang) {
+                // Bokmål is what the others are measured against: every text of it is the source.
+                let source = texts.files(set).get(SOURCE_LANGUAGE).map_or(0, |file| file.strings.len());
+                if lang == SOURCE_LANGUAGE {
+                    *counts.entry(Status::Reviewed.code()).or_default() += source;
+                } else if let Some(completeness) = texts.completeness(set, lang) {
                     for status in [Status::Reviewed, Status::Draft, Status::Stale, Status::Missing] {
                         *counts.entry(status.code()).or_default() += completeness.count(status);
                     }
                 }
+            }
+            for status in [Status::Reviewed, Status::Draft, Status::Stale, Status::Missing] {
+                counts.entry(status.code()).or_default();
             }
             let of: usize = counts.values().sum();
             let sound = audio["languages"]

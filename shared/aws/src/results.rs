@@ -20,7 +20,7 @@ impl S3Results {
 
 /// A presigned GET, signed with the function's own role: it opens only what the role may read.
 impl ResultLinks for S3Results {
-    async fn link(&self, key: &str, valid: time::Duration) -> StoreResult<String> {
+    async fn link(&self, key: &str, file_name: &str, valid: time::Duration) -> StoreResult<String> {
         let valid = std::time::Duration::from_secs(valid.whole_seconds().max(1).unsigned_abs());
         let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(valid)
             .map_err(|e| StoreError::Failed { context: "presign a link", source: Box::new(e) })?;
@@ -29,6 +29,8 @@ impl ResultLinks for S3Results {
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .response_content_disposition(format!("attachment; filename=\"{file_name}\""))
+            .response_content_type("application/zip")
             .presigned(config)
             .await
             .map_err(|e| store_error("presign a link", e))?;

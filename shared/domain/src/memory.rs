@@ -394,8 +394,8 @@ impl MemoryResults {
 
 /// A link names the key; only tests follow it.
 impl ResultLinks for MemoryResults {
-    async fn link(&self, key: &str, valid: time::Duration) -> StoreResult<String> {
-        Ok(format!("memory:///{key}?valid={}", valid.whole_seconds()))
+    async fn link(&self, key: &str, file_name: &str, valid: time::Duration) -> StoreResult<String> {
+        Ok(format!("memory:///{key}?valid={}&name={file_name}", valid.whole_seconds()))
     }
 }
 

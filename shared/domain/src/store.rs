@@ -151,8 +151,14 @@ pub trait ContentStore: Send + Sync {
 
 /// Short-lived links to objects of the results bucket, for a download in the browser.
 pub trait ResultLinks: Send + Sync {
-    /// A link that fetches `key` for `valid`, with no other credentials.
-    fn link(&self, key: &str, valid: time::Duration) -> impl Future<Output = StoreResult<String>> + Send;
+    /// A link that fetches `key` for `valid`, with no other credentials, as a
+    /// download saved under `file_name`.
+    fn link(
+        &self,
+        key: &str,
+        file_name: &str,
+        valid: time::Duration,
+    ) -> impl Future<Output = StoreResult<String>> + Send;
 }
 
 /// A contact as stored, with the moment the store deletes it.

@@ -152,17 +152,10 @@ fn time(at: OffsetDateTime) -> String {
 }
 
 fn wave_json(wave: &Wave, now: OffsetDateTime) -> serde_json::Value {
-    json!({
-        "survey_id": wave.survey_id.as_str(),
-        "definition": wave.definition,
-        "status": wave.status(now),
-        "opens_at": time(wave.opens_at),
-        "closes_at": time(wave.closes_at),
-        "registration_deadline": time(wave.registration_deadline),
-        "results_until": time(wave.results_until),
-        "min_respondents": wave.min_respondents,
-        "webinar": wave.webinar.as_ref().map(|w| json!({ "at": time(w.at), "url": w.url })),
-    })
+    let mut json = operations::settings(wave);
+    json["survey_id"] = json!(wave.survey_id.as_str());
+    json["status"] = json!(wave.status(now));
+    json
 }
 
 async fn wave<S: Stores>(store: &S, survey: &str) -> Result<Wave, ApiError> {

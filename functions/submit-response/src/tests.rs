@@ -227,99 +227,41 @@ async fn a_retry_after_the_close_still_gets_its_receipt() {
     assert_eq!(call(&app, request(&other)).await.0, StatusCode::FORBIDDEN);
 }
 
-/// A store whose answer writes fail as a throttled or timed-out DynamoDB would.
-struct UnavailableAnswers(MemoryStore);
-
-impl WaveStore for UnavailableAnswers {
-    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
-        self.0.wave(id).await
-    }
-    async fn waves(&self) -> StoreResult<Vec<Wave>> {
-        self.0.waves().await
-    }
-    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
-        self.0.create_wave(wave).await
-    }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.0.update_wave(wave).await
-    }
-}
-
-impl RegistrationStore for UnavailableAnswers {
-    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
-        self.0.code_entry(digest).await
-    }
-    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
-        self.0.registration(survey, unit).await
-    }
-    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
-        self.0.registrations(survey).await
-    }
-    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
-        self.0.register_unit(r, digest).await
-    }
-    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
-        self.0.set_expected_participants(survey, unit, expected).await
-    }
-    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
-        self.0.rotate_code(r, new, old).await
-    }
-    async fn close_unit(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &CodeDigest,
-        at: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, digest, at).await
-    }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit, digest).await
-    }
-}
-
-impl AnswerStore for UnavailableAnswers {
-    async fn insert_answer(&self, _: &AnswerRecord) -> StoreResult<Inserted> {
-        Err(StoreError::Unavailable { context: "insert answer", source: "request timed out".into() })
-    }
-    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
-        self.0.answer(id).await
-    }
-    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
-    where
-        F: FnMut(AnswerRecord) + Send,
-    {
-        self.0.scan_answers(survey, segment, segments, visit).await
-    }
-    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
-        self.0.answer_days(survey, unit).await
-    }
-    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
-        self.0.count_answers(survey, unit).await
-    }
-}
-
-impl GuessCounterStore for UnavailableAnswers {
-    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
-        self.0.guess_counts(keys).await
-    }
-    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
-        self.0.add_guess(key, limit, expires_at).await
-    }
-}
-
-/// A store whose first answer write goes through but whose answer is lost on
-/// the way back, as a timeout after DynamoDB committed would be.
-struct LostResponse {
+/// The in-memory store with DynamoDB's failures at will, counting each call it passes on.
+#[derive(Default)]
+struct Double {
     inner: MemoryStore,
-    lost: std::sync::atomic::AtomicBool,
+    /// Every answer write fails, as a throttled or timed-out DynamoDB would.
+    answers_down: bool,
+    /// The next answer write goes through but its answer is lost on the way
+    /// back, as a timeout after DynamoDB committed would be.
+    lose_next_answer: std::sync::atomic::AtomicBool,
+    /// The guess counters can be neither read nor written.
+    counter_down: bool,
+    calls: std::sync::Mutex<std::collections::BTreeMap<&'static str, usize>>,
 }
 
-impl WaveStore for LostResponse {
+impl Double {
+    fn over(inner: MemoryStore) -> Self {
+        Self { inner, ..Self::default() }
+    }
+
+    fn count(&self, method: &'static str) {
+        *self.calls.lock().unwrap().entry(method).or_default() += 1;
+    }
+
+    fn take(&self) -> Vec<(&'static str, usize)> {
+        std::mem::take(&mut *self.calls.lock().unwrap()).into_iter().collect()
+    }
+}
+
+impl WaveStore for Double {
     async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        self.count("wave");
         self.inner.wave(id).await
     }
     async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.count("waves");
         self.inner.waves().await
     }
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
@@ -330,23 +272,28 @@ impl WaveStore for LostResponse {
     }
 }
 
-impl RegistrationStore for LostResponse {
+impl RegistrationStore for Double {
     async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
+        self.count("code_entry");
         self.inner.code_entry(digest).await
     }
     async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
+        self.count("registration");
         self.inner.registration(survey, unit).await
     }
     async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
+        self.count("registrations");
         self.inner.registrations(survey).await
     }
     async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
         self.inner.register_unit(r, digest).await
     }
     async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
+        self.count("set_expected_participants");
         self.inner.set_expected_participants(survey, unit, expected).await
     }
     async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+        self.count("rotate_code");
         self.inner.rotate_code(r, new, old).await
     }
     async fn close_unit(
@@ -363,10 +310,14 @@ impl RegistrationStore for LostResponse {
     }
 }
 
-impl AnswerStore for LostResponse {
+impl AnswerStore for Double {
     async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+        self.count("insert_answer");
+        if self.answers_down {
+            return Err(StoreError::Unavailable { context: "insert answer", source: "request timed out".into() });
+        }
         let inserted = self.inner.insert_answer(record).await?;
-        if !self.lost.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if self.lose_next_answer.swap(false, std::sync::atomic::Ordering::SeqCst) {
             return Err(StoreError::Unavailable {
                 context: "insert answer",
                 source: "timed out after the write".into(),
@@ -375,121 +326,50 @@ impl AnswerStore for LostResponse {
         Ok(inserted)
     }
     async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
+        self.count("answer");
         self.inner.answer(id).await
     }
     async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
         F: FnMut(AnswerRecord) + Send,
     {
+        self.count("scan_answers");
         self.inner.scan_answers(survey, segment, segments, visit).await
     }
     async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
+        self.count("answer_days");
         self.inner.answer_days(survey, unit).await
     }
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
+        self.count("count_answers");
         self.inner.count_answers(survey, unit).await
     }
 }
 
-impl GuessCounterStore for LostResponse {
+impl GuessCounterStore for Double {
     async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        self.count("guess_counts");
+        if self.counter_down {
+            return Err(StoreError::Unavailable { context: "read guess counts", source: "throttled".into() });
+        }
         self.inner.guess_counts(keys).await
     }
     async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        self.count("add_guess");
+        if self.counter_down {
+            return Err(StoreError::Unavailable { context: "count a wrong code", source: "throttled".into() });
+        }
         self.inner.add_guess(key, limit, expires_at).await
-    }
-}
-
-/// A store whose counter of wrong codes is unavailable (its table throttled),
-/// while everything else works.
-struct UnavailableCounter(LostResponse);
-
-impl WaveStore for UnavailableCounter {
-    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
-        self.0.wave(id).await
-    }
-    async fn waves(&self) -> StoreResult<Vec<Wave>> {
-        self.0.waves().await
-    }
-    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
-        self.0.create_wave(wave).await
-    }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.0.update_wave(wave).await
-    }
-}
-
-impl RegistrationStore for UnavailableCounter {
-    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
-        self.0.code_entry(digest).await
-    }
-    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
-        self.0.registration(survey, unit).await
-    }
-    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
-        self.0.registrations(survey).await
-    }
-    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
-        self.0.register_unit(r, digest).await
-    }
-    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
-        self.0.set_expected_participants(survey, unit, expected).await
-    }
-    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
-        self.0.rotate_code(r, new, old).await
-    }
-    async fn close_unit(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &CodeDigest,
-        at: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, digest, at).await
-    }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit, digest).await
-    }
-}
-
-impl AnswerStore for UnavailableCounter {
-    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
-        self.0.inner.insert_answer(record).await
-    }
-    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
-        self.0.answer(id).await
-    }
-    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
-    where
-        F: FnMut(AnswerRecord) + Send,
-    {
-        self.0.scan_answers(survey, segment, segments, visit).await
-    }
-    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
-        self.0.answer_days(survey, unit).await
-    }
-    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
-        self.0.count_answers(survey, unit).await
-    }
-}
-
-impl GuessCounterStore for UnavailableCounter {
-    async fn guess_counts(&self, _: &[String]) -> StoreResult<Vec<u32>> {
-        Err(StoreError::Unavailable { context: "read guess counts", source: "throttled".into() })
-    }
-    async fn add_guess(&self, _: &str, _: u32, _: OffsetDateTime) -> StoreResult<bool> {
-        Err(StoreError::Unavailable { context: "count a wrong code", source: "throttled".into() })
     }
 }
 
 #[tokio::test]
 async fn without_the_guess_counter_answers_are_still_stored_and_wrong_codes_still_404() {
     let open = open_app().await;
-    let store = UnavailableCounter(LostResponse { inner: open.store, lost: true.into() });
-    let app = App::new(store, open.keys);
+    let app = App::new(Double { counter_down: true, ..Double::over(open.store) }, open.keys);
     let (status, _, body) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!((status, &body["duplicate"]), (StatusCode::CREATED, &json!(false)), "{body}");
-    assert_eq!(app.store.0.inner.all_answers().len(), 1);
+    assert_eq!(app.store.inner.all_answers().len(), 1);
     let mut wrong = fixture_body();
     wrong["access_code"] = json!(AccessCode::generate().to_string());
     wrong["submission_id"] = json!(survey_domain::SubmissionId::new().to_string());
@@ -500,7 +380,7 @@ async fn without_the_guess_counter_answers_are_still_stored_and_wrong_codes_stil
 #[tokio::test]
 async fn a_write_whose_answer_is_lost_is_retried_to_exactly_one_answer() {
     let open = open_app().await;
-    let app = App::new(LostResponse { inner: open.store, lost: false.into() }, open.keys);
+    let app = App::new(Double { lose_next_answer: true.into(), ..Double::over(open.store) }, open.keys);
     let (first, _, body) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!(
         (first, body["error"]["code"].as_str()),
@@ -514,7 +394,7 @@ async fn a_write_whose_answer_is_lost_is_retried_to_exactly_one_answer() {
 #[tokio::test]
 async fn an_unavailable_store_gives_a_retryable_503_not_a_receipt() {
     let open = open_app().await;
-    let app = App::new(UnavailableAnswers(open.store), open.keys);
+    let app = App::new(Double { answers_down: true, ..Double::over(open.store) }, open.keys);
     let (status, retry_after, body) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(retry_after.as_deref(), Some("2"));
@@ -587,120 +467,11 @@ async fn attack_a_receipt_does_not_lead_to_the_answer_row() {
     );
 }
 
-/// A store that counts each call it passes on, by method.
-#[derive(Default)]
-struct Counting {
-    inner: MemoryStore,
-    calls: std::sync::Mutex<std::collections::BTreeMap<&'static str, usize>>,
-}
-
-impl Counting {
-    fn count(&self, method: &'static str) {
-        *self.calls.lock().unwrap().entry(method).or_default() += 1;
-    }
-
-    fn take(&self) -> Vec<(&'static str, usize)> {
-        std::mem::take(&mut *self.calls.lock().unwrap()).into_iter().collect()
-    }
-}
-
-impl WaveStore for Counting {
-    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
-        self.count("wave");
-        self.inner.wave(id).await
-    }
-    async fn waves(&self) -> StoreResult<Vec<Wave>> {
-        self.count("waves");
-        self.inner.waves().await
-    }
-    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
-        self.inner.create_wave(wave).await
-    }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.inner.update_wave(wave).await
-    }
-}
-
-impl RegistrationStore for Counting {
-    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
-        self.count("code_entry");
-        self.inner.code_entry(digest).await
-    }
-    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
-        self.count("registration");
-        self.inner.registration(survey, unit).await
-    }
-    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
-        self.count("registrations");
-        self.inner.registrations(survey).await
-    }
-    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
-        self.inner.register_unit(r, digest).await
-    }
-    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
-        self.count("set_expected_participants");
-        self.inner.set_expected_participants(survey, unit, expected).await
-    }
-    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
-        self.count("rotate_code");
-        self.inner.rotate_code(r, new, old).await
-    }
-    async fn close_unit(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &CodeDigest,
-        at: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.inner.close_unit(survey, unit, digest, at).await
-    }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.inner.reopen_unit(survey, unit, digest).await
-    }
-}
-
-impl AnswerStore for Counting {
-    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
-        self.count("insert_answer");
-        self.inner.insert_answer(record).await
-    }
-    async fn answer(&self, id: &survey_domain::AnswerId) -> StoreResult<Option<AnswerRecord>> {
-        self.count("answer");
-        self.inner.answer(id).await
-    }
-    async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
-    where
-        F: FnMut(AnswerRecord) + Send,
-    {
-        self.count("scan_answers");
-        self.inner.scan_answers(survey, segment, segments, visit).await
-    }
-    async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
-        self.count("answer_days");
-        self.inner.answer_days(survey, unit).await
-    }
-    async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
-        self.count("count_answers");
-        self.inner.count_answers(survey, unit).await
-    }
-}
-
-impl GuessCounterStore for Counting {
-    async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
-        self.count("guess_counts");
-        self.inner.guess_counts(keys).await
-    }
-    async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
-        self.count("add_guess");
-        self.inner.add_guess(key, limit, expires_at).await
-    }
-}
-
 #[tokio::test]
 async fn a_submission_reads_its_code_once_and_writes_once() {
     let wave = wave(-Duration::days(1), Duration::days(30));
     let inner = app_with(MemoryStore::new(), wave, None).await;
-    let app = App::new(Counting { inner: inner.store, ..Counting::default() }, Keys::new(b"test"));
+    let app = App::new(Double::over(inner.store), Keys::new(b"test"));
     let (status, _, _) = call(&app, from_str(FIXTURE).unwrap()).await;
     assert_eq!(status, StatusCode::CREATED);
     // The wave is read here; the deployed store keeps it for a minute (survey_aws::WAVE_CACHE_TTL),

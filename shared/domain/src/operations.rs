@@ -87,21 +87,25 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn entry(
+    /// Appends the entry of a change: what, where, the values before and after.
+    async fn record<S: AuditStore>(
         &self,
+        store: &S,
         action: &str,
         survey: &WaveId,
         unit: Option<UnitNumber>,
         before: Value,
         after: Value,
-    ) -> AuditEntry {
-        AuditEntry {
+    ) -> Result<AuditEntry, ChangeError> {
+        let entry = AuditEntry {
             survey_id: Some(survey.clone()),
             unit,
             before,
             after,
             ..AuditEntry::new(self.who, action, self.now)
-        }
+        };
+        store.append(&entry).await?;
+        Ok(entry)
     }
 }
 
@@ -168,8 +172,8 @@ impl NewWave {
     }
 }
 
-/// What the log shows of a wave's settings.
-fn settings(wave: &Wave) -> Value {
+/// A wave's settings as the log and the console show them.
+pub fn settings(wave: &Wave) -> Value {
     json!({
         "definition": wave.definition,
         "opens_at": time(wave.opens_at),
@@ -197,8 +201,7 @@ where
         return Err(ChangeError::WaveExists);
     }
     content.publish_questionnaire(&wave.survey_id, wave.questionnaire()).await?;
-    let entry = actor.entry("wave.create", &wave.survey_id, None, Value::Null, settings(&wave));
-    store.append(&entry).await?;
+    let entry = actor.record(store, "wave.create", &wave.survey_id, None, Value::Null, settings(&wave)).await?;
     Ok((wave, entry))
 }
 
@@ -234,8 +237,7 @@ pub async fn edit_wave<S: WaveStore + AuditStore>(
     };
     changed.check()?;
     store.update_wave(&changed).await?;
-    let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));
-    store.append(&entry).await?;
+    let entry = actor.record(store, "wave.edit", &wave.survey_id, None, settings(wave), settings(&changed)).await?;
     Ok((changed, entry))
 }
 
@@ -252,15 +254,16 @@ pub async fn close_unit<S: RegistrationStore + AuditStore>(
     if !store.close_unit(survey, unit, &digest, actor.now).await? {
         return Err(ChangeError::NotRegistered);
     }
-    let entry = actor.entry(
-        "unit.close",
-        survey,
-        Some(unit),
-        json!({ "closed_at": registration.closed_at.map(time) }),
-        json!({ "closed_at": time(actor.now) }),
-    );
-    store.append(&entry).await?;
-    Ok(entry)
+    actor
+        .record(
+            store,
+            "unit.close",
+            survey,
+            Some(unit),
+            json!({ "closed_at": registration.closed_at.map(time) }),
+            json!({ "closed_at": time(actor.now) }),
+        )
+        .await
 }
 
 /// Writes each early close onto the unit's code entry, where a submission
@@ -305,15 +308,16 @@ pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
     if !store.reopen_unit(&wave.survey_id, unit, &keys.code_digest(&registration.access_code)).await? {
         return Err(ChangeError::NotClosed);
     }
-    let entry = actor.entry(
-        "unit.reopen",
-        &wave.survey_id,
-        Some(unit),
-        json!({ "closed_at": time(closed_at) }),
-        json!({ "closed_at": null }),
-    );
-    store.append(&entry).await?;
-    Ok(entry)
+    actor
+        .record(
+            store,
+            "unit.reopen",
+            &wave.survey_id,
+            Some(unit),
+            json!({ "closed_at": time(closed_at) }),
+            json!({ "closed_at": null }),
+        )
+        .await
 }
 
 /// IMDi approves a contact awaiting approval; they get the code.
@@ -333,15 +337,16 @@ where
     let before = contact_status(store, &wave.survey_id, unit, email).await?;
     approve_by_imdi(store, queue, keys, wave, unit, email, actor.now).await?;
     let contact = masked(email);
-    let entry = actor.entry(
-        "contact.approve",
-        &wave.survey_id,
-        Some(unit),
-        json!({ "contact": contact, "status": before }),
-        json!({ "contact": contact, "status": "verified" }),
-    );
-    store.append(&entry).await?;
-    Ok(entry)
+    actor
+        .record(
+            store,
+            "contact.approve",
+            &wave.survey_id,
+            Some(unit),
+            json!({ "contact": contact, "status": before }),
+            json!({ "contact": contact, "status": "verified" }),
+        )
+        .await
 }
 
 async fn contact_status<S: ContactStore>(
@@ -366,15 +371,16 @@ pub async fn remove<S: ContactStore + AuditStore>(
     let before = contact_status(store, survey, unit, email).await?;
     remove_contact(store, survey, unit, email).await?;
     let contact = masked(email);
-    let entry = actor.entry(
-        "contact.remove",
-        survey,
-        Some(unit),
-        json!({ "contact": contact, "status": before }),
-        json!({ "contact": contact, "status": null }),
-    );
-    store.append(&entry).await?;
-    Ok(entry)
+    actor
+        .record(
+            store,
+            "contact.remove",
+            survey,
+            Some(unit),
+            json!({ "contact": contact, "status": before }),
+            json!({ "contact": contact, "status": null }),
+        )
+        .await
 }
 
 /// Contacts with an address in `domain` need no approval for this unit.
@@ -391,15 +397,16 @@ pub async fn allow_domain<S: ContactStore + AuditStore>(
     if !after.iter().any(|d| d == domain) {
         after.push(domain.to_owned());
     }
-    let entry = actor.entry(
-        "domain.allow",
-        &wave.survey_id,
-        Some(unit),
-        json!({ "domains": before }),
-        json!({ "domains": after }),
-    );
-    store.append(&entry).await?;
-    Ok(entry)
+    actor
+        .record(
+            store,
+            "domain.allow",
+            &wave.survey_id,
+            Some(unit),
+            json!({ "domains": before }),
+            json!({ "domains": after }),
+        )
+        .await
 }
 
 /// The unit's code again, by e-mail to each verified contact. Returns how many were queued.
@@ -427,8 +434,7 @@ where
             sent += 1;
         }
     }
-    let entry = actor.entry("code.resend", survey, Some(unit), Value::Null, json!({ "sent": sent }));
-    store.append(&entry).await?;
+    let entry = actor.record(store, "code.resend", survey, Some(unit), Value::Null, json!({ "sent": sent })).await?;
     Ok((sent, entry))
 }
 
@@ -447,8 +453,7 @@ where
     Q: JobQueue,
 {
     let code = rotate_code(store, queue, keys, survey, unit).await?;
-    let entry = actor.entry("code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true }));
-    store.append(&entry).await?;
+    let entry = actor.record(store, "code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true })).await?;
     Ok((code, entry))
 }
 
@@ -488,9 +493,9 @@ where
         (Reminded::Recipients, true) => crate::forms::send(store, queue, wave, Mailing::Reminder).await?,
         (to, _) => return Err(ChangeError::WrongReminders(to.as_str())),
     };
-    let entry =
-        actor.entry("reminders.send", &wave.survey_id, None, Value::Null, json!({ "to": to.as_str(), "sent": sent }));
-    store.append(&entry).await?;
+    let entry = actor
+        .record(store, "reminders.send", &wave.survey_id, None, Value::Null, json!({ "to": to.as_str(), "sent": sent }))
+        .await?;
     Ok((sent, entry))
 }
 
@@ -501,8 +506,8 @@ pub async fn record_run<S: AuditStore>(
     survey: &WaveId,
     run_id: &str,
 ) -> Result<AuditEntry, ChangeError> {
-    let entry = actor.entry("aggregation.start", survey, None, Value::Null, json!({ "run_id": run_id }));
-    store.append(&entry).await?;
+    let entry =
+        actor.record(store, "aggregation.start", survey, None, Value::Null, json!({ "run_id": run_id })).await?;
     Ok(entry)
 }
 

@@ -2,10 +2,12 @@
 // against moto's Cognito as a browser would be (the temporary password, a new
 // one, then an authenticator app whose TOTP codes are computed here). The
 // gateway checks tokens as API Gateway's JWT authorizer does: no token, a
-// forged one and one of another pool get 401; a reader gets 403 on a change;
-// an operator's change is done once and is in the audit log once.
+// forged one, an expired one and one of another pool get 401; a reader gets
+// 403 on a change; an operator's change is done once and is in the audit log
+// once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ADMIN, AWS, BASE, admin, answersFor, call, codeIn, mailsTo, subject, tokenIn, ulid } from './support.mjs';
 import { freshTotp } from '../totp.mjs';
@@ -46,6 +48,20 @@ async function signIn(email, group) {
   return done.AuthenticationResult.IdToken;
 }
 
+// moto signs every pool's tokens with one key, published with moto itself: a test
+// can sign claims of its own choosing exactly as the pool would (with moto's own code).
+function signedByThePool(token, change) {
+  const claims = { ...JSON.parse(Buffer.from(token.split('.')[1], 'base64url')), ...change };
+  const script = [
+    'import json, sys',
+    'from joserfc import jwk, jwt',
+    'from moto.utilities.utils import load_resource',
+    'key = jwk.RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))',
+    'print(jwt.encode({"kid": "dummy", "alg": "RS256"}, json.loads(sys.argv[1]), key))',
+  ].join('\n');
+  return execFileSync('.venv/bin/python', ['-c', script, JSON.stringify(claims)], { encoding: 'utf8' }).trim();
+}
+
 const get = (path, token) => call('GET', path, undefined, token ? { authorization: `Bearer ${token}` } : {});
 const post = (path, token, body = {}) => call('POST', path, body, token ? { authorization: `Bearer ${token}` } : {});
 
@@ -75,6 +91,11 @@ test('the console: 401 without a good token, 403 for a reader, an operator\'s ch
   await cognito('AdminSetUserPassword', { UserPoolId: other.UserPool.Id, Username: 'x@imdi.no', Password: 'Annen-pool-123!', Permanent: true });
   const foreign = await cognito('InitiateAuth', { ClientId: otherClient.UserPoolClient.ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'x@imdi.no', PASSWORD: 'Annen-pool-123!' } });
   assert.equal((await get('/api/admin/me', foreign.AuthenticationResult.IdToken)).status, 401, 'a token of another pool');
+  // Signed by the pool's own key: accepted while valid, refused once expired.
+  const seconds = Math.floor(Date.now() / 1000);
+  assert.equal((await get('/api/admin/me', signedByThePool(reader, { exp: seconds + 600 }))).status, 200, 'the re-signed token is good');
+  const expired = await get('/api/admin/me', signedByThePool(reader, { iat: seconds - 7200, exp: seconds - 3600 }));
+  assert.deepEqual([expired.status, expired.json], [401, { message: 'Unauthorized' }], 'an expired token');
 
   // A reader looks, and may change nothing.
   const me = await get('/api/admin/me', reader);

@@ -51,7 +51,9 @@ async function begin(noticeKey) {
   } catch (e) {
     const again = T('button', 'retry', null, 'btn', { type: 'button' });
     again.addEventListener('click', () => begin());
-    main.replaceChildren(el('p', 'error', { role: 'alert' }, [errorText(e)]), again);
+    // A user the pool knows but no console group holds gets 403 even for reading.
+    const text = e?.code === 'forbidden' ? t('err.no_group') : errorText(e);
+    main.replaceChildren(el('p', 'error', { role: 'alert' }, [text]), again);
     return;
   }
   paintHeader();

@@ -54,6 +54,7 @@ export default {
   // errors from the API
   'err.network': 'Fikk ikke kontakt med tjenesten. Sjekk nettverket og prøv igjen.',
   'err.forbidden': 'Bare operatører kan gjøre endringer. Du har lesetilgang.',
+  'err.no_group': 'Brukeren din er ikke med i noen gruppe i konsollet, og får ikke se noe her. Be en operatør i IMDi legge deg til som leser eller operatør.',
   'err.survey_exists': 'Det finnes allerede en undersøkelse med denne ID-en. Velg en annen.',
   'err.invalid_request': 'Noe i skjemaet er ikke fylt ut riktig.',
   'err.invalid_wave': 'Datoene eller tallene passer ikke sammen. Undersøkelsen må åpne før den stenger, påmeldingsfristen kan ikke være etter at den stenger, resultatene må være tilgjengelige minst til den stenger, minste antall svar må være minst 3, og en webinarlenke må begynne med https://.',

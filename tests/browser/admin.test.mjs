@@ -81,9 +81,10 @@ const heading = (page, name) => page.getByRole('heading', { level: 1, name }).wa
 // A new console user, signed in for the first time on the page: the temporary
 // password, a new one, the authenticator app set up from the key on the page.
 // `check(step)` runs on the new password's and the app's screens.
-async function firstSignIn(page, group, check = async () => {}) {
+async function firstSignIn(page, group, check = async () => {}, { landing = 'Undersøkelser', made = () => {} } = {}) {
   const email = `${group}-${randomBytes(3).toString('hex')}@imdi.no`;
   const temporary = admin('operator', 'add', '--email', email, '--group', group);
+  await made(email);
   const password = newPassword();
   await page.goto(`${BASE}/admin/`);
   await page.getByLabel('E-postadresse').fill(email);
@@ -99,7 +100,7 @@ async function firstSignIn(page, group, check = async () => {}) {
   const key = await page.locator('#totp-key').textContent();
   await page.getByLabel('Sekssifret kode').fill(await freshTotp(key));
   await page.getByRole('button', { name: 'Bekreft og logg inn' }).click();
-  await heading(page, 'Undersøkelser');
+  if (landing) await heading(page, landing);
   return { email, password, key };
 }
 
@@ -310,6 +311,24 @@ test('a reader sees everything and no change controls; the API refuses a reader\
     return [res.status, (await res.json()).error.code];
   }, [SURVEY, page.idToken]);
   assert.deepEqual(refused, [403, 'forbidden']);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a user taken out of every console group is told so, and sees nothing', async () => {
+  const page = await consolePage();
+  // Out of the group again, as an administrator would do in the user pool.
+  const leave = (email) => fetch(process.env.AWS_ENDPOINT_URL, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.AdminRemoveUserFromGroup',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20261205/eu-north-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify({ UserPoolId: process.env.COGNITO_USER_POOL_ID, Username: email, GroupName: 'readers' }),
+  }).then((r) => assert.equal(r.status, 200));
+  await firstSignIn(page, 'readers', async () => {}, { landing: null, made: leave });
+  await page.getByText('Brukeren din er ikke med i noen gruppe i konsollet', { exact: false }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'Undersøkelser' }).count(), 0, 'no list of waves');
   assert.deepEqual(page.errors, []);
 });
 

@@ -1,9 +1,10 @@
 //! The IMDi console's API, under `/api/admin/`. API Gateway's JWT authorizer
 //! (locally the gateway) lets through only requests with a token of the
 //! operators' user pool; the handler reads who is signed in from the claims it
-//! passes. Anyone signed in may read; only the group `operators` may change
-//! anything (403 `forbidden` otherwise), and every change goes through a
-//! function of [`survey_domain::operations`], which writes the audit log.
+//! passes. The groups `readers` and `operators` may read and only
+//! `operators` may change anything; a user in neither gets 403 `forbidden`
+//! everywhere. Every change goes through a function of
+//! [`survey_domain::operations`], which writes the audit log.
 //! `survey-admin` calls the same functions, so neither has logic of its own.
 //!
 //! The routes are in `shared/schema/routes.json`, documented in `docs/openapi.json`.
@@ -93,7 +94,9 @@ where
         return Ok(respond(name, Err(error)));
     };
     let changes = create || method != "GET";
-    let result = if changes && !operator.may_change() {
+    let result = if !operator.may_read() {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this user is in no group of the console"))
+    } else if changes && !operator.may_change() {
         Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only operators may change this; readers may look"))
     } else {
         let actor = Actor { who: &operator.name, now: OffsetDateTime::now_utc() };

@@ -115,6 +115,21 @@ async fn without_the_authorizers_claims_no_route_answers() {
 }
 
 #[tokio::test]
+async fn a_user_in_no_console_group_gets_nothing() {
+    let app = app().await;
+    for groups in ["[]", "[guests]"] {
+        for (method, path) in console_routes() {
+            let (status, body) = call(&app, method, &path, body_for(&path), Some(groups)).await;
+            assert_eq!(
+                (status, &body["error"]["code"]),
+                (StatusCode::FORBIDDEN, &json!("forbidden")),
+                "{groups} {method} {path}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_reader_may_look_everywhere_and_change_nothing() {
     let app = app().await;
     let (status, me) = call(&app, "GET", "/api/admin/me", None, READER).await;

@@ -152,6 +152,12 @@ impl Operator {
     pub fn may_change(&self) -> bool {
         self.groups.iter().any(|g| g == "operators")
     }
+
+    /// Whether the operator may look at all: a user of the pool in neither
+    /// `operators` nor `readers` gets nothing.
+    pub fn may_read(&self) -> bool {
+        self.groups.iter().any(|g| g == "operators" || g == "readers")
+    }
 }
 
 #[cfg(test)]

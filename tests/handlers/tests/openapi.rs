@@ -666,7 +666,8 @@ async fn the_console_answers_as_documented() {
         ),
         (Method::GET, "/api/admin/audit".into(), "/api/admin/audit?survey=x/y".into(), None, reader),
     ];
-    // Every route: without claims (401), for a reader when it changes (403), for a wave that does not exist (404).
+    // Every route: without claims (401), for a user in no group (403), for a reader
+    // when it changes (403), for a wave that does not exist (404).
     let routes: Vec<(Method, String)> = survey_http::routes::routes()
         .iter()
         .filter(|r| r.function == "admin")
@@ -675,6 +676,7 @@ async fn the_console_answers_as_documented() {
     for (method, template) in &routes {
         let path = template.replace("{survey_id}", SURVEY).replace("{unit}", UNIT).replace("{run_id}", "r1");
         cases.push((method.clone(), template.clone(), path.clone(), None, None));
+        cases.push((method.clone(), template.clone(), path.clone(), None, Some("[]")));
         if method != Method::GET {
             cases.push((method.clone(), template.clone(), path, None, reader));
         }

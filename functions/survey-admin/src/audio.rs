@@ -547,10 +547,9 @@ async fn synthesize_all(
 
 /// One clip, from the cache (keyed by voice and text) or made with espeak-ng and lame.
 async fn synthesize(voice: &str, text: &str, cache: &Path) -> anyhow::Result<Vec<u8>> {
-    let digest: String = Sha256::digest(format!("{voice}\n{SPEED}\n{}\n{text}", LAME_ARGS.join(" ")).as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = survey_domain::keys::hex(
+        &Sha256::digest(format!("{voice}\n{SPEED}\n{}\n{text}", LAME_ARGS.join(" ")).as_bytes())[..8],
+    );
     let path = cache.join(voice).join(format!("{digest}.mp3"));
     if let Ok(mp3) = tokio::fs::read(&path).await {
         if looks_like_mp3(&mp3) {

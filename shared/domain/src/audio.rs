@@ -87,7 +87,7 @@ pub struct Clip {
 impl Clip {
     /// A clip of `mp3` bytes for the source text with version `source_version`.
     pub fn new(mp3: &[u8], source_version: String, origin: Origin, text_version: Option<String>) -> Self {
-        let hash: String = Sha256::digest(mp3).iter().map(|b| format!("{b:02x}")).collect();
+        let hash = crate::keys::hex(&Sha256::digest(mp3));
         Self { file: format!("{}.mp3", &hash[..16]), hash, source_version, origin, text_version }
     }
 }

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 /// The version of a source text: the first 12 hex digits of its SHA-256.
 pub fn source_version(source_text: &str) -> String {
     let digest = Sha256::digest(source_text.as_bytes());
-    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    crate::keys::hex(&digest[..6])
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! segments. Integer arithmetic only, so the result does not depend on the
 //! order answers arrive in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::answer::{AnswerRecord, AnswerValue};
+use crate::answer::AnswerRecord;
 use crate::definition::Index;
 use crate::questionnaire::Questionnaire;
 use crate::unit::UnitNumber;
@@ -58,15 +59,61 @@ impl Tally {
 /// How the questionnaire's answers map to counters; worked out once.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// Question id → (position, option value → option position).
-    positions: BTreeMap<String, (usize, BTreeMap<String, usize>)>,
+    /// Question id → (position, its options).
+    positions: FnvMap<String, (usize, Options)>,
     /// The background questions, by position, whose bands are tabulated.
     pub bands: Vec<usize>,
     /// The plan's indices: items by position, quorum and scale points.
     pub indices: Vec<Index>,
     /// The common multiple of 1..=items that keeps per-respondent means integral.
     pub index_scale: u64,
+    /// The grouping question's position and, per its option, the category (`None`: ends the survey).
+    grouping: Option<(usize, Vec<Option<usize>>)>,
+    /// Where each question's option counters start in a flat row of counters
+    /// (after respondents and one `answered` per question), where the indices'
+    /// sums start (their `n`s follow), and the row's width.
+    count_at: Vec<usize>,
+    index_at: usize,
+    width: usize,
 }
+
+/// A question's option values, looked up by comparing: a question has a handful
+/// of short values, which is faster than hashing.
+#[derive(Debug, Clone)]
+pub struct Options(Vec<Box<[u8]>>);
+
+impl Options {
+    /// The position of option `value`.
+    pub fn position(&self, value: &str) -> Option<u16> {
+        let value = value.as_bytes();
+        self.0.iter().position(|o| o.len() == value.len() && o.iter().zip(value).all(|(a, b)| a == b)).map(|p| p as u16)
+    }
+}
+
+/// FNV-1a: a fast hash for the short keys of a questionnaire (question ids and
+/// option values, fixed by the definition, so no one can choose colliding keys).
+#[derive(Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 fn lcm_up_to(n: usize) -> u64 {
     fn gcd(a: u64, b: u64) -> u64 {
@@ -85,47 +132,92 @@ impl Layout {
             .questions
             .iter()
             .enumerate()
-            .map(|(i, q)| {
-                let options = q.options.iter().enumerate().map(|(j, o)| (o.value.clone(), j)).collect();
-                (q.id.clone(), (i, options))
-            })
+            .map(|(i, q)| (q.id.clone(), (i, Options(q.options.iter().map(|o| o.value.as_bytes().into()).collect()))))
             .collect();
         let plan = questionnaire.plan();
         let most_items = plan.indices.iter().map(|i| i.items.len()).max().unwrap_or(1).max(1);
-        Self { positions, bands: plan.bands.clone(), indices: plan.indices.clone(), index_scale: lcm_up_to(most_items) }
-    }
-}
-
-/// Where one answer record is counted: the unit, its category of the plan's
-/// grouping question, and its band in every background question (`None`: not answered).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Placement {
-    pub unit: UnitNumber,
-    pub category: usize,
-    pub bands: Vec<Option<usize>>,
-}
-
-/// The tallies of one unit: by category of the grouping question, and by band of each background question.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitTallies {
-    pub by_category: Vec<Tally>,
-    /// Per background question (as in `Layout::bands`), per option, plus a last
-    /// entry for "not answered": the bands partition the unit's respondents.
-    pub by_band: Vec<Vec<Tally>>,
-}
-
-impl UnitTallies {
-    fn empty(questionnaire: &Questionnaire, layout: &Layout) -> Self {
+        let grouping = plan
+            .grouping
+            .map(|at| (at, questionnaire.questions[at].options.iter().map(|o| plan.category(&o.value)).collect()));
+        let mut at = 1 + questionnaire.questions.len();
+        let count_at = questionnaire
+            .questions
+            .iter()
+            .map(|q| {
+                at += q.options.len();
+                at - q.options.len()
+            })
+            .collect();
         Self {
-            by_category: questionnaire.plan().categories.iter().map(|_| Tally::empty(questionnaire)).collect(),
-            by_band: layout
-                .bands
-                .iter()
-                .map(|&q| (0..=questionnaire.questions[q].options.len()).map(|_| Tally::empty(questionnaire)).collect())
-                .collect(),
+            positions,
+            bands: plan.bands.clone(),
+            indices: plan.indices.clone(),
+            index_scale: lcm_up_to(most_items),
+            grouping,
+            count_at,
+            index_at: at,
+            width: at + 2 * plan.indices.len(),
         }
     }
 
+    /// The position of a question, and its options' positions by value.
+    pub fn question(&self, id: &str) -> Option<(usize, &Options)> {
+        self.positions.get(id).map(|(q, options)| (*q, options))
+    }
+
+    /// `answers` (question id, its values) as option positions, into `coded`;
+    /// unknown questions and values are left out, as they are not counted.
+    pub fn code<'a, V>(&self, answers: impl IntoIterator<Item = (&'a str, V)>, coded: &mut Coded)
+    where
+        V: IntoIterator<Item = &'a str>,
+    {
+        coded.clear(self.positions.len());
+        for (question, values) in answers {
+            if let Some((q, options)) = self.positions.get(question) {
+                coded.set(*q, values.into_iter().filter_map(|v| options.position(v)));
+            }
+        }
+    }
+}
+
+/// One answer record as option positions: per question position, the chosen
+/// options in the order given. Reused from record to record, so counting does
+/// not allocate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coded {
+    /// Per question position: where its options start in `chosen`, and how many.
+    spans: Vec<(u32, u16)>,
+    chosen: Vec<u16>,
+}
+
+impl Coded {
+    pub fn clear(&mut self, questions: usize) {
+        self.spans.clear();
+        self.spans.resize(questions, (0, 0));
+        self.chosen.clear();
+    }
+
+    /// Sets question `q`'s chosen options (each question once per record).
+    pub fn set(&mut self, q: usize, options: impl IntoIterator<Item = u16>) {
+        let start = self.chosen.len();
+        self.chosen.extend(options);
+        self.spans[q] = (start as u32, (self.chosen.len() - start) as u16);
+    }
+
+    /// The options chosen in question `q`, by position; empty when not answered.
+    pub fn chosen(&self, q: usize) -> &[u16] {
+        let (start, len) = self.spans[q];
+        &self.chosen[start as usize..start as usize + usize::from(len)]
+    }
+}
+
+/// The tallies of one unit, by category of the grouping question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTallies {
+    pub by_category: Vec<Tally>,
+}
+
+impl UnitTallies {
     /// How many in the unit answered, without adding up their tallies.
     pub fn respondents(&self) -> u64 {
         self.by_category.iter().map(|t| t.respondents).sum()
@@ -148,33 +240,45 @@ impl UnitTallies {
         }
         tally
     }
-
-    fn add(&mut self, other: &UnitTallies) {
-        for (a, b) in self.by_category.iter_mut().zip(&other.by_category) {
-            a.add(b);
-        }
-        for (a, b) in self.by_band.iter_mut().zip(&other.by_band) {
-            for (x, y) in a.iter_mut().zip(b) {
-                x.add(y);
-            }
-        }
-    }
 }
 
-/// Counts answer records of one wave.
+/// Counts answer records of one wave: per unit and category, and for everyone
+/// by band of each background question. Each tally is kept as one flat row of
+/// counters while counting (see [`Layout`]), and given out as [`Tally`].
 #[derive(Debug, Clone)]
 pub struct Accumulator<'q> {
     questionnaire: &'q Questionnaire,
     layout: Layout,
-    pub units: BTreeMap<UnitNumber, UnitTallies>,
+    /// Per unit, per category: a row of counters.
+    units: FnvMap<UnitNumber, Vec<Vec<u64>>>,
+    /// Everyone, per background question (as in `Layout::bands`), per option,
+    /// plus a last row for "not answered": each partitions the respondents.
+    bands: Vec<Vec<Vec<u64>>>,
     /// Records that could not be placed (no answer to the grouping question, or
     /// one that is not a category); a run that meets any fails.
     pub skipped: u64,
+    /// The record being counted, and its indices' scaled means (`None`: not counted).
+    coded: Coded,
+    index_values: Vec<Option<u64>>,
 }
 
 impl<'q> Accumulator<'q> {
     pub fn new(questionnaire: &'q Questionnaire) -> Self {
-        Self { questionnaire, layout: Layout::new(questionnaire), units: BTreeMap::new(), skipped: 0 }
+        let layout = Layout::new(questionnaire);
+        let bands = layout
+            .bands
+            .iter()
+            .map(|&q| vec![vec![0; layout.width]; questionnaire.questions[q].options.len() + 1])
+            .collect();
+        Self {
+            questionnaire,
+            layout,
+            units: FnvMap::default(),
+            bands,
+            skipped: 0,
+            coded: Coded::default(),
+            index_values: Vec::new(),
+        }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -185,87 +289,127 @@ impl<'q> Accumulator<'q> {
         self.questionnaire
     }
 
-    /// The record's answers as option positions per question position.
-    fn positions(&self, record: &AnswerRecord) -> Vec<(usize, Vec<usize>)> {
-        record
-            .answers
+    /// A row of counters as a tally.
+    fn tally(&self, row: &[u64]) -> Tally {
+        let layout = &self.layout;
+        let questions = &self.questionnaire.questions;
+        let indices = layout.indices.len();
+        Tally {
+            respondents: row[0],
+            answered: row[1..=questions.len()].to_vec(),
+            counts: questions
+                .iter()
+                .zip(&layout.count_at)
+                .map(|(q, &at)| row[at..at + q.options.len()].to_vec())
+                .collect(),
+            index_sum: row[layout.index_at..layout.index_at + indices].to_vec(),
+            index_n: row[layout.index_at + indices..layout.index_at + 2 * indices].to_vec(),
+        }
+    }
+
+    /// Every unit that has answers, with its tallies by category.
+    pub fn units(&self) -> BTreeMap<UnitNumber, UnitTallies> {
+        self.units
             .iter()
-            .filter_map(|(question, value)| {
-                let (q, options) = self.layout.positions.get(question)?;
-                let chosen: Vec<usize> = value.values().filter_map(|v| options.get(v).copied()).collect();
-                (!chosen.is_empty()).then_some((*q, chosen))
-            })
+            .map(|(unit, rows)| (*unit, UnitTallies { by_category: rows.iter().map(|r| self.tally(r)).collect() }))
             .collect()
     }
 
-    /// Where a record is counted, or `None` if it has no category.
-    pub fn placement(&self, record: &AnswerRecord) -> Option<Placement> {
-        let plan = self.questionnaire.plan();
-        let category = match plan.grouping {
-            None => 0,
-            Some(at) => match record.answers.get(&self.questionnaire.questions[at].id) {
-                Some(AnswerValue::One(v)) => plan.category(v)?,
-                _ => return None,
-            },
-        };
-        let answered = self.positions(record);
-        let bands = self
-            .layout
-            .bands
-            .iter()
-            .map(|q| answered.iter().find(|(p, _)| p == q).map(|(_, chosen)| chosen[0]))
-            .collect();
-        Some(Placement { unit: record.unit, category, bands })
+    /// Everyone by band of each background question: per band, per option, and last "not answered".
+    pub fn bands(&self) -> Vec<Vec<Tally>> {
+        self.bands.iter().map(|rows| rows.iter().map(|r| self.tally(r)).collect()).collect()
+    }
+
+    /// How many records were counted.
+    pub fn respondents(&self) -> u64 {
+        self.units.values().flatten().map(|row| row[0]).sum()
     }
 
     pub fn add(&mut self, record: &AnswerRecord) {
-        let Some(placement) = self.placement(record) else {
+        let mut coded = std::mem::take(&mut self.coded);
+        self.layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
+        self.add_coded(record.unit, &coded);
+        self.coded = coded;
+    }
+
+    /// Counts one record given as option positions (see [`Layout::code`]). Its
+    /// category is the grouping question's one chosen option; a record without
+    /// one is skipped.
+    pub fn add_coded(&mut self, unit: UnitNumber, coded: &Coded) {
+        let category = match &self.layout.grouping {
+            None => Some(0),
+            Some((at, categories)) => match coded.chosen(*at) {
+                [one] => categories[usize::from(*one)],
+                _ => None,
+            },
+        };
+        let Some(category) = category else {
             self.skipped += 1;
             return;
         };
-        let answered = self.positions(record);
-        let mut one = Tally::empty(self.questionnaire);
-        one.respondents = 1;
-        for (q, chosen) in &answered {
-            one.answered[*q] += 1;
-            for &o in chosen {
-                one.counts[*q][o] += 1;
-            }
-        }
-        for (section, index) in self.layout.indices.iter().enumerate() {
-            let values: Vec<u64> = index
-                .items
-                .iter()
-                .filter_map(|q| answered.iter().find(|(p, _)| p == q))
-                .filter_map(|(_, chosen)| (chosen[0] < index.points).then_some(chosen[0] as u64))
-                .collect();
-            if !values.is_empty() && values.len() >= index.quorum {
-                // Option positions 0..points are the scale values 1..=points, so the
-                // sum of positions is the sum of points above 1.
-                one.index_sum[section] += values.iter().sum::<u64>() * self.layout.index_scale / values.len() as u64;
-                one.index_n[section] += 1;
-            }
-        }
         let layout = &self.layout;
-        let questionnaire = self.questionnaire;
-        let tallies = self.units.entry(record.unit).or_insert_with(|| UnitTallies::empty(questionnaire, layout));
-        tallies.by_category[placement.category].add(&one);
-        for (b, band) in placement.bands.iter().enumerate() {
-            let slot = band.unwrap_or(tallies.by_band[b].len() - 1);
-            tallies.by_band[b][slot].add(&one);
+        self.index_values.clear();
+        self.index_values.extend(layout.indices.iter().map(|index| {
+            let (mut sum, mut n) = (0u64, 0u64);
+            for &q in &index.items {
+                if let Some(&first) = coded.chosen(q).first() {
+                    if usize::from(first) < index.points {
+                        // Option positions 0..points are the scale values 1..=points, so the
+                        // sum of positions is the sum of points above 1.
+                        sum += u64::from(first);
+                        n += 1;
+                    }
+                }
+            }
+            (n > 0 && n as usize >= index.quorum).then(|| sum * layout.index_scale / n)
+        }));
+        let categories = self.questionnaire.plan().categories.len();
+        let rows = self.units.entry(unit).or_insert_with(|| vec![vec![0; layout.width]; categories]);
+        count(&mut rows[category], layout, coded, &self.index_values);
+        for (b, &q) in layout.bands.iter().enumerate() {
+            let options = &mut self.bands[b];
+            let slot = coded.chosen(q).first().map_or(options.len() - 1, |&o| usize::from(o));
+            count(&mut options[slot], layout, coded, &self.index_values);
         }
     }
 
     /// Adds another segment's counts; the order of merging does not matter.
     pub fn merge(&mut self, other: Accumulator<'q>) {
+        fn add(a: &mut [u64], b: &[u64]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
         self.skipped += other.skipped;
-        for (unit, tallies) in other.units {
+        for (unit, rows) in other.units {
             match self.units.get_mut(&unit) {
-                Some(mine) => mine.add(&tallies),
+                Some(mine) => mine.iter_mut().zip(&rows).for_each(|(a, b)| add(a, b)),
                 None => {
-                    self.units.insert(unit, tallies);
+                    self.units.insert(unit, rows);
                 }
             }
+        }
+        for (mine, theirs) in self.bands.iter_mut().zip(&other.bands) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| add(a, b));
+        }
+    }
+}
+
+/// Adds one respondent to a row of counters.
+fn count(row: &mut [u64], layout: &Layout, coded: &Coded, index_values: &[Option<u64>]) {
+    row[0] += 1;
+    for (q, &at) in layout.count_at.iter().enumerate() {
+        let chosen = coded.chosen(q);
+        if !chosen.is_empty() {
+            row[1 + q] += 1;
+            for &o in chosen {
+                row[at + usize::from(o)] += 1;
+            }
+        }
+    }
+    let n_at = layout.index_at + index_values.len();
+    for (section, value) in index_values.iter().enumerate() {
+        if let Some(value) = value {
+            row[layout.index_at + section] += value;
+            row[n_at + section] += 1;
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
-use survey_domain::aggregate::{index_value, scale_mean, Layout};
+use survey_domain::aggregate::{index_value, scale_mean, Coded, Layout};
 use survey_domain::answer::AnswerRecord;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
@@ -64,10 +64,19 @@ pub(crate) fn number(n: impl Into<f64>) -> Cell {
 }
 
 pub(crate) fn csv_field(t: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    push_csv_field(&mut out, t);
+    out
+}
+
+/// Appends `t` to `out` as one CSV cell, quoted only when it must be.
+pub(crate) fn push_csv_field(out: &mut String, t: &str) {
     if t.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", t.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&t.replace('"', "\"\""));
+        out.push('"');
     } else {
-        t.to_owned()
+        out.push_str(t);
     }
 }
 
@@ -321,18 +330,34 @@ fn respondent_codebook(q: &Questionnaire) -> Vec<Vec<Cell>> {
 
 /// One respondent's scratch row (`unit, county_number, language`, then one
 /// column per question), the input of [`Microdata`]: no date, no id; `multi`
-/// answers joined with `|`. It never goes into the bundle as it is.
-pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord) -> String {
-    let mut cells =
-        vec![record.unit.to_string(), record.unit.unit().county_number.to_owned(), record.language.as_str().to_owned()];
-    cells.extend(q.reported_questions().map(|(_, question)| {
-        record
-            .answers
-            .get(&question.id)
-            .map(|a| csv_field(&a.values().collect::<Vec<_>>().join(MULTI_SEPARATOR)))
-            .unwrap_or_default()
-    }));
-    format!("{}\r\n", cells.join(","))
+/// answers joined with `|`. It never goes into the bundle as it is. A choice is
+/// written from `coded` (the record as [`Layout::code`] gives it), so a value
+/// that is no option is left out, as counting leaves it out. Written into
+/// `row`, which is cleared first, so one buffer serves every row.
+pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord, coded: &Coded, row: &mut String) {
+    row.clear();
+    row.push_str(record.unit.as_str());
+    row.push(',');
+    row.push_str(record.unit.unit().county_number);
+    row.push(',');
+    row.push_str(record.language.as_str());
+    for (i, question) in q.reported_questions() {
+        row.push(',');
+        if question.kind == QuestionType::Text {
+            // A text answer, as written.
+            if let Some(answer) = record.answers.get(&question.id) {
+                push_csv_field(row, &answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
+            }
+            continue;
+        }
+        for (n, &o) in coded.chosen(i).iter().enumerate() {
+            if n > 0 {
+                row.push_str(MULTI_SEPARATOR);
+            }
+            push_csv_field(row, &question.options[usize::from(o)].value);
+        }
+    }
+    row.push_str("\r\n");
 }
 
 /// The workbook of `tables`, dated `created` (the run's time), so one run gives one file, byte for byte.
@@ -456,9 +481,11 @@ pub fn write_bundle(
     let readme = format!("{readme}{}", respondents.map_or(NO_ROWS.to_owned(), Microdata::readme));
     let mut zip = start_bundle(out, &readme, tables, &[], created)?;
     if let Some(respondents) = respondents {
+        // A fast deflate level: the rows are most of the bundle, and level 6 took
+        // a quarter of a million-answer run for a file a fifth smaller (37 MB, not 46).
         zip.start_file(
             "respondents.csv",
-            SimpleFileOptions::default().compression_method(CompressionMethod::Deflated),
+            SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).compression_level(Some(2)),
         )?;
         respondents.write(&mut zip)?;
     }

@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod dictionary;
+pub mod export;
 pub mod key_figures;
 pub mod microdata;
 pub mod org;

@@ -43,17 +43,18 @@
 //! few tens of thousands), the plan is made on those counts, and the second pass
 //! streams the recoded rows into the zip.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use survey_domain::aggregate::FnvMap;
 use survey_domain::definition::MAX_QUASI_IDENTIFIERS;
 use survey_domain::Questionnaire;
 
-use crate::bundle::csv_field;
+use crate::bundle::push_csv_field;
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
 /// Every equivalence class of the written rows has at least this many rows.
@@ -139,12 +140,12 @@ const STAR: u32 = 0;
 /// tens of thousands of patterns of six small ids.
 struct Values {
     names: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: FnvMap<String, u32>,
 }
 
 impl Values {
     fn new() -> Self {
-        let mut values = Self { names: Vec::new(), ids: HashMap::new() };
+        let mut values = Self { names: Vec::new(), ids: FnvMap::default() };
         values.id(SUPPRESSED);
         values
     }
@@ -164,24 +165,71 @@ impl Values {
     }
 }
 
-/// Splits one CSV line as `respondent_row` writes it (quoted cells may hold commas and `""`).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut cells = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        let cell = cells.last_mut().expect("never empty");
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
+/// One CSV line split as `respondent_row` writes it (quoted cells may hold
+/// commas and `""`): the cells' text, and where each cell is in it. Reused
+/// from line to line, so reading rows does not allocate.
+#[derive(Default)]
+struct Cells {
+    text: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Cells {
+    fn split(&mut self, line: &str) {
+        self.text.clear();
+        self.spans.clear();
+        let line = line.trim_end_matches(['\r', '\n']);
+        let mut start = 0;
+        if !line.contains('"') {
+            // No quoted cell: the cells are the line's own text between commas.
+            self.text.push_str(line);
+            for (at, _) in line.match_indices(',') {
+                self.spans.push((start, at));
+                start = at + 1;
             }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(String::new()),
-            (c, _) => cell.push(c),
+            self.spans.push((start, line.len()));
+            return;
+        }
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    self.text.push('"');
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => {
+                    self.spans.push((start, self.text.len()));
+                    start = self.text.len();
+                }
+                (c, _) => self.text.push(c),
+            }
+        }
+        self.spans.push((start, self.text.len()));
+    }
+
+    /// Cell `i`, or `""` past the last.
+    fn get(&self, i: usize) -> &str {
+        self.spans.get(i).map_or("", |&(start, end)| &self.text[start..end])
+    }
+}
+
+/// Calls `each` with every row of the scratch files, split into cells.
+fn each_row(parts: &[PathBuf], mut each: impl FnMut(&Cells) -> std::io::Result<()>) -> std::io::Result<()> {
+    let (mut line, mut cells) = (String::new(), Cells::default());
+    for part in parts {
+        let mut reader = BufReader::with_capacity(1 << 16, File::open(part)?);
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                break;
+            }
+            cells.split(&line);
+            each(&cells)?;
         }
     }
-    cells
+    Ok(())
 }
 
 /// Which columns of a scratch row (`unit, county_number, language, questions...`) hold what.
@@ -219,19 +267,19 @@ impl Columns {
         Self { questions, names, sources, coarser }
     }
 
-    fn raw(&self, cells: &[String], values: &mut Values) -> Pattern {
+    fn raw(&self, cells: &Cells, values: &mut Values) -> Pattern {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
         for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
-            *slot = values.id(cells.get(i).map_or("", String::as_str));
+            *slot = values.id(cells.get(i));
         }
         pattern
     }
 
     /// The pattern of a row whose values the first pass has seen.
-    fn known(&self, cells: &[String], values: &Values) -> Option<Pattern> {
+    fn known(&self, cells: &Cells, values: &Values) -> Option<Pattern> {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
         for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
-            *slot = *values.ids.get(cells.get(i).map_or("", String::as_str))?;
+            *slot = *values.ids.get(cells.get(i))?;
         }
         Some(pattern)
     }
@@ -350,7 +398,7 @@ pub struct Microdata {
     columns: Columns,
     values: Values,
     /// Raw quasi-identifier values -> written ones.
-    written: BTreeMap<Pattern, Pattern>,
+    written: FnvMap<Pattern, Pattern>,
     rows: u64,
     /// How many coarser steps of the plan were taken.
     level: usize,
@@ -364,12 +412,13 @@ impl Microdata {
     pub fn prepare(q: &Questionnaire, parts: &[&Path], counties: &BTreeSet<&str>) -> std::io::Result<Self> {
         let columns = Columns::new(q);
         let mut values = Values::new();
-        let mut raw: BTreeMap<Pattern, u64> = BTreeMap::new();
-        for part in parts {
-            for line in BufReader::new(File::open(part)?).lines() {
-                *raw.entry(columns.raw(&split_csv(&line?), &mut values)).or_insert(0) += 1;
-            }
-        }
+        let parts: Vec<PathBuf> = parts.iter().map(|p| p.to_path_buf()).collect();
+        let mut raw_counts: FnvMap<Pattern, u64> = FnvMap::default();
+        each_row(&parts, |cells| {
+            *raw_counts.entry(columns.raw(cells, &mut values)).or_insert(0) += 1;
+            Ok(())
+        })?;
+        let raw: BTreeMap<Pattern, u64> = raw_counts.into_iter().collect();
         let rows: u64 = raw.values().sum();
         let quasi = columns.names.len();
         let limit = rows * quasi as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
@@ -392,19 +441,10 @@ impl Microdata {
             }
         }
         let (level, suppression, recoded) = best.expect("at least one level");
-        let written: BTreeMap<Pattern, Pattern> =
+        let written: FnvMap<Pattern, Pattern> =
             recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
         let k = class_counts(written.iter().map(|(from, to)| (to, raw[from]))).into_values().min().filter(|k| *k >= K);
-        Ok(Self {
-            parts: parts.iter().map(|p| p.to_path_buf()).collect(),
-            columns,
-            values,
-            written,
-            rows,
-            level,
-            suppressed: suppression.suppressed,
-            k,
-        })
+        Ok(Self { parts, columns, values, written, rows, level, suppressed: suppression.suppressed, k })
     }
 
     /// The columns of `respondents.csv`: county and language group, then one per question.
@@ -426,29 +466,32 @@ impl Microdata {
         if self.k.is_none() {
             return Ok(());
         }
-        for part in &self.parts {
-            for line in BufReader::new(File::open(part)?).lines() {
-                let cells = split_csv(&line?);
-                let written = self
-                    .columns
-                    .known(&cells, &self.values)
-                    .and_then(|raw| self.written.get(&raw))
-                    .ok_or_else(|| {
-                        std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
-                    })?;
-                let name = |slot: usize| self.values.name(written[slot]).to_owned();
-                let mut row: Vec<String> = (0..LEADING.len()).map(name).collect();
-                for (i, _) in self.columns.questions.iter().enumerate() {
-                    let slot = self.columns.sources.iter().position(|s| *s == i + 3);
-                    row.push(match slot {
-                        Some(slot) => name(slot),
-                        None => csv_field(cells.get(i + 3).map_or("", String::as_str)),
-                    });
+        // The columns written from the pattern, by scratch column.
+        let from_pattern: Vec<Option<usize>> =
+            (0..self.columns.questions.len()).map(|i| self.columns.sources.iter().position(|s| *s == i + 3)).collect();
+        let mut row = String::new();
+        each_row(&self.parts, |cells| {
+            let written =
+                self.columns.known(cells, &self.values).and_then(|raw| self.written.get(&raw)).ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
+                })?;
+            row.clear();
+            for (slot, value) in written.iter().take(LEADING.len()).enumerate() {
+                if slot > 0 {
+                    row.push(',');
                 }
-                write!(out, "{}\r\n", row.join(","))?;
+                push_csv_field(&mut row, self.values.name(*value));
             }
-        }
-        Ok(())
+            for (i, slot) in from_pattern.iter().enumerate() {
+                row.push(',');
+                match slot {
+                    Some(slot) => push_csv_field(&mut row, self.values.name(written[*slot])),
+                    None => push_csv_field(&mut row, cells.get(i + 3)),
+                }
+            }
+            row.push_str("\r\n");
+            out.write_all(row.as_bytes())
+        })
     }
 
     /// What the README says about the rows: k, the quasi-identifiers, the recoding and the suppressions.
@@ -520,7 +563,11 @@ mod tests {
 
     #[test]
     fn csv_lines_split_as_written() {
-        assert_eq!(split_csv("a,\"b,c\",,\"d\"\"e\""), ["a", "b,c", "", "d\"e"]);
+        let mut cells = Cells::default();
+        cells.split("a,\"b,c\",,\"d\"\"e\"\r\n");
+        assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "b,c", "", "d\"e", ""]);
+        cells.split("a,bc,,d\r\n");
+        assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "bc", "", "d", ""]);
     }
 
     #[test]

@@ -89,8 +89,9 @@ pub fn withhold(
     let population_key = |p: &Population| population_key(p, plan);
     let every_category: Vec<usize> = (0..plan.categories.len()).collect();
 
+    let units = counts.units();
     let mut atoms: Vec<Atom> = Vec::new();
-    for (unit, tallies) in &counts.units {
+    for (unit, tallies) in &units {
         for &category in &every_category {
             if tallies.by_category[category].respondents > 0 {
                 atoms.push((*unit, category));
@@ -109,7 +110,7 @@ pub fn withhold(
             .map(|(i, _)| i)
             .collect()
     };
-    let atom_tally = |(unit, category): &Atom| &counts.units[unit].by_category[*category];
+    let atom_tally = |(unit, category): &Atom| &units[unit].by_category[*category];
 
     // The main problem, on respondent counts.
     let mut names: BTreeMap<String, Population> = BTreeMap::new();

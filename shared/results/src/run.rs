@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use survey_domain::aggregate::{Accumulator, UnitTallies};
+use survey_domain::aggregate::{Accumulator, Coded};
 use survey_domain::forms::{FormStatus, FormStore};
 use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, StoreError};
 use survey_domain::{Questionnaire, UnitNumber, Wave};
@@ -123,10 +123,14 @@ async fn scan_segment<'q, S: AnswerStore>(
     let mut writer = BufWriter::new(File::create(&rows)?);
     let mut counts = Accumulator::new(questionnaire);
     let mut write_error = None;
+    let (mut row, mut coded) = (String::new(), Coded::default());
+    let layout = counts.layout().clone();
     store
         .scan_answers(&wave.survey_id, segment, segments, |record| {
-            counts.add(&record);
-            if let Err(e) = writer.write_all(respondent_row(questionnaire, &record).as_bytes()) {
+            layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
+            counts.add_coded(record.unit, &coded);
+            respondent_row(questionnaire, &record, &coded, &mut row);
+            if let Err(e) = writer.write_all(row.as_bytes()) {
                 write_error.get_or_insert(e);
             }
         })
@@ -282,7 +286,7 @@ where
     let (done, scanned) = (&done, &scanned);
     let parts = futures::future::try_join_all((0..segments).map(|segment| async move {
         let part = scan_segment(store, wave, questionnaire, segment, segments, scratch).await?;
-        let answers: u64 = part.counts.units.values().map(UnitTallies::respondents).sum();
+        let answers = part.counts.respondents();
         let answers = scanned.fetch_add(answers, std::sync::atomic::Ordering::Relaxed) + answers;
         let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress(Progress::Segment { done: finished, of: segments, answers });
@@ -319,12 +323,13 @@ where
     };
 
     let residents = crate::population::population(results).await.map_err(crate::org::OrgError::from)?;
-    let units = counts.units.keys().copied().chain(registrations.iter().map(|r| r.unit));
+    let answered: Vec<UnitNumber> = counts.units().into_keys().collect();
+    let units = answered.iter().copied().chain(registrations.iter().map(|r| r.unit));
     let tables = Tables::from_accumulator(&counts, Similar::of(&residents, wave.opens_at.year(), units));
     let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
     let withheld = &decisions.withheld;
     let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();
-    units.extend(counts.units.keys().copied());
+    units.extend(answered.iter().copied());
     units.sort();
     units.dedup();
     // The survey's earlier waves: the trend of the key figures, and the previous
@@ -382,7 +387,6 @@ where
     }
 
     progress(Progress::Bundle);
-    let answered: Vec<UnitNumber> = counts.units.keys().copied().collect();
     let figures = figures_table(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
     let unit_table = units_table(&tables, &registrations, &answered);
     let codebook = codebook_table(questionnaire);
@@ -407,7 +411,7 @@ where
     results.put_file(&bundle_key, &bundle, "application/zip").await?;
     objects += 1;
 
-    let answers: u64 = counts.units.values().map(UnitTallies::respondents).sum();
+    let answers = counts.respondents();
     let completed_at = now.format(&Rfc3339).expect("formattable");
     let manifest = results_layout::RunManifest {
         survey_id: wave.survey_id.to_string(),
@@ -430,9 +434,6 @@ where
         ledger.releases.push(decisions.release);
         let body = serde_json::to_value(&ledger).expect("the ledger serialises");
         put_json(results, &ledger_key, &body).await?;
-    }
-    if let (Some(key), Some(trend)) = (&trend_key, &trend) {
-        put_json(results, key, trend).await?;
     }
     if let (Some(key), Some(trend)) = (&trend_key, &trend) {
         put_json(results, key, trend).await?;

@@ -175,18 +175,23 @@ impl Tables {
         let mut add = |scope: Scope, breakdown: Breakdown, tally: &Tally| {
             tallies.entry(Population { scope, breakdown }).or_insert_with(|| Tally::empty(questionnaire)).add(tally);
         };
-        for (unit, unit_tallies) in &acc.units {
+        for (unit, unit_tallies) in &acc.units() {
             let county = Scope::County(county_of(unit.unit()));
             let (band, kostra) = similar.scopes(*unit);
             let total = unit_tallies.total();
+            let groups: Vec<Tally> =
+                questionnaire.plan().groups.iter().map(|group| unit_tallies.group(&group.categories)).collect();
             let scopes = [Some(Scope::Unit(*unit)), Some(county), band, kostra, Some(Scope::Nation)];
             for scope in scopes.into_iter().flatten() {
                 add(scope, Breakdown::All, &total);
-                for (g, group) in questionnaire.plan().groups.iter().enumerate() {
-                    add(scope, Breakdown::Group(g), &unit_tallies.group(&group.categories));
+                for (g, group) in groups.iter().enumerate() {
+                    add(scope, Breakdown::Group(g), group);
                 }
             }
-            for (band, options) in unit_tallies.by_band.iter().enumerate() {
+        }
+        // The bands are tabulated for the nation only, and only where anyone answered.
+        if acc.respondents() > 0 {
+            for (band, options) in acc.bands().iter().enumerate() {
                 for (position, tally) in options.iter().enumerate() {
                     let option = (position < options.len() - 1).then_some(position);
                     add(Scope::Nation, Breakdown::Band { band, option }, tally);

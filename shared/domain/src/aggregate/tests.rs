@@ -38,7 +38,7 @@ fn tallies_match_a_naive_count() {
     records.iter().for_each(|r| acc.add(r));
     assert_eq!(acc.skipped, 0);
     for unit in units() {
-        let total = acc.units[&unit].total();
+        let total = acc.units()[&unit].total();
         for (i, question) in q.questions.iter().enumerate() {
             let (respondents, answered, counts) = naive(&records, unit, &question.id);
             assert_eq!(total.respondents, respondents);
@@ -61,15 +61,17 @@ fn groups_and_bands_partition_the_unit() {
     let q = Questionnaire::current();
     let mut acc = Accumulator::new(q);
     records(1000, 5).iter().for_each(|r| acc.add(r));
-    for tallies in acc.units.values() {
+    for tallies in acc.units().values() {
         let total = tallies.total();
         let plan = q.plan();
         let both = &tallies.by_category[plan.category("both").unwrap()];
         let groups: u64 = plan.groups.iter().map(|g| tallies.group(&g.categories).respondents).sum();
         assert_eq!(groups, total.respondents + both.respondents);
-        for bands in &tallies.by_band {
-            assert_eq!(bands.iter().map(|t| t.respondents).sum::<u64>(), total.respondents);
-        }
+    }
+    assert_eq!(acc.respondents(), 1000);
+    assert!(!acc.bands().is_empty());
+    for bands in acc.bands() {
+        assert_eq!(bands.iter().map(|t| t.respondents).sum::<u64>(), 1000);
     }
 }
 
@@ -92,8 +94,10 @@ fn merging_segments_in_any_order_gives_the_same_tallies() {
     let mut backward = segment(c);
     backward.merge(segment(a));
     backward.merge(segment(b));
-    assert_eq!(forward.units, whole.units);
-    assert_eq!(backward.units, whole.units);
+    assert_eq!(forward.units(), whole.units());
+    assert_eq!(backward.units(), whole.units());
+    assert_eq!(forward.bands(), whole.bands());
+    assert_eq!(backward.bands(), whole.bands());
 }
 
 #[test]
@@ -104,7 +108,7 @@ fn indices_and_means_match_their_definitions() {
     records.iter().for_each(|r| acc.add(r));
     let layout = acc.layout().clone();
     let unit = units()[0];
-    let total = acc.units[&unit].total();
+    let total = acc.units()[&unit].total();
     for (section, index) in layout.indices.iter().enumerate() {
         let items = &index.items;
         let mut sum = 0.0;

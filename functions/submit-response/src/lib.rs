@@ -7,7 +7,7 @@ use survey_domain::ratelimit::GuessLimiter;
 use survey_domain::store::{AnswerStore, GuessCounterStore, RegistrationStore, WaveStore};
 use survey_domain::{submit_response, Keys, SubmitError, SubmitRequest};
 use survey_http::{
-    json_response, log_outcome, method_not_allowed, parse_json, rate_limited, source_ip, ApiError, OriginSecret,
+    json_response, log_outcome, method_not_allowed, parse_json_once, rate_limited, source_ip, ApiError, OriginSecret,
 };
 use time::OffsetDateTime;
 
@@ -69,7 +69,7 @@ async fn submit<S>(app: &App<S>, req: &Request) -> Result<(StatusCode, bool, ser
 where
     S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore,
 {
-    let body: SubmitRequest = parse_json(req)?;
+    let body: SubmitRequest = parse_json_once(req)?;
     let (source, now) = (source_ip(req, &app.origin), OffsetDateTime::now_utc());
     let blocked = app.guesses.blocked_for(&app.store, &app.keys, &source, now).await.unwrap_or_else(|err| {
         tracing::error!(route = "submit_response", error = %err, "reading the guess counter failed");
@@ -78,7 +78,7 @@ where
     if let Some(wait) = blocked {
         return Err(rate_limited(wait));
     }
-    let result = submit_response(&app.store, &app.keys, &body, now).await;
+    let result = submit_response(&app.store, &app.keys, body, now).await;
     if let Err(err) = &result {
         match err {
             SubmitError::Store(store_err) => {

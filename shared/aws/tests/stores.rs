@@ -68,7 +68,7 @@ fn submission(survey: &str, code: &AccessCode, submission_id: &str) -> SubmitReq
         access_code: code.to_string(),
         submission_id: submission_id.into(),
         language: "nb".into(),
-        answers,
+        answers: survey_domain::submit::Answers(answers),
     }
 }
 
@@ -292,9 +292,9 @@ async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys)
     let now = OffsetDateTime::now_utc();
     for _ in 0..3 {
         let id = survey_domain::SubmissionId::new().to_string();
-        let outcome = submit_response(store, keys, &submission("answers", &reg.access_code, &id), now).await.unwrap();
+        let outcome = submit_response(store, keys, submission("answers", &reg.access_code, &id), now).await.unwrap();
         assert!(!outcome.duplicate);
-        let again = submit_response(store, keys, &submission("answers", &reg.access_code, &id), now).await.unwrap();
+        let again = submit_response(store, keys, submission("answers", &reg.access_code, &id), now).await.unwrap();
         assert_eq!((again.duplicate, again.receipt), (true, outcome.receipt));
     }
     assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 3);
@@ -332,7 +332,7 @@ async fn concurrent_copies_store_one_answer<S: Stores + 'static>(store: Arc<S>, 
     let tasks: Vec<_> = (0..5)
         .map(|_| {
             let (store, keys, request) = (store.clone(), keys.clone(), submission("storm", &reg.access_code, &id));
-            tokio::spawn(async move { submit_response(&*store, &keys, &request, OffsetDateTime::now_utc()).await })
+            tokio::spawn(async move { submit_response(&*store, &keys, request, OffsetDateTime::now_utc()).await })
         })
         .collect();
     let mut outcomes = Vec::new();

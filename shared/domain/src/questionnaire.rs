@@ -368,7 +368,7 @@ impl Questionnaire {
         &self,
         answers: &serde_json::Map<String, Value>,
     ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        self.validate_part(None, answers, true)
+        self.validate_owned(None, answers.clone(), true)
     }
 
     /// The questions of one role's part; every question when `role` is `None`.
@@ -385,60 +385,68 @@ impl Questionnaire {
         answers: &serde_json::Map<String, Value>,
         complete: bool,
     ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
+        self.validate_owned(role, answers.clone(), complete)
+    }
+
+    /// [`Self::validate_part`] taking the answers as read, whose strings become
+    /// the accepted answers: nothing of the questionnaire is copied.
+    pub fn validate_owned(
+        &self,
+        role: Option<&str>,
+        mut answers: serde_json::Map<String, Value>,
+        complete: bool,
+    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
         if let Some(unknown) = answers.keys().find(|id| !self.part(role).any(|q| &q.id == *id)) {
             return Err(InvalidAnswer { question: unknown.clone(), problem: AnswerProblem::UnknownQuestion });
         }
         let mut accepted = BTreeMap::new();
         for question in self.part(role) {
             let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
-            let given = answers.get(&question.id);
+            let given = answers.remove_entry(&question.id);
             if !Self::is_shown(question, &accepted) {
                 if given.is_some() {
                     return Err(invalid(AnswerProblem::HiddenQuestion));
                 }
                 continue;
             }
-            let Some(given) = given else {
+            let Some((id, given)) = given else {
                 if question.required && complete {
                     return Err(invalid(AnswerProblem::Missing));
                 }
                 continue;
             };
             let value = Self::parse_value(question, given).map_err(invalid)?;
-            accepted.insert(question.id.clone(), value);
+            accepted.insert(id, value);
         }
         Ok(accepted)
     }
 
-    fn parse_value(question: &Question, given: &Value) -> Result<AnswerValue, AnswerProblem> {
-        let option = |v: &str| -> Result<String, AnswerProblem> {
-            let option = question
-                .options
-                .iter()
-                .find(|o| o.value == v)
-                .ok_or_else(|| AnswerProblem::NotAnOption(v.to_owned()))?;
+    fn parse_value(question: &Question, given: Value) -> Result<AnswerValue, AnswerProblem> {
+        let option = |v: String| -> Result<String, AnswerProblem> {
+            let option =
+                question.options.iter().find(|o| o.value == v).ok_or_else(|| AnswerProblem::NotAnOption(v.clone()))?;
             if option.ends_survey {
                 return Err(AnswerProblem::EndsSurvey);
             }
-            Ok(option.value.clone())
+            Ok(v)
         };
         match (question.kind, given) {
             (QuestionType::Text, Value::String(text)) => {
-                let text = text.trim();
-                if text.is_empty() {
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
                     return Err(AnswerProblem::EmptyText);
                 }
-                if text.chars().count() > question.max_length.unwrap_or(0) {
+                if trimmed.chars().count() > question.max_length.unwrap_or(0) {
                     return Err(AnswerProblem::TooLong(question.max_length.unwrap_or(0)));
                 }
-                Ok(AnswerValue::One(text.to_owned()))
+                Ok(AnswerValue::One(if trimmed.len() == text.len() { text } else { trimmed.to_owned() }))
             }
             (QuestionType::Single | QuestionType::Scale, Value::String(v)) => option(v).map(AnswerValue::One),
             (QuestionType::Multi, Value::Array(items)) => {
                 if items.is_empty() {
                     return Err(AnswerProblem::EmptyChoice);
                 }
-                let mut chosen = Vec::with_capacity(items.len());
+                let mut chosen: Vec<String> = Vec::with_capacity(items.len());
                 for item in items {
                     let Value::String(v) = item else { return Err(AnswerProblem::WrongType) };
                     let value = option(v)?;

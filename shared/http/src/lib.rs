@@ -36,6 +36,32 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bod
 /// Parses a request body strictly: at most 64 KiB, sent as JSON (or with no
 /// content type), well-formed, no key twice in one object, no unknown fields.
 pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = json_body(req)?;
+    if let Some(pointer) = strict::first_duplicate_key(bytes).map_err(ApiError::from_json)? {
+        return Err(duplicate_key(pointer));
+    }
+    serde_json::from_slice(bytes).map_err(ApiError::from_json)
+}
+
+/// [`parse_json`] in one pass, for a type whose reading refuses a key twice in
+/// any object itself (a derived struct does for its fields; a map in it must be
+/// read so too, as `survey_domain::submit::Answers` is). Only a body that fails
+/// is walked again, to name the repeated key.
+pub fn parse_json_once<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = json_body(req)?;
+    serde_json::from_slice(bytes).map_err(|err| match strict::first_duplicate_key(bytes) {
+        Ok(Some(pointer)) => duplicate_key(pointer),
+        _ => ApiError::from_json(err),
+    })
+}
+
+fn duplicate_key(pointer: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "duplicate_key", "a key appears twice in one JSON object")
+        .with_field(pointer)
+}
+
+/// The body, if it is small enough and sent as JSON (or with no content type).
+fn json_body(req: &Request) -> Result<&[u8], ApiError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
@@ -51,11 +77,7 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "the request body must be sent as application/json",
         ));
     }
-    if let Some(pointer) = strict::first_duplicate_key(bytes).map_err(ApiError::from_json)? {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "duplicate_key", "a key appears twice in one JSON object")
-            .with_field(pointer));
-    }
-    serde_json::from_slice(bytes).map_err(ApiError::from_json)
+    Ok(bytes)
 }
 
 /// `application/json` (any parameters, any case), `application/*+json`, or no
@@ -176,6 +198,42 @@ mod tests {
             if field.is_some() {
                 assert_eq!(err.field.as_deref(), field, "{body:.40}");
             }
+        }
+    }
+
+    #[test]
+    fn one_pass_parsing_names_a_repeated_key_anywhere_in_a_submission() {
+        use survey_domain::SubmitRequest;
+        let body = |answers: &str, extra: &str| {
+            format!(
+                r#"{{"survey_id":"2026","access_code":"K7Q4-9MZP-3X4","submission_id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","language":"nb"{extra},"answers":{answers}}}"#
+            )
+        };
+        let cases = [
+            (body(r#"{"q_a":"1","q_a":"2"}"#, ""), "/answers/q_a"),
+            (body(r#"{"q_a":{"k":1,"k":2}}"#, ""), "/answers/q_a/k"),
+            (body(r#"{"q_a":["x",{"k":1,"k":2}]}"#, ""), "/answers/q_a/1/k"),
+            (body(r#"{"q_a":"1"}"#, r#","language":"en""#), "/language"),
+            (body(r#"{"q_a":"1","q\u005fa":"2"}"#, ""), "/answers/q_a"),
+        ];
+        for (text, pointer) in cases {
+            let err = parse_json_once::<SubmitRequest>(&request(&text)).unwrap_err();
+            assert_eq!(
+                (err.status.as_u16(), err.code, err.field.as_deref()),
+                (400, "duplicate_key", Some(pointer)),
+                "{text}"
+            );
+            let walked = parse_json::<SubmitRequest>(&request(&text)).unwrap_err();
+            assert_eq!((walked.code, walked.field), (err.code, err.field), "{text}");
+        }
+        let good = parse_json_once::<SubmitRequest>(&request(&body(r#"{"q_a":"1","q_b":["x","y"]}"#, ""))).unwrap();
+        assert_eq!(good.answers.0.len(), 2);
+        for (bad, code) in [
+            (body(r#""not an object""#, ""), "invalid_request"),
+            (body(r#"{"q_a":"1"}"#, r#","extra":1"#), "unknown_field"),
+            ("{".to_owned(), "malformed_json"),
+        ] {
+            assert_eq!(parse_json_once::<SubmitRequest>(&request(&bad)).unwrap_err().code, code, "{bad}");
         }
     }
 

@@ -5,25 +5,46 @@
 //! client meant, so a body is walked once, before it is read into its type,
 //! and the first repeated key is reported as a JSON pointer.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The JSON pointer of the first key that appears twice in one object, if any.
+/// Keys are borrowed from the body where they can be, and the pointer is only
+/// written out for a repeated key, so a good body costs one pass and a set of
+/// keys per object.
 pub fn first_duplicate_key(bytes: &[u8]) -> Result<Option<String>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let found = Walk { pointer: String::new() }.deserialize(&mut de)?;
+    let found = Walk { path: &Path::Root }.deserialize(&mut de)?;
     de.end()?;
     Ok(found)
 }
 
-/// Walks one JSON value below `pointer`.
-struct Walk {
-    pointer: String,
+/// Where a value is: the chain of keys and indices from the body's root.
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
 }
 
-impl<'de> DeserializeSeed<'de> for Walk {
+impl Path<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Self::Root => String::new(),
+            Self::Key(parent, key) => format!("{}/{}", parent.pointer(), key.replace('~', "~0").replace('/', "~1")),
+            Self::Index(parent, index) => format!("{}/{index}", parent.pointer()),
+        }
+    }
+}
+
+/// Walks one JSON value at `path`.
+struct Walk<'p> {
+    path: &'p Path<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
     type Value = Option<String>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -31,11 +52,29 @@ impl<'de> DeserializeSeed<'de> for Walk {
     }
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// A key as the body has it: borrowed unless it holds an escape.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
-impl<'de> Visitor<'de> for Walk {
+impl<'de> Visitor<'de> for Walk<'_> {
     type Value = Option<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -68,7 +107,7 @@ impl<'de> Visitor<'de> for Walk {
             let next = if found.is_some() {
                 seq.next_element::<IgnoredAny>()?.map(|_| None)
             } else {
-                seq.next_element_seed(Walk { pointer: format!("{}/{index}", self.pointer) })?
+                seq.next_element_seed(Walk { path: &Path::Index(self.path, index) })?
             };
             match next {
                 Some(inner) => found = found.or(inner),
@@ -79,20 +118,20 @@ impl<'de> Visitor<'de> for Walk {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut seen = HashSet::new();
+        let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
         let mut found = None;
-        while let Some(key) = map.next_key::<String>()? {
-            let pointer = format!("{}/{}", self.pointer, escape(&key));
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if found.is_some() {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            if !seen.insert(key) {
+            if seen.contains(&key) {
                 map.next_value::<IgnoredAny>()?;
-                found = Some(pointer);
+                found = Some(Path::Key(self.path, &key).pointer());
                 continue;
             }
-            found = map.next_value_seed(Walk { pointer })?;
+            found = map.next_value_seed(Walk { path: &Path::Key(self.path, &key) })?;
+            seen.insert(key);
         }
         Ok(found)
     }
@@ -110,6 +149,8 @@ mod tests {
             (r#"{"answers":{"q_x":"1","q_x":"2"}}"#, Some("/answers/q_x")),
             (r#"{"contacts":[{"name":"a"},{"name":"b","name":"c"}]}"#, Some("/contacts/1/name")),
             (r#"{"a/b~":{"k":1,"k":1}}"#, Some("/a~1b~0/k")),
+            (r#"{"a\u0062":1,"ab":2}"#, Some("/ab")),
+            (r#"{"x":[{"k":1},{"\u006b":1,"k":2}]}"#, Some("/x/1/k")),
             (r#"[{"x":1},{"x":1}]"#, None),
             (r#"{"a":{"x":1},"b":{"x":1}}"#, None),
             (r#""text""#, None),

@@ -189,8 +189,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('submit-response'),
     tables: {
       waves: ['GetItem'],
-      registrations: ['GetItem'],
-      codes: ['GetItem'],
+      // The code's entry is read in one batch with the guess counters (GetItem
+      // alone when that batch fails); it holds the unit's close, so the
+      // registration is never read.
+      codes: ['GetItem', 'BatchGetItem'],
       // Conditional put (attribute_not_exists) and the read-back for duplicates.
       answers: ['PutItem', 'GetItem'],
       // A wrong code here counts against the same limit as in validate-code.

@@ -41,7 +41,7 @@ use survey_aws::content::S3Content;
 use survey_aws::{Clients, Config, DynamoStore, S3Results, SesMailer, SqsQueue};
 use survey_domain::emails::SiteLinks;
 use survey_domain::memory::MemoryStore;
-use survey_domain::store::{GuessCounterStore, RegistrationStore, Stores, UnitRegistration, WaveStore};
+use survey_domain::store::{CodeCheckStore, RegistrationStore, Stores, UnitRegistration, WaveStore};
 use survey_domain::{synthetic, AccessCode, Keys, UnitNumber};
 use tokio::net::TcpListener;
 
@@ -308,7 +308,7 @@ async fn seeded_memory_store(keys: &Keys, code: &AccessCode) -> Result<MemorySto
     Ok(store)
 }
 
-fn gateway<S: Stores + GuessCounterStore + Clone + 'static>(
+fn gateway<S: Stores + CodeCheckStore + Clone + 'static>(
     store: S,
     config: &Config,
     clients: Clients,
@@ -358,7 +358,7 @@ fn gateway<S: Stores + GuessCounterStore + Clone + 'static>(
     }))
 }
 
-async fn serve<S: Stores + GuessCounterStore + Clone + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
+async fn serve<S: Stores + CodeCheckStore + Clone + 'static>(gateway: Arc<Gateway<S>>, port: u16) -> MainResult {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     eprintln!("local gateway: http://127.0.0.1:{port}/ (survey), http://127.0.0.1:{port}/api/health");
     loop {
@@ -397,7 +397,7 @@ fn plain(status: StatusCode, text: &'static str) -> GatewayResponse {
         .expect("valid response")
 }
 
-impl<S: Stores + GuessCounterStore + Clone + 'static> Gateway<S> {
+impl<S: Stores + CodeCheckStore + Clone + 'static> Gateway<S> {
     async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> GatewayResponse {
         let path = req.uri().path().to_owned();
         if path == "/api" || path.starts_with("/api/") {

@@ -4,8 +4,9 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use survey_domain::ratelimit::GuessLimiter;
-use survey_domain::store::{AnswerStore, GuessCounterStore, RegistrationStore, WaveStore};
-use survey_domain::{submit_response, Keys, SubmitError, SubmitRequest};
+use survey_domain::store::{AnswerStore, CodeCheckStore, WaveStore};
+use survey_domain::submit::{request_digest, submit_with_entry};
+use survey_domain::{Keys, SubmitError, SubmitRequest};
 use survey_http::{
     json_response, log_outcome, method_not_allowed, parse_json_once, rate_limited, source_ip, ApiError, OriginSecret,
 };
@@ -41,7 +42,7 @@ impl<S> App<S> {
 
 pub async fn handle<S>(app: &App<S>, req: Request) -> Result<Response<Body>, lambda_http::Error>
 where
-    S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore,
+    S: WaveStore + CodeCheckStore + AnswerStore,
 {
     if req.method() != Method::POST {
         return Ok(method_not_allowed("POST"));
@@ -67,18 +68,39 @@ where
 /// way to guess, fails closed instead).
 async fn submit<S>(app: &App<S>, req: &Request) -> Result<(StatusCode, bool, serde_json::Value), ApiError>
 where
-    S: WaveStore + RegistrationStore + AnswerStore + GuessCounterStore,
+    S: WaveStore + CodeCheckStore + AnswerStore,
 {
     let body: SubmitRequest = parse_json_once(req)?;
     let (source, now) = (source_ip(req, &app.origin), OffsetDateTime::now_utc());
-    let blocked = app.guesses.blocked_for(&app.store, &app.keys, &source, now).await.unwrap_or_else(|err| {
-        tracing::error!(route = "submit_response", error = %err, "reading the guess counter failed");
-        None
-    });
+    // One read: the guess counters and the code's entry together. A blocked
+    // source is told so whatever its code, so a right code and a wrong one
+    // cannot be told apart once it is blocked.
+    let digest = request_digest(&app.keys, &body);
+    let (blocked, entry) =
+        match app.guesses.blocked_with_code(&app.store, &app.keys, &source, digest.as_ref(), now).await {
+            Ok(found) => found,
+            // Read apart, so a failing counter still lets a participant through.
+            Err(err) => {
+                tracing::warn!(route = "submit_response", error = %err, "reading the counters with the code failed");
+                let blocked =
+                    app.guesses.blocked_for(&app.store, &app.keys, &source, now).await.unwrap_or_else(|err| {
+                        tracing::error!(route = "submit_response", error = %err, "reading the guess counter failed");
+                        None
+                    });
+                let entry = match &digest {
+                    Some(digest) => app.store.code_entry(digest).await.map_err(|err| {
+                        tracing::error!(route = "submit_response", error = %err, "storage failed");
+                        ApiError::from(SubmitError::Store(err))
+                    })?,
+                    None => None,
+                };
+                (blocked, entry)
+            }
+        };
     if let Some(wait) = blocked {
         return Err(rate_limited(wait));
     }
-    let result = submit_response(&app.store, &app.keys, body, now).await;
+    let result = submit_with_entry(&app.store, &app.keys, body, entry, now).await;
     if let Err(err) = &result {
         match err {
             SubmitError::Store(store_err) => {

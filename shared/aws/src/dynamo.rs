@@ -666,6 +666,62 @@ impl AnswerStore for DynamoStore {
     }
 }
 
+/// The guess counters and the code's entry in one `BatchGetItem` over both
+/// tables: the code's entry read strongly consistent, as `code_entry` reads it.
+impl CodeCheckStore for DynamoStore {
+    async fn guesses_and_code(
+        &self,
+        keys: &[String],
+        digest: Option<&CodeDigest>,
+    ) -> StoreResult<(Vec<u32>, Option<CodeEntry>)> {
+        const CONTEXT: &str = "read guess counts and the code";
+        let failed = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Failed { context: CONTEXT, source: e.into() };
+        let mut counters =
+            KeysAndAttributes::builder().projection_expression("pk, #n").expression_attribute_names("#n", "n");
+        for pk in keys {
+            counters = counters.keys(key(&[("pk", pk)]));
+        }
+        let mut request =
+            self.client.batch_get_item().request_items(&self.tables.rate_limits, counters.build().map_err(failed)?);
+        if let Some(digest) = digest {
+            let code = KeysAndAttributes::builder()
+                .keys(key(&[("code_digest", &digest.0)]))
+                .consistent_read(true)
+                .build()
+                .map_err(failed)?;
+            request = request.request_items(&self.tables.codes, code);
+        }
+        let out = request.send().await.map_err(|e| store_error(CONTEXT, e))?;
+        if out.unprocessed_keys.as_ref().is_some_and(|u| !u.is_empty()) {
+            return Err(StoreError::Unavailable { context: CONTEXT, source: "DynamoDB left keys unprocessed".into() });
+        }
+        let mut responses = out.responses.unwrap_or_default();
+        let counts = guess_counts_of(keys, &responses.remove(&self.tables.rate_limits).unwrap_or_default())?;
+        let entry = responses
+            .remove(&self.tables.codes)
+            .and_then(|items| items.into_iter().next())
+            .map(|item| CodeItem::try_from(&item).map(|c| c.0))
+            .transpose()?;
+        Ok((counts, entry))
+    }
+}
+
+/// The counts under `keys`, in their order, from a batch read's items; 0 where none.
+fn guess_counts_of(keys: &[String], items: &[Item]) -> StoreResult<Vec<u32>> {
+    keys.iter()
+        .map(|pk| {
+            let item = items.iter().find(|i| matches!(i.get("pk"), Some(AttributeValue::S(s)) if s == pk));
+            match item.and_then(|i| i.get("n")) {
+                None => Ok(0),
+                Some(AttributeValue::N(n)) => {
+                    n.parse().map_err(|_| StoreError::Corrupt("a guess count is not a count".to_owned()))
+                }
+                Some(_) => Err(StoreError::Corrupt("a guess count is not a number".to_owned())),
+            }
+        })
+        .collect()
+}
+
 impl GuessCounterStore for DynamoStore {
     /// One `BatchGetItem`, eventually consistent: a count a moment stale lets
     /// at most a few more guesses through, at half the price of a strong read.
@@ -691,18 +747,7 @@ impl GuessCounterStore for DynamoStore {
             });
         }
         let items = out.responses.and_then(|mut r| r.remove(&self.tables.rate_limits)).unwrap_or_default();
-        keys.iter()
-            .map(|pk| {
-                let item = items.iter().find(|i| matches!(i.get("pk"), Some(AttributeValue::S(s)) if s == pk));
-                match item.and_then(|i| i.get("n")) {
-                    None => Ok(0),
-                    Some(AttributeValue::N(n)) => {
-                        n.parse().map_err(|_| StoreError::Corrupt("a guess count is not a count".to_owned()))
-                    }
-                    Some(_) => Err(StoreError::Corrupt("a guess count is not a number".to_owned())),
-                }
-            })
-            .collect()
+        guess_counts_of(keys, &items)
     }
 
     /// One conditional `ADD`, which also sets the item's time to live.

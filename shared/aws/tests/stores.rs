@@ -348,7 +348,7 @@ async fn concurrent_copies_store_one_answer<S: Stores + 'static>(store: Arc<S>, 
 
 /// Counts start at 0, stop at their limit, keep apart per key; and the limiter
 /// on top of the store blocks a source after its wrong codes.
-async fn guess_counts_stop_at_their_limit<S: GuessCounterStore>(store: &S, keys: &Keys) {
+async fn guess_counts_stop_at_their_limit<S: CodeCheckStore>(store: &S, keys: &Keys) {
     let until = OffsetDateTime::now_utc() + Duration::minutes(2);
     let (a, b) = ("source#1#aa".to_owned(), "all#1".to_owned());
     assert_eq!(store.guess_counts(&[a.clone(), b.clone()]).await.unwrap(), [0, 0]);
@@ -357,7 +357,19 @@ async fn guess_counts_stop_at_their_limit<S: GuessCounterStore>(store: &S, keys:
     }
     assert!(store.add_guess(&b, 3, until).await.unwrap());
     assert_eq!(store.guess_counts(&[a.clone(), b.clone()]).await.unwrap(), [3, 1]);
-    assert_eq!(store.guess_counts(&[b, a]).await.unwrap(), [1, 3], "in the keys' order");
+    assert_eq!(store.guess_counts(&[b.clone(), a.clone()]).await.unwrap(), [1, 3], "in the keys' order");
+
+    // The counters and a code's entry in one read: the same as read apart.
+    let reg = registration("2026", "5001");
+    let digest = keys.code_digest(&reg.access_code);
+    store.register_unit(&reg, &digest).await.unwrap();
+    let entry = store.code_entry(&digest).await.unwrap();
+    assert!(entry.is_some());
+    let both = store.guesses_and_code(&[b.clone(), a.clone(), "never#1".to_owned()], Some(&digest)).await.unwrap();
+    assert_eq!(both, (vec![1, 3, 0], entry));
+    let unknown = keys.code_digest(&AccessCode::generate());
+    assert_eq!(store.guesses_and_code(std::slice::from_ref(&a), Some(&unknown)).await.unwrap(), (vec![3], None));
+    assert_eq!(store.guesses_and_code(std::slice::from_ref(&a), None).await.unwrap(), (vec![3], None));
 
     let limiter = survey_domain::ratelimit::GuessLimiter::new(2, 100, std::time::Duration::from_secs(60));
     let now = OffsetDateTime::now_utc();

@@ -318,6 +318,8 @@ impl AccessTokenStore for MemoryStore {
     }
 }
 
+impl CodeCheckStore for MemoryStore {}
+
 impl GuessCounterStore for MemoryStore {
     async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
         Ok(self.with(|t| keys.iter().map(|k| t.guesses.get(k).map_or(0, |(n, _)| *n)).collect()))

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+use crate::code::CodeDigest;
 use crate::keys::Keys;
-use crate::store::{GuessCounterStore, StoreResult};
+use crate::store::{CodeCheckStore, CodeEntry, GuessCounterStore, StoreResult};
 
 pub struct RateLimiter {
     max_attempts: u32,
@@ -107,9 +108,25 @@ impl GuessLimiter {
     ) -> StoreResult<Option<Duration>> {
         let (window, left) = self.window_at(now);
         let counts = store.guess_counts(&self.counter_keys(keys, source, window)).await?;
-        let over = counts.first().is_some_and(|n| *n >= self.per_source)
-            || counts.get(1).is_some_and(|n| *n >= self.all_sources);
-        Ok(over.then_some(left))
+        Ok(self.over(&counts).then_some(left))
+    }
+
+    /// [`Self::blocked_for`] and the entry of the code `digest`, in one read.
+    pub async fn blocked_with_code<S: CodeCheckStore>(
+        &self,
+        store: &S,
+        keys: &Keys,
+        source: &str,
+        digest: Option<&CodeDigest>,
+        now: OffsetDateTime,
+    ) -> StoreResult<(Option<Duration>, Option<CodeEntry>)> {
+        let (window, left) = self.window_at(now);
+        let (counts, entry) = store.guesses_and_code(&self.counter_keys(keys, source, window), digest).await?;
+        Ok((self.over(&counts).then_some(left), entry))
+    }
+
+    fn over(&self, counts: &[u32]) -> bool {
+        counts.first().is_some_and(|n| *n >= self.per_source) || counts.get(1).is_some_and(|n| *n >= self.all_sources)
     }
 
     /// Counts one wrong code from `source`.

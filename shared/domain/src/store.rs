@@ -303,6 +303,27 @@ pub trait GuessCounterStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
+/// A code check's reads together: the guess counters under `keys` (in their
+/// order, 0 where nothing was counted) and the entry of the code `digest`, if a
+/// code was given. DynamoDB reads both in one `BatchGetItem`; a store that
+/// cannot makes the two reads.
+pub trait CodeCheckStore: RegistrationStore + GuessCounterStore {
+    fn guesses_and_code(
+        &self,
+        keys: &[String],
+        digest: Option<&CodeDigest>,
+    ) -> impl Future<Output = StoreResult<(Vec<u32>, Option<CodeEntry>)>> + Send {
+        async move {
+            let counts = self.guess_counts(keys).await?;
+            let entry = match digest {
+                Some(digest) => self.code_entry(digest).await?,
+                None => None,
+            };
+            Ok((counts, entry))
+        }
+    }
+}
+
 /// A contact person's link to their unit's results, by the keyed hash of its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {

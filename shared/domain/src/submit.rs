@@ -8,12 +8,12 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::answer::AnswerRecord;
-use crate::code::AccessCode;
+use crate::code::{AccessCode, CodeDigest};
 use crate::keys::Keys;
 use crate::language::LanguageCode;
 use crate::oslo_time;
 use crate::questionnaire::InvalidAnswer;
-use crate::store::{AnswerStore, Inserted, RegistrationStore, StoreError, WaveStore};
+use crate::store::{AnswerStore, CodeEntry, Inserted, RegistrationStore, StoreError, WaveStore};
 use crate::submission::SubmissionId;
 use crate::wave::{SurveyStatus, WaveId};
 
@@ -140,11 +140,33 @@ pub async fn submit_response<S>(
 where
     S: WaveStore + RegistrationStore + AnswerStore,
 {
+    let entry = match request_digest(keys, &request) {
+        Some(digest) => store.code_entry(&digest).await?,
+        None => None,
+    };
+    submit_with_entry(store, keys, request, entry, now).await
+}
+
+/// The digest of the request's access code, if it is one.
+pub fn request_digest(keys: &Keys, request: &SubmitRequest) -> Option<CodeDigest> {
+    AccessCode::parse(&request.access_code).ok().map(|code| keys.code_digest(&code))
+}
+
+/// [`submit_response`] with the code's entry already read (by the request's
+/// [`request_digest`], together with the guess counters).
+pub async fn submit_with_entry<S>(
+    store: &S,
+    keys: &Keys,
+    request: SubmitRequest,
+    entry: Option<CodeEntry>,
+    now: OffsetDateTime,
+) -> Result<SubmitOutcome, SubmitError>
+where
+    S: WaveStore + AnswerStore,
+{
     let survey_id = WaveId::parse(&request.survey_id).map_err(|_| SubmitError::UnknownSurvey)?;
-    let code = AccessCode::parse(&request.access_code).map_err(|_| SubmitError::UnknownCode)?;
-    let digest = keys.code_digest(&code);
-    let (wave, entry) = tokio::try_join!(store.wave(&survey_id), store.code_entry(&digest))?;
-    let wave = wave.ok_or(SubmitError::UnknownSurvey)?;
+    AccessCode::parse(&request.access_code).map_err(|_| SubmitError::UnknownCode)?;
+    let wave = store.wave(&survey_id).await?.ok_or(SubmitError::UnknownSurvey)?;
     let entry = entry.filter(|e| e.survey_id == survey_id).ok_or(SubmitError::UnknownCode)?;
     let submission = SubmissionId::parse(&request.submission_id).map_err(|_| SubmitError::InvalidSubmissionId)?;
     let language =

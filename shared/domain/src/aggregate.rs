@@ -59,8 +59,9 @@ impl Tally {
 /// How the questionnaire's answers map to counters; worked out once.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    /// Question id → (position, its options).
-    positions: FnvMap<String, (usize, Options)>,
+    /// Question ids in id order, with their positions; and each question's options by position.
+    by_id: Vec<(Box<str>, usize)>,
+    options: Vec<Options>,
     /// The background questions, by position, whose bands are tabulated.
     pub bands: Vec<usize>,
     /// The plan's indices: items by position, quorum and scale points.
@@ -128,11 +129,13 @@ fn lcm_up_to(n: usize) -> u64 {
 
 impl Layout {
     pub fn new(questionnaire: &Questionnaire) -> Self {
-        let positions = questionnaire
+        let mut by_id: Vec<(Box<str>, usize)> =
+            questionnaire.questions.iter().enumerate().map(|(i, q)| (q.id.as_str().into(), i)).collect();
+        by_id.sort();
+        let options = questionnaire
             .questions
             .iter()
-            .enumerate()
-            .map(|(i, q)| (q.id.clone(), (i, Options(q.options.iter().map(|o| o.value.as_bytes().into()).collect()))))
+            .map(|q| Options(q.options.iter().map(|o| o.value.as_bytes().into()).collect()))
             .collect();
         let plan = questionnaire.plan();
         let most_items = plan.indices.iter().map(|i| i.items.len()).max().unwrap_or(1).max(1);
@@ -149,7 +152,8 @@ impl Layout {
             })
             .collect();
         Self {
-            positions,
+            by_id,
+            options,
             bands: plan.bands.clone(),
             indices: plan.indices.clone(),
             index_scale: lcm_up_to(most_items),
@@ -160,9 +164,27 @@ impl Layout {
         }
     }
 
-    /// The position of a question, and its options' positions by value.
+    /// How many questions the questionnaire has.
+    pub fn questions(&self) -> usize {
+        self.options.len()
+    }
+
+    /// The position of a question, and its options.
     pub fn question(&self, id: &str) -> Option<(usize, &Options)> {
-        self.positions.get(id).map(|(q, options)| (*q, options))
+        self.question_from(id, &mut 0)
+    }
+
+    /// [`Self::question`], trying the question after `next` (in id order) first
+    /// and moving `next` past the one found: answers come in id order from
+    /// DynamoDB's exports and from a `BTreeMap`, so most lookups are one compare.
+    pub fn question_from(&self, id: &str, next: &mut usize) -> Option<(usize, &Options)> {
+        let at = match self.by_id.get(*next) {
+            Some((candidate, _)) if candidate.as_ref() == id => *next,
+            _ => self.by_id.binary_search_by(|(candidate, _)| candidate.as_ref().cmp(id)).ok()?,
+        };
+        *next = at + 1;
+        let q = self.by_id[at].1;
+        Some((q, &self.options[q]))
     }
 
     /// `answers` (question id, its values) as option positions, into `coded`;
@@ -171,10 +193,11 @@ impl Layout {
     where
         V: IntoIterator<Item = &'a str>,
     {
-        coded.clear(self.positions.len());
+        coded.clear(self.options.len());
+        let mut next = 0;
         for (question, values) in answers {
-            if let Some((q, options)) = self.positions.get(question) {
-                coded.set(*q, values.into_iter().filter_map(|v| options.position(v)));
+            if let Some((q, options)) = self.question_from(question, &mut next) {
+                coded.set(q, values.into_iter().filter_map(|v| options.position(v)));
             }
         }
     }

@@ -14,9 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
-use survey_domain::aggregate::{Accumulator, Coded, Options};
+use survey_domain::aggregate::{Accumulator, Coded, Layout, Options};
 use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
 use survey_domain::{LanguageCode, UnitNumber, WaveId};
 
@@ -28,78 +26,342 @@ pub enum ExportError {
     Line { line: u64, reason: String },
 }
 
-/// An attribute value as DynamoDB writes it: `{"S": "…"}` or `{"L": [{"S": "…"}, …]}`.
-#[derive(Deserialize)]
-struct Attribute<'a> {
-    #[serde(rename = "S", borrow, default)]
-    s: Option<Cow<'a, str>>,
-    #[serde(rename = "L", borrow, default)]
-    l: Option<Vec<Attribute<'a>>>,
+/// An attribute value as DynamoDB's JSON writes it, strings borrowed from the
+/// line where they hold no escape: `{"S": …}`, `{"L": […]}`, `{"M": {…}}`;
+/// other types (`N`, `BOOL`, …) are skipped, as no answer holds them.
+#[derive(Debug, PartialEq)]
+enum Attribute<'a> {
+    S(Cow<'a, str>),
+    L(Vec<Attribute<'a>>),
+    M(Vec<(Cow<'a, str>, Attribute<'a>)>),
+    Other,
 }
 
-impl<'a> Attribute<'a> {
-    fn values(&self) -> impl Iterator<Item = &str> {
-        self.s.as_deref().into_iter().chain(self.l.iter().flatten().filter_map(|v| v.s.as_deref()))
+impl Attribute<'_> {
+    fn str(&self) -> Option<&str> {
+        match self {
+            Self::S(s) => Some(s),
+            _ => None,
+        }
     }
 }
 
-/// `{"M": {question: attribute, …}}`, kept as a list in the line's order.
-struct Answers<'a>(Vec<(Cow<'a, str>, Attribute<'a>)>);
+/// A hand-written reader of one export line: DynamoDB's JSON has one shape, so
+/// reading it directly is several times faster than a general JSON parser.
+struct Scan<'a> {
+    text: &'a str,
+    at: usize,
+}
 
-impl<'de: 'a, 'a> Deserialize<'de> for Answers<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct M<'a> {
-            #[serde(rename = "M", borrow, deserialize_with = "entries")]
-            m: Vec<(Cow<'a, str>, Attribute<'a>)>,
+impl<'a> Scan<'a> {
+    fn err<T>(&self, what: &str) -> Result<T, String> {
+        Err(format!("{what} at byte {}", self.at))
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.at).is_some_and(|b| b.is_ascii_whitespace()) {
+            self.at += 1;
         }
-        fn entries<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<(Cow<'a, str>, Attribute<'a>)>, D::Error> {
-            struct Entries<'a>(std::marker::PhantomData<&'a ()>);
-            impl<'de: 'a, 'a> Visitor<'de> for Entries<'a> {
-                type Value = Vec<(Cow<'a, str>, Attribute<'a>)>;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("a map of answers")
-                }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                    let mut out = Vec::with_capacity(map.size_hint().unwrap_or(48));
-                    while let Some(entry) = map.next_entry()? {
-                        out.push(entry);
-                    }
-                    Ok(out)
-                }
+        bytes.get(self.at).copied()
+    }
+
+    fn eat(&mut self, expected: u8) -> Result<(), String> {
+        if self.peek() == Some(expected) {
+            self.at += 1;
+            Ok(())
+        } else {
+            self.err(&format!("expected `{}`", expected as char))
+        }
+    }
+
+    /// `,` before another element, or the closing `close`: whether one follows.
+    fn more(&mut self, close: u8, first: bool) -> Result<bool, String> {
+        match self.peek() {
+            Some(c) if c == close => {
+                self.at += 1;
+                Ok(false)
             }
-            d.deserialize_map(Entries(std::marker::PhantomData))
+            Some(b',') if !first => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(_) if first => Ok(true),
+            _ => self.err(&format!("expected `,` or `{}`", close as char)),
         }
-        M::deserialize(deserializer).map(|m| Answers(m.m))
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        self.eat(b'"')?;
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        while let Some(&b) = bytes.get(self.at) {
+            match b {
+                b'"' => {
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(&self.text[start..self.at - 1]));
+                }
+                b'\\' => return self.escaped(start).map(Cow::Owned),
+                0..=0x1f => return self.err("a control character in a string"),
+                _ => self.at += 1,
+            }
+        }
+        self.err("an unterminated string")
+    }
+
+    /// The rest of a string that holds an escape, from `start`.
+    fn escaped(&mut self, start: usize) -> Result<String, String> {
+        let bytes = self.text.as_bytes();
+        let mut out = String::from(&self.text[start..self.at]);
+        loop {
+            let run = self.at;
+            while bytes.get(self.at).is_some_and(|b| !matches!(b, b'"' | b'\\' | 0..=0x1f)) {
+                self.at += 1;
+            }
+            out.push_str(&self.text[run..self.at]);
+            match bytes.get(self.at) {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.at += 2;
+                    match bytes.get(self.at - 1) {
+                        Some(b'"') => out.push('"'),
+                        Some(b'\\') => out.push('\\'),
+                        Some(b'/') => out.push('/'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'n') => out.push('\n'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'u') => out.push(self.unicode()?),
+                        _ => return self.err("an unknown escape"),
+                    }
+                }
+                _ => return self.err("an unterminated string"),
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (a surrogate pair takes two).
+    fn unicode(&mut self) -> Result<char, String> {
+        let hex = |scan: &mut Self| -> Result<u32, String> {
+            let digits = scan.text.get(scan.at..scan.at + 4).and_then(|h| u32::from_str_radix(h, 16).ok());
+            scan.at += 4;
+            digits.map_or_else(|| scan.err("a bad \\u escape"), Ok)
+        };
+        let first = hex(self)?;
+        let code = if (0xD800..0xDC00).contains(&first) {
+            if self.text.get(self.at..self.at + 2) != Some("\\u") {
+                return self.err("a lone surrogate");
+            }
+            self.at += 2;
+            let second = hex(self)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return self.err("a lone surrogate");
+            }
+            0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+        } else {
+            first
+        };
+        char::from_u32(code).map_or_else(|| self.err("a lone surrogate"), Ok)
+    }
+
+    /// Any JSON value, read past.
+    fn skip(&mut self) -> Result<(), String> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(open @ (b'{' | b'[')) => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.at += 1;
+                let mut first = true;
+                while self.more(close, first)? {
+                    first = false;
+                    if open == b'{' {
+                        self.string()?;
+                        self.eat(b':')?;
+                    }
+                    self.skip()?;
+                }
+                Ok(())
+            }
+            Some(_) => {
+                let bytes = self.text.as_bytes();
+                let start = self.at;
+                while bytes.get(self.at).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.')) {
+                    self.at += 1;
+                }
+                if self.at == start {
+                    return self.err("expected a value");
+                }
+                Ok(())
+            }
+            None => self.err("expected a value"),
+        }
+    }
+
+    /// `{"S": …}`, `{"L": […]}`, `{"M": {…}}` or another type, skipped.
+    fn attribute(&mut self) -> Result<Attribute<'a>, String> {
+        self.eat(b'{')?;
+        let kind = self.string()?;
+        self.eat(b':')?;
+        let value = match kind.as_ref() {
+            "S" => Attribute::S(self.string()?),
+            "L" => {
+                self.eat(b'[')?;
+                let mut items = Vec::new();
+                while self.more(b']', items.is_empty())? {
+                    items.push(self.attribute()?);
+                }
+                Attribute::L(items)
+            }
+            "M" => Attribute::M(self.map()?),
+            _ => {
+                self.skip()?;
+                Attribute::Other
+            }
+        };
+        self.eat(b'}')?;
+        Ok(value)
+    }
+
+    /// `{name: attribute, …}`.
+    fn map(&mut self) -> Result<Vec<(Cow<'a, str>, Attribute<'a>)>, String> {
+        self.eat(b'{')?;
+        let mut entries = Vec::with_capacity(48);
+        while self.more(b'}', entries.is_empty())? {
+            let name = self.string()?;
+            self.eat(b':')?;
+            entries.push((name, self.attribute()?));
+        }
+        Ok(entries)
     }
 }
 
-#[derive(Deserialize)]
-struct S<'a> {
-    #[serde(rename = "S", borrow)]
-    s: Cow<'a, str>,
+/// Reads one export line straight into `coded` (its answers as option positions,
+/// through `layout`) and gives its unit, building nothing per answer: the
+/// counting path. `scratch` holds a list's options while it is read.
+fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u16>) -> Result<UnitNumber, String> {
+    let mut scan = Scan { text, at: 0 };
+    coded.clear(layout.questions());
+    let mut unit = None;
+    let mut answers = false;
+    scan.eat(b'{')?;
+    let mut first = true;
+    while scan.more(b'}', first)? {
+        first = false;
+        if scan.string()? != "Item" {
+            scan.eat(b':')?;
+            scan.skip()?;
+            continue;
+        }
+        scan.eat(b':')?;
+        scan.eat(b'{')?;
+        let mut first_attribute = true;
+        while scan.more(b'}', first_attribute)? {
+            first_attribute = false;
+            let name = scan.string()?;
+            scan.eat(b':')?;
+            match name.as_ref() {
+                "unit" => match scan.attribute()? {
+                    Attribute::S(number) => unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?),
+                    _ => return scan.err("`unit` is no string"),
+                },
+                "answers" => {
+                    answers = true;
+                    scan.eat(b'{')?;
+                    if scan.string()? != "M" {
+                        return scan.err("`answers` is no map");
+                    }
+                    scan.eat(b':')?;
+                    scan.eat(b'{')?;
+                    let (mut first_answer, mut next) = (true, 0);
+                    while scan.more(b'}', first_answer)? {
+                        first_answer = false;
+                        let question = scan.string()?;
+                        scan.eat(b':')?;
+                        let known = layout.question_from(&question, &mut next);
+                        scan.eat(b'{')?;
+                        let kind = scan.string()?;
+                        scan.eat(b':')?;
+                        scratch.clear();
+                        match kind.as_ref() {
+                            "S" => {
+                                let value = scan.string()?;
+                                scratch.extend(known.and_then(|(_, options)| options.position(&value)));
+                            }
+                            "L" => {
+                                scan.eat(b'[')?;
+                                let mut first_item = true;
+                                while scan.more(b']', first_item)? {
+                                    first_item = false;
+                                    if let Attribute::S(value) = scan.attribute()? {
+                                        scratch.extend(known.and_then(|(_, options)| options.position(&value)));
+                                    }
+                                }
+                            }
+                            _ => return scan.err("an answer that is neither S nor L"),
+                        }
+                        scan.eat(b'}')?;
+                        if let Some((q, _)) = known {
+                            coded.set(q, scratch.iter().copied());
+                        }
+                    }
+                    scan.eat(b'}')?;
+                }
+                _ => scan.skip()?,
+            }
+        }
+    }
+    if scan.peek().is_some() {
+        return scan.err("text after the item");
+    }
+    if !answers {
+        return Err("no map `answers`".to_owned());
+    }
+    unit.ok_or_else(|| "no string `unit`".to_owned())
 }
 
-#[derive(Deserialize)]
-struct Item<'a> {
-    #[serde(borrow)]
-    answer_id: S<'a>,
-    #[serde(borrow)]
-    survey_id: S<'a>,
-    #[serde(borrow)]
-    unit: S<'a>,
-    #[serde(borrow)]
-    language: S<'a>,
-    #[serde(borrow)]
-    date: S<'a>,
-    #[serde(borrow)]
-    answers: Answers<'a>,
-}
+/// One export line's item: `{"Item": {name: attribute, …}}`.
+struct Item<'a>(Vec<(Cow<'a, str>, Attribute<'a>)>);
 
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(rename = "Item", borrow)]
-    item: Item<'a>,
+impl<'a> Item<'a> {
+    fn parse(text: &'a str) -> Result<Self, String> {
+        let mut scan = Scan { text, at: 0 };
+        scan.eat(b'{')?;
+        let mut item = None;
+        let mut first = true;
+        while scan.more(b'}', first)? {
+            first = false;
+            let name = scan.string()?;
+            scan.eat(b':')?;
+            if name == "Item" {
+                item = Some(scan.map()?);
+            } else {
+                scan.skip()?;
+            }
+        }
+        if scan.peek().is_some() {
+            return scan.err("text after the item");
+        }
+        item.map(Item).ok_or_else(|| "no `Item`".to_owned())
+    }
+
+    fn get(&self, name: &str) -> Option<&Attribute<'a>> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    }
+
+    fn str(&self, name: &str) -> Result<&str, String> {
+        self.get(name).and_then(Attribute::str).ok_or_else(|| format!("no string `{name}`"))
+    }
+
+    fn answers(&self) -> Result<&[(Cow<'a, str>, Attribute<'a>)], String> {
+        match self.get("answers") {
+            Some(Attribute::M(entries)) => Ok(entries),
+            _ => Err("no map `answers`".to_owned()),
+        }
+    }
 }
 
 /// Reads the lines that start in byte range `segment` of `segments` of the file
@@ -146,11 +408,9 @@ fn bad(line: u64, reason: impl ToString) -> ExportError {
 /// Counts the answers of one segment of an export file into `counts`.
 pub fn count_export(path: &Path, segment: u32, segments: u32, counts: &mut Accumulator) -> Result<u64, ExportError> {
     let layout = counts.layout().clone();
-    let mut coded = Coded::default();
+    let (mut coded, mut scratch) = (Coded::default(), Vec::new());
     lines_of_segment(path, segment, segments, |text, n| {
-        let Line { item } = serde_json::from_str(text).map_err(|e| bad(n, e))?;
-        let unit = UnitNumber::parse(&item.unit.s).map_err(|e| bad(n, e))?;
-        layout.code(item.answers.0.iter().map(|(q, a)| (q.as_ref(), a.values())), &mut coded);
+        let unit = code_line(text, &layout, &mut coded, &mut scratch).map_err(|e| bad(n, e))?;
         counts.add_coded(unit, &coded);
         Ok(())
     })
@@ -165,31 +425,32 @@ pub fn read_export(
 ) -> Result<u64, ExportError> {
     let date_format = time::macros::format_description!("[year]-[month]-[day]");
     lines_of_segment(path, segment, segments, |text, n| {
-        let Line { item } = serde_json::from_str(text).map_err(|e| bad(n, e))?;
+        let item = Item::parse(text).map_err(|e| bad(n, e))?;
+        let field = |name: &str| item.str(name).map_err(|e| bad(n, e));
         let answers = item
-            .answers
-            .0
-            .into_iter()
+            .answers()
+            .map_err(|e| bad(n, e))?
+            .iter()
             .map(|(question, a)| {
-                let value = match (a.s, a.l) {
-                    (Some(one), None) => AnswerValue::One(one.into_owned()),
-                    (None, Some(many)) => AnswerValue::Many(
-                        many.into_iter()
-                            .map(|v| v.s.map(Cow::into_owned).ok_or_else(|| bad(n, "not a string")))
+                let value = match a {
+                    Attribute::S(one) => AnswerValue::One(one.as_ref().to_owned()),
+                    Attribute::L(many) => AnswerValue::Many(
+                        many.iter()
+                            .map(|v| v.str().map(str::to_owned).ok_or_else(|| bad(n, "a list item that is no string")))
                             .collect::<Result<_, _>>()?,
                     ),
                     _ => return Err(bad(n, format!("{question}: neither S nor L"))),
                 };
-                Ok((question.into_owned(), value))
+                Ok((question.as_ref().to_owned(), value))
             })
             .collect::<Result<_, _>>()?;
         visit(AnswerRecord {
-            answer_id: AnswerId(item.answer_id.s.into_owned()),
-            survey_id: WaveId::parse(&item.survey_id.s).map_err(|e| bad(n, e))?,
-            unit: UnitNumber::parse(&item.unit.s).map_err(|e| bad(n, e))?,
-            language: LanguageCode::parse(&item.language.s).map_err(|e| bad(n, e))?,
+            answer_id: AnswerId(field("answer_id")?.to_owned()),
+            survey_id: WaveId::parse(field("survey_id")?).map_err(|e| bad(n, e))?,
+            unit: UnitNumber::parse(field("unit")?).map_err(|e| bad(n, e))?,
+            language: LanguageCode::parse(field("language")?).map_err(|e| bad(n, e))?,
             answers,
-            date: time::Date::parse(&item.date.s, &date_format).map_err(|e| bad(n, e))?,
+            date: time::Date::parse(field("date")?, &date_format).map_err(|e| bad(n, e))?,
         });
         Ok(())
     })
@@ -335,6 +596,60 @@ mod tests {
         }
         std::fs::remove_file(jsonl).unwrap();
         std::fs::remove_file(csv).unwrap();
+    }
+
+    #[test]
+    fn the_line_reader_decodes_escapes_and_reads_past_other_types() {
+        let line = r#" { "Item" : {"answer_id":{"S":"a\"b\\c\/d\u00e6\ud83d\ude00\n"}, "n":{"N":"12.5e3"},"flag":{"BOOL":true},"none":{"NULL":true},"deep":{"M":{"x":{"L":[{"N":"-1"},{"S":"y"}]}}},"unit":{"S":"4601"},"answers":{"M":{"q_a":{"S":"tab\there"},"q_b":{"L":[{"S":"1"},{"S":"2"}]},"q_c":{"L":[]}}}} } "#;
+        let item = Item::parse(line).unwrap();
+        assert_eq!(item.str("answer_id").unwrap(), "a\"b\\c/d\u{e6}\u{1F600}\n");
+        assert_eq!(item.str("unit").unwrap(), "4601");
+        assert_eq!(item.get("n"), Some(&Attribute::Other));
+        let values = |a: &Attribute| match a {
+            Attribute::S(s) => vec![s.to_string()],
+            Attribute::L(items) => items.iter().filter_map(Attribute::str).map(str::to_owned).collect(),
+            _ => vec![],
+        };
+        let answers: Vec<(&str, Vec<String>)> =
+            item.answers().unwrap().iter().map(|(q, a)| (q.as_ref(), values(a))).collect();
+        assert_eq!(
+            answers,
+            [("q_a", vec!["tab\there".to_owned()]), ("q_b", vec!["1".into(), "2".into()]), ("q_c", vec![])]
+        );
+        let layout = Layout::new(Questionnaire::current());
+        let unit = code_line(line, &layout, &mut Coded::default(), &mut Vec::new()).unwrap();
+        assert_eq!(unit.as_str(), "4601");
+        // What serde_json makes of the same line, for the strings.
+        let json: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(json["Item"]["answer_id"]["S"].as_str(), item.str("answer_id").ok());
+        for bad in [
+            r#"{"Item":{"unit":{"S":"4601"}"#,
+            r#"{"Item":{"a":{"S":"\ud83d"}}}"#,
+            r#"{"Item":{"a":{"S":"\q"}}}"#,
+            r#"{"Item":{}} x"#,
+            "{\"Item\":{\"a\":{\"S\":\"\u{1}\"}}}",
+            r#"{"Item":{"a":{"S":"x"},}}"#,
+            r#"{"Other":{}}"#,
+        ] {
+            assert!(Item::parse(bad).is_err(), "{bad}");
+            assert!(code_line(bad, &layout, &mut Coded::default(), &mut Vec::new()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn records_with_any_text_come_back_through_an_export_line() {
+        let mut record = records(1).remove(0);
+        for (i, text) in
+            ["quote \" and \\ backslash", "line\nbreak\ttab", "æøå \u{1F600} \u{7f}", "\u{1}\u{1f}"].iter().enumerate()
+        {
+            record.answers.insert(format!("q_text_{i}"), AnswerValue::One((*text).to_owned()));
+        }
+        record.answers.insert("q_many".to_owned(), AnswerValue::Many(vec!["a\"".into(), "\\b".into()]));
+        let path = file("text.jsonl", &(export_line(&record) + "\n"));
+        let mut read = Vec::new();
+        read_export(&path, 0, 1, |r| read.push(r)).unwrap();
+        assert_eq!(read, [record]);
+        std::fs::remove_file(path).unwrap();
     }
 
     #[test]

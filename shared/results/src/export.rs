@@ -67,6 +67,11 @@ impl<'a> Scan<'a> {
     }
 
     fn eat(&mut self, expected: u8) -> Result<(), String> {
+        // Exports hold no whitespace between tokens: try without skipping first.
+        if self.text.as_bytes().get(self.at) == Some(&expected) {
+            self.at += 1;
+            return Ok(());
+        }
         if self.peek() == Some(expected) {
             self.at += 1;
             Ok(())
@@ -93,20 +98,27 @@ impl<'a> Scan<'a> {
 
     fn string(&mut self) -> Result<Cow<'a, str>, String> {
         self.eat(b'"')?;
-        let bytes = self.text.as_bytes();
         let start = self.at;
-        while let Some(&b) = bytes.get(self.at) {
-            match b {
-                b'"' => {
-                    self.at += 1;
-                    return Ok(Cow::Borrowed(&self.text[start..self.at - 1]));
-                }
-                b'\\' => return self.escaped(start).map(Cow::Owned),
-                0..=0x1f => return self.err("a control character in a string"),
-                _ => self.at += 1,
-            }
+        let rest = &self.text.as_bytes()[start..];
+        let Some(end) = rest.iter().position(|&b| b == b'"') else { return self.err("an unterminated string") };
+        if rest[..end].iter().any(|&b| b == b'\\' || b < 0x20) {
+            return self.escaped(start).map(Cow::Owned);
         }
-        self.err("an unterminated string")
+        self.at = start + end + 1;
+        Ok(Cow::Borrowed(&self.text[start..start + end]))
+    }
+
+    /// An attribute's type when it is one letter (`S`, `L`, `M`, `N`, `B`), else 0.
+    fn kind(&mut self) -> Result<u8, String> {
+        let bytes = self.text.as_bytes();
+        if bytes.get(self.at..self.at + 3).is_some_and(|k| k[0] == b'"' && k[2] == b'"' && k[1] != b'\\') {
+            self.at += 3;
+            return Ok(bytes[self.at - 2]);
+        }
+        Ok(match self.string()?.as_bytes() {
+            [one] => *one,
+            _ => 0,
+        })
     }
 
     /// The rest of a string that holds an escape, from `start`.
@@ -204,11 +216,11 @@ impl<'a> Scan<'a> {
     /// `{"S": …}`, `{"L": […]}`, `{"M": {…}}` or another type, skipped.
     fn attribute(&mut self) -> Result<Attribute<'a>, String> {
         self.eat(b'{')?;
-        let kind = self.string()?;
+        let kind = self.kind()?;
         self.eat(b':')?;
-        let value = match kind.as_ref() {
-            "S" => Attribute::S(self.string()?),
-            "L" => {
+        let value = match kind {
+            b'S' => Attribute::S(self.string()?),
+            b'L' => {
                 self.eat(b'[')?;
                 let mut items = Vec::new();
                 while self.more(b']', items.is_empty())? {
@@ -216,7 +228,7 @@ impl<'a> Scan<'a> {
                 }
                 Attribute::L(items)
             }
-            "M" => Attribute::M(self.map()?),
+            b'M' => Attribute::M(self.map()?),
             _ => {
                 self.skip()?;
                 Attribute::Other
@@ -271,7 +283,7 @@ fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u
                 "answers" => {
                     answers = true;
                     scan.eat(b'{')?;
-                    if scan.string()? != "M" {
+                    if scan.kind()? != b'M' {
                         return scan.err("`answers` is no map");
                     }
                     scan.eat(b':')?;
@@ -283,15 +295,15 @@ fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u
                         scan.eat(b':')?;
                         let known = layout.question_from(&question, &mut next);
                         scan.eat(b'{')?;
-                        let kind = scan.string()?;
+                        let kind = scan.kind()?;
                         scan.eat(b':')?;
                         scratch.clear();
-                        match kind.as_ref() {
-                            "S" => {
+                        match kind {
+                            b'S' => {
                                 let value = scan.string()?;
                                 scratch.extend(known.and_then(|(_, options)| options.position(&value)));
                             }
-                            "L" => {
+                            b'L' => {
                                 scan.eat(b'[')?;
                                 let mut first_item = true;
                                 while scan.more(b']', first_item)? {

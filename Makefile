@@ -150,7 +150,7 @@ $(BENCH_DIR)/node_modules/.package-lock.json: $(BENCH_DIR)/package.json $(BENCH_
 	cd $(BENCH_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 
 $(VENV)/.bench-requirements: $(BENCH_DIR)/requirements.txt | $(MOTO)
-	@echo "==> Installing pandas into $(VENV) for the aggregation comparison"
+	@echo "==> Installing polars and pandas into $(VENV) for the aggregation comparison"
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(BENCH_DIR)/requirements.txt
 	touch $@
 

@@ -23,10 +23,11 @@ async fn main() {
     let started = Instant::now();
     // After the close, when everything is released.
     let closed = store.wave.closes_at + Duration::days(1);
-    let summary =
-        survey_results::run_participants(&store, &results, &store.wave, "bench", 8, closed, &|p| eprintln!("  {p}"))
-            .await
-            .unwrap();
+    let summary = survey_results::run_participants(&store, &results, &store.wave, "bench", 8, closed, &|p| {
+        eprintln!("  {:6.2} s {:5.0} MB  {p}", started.elapsed().as_secs_f64(), bench::peak_rss_mb())
+    })
+    .await
+    .unwrap();
     let elapsed = started.elapsed();
     let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().map_or(0, |b| b.len());
     if let Some(path) = bench::flag("--national") {

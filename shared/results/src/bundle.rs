@@ -370,7 +370,9 @@ pub(crate) fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>
     )?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&at));
     for table in tables {
-        let sheet = workbook.add_worksheet();
+        // Rows go to a scratch file as they are written, so the figures'
+        // quarter of a million rows do not sit in memory as cells.
+        let sheet = workbook.add_worksheet_with_low_memory()?;
         sheet.set_name(table.name)?;
         for (col, name) in table.header.iter().enumerate() {
             sheet.write_string(0, col as u16, name.as_ref())?;

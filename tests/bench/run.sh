@@ -48,12 +48,12 @@ if [ "${BENCH_BUILD:-1}" = 1 ]; then
   packages=()
   for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
   cargo build --release --bins "${packages[@]}"
-  cargo build --release -p survey-results --example aggregate_million
+  cargo build --release -p survey-results --example bench_answers --example count_tables --example aggregate_million
   echo fresh >"$out/build"
 else
   echo "  BENCH_BUILD=0: measuring the release binaries in target/release as they are"
   built=()
-  for f in "${FUNCTIONS[@]}" local-gateway coldstart loadgen hello-http hello-runtime examples/aggregate_million; do
+  for f in "${FUNCTIONS[@]}" local-gateway coldstart loadgen hello-http hello-runtime examples/bench_answers examples/count_tables examples/aggregate_million; do
     built+=("$(stat -c %Y "target/release/$f")")
   done
   first=$(printf '%s\n' "${built[@]}" | sort -n | head -n1)
@@ -66,9 +66,13 @@ record criterion 'cargo bench -p submit-response --bench handlers'
 cargo bench -p submit-response --bench handlers -- --noplot >"$out/criterion.log" 2>&1 \
   || { tail -n 30 "$out/criterion.log"; exit 1; }
 grep -E -A1 '^handler/' "$out/criterion.log"
-for name in hello_world validate_code submit_response; do
+for name in hello_world hello_world_submit_event validate_code submit_response; do
   cp "target/criterion/handler/$name/new/estimates.json" "$out/criterion-$name.json"
 done
+
+record store-calls 'BENCH_STORE_CALLS=store-calls.json cargo test -p submit-response a_submission_reads_its_code_once_and_writes_once'
+BENCH_STORE_CALLS="$out/store-calls.json" cargo test -q -p submit-response a_submission_reads_its_code_once_and_writes_once \
+  >"$out/store-calls.log" 2>&1 || { tail -n 30 "$out/store-calls.log"; exit 1; }
 
 step 3/8 "Cold starts: ${#FUNCTIONS[@]} functions and 2 hello-worlds, $COLD_RUNS fresh processes each, first invocation against moto"
 moto_port=$(free_port)
@@ -101,12 +105,28 @@ load hello /api/bench/hello 200
 load submit /api/responses 201
 kill "${pids[-1]}"; unset 'pids[-1]'
 
-step 5/8 "Aggregation of $AGG_ANSWERS generated answers: Rust, then pandas on the same answers"
-record agg "target/release/examples/aggregate_million $AGG_ANSWERS --csv answers.csv --national national.json; .venv/bin/python tests/bench/aggregate_pandas.py answers.csv national.json out.json"
-target/release/examples/aggregate_million "$AGG_ANSWERS" --csv "$out/answers.csv" --national "$out/national.json" \
-  | tee "$out/agg-rust.txt"
-.venv/bin/python tests/bench/aggregate_pandas.py "$out/answers.csv" "$out/national.json" "$out/agg-pandas.json"
-rm -f "$out/answers.csv"
+step 5/8 "Aggregation of $AGG_ANSWERS answers from files: counting beside polars and pandas, then the whole run"
+data="$out/answers"
+target/release/examples/bench_answers "$AGG_ANSWERS" "$data"
+record count "target/release/examples/count_tables answers.{csv,jsonl}; tests/bench/aggregate_polars.py and aggregate_pandas.py --layout layout.json --input answers.{csv,jsonl}; tests/bench/compare_tables.py (files from target/release/examples/bench_answers $AGG_ANSWERS DIR)"
+for input in csv jsonl; do
+  target/release/examples/count_tables "$data/answers.$input" \
+    --tables "$out/tables-rust-$input.json" --result "$out/count-rust-$input.json"
+  .venv/bin/python tests/bench/aggregate_polars.py --layout "$data/layout.json" --input "$data/answers.$input" \
+    --tables "$out/tables-polars-$input.json" --result "$out/count-polars-$input.json"
+  .venv/bin/python tests/bench/compare_tables.py "$out/tables-rust-$input.json" "$out/tables-polars-$input.json" \
+    --out "$out/agree-polars-$input.json"
+done
+.venv/bin/python tests/bench/aggregate_pandas.py --layout "$data/layout.json" --input "$data/answers.csv" \
+  --tables "$out/tables-pandas-csv.json" --result "$out/count-pandas-csv.json"
+.venv/bin/python tests/bench/compare_tables.py "$out/tables-rust-csv.json" "$out/tables-pandas-csv.json" \
+  --out "$out/agree-pandas-csv.json"
+.venv/bin/python tests/bench/compare_tables.py "$out/tables-rust-csv.json" "$out/tables-rust-jsonl.json" \
+  --out "$out/agree-rust-csv-jsonl.json"
+rm -f "$out"/tables-*.json
+record agg "target/release/examples/aggregate_million answers.jsonl --national national.json"
+target/release/examples/aggregate_million "$data/answers.jsonl" --national "$out/national.json" | tee "$out/agg-rust.txt"
+rm -rf "$data"
 
 step 6/8 "The survey page: first load and each extra language, Lighthouse mobile"
 record page 'tests/with-local-stack.sh node tests/bench/page.mjs page.json'

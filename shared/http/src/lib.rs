@@ -46,12 +46,15 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
 /// [`parse_json`] in one pass, for a type whose reading refuses a key twice in
 /// any object itself (a derived struct does for its fields; a map in it must be
 /// read so too, as `survey_domain::submit::Answers` is). Only a body that fails
-/// is walked again, to name the repeated key.
+/// is walked, and the walk's verdict comes first, as in [`parse_json`]: a body
+/// that is not JSON (or nested too deep) is `malformed_json`, then a repeated
+/// key, then what reading the type found.
 pub fn parse_json_once<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = json_body(req)?;
     serde_json::from_slice(bytes).map_err(|err| match strict::first_duplicate_key(bytes) {
         Ok(Some(pointer)) => duplicate_key(pointer),
-        _ => ApiError::from_json(err),
+        Ok(None) => ApiError::from_json(err),
+        Err(malformed) => ApiError::from_json(malformed),
     })
 }
 
@@ -228,12 +231,20 @@ mod tests {
         }
         let good = parse_json_once::<SubmitRequest>(&request(&body(r#"{"q_a":"1","q_b":["x","y"]}"#, ""))).unwrap();
         assert_eq!(good.answers.0.len(), 2);
+        let deep = format!(r#"{{"language":{}"x"{}}}"#, "[".repeat(200), "]".repeat(200));
         for (bad, code) in [
             (body(r#""not an object""#, ""), "invalid_request"),
             (body(r#"{"q_a":"1"}"#, r#","extra":1"#), "unknown_field"),
             ("{".to_owned(), "malformed_json"),
+            (deep, "malformed_json"),
         ] {
-            assert_eq!(parse_json_once::<SubmitRequest>(&request(&bad)).unwrap_err().code, code, "{bad}");
+            let once = parse_json_once::<SubmitRequest>(&request(&bad)).unwrap_err();
+            assert_eq!(once.code, code, "{bad:.60}");
+            assert_eq!(
+                parse_json::<SubmitRequest>(&request(&bad)).unwrap_err().code,
+                code,
+                "the same as walking first"
+            );
         }
     }
 

@@ -343,6 +343,13 @@ impl<'q> Accumulator<'q> {
         self.bands.iter().map(|rows| rows.iter().map(|r| self.tally(r)).collect()).collect()
     }
 
+    /// The units that have answers, in number order, without building their tallies.
+    pub fn answered_units(&self) -> Vec<UnitNumber> {
+        let mut units: Vec<UnitNumber> = self.units.keys().copied().collect();
+        units.sort();
+        units
+    }
+
     /// How many records were counted.
     pub fn respondents(&self) -> u64 {
         self.units.values().flatten().map(|row| row[0]).sum()

@@ -65,7 +65,7 @@ fn main() {
         _ => count_export(path, 0, 1, &mut counts),
     }
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let units = counts.units().into_keys();
+    let units = counts.answered_units();
     let tables = Tables::from_accumulator(&counts, Similar::of(Population::embedded(), wave.opens_at.year(), units));
     let seconds = started.elapsed().as_secs_f64();
     let answers = counts.respondents();

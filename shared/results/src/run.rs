@@ -323,7 +323,7 @@ where
     };
 
     let residents = crate::population::population(results).await.map_err(crate::org::OrgError::from)?;
-    let answered: Vec<UnitNumber> = counts.units().into_keys().collect();
+    let answered = counts.answered_units();
     let units = answered.iter().copied().chain(registrations.iter().map(|r| r.unit));
     let tables = Tables::from_accumulator(&counts, Similar::of(&residents, wave.opens_at.year(), units));
     let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;

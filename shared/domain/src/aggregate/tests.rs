@@ -69,6 +69,7 @@ fn groups_and_bands_partition_the_unit() {
         assert_eq!(groups, total.respondents + both.respondents);
     }
     assert_eq!(acc.respondents(), 1000);
+    assert_eq!(acc.answered_units(), acc.units().into_keys().collect::<Vec<_>>());
     assert!(!acc.bands().is_empty());
     for bands in acc.bands() {
         assert_eq!(bands.iter().map(|t| t.respondents).sum::<u64>(), 1000);

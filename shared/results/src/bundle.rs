@@ -40,16 +40,6 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
-    fn csv(&self) -> String {
-        match self {
-            Self::Text(t) => csv_field(t),
-            Self::Number(n) => format!("{n}"),
-            Self::Empty => String::new(),
-        }
-    }
-}
-
 /// A table's column names.
 pub fn columns(names: &[&'static str]) -> Vec<Cow<'static, str>> {
     names.iter().map(|n| Cow::Borrowed(*n)).collect()
@@ -63,12 +53,6 @@ pub(crate) fn number(n: impl Into<f64>) -> Cell {
     Cell::Number(n.into())
 }
 
-pub(crate) fn csv_field(t: &str) -> String {
-    let mut out = String::with_capacity(t.len());
-    push_csv_field(&mut out, t);
-    out
-}
-
 /// Appends `t` to `out` as one CSV cell, quoted only when it must be.
 pub(crate) fn push_csv_field(out: &mut String, t: &str) {
     if t.contains([',', '"', '\n', '\r']) {
@@ -80,17 +64,61 @@ pub(crate) fn push_csv_field(out: &mut String, t: &str) {
     }
 }
 
-impl Table {
-    pub fn to_csv(&self) -> String {
-        let mut out = String::from(BOM);
-        out.push_str(&self.header.join(","));
-        out.push_str("\r\n");
-        for row in &self.rows {
-            out.push_str(&row.iter().map(Cell::csv).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
-        }
-        out
+/// A table as the bundle writes it: once as CSV and once as a sheet of the
+/// workbook. A [`Table`] holds its rows; [`Figures`] makes its quarter of a
+/// million rows again for each, so they never sit in memory as cells.
+pub trait Sheet {
+    fn name(&self) -> &'static str;
+    fn header(&self) -> &[Cow<'static, str>];
+    /// How many rows [`Sheet::each_row`] gives.
+    fn row_count(&self) -> usize;
+    /// Calls `row` with every row in order, stopping at its first error.
+    fn each_row(&self, row: &mut dyn FnMut(&[Cell]) -> Result<(), BundleError>) -> Result<(), BundleError>;
+}
+
+impl Sheet for Table {
+    fn name(&self) -> &'static str {
+        self.name
     }
+
+    fn header(&self) -> &[Cow<'static, str>] {
+        &self.header
+    }
+
+    fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn each_row(&self, row: &mut dyn FnMut(&[Cell]) -> Result<(), BundleError>) -> Result<(), BundleError> {
+        self.rows.iter().try_for_each(|r| row(r))
+    }
+}
+
+/// Writes `sheet` as CSV (UTF-8 with a byte-order mark) to `out`, a row at a time.
+pub fn write_csv(sheet: &dyn Sheet, out: &mut dyn Write) -> Result<(), BundleError> {
+    let mut line = String::from(BOM);
+    line.push_str(&sheet.header().join(","));
+    line.push_str("\r\n");
+    out.write_all(line.as_bytes())?;
+    sheet.each_row(&mut |row| {
+        line.clear();
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            match cell {
+                Cell::Text(t) => push_csv_field(&mut line, t),
+                Cell::Number(n) => {
+                    use std::fmt::Write as _;
+                    write!(line, "{n}").expect("a String takes any number");
+                }
+                Cell::Empty => {}
+            }
+        }
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())?;
+        Ok(())
+    })
 }
 
 fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -> [Cell; 3] {
@@ -105,62 +133,26 @@ fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -
     }
 }
 
-/// Every published figure in long form: one row per population, question and option.
-pub fn figures_table(
-    q: &Questionnaire,
-    layout: &Layout,
-    tables: &Tables,
-    withheld: &BTreeMap<Population, WithholdReason>,
+/// Every published figure in long form: one row per population, question and
+/// option, and per population and index.
+pub struct Figures<'a> {
+    q: &'a Questionnaire,
+    layout: &'a Layout,
+    tables: &'a Tables,
+    withheld: &'a BTreeMap<Population, WithholdReason>,
     min_respondents: u32,
-) -> Table {
-    let mut rows = Vec::new();
-    for (population, tally) in &tables.tallies {
-        let reason = withheld
-            .get(population)
-            .copied()
-            .or_else(|| (tally.respondents < u64::from(min_respondents)).then_some(WithholdReason::TooFewAnswers));
-        let scope = population.scope;
-        let lead = |question: &str, value: &str| {
-            let mut row = vec![text(scope.level()), text(scope.code()), text(scope.name())];
-            row.extend(breakdown_columns(population.breakdown, q, layout));
-            row.extend([text(question), text(value)]);
-            row
-        };
-        for (i, question) in q.reported_questions() {
-            let mean = (question.kind == QuestionType::Scale)
-                .then(|| scale_mean(&tally.counts[i], question.scale_points()))
-                .flatten();
-            for (j, option) in question.options.iter().enumerate() {
-                let mut row = lead(&question.id, &option.value);
-                match reason {
-                    Some(reason) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
-                    None => row.extend([
-                        number(tally.counts[i][j] as f64),
-                        number(tally.answered[i] as f64),
-                        mean.map_or(Cell::Empty, |m| number((m * 100.0).round() / 100.0)),
-                        Cell::Empty,
-                    ]),
-                }
-                rows.push(row);
-            }
-        }
-        for (section, index) in layout.indices.iter().enumerate() {
-            let mut row = lead(&format!("index_{}", index.id), "");
-            match (reason, index_value(tally, section, layout)) {
-                (Some(reason), _) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
-                (None, value) => row.extend([
-                    Cell::Empty,
-                    number(tally.index_n[section] as f64),
-                    value.map_or(Cell::Empty, |v| number((v * 10.0).round() / 10.0)),
-                    Cell::Empty,
-                ]),
-            }
-            rows.push(row);
-        }
-    }
-    Table {
-        name: "figures",
-        header: columns(&[
+    header: Vec<Cow<'static, str>>,
+}
+
+impl<'a> Figures<'a> {
+    pub fn new(
+        q: &'a Questionnaire,
+        layout: &'a Layout,
+        tables: &'a Tables,
+        withheld: &'a BTreeMap<Population, WithholdReason>,
+        min_respondents: u32,
+    ) -> Self {
+        let header = columns(&[
             "level",
             "code",
             "name",
@@ -173,8 +165,73 @@ pub fn figures_table(
             "n",
             "mean",
             "withheld",
-        ]),
-        rows,
+        ]);
+        Self { q, layout, tables, withheld, min_respondents, header }
+    }
+}
+
+impl Sheet for Figures<'_> {
+    fn name(&self) -> &'static str {
+        "figures"
+    }
+
+    fn header(&self) -> &[Cow<'static, str>] {
+        &self.header
+    }
+
+    fn row_count(&self) -> usize {
+        let options: usize = self.q.reported_questions().map(|(_, question)| question.options.len()).sum();
+        self.tables.tallies.len() * (options + self.layout.indices.len())
+    }
+
+    fn each_row(&self, each: &mut dyn FnMut(&[Cell]) -> Result<(), BundleError>) -> Result<(), BundleError> {
+        let (q, layout) = (self.q, self.layout);
+        let mut row = Vec::with_capacity(self.header.len());
+        for (population, tally) in &self.tables.tallies {
+            let reason = self.withheld.get(population).copied().or_else(|| {
+                (tally.respondents < u64::from(self.min_respondents)).then_some(WithholdReason::TooFewAnswers)
+            });
+            let scope = population.scope;
+            let breakdown = breakdown_columns(population.breakdown, q, layout);
+            let lead = |row: &mut Vec<Cell>, question: &str, value: &str| {
+                row.clear();
+                row.extend([text(scope.level()), text(scope.code()), text(scope.name())]);
+                row.extend(breakdown.iter().cloned());
+                row.extend([text(question), text(value)]);
+            };
+            for (i, question) in q.reported_questions() {
+                let mean = (question.kind == QuestionType::Scale)
+                    .then(|| scale_mean(&tally.counts[i], question.scale_points()))
+                    .flatten();
+                for (j, option) in question.options.iter().enumerate() {
+                    lead(&mut row, &question.id, &option.value);
+                    match reason {
+                        Some(reason) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
+                        None => row.extend([
+                            number(tally.counts[i][j] as f64),
+                            number(tally.answered[i] as f64),
+                            mean.map_or(Cell::Empty, |m| number((m * 100.0).round() / 100.0)),
+                            Cell::Empty,
+                        ]),
+                    }
+                    each(&row)?;
+                }
+            }
+            for (section, index) in layout.indices.iter().enumerate() {
+                lead(&mut row, &format!("index_{}", index.id), "");
+                match (reason, index_value(tally, section, layout)) {
+                    (Some(reason), _) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
+                    (None, value) => row.extend([
+                        Cell::Empty,
+                        number(tally.index_n[section] as f64),
+                        value.map_or(Cell::Empty, |v| number((v * 10.0).round() / 10.0)),
+                        Cell::Empty,
+                    ]),
+                }
+                each(&row)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -361,7 +418,7 @@ pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord, coded: &Coded, r
 }
 
 /// The workbook of `tables`, dated `created` (the run's time), so one run gives one file, byte for byte.
-pub(crate) fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub(crate) fn xlsx(tables: &[&dyn Sheet], created: OffsetDateTime) -> Result<Vec<u8>, BundleError> {
     let mut workbook = Workbook::new();
     let at = ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day())?.and_hms(
         u16::from(created.hour()),
@@ -373,29 +430,31 @@ pub(crate) fn xlsx(tables: &[&Table], created: OffsetDateTime) -> Result<Vec<u8>
         // Rows go to a scratch file as they are written, so the figures'
         // quarter of a million rows do not sit in memory as cells.
         let sheet = workbook.add_worksheet_with_low_memory()?;
-        sheet.set_name(table.name)?;
-        for (col, name) in table.header.iter().enumerate() {
+        sheet.set_name(table.name())?;
+        for (col, name) in table.header().iter().enumerate() {
             sheet.write_string(0, col as u16, name.as_ref())?;
         }
         // The header stays in view and every column can be filtered, as an analyst expects of a sheet.
         sheet.set_freeze_panes(1, 0)?;
-        sheet.autofilter(0, 0, table.rows.len() as u32, table.header.len().saturating_sub(1) as u16)?;
-        for (r, row) in table.rows.iter().enumerate() {
+        sheet.autofilter(0, 0, table.row_count() as u32, table.header().len().saturating_sub(1) as u16)?;
+        let mut r = 0;
+        table.each_row(&mut |row| {
+            r += 1;
             for (c, cell) in row.iter().enumerate() {
-                let (r, c) = (r as u32 + 1, c as u16);
                 match cell {
                     Cell::Text(t) => {
-                        sheet.write_string(r, c, t)?;
+                        sheet.write_string(r, c as u16, t)?;
                     }
                     Cell::Number(n) => {
-                        sheet.write_number(r, c, *n)?;
+                        sheet.write_number(r, c as u16, *n)?;
                     }
                     Cell::Empty => {}
                 }
             }
-        }
+            Ok(())
+        })?;
     }
-    workbook.save_to_buffer()
+    Ok(workbook.save_to_buffer()?)
 }
 
 /// The README: what each file holds and how the figures are made, in the survey's words.
@@ -476,7 +535,7 @@ pub enum BundleError {
 pub fn write_bundle(
     out: &Path,
     readme: &str,
-    tables: &[&Table],
+    tables: &[&dyn Sheet],
     respondents: Option<&Microdata>,
     created: OffsetDateTime,
 ) -> Result<(), BundleError> {
@@ -501,7 +560,7 @@ pub fn write_bundle(
 pub(crate) fn start_bundle(
     out: &Path,
     readme: &str,
-    tables: &[&Table],
+    tables: &[&dyn Sheet],
     extra: &[(&str, Vec<u8>)],
     created: OffsetDateTime,
 ) -> Result<ZipWriter<File>, BundleError> {
@@ -510,8 +569,8 @@ pub(crate) fn start_bundle(
     zip.start_file("README.txt", options)?;
     zip.write_all(readme.as_bytes())?;
     for table in tables {
-        zip.start_file(format!("{}.csv", table.name), options)?;
-        zip.write_all(table.to_csv().as_bytes())?;
+        zip.start_file(format!("{}.csv", table.name()), options)?;
+        write_csv(*table, &mut zip)?;
     }
     for (name, body) in extra {
         zip.start_file(*name, options)?;

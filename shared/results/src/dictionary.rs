@@ -10,7 +10,7 @@ use survey_domain::catalogue;
 use survey_domain::language::LanguageCode;
 use survey_domain::Questionnaire;
 
-use crate::bundle::{columns, number, text, Cell, Table};
+use crate::bundle::{columns, number, text, Cell, Sheet, Table};
 use crate::microdata::language_group;
 
 /// How multi-choice answers are joined in one cell of `respondents.csv`.
@@ -205,10 +205,10 @@ fn meaning(file: &str, column: &str, q: &Questionnaire, w: &Words) -> Option<(St
 
 /// The column dictionary: every column of every file in the bundle, itself
 /// included. `respondents` is the header of `respondents.csv` where the bundle has it.
-pub fn columns_table(q: &Questionnaire, tables: &[&Table], respondents: Option<&[&str]>) -> Table {
+pub fn columns_table(q: &Questionnaire, tables: &[&dyn Sheet], respondents: Option<&[&str]>) -> Table {
     let header = vec!["file", "column", "meaning_nb", "meaning_en"];
     let mut files: Vec<(&str, Vec<&str>)> =
-        tables.iter().map(|t| (t.name, t.header.iter().map(|c| c.as_ref()).collect())).collect();
+        tables.iter().map(|t| (t.name(), t.header().iter().map(|c| c.as_ref()).collect())).collect();
     files.push(("columns", header.clone()));
     if let Some(columns) = respondents {
         files.push(("respondents", columns.to_vec()));

@@ -14,7 +14,7 @@ use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::bundle::{codebook_table, figures_table, readme, respondent_row, units_table, write_bundle, BundleError};
+use crate::bundle::{codebook_table, readme, respondent_row, units_table, write_bundle, BundleError, Figures, Sheet};
 use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
 use crate::key_figures::{self, Trend};
 use crate::microdata::{published_counties, Microdata};
@@ -387,7 +387,7 @@ where
     }
 
     progress(Progress::Bundle);
-    let figures = figures_table(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
+    let figures = Figures::new(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
     let unit_table = units_table(&tables, &registrations, &answered);
     let codebook = codebook_table(questionnaire);
     let bundle = scratch.join("bundle.zip");
@@ -402,7 +402,7 @@ where
     let indexes = indexes_table(questionnaire, counts.layout());
     let routing = routing_table(questionnaire);
     let languages = languages_table();
-    let mut files = vec![&figures, &unit_table, &codebook, &indexes, &routing, &languages];
+    let mut files: Vec<&dyn Sheet> = vec![&figures, &unit_table, &codebook, &indexes, &routing, &languages];
     let respondent_columns = respondents.as_ref().map(Microdata::header);
     let columns = columns_table(questionnaire, &files, respondent_columns.as_deref());
     files.push(&columns);

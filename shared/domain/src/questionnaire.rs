@@ -396,13 +396,15 @@ impl Questionnaire {
         mut answers: serde_json::Map<String, Value>,
         complete: bool,
     ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        if let Some(unknown) = answers.keys().find(|id| !self.part(role).any(|q| &q.id == *id)) {
+        // Each question takes its own answer out; whatever is left answers no
+        // question of the part, and the first of those (in key order) is named.
+        let given: Vec<Option<(String, Value)>> = self.part(role).map(|q| answers.remove_entry(&q.id)).collect();
+        if let Some(unknown) = answers.keys().next() {
             return Err(InvalidAnswer { question: unknown.clone(), problem: AnswerProblem::UnknownQuestion });
         }
         let mut accepted = BTreeMap::new();
-        for question in self.part(role) {
+        for (question, given) in self.part(role).zip(given) {
             let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
-            let given = answers.remove_entry(&question.id);
             if !Self::is_shown(question, &accepted) {
                 if given.is_some() {
                     return Err(invalid(AnswerProblem::HiddenQuestion));

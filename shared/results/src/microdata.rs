@@ -38,9 +38,9 @@
 //! anything as in sdcMicro. So the k reached holds for a reader who knows every
 //! respondent's true values. Fewer than [`K`] rows in all are not written at all.
 //!
-//! Memory stays bounded on a million answers: the first pass over the scratch
-//! row files counts the distinct raw quasi-identifier combinations (at most a
-//! few tens of thousands), the plan is made on those counts, and the second pass
+//! Memory stays bounded on a million answers: the scan counts the distinct raw
+//! quasi-identifier combinations as it writes the scratch rows ([`Patterns`]),
+//! the plan is made on those counts, and one pass over the scratch row files
 //! streams the recoded rows into the zip.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,11 +50,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use survey_domain::aggregate::FnvMap;
+use survey_domain::aggregate::{Coded, FnvMap};
+use survey_domain::answer::AnswerRecord;
 use survey_domain::definition::MAX_QUASI_IDENTIFIERS;
+use survey_domain::questionnaire::QuestionType;
 use survey_domain::Questionnaire;
 
 use crate::bundle::push_csv_field;
+use crate::dictionary::MULTI_SEPARATOR;
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
 /// Every equivalence class of the written rows has at least this many rows.
@@ -267,14 +270,6 @@ impl Columns {
         Self { questions, names, sources, coarser }
     }
 
-    fn raw(&self, cells: &Cells, values: &mut Values) -> Pattern {
-        let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-        for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
-            *slot = values.id(cells.get(i));
-        }
-        pattern
-    }
-
     /// The pattern of a row whose values the first pass has seen.
     fn known(&self, cells: &Cells, values: &Values) -> Option<Pattern> {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
@@ -282,6 +277,89 @@ impl Columns {
             *slot = *values.ids.get(cells.get(i))?;
         }
         Some(pattern)
+    }
+}
+
+/// Where a quasi-identifier's value comes from in an answer.
+#[derive(Clone, Copy)]
+enum Source {
+    County,
+    Language,
+    /// A question, by its index in the questionnaire.
+    Question(usize),
+    /// A quasi-identifier that is no reported question: its cell is empty.
+    Absent,
+}
+
+/// The raw quasi-identifier patterns of the respondent rows and how many rows
+/// have each, counted as the scan writes the rows, so that planning needs no
+/// pass over the scratch files of its own. One per scan segment, merged after.
+pub struct Patterns {
+    columns: Columns,
+    sources: Vec<Source>,
+    values: Values,
+    counts: FnvMap<Pattern, u64>,
+    joined: String,
+}
+
+impl Patterns {
+    pub fn new(q: &Questionnaire) -> Self {
+        let columns = Columns::new(q);
+        let reported: Vec<usize> = q.reported_questions().map(|(i, _)| i).collect();
+        let sources = columns
+            .sources
+            .iter()
+            .map(|&column| match column {
+                1 => Source::County,
+                2 => Source::Language,
+                _ => reported.get(column.wrapping_sub(3)).map_or(Source::Absent, |&i| Source::Question(i)),
+            })
+            .collect();
+        Self { columns, sources, values: Values::new(), counts: FnvMap::default(), joined: String::new() }
+    }
+
+    /// Counts the row that [`crate::bundle::respondent_row`] writes for
+    /// `record` (`coded` as [`survey_domain::aggregate::Layout::code`] gives
+    /// it): each value as the row's cell holds it.
+    pub fn count(&mut self, q: &Questionnaire, record: &AnswerRecord, coded: &Coded) {
+        let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+        for (slot, source) in pattern.iter_mut().zip(&self.sources) {
+            let value = match *source {
+                Source::County => record.unit.unit().county_number,
+                Source::Language => record.language.as_str(),
+                Source::Absent => "",
+                Source::Question(i) => {
+                    let question = &q.questions[i];
+                    self.joined.clear();
+                    if question.kind == QuestionType::Text {
+                        if let Some(answer) = record.answers.get(&question.id) {
+                            self.joined.push_str(&answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
+                        }
+                    } else {
+                        for (n, &o) in coded.chosen(i).iter().enumerate() {
+                            if n > 0 {
+                                self.joined.push_str(MULTI_SEPARATOR);
+                            }
+                            self.joined.push_str(&question.options[usize::from(o)].value);
+                        }
+                    }
+                    &self.joined
+                }
+            };
+            *slot = self.values.id(value);
+        }
+        *self.counts.entry(pattern).or_insert(0) += 1;
+    }
+
+    /// Adds another segment's counts to these.
+    pub fn merge(&mut self, other: Patterns) {
+        for (pattern, n) in other.counts {
+            let mut mine = [STAR; MAX_QUASI_IDENTIFIERS];
+            for (slot, id) in mine.iter_mut().zip(pattern) {
+                *slot = self.values.id(other.values.name(id));
+            }
+            *self.counts.entry(mine).or_insert(0) += n;
+        }
     }
 }
 
@@ -411,16 +489,11 @@ pub struct Microdata {
 }
 
 impl Microdata {
-    /// Reads the scratch row files once and plans the recoding and suppression.
-    pub fn prepare(q: &Questionnaire, parts: &[&Path], counties: &BTreeSet<&str>) -> std::io::Result<Self> {
-        let columns = Columns::new(q);
-        let mut values = Values::new();
+    /// Plans the recoding and suppression of the rows in the scratch files
+    /// `parts` from their `patterns`, counted as the rows were written.
+    pub fn plan(patterns: Patterns, parts: &[&Path], counties: &BTreeSet<&str>) -> Self {
+        let Patterns { columns, mut values, counts: raw_counts, .. } = patterns;
         let parts: Vec<PathBuf> = parts.iter().map(|p| p.to_path_buf()).collect();
-        let mut raw_counts: FnvMap<Pattern, u64> = FnvMap::default();
-        each_row(&parts, |cells| {
-            *raw_counts.entry(columns.raw(cells, &mut values)).or_insert(0) += 1;
-            Ok(())
-        })?;
         let raw: BTreeMap<Pattern, u64> = raw_counts.into_iter().collect();
         let rows: u64 = raw.values().sum();
         let quasi = columns.names.len();
@@ -447,7 +520,7 @@ impl Microdata {
         let written: FnvMap<Pattern, Pattern> =
             recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
         let k = class_counts(written.iter().map(|(from, to)| (to, raw[from]))).into_values().min().filter(|k| *k >= K);
-        Ok(Self { parts, columns, values, written, rows, level, suppressed: suppression.suppressed, k })
+        Self { parts, columns, values, written, rows, level, suppressed: suppression.suppressed, k }
     }
 
     /// The columns of `respondents.csv`: county and language group, then one per question.
@@ -562,6 +635,43 @@ mod tests {
         for (slot, &source) in columns.sources.iter().enumerate().skip(LEADING.len()) {
             assert_eq!(columns.questions[source - 3], columns.names[slot], "each reads its own column");
         }
+    }
+
+    #[test]
+    fn patterns_counted_from_the_answers_are_those_of_the_written_rows() {
+        use survey_domain::aggregate::Layout;
+        let q = Questionnaire::current();
+        let survey = survey_domain::WaveId::parse("2026").unwrap();
+        let units: Vec<survey_domain::UnitNumber> = survey_domain::UnitNumber::all().map(|u| u.number).collect();
+        let layout = Layout::new(q);
+        let (mut coded, mut row, mut cells) = (Coded::default(), String::new(), Cells::default());
+        let mut counted = Patterns::new(q);
+        let mut read_back = Patterns::new(q);
+        for mut record in survey_domain::synthetic::records(q, &survey, &units, 3000, 5) {
+            if record.answer_id.0.ends_with('7') {
+                // A value that is no option is left out of the row as out of the counts.
+                record.answers.insert("q_gender".into(), survey_domain::answer::AnswerValue::One("other,\"x".into()));
+            }
+            layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
+            crate::bundle::respondent_row(q, &record, &coded, &mut row);
+            counted.count(q, &record, &coded);
+            // The rows as the second pass reads them back.
+            cells.split(&row);
+            let columns = &read_back.columns;
+            let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+            for (slot, &i) in pattern.iter_mut().zip(&columns.sources) {
+                *slot = read_back.values.id(cells.get(i));
+            }
+            *read_back.counts.entry(pattern).or_insert(0) += 1;
+        }
+        let named = |p: &Patterns| -> BTreeMap<Vec<String>, u64> {
+            p.counts.iter().map(|(k, n)| (k.iter().map(|id| p.values.name(*id).to_owned()).collect(), *n)).collect()
+        };
+        assert_eq!(named(&counted), named(&read_back));
+        assert!(counted.counts.len() > 100, "the check sees many patterns");
+        let mut halves = Patterns::new(q);
+        halves.merge(counted);
+        assert_eq!(named(&halves), named(&read_back), "merging keeps every pattern by its values");
     }
 
     #[test]

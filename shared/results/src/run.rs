@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::bundle::{codebook_table, readme, respondent_row, units_table, write_bundle, BundleError, Figures, Sheet};
 use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
 use crate::key_figures::{self, Trend};
-use crate::microdata::{published_counties, Microdata};
+use crate::microdata::{published_counties, Microdata, Patterns};
 use crate::protect::withhold;
 use crate::release::Ledger;
 use crate::report::ReportInput;
@@ -105,10 +105,11 @@ impl std::fmt::Display for Progress {
 
 pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Sync);
 
-/// One segment's counts and the file its respondent rows went to.
+/// One segment's counts, the file its respondent rows went to, and the rows' patterns.
 struct Segment<'q> {
     counts: Accumulator<'q>,
     rows: PathBuf,
+    patterns: Patterns,
 }
 
 async fn scan_segment<'q, S: AnswerStore>(
@@ -122,6 +123,7 @@ async fn scan_segment<'q, S: AnswerStore>(
     let rows = scratch.join(format!("respondents-{segment}.csv"));
     let mut writer = BufWriter::new(File::create(&rows)?);
     let mut counts = Accumulator::new(questionnaire);
+    let mut patterns = Patterns::new(questionnaire);
     let mut write_error = None;
     let (mut row, mut coded) = (String::new(), Coded::default());
     let layout = counts.layout().clone();
@@ -130,6 +132,7 @@ async fn scan_segment<'q, S: AnswerStore>(
             layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
             counts.add_coded(record.unit, &coded);
             respondent_row(questionnaire, &record, &coded, &mut row);
+            patterns.count(questionnaire, &record, &coded);
             if let Err(e) = writer.write_all(row.as_bytes()) {
                 write_error.get_or_insert(e);
             }
@@ -139,7 +142,7 @@ async fn scan_segment<'q, S: AnswerStore>(
         return Err(e.into());
     }
     writer.flush()?;
-    Ok(Segment { counts, rows })
+    Ok(Segment { counts, rows, patterns })
 }
 
 async fn put_json<R: ResultsStore, T: serde::Serialize>(results: &R, key: &str, value: &T) -> Result<(), RunError> {
@@ -294,9 +297,11 @@ where
     }))
     .await?;
     let mut counts = Accumulator::new(questionnaire);
+    let mut patterns = Patterns::new(questionnaire);
     let mut row_files = Vec::new();
     for part in parts {
         counts.merge(part.counts);
+        patterns.merge(part.patterns);
         row_files.push(part.rows);
     }
     if counts.skipped > 0 {
@@ -395,7 +400,7 @@ where
     let respondents = if wave_closed {
         let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
         let counties = published_counties(&tables, withheld, wave.min_respondents);
-        Some(Microdata::prepare(questionnaire, &rows, &counties)?)
+        Some(Microdata::plan(patterns, &rows, &counties))
     } else {
         None
     };

@@ -3,7 +3,8 @@
 //! `bench_answers` wrote (DynamoDB's export format) through a store double, in
 //! the run's 8 scan segments, as the Lambda reads a scan: counting, respondent
 //! rows, suppression with its independent check, every unit, county and
-//! national report, and the bundle. `--national` keeps the national report.
+//! national report, and the bundle. `--national` keeps the national report,
+//! `--bundle` the bundle.
 
 mod bench;
 
@@ -16,7 +17,8 @@ use time::{Duration, OffsetDateTime};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let path = std::env::args().nth(1).expect("usage: aggregate_million ANSWERS.jsonl [--national FILE]");
+    let path =
+        std::env::args().nth(1).expect("usage: aggregate_million ANSWERS.jsonl [--national FILE] [--bundle FILE]");
     let now = OffsetDateTime::now_utc();
     let store = bench::ExportFile { wave: bench::wave(now), path: PathBuf::from(path) };
     let results = MemoryResults::default();
@@ -29,7 +31,10 @@ async fn main() {
     .await
     .unwrap();
     let elapsed = started.elapsed();
-    let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().map_or(0, |b| b.len());
+    let bundle = results.get_object("results/bench/runs/bench/bundle.zip").await.unwrap().expect("a bundle");
+    if let Some(path) = bench::flag("--bundle") {
+        std::fs::write(&path, &bundle).unwrap_or_else(|e| panic!("{path}: {e}"));
+    }
     if let Some(path) = bench::flag("--national") {
         let report =
             results.get_object("results/bench/runs/bench/national.json").await.unwrap().expect("a national report");
@@ -42,6 +47,6 @@ async fn main() {
         summary.withheld_units,
         elapsed.as_secs_f64(),
         bench::peak_rss_mb(),
-        bundle as f64 / 1e6
+        bundle.len() as f64 / 1e6
     );
 }

@@ -54,7 +54,7 @@ use survey_domain::aggregate::{Coded, FnvMap};
 use survey_domain::answer::AnswerRecord;
 use survey_domain::definition::MAX_QUASI_IDENTIFIERS;
 use survey_domain::questionnaire::QuestionType;
-use survey_domain::Questionnaire;
+use survey_domain::{LanguageCode, Questionnaire, UnitNumber};
 
 use crate::bundle::push_csv_field;
 use crate::dictionary::MULTI_SEPARATOR;
@@ -138,6 +138,27 @@ type Pattern = [u32; MAX_QUASI_IDENTIFIERS];
 
 /// The id of [`SUPPRESSED`].
 const STAR: u32 = 0;
+
+/// Hashes a pattern eight bytes at a time (FxHash's rotate, xor and multiply),
+/// where FNV would take a step per byte of its 48.
+#[derive(Default)]
+struct PatternHasher(u64);
+
+impl std::hash::Hasher for PatternHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+}
+
+type PatternMap<V> = std::collections::HashMap<Pattern, V, std::hash::BuildHasherDefault<PatternHasher>>;
 
 /// Every distinct quasi-identifier value, stored once: a million rows make a few
 /// tens of thousands of patterns of six small ids.
@@ -281,12 +302,14 @@ impl Columns {
 }
 
 /// Where a quasi-identifier's value comes from in an answer.
-#[derive(Clone, Copy)]
 enum Source {
     County,
     Language,
-    /// A question, by its index in the questionnaire.
-    Question(usize),
+    /// A choice question, by its index in the questionnaire, with the id of
+    /// each of its options' values.
+    Choice(usize, Vec<u32>),
+    /// A free-text question, by its index in the questionnaire.
+    Text(usize),
     /// A quasi-identifier that is no reported question: its cell is empty.
     Absent,
 }
@@ -298,13 +321,17 @@ pub struct Patterns {
     columns: Columns,
     sources: Vec<Source>,
     values: Values,
-    counts: FnvMap<Pattern, u64>,
+    counts: PatternMap<u64>,
+    /// The ids of the units' county numbers and of the languages, as met.
+    counties: FnvMap<UnitNumber, u32>,
+    languages: FnvMap<LanguageCode, u32>,
     joined: String,
 }
 
 impl Patterns {
     pub fn new(q: &Questionnaire) -> Self {
         let columns = Columns::new(q);
+        let mut values = Values::new();
         let reported: Vec<usize> = q.reported_questions().map(|(i, _)| i).collect();
         let sources = columns
             .sources
@@ -312,10 +339,23 @@ impl Patterns {
             .map(|&column| match column {
                 1 => Source::County,
                 2 => Source::Language,
-                _ => reported.get(column.wrapping_sub(3)).map_or(Source::Absent, |&i| Source::Question(i)),
+                _ => match reported.get(column.wrapping_sub(3)) {
+                    None => Source::Absent,
+                    Some(&i) if q.questions[i].kind == QuestionType::Text => Source::Text(i),
+                    Some(&i) => Source::Choice(i, q.questions[i].options.iter().map(|o| values.id(&o.value)).collect()),
+                },
             })
             .collect();
-        Self { columns, sources, values: Values::new(), counts: FnvMap::default(), joined: String::new() }
+        values.id("");
+        Self {
+            columns,
+            sources,
+            values,
+            counts: PatternMap::default(),
+            counties: FnvMap::default(),
+            languages: FnvMap::default(),
+            joined: String::new(),
+        }
     }
 
     /// Counts the row that [`crate::bundle::respondent_row`] writes for
@@ -323,60 +363,76 @@ impl Patterns {
     /// it): each value as the row's cell holds it.
     pub fn count(&mut self, q: &Questionnaire, record: &AnswerRecord, coded: &Coded) {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+        let values = &mut self.values;
         for (slot, source) in pattern.iter_mut().zip(&self.sources) {
-            let value = match *source {
-                Source::County => record.unit.unit().county_number,
-                Source::Language => record.language.as_str(),
-                Source::Absent => "",
-                Source::Question(i) => {
-                    let question = &q.questions[i];
-                    self.joined.clear();
-                    if question.kind == QuestionType::Text {
-                        if let Some(answer) = record.answers.get(&question.id) {
-                            self.joined.push_str(&answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
-                        }
-                    } else {
-                        for (n, &o) in coded.chosen(i).iter().enumerate() {
+            *slot = match source {
+                Source::County => {
+                    *self.counties.entry(record.unit).or_insert_with(|| values.id(record.unit.unit().county_number))
+                }
+                Source::Language => {
+                    *self.languages.entry(record.language).or_insert_with(|| values.id(record.language.as_str()))
+                }
+                Source::Absent => values.id(""),
+                Source::Choice(i, ids) => match coded.chosen(*i) {
+                    [] => values.id(""),
+                    [one] => ids[usize::from(*one)],
+                    many => {
+                        let options = &q.questions[*i].options;
+                        self.joined.clear();
+                        for (n, &o) in many.iter().enumerate() {
                             if n > 0 {
                                 self.joined.push_str(MULTI_SEPARATOR);
                             }
-                            self.joined.push_str(&question.options[usize::from(o)].value);
+                            self.joined.push_str(&options[usize::from(o)].value);
                         }
+                        values.id(&self.joined)
                     }
-                    &self.joined
+                },
+                Source::Text(i) => {
+                    self.joined.clear();
+                    if let Some(answer) = record.answers.get(&q.questions[*i].id) {
+                        self.joined.push_str(&answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
+                    }
+                    values.id(&self.joined)
                 }
             };
-            *slot = self.values.id(value);
         }
         *self.counts.entry(pattern).or_insert(0) += 1;
     }
 
     /// Adds another segment's counts to these.
     pub fn merge(&mut self, other: Patterns) {
+        let ids: Vec<u32> = other.values.names.iter().map(|name| self.values.id(name)).collect();
         for (pattern, n) in other.counts {
-            let mut mine = [STAR; MAX_QUASI_IDENTIFIERS];
-            for (slot, id) in mine.iter_mut().zip(pattern) {
-                *slot = self.values.id(other.values.name(id));
-            }
-            *self.counts.entry(mine).or_insert(0) += n;
+            *self.counts.entry(pattern.map(|id| ids[id as usize])).or_insert(0) += n;
         }
     }
 }
 
-/// A raw pattern recoded globally at one level of coarsening.
-fn recode(raw: &Pattern, level: usize, columns: &Columns, counties: &BTreeSet<&str>, values: &mut Values) -> Pattern {
-    let mut p = *raw;
-    if !counties.contains(values.name(p[0])) {
-        p[0] = STAR;
+/// A raw pattern's value in `slot` recoded globally at one level of coarsening.
+fn recode(
+    slot: usize,
+    id: u32,
+    level: usize,
+    columns: &Columns,
+    counties: &BTreeSet<&str>,
+    values: &mut Values,
+) -> u32 {
+    let mut id = id;
+    if slot == 0 && !counties.contains(values.name(id)) {
+        id = STAR;
     }
-    let group = language_group(values.name(p[1])).map_or(SUPPRESSED, |g| g.id.as_str());
-    p[1] = values.id(group);
-    for (slot, map) in &columns.coarser[..level] {
-        if let Some(coarse) = map.get(values.name(p[*slot])) {
-            p[*slot] = values.id(coarse);
+    if slot == 1 {
+        id = values.id(language_group(values.name(id)).map_or(SUPPRESSED, |g| g.id.as_str()));
+    }
+    for (coarser, map) in &columns.coarser[..level] {
+        if *coarser == slot {
+            if let Some(coarse) = map.get(values.name(id)) {
+                id = values.id(coarse);
+            }
         }
     }
-    p
+    id
 }
 
 fn class_counts<'a>(rows: impl Iterator<Item = (&'a Pattern, u64)>) -> BTreeMap<&'a Pattern, u64> {
@@ -472,6 +528,15 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values, quasi: usize) -> Su
     Suppression { written, suppressed }
 }
 
+/// One level of coarsening tried: its suppression, each raw pattern recoded,
+/// and the recoded table the suppression ran on.
+struct Level {
+    level: usize,
+    suppression: Suppression,
+    recoded: PatternMap<Pattern>,
+    table: BTreeMap<Pattern, u64>,
+}
+
 /// The plan for one bundle's respondent rows: made on a first pass over the
 /// scratch row files, applied while [`Microdata::write`] streams them.
 pub struct Microdata {
@@ -479,7 +544,7 @@ pub struct Microdata {
     columns: Columns,
     values: Values,
     /// Raw quasi-identifier values -> written ones.
-    written: FnvMap<Pattern, Pattern>,
+    written: PatternMap<Pattern>,
     rows: u64,
     /// How many coarser steps of the plan were taken.
     level: usize,
@@ -492,34 +557,48 @@ impl Microdata {
     /// Plans the recoding and suppression of the rows in the scratch files
     /// `parts` from their `patterns`, counted as the rows were written.
     pub fn plan(patterns: Patterns, parts: &[&Path], counties: &BTreeSet<&str>) -> Self {
-        let Patterns { columns, mut values, counts: raw_counts, .. } = patterns;
+        let Patterns { columns, mut values, counts: raw, .. } = patterns;
         let parts: Vec<PathBuf> = parts.iter().map(|p| p.to_path_buf()).collect();
-        let raw: BTreeMap<Pattern, u64> = raw_counts.into_iter().collect();
         let rows: u64 = raw.values().sum();
         let quasi = columns.names.len();
         let limit = rows * quasi as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
         // The first level within the suppression limit, else the one with the fewest suppressions.
-        let mut best: Option<(usize, Suppression, BTreeMap<Pattern, Pattern>)> = None;
+        let mut best: Option<Level> = None;
         for level in 0..=columns.coarser.len() {
-            let recoded: BTreeMap<Pattern, Pattern> =
-                raw.keys().map(|p| (*p, recode(p, level, &columns, counties, &mut values))).collect();
+            // Each distinct value of a slot is recoded once.
+            let mut memo: FnvMap<(usize, u32), u32> = FnvMap::default();
+            let recoded: PatternMap<Pattern> = raw
+                .keys()
+                .map(|p| {
+                    let mut to = *p;
+                    for (slot, id) in to.iter_mut().enumerate().take(quasi) {
+                        *id = *memo
+                            .entry((slot, *id))
+                            .or_insert_with(|| recode(slot, *id, level, &columns, counties, &mut values));
+                    }
+                    (*p, to)
+                })
+                .collect();
             let mut table = BTreeMap::new();
-            for (from, to) in &recoded {
-                *table.entry(*to).or_insert(0) += raw[from];
+            for (from, n) in &raw {
+                *table.entry(recoded[from]).or_insert(0) += n;
             }
             let suppression = suppress(&table, &values, quasi);
             let total = suppression.total();
-            if best.as_ref().is_none_or(|(_, b, _)| total < b.total()) {
-                best = Some((level, suppression, recoded));
+            if best.as_ref().is_none_or(|b| total < b.suppression.total()) {
+                best = Some(Level { level, suppression, recoded, table });
             }
             if total <= limit {
                 break;
             }
         }
-        let (level, suppression, recoded) = best.expect("at least one level");
-        let written: FnvMap<Pattern, Pattern> =
+        let Level { level, suppression, recoded, table } = best.expect("at least one level");
+        let k = class_counts(suppression.written.iter().map(|(from, to)| (to, table[from])))
+            .into_values()
+            .min()
+            .filter(|k| *k >= K);
+        let written: PatternMap<Pattern> =
             recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
-        let k = class_counts(written.iter().map(|(from, to)| (to, raw[from]))).into_values().min().filter(|k| *k >= K);
         Self { parts, columns, values, written, rows, level, suppressed: suppression.suppressed, k }
     }
 

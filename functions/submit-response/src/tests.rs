@@ -331,7 +331,7 @@ impl AnswerStore for Double {
     }
     async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
-        F: FnMut(AnswerRecord) + Send,
+        F: FnMut(&survey_domain::ScannedAnswer<'_>) + Send,
     {
         self.count("scan_answers");
         self.inner.scan_answers(survey, segment, segments, visit).await

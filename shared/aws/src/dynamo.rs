@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, Select, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
-use survey_domain::answer::{AnswerId, AnswerRecord};
+use survey_domain::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use survey_domain::audit::{AuditEntry, AuditStore};
 use survey_domain::contact::Contact;
 use survey_domain::forms::{Form, FormStore, FormToken, RecipientEntry, Saved};
@@ -577,7 +577,7 @@ impl AnswerStore for DynamoStore {
 
     async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
     where
-        F: FnMut(AnswerRecord) + Send,
+        F: FnMut(&ScannedAnswer<'_>) + Send,
     {
         let mut pages = self
             .client
@@ -593,7 +593,7 @@ impl AnswerStore for DynamoStore {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| store_error("scan answers", e))?;
             for item in page.items() {
-                visit(AnswerItem::try_from(item)?.0);
+                visit(&scanned_answer(item)?);
                 visited += 1;
             }
         }

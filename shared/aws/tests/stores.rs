@@ -300,7 +300,7 @@ async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys)
     assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 3);
     let mut seen = Vec::new();
     for segment in 0..4 {
-        store.scan_answers(&w.survey_id, segment, 4, |a| seen.push(a.answer_id)).await.unwrap();
+        store.scan_answers(&w.survey_id, segment, 4, |a| seen.push(a.answer_id.to_owned())).await.unwrap();
     }
     let visited = seen.len();
     seen.sort();

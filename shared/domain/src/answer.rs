@@ -70,3 +70,54 @@ impl AnswerRecord {
             && self.answers == other.answers
     }
 }
+
+/// One stored answer as a scan hands it over: borrowed from the store's own
+/// item, so that a scan of a million answers copies none of them. It holds
+/// what counting and the respondent rows read: the unit, the language and
+/// the answers (and the key, to tell answers apart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedAnswer<'a> {
+    pub answer_id: &'a str,
+    pub unit: UnitNumber,
+    pub language: LanguageCode,
+    /// Each answered question, with where its values end in `values`.
+    questions: Vec<(&'a str, usize)>,
+    values: Vec<&'a str>,
+}
+
+impl<'a> ScannedAnswer<'a> {
+    /// An answer with no answered question yet; [`Self::push`] adds them.
+    pub fn new(answer_id: &'a str, unit: UnitNumber, language: LanguageCode) -> Self {
+        Self { answer_id, unit, language, questions: Vec::with_capacity(48), values: Vec::with_capacity(64) }
+    }
+
+    /// A stored record, borrowed.
+    pub fn of(record: &'a AnswerRecord) -> Self {
+        let mut answer = Self::new(&record.answer_id.0, record.unit, record.language);
+        for (question, value) in &record.answers {
+            answer.push(question, value.values());
+        }
+        answer
+    }
+
+    /// Adds a question's answer: its values, one or several.
+    pub fn push(&mut self, question: &'a str, values: impl IntoIterator<Item = &'a str>) {
+        self.values.extend(values);
+        self.questions.push((question, self.values.len()));
+    }
+
+    /// Each answered question with its values, in the order they were added.
+    pub fn answers(&self) -> impl Iterator<Item = (&'a str, &[&'a str])> + '_ {
+        let mut start = 0;
+        self.questions.iter().map(move |&(question, end)| {
+            let values = &self.values[start..end];
+            start = end;
+            (question, values)
+        })
+    }
+
+    /// The values given to `question`, if it was answered.
+    pub fn get(&self, question: &str) -> Option<&[&'a str]> {
+        self.answers().find(|(q, _)| *q == question).map(|(_, values)| values)
+    }
+}

@@ -41,7 +41,7 @@ pub mod unit;
 pub mod validate;
 pub mod wave;
 
-pub use answer::{AnswerId, AnswerRecord, AnswerValue};
+pub use answer::{AnswerId, AnswerRecord, AnswerValue, ScannedAnswer};
 pub use code::{AccessCode, CodeDigest, MalformedCode};
 pub use contact::{Contact, Email, PersonName, Phone};
 pub use keys::{Keys, VerifyToken};

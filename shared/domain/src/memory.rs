@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 
-use crate::answer::{AnswerId, AnswerRecord};
+use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use crate::audit::{AuditEntry, AuditStore};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
@@ -354,7 +354,7 @@ impl AnswerStore for MemoryStore {
 
     async fn scan_answers<F>(&self, survey: &WaveId, segment: u32, segments: u32, mut visit: F) -> StoreResult<u64>
     where
-        F: FnMut(AnswerRecord) + Send,
+        F: FnMut(&ScannedAnswer<'_>) + Send,
     {
         let mine: Vec<AnswerRecord> = self.with(|t| {
             t.answers
@@ -365,7 +365,7 @@ impl AnswerStore for MemoryStore {
                 .collect()
         });
         let n = mine.len() as u64;
-        mine.into_iter().for_each(&mut visit);
+        mine.iter().for_each(|record| visit(&ScannedAnswer::of(record)));
         Ok(n)
     }
 

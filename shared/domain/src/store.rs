@@ -6,7 +6,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use crate::answer::{AnswerId, AnswerRecord};
+use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use crate::code::{AccessCode, CodeDigest};
 use crate::contact::Contact;
 use crate::keys::TokenDigest;
@@ -264,7 +264,8 @@ pub trait AnswerStore: Send + Sync {
     fn insert_answer(&self, record: &AnswerRecord) -> impl Future<Output = StoreResult<Inserted>> + Send;
     fn answer(&self, id: &AnswerId) -> impl Future<Output = StoreResult<Option<AnswerRecord>>> + Send;
     /// Streams one segment (of `segments`) of a wave's answers to `visit`, page by
-    /// page; returns how many were visited. Segments together cover every answer once.
+    /// page, each borrowed from the store's own item; returns how many were
+    /// visited. Segments together cover every answer once.
     fn scan_answers<F>(
         &self,
         survey: &WaveId,
@@ -273,7 +274,7 @@ pub trait AnswerStore: Send + Sync {
         visit: F,
     ) -> impl Future<Output = StoreResult<u64>> + Send
     where
-        F: FnMut(AnswerRecord) + Send;
+        F: FnMut(&ScannedAnswer<'_>) + Send;
     /// The day each of a unit's answers arrived (in Norway), from the index that
     /// holds no answers; in no particular order.
     fn answer_days(

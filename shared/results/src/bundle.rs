@@ -12,7 +12,7 @@ use std::path::Path;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
 use survey_domain::aggregate::{index_value, scale_mean, Coded, Layout};
-use survey_domain::answer::AnswerRecord;
+use survey_domain::answer::ScannedAnswer;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
@@ -67,7 +67,7 @@ pub(crate) fn push_csv_field(out: &mut String, t: &str) {
 /// A table as the bundle writes it: once as CSV and once as a sheet of the
 /// workbook. A [`Table`] holds its rows; [`Figures`] makes its quarter of a
 /// million rows again for each, so they never sit in memory as cells.
-pub trait Sheet {
+pub trait Sheet: Sync {
     fn name(&self) -> &'static str;
     fn header(&self) -> &[Cow<'static, str>];
     /// How many rows [`Sheet::each_row`] gives.
@@ -391,7 +391,7 @@ fn respondent_codebook(q: &Questionnaire) -> Vec<Vec<Cell>> {
 /// written from `coded` (the record as [`Layout::code`] gives it), so a value
 /// that is no option is left out, as counting leaves it out. Written into
 /// `row`, which is cleared first, so one buffer serves every row.
-pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord, coded: &Coded, row: &mut String) {
+pub fn respondent_row(q: &Questionnaire, record: &ScannedAnswer, coded: &Coded, row: &mut String) {
     row.clear();
     row.push_str(record.unit.as_str());
     row.push(',');
@@ -402,8 +402,8 @@ pub fn respondent_row(q: &Questionnaire, record: &AnswerRecord, coded: &Coded, r
         row.push(',');
         if question.kind == QuestionType::Text {
             // A text answer, as written.
-            if let Some(answer) = record.answers.get(&question.id) {
-                push_csv_field(row, &answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
+            if let Some(values) = record.get(&question.id) {
+                push_csv_field(row, &values.join(MULTI_SEPARATOR));
             }
             continue;
         }

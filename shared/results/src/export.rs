@@ -15,8 +15,8 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use survey_domain::aggregate::{Accumulator, Coded, Layout, Options};
-use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue};
-use survey_domain::{LanguageCode, UnitNumber, WaveId};
+use survey_domain::answer::{AnswerRecord, AnswerValue, ScannedAnswer};
+use survey_domain::{LanguageCode, UnitNumber};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -428,42 +428,31 @@ pub fn count_export(path: &Path, segment: u32, segments: u32, counts: &mut Accum
     })
 }
 
-/// The answer records of one segment of an export file, one by one.
+/// The answers of one segment of an export file, one by one, each borrowed
+/// from its line.
 pub fn read_export(
     path: &Path,
     segment: u32,
     segments: u32,
-    mut visit: impl FnMut(AnswerRecord),
+    mut visit: impl FnMut(&ScannedAnswer<'_>),
 ) -> Result<u64, ExportError> {
-    let date_format = time::macros::format_description!("[year]-[month]-[day]");
     lines_of_segment(path, segment, segments, |text, n| {
         let item = Item::parse(text).map_err(|e| bad(n, e))?;
         let field = |name: &str| item.str(name).map_err(|e| bad(n, e));
-        let answers = item
-            .answers()
-            .map_err(|e| bad(n, e))?
-            .iter()
-            .map(|(question, a)| {
-                let value = match a {
-                    Attribute::S(one) => AnswerValue::One(one.as_ref().to_owned()),
-                    Attribute::L(many) => AnswerValue::Many(
-                        many.iter()
-                            .map(|v| v.str().map(str::to_owned).ok_or_else(|| bad(n, "a list item that is no string")))
-                            .collect::<Result<_, _>>()?,
-                    ),
-                    _ => return Err(bad(n, format!("{question}: neither S nor L"))),
-                };
-                Ok((question.as_ref().to_owned(), value))
-            })
-            .collect::<Result<_, _>>()?;
-        visit(AnswerRecord {
-            answer_id: AnswerId(field("answer_id")?.to_owned()),
-            survey_id: WaveId::parse(field("survey_id")?).map_err(|e| bad(n, e))?,
-            unit: UnitNumber::parse(field("unit")?).map_err(|e| bad(n, e))?,
-            language: LanguageCode::parse(field("language")?).map_err(|e| bad(n, e))?,
-            answers,
-            date: time::Date::parse(field("date")?, &date_format).map_err(|e| bad(n, e))?,
-        });
+        let unit = UnitNumber::parse(field("unit")?).map_err(|e| bad(n, e))?;
+        let language = LanguageCode::parse(field("language")?).map_err(|e| bad(n, e))?;
+        let mut answer = ScannedAnswer::new(field("answer_id")?, unit, language);
+        for (question, a) in item.answers().map_err(|e| bad(n, e))? {
+            match a {
+                Attribute::S(one) => answer.push(question, [one.as_ref()]),
+                Attribute::L(many) if many.iter().all(|v| v.str().is_some()) => {
+                    answer.push(question, many.iter().filter_map(Attribute::str))
+                }
+                Attribute::L(_) => return Err(bad(n, "a list item that is no string")),
+                _ => return Err(bad(n, format!("{question}: neither S nor L"))),
+            }
+        }
+        visit(&answer);
         Ok(())
     })
 }
@@ -529,11 +518,20 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::io::Write;
 
-    use survey_domain::{synthetic, Questionnaire};
+    use survey_domain::{synthetic, Questionnaire, WaveId};
 
     use super::*;
+
+    /// What a scan gives of an answer, owned, to compare.
+    type Read = (String, UnitNumber, LanguageCode, BTreeMap<String, Vec<String>>);
+
+    fn owned(a: &ScannedAnswer) -> Read {
+        let answers = a.answers().map(|(q, v)| (q.to_owned(), v.iter().map(|s| (*s).to_owned()).collect())).collect();
+        (a.answer_id.to_owned(), a.unit, a.language, answers)
+    }
 
     fn records(n: usize) -> Vec<AnswerRecord> {
         let units: Vec<UnitNumber> =
@@ -556,11 +554,11 @@ mod tests {
         for segments in [1, 3, 8, 300] {
             let mut read = Vec::new();
             for segment in 0..segments {
-                read_export(&path, segment, segments, |r| read.push(r)).unwrap();
+                read_export(&path, segment, segments, |r| read.push(owned(r))).unwrap();
             }
-            read.sort_by(|a, b| a.answer_id.0.cmp(&b.answer_id.0));
-            let mut want = records.clone();
-            want.sort_by(|a, b| a.answer_id.0.cmp(&b.answer_id.0));
+            read.sort();
+            let mut want: Vec<Read> = records.iter().map(|r| owned(&ScannedAnswer::of(r))).collect();
+            want.sort();
             assert_eq!(read, want, "{segments} segments");
         }
         std::fs::remove_file(path).unwrap();
@@ -659,8 +657,8 @@ mod tests {
         record.answers.insert("q_many".to_owned(), AnswerValue::Many(vec!["a\"".into(), "\\b".into()]));
         let path = file("text.jsonl", &(export_line(&record) + "\n"));
         let mut read = Vec::new();
-        read_export(&path, 0, 1, |r| read.push(r)).unwrap();
-        assert_eq!(read, [record]);
+        read_export(&path, 0, 1, |r| read.push(owned(r))).unwrap();
+        assert_eq!(read, [owned(&ScannedAnswer::of(&record))]);
         std::fs::remove_file(path).unwrap();
     }
 

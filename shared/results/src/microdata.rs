@@ -51,7 +51,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 use survey_domain::aggregate::{Coded, FnvMap};
-use survey_domain::answer::AnswerRecord;
+use survey_domain::answer::ScannedAnswer;
 use survey_domain::definition::MAX_QUASI_IDENTIFIERS;
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::{LanguageCode, Questionnaire, UnitNumber};
@@ -361,7 +361,7 @@ impl Patterns {
     /// Counts the row that [`crate::bundle::respondent_row`] writes for
     /// `record` (`coded` as [`survey_domain::aggregate::Layout::code`] gives
     /// it): each value as the row's cell holds it.
-    pub fn count(&mut self, q: &Questionnaire, record: &AnswerRecord, coded: &Coded) {
+    pub fn count(&mut self, q: &Questionnaire, record: &ScannedAnswer, coded: &Coded) {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
         let values = &mut self.values;
         for (slot, source) in pattern.iter_mut().zip(&self.sources) {
@@ -390,8 +390,8 @@ impl Patterns {
                 },
                 Source::Text(i) => {
                     self.joined.clear();
-                    if let Some(answer) = record.answers.get(&q.questions[*i].id) {
-                        self.joined.push_str(&answer.values().collect::<Vec<_>>().join(MULTI_SEPARATOR));
+                    if let Some(values) = record.get(&q.questions[*i].id) {
+                        self.joined.push_str(&values.join(MULTI_SEPARATOR));
                     }
                     values.id(&self.joined)
                 }
@@ -732,8 +732,9 @@ mod tests {
                 record.answers.insert("q_gender".into(), survey_domain::answer::AnswerValue::One("other,\"x".into()));
             }
             layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
-            crate::bundle::respondent_row(q, &record, &coded, &mut row);
-            counted.count(q, &record, &coded);
+            let scanned = ScannedAnswer::of(&record);
+            crate::bundle::respondent_row(q, &scanned, &coded, &mut row);
+            counted.count(q, &scanned, &coded);
             // The rows as the second pass reads them back.
             cells.split(&row);
             let columns = &read_back.columns;

@@ -129,10 +129,10 @@ async fn scan_segment<'q, S: AnswerStore>(
     let layout = counts.layout().clone();
     store
         .scan_answers(&wave.survey_id, segment, segments, |record| {
-            layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
+            layout.code(record.answers().map(|(q, v)| (q, v.iter().copied())), &mut coded);
             counts.add_coded(record.unit, &coded);
-            respondent_row(questionnaire, &record, &coded, &mut row);
-            patterns.count(questionnaire, &record, &coded);
+            respondent_row(questionnaire, record, &coded, &mut row);
+            patterns.count(questionnaire, record, &coded);
             if let Err(e) = writer.write_all(row.as_bytes()) {
                 write_error.get_or_insert(e);
             }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use survey_domain::answer::{AnswerId, AnswerRecord};
+use survey_domain::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use survey_domain::store::*;
 use survey_domain::{AccessCode, CodeDigest, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
@@ -35,7 +35,7 @@ impl AnswerStore for ExportFile {
 
     async fn scan_answers<F>(&self, _: &WaveId, segment: u32, segments: u32, visit: F) -> StoreResult<u64>
     where
-        F: FnMut(AnswerRecord) + Send,
+        F: FnMut(&ScannedAnswer<'_>) + Send,
     {
         survey_results::export::read_export(&self.path, segment, segments, visit)
             .map_err(|e| StoreError::Failed { context: "read the export file", source: e.into() })

@@ -528,13 +528,38 @@ fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values, quasi: usize) -> Su
     Suppression { written, suppressed }
 }
 
-/// One level of coarsening tried: its suppression, each raw pattern recoded,
-/// and the recoded table the suppression ran on.
+/// One level of coarsening tried: its suppression, its recoding, and the
+/// recoded table the suppression ran on.
 struct Level {
     level: usize,
     suppression: Suppression,
-    recoded: PatternMap<Pattern>,
+    recoding: Recoding,
     table: BTreeMap<Pattern, u64>,
+}
+
+/// A level's global recoding, value by value: `ids[slot][raw id]`. Every
+/// raw pattern is recoded by indexing, so no map of them is kept.
+struct Recoding {
+    ids: Vec<Vec<u32>>,
+}
+
+impl Recoding {
+    fn new(level: usize, columns: &Columns, counties: &BTreeSet<&str>, values: &mut Values) -> Self {
+        let raw = values.names.len() as u32;
+        let ids = (0..columns.names.len())
+            .map(|slot| (0..raw).map(|id| recode(slot, id, level, columns, counties, values)).collect())
+            .collect();
+        Self { ids }
+    }
+
+    /// `raw` recoded; `None` for a value the recoding never met.
+    fn apply(&self, raw: &Pattern) -> Option<Pattern> {
+        let mut to = *raw;
+        for (id, ids) in to.iter_mut().zip(&self.ids) {
+            *id = *ids.get(*id as usize)?;
+        }
+        Some(to)
+    }
 }
 
 /// The plan for one bundle's respondent rows: made on a first pass over the
@@ -543,7 +568,8 @@ pub struct Microdata {
     parts: Vec<PathBuf>,
     columns: Columns,
     values: Values,
-    /// Raw quasi-identifier values -> written ones.
+    recoding: Recoding,
+    /// Recoded quasi-identifier values -> written ones.
     written: PatternMap<Pattern>,
     rows: u64,
     /// How many coarser steps of the plan were taken.
@@ -565,41 +591,27 @@ impl Microdata {
         // The first level within the suppression limit, else the one with the fewest suppressions.
         let mut best: Option<Level> = None;
         for level in 0..=columns.coarser.len() {
-            // Each distinct value of a slot is recoded once.
-            let mut memo: FnvMap<(usize, u32), u32> = FnvMap::default();
-            let recoded: PatternMap<Pattern> = raw
-                .keys()
-                .map(|p| {
-                    let mut to = *p;
-                    for (slot, id) in to.iter_mut().enumerate().take(quasi) {
-                        *id = *memo
-                            .entry((slot, *id))
-                            .or_insert_with(|| recode(slot, *id, level, &columns, counties, &mut values));
-                    }
-                    (*p, to)
-                })
-                .collect();
+            let recoding = Recoding::new(level, &columns, counties, &mut values);
             let mut table = BTreeMap::new();
             for (from, n) in &raw {
-                *table.entry(recoded[from]).or_insert(0) += n;
+                *table.entry(recoding.apply(from).expect("every raw value is recoded")).or_insert(0) += n;
             }
             let suppression = suppress(&table, &values, quasi);
             let total = suppression.total();
             if best.as_ref().is_none_or(|b| total < b.suppression.total()) {
-                best = Some(Level { level, suppression, recoded, table });
+                best = Some(Level { level, suppression, recoding, table });
             }
             if total <= limit {
                 break;
             }
         }
-        let Level { level, suppression, recoded, table } = best.expect("at least one level");
+        let Level { level, suppression, recoding, table } = best.expect("at least one level");
         let k = class_counts(suppression.written.iter().map(|(from, to)| (to, table[from])))
             .into_values()
             .min()
             .filter(|k| *k >= K);
-        let written: PatternMap<Pattern> =
-            recoded.into_iter().map(|(from, to)| (from, suppression.written[&to])).collect();
-        Self { parts, columns, values, written, rows, level, suppressed: suppression.suppressed, k }
+        let written: PatternMap<Pattern> = suppression.written.into_iter().collect();
+        Self { parts, columns, values, recoding, written, rows, level, suppressed: suppression.suppressed, k }
     }
 
     /// The columns of `respondents.csv`: county and language group, then one per question.
@@ -626,8 +638,11 @@ impl Microdata {
             (0..self.columns.questions.len()).map(|i| self.columns.sources.iter().position(|s| *s == i + 3)).collect();
         let mut row = String::new();
         each_row(&self.parts, |cells| {
-            let written =
-                self.columns.known(cells, &self.values).and_then(|raw| self.written.get(&raw)).ok_or_else(|| {
+            let written = self
+                .columns
+                .known(cells, &self.values)
+                .and_then(|raw| self.written.get(&self.recoding.apply(&raw)?))
+                .ok_or_else(|| {
                     std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
                 })?;
             row.clear();

@@ -55,7 +55,7 @@ pub(crate) fn number(n: impl Into<f64>) -> Cell {
 
 /// Appends `t` to `out` as one CSV cell, quoted only when it must be.
 pub(crate) fn push_csv_field(out: &mut String, t: &str) {
-    if t.contains([',', '"', '\n', '\r']) {
+    if t.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push('"');
         out.push_str(&t.replace('"', "\"\""));
         out.push('"');

@@ -196,6 +196,9 @@ impl Values {
 struct Cells {
     text: String,
     spans: Vec<(usize, usize)>,
+    /// Whether `text` is the line as written (no cell was quoted), so a run
+    /// of its cells can be copied as it is.
+    verbatim: bool,
 }
 
 impl Cells {
@@ -204,7 +207,8 @@ impl Cells {
         self.spans.clear();
         let line = line.trim_end_matches(['\r', '\n']);
         let mut start = 0;
-        if !line.contains('"') {
+        self.verbatim = !line.contains('"');
+        if self.verbatim {
             // No quoted cell: the cells are the line's own text between commas.
             self.text.push_str(line);
             for (at, _) in line.match_indices(',') {
@@ -236,6 +240,13 @@ impl Cells {
     /// Cell `i`, or `""` past the last.
     fn get(&self, i: usize) -> &str {
         self.spans.get(i).map_or("", |&(start, end)| &self.text[start..end])
+    }
+
+    /// The line as written from cell `i` on (`,` between cells), when no cell
+    /// of it was quoted.
+    fn verbatim_from(&self, i: usize) -> Option<&str> {
+        let &(start, _) = self.spans.get(i)?;
+        self.verbatim.then(|| &self.text[start..])
     }
 }
 
@@ -636,6 +647,10 @@ impl Microdata {
         // The columns written from the pattern, by scratch column.
         let from_pattern: Vec<Option<usize>> =
             (0..self.columns.questions.len()).map(|i| self.columns.sources.iter().position(|s| *s == i + 3)).collect();
+        // The questions after the last quasi-identifier are written as the
+        // scratch row holds them (each cell as `push_csv_field` wrote it), so an
+        // unquoted row's tail is copied whole.
+        let tail = from_pattern.iter().rposition(Option::is_some).map_or(0, |last| last + 1);
         let mut row = String::new();
         each_row(&self.parts, |cells| {
             let written = self
@@ -653,6 +668,13 @@ impl Microdata {
                 push_csv_field(&mut row, self.values.name(*value));
             }
             for (i, slot) in from_pattern.iter().enumerate() {
+                if i == tail {
+                    if let Some(rest) = cells.verbatim_from(i + 3) {
+                        row.push(',');
+                        row.push_str(rest);
+                        break;
+                    }
+                }
                 row.push(',');
                 match slot {
                     Some(slot) => push_csv_field(&mut row, self.values.name(written[*slot])),
@@ -774,8 +796,21 @@ mod tests {
         let mut cells = Cells::default();
         cells.split("a,\"b,c\",,\"d\"\"e\"\r\n");
         assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "b,c", "", "d\"e", ""]);
+        assert_eq!(cells.verbatim_from(1), None, "a quoted line is written cell by cell");
         cells.split("a,bc,,d\r\n");
         assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "bc", "", "d", ""]);
+        // Unquoted, the cells from one on are the line's own text, as each cell would be written again.
+        for i in 0..4 {
+            let again: Vec<String> = (i..4)
+                .map(|c| {
+                    let mut cell = String::new();
+                    push_csv_field(&mut cell, cells.get(c));
+                    cell
+                })
+                .collect();
+            assert_eq!(cells.verbatim_from(i), Some(again.join(",").as_str()), "from cell {i}");
+        }
+        assert_eq!(cells.verbatim_from(4), None, "past the last cell");
     }
 
     #[test]

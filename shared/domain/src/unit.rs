@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aggregate::FnvMap;
+
 const KOMMUNER_CSV: &str = include_str!("../data/kommuner.csv");
 const BYDELER_CSV: &str = include_str!("../data/oslo-bydeler.csv");
 
@@ -91,14 +93,18 @@ fn registry() -> &'static BTreeMap<&'static str, Unit> {
     })
 }
 
+/// The registry by number, hashed: a scan parses a unit number per answer,
+/// and a search of the ordered registry compares strings a dozen times.
+fn index() -> &'static FnvMap<&'static str, &'static Unit> {
+    static INDEX: OnceLock<FnvMap<&'static str, &'static Unit>> = OnceLock::new();
+    INDEX.get_or_init(|| registry().iter().map(|(number, unit)| (*number, unit)).collect())
+}
+
 impl UnitNumber {
     /// Parses a kommunenummer or bydelsnummer from the official list, or a
     /// number from a survey's own catalogue.
     pub fn parse(input: &str) -> Result<Self, InvalidUnit> {
-        registry()
-            .get_key_value(input.trim())
-            .map(|(number, _)| UnitNumber(number))
-            .ok_or_else(|| InvalidUnit(input.to_owned()))
+        index().get(input.trim()).map(|unit| unit.number).ok_or_else(|| InvalidUnit(input.to_owned()))
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -106,7 +112,7 @@ impl UnitNumber {
     }
 
     pub fn unit(&self) -> &'static Unit {
-        &registry()[self.0]
+        index()[self.0]
     }
 
     /// Every unit of every survey, in number order.

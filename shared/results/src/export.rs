@@ -502,14 +502,22 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
         }
         coded.clear(questions);
         let mut unit = None;
-        for (i, cell) in text.split(',').enumerate() {
-            if i == unit_column {
+        // One pass over the bytes: `,` ends a cell, `|` a value within one.
+        let (mut column, mut start) = (0, 0);
+        for (at, &b) in text.as_bytes().iter().enumerate().chain([(text.len(), &b',')]) {
+            if b != b',' {
+                continue;
+            }
+            let cell = &text[start..at];
+            if column == unit_column {
                 unit = Some(UnitNumber::parse(cell).map_err(|e| bad(n, e))?);
-            } else if let Some(Some((q, options))) = columns.get(i) {
+            } else if let Some(Some((q, options))) = columns.get(column) {
                 if !cell.is_empty() {
                     coded.set(*q, cell.split('|').filter_map(|v| options.position(v)));
                 }
             }
+            column += 1;
+            start = at + 1;
         }
         counts.add_coded(unit.ok_or_else(|| bad(n, "no unit"))?, &coded);
         Ok(())

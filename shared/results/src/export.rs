@@ -136,6 +136,26 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// `:{"S":"…"}` at the cursor with a string that needs no unescaping (the
+    /// usual shape of an answer in an export), read in one go; `None`, the
+    /// cursor unmoved, for anything else.
+    #[inline]
+    fn plain_string_attribute(&mut self) -> Option<&'a str> {
+        const OPENING: &[u8] = b":{\"S\":\"";
+        let bytes = self.text.as_bytes();
+        if !bytes.get(self.at..)?.starts_with(OPENING) {
+            return None;
+        }
+        let start = self.at + OPENING.len();
+        match special(&bytes[start..]) {
+            Some((end, b'"')) if bytes.get(start + end + 1) == Some(&b'}') => {
+                self.at = start + end + 2;
+                Some(&self.text[start..start + end])
+            }
+            _ => None,
+        }
+    }
+
     /// An attribute's type when it is one letter (`S`, `L`, `M`, `N`, `B`), else 0.
     fn kind(&mut self) -> Result<u8, String> {
         let bytes = self.text.as_bytes();
@@ -320,12 +340,19 @@ fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u
                     while scan.more(b'}', first_answer)? {
                         first_answer = false;
                         let question = scan.string()?;
-                        scan.eat(b':')?;
                         let known = layout.question_from(&question, &mut next);
+                        scratch.clear();
+                        if let Some(value) = scan.plain_string_attribute() {
+                            scratch.extend(known.and_then(|(_, options)| options.position(value)));
+                            if let Some((q, _)) = known {
+                                coded.set(q, scratch.iter().copied());
+                            }
+                            continue;
+                        }
+                        scan.eat(b':')?;
                         scan.eat(b'{')?;
                         let kind = scan.kind()?;
                         scan.eat(b':')?;
-                        scratch.clear();
                         match kind {
                             b'S' => {
                                 let value = scan.string()?;
@@ -665,6 +692,23 @@ mod tests {
         let layout = Layout::new(Questionnaire::current());
         let unit = code_line(line, &layout, &mut Coded::default(), &mut Vec::new()).unwrap();
         assert_eq!(unit.as_str(), "4601");
+        // An answer read in one go codes as the same answer spaced out or escaped.
+        let coded = |line: &str| {
+            let mut coded = Coded::default();
+            code_line(line, &layout, &mut coded, &mut Vec::new()).unwrap();
+            coded
+        };
+        let plain =
+            coded(r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"},"q_age":{"S":"30_39"}}}}}"#);
+        let (group, options) = layout.question("q_group").unwrap();
+        assert_eq!(plain.chosen(group), [options.position("intro").unwrap()]);
+        for other in [
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group" : { "S" : "intro" },"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"},"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"} ,"q_age":{"S":"30_39"}}}}}"#,
+        ] {
+            assert_eq!(coded(other), plain, "{other}");
+        }
         // What serde_json makes of the same line, for the strings.
         let json: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(json["Item"]["answer_id"]["S"].as_str(), item.str("answer_id").ok());

@@ -280,9 +280,63 @@ pub struct Accumulator<'q> {
     /// Records that could not be placed (no answer to the grouping question, or
     /// one that is not a category); a run that meets any fails.
     pub skipped: u64,
-    /// The record being counted, and its indices' scaled means (`None`: not counted).
+    /// The record being counted, and what it adds to each row it is counted in.
     coded: Coded,
-    index_values: Vec<Option<u64>>,
+    adds: Adds,
+}
+
+/// What one record adds to a row of counters, worked out once and added to
+/// each row it is counted in (its unit's, and one per background question).
+#[derive(Debug, Clone, Default)]
+struct Adds {
+    /// Counters that go up by one: respondents, answered, each chosen option,
+    /// and each index the record counts in.
+    ones: Vec<usize>,
+    /// Index sums and the record's scaled mean for each.
+    sums: Vec<(usize, u64)>,
+}
+
+impl Adds {
+    fn of(&mut self, layout: &Layout, coded: &Coded) {
+        self.ones.clear();
+        self.sums.clear();
+        self.ones.push(0);
+        for (q, &at) in layout.count_at.iter().enumerate() {
+            let chosen = coded.chosen(q);
+            if !chosen.is_empty() {
+                self.ones.push(1 + q);
+                self.ones.extend(chosen.iter().map(|&o| at + usize::from(o)));
+            }
+        }
+        let n_at = layout.index_at + layout.indices.len();
+        for (section, index) in layout.indices.iter().enumerate() {
+            let (mut sum, mut n) = (0u64, 0u64);
+            for &q in &index.items {
+                if let Some(&first) = coded.chosen(q).first() {
+                    if usize::from(first) < index.points {
+                        // Option positions 0..points are the scale values 1..=points, so the
+                        // sum of positions is the sum of points above 1.
+                        sum += u64::from(first);
+                        n += 1;
+                    }
+                }
+            }
+            if n > 0 && n as usize >= index.quorum {
+                self.sums.push((layout.index_at + section, sum * layout.index_scale / n));
+                self.ones.push(n_at + section);
+            }
+        }
+    }
+
+    /// Adds the record to `row`.
+    fn to(&self, row: &mut [u64]) {
+        for &i in &self.ones {
+            row[i] += 1;
+        }
+        for &(i, value) in &self.sums {
+            row[i] += value;
+        }
+    }
 }
 
 impl<'q> Accumulator<'q> {
@@ -300,7 +354,7 @@ impl<'q> Accumulator<'q> {
             bands,
             skipped: 0,
             coded: Coded::default(),
-            index_values: Vec::new(),
+            adds: Adds::default(),
         }
     }
 
@@ -378,28 +432,14 @@ impl<'q> Accumulator<'q> {
             return;
         };
         let layout = &self.layout;
-        self.index_values.clear();
-        self.index_values.extend(layout.indices.iter().map(|index| {
-            let (mut sum, mut n) = (0u64, 0u64);
-            for &q in &index.items {
-                if let Some(&first) = coded.chosen(q).first() {
-                    if usize::from(first) < index.points {
-                        // Option positions 0..points are the scale values 1..=points, so the
-                        // sum of positions is the sum of points above 1.
-                        sum += u64::from(first);
-                        n += 1;
-                    }
-                }
-            }
-            (n > 0 && n as usize >= index.quorum).then(|| sum * layout.index_scale / n)
-        }));
+        self.adds.of(layout, coded);
         let categories = self.questionnaire.plan().categories.len();
         let rows = self.units.entry(unit).or_insert_with(|| vec![vec![0; layout.width]; categories]);
-        count(&mut rows[category], layout, coded, &self.index_values);
+        self.adds.to(&mut rows[category]);
         for (b, &q) in layout.bands.iter().enumerate() {
             let options = &mut self.bands[b];
             let slot = coded.chosen(q).first().map_or(options.len() - 1, |&o| usize::from(o));
-            count(&mut options[slot], layout, coded, &self.index_values);
+            self.adds.to(&mut options[slot]);
         }
     }
 
@@ -419,27 +459,6 @@ impl<'q> Accumulator<'q> {
         }
         for (mine, theirs) in self.bands.iter_mut().zip(&other.bands) {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| add(a, b));
-        }
-    }
-}
-
-/// Adds one respondent to a row of counters.
-fn count(row: &mut [u64], layout: &Layout, coded: &Coded, index_values: &[Option<u64>]) {
-    row[0] += 1;
-    for (q, &at) in layout.count_at.iter().enumerate() {
-        let chosen = coded.chosen(q);
-        if !chosen.is_empty() {
-            row[1 + q] += 1;
-            for &o in chosen {
-                row[at + usize::from(o)] += 1;
-            }
-        }
-    }
-    let n_at = layout.index_at + index_values.len();
-    for (section, value) in index_values.iter().enumerate() {
-        if let Some(value) = value {
-            row[layout.index_at + section] += value;
-            row[n_at + section] += 1;
         }
     }
 }

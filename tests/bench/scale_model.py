@@ -113,14 +113,19 @@ class Survey:
     units: int
     counties: int
     counters_per_tally: int
-    tallies_per_unit: int
     scratch_row_bytes: float
     published_row_bytes: float
     figures_rows: int
 
     @property
+    def rows(self) -> int:
+        """The Accumulator's rows of counters: per unit one per category, and
+        for everyone one per background band value."""
+        return self.units * self.categories + self.band_slots
+
+    @property
     def counters(self) -> int:
-        return self.units * self.tallies_per_unit * self.counters_per_tally
+        return self.rows * self.counters_per_tally
 
     @property
     def partial_bytes(self) -> int:
@@ -130,11 +135,9 @@ class Survey:
 
     @property
     def accumulator_bytes(self) -> int:
-        """An Accumulator in memory: the counters and the Vec headers and
-        allocations of each Tally (answered, counts and one Vec per question, the
-        index sums)."""
-        vecs = self.questions + 4
-        return self.units * self.tallies_per_unit * (self.counters_per_tally * 8 + vecs * 40)
+        """An Accumulator in memory: the counters, each row a Vec (header and
+        allocation), and each unit's entry in the map of units."""
+        return self.counters * 8 + self.rows * 40 + self.units * 64
 
 
 def _units(root: Path) -> list[str]:
@@ -225,7 +228,6 @@ def load_survey(root: Path, name: str, seed: int, samples: int = 20000) -> Surve
         units=len(units),
         counties=len(counties),
         counters_per_tally=1 + len(questions) + options + 2 * indices,
-        tallies_per_unit=categories + band_slots,
         scratch_row_bytes=scratch / samples,
         published_row_bytes=published / samples,
         figures_rows=populations * (reported_options + indices),
@@ -887,7 +889,7 @@ def print_report(p: Params, args: argparse.Namespace, rows: list[dict], limits: 
     print(f"## Simulated runs ({args.runs} nights each, seed {args.seed})\n")
     print(
         f"Survey `{s.name}` {s.version}: {s.units} units, {s.questions} questions, {s.options} options; "
-        f"a tally {s.counters_per_tally} counters, {s.tallies_per_unit} tallies a unit, "
+        f"a row {s.counters_per_tally} counters, {s.rows:,} rows ({s.categories} a unit, {s.band_slots} bands), "
         f"{s.counters:,} counters in all (partial tally {s.partial_bytes / MIB:.1f} MiB as u64, "
         f"Accumulator about {s.accumulator_bytes / MIB:.0f} MiB in memory). "
         f"Scratch row {p.row_bytes:.0f} B, published row {p.published_row_bytes:.0f} B; "

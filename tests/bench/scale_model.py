@@ -380,7 +380,6 @@ class Params:
     fixed_seconds: float
     merge_seconds_per_partial: float
     rows_mb_per_s: float
-    pass2_share: float
     item_bytes: float
     wire_factor: float
     zip_ratio: float
@@ -558,7 +557,7 @@ def run_b(p: Params, n: int, rng: random.Random) -> Run:
     merge = s * p.merge_seconds_per_partial * lognormal(rng, 1.0, 1.1) * night
     fixed = p.fixed_seconds * lognormal(rng, 1.0, 1.1) / single
     puts = sequential_puts(rng, p, p.report_objects, night)
-    rows_cpu = n * p.row_bytes * p.pass2_share / (p.rows_mb_per_s * 1e6 * single)
+    rows_cpu = n * p.row_bytes / (p.rows_mb_per_s * 1e6 * single)
     rows_read = n * p.row_bytes / (p.s3_mb_per_s * 1e6)
     rows = max(rows_cpu, rows_read)
     upload = bundle_bytes(p, n) / (p.s3_mb_per_s * 1e6) + lognormal(rng, p.put_ms_median, p.put_ms_p95) / 1000
@@ -718,8 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--row-bytes", type=float, default=None, help="scratch respondent-row bytes; the published row is scaled alike [default: estimated from the questionnaire]")
     g.add_argument("--fixed-seconds", type=float, default=12, help="suppression, tables, reports and bundle figures on one core, independent of the answers; the report PUTs are simulated apart [assumption: 12]")
     g.add_argument("--merge-seconds-per-partial", type=float, default=0.25, help="GET one partial tally from S3 and merge it [assumption: 0.25]")
-    g.add_argument("--rows-mb-per-s", type=float, default=40, help="both passes over the scratch rows (plan, recode, deflate into the zip), MB of scratch rows a second on one core [assumption: 40]")
-    g.add_argument("--pass2-share", type=float, default=0.75, help="share of that work in the second pass, which is all the reduce does when the mappers count the quasi-identifier patterns [assumption: 0.75]")
+    g.add_argument("--rows-mb-per-s", type=float, default=40, help="the pass over the scratch rows (recode, deflate into the zip; the scan counts the patterns), MB of scratch rows a second on one core [assumption: 40]")
     g = ap.add_argument_group("sizes")
     g.add_argument("--item-bytes", type=float, default=1400, help="an answer item in DynamoDB [given: about 1.4 KB]")
     g.add_argument("--wire-factor", type=float, default=1.5, help="DynamoDB JSON on the wire over the item size [assumption]")
@@ -780,7 +778,6 @@ def main(argv: list[str] | None = None) -> int:
         fixed_seconds=args.fixed_seconds,
         merge_seconds_per_partial=args.merge_seconds_per_partial,
         rows_mb_per_s=args.rows_mb_per_s,
-        pass2_share=args.pass2_share,
         item_bytes=args.item_bytes,
         wire_factor=args.wire_factor,
         zip_ratio=args.zip_ratio,

@@ -813,19 +813,35 @@ mod tests {
         assert_eq!(cells.verbatim_from(4), None, "past the last cell");
     }
 
+    /// `patterns` random patterns over seven quasi-identifiers (slot `v` takes
+    /// one of about `2 + v` values; with `blanks`, some are blank already, as
+    /// recoding leaves them), each with 1 to `most` rows.
+    fn random_table(
+        rng: &mut survey_domain::synthetic::Rng,
+        values: &mut Values,
+        patterns: usize,
+        blanks: bool,
+        most: usize,
+    ) -> BTreeMap<Pattern, u64> {
+        let mut table = BTreeMap::new();
+        for _ in 0..patterns {
+            let mut p: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
+            for (v, slot) in p.iter_mut().take(7).enumerate() {
+                let value = rng.below(2 + v + usize::from(blanks));
+                *slot = if blanks && value == 0 { STAR } else { values.id(&value.to_string()) };
+            }
+            *table.entry(p).or_insert(0) += 1 + rng.below(most) as u64;
+        }
+        table
+    }
+
     #[test]
     fn suppression_reaches_k_on_random_tables_and_blanks_nothing_in_a_safe_table() {
         let mut rng = survey_domain::synthetic::Rng::new(3);
         let mut values = Values::new();
         for round in 0..40 {
-            let mut table = BTreeMap::new();
-            for _ in 0..(5 + rng.below(60)) {
-                let mut p: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-                for (v, slot) in p.iter_mut().take(7).enumerate() {
-                    *slot = values.id(&rng.below(2 + v).to_string());
-                }
-                *table.entry(p).or_insert(0) += 1 + rng.below(3) as u64;
-            }
+            let patterns = 5 + rng.below(60);
+            let table = random_table(&mut rng, &mut values, patterns, false, 3);
             let rows: u64 = table.values().sum();
             let s = suppress(&table, &values, 7);
             let classes = class_counts(s.written.iter().map(|(from, to)| (to, table[from])));
@@ -899,16 +915,8 @@ mod tests {
         let mut rng = survey_domain::synthetic::Rng::new(11);
         let mut values = Values::new();
         for round in 0..200 {
-            let mut table = BTreeMap::new();
-            for _ in 0..(1 + rng.below(80)) {
-                let mut p: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-                for (v, slot) in p.iter_mut().take(7).enumerate() {
-                    // Some values blank already, as recoding leaves them.
-                    let value = rng.below(3 + v);
-                    *slot = if value == 0 { STAR } else { values.id(&value.to_string()) };
-                }
-                *table.entry(p).or_insert(0) += 1 + rng.below(4) as u64;
-            }
+            let patterns = 1 + rng.below(80);
+            let table = random_table(&mut rng, &mut values, patterns, true, 4);
             assert_eq!(suppress(&table, &values, 7).written, suppress_by_trial(&table, &values, 7), "round {round}");
         }
     }

@@ -336,6 +336,8 @@ pub struct Patterns {
     /// The ids of the units' county numbers and of the languages, as met.
     counties: FnvMap<UnitNumber, u32>,
     languages: FnvMap<LanguageCode, u32>,
+    /// The id of an empty cell.
+    empty: u32,
     joined: String,
 }
 
@@ -357,7 +359,7 @@ impl Patterns {
                 },
             })
             .collect();
-        values.id("");
+        let empty = values.id("");
         Self {
             columns,
             sources,
@@ -365,6 +367,7 @@ impl Patterns {
             counts: PatternMap::default(),
             counties: FnvMap::default(),
             languages: FnvMap::default(),
+            empty,
             joined: String::new(),
         }
     }
@@ -383,9 +386,9 @@ impl Patterns {
                 Source::Language => {
                     *self.languages.entry(record.language).or_insert_with(|| values.id(record.language.as_str()))
                 }
-                Source::Absent => values.id(""),
+                Source::Absent => self.empty,
                 Source::Choice(i, ids) => match coded.chosen(*i) {
-                    [] => values.id(""),
+                    [] => self.empty,
                     [one] => ids[usize::from(*one)],
                     many => {
                         let options = &q.questions[*i].options;

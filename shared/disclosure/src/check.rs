@@ -21,6 +21,11 @@ pub enum Leak<K> {
     /// published cells (up to empty inner cells): `cell = Σ coefficient · from`.
     #[error("cell {cell:?} can be worked out from published cells: {}", show_terms(.from))]
     Recoverable { cell: K, from: Vec<Term<K>> },
+    /// A withheld cell, or a hidden small population, equals a combination of
+    /// published cells and of sums the insider knows, and the insider's sums
+    /// alone do not give it.
+    #[error("cell {cell:?} can be worked out by {insider:?} from published cells and what they know")]
+    KnownToInsider { insider: K, cell: K },
 }
 
 /// One published cell in a [`Leak::Recoverable`] combination.
@@ -80,9 +85,11 @@ impl fmt::Display for Fraction {
 }
 
 /// Checks that no primary cell is published and that no withheld cell and no
-/// hidden primary cell can be worked out from the published ones. Cells with
-/// no respondents reveal no one and are not checked. The first leak in key
-/// order is reported, with the combination that gives it away.
+/// hidden primary cell can be worked out from the published ones, and that no
+/// primary cell can be worked out by any insider from the published ones and
+/// the sums they know (unless those sums alone give it). Cells with no respondents reveal no one and are not
+/// checked. The first leak in key order is reported, with the combination
+/// that gives it away; then the first insider who could work out a cell.
 pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &Suppression<K>) -> Result<(), Leak<K>> {
     let cells = problem.cells();
     let mut by_key: Vec<usize> = (0..cells.len()).collect();
@@ -100,24 +107,70 @@ pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &
     let mut published: Vec<usize> = (0..cells.len()).filter(|&i| shown(i) && !withheld(i)).collect();
     // Small rows first keeps the echelon form sparse on nested tables.
     published.sort_by(|&a, &b| rows[a].len().cmp(&rows[b].len()).then_with(|| cells[a].key().cmp(cells[b].key())));
-    let protected = by_key
+    let protected: Vec<usize> = by_key
         .iter()
         .copied()
-        .filter(|&i| cells[i].respondents() > 0 && ((shown(i) && withheld(i)) || (!shown(i) && cells[i].is_primary())));
+        .filter(|&i| cells[i].respondents() > 0 && ((shown(i) && withheld(i)) || (!shown(i) && cells[i].is_primary())))
+        .collect();
 
     let mut echelon = Echelon::new(unknown.len(), false);
     for &i in &published {
         echelon.insert(&rows[i], i);
     }
-    for i in protected {
-        if let Reduced::InSpan(_) = echelon.reduce(&rows[i], i) {
-            return Err(Leak::Recoverable {
-                cell: cells[i].key().clone(),
-                from: explain(problem, &published, &rows, i),
-            });
+    // Where each protected row's elimination stops: the first column of what
+    // is left, which no published row leads.
+    let mut stops_at: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for &i in &protected {
+        match echelon.reduce(&rows[i], i) {
+            Reduced::InSpan(_) => {
+                return Err(Leak::Recoverable {
+                    cell: cells[i].key().clone(),
+                    from: explain(problem, &published, &rows, i),
+                })
+            }
+            Reduced::Independent(residual, _) if cells[i].is_primary() => {
+                stops_at.entry(residual[0].0).or_default().push(i)
+            }
+            Reduced::Independent(..) => {}
+        }
+    }
+
+    // An insider's rows join the published ones. Only small cells are checked:
+    // a cell withheld to protect others gives away nothing of its own, and if
+    // the insider can work it out, either a small cell it protects falls too
+    // (and is reported) or that cell is the insider's own. A small row can be
+    // eliminated further only if its elimination stopped at a column one of
+    // the insider's rows leads.
+    for insider in problem.insiders() {
+        let known: Vec<Vec<u32>> = insider
+            .rows()
+            .iter()
+            .map(|row| row.iter().filter(|&&i| unknown[i]).map(|&i| i as u32).collect::<Vec<u32>>())
+            .filter(|row| !row.is_empty())
+            .collect();
+        let before = echelon.len();
+        let leads: Vec<u32> = known.iter().filter_map(|row| echelon.insert(row, usize::MAX)).collect();
+        let mut candidates: Vec<usize> =
+            leads.iter().filter_map(|lead| stops_at.get(lead)).flatten().copied().collect();
+        candidates.sort_by(|&a, &b| cells[a].key().cmp(cells[b].key()));
+        let revealed = candidates.into_iter().find(|&i| {
+            matches!(echelon.reduce(&rows[i], i), Reduced::InSpan(_)) && !in_span(unknown.len(), &known, &rows[i])
+        });
+        echelon.truncate(before);
+        if let Some(i) = revealed {
+            return Err(Leak::KnownToInsider { insider: insider.key().clone(), cell: cells[i].key().clone() });
         }
     }
     Ok(())
+}
+
+/// Whether `row` is a combination of `rows`.
+fn in_span(columns: usize, rows: &[Vec<u32>], row: &[u32]) -> bool {
+    let mut echelon = Echelon::new(columns, false);
+    for known in rows {
+        echelon.insert(known, usize::MAX);
+    }
+    matches!(echelon.reduce(row, usize::MAX), Reduced::InSpan(_))
 }
 
 /// Repeats the elimination keeping track of combinations, to show how the
@@ -219,14 +272,31 @@ impl Echelon {
         }
     }
 
-    fn insert(&mut self, row: &[u32], origin: usize) {
-        if let Reduced::Independent(residual, combination) = self.reduce(row, origin) {
-            self.pivot_of[residual[0].0 as usize] = Some(self.rows.len() as u32);
-            self.rows.push(residual);
-            if let Some(combination) = combination {
-                self.combinations.push(combination);
-            }
+    /// Adds the row unless it is a combination of the basis already, and
+    /// returns the column it leads.
+    fn insert(&mut self, row: &[u32], origin: usize) -> Option<u32> {
+        let Reduced::Independent(residual, combination) = self.reduce(row, origin) else {
+            return None;
+        };
+        let lead = residual[0].0;
+        self.pivot_of[lead as usize] = Some(self.rows.len() as u32);
+        self.rows.push(residual);
+        if let Some(combination) = combination {
+            self.combinations.push(combination);
         }
+        Some(lead)
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Drops the rows inserted after the first `len`.
+    fn truncate(&mut self, len: usize) {
+        for row in self.rows.drain(len..) {
+            self.pivot_of[row[0].0 as usize] = None;
+        }
+        self.combinations.truncate(len);
     }
 
     /// Eliminates the 0/1 row (given by its columns) against the basis, from
@@ -388,6 +458,25 @@ mod tests {
         p.add_cell("unit C", [2], Role::Hidden).unwrap();
         let leak = is_protected(&p, &withholding(&["units C and D"])).unwrap_err();
         assert!(matches!(leak, Leak::Recoverable { cell: "unit C", .. }), "{leak:?}");
+    }
+
+    #[test]
+    fn an_insider_who_knows_a_withheld_unit_can_subtract_it() {
+        let mut p = county();
+        p.add_insider("contact of B", [vec![1]]).unwrap();
+        assert_eq!(
+            is_protected(&p, &withholding(&["unit B", "unit C"])),
+            Err(Leak::KnownToInsider { insider: "contact of B", cell: "unit C" })
+        );
+        assert_eq!(is_protected(&p, &withholding(&["unit A", "unit B", "unit C"])), Ok(()));
+    }
+
+    #[test]
+    fn an_insider_may_know_their_own_small_cell_and_rows_of_empty_cells() {
+        let mut p = county();
+        p.add_insider("contact of C", [vec![2]]).unwrap();
+        p.add_insider("knows nothing", [vec![]]).unwrap();
+        assert_eq!(is_protected(&p, &withholding(&["unit B", "unit C"])), Ok(()));
     }
 
     #[test]

@@ -48,5 +48,5 @@ mod problem;
 mod protect;
 
 pub use check::{is_protected, Fraction, Leak, Term};
-pub use problem::{Cell, Problem, ProblemError, Role, Rules};
+pub use problem::{Cell, Insider, Problem, ProblemError, Role, Rules};
 pub use protect::{protect, publication_order, Reason, Suppression};

@@ -53,6 +53,20 @@ impl Residue {
     pub(crate) fn mul(self, other: Residue) -> Residue {
         Residue::reduce(u128::from(self.0) * u128::from(other.0))
     }
+
+    /// The inverse of a nonzero residue, by Fermat: `self^(P − 2)`.
+    pub(crate) fn inv(self) -> Residue {
+        debug_assert!(!self.is_zero(), "zero has no inverse");
+        let (mut result, mut base, mut exponent) = (Residue::ONE, self, P - 2);
+        while exponent > 0 {
+            if exponent & 1 == 1 {
+                result = result.mul(base);
+            }
+            base = base.mul(base);
+            exponent >>= 1;
+        }
+        result
+    }
 }
 
 #[cfg(test)]
@@ -74,5 +88,9 @@ mod tests {
         }
         assert_eq!(Residue::from_i64(P as i64), Residue::ZERO);
         assert_eq!(Residue(P - 1).mul(Residue(P - 1)), Residue::ONE);
+        for &a in values.iter().filter(|&&a| a != 0) {
+            let a = Residue::from_i64(a);
+            assert_eq!(a.mul(a.inv()), Residue::ONE);
+        }
     }
 }

@@ -79,6 +79,28 @@ impl<K> Cell<K> {
     }
 }
 
+/// A reader who knows some sums of inner cells besides what is published: a
+/// unit's contact person sees the unit's number of respondents even when its
+/// figures are withheld. Nothing protected may be recoverable from the
+/// published cells and one insider's rows together, except what the rows
+/// alone give (which the insider knows anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insider<K> {
+    key: K,
+    rows: Vec<Vec<usize>>,
+}
+
+impl<K> Insider<K> {
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// The sums the insider knows, each as its inner cells (sorted, no repeats).
+    pub fn rows(&self) -> &[Vec<usize>] {
+        &self.rows
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProblemError<K> {
     #[error("cell {0:?} is defined twice")]
@@ -103,11 +125,12 @@ pub struct Problem<K> {
     inner_counts: Vec<u64>,
     cells: Vec<Cell<K>>,
     index: BTreeMap<K, usize>,
+    insiders: Vec<Insider<K>>,
 }
 
 impl<K: Clone + Ord + Debug> Problem<K> {
     pub fn new(inner_counts: Vec<u64>, rules: Rules) -> Self {
-        Problem { rules, inner_counts, cells: Vec::new(), index: BTreeMap::new() }
+        Problem { rules, inner_counts, cells: Vec::new(), index: BTreeMap::new(), insiders: Vec::new() }
     }
 
     /// Adds a cell summing `inner`; its respondent count is the sum of theirs.
@@ -137,6 +160,23 @@ impl<K: Clone + Ord + Debug> Problem<K> {
         Ok(())
     }
 
+    /// Adds a reader who knows the sums of inner cells in `rows`, besides
+    /// what is published. A row may be empty (the reader knows nothing more).
+    pub fn add_insider(&mut self, key: K, rows: impl IntoIterator<Item = Vec<usize>>) -> Result<(), ProblemError<K>> {
+        let count = self.inner_counts.len();
+        let mut known = Vec::new();
+        for mut row in rows {
+            row.sort_unstable();
+            row.dedup();
+            if let Some(&bad) = row.iter().find(|&&i| i >= count) {
+                return Err(ProblemError::InnerOutOfRange { cell: key, inner: bad, count });
+            }
+            known.push(row);
+        }
+        self.insiders.push(Insider { key, rows: known });
+        Ok(())
+    }
+
     pub fn set_role(&mut self, key: &K, role: Role) -> Result<(), ProblemError<K>> {
         self.cell_mut(key)?.role = role;
         Ok(())
@@ -162,6 +202,11 @@ impl<K: Clone + Ord + Debug> Problem<K> {
     /// Every cell, in the order added.
     pub fn cells(&self) -> &[Cell<K>] {
         &self.cells
+    }
+
+    /// Every insider, in the order added.
+    pub fn insiders(&self) -> &[Insider<K>] {
+        &self.insiders
     }
 
     pub fn inner_counts(&self) -> &[u64] {

@@ -42,7 +42,8 @@ pub enum Reason<K> {
     /// It has respondents, but fewer than `min_respondents`.
     Primary,
     /// Publishing it, with the cells published before it, would let a reader
-    /// work out `protects` (a primary cell or a hidden small population).
+    /// (or an insider) work out `protects` (a primary cell or a hidden small
+    /// population).
     Secondary { protects: K },
 }
 
@@ -117,14 +118,54 @@ pub fn publication_order<K: Ord>(a: &Cell<K>, b: &Cell<K>) -> Ordering {
 /// reveal a protected cell.
 ///
 /// Each secondary suppression is necessary given the rest: publishing it alone
-/// would reveal the cell named in its [`Reason::Secondary`].
+/// would reveal the cell named in its [`Reason::Secondary`], to every reader
+/// or to an insider.
+///
+/// Insiders ([`Problem::add_insider`]) are met the way Statistics Norway's
+/// GaussSuppression meets singletons (its `sum2` cells): when the decision
+/// lets an insider combine what they know with published cells to work out a
+/// protected cell `p`, that is `p − Σ c_k · known_k` being published, so the
+/// combination becomes a protected cell of its own and the decision is taken
+/// again, until no insider learns anything (or after twelve rounds, when
+/// [`is_protected`](crate::is_protected) reports what is left).
 pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
     let cells = problem.cells();
     let unknown = problem.unknown_inner();
-    let rows: Vec<Vec<u32>> =
-        cells.iter().map(|cell| cell.inner().iter().filter(|&&i| unknown[i]).map(|&i| i as u32).collect()).collect();
+    let unknown_part =
+        |inner: &[usize]| -> Vec<u32> { inner.iter().filter(|&&i| unknown[i]).map(|&i| i as u32).collect() };
+    let rows: Vec<Vec<u32>> = cells.iter().map(|cell| unknown_part(cell.inner())).collect();
+    let insiders: Vec<Vec<Vec<u32>>> = problem
+        .insiders()
+        .iter()
+        .map(|insider| insider.rows().iter().map(|row| unknown_part(row)).filter(|row| !row.is_empty()).collect())
+        .collect();
+    let mut combinations: Vec<(usize, Sparse)> = Vec::new();
+    let mut round = 0;
+    loop {
+        let (suppression, mut space, protected) = greedy(cells, &rows, &unknown, &combinations);
+        round += 1;
+        let found = insider_leaks(&mut space, &protected, &insiders);
+        if found.is_empty() || round == INSIDER_ROUNDS {
+            return suppression;
+        }
+        combinations.extend(found);
+    }
+}
 
-    let mut space = NullSpace::new(&unknown);
+/// How often the decision is taken again for what insiders could work out;
+/// each round protects more, so few are ever needed.
+const INSIDER_ROUNDS: usize = 12;
+
+/// One greedy pass: the primary cells and the `combinations` (each named by
+/// the cell it protects) are protected, and every other cell is offered in
+/// [`publication_order`].
+fn greedy<K: Clone + Ord + Debug>(
+    cells: &[Cell<K>],
+    rows: &[Vec<u32>],
+    unknown: &[bool],
+    combinations: &[(usize, Sparse)],
+) -> (Suppression<K>, NullSpace, Protected) {
+    let mut space = NullSpace::new(unknown);
     let mut protected = Protected::new(unknown.len());
     let mut suppression = Suppression::new();
     // One protected entry per distinct row, named by its smallest key.
@@ -141,7 +182,15 @@ pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
         }
     }
     for (row, i) in by_row {
-        protected.add(i, space.coordinates(row));
+        let raw = row.iter().map(|&k| (k, Residue::ONE)).collect();
+        protected.add(i, space.coordinates(row), raw);
+    }
+    protected.cells_first = protected.cells.len();
+    for (i, raw) in combinations {
+        let coordinates = space.weighted_coordinates(raw);
+        if !coordinates.is_empty() {
+            protected.add(*i, coordinates, raw.clone());
+        }
     }
 
     let mut candidates: Vec<usize> =
@@ -163,7 +212,119 @@ pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
             }
         }
     }
-    suppression
+    (suppression, space, protected)
+}
+
+/// What insiders could work out from what is published now: for each
+/// protected row `p` that is a combination `Σ c_k · known_k` in the null
+/// space's coordinates (so `p − Σ c_k · known_k` is published) and not a
+/// combination of the known rows alone, that difference, named by `p`'s cell.
+fn insider_leaks(space: &mut NullSpace, protected: &Protected, insiders: &[Vec<Vec<u32>>]) -> Vec<(usize, Sparse)> {
+    let ones = |row: &[u32]| -> Sparse { row.iter().map(|&k| (k, Residue::ONE)).collect() };
+    let mut leaks = Vec::new();
+    for known in insiders {
+        let mut basis = SmallBasis::default();
+        for (k, row) in known.iter().enumerate() {
+            basis.insert(space.coordinates(row), k);
+        }
+        let mut candidates: Vec<u32> =
+            basis.leads().flat_map(|slot| protected.by_slot[slot as usize].iter().copied()).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut alone: Option<SmallBasis> = None;
+        // The combinations protect against one insider's knowledge already;
+        // only the cells themselves are secrets.
+        for p in candidates.into_iter().map(|p| p as usize).filter(|&p| p < protected.cells_first) {
+            let Some(weights) = basis.solve(&protected.coordinates[p]) else { continue };
+            let alone = alone.get_or_insert_with(|| {
+                let mut rows = SmallBasis::default();
+                for (k, row) in known.iter().enumerate() {
+                    rows.insert(ones(row), k);
+                }
+                rows
+            });
+            let raw = &protected.raw[p];
+            if alone.solve(raw).is_some() {
+                continue;
+            }
+            let mut difference: BTreeMap<u32, Residue> = raw.iter().copied().collect();
+            for (k, c) in weights.iter().enumerate().filter(|(_, c)| !c.is_zero()) {
+                for &column in &known[k] {
+                    let v = difference.entry(column).or_insert(Residue::ZERO);
+                    *v = v.sub(*c);
+                }
+            }
+            leaks.push((protected.cells[p], difference.into_iter().filter(|(_, v)| !v.is_zero()).collect()));
+        }
+    }
+    leaks
+}
+
+/// A few sparse vectors mod the prime in echelon form (each leads a column
+/// no other leads), each with its weights on the vectors inserted.
+#[derive(Default)]
+struct SmallBasis {
+    rows: BTreeMap<u32, (Sparse, Vec<Residue>)>,
+    inserted: usize,
+}
+
+impl SmallBasis {
+    /// Adds the `k`-th vector.
+    fn insert(&mut self, vector: Sparse, k: usize) {
+        self.inserted = self.inserted.max(k + 1);
+        let mut weights = vec![Residue::ZERO; self.inserted];
+        weights[k] = Residue::ONE;
+        if let Some((lead, vector, weights)) = self.reduce(vector, weights) {
+            self.rows.insert(lead, (vector, weights));
+        }
+    }
+
+    fn leads(&self) -> impl Iterator<Item = u32> + '_ {
+        self.rows.keys().copied()
+    }
+
+    /// The weights `c` with `vector = Σ c_k · inserted_k`, if there are any.
+    fn solve(&self, vector: &Sparse) -> Option<Vec<Residue>> {
+        let mut work: BTreeMap<u32, Residue> = vector.iter().copied().collect();
+        let mut weights = vec![Residue::ZERO; self.inserted];
+        while let Some((&column, &value)) = work.iter().next() {
+            let (row, row_weights) = self.rows.get(&column)?;
+            let factor = value.mul(row[0].1.inv());
+            for &(j, x) in row {
+                let v = work.entry(j).or_insert(Residue::ZERO);
+                *v = v.sub(factor.mul(x));
+                if v.is_zero() {
+                    work.remove(&j);
+                }
+            }
+            for (w, x) in weights.iter_mut().zip(row_weights) {
+                *w = w.add(factor.mul(*x));
+            }
+        }
+        Some(weights)
+    }
+
+    /// What is left of `vector` (with its weights) after the basis, if anything.
+    fn reduce(&self, vector: Sparse, mut weights: Vec<Residue>) -> Option<(u32, Sparse, Vec<Residue>)> {
+        let mut work: BTreeMap<u32, Residue> = vector.into_iter().collect();
+        loop {
+            let (&column, &value) = work.iter().next()?;
+            let Some((row, row_weights)) = self.rows.get(&column) else {
+                return Some((column, work.into_iter().collect(), weights));
+            };
+            let factor = value.mul(row[0].1.inv());
+            for &(j, x) in row {
+                let v = work.entry(j).or_insert(Residue::ZERO);
+                *v = v.sub(factor.mul(x));
+                if v.is_zero() {
+                    work.remove(&j);
+                }
+            }
+            for (w, x) in weights.iter_mut().zip(row_weights) {
+                *w = w.sub(factor.mul(*x));
+            }
+        }
+    }
 }
 
 /// A sparse vector: (index, nonzero value), sorted by index.
@@ -201,10 +362,19 @@ impl NullSpace {
         NullSpace { vectors, by_column, sums: vec![Residue::ZERO; n], marked: vec![false; n] }
     }
 
-    /// `(row · y_j)_j` over the live slots, zeros left out.
+    /// `(row · y_j)_j` over the live slots, zeros left out, for a 0/1 row.
     fn coordinates(&mut self, row: &[u32]) -> Sparse {
+        self.sum_over(row.iter().map(|&k| (k, None)))
+    }
+
+    /// The same for a row with weights.
+    fn weighted_coordinates(&mut self, row: &[(u32, Residue)]) -> Sparse {
+        self.sum_over(row.iter().map(|&(k, w)| (k, Some(w))))
+    }
+
+    fn sum_over(&mut self, row: impl Iterator<Item = (u32, Option<Residue>)>) -> Sparse {
         let mut touched = Vec::new();
-        for &k in row {
+        for (k, weight) in row {
             for &slot in &self.by_column[k as usize] {
                 let vector = &self.vectors[slot as usize];
                 let at = vector.binary_search_by_key(&k, |(c, _)| *c).expect("by_column matches the vectors");
@@ -213,7 +383,8 @@ impl NullSpace {
                     self.marked[slot] = true;
                     touched.push(slot as u32);
                 }
-                self.sums[slot] = self.sums[slot].add(vector[at].1);
+                let value = weight.map_or(vector[at].1, |w| w.mul(vector[at].1));
+                self.sums[slot] = self.sums[slot].add(value);
             }
         }
         touched.sort_unstable();
@@ -312,6 +483,11 @@ const NOT_IN_CHAIN: u32 = u32::MAX;
 struct Protected {
     cells: Vec<usize>,
     coordinates: Vec<Sparse>,
+    /// By protected cell: its row over the inner cells.
+    raw: Vec<Sparse>,
+    /// The protected cells come first; from here on, the combinations that
+    /// keep insiders from them.
+    cells_first: usize,
     /// By slot: the protected cells with a nonzero coordinate there (unordered).
     by_slot: Vec<Vec<u32>>,
     /// Scratch space: by protected cell, the last update that visited it; by
@@ -329,6 +505,8 @@ impl Protected {
         Protected {
             cells: Vec::new(),
             coordinates: Vec::new(),
+            raw: Vec::new(),
+            cells_first: 0,
             by_slot: vec![Vec::new(); slots],
             visited: Vec::new(),
             updates: 0,
@@ -339,7 +517,7 @@ impl Protected {
         }
     }
 
-    fn add(&mut self, cell: usize, coordinates: Sparse) {
+    fn add(&mut self, cell: usize, coordinates: Sparse, raw: Sparse) {
         let p = self.cells.len() as u32;
         debug_assert!(!coordinates.is_empty(), "a primary cell has respondents, so an unknown inner cell");
         for (slot, _) in &coordinates {
@@ -347,6 +525,7 @@ impl Protected {
         }
         self.cells.push(cell);
         self.coordinates.push(coordinates);
+        self.raw.push(raw);
         self.visited.push(0);
     }
 
@@ -530,6 +709,33 @@ mod tests {
         assert!(!s.is_withheld(&"B only"), "hidden cells are not in the suppression");
         let published: Vec<_> = s.published(&p).map(|c| *c.key()).collect();
         assert_eq!(published, vec!["total"]);
+    }
+
+    #[test]
+    fn a_withheld_units_contact_who_knows_its_count_keeps_the_decision_from_giving_away_the_small_one() {
+        // Without insiders: county and A published, B and C withheld. B's
+        // contacts know B's 12, and county − A − 12 = C's 4. So A goes, and
+        // B, known to its contacts anyway, can be published.
+        let mut p = county_15_12_4();
+        p.add_insider("contact of B", [vec![1]]).unwrap();
+        let s = protect(&p);
+        let withheld: Vec<_> = s.withheld().map(|(k, _)| *k).collect();
+        assert_eq!(withheld, vec!["unit A", "unit C"]);
+        assert_eq!(s.reason(&"unit A"), Some(&Reason::Secondary { protects: "unit C" }));
+        assert!(!s.is_withheld(&"county"));
+
+        // With A's contacts as insiders too, every unit goes.
+        p.add_insider("contact of A", [vec![0]]).unwrap();
+        let withheld: Vec<_> = protect(&p).withheld().map(|(k, _)| *k).collect();
+        assert_eq!(withheld, vec!["unit A", "unit B", "unit C"]);
+    }
+
+    #[test]
+    fn what_an_insider_knows_of_their_own_unit_is_not_a_leak() {
+        // C's contacts know C, which is all of the small cell: nothing more is withheld.
+        let mut p = county_15_12_4();
+        p.add_insider("contact of C", [vec![2]]).unwrap();
+        assert_eq!(protect(&p), protect(&county_15_12_4()));
     }
 
     #[test]

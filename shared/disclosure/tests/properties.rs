@@ -69,11 +69,39 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
     }
 
     fn in_span(&self, published: &[usize], cell: usize) -> bool {
-        let known = self.known(published);
+        self.in_span_with(published, &[], cell)
+    }
+
+    /// Whether the cell is a combination of the published cells, the empty
+    /// inner cells and the `extra` rows (given by their inner cells).
+    fn in_span_with(&self, published: &[usize], extra: &[Vec<usize>], cell: usize) -> bool {
+        let n = self.problem.inner_counts().len();
+        let mut known = self.known(published);
+        for inner in extra {
+            let mut row = vec![0; n];
+            inner.iter().for_each(|&k| row[k] = 1);
+            known.push(row);
+        }
         let before = rank(known.clone());
         let mut with = known;
         with.push(self.row(cell));
         rank(with) == before
+    }
+
+    /// The first insider (by position) who can work out a small cell that
+    /// their own rows alone do not give, and that cell.
+    fn insider_leak(&self, suppression: &Suppression<K>) -> Option<(usize, usize)> {
+        let cells = self.problem.cells();
+        let published = self.published(suppression);
+        self.problem.insiders().iter().enumerate().find_map(|(who, insider)| {
+            (0..cells.len())
+                .find(|&i| {
+                    cells[i].is_primary()
+                        && self.in_span_with(&published, insider.rows(), i)
+                        && !self.in_span_with(&[], insider.rows(), i)
+                })
+                .map(|i| (who, i))
+        })
     }
 
     fn published(&self, suppression: &Suppression<K>) -> Vec<usize> {
@@ -131,6 +159,8 @@ fn combination_matches<K: Clone + Ord + std::fmt::Debug>(problem: &Problem<K>, c
 struct RawProblem {
     counts: Vec<u64>,
     cells: Vec<(Vec<usize>, Role)>,
+    /// Each insider's known rows.
+    insiders: Vec<Vec<Vec<usize>>>,
 }
 
 fn count() -> impl Strategy<Value = u64> {
@@ -141,8 +171,21 @@ fn raw_problem() -> impl Strategy<Value = RawProblem> {
     (2..10usize).prop_flat_map(|n| {
         let role = prop_oneof![6 => Just(Role::Publish), 1 => Just(Role::MustPublish), 2 => Just(Role::Hidden)];
         let cell = (subsequence((0..n).collect::<Vec<_>>(), 1..=n), role);
-        (prop::collection::vec(count(), n), prop::collection::vec(cell, 1..14))
-            .prop_map(|(counts, cells)| RawProblem { counts, cells })
+        (prop::collection::vec(count(), n), prop::collection::vec(cell, 1..14)).prop_map(|(counts, cells)| RawProblem {
+            counts,
+            cells,
+            insiders: Vec::new(),
+        })
+    })
+}
+
+/// Random problems with one to three insiders, each knowing one or two sums.
+fn raw_problem_with_insiders() -> impl Strategy<Value = RawProblem> {
+    raw_problem().prop_flat_map(|raw| {
+        let n = raw.counts.len();
+        let row = subsequence((0..n).collect::<Vec<_>>(), 1..=n);
+        let insider = prop::collection::vec(row, 1..3);
+        (Just(raw), prop::collection::vec(insider, 1..4)).prop_map(|(raw, insiders)| RawProblem { insiders, ..raw })
     })
 }
 
@@ -150,6 +193,9 @@ fn build(raw: &RawProblem) -> Problem<u32> {
     let mut p = Problem::new(raw.counts.clone(), Rules::default());
     for (key, (inner, role)) in raw.cells.iter().enumerate() {
         p.add_cell(key as u32, inner.iter().copied(), *role).unwrap();
+    }
+    for (key, rows) in raw.insiders.iter().enumerate() {
+        p.add_insider(1000 + key as u32, rows.iter().cloned()).unwrap();
     }
     p
 }
@@ -231,6 +277,51 @@ proptest! {
     }
 
     #[test]
+    fn protect_keeps_every_insider_from_the_small_cells_of_others(raw in raw_problem_with_insiders()) {
+        let p = build(&raw);
+        let s = protect(&p);
+        prop_assert_eq!(is_protected(&p, &s), Ok(()));
+        let oracle = Oracle { problem: &p };
+        prop_assert!(!oracle.leaks(&s));
+        prop_assert_eq!(oracle.insider_leak(&s), None);
+        let published = oracle.published(&s);
+        for (key, reason) in s.withheld() {
+            if let Reason::Secondary { protects } = reason {
+                // Publishing this one cell as well would reveal what it
+                // protects, to everyone or to one of the insiders.
+                let mut more = published.clone();
+                more.push(oracle.index(key));
+                let target = oracle.index(protects);
+                let revealed = oracle.in_span(&more, target)
+                    || p.insiders().iter().any(|insider| oracle.in_span_with(&more, insider.rows(), target));
+                prop_assert!(revealed, "{key} protects {protects}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_checker_agrees_with_the_oracle_on_insiders(
+        raw in raw_problem_with_insiders(),
+        mask in prop::collection::vec(any::<bool>(), 14),
+    ) {
+        let p = build(&raw);
+        let mut s = Suppression::new();
+        for (i, cell) in p.cells().iter().enumerate() {
+            if mask[i] || cell.is_primary() {
+                s.withhold(*cell.key(), Reason::Primary);
+            }
+        }
+        let oracle = Oracle { problem: &p };
+        let verdict = is_protected(&p, &s);
+        let expected = oracle.leaks(&s) || oracle.insider_leak(&s).is_some();
+        prop_assert_eq!(verdict.is_err(), expected, "{:?}", verdict);
+        if let (false, Err(Leak::KnownToInsider { insider, cell })) = (oracle.leaks(&s), &verdict) {
+            let (who, small) = oracle.insider_leak(&s).unwrap();
+            prop_assert_eq!((*insider, *cell), (1000 + who as u32, *p.cells()[small].key()));
+        }
+    }
+
+    #[test]
     fn protect_is_deterministic_and_ignores_input_order((raw, permutation, order) in raw_with_shuffles()) {
         let p = build(&raw);
         let s = protect(&p);
@@ -258,6 +349,7 @@ proptest! {
                 prop_assert!(combination_matches(&p, &cell, &from));
             }
             Err(Leak::PrimaryPublished { .. }) => prop_assert!(others_small),
+            Err(leak @ Leak::KnownToInsider { .. }) => prop_assert!(false, "there are no insiders: {leak}"),
             Ok(()) => prop_assert!(false, "withholding one unit alone must leak"),
         }
     }

@@ -129,7 +129,9 @@ pub fn withhold(
         let is_offered = offered(population);
         let now = if is_offered { Now::Offer(role_for(population.scope)) } else { Now::Hidden };
         let every_release = matches!(population.scope, Scope::Unit(_));
-        specs.insert(name.clone(), Spec { atoms: cells, past: past_of(ledger, &name), now, every_release });
+        let known_to_contacts = every_release && population.breakdown == Breakdown::All;
+        let past = past_of(ledger, &name);
+        specs.insert(name.clone(), Spec { atoms: cells, past, now, every_release, known_to_contacts });
         names.insert(name, *population);
         if population.breakdown == Breakdown::All {
             for &category in &every_category {
@@ -137,7 +139,8 @@ pub fn withhold(
                 if !cells.is_empty() {
                     let name = hidden_key(population.scope, category);
                     let past = past_of(ledger, &name);
-                    specs.insert(name, Spec { atoms: cells, past, now: Now::Hidden, every_release });
+                    let known_to_contacts = false;
+                    specs.insert(name, Spec { atoms: cells, past, now: Now::Hidden, every_release, known_to_contacts });
                 }
             }
         }
@@ -187,8 +190,13 @@ pub fn withhold(
                 if respondents == 0 || respondents >= min || specs.contains_key(&key) {
                     continue;
                 }
-                let spec =
-                    Spec { atoms: sum.into_iter().collect(), past: Vec::new(), now: Now::Hidden, every_release: false };
+                let spec = Spec {
+                    atoms: sum.into_iter().collect(),
+                    past: Vec::new(),
+                    now: Now::Hidden,
+                    every_release: false,
+                    known_to_contacts: false,
+                };
                 specs.insert(key, spec);
                 added = true;
             }
@@ -233,6 +241,8 @@ pub fn withhold(
             .iter()
             .map(|(name, spec)| {
                 let mut spec = spec.clone();
+                // Contacts see their unit's respondents, not how many answered a question.
+                spec.known_to_contacts = false;
                 if !published.contains_key(name) {
                     spec.now = Now::Hidden;
                 }
@@ -287,13 +297,20 @@ pub fn withhold(
                 past: past_of(ledger, &nation_name),
                 now,
                 every_release: false,
+                known_to_contacts: false,
             },
         )]);
         for (i, (population, _)) in options.iter().enumerate() {
             let name = population_key(population);
             let now = if offered(population) { Now::Offer(Role::Publish) } else { Now::Hidden };
-            band_specs
-                .insert(name.clone(), Spec { atoms: vec![i], past: past_of(ledger, &name), now, every_release: false });
+            let spec = Spec {
+                atoms: vec![i],
+                past: past_of(ledger, &name),
+                now,
+                every_release: false,
+                known_to_contacts: false,
+            };
+            band_specs.insert(name.clone(), spec);
             names.insert(name, **population);
         }
         let band_withheld = decide(&epochs, &band_specs, min_respondents)?;

@@ -131,6 +131,10 @@ pub struct Spec {
     /// Protect its count at every earlier release and between any two (a
     /// unit's own answers); otherwise only between the releases that decided it.
     pub every_release: bool,
+    /// Known to some readers whatever is published: a unit's contacts see its
+    /// number of respondents at any time, so at every release. Nothing
+    /// protected may be worked out from the published figures and these.
+    pub known_to_contacts: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -189,6 +193,10 @@ pub fn decide(
                 problem.set_cost(&key, u64::MAX).map_err(failed)?;
             }
         }
+        if spec.known_to_contacts {
+            let known = (0..=now).map(|release| cells(&spec.atoms, 0, release));
+            problem.add_insider(Key::At(name.clone(), now), known).map_err(failed)?;
+        }
         let ends: Vec<usize> = if spec.every_release { at.keys().copied().collect() } else { decided };
         for (i, &from) in ends.iter().enumerate() {
             for &to in &ends[i + 1..] {
@@ -226,7 +234,7 @@ mod tests {
     use super::*;
 
     fn spec(atoms: &[usize], past: &[(usize, bool)], now: Now) -> Spec {
-        Spec { atoms: atoms.to_vec(), past: past.to_vec(), now, every_release: true }
+        Spec { atoms: atoms.to_vec(), past: past.to_vec(), now, every_release: true, known_to_contacts: false }
     }
 
     #[test]

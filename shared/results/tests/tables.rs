@@ -75,31 +75,38 @@ fn reason(decisions: &Decisions, population: Population) -> Option<WithholdReaso
 }
 
 #[test]
-fn a_county_of_15_12_and_4_loses_the_4_and_the_12_and_their_groups_go_the_same_way() {
-    let (_, d) = protected(&in_training(&[("4601", 15), ("4614", 12), ("4615", 4), ("1103", 40), ("1106", 30)]));
+fn a_county_of_15_12_and_4_loses_all_three_units_and_keeps_the_county() {
+    let records = in_training(&[("4601", 15), ("4614", 12), ("4615", 4), ("1103", 40), ("1106", 30)]);
+    let (tables, d) = protected(&records);
     assert_eq!(reason(&d, all(unit_scope("4615"))), Some(WithholdReason::TooFewAnswers));
     assert_eq!(reason(&d, all(unit_scope("4614"))), Some(WithholdReason::ProtectsOthers));
-    for scope in [unit_scope("4601"), Scope::County("46"), Scope::County("11"), unit_scope("1103"), Scope::Nation] {
+    // The 12's contacts see their own count: with the 15 out, 31 − 15 − 12 = 4.
+    assert_eq!(reason(&d, all(unit_scope("4601"))), Some(WithholdReason::ProtectsOthers));
+    for scope in [Scope::County("46"), Scope::County("11"), Scope::Nation] {
         assert_eq!(reason(&d, all(scope)), None, "{scope:?}");
     }
     // The training group is the same population here, and goes the same way.
     assert_eq!(reason(&d, group(unit_scope("4614"), TRAINING)), Some(WithholdReason::ProtectsOthers));
-    assert_eq!(reason(&d, group(unit_scope("4601"), TRAINING)), None);
+    assert_eq!(reason(&d, group(Scope::County("46"), TRAINING)), None);
     // "intro" has no respondents anywhere: published as empty.
     assert_eq!(reason(&d, group(unit_scope("4615"), INTRO)), None);
+    assert_eq!(attacker_finds_nothing(&tables, &d, &records), Ok(()));
 }
 
 #[test]
 fn a_county_with_a_single_small_unit_is_withheld_and_so_is_another_county() {
-    let (_, d) = protected(&in_training(&[("4601", 20), ("4614", 30), ("1103", 5)]));
+    let records = in_training(&[("4601", 20), ("4614", 30), ("1103", 5)]);
+    let (tables, d) = protected(&records);
     assert_eq!(reason(&d, all(unit_scope("1103"))), Some(WithholdReason::TooFewAnswers));
     assert_eq!(reason(&d, all(Scope::County("11"))), Some(WithholdReason::TooFewAnswers), "the county is the unit");
     assert_eq!(reason(&d, all(Scope::Nation)), None, "the nation's total is must-publish");
     // Else nation − county 46 = county 11; and then county 46 = 4601 + 4614.
     assert_eq!(reason(&d, all(Scope::County("46"))), Some(WithholdReason::ProtectsOthers));
-    let bergen = reason(&d, all(unit_scope("4601"))).is_some();
-    let stord = reason(&d, all(unit_scope("4614"))).is_some();
-    assert!(bergen != stord, "exactly one of the two units");
+    // With either unit out, the other's contacts would have 55 − 20 − 30 = 5.
+    for unit in ["4601", "4614"] {
+        assert_eq!(reason(&d, all(unit_scope(unit))), Some(WithholdReason::ProtectsOthers), "{unit}");
+    }
+    assert_eq!(attacker_finds_nothing(&tables, &d, &records), Ok(()));
 }
 
 #[test]
@@ -133,17 +140,21 @@ fn the_intro_only_population_is_protected_when_some_are_in_both() {
 
 #[test]
 fn oslo_districts_and_oslo_as_a_whole_roll_up_into_county_03_once() {
-    let (tables, d) =
-        protected(&in_training(&[("0301", 40), ("030101", 12), ("030102", 5), ("030103", 30), ("4601", 100)]));
+    let records = in_training(&[("0301", 40), ("030101", 12), ("030102", 5), ("030103", 30), ("4601", 100)]);
+    let (tables, d) = protected(&records);
     let respondents = |scope| tables.get(scope, Breakdown::All).unwrap().respondents;
     assert_eq!(respondents(unit_scope("0301")), 40, "Oslo as a whole is a unit of its own");
     assert_eq!(respondents(Scope::County("03")), 87, "Oslo's figure is the county's");
     assert_eq!(respondents(Scope::Nation), 187, "no respondent counted twice");
     assert_eq!(reason(&d, all(unit_scope("030102"))), Some(WithholdReason::TooFewAnswers));
     assert_eq!(reason(&d, all(unit_scope("030101"))), Some(WithholdReason::ProtectsOthers));
-    for scope in [unit_scope("0301"), unit_scope("030103"), Scope::County("03"), unit_scope("4601"), Scope::Nation] {
+    // The 12's contacts would have 87 − 40 − 30 − 12 = 5 if all else were out.
+    let more = ["0301", "030103"].into_iter().filter(|u| reason(&d, all(unit_scope(u))).is_some()).count();
+    assert!(more > 0 || reason(&d, all(Scope::County("03"))).is_some());
+    for scope in [Scope::County("03"), unit_scope("4601"), Scope::Nation] {
         assert_eq!(reason(&d, all(scope)), None, "{scope:?}");
     }
+    assert_eq!(attacker_finds_nothing(&tables, &d, &records), Ok(()));
 }
 
 #[test]
@@ -188,7 +199,9 @@ fn random_records(pairs: &[(usize, usize)]) -> Vec<AnswerRecord> {
 }
 
 /// `Ok` when no population of fewer than `MIN` respondents (an area, a group or
-/// a category of one) can be worked out from the published areas and groups.
+/// a category of one) can be worked out from the published areas and groups:
+/// by an outsider, or by a contact of any unit, who also knows that unit's
+/// number of respondents (what it alone gives them is theirs to know).
 fn attacker_finds_nothing(tables: &Tables, decisions: &Decisions, records: &[AnswerRecord]) -> Result<(), String> {
     let plan = Questionnaire::current().plan();
     let mut atoms: BTreeMap<(UnitNumber, usize), u64> = BTreeMap::new();
@@ -221,8 +234,11 @@ fn attacker_finds_nothing(tables: &Tables, decisions: &Decisions, records: &[Ans
             continue;
         }
         let role = if decisions.withheld.contains_key(population) { Role::Hidden } else { Role::Publish };
-        problem.add_cell(format!("{population:?}"), inner, role).unwrap();
+        problem.add_cell(format!("{population:?}"), inner.clone(), role).unwrap();
         if population.breakdown == Breakdown::All {
+            if matches!(population.scope, Scope::Unit(_)) {
+                problem.add_insider(format!("a contact of {population:?}"), [inner]).unwrap();
+            }
             for &category in &every {
                 let inner = covers(population.scope, &[category]);
                 if !inner.is_empty() {
@@ -352,4 +368,16 @@ fn two_small_units_of_a_published_county_cannot_be_read_as_the_county_minus_the_
         county.is_some() || withheld.len() > 2,
         "Vestland published with only {withheld:?} withheld: their 7 answers are the county minus the rest"
     );
+}
+
+#[test]
+fn a_contact_of_a_withheld_unit_cannot_subtract_its_own_count_to_get_another_units() {
+    // Vestland: Bergen 40, Stord 30, Fitjar 6, Kvinnherad 5. Together the two
+    // small ones are 11, so Vestland − Bergen − Stord may be published; but
+    // Fitjar's contacts see Fitjar's 6, and 11 − 6 would give Kvinnherad's 5.
+    let records = in_training(&[("4601", 40), ("4614", 30), ("4615", 6), ("4612", 5), ("1103", 30), ("1106", 25)]);
+    let (tables, d) = protected(&records);
+    assert_eq!(reason(&d, all(unit_scope("4615"))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(reason(&d, all(unit_scope("4612"))), Some(WithholdReason::TooFewAnswers));
+    assert_eq!(attacker_finds_nothing(&tables, &d, &records), Ok(()));
 }

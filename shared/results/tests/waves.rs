@@ -3,7 +3,7 @@
 //! trend of both, and a reader with everything public from both waves (units,
 //! counties, size bands, the nation, and the previous figures) can work out
 //! no withheld unit of either wave, by subtraction across bands, counties and
-//! waves. The attacker is code: the published respondent counts as linear
+//! waves, nor can a unit's contacts, who also know their unit's counts. The attacker is code: the published respondent counts as linear
 //! equations over every (wave, unit), put to the exact solver of
 //! `survey-disclosure`.
 
@@ -21,17 +21,22 @@ use support::{add, get_json, records, register};
 
 const MIN: u64 = 10;
 
-/// Vestland: Bergen (20,000+), Stord (5,000-19,999), Fitjar (under 5,000);
-/// Troms: Tromsø and Harstad (20,000+), Bardu (under 5,000).
-const UNITS: [&str; 6] = ["4601", "4614", "4615", "5501", "5503", "5520"];
-/// Answers per unit in 2025 and in 2026: a unit small in one wave is large in the other.
-const ANSWERS: [(&str, [usize; 2]); 6] = [
+/// Vestland: Bergen (20,000+), Stord and Voss (5,000-19,999), Fitjar (under 5,000);
+/// Troms: Tromsø and Harstad (20,000+), Senja (5,000-19,999), Bardu (under 5,000).
+const UNITS: [&str; 8] = ["4601", "4614", "4615", "4621", "5501", "5503", "5520", "5530"];
+/// Answers per unit in 2025 and in 2026: a unit small in one wave is large in
+/// the other. Voss and Senja are large in both: a county's small unit takes
+/// two others with it (else either one's contacts could subtract), so units
+/// released in both waves need counties of four.
+const ANSWERS: [(&str, [usize; 2]); 8] = [
     ("4601", [15, 14]),
     ("4614", [12, 6]),
     ("4615", [4, 13]),
+    ("4621", [30, 30]),
     ("5501", [20, 18]),
     ("5503", [11, 3]),
     ("5520", [7, 12]),
+    ("5530", [25, 25]),
 ];
 
 fn unit(number: &str) -> UnitNumber {
@@ -107,7 +112,7 @@ async fn a_units_report_holds_last_years_released_figures_and_the_key_figures_th
         }
         compared.push(number);
     }
-    assert!(compared.len() >= 2, "units released in 2025 are compared ({compared:?})");
+    assert!(!compared.is_empty(), "units released in 2025 are compared ({compared:?})");
     let report = unit_report(&r, "2026", compared[0]).await;
     for q in report["questions"].as_array().unwrap() {
         for side in ["unit", "county", "size_band", "kostra_group", "national", "previous"] {
@@ -194,6 +199,11 @@ async fn no_withheld_unit_of_either_wave_can_be_worked_out_from_everything_relea
         for number in UNITS {
             problem.add_cell(format!("{survey} {number} itself"), inner(w, &[number]), Role::Hidden).unwrap();
         }
+    }
+    // A unit's contacts see its number of respondents in each wave.
+    for number in UNITS {
+        let known = (0..r.waves.len()).map(|w| inner(w, &[number]));
+        problem.add_insider(format!("contacts of {number}"), known).unwrap();
     }
     assert!(published >= 10, "both waves publish units, counties and bands ({published})");
     assert_eq!(is_protected(&problem, &Suppression::new()).map_err(|leak| leak.to_string()), Ok(()));

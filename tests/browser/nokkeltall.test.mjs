@@ -121,7 +121,7 @@ for (const [width, height] of [[360, 740], [1280, 900]]) {
     await open(page);
     const N = S.nb;
     const facts = await text(page.locator('.facts'));
-    for (const part of ['92', String(KF.units_with_results), '1. desember 2026']) assert.ok(facts.includes(part), `facts show ${part}: ${facts}`);
+    for (const part of ['157', String(KF.units_with_results), '1. desember 2026']) assert.ok(facts.includes(part), `facts show ${part}: ${facts}`);
 
     // Themes: a chart per index, the nation and each group, and a table with the same figures.
     const ix = page.locator('figure.ix');
@@ -129,10 +129,10 @@ for (const [width, height] of [[360, 740], [1280, 900]]) {
     const usefulness = page.locator('#ix-usefulness');
     assert.equal(await text(usefulness.locator('h3')), indexLabel('usefulness'));
     const alt = await usefulness.locator('svg.chart[role=img]').getAttribute('aria-label');
-    assert.ok(alt.includes(`${N['kf.nation']} 48,6`), alt);
+    assert.ok(alt.includes(`${N['kf.nation']} 49,0`), alt);
     const rows = await usefulness.locator('tbody tr').allTextContents();
     assert.equal(rows.length, 3, 'the nation and two groups');
-    assert.ok(nbsp(rows[0]).includes('48,6') && nbsp(rows[0]).includes('92'));
+    assert.ok(nbsp(rows[0]).includes('49,0') && nbsp(rows[0]).includes('157'));
 
     // The trend: a line per index over two waves, and the table of waves × indices.
     const trend = page.locator('#trend');
@@ -143,11 +143,11 @@ for (const [width, height] of [[360, 740], [1280, 900]]) {
     // Counties and size bands: published ones with their figures, withheld ones say why.
     const counties = page.locator('#s-counties tbody tr');
     assert.equal(await counties.count(), 3);
-    assert.ok(nbsp(await counties.nth(1).textContent()).includes('Vestland41'));
+    assert.ok(nbsp(await counties.nth(1).textContent()).includes('Vestland71'));
     const bands = await page.locator('#s-bands tbody tr').allTextContents();
     assert.ok(bands[0].includes(fill(N['kf.withheld.too_few_answers'], { min: 10 })), bands[0]);
     assert.ok(bands[1].includes(N['kf.withheld.protects_others']), bands[1]);
-    assert.ok(bands[2].includes(N['kf.band.20000_plus']) && bands[2].includes('76'));
+    assert.ok(bands[2].includes(N['kf.band.20000_plus']) && bands[2].includes('111'));
 
     // Every question, nationally; texts from the survey's content.
     const qrows = page.locator('#s-questions tbody tr');
@@ -181,7 +181,7 @@ test('choosing a theme redraws the county and size band charts; the CSV holds ev
     const alt = await page.locator(`${id} svg.chart`).getAttribute('aria-label');
     assert.ok(alt.includes(indexLabel('wellbeing')), alt);
   }
-  assert.ok((await page.locator('#s-counties svg.chart').getAttribute('aria-label')).includes('Vestland 51,1'));
+  assert.ok((await page.locator('#s-counties svg.chart').getAttribute('aria-label')).includes('Vestland 49,5'));
 
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: S.nb['kf.dl.csv'] }).click()]);
   assert.equal(dl.suggestedFilename(), `nokkeltall-${SURVEY}.csv`);
@@ -189,7 +189,7 @@ test('choosing a theme redraws the county and size band charts; the CSV holds ev
   assert.ok(csv.startsWith('\uFEFF'), 'a BOM for Excel');
   const lines = csv.slice(1).trim().split('\r\n');
   assert.equal(lines[0], ['part', 'population', 'measure', 'value', 'n', 'note'].map((c) => S.nb[`kf.csv.${c}`]).join(';'));
-  assert.ok(lines.includes(`${S.nb['kf.counties.title']};Vestland;${indexLabel('wellbeing')};51,1;41;`), 'a county figure');
+  assert.ok(lines.includes(`${S.nb['kf.counties.title']};Vestland;${indexLabel('wellbeing')};49,5;71;`), 'a county figure');
   assert.ok(lines.some((l) => l.startsWith(`${S.nb['kf.trend.title']};2025;`)), 'the trend');
   await done(page);
 });
@@ -201,7 +201,7 @@ test('nynorsk and English, and a switch between them keeps the page', async () =
   assert.equal(await page.locator('html').getAttribute('lang'), 'nn');
   await page.getByRole('link', { name: 'English' }).click();
   await page.waitForFunction((h) => document.querySelector('h1')?.textContent.trim() === h, S.en['kf.title']);
-  assert.ok((await text(page.locator('#s-counties tbody tr').nth(1))).includes('51.7'), 'English number format');
+  assert.ok((await text(page.locator('#s-counties tbody tr').nth(1))).includes('50.1'), 'English number format');
   assert.ok((await text(page.locator('#s-bands'))).includes(S.en['kf.band.20000_plus']));
   await assertAccessible(page, 'the key figures in English');
   await done(page);

@@ -53,7 +53,7 @@ BY_HAND = [
      "protect 8.7 ms + exact check 3.2 ms (by hand, 2026-12-05)", "test bound ≤ 10 s each", True,
      "cargo test -p survey-disclosure --test properties -- --nocapture"),
     ("suppression, product tables, 372 units × counties × 3 bands × 17 KOSTRA groups × 2 groups, release build",
-     "3.4 s (13 decisions; by hand, 2026-12-05)", "≤ 5 s, a small part of the nightly run (issue 16)", True,
+     "4.2 s (13 decisions, contacts as insiders; by hand, 2026-12-06)", "≤ 5 s, a small part of the nightly run (issue 16)", True,
      "cargo test --release -p survey-results --test tables the_national_table -- --nocapture"),
     ("classroom storm: 20,000 submissions from 200 clients, each sent twice at once",
      "exactly 20,000 stored, 0 × 5xx (by hand, `make soak`, 2026-11-23)", "exactly N stored, no 5xx (issue 7)", True,

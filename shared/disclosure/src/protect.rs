@@ -274,8 +274,8 @@ impl SmallBasis {
         self.inserted = self.inserted.max(k + 1);
         let mut weights = vec![Residue::ZERO; self.inserted];
         weights[k] = Residue::ONE;
-        if let Some((lead, vector, weights)) = self.reduce(vector, weights) {
-            self.rows.insert(lead, (vector, weights));
+        if let (Some((lead, rest)), weights) = self.reduce(vector, weights) {
+            self.rows.insert(lead, (rest, weights));
         }
     }
 
@@ -285,32 +285,20 @@ impl SmallBasis {
 
     /// The weights `c` with `vector = Σ c_k · inserted_k`, if there are any.
     fn solve(&self, vector: &Sparse) -> Option<Vec<Residue>> {
-        let mut work: BTreeMap<u32, Residue> = vector.iter().copied().collect();
-        let mut weights = vec![Residue::ZERO; self.inserted];
-        while let Some((&column, &value)) = work.iter().next() {
-            let (row, row_weights) = self.rows.get(&column)?;
-            let factor = value.mul(row[0].1.inv());
-            for &(j, x) in row {
-                let v = work.entry(j).or_insert(Residue::ZERO);
-                *v = v.sub(factor.mul(x));
-                if v.is_zero() {
-                    work.remove(&j);
-                }
-            }
-            for (w, x) in weights.iter_mut().zip(row_weights) {
-                *w = w.add(factor.mul(*x));
-            }
+        match self.reduce(vector.clone(), vec![Residue::ZERO; self.inserted]) {
+            (None, weights) => Some(weights.into_iter().map(Residue::neg).collect()),
+            (Some(_), _) => None,
         }
-        Some(weights)
     }
 
-    /// What is left of `vector` (with its weights) after the basis, if anything.
-    fn reduce(&self, vector: Sparse, mut weights: Vec<Residue>) -> Option<(u32, Sparse, Vec<Residue>)> {
+    /// Takes multiples of the basis off `vector`, from its smallest column up,
+    /// and the same multiples of their weights off `weights`; stops at the
+    /// first column no row leads, with what is left of the vector.
+    fn reduce(&self, vector: Sparse, mut weights: Vec<Residue>) -> (Option<(u32, Sparse)>, Vec<Residue>) {
         let mut work: BTreeMap<u32, Residue> = vector.into_iter().collect();
-        loop {
-            let (&column, &value) = work.iter().next()?;
+        while let Some((&column, &value)) = work.iter().next() {
             let Some((row, row_weights)) = self.rows.get(&column) else {
-                return Some((column, work.into_iter().collect(), weights));
+                return (Some((column, work.into_iter().collect())), weights);
             };
             let factor = value.mul(row[0].1.inv());
             for &(j, x) in row {
@@ -324,6 +312,7 @@ impl SmallBasis {
                 *w = w.sub(factor.mul(*x));
             }
         }
+        (None, weights)
     }
 }
 
@@ -736,6 +725,19 @@ mod tests {
         let mut p = county_15_12_4();
         p.add_insider("contact of C", [vec![2]]).unwrap();
         assert_eq!(protect(&p), protect(&county_15_12_4()));
+    }
+
+    #[test]
+    fn a_small_basis_gives_the_weights_of_a_combination_and_none_outside_its_span() {
+        let r = Residue::from_i64;
+        let mut basis = SmallBasis::default();
+        basis.insert(vec![(0, r(1)), (1, r(1))], 0);
+        basis.insert(vec![(1, r(2))], 1);
+        basis.insert(vec![(0, r(3)), (1, r(5))], 2);
+        assert_eq!(basis.leads().collect::<Vec<_>>(), vec![0, 1], "the third is a combination of the first two");
+        // (3, 1) = 3 · (1, 1) − (0, 2).
+        assert_eq!(basis.solve(&vec![(0, r(3)), (1, r(1))]), Some(vec![r(3), r(-1), r(0)]));
+        assert_eq!(basis.solve(&vec![(2, r(1))]), None);
     }
 
     #[test]

@@ -37,15 +37,6 @@ enum Attribute<'a> {
     Other,
 }
 
-impl Attribute<'_> {
-    fn str(&self) -> Option<&str> {
-        match self {
-            Self::S(s) => Some(s),
-            _ => None,
-        }
-    }
-}
-
 /// A hand-written reader of one export line: DynamoDB's JSON has one shape, so
 /// reading it directly is several times faster than a general JSON parser.
 /// The first byte of `bytes` that ends or escapes a JSON string (`"`, `\\` or
@@ -390,45 +381,99 @@ fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u
     unit.ok_or_else(|| "no string `unit`".to_owned())
 }
 
-/// One export line's item: `{"Item": {name: attribute, …}}`.
-struct Item<'a>(Vec<(Cow<'a, str>, Attribute<'a>)>);
-
-impl<'a> Item<'a> {
-    fn parse(text: &'a str) -> Result<Self, String> {
-        let mut scan = Scan { text, at: 0 };
+/// Reads one export line (`{"Item": {name: attribute, …}}`) and hands it to
+/// `visit` as a [`ScannedAnswer`]: every name and value is kept once in
+/// `strings`, borrowed from the line where it holds no escape, and the
+/// answer borrows them. Attributes other than the key, unit, language and
+/// answers are read past.
+fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(), String> {
+    const FIELDS: [&str; 3] = ["answer_id", "unit", "language"];
+    let mut scan = Scan { text, at: 0 };
+    let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(112);
+    // Each answered question: where its name is in `strings`, and where its values end.
+    let mut questions: Vec<(usize, usize)> = Vec::with_capacity(48);
+    let mut fields: [Option<usize>; 3] = [None; 3];
+    let (mut item, mut answers) = (false, false);
+    scan.eat(b'{')?;
+    let mut first = true;
+    while scan.more(b'}', first)? {
+        first = false;
+        let name = scan.string()?;
+        scan.eat(b':')?;
+        if name != "Item" {
+            scan.skip()?;
+            continue;
+        }
+        item = true;
         scan.eat(b'{')?;
-        let mut item = None;
-        let mut first = true;
-        while scan.more(b'}', first)? {
-            first = false;
+        let mut first_attribute = true;
+        while scan.more(b'}', first_attribute)? {
+            first_attribute = false;
             let name = scan.string()?;
             scan.eat(b':')?;
-            if name == "Item" {
-                item = Some(scan.map()?);
-            } else {
-                scan.skip()?;
+            if let Some(field) = FIELDS.iter().position(|f| *f == name) {
+                if let Attribute::S(value) = scan.attribute()? {
+                    fields[field] = Some(strings.len());
+                    strings.push(value);
+                }
+                continue;
             }
+            if name != "answers" {
+                scan.skip()?;
+                continue;
+            }
+            scan.eat(b'{')?;
+            if scan.kind()? != b'M' {
+                return Err("no map `answers`".to_owned());
+            }
+            answers = true;
+            scan.eat(b':')?;
+            scan.eat(b'{')?;
+            let mut first_answer = true;
+            while scan.more(b'}', first_answer)? {
+                first_answer = false;
+                let question = strings.len();
+                strings.push(scan.string()?);
+                if let Some(value) = scan.plain_string_attribute() {
+                    strings.push(Cow::Borrowed(value));
+                } else {
+                    scan.eat(b':')?;
+                    match scan.attribute()? {
+                        Attribute::S(value) => strings.push(value),
+                        Attribute::L(items) => {
+                            for item in items {
+                                let Attribute::S(value) = item else {
+                                    return Err("a list item that is no string".to_owned());
+                                };
+                                strings.push(value);
+                            }
+                        }
+                        _ => return Err(format!("{}: neither S nor L", strings[question])),
+                    }
+                }
+                questions.push((question, strings.len()));
+            }
+            scan.eat(b'}')?;
         }
-        if scan.peek().is_some() {
-            return scan.err("text after the item");
-        }
-        item.map(Item).ok_or_else(|| "no `Item`".to_owned())
     }
-
-    fn get(&self, name: &str) -> Option<&Attribute<'a>> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, a)| a)
+    if scan.peek().is_some() {
+        return scan.err("text after the item");
     }
-
-    fn str(&self, name: &str) -> Result<&str, String> {
-        self.get(name).and_then(Attribute::str).ok_or_else(|| format!("no string `{name}`"))
+    if !item {
+        return Err("no `Item`".to_owned());
     }
-
-    fn answers(&self) -> Result<&[(Cow<'a, str>, Attribute<'a>)], String> {
-        match self.get("answers") {
-            Some(Attribute::M(entries)) => Ok(entries),
-            _ => Err("no map `answers`".to_owned()),
-        }
+    if !answers {
+        return Err("no map `answers`".to_owned());
     }
+    let field = |i: usize| fields[i].map(|at| strings[at].as_ref()).ok_or_else(|| format!("no string `{}`", FIELDS[i]));
+    let unit = UnitNumber::parse(field(1)?).map_err(|e| e.to_string())?;
+    let language = LanguageCode::parse(field(2)?).map_err(|e| e.to_string())?;
+    let mut answer = ScannedAnswer::new(field(0)?, unit, language);
+    for &(question, end) in &questions {
+        answer.push(&strings[question], strings[question + 1..end].iter().map(AsRef::as_ref));
+    }
+    visit(&answer);
+    Ok(())
 }
 
 /// Reads the lines that start in byte range `segment` of `segments` of the file
@@ -491,25 +536,7 @@ pub fn read_export(
     segments: u32,
     mut visit: impl FnMut(&ScannedAnswer<'_>),
 ) -> Result<u64, ExportError> {
-    lines_of_segment(path, segment, segments, |text, n| {
-        let item = Item::parse(text).map_err(|e| bad(n, e))?;
-        let field = |name: &str| item.str(name).map_err(|e| bad(n, e));
-        let unit = UnitNumber::parse(field("unit")?).map_err(|e| bad(n, e))?;
-        let language = LanguageCode::parse(field("language")?).map_err(|e| bad(n, e))?;
-        let mut answer = ScannedAnswer::new(field("answer_id")?, unit, language);
-        for (question, a) in item.answers().map_err(|e| bad(n, e))? {
-            match a {
-                Attribute::S(one) => answer.push(question, [one.as_ref()]),
-                Attribute::L(many) if many.iter().all(|v| v.str().is_some()) => {
-                    answer.push(question, many.iter().filter_map(Attribute::str))
-                }
-                Attribute::L(_) => return Err(bad(n, "a list item that is no string")),
-                _ => return Err(bad(n, format!("{question}: neither S nor L"))),
-            }
-        }
-        visit(&answer);
-        Ok(())
-    })
+    lines_of_segment(path, segment, segments, |text, n| scan_line(text, &mut visit).map_err(|e| bad(n, e)))
 }
 
 /// One record as an export line (`{"Item": {...}}`), as DynamoDB writes it.
@@ -673,22 +700,18 @@ mod tests {
 
     #[test]
     fn the_line_reader_decodes_escapes_and_reads_past_other_types() {
-        let line = r#" { "Item" : {"answer_id":{"S":"a\"b\\c\/d\u00e6\ud83d\ude00\n"}, "n":{"N":"12.5e3"},"flag":{"BOOL":true},"none":{"NULL":true},"deep":{"M":{"x":{"L":[{"N":"-1"},{"S":"y"}]}}},"unit":{"S":"4601"},"answers":{"M":{"q_a":{"S":"tab\there"},"q_b":{"L":[{"S":"1"},{"S":"2"}]},"q_c":{"L":[]}}}} } "#;
-        let item = Item::parse(line).unwrap();
-        assert_eq!(item.str("answer_id").unwrap(), "a\"b\\c/d\u{e6}\u{1F600}\n");
-        assert_eq!(item.str("unit").unwrap(), "4601");
-        assert_eq!(item.get("n"), Some(&Attribute::Other));
-        let values = |a: &Attribute| match a {
-            Attribute::S(s) => vec![s.to_string()],
-            Attribute::L(items) => items.iter().filter_map(Attribute::str).map(str::to_owned).collect(),
-            _ => vec![],
-        };
-        let answers: Vec<(&str, Vec<String>)> =
-            item.answers().unwrap().iter().map(|(q, a)| (q.as_ref(), values(a))).collect();
-        assert_eq!(
-            answers,
-            [("q_a", vec!["tab\there".to_owned()]), ("q_b", vec!["1".into(), "2".into()]), ("q_c", vec![])]
-        );
+        let line = r#" { "Item" : {"answer_id":{"S":"a\"b\\c\/d\u00e6\ud83d\ude00\n"}, "n":{"N":"12.5e3"},"flag":{"BOOL":true},"none":{"NULL":true},"deep":{"M":{"x":{"L":[{"N":"-1"},{"S":"y"}]}}},"unit":{"S":"4601"},"language":{"S":"nb"},"answers":{"M":{"q_a":{"S":"tab\there"},"q_b":{"L":[{"S":"1"},{"S":"2"}]},"q_c":{"L":[]},"q_d" : { "S" : "x" }}}} } "#;
+        let mut read = Vec::new();
+        scan_line(line, &mut |a| read.push(owned(a))).unwrap();
+        let (answer_id, unit, language, answers) = read.pop().unwrap();
+        assert_eq!(answer_id, "a\"b\\c/d\u{e6}\u{1F600}\n");
+        assert_eq!((unit.as_str(), language.as_str()), ("4601", "nb"));
+        let expected: BTreeMap<String, Vec<String>> =
+            [("q_a", vec!["tab\there"]), ("q_b", vec!["1", "2"]), ("q_c", vec![]), ("q_d", vec!["x"])]
+                .into_iter()
+                .map(|(q, v)| (q.to_owned(), v.into_iter().map(str::to_owned).collect()))
+                .collect();
+        assert_eq!(answers, expected);
         let layout = Layout::new(Questionnaire::current());
         let unit = code_line(line, &layout, &mut Coded::default(), &mut Vec::new()).unwrap();
         assert_eq!(unit.as_str(), "4601");
@@ -711,18 +734,32 @@ mod tests {
         }
         // What serde_json makes of the same line, for the strings.
         let json: serde_json::Value = serde_json::from_str(line).unwrap();
-        assert_eq!(json["Item"]["answer_id"]["S"].as_str(), item.str("answer_id").ok());
-        for bad in [
-            r#"{"Item":{"unit":{"S":"4601"}"#,
-            r#"{"Item":{"a":{"S":"\ud83d"}}}"#,
-            r#"{"Item":{"a":{"S":"\q"}}}"#,
-            r#"{"Item":{}} x"#,
-            "{\"Item\":{\"a\":{\"S\":\"\u{1}\"}}}",
-            r#"{"Item":{"a":{"S":"x"},}}"#,
-            r#"{"Other":{}}"#,
+        assert_eq!(json["Item"]["answer_id"]["S"].as_str(), Some(answer_id.as_str()));
+        // Broken lines, each complete but for one fault.
+        let whole = |fault: &str| {
+            format!(r#"{{"Item":{{{fault}"unit":{{"S":"4601"}},"language":{{"S":"nb"}},"answers":{{"M":{{}}}}}}}}"#)
+        };
+        let mut good = Vec::new();
+        scan_line(&whole(r#""answer_id":{"S":"a"},"#), &mut |a| good.push(owned(a))).unwrap();
+        assert_eq!(good.len(), 1, "the line around the faults reads");
+        // Each broken line, and whether the counting reader, which reads only
+        // the unit and the answers, must refuse it too.
+        for (bad, for_counting) in [
+            (r#"{"Item":{"unit":{"S":"4601"}"#.to_owned(), true),
+            (whole(r#""answer_id":{"S":"\ud83d"},"#), false),
+            (whole(r#""answer_id":{"S":"\q"},"#), false),
+            (whole("\"answer_id\":{\"S\":\"\u{1}\"},"), false),
+            (whole(""), false),
+            (whole(r#""answer_id":{"S":"a"},"a":{"S":"\q"},"#), true),
+            (format!("{} x", whole(r#""answer_id":{"S":"a"},"#)), true),
+            (whole(r#""answer_id":{"S":"a"},,"#), true),
+            (whole(r#""answer_id":{"S":"a"},"answers":{"S":"x"},"#), true),
+            (r#"{"Other":{}}"#.to_owned(), true),
         ] {
-            assert!(Item::parse(bad).is_err(), "{bad}");
-            assert!(code_line(bad, &layout, &mut Coded::default(), &mut Vec::new()).is_err(), "{bad}");
+            assert!(scan_line(&bad, &mut |_| {}).is_err(), "{bad}");
+            if for_counting {
+                assert!(code_line(&bad, &layout, &mut Coded::default(), &mut Vec::new()).is_err(), "{bad}");
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::answer::AnswerRecord;
 use crate::definition::Index;
-use crate::questionnaire::Questionnaire;
+use crate::questionnaire::{QuestionType, Questionnaire};
 use crate::unit::UnitNumber;
 
 /// The counts of one population.
@@ -70,24 +70,55 @@ pub struct Layout {
     pub index_scale: u64,
     /// The grouping question's position and, per its option, the category (`None`: ends the survey).
     grouping: Option<(usize, Vec<Option<usize>>)>,
-    /// Where each question's option counters start in a flat row of counters
-    /// (after respondents and one `answered` per question), where the indices'
-    /// sums start (their `n`s follow), and the row's width.
+    /// A flat row of counters holds the respondents, then an `answered` per
+    /// multiple-choice question (`answered_at`; a question of one answer is
+    /// answered as often as its options were chosen, so it needs none), then
+    /// each question's option counters (`count_at`), then the indices' sums
+    /// (from `index_at`, their `n`s following); `width` counters in all.
+    answered_at: Vec<Option<usize>>,
     count_at: Vec<usize>,
     index_at: usize,
     width: usize,
 }
 
-/// A question's option values, looked up by comparing: a question has a handful
-/// of short values, which is faster than hashing.
+/// A question's option values, looked up by their first byte and one compare:
+/// a question has a handful of short values, mostly with different first
+/// bytes, which is faster than hashing.
 #[derive(Debug, Clone)]
-pub struct Options(Vec<Box<[u8]>>);
+pub struct Options {
+    values: Vec<Box<[u8]>>,
+    /// Per first byte: 1 + the position of the one option that starts with it,
+    /// [`Options::SHARED`] when several do, 0 when none does.
+    by_first: Box<[u8; 256]>,
+}
 
 impl Options {
+    const SHARED: u8 = u8::MAX;
+
+    fn new(values: Vec<Box<[u8]>>) -> Self {
+        let mut by_first = Box::new([0; 256]);
+        for (p, value) in values.iter().enumerate() {
+            if let Some(&first) = value.first() {
+                let slot = &mut by_first[usize::from(first)];
+                *slot = match u8::try_from(p + 1) {
+                    Ok(one) if *slot == 0 && one != Self::SHARED => one,
+                    _ => Self::SHARED,
+                };
+            }
+        }
+        Self { values, by_first }
+    }
+
     /// The position of option `value`.
+    #[inline]
     pub fn position(&self, value: &str) -> Option<u16> {
         let value = value.as_bytes();
-        self.0.iter().position(|o| o.len() == value.len() && o.iter().zip(value).all(|(a, b)| a == b)).map(|p| p as u16)
+        let same = |o: &[u8]| o.len() == value.len() && o.iter().zip(value).all(|(a, b)| a == b);
+        match value.first().map_or(Self::SHARED, |&first| self.by_first[usize::from(first)]) {
+            0 => None,
+            Self::SHARED => self.values.iter().position(|o| same(o)).map(|p| p as u16),
+            one => same(&self.values[usize::from(one - 1)]).then_some(u16::from(one - 1)),
+        }
     }
 }
 
@@ -135,14 +166,24 @@ impl Layout {
         let options = questionnaire
             .questions
             .iter()
-            .map(|q| Options(q.options.iter().map(|o| o.value.as_bytes().into()).collect()))
+            .map(|q| Options::new(q.options.iter().map(|o| o.value.as_bytes().into()).collect()))
             .collect();
         let plan = questionnaire.plan();
         let most_items = plan.indices.iter().map(|i| i.items.len()).max().unwrap_or(1).max(1);
         let grouping = plan
             .grouping
             .map(|at| (at, questionnaire.questions[at].options.iter().map(|o| plan.category(&o.value)).collect()));
-        let mut at = 1 + questionnaire.questions.len();
+        let mut at = 1;
+        let answered_at = questionnaire
+            .questions
+            .iter()
+            .map(|q| {
+                (q.kind == QuestionType::Multi).then(|| {
+                    at += 1;
+                    at - 1
+                })
+            })
+            .collect();
         let count_at = questionnaire
             .questions
             .iter()
@@ -158,6 +199,7 @@ impl Layout {
             indices: plan.indices.clone(),
             index_scale: lcm_up_to(most_items),
             grouping,
+            answered_at,
             count_at,
             index_at: at,
             width: at + 2 * plan.indices.len(),
@@ -274,9 +316,8 @@ pub struct Accumulator<'q> {
     layout: Layout,
     /// Per unit, per category: a row of counters.
     units: FnvMap<UnitNumber, Vec<Vec<u64>>>,
-    /// Everyone, per background question (as in `Layout::bands`), per option,
-    /// plus a last row for "not answered": each partitions the respondents.
-    bands: Vec<Vec<Vec<u64>>>,
+    /// Everyone by the background questions' bands, kept crossed (see [`Crossed`]).
+    crossed: Vec<Crossed>,
     /// Records that could not be placed (no answer to the grouping question, or
     /// one that is not a category); a run that meets any fails.
     pub skipped: u64,
@@ -285,12 +326,57 @@ pub struct Accumulator<'q> {
     adds: Adds,
 }
 
+/// At most this many combinations of bands are kept as rows in one [`Crossed`].
+const COMBINATIONS: usize = 1024;
+
+/// Everyone by the bands of some background questions together: a row of
+/// counters per combination of their slots (each option, and "not answered"),
+/// so a record is added to one row for these questions rather than one per
+/// question. [`Accumulator::bands`] adds the combinations up per question.
+#[derive(Debug, Clone)]
+struct Crossed {
+    /// Positions in `Layout::bands`, with each one's number of slots; the
+    /// first varies slowest in a combination's number.
+    bands: Vec<(usize, usize)>,
+    /// Combinations × `Layout::width` counters.
+    rows: Vec<u64>,
+}
+
+impl Crossed {
+    /// The background questions (their slots, in `Layout::bands` order) in runs
+    /// of at most [`COMBINATIONS`] combinations each; a question with more slots
+    /// than that is a run of its own.
+    fn runs(slots: &[usize], limit: usize) -> Vec<Vec<(usize, usize)>> {
+        let mut runs: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut product = usize::MAX;
+        for (b, &n) in slots.iter().enumerate() {
+            match product.checked_mul(n) {
+                Some(p) if p <= limit => product = p,
+                _ => {
+                    runs.push(Vec::new());
+                    product = n;
+                }
+            }
+            runs.last_mut().expect("a run was started").push((b, n));
+        }
+        runs
+    }
+
+    /// The row of a record's combination, given the background questions' positions.
+    fn row(&mut self, bands: &[usize], coded: &Coded, width: usize) -> &mut [u64] {
+        let combination = self.bands.iter().fold(0, |at, &(b, slots)| {
+            at * slots + coded.chosen(bands[b]).first().map_or(slots - 1, |&o| usize::from(o))
+        });
+        &mut self.rows[combination * width..(combination + 1) * width]
+    }
+}
+
 /// What one record adds to a row of counters, worked out once and added to
-/// each row it is counted in (its unit's, and one per background question).
+/// each row it is counted in (its unit's, and its combination's in each [`Crossed`]).
 #[derive(Debug, Clone, Default)]
 struct Adds {
-    /// Counters that go up by one: respondents, answered, each chosen option,
-    /// and each index the record counts in.
+    /// Counters that go up by one: respondents, each chosen option, each
+    /// multiple-choice question answered, and each index the record counts in.
     ones: Vec<usize>,
     /// Index sums and the record's scaled mean for each.
     sums: Vec<(usize, u64)>,
@@ -301,11 +387,15 @@ impl Adds {
         self.ones.clear();
         self.sums.clear();
         self.ones.push(0);
-        for (q, &at) in layout.count_at.iter().enumerate() {
-            let chosen = coded.chosen(q);
-            if !chosen.is_empty() {
-                self.ones.push(1 + q);
-                self.ones.extend(chosen.iter().map(|&o| at + usize::from(o)));
+        for (q, (&at, &answered)) in layout.count_at.iter().zip(&layout.answered_at).enumerate() {
+            match (coded.chosen(q), answered) {
+                ([], _) => {}
+                (chosen, Some(answered)) => {
+                    self.ones.push(answered);
+                    self.ones.extend(chosen.iter().map(|&o| at + usize::from(o)));
+                }
+                // A question of one answer counts its first value, as its index and band do.
+                ([first, ..], None) => self.ones.push(at + usize::from(*first)),
             }
         }
         let n_at = layout.index_at + layout.indices.len();
@@ -342,16 +432,19 @@ impl Adds {
 impl<'q> Accumulator<'q> {
     pub fn new(questionnaire: &'q Questionnaire) -> Self {
         let layout = Layout::new(questionnaire);
-        let bands = layout
-            .bands
-            .iter()
-            .map(|&q| vec![vec![0; layout.width]; questionnaire.questions[q].options.len() + 1])
+        let slots: Vec<usize> = layout.bands.iter().map(|&q| questionnaire.questions[q].options.len() + 1).collect();
+        let crossed = Crossed::runs(&slots, COMBINATIONS)
+            .into_iter()
+            .map(|bands| {
+                let combinations: usize = bands.iter().map(|&(_, n)| n).product();
+                Crossed { bands, rows: vec![0; combinations * layout.width] }
+            })
             .collect();
         Self {
             questionnaire,
             layout,
             units: FnvMap::default(),
-            bands,
+            crossed,
             skipped: 0,
             coded: Coded::default(),
             adds: Adds::default(),
@@ -373,7 +466,14 @@ impl<'q> Accumulator<'q> {
         let indices = layout.indices.len();
         Tally {
             respondents: row[0],
-            answered: row[1..=questions.len()].to_vec(),
+            answered: questions
+                .iter()
+                .zip(&layout.count_at)
+                .zip(&layout.answered_at)
+                .map(|((q, &at), answered)| {
+                    answered.map_or_else(|| row[at..at + q.options.len()].iter().sum(), |a| row[a])
+                })
+                .collect(),
             counts: questions
                 .iter()
                 .zip(&layout.count_at)
@@ -394,7 +494,23 @@ impl<'q> Accumulator<'q> {
 
     /// Everyone by band of each background question: per band, per option, and last "not answered".
     pub fn bands(&self) -> Vec<Vec<Tally>> {
-        self.bands.iter().map(|rows| rows.iter().map(|r| self.tally(r)).collect()).collect()
+        let width = self.layout.width;
+        let mut bands: Vec<Vec<Vec<u64>>> = self
+            .layout
+            .bands
+            .iter()
+            .map(|&q| vec![vec![0; width]; self.questionnaire.questions[q].options.len() + 1])
+            .collect();
+        for crossed in &self.crossed {
+            for (combination, row) in crossed.rows.chunks_exact(width).enumerate() {
+                let mut rest = combination;
+                for &(b, slots) in crossed.bands.iter().rev() {
+                    bands[b][rest % slots].iter_mut().zip(row).for_each(|(a, x)| *a += x);
+                    rest /= slots;
+                }
+            }
+        }
+        bands.iter().map(|rows| rows.iter().map(|r| self.tally(r)).collect()).collect()
     }
 
     /// The units that have answers, in number order, without building their tallies.
@@ -436,10 +552,8 @@ impl<'q> Accumulator<'q> {
         let categories = self.questionnaire.plan().categories.len();
         let rows = self.units.entry(unit).or_insert_with(|| vec![vec![0; layout.width]; categories]);
         self.adds.to(&mut rows[category]);
-        for (b, &q) in layout.bands.iter().enumerate() {
-            let options = &mut self.bands[b];
-            let slot = coded.chosen(q).first().map_or(options.len() - 1, |&o| usize::from(o));
-            self.adds.to(&mut options[slot]);
+        for crossed in &mut self.crossed {
+            self.adds.to(crossed.row(&layout.bands, coded, layout.width));
         }
     }
 
@@ -457,8 +571,8 @@ impl<'q> Accumulator<'q> {
                 }
             }
         }
-        for (mine, theirs) in self.bands.iter_mut().zip(&other.bands) {
-            mine.iter_mut().zip(theirs).for_each(|(a, b)| add(a, b));
+        for (mine, theirs) in self.crossed.iter_mut().zip(&other.crossed) {
+            add(&mut mine.rows, &theirs.rows);
         }
     }
 }

@@ -594,8 +594,11 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
             if column == unit_column {
                 unit = Some(UnitNumber::parse(cell).map_err(|e| bad(n, e))?);
             } else if let Some(Some((q, options))) = columns.get(column) {
-                if !cell.is_empty() {
-                    coded.set(*q, cell.split('|').filter_map(|v| options.position(v)));
+                // Most cells hold one value; only a cell that is no option is split.
+                match options.position(cell) {
+                    Some(one) => coded.set(*q, [one]),
+                    None if !cell.is_empty() => coded.set(*q, cell.split('|').filter_map(|v| options.position(v))),
+                    None => {}
                 }
             }
             column += 1;

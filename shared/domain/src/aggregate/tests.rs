@@ -133,3 +133,79 @@ fn indices_and_means_match_their_definitions() {
     assert_eq!(scale_mean(&[0, 0, 0, 0, 0, 4], 5), None);
     assert_eq!(scale_mean(&[1, 0, 0, 1, 7], 4), Some(2.5), "a 1-4 scale: the fifth count is don't know");
 }
+
+#[test]
+fn bands_match_a_naive_count_per_background_option() {
+    let q = Questionnaire::current();
+    let records = records(1500, 31);
+    let mut acc = Accumulator::new(q);
+    records.iter().for_each(|r| acc.add(r));
+    let bands = acc.bands();
+    assert_eq!(bands.len(), q.plan().bands.len());
+    for (b, &at) in q.plan().bands.iter().enumerate() {
+        let background = &q.questions[at];
+        for (slot, tally) in bands[b].iter().enumerate() {
+            // Each option of the background question, then "not answered".
+            let value = background.options.get(slot).map(|o| o.value.as_str());
+            let mine: Vec<_> = records
+                .iter()
+                .filter(|r| r.answers.get(&background.id).and_then(|v| v.values().next()) == value)
+                .collect();
+            assert_eq!(tally.respondents, mine.len() as u64, "{} {value:?}", background.id);
+            for (i, question) in q.questions.iter().enumerate() {
+                let answered = mine.iter().filter(|r| r.answers.contains_key(&question.id)).count();
+                assert_eq!(tally.answered[i], answered as u64, "{} {value:?} {}", background.id, question.id);
+                for (j, option) in question.options.iter().enumerate() {
+                    let chose = mine
+                        .iter()
+                        .filter(|r| r.answers.get(&question.id).is_some_and(|v| v.values().any(|x| x == option.value)))
+                        .count();
+                    assert_eq!(tally.counts[i][j], chose as u64, "{} {value:?} {}", background.id, question.id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn background_questions_are_crossed_in_runs_of_bounded_size() {
+    assert_eq!(Crossed::runs(&[4, 5, 5, 5], 1024), vec![vec![(0, 4), (1, 5), (2, 5), (3, 5)]]);
+    assert_eq!(Crossed::runs(&[4, 5, 5, 5], 100), vec![vec![(0, 4), (1, 5), (2, 5)], vec![(3, 5)]]);
+    // A question with more slots than the limit stands alone; so does the one after it.
+    assert_eq!(Crossed::runs(&[3, 200, 2], 100), vec![vec![(0, 3)], vec![(1, 200)], vec![(2, 2)]]);
+    assert_eq!(Crossed::runs(&[], 100), Vec::<Vec<(usize, usize)>>::new());
+}
+
+#[test]
+fn options_are_found_by_value_whether_or_not_they_share_a_first_byte() {
+    let values = |vs: &[&str]| Options::new(vs.iter().map(|v| v.as_bytes().into()).collect());
+    let devices = values(&["pc", "tablet", "phone", "none", ""]);
+    for (p, v) in ["pc", "tablet", "phone", "none", ""].iter().enumerate() {
+        assert_eq!(devices.position(v), Some(p as u16), "{v}");
+    }
+    for unknown in ["p", "phones", "tab", "x", "PC", "nonE"] {
+        assert_eq!(devices.position(unknown), None, "{unknown}");
+    }
+    // More options than the table can number: those past it are still found.
+    let many: Vec<String> = (0..300).map(|i| format!("v{i}")).collect();
+    let many_options = values(&many.iter().map(String::as_str).collect::<Vec<_>>());
+    for (p, v) in many.iter().enumerate() {
+        assert_eq!(many_options.position(v), Some(p as u16));
+    }
+    assert_eq!(many_options.position("v300"), None);
+}
+
+#[test]
+fn a_question_of_one_answer_given_several_values_counts_the_first() {
+    let q = Questionnaire::current();
+    let mut record = records(1, 3).remove(0);
+    let age = q.questions.iter().position(|x| x.id == "q_age").unwrap();
+    record.answers.insert("q_age".into(), crate::answer::AnswerValue::Many(vec!["30_39".into(), "18_29".into()]));
+    let mut acc = Accumulator::new(q);
+    acc.add(&record);
+    let total = acc.units()[&record.unit].total();
+    assert_eq!(total.answered[age], 1);
+    assert_eq!(total.counts[age], vec![0, 1, 0, 0]);
+    let band = q.plan().bands.iter().position(|&b| b == age).unwrap();
+    assert_eq!(acc.bands()[band][1].respondents, 1);
+}

@@ -109,16 +109,50 @@ impl Options {
         Self { values, by_first }
     }
 
+    /// The option values, by position.
+    pub fn values(&self) -> impl Iterator<Item = &[u8]> {
+        self.values.iter().map(AsRef::as_ref)
+    }
+
+    /// The one option whose value starts with byte `first`, if only one does:
+    /// its position and value.
+    #[inline]
+    pub fn starting_with(&self, first: u8) -> Option<(u16, &[u8])> {
+        match self.by_first[usize::from(first)] {
+            0 | Self::SHARED => None,
+            one => Some((u16::from(one - 1), &self.values[usize::from(one - 1)])),
+        }
+    }
+
     /// The position of option `value`.
     #[inline]
     pub fn position(&self, value: &str) -> Option<u16> {
         let value = value.as_bytes();
-        let same = |o: &[u8]| o.len() == value.len() && o.iter().zip(value).all(|(a, b)| a == b);
+        let same = |o: &[u8]| same_bytes(o, value);
         match value.first().map_or(Self::SHARED, |&first| self.by_first[usize::from(first)]) {
             0 => None,
             Self::SHARED => self.values.iter().position(|o| same(o)).map(|p| p as u16),
             one => same(&self.values[usize::from(one - 1)]).then_some(u16::from(one - 1)),
         }
+    }
+}
+
+/// Whether two short byte strings are equal, compared in a few overlapping
+/// words rather than byte by byte, which keeps the compare of a question id or
+/// option value to a few predictable branches.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u64_at = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"));
+    let u32_at = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        _ => (0..n - 8).step_by(8).all(|at| u64_at(a, at) == u64_at(b, at)) && u64_at(a, n - 8) == u64_at(b, n - 8),
     }
 }
 
@@ -214,6 +248,11 @@ impl Layout {
     /// The position of a question, and its options.
     pub fn question(&self, id: &str) -> Option<(usize, &Options)> {
         self.question_from(id, &mut 0)
+    }
+
+    /// The question at `next` in id order: its id, position and options.
+    pub fn in_id_order(&self, next: usize) -> Option<(&str, usize, &Options)> {
+        self.by_id.get(next).map(|(id, q)| (id.as_ref(), *q, &self.options[*q]))
     }
 
     /// [`Self::question`], trying the question after `next` (in id order) first

@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
-use survey_domain::aggregate::{Accumulator, Coded, Layout, Options};
+use survey_domain::aggregate::{same_bytes, Accumulator, Coded, Layout, Options};
 use survey_domain::answer::{AnswerRecord, AnswerValue, ScannedAnswer};
 use survey_domain::{LanguageCode, UnitNumber};
 
@@ -125,6 +125,41 @@ impl<'a> Scan<'a> {
             Some(_) => self.escaped(start).map(Cow::Owned),
             None => self.err("an unterminated string"),
         }
+    }
+
+    /// Whether the cursor is at the JSON string `"text"` and if so past it;
+    /// `text` must be one that needs no escaping (see [`Coder::as_written`]).
+    #[inline]
+    fn quoted(&mut self, text: &str) -> bool {
+        let (bytes, text) = (self.text.as_bytes(), text.as_bytes());
+        let Some(found) = bytes.get(self.at..self.at + text.len() + 2) else {
+            return false;
+        };
+        let same = found[0] == b'"' && found[text.len() + 1] == b'"' && same_bytes(&found[1..=text.len()], text);
+        if same {
+            self.at += text.len() + 2;
+        }
+        same
+    }
+
+    /// `:{"S":"…"}` at the cursor holding one of `options`, matched in place
+    /// by its first byte: its position; `None`, the cursor unmoved, for
+    /// anything else. The values must need no escaping (see [`Coder::as_written`]).
+    #[inline]
+    fn option_attribute(&mut self, options: &Options) -> Option<u16> {
+        const OPENING: &[u8] = b":{\"S\":\"";
+        let bytes = self.text.as_bytes();
+        let start = self.at + OPENING.len();
+        if !same_bytes(bytes.get(self.at..start)?, OPENING) {
+            return None;
+        }
+        let (position, value) = options.starting_with(*bytes.get(start)?)?;
+        let end = start + value.len();
+        if !same_bytes(bytes.get(start..end)?, value) || bytes.get(end..end + 2)? != b"\"}" {
+            return None;
+        }
+        self.at = end + 2;
+        Some(position)
     }
 
     /// `:{"S":"…"}` at the cursor with a string that needs no unescaping (the
@@ -290,95 +325,139 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Reads one export line straight into `coded` (its answers as option positions,
-/// through `layout`) and gives its unit, building nothing per answer: the
-/// counting path. `scratch` holds a list's options while it is read.
-fn code_line(text: &str, layout: &Layout, coded: &mut Coded, scratch: &mut Vec<u16>) -> Result<UnitNumber, String> {
-    let mut scan = Scan { text, at: 0 };
-    coded.clear(layout.questions());
-    let mut unit = None;
-    let mut answers = false;
-    scan.eat(b'{')?;
-    let mut first = true;
-    while scan.more(b'}', first)? {
-        first = false;
-        if scan.string()? != "Item" {
-            scan.eat(b':')?;
-            scan.skip()?;
-            continue;
-        }
-        scan.eat(b':')?;
+/// The counting path's reader of export lines: each line straight into
+/// `coded` (its answers as option positions, through `layout`), building
+/// nothing per answer.
+struct Coder<'l> {
+    layout: &'l Layout,
+    /// Whether every question id and option value is written in JSON as it
+    /// is, so that names and values can be matched in place (see
+    /// [`Scan::quoted`] and [`Scan::option_attribute`]).
+    as_written: bool,
+    coded: Coded,
+    /// A list's options while it is read.
+    scratch: Vec<u16>,
+}
+
+impl<'l> Coder<'l> {
+    fn new(layout: &'l Layout) -> Self {
+        let as_written = (0..layout.questions()).map_while(|i| layout.in_id_order(i)).all(|(id, _, options)| {
+            special(id.as_bytes()).is_none() && options.values().all(|value| special(value).is_none())
+        });
+        Self { layout, as_written, coded: Coded::default(), scratch: Vec::new() }
+    }
+
+    /// Reads one export line into `self.coded` and gives its unit.
+    fn line(&mut self, text: &str) -> Result<UnitNumber, String> {
+        let Self { layout, as_written, coded, scratch } = self;
+        let layout: &Layout = layout;
+        let mut scan = Scan { text, at: 0 };
+        coded.clear(layout.questions());
+        let mut unit = None;
+        let mut answers = false;
         scan.eat(b'{')?;
-        let mut first_attribute = true;
-        while scan.more(b'}', first_attribute)? {
-            first_attribute = false;
-            let name = scan.string()?;
+        let mut first = true;
+        while scan.more(b'}', first)? {
+            first = false;
+            if scan.string()? != "Item" {
+                scan.eat(b':')?;
+                scan.skip()?;
+                continue;
+            }
             scan.eat(b':')?;
-            match name.as_ref() {
-                "unit" => match scan.attribute()? {
-                    Attribute::S(number) => unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?),
-                    _ => return scan.err("`unit` is no string"),
-                },
-                "answers" => {
-                    answers = true;
-                    scan.eat(b'{')?;
-                    if scan.kind()? != b'M' {
-                        return scan.err("`answers` is no map");
-                    }
-                    scan.eat(b':')?;
-                    scan.eat(b'{')?;
-                    let (mut first_answer, mut next) = (true, 0);
-                    while scan.more(b'}', first_answer)? {
-                        first_answer = false;
-                        let question = scan.string()?;
-                        let known = layout.question_from(&question, &mut next);
-                        scratch.clear();
-                        if let Some(value) = scan.plain_string_attribute() {
-                            scratch.extend(known.and_then(|(_, options)| options.position(value)));
-                            if let Some((q, _)) = known {
-                                coded.set(q, scratch.iter().copied());
-                            }
-                            continue;
+            scan.eat(b'{')?;
+            let mut first_attribute = true;
+            while scan.more(b'}', first_attribute)? {
+                first_attribute = false;
+                let name = scan.string()?;
+                scan.eat(b':')?;
+                match name.as_ref() {
+                    "unit" => match scan.attribute()? {
+                        Attribute::S(number) => unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?),
+                        _ => return scan.err("`unit` is no string"),
+                    },
+                    "answers" => {
+                        answers = true;
+                        scan.eat(b'{')?;
+                        if scan.kind()? != b'M' {
+                            return scan.err("`answers` is no map");
                         }
                         scan.eat(b':')?;
                         scan.eat(b'{')?;
-                        let kind = scan.kind()?;
-                        scan.eat(b':')?;
-                        match kind {
-                            b'S' => {
-                                let value = scan.string()?;
-                                scratch.extend(known.and_then(|(_, options)| options.position(&value)));
-                            }
-                            b'L' => {
-                                scan.eat(b'[')?;
-                                let mut first_item = true;
-                                while scan.more(b']', first_item)? {
-                                    first_item = false;
-                                    if let Attribute::S(value) = scan.attribute()? {
-                                        scratch.extend(known.and_then(|(_, options)| options.position(&value)));
+                        let (mut first_answer, mut next) = (true, 0);
+                        while scan.more(b'}', first_answer)? {
+                            first_answer = false;
+                            // Answers come in id order, with the unanswered left out: most
+                            // names are the id of the next question or one just after it.
+                            let mut known = None;
+                            for ahead in 0..(if *as_written { 3 } else { 0 }) {
+                                match layout.in_id_order(next + ahead) {
+                                    Some((id, q, options)) if scan.quoted(id) => {
+                                        next += ahead + 1;
+                                        known = Some((q, options));
+                                        break;
                                     }
+                                    Some(_) => {}
+                                    None => break,
                                 }
                             }
-                            _ => return scan.err("an answer that is neither S nor L"),
+                            if known.is_none() {
+                                known = layout.question_from(&scan.string()?, &mut next);
+                            }
+                            if let Some((q, options)) = known.filter(|_| *as_written) {
+                                if let Some(one) = scan.option_attribute(options) {
+                                    coded.set(q, [one]);
+                                    continue;
+                                }
+                            }
+                            scratch.clear();
+                            if let Some(value) = scan.plain_string_attribute() {
+                                scratch.extend(known.and_then(|(_, options)| options.position(value)));
+                                if let Some((q, _)) = known {
+                                    coded.set(q, scratch.iter().copied());
+                                }
+                                continue;
+                            }
+                            scan.eat(b':')?;
+                            scan.eat(b'{')?;
+                            let kind = scan.kind()?;
+                            scan.eat(b':')?;
+                            match kind {
+                                b'S' => {
+                                    let value = scan.string()?;
+                                    scratch.extend(known.and_then(|(_, options)| options.position(&value)));
+                                }
+                                b'L' => {
+                                    scan.eat(b'[')?;
+                                    let mut first_item = true;
+                                    while scan.more(b']', first_item)? {
+                                        first_item = false;
+                                        if let Attribute::S(value) = scan.attribute()? {
+                                            scratch.extend(known.and_then(|(_, options)| options.position(&value)));
+                                        }
+                                    }
+                                }
+                                _ => return scan.err("an answer that is neither S nor L"),
+                            }
+                            scan.eat(b'}')?;
+                            if let Some((q, _)) = known {
+                                coded.set(q, scratch.iter().copied());
+                            }
                         }
                         scan.eat(b'}')?;
-                        if let Some((q, _)) = known {
-                            coded.set(q, scratch.iter().copied());
-                        }
                     }
-                    scan.eat(b'}')?;
+                    _ => scan.skip()?,
                 }
-                _ => scan.skip()?,
             }
         }
+        if scan.peek().is_some() {
+            return scan.err("text after the item");
+        }
+        if !answers {
+            return Err("no map `answers`".to_owned());
+        }
+        unit.ok_or_else(|| "no string `unit`".to_owned())
     }
-    if scan.peek().is_some() {
-        return scan.err("text after the item");
-    }
-    if !answers {
-        return Err("no map `answers`".to_owned());
-    }
-    unit.ok_or_else(|| "no string `unit`".to_owned())
 }
 
 /// Reads one export line (`{"Item": {name: attribute, …}}`) and hands it to
@@ -520,10 +599,10 @@ fn bad(line: u64, reason: impl ToString) -> ExportError {
 /// Counts the answers of one segment of an export file into `counts`.
 pub fn count_export(path: &Path, segment: u32, segments: u32, counts: &mut Accumulator) -> Result<u64, ExportError> {
     let layout = counts.layout().clone();
-    let (mut coded, mut scratch) = (Coded::default(), Vec::new());
+    let mut coder = Coder::new(&layout);
     lines_of_segment(path, segment, segments, |text, n| {
-        let unit = code_line(text, &layout, &mut coded, &mut scratch).map_err(|e| bad(n, e))?;
-        counts.add_coded(unit, &coded);
+        let unit = coder.line(text).map_err(|e| bad(n, e))?;
+        counts.add_coded(unit, &coder.coded);
         Ok(())
     })
 }
@@ -716,22 +795,26 @@ mod tests {
                 .collect();
         assert_eq!(answers, expected);
         let layout = Layout::new(Questionnaire::current());
-        let unit = code_line(line, &layout, &mut Coded::default(), &mut Vec::new()).unwrap();
+        let unit = Coder::new(&layout).line(line).unwrap();
         assert_eq!(unit.as_str(), "4601");
         // An answer read in one go codes as the same answer spaced out or escaped.
         let coded = |line: &str| {
-            let mut coded = Coded::default();
-            code_line(line, &layout, &mut coded, &mut Vec::new()).unwrap();
-            coded
+            let mut coder = Coder::new(&layout);
+            coder.line(line).unwrap();
+            (0..layout.questions()).map(|q| coder.coded.chosen(q).to_vec()).collect::<Vec<_>>()
         };
         let plain =
             coded(r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"},"q_age":{"S":"30_39"}}}}}"#);
         let (group, options) = layout.question("q_group").unwrap();
-        assert_eq!(plain.chosen(group), [options.position("intro").unwrap()]);
+        assert_eq!(plain[group], [options.position("intro").unwrap()]);
         for other in [
             r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group" : { "S" : "intro" },"q_age":{"S":"30_39"}}}}}"#,
             r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"},"q_age":{"S":"30_39"}}}}}"#,
             r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"} ,"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_\u0067roup":{"S":"intro"},"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"in\u0074ro"},"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_group":{"S":"intro"},"q_x":{"S":"1"},"q_age":{"S":"30_39"}}}}}"#,
+            r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_age":{"S":"30_39"},"q_group":{"S":"intro"}}}}}"#,
         ] {
             assert_eq!(coded(other), plain, "{other}");
         }
@@ -761,7 +844,7 @@ mod tests {
         ] {
             assert!(scan_line(&bad, &mut |_| {}).is_err(), "{bad}");
             if for_counting {
-                assert!(code_line(&bad, &layout, &mut Coded::default(), &mut Vec::new()).is_err(), "{bad}");
+                assert!(Coder::new(&layout).line(&bad).is_err(), "{bad}");
             }
         }
     }
@@ -780,6 +863,55 @@ mod tests {
         read_export(&path, 0, 1, |r| read.push(owned(r))).unwrap();
         assert_eq!(read, [owned(&ScannedAnswer::of(&record))]);
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_name_is_matched_in_place_only_when_written_as_it_is() {
+        let at = |line: &str, text: &str| {
+            let mut scan = Scan { text: line, at: 0 };
+            (scan.quoted(text), scan.at)
+        };
+        assert_eq!(at(r#""q_age":{}"#, "q_age"), (true, 7));
+        for (line, text) in [
+            (r#""q_age2":{}"#, "q_age"),
+            (r#""q_ag":{}"#, "q_age"),
+            (r#""q_\u0061ge":{}"#, "q_age"),
+            (r#""q_age"#, "q_age"),
+            (r#"q_age":{}"#, "q_age"),
+        ] {
+            assert_eq!(at(line, text), (false, 0), "{line} {text}");
+        }
+        let layout = Layout::new(Questionnaire::current());
+        let (_, group) = layout.question("q_group").unwrap();
+        let value = |line: &str| {
+            let mut scan = Scan { text: line, at: 0 };
+            (scan.option_attribute(group), scan.at)
+        };
+        assert_eq!(value(r#":{"S":"intro"}"#), (Some(1), 14));
+        for line in
+            [r#":{"S":"introx"}"#, r#":{"S":"intr"}"#, r#":{"S":"in\u0074ro"}"#, r#":{"S":"intro""#, r#":{"N":"1"}"#]
+        {
+            assert_eq!(value(line), (None, 0), "{line}");
+        }
+        assert!(Coder::new(&layout).as_written);
+        // An id that JSON writes escaped is never matched as written, and is still read.
+        let mut q = Questionnaire::current().clone();
+        let leave = q.questions.iter().position(|x| x.id == "q_leave").unwrap();
+        q.questions[leave].id = r#"q_le\ave"#.to_owned();
+        let layout = Layout::new(&q);
+        let mut coder = Coder::new(&layout);
+        assert!(!coder.as_written);
+        coder
+            .line(r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_le\\ave":{"S":"yes"},"q_age":{"S":"30_39"}}}}}"#)
+            .unwrap();
+        assert_eq!(coder.coded.chosen(leave), [1]);
+        let mut q = Questionnaire::current().clone();
+        q.questions[leave].options[1].value = r#"y"es"#.to_owned();
+        let layout = Layout::new(&q);
+        let mut coder = Coder::new(&layout);
+        assert!(!coder.as_written);
+        coder.line(r#"{"Item":{"unit":{"S":"4601"},"answers":{"M":{"q_leave":{"S":"y\"es"}}}}}"#).unwrap();
+        assert_eq!(coder.coded.chosen(leave), [1]);
     }
 
     #[test]

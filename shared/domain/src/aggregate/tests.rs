@@ -209,3 +209,18 @@ fn a_question_of_one_answer_given_several_values_counts_the_first() {
     let band = q.plan().bands.iter().position(|&b| b == age).unwrap();
     assert_eq!(acc.bands()[band][1].respondents, 1);
 }
+
+#[test]
+fn byte_strings_compare_equal_exactly_when_every_byte_is_the_same() {
+    let text: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+    for n in 0..text.len() {
+        let a = &text[..n];
+        assert!(same_bytes(a, a));
+        assert!(!same_bytes(a, &text[..n + 1]));
+        for at in 0..n {
+            let mut b = a.to_vec();
+            b[at] ^= 0x20;
+            assert!(!same_bytes(a, &b), "{n} {at}");
+        }
+    }
+}

@@ -663,13 +663,12 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
         }
         coded.clear(questions);
         let mut unit = None;
-        // One pass over the bytes: `,` ends a cell, `|` a value within one.
-        let (mut column, mut start) = (0, 0);
-        for (at, &b) in text.as_bytes().iter().enumerate().chain([(text.len(), &b',')]) {
-            if b != b',' {
-                continue;
-            }
-            let cell = &text[start..at];
+        // `,` ends a cell, `|` a value within one.
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        for column in 0.. {
+            let end = bytes[start..].iter().position(|&b| b == b',').map_or(bytes.len(), |at| start + at);
+            let cell = &text[start..end];
             if column == unit_column {
                 unit = Some(UnitNumber::parse(cell).map_err(|e| bad(n, e))?);
             } else if let Some(Some((q, options))) = columns.get(column) {
@@ -680,8 +679,10 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
                     None => {}
                 }
             }
-            column += 1;
-            start = at + 1;
+            if end == bytes.len() {
+                break;
+            }
+            start = end + 1;
         }
         counts.add_coded(unit.ok_or_else(|| bad(n, "no unit"))?, &coded);
         Ok(())

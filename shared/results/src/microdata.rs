@@ -449,20 +449,14 @@ fn recode(
     id
 }
 
-fn class_counts<'a>(rows: impl Iterator<Item = (&'a Pattern, u64)>) -> BTreeMap<&'a Pattern, u64> {
-    let mut counts = BTreeMap::new();
-    for (pattern, n) in rows {
-        *counts.entry(pattern).or_insert(0) += n;
-    }
-    counts
-}
-
 /// The outcome of local suppression on a table of recoded patterns and their counts.
 struct Suppression {
     /// Recoded pattern -> written pattern.
-    written: BTreeMap<Pattern, Pattern>,
+    written: PatternMap<Pattern>,
     /// Values blanked, per quasi-identifier.
     suppressed: Vec<u64>,
+    /// The smallest equivalence class written; `None` for an empty table.
+    smallest: Option<u64>,
 }
 
 impl Suppression {
@@ -471,84 +465,99 @@ impl Suppression {
     }
 }
 
+/// An equivalence class of the written rows while suppressing: its rows, and
+/// the recoded patterns written as it.
+#[derive(Default)]
+struct Class {
+    rows: u64,
+    members: Vec<Pattern>,
+}
+
 /// Local suppression to k-anonymity on `table` (recoded pattern -> rows) over
-/// the first `quasi` quasi-identifiers, every one of them a candidate.
-fn suppress(table: &BTreeMap<Pattern, u64>, values: &Values, quasi: usize) -> Suppression {
-    let mut written: BTreeMap<Pattern, Pattern> = table.keys().map(|p| (*p, *p)).collect();
+/// the first `quasi` quasi-identifiers, every one of them a candidate. The
+/// classes are kept as they change, so a step costs the small classes and a
+/// pass over the classes to find them, not a regrouping of every pattern.
+fn suppress(table: &PatternMap<u64>, values: &Values, quasi: usize) -> Suppression {
     let categories: Vec<usize> =
-        (0..quasi).map(|v| table.keys().map(|p| &p[v]).collect::<BTreeSet<_>>().len()).collect();
+        (0..quasi).map(|v| table.keys().map(|p| p[v]).collect::<BTreeSet<_>>().len()).collect();
+    let mut classes: PatternMap<Class> =
+        table.iter().map(|(p, n)| (*p, Class { rows: *n, members: vec![*p] })).collect();
+    // Moves class `from` into class `to`.
+    let join = |classes: &mut PatternMap<Class>, from: &Pattern, to: Pattern| {
+        let Class { rows, members } = classes.remove(from).expect("a class being joined");
+        let class = classes.entry(to).or_default();
+        class.rows += rows;
+        class.members.extend(members);
+    };
     loop {
-        let classes = class_counts(written.iter().map(|(from, to)| (to, table[from])));
-        let unsafe_classes: BTreeMap<Pattern, u64> =
-            classes.iter().filter(|(_, n)| **n < K).map(|(p, n)| (**p, *n)).collect();
-        if unsafe_classes.is_empty() {
+        let small: Vec<(Pattern, u64)> =
+            classes.iter().filter(|(_, c)| c.rows < K).map(|(p, c)| (*p, c.rows)).collect();
+        if small.is_empty() {
             break;
         }
         // Each candidate is weighed on the classes alone: blanking `v` in the
         // small classes moves their rows to the class with `v` blanked.
         let choice = (0..quasi)
-            .filter(|v| unsafe_classes.keys().any(|p| p[*v] != STAR))
+            .filter(|v| small.iter().any(|(p, _)| p[*v] != STAR))
             .map(|v| {
-                let mut moved: BTreeMap<Pattern, u64> = BTreeMap::new();
+                let mut moved: PatternMap<u64> = PatternMap::default();
                 let mut cost = 0;
-                for (p, n) in unsafe_classes.iter().filter(|(p, _)| p[v] != STAR) {
+                for (p, n) in small.iter().filter(|(p, _)| p[v] != STAR) {
                     let mut to = *p;
                     to[v] = STAR;
                     *moved.entry(to).or_insert(0) += n;
                     cost += n;
                 }
-                let stayed: u64 = unsafe_classes
-                    .iter()
-                    .filter(|(p, _)| p[v] == STAR && !moved.contains_key(*p))
-                    .map(|(_, n)| n)
-                    .sum();
+                let stayed: u64 =
+                    small.iter().filter(|(p, _)| p[v] == STAR && !moved.contains_key(p)).map(|(_, n)| n).sum();
                 let merged: u64 =
-                    moved.iter().map(|(to, n)| n + classes.get(to).copied().unwrap_or(0)).filter(|n| *n < K).sum();
+                    moved.iter().map(|(to, n)| n + classes.get(to).map_or(0, |c| c.rows)).filter(|n| *n < K).sum();
                 (stayed + merged, cost, std::cmp::Reverse(categories[v]), std::cmp::Reverse(v))
             })
             .min();
         match choice {
             Some((.., std::cmp::Reverse(v))) => {
-                for to in written.values_mut().filter(|to| to[v] != STAR && unsafe_classes.contains_key(*to)) {
+                // A class joined here has `v` blanked, so is none of those moved.
+                for (p, _) in small.iter().filter(|(p, _)| p[v] != STAR) {
+                    let mut to = *p;
                     to[v] = STAR;
+                    join(&mut classes, p, to);
                 }
             }
             None => {
                 // Only fully blanked rows are left in a small class: take the
                 // smallest other class with them, until they are K.
                 let blank: Pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-                let Some((smallest, _)) = classes
-                    .into_iter()
+                let Some(smallest) = classes
+                    .iter()
                     .filter(|(p, _)| **p != blank)
-                    .min_by_key(|(p, n)| (*n, p.map(|id| values.name(id))))
+                    .min_by_key(|(p, c)| (c.rows, p.map(|id| values.name(id))))
+                    .map(|(p, _)| *p)
                 else {
                     break;
                 };
-                let smallest = *smallest;
-                for to in written.values_mut().filter(|to| **to == smallest) {
-                    *to = blank;
-                }
+                join(&mut classes, &smallest, blank);
             }
         }
     }
+    let mut written = PatternMap::default();
     let mut suppressed = vec![0; quasi];
-    for (from, to) in &written {
-        for v in 0..quasi {
-            if from[v] != STAR && to[v] == STAR {
+    for (to, class) in &classes {
+        for from in &class.members {
+            written.insert(*from, *to);
+            for v in (0..quasi).filter(|&v| from[v] != STAR && to[v] == STAR) {
                 suppressed[v] += table[from];
             }
         }
     }
-    Suppression { written, suppressed }
+    Suppression { written, suppressed, smallest: classes.values().map(|c| c.rows).min() }
 }
 
-/// One level of coarsening tried: its suppression, its recoding, and the
-/// recoded table the suppression ran on.
+/// One level of coarsening tried: its suppression and its recoding.
 struct Level {
     level: usize,
     suppression: Suppression,
     recoding: Recoding,
-    table: BTreeMap<Pattern, u64>,
 }
 
 /// A level's global recoding, value by value: `ids[slot][raw id]`. Every
@@ -606,26 +615,32 @@ impl Microdata {
         let mut best: Option<Level> = None;
         for level in 0..=columns.coarser.len() {
             let recoding = Recoding::new(level, &columns, counties, &mut values);
-            let mut table = BTreeMap::new();
+            let mut table = PatternMap::default();
             for (from, n) in &raw {
                 *table.entry(recoding.apply(from).expect("every raw value is recoded")).or_insert(0) += n;
             }
             let suppression = suppress(&table, &values, quasi);
             let total = suppression.total();
             if best.as_ref().is_none_or(|b| total < b.suppression.total()) {
-                best = Some(Level { level, suppression, recoding, table });
+                best = Some(Level { level, suppression, recoding });
             }
             if total <= limit {
                 break;
             }
         }
-        let Level { level, suppression, recoding, table } = best.expect("at least one level");
-        let k = class_counts(suppression.written.iter().map(|(from, to)| (to, table[from])))
-            .into_values()
-            .min()
-            .filter(|k| *k >= K);
-        let written: PatternMap<Pattern> = suppression.written.into_iter().collect();
-        Self { parts, columns, values, recoding, written, rows, level, suppressed: suppression.suppressed, k }
+        let Level { level, suppression, recoding } = best.expect("at least one level");
+        let k = suppression.smallest.filter(|k| *k >= K);
+        Self {
+            parts,
+            columns,
+            values,
+            recoding,
+            written: suppression.written,
+            rows,
+            level,
+            suppressed: suppression.suppressed,
+            k,
+        }
     }
 
     /// The columns of `respondents.csv`: county and language group, then one per question.
@@ -819,6 +834,19 @@ mod tests {
     /// `patterns` random patterns over seven quasi-identifiers (slot `v` takes
     /// one of about `2 + v` values; with `blanks`, some are blank already, as
     /// recoding leaves them), each with 1 to `most` rows.
+    fn class_counts<'a>(rows: impl Iterator<Item = (&'a Pattern, u64)>) -> BTreeMap<&'a Pattern, u64> {
+        let mut counts = BTreeMap::new();
+        for (pattern, n) in rows {
+            *counts.entry(pattern).or_insert(0) += n;
+        }
+        counts
+    }
+
+    /// `table` as `suppress` takes it.
+    fn hashed(table: &BTreeMap<Pattern, u64>) -> PatternMap<u64> {
+        table.iter().map(|(p, n)| (*p, *n)).collect()
+    }
+
     fn random_table(
         rng: &mut survey_domain::synthetic::Rng,
         values: &mut Values,
@@ -846,8 +874,9 @@ mod tests {
             let patterns = 5 + rng.below(60);
             let table = random_table(&mut rng, &mut values, patterns, false, 3);
             let rows: u64 = table.values().sum();
-            let s = suppress(&table, &values, 7);
+            let s = suppress(&hashed(&table), &values, 7);
             let classes = class_counts(s.written.iter().map(|(from, to)| (to, table[from])));
+            assert_eq!(s.smallest, classes.values().min().copied(), "round {round}");
             if rows >= K {
                 assert!(classes.values().all(|n| *n >= K), "round {round}: {classes:?}");
             }
@@ -855,7 +884,7 @@ mod tests {
         }
         let safe: BTreeMap<Pattern, u64> =
             [(pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "primary"]), 5)].into();
-        assert_eq!(suppress(&safe, &values, 7).total(), 0);
+        assert_eq!(suppress(&hashed(&safe), &values, 7).total(), 0);
     }
 
     /// Local suppression as first written: every candidate tried on a copy of
@@ -920,7 +949,9 @@ mod tests {
         for round in 0..200 {
             let patterns = 1 + rng.below(80);
             let table = random_table(&mut rng, &mut values, patterns, true, 4);
-            assert_eq!(suppress(&table, &values, 7).written, suppress_by_trial(&table, &values, 7), "round {round}");
+            let written: BTreeMap<Pattern, Pattern> =
+                suppress(&hashed(&table), &values, 7).written.into_iter().collect();
+            assert_eq!(written, suppress_by_trial(&table, &values, 7), "round {round}");
         }
     }
 
@@ -933,7 +964,7 @@ mod tests {
             (pattern(&mut values, ["11", "somali", "intro", "man", "30_39", "gt_5", "higher"]), 5),
         ]
         .into();
-        let s = suppress(&table, &values, 7);
+        let s = suppress(&hashed(&table), &values, 7);
         assert_eq!(s.suppressed, [6, 0, 0, 0, 0, 0, 0], "the county alone joins the two small classes");
     }
 
@@ -948,7 +979,7 @@ mod tests {
             (pattern(&mut values, ["46", "arabic", "intro", "woman", "18_29", "lt_1", "higher"]), 3),
         ]
         .into();
-        let s = suppress(&table, &values, 7);
+        let s = suppress(&hashed(&table), &values, 7);
         assert_eq!(s.suppressed, [0, 0, 0, 0, 0, 0, 6]);
     }
 }

@@ -255,13 +255,15 @@ impl Layout {
         self.by_id.get(next).map(|(id, q)| (id.as_ref(), *q, &self.options[*q]))
     }
 
-    /// [`Self::question`], trying the question after `next` (in id order) first
-    /// and moving `next` past the one found: answers come in id order from
-    /// DynamoDB's exports and from a `BTreeMap`, so most lookups are one compare.
+    /// [`Self::question`], trying the three questions after `next` (in id
+    /// order) first and moving `next` past the one found: answers come in id
+    /// order from DynamoDB's exports and from a `BTreeMap`, with the unanswered
+    /// left out, so most lookups are one or two compares.
     pub fn question_from(&self, id: &str, next: &mut usize) -> Option<(usize, &Options)> {
-        let at = match self.by_id.get(*next) {
-            Some((candidate, _)) if candidate.as_ref() == id => *next,
-            _ => self.by_id.binary_search_by(|(candidate, _)| candidate.as_ref().cmp(id)).ok()?,
+        let mut ahead = self.by_id.get(*next..).unwrap_or_default().iter().take(3);
+        let at = match ahead.position(|(candidate, _)| same_bytes(candidate.as_bytes(), id.as_bytes())) {
+            Some(step) => *next + step,
+            None => self.by_id.binary_search_by(|(candidate, _)| candidate.as_ref().cmp(id)).ok()?,
         };
         *next = at + 1;
         let q = self.by_id[at].1;

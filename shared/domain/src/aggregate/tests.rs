@@ -224,3 +224,28 @@ fn byte_strings_compare_equal_exactly_when_every_byte_is_the_same() {
         }
     }
 }
+
+#[test]
+fn questions_are_found_in_any_order_and_after_gaps() {
+    let q = Questionnaire::current();
+    let layout = Layout::new(q);
+    let mut ids: Vec<&str> = q.questions.iter().map(|x| x.id.as_str()).collect();
+    ids.sort();
+    let position = |id: &str| q.questions.iter().position(|x| x.id == id);
+    // In id order with gaps of every size, then backwards, then unknown ids.
+    for gap in 1..6 {
+        let mut next = 0;
+        for id in ids.iter().step_by(gap) {
+            assert_eq!(layout.question_from(id, &mut next).map(|(i, _)| i), position(id), "gap {gap}: {id}");
+        }
+    }
+    let mut next = 0;
+    for id in ids.iter().rev() {
+        assert_eq!(layout.question_from(id, &mut next).map(|(i, _)| i), position(id), "{id}");
+    }
+    for unknown in ["", "q", "q_agee", "zzz"] {
+        let mut next = 0;
+        assert_eq!(layout.question_from(unknown, &mut next).map(|(i, _)| i), None);
+        assert_eq!(next, 0);
+    }
+}

@@ -1,8 +1,9 @@
 //! Counting answers: one [`Tally`] per population, built by streaming answer
-//! records through an [`Accumulator`] (memory bounded by units × questions ×
-//! options, not by answers) and merging accumulators from parallel scan
-//! segments. Integer arithmetic only, so the result does not depend on the
-//! order answers arrive in.
+//! records through an [`Accumulator`] and merging accumulators from parallel
+//! scan segments. Memory is bounded by units × questions × options, plus the
+//! background questions' crossed rows (at most 1,024 combinations per run of
+//! them, × questions × options), never by answers. Integer arithmetic only,
+//! so the result does not depend on the order answers arrive in.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -255,14 +256,24 @@ impl Layout {
         self.by_id.get(next).map(|(id, q)| (id.as_ref(), *q, &self.options[*q]))
     }
 
-    /// [`Self::question`], trying the three questions after `next` (in id
-    /// order) first and moving `next` past the one found: answers come in id
-    /// order from DynamoDB's exports and from a `BTreeMap`, with the unanswered
-    /// left out, so most lookups are one or two compares.
+    /// The question at `next` in id order and the two after it, each as its
+    /// place in id order, id, position and options. Answers come in id order
+    /// from DynamoDB's exports and from a `BTreeMap`, with the unanswered left
+    /// out, so the next answer's question is most often one of these.
+    #[inline]
+    pub fn ahead(&self, next: usize) -> impl Iterator<Item = (usize, &str, usize, &Options)> {
+        (next..self.by_id.len().min(next.saturating_add(3))).map(|at| {
+            let (id, q) = &self.by_id[at];
+            (at, id.as_ref(), *q, &self.options[*q])
+        })
+    }
+
+    /// [`Self::question`], trying the questions [`Self::ahead`] of `next`
+    /// first and moving `next` past the one found: most lookups are one or
+    /// two compares.
     pub fn question_from(&self, id: &str, next: &mut usize) -> Option<(usize, &Options)> {
-        let mut ahead = self.by_id.get(*next..).unwrap_or_default().iter().take(3);
-        let at = match ahead.position(|(candidate, _)| same_bytes(candidate.as_bytes(), id.as_bytes())) {
-            Some(step) => *next + step,
+        let at = match self.ahead(*next).find(|(_, candidate, ..)| same_bytes(candidate.as_bytes(), id.as_bytes())) {
+            Some((at, ..)) => at,
             None => self.by_id.binary_search_by(|(candidate, _)| candidate.as_ref().cmp(id)).ok()?,
         };
         *next = at + 1;
@@ -280,8 +291,20 @@ impl Layout {
         let mut next = 0;
         for (question, values) in answers {
             if let Some((q, options)) = self.question_from(question, &mut next) {
-                coded.set(q, values.into_iter().filter_map(|v| options.position(v)));
+                self.set(coded, q, values.into_iter().filter_map(|v| options.position(v)));
             }
+        }
+    }
+
+    /// Sets question `q`'s chosen options in `coded`: all of them for a
+    /// question that takes several, the first for any other, so that counts,
+    /// indices, bands and respondent rows all read one value there.
+    #[inline]
+    pub fn set(&self, coded: &mut Coded, q: usize, options: impl IntoIterator<Item = u16>) {
+        let mut options = options.into_iter();
+        match self.answered_at[q] {
+            Some(_) => coded.set(q, options),
+            None => coded.set(q, options.next()),
         }
     }
 }
@@ -303,8 +326,16 @@ impl Coded {
         self.chosen.clear();
     }
 
-    /// Sets question `q`'s chosen options (each question once per record).
-    pub fn set(&mut self, q: usize, options: impl IntoIterator<Item = u16>) {
+    /// Sets question `q`'s one chosen option (each question once per record).
+    #[inline]
+    pub fn set_one(&mut self, q: usize, option: u16) {
+        self.set(q, [option]);
+    }
+
+    /// Sets question `q`'s chosen options; [`Layout::set`] keeps one for a
+    /// question that takes one.
+    #[inline]
+    fn set(&mut self, q: usize, options: impl IntoIterator<Item = u16>) {
         let start = self.chosen.len();
         self.chosen.extend(options);
         self.spans[q] = (start as u32, (self.chosen.len() - start) as u16);
@@ -435,8 +466,7 @@ impl Adds {
                     self.ones.push(answered);
                     self.ones.extend(chosen.iter().map(|&o| at + usize::from(o)));
                 }
-                // A question of one answer counts its first value, as its index and band do.
-                ([first, ..], None) => self.ones.push(at + usize::from(*first)),
+                ([one, ..], None) => self.ones.push(at + usize::from(*one)),
             }
         }
         let n_at = layout.index_at + layout.indices.len();

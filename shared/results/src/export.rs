@@ -349,130 +349,108 @@ impl<'l> Coder<'l> {
 
     /// Reads one export line into `self.coded` and gives its unit.
     fn line(&mut self, text: &str) -> Result<UnitNumber, String> {
-        let Self { layout, as_written, coded, scratch } = self;
-        let layout: &Layout = layout;
-        let mut scan = Scan { text, at: 0 };
-        coded.clear(layout.questions());
-        let mut unit = None;
-        let mut answers = false;
-        scan.eat(b'{')?;
-        let mut first = true;
-        while scan.more(b'}', first)? {
-            first = false;
-            if scan.string()? != "Item" {
-                scan.eat(b':')?;
-                scan.skip()?;
-                continue;
-            }
-            scan.eat(b':')?;
-            scan.eat(b'{')?;
-            let mut first_attribute = true;
-            while scan.more(b'}', first_attribute)? {
-                first_attribute = false;
-                let name = scan.string()?;
-                scan.eat(b':')?;
-                match name.as_ref() {
-                    "unit" => match scan.attribute()? {
-                        Attribute::S(number) => unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?),
-                        _ => return scan.err("`unit` is no string"),
-                    },
-                    "answers" => {
-                        answers = true;
-                        scan.eat(b'{')?;
-                        if scan.kind()? != b'M' {
-                            return scan.err("`answers` is no map");
-                        }
-                        scan.eat(b':')?;
-                        scan.eat(b'{')?;
-                        let (mut first_answer, mut next) = (true, 0);
-                        while scan.more(b'}', first_answer)? {
-                            first_answer = false;
-                            // Answers come in id order, with the unanswered left out: most
-                            // names are the id of the next question or one just after it.
-                            let mut known = None;
-                            for ahead in 0..(if *as_written { 3 } else { 0 }) {
-                                match layout.in_id_order(next + ahead) {
-                                    Some((id, q, options)) if scan.quoted(id) => {
-                                        next += ahead + 1;
-                                        known = Some((q, options));
-                                        break;
-                                    }
-                                    Some(_) => {}
-                                    None => break,
-                                }
-                            }
-                            if known.is_none() {
-                                known = layout.question_from(&scan.string()?, &mut next);
-                            }
-                            if let Some((q, options)) = known.filter(|_| *as_written) {
-                                if let Some(one) = scan.option_attribute(options) {
-                                    coded.set(q, [one]);
-                                    continue;
-                                }
-                            }
-                            scratch.clear();
-                            if let Some(value) = scan.plain_string_attribute() {
-                                scratch.extend(known.and_then(|(_, options)| options.position(value)));
-                                if let Some((q, _)) = known {
-                                    coded.set(q, scratch.iter().copied());
-                                }
-                                continue;
-                            }
-                            scan.eat(b':')?;
-                            scan.eat(b'{')?;
-                            let kind = scan.kind()?;
-                            scan.eat(b':')?;
-                            match kind {
-                                b'S' => {
-                                    let value = scan.string()?;
-                                    scratch.extend(known.and_then(|(_, options)| options.position(&value)));
-                                }
-                                b'L' => {
-                                    scan.eat(b'[')?;
-                                    let mut first_item = true;
-                                    while scan.more(b']', first_item)? {
-                                        first_item = false;
-                                        if let Attribute::S(value) = scan.attribute()? {
-                                            scratch.extend(known.and_then(|(_, options)| options.position(&value)));
-                                        }
-                                    }
-                                }
-                                _ => return scan.err("an answer that is neither S nor L"),
-                            }
-                            scan.eat(b'}')?;
-                            if let Some((q, _)) = known {
-                                coded.set(q, scratch.iter().copied());
-                            }
-                        }
-                        scan.eat(b'}')?;
-                    }
-                    _ => scan.skip()?,
+        self.coded.clear(self.layout.questions());
+        let (mut unit, mut answers) = (None, false);
+        item_attributes(text, |name, scan| match name {
+            "unit" => match scan.attribute()? {
+                Attribute::S(number) => {
+                    unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?);
+                    Ok(())
                 }
+                _ => scan.err("`unit` is no string"),
+            },
+            "answers" => {
+                answers = true;
+                self.answers(scan)
             }
-        }
-        if scan.peek().is_some() {
-            return scan.err("text after the item");
-        }
+            _ => scan.skip(),
+        })?;
         if !answers {
             return Err("no map `answers`".to_owned());
         }
         unit.ok_or_else(|| "no string `unit`".to_owned())
     }
+
+    /// Reads the map of answers, `{"M": {id: attribute, …}}` at the cursor.
+    fn answers(&mut self, scan: &mut Scan) -> Result<(), String> {
+        scan.eat(b'{')?;
+        if scan.kind()? != b'M' {
+            return scan.err("`answers` is no map");
+        }
+        scan.eat(b':')?;
+        scan.eat(b'{')?;
+        let (mut first, mut next) = (true, 0);
+        while scan.more(b'}', first)? {
+            first = false;
+            self.answer(scan, &mut next)?;
+        }
+        scan.eat(b'}')
+    }
+
+    /// Reads one answer, `id: {"S": …}` or `id: {"L": […]}` at the cursor;
+    /// `next` is the place in id order after the question read last.
+    fn answer(&mut self, scan: &mut Scan, next: &mut usize) -> Result<(), String> {
+        let layout = self.layout;
+        // Matched in place where ids are written as they are; answers come in
+        // id order, so most names are among the next few ids.
+        let mut known = None;
+        if self.as_written {
+            known = layout.ahead(*next).find(|(_, id, ..)| scan.quoted(id)).map(|(at, _, q, options)| {
+                *next = at + 1;
+                (q, options)
+            });
+        }
+        if known.is_none() {
+            known = layout.question_from(&scan.string()?, next);
+        }
+        if let Some((q, options)) = known.filter(|_| self.as_written) {
+            if let Some(one) = scan.option_attribute(options) {
+                self.coded.set_one(q, one);
+                return Ok(());
+            }
+        }
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        let position = |value: &str| known.and_then(|(_, options)| options.position(value));
+        if let Some(value) = scan.plain_string_attribute() {
+            scratch.extend(position(value));
+        } else {
+            scan.eat(b':')?;
+            scan.eat(b'{')?;
+            let kind = scan.kind()?;
+            scan.eat(b':')?;
+            match kind {
+                b'S' => scratch.extend(position(&scan.string()?)),
+                b'L' => {
+                    scan.eat(b'[')?;
+                    let mut first = true;
+                    while scan.more(b']', first)? {
+                        first = false;
+                        if let Attribute::S(value) = scan.attribute()? {
+                            scratch.extend(position(&value));
+                        }
+                    }
+                }
+                _ => return scan.err("an answer that is neither S nor L"),
+            }
+            scan.eat(b'}')?;
+        }
+        if let Some((q, _)) = known {
+            layout.set(&mut self.coded, q, scratch.iter().copied());
+        }
+        Ok(())
+    }
 }
 
-/// Reads one export line (`{"Item": {name: attribute, …}}`) and hands it to
-/// `visit` as a [`ScannedAnswer`]: every name and value is kept once in
-/// `strings`, borrowed from the line where it holds no escape, and the
-/// answer borrows them. Attributes other than the key, unit, language and
-/// answers are read past.
-fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(), String> {
-    const FIELDS: [&str; 3] = ["answer_id", "unit", "language"];
+/// Walks one export line, `{"Item": {name: attribute, …}}`, handing each of
+/// the item's names to `attribute` with the cursor past its `:`, to read the
+/// attribute or skip it. Whatever stands beside `Item` is read past.
+fn item_attributes<'a>(
+    text: &'a str,
+    mut attribute: impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
+) -> Result<(), String> {
     let mut scan = Scan { text, at: 0 };
-    let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(112);
-    // Each answered question: where its name is in `strings`, and where its values end.
-    let mut questions: Vec<(usize, usize)> = Vec::with_capacity(48);
-    let mut fields: [Option<usize>; 3] = [None; 3];
-    let (mut item, mut answers) = (false, false);
+    let mut item = false;
     scan.eat(b'{')?;
     let mut first = true;
     while scan.more(b'}', first)? {
@@ -490,49 +468,7 @@ fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(
             first_attribute = false;
             let name = scan.string()?;
             scan.eat(b':')?;
-            if let Some(field) = FIELDS.iter().position(|f| *f == name) {
-                if let Attribute::S(value) = scan.attribute()? {
-                    fields[field] = Some(strings.len());
-                    strings.push(value);
-                }
-                continue;
-            }
-            if name != "answers" {
-                scan.skip()?;
-                continue;
-            }
-            scan.eat(b'{')?;
-            if scan.kind()? != b'M' {
-                return Err("no map `answers`".to_owned());
-            }
-            answers = true;
-            scan.eat(b':')?;
-            scan.eat(b'{')?;
-            let mut first_answer = true;
-            while scan.more(b'}', first_answer)? {
-                first_answer = false;
-                let question = strings.len();
-                strings.push(scan.string()?);
-                if let Some(value) = scan.plain_string_attribute() {
-                    strings.push(Cow::Borrowed(value));
-                } else {
-                    scan.eat(b':')?;
-                    match scan.attribute()? {
-                        Attribute::S(value) => strings.push(value),
-                        Attribute::L(items) => {
-                            for item in items {
-                                let Attribute::S(value) = item else {
-                                    return Err("a list item that is no string".to_owned());
-                                };
-                                strings.push(value);
-                            }
-                        }
-                        _ => return Err(format!("{}: neither S nor L", strings[question])),
-                    }
-                }
-                questions.push((question, strings.len()));
-            }
-            scan.eat(b'}')?;
+            attribute(&name, &mut scan)?;
         }
     }
     if scan.peek().is_some() {
@@ -541,6 +477,34 @@ fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(
     if !item {
         return Err("no `Item`".to_owned());
     }
+    Ok(())
+}
+
+/// Reads one export line and hands it to `visit` as a [`ScannedAnswer`]:
+/// every name and value is kept once in `strings`, borrowed from the line
+/// where it holds no escape, and the answer borrows them. Attributes other
+/// than the key, unit, language and answers are read past.
+fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(), String> {
+    const FIELDS: [&str; 3] = ["answer_id", "unit", "language"];
+    let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(112);
+    // Each answered question: where its name is in `strings`, and where its values end.
+    let mut questions: Vec<(usize, usize)> = Vec::with_capacity(48);
+    let mut fields: [Option<usize>; 3] = [None; 3];
+    let mut answers = false;
+    item_attributes(text, |name, scan| {
+        if let Some(field) = FIELDS.iter().position(|f| *f == name) {
+            if let Attribute::S(value) = scan.attribute()? {
+                fields[field] = Some(strings.len());
+                strings.push(value);
+            }
+            return Ok(());
+        }
+        if name != "answers" {
+            return scan.skip();
+        }
+        answers = true;
+        answer_strings(scan, &mut strings, &mut questions)
+    })?;
     if !answers {
         return Err("no map `answers`".to_owned());
     }
@@ -553,6 +517,46 @@ fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(
     }
     visit(&answer);
     Ok(())
+}
+
+/// Reads the map of answers, `{"M": {id: attribute, …}}` at the cursor, into
+/// `strings` (each id, then its values) and `questions` (see [`scan_line`]).
+fn answer_strings<'a>(
+    scan: &mut Scan<'a>,
+    strings: &mut Vec<Cow<'a, str>>,
+    questions: &mut Vec<(usize, usize)>,
+) -> Result<(), String> {
+    scan.eat(b'{')?;
+    if scan.kind()? != b'M' {
+        return Err("no map `answers`".to_owned());
+    }
+    scan.eat(b':')?;
+    scan.eat(b'{')?;
+    let mut first = true;
+    while scan.more(b'}', first)? {
+        first = false;
+        let question = strings.len();
+        strings.push(scan.string()?);
+        if let Some(value) = scan.plain_string_attribute() {
+            strings.push(Cow::Borrowed(value));
+        } else {
+            scan.eat(b':')?;
+            match scan.attribute()? {
+                Attribute::S(value) => strings.push(value),
+                Attribute::L(items) => {
+                    for item in items {
+                        let Attribute::S(value) = item else {
+                            return Err("a list item that is no string".to_owned());
+                        };
+                        strings.push(value);
+                    }
+                }
+                _ => return Err(format!("{}: neither S nor L", strings[question])),
+            }
+        }
+        questions.push((question, strings.len()));
+    }
+    scan.eat(b'}')
 }
 
 /// Reads the lines that start in byte range `segment` of `segments` of the file
@@ -674,8 +678,10 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
             } else if let Some(Some((q, options))) = columns.get(column) {
                 // Most cells hold one value; only a cell that is no option is split.
                 match options.position(cell) {
-                    Some(one) => coded.set(*q, [one]),
-                    None if !cell.is_empty() => coded.set(*q, cell.split('|').filter_map(|v| options.position(v))),
+                    Some(one) => coded.set_one(*q, one),
+                    None if !cell.is_empty() => {
+                        layout.set(&mut coded, *q, cell.split('|').filter_map(|v| options.position(v)))
+                    }
                     None => {}
                 }
             }

@@ -201,6 +201,15 @@ fn a_question_of_one_answer_given_several_values_counts_the_first() {
     let mut record = records(1, 3).remove(0);
     let age = q.questions.iter().position(|x| x.id == "q_age").unwrap();
     record.answers.insert("q_age".into(), crate::answer::AnswerValue::Many(vec!["30_39".into(), "18_29".into()]));
+    let multi = q.questions.iter().position(|x| x.kind == QuestionType::Multi).unwrap();
+    let all: Vec<String> = q.questions[multi].options.iter().map(|o| o.value.clone()).collect();
+    record.answers.insert(q.questions[multi].id.clone(), crate::answer::AnswerValue::Many(all.clone()));
+    // Coded, as the respondent rows and their patterns read it too.
+    let layout = Layout::new(q);
+    let mut coded = Coded::default();
+    layout.code(record.answers.iter().map(|(id, v)| (id.as_str(), v.values())), &mut coded);
+    assert_eq!(coded.chosen(age), [1]);
+    assert_eq!(coded.chosen(multi), (0..all.len() as u16).collect::<Vec<_>>());
     let mut acc = Accumulator::new(q);
     acc.add(&record);
     let total = acc.units()[&record.unit].total();

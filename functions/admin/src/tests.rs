@@ -271,7 +271,7 @@ async fn counts_by_day_reminders_a_run_and_the_bundle_link() {
         .map(|r| AnswerRecord { date: today, ..r })
         .collect();
     for record in &records {
-        app.store.insert_answer(record).await.unwrap();
+        app.store.insert_answer(record.clone()).await.unwrap();
     }
     let (_, units) = call(&app, "GET", "/api/admin/waves/2026/units", None, READER).await;
     assert_eq!(units["units"][0]["answers"], 3);

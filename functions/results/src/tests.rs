@@ -192,7 +192,7 @@ async fn the_live_count_is_a_count_only_and_only_for_its_unit() {
     let units = [UnitNumber::parse("4601").unwrap(), UnitNumber::parse("1103").unwrap()];
     let records: Vec<_> = survey_domain::synthetic::records(Questionnaire::current(), &survey, &units, 20, 3).collect();
     for record in &records {
-        survey_domain::store::AnswerStore::insert_answer(&app.store, record).await.unwrap();
+        survey_domain::store::AnswerStore::insert_answer(&app.store, record.clone()).await.unwrap();
     }
     let mine = records.iter().filter(|r| r.unit == units[0]).count();
     let (status, body) = call(&app, report_request("/api/results/2026/4601/count", Some(&token))).await;

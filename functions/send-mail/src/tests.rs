@@ -200,7 +200,7 @@ async fn a_scheduled_reminder_of_a_participant_survey_tells_each_contact_the_liv
     app.store.register_unit(&registration, &survey_domain::CodeDigest("digest".into())).await.unwrap();
     let questionnaire = survey_domain::Questionnaire::current();
     for record in survey_domain::synthetic::records(questionnaire, &wave().survey_id, &[bergen], 7, 3) {
-        app.store.insert_answer(&record).await.unwrap();
+        app.store.insert_answer(record).await.unwrap();
     }
     let body = serde_json::to_string(&ScheduledReminders::new(&wave().survey_id)).unwrap();
     assert!(handle(&app, event(&[body])).await.batch_item_failures.is_empty());

@@ -311,7 +311,7 @@ impl RegistrationStore for Double {
 }
 
 impl AnswerStore for Double {
-    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+    async fn insert_answer(&self, record: AnswerRecord) -> StoreResult<Inserted> {
         self.count("insert_answer");
         if self.answers_down {
             return Err(StoreError::Unavailable { context: "insert answer", source: "request timed out".into() });

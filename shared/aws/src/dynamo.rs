@@ -549,12 +549,12 @@ impl AccessTokenStore for DynamoStore {
 }
 
 impl AnswerStore for DynamoStore {
-    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
+    async fn insert_answer(&self, record: AnswerRecord) -> StoreResult<Inserted> {
         let result = self
             .client
             .put_item()
             .table_name(&self.tables.answers)
-            .set_item(Some(answer_item(record)))
+            .set_item(Some(answer_item(&record)))
             .condition_expression("attribute_not_exists(answer_id)")
             .send()
             .await;
@@ -562,7 +562,8 @@ impl AnswerStore for DynamoStore {
             Ok(_) => Ok(Inserted::New),
             Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
                 match self.answer(&record.answer_id).await? {
-                    Some(existing) => Ok(Inserted::Existing(existing)),
+                    Some(existing) if existing.same_submission(&record) => Ok(Inserted::Duplicate),
+                    Some(_) => Ok(Inserted::Conflict),
                     None => Err(store_error("insert answer", e)),
                 }
             }

@@ -14,7 +14,7 @@ use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
 use survey_domain::{
-    submit_response, AccessCode, Keys, Questionnaire, SubmitRequest, UnitNumber, VerifyToken, Wave, WaveId,
+    submit_response, AccessCode, Keys, Questionnaire, SubmitError, SubmitRequest, UnitNumber, VerifyToken, Wave, WaveId,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -296,6 +296,9 @@ async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys)
         assert!(!outcome.duplicate);
         let again = submit_response(store, keys, submission("answers", &reg.access_code, &id), now).await.unwrap();
         assert_eq!((again.duplicate, again.receipt), (true, outcome.receipt));
+        let other = SubmitRequest { language: "en".into(), ..submission("answers", &reg.access_code, &id) };
+        let conflict = submit_response(store, keys, other, now).await;
+        assert!(matches!(conflict, Err(SubmitError::Conflict)), "the same id with other content: {conflict:?}");
     }
     assert_eq!(store.count_answers(&w.survey_id, None).await.unwrap(), 3);
     let mut seen = Vec::new();

@@ -1,6 +1,7 @@
 //! An in-memory implementation of every store trait, with the same conditional
 //! semantics as the DynamoDB one, for fast tests and benchmarks.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -84,8 +85,8 @@ impl WaveStore for MemoryStore {
 
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         Ok(self.with(|t| match t.waves.entry(wave.survey_id.clone()) {
-            std::collections::btree_map::Entry::Occupied(_) => false,
-            std::collections::btree_map::Entry::Vacant(slot) => {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
                 slot.insert(wave.clone());
                 true
             }
@@ -338,11 +339,12 @@ impl GuessCounterStore for MemoryStore {
 }
 
 impl AnswerStore for MemoryStore {
-    async fn insert_answer(&self, record: &AnswerRecord) -> StoreResult<Inserted> {
-        Ok(self.with(|t| match t.answers.get(&record.answer_id) {
-            Some(existing) => Inserted::Existing(existing.clone()),
-            None => {
-                t.answers.insert(record.answer_id.clone(), record.clone());
+    async fn insert_answer(&self, record: AnswerRecord) -> StoreResult<Inserted> {
+        Ok(self.with(|t| match t.answers.entry(record.answer_id.clone()) {
+            Entry::Occupied(existing) if existing.get().same_submission(&record) => Inserted::Duplicate,
+            Entry::Occupied(_) => Inserted::Conflict,
+            Entry::Vacant(slot) => {
+                slot.insert(record);
                 Inserted::New
             }
         }))

@@ -128,7 +128,7 @@ mod tests {
             let units = [unit(number)];
             let seed = number.parse::<u64>().unwrap();
             for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &units, answers, seed) {
-                store.insert_answer(&record).await.unwrap();
+                store.insert_answer(record).await.unwrap();
             }
         }
         (store, wave)

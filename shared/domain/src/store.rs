@@ -71,11 +71,14 @@ pub enum Registered {
     Existing(UnitRegistration),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a conditional write of an answer found. Where an answer with its id
+/// exists already, nothing is written, and the store tells whether it is the
+/// same submission sent again ([`AnswerRecord::same_submission`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
     New,
-    /// An answer with this id exists already; nothing was written.
-    Existing(AnswerRecord),
+    Duplicate,
+    Conflict,
 }
 
 pub trait WaveStore: Send + Sync {
@@ -261,7 +264,8 @@ pub trait VerificationStore: Send + Sync {
 
 pub trait AnswerStore: Send + Sync {
     /// Writes the answer unless one with its id exists (a conditional write).
-    fn insert_answer(&self, record: &AnswerRecord) -> impl Future<Output = StoreResult<Inserted>> + Send;
+    /// It is taken by value: a store that keeps it in memory keeps it as is.
+    fn insert_answer(&self, record: AnswerRecord) -> impl Future<Output = StoreResult<Inserted>> + Send;
     fn answer(&self, id: &AnswerId) -> impl Future<Output = StoreResult<Option<AnswerRecord>>> + Send;
     /// Streams one segment (of `segments`) of a wave's answers to `visit`, page by
     /// page, each borrowed from the store's own item; returns how many were

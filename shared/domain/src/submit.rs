@@ -193,11 +193,9 @@ where
         };
     }
 
-    match store.insert_answer(&record).await? {
+    match store.insert_answer(record).await? {
         Inserted::New => Ok(SubmitOutcome { receipt, duplicate: false }),
-        Inserted::Existing(existing) if existing.same_submission(&record) => {
-            Ok(SubmitOutcome { receipt, duplicate: true })
-        }
-        Inserted::Existing(_) => Err(SubmitError::Conflict),
+        Inserted::Duplicate => Ok(SubmitOutcome { receipt, duplicate: true }),
+        Inserted::Conflict => Err(SubmitError::Conflict),
     }
 }

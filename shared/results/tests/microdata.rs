@@ -75,7 +75,7 @@ async fn finding() -> (MemoryStore, usize) {
         register(&store, &wave, unit, None, None).await;
         for (i, record) in synthetic::records(Questionnaire::current(), &wave.survey_id, &[unit], n, seed).enumerate() {
             let record = AnswerRecord { language: realistic_language(rows + i), ..record };
-            store.insert_answer(&record).await.unwrap();
+            store.insert_answer(record).await.unwrap();
         }
         rows += n;
     }

@@ -94,7 +94,7 @@ async fn an_answer_the_plan_cannot_place_fails_the_run_loudly_and_publishes_noth
         } else {
             record.answers.insert("q_group".into(), survey_domain::AnswerValue::One("teaching".into()));
         }
-        store.insert_answer(&record).await.unwrap();
+        store.insert_answer(record).await.unwrap();
     }
     let results = MemoryResults::default();
     let err = run(&store, &results, &wave, "run-1", 2, closed(), &quiet).await.unwrap_err();
@@ -344,7 +344,7 @@ async fn oslo_and_its_districts_are_each_counted_once() {
     let oslo = ["0301", "030112", "030115"].map(|u| UnitNumber::parse(u).unwrap());
     for (seed, (unit, n)) in (1..).zip(oslo.iter().zip([12, 11, 10])) {
         for record in synthetic::records(Questionnaire::current(), &wave.survey_id, &[*unit], n, seed) {
-            store.insert_answer(&record).await.unwrap();
+            store.insert_answer(record).await.unwrap();
         }
     }
     let results = MemoryResults::default();

@@ -402,7 +402,7 @@ async fn results_answer_as_documented() {
     let records: Vec<_> =
         survey_domain::synthetic::records(survey_domain::Questionnaire::current(), &survey, &[unit], 12, 1).collect();
     for record in &records {
-        survey_domain::store::AnswerStore::insert_answer(&api.results.store, record).await.expect("stored");
+        survey_domain::store::AnswerStore::insert_answer(&api.results.store, record.clone()).await.expect("stored");
     }
     let wave = api.results.store.wave(&survey).await.expect("read").expect("the wave");
     let run_id = survey_results::new_run_id(now);

@@ -25,7 +25,7 @@ pub struct ExportFile {
 }
 
 impl AnswerStore for ExportFile {
-    async fn insert_answer(&self, _: &AnswerRecord) -> StoreResult<Inserted> {
+    async fn insert_answer(&self, _: AnswerRecord) -> StoreResult<Inserted> {
         Err(StoreError::Failed { context: "exported answers are read-only", source: "read-only".into() })
     }
 

@@ -39,7 +39,7 @@ pub fn records(wave: &Wave, unit: UnitNumber, n: usize, seed: u64) -> Vec<Answer
 
 pub async fn add(store: &MemoryStore, records: &[AnswerRecord]) {
     for record in records {
-        store.insert_answer(record).await.unwrap();
+        store.insert_answer(record.clone()).await.unwrap();
     }
 }
 

@@ -229,10 +229,12 @@ Targets for `submit-response`: at most 4× the hello-world handler (issue 18)
 Where a submission's time goes (by hand, 2026-12-06: `perf record --call-graph dwarf`
 on the criterion bench's submission): `lambda_http` parsing the event 33% (the floor
 of the second row), reading the body into `SubmitRequest` 19%, validating the 39
-answers 19%, the in-memory double's insert (a copy of the record) 11%, and the three
-HMACs, the wave and the response 18%. Past the floor no part is more than a fifth;
-answers kept as a sorted list instead of a map, validated by binary search, were
-measured no faster (22.5 to 23.1 µs both ways) and not kept.
+answers 19%, the in-memory double's insert 11%, and the three HMACs, the wave and
+the response 18%. Most of the insert was a copy of the record (about 80
+allocations): the store now takes the record by value and keeps it as it is
+(`AnswerStore::insert_answer`), which removed the copy. Past the floor no part is
+more than a fifth; answers kept as a sorted list instead of a map, validated by
+binary search, were measured no faster (22.5 to 23.1 µs both ways) and not kept.
 """ + store_text)
 
     # Throughput.
@@ -265,16 +267,27 @@ Submissions run at {ratio:.2f}× the hello-world rate (target at least 0.6×, is
 the earlier target 0.5× {mark(ratio >= 0.5)}); errors (any status but 201/200): {errors}.
 
 The hello-world route is posted the same body, so the gap is the submission's own
-work. Where it goes (by hand, 2026-12-06: `perf record --call-graph dwarf -p` on the
-gateway under this load, 11,268 against 32,738 requests/s while profiled): the
-submission handler 32% of the gateway's samples (the in-memory double's lock and
-record copy 8%, validation 7%, reading the body 7%), parsing the event 8% (as for
-hello-world), and the HTTP exchange with the kernel's TCP path and scheduling most
-of the rest, with allocation 15% across them. Two cores over those rates are 61 µs
-of CPU per hello-world request and 177 µs per submission, client and gateway
-together: the 116 µs between them is far more than the handler's 15 µs past its
-floor in process (above), as two worker threads take the double's lock in turn and
-allocate from shared arenas, on cores the load generator also uses.
+work. CPU per request (by hand, 2026-12-06, `/proc` times of both processes over
+6 s runs of a profiling build without LTO, alternating): hello-world
+46 µs in the gateway and 30 µs in the load generator; a submission 128 to 143 µs
+and 45 to 50 µs before the store took records by value, 119 µs and 44 µs after.
+At 0.6× a submission could use at most about 127 µs of the two cores' time; it
+uses about 163 µs. Of the gateway's extra 73 µs, the handler past its floor is
+the 15 µs measured in process; the rest is what running it on two worker threads
+of one process adds, and no single part of it is large:
+
+- the one JSON log line per request: 112 to 116 µs with `RUST_LOG=warn` against
+  122 to 141 µs with it, alternating. Writing lines to a second descriptor
+  without `Stdout`'s lock was slower (159 against 145 µs) and was not kept;
+- the in-memory table growing by 120,000 answers in 10 s: page faults 4% and
+  the heap's growth (`mprotect`, `sysmalloc`) 3.5% of the gateway's samples.
+  Storing nothing at all, an upper bound on any double, gave 114 against 131 µs;
+- allocation handed between the two threads: glibc's arena lock waits and
+  wakes (futex) 8%. mimalloc as the gateway's allocator gave 0.47× against 0.46×
+  and was not kept: a Lambda runs one request at a time, so its allocator never
+  sees this;
+- the load generator's own 15 µs more per submission than per hello-world, at
+  the lower rate fewer responses come per wake-up.
 """)
 
     # Aggregation: counting the same file with Rust (one core), polars (all cores) and pandas,

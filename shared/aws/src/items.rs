@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use survey_domain::answer::{AnswerId, AnswerRecord, AnswerValue, ScannedAnswer};
+use survey_domain::answer::{AnswerId, AnswerMap, AnswerRecord, AnswerValue, ScannedAnswer};
 use survey_domain::audit::AuditEntry;
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
@@ -227,7 +227,7 @@ impl TryFrom<&Item> for CodeItem {
 
 /// The answer item holds exactly: key, wave, unit, language, answers and the date.
 /// Answers as a map attribute: a string per single answer, a list per multiple one.
-fn answers_value(answers: &BTreeMap<String, AnswerValue>) -> AttributeValue {
+fn answers_value(answers: &AnswerMap) -> AttributeValue {
     let map = answers
         .iter()
         .map(|(question, value)| {
@@ -241,7 +241,7 @@ fn answers_value(answers: &BTreeMap<String, AnswerValue>) -> AttributeValue {
     AttributeValue::M(map)
 }
 
-fn answers_of(item: &Item) -> Result<BTreeMap<String, AnswerValue>, StoreError> {
+fn answers_of(item: &Item) -> Result<AnswerMap, StoreError> {
     let Some(AttributeValue::M(raw)) = item.get("answers") else { return Err(corrupt("answers")) };
     raw.iter()
         .map(|(question, v)| {
@@ -680,7 +680,7 @@ mod tests {
             survey_id: WaveId::parse("2026").unwrap(),
             unit: UnitNumber::parse("4601").unwrap(),
             language: LanguageCode::parse("en").unwrap(),
-            answers: BTreeMap::from([
+            answers: AnswerMap::from([
                 ("q_group".to_owned(), AnswerValue::One("intro".into())),
                 ("q_digital_devices".to_owned(), AnswerValue::Many(vec!["pc".into(), "phone".into()])),
             ]),

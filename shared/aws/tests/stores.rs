@@ -68,7 +68,7 @@ fn submission(survey: &str, code: &AccessCode, submission_id: &str) -> SubmitReq
         access_code: code.to_string(),
         submission_id: submission_id.into(),
         language: "nb".into(),
-        answers: survey_domain::submit::Answers(answers),
+        answers: survey_domain::submit::Answers::from(answers),
     }
 }
 

@@ -1,8 +1,6 @@
 //! A stored answer: wave, unit, language, answers and the date, nothing else.
 //! No time of day, no IP address, no user agent, no access code.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use time::Date;
 
@@ -49,13 +47,114 @@ impl AnswerValue {
     }
 }
 
+/// One submission's (or form's) answers by question id, kept as a list sorted
+/// by id. A record holds a few dozen answers: a sorted list finds one as fast
+/// as a map, and is built in one allocation where a tree takes several nodes
+/// and a search per insert.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerMap(Vec<(String, AnswerValue)>);
+
+impl AnswerMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers already in id order, each id once (as validation gives them).
+    pub(crate) fn from_sorted(answers: Vec<(String, AnswerValue)>) -> Self {
+        debug_assert!(answers.windows(2).all(|w| w[0].0 < w[1].0), "answers in id order, each once");
+        Self(answers)
+    }
+
+    fn find(&self, question: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(id, _)| id.as_str().cmp(question))
+    }
+
+    pub fn get(&self, question: &str) -> Option<&AnswerValue> {
+        self.find(question).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, question: &str) -> bool {
+        self.find(question).is_ok()
+    }
+
+    /// Sets a question's answer, giving back the one it replaces.
+    pub fn insert(&mut self, question: String, value: AnswerValue) -> Option<AnswerValue> {
+        match self.find(&question) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (question, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, question: &str) -> Option<AnswerValue> {
+        self.find(question).ok().map(|i| self.0.remove(i).1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each answered question and its answer, in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &AnswerValue)> {
+        self.0.iter().map(|(id, value)| (id, value))
+    }
+}
+
+impl std::ops::Index<&str> for AnswerMap {
+    type Output = AnswerValue;
+
+    fn index(&self, question: &str) -> &AnswerValue {
+        self.get(question).expect("the question is answered")
+    }
+}
+
+impl<'a> IntoIterator for &'a AnswerMap {
+    type Item = (&'a String, &'a AnswerValue);
+    type IntoIter =
+        std::iter::Map<std::slice::Iter<'a, (String, AnswerValue)>, fn(&'a (String, AnswerValue)) -> Self::Item>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(id, value)| (id, value))
+    }
+}
+
+/// As a map built from the same pairs: in id order, the last of two equal ids kept.
+impl FromIterator<(String, AnswerValue)> for AnswerMap {
+    fn from_iter<I: IntoIterator<Item = (String, AnswerValue)>>(pairs: I) -> Self {
+        let mut answers: Vec<(String, AnswerValue)> = pairs.into_iter().collect();
+        answers.reverse();
+        answers.sort_by(|a, b| a.0.cmp(&b.0));
+        answers.dedup_by(|later, first| later.0 == first.0);
+        Self(answers)
+    }
+}
+
+impl<const N: usize> From<[(String, AnswerValue); N]> for AnswerMap {
+    fn from(pairs: [(String, AnswerValue); N]) -> Self {
+        pairs.into_iter().collect()
+    }
+}
+
+/// A JSON object of answers, as a map of them is.
+impl Serialize for AnswerMap {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerRecord {
     pub answer_id: AnswerId,
     pub survey_id: WaveId,
     pub unit: UnitNumber,
     pub language: LanguageCode,
-    pub answers: BTreeMap<String, AnswerValue>,
+    pub answers: AnswerMap,
     /// The day the answer arrived, in Norway.
     pub date: Date,
 }
@@ -119,5 +218,40 @@ impl<'a> ScannedAnswer<'a> {
     /// The values given to `question`, if it was answered.
     pub fn get(&self, question: &str) -> Option<&[&'a str]> {
         self.answers().find(|(q, _)| *q == question).map(|(_, values)| values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(v: &str) -> AnswerValue {
+        AnswerValue::One(v.into())
+    }
+
+    #[test]
+    fn answers_act_as_a_map_kept_in_id_order() {
+        let mut answers = AnswerMap::new();
+        for (id, v) in [("q_c", "3"), ("q_a", "1"), ("q_b", "2")] {
+            assert_eq!(answers.insert(id.into(), one(v)), None);
+        }
+        assert_eq!(answers.insert("q_b".into(), one("22")), Some(one("2")));
+        assert_eq!(answers.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["q_a", "q_b", "q_c"]);
+        assert_eq!((answers.get("q_b"), answers.get("q_d")), (Some(&one("22")), None));
+        assert_eq!(answers["q_c"], one("3"));
+        assert_eq!(answers.remove("q_a"), Some(one("1")));
+        assert_eq!(answers.remove("q_a"), None);
+        assert!(!answers.contains_key("q_a") && answers.contains_key("q_c"));
+        assert_eq!(answers.len(), 2);
+    }
+
+    #[test]
+    fn built_from_pairs_as_a_map_is_the_last_of_an_id_is_kept() {
+        let pairs = [("q_b", "1"), ("q_a", "2"), ("q_b", "3"), ("q_c", "4"), ("q_b", "5")];
+        let answers: AnswerMap = pairs.iter().map(|(id, v)| ((*id).to_owned(), one(v))).collect();
+        let map: std::collections::BTreeMap<String, AnswerValue> =
+            pairs.iter().map(|(id, v)| ((*id).to_owned(), one(v))).collect();
+        assert!(answers.iter().eq(map.iter()));
+        assert_eq!(serde_json::to_value(&answers).unwrap(), serde_json::to_value(&map).unwrap());
     }
 }

@@ -5,11 +5,9 @@
 //! filled in, on any device with the same link; submitting makes it final.
 //! Forms hold no names or addresses: those live with the recipients.
 
-use std::collections::BTreeMap;
-
 use time::OffsetDateTime;
 
-use crate::answer::AnswerValue;
+use crate::answer::AnswerMap;
 use crate::definition::Respondents;
 use crate::emails::{form_email, SiteLinks};
 use crate::jobs::{JobQueue, MailJob, QueueError};
@@ -64,7 +62,7 @@ pub struct Form {
     pub unit: UnitNumber,
     pub role: String,
     pub status: FormStatus,
-    pub answers: BTreeMap<String, AnswerValue>,
+    pub answers: AnswerMap,
     /// Given when the form is submitted; the same on a repeated submit.
     pub receipt: Option<String>,
 }
@@ -128,7 +126,7 @@ pub struct FormView {
     pub unit: UnitNumber,
     pub role: String,
     pub status: FormStatus,
-    pub answers: BTreeMap<String, AnswerValue>,
+    pub answers: AnswerMap,
 }
 
 impl FormView {
@@ -202,7 +200,7 @@ pub async fn open<S: FormStore + WaveStore>(
                 unit: entry.unit,
                 role: entry.role.clone(),
                 status: FormStatus::Opened,
-                answers: BTreeMap::new(),
+                answers: AnswerMap::new(),
                 receipt: None,
             };
             match store.save_form(&form).await? {

@@ -16,6 +16,7 @@ pub mod contact;
 pub mod definition;
 pub mod emails;
 pub mod forms;
+pub mod given;
 pub mod jobs;
 pub mod keys;
 pub mod language;
@@ -41,7 +42,7 @@ pub mod unit;
 pub mod validate;
 pub mod wave;
 
-pub use answer::{AnswerId, AnswerRecord, AnswerValue, ScannedAnswer};
+pub use answer::{AnswerId, AnswerMap, AnswerRecord, AnswerValue, ScannedAnswer};
 pub use code::{AccessCode, CodeDigest, MalformedCode};
 pub use contact::{Contact, Email, PersonName, Phone};
 pub use keys::{Keys, VerifyToken};

@@ -5,14 +5,15 @@
 //! against the structure, the API serves it, and the survey page renders it: one
 //! file for all three.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::answer::AnswerValue;
+use crate::answer::{AnswerMap, AnswerValue};
 use crate::definition::Plan;
+use crate::given::{Answers, Given};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +103,41 @@ pub struct Questionnaire {
     /// The survey (definition) this version belongs to.
     #[serde(skip)]
     survey: String,
+    #[serde(skip)]
+    index: Index,
+}
+
+/// What a question's place holds while answers are checked.
+enum Place {
+    Empty,
+    Given(String, Given),
+    Accepted(String, AnswerValue),
+}
+
+impl Place {
+    fn accepted(&self) -> Option<&AnswerValue> {
+        match self {
+            Self::Accepted(_, value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// Each question's position by its id, and the positions in id order: what
+/// lets answers find their questions, and be kept in key order, without a map
+/// per request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Index {
+    position: HashMap<String, usize>,
+    id_order: Vec<usize>,
+}
+
+impl Index {
+    fn of(questions: &[Question]) -> Self {
+        let mut id_order: Vec<usize> = (0..questions.len()).collect();
+        id_order.sort_by(|&a, &b| questions[a].id.cmp(&questions[b].id));
+        Self { position: questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect(), id_order }
+    }
 }
 
 /// Why an answer is refused; every case is `invalid_answer` at the API, with `field`.
@@ -182,6 +218,7 @@ impl Questionnaire {
         q.check().map_err(|problem| BadQuestionnaire { version: q.version.clone(), problem })?;
         let mut q = q;
         q.plan = Plan::plain(&q);
+        q.index = Index::of(&q.questions);
         Ok(q)
     }
 
@@ -350,25 +387,29 @@ impl Questionnaire {
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
-        self.questions.iter().find(|q| q.id == id)
+        self.position(id).map(|i| &self.questions[i])
     }
 
-    fn is_shown(question: &Question, accepted: &BTreeMap<String, AnswerValue>) -> bool {
+    /// Where question `id` is in [`Self::questions`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.position.get(id).copied()
+    }
+
+    /// Whether `question` is shown, given the answer accepted so far at each position.
+    fn is_shown<'a>(&self, question: &Question, accepted_at: impl Fn(usize) -> Option<&'a AnswerValue>) -> bool {
         match &question.show_if {
             None => true,
-            Some(rule) => accepted
-                .get(&rule.question)
+            Some(rule) => self
+                .position(&rule.question)
+                .and_then(accepted_at)
                 .is_some_and(|answer| answer.values().any(|v| rule.any_of.iter().any(|a| a == v))),
         }
     }
 
     /// Checks a participant's answers: only questions shown by their own earlier
     /// answers, every required shown question answered, every value an option.
-    pub fn validate(
-        &self,
-        answers: &serde_json::Map<String, Value>,
-    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        self.validate_owned(None, answers.clone(), true)
+    pub fn validate(&self, answers: &serde_json::Map<String, Value>) -> Result<AnswerMap, InvalidAnswer> {
+        self.validate_given(None, Answers::from(answers), true)
     }
 
     /// The questions of one role's part; every question when `role` is `None`.
@@ -384,46 +425,80 @@ impl Questionnaire {
         role: Option<&str>,
         answers: &serde_json::Map<String, Value>,
         complete: bool,
-    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        self.validate_owned(role, answers.clone(), complete)
+    ) -> Result<AnswerMap, InvalidAnswer> {
+        self.validate_given(role, Answers::from(answers), complete)
     }
 
     /// [`Self::validate_part`] taking the answers as read, whose strings become
-    /// the accepted answers: nothing of the questionnaire is copied.
-    pub fn validate_owned(
+    /// the accepted answers without a copy. Each answer is put in its
+    /// question's place (looked for first just after the last one's, as
+    /// answers mostly come in the questionnaire's order), checked there, and
+    /// the accepted ones come out in id order: no map is searched or grown.
+    pub fn validate_given(
         &self,
         role: Option<&str>,
-        mut answers: serde_json::Map<String, Value>,
+        answers: Answers,
         complete: bool,
-    ) -> Result<BTreeMap<String, AnswerValue>, InvalidAnswer> {
-        // Each question takes its own answer out; whatever is left answers no
-        // question of the part, and the first of those (in key order) is named.
-        let given: Vec<Option<(String, Value)>> = self.part(role).map(|q| answers.remove_entry(&q.id)).collect();
-        if let Some(unknown) = answers.keys().next() {
-            return Err(InvalidAnswer { question: unknown.clone(), problem: AnswerProblem::UnknownQuestion });
+    ) -> Result<AnswerMap, InvalidAnswer> {
+        let in_part = |q: &Question| role.is_none() || q.role.as_deref() == role;
+        let mut places: Vec<Place> = self.questions.iter().map(|_| Place::Empty).collect();
+        // Whatever answers no question of the part is refused, and the first of
+        // those in key order is named.
+        let mut unknown: Option<String> = None;
+        let mut next = 0;
+        for (id, value) in answers {
+            match self.position_from(&id, next).filter(|&i| in_part(&self.questions[i])) {
+                Some(i) => {
+                    places[i] = Place::Given(id, value);
+                    next = i + 1;
+                }
+                None if unknown.as_ref().is_some_and(|first| *first < id) => {}
+                None => unknown = Some(id),
+            }
         }
-        let mut accepted = BTreeMap::new();
-        for (question, given) in self.part(role).zip(given) {
+        if let Some(question) = unknown {
+            return Err(InvalidAnswer { question, problem: AnswerProblem::UnknownQuestion });
+        }
+        let mut accepted = 0;
+        for (i, question) in self.questions.iter().enumerate() {
+            if !in_part(question) {
+                continue;
+            }
             let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
-            if !Self::is_shown(question, &accepted) {
-                if given.is_some() {
+            let given = std::mem::replace(&mut places[i], Place::Empty);
+            if !self.is_shown(question, |at| places[at].accepted()) {
+                if let Place::Given(..) = given {
                     return Err(invalid(AnswerProblem::HiddenQuestion));
                 }
                 continue;
             }
-            let Some((id, given)) = given else {
+            let Place::Given(id, given) = given else {
                 if question.required && complete {
                     return Err(invalid(AnswerProblem::Missing));
                 }
                 continue;
             };
-            let value = Self::parse_value(question, given).map_err(invalid)?;
-            accepted.insert(id, value);
+            places[i] = Place::Accepted(id, Self::parse_value(question, given).map_err(invalid)?);
+            accepted += 1;
         }
-        Ok(accepted)
+        let mut in_id_order = Vec::with_capacity(accepted);
+        for &i in &self.index.id_order {
+            if let Place::Accepted(id, value) = std::mem::replace(&mut places[i], Place::Empty) {
+                in_id_order.push((id, value));
+            }
+        }
+        Ok(AnswerMap::from_sorted(in_id_order))
     }
 
-    fn parse_value(question: &Question, given: Value) -> Result<AnswerValue, AnswerProblem> {
+    /// Where question `id` is: looked for at `next` and the few after it
+    /// first, then in the index.
+    fn position_from(&self, id: &str, next: usize) -> Option<usize> {
+        const AHEAD: usize = 4;
+        let mut ahead = self.questions.get(next..).unwrap_or_default().iter().take(AHEAD);
+        ahead.position(|q| q.id == id).map(|k| next + k).or_else(|| self.position(id))
+    }
+
+    fn parse_value(question: &Question, given: Given) -> Result<AnswerValue, AnswerProblem> {
         let option = |v: String| -> Result<String, AnswerProblem> {
             let option =
                 question.options.iter().find(|o| o.value == v).ok_or_else(|| AnswerProblem::NotAnOption(v.clone()))?;
@@ -433,7 +508,7 @@ impl Questionnaire {
             Ok(v)
         };
         match (question.kind, given) {
-            (QuestionType::Text, Value::String(text)) => {
+            (QuestionType::Text, Given::One(text)) => {
                 let trimmed = text.trim();
                 if trimmed.is_empty() {
                     return Err(AnswerProblem::EmptyText);
@@ -443,14 +518,14 @@ impl Questionnaire {
                 }
                 Ok(AnswerValue::One(if trimmed.len() == text.len() { text } else { trimmed.to_owned() }))
             }
-            (QuestionType::Single | QuestionType::Scale, Value::String(v)) => option(v).map(AnswerValue::One),
-            (QuestionType::Multi, Value::Array(items)) => {
+            (QuestionType::Single | QuestionType::Scale, Given::One(v)) => option(v).map(AnswerValue::One),
+            (QuestionType::Multi, Given::Many(items)) => {
                 if items.is_empty() {
                     return Err(AnswerProblem::EmptyChoice);
                 }
                 let mut chosen: Vec<String> = Vec::with_capacity(items.len());
                 for item in items {
-                    let Value::String(v) = item else { return Err(AnswerProblem::WrongType) };
+                    let Some(v) = item else { return Err(AnswerProblem::WrongType) };
                     let value = option(v)?;
                     if chosen.contains(&value) {
                         return Err(AnswerProblem::RepeatedChoice);
@@ -480,9 +555,9 @@ mod tests {
     /// A complete, valid set of answers for a participant of `group`.
     pub(crate) fn full_answers(group: &str) -> serde_json::Map<String, Value> {
         let mut answers = serde_json::Map::new();
-        let mut accepted = BTreeMap::new();
-        for question in &q().questions {
-            if !Questionnaire::is_shown(question, &accepted) {
+        let mut accepted = vec![None; q().questions.len()];
+        for (i, question) in q().questions.iter().enumerate() {
+            if !q().is_shown(question, |at| accepted[at].as_ref().map(|(_, v)| v)) {
                 continue;
             }
             let pick = match question.id.as_str() {
@@ -494,7 +569,7 @@ mod tests {
                 _ => (json!(pick), AnswerValue::One(pick)),
             };
             answers.insert(question.id.clone(), json);
-            accepted.insert(question.id.clone(), value);
+            accepted[i] = Some((question.id.clone(), value));
         }
         answers
     }
@@ -512,6 +587,42 @@ mod tests {
                     .is_some_and(|s| s.question == "q_group" && !s.any_of.contains(&"training".to_string()))
             })
             .expect("the questionnaire routes some questions to the introduction programme only")
+    }
+
+    /// The answers of `answers` as a request body's object, in the order of `ids`.
+    fn sent_in_order(answers: &serde_json::Map<String, Value>, ids: &[&String]) -> Answers {
+        let fields: Vec<String> = ids.iter().map(|id| format!("{}:{}", json!(id), answers[id.as_str()])).collect();
+        serde_json::from_str(&format!("{{{}}}", fields.join(","))).unwrap()
+    }
+
+    #[test]
+    fn answers_in_any_order_are_accepted_alike_and_come_out_in_id_order() {
+        let answers = full_answers("intro");
+        let in_questionnaire_order: Vec<&String> =
+            q().questions.iter().map(|q| &q.id).filter(|id| answers.contains_key(id.as_str())).collect();
+        let expected = q().validate(&answers).unwrap();
+        let ids: Vec<&String> = expected.iter().map(|(id, _)| id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "in id order: {ids:?}");
+        let mut shuffled = in_questionnaire_order.clone();
+        shuffled.rotate_left(7);
+        shuffled.swap(0, 20);
+        let reversed: Vec<&String> = in_questionnaire_order.iter().rev().copied().collect();
+        for order in [in_questionnaire_order, reversed, shuffled] {
+            let accepted = q().validate_given(None, sent_in_order(&answers, &order), true);
+            assert_eq!(accepted.as_ref(), Ok(&expected), "{order:?}");
+        }
+    }
+
+    #[test]
+    fn of_several_unknown_questions_the_first_in_key_order_is_named() {
+        let mut answers = full_answers("intro");
+        for unknown in ["q_zz", "q_aa_unknown", "q_mm"] {
+            answers.insert(unknown.into(), json!("1"));
+        }
+        let mut order: Vec<&String> = answers.keys().collect();
+        order.reverse();
+        let err = q().validate_given(None, sent_in_order(&answers, &order), true).unwrap_err();
+        assert_eq!((err.question.as_str(), err.problem), ("q_aa_unknown", AnswerProblem::UnknownQuestion));
     }
 
     #[test]
@@ -780,7 +891,7 @@ mod tests {
         let problem = |role, a: Value, complete| {
             q.validate_part(Some(role), &answers(a), complete).map_err(|e| (e.question, e.problem))
         };
-        assert_eq!(problem("director", json!({}), false), Ok(BTreeMap::new()), "an empty draft");
+        assert_eq!(problem("director", json!({}), false), Ok(AnswerMap::new()), "an empty draft");
         assert_eq!(problem("director", json!({"q_a": "yes"}), false).map(|a| a.len()), Ok(1));
         assert_eq!(problem("director", json!({"q_a": "yes"}), true), Err(("q_b".into(), AnswerProblem::Missing)));
         assert_eq!(

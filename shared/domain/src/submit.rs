@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::answer::AnswerRecord;
 use crate::code::{AccessCode, CodeDigest};
+pub use crate::given::Answers;
 use crate::keys::Keys;
 use crate::language::LanguageCode;
 use crate::oslo_time;
@@ -27,81 +28,6 @@ pub struct SubmitRequest {
     pub language: String,
     pub answers: Answers,
 }
-
-/// A request's answers as read, refusing a key twice in any object in them
-/// while they are read, so the body is parsed once. (serde keeps the last of
-/// two equal keys in a map; a derived struct refuses a repeated field itself.)
-#[derive(Debug, Default)]
-pub struct Answers(pub serde_json::Map<String, serde_json::Value>);
-
-impl<'de> Deserialize<'de> for Answers {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match deserializer.deserialize_any(StrictValue)? {
-            serde_json::Value::Object(map) => Ok(Answers(map)),
-            _ => Err(serde::de::Error::custom("answers must be an object")),
-        }
-    }
-}
-
-/// A JSON value whose objects hold each key once.
-struct StrictValue;
-
-impl<'de> serde::de::DeserializeSeed<'de> for StrictValue {
-    type Value = serde_json::Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for StrictValue {
-    type Value = serde_json::Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(v.into())
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(serde_json::Value::Null)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(StrictValue)? {
-            items.push(item);
-        }
-        Ok(serde_json::Value::Array(items))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = map.next_value_seed(StrictValue)?;
-            if object.insert(key, value).is_some() {
-                return Err(serde::de::Error::custom(DUPLICATE_KEY));
-            }
-        }
-        Ok(serde_json::Value::Object(object))
-    }
-}
-
-/// The error a repeated key in the answers gives while they are read.
-pub const DUPLICATE_KEY: &str = "a key appears twice in one JSON object";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmitOutcome {
@@ -171,7 +97,7 @@ where
     let submission = SubmissionId::parse(&request.submission_id).map_err(|_| SubmitError::InvalidSubmissionId)?;
     let language =
         LanguageCode::parse(&request.language).ok().filter(|l| wave.offers(*l)).ok_or(SubmitError::UnknownLanguage)?;
-    let answers = wave.questionnaire().validate_owned(None, request.answers.0, true)?;
+    let answers = wave.questionnaire().validate_given(None, request.answers, true)?;
 
     let record = AnswerRecord {
         answer_id: keys.answer_id(&submission),

@@ -2,11 +2,9 @@
 //! answers to a questionnaire, with its routing, from a seeded generator so
 //! that a run can be repeated exactly.
 
-use std::collections::BTreeMap;
-
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::answer::{AnswerId, AnswerRecord, AnswerValue};
+use crate::answer::{AnswerId, AnswerMap, AnswerRecord, AnswerValue};
 use crate::language::LanguageCode;
 use crate::questionnaire::{QuestionType, Questionnaire};
 use crate::unit::UnitNumber;
@@ -55,8 +53,8 @@ impl Rng {
 /// One participant's answers: every shown question answered (optional ones
 /// skipped now and then), never an option that ends the survey; a few words
 /// within the limit for a text question.
-pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> BTreeMap<String, AnswerValue> {
-    let mut answers: BTreeMap<String, AnswerValue> = BTreeMap::new();
+pub fn answers(questionnaire: &Questionnaire, rng: &mut Rng) -> AnswerMap {
+    let mut answers = AnswerMap::new();
     for q in &questionnaire.questions {
         let shown = q.show_if.as_ref().is_none_or(|rule| {
             answers.get(&rule.question).is_some_and(|a| a.values().any(|v| rule.any_of.iter().any(|x| x == v)))

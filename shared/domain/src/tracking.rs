@@ -133,7 +133,7 @@ mod tests {
             unit: UnitNumber::parse(unit).unwrap(),
             role: role.into(),
             status,
-            answers: BTreeMap::new(),
+            answers: Default::default(),
             receipt: None,
         }
     }

@@ -45,7 +45,7 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
 
 /// [`parse_json`] in one pass, for a type whose reading refuses a key twice in
 /// any object itself (a derived struct does for its fields; a map in it must be
-/// read so too, as `survey_domain::submit::Answers` is). Only a body that fails
+/// read so too, as `survey_domain::given::Answers` is). Only a body that fails
 /// is walked, and the walk's verdict comes first, as in [`parse_json`]: a body
 /// that is not JSON (or nested too deep) is `malformed_json`, then a repeated
 /// key, then what reading the type found.
@@ -230,7 +230,7 @@ mod tests {
             assert_eq!((walked.code, walked.field), (err.code, err.field), "{text}");
         }
         let good = parse_json_once::<SubmitRequest>(&request(&body(r#"{"q_a":"1","q_b":["x","y"]}"#, ""))).unwrap();
-        assert_eq!(good.answers.0.len(), 2);
+        assert_eq!(good.answers.len(), 2);
         let deep = format!(r#"{{"language":{}"x"{}}}"#, "[".repeat(200), "]".repeat(200));
         for (bad, code) in [
             (body(r#""not an object""#, ""), "invalid_request"),

@@ -1,7 +1,10 @@
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 use time::Duration;
 
 use super::*;
+use crate::answer::AnswerValue;
 use crate::contact::{Email, PersonName};
 use crate::memory::MemoryStore;
 use crate::store::WaveStore;

@@ -562,8 +562,7 @@ impl AnswerStore for DynamoStore {
             Ok(_) => Ok(Inserted::New),
             Err(e) if matches!(e.as_service_error(), Some(PutItemError::ConditionalCheckFailedException(_))) => {
                 match self.answer(&record.answer_id).await? {
-                    Some(existing) if existing.same_submission(&record) => Ok(Inserted::Duplicate),
-                    Some(_) => Ok(Inserted::Conflict),
+                    Some(existing) => Ok(Inserted::against(&existing, &record)),
                     None => Err(store_error("insert answer", e)),
                 }
             }

@@ -251,15 +251,16 @@ impl Layout {
         self.question_from(id, &mut 0)
     }
 
-    /// The question at `next` in id order: its id, position and options.
-    pub fn in_id_order(&self, next: usize) -> Option<(&str, usize, &Options)> {
-        self.by_id.get(next).map(|(id, q)| (id.as_ref(), *q, &self.options[*q]))
+    /// Each question's id and options, in id order.
+    pub fn ids(&self) -> impl Iterator<Item = (&str, &Options)> {
+        self.by_id.iter().map(|(id, q)| (id.as_ref(), &self.options[*q]))
     }
 
     /// The question at `next` in id order and the two after it, each as its
     /// place in id order, id, position and options. Answers come in id order
-    /// from DynamoDB's exports and from a `BTreeMap`, with the unanswered left
-    /// out, so the next answer's question is most often one of these.
+    /// from DynamoDB's exports and from a record's
+    /// [`AnswerMap`](crate::answer::AnswerMap), with the unanswered left out,
+    /// so the next answer's question is most often one of these.
     #[inline]
     pub fn ahead(&self, next: usize) -> impl Iterator<Item = (usize, &str, usize, &Options)> {
         (next..self.by_id.len().min(next.saturating_add(3))).map(|at| {

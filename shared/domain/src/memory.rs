@@ -341,8 +341,7 @@ impl GuessCounterStore for MemoryStore {
 impl AnswerStore for MemoryStore {
     async fn insert_answer(&self, record: AnswerRecord) -> StoreResult<Inserted> {
         Ok(self.with(|t| match t.answers.entry(record.answer_id.clone()) {
-            Entry::Occupied(existing) if existing.get().same_submission(&record) => Inserted::Duplicate,
-            Entry::Occupied(_) => Inserted::Conflict,
+            Entry::Occupied(existing) => Inserted::against(existing.get(), &record),
             Entry::Vacant(slot) => {
                 slot.insert(record);
                 Inserted::New

@@ -81,6 +81,17 @@ pub enum Inserted {
     Conflict,
 }
 
+impl Inserted {
+    /// What writing `record` comes to where `existing` holds its id already.
+    pub fn against(existing: &AnswerRecord, record: &AnswerRecord) -> Self {
+        if existing.same_submission(record) {
+            Self::Duplicate
+        } else {
+            Self::Conflict
+        }
+    }
+}
+
 pub trait WaveStore: Send + Sync {
     fn wave(&self, id: &WaveId) -> impl Future<Output = StoreResult<Option<Wave>>> + Send;
     /// Every wave (a handful: one a year, and test waves).

@@ -182,6 +182,23 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The map of answers, `{"M": {id: attribute, …}}` at the cursor: `entry`
+    /// reads each answer from its id on.
+    fn answers_map(&mut self, mut entry: impl FnMut(&mut Self) -> Result<(), String>) -> Result<(), String> {
+        self.eat(b'{')?;
+        if self.kind()? != b'M' {
+            return self.err("`answers` is no map");
+        }
+        self.eat(b':')?;
+        self.eat(b'{')?;
+        let mut first = true;
+        while self.more(b'}', first)? {
+            first = false;
+            entry(self)?;
+        }
+        self.eat(b'}')
+    }
+
     /// An attribute's type when it is one letter (`S`, `L`, `M`, `N`, `B`), else 0.
     fn kind(&mut self) -> Result<u8, String> {
         let bytes = self.text.as_bytes();
@@ -341,7 +358,7 @@ struct Coder<'l> {
 
 impl<'l> Coder<'l> {
     fn new(layout: &'l Layout) -> Self {
-        let as_written = (0..layout.questions()).map_while(|i| layout.in_id_order(i)).all(|(id, _, options)| {
+        let as_written = layout.ids().all(|(id, options)| {
             special(id.as_bytes()).is_none() && options.values().all(|value| special(value).is_none())
         });
         Self { layout, as_written, coded: Coded::default(), scratch: Vec::new() }
@@ -373,18 +390,8 @@ impl<'l> Coder<'l> {
 
     /// Reads the map of answers, `{"M": {id: attribute, …}}` at the cursor.
     fn answers(&mut self, scan: &mut Scan) -> Result<(), String> {
-        scan.eat(b'{')?;
-        if scan.kind()? != b'M' {
-            return scan.err("`answers` is no map");
-        }
-        scan.eat(b':')?;
-        scan.eat(b'{')?;
-        let (mut first, mut next) = (true, 0);
-        while scan.more(b'}', first)? {
-            first = false;
-            self.answer(scan, &mut next)?;
-        }
-        scan.eat(b'}')
+        let mut next = 0;
+        scan.answers_map(|scan| self.answer(scan, &mut next))
     }
 
     /// Reads one answer, `id: {"S": …}` or `id: {"L": […]}` at the cursor;
@@ -526,15 +533,7 @@ fn answer_strings<'a>(
     strings: &mut Vec<Cow<'a, str>>,
     questions: &mut Vec<(usize, usize)>,
 ) -> Result<(), String> {
-    scan.eat(b'{')?;
-    if scan.kind()? != b'M' {
-        return Err("no map `answers`".to_owned());
-    }
-    scan.eat(b':')?;
-    scan.eat(b'{')?;
-    let mut first = true;
-    while scan.more(b'}', first)? {
-        first = false;
+    scan.answers_map(|scan| {
         let question = strings.len();
         strings.push(scan.string()?);
         if let Some(value) = scan.plain_string_attribute() {
@@ -555,8 +554,8 @@ fn answer_strings<'a>(
             }
         }
         questions.push((question, strings.len()));
-    }
-    scan.eat(b'}')
+        Ok(())
+    })
 }
 
 /// Reads the lines that start in byte range `segment` of `segments` of the file

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -303,6 +304,18 @@ impl RegistrationStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// A query of one unit's answers in a wave, through the `by_unit` index.
+    fn unit_answers(&self, survey: &WaveId, unit: UnitNumber) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.tables.answers)
+            .index_name(ANSWERS_BY_UNIT)
+            .key_condition_expression("#unit = :u AND survey_id = :s")
+            .expression_attribute_names("#unit", "unit")
+            .expression_attribute_values(":u", AttributeValue::S(unit.to_string()))
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+    }
+
     /// The unit's early close, set or removed on its registration and its
     /// code's entry in one transaction; `false` when either is missing (or, to
     /// reopen, the unit is not closed).
@@ -603,16 +616,9 @@ impl AnswerStore for DynamoStore {
     async fn answer_days(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<time::Date>> {
         let mut days = Vec::new();
         let mut pages = self
-            .client
-            .query()
-            .table_name(&self.tables.answers)
-            .index_name(ANSWERS_BY_UNIT)
-            .key_condition_expression("#unit = :u AND survey_id = :s")
+            .unit_answers(survey, unit)
             .projection_expression("#date")
-            .expression_attribute_names("#unit", "unit")
             .expression_attribute_names("#date", "date")
-            .expression_attribute_values(":u", AttributeValue::S(unit.to_string()))
-            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
             .into_paginator()
             .send();
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -630,18 +636,7 @@ impl AnswerStore for DynamoStore {
         match unit {
             // A unit's count reads only that unit's keys, through the by_unit index.
             Some(unit) => {
-                let mut pages = self
-                    .client
-                    .query()
-                    .table_name(&self.tables.answers)
-                    .index_name(ANSWERS_BY_UNIT)
-                    .key_condition_expression("#unit = :u AND survey_id = :s")
-                    .expression_attribute_names("#unit", "unit")
-                    .expression_attribute_values(":u", AttributeValue::S(unit.to_string()))
-                    .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
-                    .select(Select::Count)
-                    .into_paginator()
-                    .send();
+                let mut pages = self.unit_answers(survey, unit).select(Select::Count).into_paginator().send();
                 while let Some(page) = pages.next().await {
                     count += page.map_err(|e| store_error("count a unit's answers", e))?.count as u64;
                 }

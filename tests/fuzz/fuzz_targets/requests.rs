@@ -4,7 +4,8 @@
 //! the rest is the body. The seeds are the valid `events/` bodies, so inputs
 //! near them may be valid: whatever arrives, no panic and no 5xx; a refusal has
 //! the contract's error shape and stores and sends nothing; a success is the
-//! route's own. The body is also fed to the answer validation directly.
+//! route's own. The body is also fed to the answer validation directly, read
+//! both as a JSON object and as a request's answers, which must be judged alike.
 
 #![no_main]
 
@@ -14,6 +15,7 @@ use handler_tests::{request, status_and_json, Api};
 use lambda_http::http::{header, Method};
 use lambda_http::Body;
 use libfuzzer_sys::fuzz_target;
+use survey_domain::given::Answers;
 use survey_domain::Questionnaire;
 
 const ROUTES: [(&str, &str); 4] = [
@@ -60,6 +62,10 @@ fuzz_target!(|data: &[u8]| {
     });
 
     if let Ok(serde_json::Value::Object(answers)) = serde_json::from_slice(body) {
-        std::hint::black_box(Questionnaire::current().validate(&answers).is_ok());
+        let by_map = Questionnaire::current().validate(&answers);
+        // Read as a request's answers, in the order sent, the same object is judged alike.
+        if let Ok(given) = serde_json::from_slice::<Answers>(body) {
+            assert_eq!(Questionnaire::current().validate_given(None, given, true), by_map);
+        }
     }
 });

@@ -289,9 +289,10 @@ work. CPU per request (by hand, 2026-12-06, `/proc` times of both processes over
 answer reading and the one after, alternating): hello-world 51 to 60 µs in the
 gateway and 36 to 38 µs in the load generator; a submission 140 to 146 µs and
 54 to 55 µs before, 121 to 126 µs and 47 to 51 µs after (0.47 to 0.50× before,
-0.51 to 0.57× after, on that busy machine). At 0.6× a submission may use at
-most about 147 µs of the two cores' time; it uses about 172 µs. Where the
-gateway's time goes under submissions (`perf record`, share of its samples):
+0.51 to 0.57× after, on that busy machine). In those builds, at 0.6× a
+submission could use at most about 147 µs of the two cores' time, and it used
+about 172 µs; the LTO builds that `make bench` measures above do better. Where
+the gateway's time goes under submissions (`perf record`, share of its samples):
 
 - the same for both routes: `lambda_http` parsing the event 16%, building and
   printing the event 14%, sending responses over TCP 13%, tokio and hyper the

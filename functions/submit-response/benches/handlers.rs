@@ -2,17 +2,16 @@
 //! a hello-world `lambda_http` handler (the floor), code validation, and one
 //! submission of the full questionnaire. `make bench` runs it.
 
+mod support;
+
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lambda_http::request::from_str;
 use lambda_http::{Body, Request, Response};
-use survey_domain::memory::MemoryStore;
-use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
-use survey_domain::{synthetic, AccessCode, Keys, SubmissionId, UnitNumber, WaveId};
-use time::OffsetDateTime;
+use support::{seeded_store, submission_events};
+use survey_domain::Keys;
 
-const SUBMIT: &str = include_str!("../../../events/submit-response.json");
 const VALIDATE: &str = include_str!("../../../events/validate-code.json");
 
 async fn hello_world(_: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -23,29 +22,10 @@ async fn hello_world(_: Request) -> Result<Response<Body>, lambda_http::Error> {
         .expect("valid response"))
 }
 
-async fn seeded_store(keys: &Keys) -> MemoryStore {
-    let now = OffsetDateTime::now_utc();
-    let store = MemoryStore::new();
-    let survey_id = WaveId::parse("2026").unwrap();
-    store.create_wave(&synthetic::open_wave("2026", now)).await.unwrap();
-    let code = AccessCode::parse("K7Q4-9MZP-3X4").unwrap();
-    let registration = UnitRegistration {
-        survey_id,
-        unit: UnitNumber::parse("4601").unwrap(),
-        access_code: code.clone(),
-        closed_at: None,
-        expected_participants: None,
-    };
-    store.register_unit(&registration, &keys.code_digest(&code)).await.unwrap();
-    store
-}
-
 fn handlers(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let keys = Keys::new(b"bench");
     let validate_app = validate_code::App::new(runtime.block_on(seeded_store(&keys)), keys.clone());
-    let event: serde_json::Value = serde_json::from_str(SUBMIT).unwrap();
-    let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
 
     let mut group = c.benchmark_group("handler");
     group.bench_function("hello_world", |b| {
@@ -53,11 +33,7 @@ fn handlers(c: &mut Criterion) {
     });
     // The floor for a submission's payload: the same handler given a submission's
     // event, so parsing API Gateway's event with its 3 KB escaped body is all it adds.
-    let submit_event = {
-        let mut event: serde_json::Value = serde_json::from_str(SUBMIT).unwrap();
-        event["body"] = serde_json::json!(body.to_string());
-        event.to_string()
-    };
+    let submit_event = submission_events(1).remove(0);
     group.bench_function("hello_world_submit_event", |b| {
         b.iter(|| runtime.block_on(hello_world(from_str(&submit_event).unwrap())).unwrap());
     });
@@ -75,14 +51,7 @@ fn handlers(c: &mut Criterion) {
     group.bench_function("submit_response", |b| {
         b.iter_custom(|iters| {
             let app = submit_response::App::new(runtime.block_on(seeded_store(&keys)), keys.clone());
-            let events: Vec<String> = (0..iters)
-                .map(|_| {
-                    body["submission_id"] = serde_json::json!(SubmissionId::new().to_string());
-                    let mut event: serde_json::Value = serde_json::from_str(SUBMIT).unwrap();
-                    event["body"] = serde_json::json!(body.to_string());
-                    event.to_string()
-                })
-                .collect();
+            let events = submission_events(iters);
             let started = Instant::now();
             for event in &events {
                 let response = runtime.block_on(submit_response::handle(&app, from_str(event).unwrap())).unwrap();

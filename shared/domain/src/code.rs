@@ -55,18 +55,25 @@ fn check_value(digits: &[u32]) -> u32 {
 
 impl AccessCode {
     pub fn parse(input: &str) -> Result<Self, MalformedCode> {
-        let digits = input
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| value_of(c).ok_or(MalformedCode::BadCharacter))
-            .collect::<Result<Vec<u32>, _>>()?;
-        if digits.len() != LEN {
-            return Err(MalformedCode::WrongLength(digits.len()));
+        // Every request with a code parses it, so the digits go to an array,
+        // not a vector; characters past the eleventh are only counted.
+        let (mut digits, mut len) = ([0u32; LEN], 0);
+        for c in input.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+            let digit = value_of(c).ok_or(MalformedCode::BadCharacter)?;
+            if let Some(slot) = digits.get_mut(len) {
+                *slot = digit;
+            }
+            len += 1;
+        }
+        if len != LEN {
+            return Err(MalformedCode::WrongLength(len));
         }
         if check_value(&digits[..RANDOM_LEN]) != digits[RANDOM_LEN] {
             return Err(MalformedCode::CheckFailed);
         }
-        Ok(Self(digits.iter().map(|&d| ALPHABET[d as usize] as char).collect()))
+        let mut canonical = String::with_capacity(LEN);
+        canonical.extend(digits.iter().map(|&d| char::from(ALPHABET[d as usize])));
+        Ok(Self(canonical))
     }
 
     /// A fresh code from the operating system's CSPRNG.
@@ -135,6 +142,8 @@ mod tests {
             ("", MalformedCode::WrongLength(0)),
             ("K7Q4-9MZP-3", MalformedCode::WrongLength(9)),
             ("K7Q4-9MZP-3XAB", MalformedCode::WrongLength(12)),
+            ("K7Q4-9MZP-3X4K7Q4-9MZP-3X4", MalformedCode::WrongLength(22)),
+            ("K7Q4-9MZP-3X4K7Q4-9MZP-3U", MalformedCode::BadCharacter),
             ("K7Q4-9MZP-3U", MalformedCode::BadCharacter),
             ("K7Q4_9MZP_3X", MalformedCode::BadCharacter),
             ("K7Q4-9MZP-3Ø", MalformedCode::BadCharacter),

@@ -54,13 +54,13 @@ impl Keys {
     }
 
     pub fn answer_id(&self, submission: &SubmissionId) -> AnswerId {
-        AnswerId(self.digest("submission", &submission.to_string()))
+        AnswerId(self.digest("submission", submission.canonical(&mut [0; ulid::ULID_LEN])))
     }
 
     /// The participant's receipt: hashed apart from the answer's key, so that a
     /// receipt (on a screen, in a photo) leads to no stored answer.
     pub fn receipt(&self, submission: &SubmissionId) -> Receipt {
-        Receipt::from_digest(&self.digest("receipt", &submission.to_string()))
+        Receipt::from_digest(&self.digest("receipt", submission.canonical(&mut [0; ulid::ULID_LEN])))
     }
 
     pub fn token_digest(&self, token: &VerifyToken) -> TokenDigest {

@@ -5,12 +5,13 @@
 //! against the structure, the API serves it, and the survey page renders it: one
 //! file for all three.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::aggregate::FnvMap;
 use crate::answer::{AnswerMap, AnswerValue};
 use crate::definition::Plan;
 use crate::given::{Answers, Given};
@@ -123,20 +124,28 @@ impl Place {
     }
 }
 
-/// Each question's position by its id, and the positions in id order: what
-/// lets answers find their questions, and be kept in key order, without a map
-/// per request.
+/// Each question's position by its id, the positions in id order, and the
+/// position of the question that routes each one: what lets answers find their
+/// questions, be kept in key order and be routed, without a map per request.
+/// The map is built once from the questionnaire, so a request's ids are only
+/// looked up in it, never added, and a fast hash is safe.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Index {
-    position: HashMap<String, usize>,
+    position: FnvMap<String, usize>,
     id_order: Vec<usize>,
+    routed_by: Vec<Option<usize>>,
 }
 
 impl Index {
     fn of(questions: &[Question]) -> Self {
         let mut id_order: Vec<usize> = (0..questions.len()).collect();
         id_order.sort_by(|&a, &b| questions[a].id.cmp(&questions[b].id));
-        Self { position: questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect(), id_order }
+        let position: FnvMap<String, usize> = questions.iter().enumerate().map(|(i, q)| (q.id.clone(), i)).collect();
+        let routed_by = questions
+            .iter()
+            .map(|q| q.show_if.as_ref().and_then(|rule| position.get(&rule.question).copied()))
+            .collect();
+        Self { position, id_order, routed_by }
     }
 }
 
@@ -395,12 +404,11 @@ impl Questionnaire {
         self.index.position.get(id).copied()
     }
 
-    /// Whether `question` is shown, given the answer accepted so far at each position.
-    fn is_shown<'a>(&self, question: &Question, accepted_at: impl Fn(usize) -> Option<&'a AnswerValue>) -> bool {
-        match &question.show_if {
+    /// Whether the question at position `i` is shown, given the answer accepted so far at each position.
+    fn is_shown<'a>(&self, i: usize, accepted_at: impl Fn(usize) -> Option<&'a AnswerValue>) -> bool {
+        match &self.questions[i].show_if {
             None => true,
-            Some(rule) => self
-                .position(&rule.question)
+            Some(rule) => self.index.routed_by[i]
                 .and_then(accepted_at)
                 .is_some_and(|answer| answer.values().any(|v| rule.any_of.iter().any(|a| a == v))),
         }
@@ -466,7 +474,7 @@ impl Questionnaire {
             }
             let invalid = |problem| InvalidAnswer { question: question.id.clone(), problem };
             let given = std::mem::replace(&mut places[i], Place::Empty);
-            if !self.is_shown(question, |at| places[at].accepted()) {
+            if !self.is_shown(i, |at| places[at].accepted()) {
                 if let Place::Given(..) = given {
                     return Err(invalid(AnswerProblem::HiddenQuestion));
                 }
@@ -557,7 +565,7 @@ mod tests {
         let mut answers = serde_json::Map::new();
         let mut accepted = vec![None; q().questions.len()];
         for (i, question) in q().questions.iter().enumerate() {
-            if !q().is_shown(question, |at| accepted[at].as_ref().map(|(_, v)| v)) {
+            if !q().is_shown(i, |at| accepted[at].as_ref().map(|(_, v)| v)) {
                 continue;
             }
             let pick = match question.id.as_str() {

@@ -21,6 +21,13 @@ impl SubmissionId {
     pub fn new() -> Self {
         Self(ulid::Ulid::new())
     }
+
+    /// The id's canonical 26 characters (as [`fmt::Display`] writes them),
+    /// written into `buf`: what its keyed hashes are taken of, without a
+    /// `String` for each.
+    pub fn canonical<'b>(&self, buf: &'b mut [u8; ulid::ULID_LEN]) -> &'b str {
+        self.0.array_to_str(buf)
+    }
 }
 
 impl Default for SubmissionId {
@@ -52,6 +59,13 @@ mod tests {
         let text = id.to_string();
         assert_eq!(SubmissionId::parse(&text), Ok(id));
         assert_eq!(SubmissionId::parse(&text.to_lowercase()), Ok(id));
+    }
+
+    #[test]
+    fn the_canonical_text_is_the_displayed_one_whatever_case_was_parsed() {
+        let lower = SubmissionId::parse("01arz3ndektsv4rrffq69g5fav").unwrap();
+        assert_eq!(lower.canonical(&mut [0; ulid::ULID_LEN]), "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+        assert_eq!(lower.canonical(&mut [0; ulid::ULID_LEN]), lower.to_string());
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if let Some(pointer) = strict::first_duplicate_key(bytes).map_err(ApiError::from_json)? {
         return Err(duplicate_key(pointer));
     }
-    serde_json::from_slice(bytes).map_err(ApiError::from_json)
+    read_json(req.body()).map_err(ApiError::from_json)
 }
 
 /// [`parse_json`] in one pass, for a type whose reading refuses a key twice in
@@ -51,11 +51,21 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
 /// key, then what reading the type found.
 pub fn parse_json_once<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = json_body(req)?;
-    serde_json::from_slice(bytes).map_err(|err| match strict::first_duplicate_key(bytes) {
+    read_json(req.body()).map_err(|err| match strict::first_duplicate_key(bytes) {
         Ok(Some(pointer)) => duplicate_key(pointer),
         Ok(None) => ApiError::from_json(err),
         Err(malformed) => ApiError::from_json(malformed),
     })
+}
+
+/// Reads a body as JSON. API Gateway hands a JSON body over as text, which is
+/// UTF-8 already, so it is read as a `str` and its strings are not checked for
+/// UTF-8 a second time.
+fn read_json<T: DeserializeOwned>(body: &Body) -> serde_json::Result<T> {
+    match body {
+        Body::Text(text) => serde_json::from_str(text),
+        other => serde_json::from_slice(other.as_ref()),
+    }
 }
 
 fn duplicate_key(pointer: String) -> ApiError {
@@ -170,7 +180,6 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Probe {
         access_code: String,
     }
@@ -246,6 +255,24 @@ mod tests {
                 "the same as walking first"
             );
         }
+    }
+
+    #[test]
+    fn a_body_handed_over_as_bytes_is_read_as_one_handed_over_as_text() {
+        let binary = |bytes: &[u8]| {
+            let mut req = Request::new(Body::Binary(bytes.to_vec()));
+            *req.method_mut() = lambda_http::http::Method::POST;
+            req
+        };
+        let body = r#"{"access_code":"K7Q4-9MZP-3X4 ø"}"#;
+        for req in [request(body), binary(body.as_bytes())] {
+            assert_eq!(parse_json_once::<Probe>(&req).unwrap().access_code, "K7Q4-9MZP-3X4 ø");
+            assert_eq!(parse_json::<Probe>(&req).unwrap().access_code, "K7Q4-9MZP-3X4 ø");
+        }
+        // Bytes are checked for UTF-8 as they are read: a string that is not is refused.
+        let not_utf8 = binary(b"{\"access_code\":\"\xff\"}");
+        assert_eq!(parse_json_once::<Probe>(&not_utf8).unwrap_err().code, "malformed_json");
+        assert_eq!(parse_json::<Probe>(&not_utf8).unwrap_err().code, "malformed_json");
     }
 
     #[test]

@@ -441,6 +441,30 @@ and the highest peak memory.
 | Rust, whole nightly run | {r_s:.1f} s | {", ".join(f"{s:.1f}" for s in rust["all_seconds"])} | {r_mb:,.0f} MB | ≤ 8 s {mark(r_s <= 8)}, ≤ 256 MB {mark(r_mb <= 256)} (issue 18) |
 """)
 
+    # Reading through the SDK: the scale model's count rate.
+    scans = [json.load(open(p)) for p in runs(d, "scan-rate", "json")]
+    scan = median_run(scans, lambda r: r["read_and_count_seconds"])
+    if scan:
+        read_rate = sorted(r["read_answers_per_second"] for r in scans)[(len(scans) - 1) // 2]
+        file_rate = int(rust["answers"]) / counts[("rust", "jsonl")]["seconds"] if counts[("rust", "jsonl")] else None
+        file_text = (f"; counting the export file above reads and counts {file_rate:,.0f} a second, so the SDK's reading "
+                     f"of the pages is most of a scan's CPU") if file_rate else ""
+        body.append(f"""
+The scan as the deployed run reads it: `{command(d, 'scan-rate')}` serves {scan['answers']:,} answers as
+DynamoDB Scan pages of 1 MB ({scan['pages_per_segment']} a segment) from canned responses on
+127.0.0.1, and `DynamoStore::scan_answers` reads them through the SDK over 8 segments on one
+thread; no network or service time, only the function's own CPU. Run {len(scans)} times, the
+median shown.
+
+| through the SDK, one core | answers a second (median) | each run |
+|---|---:|---|
+| reading the pages | {read_rate:,.0f} | {", ".join(f"{r['read_answers_per_second']:,.0f}" for r in scans)} |
+| reading, coding and counting | {scan['answers'] / scan['read_and_count_seconds']:,.0f} | {", ".join(f"{r['read_and_count_answers_per_second']:,.0f}" for r in scans)} |
+
+This is the count rate of `tests/bench/scale_model.py` (`--count-rate`, with the rows'
+formatting on top){file_text}.
+""")
+
     # Page.
     page = load(d, "page.json")
     kinds = page["kinds"]

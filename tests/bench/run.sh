@@ -5,6 +5,7 @@
 # function sizes (from the last arm64 build; `make bench-size` rebuilds them).
 # Everything runs on 127.0.0.1; nothing is sent elsewhere.
 # Knobs: COLD_RUNS (100; the medians of fewer runs moved by 0.1x between runs), LOAD_CONCURRENCY (32), LOAD_SECONDS (10), AGG_ANSWERS (1000000),
+# SCAN_ANSWERS (200000),
 # BENCH_BUILD=0 to measure the release binaries as they are (BENCHMARKS.md then says so).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +17,7 @@ AGG_ANSWERS=${AGG_ANSWERS:-1000000}
 # The counting and the whole run are timed this many times (Rust and polars taking
 # turns), and the median is reported: on a shared machine one run can be 20% off.
 AGG_RUNS=${AGG_RUNS:-3}
+SCAN_ANSWERS=${SCAN_ANSWERS:-200000}
 FUNCTIONS=(validate-code submit-response survey-info register results org-response admin aggregate send-mail)
 # The code of the events in events/, valid (its check character matches).
 BENCH_CODE=K7Q4-9MZP-3X4
@@ -52,11 +54,12 @@ if [ "${BENCH_BUILD:-1}" = 1 ]; then
   for f in "${FUNCTIONS[@]}" survey-bench local-gateway; do packages+=(-p "$f"); done
   cargo build --release --bins "${packages[@]}"
   cargo build --release -p survey-results --example bench_answers --example count_tables --example aggregate_million
+  cargo build --release -p survey-aws --example scan_rate
   echo fresh >"$out/build"
 else
   echo "  BENCH_BUILD=0: measuring the release binaries in target/release as they are"
   built=()
-  for f in "${FUNCTIONS[@]}" local-gateway coldstart loadgen hello-http hello-runtime examples/bench_answers examples/count_tables examples/aggregate_million; do
+  for f in "${FUNCTIONS[@]}" local-gateway coldstart loadgen hello-http hello-runtime examples/bench_answers examples/count_tables examples/aggregate_million examples/scan_rate; do
     built+=("$(stat -c %Y "target/release/$f")")
   done
   first=$(printf '%s\n' "${built[@]}" | sort -n | head -n1)
@@ -142,6 +145,12 @@ for run in $(seq "$AGG_RUNS"); do
     | tee "$out/agg-rust-$run.txt"
 done
 rm -rf "$data"
+# How fast the run reads answers through the SDK, from canned Scan pages on
+# loopback: the scale model's count rate (docs/scaling.md).
+record scan-rate "target/release/examples/scan_rate $SCAN_ANSWERS"
+for run in $(seq "$AGG_RUNS"); do
+  target/release/examples/scan_rate "$SCAN_ANSWERS" | tee "$out/scan-rate-$run.json"
+done
 
 step 6/8 "The survey page: first load and each extra language, Lighthouse mobile"
 record page 'tests/with-local-stack.sh node tests/bench/page.mjs page.json'

@@ -388,7 +388,7 @@ impl Admin {
                 let content = S3Content { s3: self.clients.s3.clone(), bucket: self.config.buckets.content.clone() };
                 let (wave, _) = operations::create_wave(&self.store, &content, self.actor(), &new)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke lage undersøkelsen `{survey}`"))?;
                 Ok(wave_json(&wave))
             }
@@ -427,7 +427,7 @@ impl Admin {
                     registration.unit,
                 )
                 .await
-                .map_err(|e| norsk::change_error(&e))
+                .map_err(norsk::change_error)
                 .with_context(|| {
                     format!("kan ikke lage en ny kode for {} ({})", registration.unit, registration.unit.unit().name)
                 })?;
@@ -443,7 +443,7 @@ impl Admin {
                     registration.unit,
                 )
                 .await
-                .map_err(|e| norsk::change_error(&e))
+                .map_err(norsk::change_error)
                 .with_context(|| {
                     format!("kan ikke sende koden til {} ({}) igjen", registration.unit, registration.unit.unit().name)
                 })?;
@@ -491,7 +491,7 @@ impl Admin {
                     &email,
                 )
                 .await
-                .map_err(|e| norsk::change_error(&e))
+                .map_err(norsk::change_error)
                 .with_context(|| format!("kan ikke godkjenne {} for {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("godkjente {} for {unit} ({})", email.as_str(), unit.unit().name))
             }
@@ -503,7 +503,7 @@ impl Admin {
                 };
                 operations::remove(&self.store, self.actor(), &wave.survey_id, unit, &email)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke fjerne {} fra {unit} ({})", email.as_str(), unit.unit().name))?;
                 Ok(format!("fjernet {} fra {unit} ({})", email.as_str(), unit.unit().name))
             }
@@ -517,7 +517,7 @@ impl Admin {
                     Email::parse(&format!("x@{domain}")).map_err(|_| anyhow!("`{domain}` er ikke et e-postdomene"))?;
                 operations::allow_domain(&self.store, self.actor(), &wave, unit, probe.domain())
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke lagre domenet {} for {unit}", probe.domain()))?;
                 Ok(format!("adresser i {} trenger ikke godkjenning for {unit} ({})", probe.domain(), unit.unit().name))
             }
@@ -526,7 +526,7 @@ impl Admin {
                 let unit = unit_number(&wave, &unit)?;
                 operations::reopen_unit(&self.store, &self.config.keys, self.actor(), &wave, unit)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke åpne {unit} ({}) igjen", unit.unit().name))?;
                 Ok(format!("åpnet {unit} ({}) igjen i {survey}", unit.unit().name))
             }
@@ -560,7 +560,7 @@ impl Admin {
                     registration.unit,
                 )
                 .await
-                .map_err(|e| norsk::change_error(&e))
+                .map_err(norsk::change_error)
                 .with_context(|| {
                     format!("kan ikke stenge {} ({})", registration.unit, registration.unit.unit().name)
                 })?;
@@ -610,7 +610,7 @@ impl Admin {
                 };
                 let (sent, _) = operations::send_reminders(&self.store, &self.queue(), self.actor(), &wave, to)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke sende påminnelsene i `{}`", wave.survey_id))?;
                 Ok(format!("sent {sent}"))
             }
@@ -640,7 +640,7 @@ impl Admin {
             Command::Migrate => {
                 let carried = operations::carry_closes_to_codes(&self.store, &self.config.keys)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .context("kan ikke oppdatere kodenes oppslag")?;
                 Ok(format!("stengingen ført over på {carried} koder"))
             }
@@ -683,7 +683,7 @@ impl Admin {
         let wave = self.wave(survey).await?;
         let (wave, _) = operations::edit_wave(&self.store, self.actor(), &wave, changes)
             .await
-            .map_err(|e| norsk::change_error(&e))
+            .map_err(norsk::change_error)
             .with_context(|| format!("kan ikke endre undersøkelsen `{survey}`"))?;
         Ok(wave_json(&wave))
     }
@@ -798,7 +798,7 @@ impl Admin {
                 let content = S3Content { s3: self.clients.s3.clone(), bucket: self.config.buckets.content.clone() };
                 operations::create_wave(&self.store, &content, self.actor(), &new)
                     .await
-                    .map_err(|e| norsk::change_error(&e))
+                    .map_err(norsk::change_error)
                     .context("kan ikke lage runden `local`")?;
                 report.push_str(&format!("; la inn runden `local`, åpen til {}", show_time(closes)));
             }

@@ -82,9 +82,9 @@ pub fn invalid_wave(err: &InvalidWave) -> String {
     }
 }
 
-/// Why a change was refused, in Norwegian.
-pub fn change_error(err: &ChangeError) -> anyhow::Error {
-    let text = match err {
+/// Why a change was refused, in Norwegian (by value, so `.map_err(norsk::change_error)` reads it).
+pub fn change_error(err: ChangeError) -> anyhow::Error {
+    let text = match &err {
         ChangeError::UnknownDefinition(id) => format!("ukjent undersøkelse `{id}`"),
         ChangeError::InvalidWave(e) => invalid_wave(e),
         ChangeError::WaveExists => "undersøkelsen finnes allerede; endre den med `survey window`".to_owned(),
@@ -96,7 +96,7 @@ pub fn change_error(err: &ChangeError) -> anyhow::Error {
         ChangeError::UnitFull => "enheten har allerede 4 bekreftede kontaktpersoner".to_owned(),
         ChangeError::InsecureWebinar => "lenken til webinaret må begynne med https://".to_owned(),
         ChangeError::WrongReminders(to) => format!("påminnelser til {to} hører ikke til denne undersøkelsen"),
-        ChangeError::Store(_) | ChangeError::Queue(_) => return anyhow::anyhow!(survey_domain::error_chain(err)),
+        ChangeError::Store(_) | ChangeError::Queue(_) => return anyhow::anyhow!(survey_domain::error_chain(&err)),
     };
     anyhow::anyhow!(text)
 }

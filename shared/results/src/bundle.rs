@@ -11,8 +11,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
-use survey_domain::aggregate::{index_value, scale_mean, Coded, Layout};
-use survey_domain::answer::ScannedAnswer;
+use survey_domain::aggregate::{index_value, scale_mean, Layout};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
@@ -20,7 +19,7 @@ use time::OffsetDateTime;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::dictionary::{Words, MULTI_SEPARATOR, NOT_ANSWERED};
+use crate::dictionary::{Words, NOT_ANSWERED};
 use crate::microdata::{language_groups, quasi_identifiers, Microdata, SUPPRESSED};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
@@ -383,38 +382,6 @@ fn respondent_codebook(q: &Questionnaire) -> Vec<Vec<Cell>> {
         ));
     }
     rows
-}
-
-/// One respondent's scratch row (`unit, county_number, language`, then one
-/// column per question), the input of [`Microdata`]: no date, no id; `multi`
-/// answers joined with `|`. It never goes into the bundle as it is. A choice is
-/// written from `coded` (the record as [`Layout::code`] gives it), so a value
-/// that is no option is left out, as counting leaves it out. Written into
-/// `row`, which is cleared first, so one buffer serves every row.
-pub fn respondent_row(q: &Questionnaire, record: &ScannedAnswer, coded: &Coded, row: &mut String) {
-    row.clear();
-    row.push_str(record.unit.as_str());
-    row.push(',');
-    row.push_str(record.unit.unit().county_number);
-    row.push(',');
-    row.push_str(record.language.as_str());
-    for (i, question) in q.reported_questions() {
-        row.push(',');
-        if question.kind == QuestionType::Text {
-            // A text answer, as written.
-            if let Some(values) = record.get(&question.id) {
-                push_csv_field(row, &values.join(MULTI_SEPARATOR));
-            }
-            continue;
-        }
-        for (n, &o) in coded.chosen(i).iter().enumerate() {
-            if n > 0 {
-                row.push_str(MULTI_SEPARATOR);
-            }
-            push_csv_field(row, &question.options[usize::from(o)].value);
-        }
-    }
-    row.push_str("\r\n");
 }
 
 /// The workbook of `tables`, dated `created` (the run's time), so one run gives one file, byte for byte.

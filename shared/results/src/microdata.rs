@@ -38,15 +38,17 @@
 //! anything as in sdcMicro. So the k reached holds for a reader who knows every
 //! respondent's true values. Fewer than [`K`] rows in all are not written at all.
 //!
-//! Memory stays bounded on a million answers: the scan counts the distinct raw
-//! quasi-identifier combinations as it writes the scratch rows ([`Patterns`]),
+//! Memory stays bounded on a million answers: the scan writes each row to a
+//! scratch file in a compact binary form ([`ScratchRows`], `rows.rs`) and counts
+//! the distinct raw quasi-identifier combinations as it goes ([`Patterns`]),
 //! the plan is made on those counts, and one pass over the scratch row files
 //! streams the recoded rows into the zip.
 
+mod rows;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -59,6 +61,8 @@ use survey_domain::{LanguageCode, Questionnaire, UnitNumber};
 use crate::bundle::push_csv_field;
 use crate::dictionary::MULTI_SEPARATOR;
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
+pub use rows::ScratchRows;
+use rows::{changed, Cursor, ScratchReader};
 
 /// Every equivalence class of the written rows has at least this many rows.
 pub const K: u64 = 5;
@@ -189,100 +193,44 @@ impl Values {
     }
 }
 
-/// One CSV line split as `respondent_row` writes it (quoted cells may hold
-/// commas and `""`): the cells' text, and where each cell is in it. Reused
-/// from line to line, so reading rows does not allocate.
-#[derive(Default)]
-struct Cells {
-    text: String,
-    spans: Vec<(usize, usize)>,
-    /// Whether `text` is the line as written (no cell was quoted), so a run
-    /// of its cells can be copied as it is.
-    verbatim: bool,
+/// A choice question's option: its value, and its value as a CSV cell, made once.
+struct OptionText {
+    value: String,
+    csv: String,
 }
 
-impl Cells {
-    fn split(&mut self, line: &str) {
-        self.text.clear();
-        self.spans.clear();
-        let line = line.trim_end_matches(['\r', '\n']);
-        let mut start = 0;
-        self.verbatim = !line.contains('"');
-        if self.verbatim {
-            // No quoted cell: the cells are the line's own text between commas.
-            self.text.push_str(line);
-            for (at, _) in line.match_indices(',') {
-                self.spans.push((start, at));
-                start = at + 1;
-            }
-            self.spans.push((start, line.len()));
-            return;
-        }
-        let mut quoted = false;
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, quoted) {
-                ('"', true) if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    self.text.push('"');
-                }
-                ('"', _) => quoted = !quoted,
-                (',', false) => {
-                    self.spans.push((start, self.text.len()));
-                    start = self.text.len();
-                }
-                (c, _) => self.text.push(c),
-            }
-        }
-        self.spans.push((start, self.text.len()));
-    }
-
-    /// Cell `i`, or `""` past the last.
-    fn get(&self, i: usize) -> &str {
-        self.spans.get(i).map_or("", |&(start, end)| &self.text[start..end])
-    }
-
-    /// The line as written from cell `i` on (`,` between cells), when no cell
-    /// of it was quoted.
-    fn verbatim_from(&self, i: usize) -> Option<&str> {
-        let &(start, _) = self.spans.get(i)?;
-        self.verbatim.then(|| &self.text[start..])
-    }
+/// What a reported question's column of `respondents.csv` is written from.
+enum Cell {
+    /// A quasi-identifier: the row's written pattern, at this slot.
+    Quasi(usize),
+    /// A choice question, by its position in the questionnaire: the options
+    /// the scratch row holds.
+    Choice { question: usize, options: Vec<OptionText> },
+    /// A free-text question, by its position in the questionnaire: the text the
+    /// scratch row holds, its values joined with [`MULTI_SEPARATOR`].
+    Text { question: usize },
 }
 
-/// Calls `each` with every row of the scratch files, split into cells.
-fn each_row(parts: &[PathBuf], mut each: impl FnMut(&Cells) -> std::io::Result<()>) -> std::io::Result<()> {
-    let (mut line, mut cells) = (String::new(), Cells::default());
-    for part in parts {
-        let mut reader = BufReader::with_capacity(1 << 16, File::open(part)?);
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                break;
-            }
-            cells.split(&line);
-            each(&cells)?;
-        }
-    }
-    Ok(())
-}
-
-/// Which columns of a scratch row (`unit, county_number, language, questions...`) hold what.
+/// Where a respondent row's values come from: the quasi-identifiers and the
+/// reported questions.
 struct Columns {
     questions: Vec<String>,
     /// The quasi-identifiers' names, in pattern order.
     names: Vec<String>,
-    /// Per quasi-identifier, its column in the scratch row.
+    /// Per quasi-identifier, its column in a row as the scan sees it
+    /// (`unit, county_number, language`, then the reported questions).
     sources: Vec<usize>,
     /// The coarser bands, in the order they are applied: (pattern slot, option -> coarser value).
     coarser: Vec<(usize, BTreeMap<String, String>)>,
+    /// Per reported question, in column order, what its column is written from.
+    cells: Vec<Cell>,
 }
 
 impl Columns {
     fn new(q: &Questionnaire) -> Self {
         let questions: Vec<String> = q.reported_questions().map(|(_, question)| question.id.clone()).collect();
         let names = quasi_identifiers(q);
-        let sources = names
+        let sources: Vec<usize> = names
             .iter()
             .enumerate()
             .map(|(slot, id)| match slot {
@@ -299,16 +247,27 @@ impl Columns {
                 Some((names.iter().position(|n| n == id)?, c.values.clone()))
             })
             .collect();
-        Self { questions, names, sources, coarser }
+        let cells = q
+            .reported_questions()
+            .enumerate()
+            .map(|(column, (i, question))| match sources.iter().position(|s| *s == column + 3) {
+                Some(slot) => Cell::Quasi(slot),
+                None if question.kind == QuestionType::Text => Cell::Text { question: i },
+                None => Cell::Choice {
+                    question: i,
+                    options: question.options.iter().map(|o| OptionText::new(&o.value)).collect(),
+                },
+            })
+            .collect();
+        Self { questions, names, sources, coarser, cells }
     }
+}
 
-    /// The pattern of a row whose values the first pass has seen.
-    fn known(&self, cells: &Cells, values: &Values) -> Option<Pattern> {
-        let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-        for (slot, &i) in pattern.iter_mut().zip(&self.sources) {
-            *slot = *values.ids.get(cells.get(i))?;
-        }
-        Some(pattern)
+impl OptionText {
+    fn new(value: &str) -> Self {
+        let mut csv = String::new();
+        push_csv_field(&mut csv, value);
+        Self { value: value.to_owned(), csv }
     }
 }
 
@@ -325,14 +284,23 @@ enum Source {
     Absent,
 }
 
+/// A scratch row file, and what its rows' value ids are among the merged
+/// [`Values`]: `ids[id in the file]`.
+struct Part {
+    path: PathBuf,
+    ids: Vec<u32>,
+}
+
 /// The raw quasi-identifier patterns of the respondent rows and how many rows
 /// have each, counted as the scan writes the rows, so that planning needs no
-/// pass over the scratch files of its own. One per scan segment, merged after.
+/// pass over the scratch files of its own; and the files the rows are in. One
+/// per scan segment, merged after.
 pub struct Patterns {
     columns: Columns,
     sources: Vec<Source>,
     values: Values,
     counts: PatternMap<u64>,
+    parts: Vec<Part>,
     /// The ids of the units' county numbers and of the languages, as met.
     counties: FnvMap<UnitNumber, u32>,
     languages: FnvMap<LanguageCode, u32>,
@@ -365,6 +333,7 @@ impl Patterns {
             sources,
             values,
             counts: PatternMap::default(),
+            parts: Vec::new(),
             counties: FnvMap::default(),
             languages: FnvMap::default(),
             empty,
@@ -372,10 +341,10 @@ impl Patterns {
         }
     }
 
-    /// Counts the row that [`crate::bundle::respondent_row`] writes for
-    /// `record` (`coded` as [`survey_domain::aggregate::Layout::code`] gives
-    /// it): each value as the row's cell holds it.
-    pub fn count(&mut self, q: &Questionnaire, record: &ScannedAnswer, coded: &Coded) {
+    /// Counts the pattern of `record`'s row (`coded` as
+    /// [`survey_domain::aggregate::Layout::code`] gives it), and gives it: each
+    /// value as the row's cell is written, before recoding.
+    fn count(&mut self, q: &Questionnaire, record: &ScannedAnswer, coded: &Coded) -> Pattern {
         let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
         let values = &mut self.values;
         for (slot, source) in pattern.iter_mut().zip(&self.sources) {
@@ -412,14 +381,21 @@ impl Patterns {
             };
         }
         *self.counts.entry(pattern).or_insert(0) += 1;
+        pattern
     }
 
-    /// Adds another segment's counts to these.
+    /// Adds another segment's counts and row files to these.
     pub fn merge(&mut self, other: Patterns) {
         let ids: Vec<u32> = other.values.names.iter().map(|name| self.values.id(name)).collect();
         for (pattern, n) in other.counts {
             *self.counts.entry(pattern.map(|id| ids[id as usize])).or_insert(0) += n;
         }
+        self.parts.extend(
+            other.parts.into_iter().map(|Part { path, ids: theirs }| Part {
+                path,
+                ids: theirs.iter().map(|id| ids[*id as usize]).collect(),
+            }),
+        );
     }
 }
 
@@ -553,6 +529,26 @@ fn suppress(table: &PatternMap<u64>, values: &Values, quasi: usize) -> Suppressi
     Suppression { written, suppressed, smallest: classes.values().map(|c| c.rows).min() }
 }
 
+/// Appends a choice cell: the options a scratch row holds, as one CSV cell of
+/// their values joined with [`MULTI_SEPARATOR`].
+fn push_chosen(row: &mut Cursor, options: &[OptionText], line: &mut String, joined: &mut String) -> Option<()> {
+    match row.number()? {
+        0 => {}
+        1 => line.push_str(&options.get(row.number()? as usize)?.csv),
+        many => {
+            joined.clear();
+            for n in 0..many {
+                if n > 0 {
+                    joined.push_str(MULTI_SEPARATOR);
+                }
+                joined.push_str(&options.get(row.number()? as usize)?.value);
+            }
+            push_csv_field(line, joined);
+        }
+    }
+    Some(())
+}
+
 /// One level of coarsening tried: its suppression and its recoding.
 struct Level {
     level: usize,
@@ -585,12 +581,13 @@ impl Recoding {
     }
 }
 
-/// The plan for one bundle's respondent rows: made on a first pass over the
-/// scratch row files, applied while [`Microdata::write`] streams them.
+/// The plan for one bundle's respondent rows: made on the patterns counted as
+/// the scan wrote them, applied while [`Microdata::write`] streams them.
 pub struct Microdata {
-    parts: Vec<PathBuf>,
+    parts: Vec<Part>,
     columns: Columns,
-    values: Values,
+    /// Each value, by its id, as a CSV cell.
+    csv: Vec<String>,
     recoding: Recoding,
     /// Recoded quasi-identifier values -> written ones.
     written: PatternMap<Pattern>,
@@ -603,11 +600,10 @@ pub struct Microdata {
 }
 
 impl Microdata {
-    /// Plans the recoding and suppression of the rows in the scratch files
-    /// `parts` from their `patterns`, counted as the rows were written.
-    pub fn plan(patterns: Patterns, parts: &[&Path], counties: &BTreeSet<&str>) -> Self {
-        let Patterns { columns, mut values, counts: raw, .. } = patterns;
-        let parts: Vec<PathBuf> = parts.iter().map(|p| p.to_path_buf()).collect();
+    /// Plans the recoding and suppression of the rows in the scratch files of
+    /// `patterns` from their counts, made as the rows were written.
+    pub fn plan(patterns: Patterns, counties: &BTreeSet<&str>) -> Self {
+        let Patterns { columns, mut values, counts: raw, parts, .. } = patterns;
         let rows: u64 = raw.values().sum();
         let quasi = columns.names.len();
         let limit = rows * quasi as u64 * SUPPRESSION_LIMIT_PERCENT / 100;
@@ -630,10 +626,19 @@ impl Microdata {
         }
         let Level { level, suppression, recoding } = best.expect("at least one level");
         let k = suppression.smallest.filter(|k| *k >= K);
+        let csv = values
+            .names
+            .iter()
+            .map(|name| {
+                let mut cell = String::new();
+                push_csv_field(&mut cell, name);
+                cell
+            })
+            .collect();
         Self {
             parts,
             columns,
-            values,
+            csv,
             recoding,
             written: suppression.written,
             rows,
@@ -662,46 +667,44 @@ impl Microdata {
         if self.k.is_none() {
             return Ok(());
         }
-        // The columns written from the pattern, by scratch column.
-        let from_pattern: Vec<Option<usize>> =
-            (0..self.columns.questions.len()).map(|i| self.columns.sources.iter().position(|s| *s == i + 3)).collect();
-        // The questions after the last quasi-identifier are written as the
-        // scratch row holds them (each cell as `push_csv_field` wrote it), so an
-        // unquoted row's tail is copied whole.
-        let tail = from_pattern.iter().rposition(Option::is_some).map_or(0, |last| last + 1);
-        let mut row = String::new();
-        each_row(&self.parts, |cells| {
-            let written = self
-                .columns
-                .known(cells, &self.values)
-                .and_then(|raw| self.written.get(&self.recoding.apply(&raw)?))
-                .ok_or_else(|| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, "a scratch row changed between the passes")
-                })?;
-            row.clear();
-            for (slot, value) in written.iter().take(LEADING.len()).enumerate() {
-                if slot > 0 {
-                    row.push(',');
-                }
-                push_csv_field(&mut row, self.values.name(*value));
+        let mut line = String::new();
+        let mut joined = String::new();
+        for part in &self.parts {
+            let mut rows = ScratchReader::open(&part.path)?;
+            while let Some(mut row) = rows.next()? {
+                line.clear();
+                self.push_row(&mut row, &part.ids, &mut line, &mut joined).ok_or_else(changed)?;
+                out.write_all(line.as_bytes())?;
             }
-            for (i, slot) in from_pattern.iter().enumerate() {
-                if i == tail {
-                    if let Some(rest) = cells.verbatim_from(i + 3) {
-                        row.push(',');
-                        row.push_str(rest);
-                        break;
-                    }
-                }
-                row.push(',');
-                match slot {
-                    Some(slot) => push_csv_field(&mut row, self.values.name(written[*slot])),
-                    None => push_csv_field(&mut row, cells.get(i + 3)),
-                }
+        }
+        Ok(())
+    }
+
+    /// Appends the written row of a scratch row, `ids` mapping its value ids
+    /// to the plan's; `None` when the row is not one the plan was made for, or
+    /// does not read back whole.
+    fn push_row(&self, row: &mut Cursor, ids: &[u32], line: &mut String, joined: &mut String) -> Option<()> {
+        let mut raw = [STAR; MAX_QUASI_IDENTIFIERS];
+        for slot in &mut raw[..self.columns.names.len()] {
+            *slot = *ids.get(row.number()? as usize)?;
+        }
+        let written = self.written.get(&self.recoding.apply(&raw)?)?;
+        for (slot, value) in written.iter().take(LEADING.len()).enumerate() {
+            if slot > 0 {
+                line.push(',');
             }
-            row.push_str("\r\n");
-            out.write_all(row.as_bytes())
-        })
+            line.push_str(&self.csv[*value as usize]);
+        }
+        for cell in &self.columns.cells {
+            line.push(',');
+            match cell {
+                Cell::Quasi(slot) => line.push_str(&self.csv[written[*slot] as usize]),
+                Cell::Choice { options, .. } => push_chosen(row, options, line, joined)?,
+                Cell::Text { .. } => push_csv_field(line, row.text()?),
+            }
+        }
+        line.push_str("\r\n");
+        row.is_done().then_some(())
     }
 
     /// What the README says about the rows: k, the quasi-identifiers, the recoding and the suppressions.
@@ -771,6 +774,47 @@ mod tests {
         }
     }
 
+    /// A scratch file for a test, removed when the test ends.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str) -> Self {
+            Self(std::env::temp_dir().join(format!("microdata-{name}-{}", survey_domain::SubmissionId::new())))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// Counted patterns by their values, over the quasi-identifiers.
+    fn named(p: &Patterns) -> BTreeMap<Vec<String>, u64> {
+        let quasi = p.columns.names.len();
+        p.counts
+            .iter()
+            .map(|(k, n)| (k[..quasi].iter().map(|id| p.values.name(*id).to_owned()).collect(), *n))
+            .collect()
+    }
+
+    /// Every row of the scratch files of `p`, as its pattern's values and the rest of its body.
+    fn read_back(p: &Patterns) -> Vec<(Vec<String>, Vec<u8>)> {
+        let mut rows = Vec::new();
+        for part in &p.parts {
+            let mut reader = ScratchReader::open(&part.path).unwrap();
+            while let Some(mut row) = reader.next().unwrap() {
+                let pattern = p.columns.names.iter().map(|_| {
+                    let id = part.ids[row.number().unwrap() as usize];
+                    p.values.name(id).to_owned()
+                });
+                let pattern = pattern.collect();
+                rows.push((pattern, row.0.to_vec()));
+            }
+        }
+        rows
+    }
+
     #[test]
     fn patterns_counted_from_the_answers_are_those_of_the_written_rows() {
         use survey_domain::aggregate::Layout;
@@ -778,57 +822,205 @@ mod tests {
         let survey = survey_domain::WaveId::parse("2026").unwrap();
         let units: Vec<survey_domain::UnitNumber> = survey_domain::UnitNumber::all().map(|u| u.number).collect();
         let layout = Layout::new(q);
-        let (mut coded, mut row, mut cells) = (Coded::default(), String::new(), Cells::default());
-        let mut counted = Patterns::new(q);
-        let mut read_back = Patterns::new(q);
-        for mut record in survey_domain::synthetic::records(q, &survey, &units, 3000, 5) {
+        let names = quasi_identifiers(q);
+        let mut coded = Coded::default();
+        let files = [TempFile::new("a"), TempFile::new("b")];
+        let mut segments: Vec<ScratchRows> =
+            files.iter().map(|f| ScratchRows::create(q, f.0.clone()).unwrap()).collect();
+        // The values as the rows show them, taken from the answers themselves.
+        let mut expected: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        for (n, mut record) in survey_domain::synthetic::records(q, &survey, &units, 3000, 5).enumerate() {
             if record.answer_id.0.ends_with('7') {
                 // A value that is no option is left out of the row as out of the counts.
                 record.answers.insert("q_gender".into(), survey_domain::answer::AnswerValue::One("other,\"x".into()));
             }
             layout.code(record.answers.iter().map(|(q, v)| (q.as_str(), v.values())), &mut coded);
-            let scanned = ScannedAnswer::of(&record);
-            crate::bundle::respondent_row(q, &scanned, &coded, &mut row);
-            counted.count(q, &scanned, &coded);
-            // The rows as the second pass reads them back.
-            cells.split(&row);
-            let columns = &read_back.columns;
-            let mut pattern = [STAR; MAX_QUASI_IDENTIFIERS];
-            for (slot, &i) in pattern.iter_mut().zip(&columns.sources) {
-                *slot = read_back.values.id(cells.get(i));
-            }
-            *read_back.counts.entry(pattern).or_insert(0) += 1;
+            segments[n % 2].add(q, &ScannedAnswer::of(&record), &coded).unwrap();
+            let values = names.iter().map(|name| match name.as_str() {
+                "county_number" => record.unit.unit().county_number.to_owned(),
+                "language_group" => record.language.as_str().to_owned(),
+                id => {
+                    let options = &q.question(id).unwrap().options;
+                    let chosen = record.answers.get(id).map(|v| v.values().collect::<Vec<_>>()).unwrap_or_default();
+                    let chosen: Vec<&str> =
+                        chosen.into_iter().filter(|v| options.iter().any(|o| o.value == *v)).collect();
+                    chosen.join(MULTI_SEPARATOR)
+                }
+            });
+            *expected.entry(values.collect()).or_insert(0) += 1;
         }
-        let named = |p: &Patterns| -> BTreeMap<Vec<String>, u64> {
-            p.counts.iter().map(|(k, n)| (k.iter().map(|id| p.values.name(*id).to_owned()).collect(), *n)).collect()
+        let mut merged = Patterns::new(q);
+        for segment in segments {
+            merged.merge(segment.finish().unwrap());
+        }
+        assert_eq!(named(&merged), expected, "merging keeps every pattern by its values");
+        assert!(merged.counts.len() > 100, "the check sees many patterns");
+        let mut rows: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        for (pattern, _) in read_back(&merged) {
+            *rows.entry(pattern).or_insert(0) += 1;
+        }
+        assert_eq!(rows, expected, "each row's pattern reads back through its file's ids");
+    }
+
+    /// A questionnaire whose options and texts need quoting, with more
+    /// options than a one-byte number holds.
+    fn quoting_questionnaire() -> Questionnaire {
+        let options = |values: &[&str]| -> Vec<serde_json::Value> {
+            values.iter().map(|v| serde_json::json!({"value": v, "ends_survey": false})).collect()
         };
-        assert_eq!(named(&counted), named(&read_back));
-        assert!(counted.counts.len() > 100, "the check sees many patterns");
-        let mut halves = Patterns::new(q);
-        halves.merge(counted);
-        assert_eq!(named(&halves), named(&read_back), "merging keeps every pattern by its values");
+        let many: Vec<String> = (0..200).map(|i| format!("o{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let question = |id: &str, kind: &str, values: &[&str]| {
+            let mut question = serde_json::json!({"id": id, "type": kind, "required": false, "section": "s", "options": options(values)});
+            if kind == "text" {
+                question["max_length"] = serde_json::json!(1000);
+            }
+            question
+        };
+        let questions = [
+            question("q_single", "single", &["a,b", "c\"d", "e"]),
+            question("q_multi", "multi", &["x", "y,z", "w"]),
+            question("q_text", "text", &[]),
+            question("q_many", "single", &many),
+        ];
+        Questionnaire::from_json(&serde_json::json!({"version": "t", "questions": questions}).to_string()).unwrap()
+    }
+
+    /// `answers` of one respondent, written to `rows`.
+    fn add_row(q: &Questionnaire, rows: &mut ScratchRows, answers: &[(&str, &[&str])]) {
+        let unit = survey_domain::UnitNumber::all().next().unwrap().number;
+        let language = LanguageCode::all().next().unwrap();
+        let mut record = ScannedAnswer::new("id", unit, language);
+        for (question, values) in answers {
+            record.push(question, values.iter().copied());
+        }
+        let mut coded = Coded::default();
+        survey_domain::aggregate::Layout::new(q)
+            .code(record.answers().map(|(q, v)| (q, v.iter().copied())), &mut coded);
+        rows.add(q, &record, &coded).unwrap();
+    }
+
+    const LONG: &str = "A long text, longer than a one-byte length: \
+        it goes on and on, with commas, \"quotes\" and a line\nbreak, and on and on, \
+        until it is well past a hundred and twenty-eight bytes, which it is now.";
+
+    /// One respondent's answers: each question answered with its values.
+    type Answers = Vec<(&'static str, &'static [&'static str])>;
+
+    /// Rows of [`quoting_questionnaire`]: what is answered, and the cells written
+    /// after county and language group.
+    fn quoting_rows() -> Vec<(Answers, &'static str)> {
+        vec![
+            (
+                vec![("q_single", &["a,b"]), ("q_multi", &["x", "y,z"]), ("q_text", &["one\ntwo, \"three\""])],
+                "\"a,b\",\"x|y,z\",\"one\ntwo, \"\"three\"\"\",",
+            ),
+            (vec![("q_single", &["c\"d"]), ("q_multi", &["w"]), ("q_many", &["o150"])], "\"c\"\"d\",w,,o150"),
+            (vec![], ",,,"),
+            (
+                vec![("q_single", &["nope"]), ("q_multi", &["y,z", "x", "w"]), ("q_text", &["plain"])],
+                ",\"y,z|x|w\",plain,",
+            ),
+            (vec![("q_single", &["e"]), ("q_multi", &["w", "x"]), ("q_text", &[LONG])], "e,w|x,LONG,"),
+        ]
     }
 
     #[test]
-    fn csv_lines_split_as_written() {
-        let mut cells = Cells::default();
-        cells.split("a,\"b,c\",,\"d\"\"e\"\r\n");
-        assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "b,c", "", "d\"e", ""]);
-        assert_eq!(cells.verbatim_from(1), None, "a quoted line is written cell by cell");
-        cells.split("a,bc,,d\r\n");
-        assert_eq!((0..5).map(|i| cells.get(i)).collect::<Vec<_>>(), ["a", "bc", "", "d", ""]);
-        // Unquoted, the cells from one on are the line's own text, as each cell would be written again.
-        for i in 0..4 {
-            let again: Vec<String> = (i..4)
-                .map(|c| {
-                    let mut cell = String::new();
-                    push_csv_field(&mut cell, cells.get(c));
-                    cell
-                })
-                .collect();
-            assert_eq!(cells.verbatim_from(i), Some(again.join(",").as_str()), "from cell {i}");
+    fn a_scratch_row_reads_back_as_it_was_written() {
+        let q = quoting_questionnaire();
+        let file = TempFile::new("round-trip");
+        let mut rows = ScratchRows::create(&q, file.0.clone()).unwrap();
+        for (answers, _) in quoting_rows() {
+            add_row(&q, &mut rows, &answers);
         }
-        assert_eq!(cells.verbatim_from(4), None, "past the last cell");
+        let patterns = rows.finish().unwrap();
+        let unit = survey_domain::UnitNumber::all().next().unwrap();
+        let language = LanguageCode::all().next().unwrap();
+        let read = read_back(&patterns);
+        assert_eq!(read.len(), quoting_rows().len(), "one row per answer");
+        for ((pattern, body), (answers, _)) in read.into_iter().zip(quoting_rows()) {
+            assert_eq!(pattern, [unit.county_number, language.as_str()]);
+            let mut row = Cursor(&body);
+            for cell in &patterns.columns.cells {
+                let (Cell::Choice { question, .. } | Cell::Text { question }) = cell else {
+                    panic!("no quasi-identifier")
+                };
+                let id = q.questions[*question].id.as_str();
+                let given: Vec<&str> =
+                    answers.iter().filter(|(q, _)| *q == id).flat_map(|(_, v)| v.iter().copied()).collect();
+                match cell {
+                    Cell::Text { .. } => assert_eq!(row.text(), Some(given.join(MULTI_SEPARATOR).as_str())),
+                    _ => {
+                        let options = &q.questions[*question].options;
+                        let positions: Vec<u32> = given
+                            .iter()
+                            .filter_map(|v| options.iter().position(|o| o.value == *v))
+                            .map(|p| p as u32)
+                            .take(if id == "q_multi" { usize::MAX } else { 1 })
+                            .collect();
+                        let chosen = row.number().unwrap();
+                        let read: Vec<u32> = (0..chosen).map(|_| row.number().unwrap()).collect();
+                        assert_eq!(read, positions, "{id}");
+                    }
+                }
+            }
+            assert!(row.is_done(), "nothing left over");
+        }
+    }
+
+    /// The plan of [`quoting_rows`], written to `file`: all of one county and
+    /// language, so no value is suppressed.
+    fn planned(q: &Questionnaire, file: &TempFile) -> Microdata {
+        let mut rows = ScratchRows::create(q, file.0.clone()).unwrap();
+        for (answers, _) in quoting_rows() {
+            add_row(q, &mut rows, &answers);
+        }
+        let county = survey_domain::UnitNumber::all().next().unwrap().county_number;
+        Microdata::plan(rows.finish().unwrap(), &[county].into())
+    }
+
+    #[test]
+    fn the_written_rows_quote_what_needs_it_and_leave_out_what_is_no_option() {
+        let q = quoting_questionnaire();
+        let file = TempFile::new("quoting");
+        let mut csv = Vec::new();
+        planned(&q, &file).write(&mut csv).unwrap();
+        let county = survey_domain::UnitNumber::all().next().unwrap().county_number;
+        let group = &language_group(LanguageCode::all().next().unwrap().as_str()).unwrap().id;
+        let long = format!("\"{}\"", LONG.replace('"', "\"\""));
+        let mut expected = String::from("\u{feff}county_number,language_group,q_single,q_multi,q_text,q_many\r\n");
+        for (_, cells) in quoting_rows() {
+            expected.push_str(&format!("{county},{group},{}\r\n", cells.replace("LONG", &long)));
+        }
+        assert_eq!(String::from_utf8(csv).unwrap(), expected);
+    }
+
+    #[test]
+    fn a_scratch_row_that_changed_between_the_passes_is_an_error() {
+        let q = quoting_questionnaire();
+        let file = TempFile::new("changed");
+        let microdata = planned(&q, &file);
+        let rows = std::fs::read(&file.0).unwrap();
+        let write = |rows: Vec<u8>| {
+            std::fs::write(&file.0, rows).unwrap();
+            microdata.write(&mut Vec::new())
+        };
+        write(rows.clone()).expect("the rows as written");
+        // A value id the plan never met, where the first row's county was.
+        let mut unknown = rows.clone();
+        unknown[1] = 0x7f;
+        assert_eq!(write(unknown).unwrap_err().to_string(), "a scratch row changed between the passes");
+        // A row's county id and language id swapped: values the plan met, in a pattern it did not.
+        let mut swapped = rows.clone();
+        swapped.swap(1, 2);
+        assert_eq!(write(swapped).unwrap_err().to_string(), "a scratch row changed between the passes");
+        // A row one byte longer than written.
+        let mut longer = rows.clone();
+        longer[0] += 1;
+        longer.insert(usize::from(rows[0]) + 1, 0);
+        assert_eq!(write(longer).unwrap_err().to_string(), "a scratch row changed between the passes");
+        // A file cut short in its last row.
+        assert_eq!(write(rows[..rows.len() - 1].to_vec()).unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
     }
 
     /// `patterns` random patterns over seven quasi-identifiers (slot `v` takes

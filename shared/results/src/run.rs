@@ -3,8 +3,6 @@
 //! `results/{survey}/runs/{run_id}/`, and only then move `latest.json` to the run.
 //! A run that dies halfway leaves `latest.json` at the previous complete run.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use survey_domain::aggregate::{Accumulator, Coded};
@@ -14,10 +12,10 @@ use survey_domain::{Questionnaire, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::bundle::{codebook_table, readme, respondent_row, units_table, write_bundle, BundleError, Figures, Sheet};
+use crate::bundle::{codebook_table, readme, units_table, write_bundle, BundleError, Figures, Sheet};
 use crate::dictionary::{columns_table, indexes_table, languages_table, routing_table};
 use crate::key_figures::{self, Trend};
-use crate::microdata::{published_counties, Microdata, Patterns};
+use crate::microdata::{published_counties, Microdata, Patterns, ScratchRows};
 use crate::protect::withhold;
 use crate::release::Ledger;
 use crate::report::ReportInput;
@@ -105,10 +103,9 @@ impl std::fmt::Display for Progress {
 
 pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Sync);
 
-/// One segment's counts, the file its respondent rows went to, and the rows' patterns.
+/// One segment's counts, and its respondent rows' patterns, which know the file the rows went to.
 struct Segment<'q> {
     counts: Accumulator<'q>,
-    rows: PathBuf,
     patterns: Patterns,
 }
 
@@ -120,20 +117,16 @@ async fn scan_segment<'q, S: AnswerStore>(
     segments: u32,
     scratch: &std::path::Path,
 ) -> Result<Segment<'q>, RunError> {
-    let rows = scratch.join(format!("respondents-{segment}.csv"));
-    let mut writer = BufWriter::new(File::create(&rows)?);
+    let mut rows = ScratchRows::create(questionnaire, scratch.join(format!("respondents-{segment}.rows")))?;
     let mut counts = Accumulator::new(questionnaire);
-    let mut patterns = Patterns::new(questionnaire);
     let mut write_error = None;
-    let (mut row, mut coded) = (String::new(), Coded::default());
+    let mut coded = Coded::default();
     let layout = counts.layout().clone();
     store
         .scan_answers(&wave.survey_id, segment, segments, |record| {
             layout.code(record.answers().map(|(q, v)| (q, v.iter().copied())), &mut coded);
             counts.add_coded(record.unit, &coded);
-            respondent_row(questionnaire, record, &coded, &mut row);
-            patterns.count(questionnaire, record, &coded);
-            if let Err(e) = writer.write_all(row.as_bytes()) {
+            if let Err(e) = rows.add(questionnaire, record, &coded) {
                 write_error.get_or_insert(e);
             }
         })
@@ -141,8 +134,7 @@ async fn scan_segment<'q, S: AnswerStore>(
     if let Some(e) = write_error {
         return Err(e.into());
     }
-    writer.flush()?;
-    Ok(Segment { counts, rows, patterns })
+    Ok(Segment { counts, patterns: rows.finish()? })
 }
 
 async fn put_json<R: ResultsStore, T: serde::Serialize>(results: &R, key: &str, value: &T) -> Result<(), RunError> {
@@ -298,11 +290,9 @@ where
     .await?;
     let mut counts = Accumulator::new(questionnaire);
     let mut patterns = Patterns::new(questionnaire);
-    let mut row_files = Vec::new();
     for part in parts {
         counts.merge(part.counts);
         patterns.merge(part.patterns);
-        row_files.push(part.rows);
     }
     if counts.skipped > 0 {
         let question =
@@ -398,9 +388,8 @@ where
     let bundle = scratch.join("bundle.zip");
     // Respondent rows only once the wave has closed: an early release is figures only.
     let respondents = if wave_closed {
-        let rows: Vec<&std::path::Path> = row_files.iter().map(PathBuf::as_path).collect();
         let counties = published_counties(&tables, withheld, wave.min_respondents);
-        Some(Microdata::plan(patterns, &rows, &counties))
+        Some(Microdata::plan(patterns, &counties))
     } else {
         None
     };

@@ -5,8 +5,8 @@ discrete-event simulation of the DynamoDB scan, under two designs.
 
 A  One Lambda, as today: S scan segments inside one process share the
    function's vCPUs and network; each segment writes its respondent rows to a
-   scratch CSV in /tmp; then disclosure control, ~390 JSON reports (one PUT
-   after another) and the bundle zip (two passes over the scratch rows), which
+   scratch file in /tmp; then disclosure control, ~390 JSON reports (one PUT
+   after another) and the bundle zip (one pass over the scratch rows), which
    is written to /tmp and uploaded. Simulated twice: as deployed (1,024 MB,
    512 MB /tmp, 8 segments) and as large as one function gets (10,240 MB,
    10,240 MB /tmp, 16 segments, one counting thread per vCPU).
@@ -28,8 +28,8 @@ and the row pass. A per-night factor scales all service times, so that runs
 differ as nights do. Pages are grouped into at most --resolution steps per run
 (the sum of a step's page times is drawn, not approximated by its mean).
 
-The answer and row sizes, the partial tally's size and the figures sheet's rows
-come from the survey definition in shared/domain/surveys/. Everything else is
+The published row's size, the partial tally's size and the figures sheet's
+rows come from the survey definition in shared/domain/surveys/. Everything else is
 an option; each says whether it is measured, a published price or limit (see
 PRICES, LIMITS and docs/scaling.md for the sources), or an assumption.
 
@@ -113,7 +113,6 @@ class Survey:
     units: int
     counties: int
     counters_per_tally: int
-    scratch_row_bytes: float
     published_row_bytes: float
     figures_rows: int
 
@@ -196,19 +195,17 @@ def load_survey(root: Path, name: str, seed: int, samples: int = 20000) -> Surve
     lang_groups = json.loads((root / "shared/results/data/language_groups.json").read_text())["groups"]
     group_of = {code: g["id"] for g in lang_groups for code in g["languages"]}
 
-    # Mean row sizes, from answers generated as the benchmarks generate them.
-    # The scratch row (`bundle::respondent_row`): unit, county, language, one
-    # cell per reported question, multi values joined by |, CRLF. The published
-    # row (respondents.csv): county, language group, the same cells.
+    # The published row's mean size (respondents.csv: county, language group,
+    # one cell per reported question, multi values joined by |, CRLF), from
+    # answers generated as the benchmarks generate them. The scratch row is
+    # binary (`microdata::rows`) and measured: `--row-bytes`.
     rng = random.Random(f"{seed}/rows")
-    scratch = published = 0
+    published = 0
     for _ in range(samples):
-        unit = rng.choice(units)
         language = rng.choice(languages)
         answers = _synthetic_answers(questions, rng)
         cells = ["|".join(answers.get(q["id"], [])) for q in reported]
         body = sum(len(c) for c in cells) + len(cells)  # a comma before each
-        scratch += len(unit) + 1 + 2 + 1 + len(language) + body + 2
         published += 2 + 1 + len(group_of.get(language, "*")) + body + 2
 
     # The figures table: one row per population, reported option and index.
@@ -228,7 +225,6 @@ def load_survey(root: Path, name: str, seed: int, samples: int = 20000) -> Surve
         units=len(units),
         counties=len(counties),
         counters_per_tally=1 + len(questions) + options + 2 * indices,
-        scratch_row_bytes=scratch / samples,
         published_row_bytes=published / samples,
         figures_rows=populations * (reported_options + indices),
     )
@@ -712,18 +708,18 @@ def parse_answers(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    g = ap.add_argument_group("measured inputs (the defaults are assumptions until measured)")
-    g.add_argument("--count-rate", type=float, default=40000, help="answers a second per core: parse the DynamoDB page, count, format the scratch row [assumption: 40,000]")
-    g.add_argument("--row-bytes", type=float, default=None, help="scratch respondent-row bytes; the published row is scaled alike [default: estimated from the questionnaire]")
-    g.add_argument("--fixed-seconds", type=float, default=12, help="suppression, tables, reports and bundle figures on one core, independent of the answers; the report PUTs are simulated apart [assumption: 12]")
+    g = ap.add_argument_group("measured inputs (each says whether its default is measured or assumed)")
+    g.add_argument("--count-rate", type=float, default=33000, help="answers a second per core: read the DynamoDB page through the SDK, code and count, write the scratch row [measured: 34,000 a second read and counted by shared/aws/examples/scan_rate, the rows on top; BENCHMARKS.md]")
+    g.add_argument("--row-bytes", type=float, default=72, help="scratch respondent-row bytes, binary (microdata::rows) [measured: 72 MB of scratch rows for 1M generated answers, 2026-12-06]")
+    g.add_argument("--fixed-seconds", type=float, default=2, help="suppression, tables, reports and bundle figures on one core, independent of the answers; the report PUTs are simulated apart [measured: about 0.6 s to the reports and 1.3 s of the bundle's figures, sheets and plan, 1M answers, 2026-12-06]")
     g.add_argument("--merge-seconds-per-partial", type=float, default=0.25, help="GET one partial tally from S3 and merge it [assumption: 0.25]")
-    g.add_argument("--rows-mb-per-s", type=float, default=53, help="the pass over the scratch rows (recode, deflate into the zip; the scan counts the patterns), MB of scratch rows a second on one core [assumption: 53, the earlier 40 for two passes, of which this pass was three quarters]")
+    g.add_argument("--rows-mb-per-s", type=float, default=36, help="the pass over the scratch rows (recode, format, deflate into the zip; the scan counts the patterns), MB of scratch rows a second on one core [measured: about 2.0 s for the 72 MB of 1M answers, 2026-12-06]")
     g = ap.add_argument_group("sizes")
     g.add_argument("--item-bytes", type=float, default=1400, help="an answer item in DynamoDB [given: about 1.4 KB]")
     g.add_argument("--wire-factor", type=float, default=1.5, help="DynamoDB JSON on the wire over the item size [assumption]")
-    g.add_argument("--zip-ratio", type=float, default=0.16, help="respondents.csv deflated over raw [assumption: with --bundle-fixed-mb, the 36.1 MB bundle of 1M generated answers in BENCHMARKS.md]")
-    g.add_argument("--bundle-fixed-mb", type=float, default=10, help="MiB of the bundle without respondent rows (an early release's bundle) [assumption]")
-    g.add_argument("--base-rss-mb", type=float, default=202, help="peak memory of a run with 8 segments [measured, BENCHMARKS.md, 1M answers]")
+    g.add_argument("--zip-ratio", type=float, default=0.22, help="respondents.csv deflated over raw [measured: 159 MB to 35.5 MB for 1M generated answers, 2026-12-06]")
+    g.add_argument("--bundle-fixed-mb", type=float, default=12, help="MiB of the bundle without respondent rows [measured: the 48.0 MB bundle of 1M answers less its respondents.csv, 2026-12-06]")
+    g.add_argument("--base-rss-mb", type=float, default=190, help="peak memory of a run with 8 segments [measured, BENCHMARKS.md, 1M answers]")
     g.add_argument("--page-buffer-mb", type=float, default=5, help="a 1 MB page in flight, raw and parsed, per segment [assumption]")
     g.add_argument("--report-objects", type=int, default=390, help="JSON reports a run puts, one after another [372 units, 15 counties, nation, key figures]")
     g.add_argument("--survey", default="brukerundersokelse", help="survey folder under shared/domain/surveys/")
@@ -773,8 +769,8 @@ def main(argv: list[str] | None = None) -> int:
     survey = load_survey(ROOT, args.survey, args.seed)
     p = Params(
         count_rate=args.count_rate,
-        row_bytes=args.row_bytes or survey.scratch_row_bytes,
-        published_row_bytes=survey.published_row_bytes * ((args.row_bytes or survey.scratch_row_bytes) / survey.scratch_row_bytes),
+        row_bytes=args.row_bytes,
+        published_row_bytes=survey.published_row_bytes,
         fixed_seconds=args.fixed_seconds,
         merge_seconds_per_partial=args.merge_seconds_per_partial,
         rows_mb_per_s=args.rows_mb_per_s,

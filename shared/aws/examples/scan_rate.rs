@@ -16,37 +16,15 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use survey_aws::{dynamodb, lambda_sdk_config_from, Config, DynamoStore};
 use survey_domain::aggregate::{Accumulator, Coded};
-use survey_domain::answer::{AnswerRecord, AnswerValue};
+use survey_domain::answer::AnswerRecord;
 use survey_domain::store::AnswerStore;
 use survey_domain::{synthetic, Questionnaire, UnitNumber, WaveId};
+use survey_results::export::item_json;
 use time::OffsetDateTime;
 
 const SEGMENTS: u32 = 8;
 /// DynamoDB ends a Scan page at 1 MB of items.
 const PAGE_BYTES: usize = 1 << 20;
-
-/// An answer item as `DynamoStore` writes it (`items::answer_item`), in DynamoDB's JSON.
-fn item(record: &AnswerRecord) -> Value {
-    let answers: serde_json::Map<String, Value> = record
-        .answers
-        .iter()
-        .map(|(question, value)| {
-            let value = match value {
-                AnswerValue::One(v) => json!({ "S": v }),
-                AnswerValue::Many(vs) => json!({ "L": vs.iter().map(|v| json!({ "S": v })).collect::<Vec<_>>() }),
-            };
-            (question.clone(), value)
-        })
-        .collect();
-    json!({
-        "answer_id": { "S": record.answer_id.0 },
-        "survey_id": { "S": record.survey_id.as_str() },
-        "unit": { "S": record.unit.as_str() },
-        "language": { "S": record.language.as_str() },
-        "date": { "S": record.date.to_string() },
-        "answers": { "M": answers },
-    })
-}
 
 /// Scan responses of `records`, each at most [`PAGE_BYTES`] of items, each but
 /// the last naming the next as its `LastEvaluatedKey` (`page-K`).
@@ -54,7 +32,7 @@ fn pages(records: &[AnswerRecord]) -> Vec<Vec<u8>> {
     let mut pages: Vec<Vec<Value>> = vec![Vec::new()];
     let mut bytes = 0;
     for record in records {
-        let item = item(record);
+        let item = item_json(record);
         let size = item.to_string().len();
         if bytes + size > PAGE_BYTES {
             pages.push(Vec::new());

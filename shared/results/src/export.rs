@@ -623,6 +623,12 @@ pub fn read_export(
 
 /// One record as an export line (`{"Item": {...}}`), as DynamoDB writes it.
 pub fn export_line(record: &AnswerRecord) -> String {
+    serde_json::json!({ "Item": item_json(record) }).to_string()
+}
+
+/// One record as DynamoDB's JSON of its item: what an export line and a Scan
+/// page hold.
+pub fn item_json(record: &AnswerRecord) -> serde_json::Value {
     let answers: serde_json::Map<String, serde_json::Value> = record
         .answers
         .iter()
@@ -636,15 +642,14 @@ pub fn export_line(record: &AnswerRecord) -> String {
             (question.clone(), value)
         })
         .collect();
-    serde_json::json!({ "Item": {
+    serde_json::json!({
         "answer_id": { "S": record.answer_id.0 },
         "survey_id": { "S": record.survey_id.as_str() },
         "unit": { "S": record.unit.as_str() },
         "language": { "S": record.language.as_str() },
         "date": { "S": record.date.to_string() },
         "answers": { "M": answers },
-    }})
-    .to_string()
+    })
 }
 
 /// Counts one segment of the flat CSV into `counts`. Its cells are option

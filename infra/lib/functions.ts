@@ -269,11 +269,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: routesOf('org-response'),
     tables: {
       waves: ['GetItem'],
-      // The link's holder must still hold the role.
+      // The link's holder must still hold the role: its recipient, read by key.
       form_tokens: ['GetItem'],
-      recipients: ['Query'],
+      // The unit's results: the unit's own recipients (begins_with its number).
+      recipients: ['GetItem', 'Query'],
       // Drafts and the final submit: a conditional put that never overwrites a submitted form.
-      // The unit's results read the wave's forms for its parts' status and answers.
+      // The unit's results read the unit's own forms for its parts' status and answers.
       forms: ['GetItem', 'PutItem', 'Query'],
     },
     // The unit's results: the pointer to the newest run, its public report, and the population in use.
@@ -300,9 +301,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       contacts: ['Query', 'PutItem'],
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],
-      // A survey of roles: who is due an invitation or a reminder, their new link, the
-      // mark that it was sent, and the mark that SES reported the address undeliverable.
-      recipients: ['Query', 'PutItem'],
+      // A survey of roles: who is due an invitation or a reminder (the wave listed, then
+      // each job's recipient read by key), their new link, the mark that it was sent,
+      // and the mark that SES reported the address undeliverable.
+      recipients: ['GetItem', 'Query', 'PutItem'],
       form_tokens: ['PutItem'],
       forms: ['GetItem', 'Query'],
     },

@@ -170,6 +170,8 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.deepEqual(s.tableActions('send-mail', 'access_tokens'), ['dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('send-mail', 'registrations'), ['dynamodb:GetItem', 'dynamodb:Query']);
     assert.deepEqual(s.tableActions('send-mail', 'codes'), []);
+    // A mailing job reads its recipient by key; the wave's list is for choosing who is due.
+    assert.deepEqual(s.tableActions('send-mail', 'recipients'), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     // The contacts' reminder counts a unit's answers on the by_unit index (keys and days), and reads none.
     assert.deepEqual(s.tableActions('send-mail', 'answers'), ['dynamodb:Query']);
     const answers = s.statements('send-mail').find((st) => st.Sid === 'AnswersTable')!;
@@ -178,6 +180,15 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     assert.match(env.MAIL_FROM, /@undersokelse\.example\.no>$/);
     assert.deepEqual(env.SES_CONFIGURATION_SET, { Ref: configSetId });
     assert.ok(env.SITE_URL, 'links in e-mails need SITE_URL');
+  });
+
+  it('org-response: a leader\'s recipient by key and the unit\'s rows by query; writes forms only', () => {
+    assert.deepEqual(s.tableActions('org-response', 'recipients'), ['dynamodb:GetItem', 'dynamodb:Query']);
+    assert.deepEqual(s.tableActions('org-response', 'forms'), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(s.tableActions('org-response', 'form_tokens'), ['dynamodb:GetItem']);
+    for (const table of ['answers', 'contacts', 'codes', 'registrations']) {
+      assert.deepEqual(s.tableActions('org-response', table), [], table);
+    }
   });
 
   it('results: reads reports (and may list them, for 404s) and contacts; writes nothing', () => {

@@ -137,8 +137,10 @@ async fn results<S: FormStore + WaveStore, R: ResultsStore>(
     let key = results_layout::org_report_key(&wave.survey_id, &latest.run_id);
     let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
     let report: survey_results::org::OrgReport = serde_json::from_slice(&report).map_err(|_| no_report())?;
-    let (recipients, forms) =
-        tokio::try_join!(app.store.recipients(&wave.survey_id), app.store.forms(&wave.survey_id))?;
+    let (recipients, forms) = tokio::try_join!(
+        app.store.unit_recipients(&wave.survey_id, link.unit),
+        app.store.unit_forms(&wave.survey_id, link.unit)
+    )?;
     let population = survey_results::population::population(&app.results).await.map_err(|e| match e {
         survey_results::population::PopulationError::Store(e) => ApiError::from(e),
         other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")

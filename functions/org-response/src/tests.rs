@@ -1,10 +1,12 @@
 use lambda_http::request::from_str;
 use serde_json::Value;
 use survey_domain::contact::{Email, PersonName};
-use survey_domain::forms::{issue_link, RecipientEntry};
+use survey_domain::forms::{issue_link, Form, FormToken, RecipientEntry, Saved};
+use survey_domain::keys::TokenDigest;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::recipients::Recipient;
-use survey_domain::{catalogue, UnitNumber, Wave};
+use survey_domain::store::StoreResult;
+use survey_domain::{catalogue, UnitNumber, Wave, WaveId};
 use time::Duration;
 
 use super::*;
@@ -51,8 +53,8 @@ async fn app(closed: bool) -> (App<MemoryStore, MemoryResults>, String, String) 
     (app, tokens.remove(0), tokens.remove(0))
 }
 
-async fn call(
-    app: &App<MemoryStore, MemoryResults>,
+async fn call<S: FormStore + WaveStore>(
+    app: &App<S, MemoryResults>,
     event: &str,
     token: Option<&str>,
     body: Option<Value>,
@@ -177,4 +179,87 @@ async fn after_the_run_every_link_of_the_unit_shows_its_answers_beside_the_natio
     for token in [None, Some("nope")] {
         assert_eq!(call(&app, RESULTS, token, None).await.0, StatusCode::UNAUTHORIZED);
     }
+}
+
+/// The in-memory store, counting the reads of a whole wave's recipients or forms.
+struct WholeWaveReads {
+    inner: MemoryStore,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl WholeWaveReads {
+    fn count(&self) {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl WaveStore for WholeWaveReads {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        self.inner.wave(id).await
+    }
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.inner.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.inner.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
+        self.inner.update_wave(wave).await
+    }
+}
+
+impl FormStore for WholeWaveReads {
+    async fn put_recipients(&self, recipients: &[RecipientEntry]) -> StoreResult<()> {
+        self.inner.put_recipients(recipients).await
+    }
+    async fn recipients(&self, survey: &WaveId) -> StoreResult<Vec<RecipientEntry>> {
+        self.count();
+        self.inner.recipients(survey).await
+    }
+    async fn recipient(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<RecipientEntry>> {
+        self.inner.recipient(survey, unit, role).await
+    }
+    async fn unit_recipients(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<RecipientEntry>> {
+        self.inner.unit_recipients(survey, unit).await
+    }
+    async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {
+        self.inner.put_form_token(token).await
+    }
+    async fn form_token(&self, digest: &TokenDigest) -> StoreResult<Option<FormToken>> {
+        self.inner.form_token(digest).await
+    }
+    async fn form(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<Form>> {
+        self.inner.form(survey, unit, role).await
+    }
+    async fn forms(&self, survey: &WaveId) -> StoreResult<Vec<Form>> {
+        self.count();
+        self.inner.forms(survey).await
+    }
+    async fn unit_forms(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<Form>> {
+        self.inner.unit_forms(survey, unit).await
+    }
+    async fn save_form(&self, form: &Form) -> StoreResult<Saved> {
+        self.inner.save_form(form).await
+    }
+}
+
+/// A wave has about a thousand recipients and forms (356 municipalities, three
+/// roles): a leader's link, each save and the results view read the leader's
+/// own recipient and the unit's rows by key, never the whole wave's.
+#[tokio::test]
+async fn a_leaders_requests_read_the_units_own_rows_not_the_whole_waves() {
+    let (app, director, programme) = app(false).await;
+    let store = WholeWaveReads { inner: app.store, reads: Default::default() };
+    let app = App { store, results: app.results, keys: app.keys };
+    assert_eq!(call(&app, GET, Some(&director), None).await.0, StatusCode::OK);
+    assert_eq!(call(&app, SAVE, Some(&director), None).await.0, StatusCode::OK);
+    assert_eq!(call(&app, SUBMIT, Some(&director), None).await.0, StatusCode::CREATED);
+    let mut wave = app.store.wave(&WaveId::parse("ledere").unwrap()).await.unwrap().unwrap();
+    let now = OffsetDateTime::now_utc();
+    wave.closes_at = now - Duration::minutes(1);
+    survey_results::run(&app.store.inner, &app.results, &wave, "run-1", 1, now, &|_| {}).await.unwrap();
+    let (status, body) = call(&app, RESULTS, Some(&programme), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["parts"][0]["status"], "submitted", "the unit's own forms were read");
+    assert_eq!(app.store.reads.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

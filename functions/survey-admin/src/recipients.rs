@@ -184,6 +184,12 @@ mod tests {
         async fn recipients(&self, _: &WaveId) -> Result<Vec<RecipientEntry>, StoreError> {
             dropped()
         }
+        async fn recipient(&self, _: &WaveId, _: UnitNumber, _: &str) -> Result<Option<RecipientEntry>, StoreError> {
+            dropped()
+        }
+        async fn unit_recipients(&self, _: &WaveId, _: UnitNumber) -> Result<Vec<RecipientEntry>, StoreError> {
+            dropped()
+        }
         async fn put_form_token(&self, _: &FormToken) -> Result<(), StoreError> {
             dropped()
         }
@@ -194,6 +200,9 @@ mod tests {
             dropped()
         }
         async fn forms(&self, _: &WaveId) -> Result<Vec<Form>, StoreError> {
+            dropped()
+        }
+        async fn unit_forms(&self, _: &WaveId, _: UnitNumber) -> Result<Vec<Form>, StoreError> {
             dropped()
         }
         async fn save_form(&self, _: &Form) -> Result<Saved, StoreError> {

@@ -304,6 +304,38 @@ impl RegistrationStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// The items of a table keyed by wave and `unit_role` (recipients, forms):
+    /// the whole wave's, or with `unit` only that unit's, whose keys begin
+    /// `4601#` (the `#` keeps Oslo's `0301` apart from its districts' `030101`).
+    async fn query_roles<T>(
+        &self,
+        table: &str,
+        survey: &WaveId,
+        unit: Option<UnitNumber>,
+        context: &'static str,
+        read: impl Fn(&Item) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(table)
+            .key_condition_expression(match unit {
+                Some(_) => "survey_id = :s AND begins_with(unit_role, :u)",
+                None => "survey_id = :s",
+            })
+            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
+            .consistent_read(true);
+        if let Some(unit) = unit {
+            query = query.expression_attribute_values(":u", AttributeValue::S(format!("{unit}#")));
+        }
+        let mut pages = query.into_paginator().items().send();
+        let mut found = Vec::new();
+        while let Some(item) = pages.next().await {
+            found.push(read(&item.map_err(|e| store_error(context, e))?)?);
+        }
+        Ok(found)
+    }
+
     /// A query of one unit's answers in a wave, through the `by_unit` index.
     fn unit_answers(&self, survey: &WaveId, unit: UnitNumber) -> QueryFluentBuilder {
         self.client
@@ -820,22 +852,25 @@ impl FormStore for DynamoStore {
     }
 
     async fn recipients(&self, survey: &WaveId) -> StoreResult<Vec<RecipientEntry>> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.tables.recipients)
-            .key_condition_expression("survey_id = :s")
-            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let mut recipients = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| store_error("list recipients", e))?;
-            recipients.push(RecipientItem::try_from(&item)?.0);
-        }
-        Ok(recipients)
+        self.query_roles(
+            &self.tables.recipients,
+            survey,
+            None,
+            "list recipients",
+            |i| Ok(RecipientItem::try_from(i)?.0),
+        )
+        .await
+    }
+
+    async fn recipient(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<RecipientEntry>> {
+        let key = key(&[("survey_id", survey.as_str()), ("unit_role", &unit_role(unit, role))]);
+        let item = self.get("get recipient", &self.tables.recipients, key).await?;
+        item.as_ref().map(|i| RecipientItem::try_from(i).map(|r| r.0)).transpose()
+    }
+
+    async fn unit_recipients(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<RecipientEntry>> {
+        let (table, context) = (&self.tables.recipients, "list a unit's recipients");
+        self.query_roles(table, survey, Some(unit), context, |i| Ok(RecipientItem::try_from(i)?.0)).await
     }
 
     async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {
@@ -861,22 +896,18 @@ impl FormStore for DynamoStore {
     }
 
     async fn forms(&self, survey: &WaveId) -> StoreResult<Vec<Form>> {
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.tables.forms)
-            .key_condition_expression("survey_id = :s")
-            .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let mut forms = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| store_error("list forms", e))?;
-            forms.push(FormItem::try_from(&item)?.0);
-        }
-        Ok(forms)
+        self.query_roles(&self.tables.forms, survey, None, "list forms", |i| Ok(FormItem::try_from(i)?.0)).await
+    }
+
+    async fn unit_forms(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<Form>> {
+        self.query_roles(
+            &self.tables.forms,
+            survey,
+            Some(unit),
+            "list a unit's forms",
+            |i| Ok(FormItem::try_from(i)?.0),
+        )
+        .await
     }
 
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {

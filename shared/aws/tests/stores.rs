@@ -284,6 +284,70 @@ async fn forms_keep_recipients_links_and_final_answers<S: Stores>(store: &S, key
     assert_eq!(store.forms(&w.survey_id).await.unwrap(), vec![form]);
 }
 
+/// A unit's recipient, recipients and forms are read by key without the rest
+/// of the wave's: Oslo's `0301` apart from its district `030112`, and another
+/// wave's rows of the same unit left out.
+async fn a_units_recipients_and_forms_are_read_alone<S: Stores>(store: &S) {
+    use survey_domain::forms::{Form, FormStatus, RecipientEntry};
+    use survey_domain::recipients::Recipient;
+    let survey = catalogue_find("lederundersokelse");
+    let roles_wave = |id: &str| Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..wave(id)
+    };
+    let (w, other) = (roles_wave("by-unit"), roles_wave("by-unit-other"));
+    let entry = |w: &Wave, unit: &str, role: &str| RecipientEntry {
+        survey_id: w.survey_id.clone(),
+        recipient: Recipient {
+            unit: UnitNumber::parse(unit).unwrap(),
+            role: role.into(),
+            name: PersonName::parse("Kari Nordmann").unwrap(),
+            email: Email::parse(&format!("{role}.{unit}@x.no")).unwrap(),
+        },
+        invited_at: None,
+        reminders: 0,
+        undeliverable: false,
+        expires_at: w.results_until,
+    };
+    let form = |w: &Wave, unit: &str, role: &str| Form {
+        survey_id: w.survey_id.clone(),
+        unit: UnitNumber::parse(unit).unwrap(),
+        role: role.into(),
+        status: FormStatus::Opened,
+        answers: Default::default(),
+        receipt: None,
+    };
+    let rows = [
+        (&w, "0301", "director"),
+        (&w, "0301", "programme"),
+        (&w, "030112", "director"),
+        (&other, "0301", "education"),
+    ];
+    for (wave, unit, role) in rows {
+        store.put_recipients(&[entry(wave, unit, role)]).await.unwrap();
+        store.save_form(&form(wave, unit, role)).await.unwrap();
+    }
+    let oslo = UnitNumber::parse("0301").unwrap();
+    let sorted = |mut found: Vec<RecipientEntry>| {
+        found.sort_by(|a, b| a.recipient.role.cmp(&b.recipient.role));
+        found
+    };
+    assert_eq!(
+        sorted(store.unit_recipients(&w.survey_id, oslo).await.unwrap()),
+        vec![entry(&w, "0301", "director"), entry(&w, "0301", "programme")]
+    );
+    let mut forms = store.unit_forms(&w.survey_id, oslo).await.unwrap();
+    forms.sort_by(|a, b| a.role.cmp(&b.role));
+    assert_eq!(forms, vec![form(&w, "0301", "director"), form(&w, "0301", "programme")]);
+    let district = UnitNumber::parse("030112").unwrap();
+    assert_eq!(store.unit_forms(&w.survey_id, district).await.unwrap(), vec![form(&w, "030112", "director")]);
+    assert_eq!(store.recipient(&w.survey_id, oslo, "programme").await.unwrap(), Some(entry(&w, "0301", "programme")));
+    assert_eq!(store.recipient(&w.survey_id, oslo, "education").await.unwrap(), None, "held in the other wave only");
+    assert_eq!(store.recipient(&w.survey_id, district, "programme").await.unwrap(), None);
+    assert_eq!(store.recipients(&w.survey_id).await.unwrap().len(), 3, "the whole wave still reads all");
+}
+
 async fn answers_are_written_once_and_counted<S: Stores>(store: &S, keys: &Keys) {
     let w = wave("answers");
     store.create_wave(&w).await.unwrap();
@@ -414,6 +478,7 @@ async fn memory_store_keeps_the_contract() {
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &keys).await;
+    a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
     the_audit_log_is_only_added_to(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
@@ -431,6 +496,7 @@ async fn dynamodb_store_keeps_the_contract() {
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &config.keys).await;
+    a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
     the_audit_log_is_only_added_to(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;

@@ -81,9 +81,24 @@ pub trait FormStore: Send + Sync {
         &self,
         recipients: &[RecipientEntry],
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    /// Every recipient of the wave (for IMDi's views, the mailings and the run).
     fn recipients(
         &self,
         survey: &WaveId,
+    ) -> impl std::future::Future<Output = Result<Vec<RecipientEntry>, StoreError>> + Send;
+    /// The one who holds a unit's role, read by its key: a leader's request
+    /// and a mailing job read their own recipient, not the wave's thousand.
+    fn recipient(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        role: &str,
+    ) -> impl std::future::Future<Output = Result<Option<RecipientEntry>, StoreError>> + Send;
+    /// A unit's recipients, one per role it has.
+    fn unit_recipients(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
     ) -> impl std::future::Future<Output = Result<Vec<RecipientEntry>, StoreError>> + Send;
     fn put_form_token(&self, token: &FormToken) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
     fn form_token(
@@ -97,6 +112,12 @@ pub trait FormStore: Send + Sync {
         role: &str,
     ) -> impl std::future::Future<Output = Result<Option<Form>, StoreError>> + Send;
     fn forms(&self, survey: &WaveId) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
+    /// A unit's forms, one per role that opened its link.
+    fn unit_forms(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+    ) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
     /// Writes the form unless the stored one is submitted (a conditional write).
     fn save_form(&self, form: &Form) -> impl std::future::Future<Output = Result<Saved, StoreError>> + Send;
 }
@@ -172,11 +193,7 @@ pub async fn resolve<S: FormStore + WaveStore>(
     if now >= entry.expires_at {
         return Err(FormError::InvalidToken);
     }
-    let holder = store
-        .recipients(&entry.survey_id)
-        .await?
-        .into_iter()
-        .find(|r| r.recipient.unit == entry.unit && r.recipient.role == entry.role);
+    let holder = store.recipient(&entry.survey_id, entry.unit, &entry.role).await?;
     if holder.is_none_or(|r| r.recipient.email.as_str() != entry.email) {
         return Err(FormError::InvalidToken);
     }
@@ -349,9 +366,7 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
-    let Some(mut entry) =
-        store.recipients(&survey).await?.into_iter().find(|r| r.recipient.unit == unit && r.recipient.role == role)
-    else {
+    let Some(mut entry) = store.recipient(&survey, unit, role).await? else {
         return Err(JobError::Stale);
     };
     let form = store.form(&survey, unit, role).await?;

@@ -434,6 +434,16 @@ impl FormStore for MemoryStore {
         Ok(self.with(|t| t.recipients.values().filter(|r| &r.survey_id == survey).cloned().collect()))
     }
 
+    async fn recipient(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> StoreResult<Option<RecipientEntry>> {
+        Ok(self.with(|t| t.recipients.get(&(survey.clone(), unit, role.to_owned())).cloned()))
+    }
+
+    async fn unit_recipients(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<RecipientEntry>> {
+        Ok(self.with(|t| {
+            t.recipients.values().filter(|r| &r.survey_id == survey && r.recipient.unit == unit).cloned().collect()
+        }))
+    }
+
     async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {
         self.with(|t| t.form_tokens.insert(token.digest.clone(), token.clone()));
         Ok(())
@@ -449,6 +459,10 @@ impl FormStore for MemoryStore {
 
     async fn forms(&self, survey: &WaveId) -> StoreResult<Vec<Form>> {
         Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey).cloned().collect()))
+    }
+
+    async fn unit_forms(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<Form>> {
+        Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey && f.unit == unit).cloned().collect()))
     }
 
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {

@@ -110,10 +110,11 @@ export interface FunctionSpec {
    */
   readonly sendsEmail?: boolean;
   /**
-   * Its part in the mail queue (MailQueue): `queue` puts jobs on it (sqs:SendMessage,
-   * env MAIL_QUEUE_URL), `consume` is triggered by it (the mail worker).
+   * Its parts in the mail queue (MailQueue): `queue` puts jobs on it (sqs:SendMessage,
+   * env MAIL_QUEUE_URL), `consume` is triggered by it (the mail worker, which also
+   * queues: a scheduled reminder becomes one job per recipient due one).
    */
-  readonly mail?: 'queue' | 'consume';
+  readonly mail?: readonly ('queue' | 'consume')[];
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   /**
@@ -233,7 +234,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     hashKey: true,
     // Every registration, verification and approval ends in a queued job, whoever
     // asked: the answer takes the same time for a known contact and a stranger.
-    mail: 'queue',
+    mail: ['queue'],
     memoryMb: 256,
     timeoutSeconds: 15,
     reservedConcurrency: 20,
@@ -258,7 +259,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     buckets: { results: { read: RESULTS_REPORT_KEYS, list: true } },
     hashKey: true,
     // A link request is a queued job, whether or not the address is a verified contact.
-    mail: 'queue',
+    mail: ['queue'],
     memoryMb: 256,
     timeoutSeconds: 10,
     reservedConcurrency: 20,
@@ -311,7 +312,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     indexes: { answers: ['by_unit'] },
     hashKey: true,
     sendsEmail: true,
-    mail: 'consume',
+    // It consumes the queue, and puts on it the reminders a schedule's message asks for.
+    mail: ['consume', 'queue'],
     memoryMb: 256,
     // A batch of 10 jobs, each one SES call and a few DynamoDB calls.
     timeoutSeconds: 30,
@@ -379,7 +381,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     hashKey: true,
     // Reminders and code e-mails (resend, rotate, an approved contact's code) are jobs
     // for the mail worker.
-    mail: 'queue',
+    mail: ['queue'],
     // The console starts a run with an asynchronous invoke {"survey_id", "run_id"}.
     invokes: ['aggregate'],
     memoryMb: 256,

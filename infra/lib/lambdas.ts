@@ -118,7 +118,7 @@ export class Lambdas extends Construct {
 
     const environment: Record<string, string> = { RUST_LOG: 'info' };
     const mailQueue = (s: FunctionSpec): MailQueue => {
-      if (!props.mailQueue) throw new Error(`${s.name}: mail '${s.mail}' needs the mail queue`);
+      if (!props.mailQueue) throw new Error(`${s.name}: mail (${s.mail?.join(', ')}) needs the mail queue`);
       return props.mailQueue;
     };
 
@@ -172,7 +172,7 @@ export class Lambdas extends Construct {
     // Only with this secret in X-Origin-Verify do the functions believe CloudFront-Viewer-Address.
     if (spec.routes?.length) environment.ORIGIN_SECRET = props.originSecret;
 
-    if (spec.mail === 'queue') {
+    if (spec.mail?.includes('queue')) {
       const { queue, key } = mailQueue(spec);
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'QueueMail', actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
@@ -246,7 +246,7 @@ export class Lambdas extends Construct {
       'AwsSolutions-IAM5[Resource::*]',
       'Added by Tracing.ACTIVE: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions (AWS documents Resource "*").',
     );
-    if (spec.mail === 'consume') {
+    if (spec.mail?.includes('consume')) {
       if (spec.reservedConcurrency === undefined) throw new Error(`${spec.name}: a queue consumer needs reserved concurrency`);
       fn.addEventSource(
         new SqsEventSource(mailQueue(spec).queue, {

@@ -105,8 +105,8 @@ export class SurveyStack extends Stack {
       versionId: config.originSecretVersion,
     }).unsafeUnwrap();
 
-    const consumer = specs.find((s) => s.mail === 'consume');
-    if (specs.some((s) => s.mail === 'queue') && !consumer) throw new Error('functions queue mail but none consumes it');
+    const consumer = specs.find((s) => s.mail?.includes('consume'));
+    if (specs.some((s) => s.mail?.includes('queue')) && !consumer) throw new Error('functions queue mail but none consumes it');
     this.mailQueue = consumer
       ? new MailQueue(this, 'MailQueue', { config, workerTimeout: Duration.seconds(consumer.timeoutSeconds) })
       : undefined;

@@ -205,7 +205,7 @@ describe('trust: mail leaves the request path through an SQS queue', () => {
     );
   });
 
-  it('only send-mail may send e-mail; register and results may only queue a job', () => {
+  it('only send-mail may send e-mail; register and results may only queue a job, the worker its scheduled reminders', () => {
     const senders = FUNCTIONS.map((f) => f.name).filter((name) =>
       s.actions(name).some((a) => a.startsWith('ses:')),
     );
@@ -222,8 +222,14 @@ describe('trust: mail leaves the request path through an SQS queue', () => {
     }
     const worker = s.env('send-mail');
     for (const v of ['MAIL_FROM', 'SES_CONFIGURATION_SET', 'SITE_URL', 'HASH_KEY']) assert.ok(worker[v], `send-mail: ${v}`);
-    assert.equal(worker.MAIL_QUEUE_URL, undefined, 'the worker queues nothing');
-    assert.ok(!s.actions('send-mail').includes('sqs:SendMessage'));
+    // A scheduled reminder (EventBridge Scheduler's message on the queue) becomes one
+    // job per recipient due one, which the worker puts on the same queue, and on no other.
+    assert.deepEqual(worker.MAIL_QUEUE_URL, { Ref: queue[0] }, 'the worker queues the scheduled reminders');
+    const workerSends = s.statements('send-mail').filter((st) => asArray<string>(st.Action).includes('sqs:SendMessage'));
+    assert.equal(workerSends.length, 1);
+    assert.deepEqual(asArray(workerSends[0].Resource), [{ 'Fn::GetAtt': [queue[0], 'Arn'] }]);
+    const consumers = FUNCTIONS.filter((f) => s.actions(f.name).includes('sqs:ReceiveMessage')).map((f) => f.name);
+    assert.deepEqual(consumers, ['send-mail'], 'one worker consumes the queue');
   });
 });
 

@@ -473,3 +473,19 @@ describe('spec machinery: named indexes and invoked functions', () => {
     assert.throws(() => testApp({ functions: [base({ invokes: ['x'] })] }), /invokes x, which is not another deployed function/);
   });
 });
+
+describe('least privilege: a function is granted the clients its binary makes, and no others', () => {
+  const main = (name: string) =>
+    readFileSync(path.resolve(__dirname, '..', '..', 'functions', name, 'src', 'main.rs'), 'utf8');
+
+  it('queues mail, sends e-mail and reads buckets exactly where main.rs makes that client', () => {
+    for (const spec of FUNCTIONS) {
+      const source = main(spec.name);
+      const queues = spec.mail?.includes('queue') ?? false;
+      assert.equal(/SqsQueue::new/.test(source), queues, `${spec.name}: SqsQueue against mail: ['queue']`);
+      assert.equal(/SesMailer::new/.test(source), spec.sendsEmail ?? false, `${spec.name}: SesMailer against sendsEmail`);
+      const buckets = /S3Results::new|S3Content::new/.test(source);
+      assert.equal(buckets, spec.buckets !== undefined, `${spec.name}: S3 against buckets`);
+    }
+  });
+});

@@ -315,7 +315,7 @@ impl Mailing {
         let (survey_id, unit, role) = (r.survey_id.to_string(), r.recipient.unit.to_string(), r.recipient.role.clone());
         match self {
             Self::Invitation => MailJob::FormInvitation { survey_id, unit, role },
-            Self::Reminder => MailJob::FormReminder { survey_id, unit, role },
+            Self::Reminder => MailJob::FormReminder { survey_id, unit, role, reminders_before: Some(r.reminders) },
         }
     }
 
@@ -352,6 +352,17 @@ pub async fn send<S: FormStore, Q: JobQueue>(
     Ok(sent)
 }
 
+/// A mailing job as the worker runs it: whose, which e-mail, and for a
+/// reminder the count the recipient had when it was queued.
+#[derive(Debug, Clone, Copy)]
+pub struct MailingJob<'a> {
+    pub survey: &'a str,
+    pub unit: &'a str,
+    pub role: &'a str,
+    pub mailing: Mailing,
+    pub reminders_before: Option<u32>,
+}
+
 /// The mail worker's part: if the recipient is still due the e-mail, a new
 /// link, the e-mail, and the recipient marked invited or reminded.
 pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
@@ -359,10 +370,10 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     mailer: &M,
     keys: &Keys,
     links: &SiteLinks,
-    (survey, unit, role): (&str, &str, &str),
-    mailing: Mailing,
+    job: MailingJob<'_>,
     now: OffsetDateTime,
 ) -> Result<(), JobError> {
+    let MailingJob { survey, unit, role, mailing, reminders_before } = job;
     let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
@@ -371,6 +382,10 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     };
     let form = store.form(&survey, unit, role).await?;
     if !mailing.due(&entry, form.as_ref()) || wave.status(now) == SurveyStatus::Closed {
+        return Ok(());
+    }
+    // This round's reminder has gone already, by another job of the same round.
+    if reminders_before.is_some_and(|before| entry.reminders > before) {
         return Ok(());
     }
     let token = issue_link(store, keys, &wave, &entry.recipient).await?;

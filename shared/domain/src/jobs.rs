@@ -52,7 +52,17 @@ pub enum MailJob {
     /// A survey of roles: the person in the unit's role gets their own link.
     FormInvitation { survey_id: String, unit: String, role: String },
     /// A survey of roles: a new link to the person who has not submitted.
-    FormReminder { survey_id: String, unit: String, role: String },
+    FormReminder {
+        survey_id: String,
+        unit: String,
+        role: String,
+        /// How many reminders the recipient had had when the job was queued: a
+        /// job of a round queued twice (a scheduled message retried after a
+        /// fault part-way) finds the count raised already, and sends nothing.
+        /// Absent on jobs queued before it existed, which send as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reminders_before: Option<u32>,
+    },
     /// A survey of participants, a week before its close: a verified contact
     /// hears how many of the unit have answered so far.
     ResponseReminder { survey_id: String, unit: String, contact_id: String },

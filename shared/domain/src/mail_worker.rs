@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::emails::SiteLinks;
-use crate::forms::{run_mailing, FormStore, Mailing};
+use crate::forms::{run_mailing, FormStore, Mailing, MailingJob};
 use crate::jobs::MailJob;
 use crate::keys::Keys;
 use crate::mail::Mailer;
@@ -51,10 +51,14 @@ where
             }
             MailJob::CodeRotated { survey_id, unit } => run_code_rotated(store, mailer, links, survey_id, unit).await,
             MailJob::FormInvitation { survey_id, unit, role } => {
-                run_mailing(store, mailer, self.keys, links, (survey_id, unit, role), Mailing::Invitation, now).await
+                let job =
+                    MailingJob { survey: survey_id, unit, role, mailing: Mailing::Invitation, reminders_before: None };
+                run_mailing(store, mailer, self.keys, links, job, now).await
             }
-            MailJob::FormReminder { survey_id, unit, role } => {
-                run_mailing(store, mailer, self.keys, links, (survey_id, unit, role), Mailing::Reminder, now).await
+            MailJob::FormReminder { survey_id, unit, role, reminders_before } => {
+                let reminders_before = *reminders_before;
+                let job = MailingJob { survey: survey_id, unit, role, mailing: Mailing::Reminder, reminders_before };
+                run_mailing(store, mailer, self.keys, links, job, now).await
             }
             MailJob::ResponseReminder { survey_id, unit, contact_id } => {
                 crate::response_reminders::run(store, mailer, links, (survey_id, unit, contact_id), now).await

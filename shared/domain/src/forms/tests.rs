@@ -239,6 +239,57 @@ async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted(
     assert_eq!((per_entry.invited_at, per_entry.reminders), (Some(NOW), 1));
 }
 
+/// A scheduled message that fails part-way is delivered again, and queues the
+/// round again for those it had queued: each of them still gets one reminder.
+#[tokio::test]
+async fn a_round_of_reminders_queued_twice_mails_each_recipient_once() {
+    use crate::jobs::{MailJob, MemoryQueue};
+    use crate::mail::MemoryMailer;
+    use crate::mail_worker::Worker;
+    let store = MemoryStore::new();
+    let wave = wave();
+    store.create_wave(&wave).await.unwrap();
+    let invited =
+        |unit, role, name, email| RecipientEntry { invited_at: Some(NOW), ..recipient(unit, role, name, email) };
+    store
+        .put_recipients(&[
+            invited("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no"),
+            invited("5501", "director", "Ola Dunk", "ola@tromso.kommune.no"),
+        ])
+        .await
+        .unwrap();
+    let (queue, mailer, links) = (MemoryQueue::default(), MemoryMailer::default(), SiteLinks::new("https://x.no"));
+    let worker = Worker { store: &store, mailer: &mailer, keys: &keys(), links: &links };
+    let run = |jobs: Vec<MailJob>| async {
+        for job in jobs {
+            worker.run(&job, NOW).await.unwrap();
+        }
+    };
+
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2);
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2, "the same round, queued again");
+    run(queue.drain()).await;
+    let mut to: Vec<String> = mailer.sent().iter().map(|m| m.to.as_str().to_owned()).collect();
+    to.sort();
+    assert_eq!(to, ["kari@bergen.kommune.no", "ola@tromso.kommune.no"], "one reminder each");
+
+    // The next round is a round of its own.
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2);
+    run(queue.drain()).await;
+    assert_eq!(mailer.sent().len(), 4);
+    let kari = store.recipient(&wave.survey_id, UnitNumber::parse("4601").unwrap(), "director").await.unwrap();
+    assert_eq!(kari.unwrap().reminders, 2);
+
+    // A job queued before it carried the count sends as it always did.
+    let old: MailJob = serde_json::from_value(
+        json!({"job": "form_reminder", "survey_id": wave.survey_id, "unit": "4601", "role": "director"}),
+    )
+    .unwrap();
+    assert!(matches!(old, MailJob::FormReminder { reminders_before: None, .. }));
+    run(vec![old]).await;
+    assert_eq!(mailer.sent().len(), 5);
+}
+
 #[tokio::test]
 async fn a_bounce_or_complaint_stops_mail_to_every_role_of_that_address() {
     use crate::jobs::MemoryQueue;

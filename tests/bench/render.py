@@ -256,12 +256,16 @@ record by value (`AnswerStore::insert_answer`), which removed a copy of about
 
     # Throughput.
     # Pairs of runs taken in turn; the pair of median ratio is shown, with every pair's ratio.
-    pairs = [(json.load(open(h)), json.load(open(s)))
-             for h, s in zip(runs(d, "load-hello", "json"), runs(d, "load-submit", "json"), strict=True)]
-    pairs.sort(key=lambda p: p[1]["requests_per_second"] / p[0]["requests_per_second"])
+    def pair_ratio(pair):
+        hello, submit = pair
+        return submit["requests_per_second"] / hello["requests_per_second"]
+
+    pairs = sorted(((load(d, h), load(d, s))
+                    for h, s in zip(runs(d, "load-hello", "json"), runs(d, "load-submit", "json"), strict=True)),
+                   key=pair_ratio)
     hello, submit = pairs[(len(pairs) - 1) // 2]
-    ratio = submit["requests_per_second"] / hello["requests_per_second"]
-    pair_ratios = ", ".join(f"{s['requests_per_second'] / h['requests_per_second']:.2f}×" for h, s in pairs)
+    ratio = pair_ratio((hello, submit))
+    pair_ratios = ", ".join(f"{pair_ratio(p):.2f}×" for p in pairs)
     errors = sum(h["errors"] + s["errors"] for h, s in pairs)
     load_command = short(command(d, 'load'))
     summary.append(("gateway throughput, errors", f"{errors} errors; submissions at {ratio:.2f}× hello-world",

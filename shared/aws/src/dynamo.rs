@@ -869,8 +869,10 @@ impl FormStore for DynamoStore {
     }
 
     async fn unit_recipients(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<RecipientEntry>> {
-        let (table, context) = (&self.tables.recipients, "list a unit's recipients");
-        self.query_roles(table, survey, Some(unit), context, |i| Ok(RecipientItem::try_from(i)?.0)).await
+        self.query_roles(&self.tables.recipients, survey, Some(unit), "list a unit's recipients", |i| {
+            Ok(RecipientItem::try_from(i)?.0)
+        })
+        .await
     }
 
     async fn put_form_token(&self, token: &FormToken) -> StoreResult<()> {

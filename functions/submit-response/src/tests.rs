@@ -28,7 +28,8 @@ fn wave(opens_in: Duration, closes_in: Duration) -> Wave {
 
 async fn app_with(store: MemoryStore, wave: Wave, closed_at: Option<OffsetDateTime>) -> App<MemoryStore> {
     store.create_wave(&wave).await.unwrap();
-    let app = App::new(store, Keys::new(b"test"));
+    let guesses = GuessLimiter::default().windows_from(OffsetDateTime::now_utc());
+    let app = App::new(store, Keys::new(b"test")).with_guess_limiter(guesses);
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();
     let registration = UnitRegistration {
         survey_id: wave.survey_id.clone(),

@@ -5,7 +5,7 @@
 use lambda_http::request::from_str;
 use lambda_http::{Body, Request};
 use survey_domain::memory::MemoryStore;
-use survey_domain::ratelimit::GUESSES_PER_SOURCE;
+use survey_domain::ratelimit::{GuessLimiter, GUESSES_PER_SOURCE};
 use survey_domain::{synthetic, AccessCode, Keys};
 use time::OffsetDateTime;
 
@@ -35,8 +35,10 @@ async fn wrong_codes_at_validation_and_submission_add_up_to_one_limit() {
     let keys = Keys::new(b"test");
     use survey_domain::store::WaveStore;
     store.create_wave(&synthetic::open_wave("2026", OffsetDateTime::now_utc())).await.unwrap();
-    let validate = validate_code::App::new(store.clone(), keys.clone());
-    let submit = submit_response::App::new(store.clone(), keys.clone());
+    // Counted in windows from here, so that no minute's end splits the guesses.
+    let guesses = GuessLimiter::default().windows_from(OffsetDateTime::now_utc());
+    let validate = validate_code::App::new(store.clone(), keys.clone()).with_guess_limiter(guesses.clone());
+    let submit = submit_response::App::new(store.clone(), keys.clone()).with_guess_limiter(guesses);
 
     let half = GUESSES_PER_SOURCE / 2;
     for _ in 0..half {

@@ -21,7 +21,7 @@ async fn app_with_unit(opens_in: Duration, closed_early: bool) -> App<MemoryStor
         ..survey_domain::synthetic::open_wave("2026", now)
     };
     store.create_wave(&wave).await.unwrap();
-    let app = App::new(store, Keys::new(b"test"));
+    let app = App::new(store, Keys::new(b"test")).with_guess_limiter(GuessLimiter::default().windows_from(now));
     let code = AccessCode::parse(FIXTURE_CODE).unwrap();
     let registration = UnitRegistration {
         survey_id: survey_id.clone(),
@@ -108,7 +108,9 @@ async fn guessing_is_rate_limited_per_source_but_not_right_codes() {
 async fn wrong_codes_from_every_source_together_are_limited_too() {
     let app = app_with_unit(-Duration::days(1), false)
         .await
-        .with_guess_limiter(GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)))
+        .with_guess_limiter(
+            GuessLimiter::new(5, 30, std::time::Duration::from_secs(60)).windows_from(OffsetDateTime::now_utc()),
+        )
         .trusting_origin(OriginSecret::new(Some("from-cloudfront".to_owned())));
     let from = |source: usize, body: &str| {
         let mut req = with_body(body);

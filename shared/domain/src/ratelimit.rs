@@ -58,7 +58,8 @@ pub const GUESS_WINDOW: Duration = Duration::from_secs(60);
 /// [`GuessCounterStore`] that every instance of both functions shares, so the
 /// limits hold for the whole API, not per Lambda instance.
 ///
-/// Counts are kept per fixed window (a minute): the source's under
+/// Counts are kept per fixed window (a minute, counted from the Unix epoch
+/// unless [`Self::windows_from`] says otherwise): the source's under
 /// `source#{window}#{HMAC(HASH_KEY, address)}`, everyone's under
 /// `all#{window}`, each kept one window past its end.
 ///
@@ -72,6 +73,8 @@ pub struct GuessLimiter {
     per_source: u32,
     all_sources: u32,
     window: Duration,
+    /// The Unix second the windows are counted from.
+    start: i64,
 }
 
 impl Default for GuessLimiter {
@@ -82,13 +85,21 @@ impl Default for GuessLimiter {
 
 impl GuessLimiter {
     pub fn new(per_source: u32, all_sources: u32, window: Duration) -> Self {
-        Self { per_source, all_sources, window }
+        Self { per_source, all_sources, window, start: 0 }
+    }
+
+    /// Windows counted from `start` instead of the Unix epoch, so that the
+    /// first one runs a whole window from `start`. A test that must see its
+    /// guesses counted together starts the windows with itself; every
+    /// deployed instance counts from the epoch, so they share their windows.
+    pub fn windows_from(self, start: OffsetDateTime) -> Self {
+        Self { start: start.unix_timestamp(), ..self }
     }
 
     /// The current window's number and the time left in it.
     fn window_at(&self, now: OffsetDateTime) -> (i64, Duration) {
         let length = self.window.as_secs().max(1) as i64;
-        let seconds = now.unix_timestamp();
+        let seconds = now.unix_timestamp() - self.start;
         let number = seconds.div_euclid(length);
         (number, Duration::from_secs(((number + 1) * length - seconds) as u64))
     }
@@ -172,6 +183,23 @@ mod tests {
         guesses.record_failure(&store, &keys, "a", t0).await.unwrap();
         assert_eq!(guesses.blocked_for(&store, &keys, "a", t0).await.unwrap(), Some(Duration::from_secs(60)));
         assert_eq!(guesses.blocked_for(&store, &keys, "b", t0).await.unwrap(), None);
+    }
+
+    /// Guesses either side of a minute's end fall in two windows counted from
+    /// the epoch, and in one counted from the first guess.
+    #[tokio::test]
+    async fn windows_counted_from_a_start_run_a_whole_window_from_it() {
+        let keys = Keys::new(b"test");
+        let before_the_minute = OffsetDateTime::from_unix_timestamp(1_800_000_059).unwrap();
+        let after_it = before_the_minute + Duration::from_secs(2);
+        let from_epoch = GuessLimiter::new(2, 100, Duration::from_secs(60));
+        let from_start = from_epoch.clone().windows_from(before_the_minute);
+        for (limiter, blocked) in [(from_epoch, None), (from_start, Some(Duration::from_secs(58)))] {
+            let store = MemoryStore::new();
+            limiter.record_failure(&store, &keys, "a", before_the_minute).await.unwrap();
+            limiter.record_failure(&store, &keys, "a", after_it).await.unwrap();
+            assert_eq!(limiter.blocked_for(&store, &keys, "a", after_it).await.unwrap(), blocked);
+        }
     }
 
     #[tokio::test]

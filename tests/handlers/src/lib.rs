@@ -9,6 +9,7 @@ use survey_domain::jobs::MemoryQueue;
 use survey_domain::mail::MemoryMailer;
 use survey_domain::mail_worker::Worker;
 use survey_domain::memory::{MemoryResults, MemoryStore, Snapshot};
+use survey_domain::ratelimit::GuessLimiter;
 use survey_domain::store::{RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::{AccessCode, Keys, UnitNumber, Wave};
 use time::{Duration, OffsetDateTime};
@@ -164,9 +165,16 @@ impl Api {
     pub async fn new() -> Self {
         let (forms_store, form_tokens) = seeded_forms(&keys()).await;
         let origin = || survey_http::OriginSecret::new(Some(ORIGIN_SECRET.to_owned()));
+        // Guesses are counted in windows from here, so a test's burst of
+        // wrong codes is never split by a minute's end.
+        let guesses = GuessLimiter::default().windows_from(OffsetDateTime::now_utc());
         Self {
-            validate: validate_code::App::new(seeded(&keys()).await, keys()).trusting_origin(origin()),
-            submit: submit_response::App::new(seeded(&keys()).await, keys()).trusting_origin(origin()),
+            validate: validate_code::App::new(seeded(&keys()).await, keys())
+                .with_guess_limiter(guesses.clone())
+                .trusting_origin(origin()),
+            submit: submit_response::App::new(seeded(&keys()).await, keys())
+                .with_guess_limiter(guesses)
+                .trusting_origin(origin()),
             register: register::App::new(seeded(&keys()).await, MemoryQueue::default(), keys())
                 .trusting_origin(origin()),
             results: results::App::new(seeded(&keys()).await, MemoryResults::default(), MemoryQueue::default(), keys())

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use survey_domain::aggregate::{same_bytes, Accumulator, Coded, Layout, Options};
@@ -561,38 +561,78 @@ fn answer_strings<'a>(
 /// Reads the lines that start in byte range `segment` of `segments` of the file
 /// (a line belongs to the range its first byte is in), calling `each` with the
 /// line and its number within the range.
+///
+/// The file is read in large blocks and its lines are handed out where they
+/// lie in the block, so a line is copied once, from the kernel, and checked as
+/// UTF-8 with its block.
 fn lines_of_segment(
     path: &Path,
     segment: u32,
     segments: u32,
+    each: impl FnMut(&str, u64) -> Result<(), ExportError>,
+) -> Result<u64, ExportError> {
+    lines_in_blocks(path, segment, segments, 1 << 20, each)
+}
+
+/// [`lines_of_segment`], reading `block` bytes at a time (more for a longer line).
+fn lines_in_blocks(
+    path: &Path,
+    segment: u32,
+    segments: u32,
+    block: usize,
     mut each: impl FnMut(&str, u64) -> Result<(), ExportError>,
 ) -> Result<u64, ExportError> {
     let size = std::fs::metadata(path)?.len();
     let start = size * u64::from(segment) / u64::from(segments.max(1));
     let end = size * u64::from(segment + 1) / u64::from(segments.max(1));
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let mut at = start;
-    let mut line = String::new();
-    if start > 0 {
-        // The line that holds byte `start - 1` belongs to the range before.
-        reader.seek(SeekFrom::Start(start - 1))?;
-        at = start - 1 + reader.read_line(&mut line)? as u64;
-    }
-    let mut read = 0;
-    while at < end {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            break;
+    let mut file = File::open(path)?;
+    // The line that holds byte `start - 1` belongs to the range before.
+    let (mut skip_first, mut at) = (start > 0, start.saturating_sub(1));
+    file.seek(SeekFrom::Start(at))?;
+    let mut block = vec![0; block.max(1)];
+    // Lines start in the block at `from`; bytes before it are a skipped line's.
+    let (mut filled, mut from, mut eof, mut read) = (0, 0, false, 0);
+    loop {
+        if filled == block.len() {
+            block.resize(block.len() * 2, 0); // a line longer than the block
         }
-        at += n as u64;
-        let text = line.trim_end_matches(['\r', '\n']);
-        if !text.is_empty() {
-            each(text, read)?;
-            read += 1;
+        let n = file.read(&mut block[filled..])?;
+        eof = eof || n == 0;
+        filled += n;
+        if skip_first {
+            // Not checked as UTF-8: byte `start - 1` may be inside a character.
+            match block[..filled].iter().position(|&b| b == b'\n') {
+                Some(newline) => (from, skip_first) = (newline + 1, false),
+                None if eof => return Ok(0),
+                None => continue,
+            }
+        }
+        let complete = match block[from..filled].iter().rposition(|&b| b == b'\n') {
+            _ if eof => filled,
+            Some(newline) => from + newline + 1,
+            None => continue,
+        };
+        let text = std::str::from_utf8(&block[from..complete])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let mut line_at = at + from as u64;
+        for line in text.split_inclusive('\n') {
+            if line_at >= end {
+                return Ok(read);
+            }
+            line_at += line.len() as u64;
+            let line = line.trim_end_matches(['\r', '\n']);
+            if !line.is_empty() {
+                each(line, read)?;
+                read += 1;
+            }
+        }
+        block.copy_within(complete..filled, 0);
+        (filled, from) = (filled - complete, 0);
+        at += complete as u64;
+        if eof {
+            return Ok(read);
         }
     }
-    Ok(read)
 }
 
 fn bad(line: u64, reason: impl ToString) -> ExportError {
@@ -743,6 +783,33 @@ mod tests {
             let mut want: Vec<Read> = records.iter().map(|r| owned(&ScannedAnswer::of(r))).collect();
             want.sort();
             assert_eq!(read, want, "{segments} segments");
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// Lines across the ends of blocks, lines longer than a block, CRLF and
+    /// empty lines: each line is read once, in one segment, whole.
+    #[test]
+    fn lines_are_read_whole_and_once_whatever_the_block_size() {
+        let lines: Vec<String> = (0..60).map(|i| format!("line {i} {}", "æ".repeat(i % 13))).collect();
+        let body: String =
+            lines.iter().enumerate().map(|(i, l)| format!("{l}{}", ["\n", "\r\n", "\n\n"][i % 3])).collect();
+        let path = file("blocks.txt", &body);
+        for block in [1, 2, 7, 64, 1 << 20] {
+            for segments in [1, 3, 8, 200] {
+                let mut read = Vec::new();
+                for segment in 0..segments {
+                    let mut numbers = Vec::new();
+                    lines_in_blocks(&path, segment, segments, block, |line, n| {
+                        read.push(line.to_owned());
+                        numbers.push(n);
+                        Ok(())
+                    })
+                    .unwrap();
+                    assert!(numbers.iter().copied().eq(0..numbers.len() as u64), "numbered from 0 in each segment");
+                }
+                assert_eq!(read, lines, "blocks of {block}, {segments} segments");
+            }
         }
         std::fs::remove_file(path).unwrap();
     }

@@ -193,6 +193,15 @@ fn options_are_found_by_value_whether_or_not_they_share_a_first_byte() {
         assert_eq!(many_options.position(v), Some(p as u16));
     }
     assert_eq!(many_options.position("v300"), None);
+    // Values longer than a slot holds are compared where they are kept.
+    let long = ["other_or_prefer_not", "none_or_little", "secondary_or_high", "x"];
+    let long_options = values(&long);
+    for (p, v) in long.iter().enumerate() {
+        assert_eq!(long_options.position(v), Some(p as u16), "{v}");
+    }
+    for unknown in ["other_or_prefer_nox", "none_or_littlf", "secondary_or_higH", "xx", "none_or_littl"] {
+        assert_eq!(long_options.position(unknown), None, "{unknown}");
+    }
 }
 
 #[test]

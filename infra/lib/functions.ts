@@ -298,8 +298,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       registrations: ['GetItem', 'Query'],
       // That count: a COUNT query on the answers' by_unit index (keys and days), never an answer.
       answers: ['Query'],
-      // Pending contacts are written with their verification token.
-      contacts: ['Query', 'PutItem'],
+      // Pending contacts are written with their verification token; the contacts'
+      // reminder marks each contact with its round (a conditional update), once.
+      contacts: ['Query', 'PutItem', 'UpdateItem'],
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],
       // A survey of roles: who is due an invitation or a reminder (the wave listed, then

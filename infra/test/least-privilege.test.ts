@@ -165,7 +165,7 @@ describe('least privilege: functions that handle contacts and send e-mail', () =
     const configSetId = logicalIdOf(s.stack, s.built.survey.email.configurationSet);
     assert.match(resources, new RegExp(`configuration-set/",\\{"Ref":"${configSetId}"`));
     assert.equal(asArray(ses.Resource).length, 2);
-    assert.deepEqual(s.tableActions('send-mail', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query']);
+    assert.deepEqual(s.tableActions('send-mail', 'contacts'), ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     assert.deepEqual(s.tableActions('send-mail', 'verifications'), ['dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('send-mail', 'access_tokens'), ['dynamodb:PutItem']);
     assert.deepEqual(s.tableActions('send-mail', 'registrations'), ['dynamodb:GetItem', 'dynamodb:Query']);

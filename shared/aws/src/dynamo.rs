@@ -522,6 +522,62 @@ impl ContactStore for DynamoStore {
         }
         Ok(units)
     }
+
+    /// One conditional `UpdateItem` on the contact's item, which must exist.
+    async fn mark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .update_expression("SET reminded = :round")
+            .condition_expression(
+                "attribute_exists(contact_id) AND (attribute_not_exists(reminded) OR reminded <> :round)",
+            )
+            .expression_attribute_values(":round", AttributeValue::S(round.to_owned()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("mark a contact reminded", e)),
+        }
+    }
+
+    /// One conditional `UpdateItem`: the mark goes only if it is still `round`'s.
+    async fn unmark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .update_expression("REMOVE reminded")
+            .condition_expression("reminded = :round")
+            .expression_attribute_values(":round", AttributeValue::S(round.to_owned()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(())
+            }
+            Err(e) => Err(store_error("unmark a contact reminded", e)),
+        }
+    }
 }
 
 fn is_allowed_domain(item: &Item) -> bool {

@@ -466,6 +466,34 @@ async fn the_audit_log_is_only_added_to<S: AuditStore>(store: &S) {
     assert_eq!(store.audit(None).await.unwrap(), []);
 }
 
+/// A contact's reminder mark: set once per round, taken off only by its own
+/// round, gone when the contact is stored again; never on a missing contact.
+async fn a_contact_is_marked_reminded_once_per_round<S: Stores>(store: &S) {
+    let survey = WaveId::parse("reminded").unwrap();
+    let unit = UnitNumber::parse("4601").unwrap();
+    let kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
+    let expires_at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(2);
+    store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
+    let id = kari.contact_id.as_str();
+    assert!(store.mark_reminded(&survey, unit, id, "2026-11-23").await.unwrap());
+    assert!(!store.mark_reminded(&survey, unit, id, "2026-11-23").await.unwrap(), "once per round");
+    store.unmark_reminded(&survey, unit, id, "2026-11-24").await.unwrap();
+    assert!(!store.mark_reminded(&survey, unit, id, "2026-11-23").await.unwrap(), "another round's unmark leaves it");
+    store.unmark_reminded(&survey, unit, id, "2026-11-23").await.unwrap();
+    assert!(store.mark_reminded(&survey, unit, id, "2026-11-23").await.unwrap(), "unmarked, it can go again");
+    assert!(store.mark_reminded(&survey, unit, id, "2026-11-24").await.unwrap(), "the next round");
+    assert_eq!(store.contacts(&survey, unit).await.unwrap(), [ContactEntry { contact: kari.clone(), expires_at }]);
+    store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
+    assert!(store.mark_reminded(&survey, unit, id, "2026-11-24").await.unwrap(), "stored again, unmarked");
+
+    let other = UnitNumber::parse("0301").unwrap();
+    assert!(!store.mark_reminded(&survey, other, id, "2026-11-24").await.unwrap(), "no such contact there");
+    assert!(store.contacts(&survey, other).await.unwrap().is_empty(), "and none was made");
+    assert!(store.remove_contact(&survey, unit, id).await.unwrap());
+    assert!(!store.mark_reminded(&survey, unit, id, "2026-11-25").await.unwrap(), "removed");
+    assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     let keys = Keys::new(b"test");
@@ -474,6 +502,7 @@ async fn memory_store_keeps_the_contract() {
     a_unit_is_registered_once_with_one_code(&store, &keys).await;
     a_rotated_code_replaces_the_old_one(&store, &keys).await;
     contacts_are_kept_per_unit(&store).await;
+    a_contact_is_marked_reminded_once_per_round(&store).await;
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
@@ -492,6 +521,7 @@ async fn dynamodb_store_keeps_the_contract() {
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     a_rotated_code_replaces_the_old_one(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
+    a_contact_is_marked_reminded_once_per_round(&store).await;
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;

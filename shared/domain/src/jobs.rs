@@ -65,7 +65,17 @@ pub enum MailJob {
     },
     /// A survey of participants, a week before its close: a verified contact
     /// hears how many of the unit have answered so far.
-    ResponseReminder { survey_id: String, unit: String, contact_id: String },
+    ResponseReminder {
+        survey_id: String,
+        unit: String,
+        contact_id: String,
+        /// The day the round was queued (in Norway): a job of a round queued
+        /// twice (a scheduled message retried after a fault part-way) finds
+        /// the contact marked with it already, and sends nothing. Absent on
+        /// jobs queued before it existed, which send as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        round: Option<String>,
+    },
 }
 
 /// Who vouched for a new contact, as the other contacts are told.

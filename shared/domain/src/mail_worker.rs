@@ -60,8 +60,9 @@ where
                 let job = MailingJob { survey: survey_id, unit, role, mailing: Mailing::Reminder, reminders_before };
                 run_mailing(store, mailer, self.keys, links, job, now).await
             }
-            MailJob::ResponseReminder { survey_id, unit, contact_id } => {
-                crate::response_reminders::run(store, mailer, links, (survey_id, unit, contact_id), now).await
+            MailJob::ResponseReminder { survey_id, unit, contact_id, round } => {
+                let job = (survey_id.as_str(), unit.as_str(), contact_id.as_str(), round.as_deref());
+                crate::response_reminders::run(store, mailer, links, job, now).await
             }
         };
         match outcome {

@@ -23,6 +23,8 @@ struct Tables {
     codes: BTreeMap<CodeDigest, CodeEntry>,
     registrations: BTreeMap<(WaveId, UnitNumber), UnitRegistration>,
     contacts: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, ContactEntry>>,
+    /// Each contact's mark of the last reminder round it had.
+    reminded: BTreeMap<(WaveId, UnitNumber, String), String>,
     allowed_domains: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
@@ -241,6 +243,7 @@ impl ContactStore for MemoryStore {
     ) -> StoreResult<()> {
         self.with(|t| {
             let entry = ContactEntry { contact: contact.clone(), expires_at };
+            t.reminded.remove(&(survey.clone(), unit, contact.contact_id.clone()));
             t.contacts.entry((survey.clone(), unit)).or_default().insert(contact.contact_id.clone(), entry)
         });
         Ok(())
@@ -253,7 +256,10 @@ impl ContactStore for MemoryStore {
     }
 
     async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
-        Ok(self.with(|t| t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())))
+        Ok(self.with(|t| {
+            t.reminded.remove(&(survey.clone(), unit, contact_id.to_owned()));
+            t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())
+        }))
     }
 
     async fn allow_domain(
@@ -286,6 +292,40 @@ impl ContactStore for MemoryStore {
             }
             units
         }))
+    }
+
+    async fn mark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let exists = t.contacts.get(&(survey.clone(), unit)).is_some_and(|cs| cs.contains_key(contact_id));
+            let key = (survey.clone(), unit, contact_id.to_owned());
+            let fresh = exists && t.reminded.get(&key).is_none_or(|mark| mark != round);
+            if fresh {
+                t.reminded.insert(key, round.to_owned());
+            }
+            fresh
+        }))
+    }
+
+    async fn unmark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> StoreResult<()> {
+        self.with(|t| {
+            let key = (survey.clone(), unit, contact_id.to_owned());
+            if t.reminded.get(&key).is_some_and(|mark| mark == round) {
+                t.reminded.remove(&key);
+            }
+        });
+        Ok(())
     }
 }
 

@@ -10,6 +10,11 @@
 //! e-mail says what holds when it is sent. A contact's e-mail holds only the
 //! count, never anyone's answers.
 //!
+//! A round is the day it is queued. Each job marks its contact with the round
+//! before sending, so a round queued twice (the scheduled message delivered
+//! again after a fault part-way through) mails each contact once; a send that
+//! fails takes the mark off again, so that the job's retry sends.
+//!
 //! [`ScheduledReminders`]: crate::forms::ScheduledReminders
 
 use time::OffsetDateTime;
@@ -29,7 +34,7 @@ where
     S: RegistrationStore + ContactStore,
     Q: JobQueue,
 {
-    let mut queued = 0;
+    let (mut queued, round) = (0, crate::oslo_time::date_at(now).to_string());
     for registration in store.registrations(&wave.survey_id).await? {
         if wave.status_for_unit(registration.closed_at, now) != SurveyStatus::Open {
             continue;
@@ -42,6 +47,7 @@ where
                 survey_id: wave.survey_id.to_string(),
                 unit: registration.unit.to_string(),
                 contact_id: entry.contact.contact_id.clone(),
+                round: Some(round.clone()),
             };
             queue.enqueue(&job).await.map_err(FormError::Queue)?;
             queued += 1;
@@ -51,12 +57,13 @@ where
 }
 
 /// The mail worker's part: the live count to one contact, while the unit is
-/// still open and the contact still verified.
+/// still open and the contact still verified, and once in `round` (a job
+/// without one sends whenever it runs).
 pub async fn run<S, M>(
     store: &S,
     mailer: &M,
     links: &SiteLinks,
-    (survey, unit, contact_id): (&str, &str, &str),
+    (survey, unit, contact_id, round): (&str, &str, &str, Option<&str>),
     now: OffsetDateTime,
 ) -> Result<(), JobError>
 where
@@ -82,7 +89,16 @@ where
         links,
         crate::oslo_time::date_at(now),
     );
-    mailer.send(&email).await?;
+    let Some(round) = round else { return Ok(mailer.send(&email).await?) };
+    if !store.mark_reminded(&wave.survey_id, unit, contact_id, round).await? {
+        return Err(JobError::Stale); // this round's reminder went already
+    }
+    if let Err(err) = mailer.send(&email).await {
+        // Should the mark not come off either (two faults at once), the
+        // contact misses this round's reminder rather than getting two.
+        let _ = store.unmark_reminded(&wave.survey_id, unit, contact_id, round).await;
+        return Err(err.into());
+    }
     Ok(())
 }
 
@@ -143,8 +159,8 @@ mod tests {
         let mailer = MemoryMailer::default();
         let links = SiteLinks::new("https://example.no");
         for job in jobs.jobs() {
-            let MailJob::ResponseReminder { survey_id, unit, contact_id } = job else { panic!("{job:?}") };
-            run(&store, &mailer, &links, (&survey_id, &unit, &contact_id), now).await.unwrap();
+            let MailJob::ResponseReminder { survey_id, unit, contact_id, round } = job else { panic!("{job:?}") };
+            run(&store, &mailer, &links, (&survey_id, &unit, &contact_id, round.as_deref()), now).await.unwrap();
         }
         let sent = mailer.sent();
         assert_eq!(sent.len(), 2);
@@ -176,11 +192,88 @@ mod tests {
         let links = SiteLinks::new("https://example.no");
         let contact = store.contacts(&wave.survey_id, unit("4601")).await.unwrap()[0].contact.contact_id.clone();
         let late = wave.closes_at + Duration::hours(1);
-        let stale = run(&store, &mailer, &links, ("2026", "4601", &contact), late).await;
+        let stale = run(&store, &mailer, &links, ("2026", "4601", &contact, None), late).await;
         assert!(matches!(stale, Err(JobError::Stale)), "the wave has closed");
-        let gone = run(&store, &mailer, &links, ("2026", "4601", "no-such-contact"), now).await;
+        let gone = run(&store, &mailer, &links, ("2026", "4601", "no-such-contact", None), now).await;
         assert!(matches!(gone, Err(JobError::Stale)));
         assert!(mailer.sent().is_empty());
         assert_eq!(queue(&store, &MemoryQueue::default(), &wave, late).await.unwrap(), 0);
+    }
+
+    /// Fails while `down`, as SES does for a moment; sends otherwise.
+    #[derive(Default)]
+    struct Flaky {
+        down: std::sync::atomic::AtomicBool,
+        inner: MemoryMailer,
+    }
+
+    impl Mailer for Flaky {
+        async fn send(&self, message: &crate::mail::OutgoingEmail) -> Result<(), crate::mail::MailError> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(crate::mail::MailError { retryable: true, source: "SES is throttling".into() });
+            }
+            self.inner.send(message).await
+        }
+    }
+
+    /// Runs every queued job once, as the worker would, and takes them off the queue.
+    async fn run_all(store: &MemoryStore, jobs: &MemoryQueue, mailer: &Flaky, now: OffsetDateTime) -> usize {
+        let links = SiteLinks::new("https://example.no");
+        let mut failed = 0;
+        for job in jobs.drain() {
+            let MailJob::ResponseReminder { survey_id, unit, contact_id, round } = job else { panic!("{job:?}") };
+            let outcome = run(store, mailer, &links, (&survey_id, &unit, &contact_id, round.as_deref()), now).await;
+            match outcome {
+                Ok(()) | Err(JobError::Stale) => {}
+                Err(_) => failed += 1,
+            }
+        }
+        failed
+    }
+
+    #[tokio::test]
+    async fn a_round_queued_twice_mails_each_contact_once_and_a_failed_send_is_sent_on_retry() {
+        let now = OffsetDateTime::now_utc();
+        let (store, wave) = store(now).await;
+        let (jobs, mailer) = (MemoryQueue::default(), Flaky::default());
+        // The scheduled message is delivered twice: the round is queued twice.
+        queue(&store, &jobs, &wave, now).await.unwrap();
+        queue(&store, &jobs, &wave, now + Duration::minutes(5)).await.unwrap();
+        assert_eq!(jobs.jobs().len(), 4);
+        assert_eq!(run_all(&store, &jobs, &mailer, now).await, 0);
+        assert_eq!(mailer.inner.sent().len(), 2, "Bergen's and Stord's contacts, once each");
+
+        // The next day's round mails them again; while SES is down, each job
+        // fails and leaves no mark, so its retry (a new delivery) sends.
+        let tomorrow = now + Duration::days(1);
+        let retry = MemoryQueue::default();
+        queue(&store, &retry, &wave, tomorrow).await.unwrap();
+        let queued = retry.jobs();
+        mailer.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(run_all(&store, &retry, &mailer, tomorrow).await, 2, "both failed, to be retried");
+        mailer.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        for job in queued {
+            retry.enqueue(&job).await.unwrap();
+        }
+        assert_eq!(run_all(&store, &retry, &mailer, tomorrow).await, 0);
+        assert_eq!(mailer.inner.sent().len(), 4);
+
+        // A job queued before jobs carried their round sends whenever it runs.
+        let contact = store.contacts(&wave.survey_id, unit("4601")).await.unwrap();
+        let verified = contact.iter().find(|c| c.contact.is_verified()).unwrap().contact.contact_id.clone();
+        let old = MailJob::ResponseReminder {
+            survey_id: "2026".into(),
+            unit: "4601".into(),
+            contact_id: verified,
+            round: None,
+        };
+        let json = serde_json::to_value(&old).unwrap();
+        assert!(json.get("round").is_none(), "written as before the field existed: {json}");
+        assert_eq!(serde_json::from_value::<MailJob>(json).unwrap(), old);
+        let old_jobs = MemoryQueue::default();
+        old_jobs.enqueue(&old).await.unwrap();
+        old_jobs.enqueue(&old).await.unwrap();
+        assert_eq!(run_all(&store, &old_jobs, &mailer, tomorrow).await, 0);
+        assert_eq!(mailer.inner.sent().len(), 6);
     }
 }

@@ -225,6 +225,25 @@ pub trait ContactStore: Send + Sync {
         &self,
         survey: &WaveId,
     ) -> impl Future<Output = StoreResult<std::collections::BTreeMap<UnitNumber, UnitContacts>>> + Send;
+    /// Marks on the contact that it has had the reminder of `round`, unless it
+    /// has: `false` when it had (or there is no such contact), and nothing was
+    /// written. Storing the contact again takes the mark off.
+    fn mark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Takes the mark of `round` off the contact, if it has it: that reminder
+    /// did not go after all.
+    fn unmark_reminded(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        round: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// One unit's contacts and allowed domains.

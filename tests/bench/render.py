@@ -446,6 +446,22 @@ nested schema took 15 to 20 times as long (`tests/bench/aggregate_polars.py` say
 |---|---:|:-:|---:|
 """ + "\n".join(ratio_rows) + "\n" + ("\nFigures that differ (first five of each):\n" + "\n".join(differences) + "\n"
                                       if differences else "") + f"""
+Where Rust's time on the CSV goes (`perf record` of `count_tables`, a release build
+with line tables, 2026-12-06): adding each answer to its unit's row and to its
+crossed bands' row (`Accumulator::add_coded`) about 30%; the loop over a line's
+cells (splitting on `,`, the unit) about 30%; finding each cell's option
+(`Options::position`: a table by first byte, then one compare) about 25%; finding
+the lines' ends and checking them as UTF-8 about 7%. The lines are read where they lie in 1 MB
+blocks and checked as UTF-8 a block at a time; before, `read_line` copied each
+line into a string of its own. In alternating runs on the same machine that took
+the JSON lines from 2.79 to 2.14 s and the CSV from 1.18 to 1.07 s (medians).
+Tried and not kept, each no faster beyond the spread of runs: each option's bytes
+kept in its first-byte slot, so that a lookup reads one slot (the samples stay on
+the load of the slot itself); counters of 32 bits instead of 64, which halves the
+rows (best of seven runs 1.15 s either way). polars, on two threads of a
+two-core machine, moves with the machine's load from run to run (2.2 to 2.4 s
+over the last two `make bench` runs), and the ratio with it.
+
 The whole nightly run: `{agg_command}`, {int(rust['answers']):,} answers, {rust['units']} units
 ({rust.get('withheld_units', '?')} withheld): tallies, bands and indices, primary and
 secondary suppression with its independent check, the unit, county and national reports

@@ -3,6 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -278,13 +280,7 @@ impl RegistrationStore for DynamoStore {
             .expression_attribute_values(":n", AttributeValue::N(expected.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(())
-            }
-            Err(e) => Err(store_error("set expected participants", e)),
-        }
+        applied(result, "set expected participants").map(|_| ())
     }
 
     async fn close_unit(
@@ -543,13 +539,7 @@ impl ContactStore for DynamoStore {
             .expression_attribute_values(":round", AttributeValue::S(round.to_owned()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
-            Err(e) => Err(store_error("mark a contact reminded", e)),
-        }
+        applied(result, "mark a contact reminded")
     }
 
     /// One conditional `UpdateItem`: the mark goes only if it is still `round`'s.
@@ -570,13 +560,7 @@ impl ContactStore for DynamoStore {
             .expression_attribute_values(":round", AttributeValue::S(round.to_owned()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(())
-            }
-            Err(e) => Err(store_error("unmark a contact reminded", e)),
-        }
+        applied(result, "unmark a contact reminded").map(|_| ())
     }
 }
 
@@ -789,6 +773,18 @@ impl CodeCheckStore for DynamoStore {
     }
 }
 
+/// Whether a conditional `UpdateItem` was applied: `false` when its condition
+/// did not hold, and nothing was written.
+fn applied<O>(result: Result<O, SdkError<UpdateItemError, HttpResponse>>, context: &'static str) -> StoreResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+            Ok(false)
+        }
+        Err(e) => Err(store_error(context, e)),
+    }
+}
+
 /// The counts under `keys`, in their order, from a batch read's items; 0 where none.
 fn guess_counts_of(keys: &[String], items: &[Item]) -> StoreResult<Vec<u32>> {
     keys.iter()
@@ -848,13 +844,7 @@ impl GuessCounterStore for DynamoStore {
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.unix_timestamp().to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
-            Err(e) => Err(store_error("count a wrong code", e)),
-        }
+        applied(result, "count a wrong code")
     }
 }
 

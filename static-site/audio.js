@@ -220,11 +220,15 @@ export async function setup(survey, lang) {
     if (r.ok) ({ clips: found = {}, close_voice: neighbour = null } = await r.json());
   } catch { /* offline: say nothing about sound */ }
   if (loading !== want) return;
+  const values = Object.values(found);
+  const heard = !asked ? null : !values.length ? 'none' : neighbour && !values.some((c) => c.origin === 'recorded') ? 'close_voice' : 'voice';
+  // The same clips again (the start screen's language, confirmed once the code
+  // names the wave): what plays goes on, and the buttons stay.
+  if (dir === base && heard === sound && JSON.stringify(found) === JSON.stringify(clips)) return;
   stop();
   base = dir;
   clips = found;
-  const values = Object.values(found);
-  sound = !asked ? null : !values.length ? 'none' : neighbour && !values.some((c) => c.origin === 'recorded') ? 'close_voice' : 'voice';
+  sound = heard;
   for (const n of main.querySelectorAll('.sound-note')) n.remove();
   for (const e of main.querySelectorAll('[data-audio]')) delete e.dataset.audio;
   // The buttons go; the rows stay, since they hold the texts (the question's heading among them).

@@ -345,6 +345,42 @@ test('read aloud on a short phone screen brings each text into view as it is rea
   await ctx.close();
 });
 
+test('the clips loaded again once the code names the wave do not cut off a clip that plays', async () => {
+  // No service worker: it would answer the manifest itself, past the route below.
+  const ctx = await browser.newContext({ locale: 'nb-NO', viewport: { width: 360, height: 740 }, serviceWorkers: 'block' });
+  const page = await ctx.newPage();
+  // The start screen loads the language's clips; the survey loads them again once the code
+  // names the wave. That second load is held back until a clip plays, as on a slow line.
+  let hold = false;
+  let held = null;
+  let release;
+  const released = new Promise((r) => { release = r; });
+  await page.route('**/audio/nb/manifest.json', async (route) => {
+    if (hold) { held = route.request().url(); await released; }
+    await route.continue();
+  });
+  await page.goto(`${BASE}/?lang=nb&code=${encodeURIComponent(CODE)}`);
+  await page.locator('main .play').first().waitFor();
+  hold = true;
+  await page.getByRole('button', { name: ui.nb['ui.start'], exact: true }).click();
+  await page.waitForFunction((t) => document.querySelector('h1')?.textContent.trim() === t, ui.nb['ui.intro.title']);
+  for (let i = 0; !held; i++) {
+    assert.ok(i < 200, 'the survey loads the clips again');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = page.getByRole('button', { name: ui.nb['ui.audio.stop'] });
+  await page.locator('main .play').first().click();
+  await stop.waitFor();
+  const loaded = page.waitForEvent('requestfinished', (r) => r.url() === held);
+  release();
+  await loaded;
+  // The page reads the manifest's body and sets up within a moment of it arriving.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+  assert.ok(await stop.isVisible(), 'the clip still plays: Stop is still shown');
+  assert.equal(await page.evaluate(() => document.querySelectorAll('main .speaking').length), 1, 'and its text is still marked');
+  await ctx.close();
+});
+
 // With read-aloud on, on a 360 x 740 phone: where the read-aloud bar sits, and how many of
 // the question's options are in view from the top of the screen.
 const LAYOUT = () => {

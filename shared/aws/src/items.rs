@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use survey_domain::answer::{AnswerId, AnswerMap, AnswerRecord, AnswerValue, ScannedAnswer};
+use survey_domain::answer::{AnswerId, AnswerMap, AnswerRecord, AnswerValue};
 use survey_domain::audit::AuditEntry;
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
@@ -284,29 +284,6 @@ impl TryFrom<&Item> for AnswerItem {
             date: Date::parse(r.str("date")?, &date_format).map_err(|_| corrupt("date"))?,
         }))
     }
-}
-
-/// An answer item borrowed as a scan hands it over, its unit, language and
-/// answers checked as [`AnswerItem`] checks them.
-pub(crate) fn scanned_answer(item: &Item) -> Result<ScannedAnswer<'_>, StoreError> {
-    let text = |name: &str| match item.get(name) {
-        Some(AttributeValue::S(v)) => Ok(v.as_str()),
-        _ => Err(corrupt(name)),
-    };
-    let unit = UnitNumber::parse(text("unit")?).map_err(|_| corrupt("unit"))?;
-    let language = LanguageCode::parse(text("language")?).map_err(|_| corrupt("language"))?;
-    let mut answer = ScannedAnswer::new(text("answer_id")?, unit, language);
-    let Some(AttributeValue::M(raw)) = item.get("answers") else { return Err(corrupt("answers")) };
-    for (question, value) in raw {
-        match value {
-            AttributeValue::S(one) => answer.push(question, [one.as_str()]),
-            AttributeValue::L(many) if many.iter().all(|v| v.as_s().is_ok()) => {
-                answer.push(question, many.iter().filter_map(|v| v.as_s().ok().map(String::as_str)))
-            }
-            _ => return Err(corrupt("answers")),
-        }
-    }
-    Ok(answer)
 }
 
 pub(crate) fn registration_key(survey: &WaveId, unit: UnitNumber) -> String {
@@ -691,16 +668,6 @@ mod tests {
         names.sort();
         assert_eq!(names, ["answer_id", "answers", "date", "language", "survey_id", "unit"]);
         assert_eq!(AnswerItem::try_from(&item).unwrap().0, a);
-        // A scan borrows the same answer from the item.
-        let mut scanned = scanned_answer(&item).unwrap();
-        let want = ScannedAnswer::of(&a);
-        let sorted = |s: &ScannedAnswer| {
-            let mut answers: Vec<(String, Vec<String>)> =
-                s.answers().map(|(q, v)| (q.to_owned(), v.iter().map(|x| (*x).to_owned()).collect())).collect();
-            answers.sort();
-            (s.answer_id.to_owned(), s.unit, s.language, answers)
-        };
-        assert_eq!(sorted(&scanned), sorted(&want));
         // A list holding anything but strings, or an answer of another type, is corrupt, as for the record.
         for bad in [
             AttributeValue::L(vec![s("pc"), n(3)]),
@@ -710,13 +677,8 @@ mod tests {
             let mut broken = item.clone();
             let Some(AttributeValue::M(answers)) = broken.get_mut("answers") else { unreachable!() };
             answers.insert("q_digital_devices".into(), bad.clone());
-            assert!(scanned_answer(&broken).is_err(), "{bad:?}");
             assert!(AnswerItem::try_from(&broken).is_err(), "{bad:?}");
         }
-        assert_eq!(scanned.get("q_digital_devices"), Some(&["pc", "phone"][..]));
-        assert_eq!(scanned.get("q_extra"), None);
-        scanned.push("q_extra", ["x"]);
-        assert_eq!(scanned.get("q_extra"), Some(&["x"][..]));
     }
 
     #[test]

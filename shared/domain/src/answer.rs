@@ -246,6 +246,20 @@ mod tests {
     }
 
     #[test]
+    fn a_scanned_answer_gives_each_question_its_own_values() {
+        let mut scanned =
+            ScannedAnswer::new("a", UnitNumber::parse("4601").unwrap(), LanguageCode::parse("en").unwrap());
+        scanned.push("q_group", ["intro"]);
+        scanned.push("q_digital_devices", ["pc", "phone"]);
+        scanned.push("q_none", []);
+        assert_eq!(scanned.get("q_digital_devices"), Some(&["pc", "phone"][..]));
+        assert_eq!(scanned.get("q_none"), Some(&[][..]));
+        assert_eq!(scanned.get("q_extra"), None);
+        let answers: Vec<(&str, &[&str])> = scanned.answers().collect();
+        assert_eq!(answers, [("q_group", &["intro"][..]), ("q_digital_devices", &["pc", "phone"]), ("q_none", &[])]);
+    }
+
+    #[test]
     fn built_from_pairs_as_a_map_is_the_last_of_an_id_is_kept() {
         let pairs = [("q_b", "1"), ("q_a", "2"), ("q_b", "3"), ("q_c", "4"), ("q_b", "5")];
         let answers: AnswerMap = pairs.iter().map(|(id, v)| ((*id).to_owned(), one(v))).collect();

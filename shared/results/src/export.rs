@@ -456,8 +456,14 @@ fn item_attributes<'a>(
     text: &'a str,
     mut attribute: impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
 ) -> Result<(), String> {
+    item_of_line(text, |scan| attributes(scan, &mut attribute))
+}
+
+/// Walks one export line, `{"Item": item}`, handing `item` the cursor at the
+/// item. Whatever stands beside `Item` is read past.
+fn item_of_line<'a>(text: &'a str, mut item: impl FnMut(&mut Scan<'a>) -> Result<(), String>) -> Result<(), String> {
     let mut scan = Scan { text, at: 0 };
-    let mut item = false;
+    let mut found = false;
     scan.eat(b'{')?;
     let mut first = true;
     while scan.more(b'}', first)? {
@@ -468,37 +474,52 @@ fn item_attributes<'a>(
             scan.skip()?;
             continue;
         }
-        item = true;
-        scan.eat(b'{')?;
-        let mut first_attribute = true;
-        while scan.more(b'}', first_attribute)? {
-            first_attribute = false;
-            let name = scan.string()?;
-            scan.eat(b':')?;
-            attribute(&name, &mut scan)?;
-        }
+        found = true;
+        item(&mut scan)?;
     }
     if scan.peek().is_some() {
         return scan.err("text after the item");
     }
-    if !item {
+    if !found {
         return Err("no `Item`".to_owned());
     }
     Ok(())
 }
 
-/// Reads one export line and hands it to `visit` as a [`ScannedAnswer`]:
-/// every name and value is kept once in `strings`, borrowed from the line
-/// where it holds no escape, and the answer borrows them. Attributes other
-/// than the key, unit, language and answers are read past.
+/// Walks an item, `{name: attribute, …}` at the cursor, handing each name to
+/// `attribute` with the cursor past its `:`, to read the attribute or skip it.
+fn attributes<'a>(
+    scan: &mut Scan<'a>,
+    attribute: &mut impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
+) -> Result<(), String> {
+    scan.eat(b'{')?;
+    let mut first = true;
+    while scan.more(b'}', first)? {
+        first = false;
+        let name = scan.string()?;
+        scan.eat(b':')?;
+        attribute(&name, scan)?;
+    }
+    Ok(())
+}
+
+/// Reads one export line and hands it to `visit` as a [`ScannedAnswer`].
 fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(), String> {
+    item_of_line(text, |scan| scan_item(scan, visit))
+}
+
+/// Reads one answer item at the cursor and hands it to `visit` as a
+/// [`ScannedAnswer`]: every name and value is kept once in `strings`, borrowed
+/// from the text where it holds no escape, and the answer borrows them.
+/// Attributes other than the key, unit, language and answers are read past.
+fn scan_item<'a>(scan: &mut Scan<'a>, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(), String> {
     const FIELDS: [&str; 3] = ["answer_id", "unit", "language"];
-    let mut strings: Vec<Cow<'_, str>> = Vec::with_capacity(112);
+    let mut strings: Vec<Cow<'a, str>> = Vec::with_capacity(112);
     // Each answered question: where its name is in `strings`, and where its values end.
     let mut questions: Vec<(usize, usize)> = Vec::with_capacity(48);
     let mut fields: [Option<usize>; 3] = [None; 3];
     let mut answers = false;
-    item_attributes(text, |name, scan| {
+    attributes(scan, &mut |name, scan| {
         if let Some(field) = FIELDS.iter().position(|f| *f == name) {
             if let Attribute::S(value) = scan.attribute()? {
                 fields[field] = Some(strings.len());
@@ -524,6 +545,60 @@ fn scan_line(text: &str, visit: &mut impl FnMut(&ScannedAnswer<'_>)) -> Result<(
     }
     visit(&answer);
     Ok(())
+}
+
+/// What a DynamoDB Scan response held besides its items.
+#[derive(Debug, PartialEq)]
+pub struct ScanPage {
+    /// The items read, each handed to the visitor.
+    pub items: u64,
+    /// `LastEvaluatedKey`, the key to start the next page at (each attribute
+    /// a string, as the answers' keys are); `None` after the last page.
+    pub last_key: Option<Vec<(String, String)>>,
+}
+
+/// Reads a DynamoDB Scan response, `{"Items": [item, …], "LastEvaluatedKey":
+/// {…}, "Count": …}`, with the export's reader: each item goes to `visit` as
+/// a [`ScannedAnswer`], borrowed from `body`, as an export line's item does.
+/// Any other member is read past. A response that does not read whole is an
+/// error, which may come after some items were visited.
+pub fn read_scan_page(body: &str, mut visit: impl FnMut(&ScannedAnswer<'_>)) -> Result<ScanPage, String> {
+    let mut scan = Scan { text: body, at: 0 };
+    let mut page = ScanPage { items: 0, last_key: None };
+    scan.eat(b'{')?;
+    let mut first = true;
+    while scan.more(b'}', first)? {
+        first = false;
+        let name = scan.string()?;
+        scan.eat(b':')?;
+        match name.as_ref() {
+            "Items" => {
+                scan.eat(b'[')?;
+                let mut first_item = true;
+                while scan.more(b']', first_item)? {
+                    first_item = false;
+                    scan_item(&mut scan, &mut visit)?;
+                    page.items += 1;
+                }
+            }
+            "LastEvaluatedKey" => {
+                let mut key = Vec::new();
+                attributes(&mut scan, &mut |name, scan| match scan.attribute()? {
+                    Attribute::S(value) => {
+                        key.push((name.to_owned(), value.into_owned()));
+                        Ok(())
+                    }
+                    _ => scan.err("a key attribute that is no string"),
+                })?;
+                page.last_key = Some(key);
+            }
+            _ => scan.skip()?,
+        }
+    }
+    if scan.peek().is_some() {
+        return scan.err("text after the response");
+    }
+    Ok(page)
 }
 
 /// Reads the map of answers, `{"M": {id: attribute, …}}` at the cursor, into
@@ -925,6 +1000,58 @@ mod tests {
                 assert!(Coder::new(&layout).line(&bad).is_err(), "{bad}");
             }
         }
+    }
+
+    /// A Scan response's items read as the records they are, whatever the
+    /// order of its members, and its key to the next page as it stands.
+    #[test]
+    fn a_scan_page_reads_back_as_its_records_and_names_the_next_page() {
+        let mut records = records(30);
+        records[3].answers.insert("q_text".to_owned(), AnswerValue::One("quote \" and \u{e6}\n".to_owned()));
+        let items: Vec<serde_json::Value> = records.iter().map(item_json).collect();
+        let mut want: Vec<Read> = records.iter().map(|r| owned(&ScannedAnswer::of(r))).collect();
+        want.sort();
+        let key = serde_json::json!({ "survey_id": { "S": "2026" }, "answer_id": { "S": "01J\"x" } });
+        let pages = [
+            serde_json::json!({ "Count": 30, "Items": items, "ScannedCount": 40, "LastEvaluatedKey": key }).to_string(),
+            format!(
+                " {{ \"LastEvaluatedKey\" : {key} , \"Items\" : {} , \"ConsumedCapacity\" : {{ \"CapacityUnits\" : 1.5 }} }} ",
+                serde_json::Value::from(items.clone())
+            ),
+        ];
+        for page in pages {
+            let mut read = Vec::new();
+            let got = read_scan_page(&page, |a| read.push(owned(a))).unwrap();
+            read.sort();
+            assert_eq!(read, want, "{page:.80}");
+            let mut last_key = got.last_key.expect("a next page");
+            last_key.sort();
+            assert_eq!(got.items, 30);
+            assert_eq!(
+                last_key,
+                [("answer_id".to_owned(), "01J\"x".to_owned()), ("survey_id".to_owned(), "2026".to_owned())]
+            );
+        }
+        let last = serde_json::json!({ "Count": 0, "Items": [], "ScannedCount": 12 }).to_string();
+        assert_eq!(read_scan_page(&last, |_| panic!("no items")).unwrap(), ScanPage { items: 0, last_key: None });
+        let one = serde_json::json!({ "Items": [items[0]] }).to_string();
+        let answer = |answer: &str| {
+            format!(
+                r#"{{"Items":[{{"answer_id":{{"S":"a"}},"unit":{{"S":"4601"}},"language":{{"S":"nb"}},"answers":{{"M":{{{answer}}}}}}}]}}"#
+            )
+        };
+        for bad in [
+            format!("{one} x"),
+            one.replace("\"unit\"", "\"unti\""),
+            one.replace("]}", "}"),
+            r#"{"Items":[],"LastEvaluatedKey":{"n":{"N":"1"}}}"#.to_owned(),
+            r#"{"Items":[{"answer_id":{"S":"a"}}]}"#.to_owned(),
+            answer(r#""q_group":{"N":"3"}"#),
+            answer(r#""q_digital_devices":{"L":[{"S":"pc"},{"N":"3"}]}"#),
+        ] {
+            assert!(read_scan_page(&bad, |_| {}).is_err(), "{bad}");
+        }
+        assert!(read_scan_page(&answer(r#""q_digital_devices":{"L":[{"S":"pc"}]}"#), |_| {}).is_ok());
     }
 
     #[test]

@@ -151,7 +151,7 @@ for run in $(seq "$AGG_RUNS"); do
     | tee "$out/agg-rust-$run.txt"
 done
 rm -rf "$data"
-# How fast the run reads answers through the SDK, from canned Scan pages on
+# How fast the run reads answers from DynamoDB's Scan pages, canned on
 # loopback: the scale model's count rate (docs/scaling.md).
 record scan-rate "target/release/examples/scan_rate $SCAN_ANSWERS"
 for run in $(seq "$AGG_RUNS"); do

@@ -1,10 +1,11 @@
-//! How fast one core reads and counts answers through the SDK, the scale
-//! model's count rate (`docs/scaling.md`): `scan_rate [N]` serves N answers
-//! (200,000 unless given) as DynamoDB Scan pages of about 1 MB, from canned
-//! responses on 127.0.0.1 (a thread of its own), and times
+//! How fast one core reads and counts answers from DynamoDB's Scan pages, the
+//! scale model's count rate (`docs/scaling.md`): `scan_rate [N]` serves N
+//! answers (200,000 unless given) as DynamoDB Scan pages of about 1 MB, from
+//! canned responses on 127.0.0.1 (a thread of its own), and times
 //! `DynamoStore::scan_answers` over the run's 8 segments on one thread, as the
 //! run reads them: once visiting each answer and nothing else (the SDK's
-//! reading of the pages), once coding and counting each as the run does.
+//! request and our reading of the pages), once coding and counting each as
+//! the run does.
 //! There is no network or service time in it: what is measured is the
 //! function's own CPU per answer.
 

@@ -330,7 +330,7 @@ def split_segments(p: Params, n: int, s: int, partitions: int, resolution: int) 
 
 def simulate_scan(rng: random.Random, p: Params, functions: list[Function], segments: list[Segment], dyn: Dynamo, night: float) -> None:
     """Runs every segment's loop (request a page, wait for it, count it, ask for
-    the next: the SDK's paginator does not fetch ahead) to its end."""
+    the next: DynamoStore::scan_answers does not fetch ahead) to its end."""
     request, response, arrival = 0, 1, 2
     events: list[tuple[float, int, int, int]] = []
     position = [0] * len(segments)
@@ -709,7 +709,7 @@ def parse_answers(text: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = ap.add_argument_group("measured inputs (each says whether its default is measured or assumed)")
-    g.add_argument("--count-rate", type=float, default=33000, help="answers a second per core: read the DynamoDB page through the SDK, code and count, write the scratch row [measured: 34,000 a second read and counted by shared/aws/examples/scan_rate, the rows on top; BENCHMARKS.md]")
+    g.add_argument("--count-rate", type=float, default=230000, help="answers a second per core: read the DynamoDB page with the export's reader after the SDK has sent the request (4a5c2ad), code and count, write the scratch row [measured: about 275,000 a second read, coded and counted by shared/aws/examples/scan_rate, 2026-12-06; the scratch rows, about 0.7 us an answer, on top. Pages read through the SDK's model, before 4a5c2ad: 33,000]")
     g.add_argument("--row-bytes", type=float, default=72, help="scratch respondent-row bytes, binary (microdata::rows) [measured: 72 MB of scratch rows for 1M generated answers, 2026-12-06]")
     g.add_argument("--fixed-seconds", type=float, default=2, help="suppression, tables, reports and bundle figures on one core, independent of the answers; the report PUTs are simulated apart [measured: about 0.6 s to the reports and 1.3 s of the bundle's figures, sheets and plan, 1M answers, 2026-12-06]")
     g.add_argument("--merge-seconds-per-partial", type=float, default=0.25, help="GET one partial tally from S3 and merge it [assumption: 0.25]")

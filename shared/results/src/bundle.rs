@@ -517,11 +517,14 @@ pub fn write_bundle(
     let readme = format!("{readme}{}", respondents.map_or(NO_ROWS.to_owned(), Microdata::readme));
     let mut zip = start_bundle(out, &readme, tables, &[], created)?;
     if let Some(respondents) = respondents {
+        // ZIP64, as the rows pass the 4 GiB of a plain zip entry at about 27 M
+        // answers (docs/scaling.md); every unzip of today reads it.
         zip.start_file(
             "respondents.csv",
             SimpleFileOptions::default()
                 .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(FAST_DEFLATE)),
+                .compression_level(Some(FAST_DEFLATE))
+                .large_file(true),
         )?;
         respondents.write(&mut zip)?;
     }

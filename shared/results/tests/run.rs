@@ -144,13 +144,37 @@ async fn runs_are_deterministic_whatever_the_segments() {
     }
 }
 
+/// The names of a zip's entries whose local header carries a ZIP64 extra
+/// field (header id 1), which lets an entry pass 4 GiB.
+fn zip64_entries(zip: &[u8]) -> Vec<String> {
+    let u16_at = |at: usize| u16::from_le_bytes([zip[at], zip[at + 1]]) as usize;
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(header) = zip[at..].windows(4).position(|w| w == b"PK\x03\x04") {
+        let start = at + header;
+        let (name_len, extra_len) = (u16_at(start + 26), u16_at(start + 28));
+        let name = String::from_utf8_lossy(&zip[start + 30..start + 30 + name_len]).into_owned();
+        let mut extra = &zip[start + 30 + name_len..start + 30 + name_len + extra_len];
+        while extra.len() >= 4 {
+            let (id, len) =
+                (u16::from_le_bytes([extra[0], extra[1]]), u16::from_le_bytes([extra[2], extra[3]]) as usize);
+            if id == 1 {
+                found.push(name.clone());
+            }
+            extra = &extra[(4 + len).min(extra.len())..];
+        }
+        at = start + 4;
+    }
+    found
+}
+
 #[tokio::test]
 async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
     let store = vestland().await;
     let results = MemoryResults::default();
     run(&store, &results, &wave(), "run-1", 3, closed(), &quiet).await.unwrap();
     let bytes = results.get_object("results/2026/runs/run-1/bundle.zip").await.unwrap().unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
     assert_eq!(
@@ -174,6 +198,7 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
         text
     };
     let respondents = read(&mut zip, "respondents.csv");
+    assert_eq!(zip64_entries(&bytes), ["respondents.csv"], "the rows may pass 4 GiB, the tables never do");
     assert!(respondents.starts_with('\u{feff}'));
     assert_eq!(respondents.lines().count(), 1 + 31);
     assert!(!respondents.contains("2026-11"), "no dates");

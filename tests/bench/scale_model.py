@@ -755,7 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--margin", type=float, default=0.2, help="share of the 15 minutes kept free: p95 of a function must stay under 720 s")
     g.add_argument("--mem-margin", type=float, default=0.2, help="share of memory kept free")
     g.add_argument("--tmp-margin", type=float, default=0.1, help="share of /tmp kept free")
-    g.add_argument("--zip64", action="store_true", help="assume respondents.csv is written with ZIP64 (large_file), so the 4 GiB entry limit is gone")
+    g.add_argument("--zip64", action=argparse.BooleanOptionalAction, default=True, help="respondents.csv is a ZIP64 entry (large_file(true)), so it may pass 4 GiB [default: yes, as write_bundle does since 6ef174c]; --no-zip64 models the code before 6ef174c, whose write fails once the entry passes 4 GiB")
     g = ap.add_argument_group("simulation")
     g.add_argument("--answers", default="1M,2M,5M,10M,20M,50M", help="the N to simulate")
     g.add_argument("--runs", type=int, default=40, help="simulated runs (nights) per N and design")
@@ -929,7 +929,7 @@ def print_report(p: Params, args: argparse.Namespace, rows: list[dict], limits: 
         f"merge {p.merge_seconds_per_partial:g} s per partial; item {p.item_bytes:.0f} B; table serves {p.table_rru_per_s:,.0f} RRU/s; "
         f"page {p.page_ms_median:g} ms median, {p.page_ms_p95:g} ms p95; network {p.net_mb_per_s:g} MB/s per function; "
         f"S3 {p.s3_mb_per_s:g} MB/s; A threads {'one per vCPU' if not p.a_threads else p.a_threads}; "
-        f"B mapper {p.b_mapper_memory} MB, reduce {p.b_reduce_memory} MB; ZIP64 {'assumed' if p.zip64 else 'not set (as today)'}."
+        f"B mapper {p.b_mapper_memory} MB, reduce {p.b_reduce_memory} MB; {'ZIP64 (as today, 6ef174c)' if p.zip64 else 'no ZIP64 (before 6ef174c)'}."
     )
 
 

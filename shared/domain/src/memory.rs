@@ -17,14 +17,20 @@ use crate::store::*;
 use crate::unit::UnitNumber;
 use crate::wave::{Wave, WaveId};
 
+/// A contact as its item holds it: the entry, and the mark of the last
+/// reminder round it had, which goes when the contact is stored again.
+#[derive(Clone, PartialEq, Debug)]
+struct StoredContact {
+    entry: ContactEntry,
+    reminded: Option<String>,
+}
+
 #[derive(Default, Clone, PartialEq, Debug)]
 struct Tables {
     waves: BTreeMap<WaveId, Wave>,
     codes: BTreeMap<CodeDigest, CodeEntry>,
     registrations: BTreeMap<(WaveId, UnitNumber), UnitRegistration>,
-    contacts: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, ContactEntry>>,
-    /// Each contact's mark of the last reminder round it had.
-    reminded: BTreeMap<(WaveId, UnitNumber, String), String>,
+    contacts: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, StoredContact>>,
     allowed_domains: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
@@ -243,23 +249,23 @@ impl ContactStore for MemoryStore {
     ) -> StoreResult<()> {
         self.with(|t| {
             let entry = ContactEntry { contact: contact.clone(), expires_at };
-            t.reminded.remove(&(survey.clone(), unit, contact.contact_id.clone()));
-            t.contacts.entry((survey.clone(), unit)).or_default().insert(contact.contact_id.clone(), entry)
+            let stored = StoredContact { entry, reminded: None };
+            t.contacts.entry((survey.clone(), unit)).or_default().insert(contact.contact_id.clone(), stored)
         });
         Ok(())
     }
 
     async fn contacts(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
         Ok(self.with(|t| {
-            t.contacts.get(&(survey.clone(), unit)).map(|cs| cs.values().cloned().collect()).unwrap_or_default()
+            t.contacts
+                .get(&(survey.clone(), unit))
+                .map(|cs| cs.values().map(|c| c.entry.clone()).collect())
+                .unwrap_or_default()
         }))
     }
 
     async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
-        Ok(self.with(|t| {
-            t.reminded.remove(&(survey.clone(), unit, contact_id.to_owned()));
-            t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())
-        }))
+        Ok(self.with(|t| t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())))
     }
 
     async fn allow_domain(
@@ -285,7 +291,7 @@ impl ContactStore for MemoryStore {
         Ok(self.with(|t| {
             let mut units: BTreeMap<UnitNumber, UnitContacts> = BTreeMap::new();
             for ((_, unit), contacts) in t.contacts.iter().filter(|((s, _), _)| s == survey) {
-                units.entry(*unit).or_default().contacts.extend(contacts.values().cloned());
+                units.entry(*unit).or_default().contacts.extend(contacts.values().map(|c| c.entry.clone()));
             }
             for ((_, unit), domains) in t.allowed_domains.iter().filter(|((s, _), _)| s == survey) {
                 units.entry(*unit).or_default().domains.extend(domains.keys().cloned());
@@ -302,12 +308,11 @@ impl ContactStore for MemoryStore {
         round: &str,
     ) -> StoreResult<bool> {
         Ok(self.with(|t| {
-            let exists = t.contacts.get(&(survey.clone(), unit)).is_some_and(|cs| cs.contains_key(contact_id));
-            let key = (survey.clone(), unit, contact_id.to_owned());
-            let fresh = exists && t.reminded.get(&key).is_none_or(|mark| mark != round);
-            if fresh {
-                t.reminded.insert(key, round.to_owned());
-            }
+            let Some(stored) = t.contacts.get_mut(&(survey.clone(), unit)).and_then(|cs| cs.get_mut(contact_id)) else {
+                return false;
+            };
+            let fresh = stored.reminded.as_deref() != Some(round);
+            stored.reminded = Some(round.to_owned());
             fresh
         }))
     }
@@ -320,9 +325,9 @@ impl ContactStore for MemoryStore {
         round: &str,
     ) -> StoreResult<()> {
         self.with(|t| {
-            let key = (survey.clone(), unit, contact_id.to_owned());
-            if t.reminded.get(&key).is_some_and(|mark| mark == round) {
-                t.reminded.remove(&key);
+            let stored = t.contacts.get_mut(&(survey.clone(), unit)).and_then(|cs| cs.get_mut(contact_id));
+            if let Some(stored) = stored.filter(|s| s.reminded.as_deref() == Some(round)) {
+                stored.reminded = None;
             }
         });
         Ok(())

@@ -617,10 +617,13 @@ def a_static_limits(p: Params, d: DesignA) -> dict[str, float]:
 
 
 def format_limits(p: Params) -> dict[str, float]:
-    return {
-        "zip entry over 4 GiB (no ZIP64)": math.inf if p.zip64 else LIMITS["zip_entry_without_zip64"] / p.published_row_bytes,
+    """The bundle's own limits; the 4 GiB zip entry only without ZIP64 (before 6ef174c)."""
+    limits = {
         "single S3 PUT of the bundle (5 GB)": (LIMITS["s3_single_put_bytes"] - p.bundle_fixed_mb * MIB) / (p.published_row_bytes * p.zip_ratio),
     }
+    if not p.zip64:
+        limits["zip entry over 4 GiB (no ZIP64)"] = LIMITS["zip_entry_without_zip64"] / p.published_row_bytes
+    return limits
 
 
 # --------------------------------------------------------------------------

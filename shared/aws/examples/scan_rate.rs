@@ -9,13 +9,15 @@
 //! There is no network or service time in it: what is measured is the
 //! function's own CPU per answer.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "../tests/support/scan_server.rs"]
+mod scan_server;
+
+use std::io::BufReader;
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use survey_aws::{dynamodb, lambda_sdk_config_from, Config, DynamoStore};
 use survey_domain::aggregate::{Accumulator, Coded};
 use survey_domain::answer::AnswerRecord;
 use survey_domain::store::AnswerStore;
@@ -27,9 +29,8 @@ const SEGMENTS: u32 = 8;
 /// DynamoDB ends a Scan page at 1 MB of items.
 const PAGE_BYTES: usize = 1 << 20;
 
-/// Scan responses of `records`, each at most [`PAGE_BYTES`] of items, each but
-/// the last naming the next as its `LastEvaluatedKey` (`page-K`).
-fn pages(records: &[AnswerRecord]) -> Vec<Vec<u8>> {
+/// The items of `records` in pages of at most [`PAGE_BYTES`] of items.
+fn chunks(records: &[AnswerRecord]) -> Vec<Vec<Value>> {
     let mut pages: Vec<Vec<Value>> = vec![Vec::new()];
     let mut bytes = 0;
     for record in records {
@@ -42,18 +43,7 @@ fn pages(records: &[AnswerRecord]) -> Vec<Vec<u8>> {
         bytes += size;
         pages.last_mut().expect("a page").push(item);
     }
-    let last = pages.len() - 1;
     pages
-        .into_iter()
-        .enumerate()
-        .map(|(k, items)| {
-            let mut page = json!({ "Count": items.len(), "ScannedCount": items.len(), "Items": items });
-            if k < last {
-                page["LastEvaluatedKey"] = json!({ "answer_id": { "S": format!("page-{}", k + 1) } });
-            }
-            page.to_string().into_bytes()
-        })
-        .collect()
 }
 
 /// Answers every Scan on `stream` with the page its `ExclusiveStartKey` names
@@ -62,39 +52,11 @@ fn serve(stream: TcpStream, pages: &[Vec<u8>]) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
-    loop {
-        let mut length = None;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
-                }
-            }
-        }
-        let mut body = vec![0; length.unwrap_or(0)];
-        reader.read_exact(&mut body)?;
-        let request: Value = serde_json::from_slice(&body).unwrap_or_default();
-        let page = request["ExclusiveStartKey"]["answer_id"]["S"]
-            .as_str()
-            .and_then(|key| key.strip_prefix("page-")?.parse::<usize>().ok())
-            .unwrap_or(0);
+    while let Some(page) = scan_server::next_page(&mut reader)? {
         let page = &pages[page.min(pages.len() - 1)];
-        let mut response = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nx-amzn-RequestId: scan-rate\r\n\r\n",
-            page.len()
-        )
-        .into_bytes();
-        response.extend_from_slice(page);
-        writer.write_all(&response)?;
+        scan_server::respond(&mut writer, "200 OK", page, page.len())?;
     }
+    Ok(())
 }
 
 fn main() {
@@ -104,25 +66,11 @@ fn main() {
     let survey = WaveId::parse("bench").expect("a wave id");
     let units: Vec<UnitNumber> = UnitNumber::all().map(|u| u.number).collect();
     let records: Vec<AnswerRecord> = synthetic::records(q, &survey, &units, per_segment, 18).collect();
-    let pages = Arc::new(pages(&records));
+    let pages = Arc::new(scan_server::pages(chunks(&records)));
     let page_count = pages.len();
-
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
-    let port = listener.local_addr().expect("its address").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let pages = Arc::clone(&pages);
-            std::thread::spawn(move || serve(stream, &pages));
-        }
+    let store = scan_server::store_on_loopback(move |stream| {
+        let _ = serve(stream, &pages);
     });
-
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let sdk = lambda_sdk_config_from(|name| match name {
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-        "AWS_REGION" => Some("eu-north-1".to_owned()),
-        _ => None,
-    });
-    let store = DynamoStore::new(dynamodb(&sdk), Config::from_lookup(|_| None).tables);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
 
     let read_only = || async {

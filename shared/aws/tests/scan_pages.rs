@@ -4,13 +4,15 @@
 //! `LastEvaluatedKey`, a body that breaks off is asked for again, an error the
 //! SDK retries is retried, and one it does not is the scan's error.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "support/scan_server.rs"]
+mod scan_server;
+
+use std::io::BufReader;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{json, Value};
-use survey_aws::{dynamodb, lambda_sdk_config_from, Config, DynamoStore};
+use survey_aws::DynamoStore;
 use survey_domain::answer::{AnswerRecord, ScannedAnswer};
 use survey_domain::store::{AnswerStore, StoreError};
 use survey_domain::{synthetic, Questionnaire, UnitNumber, WaveId};
@@ -34,104 +36,49 @@ struct Server {
     requests: AtomicUsize,
 }
 
-/// Scan responses of `records`, `per_page` items each, each but the last
-/// naming the next as its `LastEvaluatedKey` (`page-K`).
+/// Scan responses of `records`, `per_page` items each.
 fn pages(records: &[AnswerRecord], per_page: usize) -> Vec<Vec<u8>> {
-    let chunks: Vec<&[AnswerRecord]> = records.chunks(per_page).collect();
-    chunks
-        .iter()
-        .enumerate()
-        .map(|(k, chunk)| {
-            let items: Vec<Value> = chunk.iter().map(item_json).collect();
-            let mut page = json!({ "Count": items.len(), "ScannedCount": items.len(), "Items": items });
-            if k + 1 < chunks.len() {
-                page["LastEvaluatedKey"] =
-                    json!({ "survey_id": { "S": "2026" }, "answer_id": { "S": format!("page-{}", k + 1) } });
-            }
-            page.to_string().into_bytes()
-        })
-        .collect()
+    scan_server::pages(records.chunks(per_page).map(|chunk| chunk.iter().map(item_json).collect()).collect())
 }
 
 fn serve(stream: TcpStream, server: &Server) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
-    loop {
-        let mut length = 0;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap_or(0);
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
+    while let Some(page) = scan_server::next_page(&mut reader)? {
         server.requests.fetch_add(1, Ordering::SeqCst);
-        let request: Value = serde_json::from_slice(&body).unwrap_or_default();
-        let page = request["ExclusiveStartKey"]["answer_id"]["S"]
-            .as_str()
-            .and_then(|key| key.strip_prefix("page-")?.parse::<usize>().ok())
-            .unwrap_or(0);
         let fault = {
             let mut faults = server.faults.lock().unwrap();
             faults.iter().position(|(p, _)| *p == page).map(|at| faults.remove(at).1)
         };
-        let respond = |writer: &mut TcpStream, status: &str, body: &[u8], sent: usize| {
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nx-amzn-RequestId: scan-pages\r\n\r\n",
-                body.len()
-            );
-            writer.write_all(head.as_bytes())?;
-            writer.write_all(&body[..sent])?;
-            writer.flush()
-        };
         let body = &server.pages[page];
         match fault {
-            None => respond(&mut writer, "200 OK", body, body.len())?,
+            None => scan_server::respond(&mut writer, "200 OK", body, body.len())?,
             Some(Fault::CutShort) => {
-                respond(&mut writer, "200 OK", body, body.len() / 2)?;
+                scan_server::respond(&mut writer, "200 OK", body, body.len() / 2)?;
                 return writer.shutdown(std::net::Shutdown::Both);
             }
             Some(Fault::ServerError) => {
                 let error =
                     br#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"try again"}"#;
-                respond(&mut writer, "500 Internal Server Error", error, error.len())?;
+                scan_server::respond(&mut writer, "500 Internal Server Error", error, error.len())?;
             }
             Some(Fault::Refused) => {
                 let error = br#"{"__type":"com.amazon.coral.validate#ValidationException","message":"no"}"#;
-                respond(&mut writer, "400 Bad Request", error, error.len())?;
+                scan_server::respond(&mut writer, "400 Bad Request", error, error.len())?;
             }
         }
     }
+    Ok(())
 }
 
 /// A store whose DynamoDB is a server of `pages`, serving `faults` first.
 fn serving(pages: Vec<Vec<u8>>, faults: Vec<(usize, Fault)>) -> (DynamoStore, Arc<Server>) {
     let server = Arc::new(Server { pages, faults: Mutex::new(faults), requests: AtomicUsize::new(0) });
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let serving = Arc::clone(&server);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let server = Arc::clone(&serving);
-            std::thread::spawn(move || serve(stream, &server));
-        }
+    let store = scan_server::store_on_loopback(move |stream| {
+        let _ = serve(stream, &serving);
     });
-    let sdk = lambda_sdk_config_from(|name| match name {
-        "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
-        "AWS_REGION" => Some("eu-north-1".to_owned()),
-        _ => None,
-    });
-    (DynamoStore::new(dynamodb(&sdk), Config::from_lookup(|_| None).tables), server)
+    (store, server)
 }
 
 fn records() -> Vec<AnswerRecord> {

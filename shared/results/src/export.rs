@@ -456,7 +456,7 @@ fn item_attributes<'a>(
     text: &'a str,
     mut attribute: impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
 ) -> Result<(), String> {
-    item_of_line(text, |scan| attributes(scan, &mut attribute))
+    item_of_line(text, |scan| object(scan, &mut attribute))
 }
 
 /// Walks one export line, `{"Item": item}`, handing `item` the cursor at the
@@ -464,19 +464,13 @@ fn item_attributes<'a>(
 fn item_of_line<'a>(text: &'a str, mut item: impl FnMut(&mut Scan<'a>) -> Result<(), String>) -> Result<(), String> {
     let mut scan = Scan { text, at: 0 };
     let mut found = false;
-    scan.eat(b'{')?;
-    let mut first = true;
-    while scan.more(b'}', first)? {
-        first = false;
-        let name = scan.string()?;
-        scan.eat(b':')?;
+    object(&mut scan, &mut |name, scan| {
         if name != "Item" {
-            scan.skip()?;
-            continue;
+            return scan.skip();
         }
         found = true;
-        item(&mut scan)?;
-    }
+        item(scan)
+    })?;
     if scan.peek().is_some() {
         return scan.err("text after the item");
     }
@@ -486,11 +480,12 @@ fn item_of_line<'a>(text: &'a str, mut item: impl FnMut(&mut Scan<'a>) -> Result
     Ok(())
 }
 
-/// Walks an item, `{name: attribute, …}` at the cursor, handing each name to
-/// `attribute` with the cursor past its `:`, to read the attribute or skip it.
-fn attributes<'a>(
+/// Walks a JSON object, `{name: value, …}` at the cursor (an item, a key, a
+/// Scan response), handing each name to `member` with the cursor past its
+/// `:`, to read the value or skip it.
+fn object<'a>(
     scan: &mut Scan<'a>,
-    attribute: &mut impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
+    member: &mut impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
 ) -> Result<(), String> {
     scan.eat(b'{')?;
     let mut first = true;
@@ -498,7 +493,7 @@ fn attributes<'a>(
         first = false;
         let name = scan.string()?;
         scan.eat(b':')?;
-        attribute(&name, scan)?;
+        member(&name, scan)?;
     }
     Ok(())
 }
@@ -519,7 +514,7 @@ fn scan_item<'a>(scan: &mut Scan<'a>, visit: &mut impl FnMut(&ScannedAnswer<'_>)
     let mut questions: Vec<(usize, usize)> = Vec::with_capacity(48);
     let mut fields: [Option<usize>; 3] = [None; 3];
     let mut answers = false;
-    attributes(scan, &mut |name, scan| {
+    object(scan, &mut |name, scan| {
         if let Some(field) = FIELDS.iter().position(|f| *f == name) {
             if let Attribute::S(value) = scan.attribute()? {
                 fields[field] = Some(strings.len());
@@ -565,36 +560,31 @@ pub struct ScanPage {
 pub fn read_scan_page(body: &str, mut visit: impl FnMut(&ScannedAnswer<'_>)) -> Result<ScanPage, String> {
     let mut scan = Scan { text: body, at: 0 };
     let mut page = ScanPage { items: 0, last_key: None };
-    scan.eat(b'{')?;
-    let mut first = true;
-    while scan.more(b'}', first)? {
-        first = false;
-        let name = scan.string()?;
-        scan.eat(b':')?;
-        match name.as_ref() {
-            "Items" => {
-                scan.eat(b'[')?;
-                let mut first_item = true;
-                while scan.more(b']', first_item)? {
-                    first_item = false;
-                    scan_item(&mut scan, &mut visit)?;
-                    page.items += 1;
-                }
+    object(&mut scan, &mut |name, scan| match name {
+        "Items" => {
+            scan.eat(b'[')?;
+            let mut first = true;
+            while scan.more(b']', first)? {
+                first = false;
+                scan_item(scan, &mut visit)?;
+                page.items += 1;
             }
-            "LastEvaluatedKey" => {
-                let mut key = Vec::new();
-                attributes(&mut scan, &mut |name, scan| match scan.attribute()? {
-                    Attribute::S(value) => {
-                        key.push((name.to_owned(), value.into_owned()));
-                        Ok(())
-                    }
-                    _ => scan.err("a key attribute that is no string"),
-                })?;
-                page.last_key = Some(key);
-            }
-            _ => scan.skip()?,
+            Ok(())
         }
-    }
+        "LastEvaluatedKey" => {
+            let mut key = Vec::new();
+            object(scan, &mut |name, scan| match scan.attribute()? {
+                Attribute::S(value) => {
+                    key.push((name.to_owned(), value.into_owned()));
+                    Ok(())
+                }
+                _ => scan.err("a key attribute that is no string"),
+            })?;
+            page.last_key = Some(key);
+            Ok(())
+        }
+        _ => scan.skip(),
+    })?;
     if scan.peek().is_some() {
         return scan.err("text after the response");
     }

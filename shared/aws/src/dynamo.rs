@@ -673,9 +673,10 @@ impl AnswerStore for DynamoStore {
         let mut visited = 0;
         loop {
             let body = self.scan_page(survey, segment, segments, start.take()).await?.into_bytes();
-            let text = std::str::from_utf8(&body).map_err(|e| StoreError::Corrupt(format!("a scan page: {e}")))?;
-            let page =
-                read_scan_page(text, &mut visit).map_err(|e| StoreError::Corrupt(format!("a scan page: {e}")))?;
+            let page = std::str::from_utf8(&body)
+                .map_err(|e| e.to_string())
+                .and_then(|text| read_scan_page(text, &mut visit))
+                .map_err(|e| StoreError::Corrupt(format!("a scan page: {e}")))?;
             visited += page.items;
             match page.last_key {
                 Some(key) => {

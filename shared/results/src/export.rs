@@ -331,13 +331,11 @@ impl<'a> Scan<'a> {
 
     /// `{name: attribute, …}`.
     fn map(&mut self) -> Result<Vec<(Cow<'a, str>, Attribute<'a>)>, String> {
-        self.eat(b'{')?;
         let mut entries = Vec::with_capacity(48);
-        while self.more(b'}', entries.is_empty())? {
-            let name = self.string()?;
-            self.eat(b':')?;
-            entries.push((name, self.attribute()?));
-        }
+        object(self, &mut |name, scan| {
+            entries.push((name, scan.attribute()?));
+            Ok(())
+        })?;
         Ok(entries)
     }
 }
@@ -456,7 +454,7 @@ fn item_attributes<'a>(
     text: &'a str,
     mut attribute: impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
 ) -> Result<(), String> {
-    item_of_line(text, |scan| object(scan, &mut attribute))
+    item_of_line(text, |scan| object(scan, &mut |name, scan| attribute(&name, scan)))
 }
 
 /// Walks one export line, `{"Item": item}`, handing `item` the cursor at the
@@ -480,12 +478,13 @@ fn item_of_line<'a>(text: &'a str, mut item: impl FnMut(&mut Scan<'a>) -> Result
     Ok(())
 }
 
-/// Walks a JSON object, `{name: value, …}` at the cursor (an item, a key, a
-/// Scan response), handing each name to `member` with the cursor past its
-/// `:`, to read the value or skip it.
+/// Walks a JSON object, `{name: value, …}` at the cursor (an item, a map of
+/// attributes, a key, a Scan response), handing each name, borrowed from the
+/// text where it holds no escape, to `member` with the cursor past its `:`,
+/// to read the value or skip it.
 fn object<'a>(
     scan: &mut Scan<'a>,
-    member: &mut impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
+    member: &mut impl FnMut(Cow<'a, str>, &mut Scan<'a>) -> Result<(), String>,
 ) -> Result<(), String> {
     scan.eat(b'{')?;
     let mut first = true;
@@ -493,7 +492,7 @@ fn object<'a>(
         first = false;
         let name = scan.string()?;
         scan.eat(b':')?;
-        member(&name, scan)?;
+        member(name, scan)?;
     }
     Ok(())
 }
@@ -560,7 +559,7 @@ pub struct ScanPage {
 pub fn read_scan_page(body: &str, mut visit: impl FnMut(&ScannedAnswer<'_>)) -> Result<ScanPage, String> {
     let mut scan = Scan { text: body, at: 0 };
     let mut page = ScanPage { items: 0, last_key: None };
-    object(&mut scan, &mut |name, scan| match name {
+    object(&mut scan, &mut |name, scan| match &*name {
         "Items" => {
             scan.eat(b'[')?;
             let mut first = true;
@@ -575,7 +574,7 @@ pub fn read_scan_page(body: &str, mut visit: impl FnMut(&ScannedAnswer<'_>)) -> 
             let mut key = Vec::new();
             object(scan, &mut |name, scan| match scan.attribute()? {
                 Attribute::S(value) => {
-                    key.push((name.to_owned(), value.into_owned()));
+                    key.push((name.into_owned(), value.into_owned()));
                     Ok(())
                 }
                 _ => scan.err("a key attribute that is no string"),

@@ -5,8 +5,11 @@
 //! ([`forms::stop_mail_to`]). A record that fails for a reason that may pass
 //! (SES throttling, a store fault) is reported as a batch item failure, so SQS
 //! hands it out again, and after five receives moves it to the dead-letter
-//! queue, where an alarm waits. A record that is neither is logged and dropped:
-//! running it again cannot help. The reminder schedule (EventBridge Scheduler)
+//! queue, where an alarm waits. So does a job this worker cannot read (a kind
+//! it does not know, or a known kind without what it needs): during a deploy
+//! it may come from a newer producer, and a newer worker will run it. A record
+//! that is no job at all is logged and dropped: running it again cannot help.
+//! The reminder schedule (EventBridge Scheduler)
 //! also writes to this queue: a [`forms::ScheduledReminders`] message queues a
 //! reminder for each recipient due one, as `survey-admin reminders send` does.
 
@@ -68,6 +71,10 @@ where
     let Ok(job) = serde_json::from_str::<MailJob>(body) else {
         return match feedback(body) {
             Some(event) => stop_mail(app, &event).await,
+            None if names_a_job(body) => {
+                tracing::error!("a job on the mail queue that this worker cannot read; handed back to the queue");
+                Err(())
+            }
             None => {
                 tracing::error!("a message on the mail queue is neither a mail job nor SES feedback; dropped");
                 Ok(())
@@ -131,6 +138,14 @@ struct Envelope {
     kind: String,
     #[serde(rename = "Message")]
     message: String,
+}
+
+/// Whether a message that reads as neither a known job nor SES feedback still
+/// names itself a job (`job`) or a scheduled round (`scheduled`), as only the
+/// system's own producers write.
+fn names_a_job(body: &str) -> bool {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body)
+        .is_ok_and(|members| members.contains_key("job") || members.contains_key("scheduled"))
 }
 
 /// The SES event in a message body, raw or in SNS's envelope.

@@ -63,6 +63,38 @@ async fn jobs_are_run_and_garbage_is_dropped() {
     assert_eq!(sent[0].to.as_str(), "kari@x.no");
 }
 
+/// A job as a newer version of a producer may write it during a deploy, before
+/// this worker is replaced: a member this worker does not know.
+#[tokio::test]
+async fn a_job_with_a_member_from_a_newer_version_is_run() {
+    let app = app_with(MemoryMailer::default()).await;
+    let mut job: serde_json::Value = serde_json::from_str(&link_job("kari@x.no")).unwrap();
+    job["sent_by"] = serde_json::json!("console");
+    let response = handle(&app, event(&[job.to_string()])).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(app.mailer.sent().len(), 1, "the link is sent as before");
+}
+
+/// A kind of job this worker does not know, or a known kind it cannot read, is
+/// handed back to the queue: it waits there for a newer worker, or after five
+/// receives in the dead-letter queue for an operator, rather than vanish.
+#[tokio::test]
+async fn a_job_this_worker_cannot_read_is_handed_back_and_garbage_is_not() {
+    let app = app_with(MemoryMailer::default()).await;
+    let bodies = [
+        r#"{"job":"results_digest","survey_id":"2026","unit":"4601"}"#.to_owned(),
+        r#"{"job":"results_link","survey_id":"2026","unit":"4601"}"#.to_owned(),
+        r#"{"scheduled":"reminders"}"#.to_owned(),
+        r#"{"hello":"world"}"#.to_owned(),
+        "[1,2]".to_owned(),
+        "not json".to_owned(),
+    ];
+    let response = handle(&app, event(&bodies)).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m0", "m1", "m2"]);
+    assert!(app.mailer.sent().is_empty());
+}
+
 /// SES refuses, as in an outage.
 struct Outage;
 

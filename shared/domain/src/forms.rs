@@ -401,9 +401,11 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
 
 /// A message the reminder schedule puts on the mail queue (EventBridge
 /// Scheduler in AWS): the worker then queues a reminder for every recipient
-/// due one, as `survey-admin reminders send` does.
+/// due one, as `survey-admin reminders send` does. Read as a [`MailJob`] is,
+/// past members the worker does not know.
+///
+/// [`MailJob`]: crate::jobs::MailJob
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ScheduledReminders {
     /// Always `"reminders"`: tells the message from a mail job and from SES's feedback.
     pub scheduled: String,

@@ -132,20 +132,32 @@ async fn results<S: FormStore + WaveStore, R: ResultsStore>(
 ) -> Result<Response<Body>, ApiError> {
     let (wave, link) = forms::resolve(&app.store, &app.keys, bearer(req), now).await.map_err(api_error)?;
     let no_report = || ApiError::new(StatusCode::NOT_FOUND, "no_report", "the results come after the survey closes");
-    let latest = app.results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.ok_or_else(no_report)?;
-    let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
-    let key = results_layout::org_report_key(&wave.survey_id, &latest.run_id);
-    let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
-    let report: survey_results::org::OrgReport = serde_json::from_slice(&report).map_err(|_| no_report())?;
-    let (recipients, forms) = tokio::try_join!(
-        app.store.unit_recipients(&wave.survey_id, link.unit),
-        app.store.unit_forms(&wave.survey_id, link.unit)
-    )?;
-    let population = survey_results::population::population(&app.results).await.map_err(|e| match e {
-        survey_results::population::PopulationError::Store(e) => ApiError::from(e),
-        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
-            .with_source(other),
-    })?;
+    // The latest run's manifest names its report; the unit's rows and the
+    // population are read beside them.
+    let report = async {
+        let latest =
+            app.results.get_object(&results_layout::latest_key(&wave.survey_id)).await?.ok_or_else(no_report)?;
+        let latest: results_layout::RunManifest = serde_json::from_slice(&latest).map_err(|_| no_report())?;
+        let key = results_layout::org_report_key(&wave.survey_id, &latest.run_id);
+        let report = app.results.get_object(&key).await?.ok_or_else(no_report)?;
+        serde_json::from_slice::<survey_results::org::OrgReport>(&report).map_err(|_| no_report())
+    };
+    let rows = async {
+        Ok::<_, ApiError>(tokio::try_join!(
+            app.store.unit_recipients(&wave.survey_id, link.unit),
+            app.store.unit_forms(&wave.survey_id, link.unit)
+        )?)
+    };
+    let population = async {
+        survey_results::population::population(&app.results).await.map_err(|e| match e {
+            survey_results::population::PopulationError::Store(e) => ApiError::from(e),
+            other => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "something went wrong on our side")
+                    .with_source(other)
+            }
+        })
+    };
+    let (report, (recipients, forms), population) = tokio::try_join!(report, rows, population)?;
     let view = survey_results::org::unit_view(&wave, &report, link.unit, &recipients, &forms, &population);
     let mut response = json_response(StatusCode::OK, &view);
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-store"));

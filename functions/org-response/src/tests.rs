@@ -181,6 +181,44 @@ async fn after_the_run_every_link_of_the_unit_shows_its_answers_beside_the_natio
     }
 }
 
+/// S3 as seen from a Lambda: every read takes `LATENCY`, on tokio's clock.
+#[derive(Default)]
+struct FarResults(MemoryResults);
+
+const LATENCY: std::time::Duration = std::time::Duration::from_millis(40);
+
+impl ResultsStore for FarResults {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        self.0.put_object(key, body, content_type).await
+    }
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        self.0.put_file(key, path, content_type).await
+    }
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        tokio::time::sleep(LATENCY).await;
+        self.0.get_object(key).await
+    }
+}
+
+/// The view needs the run's manifest, then its report; the population's two
+/// files are read beside them, so a leader waits for two reads of S3, not four.
+#[tokio::test(start_paused = true)]
+async fn the_results_view_reads_the_population_beside_the_report() {
+    let (memory, director, _) = app(false).await;
+    let app = App { store: memory.store, results: FarResults::default(), keys: memory.keys };
+    let mut wave = app.store.wave(&WaveId::parse("ledere").unwrap()).await.unwrap().unwrap();
+    let now = OffsetDateTime::now_utc();
+    wave.closes_at = now - Duration::minutes(1);
+    survey_results::run(&app.store, &app.results, &wave, "run-1", 1, now, &|_| {}).await.unwrap();
+
+    let mut req = from_str(RESULTS).unwrap();
+    req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {director}").parse().unwrap());
+    let started = tokio::time::Instant::now();
+    let response = handle(&app, req).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(started.elapsed(), 2 * LATENCY);
+}
+
 /// The in-memory store, counting the reads of a whole wave's recipients or forms.
 struct WholeWaveReads {
     inner: MemoryStore,

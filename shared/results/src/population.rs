@@ -21,7 +21,7 @@ pub enum PopulationError {
 /// replaces its part), the embedded SSB figures otherwise.
 pub async fn population<R: ResultsStore>(results: &R) -> Result<Population, PopulationError> {
     let [kommuner, bydeler] = POPULATION_KEYS;
-    let (kommuner, bydeler) = (results.get_object(kommuner).await?, results.get_object(bydeler).await?);
+    let (kommuner, bydeler) = futures::try_join!(results.get_object(kommuner), results.get_object(bydeler))?;
     if kommuner.is_none() && bydeler.is_none() {
         return Ok(Population::embedded().clone());
     }

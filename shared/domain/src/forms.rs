@@ -352,15 +352,33 @@ pub async fn send<S: FormStore, Q: JobQueue>(
     Ok(sent)
 }
 
-/// A mailing job as the worker runs it: whose, which e-mail, and for a
-/// reminder the count the recipient had when it was queued.
+/// A mailing job as the worker runs it: whose, and which e-mail.
 #[derive(Debug, Clone, Copy)]
 pub struct MailingJob<'a> {
     pub survey: &'a str,
     pub unit: &'a str,
     pub role: &'a str,
-    pub mailing: Mailing,
-    pub reminders_before: Option<u32>,
+    pub sending: Sending,
+}
+
+/// Which e-mail a mailing job sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    Invitation,
+    /// With the count of reminders the recipient had when the job was queued
+    /// (absent on jobs queued before it was kept).
+    Reminder {
+        before: Option<u32>,
+    },
+}
+
+impl Sending {
+    fn mailing(self) -> Mailing {
+        match self {
+            Self::Invitation => Mailing::Invitation,
+            Self::Reminder { .. } => Mailing::Reminder,
+        }
+    }
 }
 
 /// The mail worker's part: if the recipient is still due the e-mail, a new
@@ -373,7 +391,8 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     job: MailingJob<'_>,
     now: OffsetDateTime,
 ) -> Result<(), JobError> {
-    let MailingJob { survey, unit, role, mailing, reminders_before } = job;
+    let MailingJob { survey, unit, role, sending } = job;
+    let mailing = sending.mailing();
     let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
@@ -385,7 +404,7 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
         return Ok(());
     }
     // This round's reminder has gone already, by another job of the same round.
-    if reminders_before.is_some_and(|before| entry.reminders > before) {
+    if matches!(sending, Sending::Reminder { before: Some(before) } if entry.reminders > before) {
         return Ok(());
     }
     let token = issue_link(store, keys, &wave, &entry.recipient).await?;

@@ -5,7 +5,7 @@
 use time::OffsetDateTime;
 
 use crate::emails::SiteLinks;
-use crate::forms::{run_mailing, FormStore, Mailing, MailingJob};
+use crate::forms::{run_mailing, FormStore, MailingJob, Sending};
 use crate::jobs::MailJob;
 use crate::keys::Keys;
 use crate::mail::Mailer;
@@ -51,13 +51,16 @@ where
             }
             MailJob::CodeRotated { survey_id, unit } => run_code_rotated(store, mailer, links, survey_id, unit).await,
             MailJob::FormInvitation { survey_id, unit, role } => {
-                let job =
-                    MailingJob { survey: survey_id, unit, role, mailing: Mailing::Invitation, reminders_before: None };
+                let job = MailingJob { survey: survey_id, unit, role, sending: Sending::Invitation };
                 run_mailing(store, mailer, self.keys, links, job, now).await
             }
             MailJob::FormReminder { survey_id, unit, role, reminders_before } => {
-                let reminders_before = *reminders_before;
-                let job = MailingJob { survey: survey_id, unit, role, mailing: Mailing::Reminder, reminders_before };
+                let job = MailingJob {
+                    survey: survey_id,
+                    unit,
+                    role,
+                    sending: Sending::Reminder { before: *reminders_before },
+                };
                 run_mailing(store, mailer, self.keys, links, job, now).await
             }
             MailJob::ResponseReminder { survey_id, unit, contact_id, round } => {

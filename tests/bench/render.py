@@ -176,6 +176,19 @@ What is left above the floor, timed in process in 80 fresh `results` processes
 second and third 0.15 and 0.12 ms; and the page faults of a binary four times the
 floor's size (311 against 140 per start, `perf stat -e page-faults`).
 
+Tried and not kept (by hand, 2026-12-07): linking the binaries as position-dependent
+executables (`-C link-arg=-no-pie` on the final link), so that the loader applies none of
+a function's 14,000 to 17,000 relative relocations and writes none of its 200 to 270 KB
+of `.data.rel.ro` at start. Three alternating pairs of `coldstart --runs 60`, the same
+commit built both ways: init medians fell by 0.01 to 0.4 ms, about 0.15 ms in the median
+pair (`results` 2.85 to 2.96 against
+2.64 to 2.79 ms, `aggregate` 2.58 to 2.96 against 2.31 to 2.59, `send-mail` 2.79 to 2.92
+against 2.66 to 2.79), with about 60 page faults fewer per start, and the floors by
+about 0.05 ms; the ratios moved by 0.0 to 0.1×, within the spread of one build's runs (in
+that run the position-independent builds measured 1.38 to 1.51×). The price is the
+randomised address of the binary's own code and data, and the arm64 build links
+through zig; not kept.
+
 | function | init median ms | init p90 ms | init vs floor | ≤ 1.5× | first invocation median ms | p90 ms | answers | init connections |
 |---|---:|---:|---:|:-:|---:|---:|---|---:|
 """ + "\n".join(rows) + "\n")

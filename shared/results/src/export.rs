@@ -770,16 +770,17 @@ pub fn count_csv(path: &Path, segment: u32, segments: u32, counts: &mut Accumula
         if segment == 0 && n == 0 {
             return Ok(()); // the header
         }
-        if text.contains('"') {
-            return Err(bad(n, "a quoted cell; option values hold no quotes or commas"));
-        }
         coded.clear(questions);
         let mut unit = None;
-        // `,` ends a cell, `|` a value within one.
+        // `,` ends a cell, `|` a value within one; a `"` anywhere is refused,
+        // found in the same pass.
         let bytes = text.as_bytes();
         let mut start = 0;
         for column in 0.. {
-            let end = bytes[start..].iter().position(|&b| b == b',').map_or(bytes.len(), |at| start + at);
+            let end = bytes[start..].iter().position(|&b| b == b',' || b == b'"').map_or(bytes.len(), |at| start + at);
+            if bytes.get(end) == Some(&b'"') {
+                return Err(bad(n, "a quoted cell; option values hold no quotes or commas"));
+            }
             let cell = &text[start..end];
             if column == unit_column {
                 unit = Some(UnitNumber::parse(cell).map_err(|e| bad(n, e))?);
@@ -920,6 +921,28 @@ mod tests {
         }
         std::fs::remove_file(jsonl).unwrap();
         std::fs::remove_file(csv).unwrap();
+    }
+
+    /// Option values hold no quotes or commas, so a quoted cell is a file
+    /// written some other way, refused wherever on the line it stands.
+    #[test]
+    fn a_csv_line_with_a_quote_anywhere_is_refused_by_its_number() {
+        let q = Questionnaire::current();
+        let header: Vec<&str> =
+            ["answer_id", "unit"].into_iter().chain(q.questions.iter().map(|x| x.id.as_str())).collect();
+        let empty = ",".repeat(q.questions.len());
+        let good = format!("a1,4601{empty}");
+        for bad_line in
+            [format!("\"a2\",4601{empty}"), format!("a2,4601,\"1\"{}", &empty[1..]), format!("a2,4601{empty}\"")]
+        {
+            let csv = file("quoted.csv", &format!("{}\n{good}\n{bad_line}\n", header.join(",")));
+            let mut counts = Accumulator::new(q);
+            match count_csv(&csv, 0, 1, &mut counts) {
+                Err(ExportError::Line { line: 2, reason }) => assert!(reason.contains("quoted"), "{reason}"),
+                other => panic!("{bad_line}: {other:?}"),
+            }
+            std::fs::remove_file(csv).unwrap();
+        }
     }
 
     #[test]

@@ -366,19 +366,21 @@ impl<'l> Coder<'l> {
     fn line(&mut self, text: &str) -> Result<UnitNumber, String> {
         self.coded.clear(self.layout.questions());
         let (mut unit, mut answers) = (None, false);
-        item_attributes(text, |name, scan| match name {
-            "unit" => match scan.attribute()? {
-                Attribute::S(number) => {
-                    unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?);
-                    Ok(())
+        item_of_line(text, |scan| {
+            object(scan, &mut |name, scan| match &*name {
+                "unit" => match scan.attribute()? {
+                    Attribute::S(number) => {
+                        unit = Some(UnitNumber::parse(&number).map_err(|e| e.to_string())?);
+                        Ok(())
+                    }
+                    _ => scan.err("`unit` is no string"),
+                },
+                "answers" => {
+                    answers = true;
+                    self.answers(scan)
                 }
-                _ => scan.err("`unit` is no string"),
-            },
-            "answers" => {
-                answers = true;
-                self.answers(scan)
-            }
-            _ => scan.skip(),
+                _ => scan.skip(),
+            })
         })?;
         if !answers {
             return Err("no map `answers`".to_owned());
@@ -445,16 +447,6 @@ impl<'l> Coder<'l> {
         }
         Ok(())
     }
-}
-
-/// Walks one export line, `{"Item": {name: attribute, …}}`, handing each of
-/// the item's names to `attribute` with the cursor past its `:`, to read the
-/// attribute or skip it. Whatever stands beside `Item` is read past.
-fn item_attributes<'a>(
-    text: &'a str,
-    mut attribute: impl FnMut(&str, &mut Scan<'a>) -> Result<(), String>,
-) -> Result<(), String> {
-    item_of_line(text, |scan| object(scan, &mut |name, scan| attribute(&name, scan)))
 }
 
 /// Walks one export line, `{"Item": item}`, handing `item` the cursor at the

@@ -4,11 +4,12 @@
 //! exclusive categories and the differences between releases as hidden
 //! populations that must not be recoverable either; one small problem per
 //! background question for the nation's bands; and, for each question that
-//! some population answered fewer than `min_respondents` times, the same
-//! structure over that question's answered counts. Every result is checked
+//! some population (or some sum of an area's unpublished parts) answered fewer
+//! than `min_respondents` times, the same structure over that question's
+//! answered counts. Every result is checked
 //! independently before anything is published.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use survey_disclosure::Role;
 use survey_domain::aggregate::Accumulator;
@@ -27,6 +28,10 @@ pub struct Decisions {
     /// The run as a release (its run id and time are filled in by the run).
     pub release: Release,
 }
+
+/// What decides a question's problem: its answered counts per atom and epoch,
+/// and the (population, release) pairs that withheld the question before.
+type QuestionProblem = (Vec<Vec<u64>>, BTreeSet<(String, usize)>);
 
 /// An inner cell: a unit and a category of the grouping question.
 type Atom = (UnitNumber, usize);
@@ -73,6 +78,60 @@ fn role_for(scope: Scope) -> Role {
     } else {
         Role::Publish
     }
+}
+
+/// The sums of an offered area's unpublished parts of one kind (its units, or
+/// the nation's counties, bands or KOSTRA groups, each within one breakdown)
+/// that are small in `value` and not yet among `specs`: each is the area minus
+/// its published parts, so it must be protected as a hidden population of its own.
+fn small_sums(
+    tables: &Tables,
+    names: &BTreeMap<String, Population>,
+    specs: &BTreeMap<String, Spec>,
+    offered: &dyn Fn(&Population) -> bool,
+    withheld: &dyn Fn(&String) -> bool,
+    value: &dyn Fn(usize) -> u64,
+    min: u64,
+) -> BTreeMap<String, Spec> {
+    let mut sums = BTreeMap::new();
+    for (parent_name, parent) in names {
+        if !parent.scope.is_area() || !offered(parent) {
+            continue;
+        }
+        for level in PART_LEVELS {
+            let unpublished: Vec<&String> = names
+                .iter()
+                .filter(|(_, child)| {
+                    child.breakdown == parent.breakdown && is_part_of(tables, child.scope, parent.scope, level)
+                })
+                .filter(|(name, child)| !offered(child) || withheld(name))
+                .map(|(name, _)| name)
+                .collect();
+            if unpublished.len() < 2 {
+                continue;
+            }
+            let atoms: BTreeSet<usize> =
+                unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
+            let total: u64 = atoms.iter().map(|&a| value(a)).sum();
+            let key = format!(
+                "sum:{}:{}",
+                parent_name.replace('/', "."),
+                unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
+            );
+            if total == 0 || total >= min || specs.contains_key(&key) {
+                continue;
+            }
+            let spec = Spec {
+                atoms: atoms.into_iter().collect(),
+                past: Vec::new(),
+                now: Now::Hidden,
+                every_release: false,
+                known_to_contacts: false,
+            };
+            sums.insert(key, spec);
+        }
+    }
+    sums
 }
 
 /// Decides what to withhold. `offered` says which populations are released now.
@@ -161,49 +220,13 @@ pub fn withhold(
     // population too, and must not be worked out when it is small. Each such
     // sum becomes a hidden population and the decision runs again, until
     // every sum is protected or large enough.
+    let respondents_of = |a: usize| atom_tally(&atoms[a]).respondents;
     for _ in 0..MAX_SUM_ROUNDS {
-        let mut added = false;
-        for (parent_name, parent) in &names {
-            if !parent.scope.is_area() || !offered(parent) {
-                continue;
-            }
-            for level in PART_LEVELS {
-                let unpublished: Vec<&String> = names
-                    .iter()
-                    .filter(|(_, child)| {
-                        child.breakdown == parent.breakdown && is_part_of(tables, child.scope, parent.scope, level)
-                    })
-                    .filter(|(name, child)| !offered(child) || main.contains_key(*name))
-                    .map(|(name, _)| name)
-                    .collect();
-                if unpublished.len() < 2 {
-                    continue;
-                }
-                let sum: std::collections::BTreeSet<usize> =
-                    unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
-                let respondents: u64 = sum.iter().map(|&a| atom_tally(&atoms[a]).respondents).sum();
-                let key = format!(
-                    "sum:{}:{}",
-                    parent_name.replace('/', "."),
-                    unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
-                );
-                if respondents == 0 || respondents >= min || specs.contains_key(&key) {
-                    continue;
-                }
-                let spec = Spec {
-                    atoms: sum.into_iter().collect(),
-                    past: Vec::new(),
-                    now: Now::Hidden,
-                    every_release: false,
-                    known_to_contacts: false,
-                };
-                specs.insert(key, spec);
-                added = true;
-            }
-        }
-        if !added {
+        let sums = small_sums(tables, &names, &specs, offered, &|name| main.contains_key(name), &respondents_of, min);
+        if sums.is_empty() {
             break;
         }
+        specs.extend(sums);
         main = decide(&epochs, &specs, min_respondents)?;
     }
     for (name, population) in &names {
@@ -213,10 +236,16 @@ pub fn withhold(
         }
     }
 
-    // One problem per question some released population answered too rarely.
+    // One problem per question that some population, or some sum of the
+    // unpublished parts of a published area, answered too rarely: the same
+    // structure over that question's answered counts. A difference of two
+    // published figures (an area and its published units, a unit and one of
+    // its groups) is such a population, so the question's problem is needed
+    // even when every published figure has enough answers.
     let published: BTreeMap<&String, &Population> =
         names.iter().filter(|(_, p)| offered(p) && !decisions.withheld.contains_key(p)).collect();
     let reported = counts.questionnaire().questions.iter().enumerate().filter(|(i, _)| plan.is_reported(*i));
+    let mut decided: BTreeMap<QuestionProblem, BTreeMap<String, WithholdReason>> = BTreeMap::new();
     for (question, question_id) in reported.map(|(i, q)| (i, &q.id)) {
         let answered_now = |a: usize| atom_tally(&atoms[a]).answered[question];
         let answered_before = |r: &Release, a: usize| {
@@ -224,20 +253,10 @@ pub fn withhold(
             r.answered.get(&atom_key(unit, category)).and_then(|v| v.get(question)).copied().unwrap_or(0)
         };
         let small = |n: u64| n > 0 && n < min;
-        let needed = published.iter().any(|(name, _)| {
-            let spec = &specs[*name];
-            let now: u64 = spec.atoms.iter().map(|&a| answered_now(a)).sum();
-            small(now)
-                || spec.past.iter().filter(|(_, p)| *p).any(|&(r, _)| {
-                    let then: u64 = spec.atoms.iter().map(|&a| answered_before(&ledger.releases[r], a)).sum();
-                    small(now.saturating_sub(then))
-                })
-        });
-        if !needed {
-            continue;
-        }
-        let epochs = cumulative(&answered_now, &answered_before);
-        let question_specs: BTreeMap<String, Spec> = specs
+        let question_epochs = cumulative(&answered_now, &answered_before);
+        // Releases that published a population but withheld this question of it.
+        let mut withheld_before: BTreeSet<(String, usize)> = BTreeSet::new();
+        let mut question_specs: BTreeMap<String, Spec> = specs
             .iter()
             .map(|(name, spec)| {
                 let mut spec = spec.clone();
@@ -246,17 +265,58 @@ pub fn withhold(
                 if !published.contains_key(name) {
                     spec.now = Now::Hidden;
                 }
-                spec.past = spec
-                    .past
-                    .iter()
-                    .map(|&(r, p)| {
-                        (r, p && !ledger.releases[r].withheld_questions.contains(&format!("{name}#{question_id}")))
-                    })
-                    .collect();
+                for (r, p) in &mut spec.past {
+                    if *p && ledger.releases[*r].withheld_questions.contains(&format!("{name}#{question_id}")) {
+                        *p = false;
+                        withheld_before.insert((name.clone(), *r));
+                    }
+                }
                 (name.clone(), spec)
             })
             .collect();
-        for (name, reason) in decide(&epochs, &question_specs, min_respondents)? {
+        // Everyone answered it, now and before, and none of its figures was
+        // withheld before: its problem is the respondents', already decided
+        // against readers who know more (a unit's contacts).
+        if question_epochs.counts == epochs.counts && withheld_before.is_empty() {
+            continue;
+        }
+        let unpublished = |name: &String| !published.contains_key(name);
+        let sums = small_sums(tables, &names, &question_specs, offered, &unpublished, &answered_now, min);
+        let needed = !sums.is_empty()
+            || question_specs.values().any(|spec| {
+                let now: u64 = spec.atoms.iter().map(|&a| answered_now(a)).sum();
+                small(now)
+                    || spec.past.iter().filter(|(_, p)| *p).any(|&(r, _)| {
+                        let then: u64 = spec.atoms.iter().map(|&a| answered_before(&ledger.releases[r], a)).sum();
+                        small(now.saturating_sub(then))
+                    })
+            });
+        if !needed {
+            continue;
+        }
+        // Questions shown to the same people (a group's questions, say) have
+        // the same counts: their problem is decided once.
+        let same = (question_epochs.counts, withheld_before);
+        let withheld = match decided.get(&same) {
+            Some(withheld) => withheld.clone(),
+            None => {
+                let epochs = Epochs { counts: same.0.clone() };
+                question_specs.extend(sums);
+                let mut withheld = decide(&epochs, &question_specs, min_respondents)?;
+                for _ in 0..MAX_SUM_ROUNDS {
+                    let hidden = |name: &String| unpublished(name) || withheld.contains_key(name);
+                    let sums = small_sums(tables, &names, &question_specs, offered, &hidden, &answered_now, min);
+                    if sums.is_empty() {
+                        break;
+                    }
+                    question_specs.extend(sums);
+                    withheld = decide(&epochs, &question_specs, min_respondents)?;
+                }
+                decided.insert(same, withheld.clone());
+                withheld
+            }
+        };
+        for (name, reason) in withheld {
             if let Some(population) = published.get(&name) {
                 decisions.questions.insert((**population, question), reason);
                 decisions.release.withheld_questions.insert(format!("{name}#{question_id}"));

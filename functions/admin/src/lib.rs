@@ -179,6 +179,7 @@ fn refused(error: ChangeError) -> ApiError {
         ChangeError::NotRegistered => (StatusCode::NOT_FOUND, "not_registered"),
         ChangeError::NotClosed => (StatusCode::CONFLICT, "not_closed"),
         ChangeError::WaveClosed => (StatusCode::CONFLICT, "survey_closed"),
+        ChangeError::ResultsOut => (StatusCode::CONFLICT, "results_out"),
         ChangeError::UnknownContact => (StatusCode::NOT_FOUND, "unknown_contact"),
         ChangeError::NotConfirmed => (StatusCode::CONFLICT, "not_confirmed"),
         ChangeError::UnitFull => (StatusCode::CONFLICT, "unit_full"),

@@ -91,6 +91,9 @@ pub fn change_error(err: ChangeError) -> anyhow::Error {
         ChangeError::NotRegistered => "enheten er ikke påmeldt".to_owned(),
         ChangeError::NotClosed => "enheten er ikke stengt".to_owned(),
         ChangeError::WaveClosed => "runden er stengt; enheten kan ikke åpnes igjen".to_owned(),
+        ChangeError::ResultsOut => "runden er stengt, og resultatene kan være publisert; åpnes den igjen, kan de sene \
+                                    svarene leses ut som forskjellen mellom to publiseringer"
+            .to_owned(),
         ChangeError::UnknownContact => "ingen slik kontaktperson".to_owned(),
         ChangeError::NotConfirmed => "kontaktpersonen har ikke bekreftet e-postadressen ennå".to_owned(),
         ChangeError::UnitFull => "enheten har allerede 4 bekreftede kontaktpersoner".to_owned(),

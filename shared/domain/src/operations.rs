@@ -49,6 +49,11 @@ pub enum ChangeError {
     InsecureWebinar,
     #[error("reminders to {0} are not for this survey")]
     WrongReminders(&'static str),
+    #[error(
+        "the survey of roles has closed and its results may be out: opened again, its late answers could be read \
+         as the difference between two releases"
+    )]
+    ResultsOut,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -236,6 +241,13 @@ pub async fn edit_wave<S: WaveStore + AuditStore>(
         ..wave.clone()
     };
     changed.check()?;
+    // A survey of roles decides its results afresh at each run after the
+    // close (there is no ledger of its releases), so it takes no answers
+    // after the first run may have published.
+    let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
+    if roles && wave.closes_at <= actor.now && changed.closes_at > actor.now {
+        return Err(ChangeError::ResultsOut);
+    }
     store.update_wave(&changed).await?;
     let entry = actor.record(store, "wave.edit", &wave.survey_id, None, settings(wave), settings(&changed)).await?;
     Ok((changed, entry))

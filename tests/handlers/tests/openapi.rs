@@ -547,6 +547,16 @@ async fn the_console_answers_as_documented() {
         let t = OffsetDateTime::now_utc().replace_nanosecond(0).expect("valid") + Duration::days(days);
         t.format(&time::format_description::well_known::Rfc3339).expect("formattable")
     };
+    let closed_roles = survey_domain::operations::NewWave {
+        survey_id: WaveId::parse("k-stengt").expect("a wave id"),
+        definition: "kommuneundersokelse".into(),
+        opens_at: OffsetDateTime::now_utc() - Duration::days(60),
+        closes_at: OffsetDateTime::now_utc() - Duration::days(2),
+        registration_deadline: None,
+        results_until: Some(OffsetDateTime::now_utc() + Duration::days(300)),
+        min_respondents: None,
+    };
+    api.admin.store.create_wave(&closed_roles.wave().expect("a valid wave")).await.expect("memory store");
     let (reader, operator) = (Some("[readers]"), Some("[operators]"));
     let waves = "/api/admin/waves";
     let wave_path = "/api/admin/waves/{survey_id}";
@@ -565,6 +575,7 @@ async fn the_console_answers_as_documented() {
         (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 12 })), operator),
         (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 1 })), operator),
         (Method::PATCH, wave_path.into(), format!("{waves}/ingen"), Some(json!({})), operator),
+        (Method::PATCH, wave_path.into(), format!("{waves}/k-stengt"), Some(json!({ "closes_at": at(7) })), operator),
         (Method::POST, unit_path("reopen"), format!("{waves}/{SURVEY}/units/{UNIT}/reopen"), None, operator),
         (Method::POST, unit_path("close"), format!("{waves}/{SURVEY}/units/{UNIT}/close"), None, operator),
         (Method::POST, unit_path("reopen"), format!("{waves}/{SURVEY}/units/{UNIT}/reopen"), None, operator),

@@ -191,3 +191,43 @@ async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     record_run(&store, actor, &wave.survey_id, "20261205T101010Z").await.unwrap();
     assert_eq!(log(&store, &wave).await, [("reminders.send".into(), None), ("aggregation.start".into(), None)]);
 }
+
+#[tokio::test]
+async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_out() {
+    // Its results are decided afresh by each run after the close, with no
+    // ledger of what was out before: opened again, one late municipality's
+    // answers would be the nation's figures after minus those before.
+    let store = MemoryStore::new();
+    let at = now();
+    let new = NewWave {
+        survey_id: WaveId::parse("k2026").unwrap(),
+        definition: "kommuneundersokelse".into(),
+        opens_at: at - Duration::days(60),
+        closes_at: at - Duration::days(2),
+        registration_deadline: None,
+        results_until: Some(at + Duration::days(300)),
+        min_respondents: None,
+    };
+    let wave = new.wave().unwrap();
+    store.create_wave(&wave).await.unwrap();
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let reopen = WaveChanges { closes_at: Some(at + Duration::days(7)), ..WaveChanges::default() };
+    assert!(matches!(edit_wave(&store, actor, &wave, reopen).await, Err(ChangeError::ResultsOut)));
+    assert_eq!(store.wave(&wave.survey_id).await.unwrap().unwrap().closes_at, wave.closes_at, "nothing changed");
+    assert!(log(&store, &wave).await.is_empty(), "a refused change is not logged");
+
+    let longer = WaveChanges { results_until: Some(at + Duration::days(400)), ..WaveChanges::default() };
+    edit_wave(&store, actor, &wave, longer).await.expect("a change that takes in no new answers");
+    // Open, its close may still be moved later.
+    let open = Wave { survey_id: WaveId::parse("k2027").unwrap(), closes_at: at + Duration::days(2), ..wave };
+    store.create_wave(&open).await.unwrap();
+    let later = WaveChanges { closes_at: Some(at + Duration::days(9)), ..WaveChanges::default() };
+    edit_wave(&store, actor, &open, later).await.expect("an open survey of roles is extended");
+
+    // A participant survey keeps a ledger of its releases: it may open again.
+    let participants =
+        Wave { closes_at: at - Duration::days(2), ..synthetic::open_wave("2026", at - Duration::days(40)) };
+    store.create_wave(&participants).await.unwrap();
+    let reopen = WaveChanges { closes_at: Some(at + Duration::days(7)), ..WaveChanges::default() };
+    edit_wave(&store, actor, &participants, reopen).await.expect("the ledger protects a participant survey's reruns");
+}

@@ -4,8 +4,17 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DailyBackup } from './backup';
 import type { StageConfig } from './config';
-import type { BucketSpec, KeyType, Projection, Schema, TableSpec } from './schema';
+import { acknowledge } from './nag';
+import type { Backup, BucketSpec, KeyType, Projection, Schema, TableSpec } from './schema';
+
+/** Why a table has no point-in-time recovery (cdk-nag AwsSolutions-DDB3), by its schema's `backup`. */
+const WITHOUT_POINT_IN_TIME: Partial<Record<Backup, string>> = {
+  daily:
+    'Point-in-time recovery would keep, for 35 days, the second each item was written, where an answer holds only its day: two restores a second apart would tell when someone answered. Backed up once a day with AWS Backup instead (lib/backup.ts).',
+  none: 'Counters that live minutes and are deleted by TTL (per keyed address and minute): point-in-time recovery would keep them restorable for 35 days, and there is nothing worth restoring.',
+};
 
 const ATTRIBUTE_TYPES: Record<KeyType, dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
@@ -37,6 +46,8 @@ export class Data extends Construct {
   private readonly bucketSpecs = new Map<string, BucketSpec>();
   readonly siteBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  /** The daily backup of the tables whose schema says `"backup": "daily"`, if any does. */
+  readonly dailyBackup?: DailyBackup;
 
   constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
@@ -55,18 +66,23 @@ export class Data extends Construct {
             removalPolicy: RemovalPolicy.RETAIN,
           })
         : undefined;
+      const recovery = spec.backup ?? 'point_in_time';
       const table = new dynamodb.Table(this, `${cid}Table`, {
         tableName: `${config.prefix}-${spec.name}`,
         partitionKey: { name: spec.partition_key.name, type: ATTRIBUTE_TYPES[spec.partition_key.type] },
         sortKey: spec.sort_key && { name: spec.sort_key.name, type: ATTRIBUTE_TYPES[spec.sort_key.type] },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // Point-in-time recovery unless the schema says otherwise (`backup`, lib/schema.ts):
+        // the answers and rate_limits must not be restorable to the second.
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: recovery === 'point_in_time' },
         encryption: key ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
         encryptionKey: key,
         timeToLiveAttribute: spec.ttl_attribute,
         deletionProtection: config.isProd,
         removalPolicy: keep,
       });
+      const withoutPointInTime = WITHOUT_POINT_IN_TIME[recovery];
+      if (withoutPointInTime) acknowledge(table, 'AwsSolutions-DDB3', withoutPointInTime);
       for (const index of spec.indexes ?? []) {
         table.addGlobalSecondaryIndex({
           indexName: index.name,
@@ -78,6 +94,9 @@ export class Data extends Construct {
       }
       this.tables.set(spec.name, { spec, table, key });
     }
+
+    const daily = [...this.tables.values()].filter((t) => t.spec.backup === 'daily').map((t) => t.table);
+    if (daily.length > 0) this.dailyBackup = new DailyBackup(this, 'DailyBackup', { config, tables: daily });
 
     // Server access logs of the other buckets. It is the end of the chain: logging it
     // into itself (or another bucket) would only log the logging.

@@ -27,6 +27,15 @@ export interface IndexSpec {
   readonly description?: string;
 }
 
+/**
+ * How a table can be restored. `point_in_time` (the default): DynamoDB's point-in-time
+ * recovery, to any second of the last 35 days. `daily`: no point-in-time recovery, a
+ * backup once a day with AWS Backup instead, for a table where the second an item was
+ * written must not be kept (the answers hold only their day). `none`: nothing, for
+ * short-lived items whose TTL is the point (rate_limits).
+ */
+export type Backup = 'point_in_time' | 'daily' | 'none';
+
 export interface TableSpec {
   readonly name: string;
   /** The environment variable that carries the deployed table's name. */
@@ -37,6 +46,7 @@ export interface TableSpec {
   readonly sort_key?: KeySpec;
   readonly ttl_attribute?: string;
   readonly personal_data?: boolean;
+  readonly backup?: Backup;
   readonly indexes?: readonly IndexSpec[];
 }
 
@@ -57,6 +67,7 @@ export const SCHEMA_PATH = path.resolve(__dirname, '..', '..', 'shared', 'schema
 
 const KEY_TYPES: readonly string[] = ['S', 'N', 'B'];
 const PROJECTIONS: readonly string[] = ['KEYS_ONLY', 'INCLUDE', 'ALL'];
+const BACKUPS: readonly unknown[] = ['point_in_time', 'daily', 'none'];
 
 function checkKey(where: string, key: unknown): KeySpec {
   const k = key as Partial<KeySpec> | undefined;
@@ -79,6 +90,9 @@ export function loadSchema(file: string = SCHEMA_PATH): Schema {
       throw new Error(`${file}: tables[${i}] needs a name and an env`);
     }
     if (names.has(table.name)) throw new Error(`${file}: duplicate table ${table.name}`);
+    if (table.backup !== undefined && !BACKUPS.includes(table.backup)) {
+      throw new Error(`${file}: tables[${i}] backup: point_in_time|daily|none, not ${JSON.stringify(table.backup)}`);
+    }
     names.add(table.name);
     return {
       ...table,

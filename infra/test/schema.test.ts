@@ -15,6 +15,7 @@ const expected = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
     sort_key?: { name: string; type: string };
     ttl_attribute?: string;
     personal_data?: boolean;
+    backup?: string;
     indexes?: {
       name: string;
       partition_key: { name: string; type: string };
@@ -84,10 +85,12 @@ describe('tables from shared/schema/tables.json', () => {
       }
     });
 
-    it(`${t.name}: on-demand, point-in-time recovery, encrypted`, () => {
+    it(`${t.name}: on-demand, point-in-time recovery as the schema says, encrypted`, () => {
       const actual = byName.get(t.name)!;
       assert.equal(actual.BillingMode, 'PAY_PER_REQUEST');
-      assert.deepEqual(actual.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
+      assert.deepEqual(actual.PointInTimeRecoverySpecification, {
+        PointInTimeRecoveryEnabled: (t.backup ?? 'point_in_time') === 'point_in_time',
+      });
       assert.equal(actual.SSESpecification?.SSEEnabled, true);
       if (t.personal_data) {
         // Personal data under a customer-managed key of its own.
@@ -123,6 +126,105 @@ describe('tables from shared/schema/tables.json', () => {
     const spec = loadSchema().tables.find((t) => t.name === 'answers')!.indexes!.find((i) => i.name === 'by_unit')!;
     assert.equal(spec.projection, 'INCLUDE');
     assert.deepEqual(spec.non_key_attributes, ['date']);
+  });
+});
+
+// Point-in-time recovery restores a table to any second of the last 35 days. Restoring
+// the answers table at T and at T + 1 s tells the second an answer was stored, where the
+// answer itself holds only its day; rate_limits' counts per keyed address and minute
+// would outlive their TTL by 35 days. So these two have none, the answers are backed up
+// once a day instead, and rate_limits (counters that live minutes) not at all.
+describe('recovery: no copy of the answers finer than a day', () => {
+  const NO_POINT_IN_TIME = ['answers', 'rate_limits'];
+  const { survey } = templates();
+  const tables = resourcesOf(survey, 'AWS::DynamoDB::Table');
+  const tableId = (name: string) =>
+    Object.entries(tables).find(([, t]) => t.Properties.TableName === `survey-dev-${name}`)![0];
+  const plans = Object.values(resourcesOf(survey, 'AWS::Backup::BackupPlan')).map((p) => p.Properties.BackupPlan);
+  const rules = plans.flatMap((p) => p.BackupPlanRule);
+  const selections = Object.values(resourcesOf(survey, 'AWS::Backup::BackupSelection')).map((s) => s.Properties.BackupSelection);
+  const selected = selections.flatMap((s) => s.Resources ?? []);
+
+  it('answers and rate_limits have no point-in-time recovery, and the schema says why', () => {
+    for (const name of NO_POINT_IN_TIME) {
+      assert.deepEqual(tables[tableId(name)]!.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: false }, name);
+    }
+    const schema = new Map(loadSchema().tables.map((t) => [t.name, t]));
+    assert.equal(schema.get('answers')!.backup, 'daily');
+    assert.equal(schema.get('rate_limits')!.backup, 'none');
+  });
+
+  it('every other table keeps point-in-time recovery', () => {
+    const others = expected.tables.map((t) => t.name).filter((n) => !NO_POINT_IN_TIME.includes(n));
+    assert.ok(others.length > 0);
+    for (const name of others) {
+      assert.deepEqual(tables[tableId(name)]!.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true }, name);
+    }
+  });
+
+  it('one daily backup plan selects the answers table and nothing else; rate_limits has no backup', () => {
+    assert.equal(plans.length, 1);
+    assert.equal(selections.length, 1);
+    assert.deepEqual(selected, [{ 'Fn::GetAtt': [tableId('answers'), 'Arn'] }]);
+    assert.deepEqual(selections[0]!.ListOfTags ?? [], [], 'no selection by tag, which could pull in other tables');
+    assert.ok(!JSON.stringify(selections).includes(tableId('rate_limits')));
+  });
+
+  it('nothing finer than a day: one rule, at midnight in Norway, where the date changes, never continuous', () => {
+    assert.equal(rules.length, 1);
+    const [rule] = rules;
+    assert.equal(rule.ScheduleExpression, 'cron(0 0 * * ? *)');
+    assert.equal(rule.ScheduleExpressionTimezone, 'Europe/Oslo');
+    // The job must start within the first hour of the day (AWS's shortest window).
+    assert.equal(rule.StartWindowMinutes, 60);
+    assert.notEqual(rule.EnableContinuousBackup, true);
+    assert.equal(rule.Lifecycle.DeleteAfterDays, 35);
+    assert.equal(rule.CopyActions, undefined);
+  });
+
+  it('the vault is encrypted with a key of its own, which rotates', () => {
+    const vaults = Object.entries(resourcesOf(survey, 'AWS::Backup::BackupVault'));
+    assert.equal(vaults.length, 1);
+    const [vaultId, vault] = vaults[0]!;
+    assert.equal(vault.Properties.BackupVaultName, 'survey-dev-backups');
+    assert.deepEqual(rules[0].TargetBackupVault, { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] });
+    const keyId = vault.Properties.EncryptionKeyArn['Fn::GetAtt'][0];
+    const key = resourcesOf(survey, 'AWS::KMS::Key')[keyId]!;
+    assert.equal(key.Properties.EnableKeyRotation, true);
+    const usedElsewhere = Object.values(tables).some((t) => JSON.stringify(t).includes(keyId));
+    assert.ok(!usedElsewhere, 'the vault key is not a table key');
+  });
+
+  it('in prod the vault and its key are kept if the stack is deleted, as the tables are', () => {
+    const prod = templates({ stage: 'prod' }).survey;
+    const [vaultId, vault] = Object.entries(resourcesOf(prod, 'AWS::Backup::BackupVault'))[0]!;
+    assert.ok(vaultId);
+    assert.equal(vault.DeletionPolicy, 'Retain');
+    const key = resourcesOf(prod, 'AWS::KMS::Key')[vault.Properties.EncryptionKeyArn['Fn::GetAtt'][0]]!;
+    assert.equal(key.DeletionPolicy, 'Retain');
+    const answers = Object.values(resourcesOf(prod, 'AWS::DynamoDB::Table')).find((t) => t.Properties.TableName === 'survey-prod-answers')!;
+    assert.equal(answers.Properties.DeletionProtectionEnabled, true);
+  });
+});
+
+describe('backup in the schema', () => {
+  const file = (backup: unknown): string => {
+    const f = path.join(require('node:os').tmpdir(), `schema-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+    const table = { name: 't', env: 'T_TABLE', local_name: 't', partition_key: { name: 'id', type: 'S' }, backup };
+    require('node:fs').writeFileSync(f, JSON.stringify({ tables: [table], buckets: [] }));
+    return f;
+  };
+
+  it('point_in_time, daily and none are read as they are', () => {
+    for (const backup of ['point_in_time', 'daily', 'none']) {
+      assert.equal(loadSchema(file(backup)).tables[0]!.backup, backup);
+    }
+  });
+
+  it('rejects anything else', () => {
+    for (const backup of ['hourly', '', 1, true]) {
+      assert.throws(() => loadSchema(file(backup)), /backup: point_in_time\|daily\|none/, String(backup));
+    }
   });
 });
 

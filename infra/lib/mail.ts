@@ -12,6 +12,15 @@ import { acknowledge } from './nag';
 /** Receives of a job before it goes to the dead-letter queue (the Rust side's MAIL_MAX_RECEIVES). */
 export const MAIL_MAX_RECEIVES = 5;
 
+/**
+ * How long a job may live: jobs hold names, e-mail addresses and phones, and a pending
+ * contact is kept 48 hours (its link is dead by then anyway). SQS counts a dead letter's
+ * retention from when the job was first queued (standard queues), so this bounds a job's
+ * whole life, on the queue and in the dead-letter queue alike. 4 days: an alarm that
+ * fires on a Friday evening can still be answered, and the job redriven, on Monday.
+ */
+const JOB_RETENTION = Duration.days(4);
+
 export interface MailQueueProps {
   readonly config: StageConfig;
   /** The worker's timeout: a received job stays hidden from other workers 6 times as long. */
@@ -40,7 +49,7 @@ export class MailQueue extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: JOB_RETENTION,
     });
     acknowledge(this.deadLetterQueue, 'Serverless-SQSRedrivePolicy', 'This queue is itself the dead-letter queue of the mail queue, read by an operator after the alarm.');
 
@@ -51,6 +60,8 @@ export class MailQueue extends Construct {
       // One data key per 5 minutes of sending instead of one KMS call per message.
       dataKeyReuse: Duration.minutes(5),
       enforceSSL: true,
+      // Not longer than the dead-letter queue's, or a job moved there late would expire at once.
+      retentionPeriod: JOB_RETENTION,
       // AWS's advice for a Lambda event source: at least 6 times the function's timeout,
       // so a job is not handed out again while a worker still runs it.
       visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * 6),

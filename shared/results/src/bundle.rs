@@ -11,8 +11,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 use serde_json::Value;
-use survey_domain::aggregate::{index_value, scale_mean, Layout};
-use survey_domain::questionnaire::QuestionType;
+use survey_domain::aggregate::Layout;
 use survey_domain::store::UnitRegistration;
 use survey_domain::{Questionnaire, UnitNumber};
 use time::OffsetDateTime;
@@ -21,6 +20,7 @@ use zip::{CompressionMethod, ZipWriter};
 
 use crate::dictionary::{Words, NOT_ANSWERED};
 use crate::microdata::{language_groups, quasi_identifiers, Microdata, SUPPRESSED};
+use crate::report::{IndexFigure, ReportInput};
 use crate::tables::{Breakdown, Population, Scope, Tables, WithholdReason};
 
 const BOM: &str = "\u{feff}";
@@ -132,25 +132,17 @@ fn breakdown_columns(breakdown: Breakdown, q: &Questionnaire, layout: &Layout) -
     }
 }
 
-/// Every published figure in long form: one row per population, question and
-/// option, and per population and index.
+/// Every figure in long form: one row per population, question and option,
+/// and per population and index. Each is published or withheld exactly as the
+/// reports decide it ([`ReportInput::question_status`], [`ReportInput::index_figure`]),
+/// so the bundle gives away nothing the reports withhold.
 pub struct Figures<'a> {
-    q: &'a Questionnaire,
-    layout: &'a Layout,
-    tables: &'a Tables,
-    withheld: &'a BTreeMap<Population, WithholdReason>,
-    min_respondents: u32,
+    input: &'a ReportInput<'a>,
     header: Vec<Cow<'static, str>>,
 }
 
 impl<'a> Figures<'a> {
-    pub fn new(
-        q: &'a Questionnaire,
-        layout: &'a Layout,
-        tables: &'a Tables,
-        withheld: &'a BTreeMap<Population, WithholdReason>,
-        min_respondents: u32,
-    ) -> Self {
+    pub fn new(input: &'a ReportInput<'a>) -> Self {
         let header = columns(&[
             "level",
             "code",
@@ -165,7 +157,7 @@ impl<'a> Figures<'a> {
             "mean",
             "withheld",
         ]);
-        Self { q, layout, tables, withheld, min_respondents, header }
+        Self { input, header }
     }
 }
 
@@ -179,37 +171,35 @@ impl Sheet for Figures<'_> {
     }
 
     fn row_count(&self) -> usize {
-        let options: usize = self.q.reported_questions().map(|(_, question)| question.options.len()).sum();
-        self.tables.tallies.len() * (options + self.layout.indices.len())
+        let (q, layout) = (self.input.questionnaire, self.input.layout);
+        let options: usize = q.reported_questions().map(|(_, question)| question.options.len()).sum();
+        self.input.tables.tallies.len() * (options + layout.indices.len())
     }
 
     fn each_row(&self, each: &mut dyn FnMut(&[Cell]) -> Result<(), BundleError>) -> Result<(), BundleError> {
-        let (q, layout) = (self.q, self.layout);
+        let input = self.input;
+        let (q, layout) = (input.questionnaire, input.layout);
+        let withheld = |reason: WithholdReason| [Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())];
         let mut row = Vec::with_capacity(self.header.len());
-        for (population, tally) in &self.tables.tallies {
-            let reason = self.withheld.get(population).copied().or_else(|| {
-                (tally.respondents < u64::from(self.min_respondents)).then_some(WithholdReason::TooFewAnswers)
-            });
-            let scope = population.scope;
-            let breakdown = breakdown_columns(population.breakdown, q, layout);
+        for &Population { scope, breakdown } in input.tables.tallies.keys() {
+            let bands = breakdown_columns(breakdown, q, layout);
             let lead = |row: &mut Vec<Cell>, question: &str, value: &str| {
                 row.clear();
                 row.extend([text(scope.level()), text(scope.code()), text(scope.name())]);
-                row.extend(breakdown.iter().cloned());
+                row.extend(bands.iter().cloned());
                 row.extend([text(question), text(value)]);
             };
             for (i, question) in q.reported_questions() {
-                let mean = (question.kind == QuestionType::Scale)
-                    .then(|| scale_mean(&tally.counts[i], question.scale_points()))
-                    .flatten();
+                let figure = input.question_status(scope, breakdown, i);
+                let mean = figure.ok().and_then(|tally| input.mean(tally, i));
                 for (j, option) in question.options.iter().enumerate() {
                     lead(&mut row, &question.id, &option.value);
-                    match reason {
-                        Some(reason) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
-                        None => row.extend([
+                    match figure {
+                        Err(reason) => row.extend(withheld(reason)),
+                        Ok(tally) => row.extend([
                             number(tally.counts[i][j] as f64),
                             number(tally.answered[i] as f64),
-                            mean.map_or(Cell::Empty, |m| number((m * 100.0).round() / 100.0)),
+                            mean.map_or(Cell::Empty, number),
                             Cell::Empty,
                         ]),
                     }
@@ -218,14 +208,11 @@ impl Sheet for Figures<'_> {
             }
             for (section, index) in layout.indices.iter().enumerate() {
                 lead(&mut row, &format!("index_{}", index.id), "");
-                match (reason, index_value(tally, section, layout)) {
-                    (Some(reason), _) => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, text(reason.code())]),
-                    (None, value) => row.extend([
-                        Cell::Empty,
-                        number(tally.index_n[section] as f64),
-                        value.map_or(Cell::Empty, |v| number((v * 10.0).round() / 10.0)),
-                        Cell::Empty,
-                    ]),
+                match input.index_figure(scope, breakdown, section) {
+                    IndexFigure::Withheld(figure) => row.extend(withheld(figure.reason)),
+                    IndexFigure::Published { n, value } => {
+                        row.extend([Cell::Empty, number(n as f64), value.map_or(Cell::Empty, number), Cell::Empty])
+                    }
                 }
                 each(&row)?;
             }
@@ -461,8 +448,10 @@ its respondents' indices."
     format!(
         "{title} – resultatpakke / result bundle\r\n\r\n\
 Filene / the files (CSV, UTF-8 med byte-order mark; de samme tabellene som ark i tables.xlsx):\r\n\
-- figures.csv: alle tall per {unit}, fylke og land, gruppe og bakgrunn. Tomme tall med «withheld» er holdt \
-tilbake: for få svar (too_few_answers), for å beskytte andre (protects_others) eller ikke frigitt ennå (not_released_yet).\r\n\
+- figures.csv: alle tall per {unit}, fylke og land, gruppe og bakgrunn, holdt tilbake akkurat som i rapportene. Tomme \
+tall med «withheld» er holdt tilbake: for få svar i gruppen eller på spørsmålet (too_few_answers), for å beskytte andre \
+(protects_others), ikke frigitt ennå (not_released_yet) eller ikke publisert (not_published: for landet etter \
+bakgrunn bare indeksene, ikke spørsmålene).\r\n\
 - units.csv: svar og svarprosent per enhet.\r\n\
 - codebook.csv: spørsmål og svarverdier med tekst på bokmål og engelsk, og de omkodede verdiene i respondents.csv.\r\n\
 - indexes.csv: hvilke spørsmål hver indeks består av, og hvor mange en må ha svart på.\r\n\
@@ -478,8 +467,9 @@ står valgte verdier i én celle skilt med | (loddrett strek).\r\n\
 - band_value «not_answered»: de som ikke svarte på bakgrunnsspørsmålet i band_question.\r\n\
 {screening}\
 - Spørsmål som ikke ble vist (se routing.csv), teller ikke i n.\r\n\r\n\
-English: figures holds every figure per unit, county and nation, group and band; withheld figures are empty with a \
-reason.{indices_en} Means exist for scale questions only. Multi-choice values are separated by | in \
+English: figures holds every figure per unit, county and nation, group and band, withheld as in the reports; \
+withheld figures are empty with a reason (for the nation by band, the indices only: its questions are \
+not_published).{indices_en} Means exist for scale questions only. Multi-choice values are separated by | in \
 respondents.csv. band_value not_answered: those who did not answer the background question. Questions that end \
 the survey are not reported. columns.csv describes every column of every file.\r\n\r\n",
         title = w.title,

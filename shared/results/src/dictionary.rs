@@ -165,7 +165,7 @@ fn meaning(file: &str, column: &str, q: &Questionnaire, w: &Words) -> Option<(St
         ("figures", "count") => fixed("antall som valgte svaret; ved flervalg kan én person telle på flere svar", "how many chose the value; in multi-choice one person may count for several values"),
         ("figures", "n") => fixed("antall som svarte på spørsmålet (for en indeks: antall som teller med i den)", "how many answered the question (for an index: how many count towards it)"),
         ("figures", "mean") => Some((format!("gjennomsnitt {scale} for skalaspørsmål uten «Vet ikke»; for en indeks verdien 0-100; tomt ellers"), format!("mean {scale} of scale questions without dont_know; for an index its value 0-100; empty otherwise"))),
-        ("figures", "withheld") => fixed("hvorfor tallet er holdt tilbake: too_few_answers, protects_others, not_released_yet; tomt når tallet er publisert", "why the figure is withheld; empty when published"),
+        ("figures", "withheld") => fixed("hvorfor tallet er holdt tilbake: too_few_answers, protects_others, not_released_yet, not_published; tomt når tallet er publisert", "why the figure is withheld; empty when published"),
         ("units", "county_number") | ("respondents", "county_number") => fixed("fylkesnummer", "county number"),
         ("units", "county") => fixed("fylkets navn", "county name"),
         ("units", "respondents") => fixed("antall svar fra enheten", "answers from the unit"),

@@ -224,27 +224,49 @@ impl ReportInput<'_> {
         }
     }
 
-    /// One question's figure for a population.
-    pub fn figure(&self, scope: Scope, breakdown: Breakdown, question: usize) -> Figure {
-        let withheld = |reason| Figure::Withheld(Withheld::because(reason));
-        let tally = match self.status(scope, breakdown) {
-            Ok(tally) => tally,
-            Err(reason) => return withheld(reason),
-        };
+    /// Whether a question's figure for a population is published: its tally,
+    /// or why not. The reports and the bundle's `figures.csv` both decide here.
+    pub fn question_status(
+        &self,
+        scope: Scope,
+        breakdown: Breakdown,
+        question: usize,
+    ) -> Result<&Tally, WithholdReason> {
+        // The nation by background band gets its respondents and indices only:
+        // its question figures were never protected question by question.
+        if matches!(breakdown, Breakdown::Band { .. }) {
+            return Err(WithholdReason::NotPublished);
+        }
+        let tally = self.status(scope, breakdown)?;
         if let Some(reason) = self.questions_withheld.get(&(Population { scope, breakdown }, question)) {
-            return withheld(*reason);
+            return Err(*reason);
         }
         let answered = tally.answered[question];
         if answered > 0 && answered < u64::from(self.wave.min_respondents) {
-            return withheld(WithholdReason::TooFewAnswers);
+            return Err(WithholdReason::TooFewAnswers);
         }
+        Ok(tally)
+    }
+
+    /// A scale question's mean as published, to two decimals; none for other questions.
+    pub(crate) fn mean(&self, tally: &Tally, question: usize) -> Option<f64> {
         let q = &self.questionnaire.questions[question];
-        let counts = q.options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), *c)).collect();
-        let mean = (q.kind == QuestionType::Scale)
+        (q.kind == QuestionType::Scale)
             .then(|| scale_mean(&tally.counts[question], q.scale_points()))
             .flatten()
-            .map(|mean| (mean * 100.0).round() / 100.0);
-        Figure::Published { counts, mean, n: answered }
+            .map(|mean| (mean * 100.0).round() / 100.0)
+    }
+
+    /// One question's figure for a population.
+    pub fn figure(&self, scope: Scope, breakdown: Breakdown, question: usize) -> Figure {
+        match self.question_status(scope, breakdown, question) {
+            Err(reason) => Figure::Withheld(Withheld::because(reason)),
+            Ok(tally) => {
+                let options = &self.questionnaire.questions[question].options;
+                let counts = options.iter().zip(&tally.counts[question]).map(|(o, c)| (o.value.clone(), *c)).collect();
+                Figure::Published { counts, mean: self.mean(tally, question), n: tally.answered[question] }
+            }
+        }
     }
 
     /// One index's figure (0-100) for a population.

@@ -382,7 +382,7 @@ where
     }
 
     progress(Progress::Bundle);
-    let figures = Figures::new(questionnaire, counts.layout(), &tables, withheld, wave.min_respondents);
+    let figures = Figures::new(&input);
     let unit_table = units_table(&tables, &registrations, &answered);
     let codebook = codebook_table(questionnaire);
     let bundle = scratch.join("bundle.zip");

@@ -156,6 +156,9 @@ pub enum WithholdReason {
     /// The population's answers are not final yet: a unit's figures come when
     /// it closes, an area's when the wave closes.
     NotReleasedYet,
+    /// A figure that no report publishes: a question's figure for the nation
+    /// by background band, which no protection ever decided question by question.
+    NotPublished,
 }
 
 impl WithholdReason {
@@ -164,6 +167,7 @@ impl WithholdReason {
             Self::TooFewAnswers => "too_few_answers",
             Self::ProtectsOthers => "protects_others",
             Self::NotReleasedYet => "not_released_yet",
+            Self::NotPublished => "not_published",
         }
     }
 }

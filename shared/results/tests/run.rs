@@ -14,7 +14,7 @@ use survey_results::{run, RunError};
 use time::{Duration, OffsetDateTime};
 
 mod support;
-use support::{add, get_json, records, register};
+use support::{add, get_json, records, register, rows};
 
 fn wave() -> Wave {
     let now = OffsetDateTime::now_utc();
@@ -224,37 +224,6 @@ async fn the_bundle_holds_tables_codebook_and_respondents_without_dates() {
         );
         assert!(xml.contains("<autoFilter ref=\"A1:"), "{name}: every column can be filtered");
     }
-}
-
-/// One CSV line's fields, with RFC 4180 quoting.
-fn fields(line: &str) -> Vec<String> {
-    let (mut out, mut field, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut field)),
-            (c, _) => field.push(c),
-        }
-    }
-    out.push(field);
-    out
-}
-
-/// A bundle CSV by column name, one map per row.
-fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-    let mut lines = csv.trim_start_matches('\u{feff}').lines();
-    let header = fields(lines.next().unwrap());
-    lines
-        .map(|line| {
-            let values = fields(line);
-            assert_eq!(values.len(), header.len(), "{line}");
-            header.iter().cloned().zip(values).collect()
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -47,3 +47,34 @@ pub async fn add(store: &MemoryStore, records: &[AnswerRecord]) {
 pub async fn get_json(results: &MemoryResults, key: &str) -> Value {
     serde_json::from_slice(&results.get_object(key).await.unwrap().unwrap_or_else(|| panic!("{key} missing"))).unwrap()
 }
+
+/// One CSV line's fields, with RFC 4180 quoting.
+fn fields(line: &str) -> Vec<String> {
+    let (mut out, mut field, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}
+
+/// A bundle CSV by column name, one map per row.
+pub fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    let header = fields(lines.next().unwrap());
+    lines
+        .map(|line| {
+            let values = fields(line);
+            assert_eq!(values.len(), header.len(), "{line}");
+            header.iter().cloned().zip(values).collect()
+        })
+        .collect()
+}

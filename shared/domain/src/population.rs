@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::unit::{is_builtin, UnitNumber};
 
@@ -21,7 +21,7 @@ const BYDELER_LEAD: [&str; 3] = ["bydelsnummer", "bydelsnavn", "kommunenummer"];
 const KOSTRA_COLUMN: &str = "kostra_ekg";
 
 /// A municipality's size, as IMDi publishes results by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SizeBand {
     #[serde(rename = "lt_5000")]
     Under5000,

@@ -390,7 +390,8 @@ pub fn withhold(
         }
     }
 
-    // The ledger entry: counts at this run and what it decided.
+    // The ledger entry: counts at this run, the units' comparisons and what it decided.
+    decisions.release.similar = tables.similar.recorded();
     for (a, (unit, category)) in atoms.iter().enumerate() {
         let tally = atom_tally(&atoms[a]);
         decisions.release.respondents.insert(atom_key(*unit, *category), tally.respondents);

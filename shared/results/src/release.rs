@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use survey_disclosure::{is_protected, protect, Problem, Reason, Role, Rules};
 use survey_domain::definition::Plan;
+use survey_domain::population::SizeBand;
 
 use crate::tables::{Breakdown, Population, WithholdReason};
 
@@ -49,6 +50,17 @@ pub struct Release {
     pub populations: BTreeMap<String, Decision>,
     /// Question figures withheld inside published populations: `population#question`.
     pub withheld_questions: BTreeSet<String>,
+    /// Each unit's size band and KOSTRA group as this release compared it
+    /// (absent from ledgers written before 2026-12-07).
+    #[serde(default)]
+    pub similar: BTreeMap<String, Compared>,
+}
+
+/// Which units a unit was compared with at a release, besides its county.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compared {
+    pub size_band: Option<SizeBand>,
+    pub kostra_group: Option<u8>,
 }
 
 /// What a release did with a population.

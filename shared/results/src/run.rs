@@ -320,7 +320,8 @@ where
     let residents = crate::population::population(results).await.map_err(crate::org::OrgError::from)?;
     let answered = counts.answered_units();
     let units = answered.iter().copied().chain(registrations.iter().map(|r| r.unit));
-    let tables = Tables::from_accumulator(&counts, Similar::of(&residents, wave.opens_at.year(), units));
+    let similar = Similar::of(&residents, wave.opens_at.year(), units).as_released(&ledger);
+    let tables = Tables::from_accumulator(&counts, similar);
     let mut decisions = withhold(&tables, &counts, wave.min_respondents, &ledger, &|p: &Population| released(p.scope))?;
     let withheld = &decisions.withheld;
     let mut units: Vec<UnitNumber> = registrations.iter().map(|r| r.unit).collect();

@@ -17,6 +17,8 @@ use survey_domain::aggregate::{Accumulator, Tally};
 use survey_domain::population::{Population as Residents, SizeBand};
 use survey_domain::{Unit, UnitNumber};
 
+use crate::release::{Compared, Ledger};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
     Unit(UnitNumber),
@@ -102,6 +104,31 @@ impl Similar {
         };
         let by_unit = units.into_iter().map(|u| (u, (residents.size_band(u, year), kostra(u)))).collect();
         Self { by_unit }
+    }
+
+    /// Where a unit was released before, the size band and KOSTRA group its
+    /// first release compared it with, whatever the population says now: a
+    /// band's figures after new population figures, minus its figures before,
+    /// would otherwise be the units that moved.
+    pub fn as_released(mut self, ledger: &Ledger) -> Self {
+        let mut fixed = std::collections::BTreeSet::new();
+        for release in &ledger.releases {
+            for (number, compared) in &release.similar {
+                let Ok(unit) = UnitNumber::parse(number) else { continue };
+                if self.by_unit.contains_key(&unit) && fixed.insert(unit) {
+                    self.by_unit.insert(unit, (compared.size_band, compared.kostra_group));
+                }
+            }
+        }
+        self
+    }
+
+    /// Every unit's size band and KOSTRA group, for the ledger.
+    pub fn recorded(&self) -> BTreeMap<String, Compared> {
+        self.by_unit
+            .iter()
+            .map(|(unit, &(size_band, kostra_group))| (unit.to_string(), Compared { size_band, kostra_group }))
+            .collect()
     }
 
     /// The unit's size band and KOSTRA group, as scopes.

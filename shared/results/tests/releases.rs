@@ -13,7 +13,7 @@ use serde_json::Value;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
 use survey_domain::answer::{AnswerRecord, AnswerValue};
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{RegistrationStore, WaveStore};
+use survey_domain::store::{RegistrationStore, ResultsStore, WaveStore};
 use survey_domain::synthetic;
 use survey_domain::{UnitNumber, Wave};
 use survey_results::run;
@@ -258,4 +258,38 @@ async fn a_rerun_after_the_close_on_the_same_answers_gives_the_same_figures() {
     }
     let ledger = get_json(&results, "results/2026/releases.json").await;
     assert_eq!(ledger["releases"].as_array().unwrap().len(), 1, "a rerun that adds nothing is no new release");
+}
+
+#[tokio::test]
+async fn new_population_figures_after_the_close_do_not_move_a_unit_between_size_bands() {
+    // Fitjar (lt_5000) 12, Sveio (5000_19999) 6, Stord (5000_19999) 20,
+    // Bergen 30. After the close IMDi stores population figures where Sveio
+    // is under 5,000: had the rerun put Sveio in lt_5000, lt_5000 after
+    // minus lt_5000 before would be Sveio's 6 answers.
+    let store = store_with(&["4601", "4612", "4614", "4615"]).await;
+    add(&store, &records("4601", 30, 1)).await;
+    add(&store, &records("4612", 6, 2)).await;
+    add(&store, &records("4614", 20, 3)).await;
+    add(&store, &records("4615", 12, 4)).await;
+    let results = MemoryResults::default();
+    run_at(&store, &results, "close", after_close()).await;
+    let kommuner =
+        survey_domain::population::KOMMUNER_CSV.replace("4612,Sveio,5742,5752,5766,", "4612,Sveio,5742,5752,4900,");
+    assert_ne!(kommuner, survey_domain::population::KOMMUNER_CSV);
+    results
+        .put_object(survey_results::population::POPULATION_KEYS[0], kommuner.into_bytes(), "text/csv")
+        .await
+        .unwrap();
+    run_at(&store, &results, "rerun", after_close() + Duration::days(1)).await;
+
+    for number in ["4601", "4612", "4614", "4615"] {
+        let before = get_json(&results, &format!("results/2026/runs/close/units/{number}.json")).await;
+        let after = get_json(&results, &format!("results/2026/runs/rerun/units/{number}.json")).await;
+        assert_eq!(after["comparisons"], before["comparisons"], "{number} is compared with the same units");
+        for (then, now) in before["questions"].as_array().unwrap().iter().zip(after["questions"].as_array().unwrap()) {
+            assert_eq!(now["size_band"], then["size_band"], "{number} {}: the band's figure as released", now["id"]);
+        }
+    }
+    let ledger = get_json(&results, "results/2026/releases.json").await;
+    assert_eq!(ledger["releases"].as_array().unwrap().len(), 1, "the same answers, the same bands: no new release");
 }

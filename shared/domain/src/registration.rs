@@ -9,7 +9,9 @@
 //! only checks what it was sent and queues a [`MailJob`]; the mail worker
 //! ([`run_registration`]) gives a known address a fresh link (pending) or the
 //! code again (verified), by e-mail only. Only verified contacts hold one of a
-//! unit's four places, so addresses that never confirm cannot squat them.
+//! unit's four places, so addresses that never confirm cannot squat them; a
+//! request must fit in the places left with every address it types, known or
+//! not, so its answer does not tell which addresses are contacts.
 
 use std::collections::BTreeSet;
 
@@ -134,7 +136,8 @@ fn live(contacts: Vec<ContactEntry>, now: OffsetDateTime) -> Vec<ContactEntry> {
 }
 
 /// `POST /api/registrations`: checks the request and queues it for the mail
-/// worker. Only verified contacts count against the unit's four places.
+/// worker. The unit's verified contacts and every address typed (a verified
+/// one again too) count against its four places; pending ones do not.
 /// Returns an id for this registration request.
 pub async fn register<S, Q>(
     store: &S,
@@ -157,15 +160,10 @@ where
     if now >= wave.registration_deadline {
         return Err(RegisterError::Closed);
     }
-    let verified: Vec<Email> = store
-        .contacts(&survey_id, unit)
-        .await?
-        .into_iter()
-        .filter(|c| c.contact.is_verified())
-        .map(|c| c.contact.email)
-        .collect();
-    let new = wanted.iter().filter(|w| !verified.contains(&w.email)).count();
-    if verified.len() + new > MAX_CONTACTS {
+    // Every typed address counts, a verified contact's too: were theirs left
+    // out, the answer would tell a stranger which addresses are contacts.
+    let verified = store.contacts(&survey_id, unit).await?.iter().filter(|c| c.contact.is_verified()).count();
+    if verified + wanted.len() > MAX_CONTACTS {
         return Err(RegisterError::TooManyContacts);
     }
     let contacts = wanted

@@ -178,11 +178,46 @@ async fn a_unit_has_at_most_four_verified_contacts() {
     let err = w.register(&request("4601", &["d@x.no", "e@x.no"]), NOW).await.unwrap_err();
     assert!(matches!(err, RegisterError::TooManyContacts));
     assert_eq!((w.contact_count("4601").await, w.mailer.sent().len()), (3, sent), "nothing stored or sent");
-    w.register(&request("4601", &["d@x.no", "a@x.no"]), NOW).await.unwrap();
+    let retyped = w.register(&request("4601", &["d@x.no", "a@x.no"]), NOW).await.unwrap_err();
+    assert!(matches!(retyped, RegisterError::TooManyContacts), "a verified address typed again takes a place too");
+    w.register(&request("4601", &["d@x.no"]), NOW).await.unwrap();
     w.verify(&w.last_token("d@x.no"), NOW).await.unwrap();
     assert_eq!(w.contact_count("4601").await, 4);
-    let full = w.register(&request("4601", &["e@x.no"]), NOW).await.unwrap_err();
-    assert!(matches!(full, RegisterError::TooManyContacts));
+    for typed in ["e@x.no", "a@x.no"] {
+        let full = w.register(&request("4601", &[typed]), NOW).await.unwrap_err();
+        assert!(matches!(full, RegisterError::TooManyContacts), "{typed}");
+    }
+}
+
+/// The probe of the access audit: a stranger learns how many verified contacts
+/// a unit has (k) by sending fresh addresses, then sends the address they want
+/// to test with 4 - k fresh ones. Were a verified address to take no place, 202
+/// would say it is a contact of the unit and 400 that it is not.
+#[tokio::test]
+async fn attack_the_four_places_do_not_tell_whether_an_address_is_a_verified_contact() {
+    let w = world().await;
+    w.allow("4601", "bergen.kommune.no").await;
+    w.register(&request("4601", &["kari@bergen.kommune.no", "ola@bergen.kommune.no"]), NOW).await.unwrap();
+    for email in ["kari@bergen.kommune.no", "ola@bergen.kommune.no"] {
+        w.verify(&w.last_token(email), NOW).await.unwrap();
+    }
+    let sent = w.mailer.sent().len();
+    let fresh = ["f1@evil.example", "f2@evil.example", "f3@evil.example"];
+    let outcome = |result: Result<String, RegisterError>| result.map(drop).map_err(|e| e.to_string());
+    assert!(register(&w.store, &w.queue, &request("4601", &fresh[..2]), NOW).await.is_ok(), "k + 2 fit");
+    assert!(register(&w.store, &w.queue, &request("4601", &fresh), NOW).await.is_err(), "k + 3 do not: k = 2");
+    w.queue.drain();
+
+    let contact = outcome(
+        register(&w.store, &w.queue, &request("4601", &["kari@bergen.kommune.no", fresh[0], fresh[1]]), NOW).await,
+    );
+    let stranger = outcome(
+        register(&w.store, &w.queue, &request("4601", &["per@bergen.kommune.no", fresh[0], fresh[1]]), NOW).await,
+    );
+    assert_eq!(contact, stranger, "a verified contact and a stranger get different answers");
+    assert!(contact.is_err(), "2 verified and 3 typed are more than 4 in all");
+    assert!(w.queue.jobs().is_empty(), "nothing queued");
+    assert_eq!(w.mailer.sent().len(), sent, "nothing sent");
 }
 
 #[tokio::test]

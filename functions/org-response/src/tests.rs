@@ -181,6 +181,29 @@ async fn after_the_run_every_link_of_the_unit_shows_its_answers_beside_the_natio
     }
 }
 
+/// The attack of the access audit: the operator brings `results_until` forward
+/// to take results down; a leader's link kept serving the form and the unit's
+/// results until the date it was issued with.
+#[tokio::test]
+async fn attack_a_leaders_link_stops_when_results_until_is_brought_forward() {
+    let (app, director, programme) = app(true).await;
+    let survey = WaveId::parse("ledere").unwrap();
+    let wave = app.store.wave(&survey).await.unwrap().unwrap();
+    survey_results::run(&app.store, &app.results, &wave, "run-1", 1, OffsetDateTime::now_utc(), &|_| {}).await.unwrap();
+    assert_eq!(call(&app, RESULTS, Some(&programme), None).await.0, StatusCode::OK);
+
+    let sooner = Wave { results_until: wave.closes_at, ..wave };
+    app.store.update_wave(&sooner).await.unwrap();
+    for (event, token) in [(GET, &director), (RESULTS, &programme)] {
+        let (status, body) = call(&app, event, Some(token), None).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_token")),
+            "{body}"
+        );
+    }
+}
+
 /// S3 as seen from a Lambda: every read takes `LATENCY`, on tokio's clock.
 #[derive(Default)]
 struct FarResults(MemoryResults);

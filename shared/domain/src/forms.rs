@@ -181,7 +181,9 @@ pub async fn issue_link<S: FormStore>(
     Ok(token)
 }
 
-/// The token's wave, unit and role, if it opens anything now.
+/// The token's wave, unit and role, if it opens anything now. The link's own
+/// expiry is the wave's `results_until` when it was issued; the wave's current
+/// one counts too, so that bringing it forward takes every link down at once.
 pub async fn resolve<S: FormStore + WaveStore>(
     store: &S,
     keys: &Keys,
@@ -198,6 +200,9 @@ pub async fn resolve<S: FormStore + WaveStore>(
         return Err(FormError::InvalidToken);
     }
     let wave = store.wave(&entry.survey_id).await?.ok_or(FormError::InvalidToken)?;
+    if now >= wave.results_until {
+        return Err(FormError::InvalidToken);
+    }
     Ok((wave, entry))
 }
 

@@ -161,6 +161,27 @@ async fn wrong_expired_or_superseded_links_open_nothing() {
     assert_eq!(open(&store, &keys(), fresh.as_str(), NOW).await.unwrap().role, "director");
 }
 
+/// The attack of the access audit: an operator brings `results_until` forward
+/// (`PATCH /api/admin/waves/{S}`), which takes the contacts' results links
+/// down at once; a leader's link, whose stored expiry is the old date, must
+/// stop at the new one too, and answer as an expired link does.
+#[tokio::test]
+async fn attack_a_leaders_link_stops_when_results_until_is_brought_forward() {
+    let (store, links) = setup().await;
+    let link = &links["4601/director"];
+    let sooner = wave().closes_at + Duration::days(1);
+    let actor = crate::operations::Actor { who: "operator@imdi.no", now: NOW };
+    let changes = crate::operations::WaveChanges { results_until: Some(sooner), ..Default::default() };
+    crate::operations::edit_wave(&store, actor, &wave(), changes).await.unwrap();
+
+    let before = sooner - Duration::minutes(1);
+    assert_eq!(open(&store, &keys(), link, before).await.unwrap().role, "director", "until the new date");
+    let after = sooner + Duration::minutes(1);
+    assert!(after < wave().results_until, "the link's own expiry has not come");
+    assert!(matches!(open(&store, &keys(), link, after).await, Err(FormError::InvalidToken)), "the link still opens");
+    assert!(matches!(resolve(&store, &keys(), link, after).await, Err(FormError::InvalidToken)));
+}
+
 #[tokio::test]
 async fn after_the_close_a_form_can_be_read_but_not_changed() {
     let (store, links) = setup().await;

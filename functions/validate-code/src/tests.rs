@@ -162,6 +162,38 @@ async fn forged_viewer_addresses_do_not_escape_the_per_source_limit() {
     }
 }
 
+/// The attack of the access audit: one host holds an IPv6 /64 (a home
+/// connection or a cloud server is given one) and takes a new address from it
+/// for every wrong code, straight at API Gateway or through CloudFront. Counted
+/// address by address, each had a budget of its own and the per-source limit
+/// never bit.
+#[tokio::test]
+async fn new_ipv6_addresses_from_one_64_do_not_escape_the_per_source_limit() {
+    let app = app_with_unit(-Duration::days(1), false)
+        .await
+        .trusting_origin(OriginSecret::new(Some("from-cloudfront".to_owned())));
+    let mut statuses = Vec::new();
+    for i in 0..60u32 {
+        let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
+        let req = if i % 2 == 0 {
+            let direct = format!(r#""sourceIp": "2001:db8:7:42:{i:x}:{:x}::1""#, (i * 7919) & 0xffff);
+            let mut req = from_str(&FIXTURE.replace(r#""sourceIp": "192.0.2.10""#, &direct)).unwrap();
+            *req.body_mut() = Body::Text(unknown);
+            req
+        } else {
+            let mut req = with_body(&unknown);
+            req.headers_mut().insert("x-origin-verify", "from-cloudfront".parse().unwrap());
+            let viewer = format!("2001:0db8:0007:0042:{i:04x}:0000:0000:{:04x}:443", i * 31);
+            req.headers_mut().insert("cloudfront-viewer-address", viewer.parse().unwrap());
+            req
+        };
+        statuses.push(call(&app, req).await.0);
+    }
+    let limit = GUESSES_PER_SOURCE as usize;
+    assert!(statuses[..limit].iter().all(|s| *s == StatusCode::NOT_FOUND), "{statuses:?}");
+    assert!(statuses[limit..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+}
+
 /// A store whose counter of wrong codes is unavailable (its table throttled).
 struct UnavailableCounter(MemoryStore);
 

@@ -1,5 +1,5 @@
-//! Fixed-window counters of attempts per source (a caller's address), to slow
-//! down guessing and flooding. Callers decide what counts: code validation
+//! Fixed-window counters of attempts per source (a caller's address, an IPv6
+//! one by its /64: `survey_http::source_ip`), to slow down guessing and flooding. Callers decide what counts: code validation
 //! records only failures, so a classroom behind one address that types the
 //! right code is never held back. [`RateLimiter`] counts in the process;
 //! [`GuessLimiter`] counts wrong codes in a store that all instances share.

@@ -10,6 +10,8 @@ mod strict;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -141,7 +143,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Behind CloudFront, API Gateway sees CloudFront's address, so the viewer's
 /// comes from the `CloudFront-Viewer-Address` header (`ip:port`), but only from
 /// a request that carries the origin secret (see [`OriginSecret`]). Otherwise it
-/// is the connection's own address, API Gateway's `sourceIp`.
+/// is the connection's own address, API Gateway's `sourceIp`. The address is
+/// then the source as [`counted_source`] names it.
 pub fn source_ip(req: &Request, origin: &OriginSecret) -> String {
     let viewer = origin
         .verifies(req)
@@ -149,12 +152,29 @@ pub fn source_ip(req: &Request, origin: &OriginSecret) -> String {
         .flatten()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit_once(':').map(|(ip, _)| ip.trim_matches(['[', ']']).to_owned()));
-    viewer
+    let address = viewer
         .or_else(|| match req.request_context_ref() {
             Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
             _ => None,
         })
-        .unwrap_or_else(|| "unknown".to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    counted_source(address)
+}
+
+/// The source an address counts as. One host is given a whole IPv6 /64 (a
+/// home connection, a cloud server) and may take a new address from it for
+/// every request, so an IPv6 address counts as its /64 (`2001:db8:7:42::/64`);
+/// an IPv4 address written as IPv6 (`::ffff:192.0.2.10`) counts as the IPv4
+/// address. Anything that is not an address is kept as it is.
+fn counted_source(address: String) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => format!("{}/64", Ipv6Addr::from(u128::from(v6) & !(u128::from(u64::MAX)))),
+        },
+        Err(_) => address,
+    }
 }
 
 /// The path's segments after `/api`, as API Gateway passes the whole path through.
@@ -319,8 +339,45 @@ mod tests {
         assert_eq!(source_ip(&req, &origin), "198.51.100.7");
         assert_eq!(source_ip(&req, &OriginSecret::default()), "192.0.2.10", "no secret configured");
         req.headers_mut().insert("cloudfront-viewer-address", "[2001:db8::1]:443".parse().unwrap());
-        assert_eq!(source_ip(&req, &origin), "2001:db8::1");
+        assert_eq!(source_ip(&req, &origin), "2001:db8::/64");
         assert_eq!(format!("{origin:?}"), "OriginSecret(set)");
+    }
+
+    /// One host with an IPv6 /64 (what a home connection or a cloud server is
+    /// given) has 2^64 addresses: counted one by one, it would have as many
+    /// budgets. A /64 is one source, and an IPv4 address written as IPv6 is
+    /// the IPv4 address.
+    #[test]
+    fn an_ipv6_source_is_counted_by_its_64_and_a_mapped_ipv4_address_as_itself() {
+        let event = include_str!("../../../events/validate-code.json");
+        let origin = OriginSecret::new(Some("from-cloudfront".to_owned()));
+        let direct = |ip: &str| {
+            let event = event.replace(r#""sourceIp": "192.0.2.10""#, &format!(r#""sourceIp": "{ip}""#));
+            source_ip(&lambda_http::request::from_str(&event).unwrap(), &origin)
+        };
+        let viewer = |address: &str| {
+            let mut req = lambda_http::request::from_str(event).unwrap();
+            req.headers_mut().insert("x-origin-verify", "from-cloudfront".parse().unwrap());
+            req.headers_mut().insert("cloudfront-viewer-address", address.parse().unwrap());
+            source_ip(&req, &origin)
+        };
+        let host = direct("2001:db8:7:42::1");
+        for same in [
+            direct("2001:db8:7:42:ffff:ffff:ffff:ffff"),
+            direct("2001:DB8:7:42:a:b:c:d"),
+            viewer("[2001:db8:7:42::9]:443"),
+            viewer("2001:0db8:0007:0042:0000:8a2e:0370:7334:46532"),
+        ] {
+            assert_eq!(same, host);
+        }
+        assert_eq!(host, "2001:db8:7:42::/64");
+        for other in [direct("2001:db8:7:43::1"), direct("2001:db8:8:42::1"), viewer("[2001:db8:7:41::1]:443")] {
+            assert_ne!(other, host);
+        }
+        assert_eq!(direct("::ffff:192.0.2.10"), "192.0.2.10");
+        assert_eq!(viewer("[::ffff:198.51.100.7]:443"), "198.51.100.7");
+        assert_eq!(viewer("198.51.100.7:443"), "198.51.100.7");
+        assert_eq!(direct("192.0.2.10"), "192.0.2.10");
     }
 
     #[test]

@@ -225,7 +225,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // (conditional puts); the expected number of participants is an update.
       registrations: ['GetItem', 'PutItem', 'UpdateItem'],
       codes: ['PutItem'],
-      // The unit's contacts and allowed domains; a verified or approved contact is written.
+      // The unit's contacts and allowed domains, and whether IMDi removed an address
+      // (a Query on the mark's key); a verified or approved contact is written.
       contacts: ['PutItem', 'Query'],
       // Single-use tokens: consumed by a conditional update, read back on a failed
       // condition. New tokens are the mail worker's to write.
@@ -345,7 +346,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       codes: ['PutItem', 'DeleteItem', 'UpdateItem'],
       // A unit's contacts and allowed domains (Query); every contact of a wave for the
       // units view (wave_contacts: one scan of a small table, filtered to the wave); an
-      // approved contact and an allowed domain are put; a removed contact is deleted.
+      // approved contact and an allowed domain are put; a removed contact is deleted and
+      // the mark of its removal put (deleted again when IMDi approves or adds them).
       contacts: ['Query', 'Scan', 'PutItem', 'DeleteItem'],
       // A unit's count and the day each answer arrived, on the by_unit index only (see
       // `indexes`): never an answer, never the table.

@@ -167,6 +167,34 @@ test('attack: a stranger proves an address for Kongsvinger and gets no code unti
   assert.ok(!(await sentTo(mallory.email)).some((m) => m.subject.startsWith('Ny tilgangskode')), 'a removed contact gets no new code');
 });
 
+test('attack: a contact IMDi removed registers again from an allowed domain and waits for approval', async () => {
+  const survey = newWave();
+  admin('domain', 'allow', '--survey', survey, '--unit', '3401', '--domain', 'kongsvinger.example.org');
+  const kari = { name: 'Kari Kontakt', email: `kari-${unique()}@kongsvinger.example.org` };
+  const ola = { name: 'Ola Kontakt', email: `ola-${unique()}@kongsvinger.example.org` };
+  const first = await call('POST', '/api/registrations', { survey_id: survey, unit: '3401', contacts: [kari, ola] });
+  for (const who of [kari, ola]) {
+    const [link] = await mailsTo(who.email, subject('Bekreft'));
+    assert.equal((await call('GET', `/api/registrations/verify?token=${tokenIn(link)}`)).json.status, 'verified');
+  }
+  await mailsTo(ola.email, subject('Tilgangskode'));
+  admin('contact', 'remove', '--survey', survey, '--unit', '3401', '--email', ola.email);
+
+  const again = await call('POST', '/api/registrations', { survey_id: survey, unit: '3401', contacts: [ola] });
+  assert.deepEqual([again.status, again.json.status], [first.status, first.json.status], 'answered as any registration');
+  const links = await mailsTo(ola.email, { ...subject('Bekreft'), count: 2 });
+  const opened = await call('GET', `/api/registrations/verify?token=${tokenIn(links.at(-1))}`);
+  assert.equal(opened.json.status, 'awaiting_approval', 'the domain admitted a removed contact again');
+  await mailsTo(kari.email, subject('Godkjenne ny kontaktperson'));
+  const listed = admin('contact', 'list', '--survey', survey, '--unit', '3401').split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(listed.map((c) => [c.email, c.status]).sort(), [[kari.email, 'verified'], [ola.email, 'awaiting_approval']].sort());
+  await settled();
+  assert.equal((await sentTo(ola.email)).filter((m) => m.subject.startsWith('Tilgangskode')).length, 1, 'no code again');
+
+  admin('contact', 'approve', '--survey', survey, '--unit', '3401', '--email', ola.email);
+  await mailsTo(ola.email, { ...subject('Tilgangskode'), count: 2 });
+});
+
 test('IMDi approves the first contact of a unit whose domain it does not know', async () => {
   const survey = newWave();
   const first = contact(unique());

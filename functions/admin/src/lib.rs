@@ -317,7 +317,7 @@ where
             let email = email(req)?;
             (operations::approve_contact(store, &app.queue, &app.keys, actor, wave, unit, &email).await, None)
         }
-        ["contacts", "remove"] => (operations::remove(store, actor, survey, unit, &email(req)?).await, None),
+        ["contacts", "remove"] => (operations::remove(store, &app.keys, actor, wave, unit, &email(req)?).await, None),
         ["code", "resend"] => match operations::resend_code(store, &app.queue, actor, survey, unit).await {
             Ok((sent, entry)) => (Ok(entry), Some(sent)),
             Err(e) => (Err(e), None),

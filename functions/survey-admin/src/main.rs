@@ -501,7 +501,7 @@ impl Admin {
                     let unit = unit_number(&wave, &unit)?;
                     (wave, unit, email_address(&email)?)
                 };
-                operations::remove(&self.store, self.actor(), &wave.survey_id, unit, &email)
+                operations::remove(&self.store, &self.config.keys, self.actor(), &wave, unit, &email)
                     .await
                     .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke fjerne {} fra {unit} ({})", email.as_str(), unit.unit().name))?;

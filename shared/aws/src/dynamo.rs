@@ -433,7 +433,7 @@ impl ContactStore for DynamoStore {
         let mut contacts = Vec::new();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| store_error("list contacts", e))?;
-            if !is_allowed_domain(&item) {
+            if is_contact(&item) {
                 contacts.push(ContactItem::try_from(&item)?.0);
             }
         }
@@ -492,6 +492,53 @@ impl ContactStore for DynamoStore {
         Ok(domains)
     }
 
+    async fn mark_removed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.tables.contacts)
+            .set_item(Some(removed_item(survey, unit, digest, expires_at)))
+            .send()
+            .await
+            .map_err(|e| store_error("mark a removed contact", e))?;
+        Ok(())
+    }
+
+    /// A Query on the item's whole key (the functions that check marks may
+    /// query the unit's partition, not get items).
+    async fn was_removed(&self, survey: &WaveId, unit: UnitNumber, digest: &str) -> StoreResult<bool> {
+        let found = self
+            .client
+            .query()
+            .table_name(&self.tables.contacts)
+            .key_condition_expression("registration = :r AND contact_id = :id")
+            .expression_attribute_values(":r", AttributeValue::S(registration_key(survey, unit)))
+            .expression_attribute_values(":id", AttributeValue::S(format!("{REMOVED_PREFIX}{digest}")))
+            .select(Select::Count)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("look up a removed contact", e))?;
+        Ok(found.count > 0)
+    }
+
+    async fn clear_removed(&self, survey: &WaveId, unit: UnitNumber, digest: &str) -> StoreResult<()> {
+        let id = format!("{REMOVED_PREFIX}{digest}");
+        self.client
+            .delete_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", &id)])))
+            .send()
+            .await
+            .map_err(|e| store_error("clear a removed contact's mark", e))?;
+        Ok(())
+    }
+
     /// One scan of the contacts table (a few items per unit), filtered to the wave.
     async fn wave_contacts(&self, survey: &WaveId) -> StoreResult<BTreeMap<UnitNumber, UnitContacts>> {
         let prefix = format!("{survey}#");
@@ -518,7 +565,8 @@ impl ContactStore for DynamoStore {
                 Some(AttributeValue::S(id)) if id.starts_with(ALLOWED_DOMAIN_PREFIX) => {
                     entry.domains.extend(id.strip_prefix(ALLOWED_DOMAIN_PREFIX).map(str::to_owned));
                 }
-                _ => entry.contacts.push(ContactItem::try_from(&item)?.0),
+                _ if is_contact(&item) => entry.contacts.push(ContactItem::try_from(&item)?.0),
+                _ => {}
             }
         }
         Ok(units)
@@ -569,8 +617,13 @@ impl ContactStore for DynamoStore {
     }
 }
 
-fn is_allowed_domain(item: &Item) -> bool {
-    matches!(item.get("contact_id"), Some(AttributeValue::S(id)) if id.starts_with(ALLOWED_DOMAIN_PREFIX))
+/// Whether an item of the contacts table is a contact, not one of the unit's
+/// allowed domains or a mark of a removed address, which share its partition.
+fn is_contact(item: &Item) -> bool {
+    !matches!(
+        item.get("contact_id"),
+        Some(AttributeValue::S(id)) if id.starts_with(ALLOWED_DOMAIN_PREFIX) || id.starts_with(REMOVED_PREFIX)
+    )
 }
 
 impl VerificationStore for DynamoStore {

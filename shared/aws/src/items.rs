@@ -340,6 +340,19 @@ pub(crate) fn allowed_domain_item(survey: &WaveId, unit: UnitNumber, domain: &st
     ])
 }
 
+/// The mark IMDi's removal of a contact leaves in the unit's partition: the
+/// keyed hash of the address in the sort key, never the address; deleted by
+/// TTL at the wave's `results_until`.
+pub(crate) const REMOVED_PREFIX: &str = "removed#";
+
+pub(crate) fn removed_item(survey: &WaveId, unit: UnitNumber, digest: &str, expires_at: OffsetDateTime) -> Item {
+    Item::from([
+        ("registration".into(), s(registration_key(survey, unit))),
+        ("contact_id".into(), s(format!("{REMOVED_PREFIX}{digest}"))),
+        ("expires_at".into(), n(expires_at.unix_timestamp())),
+    ])
+}
+
 impl TryFrom<&Item> for ContactItem {
     type Error = StoreError;
 

@@ -468,6 +468,46 @@ async fn the_audit_log_is_only_added_to<S: AuditStore>(store: &S) {
 
 /// A contact's reminder mark: set once per round, taken off only by its own
 /// round, gone when the contact is stored again; never on a missing contact.
+async fn removed_addresses_are_marked_per_unit<S: Stores>(store: &S, keys: &Keys) {
+    let survey = WaveId::parse("removed").unwrap();
+    let (unit, other) = (UnitNumber::parse("4601").unwrap(), UnitNumber::parse("0301").unwrap());
+    let kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
+    let until = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(300);
+    store.put_contact(&survey, unit, &kari, until).await.unwrap();
+    store.allow_domain(&survey, unit, "x.no", until).await.unwrap();
+    let ola = keys.removed_contact_digest(&survey, unit, &Email::parse("ola@x.no").unwrap());
+    assert!(!store.was_removed(&survey, unit, &ola).await.unwrap());
+
+    store.mark_removed(&survey, unit, &ola, until).await.unwrap();
+    assert!(store.was_removed(&survey, unit, &ola).await.unwrap());
+    assert!(!store.was_removed(&survey, other, &ola).await.unwrap(), "for its unit only");
+    let kari_mark = keys.removed_contact_digest(&survey, unit, &kari.email);
+    assert!(!store.was_removed(&survey, unit, &kari_mark).await.unwrap(), "for its address only");
+    let entry = ContactEntry { contact: kari.clone(), expires_at: until };
+    assert_eq!(store.contacts(&survey, unit).await.unwrap(), std::slice::from_ref(&entry), "a mark is not a contact");
+    assert_eq!(store.allowed_domains(&survey, unit).await.unwrap(), ["x.no"], "nor a domain");
+    let wave = store.wave_contacts(&survey).await.unwrap();
+    assert_eq!((wave[&unit].contacts.clone(), wave[&unit].domains.clone()), (vec![entry], vec!["x.no".to_owned()]));
+
+    store.clear_removed(&survey, unit, &ola).await.unwrap();
+    assert!(!store.was_removed(&survey, unit, &ola).await.unwrap());
+    store.clear_removed(&survey, unit, &ola).await.unwrap();
+}
+
+/// DynamoDB's item of a mark: the keyed hash in the sort key, no address, and
+/// a TTL at the time it was given.
+async fn a_removal_mark_holds_no_address(clients: &Clients, config: &Config, store: &DynamoStore) {
+    let survey = WaveId::parse("removed-item").unwrap();
+    let unit = UnitNumber::parse("4601").unwrap();
+    let until = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(300);
+    let digest = config.keys.removed_contact_digest(&survey, unit, &Email::parse("ola@x.no").unwrap());
+    store.mark_removed(&survey, unit, &digest, until).await.unwrap();
+    let items = clients.dynamodb.scan().table_name(&config.tables.contacts).send().await.unwrap().items.unwrap();
+    let item = items.iter().find(|i| format!("{i:?}").contains(&digest)).expect("the mark's item");
+    assert!(!format!("{item:?}").contains("ola"), "{item:?}");
+    assert_eq!(item["expires_at"].as_n().unwrap(), &until.unix_timestamp().to_string());
+}
+
 async fn a_contact_is_marked_reminded_once_per_round<S: Stores>(store: &S) {
     let survey = WaveId::parse("reminded").unwrap();
     let unit = UnitNumber::parse("4601").unwrap();
@@ -502,6 +542,7 @@ async fn memory_store_keeps_the_contract() {
     a_unit_is_registered_once_with_one_code(&store, &keys).await;
     a_rotated_code_replaces_the_old_one(&store, &keys).await;
     contacts_are_kept_per_unit(&store).await;
+    removed_addresses_are_marked_per_unit(&store, &keys).await;
     a_contact_is_marked_reminded_once_per_round(&store).await;
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
@@ -516,11 +557,13 @@ async fn memory_store_keeps_the_contract() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dynamodb_store_keeps_the_contract() {
     let moto = Moto::start();
-    let (store, _, config) = dynamo(&moto).await;
+    let (store, clients, config) = dynamo(&moto).await;
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     a_rotated_code_replaces_the_old_one(&store, &config.keys).await;
     contacts_are_kept_per_unit(&store).await;
+    removed_addresses_are_marked_per_unit(&store, &config.keys).await;
+    a_removal_mark_holds_no_address(&clients, &config, &store).await;
     a_contact_is_marked_reminded_once_per_round(&store).await;
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;

@@ -10,6 +10,7 @@ use sha2::Sha256;
 
 use crate::answer::{AnswerId, Receipt};
 use crate::code::{AccessCode, CodeDigest};
+use crate::contact::Email;
 use crate::submission::SubmissionId;
 use crate::unit::UnitNumber;
 use crate::wave::WaveId;
@@ -82,6 +83,13 @@ impl Keys {
     /// A personal link to a form of a survey of roles, hashed apart from the other tokens.
     pub fn form_token_digest(&self, token: &VerifyToken) -> TokenDigest {
         TokenDigest(self.digest("form-token", &token.0))
+    }
+
+    /// The mark that IMDi removed `email` from a unit in a wave: hashed with the
+    /// wave and the unit, so that the mark names nobody and the same address
+    /// removed from two units leaves two marks that cannot be matched.
+    pub fn removed_contact_digest(&self, survey: &WaveId, unit: UnitNumber, email: &Email) -> String {
+        self.digest("removed-contact", &format!("{survey}/{unit}/{}", email.as_str()))
     }
 
     /// The receipt of a submitted form: the same whenever that form is submitted.

@@ -32,6 +32,8 @@ struct Tables {
     registrations: BTreeMap<(WaveId, UnitNumber), UnitRegistration>,
     contacts: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, StoredContact>>,
     allowed_domains: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
+    /// The marks of removed addresses, by their keyed hash.
+    removed: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
@@ -285,6 +287,26 @@ impl ContactStore for MemoryStore {
         Ok(self.with(|t| {
             t.allowed_domains.get(&(survey.clone(), unit)).map(|d| d.keys().cloned().collect()).unwrap_or_default()
         }))
+    }
+
+    async fn mark_removed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &str,
+        expires_at: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.with(|t| t.removed.entry((survey.clone(), unit)).or_default().insert(digest.to_owned(), expires_at));
+        Ok(())
+    }
+
+    async fn was_removed(&self, survey: &WaveId, unit: UnitNumber, digest: &str) -> StoreResult<bool> {
+        Ok(self.with(|t| t.removed.get(&(survey.clone(), unit)).is_some_and(|marks| marks.contains_key(digest))))
+    }
+
+    async fn clear_removed(&self, survey: &WaveId, unit: UnitNumber, digest: &str) -> StoreResult<()> {
+        self.with(|t| t.removed.get_mut(&(survey.clone(), unit)).map(|marks| marks.remove(digest)));
+        Ok(())
     }
 
     async fn wave_contacts(&self, survey: &WaveId) -> StoreResult<BTreeMap<UnitNumber, UnitContacts>> {

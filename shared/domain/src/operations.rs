@@ -372,16 +372,19 @@ async fn contact_status<S: ContactStore>(
     Ok(contact.contact.status.as_str())
 }
 
-/// Removes a contact; their results links stop working at once.
+/// Removes a contact; their results links stop working at once, and their
+/// domain no longer admits them to the unit in this wave.
 pub async fn remove<S: ContactStore + AuditStore>(
     store: &S,
+    keys: &Keys,
     actor: Actor<'_>,
-    survey: &WaveId,
+    wave: &Wave,
     unit: UnitNumber,
     email: &Email,
 ) -> Result<AuditEntry, ChangeError> {
+    let survey = &wave.survey_id;
     let before = contact_status(store, survey, unit, email).await?;
-    remove_contact(store, survey, unit, email).await?;
+    remove_contact(store, keys, wave, unit, email).await?;
     let contact = masked(email);
     actor
         .record(

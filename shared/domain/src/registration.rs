@@ -11,7 +11,8 @@
 //! code again (verified), by e-mail only. Only verified contacts hold one of a
 //! unit's four places, so addresses that never confirm cannot squat them; a
 //! request must fit in the places left with every address it types, known or
-//! not, so its answer does not tell which addresses are contacts.
+//! not, so its answer does not tell which addresses are contacts. A contact
+//! IMDi removed is not admitted by their domain again in that wave.
 
 use std::collections::BTreeSet;
 
@@ -375,7 +376,7 @@ where
     let contact = find_contact(store, &survey_id, unit, &verification.contact_id).await?.ok_or(VerifyError::Gone)?;
     let status = match contact.status {
         ContactStatus::Verified => ContactStatus::Verified,
-        _ if store.allowed_domains(&survey_id, unit).await?.iter().any(|d| d == contact.email.domain()) => {
+        _ if admitted_by_domain(store, keys, &survey_id, unit, &contact.email).await? => {
             admit(store, queue, keys, &wave, unit, contact, Approval::AllowedDomain).await?;
             ContactStatus::Verified
         }
@@ -394,6 +395,22 @@ where
         }
     };
     Ok(Verified { survey_id, unit: unit.unit(), status })
+}
+
+/// Whether the address's domain vouches for it: IMDi allowed the domain for the
+/// unit and has not removed this address from it. A removed person who
+/// registers again waits for a verified contact or IMDi, as a stranger does.
+async fn admitted_by_domain<S: ContactStore>(
+    store: &S,
+    keys: &Keys,
+    survey: &WaveId,
+    unit: UnitNumber,
+    email: &Email,
+) -> Result<bool, StoreError> {
+    if !store.allowed_domains(survey, unit).await?.iter().any(|d| d == email.domain()) {
+        return Ok(false);
+    }
+    Ok(!store.was_removed(survey, unit, &keys.removed_contact_digest(survey, unit, email)).await?)
 }
 
 /// A verified contact opens the approval link they were sent for a colleague.
@@ -428,7 +445,8 @@ where
     Ok(Verified { survey_id, unit: unit.unit(), status: ContactStatus::Verified })
 }
 
-/// IMDi approves a contact awaiting approval (`contact approve`).
+/// IMDi approves a contact awaiting approval (`contact approve`). IMDi vouches
+/// for them, so a mark of their removal from the unit goes.
 pub async fn approve_by_imdi<S, Q>(
     store: &S,
     queue: &Q,
@@ -446,17 +464,19 @@ where
     let contact =
         contacts.into_iter().map(|c| c.contact).find(|c| &c.email == email).ok_or(VerifyError::UnknownContact)?;
     match contact.status {
-        ContactStatus::Verified => Ok(()),
-        ContactStatus::Pending => Err(VerifyError::NotConfirmed),
+        ContactStatus::Verified => {}
+        ContactStatus::Pending => return Err(VerifyError::NotConfirmed),
         ContactStatus::AwaitingApproval => {
-            admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await.map(drop)
+            admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await?;
         }
     }
+    store.clear_removed(&wave.survey_id, unit, &keys.removed_contact_digest(&wave.survey_id, unit, email)).await?;
+    Ok(())
 }
 
 /// IMDi registers a contact it has spoken to (`registration add`, phone
-/// registrations): verified at once, and e-mailed the code like any other.
-/// Returns the unit's code.
+/// registrations): verified at once, and e-mailed the code like any other. A
+/// mark of their removal from the unit goes. Returns the unit's code.
 pub async fn add_by_imdi<S, Q>(
     store: &S,
     queue: &Q,
@@ -470,11 +490,12 @@ where
     S: RegistrationStore + ContactStore,
     Q: JobQueue,
 {
+    let removed = keys.removed_contact_digest(&wave.survey_id, unit, &contact.email);
     let known = live(store.contacts(&wave.survey_id, unit).await?, now)
         .into_iter()
         .map(|c| c.contact)
         .find(|c| c.email == contact.email);
-    match known {
+    let code = match known {
         Some(known) if known.is_verified() => {
             let registration = store.registration(&wave.survey_id, unit).await?.ok_or(VerifyError::NotRegistered)?;
             queue
@@ -484,11 +505,13 @@ where
                     contact_id: known.contact_id,
                 })
                 .await?;
-            Ok(registration.access_code)
+            registration.access_code
         }
-        Some(known) => admit(store, queue, keys, wave, unit, known, Approval::Imdi).await,
-        None => admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await,
-    }
+        Some(known) => admit(store, queue, keys, wave, unit, known, Approval::Imdi).await?,
+        None => admit(store, queue, keys, wave, unit, contact, Approval::Imdi).await?,
+    };
+    store.clear_removed(&wave.survey_id, unit, &removed).await?;
+    Ok(code)
 }
 
 /// Makes `contact` a verified contact of the unit: the unit's code is issued if
@@ -543,19 +566,29 @@ where
 }
 
 /// IMDi removes a contact (`contact remove`): their results links stop working
-/// at once, as every link is checked against the contact it was sent to.
+/// at once, as every link is checked against the contact it was sent to. The
+/// removal lasts the wave: the unit keeps a mark of the address (its keyed
+/// hash, never the address, until `results_until`), so that its domain no
+/// longer admits them. Should they register again, they wait for a verified
+/// contact or IMDi to vouch for them; their registration is answered as any.
 pub async fn remove_contact<S: ContactStore>(
     store: &S,
-    survey: &WaveId,
+    keys: &Keys,
+    wave: &Wave,
     unit: UnitNumber,
     email: &Email,
 ) -> Result<(), VerifyError> {
+    let survey = &wave.survey_id;
     let contacts = store.contacts(survey, unit).await?;
-    let mut found = false;
-    for entry in contacts.iter().filter(|c| &c.contact.email == email) {
-        found |= store.remove_contact(survey, unit, &entry.contact.contact_id).await?;
+    let removed: Vec<&Contact> = contacts.iter().map(|c| &c.contact).filter(|c| &c.email == email).collect();
+    if removed.is_empty() {
+        return Err(VerifyError::UnknownContact);
     }
-    found.then_some(()).ok_or(VerifyError::UnknownContact)
+    store.mark_removed(survey, unit, &keys.removed_contact_digest(survey, unit, email), wave.results_until).await?;
+    for contact in removed {
+        store.remove_contact(survey, unit, &contact.contact_id).await?;
+    }
+    Ok(())
 }
 
 /// IMDi issues a new code for a unit whose code leaked (`code rotate`): the

@@ -284,10 +284,9 @@ mod tests {
         w.ask(&ask("4601", "kari@x.no"), NOW).await;
         let token = w.token();
         assert!(w.auth("4601", Some(&token), NOW).await.is_ok());
-        let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
-        crate::registration::remove_contact(&w.store, &survey, unit, &Email::parse("kari@x.no").unwrap())
-            .await
-            .unwrap();
+        let unit = UnitNumber::parse("4601").unwrap();
+        let kari = Email::parse("kari@x.no").unwrap();
+        crate::registration::remove_contact(&w.store, &w.keys, &wave_2026(), unit, &kari).await.unwrap();
         assert!(matches!(w.auth("4601", Some(&token), NOW).await, Err(ResultsAuthError::InvalidToken)));
     }
 

@@ -219,6 +219,29 @@ pub trait ContactStore: Send + Sync {
         survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Marks that IMDi removed the address whose keyed hash is `digest`
+    /// ([`crate::Keys::removed_contact_digest`]) from the unit, until `expires_at`.
+    fn mark_removed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &str,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether the unit holds the mark of a removed address.
+    fn was_removed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Takes the mark of a removed address off the unit, if it has one.
+    fn clear_removed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Every unit of a wave with a contact or an allowed domain, registered or
     /// not yet (a first contact awaiting IMDi's approval), by unit number.
     fn wave_contacts(

@@ -150,11 +150,8 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
         (allowed.before.clone(), allowed.after.clone()),
         (json!({ "domains": [] }), json!({ "domains": ["bergen.kommune.no"] }))
     );
-    remove(&store, actor, &wave.survey_id, bergen, &verified).await.unwrap();
-    assert!(matches!(
-        remove(&store, actor, &wave.survey_id, bergen, &verified).await,
-        Err(ChangeError::UnknownContact)
-    ));
+    remove(&store, &keys, actor, &wave, bergen, &verified).await.unwrap();
+    assert!(matches!(remove(&store, &keys, actor, &wave, bergen, &verified).await, Err(ChangeError::UnknownContact)));
     let unit = Some(bergen);
     assert_eq!(
         log(&store, &wave).await,

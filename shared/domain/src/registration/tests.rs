@@ -410,9 +410,9 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
             .await;
     assert!(matches!(refused, Err(VerifyError::NotConfirmed)), "IMDi approves only a confirmed address");
 
-    remove_contact(&w.store, &wave.survey_id, unit, &email).await.unwrap();
+    remove_contact(&w.store, &w.keys, &wave, unit, &email).await.unwrap();
     assert_eq!(w.status_of("5501", "first@gmail.example").await, None);
-    assert!(matches!(remove_contact(&w.store, &wave.survey_id, unit, &email).await, Err(VerifyError::UnknownContact)));
+    assert!(matches!(remove_contact(&w.store, &w.keys, &wave, unit, &email).await, Err(VerifyError::UnknownContact)));
 
     let new = rotate_code(&w.store, &w.queue, &w.keys, &wave.survey_id, unit).await.unwrap();
     w.work(NOW).await;
@@ -426,4 +426,83 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
         "verified contacts get the new code"
     );
     assert!(w.codes_sent_to("first@gmail.example").len() == 1, "a removed contact gets no new code");
+}
+
+/// The attack of the access audit: IMDi removes a contact whose address is in
+/// a domain it allowed for the unit. The person registers again, opens the
+/// link, and the domain admitted them at once: a contact again, with the code
+/// and results links. A removed address now waits for someone to vouch for it.
+#[tokio::test]
+async fn attack_a_removed_contact_is_not_admitted_again_by_their_domain() {
+    let w = world().await;
+    let wave = wave_2026();
+    let unit = UnitNumber::parse("4601").unwrap();
+    w.allow("4601", "bergen.kommune.no").await;
+    w.register(&request("4601", &["kari@bergen.kommune.no", "ola@bergen.kommune.no"]), NOW).await.unwrap();
+    for email in ["kari@bergen.kommune.no", "ola@bergen.kommune.no"] {
+        w.verify(&w.last_token(email), NOW).await.unwrap();
+    }
+    let ola = Email::parse("ola@bergen.kommune.no").unwrap();
+    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    let codes = w.codes_sent_to("ola@bergen.kommune.no").len();
+
+    w.register(&request("4601", &["ola@bergen.kommune.no"]), NOW).await.expect("answered as any registration");
+    let opened = w.verify(&w.last_token("ola@bergen.kommune.no"), NOW).await.unwrap();
+    assert_eq!(opened.status, ContactStatus::AwaitingApproval, "the domain admitted a removed contact again");
+    assert_eq!(w.status_of("4601", "ola@bergen.kommune.no").await, Some(ContactStatus::AwaitingApproval));
+    assert_eq!(w.codes_sent_to("ola@bergen.kommune.no").len(), codes, "a removed contact got the code again");
+    assert!(w.approval_token("kari@bergen.kommune.no").is_some(), "a verified contact is asked, as for a stranger");
+
+    w.register(&request("4601", &["per@bergen.kommune.no"]), NOW).await.unwrap();
+    let colleague = w.verify(&w.last_token("per@bergen.kommune.no"), NOW).await.unwrap();
+    assert_eq!(colleague.status, ContactStatus::Verified, "the domain still admits everyone else");
+}
+
+#[tokio::test]
+async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_removal_puts_it_back() {
+    let w = world().await;
+    let wave = wave_2026();
+    let unit = UnitNumber::parse("4601").unwrap();
+    w.allow("4601", "bergen.kommune.no").await;
+    w.register(&request("4601", &["kari@bergen.kommune.no", "ola@bergen.kommune.no"]), NOW).await.unwrap();
+    for email in ["kari@bergen.kommune.no", "ola@bergen.kommune.no"] {
+        w.verify(&w.last_token(email), NOW).await.unwrap();
+    }
+    let ola = Email::parse("ola@bergen.kommune.no").unwrap();
+    let mark = w.keys.removed_contact_digest(&wave.survey_id, unit, &ola);
+    assert!(!mark.contains("ola"), "the mark is a keyed hash, not the address");
+    let marked = || async { w.store.was_removed(&wave.survey_id, unit, &mark).await.unwrap() };
+    let comes_back = || async {
+        w.register(&request("4601", &["ola@bergen.kommune.no"]), NOW).await.unwrap();
+        w.verify(&w.last_token("ola@bergen.kommune.no"), NOW).await.unwrap().status
+    };
+
+    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    assert!(marked().await);
+    assert!(
+        !w.store.was_removed(&wave.survey_id, UnitNumber::parse("5501").unwrap(), &mark).await.unwrap(),
+        "for that unit only"
+    );
+    assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
+    let codes = w.codes_sent_to("ola@bergen.kommune.no").len();
+    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &ola, NOW).await.unwrap();
+    w.work(NOW).await;
+    assert_eq!(w.codes_sent_to("ola@bergen.kommune.no").len(), codes + 1, "approved by IMDi, Ola gets the code");
+    assert!(!marked().await, "IMDi's approval takes the mark off");
+
+    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    assert!(marked().await, "a new removal puts it back");
+    assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
+    let phoned = Contact::parse_mailbox("Ola Nordmann <ola@bergen.kommune.no>").unwrap();
+    add_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, phoned, NOW).await.unwrap();
+    w.work(NOW).await;
+    assert_eq!(w.status_of("4601", "ola@bergen.kommune.no").await, Some(ContactStatus::Verified));
+    assert!(!marked().await, "IMDi adding them again takes the mark off");
+
+    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    let approval = {
+        assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
+        w.approval_token("kari@bergen.kommune.no").expect("Kari is asked")
+    };
+    assert_eq!(w.approve(&approval, NOW).await.unwrap().status, ContactStatus::Verified, "a contact may vouch too");
 }

@@ -644,18 +644,28 @@ impl VerificationStore for DynamoStore {
             .update_item()
             .table_name(&self.tables.verifications)
             .set_key(Some(key(&[("token_digest", &digest.0)])))
-            .update_expression("SET used_at = :now")
+            .update_expression("SET taken_at = :now")
             .condition_expression(
-                "attribute_exists(token_digest) AND attribute_not_exists(used_at) AND expires_at > :now",
+                "attribute_exists(token_digest) AND attribute_not_exists(used_at) AND expires_at > :now \
+                 AND (attribute_not_exists(taken_at) OR taken_at <= :stale)",
             )
             .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
-            .return_values(ReturnValue::AllNew)
+            .expression_attribute_values(
+                ":stale",
+                AttributeValue::N((now - VERIFICATION_CLAIM).unix_timestamp().to_string()),
+            )
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
         match result {
             Ok(out) => {
                 let item = out.attributes.ok_or_else(|| StoreError::Corrupt("verification".into()))?;
-                Ok(Consumed::Now(VerificationItem::try_from(&item)?.0))
+                let verification = VerificationItem::try_from(&item)?.0;
+                Ok(if item.contains_key("taken_at") {
+                    Consumed::Again(verification)
+                } else {
+                    Consumed::Now(verification)
+                })
             }
             Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
                 let item = self
@@ -664,10 +674,31 @@ impl VerificationStore for DynamoStore {
                 Ok(match item {
                     None => Consumed::Unknown,
                     Some(item) if item.contains_key("used_at") => Consumed::AlreadyUsed,
-                    Some(_) => Consumed::Expired,
+                    Some(item) if VerificationItem::try_from(&item)?.0.expires_at <= now => Consumed::Expired,
+                    Some(_) => Consumed::InProgress,
                 })
             }
             Err(e) => Err(store_error("consume verification", e)),
+        }
+    }
+
+    async fn finish_verification(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.verifications)
+            .set_key(Some(key(&[("token_digest", &digest.0)])))
+            .update_expression("SET used_at = :now")
+            .condition_expression("attribute_exists(token_digest)")
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .send()
+            .await;
+        match result {
+            // Gone already (its time to live passed): it opens nothing either way.
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(())
+            }
+            other => other.map(drop).map_err(|e| store_error("finish verification", e)),
         }
     }
 }

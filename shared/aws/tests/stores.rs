@@ -199,7 +199,15 @@ async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
     let fresh = make(now + Duration::hours(48));
     store.put_verification(&fresh).await.unwrap();
     assert_eq!(store.consume_verification(&fresh.digest, now).await.unwrap(), Consumed::Now(fresh.clone()));
-    assert_eq!(store.consume_verification(&fresh.digest, now).await.unwrap(), Consumed::AlreadyUsed);
+    assert_eq!(store.consume_verification(&fresh.digest, now).await.unwrap(), Consumed::InProgress);
+    // The request that took it broke off: another takes it over, once.
+    let later = now + VERIFICATION_CLAIM;
+    assert_eq!(store.consume_verification(&fresh.digest, later).await.unwrap(), Consumed::Again(fresh.clone()));
+    assert_eq!(store.consume_verification(&fresh.digest, later).await.unwrap(), Consumed::InProgress);
+    store.finish_verification(&fresh.digest, later).await.unwrap();
+    assert_eq!(store.consume_verification(&fresh.digest, later).await.unwrap(), Consumed::AlreadyUsed);
+    let much_later = later + VERIFICATION_CLAIM;
+    assert_eq!(store.consume_verification(&fresh.digest, much_later).await.unwrap(), Consumed::AlreadyUsed);
     let stale = make(now - Duration::SECOND);
     store.put_verification(&stale).await.unwrap();
     assert_eq!(store.consume_verification(&stale.digest, now).await.unwrap(), Consumed::Expired);

@@ -17,6 +17,13 @@ use crate::store::*;
 use crate::unit::UnitNumber;
 use crate::wave::{Wave, WaveId};
 
+/// What became of a verification link: taken by a request at, or used at.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Use {
+    Taken(OffsetDateTime),
+    Used(OffsetDateTime),
+}
+
 /// A contact as its item holds it: the entry, and the mark of the last
 /// reminder round it had, which goes when the contact is stored again.
 #[derive(Clone, PartialEq, Debug)]
@@ -34,7 +41,7 @@ struct Tables {
     allowed_domains: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
     /// The marks of removed addresses, by their keyed hash.
     removed: BTreeMap<(WaveId, UnitNumber), BTreeMap<String, OffsetDateTime>>,
-    verifications: BTreeMap<TokenDigest, (Verification, Option<OffsetDateTime>)>,
+    verifications: BTreeMap<TokenDigest, (Verification, Option<Use>)>,
     access_tokens: BTreeMap<TokenDigest, AccessToken>,
     answers: BTreeMap<AnswerId, AnswerRecord>,
     guesses: BTreeMap<String, (u32, OffsetDateTime)>,
@@ -365,13 +372,27 @@ impl VerificationStore for MemoryStore {
     async fn consume_verification(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<Consumed> {
         Ok(self.with(|t| match t.verifications.get_mut(digest) {
             None => Consumed::Unknown,
-            Some((_, Some(_))) => Consumed::AlreadyUsed,
+            Some((_, Some(Use::Used(_)))) => Consumed::AlreadyUsed,
             Some((v, _)) if v.expires_at <= now => Consumed::Expired,
-            Some((v, used)) => {
-                *used = Some(now);
-                Consumed::Now(v.clone())
+            Some((_, Some(Use::Taken(at)))) if *at > now - VERIFICATION_CLAIM => Consumed::InProgress,
+            Some((v, taken)) => {
+                let again = taken.replace(Use::Taken(now)).is_some();
+                if again {
+                    Consumed::Again(v.clone())
+                } else {
+                    Consumed::Now(v.clone())
+                }
             }
         }))
+    }
+
+    async fn finish_verification(&self, digest: &TokenDigest, now: OffsetDateTime) -> StoreResult<()> {
+        self.with(|t| {
+            if let Some((_, used)) = t.verifications.get_mut(digest) {
+                *used = Some(Use::Used(now));
+            }
+        });
+        Ok(())
     }
 }
 

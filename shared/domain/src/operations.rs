@@ -65,7 +65,9 @@ impl From<VerifyError> for ChangeError {
         match e {
             VerifyError::UnitFull => Self::UnitFull,
             VerifyError::NotConfirmed => Self::NotConfirmed,
-            VerifyError::UnknownContact | VerifyError::InvalidToken | VerifyError::Gone => Self::UnknownContact,
+            VerifyError::UnknownContact | VerifyError::InvalidToken | VerifyError::Gone | VerifyError::InProgress => {
+                Self::UnknownContact
+            }
             VerifyError::NotRegistered => Self::NotRegistered,
             VerifyError::Store(e) => Self::Store(e),
             VerifyError::Queue(e) => Self::Queue(e),

@@ -307,6 +307,8 @@ pub enum VerifyError {
     InvalidToken,
     #[error("this link has expired or was used already")]
     Gone,
+    #[error("this link is being opened already; try again in a moment")]
+    InProgress,
     #[error("the unit has {MAX_CONTACTS} verified contact persons already")]
     UnitFull,
     #[error("the contact has not confirmed their e-mail address yet")]
@@ -330,15 +332,19 @@ pub struct Verified {
     pub status: ContactStatus,
 }
 
-async fn spend<S: VerificationStore>(
+/// Takes the link for this request: the verification, and whether an earlier
+/// request took it and broke off, so that what it was to do is done again.
+async fn take<S: VerificationStore>(
     store: &S,
     keys: &Keys,
     raw_token: &str,
     now: OffsetDateTime,
-) -> Result<Verification, VerifyError> {
+) -> Result<(Verification, bool), VerifyError> {
     let token = VerifyToken::parse(raw_token).map_err(|_| VerifyError::InvalidToken)?;
     match store.consume_verification(&keys.token_digest(&token), now).await? {
-        Consumed::Now(v) => Ok(v),
+        Consumed::Now(v) => Ok((v, false)),
+        Consumed::Again(v) => Ok((v, true)),
+        Consumed::InProgress => Err(VerifyError::InProgress),
         Consumed::Unknown => Err(VerifyError::InvalidToken),
         Consumed::AlreadyUsed | Consumed::Expired => Err(VerifyError::Gone),
     }
@@ -367,7 +373,7 @@ where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
     Q: JobQueue,
 {
-    let verification = spend(store, keys, raw_token, now).await?;
+    let (verification, again) = take(store, keys, raw_token, now).await?;
     if verification.purpose != TokenPurpose::VerifyAddress {
         return Err(VerifyError::InvalidToken);
     }
@@ -375,6 +381,11 @@ where
     let wave = store.wave(&survey_id).await?.ok_or(VerifyError::Gone)?;
     let contact = find_contact(store, &survey_id, unit, &verification.contact_id).await?.ok_or(VerifyError::Gone)?;
     let status = match contact.status {
+        // Admitted by this link before it broke off: the e-mails may not have gone.
+        ContactStatus::Verified if again => {
+            announce(queue, &survey_id, unit, &contact.contact_id, Approval::AllowedDomain).await?;
+            ContactStatus::Verified
+        }
         ContactStatus::Verified => ContactStatus::Verified,
         _ if admitted_by_domain(store, keys, &survey_id, unit, &contact.email).await? => {
             admit(store, queue, keys, &wave, unit, contact, Approval::AllowedDomain).await?;
@@ -394,6 +405,7 @@ where
             ContactStatus::AwaitingApproval
         }
     };
+    store.finish_verification(&verification.digest, now).await?;
     Ok(Verified { survey_id, unit: unit.unit(), status })
 }
 
@@ -425,7 +437,7 @@ where
     S: WaveStore + RegistrationStore + ContactStore + VerificationStore,
     Q: JobQueue,
 {
-    let verification = spend(store, keys, raw_token, now).await?;
+    let (verification, again) = take(store, keys, raw_token, now).await?;
     let TokenPurpose::Approve { approver } = &verification.purpose else { return Err(VerifyError::InvalidToken) };
     let (survey_id, unit) = (verification.survey_id.clone(), verification.unit);
     let wave = store.wave(&survey_id).await?.ok_or(VerifyError::Gone)?;
@@ -435,13 +447,17 @@ where
         return Err(VerifyError::Gone);
     }
     let candidate = contacts.into_iter().find(|c| c.contact_id == verification.contact_id).ok_or(VerifyError::Gone)?;
+    let approval = Approval::Contact(approver.clone());
     match candidate.status {
+        // Admitted by this link before it broke off: the e-mails may not have gone.
+        ContactStatus::Verified if again => announce(queue, &survey_id, unit, &candidate.contact_id, approval).await?,
         ContactStatus::Verified => {}
         ContactStatus::Pending => return Err(VerifyError::NotConfirmed),
         ContactStatus::AwaitingApproval => {
-            admit(store, queue, keys, &wave, unit, candidate, Approval::Contact(approver.clone())).await?;
+            admit(store, queue, keys, &wave, unit, candidate, approval).await?;
         }
     }
+    store.finish_verification(&verification.digest, now).await?;
     Ok(Verified { survey_id, unit: unit.unit(), status: ContactStatus::Verified })
 }
 
@@ -556,13 +572,24 @@ where
     };
     let verified = Contact { status: ContactStatus::Verified, ..contact };
     store.put_contact(survey_id, unit, &verified, wave.results_until).await?;
-    let (survey, unit) = (survey_id.to_string(), unit.to_string());
-    let contact_id = verified.contact_id;
+    announce(queue, survey_id, unit, &verified.contact_id, approved_by).await?;
+    Ok(code)
+}
+
+/// The e-mails of an admission: the unit's code to the contact, and word of
+/// them to the unit's other contacts.
+async fn announce<Q: JobQueue>(
+    queue: &Q,
+    survey: &WaveId,
+    unit: UnitNumber,
+    contact_id: &str,
+    approved_by: Approval,
+) -> Result<(), QueueError> {
+    let (survey, unit, contact_id) = (survey.to_string(), unit.to_string(), contact_id.to_owned());
     queue
         .enqueue(&MailJob::Code { survey_id: survey.clone(), unit: unit.clone(), contact_id: contact_id.clone() })
         .await?;
-    queue.enqueue(&MailJob::ContactAdded { survey_id: survey, unit, contact_id, approved_by }).await?;
-    Ok(code)
+    queue.enqueue(&MailJob::ContactAdded { survey_id: survey, unit, contact_id, approved_by }).await
 }
 
 /// IMDi removes a contact (`contact remove`): their results links stop working

@@ -296,23 +296,44 @@ pub struct Verification {
     pub expires_at: OffsetDateTime,
 }
 
+/// How long a request that opened a link holds it before another may take
+/// it over: longer than any request lives (API Gateway gives up at 30 s).
+pub const VERIFICATION_CLAIM: time::Duration = time::Duration::seconds(31);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Consumed {
-    /// The token was valid and is now used.
+    /// The token was valid and is now this request's, until it is finished.
     Now(Verification),
+    /// As `Now`, but an earlier request took it and broke off before it was
+    /// finished: what that request was to do may be done in part.
+    Again(Verification),
+    /// Another request took it less than [`VERIFICATION_CLAIM`] ago.
+    InProgress,
     AlreadyUsed,
     Expired,
     Unknown,
 }
 
+/// A link is used once its work is done, not when it is opened: a request
+/// takes it ([`VerificationStore::consume_verification`]), does the work, and
+/// then marks it used ([`VerificationStore::finish_verification`]). A request
+/// that breaks off in between leaves it to be taken again, so an outage does
+/// not use up the only link a person has.
 pub trait VerificationStore: Send + Sync {
     fn put_verification(&self, verification: &Verification) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Marks the token used, once: a second use, an expired or an unknown token says so.
+    /// Takes the token for this request, once at a time: a token used, expired,
+    /// unknown or taken by a request still at work says so.
     fn consume_verification(
         &self,
         digest: &TokenDigest,
         now: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<Consumed>> + Send;
+    /// Marks a taken token used: it opens nothing again.
+    fn finish_verification(
+        &self,
+        digest: &TokenDigest,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 pub trait AnswerStore: Send + Sync {

@@ -7,6 +7,7 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 use survey_domain::jobs::QueueError;
 use survey_domain::results_access::{AccessError, ResultsAuthError};
+use survey_domain::store::VERIFICATION_CLAIM;
 use survey_domain::{RegisterError, StoreError, SubmitError, ValidateError, VerifyError};
 
 /// How long a client waits before retrying after storage trouble.
@@ -165,6 +166,8 @@ impl From<VerifyError> for ApiError {
         match err {
             VerifyError::InvalidToken => Self::new(StatusCode::BAD_REQUEST, "invalid_token", message),
             VerifyError::Gone => Self::new(StatusCode::GONE, "invalid_token", message),
+            VerifyError::InProgress => Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", message)
+                .with_retry_after(VERIFICATION_CLAIM.whole_seconds().unsigned_abs()),
             VerifyError::UnitFull => Self::new(StatusCode::CONFLICT, "too_many_contacts", message),
             VerifyError::NotConfirmed => Self::new(StatusCode::CONFLICT, "not_confirmed", message),
             VerifyError::UnknownContact => Self::new(StatusCode::NOT_FOUND, "unknown_contact", message),

@@ -506,3 +506,57 @@ async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_remova
     };
     assert_eq!(w.approve(&approval, NOW).await.unwrap().status, ContactStatus::Verified, "a contact may vouch too");
 }
+
+/// A queue that refuses its next jobs, as SQS in an outage.
+struct Flaky<'a> {
+    queue: &'a MemoryQueue,
+    refuse: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Flaky<'a> {
+    fn refusing(queue: &'a MemoryQueue, jobs: usize) -> Self {
+        Self { queue, refuse: jobs.into() }
+    }
+}
+
+impl JobQueue for Flaky<'_> {
+    async fn enqueue(&self, job: &MailJob) -> Result<(), QueueError> {
+        let ordering = std::sync::atomic::Ordering::SeqCst;
+        if self.refuse.fetch_update(ordering, ordering, |n| n.checked_sub(1)).is_ok() {
+            return Err(QueueError("the queue is down".into()));
+        }
+        self.queue.enqueue(job).await
+    }
+}
+
+#[tokio::test]
+async fn attack_an_outage_after_a_link_is_opened_does_not_use_it_up() {
+    let w = world().await;
+    w.allow("4601", "bergen.kommune.no").await;
+    w.register(&request("4601", &["kari@bergen.kommune.no"]), NOW).await.unwrap();
+    let token = w.last_token("kari@bergen.kommune.no");
+    let down = Flaky::refusing(&w.queue, 1);
+    assert!(matches!(verify(&w.store, &down, &w.keys, &token, NOW).await, Err(VerifyError::Queue(_))));
+    let at_once = w.verify(&token, NOW + Duration::seconds(5)).await;
+    assert!(matches!(at_once, Err(VerifyError::InProgress)), "the first request may still be at work: {at_once:?}");
+    let opened = w.verify(&token, NOW + Duration::minutes(1)).await.expect("the link works again after an outage");
+    assert_eq!(opened.status, ContactStatus::Verified);
+    assert_eq!(w.codes_sent_to("kari@bergen.kommune.no").len(), 1, "the code goes out, once");
+    assert!(matches!(w.verify(&token, NOW + Duration::minutes(2)).await, Err(VerifyError::Gone)), "then it is used");
+
+    // Awaiting approval: the request to approve goes out after the outage.
+    w.register(&request("4601", &["per@gmail.example"]), NOW).await.unwrap();
+    let token = w.last_token("per@gmail.example");
+    let down = Flaky::refusing(&w.queue, 1);
+    assert!(matches!(verify(&w.store, &down, &w.keys, &token, NOW).await, Err(VerifyError::Queue(_))));
+    let opened = w.verify(&token, NOW + Duration::minutes(1)).await.expect("the link works again after an outage");
+    assert_eq!(opened.status, ContactStatus::AwaitingApproval);
+    let link = w.approval_token("kari@bergen.kommune.no").expect("Kari is asked to approve Per");
+
+    // Approving: Per's code goes out after the outage, once.
+    let down = Flaky::refusing(&w.queue, 1);
+    assert!(matches!(approve(&w.store, &down, &w.keys, &link, NOW).await, Err(VerifyError::Queue(_))));
+    let approved = w.approve(&link, NOW + Duration::minutes(1)).await.expect("the approval works again");
+    assert_eq!(approved.status, ContactStatus::Verified);
+    assert_eq!(w.codes_sent_to("per@gmail.example").len(), 1, "Per's code goes out, once");
+}

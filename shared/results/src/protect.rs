@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use survey_disclosure::Role;
-use survey_domain::aggregate::Accumulator;
+use survey_domain::aggregate::{Accumulator, Tally};
 use survey_domain::UnitNumber;
 
 use crate::release::{decide, population_key, Decision, Epochs, Ledger, Now, ProtectionFailed, Release, Spec};
@@ -25,6 +25,8 @@ pub struct Decisions {
     pub withheld: BTreeMap<Population, WithholdReason>,
     /// Question figures withheld inside published populations: (population, question index).
     pub questions: BTreeMap<(Population, usize), WithholdReason>,
+    /// Index figures withheld inside published populations: (population, index position in the plan).
+    pub indices: BTreeMap<(Population, usize), WithholdReason>,
     /// The run as a release (its run id and time are filled in by the run).
     pub release: Release,
 }
@@ -32,6 +34,41 @@ pub struct Decisions {
 /// What decides a question's problem: its answered counts per atom and epoch,
 /// and the (population, release) pairs that withheld the question before.
 type QuestionProblem = (Vec<Vec<u64>>, BTreeSet<(String, usize)>);
+
+/// A figure published beside a population's respondents, with a count of its own.
+#[derive(Debug, Clone, Copy)]
+enum Measure {
+    /// A question's figure: those who answered it (by position in the questionnaire).
+    Question(usize),
+    /// An index's figure: those with enough of its items answered (by position in the plan).
+    Index(usize),
+}
+
+impl Measure {
+    fn of(self, tally: &Tally) -> u64 {
+        match self {
+            Self::Question(q) => tally.answered[q],
+            Self::Index(s) => tally.index_n[s],
+        }
+    }
+
+    /// Its cumulative count for an inner cell at an earlier release.
+    fn before(self, release: &Release, atom: &str) -> u64 {
+        let (counts, at) = match self {
+            Self::Question(q) => (&release.answered, q),
+            Self::Index(s) => (&release.index_n, s),
+        };
+        counts.get(atom).and_then(|v| v.get(at)).copied().unwrap_or(0)
+    }
+
+    /// Whether an earlier release withheld it for a population (`population#id`).
+    fn withheld_in(self, release: &Release, key: &str) -> bool {
+        match self {
+            Self::Question(_) => release.withheld_questions.contains(key),
+            Self::Index(_) => release.withheld_indices.contains(key),
+        }
+    }
+}
 
 /// An inner cell: a unit and a category of the grouping question.
 type Atom = (UnitNumber, usize);
@@ -236,27 +273,32 @@ pub fn withhold(
         }
     }
 
-    // One problem per question that some population, or some sum of the
-    // unpublished parts of a published area, answered too rarely: the same
-    // structure over that question's answered counts. A difference of two
-    // published figures (an area and its published units, a unit and one of
-    // its groups) is such a population, so the question's problem is needed
-    // even when every published figure has enough answers.
+    // One problem per question, and per index, that some population, or some
+    // sum of the unpublished parts of a published area, answered too rarely:
+    // the same structure over the counts of those who answered the question
+    // (or count in the index). A difference of two published figures (an area
+    // and its published units, a unit and one of its groups) is such a
+    // population, so the problem is needed even when every published figure
+    // has enough answers.
     let published: BTreeMap<&String, &Population> =
         names.iter().filter(|(_, p)| offered(p) && !decisions.withheld.contains_key(p)).collect();
-    let reported = counts.questionnaire().questions.iter().enumerate().filter(|(i, _)| plan.is_reported(*i));
+    let questions = counts.questionnaire().questions.iter().enumerate().filter(|(i, _)| plan.is_reported(*i));
+    let measures: Vec<(Measure, &String)> = questions
+        .map(|(i, q)| (Measure::Question(i), &q.id))
+        .chain(plan.indices.iter().enumerate().map(|(s, index)| (Measure::Index(s), &index.id)))
+        .collect();
     let mut decided: BTreeMap<QuestionProblem, BTreeMap<String, WithholdReason>> = BTreeMap::new();
-    for (question, question_id) in reported.map(|(i, q)| (i, &q.id)) {
-        let answered_now = |a: usize| atom_tally(&atoms[a]).answered[question];
-        let answered_before = |r: &Release, a: usize| {
+    for (measure, id) in measures {
+        let now_of = |a: usize| measure.of(atom_tally(&atoms[a]));
+        let before_of = |r: &Release, a: usize| {
             let (unit, category) = atoms[a];
-            r.answered.get(&atom_key(unit, category)).and_then(|v| v.get(question)).copied().unwrap_or(0)
+            measure.before(r, &atom_key(unit, category))
         };
         let small = |n: u64| n > 0 && n < min;
-        let question_epochs = cumulative(&answered_now, &answered_before);
-        // Releases that published a population but withheld this question of it.
+        let measure_epochs = cumulative(&now_of, &before_of);
+        // Releases that published a population but withheld this figure of it.
         let mut withheld_before: BTreeSet<(String, usize)> = BTreeSet::new();
-        let mut question_specs: BTreeMap<String, Spec> = specs
+        let mut measure_specs: BTreeMap<String, Spec> = specs
             .iter()
             .map(|(name, spec)| {
                 let mut spec = spec.clone();
@@ -266,7 +308,7 @@ pub fn withhold(
                     spec.now = Now::Hidden;
                 }
                 for (r, p) in &mut spec.past {
-                    if *p && ledger.releases[*r].withheld_questions.contains(&format!("{name}#{question_id}")) {
+                    if *p && measure.withheld_in(&ledger.releases[*r], &format!("{name}#{id}")) {
                         *p = false;
                         withheld_before.insert((name.clone(), *r));
                     }
@@ -274,43 +316,43 @@ pub fn withhold(
                 (name.clone(), spec)
             })
             .collect();
-        // Everyone answered it, now and before, and none of its figures was
+        // Everyone counts in it, now and before, and none of its figures was
         // withheld before: its problem is the respondents', already decided
         // against readers who know more (a unit's contacts).
-        if question_epochs.counts == epochs.counts && withheld_before.is_empty() {
+        if measure_epochs.counts == epochs.counts && withheld_before.is_empty() {
             continue;
         }
         let unpublished = |name: &String| !published.contains_key(name);
-        let sums = small_sums(tables, &names, &question_specs, offered, &unpublished, &answered_now, min);
+        let sums = small_sums(tables, &names, &measure_specs, offered, &unpublished, &now_of, min);
         let needed = !sums.is_empty()
-            || question_specs.values().any(|spec| {
-                let now: u64 = spec.atoms.iter().map(|&a| answered_now(a)).sum();
+            || measure_specs.values().any(|spec| {
+                let now: u64 = spec.atoms.iter().map(|&a| now_of(a)).sum();
                 small(now)
                     || spec.past.iter().filter(|(_, p)| *p).any(|&(r, _)| {
-                        let then: u64 = spec.atoms.iter().map(|&a| answered_before(&ledger.releases[r], a)).sum();
+                        let then: u64 = spec.atoms.iter().map(|&a| before_of(&ledger.releases[r], a)).sum();
                         small(now.saturating_sub(then))
                     })
             });
         if !needed {
             continue;
         }
-        // Questions shown to the same people (a group's questions, say) have
-        // the same counts: their problem is decided once.
-        let same = (question_epochs.counts, withheld_before);
+        // Figures that count the same people (a group's questions, say) have
+        // the same problem: it is decided once.
+        let same = (measure_epochs.counts, withheld_before);
         let withheld = match decided.get(&same) {
             Some(withheld) => withheld.clone(),
             None => {
                 let epochs = Epochs { counts: same.0.clone() };
-                question_specs.extend(sums);
-                let mut withheld = decide(&epochs, &question_specs, min_respondents)?;
+                measure_specs.extend(sums);
+                let mut withheld = decide(&epochs, &measure_specs, min_respondents)?;
                 for _ in 0..MAX_SUM_ROUNDS {
                     let hidden = |name: &String| unpublished(name) || withheld.contains_key(name);
-                    let sums = small_sums(tables, &names, &question_specs, offered, &hidden, &answered_now, min);
+                    let sums = small_sums(tables, &names, &measure_specs, offered, &hidden, &now_of, min);
                     if sums.is_empty() {
                         break;
                     }
-                    question_specs.extend(sums);
-                    withheld = decide(&epochs, &question_specs, min_respondents)?;
+                    measure_specs.extend(sums);
+                    withheld = decide(&epochs, &measure_specs, min_respondents)?;
                 }
                 decided.insert(same, withheld.clone());
                 withheld
@@ -318,8 +360,17 @@ pub fn withhold(
         };
         for (name, reason) in withheld {
             if let Some(population) = published.get(&name) {
-                decisions.questions.insert((**population, question), reason);
-                decisions.release.withheld_questions.insert(format!("{name}#{question_id}"));
+                let key = format!("{name}#{id}");
+                match measure {
+                    Measure::Question(q) => {
+                        decisions.questions.insert((**population, q), reason);
+                        decisions.release.withheld_questions.insert(key);
+                    }
+                    Measure::Index(s) => {
+                        decisions.indices.insert((**population, s), reason);
+                        decisions.release.withheld_indices.insert(key);
+                    }
+                }
             }
         }
     }
@@ -396,6 +447,7 @@ pub fn withhold(
         let tally = atom_tally(&atoms[a]);
         decisions.release.respondents.insert(atom_key(*unit, *category), tally.respondents);
         decisions.release.answered.insert(atom_key(*unit, *category), tally.answered.clone());
+        decisions.release.index_n.insert(atom_key(*unit, *category), tally.index_n.clone());
     }
     for (name, population) in &names {
         if offered(population) {

@@ -50,6 +50,13 @@ pub struct Release {
     pub populations: BTreeMap<String, Decision>,
     /// Question figures withheld inside published populations: `population#question`.
     pub withheld_questions: BTreeSet<String>,
+    /// Cumulative counts in each index per inner cell, one per index of the plan
+    /// (absent from ledgers written before 2026-12-07).
+    #[serde(default)]
+    pub index_n: BTreeMap<String, Vec<u64>>,
+    /// Index figures withheld inside published populations: `population#index`.
+    #[serde(default)]
+    pub withheld_indices: BTreeSet<String>,
     /// Each unit's size band and KOSTRA group as this release compared it
     /// (absent from ledgers written before 2026-12-07).
     #[serde(default)]

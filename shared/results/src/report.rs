@@ -30,6 +30,8 @@ pub struct ReportInput<'a> {
     pub withheld: &'a BTreeMap<Population, WithholdReason>,
     /// Question figures withheld inside published populations.
     pub questions_withheld: &'a BTreeMap<(Population, usize), WithholdReason>,
+    /// Index figures withheld inside published populations: (population, index position).
+    pub indices_withheld: &'a BTreeMap<(Population, usize), WithholdReason>,
     /// Whether a scope's figures are released in this run.
     pub released: &'a (dyn Fn(Scope) -> bool + Sync),
     /// The previous wave's released unit figures.
@@ -269,14 +271,25 @@ impl ReportInput<'_> {
         }
     }
 
-    /// One index's figure (0-100) for a population.
+    /// One index's figure (0-100) for a population: withheld as its population
+    /// is, where the protection withheld it, or where fewer than
+    /// `min_respondents` count in it.
     pub fn index_figure(&self, scope: Scope, breakdown: Breakdown, section: usize) -> IndexFigure {
-        match self.status(scope, breakdown) {
-            Err(reason) => IndexFigure::Withheld(Withheld::because(reason)),
-            Ok(tally) => match index_value(tally, section, self.layout) {
-                Some(value) => IndexFigure::Published { n: tally.index_n[section], value: Some(round1(value)) },
-                None => IndexFigure::Published { n: 0, value: None },
-            },
+        let withheld = |reason| IndexFigure::Withheld(Withheld::because(reason));
+        let tally = match self.status(scope, breakdown) {
+            Ok(tally) => tally,
+            Err(reason) => return withheld(reason),
+        };
+        if let Some(reason) = self.indices_withheld.get(&(Population { scope, breakdown }, section)) {
+            return withheld(*reason);
+        }
+        let n = tally.index_n[section];
+        if n > 0 && n < u64::from(self.wave.min_respondents) {
+            return withheld(WithholdReason::TooFewAnswers);
+        }
+        match index_value(tally, section, self.layout) {
+            Some(value) => IndexFigure::Published { n, value: Some(round1(value)) },
+            None => IndexFigure::Published { n: 0, value: None },
         }
     }
 

@@ -349,6 +349,7 @@ where
         tables: &tables,
         withheld,
         questions_withheld: &decisions.questions,
+        indices_withheld: &decisions.indices,
         released: &released,
         previous: &previous,
     };

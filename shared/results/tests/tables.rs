@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
-use survey_domain::aggregate::Accumulator;
+use survey_domain::aggregate::{Accumulator, Tally};
 use survey_domain::answer::{AnswerRecord, AnswerValue};
 use survey_domain::population::Population as Residents;
 use survey_domain::unit::is_builtin;
@@ -410,14 +410,55 @@ fn question_attacker_finds_nothing(
     records: &[AnswerRecord],
     question: &str,
 ) -> Result<(), String> {
+    let q = Questionnaire::current().questions.iter().position(|x| x.id == question).unwrap();
+    let counted = |record: &AnswerRecord| record.answers.contains_key(question);
+    let published = |population: &Population, tally: &Tally| {
+        let n = tally.answered[q];
+        let few = n > 0 && n < u64::from(MIN);
+        !(few || decisions.withheld.contains_key(population) || decisions.questions.contains_key(&(*population, q)))
+    };
+    attacker_on_sets(tables, records, &counted, &published)
+}
+
+/// As [`question_attacker_finds_nothing`], for an index: those it counts are
+/// the respondents with enough of its items answered.
+fn index_attacker_finds_nothing(
+    tables: &Tables,
+    decisions: &Decisions,
+    records: &[AnswerRecord],
+    index: &str,
+) -> Result<(), String> {
     let questionnaire = Questionnaire::current();
     let plan = questionnaire.plan();
-    let q = questionnaire.questions.iter().position(|x| x.id == question).unwrap();
+    let s = plan.indices.iter().position(|x| x.id == index).unwrap();
+    let spec = &plan.indices[s];
+    let counted = |record: &AnswerRecord| {
+        let scored = spec.items.iter().filter(|&&i| {
+            matches!(record.answers.get(&questionnaire.questions[i].id), Some(AnswerValue::One(v)) if v != "dont_know")
+        });
+        scored.count() >= spec.quorum
+    };
+    let published = |population: &Population, tally: &Tally| {
+        let n = tally.index_n[s];
+        let few = n > 0 && n < u64::from(MIN);
+        !(few || decisions.withheld.contains_key(population) || decisions.indices.contains_key(&(*population, s)))
+    };
+    attacker_on_sets(tables, records, &counted, &published)
+}
+
+/// The attacker of the two above: the inner cells count the records `counted`,
+/// and each population's figure is published when `published` says so.
+fn attacker_on_sets(
+    tables: &Tables,
+    records: &[AnswerRecord],
+    counted: &dyn Fn(&AnswerRecord) -> bool,
+    published: &dyn Fn(&Population, &Tally) -> bool,
+) -> Result<(), String> {
+    let plan = Questionnaire::current().plan();
     let mut atoms: BTreeMap<(UnitNumber, usize), u64> = BTreeMap::new();
     for record in records {
         let AnswerValue::One(category) = &record.answers["q_group"] else { unreachable!() };
-        let answered = u64::from(record.answers.contains_key(question));
-        *atoms.entry((record.unit, plan.category(category).unwrap())).or_default() += answered;
+        *atoms.entry((record.unit, plan.category(category).unwrap())).or_default() += u64::from(counted(record));
     }
     let keys: Vec<(UnitNumber, usize)> = atoms.keys().copied().collect();
     let mut problem = Problem::new(atoms.values().copied().collect(), Rules { min_respondents: u64::from(MIN) });
@@ -432,12 +473,7 @@ fn question_attacker_finds_nothing(
         let inner: Vec<usize> = (0..keys.len())
             .filter(|&i| tables.covers(population.scope, keys[i].0) && categories.contains(&keys[i].1))
             .collect();
-        let n = tally.answered[q];
-        let few = n > 0 && n < u64::from(MIN);
-        let published = !(few
-            || decisions.withheld.contains_key(population)
-            || decisions.questions.contains_key(&(*population, q)));
-        if published && !inner.is_empty() {
+        if published(population, tally) && !inner.is_empty() {
             problem.add_cell(format!("published {population:?}"), inner, Role::Publish).unwrap();
         }
     }
@@ -519,4 +555,34 @@ proptest! {
         let (tables, decisions) = protected(&records);
         prop_assert_eq!(question_attacker_finds_nothing(&tables, &decisions, &records, "q_plan_1"), Ok(()));
     }
+}
+
+/// Marks the first `scoring` of `records` as scoring the usefulness index (its
+/// four items answered 1 to 5), and the rest as not (every item "don't know").
+fn scoring_usefulness(mut records: Vec<AnswerRecord>, scoring: usize) -> Vec<AnswerRecord> {
+    for (i, record) in records.iter_mut().enumerate() {
+        let value = if i < scoring { "4" } else { "dont_know" };
+        for item in ["q_nytte_1", "q_nytte_2", "q_nytte_3", "q_nytte_4"] {
+            record.answers.insert(item.into(), AnswerValue::One(value.into()));
+        }
+    }
+    records
+}
+
+#[test]
+fn a_county_minus_a_released_unit_does_not_give_away_four_respondents_index() {
+    // As for a question: Vestland's index counts 14, Bergen's 10, and the
+    // difference would be the mean index of 4 in Stord and Fitjar.
+    let records: Vec<AnswerRecord> = [
+        scoring_usefulness(records("4601", "training", 30, 1), 10),
+        scoring_usefulness(records("4614", "training", 20, 2), 2),
+        scoring_usefulness(records("4615", "training", 4, 3), 2),
+        scoring_usefulness(records("4612", "training", 20, 4), 0),
+        scoring_usefulness(records("1103", "training", 30, 5), 30),
+    ]
+    .concat();
+    let (tables, d) = protected(&records);
+    assert_eq!(reason(&d, all(unit_scope("4601"))), None, "Bergen's 30 are released");
+    assert_eq!(reason(&d, all(Scope::County("46"))), None, "Vestland's 74 are released");
+    assert_eq!(index_attacker_finds_nothing(&tables, &d, &records, "usefulness"), Ok(()));
 }

@@ -3,9 +3,9 @@
 //! bounces and complaints to an SNS topic, delivered raw to the same queue, and
 //! a permanent bounce or a complaint stops further mail to that address
 //! ([`forms::stop_mail_to`]). A record that fails for a reason that may pass
-//! (SES throttling, a store fault) is reported as a batch item failure, so SQS
-//! hands it out again, and after five receives moves it to the dead-letter
-//! queue, where an alarm waits. So does a job this worker cannot read (a kind
+//! (SES throttling or its sending paused, a store fault) is reported as a
+//! batch item failure, so SQS hands it out again, and after five receives
+//! moves it to the dead-letter queue, where an alarm waits. So does a job this worker cannot read (a kind
 //! it does not know, or a known kind without what it needs): during a deploy
 //! it may come from a newer producer, and a newer worker will run it. A record
 //! that is no job at all is logged and dropped: running it again cannot help.

@@ -1,5 +1,8 @@
 //! Sending e-mail with SES (sesv2): HTML and plain text in one message.
 
+use aws_sdk_sesv2::config::http::HttpResponse;
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use survey_domain::{MailError, Mailer, OutgoingEmail};
 
@@ -21,6 +24,22 @@ fn utf8(text: &str) -> Content {
     Content::builder().data(text).charset("UTF-8").build().expect("data is set")
 }
 
+/// Whether SES refused this message itself: its content (`MessageRejected`)
+/// or its input, such as an address SES does not take (`BadRequestException`).
+/// Sending it again cannot help, so its job is done. Every other failure holds
+/// for every message while it lasts: throttling and the daily quota, the
+/// account paused or suspended (as after too many bounces), the sender domain
+/// or the configuration set not there, a response that could not be read, or
+/// an error this SDK does not know. Then the job goes back to the queue and,
+/// after five receives, to the dead-letter queue and its alarm, to be redriven.
+///
+/// SES also answers `MessageRejected` when the sender's own identity is not
+/// verified, which holds for every message; only the error's text tells that
+/// apart, and it is not read here.
+fn refuses_the_message(err: &SdkError<SendEmailError, HttpResponse>) -> bool {
+    matches!(err.as_service_error(), Some(SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_)))
+}
+
 impl Mailer for SesMailer {
     async fn send(&self, message: &OutgoingEmail) -> Result<(), MailError> {
         let content = EmailContent::builder()
@@ -39,17 +58,7 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.config.configuration_set.clone())
             .send()
             .await
-            .map_err(|err| {
-                let retryable = match &err {
-                    aws_sdk_sesv2::error::SdkError::ServiceError(e) => {
-                        e.err().is_too_many_requests_exception() || e.raw().status().is_server_error()
-                    }
-                    aws_sdk_sesv2::error::SdkError::TimeoutError(_)
-                    | aws_sdk_sesv2::error::SdkError::DispatchFailure(_) => true,
-                    _ => false,
-                };
-                MailError { retryable, source: Box::new(err) }
-            })?;
+            .map_err(|err| MailError { retryable: !refuses_the_message(&err), source: Box::new(err) })?;
         Ok(())
     }
 }

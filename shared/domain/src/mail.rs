@@ -18,7 +18,9 @@ pub struct OutgoingEmail {
 #[derive(Debug, thiserror::Error)]
 #[error("the e-mail could not be sent")]
 pub struct MailError {
-    /// Throttling or a network fault: the same message may go through later.
+    /// Anything but a refusal of this message itself (throttling, a network
+    /// fault, the sending account paused): the same message may go through
+    /// later, so its job goes back to the queue rather than being dropped.
     pub retryable: bool,
     #[source]
     pub source: BoxError,

@@ -300,7 +300,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // That count: a COUNT query on the answers' by_unit index (keys and days), never an answer.
       answers: ['Query'],
       // Pending contacts are written with their verification token; the contacts'
-      // reminder marks each contact with its round (a conditional update), once.
+      // reminder marks each contact with its round, and a job that mails several
+      // contacts marks each with its mailing (conditional updates), once.
       contacts: ['Query', 'PutItem', 'UpdateItem'],
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],

@@ -615,6 +615,51 @@ impl ContactStore for DynamoStore {
             .await;
         applied(result, "unmark a contact reminded").map(|_| ())
     }
+
+    /// One conditional `UpdateItem` adding `mailing` to the contact's set of
+    /// marks (`mailed`), on an item that must exist.
+    async fn mark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .update_expression("ADD mailed :marks")
+            .condition_expression("attribute_exists(contact_id) AND NOT contains(mailed, :mailing)")
+            .expression_attribute_values(":marks", AttributeValue::Ss(vec![mailing.to_owned()]))
+            .expression_attribute_values(":mailing", AttributeValue::S(mailing.to_owned()))
+            .send()
+            .await;
+        applied(result, "mark a contact mailed")
+    }
+
+    /// One conditional `UpdateItem`: only a contact that has the mark is written.
+    async fn unmark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> StoreResult<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .update_expression("DELETE mailed :marks")
+            .condition_expression("contains(mailed, :mailing)")
+            .expression_attribute_values(":marks", AttributeValue::Ss(vec![mailing.to_owned()]))
+            .expression_attribute_values(":mailing", AttributeValue::S(mailing.to_owned()))
+            .send()
+            .await;
+        applied(result, "unmark a contact mailed").map(|_| ())
+    }
 }
 
 /// Whether an item of the contacts table is a contact, not one of the unit's

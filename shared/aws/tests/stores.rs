@@ -542,6 +542,38 @@ async fn a_contact_is_marked_reminded_once_per_round<S: Stores>(store: &S) {
     assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
 }
 
+/// A contact's marks of the mailings it had: each set once, several side by
+/// side, each taken off alone, all gone when the contact is stored again;
+/// never on a missing contact.
+async fn a_contact_is_marked_mailed_once_per_mailing<S: Stores>(store: &S) {
+    let survey = WaveId::parse("mailed").unwrap();
+    let unit = UnitNumber::parse("4601").unwrap();
+    let kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
+    let expires_at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(2);
+    store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
+    let id = kari.contact_id.as_str();
+    assert!(store.mark_mailed(&survey, unit, id, "added:01A").await.unwrap());
+    assert!(!store.mark_mailed(&survey, unit, id, "added:01A").await.unwrap(), "once per mailing");
+    assert!(store.mark_mailed(&survey, unit, id, "approval:01B").await.unwrap(), "another mailing beside it");
+    assert!(store.mark_reminded(&survey, unit, id, "2026-11-23").await.unwrap(), "the reminder's mark apart");
+    store.unmark_mailed(&survey, unit, id, "added:01A").await.unwrap();
+    assert!(store.mark_mailed(&survey, unit, id, "added:01A").await.unwrap(), "unmarked, it can go again");
+    assert!(!store.mark_mailed(&survey, unit, id, "approval:01B").await.unwrap(), "the other mark stays");
+    store.unmark_mailed(&survey, unit, id, "code:none").await.unwrap();
+    assert_eq!(store.contacts(&survey, unit).await.unwrap(), [ContactEntry { contact: kari.clone(), expires_at }]);
+    store.put_contact(&survey, unit, &kari, expires_at).await.unwrap();
+    assert!(store.mark_mailed(&survey, unit, id, "approval:01B").await.unwrap(), "stored again, unmarked");
+
+    let other = UnitNumber::parse("0301").unwrap();
+    assert!(!store.mark_mailed(&survey, other, id, "added:01A").await.unwrap(), "no such contact there");
+    store.unmark_mailed(&survey, other, id, "added:01A").await.unwrap();
+    assert!(store.contacts(&survey, other).await.unwrap().is_empty(), "and none was made");
+    assert!(store.remove_contact(&survey, unit, id).await.unwrap());
+    assert!(!store.mark_mailed(&survey, unit, id, "added:01C").await.unwrap(), "removed");
+    store.unmark_mailed(&survey, unit, id, "approval:01B").await.unwrap();
+    assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     let keys = Keys::new(b"test");
@@ -552,6 +584,7 @@ async fn memory_store_keeps_the_contract() {
     contacts_are_kept_per_unit(&store).await;
     removed_addresses_are_marked_per_unit(&store, &keys).await;
     a_contact_is_marked_reminded_once_per_round(&store).await;
+    a_contact_is_marked_mailed_once_per_mailing(&store).await;
     verification_tokens_are_single_use(&store, &keys).await;
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
@@ -573,6 +606,7 @@ async fn dynamodb_store_keeps_the_contract() {
     removed_addresses_are_marked_per_unit(&store, &config.keys).await;
     a_removal_mark_holds_no_address(&clients, &config, &store).await;
     a_contact_is_marked_reminded_once_per_round(&store).await;
+    a_contact_is_marked_mailed_once_per_mailing(&store).await;
     verification_tokens_are_single_use(&store, &config.keys).await;
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;

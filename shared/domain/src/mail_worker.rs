@@ -49,7 +49,7 @@ where
             MailJob::ContactAdded { survey_id, unit, contact_id, approved_by } => {
                 run_contact_added(store, mailer, survey_id, unit, contact_id, approved_by).await
             }
-            MailJob::CodeRotated { survey_id, unit } => run_code_rotated(store, mailer, links, survey_id, unit).await,
+            MailJob::CodeRotated { survey_id, unit } => run_code_rotated(self, survey_id, unit).await,
             MailJob::FormInvitation { survey_id, unit, role } => {
                 let job = MailingJob { survey: survey_id, unit, role, sending: Sending::Invitation };
                 run_mailing(store, mailer, self.keys, links, job, now).await

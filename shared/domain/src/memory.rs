@@ -2,7 +2,7 @@
 //! semantics as the DynamoDB one, for fast tests and benchmarks.
 
 use std::collections::btree_map::Entry;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
@@ -24,12 +24,14 @@ enum Use {
     Used(OffsetDateTime),
 }
 
-/// A contact as its item holds it: the entry, and the mark of the last
-/// reminder round it had, which goes when the contact is stored again.
+/// A contact as its item holds it: the entry, the mark of the last reminder
+/// round it had and those of the mailings it had, which go when the contact
+/// is stored again.
 #[derive(Clone, PartialEq, Debug)]
 struct StoredContact {
     entry: ContactEntry,
     reminded: Option<String>,
+    mailed: BTreeSet<String>,
 }
 
 #[derive(Default, Clone, PartialEq, Debug)]
@@ -258,7 +260,7 @@ impl ContactStore for MemoryStore {
     ) -> StoreResult<()> {
         self.with(|t| {
             let entry = ContactEntry { contact: contact.clone(), expires_at };
-            let stored = StoredContact { entry, reminded: None };
+            let stored = StoredContact { entry, reminded: None, mailed: BTreeSet::new() };
             t.contacts.entry((survey.clone(), unit)).or_default().insert(contact.contact_id.clone(), stored)
         });
         Ok(())
@@ -357,6 +359,34 @@ impl ContactStore for MemoryStore {
             let stored = t.contacts.get_mut(&(survey.clone(), unit)).and_then(|cs| cs.get_mut(contact_id));
             if let Some(stored) = stored.filter(|s| s.reminded.as_deref() == Some(round)) {
                 stored.reminded = None;
+            }
+        });
+        Ok(())
+    }
+
+    async fn mark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let stored = t.contacts.get_mut(&(survey.clone(), unit)).and_then(|cs| cs.get_mut(contact_id));
+            stored.is_some_and(|s| s.mailed.insert(mailing.to_owned()))
+        }))
+    }
+
+    async fn unmark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> StoreResult<()> {
+        self.with(|t| {
+            if let Some(stored) = t.contacts.get_mut(&(survey.clone(), unit)).and_then(|cs| cs.get_mut(contact_id)) {
+                stored.mailed.remove(mailing);
             }
         });
         Ok(())

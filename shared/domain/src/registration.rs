@@ -15,6 +15,7 @@
 //! IMDi removed is not admitted by their domain again in that wave.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -27,7 +28,7 @@ use crate::emails::{
 };
 use crate::jobs::{Approval, JobContact, JobQueue, MailJob, QueueError};
 use crate::keys::{Keys, VerifyToken};
-use crate::mail::{MailError, Mailer};
+use crate::mail::{MailError, Mailer, OutgoingEmail};
 use crate::mail_worker::Worker;
 use crate::store::*;
 use crate::unit::{Unit, UnitNumber};
@@ -137,9 +138,10 @@ fn live(contacts: Vec<ContactEntry>, now: OffsetDateTime) -> Vec<ContactEntry> {
 }
 
 /// `POST /api/registrations`: checks the request and queues it for the mail
-/// worker. The unit's verified contacts and every address typed (a verified
-/// one again too) count against its four places; pending ones do not.
-/// Returns an id for this registration request.
+/// worker, one job per address: a job retried after SES failed on one
+/// address mails no other again. The unit's verified contacts and every
+/// address typed (a verified one again too) count against its four places;
+/// pending ones do not. Returns an id for this registration request.
 pub async fn register<S, Q>(
     store: &S,
     queue: &Q,
@@ -167,22 +169,21 @@ where
     if verified + wanted.len() > MAX_CONTACTS {
         return Err(RegisterError::TooManyContacts);
     }
-    let contacts = wanted
-        .into_iter()
-        .map(|c| JobContact {
+    for c in wanted {
+        let contact = JobContact {
             name: c.name.as_str().to_owned(),
             email: c.email.as_str().to_owned(),
             phone: c.phone.map(|p| p.as_str().to_owned()),
-        })
-        .collect();
-    queue
-        .enqueue(&MailJob::Register {
-            survey_id: survey_id.to_string(),
-            unit: unit.to_string(),
-            contacts,
-            expected_participants: expected,
-        })
-        .await?;
+        };
+        queue
+            .enqueue(&MailJob::Register {
+                survey_id: survey_id.to_string(),
+                unit: unit.to_string(),
+                contacts: vec![contact],
+                expected_participants: expected,
+            })
+            .await?;
+    }
     Ok(SubmissionId::new().to_string())
 }
 
@@ -226,6 +227,8 @@ pub(crate) async fn job_target<S: WaveStore>(
 /// entry and a verification link, a pending or unapproved one a fresh link, a
 /// verified one the code again. Addresses beyond the unit's places or its
 /// waiting room are dropped without a word, as the request was answered already.
+/// A job holds one address ([`register`] queues one per address); one queued
+/// before may hold several.
 pub async fn run_registration<S, M>(
     worker: &Worker<'_, S, M>,
     survey: &str,
@@ -299,6 +302,61 @@ where
         .await?;
     mailer.send(&verification_email(contact, unit, wave, &links.verify(token.as_str()), expires_at)).await?;
     Ok(())
+}
+
+/// A job's e-mails to several contacts of a unit, each at most once. Each
+/// contact is marked with the job's `mailing` before its e-mail goes (a
+/// conditional write, as the reminders' marks), so a retry of the job (after
+/// SES failed on a later contact, or a redrive from the dead-letter queue)
+/// skips every contact it reached. A send that fails takes the mark off again,
+/// so that the retry sends it; should that fail too (two faults at once), that
+/// contact misses the e-mail rather than the others getting theirs twice.
+///
+/// SES refusing one address for good ends that contact's e-mail only: the
+/// others still get theirs, and the job ends with the refusal afterwards.
+struct OncePerContact<'a, S, M> {
+    store: &'a S,
+    mailer: &'a M,
+    survey: &'a WaveId,
+    unit: UnitNumber,
+    mailing: String,
+    refused: Option<JobError>,
+}
+
+impl<'a, S: ContactStore, M: Mailer> OncePerContact<'a, S, M> {
+    fn new(store: &'a S, mailer: &'a M, survey: &'a WaveId, unit: UnitNumber, mailing: String) -> Self {
+        Self { store, mailer, survey, unit, mailing, refused: None }
+    }
+
+    /// Sends what `email` makes to `to`, unless `to` had this mailing. `email`
+    /// runs only once `to` is marked: a token it writes is made only for an
+    /// e-mail that is sent, never again for one sent before.
+    async fn send(
+        &mut self,
+        to: &Contact,
+        email: impl Future<Output = Result<OutgoingEmail, JobError>>,
+    ) -> Result<(), JobError> {
+        let (store, survey, unit, id) = (self.store, self.survey, self.unit, to.contact_id.as_str());
+        if !store.mark_mailed(survey, unit, id, &self.mailing).await? {
+            return Ok(());
+        }
+        let sent = match email.await {
+            Ok(email) => self.mailer.send(&email).await.map_err(JobError::from),
+            Err(error) => Err(error),
+        };
+        let Err(error) = sent else { return Ok(()) };
+        store.unmark_mailed(survey, unit, id, &self.mailing).await?;
+        if error.is_retryable() {
+            return Err(error);
+        }
+        self.refused.get_or_insert(error);
+        Ok(())
+    }
+
+    /// What the job came to once every contact was tried: the first refusal, if any.
+    fn finish(self) -> Result<(), JobError> {
+        self.refused.map_or(Ok(()), Err)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -644,6 +702,9 @@ where
 
 /// The mail worker's part of the approval: every verified contact of the unit
 /// gets a link to approve the person, and the person is told what happens next.
+/// Each once ([`OncePerContact`]): a retry makes no new link for an approver
+/// who has one. (An approver whose send failed gets a new link on the retry;
+/// the one made for the failed send reached no one, and expires unused.)
 pub async fn run_approval_needed<S, M>(
     worker: &Worker<'_, S, M>,
     survey: &str,
@@ -665,23 +726,28 @@ where
     };
     let approvers: Vec<&Contact> = contacts.iter().filter(|c| c.is_verified()).collect();
     let expires_at = (now + APPROVAL_VALID_FOR).min(wave.results_until);
+    let mut once = OncePerContact::new(store, mailer, &wave.survey_id, unit, format!("approval:{contact_id}"));
     for approver in &approvers {
-        let token = VerifyToken::generate();
-        store
-            .put_verification(&Verification {
-                digest: keys.token_digest(&token),
-                survey_id: wave.survey_id.clone(),
-                unit,
-                contact_id: candidate.contact_id.clone(),
-                purpose: TokenPurpose::Approve { approver: approver.contact_id.clone() },
-                expires_at,
-            })
-            .await?;
-        let link = links.approve(token.as_str());
-        mailer.send(&approval_request_email(approver, candidate, unit.unit(), &wave, &link, expires_at)).await?;
+        let email = async {
+            let token = VerifyToken::generate();
+            store
+                .put_verification(&Verification {
+                    digest: keys.token_digest(&token),
+                    survey_id: wave.survey_id.clone(),
+                    unit,
+                    contact_id: candidate.contact_id.clone(),
+                    purpose: TokenPurpose::Approve { approver: approver.contact_id.clone() },
+                    expires_at,
+                })
+                .await?;
+            let link = links.approve(token.as_str());
+            Ok(approval_request_email(approver, candidate, unit.unit(), &wave, &link, expires_at))
+        };
+        once.send(approver, email).await?;
     }
-    mailer.send(&awaiting_approval_email(candidate, unit.unit(), &wave, !approvers.is_empty())).await?;
-    Ok(())
+    let told = awaiting_approval_email(candidate, unit.unit(), &wave, !approvers.is_empty());
+    once.send(candidate, async { Ok(told) }).await?;
+    once.finish()
 }
 
 /// The mail worker sends the unit's code to a verified contact.
@@ -706,27 +772,28 @@ where
     Ok(())
 }
 
-/// The mail worker sends a new code to every verified contact.
-pub async fn run_code_rotated<S, M>(
-    store: &S,
-    mailer: &M,
-    links: &SiteLinks,
-    survey: &str,
-    unit: &str,
-) -> Result<(), JobError>
+/// The mail worker sends a new code to every verified contact, once each
+/// ([`OncePerContact`], marked by the code's keyed hash).
+pub async fn run_code_rotated<S, M>(worker: &Worker<'_, S, M>, survey: &str, unit: &str) -> Result<(), JobError>
 where
     S: WaveStore + RegistrationStore + ContactStore,
     M: Mailer,
 {
+    let Worker { store, mailer, keys, links } = *worker;
     let (wave, unit) = job_target(store, survey, unit).await?;
     let Some(registration) = store.registration(&wave.survey_id, unit).await? else { return Ok(()) };
+    let code = &registration.access_code;
+    let mailing = format!("code:{}", &keys.code_digest(code).0[..16]);
+    let mut once = OncePerContact::new(store, mailer, &wave.survey_id, unit, mailing);
     for entry in store.contacts(&wave.survey_id, unit).await?.into_iter().filter(|c| c.contact.is_verified()) {
-        mailer.send(&new_code_email(&entry.contact, unit.unit(), &wave, &registration.access_code, links)).await?;
+        let email = new_code_email(&entry.contact, unit.unit(), &wave, code, links);
+        once.send(&entry.contact, async { Ok(email) }).await?;
     }
-    Ok(())
+    once.finish()
 }
 
-/// The mail worker tells every other verified contact who was added, and by whom.
+/// The mail worker tells every other verified contact who was added, and by
+/// whom, once each ([`OncePerContact`]).
 pub async fn run_contact_added<S, M>(
     store: &S,
     mailer: &M,
@@ -746,10 +813,12 @@ where
         Approval::Contact(id) => contacts.iter().find(|c| &c.contact_id == id),
         _ => None,
     };
+    let mut once = OncePerContact::new(store, mailer, &wave.survey_id, unit, format!("added:{contact_id}"));
     for other in contacts.iter().filter(|c| c.is_verified() && c.contact_id != contact_id) {
-        mailer.send(&contact_added_email(other, added, approved_by, approver, unit.unit(), &wave)).await?;
+        let email = contact_added_email(other, added, approved_by, approver, unit.unit(), &wave);
+        once.send(other, async { Ok(email) }).await?;
     }
-    Ok(())
+    once.finish()
 }
 
 #[cfg(test)]

@@ -267,6 +267,26 @@ pub trait ContactStore: Send + Sync {
         contact_id: &str,
         round: &str,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Marks on the contact that it has had the e-mail of `mailing` (one mail
+    /// job's, such as `added:{contact id}`), unless it has: `false` when it had
+    /// (or there is no such contact), and nothing was written. A contact keeps
+    /// the marks of several mailings; storing it again takes them off.
+    fn mark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Takes the mark of `mailing` off the contact, if it has it: that e-mail
+    /// did not go after all.
+    fn unmark_mailed(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        contact_id: &str,
+        mailing: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// One unit's contacts and allowed domains.

@@ -560,3 +560,164 @@ async fn attack_an_outage_after_a_link_is_opened_does_not_use_it_up() {
     assert_eq!(approved.status, ContactStatus::Verified);
     assert_eq!(w.codes_sent_to("per@gmail.example").len(), 1, "Per's code goes out, once");
 }
+
+// A job that mails several people, retried after SES failed part-way (as SQS
+// hands it out again, or an operator redrives it from the dead-letter queue),
+// mails only those it had not reached.
+
+/// SES as these tests need it: the `throttle_at`-th send (counted from 1)
+/// fails as throttling does; a send to `refused` fails for good, as SES
+/// refuses an address; every other send is kept in `sent`.
+#[derive(Default)]
+struct Ses {
+    sent: MemoryMailer,
+    sends: std::sync::atomic::AtomicUsize,
+    throttle_at: usize,
+    refused: Option<String>,
+}
+
+impl Ses {
+    fn throttling(send: usize) -> Self {
+        Self { throttle_at: send, ..Self::default() }
+    }
+
+    fn refusing(address: &str) -> Self {
+        Self { refused: Some(address.to_owned()), ..Self::default() }
+    }
+
+    /// How many e-mails went to `email` with a subject starting `subject`.
+    fn count(&self, email: &str, subject: &str) -> usize {
+        self.sent.sent().iter().filter(|m| m.to.as_str() == email && m.subject.starts_with(subject)).count()
+    }
+}
+
+impl Mailer for Ses {
+    async fn send(&self, message: &crate::mail::OutgoingEmail) -> Result<(), MailError> {
+        let send = self.sends.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if send == self.throttle_at {
+            return Err(MailError { retryable: true, source: "TooManyRequestsException".into() });
+        }
+        if self.refused.as_deref() == Some(message.to.as_str()) {
+            return Err(MailError { retryable: false, source: "MessageRejected".into() });
+        }
+        self.sent.send(message).await
+    }
+}
+
+impl World {
+    /// Runs `jobs` as the mail worker does, with `ses`; returns those that
+    /// failed and their errors (SQS would hand those out again).
+    async fn deliver(&self, ses: &Ses, jobs: Vec<MailJob>, now: OffsetDateTime) -> Vec<(MailJob, JobError)> {
+        let worker = Worker { store: &self.store, mailer: ses, keys: &self.keys, links: &self.links };
+        let mut failed = Vec::new();
+        for job in jobs {
+            if let Err(error) = worker.run(&job, now).await {
+                failed.push((job, error));
+            }
+        }
+        failed
+    }
+
+    /// Runs the queued jobs with `ses` until none fails (each failure must be
+    /// one SQS retries), as many deliveries as that takes.
+    async fn deliver_until_done(&self, ses: &Ses, now: OffsetDateTime) {
+        let mut jobs = self.queue.drain();
+        for _ in 0..5 {
+            let failed = self.deliver(ses, jobs, now).await;
+            assert!(failed.iter().all(|(_, e)| e.is_retryable()), "{failed:?}");
+            jobs = failed.into_iter().map(|(job, _)| job).collect();
+        }
+        assert!(jobs.is_empty(), "still failing after five receives: {jobs:?}");
+    }
+
+    /// Three verified contacts of Bergen, their domain allowed.
+    async fn bergen_with_three_contacts(&self) -> [&'static str; 3] {
+        let three = ["a@bergen.kommune.no", "b@bergen.kommune.no", "c@bergen.kommune.no"];
+        self.allow("4601", "bergen.kommune.no").await;
+        self.register(&request("4601", &three), NOW).await.unwrap();
+        for email in three {
+            self.verify(&self.last_token(email), NOW).await.unwrap();
+        }
+        three
+    }
+}
+
+#[tokio::test]
+async fn a_registration_retried_after_a_throttled_send_mails_each_address_once() {
+    let w = world().await;
+    let three = ["a@x.no", "b@x.no", "c@x.no"];
+    register(&w.store, &w.queue, &request("4601", &three), NOW).await.unwrap();
+    let ses = Ses::throttling(3);
+    w.deliver_until_done(&ses, NOW).await;
+    let links: Vec<usize> = three.iter().map(|e| ses.count(e, "Bekreft e-postadressen")).collect();
+    assert_eq!(links, [1, 1, 1], "one link each, though the third send was throttled");
+    let token = {
+        let message = ses.sent.sent().into_iter().find(|m| m.to.as_str() == "c@x.no").unwrap();
+        let start = message.text.find("token=").unwrap() + 6;
+        message.text[start..start + 64].to_owned()
+    };
+    let opened = verify(&w.store, &w.queue, &w.keys, &token, NOW).await.unwrap();
+    assert_eq!(opened.status, ContactStatus::AwaitingApproval, "the link sent on the retry works");
+}
+
+#[tokio::test]
+async fn a_rotated_code_retried_or_redriven_reaches_each_contact_once() {
+    let w = world().await;
+    let three = w.bergen_with_three_contacts().await;
+    let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
+    let new = rotate_code(&w.store, &w.queue, &w.keys, &survey, unit).await.unwrap();
+    let jobs = w.queue.drain();
+    let ses = Ses::throttling(2);
+    let failed = w.deliver(&ses, jobs.clone(), NOW).await;
+    assert!(matches!(failed.as_slice(), [(_, e)] if e.is_retryable()), "the second send was throttled: {failed:?}");
+    assert!(w.deliver(&ses, jobs.clone(), NOW).await.is_empty(), "the retry");
+    assert!(w.deliver(&ses, jobs, NOW).await.is_empty(), "a redrive from the dead-letter queue");
+    let mailed: Vec<usize> = three.iter().map(|e| ses.count(e, "Ny tilgangskode")).collect();
+    assert_eq!(mailed, [1, 1, 1]);
+    assert!(ses.sent.sent().iter().all(|m| m.text.contains(&new.to_string())));
+}
+
+#[tokio::test]
+async fn a_new_contact_is_announced_to_each_colleague_once_though_a_send_was_throttled() {
+    let w = world().await;
+    let three = w.bergen_with_three_contacts().await;
+    w.register(&request("4601", &["d@bergen.kommune.no"]), NOW).await.unwrap();
+    verify(&w.store, &w.queue, &w.keys, &w.last_token("d@bergen.kommune.no"), NOW).await.unwrap();
+    // The code to d is the first send; telling a, b and c the next three.
+    let ses = Ses::throttling(3);
+    w.deliver_until_done(&ses, NOW).await;
+    let told: Vec<usize> = three.iter().map(|e| ses.count(e, "Ny kontaktperson")).collect();
+    assert_eq!(told, [1, 1, 1]);
+    assert_eq!(ses.count("d@bergen.kommune.no", "Tilgangskode"), 1);
+}
+
+#[tokio::test]
+async fn an_approval_request_retried_gives_each_approver_one_link_and_the_first_still_works() {
+    let w = world().await;
+    let three = w.bergen_with_three_contacts().await;
+    w.register(&request("4601", &["per@gmail.example"]), NOW).await.unwrap();
+    verify(&w.store, &w.queue, &w.keys, &w.last_token("per@gmail.example"), NOW).await.unwrap();
+    let ses = Ses::throttling(2);
+    w.deliver_until_done(&ses, NOW).await;
+    let asked: Vec<usize> = three.iter().map(|e| ses.count(e, "Godkjenne ny kontaktperson")).collect();
+    assert_eq!(asked, [1, 1, 1], "one approval link each, none made again on the retry");
+    assert_eq!(ses.count("per@gmail.example", "Venter på godkjenning"), 1);
+    let link = ses.sent.sent().into_iter().find(|m| m.to.as_str() == three[0]).unwrap();
+    let start = link.text.find("token=").unwrap() + 6;
+    let approved = approve(&w.store, &w.queue, &w.keys, &link.text[start..start + 64], NOW).await.unwrap();
+    assert_eq!(approved.status, ContactStatus::Verified);
+}
+
+#[tokio::test]
+async fn an_address_ses_refuses_keeps_the_new_code_from_no_one_else() {
+    let w = world().await;
+    w.bergen_with_three_contacts().await;
+    let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
+    // The contact the worker mails first.
+    let first = w.store.contacts(&survey, unit).await.unwrap()[0].contact.email.clone();
+    rotate_code(&w.store, &w.queue, &w.keys, &survey, unit).await.unwrap();
+    let ses = Ses::refusing(first.as_str());
+    let failed = w.deliver(&ses, w.queue.drain(), NOW).await;
+    assert!(matches!(failed.as_slice(), [(_, e)] if !e.is_retryable()), "{failed:?}");
+    assert_eq!(ses.sent.sent().len(), 2, "the two others have the new code");
+}

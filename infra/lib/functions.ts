@@ -306,9 +306,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       verifications: ['PutItem'],
       access_tokens: ['PutItem'],
       // A survey of roles: who is due an invitation or a reminder (the wave listed, then
-      // each job's recipient read by key), their new link, the mark that it was sent,
-      // and the mark that SES reported the address undeliverable.
-      recipients: ['GetItem', 'Query', 'PutItem'],
+      // each job's recipient read by key), their new link, the mark that it is sent (a
+      // conditional update before the send, taken back if SES fails), and the mark that
+      // SES reported the address undeliverable.
+      recipients: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
       form_tokens: ['PutItem'],
       forms: ['GetItem', 'Query'],
     },

@@ -1,7 +1,7 @@
 use lambda_http::request::from_str;
 use serde_json::Value;
 use survey_domain::contact::{Email, PersonName};
-use survey_domain::forms::{issue_link, Form, FormToken, RecipientEntry, Saved};
+use survey_domain::forms::{issue_link, Form, FormToken, Mailing, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::recipients::Recipient;
@@ -301,6 +301,12 @@ impl FormStore for WholeWaveReads {
     }
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {
         self.inner.save_form(form).await
+    }
+    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
+        self.inner.mark_mailing(seen, mailing, now).await
+    }
+    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
+        self.inner.unmark_mailing(seen, mailing, now).await
     }
 }
 

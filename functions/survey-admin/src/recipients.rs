@@ -160,6 +160,7 @@ mod tests {
     use survey_domain::forms::{FormToken, Saved};
     use survey_domain::keys::TokenDigest;
     use survey_domain::{StoreError, WaveId};
+    use time::OffsetDateTime;
 
     fn leader_wave() -> Wave {
         let survey = survey_domain::catalogue::find("lederundersokelse").unwrap();
@@ -206,6 +207,12 @@ mod tests {
             dropped()
         }
         async fn save_form(&self, _: &Form) -> Result<Saved, StoreError> {
+            dropped()
+        }
+        async fn mark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<bool, StoreError> {
+            dropped()
+        }
+        async fn unmark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<(), StoreError> {
             dropped()
         }
     }

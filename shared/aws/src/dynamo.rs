@@ -20,7 +20,7 @@ use aws_smithy_types::byte_stream::{AggregatedBytes, ByteStream};
 use survey_domain::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use survey_domain::audit::{AuditEntry, AuditStore};
 use survey_domain::contact::Contact;
-use survey_domain::forms::{Form, FormStore, FormToken, RecipientEntry, Saved};
+use survey_domain::forms::{Form, FormStore, FormToken, Mailing, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
 use survey_domain::store::*;
 use survey_domain::{CodeDigest, UnitNumber, Wave, WaveId};
@@ -662,6 +662,11 @@ impl ContactStore for DynamoStore {
     }
 }
 
+/// The key of a recipient's item: its wave, and its unit and role.
+fn recipient_key(r: &RecipientEntry) -> Item {
+    key(&[("survey_id", r.survey_id.as_str()), ("unit_role", &unit_role(r.recipient.unit, &r.recipient.role))])
+}
+
 /// Whether an item of the contacts table is a contact, not one of the unit's
 /// allowed domains or a mark of a removed address, which share its partition.
 fn is_contact(item: &Item) -> bool {
@@ -1168,6 +1173,59 @@ impl FormStore for DynamoStore {
             |i| Ok(FormItem::try_from(i)?.0),
         )
         .await
+    }
+
+    /// One conditional `UpdateItem` of the recipient's `invited_at` or `reminders`.
+    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
+        let holder = "email = :email AND (attribute_not_exists(undeliverable) OR undeliverable = :false)";
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.recipients)
+            .set_key(Some(recipient_key(seen)))
+            .expression_attribute_values(":email", AttributeValue::S(seen.recipient.email.as_str().to_owned()))
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        let update = match mailing {
+            Mailing::Invitation => update
+                .update_expression("SET invited_at = :now")
+                .condition_expression(format!("{holder} AND attribute_not_exists(invited_at)"))
+                .expression_attribute_values(":now", AttributeValue::S(now.format(&Rfc3339).expect("formattable"))),
+            Mailing::Reminder => {
+                // Items written before the count was kept have none: that is no reminder yet.
+                let count = match seen.reminders {
+                    0 => "(attribute_not_exists(reminders) OR reminders = :seen)",
+                    _ => "reminders = :seen",
+                };
+                update
+                    .update_expression("SET reminders = :next")
+                    .condition_expression(format!("{holder} AND attribute_exists(invited_at) AND {count}"))
+                    .expression_attribute_values(":seen", AttributeValue::N(seen.reminders.to_string()))
+                    .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string()))
+            }
+        };
+        applied(update.send().await, "mark a recipient mailed")
+    }
+
+    /// One conditional `UpdateItem`: the mark goes only while it is still the one `mark_mailing` wrote.
+    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.recipients)
+            .set_key(Some(recipient_key(seen)))
+            .expression_attribute_values(":email", AttributeValue::S(seen.recipient.email.as_str().to_owned()));
+        let update = match mailing {
+            Mailing::Invitation => update
+                .update_expression("REMOVE invited_at")
+                .condition_expression("email = :email AND invited_at = :now")
+                .expression_attribute_values(":now", AttributeValue::S(now.format(&Rfc3339).expect("formattable"))),
+            Mailing::Reminder => update
+                .update_expression("SET reminders = :seen")
+                .condition_expression("email = :email AND reminders = :next")
+                .expression_attribute_values(":seen", AttributeValue::N(seen.reminders.to_string()))
+                .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string())),
+        };
+        applied(update.send().await, "unmark a recipient mailed").map(|_| ())
     }
 
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {

@@ -292,6 +292,70 @@ async fn forms_keep_recipients_links_and_final_answers<S: Stores>(store: &S, key
     assert_eq!(store.forms(&w.survey_id).await.unwrap(), vec![form]);
 }
 
+/// A recipient is marked invited or reminded only while it stands as it was
+/// read (the same holder, deliverable, not yet invited, the same count of
+/// reminders), only that field is written, and a mark comes off only while
+/// it stands.
+async fn a_recipient_is_marked_mailed_only_as_it_was_read<S: Stores>(store: &S) {
+    use survey_domain::forms::{Mailing, RecipientEntry};
+    use survey_domain::recipients::Recipient;
+    let survey = WaveId::parse("mailing").unwrap();
+    let unit = UnitNumber::parse("4601").unwrap();
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let entry = |role: &str, email: &str| RecipientEntry {
+        survey_id: survey.clone(),
+        recipient: Recipient {
+            unit,
+            role: role.into(),
+            name: PersonName::parse("Kari Nordmann").unwrap(),
+            email: Email::parse(email).unwrap(),
+        },
+        invited_at: None,
+        reminders: 0,
+        undeliverable: false,
+        expires_at: now + Duration::days(30),
+    };
+    let stored = |role: &'static str| {
+        let survey = survey.clone();
+        async move { store.recipient(&survey, unit, role).await.unwrap() }
+    };
+    let kari = entry("director", "kari@x.no");
+    let per = RecipientEntry { undeliverable: true, ..entry("programme", "per@x.no") };
+    store.put_recipients(&[kari.clone(), per.clone()]).await.unwrap();
+
+    assert!(!store.mark_mailing(&kari, Mailing::Reminder, now).await.unwrap(), "no reminder before the invitation");
+    assert!(store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap());
+    assert!(!store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap(), "invited once");
+    let invited = RecipientEntry { invited_at: Some(now), ..kari.clone() };
+    assert_eq!(stored("director").await, Some(invited.clone()));
+    store.unmark_mailing(&kari, Mailing::Invitation, now + Duration::seconds(1)).await.unwrap();
+    assert_eq!(stored("director").await, Some(invited.clone()), "another invitation's mark is left");
+    store.unmark_mailing(&kari, Mailing::Invitation, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(kari.clone()), "the invitation did not go");
+    assert!(store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap());
+
+    assert!(store.mark_mailing(&invited, Mailing::Reminder, now).await.unwrap());
+    assert!(!store.mark_mailing(&invited, Mailing::Reminder, now).await.unwrap(), "once for the count read");
+    let reminded = RecipientEntry { reminders: 1, ..invited.clone() };
+    assert_eq!(stored("director").await, Some(reminded.clone()));
+    store.unmark_mailing(&reminded, Mailing::Reminder, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(reminded.clone()), "not the mark of that count");
+    store.unmark_mailing(&invited, Mailing::Reminder, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(invited.clone()), "the reminder did not go");
+
+    let holder = RecipientEntry { invited_at: Some(now), reminders: 1, ..entry("director", "ny@x.no") };
+    store.put_recipients(std::slice::from_ref(&holder)).await.unwrap();
+    assert!(!store.mark_mailing(&reminded, Mailing::Reminder, now).await.unwrap(), "someone else holds the role");
+    store.unmark_mailing(&invited, Mailing::Reminder, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(holder), "nor is their count taken back");
+    assert!(!store.mark_mailing(&per, Mailing::Invitation, now).await.unwrap(), "undeliverable");
+    assert_eq!(stored("programme").await, Some(per));
+    let nobody = entry("education", "x@x.no");
+    assert!(!store.mark_mailing(&nobody, Mailing::Invitation, now).await.unwrap(), "no such recipient");
+    store.unmark_mailing(&nobody, Mailing::Invitation, now).await.unwrap();
+    assert_eq!(stored("education").await, None, "and none was made");
+}
+
 /// A unit's recipient, recipients and forms are read by key without the rest
 /// of the wave's: Oslo's `0301` apart from its district `030112`, and another
 /// wave's rows of the same unit left out.
@@ -589,6 +653,7 @@ async fn memory_store_keeps_the_contract() {
     access_tokens_are_found_by_digest(&store, &keys).await;
     answers_are_written_once_and_counted(&store, &keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &keys).await;
+    a_recipient_is_marked_mailed_only_as_it_was_read(&store).await;
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
     the_audit_log_is_only_added_to(&store).await;
@@ -611,6 +676,7 @@ async fn dynamodb_store_keeps_the_contract() {
     access_tokens_are_found_by_digest(&store, &config.keys).await;
     answers_are_written_once_and_counted(&store, &config.keys).await;
     forms_keep_recipients_links_and_final_answers(&store, &config.keys).await;
+    a_recipient_is_marked_mailed_only_as_it_was_read(&store).await;
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
     the_audit_log_is_only_added_to(&store).await;

@@ -120,6 +120,25 @@ pub trait FormStore: Send + Sync {
     ) -> impl std::future::Future<Output = Result<Vec<Form>, StoreError>> + Send;
     /// Writes the form unless the stored one is submitted (a conditional write).
     fn save_form(&self, form: &Form) -> impl std::future::Future<Output = Result<Saved, StoreError>> + Send;
+    /// Marks the recipient as sent `mailing`: invited at `now`, or one reminder
+    /// more than `seen` had. Only those fields are written, and only while the
+    /// stored recipient is still as `seen` in what decides it: the same holder
+    /// (address), not undeliverable, not yet invited (an invitation), invited
+    /// with `seen`'s count of reminders (a reminder). `false`: nothing written.
+    fn mark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        now: OffsetDateTime,
+    ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
+    /// Takes the mark of [`FormStore::mark_mailing`] off again, if it still
+    /// stands: that e-mail did not go.
+    fn unmark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        now: OffsetDateTime,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -386,8 +405,20 @@ impl Sending {
     }
 }
 
-/// The mail worker's part: if the recipient is still due the e-mail, a new
-/// link, the e-mail, and the recipient marked invited or reminded.
+/// The mail worker's part: if the recipient is still due the e-mail, the
+/// recipient marked invited or reminded, a new link, and the e-mail.
+///
+/// The mark comes first, a conditional update of only the fields it changes
+/// ([`FormStore::mark_mailing`]): a retry after SES took the e-mail finds it
+/// and sends nothing, a second job of the same round finds it and sends
+/// nothing, and a change made while the e-mail goes (a bounce marking the
+/// address undeliverable, an import giving the role to someone else) is not
+/// written over. A send that fails takes the mark off again, so that the retry
+/// sends, with a new link: the store keeps only a link's keyed hash, never
+/// what would let a retry send the same one again. Should the mark not come
+/// off either (two faults at once), the recipient misses this e-mail rather
+/// than getting two; one who missed an invitation is still taken as invited,
+/// so the next reminder brings a link.
 pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     store: &S,
     mailer: &M,
@@ -401,7 +432,7 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     let survey = WaveId::parse(survey).map_err(|_| JobError::Stale)?;
     let wave = store.wave(&survey).await?.ok_or(JobError::Stale)?;
     let unit = UnitNumber::parse(unit).map_err(|_| JobError::Stale)?;
-    let Some(mut entry) = store.recipient(&survey, unit, role).await? else {
+    let Some(entry) = store.recipient(&survey, unit, role).await? else {
         return Err(JobError::Stale);
     };
     let form = store.form(&survey, unit, role).await?;
@@ -412,14 +443,18 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
     if matches!(sending, Sending::Reminder { before: Some(before) } if entry.reminders > before) {
         return Ok(());
     }
-    let token = issue_link(store, keys, &wave, &entry.recipient).await?;
-    let email = form_email(&entry.recipient, &wave, &links.form(token.as_str()), mailing == Mailing::Reminder);
-    mailer.send(&email).await?;
-    match mailing {
-        Mailing::Invitation => entry.invited_at = Some(now),
-        Mailing::Reminder => entry.reminders += 1,
+    if !store.mark_mailing(&entry, mailing, now).await? {
+        return Ok(()); // changed since it was read: mailed by another job, or no longer due
     }
-    store.put_recipients(std::slice::from_ref(&entry)).await?;
+    let sent = async {
+        let token = issue_link(store, keys, &wave, &entry.recipient).await?;
+        let email = form_email(&entry.recipient, &wave, &links.form(token.as_str()), mailing == Mailing::Reminder);
+        Ok::<_, JobError>(mailer.send(&email).await?)
+    };
+    if let Err(error) = sent.await {
+        store.unmark_mailing(&entry, mailing, now).await?;
+        return Err(error);
+    }
     Ok(())
 }
 

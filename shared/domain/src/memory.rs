@@ -11,7 +11,7 @@ use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
 use crate::audit::{AuditEntry, AuditStore};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
-use crate::forms::{Form, FormStatus, FormStore, FormToken, RecipientEntry, Saved};
+use crate::forms::{Form, FormStatus, FormStore, FormToken, Mailing, RecipientEntry, Saved};
 use crate::keys::TokenDigest;
 use crate::store::*;
 use crate::unit::UnitNumber;
@@ -581,6 +581,39 @@ impl FormStore for MemoryStore {
 
     async fn unit_forms(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<Form>> {
         Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey && f.unit == unit).cloned().collect()))
+    }
+
+    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());
+            let Some(stored) = t.recipients.get_mut(&key) else { return false };
+            if stored.recipient.email != seen.recipient.email || stored.undeliverable {
+                return false;
+            }
+            match mailing {
+                Mailing::Invitation if stored.invited_at.is_none() => stored.invited_at = Some(now),
+                Mailing::Reminder if stored.invited_at.is_some() && stored.reminders == seen.reminders => {
+                    stored.reminders += 1;
+                }
+                _ => return false,
+            }
+            true
+        }))
+    }
+
+    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
+        self.with(|t| {
+            let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());
+            let Some(stored) = t.recipients.get_mut(&key).filter(|r| r.recipient.email == seen.recipient.email) else {
+                return;
+            };
+            match mailing {
+                Mailing::Invitation if stored.invited_at == Some(now) => stored.invited_at = None,
+                Mailing::Reminder if stored.reminders == seen.reminders + 1 => stored.reminders = seen.reminders,
+                _ => {}
+            }
+        });
+        Ok(())
     }
 
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {

@@ -378,3 +378,192 @@ async fn a_scheduled_reminder_queues_one_for_each_recipient_due_and_none_after_t
     let unknown = ScheduledReminders { survey_id: "ingen".into(), ..message };
     assert_eq!(send_scheduled(&store, &queue, &unknown, NOW).await.unwrap(), 0);
 }
+
+// Invitations and reminders are marked before they are sent: a retry after a
+// fault part-way sends nothing twice, and a change made while the e-mail went
+// (a bounce, a new holder of the role) is not written over.
+
+/// The memory store, whose next write of a recipient fails as DynamoDB's
+/// throttling does, while `throttle_next_write` is set.
+#[derive(Default)]
+struct ThrottledRecipients {
+    inner: MemoryStore,
+    throttle_next_write: std::sync::atomic::AtomicBool,
+}
+
+impl ThrottledRecipients {
+    fn write(&self) -> Result<(), StoreError> {
+        if self.throttle_next_write.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Unavailable { context: "write a recipient", source: "throttled".into() });
+        }
+        Ok(())
+    }
+}
+
+impl WaveStore for ThrottledRecipients {
+    async fn wave(&self, id: &WaveId) -> Result<Option<Wave>, StoreError> {
+        self.inner.wave(id).await
+    }
+    async fn waves(&self) -> Result<Vec<Wave>, StoreError> {
+        self.inner.waves().await
+    }
+    async fn create_wave(&self, wave: &Wave) -> Result<bool, StoreError> {
+        self.inner.create_wave(wave).await
+    }
+    async fn update_wave(&self, wave: &Wave) -> Result<(), StoreError> {
+        self.inner.update_wave(wave).await
+    }
+}
+
+impl FormStore for ThrottledRecipients {
+    async fn put_recipients(&self, recipients: &[RecipientEntry]) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.put_recipients(recipients).await
+    }
+    async fn recipients(&self, survey: &WaveId) -> Result<Vec<RecipientEntry>, StoreError> {
+        self.inner.recipients(survey).await
+    }
+    async fn recipient(
+        &self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        role: &str,
+    ) -> Result<Option<RecipientEntry>, StoreError> {
+        self.inner.recipient(survey, unit, role).await
+    }
+    async fn unit_recipients(&self, survey: &WaveId, unit: UnitNumber) -> Result<Vec<RecipientEntry>, StoreError> {
+        self.inner.unit_recipients(survey, unit).await
+    }
+    async fn put_form_token(&self, token: &FormToken) -> Result<(), StoreError> {
+        self.inner.put_form_token(token).await
+    }
+    async fn form_token(&self, digest: &TokenDigest) -> Result<Option<FormToken>, StoreError> {
+        self.inner.form_token(digest).await
+    }
+    async fn form(&self, survey: &WaveId, unit: UnitNumber, role: &str) -> Result<Option<Form>, StoreError> {
+        self.inner.form(survey, unit, role).await
+    }
+    async fn forms(&self, survey: &WaveId) -> Result<Vec<Form>, StoreError> {
+        self.inner.forms(survey).await
+    }
+    async fn unit_forms(&self, survey: &WaveId, unit: UnitNumber) -> Result<Vec<Form>, StoreError> {
+        self.inner.unit_forms(survey, unit).await
+    }
+    async fn save_form(&self, form: &Form) -> Result<Saved, StoreError> {
+        self.inner.save_form(form).await
+    }
+    async fn mark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.mark_mailing(seen, mailing, now).await
+    }
+    async fn unmark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write()?;
+        self.inner.unmark_mailing(seen, mailing, now).await
+    }
+}
+
+/// SES as these tests need it: `failing` sends fail as throttling does, then
+/// each send is kept; while a send is under way, `meanwhile` happens to the
+/// store (SES's feedback on an earlier e-mail, an import of recipients).
+#[derive(Default)]
+struct Ses {
+    sent: crate::mail::MemoryMailer,
+    failing: std::sync::atomic::AtomicUsize,
+    meanwhile: std::sync::Mutex<Option<(MemoryStore, Meanwhile)>>,
+}
+
+#[derive(Clone)]
+enum Meanwhile {
+    Bounce(&'static str),
+    NewHolder(RecipientEntry),
+}
+
+impl Mailer for Ses {
+    async fn send(&self, message: &crate::mail::OutgoingEmail) -> Result<(), crate::mail::MailError> {
+        let meanwhile = self.meanwhile.lock().unwrap().take();
+        match meanwhile {
+            Some((store, Meanwhile::Bounce(address))) => assert_eq!(stop_mail_to(&store, address).await.unwrap(), 1),
+            Some((store, Meanwhile::NewHolder(entry))) => store.put_recipients(&[entry]).await.unwrap(),
+            None => {}
+        }
+        let failing = self.failing.load(std::sync::atomic::Ordering::SeqCst);
+        if failing > 0 {
+            self.failing.store(failing - 1, std::sync::atomic::Ordering::SeqCst);
+            return Err(crate::mail::MailError { retryable: true, source: "TooManyRequestsException".into() });
+        }
+        self.sent.send(message).await
+    }
+}
+
+fn job<'a>(unit: &'a str, role: &'a str, sending: Sending) -> MailingJob<'a> {
+    MailingJob { survey: "ledere-2027", unit, role, sending }
+}
+
+async fn mail<S: FormStore + WaveStore>(store: &S, ses: &Ses, job: MailingJob<'_>) -> Result<(), JobError> {
+    run_mailing(store, ses, &keys(), &SiteLinks::new("https://x.no"), job, NOW).await
+}
+
+#[tokio::test]
+async fn an_invitation_or_reminder_whose_mark_is_throttled_is_sent_once() {
+    let store = ThrottledRecipients::default();
+    store.inner.create_wave(&wave()).await.unwrap();
+    let kari = recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no");
+    store.inner.put_recipients(std::slice::from_ref(&kari)).await.unwrap();
+    let ses = Ses::default();
+    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0) }] {
+        store.throttle_next_write.store(true, std::sync::atomic::Ordering::SeqCst);
+        let first = mail(&store, &ses, job("4601", "director", sending)).await;
+        assert!(first.is_err_and(|e| e.is_retryable()), "{sending:?}: the write was throttled");
+        mail(&store, &ses, job("4601", "director", sending)).await.unwrap();
+    }
+    let to_kari: Vec<String> = ses.sent.sent().into_iter().map(|m| m.subject).collect();
+    assert_eq!(to_kari.len(), 2, "one invitation and one reminder: {to_kari:?}");
+    let stored = store.inner.recipient(&wave().survey_id, kari.recipient.unit, "director").await.unwrap().unwrap();
+    assert_eq!((stored.invited_at, stored.reminders), (Some(NOW), 1));
+}
+
+#[tokio::test]
+async fn a_bounce_or_a_new_holder_recorded_while_the_email_went_is_kept() {
+    let (store, _) = setup().await;
+    let survey = wave().survey_id;
+    let bergen = UnitNumber::parse("4601").unwrap();
+    let ses = Ses::default();
+    *ses.meanwhile.lock().unwrap() = Some((store.clone(), Meanwhile::Bounce("kari@bergen.kommune.no")));
+    mail(&store, &ses, job("4601", "director", Sending::Invitation)).await.unwrap();
+    let kari = store.recipient(&survey, bergen, "director").await.unwrap().unwrap();
+    assert!(kari.undeliverable, "the bounce is kept");
+    assert_eq!(kari.invited_at, Some(NOW), "and the invitation that went");
+
+    let new = recipient("4601", "programme", "Siri Ny", "siri@bergen.kommune.no");
+    *ses.meanwhile.lock().unwrap() = Some((store.clone(), Meanwhile::NewHolder(new.clone())));
+    mail(&store, &ses, job("4601", "programme", Sending::Invitation)).await.unwrap();
+    let holder = store.recipient(&survey, bergen, "programme").await.unwrap().unwrap();
+    assert_eq!(holder, new, "the new holder stands, not yet invited");
+    assert_eq!(ses.sent.sent().len(), 2);
+}
+
+#[tokio::test]
+async fn an_invitation_or_reminder_ses_failed_is_sent_on_the_retry() {
+    let (store, _) = setup().await;
+    let ses = Ses::default();
+    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0) }] {
+        ses.failing.store(1, std::sync::atomic::Ordering::SeqCst);
+        let first = mail(&store, &ses, job("5501", "director", sending)).await;
+        assert!(first.is_err_and(|e| e.is_retryable()), "{sending:?}");
+        mail(&store, &ses, job("5501", "director", sending)).await.unwrap();
+        mail(&store, &ses, job("5501", "director", sending)).await.unwrap();
+    }
+    assert_eq!(ses.sent.sent().len(), 2, "one invitation and one reminder, each sent on its retry");
+    let ola = store.recipient(&wave().survey_id, UnitNumber::parse("5501").unwrap(), "director").await.unwrap();
+    assert_eq!(ola.map(|r| (r.invited_at, r.reminders)), Some((Some(NOW), 1)));
+}

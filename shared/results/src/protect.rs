@@ -98,12 +98,13 @@ const MAX_SUM_ROUNDS: usize = 20;
 /// The kinds of parts an area is cut into.
 const PART_LEVELS: [&str; 4] = ["unit", "county", "size_band", "kostra_group"];
 
-/// Whether `child` is one of the parts `parent` is cut into: an area's units,
-/// or the nation's areas of one kind (its counties, its size bands, its KOSTRA groups).
+/// Whether `child` is one of the parts `parent` is cut into: an area's units
+/// (the nation's too), or the nation's areas of one kind (its counties, its
+/// size bands, its KOSTRA groups).
 fn is_part_of(tables: &Tables, child: Scope, parent: Scope, level: &str) -> bool {
     child.level() == level
         && match (child, parent) {
-            (Scope::Unit(u), area) => area.is_area() && area != Scope::Nation && tables.covers(area, u),
+            (Scope::Unit(u), area) => area.is_area() && tables.covers(area, u),
             (area, Scope::Nation) => area.is_area() && area != Scope::Nation,
             _ => false,
         }
@@ -117,10 +118,13 @@ fn role_for(scope: Scope) -> Role {
     }
 }
 
-/// The sums of an offered area's unpublished parts of one kind (its units, or
-/// the nation's counties, bands or KOSTRA groups, each within one breakdown)
-/// that are small in `value` and not yet among `specs`: each is the area minus
-/// its published parts, so it must be protected as a hidden population of its own.
+/// What an offered area holds beyond its published parts of one kind (its
+/// units, or the nation's counties, bands or KOSTRA groups, each within one
+/// breakdown), where that is small in `value` and not yet among `specs`: the
+/// area minus its published parts gives it, so it must be protected as a
+/// hidden population of its own. It is the unpublished parts together, and
+/// any of the area's units in no part of that kind (Oslo's districts have no
+/// KOSTRA group).
 fn small_sums(
     tables: &Tables,
     names: &BTreeMap<String, Population>,
@@ -136,22 +140,29 @@ fn small_sums(
             continue;
         }
         for level in PART_LEVELS {
-            let unpublished: Vec<&String> = names
+            let parts: Vec<(&String, &Population)> = names
                 .iter()
                 .filter(|(_, child)| {
                     child.breakdown == parent.breakdown && is_part_of(tables, child.scope, parent.scope, level)
                 })
-                .filter(|(name, child)| !offered(child) || withheld(name))
-                .map(|(name, _)| name)
                 .collect();
-            if unpublished.len() < 2 {
+            let unpublished: Vec<&String> =
+                parts.iter().filter(|(name, child)| !offered(child) || withheld(name)).map(|(name, _)| *name).collect();
+            let published: BTreeSet<usize> = parts
+                .iter()
+                .filter(|(name, _)| !unpublished.contains(name))
+                .flat_map(|(name, _)| specs[*name].atoms.iter().copied())
+                .collect();
+            let rest: BTreeSet<usize> =
+                specs[parent_name].atoms.iter().copied().filter(|a| !published.contains(a)).collect();
+            // One unpublished part and nothing else is protected as itself.
+            let alone = matches!(unpublished.as_slice(), [one] if specs[*one].atoms.len() == rest.len());
+            if parts.is_empty() || rest.is_empty() || alone {
                 continue;
             }
-            let atoms: BTreeSet<usize> =
-                unpublished.iter().flat_map(|name| specs[*name].atoms.iter().copied()).collect();
-            let total: u64 = atoms.iter().map(|&a| value(a)).sum();
+            let total: u64 = rest.iter().map(|&a| value(a)).sum();
             let key = format!(
-                "sum:{}:{}",
+                "sum:{}:{level}:{}",
                 parent_name.replace('/', "."),
                 unpublished.iter().map(|n| n.replace('/', ".")).collect::<Vec<_>>().join("+")
             );
@@ -159,7 +170,7 @@ fn small_sums(
                 continue;
             }
             let spec = Spec {
-                atoms: atoms.into_iter().collect(),
+                atoms: rest.into_iter().collect(),
                 past: Vec::new(),
                 now: Now::Hidden,
                 every_release: false,
@@ -438,6 +449,44 @@ pub fn withhold(
                 .release
                 .band_respondents
                 .insert(population_key(population), tables.tallies[population].respondents);
+        }
+        // Each index over the band's options, as over respondents: the nation's
+        // index minus the published options' must not give another option's.
+        for (s, index) in plan.indices.iter().enumerate() {
+            let key = |p: &Population| format!("{}#{}", population_key(p), index.id);
+            let index_n = |p: &Population| tables.tallies[p].index_n[s];
+            let epochs = Epochs::from_cumulative(options.iter().map(|(p, _)| {
+                let before = ledger.releases.iter().map(|r| r.band_index_n.get(&key(p)).copied().unwrap_or(0));
+                before.chain([index_n(p)]).collect::<Vec<u64>>()
+            }));
+            let nation_published =
+                matches!(band_specs[&nation_name].now, Now::Offer(_)) && !decisions.indices.contains_key(&(nation, s));
+            let mut index_specs = band_specs.clone();
+            for (name, spec) in &mut index_specs {
+                let population = names[name];
+                let published = if population == nation {
+                    nation_published
+                } else {
+                    offered(&population) && !decisions.withheld.contains_key(&population)
+                };
+                if !published {
+                    spec.now = Now::Hidden;
+                }
+                for (r, p) in &mut spec.past {
+                    *p = *p && !ledger.releases[*r].withheld_indices.contains(&format!("{name}#{}", index.id));
+                }
+            }
+            let withheld = decide(&epochs, &index_specs, min_respondents)?;
+            for (population, _) in &options {
+                let name = population_key(population);
+                if let Some(reason) = withheld.get(&name) {
+                    if matches!(index_specs[&name].now, Now::Offer(_)) {
+                        decisions.indices.insert((**population, s), *reason);
+                        decisions.release.withheld_indices.insert(key(population));
+                    }
+                }
+                decisions.release.band_index_n.insert(key(population), index_n(population));
+            }
         }
     }
 

@@ -46,6 +46,10 @@ pub struct Release {
     pub answered: BTreeMap<String, Vec<u64>>,
     /// Cumulative respondents per band option of the nation (`band/option`).
     pub band_respondents: BTreeMap<String, u64>,
+    /// Cumulative counts in each index per band option of the nation
+    /// (`band/option#index`; absent from ledgers written before 2026-12-07).
+    #[serde(default)]
+    pub band_index_n: BTreeMap<String, u64>,
     /// The populations this release decided on.
     pub populations: BTreeMap<String, Decision>,
     /// Question figures withheld inside published populations: `population#question`.

@@ -401,9 +401,9 @@ fn answering_plan(mut records: Vec<AnswerRecord>, answering: usize) -> Vec<Answe
 }
 
 /// `Ok` when no set of those who answered `question` smaller than `MIN` can be
-/// worked out from the question's published figures: any one category of any
-/// set of the units, or any group's or everyone's in any set of the units. For
-/// a handful of units, every set is tried.
+/// worked out from the question's published figures: any group's or
+/// everyone's in any set of one county's units or in all, or one category's
+/// of one unit or of all. For a handful of units, every such set is tried.
 fn question_attacker_finds_nothing(
     tables: &Tables,
     decisions: &Decisions,
@@ -480,12 +480,22 @@ fn attacker_on_sets(
     let units: Vec<UnitNumber> =
         keys.iter().map(|k| k.0).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     assert!(units.len() <= 6, "every set of units is tried: keep the units few");
-    let mut sets: Vec<Vec<usize>> = every.iter().map(|&c| vec![c]).collect();
-    sets.extend(plan.groups.iter().map(|g| g.categories.clone()));
+    let mut sets: Vec<Vec<usize>> = plan.groups.iter().map(|g| g.categories.clone()).collect();
     sets.push(every.clone());
+    let categories: Vec<Vec<usize>> = every.iter().map(|&c| vec![c]).collect();
     for mask in 1..(1u32 << units.len()) {
         let chosen: Vec<UnitNumber> = (0..units.len()).filter(|b| mask & (1 << b) != 0).map(|b| units[b]).collect();
-        for categories in &sets {
+        // Sets across counties, and one category alone of several units, can
+        // come out of cuts that cross (counties against KOSTRA groups): only
+        // the tables' own populations, and what an area holds beyond its
+        // published parts, are protected (docs/disclosure-control.md, "What
+        // this does not cover").
+        let one_county = chosen.iter().all(|u| u.unit().county_number == chosen[0].unit().county_number);
+        if !(one_county || chosen.len() == units.len()) {
+            continue;
+        }
+        let one_category = chosen.len() == 1 || chosen.len() == units.len();
+        for categories in sets.iter().chain(categories.iter().filter(|_| one_category)) {
             let inner: Vec<usize> =
                 (0..keys.len()).filter(|&i| chosen.contains(&keys[i].0) && categories.contains(&keys[i].1)).collect();
             if !inner.is_empty() {
@@ -585,4 +595,31 @@ fn a_county_minus_a_released_unit_does_not_give_away_four_respondents_index() {
     assert_eq!(reason(&d, all(unit_scope("4601"))), None, "Bergen's 30 are released");
     assert_eq!(reason(&d, all(Scope::County("46"))), None, "Vestland's 74 are released");
     assert_eq!(index_attacker_finds_nothing(&tables, &d, &records, "usefulness"), Ok(()));
+}
+
+#[test]
+fn the_nation_minus_one_gender_does_not_give_away_the_others_index() {
+    // 25 women, every one counting in the usefulness index; 12 men, 4 of them
+    // counting. Both have 10 or more respondents and are published, but the
+    // nation's index (29) minus the women's (25) would be the 4 men's.
+    let mut records = [
+        scoring_usefulness(records("4601", "training", 12, 1), 4),
+        scoring_usefulness(records("4614", "training", 25, 2), 25),
+    ]
+    .concat();
+    for (i, record) in records.iter_mut().enumerate() {
+        let gender = if i < 12 { "man" } else { "woman" };
+        record.answers.insert("q_gender".into(), AnswerValue::One(gender.into()));
+    }
+    let (tables, d) = protected(&records);
+    let gender = |option| Population { scope: Scope::Nation, breakdown: Breakdown::Band { band: 0, option } };
+    assert_eq!((tables.tallies[&gender(Some(1))].respondents, tables.tallies[&gender(Some(1))].index_n[0]), (12, 4));
+    assert_eq!(reason(&d, gender(Some(1))), None, "the 12 men are published");
+    assert_eq!(reason(&d, gender(Some(0))), None, "the 25 women are published");
+    let withheld = |p| d.indices.contains_key(&(p, 0));
+    assert!(withheld(gender(Some(1))), "the men's index counts 4");
+    assert!(
+        withheld(gender(Some(0))) || withheld(all(Scope::Nation)),
+        "the nation's index minus the women's gives the 4 men's"
+    );
 }

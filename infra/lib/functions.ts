@@ -404,13 +404,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // A survey of roles: who was asked, and the forms.
       recipients: ['Query'],
       forms: ['Query'],
+      // One run of a wave at a time: the wave's lease is taken with a conditional put,
+      // kept and given back with conditional updates (survey_results::run).
+      run_leases: ['PutItem', 'UpdateItem'],
     },
     // Its runs (reports, bundle), the pointer to the newest, the release ledger, and the population in use.
     buckets: { results: { read: [...AGGREGATE_KEYS, ...POPULATION_KEYS], write: AGGREGATE_KEYS, list: true } },
     hashKey: false,
     memoryMb: 1024,
+    // survey_results::RUN_LEASE, how long a run holds its wave, is this and a minute more.
     timeoutSeconds: 900,
-    // One run at a time.
+    // One invocation at a time; one run of a wave at a time, whoever starts it, is the lease's.
     reservedConcurrency: 1,
   },
 ];

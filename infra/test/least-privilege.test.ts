@@ -261,6 +261,13 @@ describe('least privilege of the aggregation', () => {
     for (const r of asArray<any>(s3.Resource)) assert.match(JSON.stringify(r), /"\/results\/(\*\/[a-z]|_trend\/\*)/);
     assert.equal(s.lambdaProps('aggregate').Environment.Variables.HASH_KEY, undefined);
   });
+
+  it('only the aggregation takes, keeps and gives back a wave\'s run lease', () => {
+    assert.deepEqual(s.tableActions('aggregate', 'run_leases'), ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    for (const f of FUNCTIONS.filter((f) => f.name !== 'aggregate')) {
+      assert.deepEqual(s.tableActions(f.name, 'run_leases'), [], f.name);
+    }
+  });
 });
 
 describe('least privilege of the console (admin)', () => {

@@ -6,10 +6,13 @@
 //! `progress.json` in its folder as it goes, for the console to show. A run releases only what is
 //! final (see `survey_results::release`): while a wave is open, the units
 //! closed early; at its close, everything. Other figures say `not_released_yet`.
+//! One run of a wave goes at a time (`survey_results::run`): a run that finds
+//! another under way fails, and Lambda's retry of the asynchronous invocation
+//! runs it later.
 
 use serde::{Deserialize, Serialize};
 use survey_domain::forms::FormStore;
-use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, WaveStore};
+use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, RunLeaseStore, StoreError, WaveStore};
 use survey_domain::{Wave, WaveId};
 use survey_results::{new_run_id, run, Progress, RunError, RunState, RunSummary};
 use time::{Duration, OffsetDateTime};
@@ -77,7 +80,7 @@ pub fn due(waves: Vec<Wave>, now: OffsetDateTime) -> Vec<Wave> {
 
 pub async fn handle<S, R>(app: &App<S, R>, request: AggregateRequest) -> Result<AggregateResponse, AggregateError>
 where
-    S: WaveStore + AnswerStore + RegistrationStore + FormStore,
+    S: WaveStore + AnswerStore + RegistrationStore + FormStore + RunLeaseStore,
     R: ResultsStore,
 {
     let now = OffsetDateTime::now_utc();
@@ -127,7 +130,7 @@ async fn run_with_progress<S, R>(
     now: OffsetDateTime,
 ) -> Result<RunSummary, RunError>
 where
-    S: WaveStore + AnswerStore + RegistrationStore + FormStore,
+    S: WaveStore + AnswerStore + RegistrationStore + FormStore + RunLeaseStore,
     R: ResultsStore,
 {
     let survey = &wave.survey_id;
@@ -150,6 +153,9 @@ where
     let (outcome, ()) = tokio::join!(work, writer);
     let last = match &outcome {
         Ok(summary) => RunState::done(summary),
+        Err(RunError::Busy { .. }) => {
+            RunState::failed(run_id, "en annen kjøring av runden pågår; denne prøves igjen om litt")
+        }
         Err(_) => RunState::failed(run_id, "se loggen til sammenstillingen"),
     };
     last.write(&app.results, survey).await?;
@@ -158,9 +164,33 @@ where
 
 #[cfg(test)]
 mod tests {
+    use survey_domain::memory::{MemoryResults, MemoryStore};
+    use survey_domain::store::{results_layout, Leased};
     use survey_domain::synthetic::open_wave;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_run_asked_for_while_another_holds_the_wave_fails_and_says_so() {
+        let now = OffsetDateTime::now_utc();
+        let store = MemoryStore::new();
+        let wave = open_wave("2026", now);
+        store.create_wave(&wave).await.unwrap();
+        let until = now + survey_results::run::RUN_LEASE;
+        assert_eq!(store.take_run_lease(&wave.survey_id, "night", now, until).await.unwrap(), Leased::Taken);
+        let app = App { store, results: MemoryResults::default(), segments: 2 };
+        let request = AggregateRequest { survey_id: Some("2026".into()), run_id: Some("console-1".into()) };
+
+        let err = handle(&app, request).await.unwrap_err();
+
+        let chain = survey_domain::error_chain(&err);
+        assert!(chain.contains("`night`"), "{chain}");
+        let progress = app.results.get_object(&results_layout::progress_key(&wave.survey_id, "console-1")).await;
+        let progress: serde_json::Value = serde_json::from_slice(&progress.unwrap().unwrap()).unwrap();
+        assert_eq!(progress["state"], "failed");
+        assert_eq!(progress["message"], "feilet: en annen kjøring av runden pågår; denne prøves igjen om litt");
+        assert_eq!(app.results.keys(), [results_layout::progress_key(&wave.survey_id, "console-1")], "nothing else");
+    }
 
     #[test]
     fn a_survey_of_roles_is_due_only_after_its_close_and_participants_while_open() {

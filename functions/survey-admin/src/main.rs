@@ -572,7 +572,9 @@ impl Admin {
                     show_time(now)
                 );
                 // Its answers are final: release its report now, not at the next night's run.
-                let release = self.aggregate(&survey).await?;
+                let release = self.aggregate(&survey).await.with_context(|| {
+                    format!("{closed}, men ikke frigitt ennå: det skjer ved neste sammenstilling av runden")
+                })?;
                 Ok(format!("{closed}\nfrigitt:\n{release}"))
             }
             Command::Responses(ResponsesCommand::Count { survey, unit }) => {
@@ -722,6 +724,7 @@ impl Admin {
         let summary =
             survey_results::run(&self.store, &self.results(), &wave, &run_id, DEFAULT_SEGMENTS, now, &progress)
                 .await
+                .map_err(norsk::run_error)
                 .with_context(|| format!("sammenstillingen av `{}` feilet", wave.survey_id))?;
         let json = serde_json::json!({
             "survey_id": wave.survey_id,

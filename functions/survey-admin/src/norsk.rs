@@ -7,6 +7,8 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, Command};
 use survey_domain::operations::ChangeError;
 use survey_domain::wave::{InvalidWave, LOWEST_MIN_RESPONDENTS};
+use survey_results::RunError;
+use time::format_description::well_known::Rfc3339;
 
 const WITH_COMMANDS: &str = "{about-with-newline}\nBruk: {usage}\n\nKommandoer:\n{subcommands}\n\nValg:\n{options}\n";
 const WITHOUT_COMMANDS: &str = "{about-with-newline}\nBruk: {usage}\n\nValg:\n{options}\n";
@@ -104,6 +106,31 @@ pub fn change_error(err: ChangeError) -> anyhow::Error {
     anyhow::anyhow!(text)
 }
 
+/// Why a run did not go as asked, in Norwegian where the operator has
+/// something to do; any other failure with its causes as they are.
+pub fn run_error(err: RunError) -> anyhow::Error {
+    let text = match &err {
+        RunError::Busy { survey, run_id, until } => format!(
+            "en annen sammenstilling av `{survey}` pågår (kjøringen `{run_id}`, som holder runden til senest {}); \
+             denne skrev ingenting. Kjør den igjen når den andre er ferdig",
+            until.format(&Rfc3339).expect("formattable")
+        ),
+        RunError::LeaseLost { survey, run_id } => format!(
+            "kjøringen `{run_id}` varte så lenge at en annen sammenstilling av `{survey}` tok over runden; \
+             denne publiserte ingenting. Kjør den igjen"
+        ),
+        RunError::LeaseKept { run_id, .. } => {
+            let text = format!(
+                "kjøringen `{run_id}` er publisert, men runden ble ikke gitt fri; neste sammenstilling må vente \
+                 til kjøringens tid går ut"
+            );
+            return anyhow::Error::new(err).context(text);
+        }
+        _ => return anyhow::Error::new(err),
+    };
+    anyhow::anyhow!(text)
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -157,6 +184,25 @@ mod tests {
                 message.contains(expected) && message.ends_with("Se `survey-admin --help`."),
                 "{args:?}: {message}"
             );
+        }
+    }
+
+    #[test]
+    fn runs_that_could_not_go_say_so_in_norwegian() {
+        let until = time::macros::datetime!(2026-11-22 02:16 UTC);
+        let busy = RunError::Busy { survey: "2026".into(), run_id: "night".into(), until };
+        let lost = RunError::LeaseLost { survey: "2026".into(), run_id: "cli".into() };
+        let unavailable =
+            || survey_domain::StoreError::Unavailable { context: "extend run lease", source: "503".into() };
+        let kept = RunError::LeaseKept { run_id: "cli".into(), source: unavailable() };
+        for (err, expected) in [
+            (busy, "en annen sammenstilling av `2026` pågår (kjøringen `night`, som holder runden til senest 2026-11-22T02:16:00Z); denne skrev ingenting"),
+            (lost, "kjøringen `cli` varte så lenge at en annen sammenstilling av `2026` tok over runden; denne publiserte ingenting"),
+            (kept, "kjøringen `cli` er publisert, men runden ble ikke gitt fri"),
+            (RunError::Store(unavailable()), "storage is unavailable (extend run lease): 503"),
+        ] {
+            let message = format!("{:#}", run_error(err));
+            assert!(message.starts_with(expected), "{message}");
         }
     }
 

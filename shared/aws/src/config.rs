@@ -49,6 +49,7 @@ pub struct TableNames {
     pub form_tokens: String,
     pub forms: String,
     pub audit: String,
+    pub run_leases: String,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +134,7 @@ impl Config {
                 form_tokens: table("form_tokens"),
                 forms: table("forms"),
                 audit: table("audit"),
+                run_leases: table("run_leases"),
             },
             buckets: BucketNames { content: bucket("content"), results: bucket("results") },
             mail: MailConfig {

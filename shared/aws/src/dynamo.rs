@@ -12,7 +12,8 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, Select, TransactWriteItem, Update,
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, Select,
+    TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use aws_smithy_types::body::SdkBody;
@@ -1062,6 +1063,55 @@ impl GuessCounterStore for DynamoStore {
             .send()
             .await;
         applied(result, "count a wrong code")
+    }
+}
+
+impl RunLeaseStore for DynamoStore {
+    /// One conditional put; a refused one returns the holder's item.
+    async fn take_run_lease(
+        &self,
+        survey: &WaveId,
+        run_id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Leased> {
+        let lease = RunLease { run_id: run_id.to_owned(), until };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.tables.run_leases)
+            .set_item(Some(run_lease_item(survey, &lease)))
+            .condition_expression("attribute_not_exists(survey_id) OR run_id = :run OR held_until <= :now")
+            .expression_attribute_values(":run", AttributeValue::S(run_id.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::N(now.unix_timestamp().to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Leased::Taken),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(held)) => {
+                    let item = held.item().ok_or_else(|| StoreError::Corrupt("run lease".to_owned()))?;
+                    Ok(Leased::Held(RunLeaseItem::try_from(item)?.0))
+                }
+                _ => Err(store_error("take run lease", e)),
+            },
+        }
+    }
+
+    async fn extend_run_lease(&self, survey: &WaveId, run_id: &str, until: OffsetDateTime) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.run_leases)
+            .set_key(Some(key(&[("survey_id", survey.as_str())])))
+            .update_expression("SET held_until = :until")
+            .condition_expression("run_id = :run")
+            .expression_attribute_values(":run", AttributeValue::S(run_id.to_owned()))
+            .expression_attribute_values(":until", AttributeValue::N(until.unix_timestamp().to_string()))
+            .send()
+            .await;
+        applied(result, "extend run lease")
     }
 }
 

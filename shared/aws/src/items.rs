@@ -10,7 +10,9 @@ use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::forms::{Form, FormStatus, FormToken, RecipientEntry};
 use survey_domain::keys::TokenDigest;
 use survey_domain::recipients::Recipient;
-use survey_domain::store::{AccessToken, CodeEntry, ContactEntry, TokenPurpose, UnitRegistration, Verification};
+use survey_domain::store::{
+    AccessToken, CodeEntry, ContactEntry, RunLease, TokenPurpose, UnitRegistration, Verification,
+};
 use survey_domain::wave::{WaveId, Webinar, WrittenForm};
 use survey_domain::{AccessCode, CodeDigest, LanguageCode, StoreError, UnitNumber, Wave};
 use time::format_description::well_known::Rfc3339;
@@ -398,6 +400,26 @@ impl TryFrom<&Item> for AccessTokenItem {
     }
 }
 
+pub(crate) struct RunLeaseItem(pub RunLease);
+
+/// A wave's run lease; `held_until` in epoch seconds, which a condition compares as a number.
+pub(crate) fn run_lease_item(survey: &WaveId, lease: &RunLease) -> Item {
+    Item::from([
+        ("survey_id".into(), s(survey.as_str())),
+        ("run_id".into(), s(&lease.run_id)),
+        ("held_until".into(), n(lease.until.unix_timestamp())),
+    ])
+}
+
+impl TryFrom<&Item> for RunLeaseItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let r = Reader(item);
+        Ok(RunLeaseItem(RunLease { run_id: r.str("run_id")?.to_owned(), until: epoch(&r, "held_until")? }))
+    }
+}
+
 /// How long a used or expired token is kept, so that a second click says "used" rather than "unknown".
 const TOKEN_KEPT_AFTER_EXPIRY: time::Duration = time::Duration::days(7);
 
@@ -617,6 +639,17 @@ mod tests {
                 (UnitNumber::parse("4601").unwrap(), WrittenForm::Neutral),
             ]),
         }
+    }
+
+    #[test]
+    fn run_leases_round_trip_to_the_second() {
+        let lease = RunLease { run_id: "20261122T030000Z-a1b2c3".into(), until: datetime!(2026-11-22 03:16 UTC) };
+        let item = run_lease_item(&WaveId::parse("2026").unwrap(), &lease);
+        assert_eq!(item["held_until"], AttributeValue::N("1795317360".into()));
+        assert_eq!(RunLeaseItem::try_from(&item).unwrap().0, lease);
+        let mut broken = item;
+        broken.insert("held_until".into(), s("2026-11-22T03:16:00Z"));
+        assert!(matches!(RunLeaseItem::try_from(&broken), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

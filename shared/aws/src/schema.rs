@@ -75,7 +75,17 @@ mod tests {
 
     #[test]
     fn the_schema_names_every_table_the_stores_use() {
-        for name in ["waves", "registrations", "codes", "contacts", "answers", "rate_limits", "recipients", "forms"] {
+        for name in [
+            "waves",
+            "registrations",
+            "codes",
+            "contacts",
+            "answers",
+            "rate_limits",
+            "recipients",
+            "forms",
+            "run_leases",
+        ] {
             let table = schema().table(name);
             assert!(table.env.ends_with("_TABLE"), "{name}");
         }

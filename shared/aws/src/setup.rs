@@ -107,6 +107,7 @@ pub async fn create_all(clients: &Clients, config: &Config) -> Result<Vec<String
             "form_tokens" => &t.form_tokens,
             "forms" => &t.forms,
             "audit" => &t.audit,
+            "run_leases" => &t.run_leases,
             other => panic!("the schema has a table `{other}` that Config does not name"),
         };
         if create_table(clients, table, name).await? {

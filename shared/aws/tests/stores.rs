@@ -638,6 +638,34 @@ async fn a_contact_is_marked_mailed_once_per_mailing<S: Stores>(store: &S) {
     assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
 }
 
+async fn a_wave_is_leased_to_one_run_at_a_time<S: RunLeaseStore>(store: &S) {
+    let survey = WaveId::parse("leased").unwrap();
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let at = |minutes: i64| now + Duration::minutes(minutes);
+    assert_eq!(store.take_run_lease(&survey, "night", now, at(16)).await.unwrap(), Leased::Taken);
+    let night = RunLease { run_id: "night".into(), until: at(16) };
+    assert_eq!(store.take_run_lease(&survey, "cli", at(5), at(21)).await.unwrap(), Leased::Held(night));
+    let other = WaveId::parse("leased-too").unwrap();
+    assert_eq!(store.take_run_lease(&other, "cli", at(5), at(21)).await.unwrap(), Leased::Taken, "a wave of its own");
+    assert_eq!(
+        store.take_run_lease(&survey, "night", at(1), at(17)).await.unwrap(),
+        Leased::Taken,
+        "the same run tried again"
+    );
+    assert!(!store.extend_run_lease(&survey, "cli", at(30)).await.unwrap(), "only its holder extends it");
+    assert!(store.extend_run_lease(&survey, "night", OffsetDateTime::UNIX_EPOCH).await.unwrap(), "given back");
+    assert_eq!(store.take_run_lease(&survey, "cli", at(2), at(18)).await.unwrap(), Leased::Taken);
+    assert!(!store.extend_run_lease(&survey, "night", at(30)).await.unwrap(), "taken since: not the night's again");
+    let cli = RunLease { run_id: "cli".into(), until: at(18) };
+    assert_eq!(store.take_run_lease(&survey, "late", at(17), at(33)).await.unwrap(), Leased::Held(cli));
+    assert_eq!(store.take_run_lease(&survey, "late", at(18), at(34)).await.unwrap(), Leased::Taken, "ran out");
+    assert!(store.extend_run_lease(&survey, "late", OffsetDateTime::UNIX_EPOCH).await.unwrap());
+    assert!(
+        !store.extend_run_lease(&survey, "cli", at(40)).await.unwrap(),
+        "ran out and taken, even if given back since"
+    );
+}
+
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
     let keys = Keys::new(b"test");
@@ -657,6 +685,7 @@ async fn memory_store_keeps_the_contract() {
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
     the_audit_log_is_only_added_to(&store).await;
+    a_wave_is_leased_to_one_run_at_a_time(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
 }
 
@@ -680,6 +709,7 @@ async fn dynamodb_store_keeps_the_contract() {
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
     the_audit_log_is_only_added_to(&store).await;
+    a_wave_is_leased_to_one_run_at_a_time(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
 }
 

@@ -53,6 +53,7 @@ struct Tables {
     audit: BTreeMap<String, AuditEntry>,
     /// The content bucket: each wave's published questionnaire version.
     content: BTreeMap<WaveId, String>,
+    run_leases: BTreeMap<WaveId, RunLease>,
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -497,6 +498,34 @@ impl AnswerStore for MemoryStore {
     async fn count_answers(&self, survey: &WaveId, unit: Option<UnitNumber>) -> StoreResult<u64> {
         Ok(self.with(|t| {
             t.answers.values().filter(|a| &a.survey_id == survey && unit.is_none_or(|u| a.unit == u)).count() as u64
+        }))
+    }
+}
+
+impl RunLeaseStore for MemoryStore {
+    async fn take_run_lease(
+        &self,
+        survey: &WaveId,
+        run_id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Leased> {
+        Ok(self.with(|t| match t.run_leases.get(survey) {
+            Some(held) if held.run_id != run_id && held.until > now => Leased::Held(held.clone()),
+            _ => {
+                t.run_leases.insert(survey.clone(), RunLease { run_id: run_id.to_owned(), until });
+                Leased::Taken
+            }
+        }))
+    }
+
+    async fn extend_run_lease(&self, survey: &WaveId, run_id: &str, until: OffsetDateTime) -> StoreResult<bool> {
+        Ok(self.with(|t| match t.run_leases.get_mut(survey) {
+            Some(held) if held.run_id == run_id => {
+                held.until = until;
+                true
+            }
+            _ => false,
         }))
     }
 }

@@ -385,6 +385,50 @@ pub trait AnswerStore: Send + Sync {
         -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
+/// Which run of a wave's aggregation holds its lease, and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunLease {
+    pub run_id: String,
+    pub until: OffsetDateTime,
+}
+
+/// What asking for a wave's run lease came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leased {
+    Taken,
+    /// Another run holds it; nothing was written.
+    Held(RunLease),
+}
+
+/// One aggregation run of a wave at a time, whoever starts it (the nightly
+/// Lambda, the console's run, `survey-admin`): a run holds the wave's lease
+/// from its start to its end. A lease runs out at its `until`, so that a run
+/// stopped without giving it back (a Lambda at its timeout) holds the wave no
+/// longer than that. A wave's lease stays stored when it is given back (its
+/// `until` is then the Unix epoch), so a run whose lease ran out can tell
+/// that another run took the wave meanwhile, even one that has ended since.
+pub trait RunLeaseStore: Send + Sync {
+    /// Takes the wave's lease for `run_id` until `until`: when no run ever held
+    /// it, its holder's ran out by `now`, or `run_id` holds it already (the same
+    /// run tried again, after its first try was stopped).
+    fn take_run_lease(
+        &self,
+        survey: &WaveId,
+        run_id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<Leased>> + Send;
+    /// Moves the end of `run_id`'s lease to `until`: later to keep it, to the
+    /// Unix epoch to give it back. `false` when another run has taken it since
+    /// (nothing is written).
+    fn extend_run_lease(
+        &self,
+        survey: &WaveId,
+        run_id: &str,
+        until: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
 /// Counts of wrong access codes, kept where every instance of every function
 /// that checks codes sees them (DynamoDB in AWS). Keys are opaque: a keyed hash
 /// of an address and a window, never an address; each count lives until its
@@ -527,6 +571,7 @@ pub trait Stores:
     + VerificationStore
     + AccessTokenStore
     + AnswerStore
+    + RunLeaseStore
     + crate::forms::FormStore
     + crate::audit::AuditStore
 {
@@ -539,6 +584,7 @@ impl<T> Stores for T where
         + VerificationStore
         + AccessTokenStore
         + AnswerStore
+        + RunLeaseStore
         + crate::forms::FormStore
 {
 }

@@ -20,7 +20,7 @@ async fn main() {
     let path =
         std::env::args().nth(1).expect("usage: aggregate_million ANSWERS.jsonl [--national FILE] [--bundle FILE]");
     let now = OffsetDateTime::now_utc();
-    let store = bench::ExportFile { wave: bench::wave(now), path: PathBuf::from(path) };
+    let store = bench::ExportFile { wave: bench::wave(now), path: PathBuf::from(path), leases: Default::default() };
     let results = MemoryResults::default();
     let started = Instant::now();
     // After the close, when everything is released.

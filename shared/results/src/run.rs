@@ -2,13 +2,17 @@
 //! decide what to withhold, write every report and the bundle under
 //! `results/{survey}/runs/{run_id}/`, and only then move `latest.json` to the run.
 //! A run that dies halfway leaves `latest.json` at the previous complete run.
+//! One run of a wave goes at a time, whoever starts it: a run holds the wave's
+//! lease ([`RunLeaseStore`]) from its start to its end.
 
 use std::path::PathBuf;
 
 use survey_domain::aggregate::{Accumulator, Coded};
 use survey_domain::forms::{FormStatus, FormStore};
-use survey_domain::store::{results_layout, AnswerStore, RegistrationStore, ResultsStore, StoreError};
-use survey_domain::{Questionnaire, UnitNumber, Wave};
+use survey_domain::store::{
+    results_layout, AnswerStore, Leased, RegistrationStore, ResultsStore, RunLeaseStore, StoreError,
+};
+use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -23,6 +27,13 @@ use crate::tables::{Population, Scope, Similar, Tables};
 
 /// Enough segments to spread a million answers over DynamoDB partitions.
 pub const DEFAULT_SEGMENTS: u32 = 8;
+
+/// How long a run holds its wave before its lease runs out: the aggregate
+/// Lambda's timeout (900 s, `infra/lib/functions.ts`) and a minute more, so
+/// that no run in the Lambda outlives its lease, and one the Lambda stopped at
+/// its timeout holds the wave no longer. A run in `survey-admin`, which has no
+/// timeout, keeps it for as long again before it publishes.
+pub const RUN_LEASE: time::Duration = time::Duration::seconds(960);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -55,6 +66,24 @@ pub enum RunError {
         #[source]
         source: serde_json::Error,
     },
+    /// Another run of the wave holds its lease; this one wrote nothing.
+    #[error("another run of `{survey}`, `{run_id}`, is under way (it holds the wave until {} at the latest); this run wrote nothing", rfc3339(.until))]
+    Busy { survey: String, run_id: String, until: OffsetDateTime },
+    /// The run outlived its lease and another run took the wave meanwhile.
+    #[error("the lease of `{run_id}` on `{survey}` ran out and another run took the wave; this run published nothing")]
+    LeaseLost { survey: String, run_id: String },
+    /// Published, but the lease could not be given back: the wave's next run
+    /// waits until it runs out.
+    #[error("`{run_id}` is published, but its lease on the wave could not be given back; the next run waits until it runs out")]
+    LeaseKept {
+        run_id: String,
+        #[source]
+        source: StoreError,
+    },
+}
+
+fn rfc3339(at: &OffsetDateTime) -> String {
+    at.format(&Rfc3339).expect("formattable")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,15 +184,19 @@ pub async fn run<S, R>(
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore + FormStore,
+    S: AnswerStore + RegistrationStore + FormStore + RunLeaseStore,
     R: ResultsStore,
 {
     if crate::org::roles(wave).is_empty() {
-        run_participants(store, results, wave, run_id, segments, now, progress).await
-    } else {
-        let scratch = Scratch::new(wave, run_id)?;
-        publish_org(store, results, wave, run_id, now, &scratch.0, progress).await
+        return run_participants(store, results, wave, run_id, segments, now, progress).await;
     }
+    let lease = Lease::take(store, wave, run_id, now).await?;
+    let outcome = async {
+        let scratch = Scratch::new(wave, run_id)?;
+        publish_org(store, results, wave, run_id, now, &scratch.0, &lease, progress).await
+    }
+    .await;
+    lease.give_back(outcome).await
 }
 
 /// [`run`] for a survey of anonymous participants, which needs no forms.
@@ -177,11 +210,70 @@ pub async fn run_participants<S, R>(
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore,
+    S: AnswerStore + RegistrationStore + RunLeaseStore,
     R: ResultsStore,
 {
-    let scratch = Scratch::new(wave, run_id)?;
-    publish(store, results, wave, wave.questionnaire(), run_id, segments, now, &scratch.0, progress).await
+    let lease = Lease::take(store, wave, run_id, now).await?;
+    let outcome = async {
+        let scratch = Scratch::new(wave, run_id)?;
+        let questionnaire = wave.questionnaire();
+        publish(store, results, wave, questionnaire, run_id, segments, now, &scratch.0, &lease, progress).await
+    }
+    .await;
+    lease.give_back(outcome).await
+}
+
+/// The wave's lease as a run holds it. Its clock is the run's `now` and the
+/// time the run has taken since, so a run's lease and the decisions it makes
+/// at `now` agree.
+struct Lease<'a, L> {
+    store: &'a L,
+    survey: &'a WaveId,
+    run_id: &'a str,
+    now: OffsetDateTime,
+    started: std::time::Instant,
+}
+
+impl<'a, L: RunLeaseStore> Lease<'a, L> {
+    /// Takes the wave for [`RUN_LEASE`], or fails when another run holds it.
+    async fn take(store: &'a L, wave: &'a Wave, run_id: &'a str, now: OffsetDateTime) -> Result<Self, RunError> {
+        match store.take_run_lease(&wave.survey_id, run_id, now, now + RUN_LEASE).await? {
+            Leased::Taken => {
+                Ok(Self { store, survey: &wave.survey_id, run_id, now, started: std::time::Instant::now() })
+            }
+            Leased::Held(holder) => {
+                Err(RunError::Busy { survey: wave.survey_id.to_string(), run_id: holder.run_id, until: holder.until })
+            }
+        }
+    }
+
+    fn clock(&self) -> OffsetDateTime {
+        self.now + self.started.elapsed()
+    }
+
+    /// Before the run publishes: keeps the wave for [`RUN_LEASE`] more, which
+    /// its last writes take far less than. Fails when the lease ran out and
+    /// another run took the wave meanwhile: what this run read may be stale.
+    async fn keep(&self) -> Result<(), RunError> {
+        if self.store.extend_run_lease(self.survey, self.run_id, self.clock() + RUN_LEASE).await? {
+            Ok(())
+        } else {
+            Err(RunError::LeaseLost { survey: self.survey.to_string(), run_id: self.run_id.to_owned() })
+        }
+    }
+
+    /// Gives the wave back, whatever the run's outcome: its lease ends at the
+    /// Unix epoch, so that the next run takes it whatever its own clock says.
+    /// Should that fail after a failed run, the run's own error is the one to
+    /// tell: the lease runs out by itself.
+    async fn give_back<T>(self, outcome: Result<T, RunError>) -> Result<T, RunError> {
+        let given_back = self.store.extend_run_lease(self.survey, self.run_id, OffsetDateTime::UNIX_EPOCH).await;
+        match (outcome, given_back) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(source)) => Err(RunError::LeaseKept { run_id: self.run_id.to_owned(), source }),
+            (Ok(done), Ok(_)) => Ok(done),
+        }
+    }
 }
 
 /// A run's own scratch folder, removed when the run ends, whatever the outcome.
@@ -206,6 +298,7 @@ impl Drop for Scratch {
 }
 
 /// A survey of roles after its close: the public report, the bundle, the manifest and `latest.json`.
+#[allow(clippy::too_many_arguments)]
 async fn publish_org<S, R>(
     store: &S,
     results: &R,
@@ -213,10 +306,11 @@ async fn publish_org<S, R>(
     run_id: &str,
     now: OffsetDateTime,
     scratch: &std::path::Path,
+    lease: &Lease<'_, S>,
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: FormStore,
+    S: FormStore + RunLeaseStore,
     R: ResultsStore,
 {
     if now < wave.closes_at {
@@ -248,6 +342,7 @@ where
     };
     let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
     put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
+    lease.keep().await?;
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary {
@@ -269,10 +364,11 @@ async fn publish<S, R>(
     segments: u32,
     now: OffsetDateTime,
     scratch: &std::path::Path,
+    lease: &Lease<'_, S>,
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore,
+    S: AnswerStore + RegistrationStore + RunLeaseStore,
     R: ResultsStore,
 {
     let registrations = store.registrations(&wave.survey_id).await?;
@@ -421,6 +517,10 @@ where
     // As a JSON value, whose keys sort, so the file reads the same as before it had a type.
     let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
     put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
+    // The ledger was read under the lease and is written under it: no other
+    // run wrote it meanwhile (only runs write it), so no release is lost
+    // without a condition on the write.
+    lease.keep().await?;
     // The ledger before the pointer: what is served is always in the ledger.
     if decisions.release.adds_to(&ledger) {
         decisions.release.run_id = run_id.to_owned();

@@ -7,14 +7,14 @@ use serde_json::Value;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::questionnaire::QuestionType;
 use survey_domain::store::results_layout;
-use survey_domain::store::{AnswerStore, ResultsStore, StoreError, StoreResult, WaveStore};
+use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, StoreError, StoreResult, WaveStore};
 use survey_domain::synthetic;
 use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use survey_results::{run, RunError};
 use time::{Duration, OffsetDateTime};
 
 mod support;
-use support::{add, get_json, records, register, rows};
+use support::{add, code_digest, get_json, records, register, rows};
 
 fn wave() -> Wave {
     let now = OffsetDateTime::now_utc();
@@ -127,6 +127,145 @@ async fn latest_moves_only_when_a_run_is_complete() {
         get_json(&results, &results_layout::latest_key(&WaveId::parse("2026").unwrap())).await["run_id"],
         "run-3"
     );
+}
+
+/// `survey-admin unit close` during the nightly run: the moment the nightly
+/// run has read the ledger (after it read the registrations), Stord is closed
+/// and the aggregation runs in process, as the CLI runs it.
+struct UnitClosedDuringRun<'a> {
+    bucket: &'a MemoryResults,
+    store: MemoryStore,
+    at: OffsetDateTime,
+    fired: std::sync::atomic::AtomicBool,
+    cli: std::sync::Mutex<Option<CliRun>>,
+}
+
+/// The CLI's run: its run id or its error, and where `latest.json` pointed after it.
+struct CliRun {
+    outcome: Result<String, String>,
+    latest_after: Option<String>,
+}
+
+impl ResultsStore for UnitClosedDuringRun<'_> {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        self.bucket.put_object(key, body, content_type).await
+    }
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        self.bucket.put_file(key, path, content_type).await
+    }
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let body = self.bucket.get_object(key).await?;
+        let wave = wave();
+        if key == survey_results::release::ledger_key(&wave.survey_id)
+            && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            let stord = UnitNumber::parse("4614").unwrap();
+            let digest = code_digest(&wave, stord);
+            assert!(self.store.close_unit(&wave.survey_id, stord, &digest, self.at).await.unwrap());
+            let outcome = run(&self.store, self.bucket, &wave, "cli", 2, self.at, &quiet).await;
+            let latest = latest_run(self.bucket).await;
+            let outcome = outcome.map(|s| s.run_id).map_err(|e| e.to_string());
+            *self.cli.lock().unwrap() = Some(CliRun { outcome, latest_after: latest });
+        }
+        Ok(body)
+    }
+}
+
+async fn latest_run(results: &MemoryResults) -> Option<String> {
+    let body = results.get_object(&results_layout::latest_key(&WaveId::parse("2026").unwrap())).await.unwrap()?;
+    let latest: Value = serde_json::from_slice(&body).unwrap();
+    latest["run_id"].as_str().map(str::to_owned)
+}
+
+/// The populations the ledger says were published.
+async fn in_ledger(results: &MemoryResults) -> std::collections::BTreeSet<String> {
+    let key = survey_results::release::ledger_key(&WaveId::parse("2026").unwrap());
+    let ledger: survey_results::Ledger = match results.get_object(&key).await.unwrap() {
+        Some(body) => serde_json::from_slice(&body).unwrap(),
+        None => survey_results::Ledger::default(),
+    };
+    ledger
+        .releases
+        .iter()
+        .flat_map(|r| r.populations.iter().filter(|(_, d)| d.published).map(|(name, _)| name.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_unit_closed_while_the_nightly_run_runs_is_released_by_one_run_at_a_time() {
+    let store = vestland().await;
+    let wave = wave();
+    let now = OffsetDateTime::now_utc();
+    // Bergen closed yesterday: the nightly run releases it.
+    let bergen = UnitNumber::parse("4601").unwrap();
+    assert!(store
+        .close_unit(&wave.survey_id, bergen, &code_digest(&wave, bergen), now - Duration::days(1))
+        .await
+        .unwrap());
+    let results = MemoryResults::default();
+    let during = UnitClosedDuringRun {
+        bucket: &results,
+        store: store.clone(),
+        at: now + Duration::minutes(5),
+        fired: std::sync::atomic::AtomicBool::new(false),
+        cli: std::sync::Mutex::new(None),
+    };
+
+    run(&store, &during, &wave, "night", 2, now, &quiet).await.unwrap();
+
+    let CliRun { outcome: cli, latest_after: latest_after_cli } =
+        during.cli.lock().unwrap().take().expect("the CLI ran during the nightly run");
+    let latest = latest_run(&results).await.expect("the nightly run is published");
+    let ledger = in_ledger(&results).await;
+    // Whatever latest.json pointed at: a unit's figures, once out, stay out, and the ledger holds them.
+    for shown in latest_after_cli.iter().chain([&latest]) {
+        for unit in ["4601", "4614"] {
+            let report = get_json(&results, &format!("results/2026/runs/{shown}/units/{unit}.json")).await;
+            if report["suppressed"] == false {
+                let now_shown = get_json(&results, &format!("results/2026/runs/{latest}/units/{unit}.json")).await;
+                assert_eq!(now_shown["suppressed"], false, "{unit} was out in `{shown}`: it stays out in `{latest}`");
+                assert!(ledger.contains(&format!("unit/{unit}/all")), "{unit}, out in `{shown}`, is in the ledger");
+            }
+        }
+    }
+    // One run of a wave at a time: the CLI's run is refused, and says why.
+    let refused = cli.expect_err("the nightly run holds the wave");
+    assert!(refused.contains("`night`"), "the error names the run under way: {refused}");
+    assert_eq!(latest, "night");
+
+    // Tried again after the nightly run, it releases Stord beside Bergen.
+    run(&store, &results, &wave, "cli-2", 2, now + Duration::minutes(20), &quiet).await.unwrap();
+    for unit in ["4601", "4614"] {
+        let report = get_json(&results, &format!("results/2026/runs/cli-2/units/{unit}.json")).await;
+        assert_eq!(report["suppressed"], false, "{unit}");
+        assert!(in_ledger(&results).await.contains(&format!("unit/{unit}/all")), "{unit}");
+    }
+}
+
+#[tokio::test]
+async fn a_run_that_outlived_its_lease_publishes_nothing_once_another_run_took_the_wave() {
+    let store = vestland().await;
+    let wave = wave();
+    let now = OffsetDateTime::now_utc();
+    let results = MemoryResults::default();
+    // The nightly run is still reading when its lease has run out; the CLI's run takes the wave.
+    let during = UnitClosedDuringRun {
+        bucket: &results,
+        store: store.clone(),
+        at: now + survey_results::run::RUN_LEASE + Duration::minutes(1),
+        fired: std::sync::atomic::AtomicBool::new(false),
+        cli: std::sync::Mutex::new(None),
+    };
+
+    let err = run(&store, &during, &wave, "night", 2, now, &quiet).await.unwrap_err();
+
+    assert!(matches!(err, RunError::LeaseLost { ref run_id, .. } if run_id == "night"), "{err}");
+    let CliRun { outcome: cli, latest_after: latest_after_cli } =
+        during.cli.lock().unwrap().take().expect("the CLI ran during the nightly run");
+    assert_eq!(cli, Ok("cli".to_owned()));
+    assert_eq!(latest_after_cli.as_deref(), Some("cli"));
+    assert_eq!(latest_run(&results).await.as_deref(), Some("cli"), "the overtaken run moves nothing");
+    assert!(in_ledger(&results).await.contains("unit/4614/all"), "the CLI's release stays in the ledger");
 }
 
 #[tokio::test]

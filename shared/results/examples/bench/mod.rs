@@ -18,10 +18,28 @@ pub fn wave(now: OffsetDateTime) -> Wave {
 }
 
 /// The answers of `wave` from an export file (`{"Item": …}` per line), scan
-/// segments reading byte ranges of it; every unit is registered.
+/// segments reading byte ranges of it; every unit is registered. The run's
+/// lease on the wave is held in memory.
 pub struct ExportFile {
     pub wave: Wave,
     pub path: PathBuf,
+    pub leases: survey_domain::memory::MemoryStore,
+}
+
+impl RunLeaseStore for ExportFile {
+    async fn take_run_lease(
+        &self,
+        survey: &WaveId,
+        run_id: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<Leased> {
+        self.leases.take_run_lease(survey, run_id, now, until).await
+    }
+
+    async fn extend_run_lease(&self, survey: &WaveId, run_id: &str, until: OffsetDateTime) -> StoreResult<bool> {
+        self.leases.extend_run_lease(survey, run_id, until).await
+    }
 }
 
 impl AnswerStore for ExportFile {

@@ -8,7 +8,8 @@
 //! closed early; at its close, everything. Other figures say `not_released_yet`.
 //! One run of a wave goes at a time (`survey_results::run`): a run that finds
 //! another under way fails, and Lambda's retry of the asynchronous invocation
-//! runs it later.
+//! runs it later. A retry of a run that was published (its last progress
+//! write failed, say) writes nothing of it again and answers as done.
 
 use serde::{Deserialize, Serialize};
 use survey_domain::forms::FormStore;
@@ -165,10 +166,80 @@ where
 #[cfg(test)]
 mod tests {
     use survey_domain::memory::{MemoryResults, MemoryStore};
-    use survey_domain::store::{results_layout, Leased};
+    use survey_domain::store::{results_layout, Leased, StoreError};
     use survey_domain::synthetic::open_wave;
 
     use super::*;
+
+    /// The results bucket, where the write of a run's last progress (done) fails
+    /// while `fail_done` is set: the invocation's last write, after `latest.json` moved.
+    struct DoneNotWritten {
+        bucket: MemoryResults,
+        fail_done: std::sync::atomic::AtomicBool,
+    }
+
+    impl ResultsStore for DoneNotWritten {
+        async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> Result<(), StoreError> {
+            let done = key.ends_with("/progress.json") && String::from_utf8_lossy(&body).contains(r#""state":"done""#);
+            if done && self.fail_done.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::Unavailable { context: "put result object", source: "503 Slow Down".into() });
+            }
+            self.bucket.put_object(key, body, content_type).await
+        }
+        async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> Result<(), StoreError> {
+            self.bucket.put_file(key, path, content_type).await
+        }
+        async fn get_object(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.bucket.get_object(key).await
+        }
+    }
+
+    /// Every object a run wrote into its folder but its progress, by key.
+    async fn published(bucket: &MemoryResults, run_id: &str) -> Vec<(String, Vec<u8>)> {
+        let mut objects = Vec::new();
+        for key in bucket.keys().into_iter().filter(|k| k.contains(&format!("/runs/{run_id}/"))) {
+            if !key.ends_with("/progress.json") {
+                let body = bucket.get_object(&key).await.unwrap().unwrap();
+                objects.push((key, body));
+            }
+        }
+        objects
+    }
+
+    #[tokio::test]
+    async fn a_published_run_tried_again_writes_nothing_again_and_answers_as_done() {
+        let now = OffsetDateTime::now_utc();
+        let store = MemoryStore::new();
+        let wave = open_wave("2026", now);
+        store.create_wave(&wave).await.unwrap();
+        let bergen = [survey_domain::UnitNumber::parse("4601").unwrap()];
+        for record in survey_domain::synthetic::records(wave.questionnaire(), &wave.survey_id, &bergen, 12, 1) {
+            store.insert_answer(record).await.unwrap();
+        }
+        let results = DoneNotWritten { bucket: MemoryResults::default(), fail_done: true.into() };
+        let app = App { store, results, segments: 2 };
+        let request = || AggregateRequest { survey_id: Some("2026".into()), run_id: Some("console-1".into()) };
+
+        // Published, then the last progress write fails: the invocation fails, and Lambda tries it again.
+        handle(&app, request()).await.unwrap_err();
+        let latest = app.results.bucket.get_object(&results_layout::latest_key(&wave.survey_id)).await.unwrap();
+        let latest: serde_json::Value = serde_json::from_slice(&latest.unwrap()).unwrap();
+        assert_eq!(latest["run_id"], "console-1");
+        let out = published(&app.results.bucket, "console-1").await;
+        for record in survey_domain::synthetic::records(wave.questionnaire(), &wave.survey_id, &bergen, 3, 2) {
+            app.store.insert_answer(record).await.unwrap();
+        }
+        app.results.fail_done.store(false, std::sync::atomic::Ordering::SeqCst);
+
+        let retried = handle(&app, request()).await.unwrap();
+
+        assert!(published(&app.results.bucket, "console-1").await == out, "what is out is not written again");
+        assert_eq!((retried.runs[0].run_id.as_str(), retried.runs[0].answers), ("console-1", 12), "its summary");
+        let key = results_layout::progress_key(&wave.survey_id, "console-1");
+        let progress: serde_json::Value =
+            serde_json::from_slice(&app.results.bucket.get_object(&key).await.unwrap().unwrap()).unwrap();
+        assert_eq!((&progress["state"], &progress["summary"]["answers"]), (&"done".into(), &12.into()));
+    }
 
     #[tokio::test]
     async fn a_run_asked_for_while_another_holds_the_wave_fails_and_says_so() {

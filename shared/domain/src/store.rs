@@ -534,7 +534,8 @@ pub mod results_layout {
         format!("{}manifest.json", run_prefix(survey, run_id))
     }
 
-    /// A run's manifest: written into the run, and as `latest.json` once the run is complete.
+    /// A run's manifest: written as `latest.json` once the run is complete, then
+    /// into the run, where it marks the run published (never to be written again).
     #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     pub struct RunManifest {
         pub survey_id: String,

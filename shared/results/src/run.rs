@@ -3,7 +3,9 @@
 //! `results/{survey}/runs/{run_id}/`, and only then move `latest.json` to the run.
 //! A run that dies halfway leaves `latest.json` at the previous complete run.
 //! One run of a wave goes at a time, whoever starts it: a run holds the wave's
-//! lease ([`RunLeaseStore`]) from its start to its end.
+//! lease ([`RunLeaseStore`]) from its start to its end. A run's manifest is its
+//! last write, after `latest.json`: a run id with a manifest was published, and
+//! is never written again (a retry of it answers with its summary).
 
 use std::path::PathBuf;
 
@@ -60,6 +62,12 @@ pub enum RunError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("the run manifest `{key}` is unreadable")]
+    Manifest {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("the trend of earlier waves `{key}` is unreadable")]
     Trend {
         key: String,
@@ -92,6 +100,7 @@ pub struct RunSummary {
     pub answers: u64,
     pub units: usize,
     pub withheld_units: usize,
+    /// The objects this call wrote: none when the run was published already.
     pub objects: usize,
 }
 
@@ -192,6 +201,9 @@ where
     }
     let lease = Lease::take(store, wave, run_id, now).await?;
     let outcome = async {
+        if let Some(published) = published_already(results, wave, run_id).await? {
+            return Ok(published);
+        }
         let scratch = Scratch::new(wave, run_id)?;
         publish_org(store, results, wave, run_id, now, &scratch.0, &lease, progress).await
     }
@@ -215,12 +227,51 @@ where
 {
     let lease = Lease::take(store, wave, run_id, now).await?;
     let outcome = async {
+        if let Some(published) = published_already(results, wave, run_id).await? {
+            return Ok(published);
+        }
         let scratch = Scratch::new(wave, run_id)?;
         let questionnaire = wave.questionnaire();
         publish(store, results, wave, questionnaire, run_id, segments, now, &scratch.0, &lease, progress).await
     }
     .await;
     lease.give_back(outcome).await
+}
+
+/// The summary of `run_id` when it was published already: Lambda retries an
+/// invocation that failed after its run was published (its last progress
+/// write, a timeout), with the same run id, and what is out is never written
+/// again. A run is published when it has a manifest, which it writes after
+/// `latest.json`. Should that write have failed, `latest.json` still points at
+/// the run and holds the manifest itself: it is written then, by the run's
+/// retry or by the wave's next run, before that moves `latest.json` on.
+async fn published_already<R: ResultsStore>(
+    results: &R,
+    wave: &Wave,
+    run_id: &str,
+) -> Result<Option<RunSummary>, RunError> {
+    let read = |key: String, body: Vec<u8>| {
+        serde_json::from_slice::<results_layout::RunManifest>(&body)
+            .map_err(|source| RunError::Manifest { key, source })
+    };
+    let latest_key = results_layout::latest_key(&wave.survey_id);
+    if let Some(body) = results.get_object(&latest_key).await? {
+        let latest = read(latest_key, body.clone())?;
+        let key = results_layout::manifest_key(&wave.survey_id, &latest.run_id);
+        if results.get_object(&key).await?.is_none() {
+            results.put_object(&key, body, "application/json; charset=utf-8").await?;
+        }
+    }
+    let key = results_layout::manifest_key(&wave.survey_id, run_id);
+    let Some(body) = results.get_object(&key).await? else { return Ok(None) };
+    let manifest = read(key, body)?;
+    Ok(Some(RunSummary {
+        run_id: manifest.run_id,
+        answers: manifest.answers,
+        units: manifest.units,
+        withheld_units: manifest.withheld_units,
+        objects: 0,
+    }))
 }
 
 /// The wave's lease as a run holds it. Its clock is the run's `now` and the
@@ -297,7 +348,7 @@ impl Drop for Scratch {
     }
 }
 
-/// A survey of roles after its close: the public report, the bundle, the manifest and `latest.json`.
+/// A survey of roles after its close: the public report, the bundle, `latest.json` and the manifest.
 #[allow(clippy::too_many_arguments)]
 async fn publish_org<S, R>(
     store: &S,
@@ -341,9 +392,10 @@ where
         bundle: bundle_key,
     };
     let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
-    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
     lease.keep().await?;
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
+    // Last: the run is published (see `published_already`).
+    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary {
         run_id: run_id.to_owned(),
@@ -516,7 +568,6 @@ where
     };
     // As a JSON value, whose keys sort, so the file reads the same as before it had a type.
     let manifest = serde_json::to_value(&manifest).expect("the manifest serialises");
-    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
     // The ledger was read under the lease and is written under it: no other
     // run wrote it meanwhile (only runs write it), so no release is lost
     // without a condition on the write.
@@ -535,6 +586,8 @@ where
         put_json(results, key, trend).await?;
     }
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
+    // Last: the run is published (see `published_already`).
+    put_json(results, &results_layout::manifest_key(&wave.survey_id, run_id), &manifest).await?;
     progress(Progress::Published);
     Ok(RunSummary { run_id: run_id.to_owned(), answers, units: units.len(), withheld_units, objects: objects + 2 })
 }

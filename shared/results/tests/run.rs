@@ -268,6 +268,83 @@ async fn a_run_that_outlived_its_lease_publishes_nothing_once_another_run_took_t
     assert!(in_ledger(&results).await.contains("unit/4614/all"), "the CLI's release stays in the ledger");
 }
 
+/// The results bucket, where writing one key fails.
+struct FailOn<'a> {
+    inner: &'a MemoryResults,
+    key: String,
+}
+
+impl ResultsStore for FailOn<'_> {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        if key == self.key {
+            return Err(StoreError::Unavailable { context: "put result object", source: "503 Slow Down".into() });
+        }
+        self.inner.put_object(key, body, content_type).await
+    }
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        self.inner.put_file(key, path, content_type).await
+    }
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.inner.get_object(key).await
+    }
+}
+
+/// Every object in a run's folder, by key.
+async fn run_folder(results: &MemoryResults, run_id: &str) -> Vec<(String, Vec<u8>)> {
+    let mut objects = Vec::new();
+    for key in results.keys().into_iter().filter(|k| k.starts_with(&format!("results/2026/runs/{run_id}/"))) {
+        let body = results.get_object(&key).await.unwrap().unwrap();
+        objects.push((key, body));
+    }
+    objects
+}
+
+/// Publishes `x` at the close, its manifest (the last write) failing.
+async fn published_but_manifest_failed(store: &MemoryStore, results: &MemoryResults) -> Vec<(String, Vec<u8>)> {
+    let manifest = results_layout::manifest_key(&WaveId::parse("2026").unwrap(), "x");
+    let failing = FailOn { inner: results, key: manifest.clone() };
+    let err = run(store, &failing, &wave(), "x", 2, closed(), &quiet).await.unwrap_err();
+    assert!(matches!(err, RunError::Store(_)), "{err}");
+    assert_eq!(latest_run(results).await.as_deref(), Some("x"), "x is out");
+    let out = run_folder(results, "x").await;
+    assert!(!out.iter().any(|(key, _)| *key == manifest));
+    out
+}
+
+#[tokio::test]
+async fn a_run_tried_again_after_latest_moved_to_it_answers_as_done_and_rewrites_nothing() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    let out = published_but_manifest_failed(&store, &results).await;
+    add(&store, &records(&wave(), UnitNumber::parse("4615").unwrap(), 8, 9)).await;
+
+    let retried = run(&store, &results, &wave(), "x", 2, closed() + Duration::hours(1), &quiet).await.unwrap();
+
+    assert_eq!((retried.answers, retried.objects), (31, 0), "its summary, and nothing written");
+    let now_out = run_folder(&results, "x").await;
+    let (manifest, rest): (Vec<_>, Vec<_>) = now_out.into_iter().partition(|(key, _)| key.ends_with("/manifest.json"));
+    assert!(rest == out, "what is out is not written again");
+    let latest = results.get_object(&results_layout::latest_key(&wave().survey_id)).await.unwrap().unwrap();
+    assert_eq!(manifest, [("results/2026/runs/x/manifest.json".to_owned(), latest)], "the manifest, from latest.json");
+}
+
+#[tokio::test]
+async fn a_run_tried_again_after_a_later_run_was_published_rewrites_nothing() {
+    let store = vestland().await;
+    let results = MemoryResults::default();
+    let out = published_but_manifest_failed(&store, &results).await;
+    add(&store, &records(&wave(), UnitNumber::parse("4615").unwrap(), 8, 9)).await;
+    run(&store, &results, &wave(), "y", 2, closed() + Duration::hours(1), &quiet).await.unwrap();
+
+    let retried = run(&store, &results, &wave(), "x", 2, closed() + Duration::hours(2), &quiet).await.unwrap();
+
+    assert_eq!((retried.answers, retried.objects), (31, 0), "its summary, and nothing written");
+    let now_out = run_folder(&results, "x").await;
+    assert!(now_out.iter().any(|(key, _)| key.ends_with("/manifest.json")), "y wrote x's manifest before moving on");
+    assert!(now_out.into_iter().filter(|(key, _)| !key.ends_with("/manifest.json")).eq(out), "x is not rewritten");
+    assert_eq!(latest_run(&results).await.as_deref(), Some("y"), "nor moved back to");
+}
+
 #[tokio::test]
 async fn runs_are_deterministic_whatever_the_segments() {
     let store = vestland().await;

@@ -11,11 +11,11 @@ export class ApiError extends Error {
 }
 
 // A JSON request: GET without a body, POST with one unless `method` says
-// otherwise; `token` goes in an Authorization: Bearer header.
-export async function request(url, body, { method, token, timeoutMs = 20000 } = {}) {
+// otherwise; `token` goes in an Authorization: Bearer header, `headers` as given.
+export async function request(url, body, { method, token, headers = {}, timeoutMs = 20000 } = {}) {
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), timeoutMs);
-  const init = { signal: ctl.signal, headers: { accept: 'application/json' }, cache: body === undefined ? 'no-cache' : 'no-store' };
+  const init = { signal: ctl.signal, headers: { accept: 'application/json', ...headers }, cache: body === undefined ? 'no-cache' : 'no-store' };
   if (method || body !== undefined) init.method = method || 'POST';
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';

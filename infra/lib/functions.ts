@@ -354,7 +354,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // A unit's count and the day each answer arrived, on the by_unit index only (see
       // `indexes`): never an answer, never the table.
       answers: ['Query'],
-      // Append-only: a conditional put of a new entry, and reading a wave's log.
+      // Append-only: a conditional put of a new entry (one a retry must recognise, with an
+      // item under its request's key, in one transaction), and reading a wave's log or a key.
       audit: ['PutItem', 'Query'],
       // A survey of roles: who was asked and where each form stands (opened, draft,
       // submitted), for the units view, the chart and the recipients' reminders.

@@ -17,7 +17,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
-use survey_domain::audit::AuditStore;
+use survey_domain::audit::{AuditStore, RequestKey};
 use survey_domain::contact::Email;
 use survey_domain::jobs::JobQueue;
 use survey_domain::operations::{self, Actor, ChangeError, NewWave, Reminded, WaveChanges};
@@ -188,6 +188,21 @@ fn refused(error: ChangeError) -> ApiError {
     ApiError::new(status, code, message)
 }
 
+/// The request's `Idempotency-Key`: the console page sends a change's key
+/// again when it asks for the change again after an error, and the change is
+/// then finished once, not made twice. Without the header the request is one
+/// of its own.
+fn request_key(req: &Request) -> Result<RequestKey, ApiError> {
+    let Some(raw) = req.headers().get("idempotency-key") else { return Ok(RequestKey::fresh()) };
+    raw.to_str().ok().and_then(|raw| RequestKey::parse(raw).ok()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            "Idempotency-Key is 1 to 64 letters, digits, hyphens or underscores",
+        )
+    })
+}
+
 fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message).with_field(field)
 }
@@ -318,10 +333,12 @@ where
             (operations::approve_contact(store, &app.queue, &app.keys, actor, wave, unit, &email).await, None)
         }
         ["contacts", "remove"] => (operations::remove(store, &app.keys, actor, wave, unit, &email(req)?).await, None),
-        ["code", "resend"] => match operations::resend_code(store, &app.queue, actor, survey, unit).await {
-            Ok((sent, entry)) => (Ok(entry), Some(sent)),
-            Err(e) => (Err(e), None),
-        },
+        ["code", "resend"] => {
+            match operations::resend_code(store, &app.queue, actor, &request_key(req)?, survey, unit).await {
+                Ok((sent, entry)) => (Ok(entry), Some(sent)),
+                Err(e) => (Err(e), None),
+            }
+        }
         _ => match operations::new_code(store, &app.queue, &app.keys, actor, survey, unit).await {
             // The console never shows a code: the verified contacts get it by e-mail.
             Ok((_, entry)) => {

@@ -1,3 +1,5 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use survey_domain::contact::{Contact, ContactStatus};
@@ -24,7 +26,37 @@ impl Runs for Started {
     }
 }
 
-type TestApp = App<MemoryStore, MemoryStore, MemoryQueue, MemoryResults, Started>;
+/// The memory queue, whose next enqueue fails when told to, as SQS does when unavailable.
+#[derive(Default)]
+struct FlakyQueue {
+    queue: MemoryQueue,
+    fail_next: AtomicBool,
+}
+
+impl FlakyQueue {
+    fn fail_next(&self) {
+        self.fail_next.store(true, Ordering::SeqCst);
+    }
+}
+
+impl std::ops::Deref for FlakyQueue {
+    type Target = MemoryQueue;
+
+    fn deref(&self) -> &MemoryQueue {
+        &self.queue
+    }
+}
+
+impl JobQueue for FlakyQueue {
+    async fn enqueue(&self, job: &MailJob) -> Result<(), survey_domain::jobs::QueueError> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(survey_domain::jobs::QueueError("the queue is unavailable".into()));
+        }
+        self.queue.enqueue(job).await
+    }
+}
+
+type TestApp = App<MemoryStore, MemoryStore, FlakyQueue, MemoryResults, Started>;
 
 fn bergen() -> UnitNumber {
     UnitNumber::parse("4601").unwrap()
@@ -54,7 +86,7 @@ async fn app() -> TestApp {
     App {
         content: store.clone(),
         store,
-        queue: MemoryQueue::default(),
+        queue: FlakyQueue::default(),
         results: MemoryResults::default(),
         runs: Started::default(),
         keys: Keys::new(b"test"),
@@ -69,7 +101,18 @@ async fn call(
     groups: Option<&str>,
 ) -> (StatusCode, Value) {
     let body = body.map(|b| b.to_string());
-    let response = handle(app, console_request(method, path, body.as_deref(), groups)).await.unwrap();
+    send(app, console_request(method, path, body.as_deref(), groups)).await
+}
+
+/// An operator's POST without a body, with `Idempotency-Key: key`, as the page asks for a change.
+async fn call_with_key(app: &TestApp, path: &str, key: &str) -> (StatusCode, Value) {
+    let mut req = console_request("POST", path, None, OPERATOR);
+    req.headers_mut().insert("idempotency-key", key.parse().unwrap());
+    send(app, req).await
+}
+
+async fn send(app: &TestApp, req: Request) -> (StatusCode, Value) {
+    let response = handle(app, req).await.unwrap();
     let body = match response.body() {
         Body::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
         _ => Value::Null,
@@ -392,4 +435,41 @@ async fn a_survey_of_roles_shows_each_role_s_form_and_the_units_that_answered() 
     let (status, sent) =
         call(&app, "POST", "/api/admin/waves/k2026/reminders", Some(json!({ "to": "recipients" })), OPERATOR).await;
     assert_eq!((status, &sent["sent"]), (StatusCode::OK, &json!(2)), "everyone invited who has not submitted");
+}
+
+/// Whom each queued code e-mail goes to, taken off the queue.
+fn codes_to(queue: &MemoryQueue) -> Vec<String> {
+    queue
+        .drain()
+        .into_iter()
+        .map(|job| match job {
+            MailJob::Code { contact_id, .. } => contact_id,
+            other => panic!("only code e-mails are queued here: {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_resend_asked_again_with_its_key_after_an_error_mails_once_and_is_logged_once() {
+    let app = app().await;
+    let resend = "/api/admin/waves/2026/units/4601/code/resend";
+    let contacts = app.store.contacts(&WaveId::parse(SURVEY).unwrap(), bergen()).await.unwrap();
+    let kari = contacts.iter().find(|c| c.contact.is_verified()).unwrap().contact.contact_id.clone();
+
+    app.queue.fail_next();
+    let (status, _) = call_with_key(&app, resend, "01JRESEND1").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, first) = call_with_key(&app, resend, "01JRESEND1").await;
+    assert_eq!((status, &first["sent"]), (StatusCode::OK, &json!(1)));
+    assert_eq!(codes_to(&app.queue), std::slice::from_ref(&kari), "the one verified contact, once");
+    let (_, again) = call_with_key(&app, resend, "01JRESEND2").await;
+    assert_eq!(codes_to(&app.queue), [kari], "another key is another resend");
+    assert_ne!(first["audit"]["id"], again["audit"]["id"]);
+
+    let (status, body) = call_with_key(&app, resend, "not a key").await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::BAD_REQUEST, &json!("invalid_idempotency_key")));
+    assert!(app.queue.jobs().is_empty(), "nothing queued for a bad key");
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["code.resend", "code.resend"], "one entry per resend");
 }

@@ -19,6 +19,7 @@ use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use survey_aws::content::S3Content;
 use survey_aws::{setup, Clients, Config, DynamoStore, S3Results, SqsQueue};
+use survey_domain::audit::RequestKey;
 use survey_domain::catalogue;
 use survey_domain::contact::{Contact, Email};
 use survey_domain::definition::Respondents;
@@ -439,6 +440,7 @@ impl Admin {
                     &self.store,
                     &self.queue(),
                     self.actor(),
+                    &RequestKey::fresh(),
                     &registration.survey_id,
                     registration.unit,
                 )

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::Client;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::{AggregatedBytes, ByteStream};
 use survey_domain::answer::{AnswerId, AnswerRecord, ScannedAnswer};
-use survey_domain::audit::{AuditEntry, AuditStore};
+use survey_domain::audit::{Appended, AuditEntry, AuditStore};
 use survey_domain::contact::Contact;
 use survey_domain::forms::{Form, FormStore, FormToken, Mailing, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
@@ -1115,6 +1115,36 @@ impl RunLeaseStore for DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// A put into the audit table, in a transaction, of an item whose key is new.
+    fn append_item(&self, item: Item) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.tables.audit)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .expect("table, item and condition are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// The entry added under `key`, if one was.
+    async fn added_under(&self, key: &str) -> StoreResult<Option<AuditEntry>> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.tables.audit)
+            .key_condition_expression("#log = :l AND id = :k")
+            .expression_attribute_names("#log", "log")
+            .expression_attribute_values(":l", AttributeValue::S(AUDIT_KEYS.to_owned()))
+            .expression_attribute_values(":k", AttributeValue::S(key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("read an audit entry's key", e))?;
+        out.items().first().map(|item| AuditKeyItem::try_from(item).map(|k| k.0)).transpose()
+    }
+}
+
 impl AuditStore for DynamoStore {
     async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
         self.client
@@ -1126,6 +1156,28 @@ impl AuditStore for DynamoStore {
             .await
             .map_err(|e| store_error("add an audit entry", e))?;
         Ok(())
+    }
+
+    async fn append_once(&self, entry: &AuditEntry, key: &str) -> StoreResult<Appended> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.append_item(audit_item(entry)))
+            .transact_items(self.append_item(audit_key_item(key, entry)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Appended::Now),
+            Err(e)
+                if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
+            {
+                match self.added_under(key).await? {
+                    Some(first) => Ok(Appended::Before(first)),
+                    None => Err(store_error("add an audit entry once", e)),
+                }
+            }
+            Err(e) => Err(store_error("add an audit entry once", e)),
+        }
     }
 
     async fn audit(&self, survey: Option<&WaveId>) -> StoreResult<Vec<AuditEntry>> {

@@ -579,7 +579,41 @@ pub(crate) fn audit_log(survey: Option<&WaveId>) -> String {
     survey.map_or_else(|| "-".to_owned(), |s| s.to_string())
 }
 
+/// The partition of the keys entries were added once under (see
+/// [`survey_domain::audit::AuditStore::append_once`]): no wave id has a `#`.
+pub(crate) const AUDIT_KEYS: &str = "#keys";
+
 pub(crate) struct AuditItem(pub AuditEntry);
+
+/// An entry's key: `id` is the key, and the item holds the entry it was added
+/// with (its own partition and id as `entry_log` and `entry_id`), to answer
+/// an attempt after the first.
+pub(crate) fn audit_key_item(key: &str, e: &AuditEntry) -> Item {
+    let mut item = audit_item(e);
+    for (from, to) in [("log", "entry_log"), ("id", "entry_id")] {
+        let value = item.remove(from).expect("an audit item has its key");
+        item.insert(to.into(), value);
+    }
+    item.insert("log".into(), s(AUDIT_KEYS));
+    item.insert("id".into(), s(key));
+    item
+}
+
+/// The entry a key item holds.
+pub(crate) struct AuditKeyItem(pub AuditEntry);
+
+impl TryFrom<&Item> for AuditKeyItem {
+    type Error = StoreError;
+
+    fn try_from(item: &Item) -> Result<Self, StoreError> {
+        let mut entry = item.clone();
+        for (from, to) in [("entry_log", "log"), ("entry_id", "id")] {
+            let value = entry.remove(from).ok_or_else(|| corrupt(from))?;
+            entry.insert(to.into(), value);
+        }
+        AuditItem::try_from(&entry).map(|e| AuditKeyItem(e.0))
+    }
+}
 
 pub(crate) fn audit_item(e: &AuditEntry) -> Item {
     let mut item = Item::from([
@@ -791,6 +825,12 @@ mod tests {
         let outside = AuditEntry::new("kari@imdi.no", "operator.add", at);
         assert_eq!(audit_item(&outside)["log"], s("-"));
         assert_eq!(AuditItem::try_from(&audit_item(&outside)).unwrap().0, outside);
+        let keyed = audit_key_item("code.resend 2026 4601 kari@imdi.no k1", &entry);
+        assert_eq!(
+            (keyed["log"].clone(), keyed["id"].clone()),
+            (s(AUDIT_KEYS), s("code.resend 2026 4601 kari@imdi.no k1"))
+        );
+        assert_eq!(AuditKeyItem::try_from(&keyed).unwrap().0, entry, "the key's item holds the entry it came with");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use support::Moto;
 use survey_aws::{lambda_sdk_config_from, setup, Clients, Config, DynamoStore};
-use survey_domain::audit::{AuditEntry, AuditStore};
+use survey_domain::audit::{Appended, AuditEntry, AuditStore};
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
@@ -533,9 +533,21 @@ async fn the_audit_log_is_only_added_to<S: AuditStore>(store: &S) {
     store.append(&second).await.unwrap();
     let overwrite = AuditEntry { who: "someone@else.no".into(), ..first.clone() };
     assert!(store.append(&overwrite).await.is_err(), "an entry is never written over");
-    assert_eq!(store.audit(Some(&survey)).await.unwrap(), [first, second], "oldest first, as written");
+    assert_eq!(store.audit(Some(&survey)).await.unwrap(), [first.clone(), second.clone()], "oldest first, as written");
     assert_eq!(store.audit(Some(&WaveId::parse("2025").unwrap())).await.unwrap(), []);
     assert_eq!(store.audit(None).await.unwrap(), []);
+
+    // Once under a key: an attempt after the first gets the first's entry, and writes nothing.
+    let resent = AuditEntry { survey_id: Some(survey.clone()), ..AuditEntry::new("kari@imdi.no", "code.resend", at) };
+    let key = "code.resend 2026 4601 kari@imdi.no k1";
+    assert_eq!(store.append_once(&resent, key).await.unwrap(), Appended::Now);
+    let again = AuditEntry { survey_id: Some(survey.clone()), ..AuditEntry::new("kari@imdi.no", "code.resend", at) };
+    assert_eq!(store.append_once(&again, key).await.unwrap(), Appended::Before(resent.clone()));
+    let other = AuditEntry { survey_id: Some(survey.clone()), ..AuditEntry::new("kari@imdi.no", "code.resend", at) };
+    assert_eq!(store.append_once(&other, "code.resend 2026 4601 kari@imdi.no k2").await.unwrap(), Appended::Now);
+    assert!(store.append_once(&first, "a new key").await.is_err(), "an entry is never written over, keyed or not");
+    assert_eq!(store.audit(Some(&survey)).await.unwrap(), [first, second, resent, other], "each entry once");
+    assert_eq!(store.audit(None).await.unwrap(), [], "the keys are no entries");
 }
 
 /// A contact's reminder mark: set once per round, taken off only by its own

@@ -4,6 +4,12 @@
 //! and the console's role may write but never update or delete (in AWS an IAM
 //! policy without `UpdateItem` and `DeleteItem`, with a deny on both).
 //!
+//! A change that mails (a code sent again) is recorded before it mails, under
+//! a key: the operator's [`RequestKey`] for it. An attempt after the first
+//! finds the first's entry under the key, writes nothing, and finishes what
+//! the first left undone; so a retry after an error neither mails twice nor is
+//! logged twice.
+//!
 //! The changes themselves, each with its entry, are in [`crate::operations`].
 
 use std::future::Future;
@@ -57,9 +63,49 @@ impl AuditEntry {
     }
 }
 
+/// What one change is called by whoever asks for it, the same on every
+/// attempt: the console's `Idempotency-Key` header (the page keeps it until it
+/// has an answer), or a key of its own for a caller that asks once. 1 to 64
+/// ASCII letters, digits, `-` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a request key is 1 to 64 letters, digits, hyphens or underscores")]
+pub struct InvalidRequestKey;
+
+impl RequestKey {
+    pub fn parse(raw: &str) -> Result<Self, InvalidRequestKey> {
+        let fits =
+            (1..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        fits.then(|| Self(raw.to_owned())).ok_or(InvalidRequestKey)
+    }
+
+    /// A key no other request has.
+    pub fn fresh() -> Self {
+        Self(next_id())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What [`AuditStore::append_once`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// The entry is added, under its key.
+    Now,
+    /// An entry was added under the key before; it is this, and nothing was written.
+    Before(AuditEntry),
+}
+
 pub trait AuditStore: Send + Sync {
     /// Adds an entry; a second entry with the same id is refused, never overwritten.
     fn append(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Adds an entry unless one was added under `key` before. The entry and its
+    /// key are written together or not at all; neither is ever changed.
+    fn append_once(&self, entry: &AuditEntry, key: &str) -> impl Future<Output = StoreResult<Appended>> + Send;
     /// A wave's entries (every entry without a wave when `None`), oldest first.
     fn audit(&self, survey: Option<&WaveId>) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 }

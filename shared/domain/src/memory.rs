@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
-use crate::audit::{AuditEntry, AuditStore};
+use crate::audit::{Appended, AuditEntry, AuditStore};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
 use crate::forms::{Form, FormStatus, FormStore, FormToken, Mailing, RecipientEntry, Saved};
@@ -51,6 +51,8 @@ struct Tables {
     form_tokens: BTreeMap<TokenDigest, FormToken>,
     forms: BTreeMap<(WaveId, UnitNumber, String), Form>,
     audit: BTreeMap<String, AuditEntry>,
+    /// Audit entries by the key they were added once under.
+    audit_keys: BTreeMap<String, AuditEntry>,
     /// The content bucket: each wave's published questionnaire version.
     content: BTreeMap<WaveId, String>,
     run_leases: BTreeMap<WaveId, RunLease>,
@@ -66,10 +68,22 @@ fn segment_of(id: &AnswerId, segments: u32) -> u32 {
     head % segments.max(1)
 }
 
+/// A call a test makes fail once, as a throttled or unavailable table would,
+/// to see what the operator's retry does. (A wrapper would have to pass on
+/// every method of every store trait; these are the calls the tests need.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The next write of an audit entry.
+    AuditWrite,
+    /// The next read of a unit's contacts.
+    ContactsRead,
+}
+
 /// Clones share the same tables, as handles to one DynamoDB table do.
 #[derive(Default, Clone)]
 pub struct MemoryStore {
     tables: Arc<Mutex<Tables>>,
+    faults: Arc<Mutex<Vec<Fault>>>,
 }
 
 impl MemoryStore {
@@ -79,6 +93,23 @@ impl MemoryStore {
 
     fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
         f(&mut self.tables.lock().expect("memory store lock"))
+    }
+
+    /// Makes the next call of this kind fail (each call to this, one failure).
+    pub fn fail_next(&self, fault: Fault) {
+        self.faults.lock().expect("faults lock").push(fault);
+    }
+
+    /// Fails if the next call of this kind was to fail.
+    fn fault(&self, fault: Fault, context: &'static str) -> StoreResult<()> {
+        let mut faults = self.faults.lock().expect("faults lock");
+        match faults.iter().position(|f| *f == fault) {
+            Some(at) => {
+                faults.remove(at);
+                Err(StoreError::Unavailable { context, source: "the table is unavailable".into() })
+            }
+            None => Ok(()),
+        }
     }
 
     /// Every stored answer, for tests that look at what was written.
@@ -121,6 +152,7 @@ impl WaveStore for MemoryStore {
 
 impl AuditStore for MemoryStore {
     async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.fault(Fault::AuditWrite, "audit entry")?;
         self.with(|t| {
             if t.audit.contains_key(&entry.id) {
                 return Err(StoreError::Failed {
@@ -130,6 +162,24 @@ impl AuditStore for MemoryStore {
             }
             t.audit.insert(entry.id.clone(), entry.clone());
             Ok(())
+        })
+    }
+
+    async fn append_once(&self, entry: &AuditEntry, key: &str) -> StoreResult<Appended> {
+        self.fault(Fault::AuditWrite, "audit entry")?;
+        self.with(|t| {
+            if let Some(first) = t.audit_keys.get(key) {
+                return Ok(Appended::Before(first.clone()));
+            }
+            if t.audit.contains_key(&entry.id) {
+                return Err(StoreError::Failed {
+                    context: "audit entry",
+                    source: "an entry with this id exists".into(),
+                });
+            }
+            t.audit.insert(entry.id.clone(), entry.clone());
+            t.audit_keys.insert(key.to_owned(), entry.clone());
+            Ok(Appended::Now)
         })
     }
 
@@ -268,6 +318,7 @@ impl ContactStore for MemoryStore {
     }
 
     async fn contacts(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<ContactEntry>> {
+        self.fault(Fault::ContactsRead, "read contacts")?;
         Ok(self.with(|t| {
             t.contacts
                 .get(&(survey.clone(), unit))

@@ -2,7 +2,9 @@
 //! console (`functions/admin`) and `survey-admin` call, so that neither has
 //! logic of its own. Each change is made, then recorded in the audit log
 //! ([`crate::audit`]) with who made it and the values before and after;
-//! nothing is recorded for a change that did not happen.
+//! nothing is recorded for a change that did not happen. A change that mails
+//! is recorded first, under the operator's request, and mails last: asked
+//! again after an error, it finds its entry and finishes, once.
 //!
 //! The log names a contact person by a masked address (`k…@bergen.kommune.no`):
 //! the entry outlives the contact's own data, which is deleted after the
@@ -12,7 +14,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use crate::audit::{AuditEntry, AuditStore};
+use crate::audit::{Appended, AuditEntry, AuditStore, RequestKey};
 use crate::catalogue;
 use crate::contact::Email;
 use crate::definition::Respondents;
@@ -94,7 +96,25 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    /// Appends the entry of a change: what, where, the values before and after.
+    /// The entry of a change: what, where, the values before and after.
+    fn entry(
+        &self,
+        action: &str,
+        survey: &WaveId,
+        unit: Option<UnitNumber>,
+        before: Value,
+        after: Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            survey_id: Some(survey.clone()),
+            unit,
+            before,
+            after,
+            ..AuditEntry::new(self.who, action, self.now)
+        }
+    }
+
+    /// Appends the entry of a change.
     async fn record<S: AuditStore>(
         &self,
         store: &S,
@@ -104,15 +124,27 @@ impl Actor<'_> {
         before: Value,
         after: Value,
     ) -> Result<AuditEntry, ChangeError> {
-        let entry = AuditEntry {
-            survey_id: Some(survey.clone()),
-            unit,
-            before,
-            after,
-            ..AuditEntry::new(self.who, action, self.now)
-        };
+        let entry = self.entry(action, survey, unit, before, after);
         store.append(&entry).await?;
         Ok(entry)
+    }
+}
+
+/// The key an entry is appended once under: the operator's request for this
+/// change of this thing. The same key from another operator, or for another
+/// change, is another request.
+fn once_key(entry: &AuditEntry, request: &RequestKey) -> String {
+    let survey = entry.survey_id.as_ref().map_or("-", WaveId::as_str);
+    let unit = entry.unit.as_ref().map_or("-", UnitNumber::as_str);
+    format!("{} {survey} {unit} {} {}", entry.action, entry.who, request.as_str())
+}
+
+/// Appends the entry of a change once for its key; an attempt after the first
+/// gets the first's entry, and nothing is written.
+async fn record_once<S: AuditStore>(store: &S, entry: AuditEntry, key: &str) -> Result<AuditEntry, ChangeError> {
+    match store.append_once(&entry, key).await? {
+        Appended::Now => Ok(entry),
+        Appended::Before(first) => Ok(first),
     }
 }
 
@@ -426,11 +458,18 @@ pub async fn allow_domain<S: ContactStore + AuditStore>(
         .await
 }
 
-/// The unit's code again, by e-mail to each verified contact. Returns how many were queued.
+/// The unit's code again, by e-mail to each verified contact. Returns how many
+/// were queued, and the entry of the request.
+///
+/// The entry is written first, under the request's key, and the e-mails are
+/// queued last: an error before the queue has mailed nothing, and an error at
+/// the queue means the mail did not go. So the request asked again finds its
+/// entry, writes no other, and queues the e-mails.
 pub async fn resend_code<S, Q>(
     store: &S,
     queue: &Q,
     actor: Actor<'_>,
+    request: &RequestKey,
     survey: &WaveId,
     unit: UnitNumber,
 ) -> Result<(usize, AuditEntry), ChangeError>
@@ -439,20 +478,22 @@ where
     Q: JobQueue,
 {
     store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
-    let mut sent = 0;
-    for entry in store.contacts(survey, unit).await? {
-        if entry.contact.is_verified() {
-            let job = MailJob::Code {
-                survey_id: survey.to_string(),
-                unit: unit.to_string(),
-                contact_id: entry.contact.contact_id.clone(),
-            };
-            queue.enqueue(&job).await?;
-            sent += 1;
-        }
+    let verified: Vec<String> = store
+        .contacts(survey, unit)
+        .await?
+        .into_iter()
+        .filter(|entry| entry.contact.is_verified())
+        .map(|entry| entry.contact.contact_id)
+        .collect();
+    let entry = actor.entry("code.resend", survey, Some(unit), Value::Null, json!({ "sent": verified.len() }));
+    let key = once_key(&entry, request);
+    let entry = record_once(store, entry, &key).await?;
+    for contact_id in &verified {
+        let job =
+            MailJob::Code { survey_id: survey.to_string(), unit: unit.to_string(), contact_id: contact_id.clone() };
+        queue.enqueue(&job).await?;
     }
-    let entry = actor.record(store, "code.resend", survey, Some(unit), Value::Null, json!({ "sent": sent })).await?;
-    Ok((sent, entry))
+    Ok((verified.len(), entry))
 }
 
 /// A new code for the unit; the old one stops working and the verified

@@ -703,6 +703,13 @@ async fn the_console_answers_as_documented() {
     for (method, template, path, body, groups) in cases {
         c.check(&method, &template, &api.call(console(method.clone(), &path, body, groups)).await);
     }
+    // A malformed Idempotency-Key is refused before anything is done.
+    for change in ["code/resend"] {
+        let mut req = console(Method::POST, &format!("{waves}/{SURVEY}/units/{UNIT}/{change}"), None, operator);
+        req.headers_mut().insert("idempotency-key", "not a key".parse().expect("a header value"));
+        let refused = c.check(&Method::POST, &unit_path(change), &api.call(req).await);
+        assert_eq!(refused["error"]["code"], "invalid_idempotency_key");
+    }
     // A run and the bundle link once a run has published.
     let started = api.admin.runs.0.lock().expect("runs lock").first().cloned().expect("a run was started");
     let run_id = started.rsplit('/').next().expect("survey/run_id").to_owned();

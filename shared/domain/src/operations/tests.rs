@@ -1,9 +1,11 @@
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use time::Duration;
 
 use super::*;
 use crate::contact::{Contact, ContactStatus};
 use crate::jobs::MemoryQueue;
-use crate::memory::MemoryStore;
+use crate::memory::{Fault, MemoryStore};
 use crate::store::UnitRegistration;
 use crate::{synthetic, AccessCode, Keys};
 
@@ -34,6 +36,39 @@ async fn contact(store: &MemoryStore, wave: &Wave, unit: UnitNumber, mailbox: &s
 
 async fn log(store: &MemoryStore, wave: &Wave) -> Vec<(String, Option<UnitNumber>)> {
     store.audit(Some(&wave.survey_id)).await.unwrap().into_iter().map(|e| (e.action, e.unit)).collect()
+}
+
+/// The memory queue, whose next enqueue fails when told to, as SQS does when unavailable.
+#[derive(Default)]
+struct FlakyQueue {
+    queue: MemoryQueue,
+    fail_next: AtomicBool,
+}
+
+impl FlakyQueue {
+    fn fail_next(&self) {
+        self.fail_next.store(true, Ordering::SeqCst);
+    }
+
+    /// Whom each queued code e-mail goes to, taken off the queue.
+    fn codes_to(&self) -> Vec<String> {
+        let jobs = self.queue.drain();
+        jobs.into_iter()
+            .map(|job| match job {
+                MailJob::Code { contact_id, .. } => contact_id,
+                other => panic!("only code e-mails are queued here: {other:?}"),
+            })
+            .collect()
+    }
+}
+
+impl JobQueue for FlakyQueue {
+    async fn enqueue(&self, job: &MailJob) -> Result<(), QueueError> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(QueueError("the queue is unavailable".into()));
+        }
+        self.queue.enqueue(job).await
+    }
 }
 
 #[tokio::test]
@@ -138,7 +173,7 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     assert!(queue.drain().iter().any(|j| matches!(j, MailJob::Code { .. })), "the approved contact gets the code");
     assert!(!serde_json::to_string(&approved).unwrap().contains("ola@gmail.com"), "no address in the log");
 
-    let (sent, _) = resend_code(&store, &queue, actor, &wave.survey_id, bergen).await.unwrap();
+    let (sent, _) = resend_code(&store, &queue, actor, &RequestKey::fresh(), &wave.survey_id, bergen).await.unwrap();
     assert_eq!((sent, queue.drain().len()), (2, 2), "one code e-mail to each verified contact");
     let old = store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().access_code;
     let (code, rotated) = new_code(&store, &queue, &keys, actor, &wave.survey_id, bergen).await.unwrap();
@@ -227,4 +262,49 @@ async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_ou
     store.create_wave(&participants).await.unwrap();
     let reopen = WaveChanges { closes_at: Some(at + Duration::days(7)), ..WaveChanges::default() };
     edit_wave(&store, actor, &participants, reopen).await.expect("the ledger protects a participant survey's reruns");
+}
+
+#[tokio::test]
+async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_once() {
+    let at = now();
+    let (store, queue) = (MemoryStore::new(), FlakyQueue::default());
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    contact(&store, &wave, bergen, "Per Vik <per@bergen.kommune.no>", ContactStatus::Verified).await;
+    contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::Pending).await;
+    let mut verified: Vec<String> = store
+        .contacts(&wave.survey_id, bergen)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.contact.is_verified())
+        .map(|c| c.contact.contact_id)
+        .collect();
+    verified.sort();
+    let actor = Actor { who: "per@imdi.no", now: at };
+    let each_once = |mut to: Vec<String>| {
+        to.sort();
+        assert_eq!(to, verified, "one code e-mail to each verified contact");
+    };
+
+    // The audit log is unavailable: the operator sees an error and asks again.
+    let request = RequestKey::fresh();
+    store.fail_next(Fault::AuditWrite);
+    assert!(resend_code(&store, &queue, actor, &request, &wave.survey_id, bergen).await.is_err());
+    let (sent, _) = resend_code(&store, &queue, actor, &request, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!(sent, 2);
+    each_once(queue.codes_to());
+    assert_eq!(log(&store, &wave).await, [("code.resend".into(), Some(bergen))]);
+
+    // The mail queue is unavailable: asked again, the code goes out once and is logged once more.
+    let request = RequestKey::fresh();
+    queue.fail_next();
+    assert!(resend_code(&store, &queue, actor, &request, &wave.survey_id, bergen).await.is_err());
+    let (sent, _) = resend_code(&store, &queue, actor, &request, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!(sent, 2);
+    each_once(queue.codes_to());
+    assert_eq!(log(&store, &wave).await, [("code.resend".into(), Some(bergen)), ("code.resend".into(), Some(bergen))]);
 }

@@ -178,6 +178,7 @@ fn refused(error: ChangeError) -> ApiError {
         ChangeError::WaveExists => (StatusCode::CONFLICT, "survey_exists"),
         ChangeError::NotRegistered => (StatusCode::NOT_FOUND, "not_registered"),
         ChangeError::NotClosed => (StatusCode::CONFLICT, "not_closed"),
+        ChangeError::CodeChanged => (StatusCode::CONFLICT, "code_changed"),
         ChangeError::WaveClosed => (StatusCode::CONFLICT, "survey_closed"),
         ChangeError::ResultsOut => (StatusCode::CONFLICT, "results_out"),
         ChangeError::UnknownContact => (StatusCode::NOT_FOUND, "unknown_contact"),

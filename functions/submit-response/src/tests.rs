@@ -293,9 +293,9 @@ impl RegistrationStore for Double {
         self.count("set_expected_participants");
         self.inner.set_expected_participants(survey, unit, expected).await
     }
-    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
+    async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
         self.count("rotate_code");
-        self.inner.rotate_code(r, new, old).await
+        self.inner.rotate_code(rotation).await
     }
     async fn close_unit(
         &self,

@@ -92,6 +92,7 @@ pub fn change_error(err: ChangeError) -> anyhow::Error {
         ChangeError::WaveExists => "undersøkelsen finnes allerede; endre den med `survey window`".to_owned(),
         ChangeError::NotRegistered => "enheten er ikke påmeldt".to_owned(),
         ChangeError::NotClosed => "enheten er ikke stengt".to_owned(),
+        ChangeError::CodeChanged => "koden til enheten ble endret akkurat nå, av noen andre; se loggen".to_owned(),
         ChangeError::WaveClosed => "runden er stengt; enheten kan ikke åpnes igjen".to_owned(),
         ChangeError::ResultsOut => "runden er stengt, og resultatene kan være publisert; åpnes den igjen, kan de sene \
                                     svarene leses ut som forskjellen mellom to publiseringer"

@@ -1,7 +1,7 @@
 use lambda_http::request::from_str;
 use survey_domain::memory::MemoryStore;
 use survey_domain::ratelimit::GUESSES_PER_SOURCE;
-use survey_domain::store::{CodeEntry, Registered, StoreResult, UnitRegistration};
+use survey_domain::store::{CodeEntry, CodeRotation, Registered, Rotated, StoreResult, UnitRegistration};
 use survey_domain::{AccessCode, CodeDigest, StoreError, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
 
@@ -228,8 +228,8 @@ impl RegistrationStore for UnavailableCounter {
     async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
         self.0.set_expected_participants(survey, unit, expected).await
     }
-    async fn rotate_code(&self, r: &UnitRegistration, new: &CodeDigest, old: &CodeDigest) -> StoreResult<bool> {
-        self.0.rotate_code(r, new, old).await
+    async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
+        self.0.rotate_code(rotation).await
     }
     async fn close_unit(
         &self,

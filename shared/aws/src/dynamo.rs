@@ -222,24 +222,26 @@ impl RegistrationStore for DynamoStore {
         }
     }
 
-    async fn rotate_code(
-        &self,
-        registration: &UnitRegistration,
-        new_digest: &CodeDigest,
-        old_digest: &CodeDigest,
-    ) -> StoreResult<bool> {
+    async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
+        let registration = rotation.registration();
         let entry = CodeEntry {
-            digest: new_digest.clone(),
+            digest: rotation.new_digest.clone(),
             survey_id: registration.survey_id.clone(),
             unit: registration.unit,
             closed_at: registration.closed_at,
         };
+        // Only from the code it replaces: a rotation that lost a race writes nothing. A
+        // registration holds its code as registered (canonical) or, once rotated before
+        // this was written, grouped as people read it.
+        let old = &rotation.old.access_code;
         let update = Update::builder()
             .table_name(&self.tables.registrations)
             .set_key(Some(key(&[("survey_id", registration.survey_id.as_str()), ("unit", registration.unit.as_str())])))
             .update_expression("SET access_code = :code")
-            .condition_expression("attribute_exists(survey_id)")
-            .expression_attribute_values(":code", AttributeValue::S(registration.access_code.to_string()))
+            .condition_expression("access_code IN (:old, :old_grouped)")
+            .expression_attribute_values(":code", AttributeValue::S(registration.access_code.canonical().to_owned()))
+            .expression_attribute_values(":old", AttributeValue::S(old.canonical().to_owned()))
+            .expression_attribute_values(":old_grouped", AttributeValue::S(old.to_string()))
             .build()
             .expect("table, key and expression are set");
         let put = Put::builder()
@@ -250,7 +252,7 @@ impl RegistrationStore for DynamoStore {
             .expect("table, item and condition are set");
         let delete = Delete::builder()
             .table_name(&self.tables.codes)
-            .set_key(Some(key(&[("code_digest", &old_digest.0)])))
+            .set_key(Some(key(&[("code_digest", &rotation.old_digest.0)])))
             .build()
             .expect("table and key are set");
         let result = self
@@ -262,12 +264,13 @@ impl RegistrationStore for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(true),
+            Ok(_) => Ok(Rotated::Now),
             Err(e)
                 if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
             {
                 match self.registration(&registration.survey_id, registration.unit).await? {
-                    None => Ok(false),
+                    None => Ok(Rotated::NotRegistered),
+                    Some(now) if now.access_code != rotation.old.access_code => Ok(Rotated::CodeChanged),
                     Some(_) => Err(store_error("rotate code", e)),
                 }
             }

@@ -171,16 +171,56 @@ async fn a_rotated_code_replaces_the_old_one<S: Stores>(store: &S, keys: &Keys) 
     let old = store.registration(&old.survey_id, old.unit).await.unwrap().unwrap();
     let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
     let new_digest = keys.code_digest(&new.access_code);
-    assert!(store.rotate_code(&new, &new_digest, &old_digest).await.unwrap());
+    let rotation =
+        CodeRotation { old: &old, old_digest: &old_digest, new_code: &new.access_code, new_digest: &new_digest };
+    assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::Now);
     assert_eq!(store.code_entry(&old_digest).await.unwrap(), None, "the old code is gone");
     let entry = store.code_entry(&new_digest).await.unwrap().unwrap();
     assert_eq!((entry.unit, entry.closed_at), (new.unit, Some(at)));
     assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
+    // A second rotation of the code replaced already (two operators at once) changes nothing:
+    // it would leave a code the registration does not name, which an early close never reaches.
+    let late = AccessCode::generate();
+    let late_digest = keys.code_digest(&late);
+    let rotation = CodeRotation { new_code: &late, new_digest: &late_digest, ..rotation };
+    assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::CodeChanged, "the code it replaces is gone");
+    assert_eq!(store.code_entry(&late_digest).await.unwrap(), None, "and no code is made");
+    assert!(store.code_entry(&new_digest).await.unwrap().is_some(), "the first rotation's code stands");
+    assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
     let nowhere = registration("rotate", "3401");
-    let digest = keys.code_digest(&nowhere.access_code);
-    let before = keys.code_digest(&AccessCode::generate());
-    assert!(!store.rotate_code(&nowhere, &digest, &before).await.unwrap(), "an unregistered unit");
+    let code = AccessCode::generate();
+    let digest = keys.code_digest(&code);
+    let before = keys.code_digest(&nowhere.access_code);
+    let rotation = CodeRotation { old: &nowhere, old_digest: &before, new_code: &code, new_digest: &digest };
+    assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::NotRegistered, "an unregistered unit");
     assert_eq!(store.code_entry(&digest).await.unwrap(), None, "and nothing written for it");
+}
+
+/// Rotations before the conditional one stored the new code grouped (`K7Q4-9MZP-3XA`);
+/// such a code is replaced like one stored as registered.
+async fn a_code_stored_grouped_is_rotated_too(store: &DynamoStore, clients: &Clients, config: &Config) {
+    let old = registration("rotate", "4601");
+    let old_digest = config.keys.code_digest(&old.access_code);
+    store.register_unit(&old, &old_digest).await.unwrap();
+    clients
+        .dynamodb
+        .update_item()
+        .table_name(&config.tables.registrations)
+        .key("survey_id", aws_sdk_dynamodb::types::AttributeValue::S(old.survey_id.to_string()))
+        .key("unit", aws_sdk_dynamodb::types::AttributeValue::S(old.unit.to_string()))
+        .update_expression("SET access_code = :grouped")
+        .expression_attribute_values(
+            ":grouped",
+            aws_sdk_dynamodb::types::AttributeValue::S(old.access_code.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let new = AccessCode::generate();
+    let new_digest = config.keys.code_digest(&new);
+    let rotation = CodeRotation { old: &old, old_digest: &old_digest, new_code: &new, new_digest: &new_digest };
+    assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::Now);
+    assert_eq!(store.registration(&old.survey_id, old.unit).await.unwrap().unwrap().access_code, new);
 }
 
 async fn verification_tokens_are_single_use<S: Stores>(store: &S, keys: &Keys) {
@@ -708,6 +748,7 @@ async fn dynamodb_store_keeps_the_contract() {
     waves_are_created_once_and_updated(&store).await;
     a_unit_is_registered_once_with_one_code(&store, &config.keys).await;
     a_rotated_code_replaces_the_old_one(&store, &config.keys).await;
+    a_code_stored_grouped_is_rotated_too(&store, &clients, &config).await;
     contacts_are_kept_per_unit(&store).await;
     removed_addresses_are_marked_per_unit(&store, &config.keys).await;
     a_removal_mark_holds_no_address(&clients, &config, &store).await;

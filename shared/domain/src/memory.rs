@@ -230,27 +230,25 @@ impl RegistrationStore for MemoryStore {
         Ok(())
     }
 
-    async fn rotate_code(
-        &self,
-        registration: &UnitRegistration,
-        new_digest: &CodeDigest,
-        old_digest: &CodeDigest,
-    ) -> StoreResult<bool> {
+    async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
         Ok(self.with(|t| {
-            let key = (registration.survey_id.clone(), registration.unit);
-            let Some(stored) = t.registrations.get_mut(&key) else { return false };
-            stored.access_code = registration.access_code.clone();
-            t.codes.remove(old_digest);
+            let key = (rotation.old.survey_id.clone(), rotation.old.unit);
+            let Some(stored) = t.registrations.get_mut(&key) else { return Rotated::NotRegistered };
+            if stored.access_code != rotation.old.access_code {
+                return Rotated::CodeChanged;
+            }
+            stored.access_code = rotation.new_code.clone();
+            t.codes.remove(rotation.old_digest);
             t.codes.insert(
-                new_digest.clone(),
+                rotation.new_digest.clone(),
                 CodeEntry {
-                    digest: new_digest.clone(),
+                    digest: rotation.new_digest.clone(),
                     survey_id: key.0,
-                    unit: registration.unit,
+                    unit: rotation.old.unit,
                     closed_at: stored.closed_at,
                 },
             );
-            true
+            Rotated::Now
         }))
     }
 

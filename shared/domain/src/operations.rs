@@ -20,11 +20,11 @@ use crate::contact::Email;
 use crate::definition::Respondents;
 use crate::forms::{FormStore, Mailing};
 use crate::jobs::{JobQueue, MailJob, QueueError};
-use crate::registration::{approve_by_imdi, remove_contact, rotate_code, VerifyError};
-use crate::store::{ContactStore, ContentStore, RegistrationStore, StoreError, WaveStore};
+use crate::registration::{approve_by_imdi, remove_contact, VerifyError};
+use crate::store::{CodeRotation, ContactStore, ContentStore, RegistrationStore, Rotated, StoreError, WaveStore};
 use crate::unit::UnitNumber;
 use crate::wave::{InvalidWave, SurveyStatus, Wave, WaveId, Webinar, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS};
-use crate::{Keys, LanguageCode};
+use crate::{AccessCode, Keys, LanguageCode};
 
 /// Why an operator's change was not made.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,8 @@ pub enum ChangeError {
     NotRegistered,
     #[error("the unit is not closed")]
     NotClosed,
+    #[error("the unit's code was changed just now, by another request; see the log")]
+    CodeChanged,
     #[error("the wave has closed; a unit cannot be opened again")]
     WaveClosed,
     #[error("there is no such contact")]
@@ -496,8 +498,10 @@ where
     Ok((verified.len(), entry))
 }
 
-/// A new code for the unit; the old one stops working and the verified
-/// contacts get the new one. The log never holds a code.
+/// A new code for a unit whose code leaked (`code rotate`): the old one stops
+/// working and every verified contact gets the new one. The new code replaces
+/// only the code it was made for, so two rotations at once make one new code
+/// and the later is refused. The log never holds a code.
 pub async fn new_code<S, Q>(
     store: &S,
     queue: &Q,
@@ -505,14 +509,27 @@ pub async fn new_code<S, Q>(
     actor: Actor<'_>,
     survey: &WaveId,
     unit: UnitNumber,
-) -> Result<(crate::AccessCode, AuditEntry), ChangeError>
+) -> Result<(AccessCode, AuditEntry), ChangeError>
 where
     S: RegistrationStore + AuditStore,
     Q: JobQueue,
 {
-    let code = rotate_code(store, queue, keys, survey, unit).await?;
+    let old = store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
+    let new_code = AccessCode::generate();
+    let rotation = CodeRotation {
+        old: &old,
+        old_digest: &keys.code_digest(&old.access_code),
+        new_code: &new_code,
+        new_digest: &keys.code_digest(&new_code),
+    };
+    match store.rotate_code(&rotation).await? {
+        Rotated::Now => {}
+        Rotated::NotRegistered => return Err(ChangeError::NotRegistered),
+        Rotated::CodeChanged => return Err(ChangeError::CodeChanged),
+    }
+    queue.enqueue(&MailJob::CodeRotated { survey_id: survey.to_string(), unit: unit.to_string() }).await?;
     let entry = actor.record(store, "code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true })).await?;
-    Ok((code, entry))
+    Ok((new_code, entry))
 }
 
 /// Who a reminder goes to.

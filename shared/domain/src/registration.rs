@@ -676,30 +676,6 @@ pub async fn remove_contact<S: ContactStore>(
     Ok(())
 }
 
-/// IMDi issues a new code for a unit whose code leaked (`code rotate`): the
-/// old code stops working, and every verified contact gets the new one.
-pub async fn rotate_code<S, Q>(
-    store: &S,
-    queue: &Q,
-    keys: &Keys,
-    survey: &WaveId,
-    unit: UnitNumber,
-) -> Result<AccessCode, VerifyError>
-where
-    S: RegistrationStore,
-    Q: JobQueue,
-{
-    let old = store.registration(survey, unit).await?.ok_or(VerifyError::NotRegistered)?;
-    let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
-    let rotated =
-        store.rotate_code(&new, &keys.code_digest(&new.access_code), &keys.code_digest(&old.access_code)).await?;
-    if !rotated {
-        return Err(VerifyError::NotRegistered);
-    }
-    queue.enqueue(&MailJob::CodeRotated { survey_id: survey.to_string(), unit: unit.to_string() }).await?;
-    Ok(new.access_code)
-}
-
 /// The mail worker's part of the approval: every verified contact of the unit
 /// gets a link to approve the person, and the person is told what happens next.
 /// Each once ([`OncePerContact`]): a retry makes no new link for an approver

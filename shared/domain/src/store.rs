@@ -102,6 +102,32 @@ pub trait WaveStore: Send + Sync {
     fn update_wave(&self, wave: &Wave) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+/// A unit's new access code, to replace the code it was read with.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeRotation<'a> {
+    /// The registration as read, with the code to replace.
+    pub old: &'a UnitRegistration,
+    pub old_digest: &'a CodeDigest,
+    pub new_code: &'a AccessCode,
+    pub new_digest: &'a CodeDigest,
+}
+
+impl CodeRotation<'_> {
+    /// The registration as it is once rotated.
+    pub fn registration(&self) -> UnitRegistration {
+        UnitRegistration { access_code: self.new_code.clone(), ..self.old.clone() }
+    }
+}
+
+/// What [`RegistrationStore::rotate_code`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotated {
+    Now,
+    NotRegistered,
+    /// The unit's code is not the one to replace: another rotation came first.
+    CodeChanged,
+}
+
 pub trait RegistrationStore: Send + Sync {
     fn code_entry(&self, digest: &CodeDigest) -> impl Future<Output = StoreResult<Option<CodeEntry>>> + Send;
     fn registration(
@@ -124,15 +150,11 @@ pub trait RegistrationStore: Send + Sync {
         unit: UnitNumber,
         expected: u32,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Gives a registered unit a new access code: the registration holds the new
-    /// code, the new code's lookup entry is written and the old one deleted, all
-    /// together or nothing. `false` when the unit is not registered.
-    fn rotate_code(
-        &self,
-        registration: &UnitRegistration,
-        new_digest: &CodeDigest,
-        old_digest: &CodeDigest,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Gives a registered unit a new access code if it still has the code it
+    /// was read with: the registration holds the new code, the new code's lookup
+    /// entry is written and the old one deleted, all together or nothing. Two
+    /// rotations of one code at once make one new code, never two valid ones.
+    fn rotate_code(&self, rotation: &CodeRotation<'_>) -> impl Future<Output = StoreResult<Rotated>> + Send;
     /// Closes a registered unit early, on its registration and on the entry of
     /// its code (`digest`) together; `false` when the unit is not registered.
     fn close_unit(

@@ -414,7 +414,8 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
     assert_eq!(w.status_of("5501", "first@gmail.example").await, None);
     assert!(matches!(remove_contact(&w.store, &w.keys, &wave, unit, &email).await, Err(VerifyError::UnknownContact)));
 
-    let new = rotate_code(&w.store, &w.queue, &w.keys, &wave.survey_id, unit).await.unwrap();
+    let imdi = crate::operations::Actor { who: "kari@imdi.no", now: NOW };
+    let (new, _) = crate::operations::new_code(&w.store, &w.queue, &w.keys, imdi, &wave.survey_id, unit).await.unwrap();
     w.work(NOW).await;
     assert_ne!(new, code);
     let opened = wave.opens_at + Duration::days(1);

@@ -97,7 +97,7 @@ impl RegistrationStore for ExportFile {
         Ok(())
     }
 
-    async fn rotate_code(&self, _: &UnitRegistration, _: &CodeDigest, _: &CodeDigest) -> StoreResult<bool> {
+    async fn rotate_code(&self, _: &CodeRotation<'_>) -> StoreResult<Rotated> {
         Err(StoreError::Failed { context: "registrations are read-only here", source: "read-only".into() })
     }
 

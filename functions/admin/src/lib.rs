@@ -340,12 +340,9 @@ where
                 Err(e) => (Err(e), None),
             }
         }
-        _ => match operations::new_code(store, &app.queue, &app.keys, actor, survey, unit).await {
-            // The console never shows a code: the verified contacts get it by e-mail.
-            Ok((_, entry)) => {
-                let sent = store.contacts(survey, unit).await?.iter().filter(|c| c.contact.is_verified()).count();
-                (Ok(entry), Some(sent))
-            }
+        // The console never shows a code: the verified contacts get it by e-mail.
+        _ => match operations::new_code(store, &app.queue, &app.keys, actor, &request_key(req)?, survey, unit).await {
+            Ok((_, sent, entry)) => (Ok(entry), Some(sent)),
             Err(e) => (Err(e), None),
         },
     };

@@ -4,7 +4,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{json, Value};
 use survey_domain::contact::{Contact, ContactStatus};
 use survey_domain::jobs::{MailJob, MemoryQueue};
-use survey_domain::memory::{MemoryResults, MemoryStore};
+use survey_domain::memory::{Fault, MemoryResults, MemoryStore};
 use survey_domain::store::{AnswerStore, ContactStore, RegistrationStore, UnitRegistration, WaveStore};
 use survey_domain::{synthetic, AccessCode, AnswerRecord, CodeDigest};
 use survey_http::testing::console_request;
@@ -472,4 +472,25 @@ async fn a_resend_asked_again_with_its_key_after_an_error_mails_once_and_is_logg
     let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
     let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["code.resend", "code.resend"], "one entry per resend");
+}
+
+#[tokio::test]
+async fn a_rotation_asked_again_after_an_error_makes_one_new_code_mailed_once() {
+    let app = app().await;
+    let rotate = "/api/admin/waves/2026/units/4601/code/rotate";
+    let survey = WaveId::parse(SURVEY).unwrap();
+    let leaked = app.store.registration(&survey, bergen()).await.unwrap().unwrap().access_code;
+
+    // The unit's contacts cannot be read (how many get the code is part of the answer).
+    app.store.fail_next(Fault::ContactsRead);
+    let (status, _) = call_with_key(&app, rotate, "01JROTATE1").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, rotated) = call_with_key(&app, rotate, "01JROTATE1").await;
+    assert_eq!((status, &rotated["sent"]), (StatusCode::OK, &json!(1)), "{rotated}");
+    let new = app.store.registration(&survey, bergen()).await.unwrap().unwrap().access_code;
+    assert_ne!(new, leaked);
+    let jobs = app.queue.drain();
+    assert!(matches!(jobs[..], [MailJob::CodeRotated { .. }]), "one new code, mailed once: {jobs:?}");
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1, "one rotation, logged once: {log}");
 }

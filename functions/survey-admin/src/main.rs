@@ -419,11 +419,12 @@ impl Admin {
             }
             Command::Code(CodeCommand::Rotate(UnitArgs { survey, unit })) => {
                 let registration = self.registration(&survey, &unit).await?;
-                let (code, _) = operations::new_code(
+                let (code, _, _) = operations::new_code(
                     &self.store,
                     &self.queue(),
                     &self.config.keys,
                     self.actor(),
+                    &RequestKey::fresh(),
                     &registration.survey_id,
                     registration.unit,
                 )

@@ -261,6 +261,8 @@ impl RegistrationStore for DynamoStore {
             .transact_items(TransactWriteItem::builder().update(update).build())
             .transact_items(TransactWriteItem::builder().put(put).build())
             .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .transact_items(self.append_item(audit_item(rotation.entry)))
+            .transact_items(self.append_item(audit_key_item(rotation.key, rotation.entry)))
             .send()
             .await;
         match result {
@@ -268,6 +270,9 @@ impl RegistrationStore for DynamoStore {
             Err(e)
                 if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
             {
+                if let Some(first) = self.added_under(rotation.key).await? {
+                    return Ok(Rotated::Before(first));
+                }
                 match self.registration(&registration.survey_id, registration.unit).await? {
                     None => Ok(Rotated::NotRegistered),
                     Some(now) if now.access_code != rotation.old.access_code => Ok(Rotated::CodeChanged),

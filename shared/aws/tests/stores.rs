@@ -171,27 +171,78 @@ async fn a_rotated_code_replaces_the_old_one<S: Stores>(store: &S, keys: &Keys) 
     let old = store.registration(&old.survey_id, old.unit).await.unwrap().unwrap();
     let new = UnitRegistration { access_code: AccessCode::generate(), ..old.clone() };
     let new_digest = keys.code_digest(&new.access_code);
-    let rotation =
-        CodeRotation { old: &old, old_digest: &old_digest, new_code: &new.access_code, new_digest: &new_digest };
+    let rotated = |who: &str| AuditEntry {
+        survey_id: Some(old.survey_id.clone()),
+        unit: Some(old.unit),
+        ..AuditEntry::new(who, "code.rotate", at)
+    };
+    let entry = rotated("kari@imdi.no");
+    let rotation = CodeRotation {
+        old: &old,
+        old_digest: &old_digest,
+        new_code: &new.access_code,
+        new_digest: &new_digest,
+        entry: &entry,
+        key: "code.rotate rotate 5501 kari@imdi.no k1",
+    };
     assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::Now);
     assert_eq!(store.code_entry(&old_digest).await.unwrap(), None, "the old code is gone");
-    let entry = store.code_entry(&new_digest).await.unwrap().unwrap();
-    assert_eq!((entry.unit, entry.closed_at), (new.unit, Some(at)));
+    let code_entry = store.code_entry(&new_digest).await.unwrap().unwrap();
+    assert_eq!((code_entry.unit, code_entry.closed_at), (new.unit, Some(at)));
     assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
+    assert_eq!(
+        store.audit(Some(&old.survey_id)).await.unwrap(),
+        std::slice::from_ref(&entry),
+        "recorded with the change"
+    );
+
+    // The same request again, from the code it made: nothing changes, and the first's entry answers.
+    let retry = AccessCode::generate();
+    let retry_digest = keys.code_digest(&retry);
+    let again = rotated("kari@imdi.no");
+    let repeat = CodeRotation {
+        old: &new,
+        old_digest: &new_digest,
+        new_code: &retry,
+        new_digest: &retry_digest,
+        entry: &again,
+        ..rotation
+    };
+    assert_eq!(store.rotate_code(&repeat).await.unwrap(), Rotated::Before(entry.clone()));
+    assert_eq!(store.code_entry(&retry_digest).await.unwrap(), None, "no code is made");
+    assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
+
     // A second rotation of the code replaced already (two operators at once) changes nothing:
     // it would leave a code the registration does not name, which an early close never reaches.
     let late = AccessCode::generate();
     let late_digest = keys.code_digest(&late);
-    let rotation = CodeRotation { new_code: &late, new_digest: &late_digest, ..rotation };
+    let other = rotated("ola@imdi.no");
+    let rotation = CodeRotation {
+        new_code: &late,
+        new_digest: &late_digest,
+        entry: &other,
+        key: "code.rotate rotate 5501 ola@imdi.no k2",
+        ..rotation
+    };
     assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::CodeChanged, "the code it replaces is gone");
     assert_eq!(store.code_entry(&late_digest).await.unwrap(), None, "and no code is made");
     assert!(store.code_entry(&new_digest).await.unwrap().is_some(), "the first rotation's code stands");
     assert_eq!(store.registration(&new.survey_id, new.unit).await.unwrap(), Some(new.clone()));
+    assert_eq!(store.audit(Some(&old.survey_id)).await.unwrap(), [entry], "nothing recorded for what did not happen");
+
     let nowhere = registration("rotate", "3401");
     let code = AccessCode::generate();
     let digest = keys.code_digest(&code);
     let before = keys.code_digest(&nowhere.access_code);
-    let rotation = CodeRotation { old: &nowhere, old_digest: &before, new_code: &code, new_digest: &digest };
+    let entry = rotated("kari@imdi.no");
+    let rotation = CodeRotation {
+        old: &nowhere,
+        old_digest: &before,
+        new_code: &code,
+        new_digest: &digest,
+        entry: &entry,
+        key: "code.rotate rotate 3401 kari@imdi.no k3",
+    };
     assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::NotRegistered, "an unregistered unit");
     assert_eq!(store.code_entry(&digest).await.unwrap(), None, "and nothing written for it");
 }
@@ -218,7 +269,17 @@ async fn a_code_stored_grouped_is_rotated_too(store: &DynamoStore, clients: &Cli
         .unwrap();
     let new = AccessCode::generate();
     let new_digest = config.keys.code_digest(&new);
-    let rotation = CodeRotation { old: &old, old_digest: &old_digest, new_code: &new, new_digest: &new_digest };
+    let now = OffsetDateTime::now_utc();
+    let entry =
+        AuditEntry { survey_id: Some(old.survey_id.clone()), ..AuditEntry::new("kari@imdi.no", "code.rotate", now) };
+    let rotation = CodeRotation {
+        old: &old,
+        old_digest: &old_digest,
+        new_code: &new,
+        new_digest: &new_digest,
+        entry: &entry,
+        key: "code.rotate rotate 4601 kari@imdi.no k4",
+    };
     assert_eq!(store.rotate_code(&rotation).await.unwrap(), Rotated::Now);
     assert_eq!(store.registration(&old.survey_id, old.unit).await.unwrap().unwrap().access_code, new);
 }

@@ -231,11 +231,21 @@ impl RegistrationStore for MemoryStore {
     }
 
     async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
-        Ok(self.with(|t| {
+        self.fault(Fault::AuditWrite, "rotate code")?;
+        self.with(|t| {
+            if let Some(first) = t.audit_keys.get(rotation.key) {
+                return Ok(Rotated::Before(first.clone()));
+            }
+            if t.audit.contains_key(&rotation.entry.id) {
+                return Err(StoreError::Failed {
+                    context: "rotate code",
+                    source: "an entry with this id exists".into(),
+                });
+            }
             let key = (rotation.old.survey_id.clone(), rotation.old.unit);
-            let Some(stored) = t.registrations.get_mut(&key) else { return Rotated::NotRegistered };
+            let Some(stored) = t.registrations.get_mut(&key) else { return Ok(Rotated::NotRegistered) };
             if stored.access_code != rotation.old.access_code {
-                return Rotated::CodeChanged;
+                return Ok(Rotated::CodeChanged);
             }
             stored.access_code = rotation.new_code.clone();
             t.codes.remove(rotation.old_digest);
@@ -248,8 +258,10 @@ impl RegistrationStore for MemoryStore {
                     closed_at: stored.closed_at,
                 },
             );
-            Rotated::Now
-        }))
+            t.audit.insert(rotation.entry.id.clone(), rotation.entry.clone());
+            t.audit_keys.insert(rotation.key.to_owned(), rotation.entry.clone());
+            Ok(Rotated::Now)
+        })
     }
 
     async fn close_unit(

@@ -3,8 +3,9 @@
 //! logic of its own. Each change is made, then recorded in the audit log
 //! ([`crate::audit`]) with who made it and the values before and after;
 //! nothing is recorded for a change that did not happen. A change that mails
-//! is recorded first, under the operator's request, and mails last: asked
-//! again after an error, it finds its entry and finishes, once.
+//! is recorded first (or with its change in one write), under the operator's
+//! request, and mails last: asked again after an error, it finds its entry
+//! and finishes, once.
 //!
 //! The log names a contact person by a masked address (`k…@bergen.kommune.no`):
 //! the entry outlives the contact's own data, which is deleted after the
@@ -499,37 +500,48 @@ where
 }
 
 /// A new code for a unit whose code leaked (`code rotate`): the old one stops
-/// working and every verified contact gets the new one. The new code replaces
-/// only the code it was made for, so two rotations at once make one new code
-/// and the later is refused. The log never holds a code.
+/// working and every verified contact gets the new one. Returns the code, how
+/// many contacts it is mailed to, and the entry. The log never holds a code.
+///
+/// The rotation and its entry are one write, under the request's key, and
+/// the mail is queued last: an error before the write changed nothing, and
+/// the request asked again after that finds its rotation made, makes no
+/// other, and mails its code. A new code replaces only the code it was made
+/// for, so of two rotations at once the later is refused.
 pub async fn new_code<S, Q>(
     store: &S,
     queue: &Q,
     keys: &Keys,
     actor: Actor<'_>,
+    request: &RequestKey,
     survey: &WaveId,
     unit: UnitNumber,
-) -> Result<(AccessCode, AuditEntry), ChangeError>
+) -> Result<(AccessCode, usize, AuditEntry), ChangeError>
 where
-    S: RegistrationStore + AuditStore,
+    S: RegistrationStore + ContactStore + AuditStore,
     Q: JobQueue,
 {
     let old = store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
+    let sent = store.contacts(survey, unit).await?.iter().filter(|c| c.contact.is_verified()).count();
+    let entry = actor.entry("code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true, "sent": sent }));
+    let key = once_key(&entry, request);
     let new_code = AccessCode::generate();
     let rotation = CodeRotation {
         old: &old,
         old_digest: &keys.code_digest(&old.access_code),
         new_code: &new_code,
         new_digest: &keys.code_digest(&new_code),
+        entry: &entry,
+        key: &key,
     };
-    match store.rotate_code(&rotation).await? {
-        Rotated::Now => {}
+    let (code, entry) = match store.rotate_code(&rotation).await? {
+        Rotated::Now => (new_code, entry),
+        Rotated::Before(first) => (old.access_code, first),
         Rotated::NotRegistered => return Err(ChangeError::NotRegistered),
         Rotated::CodeChanged => return Err(ChangeError::CodeChanged),
-    }
+    };
     queue.enqueue(&MailJob::CodeRotated { survey_id: survey.to_string(), unit: unit.to_string() }).await?;
-    let entry = actor.record(store, "code.rotate", survey, Some(unit), Value::Null, json!({ "rotated": true })).await?;
-    Ok((new_code, entry))
+    Ok((code, sent, entry))
 }
 
 /// Who a reminder goes to.

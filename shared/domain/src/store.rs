@@ -7,6 +7,7 @@ use std::future::Future;
 use time::OffsetDateTime;
 
 use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
+use crate::audit::AuditEntry;
 use crate::code::{AccessCode, CodeDigest};
 use crate::contact::Contact;
 use crate::keys::TokenDigest;
@@ -102,7 +103,9 @@ pub trait WaveStore: Send + Sync {
     fn update_wave(&self, wave: &Wave) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-/// A unit's new access code, to replace the code it was read with.
+/// A unit's new access code, to replace the code it was read with, and the
+/// audit entry of the change with the key it is added once under (see
+/// [`crate::audit::AuditStore::append_once`]).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeRotation<'a> {
     /// The registration as read, with the code to replace.
@@ -110,6 +113,8 @@ pub struct CodeRotation<'a> {
     pub old_digest: &'a CodeDigest,
     pub new_code: &'a AccessCode,
     pub new_digest: &'a CodeDigest,
+    pub entry: &'a AuditEntry,
+    pub key: &'a str,
 }
 
 impl CodeRotation<'_> {
@@ -120,9 +125,11 @@ impl CodeRotation<'_> {
 }
 
 /// What [`RegistrationStore::rotate_code`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Rotated {
     Now,
+    /// An earlier attempt of the same request rotated the code; this is its entry.
+    Before(AuditEntry),
     NotRegistered,
     /// The unit's code is not the one to replace: another rotation came first.
     CodeChanged,
@@ -151,9 +158,11 @@ pub trait RegistrationStore: Send + Sync {
         expected: u32,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Gives a registered unit a new access code if it still has the code it
-    /// was read with: the registration holds the new code, the new code's lookup
-    /// entry is written and the old one deleted, all together or nothing. Two
-    /// rotations of one code at once make one new code, never two valid ones.
+    /// was read with, and records it: the registration holds the new code, the
+    /// new code's lookup entry is written, the old one deleted and the audit
+    /// entry added under its key, all together or nothing. Two rotations of one
+    /// code at once make one new code, never two valid ones; a rotation whose
+    /// key was recorded before makes none (`Before`).
     fn rotate_code(&self, rotation: &CodeRotation<'_>) -> impl Future<Output = StoreResult<Rotated>> + Send;
     /// Closes a registered unit early, on its registration and on the entry of
     /// its code (`digest`) together; `false` when the unit is not registered.

@@ -704,7 +704,7 @@ async fn the_console_answers_as_documented() {
         c.check(&method, &template, &api.call(console(method.clone(), &path, body, groups)).await);
     }
     // A malformed Idempotency-Key is refused before anything is done.
-    for change in ["code/resend"] {
+    for change in ["code/resend", "code/rotate"] {
         let mut req = console(Method::POST, &format!("{waves}/{SURVEY}/units/{UNIT}/{change}"), None, operator);
         req.headers_mut().insert("idempotency-key", "not a key".parse().expect("a header value"));
         let refused = c.check(&Method::POST, &unit_path(change), &api.call(req).await);

@@ -176,7 +176,9 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     let (sent, _) = resend_code(&store, &queue, actor, &RequestKey::fresh(), &wave.survey_id, bergen).await.unwrap();
     assert_eq!((sent, queue.drain().len()), (2, 2), "one code e-mail to each verified contact");
     let old = store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().access_code;
-    let (code, rotated) = new_code(&store, &queue, &keys, actor, &wave.survey_id, bergen).await.unwrap();
+    let (code, sent, rotated) =
+        new_code(&store, &queue, &keys, actor, &RequestKey::fresh(), &wave.survey_id, bergen).await.unwrap();
+    assert_eq!((sent, &rotated.after), (2, &json!({ "rotated": true, "sent": 2 })));
     assert_ne!(code, old);
     assert!(!serde_json::to_string(&rotated).unwrap().contains(code.to_string().as_str()), "no code in the log");
 
@@ -307,4 +309,47 @@ async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_
     assert_eq!(sent, 2);
     each_once(queue.codes_to());
     assert_eq!(log(&store, &wave).await, [("code.resend".into(), Some(bergen)), ("code.resend".into(), Some(bergen))]);
+}
+
+#[tokio::test]
+async fn a_rotation_retried_after_a_failure_makes_one_new_code_mailed_once_and_logged_once() {
+    let at = now();
+    let (store, queue, keys) = (MemoryStore::new(), FlakyQueue::default(), keys());
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    let actor = Actor { who: "per@imdi.no", now: at };
+    let code = || async { store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().access_code };
+    let rotated_mail = |queue: &FlakyQueue| {
+        let jobs = queue.queue.drain();
+        assert!(jobs.iter().all(|j| matches!(j, MailJob::CodeRotated { .. })), "{jobs:?}");
+        jobs.len()
+    };
+
+    // The audit log is unavailable: the code must not change unrecorded, nor twice.
+    let request = RequestKey::fresh();
+    let leaked = code().await;
+    store.fail_next(Fault::AuditWrite);
+    assert!(new_code(&store, &queue, &keys, actor, &request, &wave.survey_id, bergen).await.is_err());
+    assert_eq!(code().await, leaked, "nothing changed");
+    let (new, _, _) = new_code(&store, &queue, &keys, actor, &request, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!((code().await, rotated_mail(&queue)), (new.clone(), 1), "one new code, mailed once");
+    assert_eq!(log(&store, &wave).await, [("code.rotate".into(), Some(bergen))]);
+
+    // The mail queue is unavailable after the rotation: asked again, the code is mailed, not changed again.
+    let request = RequestKey::fresh();
+    queue.fail_next();
+    assert!(new_code(&store, &queue, &keys, actor, &request, &wave.survey_id, bergen).await.is_err());
+    let rotated = code().await;
+    assert_ne!(rotated, new);
+    let (again, _, _) = new_code(&store, &queue, &keys, actor, &request, &wave.survey_id, bergen).await.unwrap();
+    assert_eq!(
+        (again, code().await, rotated_mail(&queue)),
+        (rotated.clone(), rotated, 1),
+        "the same new code, mailed once"
+    );
+    let rotations = [("code.rotate".into(), Some(bergen)), ("code.rotate".into(), Some(bergen))];
+    assert_eq!(log(&store, &wave).await, rotations, "each rotation once");
 }

@@ -415,7 +415,9 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
     assert!(matches!(remove_contact(&w.store, &w.keys, &wave, unit, &email).await, Err(VerifyError::UnknownContact)));
 
     let imdi = crate::operations::Actor { who: "kari@imdi.no", now: NOW };
-    let (new, _) = crate::operations::new_code(&w.store, &w.queue, &w.keys, imdi, &wave.survey_id, unit).await.unwrap();
+    let request = crate::audit::RequestKey::fresh();
+    let (new, _, _) =
+        crate::operations::new_code(&w.store, &w.queue, &w.keys, imdi, &request, &wave.survey_id, unit).await.unwrap();
     w.work(NOW).await;
     assert_ne!(new, code);
     let opened = wave.opens_at + Duration::days(1);

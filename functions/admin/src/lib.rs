@@ -139,7 +139,7 @@ where
                 ["responses"] => views::responses(&app.store, &app.results, &wave).await,
                 ["coverage"] => views::coverage(&app.content, &wave).await,
                 ["bundle"] => bundle(&app.results, &wave).await,
-                ["runs"] => start_run(app, actor, &wave).await,
+                ["runs"] => start_run(app, req, actor, &wave).await,
                 ["runs", run_id] => views::run(&app.results, &wave, run_id).await,
                 ["reminders"] => reminders(app, req, actor, &wave).await,
                 ["units", unit, change @ ..] => unit_change(app, req, actor, &wave, unit, change).await,
@@ -380,8 +380,14 @@ where
     Ok(json_response(StatusCode::OK, &json!({ "sent": sent, "audit": entry })))
 }
 
+/// Records the run, under the request's key, before it starts it: asked again
+/// after an error, the request gets its first attempt's run, and starts it
+/// only if it has not begun. (A run that has begun has written its progress
+/// past `queued`; one asked again within the moment between its start and
+/// its first progress would start twice.)
 async fn start_run<S, C, Q, R, X>(
     app: &App<S, C, Q, R, X>,
+    req: &Request,
     actor: Actor<'_>,
     wave: &Wave,
 ) -> Result<Response<Body>, ApiError>
@@ -390,11 +396,25 @@ where
     R: ResultsStore,
     X: Runs,
 {
-    let run_id = survey_results::new_run_id(actor.now);
-    survey_results::RunState::queued(&run_id).write(&app.results, &wave.survey_id).await?;
-    app.runs.start(&wave.survey_id, &run_id).await?;
-    let entry = operations::record_run(&app.store, actor, &wave.survey_id, &run_id).await.map_err(refused)?;
+    let request = request_key(req)?;
+    let new_run = survey_results::new_run_id(actor.now);
+    let (run_id, entry) =
+        operations::record_run(&app.store, actor, &request, &wave.survey_id, &new_run).await.map_err(refused)?;
+    if !begun(&app.results, &wave.survey_id, &run_id).await? {
+        survey_results::RunState::queued(&run_id).write(&app.results, &wave.survey_id).await?;
+        app.runs.start(&wave.survey_id, &run_id).await?;
+    }
     Ok(json_response(StatusCode::ACCEPTED, &json!({ "run_id": run_id, "audit": entry })))
+}
+
+/// Whether the run has begun: its progress is past `queued`.
+async fn begun<R: ResultsStore>(results: &R, survey: &WaveId, run_id: &str) -> Result<bool, ApiError> {
+    let Some(bytes) = results.get_object(&results_layout::progress_key(survey, run_id)).await? else {
+        return Ok(false);
+    };
+    let progress: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| StoreError::Failed { context: "read a run's progress", source: Box::new(e) })?;
+    Ok(progress["step"] != "queued")
 }
 
 async fn bundle<R: ResultsStore + ResultLinks>(results: &R, wave: &Wave) -> Result<Response<Body>, ApiError> {

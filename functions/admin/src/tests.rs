@@ -15,12 +15,22 @@ const SURVEY: &str = "2026";
 const OPERATOR: Option<&str> = Some("[operators readers]");
 const READER: Option<&str> = Some("[readers]");
 
-/// Runs that are only written down.
+/// Runs that are only written down; the next start fails when told to, as an
+/// invocation of the aggregation does when Lambda is throttled.
 #[derive(Default)]
-struct Started(std::sync::Mutex<Vec<String>>);
+struct Started(std::sync::Mutex<Vec<String>>, AtomicBool);
+
+impl Started {
+    fn fail_next(&self) {
+        self.1.store(true, Ordering::SeqCst);
+    }
+}
 
 impl Runs for Started {
     async fn start(&self, survey: &WaveId, run_id: &str) -> Result<(), StoreError> {
+        if self.1.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable { context: "start a run", source: "throttled".into() });
+        }
         self.0.lock().unwrap().push(format!("{survey}/{run_id}"));
         Ok(())
     }
@@ -493,4 +503,45 @@ async fn a_rotation_asked_again_after_an_error_makes_one_new_code_mailed_once() 
     assert!(matches!(jobs[..], [MailJob::CodeRotated { .. }]), "one new code, mailed once: {jobs:?}");
     let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
     assert_eq!(log["entries"].as_array().unwrap().len(), 1, "one rotation, logged once: {log}");
+}
+
+#[tokio::test]
+async fn a_run_asked_again_after_an_error_starts_once_and_is_logged_once() {
+    let app = app().await;
+    let runs = "/api/admin/waves/2026/runs";
+
+    // The audit log is unavailable.
+    app.store.fail_next(Fault::AuditWrite);
+    let (status, _) = call_with_key(&app, runs, "01JRUN1").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, first) = call_with_key(&app, runs, "01JRUN1").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{first}");
+    let first_run = first["run_id"].as_str().unwrap().to_owned();
+    assert_eq!(*app.runs.0.lock().unwrap(), [format!("2026/{first_run}")], "one run");
+
+    // The aggregation cannot be started: asked again, the same run starts, once.
+    app.runs.fail_next();
+    let (status, _) = call_with_key(&app, runs, "01JRUN2").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, second) = call_with_key(&app, runs, "01JRUN2").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{second}");
+    let second_run = second["run_id"].as_str().unwrap().to_owned();
+    assert_ne!(second_run, first_run);
+    assert_eq!(*app.runs.0.lock().unwrap(), [format!("2026/{first_run}"), format!("2026/{second_run}")]);
+    // Once the run has begun, the request asked again answers with it and starts nothing.
+    let segments = survey_results::Progress::Segment { done: 1, of: 4, answers: 0 };
+    survey_results::RunState::at(&second_run, &segments)
+        .write(&app.results, &WaveId::parse(SURVEY).unwrap())
+        .await
+        .unwrap();
+    let (status, third) = call_with_key(&app, runs, "01JRUN2").await;
+    assert_eq!(
+        (status, &third["run_id"], &third["audit"]),
+        (StatusCode::ACCEPTED, &second["run_id"], &second["audit"])
+    );
+    assert_eq!(app.runs.0.lock().unwrap().len(), 2, "nothing started again");
+
+    let (_, log) = call(&app, "GET", "/api/admin/audit?survey=2026", None, READER).await;
+    let started: Vec<&Value> = log["entries"].as_array().unwrap().iter().map(|e| &e["after"]["run_id"]).collect();
+    assert_eq!(started, [&json!(first_run), &json!(second_run)], "each run once");
 }

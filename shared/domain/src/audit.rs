@@ -4,11 +4,12 @@
 //! and the console's role may write but never update or delete (in AWS an IAM
 //! policy without `UpdateItem` and `DeleteItem`, with a deny on both).
 //!
-//! A change that mails (a code sent again, a new code) is recorded before it
-//! mails, or with its change in one write, under a key: the operator's
-//! [`RequestKey`] for it. An attempt after the first finds the first's entry
-//! under the key, writes nothing, and finishes what the first left undone; so
-//! a retry after an error neither mails nor changes twice, nor is logged twice.
+//! A change that mails or starts something (a code sent again, a new code, a
+//! run) is recorded before that, or with its change in one write, under a key:
+//! the operator's [`RequestKey`] for it. An attempt after the first finds the
+//! first's entry under the key, writes nothing, and finishes what the first
+//! left undone; so a retry after an error neither mails, changes nor starts
+//! twice, nor is logged twice.
 //!
 //! The changes themselves, each with its entry, are in [`crate::operations`].
 

@@ -3,9 +3,9 @@
 //! logic of its own. Each change is made, then recorded in the audit log
 //! ([`crate::audit`]) with who made it and the values before and after;
 //! nothing is recorded for a change that did not happen. A change that mails
-//! is recorded first (or with its change in one write), under the operator's
-//! request, and mails last: asked again after an error, it finds its entry
-//! and finishes, once.
+//! or starts a run is recorded first (or with its change in one write), under
+//! the operator's request, and mails or starts last: asked again after an
+//! error, it finds its entry and finishes, once.
 //!
 //! The log names a contact person by a masked address (`k…@bergen.kommune.no`):
 //! the entry outlives the contact's own data, which is deleted after the
@@ -586,16 +586,23 @@ where
     Ok((sent, entry))
 }
 
-/// Records that an operator started an aggregation run (the run itself is the aggregation's).
+/// Records that an operator starts an aggregation run, before it is started
+/// (the run itself is the aggregation's), once for the request. Returns the
+/// run the request starts: `run_id` the first time, and the first attempt's
+/// run when the request is asked again, which the caller starts if it has not
+/// begun; so a retry never starts a second run.
 pub async fn record_run<S: AuditStore>(
     store: &S,
     actor: Actor<'_>,
+    request: &RequestKey,
     survey: &WaveId,
     run_id: &str,
-) -> Result<AuditEntry, ChangeError> {
-    let entry =
-        actor.record(store, "aggregation.start", survey, None, Value::Null, json!({ "run_id": run_id })).await?;
-    Ok(entry)
+) -> Result<(String, AuditEntry), ChangeError> {
+    let entry = actor.entry("aggregation.start", survey, None, Value::Null, json!({ "run_id": run_id }));
+    let key = once_key(&entry, request);
+    let entry = record_once(store, entry, &key).await?;
+    let run_id = entry.after["run_id"].as_str().ok_or_else(|| StoreError::Corrupt("audit entry run_id".into()))?;
+    Ok((run_id.to_owned(), entry))
 }
 
 #[cfg(test)]

@@ -704,10 +704,15 @@ async fn the_console_answers_as_documented() {
         c.check(&method, &template, &api.call(console(method.clone(), &path, body, groups)).await);
     }
     // A malformed Idempotency-Key is refused before anything is done.
-    for change in ["code/resend", "code/rotate"] {
-        let mut req = console(Method::POST, &format!("{waves}/{SURVEY}/units/{UNIT}/{change}"), None, operator);
+    let keyed = [
+        (unit_path("code/resend"), format!("{waves}/{SURVEY}/units/{UNIT}/code/resend")),
+        (unit_path("code/rotate"), format!("{waves}/{SURVEY}/units/{UNIT}/code/rotate")),
+        ("/api/admin/waves/{survey_id}/runs".to_owned(), format!("{waves}/{SURVEY}/runs")),
+    ];
+    for (template, path) in keyed {
+        let mut req = console(Method::POST, &path, None, operator);
         req.headers_mut().insert("idempotency-key", "not a key".parse().expect("a header value"));
-        let refused = c.check(&Method::POST, &unit_path(change), &api.call(req).await);
+        let refused = c.check(&Method::POST, &template, &api.call(req).await);
         assert_eq!(refused["error"]["code"], "invalid_idempotency_key");
     }
     // A run and the bundle link once a run has published.

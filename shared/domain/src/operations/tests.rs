@@ -222,7 +222,11 @@ async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     assert_eq!(sent, 1, "verified contacts only");
     assert!(matches!(queue.jobs()[..], [MailJob::ResponseReminder { .. }]));
     assert_eq!(entry.after, json!({ "to": "contacts", "sent": 1 }));
-    record_run(&store, actor, &wave.survey_id, "20261205T101010Z").await.unwrap();
+    let request = RequestKey::fresh();
+    let (run_id, _) = record_run(&store, actor, &request, &wave.survey_id, "20261205T101010Z").await.unwrap();
+    assert_eq!(run_id, "20261205T101010Z");
+    let (again, _) = record_run(&store, actor, &request, &wave.survey_id, "20261205T101011Z").await.unwrap();
+    assert_eq!(again, run_id, "asked again, the request's run is the first attempt's");
     assert_eq!(log(&store, &wave).await, [("reminders.send".into(), None), ("aggregation.start".into(), None)]);
 }
 

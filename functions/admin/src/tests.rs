@@ -209,7 +209,8 @@ async fn a_reader_may_look_everywhere_and_change_nothing() {
 #[tokio::test]
 async fn an_operator_creates_and_edits_a_wave_and_bad_input_changes_nothing() {
     let app = app().await;
-    let (status, created) = call(&app, "POST", "/api/admin/waves", body_for("/waves"), OPERATOR).await;
+    let new = body_for("/waves");
+    let (status, created) = call(&app, "POST", "/api/admin/waves", new.clone(), OPERATOR).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!((&created["wave"]["survey_id"], &created["wave"]["status"]), (&json!("ny"), &json!("upcoming")));
     assert_eq!(created["audit"]["action"], "wave.create");
@@ -217,7 +218,11 @@ async fn an_operator_creates_and_edits_a_wave_and_bad_input_changes_nothing() {
     assert!(app.store.published(&id).is_some(), "the questionnaire is published for the survey page");
 
     let before = app.store.snapshot();
-    let (status, again) = call(&app, "POST", "/api/admin/waves", body_for("/waves"), OPERATOR).await;
+    let (status, again) = call(&app, "POST", "/api/admin/waves", new.clone(), OPERATOR).await;
+    assert_eq!((status, &again), (StatusCode::CREATED, &created), "the same creation again answers as the first");
+    let mut other = new.unwrap();
+    other["min_respondents"] = json!(12);
+    let (status, again) = call(&app, "POST", "/api/admin/waves", Some(other), OPERATOR).await;
     assert_eq!((status, &again["error"]["code"]), (StatusCode::CONFLICT, &json!("survey_exists")));
     let mut unknown = body_for("/waves").unwrap();
     unknown["definition"] = json!("finnes-ikke");

@@ -83,6 +83,23 @@ async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
     assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
     assert_eq!(store.wave(&WaveId::parse("none").unwrap()).await.unwrap(), None);
     assert!(store.waves().await.unwrap().iter().any(|x| x.survey_id.as_str() == "waves"));
+
+    // A wave as a creation makes it (times to the nanosecond, in an offset of their own) reads
+    // back equal: the same creation asked again recognises it.
+    let opens = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap()) + Duration::days(1);
+    let made = survey_domain::operations::NewWave {
+        survey_id: WaveId::parse("made").unwrap(),
+        definition: survey_domain::catalogue::DEFAULT_SURVEY.into(),
+        opens_at: opens,
+        closes_at: opens + Duration::days(30),
+        registration_deadline: None,
+        results_until: None,
+        min_respondents: None,
+    }
+    .wave()
+    .unwrap();
+    assert!(store.create_wave(&made).await.unwrap());
+    assert_eq!(store.wave(&made.survey_id).await.unwrap(), Some(made));
 }
 
 async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Keys) {

@@ -228,6 +228,12 @@ pub fn settings(wave: &Wave) -> Value {
 }
 
 /// Creates a wave and publishes its questionnaire and texts for the survey page.
+///
+/// The same creation asked again, when the wave exists exactly as it would
+/// make it, is not refused: it publishes again and answers as the first did.
+/// So a retry after the texts or the entry failed to be written finishes the
+/// work. The entry is added once for the wave, whoever asks, so the log holds
+/// the creation once; another wave under the same id is refused.
 pub async fn create_wave<S, C>(
     store: &S,
     content: &C,
@@ -239,11 +245,12 @@ where
     C: ContentStore,
 {
     let wave = new.wave()?;
-    if !store.create_wave(&wave).await? {
+    if !store.create_wave(&wave).await? && store.wave(&wave.survey_id).await?.as_ref() != Some(&wave) {
         return Err(ChangeError::WaveExists);
     }
     content.publish_questionnaire(&wave.survey_id, wave.questionnaire()).await?;
-    let entry = actor.record(store, "wave.create", &wave.survey_id, None, Value::Null, settings(&wave)).await?;
+    let entry = actor.entry("wave.create", &wave.survey_id, None, Value::Null, settings(&wave));
+    let entry = record_once(store, entry, &format!("wave.create {}", wave.survey_id)).await?;
     Ok((wave, entry))
 }
 

@@ -563,6 +563,8 @@ async fn the_console_answers_as_documented() {
     let unit_path = |change: &str| format!("/api/admin/waves/{{survey_id}}/units/{{unit}}/{change}");
     let new_wave =
         json!({ "survey_id": "ny", "definition": "brukerundersokelse", "opens_at": at(1), "closes_at": at(30) });
+    let mut other_wave = new_wave.clone();
+    other_wave["min_respondents"] = json!(12);
     let ola = json!({ "email": "ola@gmail.com" });
     // (method, template, path, body, groups): every documented answer of every console route.
     let mut cases: Vec<ConsoleCase> = vec![
@@ -571,6 +573,7 @@ async fn the_console_answers_as_documented() {
         (Method::GET, waves.into(), waves.into(), None, reader),
         (Method::POST, waves.into(), waves.into(), Some(new_wave.clone()), operator),
         (Method::POST, waves.into(), waves.into(), Some(new_wave.clone()), operator),
+        (Method::POST, waves.into(), waves.into(), Some(other_wave), operator),
         (Method::POST, waves.into(), waves.into(), Some(json!({ "survey_id": "x" })), operator),
         (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 12 })), operator),
         (Method::PATCH, wave_path.into(), format!("{waves}/ny"), Some(json!({ "min_respondents": 1 })), operator),

@@ -6,7 +6,7 @@ use super::*;
 use crate::contact::{Contact, ContactStatus};
 use crate::jobs::MemoryQueue;
 use crate::memory::{Fault, MemoryStore};
-use crate::store::UnitRegistration;
+use crate::store::{StoreResult, UnitRegistration};
 use crate::{synthetic, AccessCode, Keys};
 
 fn now() -> OffsetDateTime {
@@ -62,6 +62,25 @@ impl FlakyQueue {
     }
 }
 
+/// The memory store's content bucket, whose next publish fails when told to, as S3 does when unavailable.
+struct FlakyContent {
+    store: MemoryStore,
+    fail_next: AtomicBool,
+}
+
+impl ContentStore for FlakyContent {
+    async fn publish_questionnaire(&self, survey: &WaveId, questionnaire: &crate::Questionnaire) -> StoreResult<usize> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable { context: "publish", source: "the bucket is unavailable".into() });
+        }
+        self.store.publish_questionnaire(survey, questionnaire).await
+    }
+
+    async fn content(&self, survey: &WaveId, path: &str) -> StoreResult<Option<Vec<u8>>> {
+        self.store.content(survey, path).await
+    }
+}
+
 impl JobQueue for FlakyQueue {
     async fn enqueue(&self, job: &MailJob) -> Result<(), QueueError> {
         if self.fail_next.swap(false, Ordering::SeqCst) {
@@ -94,7 +113,10 @@ async fn a_wave_is_created_from_its_definition_published_and_logged_once() {
     assert_eq!((entry.action.as_str(), &entry.before), ("wave.create", &Value::Null));
     assert_eq!(entry.after["min_respondents"], DEFAULT_MIN_RESPONDENTS);
 
-    assert!(matches!(create_wave(&store, &store, actor, &new).await, Err(ChangeError::WaveExists)));
+    let (same, again) = create_wave(&store, &store, actor, &new).await.unwrap();
+    assert_eq!((same, again), (wave.clone(), entry.clone()), "the same creation again answers as the first");
+    let other = NewWave { min_respondents: Some(12), ..new.clone() };
+    assert!(matches!(create_wave(&store, &store, actor, &other).await, Err(ChangeError::WaveExists)));
     let roles =
         NewWave { survey_id: WaveId::parse("k2027").unwrap(), definition: "kommuneundersokelse".into(), ..new.clone() };
     assert_eq!(roles.wave().unwrap().min_respondents, DEFAULT_MIN_UNITS);
@@ -356,4 +378,45 @@ async fn a_rotation_retried_after_a_failure_makes_one_new_code_mailed_once_and_l
     );
     let rotations = [("code.rotate".into(), Some(bergen)), ("code.rotate".into(), Some(bergen))];
     assert_eq!(log(&store, &wave).await, rotations, "each rotation once");
+}
+
+#[tokio::test]
+async fn a_creation_retried_after_a_failure_publishes_its_texts_and_is_logged_once() {
+    let store = MemoryStore::new();
+    let content = FlakyContent { store: store.clone(), fail_next: AtomicBool::new(false) };
+    let at = now();
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let new = NewWave {
+        survey_id: WaveId::parse("h2027").unwrap(),
+        definition: "brukerundersokelse".into(),
+        opens_at: at + Duration::days(1),
+        closes_at: at + Duration::days(30),
+        registration_deadline: None,
+        results_until: None,
+        min_respondents: None,
+    };
+
+    // The content bucket is unavailable: the survey page would have no texts.
+    content.fail_next.store(true, Ordering::SeqCst);
+    assert!(create_wave(&store, &content, actor, &new).await.is_err());
+    let (wave, _) = create_wave(&store, &content, actor, &new).await.expect("the same creation asked again finishes");
+    assert_eq!(store.published(&wave.survey_id), Some(wave.questionnaire_version.clone()));
+    assert_eq!(log(&store, &wave).await, [("wave.create".into(), None)]);
+
+    // The audit log is unavailable.
+    let next = NewWave { survey_id: WaveId::parse("h2028").unwrap(), ..new.clone() };
+    store.fail_next(Fault::AuditWrite);
+    assert!(create_wave(&store, &content, actor, &next).await.is_err());
+    let (wave, created) = create_wave(&store, &content, actor, &next).await.unwrap();
+    assert_eq!(log(&store, &wave).await, [("wave.create".into(), None)]);
+    // Asked again once done, it answers as it did, and records nothing more.
+    let (same, again) = create_wave(&store, &content, actor, &next).await.unwrap();
+    assert_eq!((same, again), (wave.clone(), created));
+    assert_eq!(log(&store, &wave).await, [("wave.create".into(), None)]);
+
+    // Another wave under the same id is refused, and changes nothing.
+    let other = NewWave { min_respondents: Some(12), ..next };
+    let before = store.snapshot();
+    assert!(matches!(create_wave(&store, &content, actor, &other).await, Err(ChangeError::WaveExists)));
+    assert!(store.snapshot() == before, "nothing changed");
 }

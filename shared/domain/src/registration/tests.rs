@@ -668,7 +668,7 @@ async fn a_rotated_code_retried_or_redriven_reaches_each_contact_once() {
     let w = world().await;
     let three = w.bergen_with_three_contacts().await;
     let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
-    let new = rotate_code(&w.store, &w.queue, &w.keys, &survey, unit).await.unwrap();
+    let new = rotated(&w, &survey, unit).await;
     let jobs = w.queue.drain();
     let ses = Ses::throttling(2);
     let failed = w.deliver(&ses, jobs.clone(), NOW).await;
@@ -718,9 +718,16 @@ async fn an_address_ses_refuses_keeps_the_new_code_from_no_one_else() {
     let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("4601").unwrap());
     // The contact the worker mails first.
     let first = w.store.contacts(&survey, unit).await.unwrap()[0].contact.email.clone();
-    rotate_code(&w.store, &w.queue, &w.keys, &survey, unit).await.unwrap();
+    rotated(&w, &survey, unit).await;
     let ses = Ses::refusing(first.as_str());
     let failed = w.deliver(&ses, w.queue.drain(), NOW).await;
     assert!(matches!(failed.as_slice(), [(_, e)] if !e.is_retryable()), "{failed:?}");
     assert_eq!(ses.sent.sent().len(), 2, "the two others have the new code");
+}
+
+/// IMDi rotates the unit's code (`code rotate`): the new code.
+async fn rotated(w: &World, survey: &WaveId, unit: UnitNumber) -> AccessCode {
+    let actor = crate::operations::Actor { who: "kari@imdi.no", now: NOW };
+    let request = crate::audit::RequestKey::fresh();
+    crate::operations::new_code(&w.store, &w.queue, &w.keys, actor, &request, survey, unit).await.unwrap().0
 }

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, Select,
@@ -53,6 +54,14 @@ struct WaveCache {
 }
 
 impl DynamoStore {
+    /// An `UpdateItem` of one contact's item.
+    fn contact_update(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.tables.contacts)
+            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+    }
+
     pub fn new(client: Client, tables: TableNames) -> Self {
         Self { client, tables, waves: None }
     }
@@ -590,10 +599,7 @@ impl ContactStore for DynamoStore {
         round: &str,
     ) -> StoreResult<bool> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.contacts)
-            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .contact_update(survey, unit, contact_id)
             .update_expression("SET reminded = :round")
             .condition_expression(
                 "attribute_exists(contact_id) AND (attribute_not_exists(reminded) OR reminded <> :round)",
@@ -613,10 +619,7 @@ impl ContactStore for DynamoStore {
         round: &str,
     ) -> StoreResult<()> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.contacts)
-            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .contact_update(survey, unit, contact_id)
             .update_expression("REMOVE reminded")
             .condition_expression("reminded = :round")
             .expression_attribute_values(":round", AttributeValue::S(round.to_owned()))
@@ -635,10 +638,7 @@ impl ContactStore for DynamoStore {
         mailing: &str,
     ) -> StoreResult<bool> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.contacts)
-            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .contact_update(survey, unit, contact_id)
             .update_expression("ADD mailed :marks")
             .condition_expression("attribute_exists(contact_id) AND NOT contains(mailed, :mailing)")
             .expression_attribute_values(":marks", AttributeValue::Ss(vec![mailing.to_owned()]))
@@ -657,10 +657,7 @@ impl ContactStore for DynamoStore {
         mailing: &str,
     ) -> StoreResult<()> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.contacts)
-            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
+            .contact_update(survey, unit, contact_id)
             .update_expression("DELETE mailed :marks")
             .condition_expression("contains(mailed, :mailing)")
             .expression_attribute_values(":marks", AttributeValue::Ss(vec![mailing.to_owned()]))

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
-use survey_domain::answer::{AnswerRecord, AnswerValue};
+use survey_domain::answer::AnswerRecord;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::store::{RegistrationStore, ResultsStore, WaveStore};
 use survey_domain::synthetic;
@@ -208,17 +208,7 @@ async fn an_early_close_then_the_waves_close_do_not_give_away_a_small_unit() {
 
 /// `n` records of a unit, the first `answering` of them answering `q_plan_1`.
 fn with_plan(number: &str, n: usize, answering: usize, seed: u64) -> Vec<AnswerRecord> {
-    let mut records = records(number, n, seed);
-    for (i, record) in records.iter_mut().enumerate() {
-        if i < answering {
-            record.answers.insert("q_plan_has".into(), AnswerValue::One("yes".into()));
-            record.answers.insert("q_plan_1".into(), AnswerValue::One("3".into()));
-        } else {
-            record.answers.insert("q_plan_has".into(), AnswerValue::One("no".into()));
-            record.answers.remove("q_plan_1");
-        }
-    }
-    records
+    support::answering_plan(records(number, n, seed), answering)
 }
 
 #[tokio::test]

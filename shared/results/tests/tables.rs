@@ -19,6 +19,9 @@ use survey_results::protect::{withhold, Decisions};
 use survey_results::tables::{Breakdown, Population, Scope, Similar, Tables, WithholdReason};
 use survey_results::Ledger;
 
+mod support;
+use support::answering_plan;
+
 const MIN: u32 = 10;
 const TRAINING: usize = 0;
 const INTRO: usize = 1;
@@ -384,21 +387,6 @@ fn a_contact_of_a_withheld_unit_cannot_subtract_its_own_count_to_get_another_uni
 
 // ---------------------------------------------------------------------------
 // One question's figures: an attacker on the counts of those who answered it.
-
-/// Marks the first `answering` of `records` as answering `q_plan_1` (through
-/// `q_plan_has`), and the rest as not shown it.
-fn answering_plan(mut records: Vec<AnswerRecord>, answering: usize) -> Vec<AnswerRecord> {
-    for (i, record) in records.iter_mut().enumerate() {
-        if i < answering {
-            record.answers.insert("q_plan_has".into(), AnswerValue::One("yes".into()));
-            record.answers.insert("q_plan_1".into(), AnswerValue::One("3".into()));
-        } else {
-            record.answers.insert("q_plan_has".into(), AnswerValue::One("no".into()));
-            record.answers.remove("q_plan_1");
-        }
-    }
-    records
-}
 
 /// `Ok` when no set of those who answered `question` smaller than `MIN` can be
 /// worked out from the question's published figures: any group's or

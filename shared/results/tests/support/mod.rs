@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use survey_domain::answer::AnswerValue;
 use survey_domain::memory::{MemoryResults, MemoryStore};
 use survey_domain::store::{AnswerStore, RegistrationStore, ResultsStore, UnitRegistration};
 use survey_domain::{synthetic, AccessCode, AnswerRecord, CodeDigest, UnitNumber, Wave};
@@ -77,4 +78,19 @@ pub fn rows(csv: &str) -> Vec<std::collections::BTreeMap<String, String>> {
             header.iter().cloned().zip(values).collect()
         })
         .collect()
+}
+
+/// Marks the first `answering` of `records` as answering `q_plan_1` (through
+/// `q_plan_has`), and the rest as not shown it.
+pub fn answering_plan(mut records: Vec<AnswerRecord>, answering: usize) -> Vec<AnswerRecord> {
+    for (i, record) in records.iter_mut().enumerate() {
+        if i < answering {
+            record.answers.insert("q_plan_has".into(), AnswerValue::One("yes".into()));
+            record.answers.insert("q_plan_1".into(), AnswerValue::One("3".into()));
+        } else {
+            record.answers.insert("q_plan_has".into(), AnswerValue::One("no".into()));
+            record.answers.remove("q_plan_1");
+        }
+    }
+    records
 }

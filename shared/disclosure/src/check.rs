@@ -10,6 +10,7 @@ use std::fmt::{self, Debug};
 use crate::int::Int;
 use crate::problem::{Problem, Role};
 use crate::protect::Suppression;
+use crate::small::small_sets;
 
 /// How a published table gives a protected cell away.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,6 +27,15 @@ pub enum Leak<K> {
     /// alone do not give it.
     #[error("cell {cell:?} can be worked out by {insider:?} from published cells and what they know")]
     KnownToInsider { insider: K, cell: K },
+    /// A set of inner cells with some respondents, but fewer than the
+    /// threshold, that no cell is, equals a combination of published cells
+    /// (where cuts cross: a whole minus a part of another cut).
+    #[error("inner cells {inner:?} ({respondents} respondents) can be worked out from published cells: {}", show_terms(.from))]
+    SmallSet { inner: Vec<usize>, respondents: u64, from: Vec<Term<K>> },
+    /// The published cells leave so many small combinations that the search
+    /// for small sets gave up before it was done.
+    #[error("the search for small sets around inner cells {inner:?} gave up")]
+    Unsearched { inner: Vec<usize> },
 }
 
 /// One published cell in a [`Leak::Recoverable`] combination.
@@ -87,9 +97,12 @@ impl fmt::Display for Fraction {
 /// Checks that no primary cell is published and that no withheld cell and no
 /// hidden primary cell can be worked out from the published ones, and that no
 /// primary cell can be worked out by any insider from the published ones and
-/// the sums they know (unless those sums alone give it). Cells with no respondents reveal no one and are not
-/// checked. The first leak in key order is reported, with the combination
-/// that gives it away; then the first insider who could work out a cell.
+/// the sums they know (unless those sums alone give it), and that no set of
+/// inner cells with fewer than `min_respondents` respondents can be worked
+/// out either (unless cells that are out already give it). Cells with no
+/// respondents reveal no one and are not checked. The first leak in key order
+/// is reported, with the combination that gives it away; then the first small
+/// set; then the first insider who could work out a cell.
 pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &Suppression<K>) -> Result<(), Leak<K>> {
     let cells = problem.cells();
     let mut by_key: Vec<usize> = (0..cells.len()).collect();
@@ -125,13 +138,31 @@ pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &
             Reduced::InSpan(_) => {
                 return Err(Leak::Recoverable {
                     cell: cells[i].key().clone(),
-                    from: explain(problem, &published, &rows, i),
+                    from: explain(problem, &published, &rows, &rows[i]),
                 })
             }
             Reduced::Independent(residual, _) if cells[i].is_primary() => {
                 stops_at.entry(residual[0].0).or_default().push(i)
             }
             Reduced::Independent(..) => {}
+        }
+    }
+
+    // Small sets that no cell is: the search proposes them (modulo a prime),
+    // the exact elimination confirms each.
+    let published_rows: Vec<&[u32]> = published.iter().map(|&i| rows[i].as_slice()).collect();
+    let fixed: Vec<&[u32]> = published.iter().filter(|&&i| cells[i].is_out()).map(|&i| rows[i].as_slice()).collect();
+    let found = small_sets(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    if let Some(vector) = found.unsearched.first() {
+        return Err(Leak::Unsearched { inner: vector.iter().map(|(k, _)| *k as usize).collect() });
+    }
+    for set in &found.sets {
+        if matches!(echelon.reduce(set, usize::MAX), Reduced::InSpan(_)) {
+            return Err(Leak::SmallSet {
+                inner: set.iter().map(|&k| k as usize).collect(),
+                respondents: set.iter().map(|&k| problem.inner_counts()[k as usize]).sum(),
+                from: explain(problem, &published, &rows, set),
+            });
         }
     }
 
@@ -179,13 +210,13 @@ fn explain<K: Clone + Ord + Debug>(
     problem: &Problem<K>,
     published: &[usize],
     rows: &[Vec<u32>],
-    target: usize,
+    target: &[u32],
 ) -> Vec<Term<K>> {
     let mut echelon = Echelon::new(problem.inner_counts().len(), true);
     for &i in published {
         echelon.insert(&rows[i], i);
     }
-    let Reduced::InSpan(Some(relation)) = echelon.reduce(&rows[target], usize::MAX) else {
+    let Reduced::InSpan(Some(relation)) = echelon.reduce(target, usize::MAX) else {
         unreachable!("the same elimination found the target in the span");
     };
     // Σ terms[c] · row_c = 0 with the target's own coefficient at usize::MAX.

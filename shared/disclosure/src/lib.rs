@@ -46,6 +46,7 @@ mod int;
 mod modp;
 mod problem;
 mod protect;
+mod small;
 
 pub use check::{is_protected, Fraction, Leak, Term};
 pub use problem::{Cell, Insider, Problem, ProblemError, Role, Rules};

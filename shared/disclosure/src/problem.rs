@@ -77,6 +77,13 @@ impl<K> Cell<K> {
     pub fn cost(&self) -> u64 {
         self.cost
     }
+
+    /// Out already: a must-publish cell that may never be withheld (its cost
+    /// is `u64::MAX`, as for a figure an earlier release published). What such
+    /// cells alone give away cannot be taken back, so it is not sought.
+    pub fn is_out(&self) -> bool {
+        self.role == Role::MustPublish && self.cost == u64::MAX
+    }
 }
 
 /// A reader who knows some sums of inner cells besides what is published: a

@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::modp::Residue;
 use crate::problem::{Cell, Problem, Role};
+use crate::small::small_sets;
 
 /// Why a cell is withheld.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -118,16 +119,18 @@ pub fn publication_order<K: Ord>(a: &Cell<K>, b: &Cell<K>) -> Ordering {
 /// reveal a protected cell.
 ///
 /// Each secondary suppression is necessary given the rest: publishing it alone
-/// would reveal the cell named in its [`Reason::Secondary`], to every reader
-/// or to an insider.
+/// would reveal the cell named in its [`Reason::Secondary`] (or a small set
+/// of inner cells that cell holds), to every reader or to an insider.
 ///
 /// Insiders ([`Problem::add_insider`]) are met the way Statistics Norway's
 /// GaussSuppression meets singletons (its `sum2` cells): when the decision
 /// lets an insider combine what they know with published cells to work out a
 /// protected cell `p`, that is `p − Σ c_k · known_k` being published, so the
 /// combination becomes a protected cell of its own and the decision is taken
-/// again, until no insider learns anything (or after twelve rounds, when
-/// [`is_protected`](crate::is_protected) reports what is left).
+/// again. Small sets of inner cells that no cell is, but that the published
+/// cells give away (where cuts cross, see [`crate::small`]), become protected
+/// cells the same way. The rounds stop when neither is found (or after twenty,
+/// when [`is_protected`](crate::is_protected) reports what is left).
 pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
     let cells = problem.cells();
     let unknown = problem.unknown_inner();
@@ -144,17 +147,49 @@ pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
     loop {
         let (suppression, mut space, protected) = greedy(cells, &rows, &unknown, &combinations);
         round += 1;
-        let found = insider_leaks(&mut space, &protected, &insiders);
-        if found.is_empty() || round == INSIDER_ROUNDS {
+        let mut found = insider_leaks(&mut space, &protected, &insiders);
+        found.extend(small_leaks(problem, &rows, &suppression));
+        if found.is_empty() || round == ROUNDS {
             return suppression;
         }
         combinations.extend(found);
     }
 }
 
-/// How often the decision is taken again for what insiders could work out;
-/// each round protects more, so few are ever needed.
-const INSIDER_ROUNDS: usize = 12;
+/// How often the decision is taken again for what insiders, or small sets
+/// across crossing cuts, could work out; each round protects more, so few
+/// are ever needed.
+const ROUNDS: usize = 20;
+
+/// The small sets of inner cells ([`crate::small`]) that the published cells
+/// give away, each named by the smallest cell that holds it all; and, should
+/// the search give up, the vectors it could not search.
+fn small_leaks<K: Clone + Ord + Debug>(
+    problem: &Problem<K>,
+    rows: &[Vec<u32>],
+    suppression: &Suppression<K>,
+) -> Vec<(usize, Sparse)> {
+    let cells = problem.cells();
+    let published: Vec<usize> = (0..cells.len())
+        .filter(|&i| cells[i].role() != Role::Hidden && !suppression.is_withheld(cells[i].key()) && !rows[i].is_empty())
+        .collect();
+    let published_rows: Vec<&[u32]> = published.iter().map(|&i| rows[i].as_slice()).collect();
+    let fixed: Vec<&[u32]> = published.iter().filter(|&&i| cells[i].is_out()).map(|&i| rows[i].as_slice()).collect();
+    let found = small_sets(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    let holding = |columns: &mut dyn Iterator<Item = u32>| -> usize {
+        let columns: Vec<u32> = columns.collect();
+        (0..cells.len())
+            .filter(|&i| columns.iter().all(|k| rows[i].binary_search(k).is_ok()))
+            .min_by(|&a, &b| rows[a].len().cmp(&rows[b].len()).then_with(|| cells[a].key().cmp(cells[b].key())))
+            .unwrap_or(published[0])
+    };
+    let sets = found.sets.into_iter().map(|set| {
+        let name = holding(&mut set.iter().copied());
+        (name, set.into_iter().map(|k| (k, Residue::ONE)).collect::<Sparse>())
+    });
+    let unsearched = found.unsearched.into_iter().map(|vector| (holding(&mut vector.iter().map(|(k, _)| *k)), vector));
+    sets.chain(unsearched).collect()
+}
 
 /// One greedy pass: the primary cells and the `combinations` (each named by
 /// the cell it protects) are protected, and every other cell is offered in

@@ -75,17 +75,41 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
     /// Whether the cell is a combination of the published cells, the empty
     /// inner cells and the `extra` rows (given by their inner cells).
     fn in_span_with(&self, published: &[usize], extra: &[Vec<usize>], cell: usize) -> bool {
+        self.row_in_span(published, extra, self.problem.cells()[cell].inner())
+    }
+
+    /// Whether the sum of the inner cells `inner` is a combination of the
+    /// published cells, the empty inner cells and the `extra` rows.
+    fn row_in_span(&self, published: &[usize], extra: &[Vec<usize>], inner: &[usize]) -> bool {
         let n = self.problem.inner_counts().len();
-        let mut known = self.known(published);
-        for inner in extra {
+        let ones = |inner: &[usize]| {
             let mut row = vec![0; n];
             inner.iter().for_each(|&k| row[k] = 1);
-            known.push(row);
-        }
+            row
+        };
+        let mut known = self.known(published);
+        known.extend(extra.iter().map(|inner| ones(inner)));
         let before = rank(known.clone());
         let mut with = known;
-        with.push(self.row(cell));
+        with.push(ones(inner));
         rank(with) == before
+    }
+
+    /// The first set of inner cells (in the order of their bit masks) with
+    /// some respondents but fewer than the threshold whose sum the published
+    /// cells give away, and the cells that are out already do not.
+    fn small_set(&self, published: &[usize]) -> Option<Vec<usize>> {
+        let counts = self.problem.inner_counts();
+        let unknown: Vec<usize> = (0..counts.len()).filter(|&k| counts[k] > 0).collect();
+        let out: Vec<usize> = published.iter().copied().filter(|&i| self.problem.cells()[i].is_out()).collect();
+        (1u32..1 << unknown.len())
+            .map(|mask| (0..unknown.len()).filter(|b| mask & (1 << b) != 0).map(|b| unknown[b]).collect::<Vec<_>>())
+            .find(|set| {
+                let total: u64 = set.iter().map(|&k| counts[k]).sum();
+                total < self.problem.rules().min_respondents
+                    && self.row_in_span(published, &[], set)
+                    && !self.row_in_span(&out, &[], set)
+            })
     }
 
     /// The first insider (by position) who can work out a small cell that
@@ -123,7 +147,7 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
                 || (c.respondents() > 0
                     && ((shown(i) && withheld) || (!shown(i) && c.is_primary()))
                     && self.in_span(&published, i))
-        })
+        }) || self.small_set(&published).is_some()
     }
 
     fn index(&self, key: &K) -> usize {
@@ -244,10 +268,12 @@ proptest! {
         let published = oracle.published(&s);
         for (key, reason) in s.withheld() {
             if let Reason::Secondary { protects } = reason {
-                // Publishing this one cell as well would reveal what it protects.
+                // Publishing this one cell as well would reveal what it
+                // protects, or a small set of inner cells that it holds.
                 let mut more = published.clone();
                 more.push(oracle.index(key));
-                prop_assert!(oracle.in_span(&more, oracle.index(protects)), "{key} protects {protects}");
+                let revealed = oracle.in_span(&more, oracle.index(protects)) || oracle.small_set(&more).is_some();
+                prop_assert!(revealed, "{key} protects {protects}");
                 let mut fewer = Suppression::new();
                 for (k, r) in s.withheld().filter(|(k, _)| *k != key) {
                     fewer.withhold(*k, r.clone());
@@ -293,6 +319,7 @@ proptest! {
                 more.push(oracle.index(key));
                 let target = oracle.index(protects);
                 let revealed = oracle.in_span(&more, target)
+                    || oracle.small_set(&more).is_some()
                     || p.insiders().iter().any(|insider| oracle.in_span_with(&more, insider.rows(), target));
                 prop_assert!(revealed, "{key} protects {protects}");
             }
@@ -350,6 +377,9 @@ proptest! {
             }
             Err(Leak::PrimaryPublished { .. }) => prop_assert!(others_small),
             Err(leak @ Leak::KnownToInsider { .. }) => prop_assert!(false, "there are no insiders: {leak}"),
+            Err(leak @ (Leak::SmallSet { .. } | Leak::Unsearched { .. })) => {
+                prop_assert!(false, "the withheld unit is found first: {leak}")
+            }
             Ok(()) => prop_assert!(false, "withholding one unit alone must leak"),
         }
     }

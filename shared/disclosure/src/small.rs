@@ -1,0 +1,365 @@
+//! Small combinations: sets of inner cells with some respondents, but fewer
+//! than `min_respondents`, whose sum a reader can work out from the published
+//! cells although no cell of the problem is that set. Cuts that cross (areas
+//! against groups of similar areas, a whole against a group of categories)
+//! give such sets: two counties minus a group of similar municipalities, or
+//! the nation minus one group's figure in one size band. A set's sum that can
+//! be worked out is a published figure about fewer people than the threshold,
+//! so it is protected like a small cell.
+//!
+//! A set that can be worked out is a 0/1 vector in the span of the published
+//! rows. Its sum is small, so it holds only small inner cells (those with
+//! fewer than `min_respondents` respondents each), and it lies in
+//! `W = span(published) ∩ {vectors on the small cells}`. Elimination with the
+//! large cells' columns first gives a basis of `W` (the echelon rows led by a
+//! small cell); in reduced form, every vector of `W` is the sum of its values
+//! at the basis rows' leading cells times those rows, so a 0/1 vector is the
+//! sum of a subset of the rows. Its sum is at least that of the subset's
+//! leading cells, and with the larger cells leading, few subsets stay under
+//! the threshold: they are searched, component by component.
+//!
+//! The arithmetic is modulo the prime of [`crate::modp`]; a set it finds is
+//! confirmed exactly by [`is_protected`](crate::is_protected) before it is
+//! reported as a leak.
+
+use std::collections::BTreeMap;
+
+use crate::modp::Residue;
+
+/// A sparse vector: (column, nonzero value), sorted by column.
+type Sparse = Vec<(u32, Residue)>;
+
+/// How many subsets a search may try before it gives up on a component.
+const SEARCH_BUDGET: usize = 200_000;
+
+/// What a search found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// Sets of inner cells (sorted) whose sum is small and can be worked out.
+    pub(crate) sets: Vec<Vec<u32>>,
+    /// Bases of components too large to search: protecting each of their
+    /// vectors is cautious, and the search runs again on what is left.
+    pub(crate) unsearched: Vec<Vec<(u32, Residue)>>,
+}
+
+/// The small sets in the span of `published` that are not in the span of
+/// `fixed` (cells that cannot be withheld: what is out already cannot be taken
+/// back). Rows hold inner cells with respondents only; `counts` are every
+/// inner cell's respondents.
+pub(crate) fn small_sets(counts: &[u64], min: u64, published: &[&[u32]], fixed: &[&[u32]]) -> Found {
+    let small = |k: u32| counts[k as usize] > 0 && counts[k as usize] < min;
+    if !published.iter().any(|row| row.iter().any(|&k| small(k))) {
+        return Found::default();
+    }
+    let order = ColumnOrder::new(counts, min);
+    let mut echelon = ModEchelon::default();
+    let mut rows: Vec<&[u32]> = published.to_vec();
+    rows.sort_by_key(|row| row.len());
+    for row in rows {
+        echelon.insert(order.ones(row));
+    }
+    let basis = echelon.reduced_from(order.large);
+    if basis.is_empty() {
+        return Found::default();
+    }
+    let mut fixed_span = ModEchelon::default();
+    for row in fixed {
+        fixed_span.insert(order.ones(row));
+    }
+    let mut found = Found::default();
+    for component in components(&basis) {
+        let rows: Vec<&Sparse> = component.iter().map(|&i| &basis[i]).collect();
+        match search(&rows, &order, min) {
+            Some(sets) => {
+                for set in sets {
+                    if !fixed_span.contains(order.ones_ranked(&set)) {
+                        found.sets.push(order.columns_of(&set));
+                    }
+                }
+            }
+            None => found.unsearched.extend(rows.iter().map(|row| order.unranked(row))),
+        }
+    }
+    found.sets.sort();
+    found.sets.dedup();
+    found
+}
+
+/// Columns ranked for elimination: the large cells first (in their own
+/// order, which keeps nested tables sparse), then the small cells from the
+/// largest down, so that each basis row of `W` is led by its largest cell.
+struct ColumnOrder<'a> {
+    counts: &'a [u64],
+    rank: Vec<u32>,
+    column: Vec<u32>,
+    large: u32,
+}
+
+impl<'a> ColumnOrder<'a> {
+    fn new(counts: &'a [u64], min: u64) -> Self {
+        let mut columns: Vec<u32> = (0..counts.len() as u32).collect();
+        columns.sort_by_key(|&k| {
+            let n = counts[k as usize];
+            let small = n < min;
+            (small, std::cmp::Reverse(if small { n } else { 0 }), k)
+        });
+        let large = columns.iter().take_while(|&&k| counts[k as usize] >= min).count() as u32;
+        let mut rank = vec![0; counts.len()];
+        for (r, &k) in columns.iter().enumerate() {
+            rank[k as usize] = r as u32;
+        }
+        ColumnOrder { counts, rank, column: columns, large }
+    }
+
+    fn ones(&self, row: &[u32]) -> Sparse {
+        let mut ranked: Vec<(u32, Residue)> = row.iter().map(|&k| (self.rank[k as usize], Residue::ONE)).collect();
+        ranked.sort_unstable_by_key(|(r, _)| *r);
+        ranked
+    }
+
+    fn ones_ranked(&self, ranks: &[u32]) -> Sparse {
+        ranks.iter().map(|&r| (r, Residue::ONE)).collect()
+    }
+
+    fn count(&self, rank: u32) -> u64 {
+        self.counts[self.column[rank as usize] as usize]
+    }
+
+    fn columns_of(&self, ranks: &[u32]) -> Vec<u32> {
+        let mut columns: Vec<u32> = ranks.iter().map(|&r| self.column[r as usize]).collect();
+        columns.sort_unstable();
+        columns
+    }
+
+    fn unranked(&self, row: &Sparse) -> Vec<(u32, Residue)> {
+        let mut vector: Vec<(u32, Residue)> = row.iter().map(|&(r, v)| (self.column[r as usize], v)).collect();
+        vector.sort_unstable_by_key(|(k, _)| *k);
+        vector
+    }
+}
+
+/// Rows modulo the prime in echelon form, each scaled to lead with 1.
+#[derive(Default)]
+struct ModEchelon {
+    rows: BTreeMap<u32, Sparse>,
+}
+
+impl ModEchelon {
+    fn insert(&mut self, row: Sparse) {
+        if let Some(left) = self.reduce(row) {
+            let inverse = left[0].1.inv();
+            let scaled = left.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect::<Sparse>();
+            self.rows.insert(scaled[0].0, scaled);
+        }
+    }
+
+    fn contains(&self, row: Sparse) -> bool {
+        self.reduce(row).is_none()
+    }
+
+    /// What is left of `row` after taking off the rows leading its columns,
+    /// from the smallest up; `None` when nothing is.
+    fn reduce(&self, row: Sparse) -> Option<Sparse> {
+        let mut work: BTreeMap<u32, Residue> = row.into_iter().collect();
+        while let Some((column, value)) = work.pop_first() {
+            let Some(basis) = self.rows.get(&column) else {
+                let mut left = vec![(column, value)];
+                left.extend(work);
+                return Some(left);
+            };
+            for &(j, x) in &basis[1..] {
+                let v = work.entry(j).or_insert(Residue::ZERO);
+                *v = v.sub(value.mul(x));
+                if v.is_zero() {
+                    work.remove(&j);
+                }
+            }
+        }
+        None
+    }
+
+    /// The rows led by a column at or after `from`, in reduced echelon form
+    /// among themselves (no row has a nonzero entry where another leads).
+    fn reduced_from(&self, from: u32) -> Vec<Sparse> {
+        let mut rows: Vec<Sparse> = self.rows.range(from..).map(|(_, row)| row.clone()).collect();
+        for i in (0..rows.len()).rev() {
+            let (lead, pivot) = (rows[i][0].0, rows[i].clone());
+            for row in rows.iter_mut().take(i) {
+                let Ok(at) = row.binary_search_by_key(&lead, |(k, _)| *k) else { continue };
+                let factor = row[at].1;
+                let mut work: BTreeMap<u32, Residue> = row.drain(..).collect();
+                for &(j, x) in &pivot {
+                    let v = work.entry(j).or_insert(Residue::ZERO);
+                    *v = v.sub(factor.mul(x));
+                }
+                *row = work.into_iter().filter(|(_, v)| !v.is_zero()).collect();
+            }
+        }
+        rows
+    }
+}
+
+/// The rows grouped by shared columns, each group's rows by position.
+fn components(rows: &[Sparse]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..rows.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut owner: BTreeMap<u32, usize> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        for &(k, _) in row {
+            let j = *owner.entry(k).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            parent[a] = b;
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..rows.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// Every 0/1 sum of a subset of `rows` (reduced, each led by 1) whose
+/// respondents are some but fewer than `min`, as ranked columns; `None` when
+/// the search would take too long.
+fn search(rows: &[&Sparse], order: &ColumnOrder, min: u64) -> Option<Vec<Vec<u32>>> {
+    let mut by_weight: Vec<(u64, &Sparse)> = rows.iter().map(|row| (order.count(row[0].0), *row)).collect();
+    by_weight.sort_by_key(|(w, row)| (*w, row[0].0));
+    let mut state = Search { rows: &by_weight, order, min, sum: BTreeMap::new(), found: Vec::new(), tried: 0 };
+    state.descend(0, 0).then_some(state.found)
+}
+
+struct Search<'a> {
+    rows: &'a [(u64, &'a Sparse)],
+    order: &'a ColumnOrder<'a>,
+    min: u64,
+    sum: BTreeMap<u32, Residue>,
+    found: Vec<Vec<u32>>,
+    tried: usize,
+}
+
+impl Search<'_> {
+    /// Tries adding each row from `next` on to the current sum, whose leading
+    /// cells hold `weight` respondents; false when the budget ran out.
+    fn descend(&mut self, next: usize, weight: u64) -> bool {
+        for i in next..self.rows.len() {
+            let (w, row) = self.rows[i];
+            if weight + w >= self.min {
+                break;
+            }
+            self.tried += 1;
+            if self.tried > SEARCH_BUDGET {
+                return false;
+            }
+            self.add(row, Residue::ONE);
+            self.check();
+            let finished = self.descend(i + 1, weight + w);
+            self.add(row, Residue::ONE.neg());
+            if !finished {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn add(&mut self, row: &Sparse, sign: Residue) {
+        for &(k, x) in row {
+            let v = self.sum.entry(k).or_insert(Residue::ZERO);
+            *v = v.add(sign.mul(x));
+            if v.is_zero() {
+                self.sum.remove(&k);
+            }
+        }
+    }
+
+    fn check(&mut self) {
+        if !self.sum.values().all(|&v| v == Residue::ONE) {
+            return;
+        }
+        let total: u64 = self.sum.keys().map(|&r| self.order.count(r)).sum();
+        if total > 0 && total < self.min {
+            self.found.push(self.sum.keys().copied().collect());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sets(counts: &[u64], published: &[&[u32]], fixed: &[&[u32]]) -> Vec<Vec<u32>> {
+        let found = small_sets(counts, 10, published, fixed);
+        assert!(found.unsearched.is_empty());
+        found.sets
+    }
+
+    #[test]
+    fn a_whole_minus_a_crossing_part_gives_the_few_outside_it() {
+        // Cells 0..2 are a group in a band (40, 30, 2), cells 3 and 4 the
+        // rest of the nation (3 and 1): nation − the band's group = 3 + 4.
+        let counts = [40, 30, 2, 3, 1];
+        let nation: &[u32] = &[0, 1, 2, 3, 4];
+        let group: &[u32] = &[0, 1, 2];
+        assert_eq!(sets(&counts, &[nation, group], &[]), vec![vec![3, 4]]);
+    }
+
+    #[test]
+    fn nothing_small_can_be_worked_out_from_large_sums_alone() {
+        let counts = [40, 30, 2, 3, 1];
+        let nation: &[u32] = &[0, 1, 2, 3, 4];
+        let rest: &[u32] = &[0, 2, 3];
+        assert_eq!(sets(&counts, &[nation, rest], &[]), Vec::<Vec<u32>>::new());
+    }
+
+    #[test]
+    fn two_crossing_cuts_give_a_set_that_is_no_cell() {
+        // Counties {0,1,2} and {3,4,5}; a group of similar units {0,3}
+        // with the small cells 2 and 5 outside it: the two counties minus
+        // the group are 1 + 2 + 4 + 5, large; with 1 and 4 published too,
+        // what is left is 2 + 5 = 7.
+        let counts = [50, 20, 4, 50, 20, 3];
+        let published: [&[u32]; 5] = [&[0, 1, 2], &[3, 4, 5], &[0, 3], &[1], &[4]];
+        assert_eq!(sets(&counts, &published, &[]), vec![vec![2, 5]]);
+    }
+
+    #[test]
+    fn a_set_out_already_is_not_reported_again() {
+        let counts = [40, 30, 2, 3, 1];
+        let nation: &[u32] = &[0, 1, 2, 3, 4];
+        let group: &[u32] = &[0, 1, 2];
+        assert_eq!(sets(&counts, &[nation, group], &[nation, group]), Vec::<Vec<u32>>::new());
+    }
+
+    #[test]
+    fn a_set_of_ten_or_more_is_not_small() {
+        let counts = [40, 30, 2, 6, 4];
+        let nation: &[u32] = &[0, 1, 2, 3, 4];
+        let group: &[u32] = &[0, 1, 2];
+        assert_eq!(sets(&counts, &[nation, group], &[]), Vec::<Vec<u32>>::new());
+    }
+
+    #[test]
+    fn a_set_that_is_the_sum_of_two_basis_rows_is_found() {
+        // a = 2, b = 3, c = 4; a + b and b + c are published. With the larger
+        // cells leading, the basis is c − a and b + a: b + c is their sum.
+        let counts = [2, 3, 4];
+        let published: [&[u32]; 2] = [&[0, 1], &[1, 2]];
+        assert_eq!(sets(&counts, &published, &[]), vec![vec![0, 1], vec![1, 2]]);
+    }
+
+    #[test]
+    fn sets_apart_are_reported_apart() {
+        // Every cell can be worked out (a = ((a+b) − (b+c) + (a+c)) / 2): each
+        // is reported, not their unions. A union can be worked out only with
+        // each of its parts apart, so it is found part by part.
+        let counts = [3, 2, 4];
+        let published: [&[u32]; 3] = [&[0, 1], &[1, 2], &[0, 2]];
+        assert_eq!(sets(&counts, &published, &[]), vec![vec![0], vec![1], vec![2]]);
+    }
+}

@@ -206,7 +206,8 @@ pub struct AreaReport {
     pub indices: Vec<IndexFigures>,
     pub min_respondents: u32,
     pub questions: Vec<QuestionFigures>,
-    pub respondents: u64,
+    /// How many answered, unless the area's own figures are withheld.
+    pub respondents: Respondents,
     pub run_id: String,
     pub survey_id: WaveId,
 }
@@ -290,6 +291,14 @@ impl ReportInput<'_> {
         match index_value(tally, section, self.layout) {
             Some(value) => IndexFigure::Published { n, value: Some(round1(value)) },
             None => IndexFigure::Published { n: 0, value: None },
+        }
+    }
+
+    /// A population's respondents where its figures are released, else why not.
+    fn counted(&self, scope: Scope, breakdown: Breakdown) -> Respondents {
+        match self.status(scope, breakdown) {
+            Ok(t) => Respondents::Count(t.respondents),
+            Err(reason) => Respondents::Withheld(Withheld::because(reason)),
         }
     }
 
@@ -417,10 +426,7 @@ impl ReportInput<'_> {
                     BandFigures {
                         indices,
                         question: q.id.clone(),
-                        respondents: match self.status(scope, breakdown) {
-                            Ok(t) => Respondents::Count(t.respondents),
-                            Err(reason) => Respondents::Withheld(Withheld::because(reason)),
-                        },
+                        respondents: self.counted(scope, breakdown),
                         value: value.unwrap_or(NOT_ANSWERED).to_owned(),
                     }
                 })
@@ -436,7 +442,7 @@ impl ReportInput<'_> {
             indices: self.indices(&scopes, (None, None), None),
             min_respondents: self.wave.min_respondents,
             questions: self.questions(&scopes, (None, None), None),
-            respondents: self.respondents(scope, Breakdown::All),
+            respondents: self.counted(scope, Breakdown::All),
             run_id: self.run_id.to_owned(),
             survey_id: self.wave.survey_id.clone(),
         }

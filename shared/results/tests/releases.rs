@@ -204,6 +204,8 @@ async fn an_early_close_then_the_waves_close_do_not_give_away_a_small_unit() {
     // see Bergen's 18, would have 34 − 12 − 18 = Fitjar's 4.
     let county = get_json(&results, "results/2026/runs/close/counties/46.json").await;
     assert_eq!(county["questions"][6]["county"]["reason"], "protects_others");
+    let withheld = serde_json::json!({"withheld": true, "reason": "protects_others"});
+    assert_eq!(county["respondents"], withheld, "a withheld county's report does not count its respondents");
 }
 
 /// `n` records of a unit, the first `answering` of them answering `q_plan_1`.

@@ -200,11 +200,14 @@ pub enum JobError {
 }
 
 impl JobError {
-    /// Whether running the job again later may succeed.
+    /// Whether running the job again later may succeed. Every store fault
+    /// may: the store is the system's, not the message's, and one that
+    /// refuses the call (access denied after a deploy, a table not there) is
+    /// mended by an operator while the job waits in the dead-letter queue.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Stale => false,
-            Self::Store(e) => e.is_retryable(),
+            Self::Store(_) => true,
             Self::Mail(e) => e.retryable,
             Self::Queue(_) => true,
         }

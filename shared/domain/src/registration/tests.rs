@@ -731,3 +731,14 @@ async fn rotated(w: &World, survey: &WaveId, unit: UnitNumber) -> AccessCode {
     let request = crate::audit::RequestKey::fresh();
     crate::operations::new_code(&w.store, &w.queue, &w.keys, actor, &request, survey, unit).await.unwrap().0
 }
+
+#[test]
+fn a_job_the_store_refused_goes_back_to_the_queue_and_a_stale_one_does_not() {
+    // AccessDenied after a deploy, a table not there yet: an operator fixes
+    // the store, and the job waits in the dead-letter queue for a redrive.
+    let refused =
+        JobError::Store(StoreError::Failed { context: "read contacts", source: "AccessDeniedException".into() });
+    assert!(refused.is_retryable());
+    assert!(JobError::Store(StoreError::Corrupt("contact".into())).is_retryable());
+    assert!(!JobError::Stale.is_retryable(), "a job naming no survey never will");
+}

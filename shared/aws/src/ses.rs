@@ -35,9 +35,26 @@ fn utf8(text: &str) -> Content {
 ///
 /// SES also answers `MessageRejected` when the sender's own identity is not
 /// verified, which holds for every message; only the error's text tells that
-/// apart, and it is not read here.
-fn refuses_the_message(err: &SdkError<SendEmailError, HttpResponse>) -> bool {
-    matches!(err.as_service_error(), Some(SendEmailError::MessageRejected(_) | SendEmailError::BadRequestException(_)))
+/// apart: it lists the identities that failed, and the sender's address among
+/// them means the sender. (In SES's sandbox an unverified recipient is listed
+/// the same way, and that refuses only this message.)
+fn refuses_the_message(err: &SdkError<SendEmailError, HttpResponse>, from: &str) -> bool {
+    match err.as_service_error() {
+        Some(SendEmailError::MessageRejected(rejected)) => {
+            let sender = sender_address(from).to_ascii_lowercase();
+            !rejected.message().is_some_and(|m| m.to_ascii_lowercase().contains(&sender))
+        }
+        Some(SendEmailError::BadRequestException(_)) => true,
+        _ => false,
+    }
+}
+
+/// The address in `Name <address>`, or the whole of a bare address.
+fn sender_address(from: &str) -> &str {
+    match (from.rfind('<'), from.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &from[open + 1..close],
+        _ => from.trim(),
+    }
 }
 
 impl Mailer for SesMailer {
@@ -58,7 +75,10 @@ impl Mailer for SesMailer {
             .set_configuration_set_name(self.config.configuration_set.clone())
             .send()
             .await
-            .map_err(|err| MailError { retryable: !refuses_the_message(&err), source: Box::new(err) })?;
+            .map_err(|err| MailError {
+                retryable: !refuses_the_message(&err, &self.config.from),
+                source: Box::new(err),
+            })?;
         Ok(())
     }
 }

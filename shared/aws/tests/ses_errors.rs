@@ -18,8 +18,10 @@ use survey_domain::{Mailer, OutgoingEmail};
 /// How the server answers every request.
 #[derive(Clone, Copy)]
 enum Answer {
-    /// A status, SES's error type and its message, as SES's REST-JSON errors come.
+    /// A status and SES's error type, as SES's REST-JSON errors come.
     Error(&'static str, &'static str),
+    /// The same with SES's own message.
+    Said(&'static str, &'static str, &'static str),
     /// `200 OK` with a body that is not SendEmail's output.
     Unreadable,
     /// `200 OK` whose body breaks off before its stated length.
@@ -55,6 +57,7 @@ fn serve(stream: TcpStream, answer: Answer) -> std::io::Result<()> {
     while read_request(&mut reader)? {
         let (status, error_type, body, cut) = match answer {
             Answer::Error(status, kind) => (status, Some(kind), format!(r#"{{"message":"canned {kind}"}}"#), false),
+            Answer::Said(status, kind, message) => (status, Some(kind), format!(r#"{{"message":"{message}"}}"#), false),
             Answer::Unreadable => ("200 OK", None, "<html>a proxy's page</html>".to_owned(), false),
             Answer::CutShort => ("200 OK", None, r#"{"MessageId":"0100018f-canned"}"#.to_owned(), true),
             Answer::Sent => ("200 OK", None, r#"{"MessageId":"0100018f-canned"}"#.to_owned(), false),
@@ -117,6 +120,11 @@ fn message() -> OutgoingEmail {
     }
 }
 
+/// What SES says when the sender's identity is not verified: it holds for every message.
+const SENDER_UNVERIFIED: &str = "Email address is not verified. The following identities failed the check in region EU-NORTH-1: noreply@imdi.example";
+/// What SES says in its sandbox for a recipient it was not told of: this message only.
+const RECIPIENT_UNVERIFIED: &str = "Email address is not verified. The following identities failed the check in region EU-NORTH-1: kari@bergen.kommune.no";
+
 #[tokio::test]
 async fn only_a_refusal_of_the_message_itself_is_final() {
     let cases = [
@@ -131,6 +139,12 @@ async fn only_a_refusal_of_the_message_itself_is_final() {
         ("unreadable response", Answer::Unreadable, true),
         ("response cut short", Answer::CutShort, true),
         ("message rejected", Answer::Error("400 Bad Request", "MessageRejected"), false),
+        ("sender address not verified", Answer::Said("400 Bad Request", "MessageRejected", SENDER_UNVERIFIED), true),
+        (
+            "recipient not verified (sandbox)",
+            Answer::Said("400 Bad Request", "MessageRejected", RECIPIENT_UNVERIFIED),
+            false,
+        ),
         ("invalid address", Answer::Error("400 Bad Request", "BadRequestException"), false),
     ];
     let mut wrong = Vec::new();

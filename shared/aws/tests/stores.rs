@@ -882,6 +882,31 @@ async fn mail_jobs_go_through_the_queue_and_failures_reach_the_dead_letter_queue
         .unwrap();
     let count = dead.attributes.unwrap()[&QueueAttributeName::ApproximateNumberOfMessages].clone();
     assert_eq!(count, "1", "the job waits in the dead-letter queue, where the alarm sees it");
+
+    // Several jobs in one call, as a registration queues one per address.
+    let jobs: Vec<MailJob> = (0..12)
+        .map(|i| MailJob::ResultsLink { survey_id: "2026".into(), unit: "4601".into(), email: format!("p{i}@x.no") })
+        .collect();
+    queue.enqueue_all(&jobs).await.unwrap();
+    let mut seen: Vec<MailJob> = Vec::new();
+    while seen.len() < jobs.len() {
+        let page = clients
+            .sqs
+            .receive_message()
+            .queue_url(&config.mail.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        let messages = page.messages.unwrap_or_default();
+        assert!(!messages.is_empty(), "{} of {} jobs arrived", seen.len(), jobs.len());
+        seen.extend(messages.iter().map(|m| serde_json::from_str::<MailJob>(m.body.as_deref().unwrap()).unwrap()));
+    }
+    let mut expected = jobs.clone();
+    expected.sort_by_key(|j| format!("{j:?}"));
+    seen.sort_by_key(|j| format!("{j:?}"));
+    assert_eq!(seen, expected, "every job of the two batches, once");
 }
 
 #[tokio::test]

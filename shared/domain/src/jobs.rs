@@ -99,17 +99,34 @@ pub struct QueueError(#[source] pub BoxError);
 
 pub trait JobQueue: Send + Sync {
     fn enqueue(&self, job: &MailJob) -> impl Future<Output = Result<(), QueueError>> + Send;
+
+    /// Queues several jobs, in one call where the queue takes a batch. On an
+    /// error some of them may be queued: each job is safe to run twice.
+    fn enqueue_all(&self, jobs: &[MailJob]) -> impl Future<Output = Result<(), QueueError>> + Send {
+        async move {
+            for job in jobs {
+                self.enqueue(job).await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Keeps the jobs it was given, for tests and for running them in process.
 #[derive(Default)]
 pub struct MemoryQueue {
     jobs: Mutex<Vec<MailJob>>,
+    calls: std::sync::atomic::AtomicUsize,
 }
 
 impl MemoryQueue {
     pub fn jobs(&self) -> Vec<MailJob> {
         self.jobs.lock().expect("queue lock").clone()
+    }
+
+    /// How many calls put jobs on the queue (a batch is one).
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Takes every queued job out, oldest first.
@@ -120,7 +137,12 @@ impl MemoryQueue {
 
 impl JobQueue for MemoryQueue {
     async fn enqueue(&self, job: &MailJob) -> Result<(), QueueError> {
-        self.jobs.lock().expect("queue lock").push(job.clone());
+        self.enqueue_all(std::slice::from_ref(job)).await
+    }
+
+    async fn enqueue_all(&self, jobs: &[MailJob]) -> Result<(), QueueError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.jobs.lock().expect("queue lock").extend(jobs.iter().cloned());
         Ok(())
     }
 }

@@ -138,8 +138,8 @@ fn live(contacts: Vec<ContactEntry>, now: OffsetDateTime) -> Vec<ContactEntry> {
 }
 
 /// `POST /api/registrations`: checks the request and queues it for the mail
-/// worker, one job per address: a job retried after SES failed on one
-/// address mails no other again. The unit's verified contacts and every
+/// worker, one job per address in one call: a job retried after SES failed on
+/// one address mails no other again. The unit's verified contacts and every
 /// address typed (a verified one again too) count against its four places;
 /// pending ones do not. Returns an id for this registration request.
 pub async fn register<S, Q>(
@@ -169,21 +169,20 @@ where
     if verified + wanted.len() > MAX_CONTACTS {
         return Err(RegisterError::TooManyContacts);
     }
-    for c in wanted {
-        let contact = JobContact {
-            name: c.name.as_str().to_owned(),
-            email: c.email.as_str().to_owned(),
-            phone: c.phone.map(|p| p.as_str().to_owned()),
-        };
-        queue
-            .enqueue(&MailJob::Register {
-                survey_id: survey_id.to_string(),
-                unit: unit.to_string(),
-                contacts: vec![contact],
-                expected_participants: expected,
-            })
-            .await?;
-    }
+    let jobs: Vec<MailJob> = wanted
+        .into_iter()
+        .map(|c| MailJob::Register {
+            survey_id: survey_id.to_string(),
+            unit: unit.to_string(),
+            contacts: vec![JobContact {
+                name: c.name.as_str().to_owned(),
+                email: c.email.as_str().to_owned(),
+                phone: c.phone.map(|p| p.as_str().to_owned()),
+            }],
+            expected_participants: expected,
+        })
+        .collect();
+    queue.enqueue_all(&jobs).await?;
     Ok(SubmissionId::new().to_string())
 }
 

@@ -742,3 +742,12 @@ fn a_job_the_store_refused_goes_back_to_the_queue_and_a_stale_one_does_not() {
     assert!(JobError::Store(StoreError::Corrupt("contact".into())).is_retryable());
     assert!(!JobError::Stale.is_retryable(), "a job naming no survey never will");
 }
+
+#[tokio::test]
+async fn four_addresses_are_queued_in_one_call() {
+    let w = world().await;
+    let emails = ["a@bergen.kommune.no", "b@bergen.kommune.no", "c@bergen.kommune.no", "d@bergen.kommune.no"];
+    register(&w.store, &w.queue, &request("4601", &emails), NOW).await.unwrap();
+    assert_eq!(w.queue.calls(), 1, "one round trip on the request's path");
+    assert_eq!(w.queue.jobs().len(), 4, "one job per address");
+}

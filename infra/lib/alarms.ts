@@ -1,14 +1,18 @@
 // Alarms to the operators' SNS topic: function errors and throttles, API 5xx,
-// dead-letter queue depth, SES bounce and complaint rates.
+// dead-letter queue depth, SES bounce and complaint rates, a failed daily backup.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { pascal } from './data';
+import { acknowledge } from './nag';
 import type { DeployedFunction } from './lambdas';
 import type { MailQueue } from './mail';
 
@@ -19,6 +23,8 @@ export interface AlarmsProps {
   readonly httpApi: apigwv2.HttpApi;
   readonly deadLetterQueues: readonly sqs.IQueue[];
   readonly mailQueue?: MailQueue;
+  /** The vault of the answers' daily backup, if there is one. */
+  readonly backupVault?: backup.IBackupVault;
 }
 
 export class Alarms extends Construct {
@@ -40,6 +46,37 @@ export class Alarms extends Construct {
       return alarm;
     };
     const fiveMinutes = Duration.minutes(5);
+
+    // A backup job ends in one of these only when it did not make its backup;
+    // AWS Backup tells EventBridge (within minutes, best effort), no metric needed.
+    // An event EventBridge could not publish waits in a queue whose depth is watched.
+    if (props.backupVault) {
+      const undelivered = new sqs.Queue(this, 'BackupFailedDeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(undelivered, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the backup-failed rule.');
+      acknowledge(undelivered, 'Serverless-SQSRedrivePolicy', 'This queue is itself a dead-letter queue, read by an operator after its alarm.');
+      new events.Rule(this, 'BackupFailed', {
+        ruleName: `${config.prefix}-backup-failed`,
+        description: 'The daily backup of the answers failed, was aborted or expired before it ran',
+        eventPattern: {
+          source: ['aws.backup'],
+          detailType: ['Backup Job State Change'],
+          detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], backupVaultName: [props.backupVault.backupVaultName] },
+        },
+        targets: [new targets.SnsTopic(props.topic, { deadLetterQueue: undelivered })],
+      });
+      add('BackupFailedUndelivered', {
+        alarmName: 'backup-failed-undelivered',
+        alarmDescription: 'A failed backup of the answers could not be told on the alarm topic: look at AWS Backup\'s jobs',
+        metric: undelivered.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
 
     for (const { spec, fn } of props.functions) {
       const cid = pascal(spec.name);

@@ -26,15 +26,15 @@ export class Notifications extends Construct {
     const { config } = props;
     const account = Stack.of(this).account;
 
-    // AWS managed SNS keys cannot be used by CloudWatch alarms or SES, so the topics get
-    // a key of their own that those two services may use for this account only.
+    // AWS managed SNS keys cannot be used by CloudWatch alarms, SES or EventBridge, so the
+    // topics get a key of their own that those services may use for this account only.
     this.key = new kms.Key(this, 'Key', {
       description: `${config.prefix}: SNS topics for alarms and e-mail feedback`,
       enableKeyRotation: true,
       removalPolicy: config.isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    for (const service of ['cloudwatch.amazonaws.com', 'ses.amazonaws.com']) {
+    for (const service of ['cloudwatch.amazonaws.com', 'ses.amazonaws.com', 'events.amazonaws.com']) {
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: `Publish-${service.split('.')[0]}`,

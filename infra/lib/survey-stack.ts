@@ -202,6 +202,7 @@ export class SurveyStack extends Stack {
       httpApi: this.api.httpApi,
       deadLetterQueues: this.notifications.deadLetterQueues,
       mailQueue: this.mailQueue,
+      backupVault: this.data.dailyBackup?.vault,
     });
 
     this.outputs(config);

@@ -38,6 +38,26 @@ describe('alarms', () => {
   const alarms = Object.values(resourcesOf(survey, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
   const topicId = logicalIdOf(built.survey, built.survey.notifications.alarmTopic);
 
+  it('a daily backup of the answers that fails, is aborted or expires is told on the alarm topic', () => {
+    const vault = built.survey.data.dailyBackup!.vault;
+    const rules = Object.values(resourcesOf(survey, 'AWS::Events::Rule'))
+      .map((r) => r.Properties)
+      .filter((r) => r.EventPattern?.source?.includes('aws.backup'));
+    assert.equal(rules.length, 1);
+    const [rule] = rules;
+    assert.deepEqual(rule.EventPattern['detail-type'], ['Backup Job State Change']);
+    assert.deepEqual(rule.EventPattern.detail.state.sort(), ['ABORTED', 'EXPIRED', 'FAILED']);
+    assert.deepEqual(rule.EventPattern.detail.backupVaultName, [{ 'Fn::GetAtt': [logicalIdOf(built.survey, vault), 'BackupVaultName'] }]);
+    assert.deepEqual(rule.Targets.map((t: any) => t.Arn), [{ Ref: topicId }]);
+    assert.ok(rule.Targets[0].DeadLetterConfig.Arn, 'an event it could not publish is kept');
+    assert.ok(alarms.some((a) => a.AlarmName.endsWith('backup-failed-undelivered')), 'and watched');
+    // EventBridge may publish to the encrypted topic: its key lets it.
+    const key = Object.values(resourcesOf(survey, 'AWS::KMS::Key')).find((k) =>
+      JSON.stringify(k.Properties.KeyPolicy).includes('cloudwatch.amazonaws.com'),
+    )!;
+    assert.ok(JSON.stringify(key.Properties.KeyPolicy).includes('events.amazonaws.com'));
+  });
+
   it('all go to the alarm topic (alarm and OK)', () => {
     assert.ok(alarms.length > 0);
     for (const a of alarms) {

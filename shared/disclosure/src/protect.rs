@@ -7,20 +7,22 @@
 //! small population); then it is withheld as a secondary suppression.
 //!
 //! The test runs on the null space of what is published, kept as a sparse
-//! integer basis `y_1..y_d`: a protected row `p` is revealed exactly when
-//! `p · y = 0` for every `y` in it. Each protected cell keeps its coordinates
-//! `t_p = (p · y_j)_j`. Publishing a row `c` with coordinates `s = (c · y_j)_j`
-//! shrinks the null space to the `y` orthogonal to `c`; a protected `p` keeps a
-//! witness there unless `t_p` is a multiple of `s`. So the whole test for a
-//! candidate is "is some `t_p` parallel to `s`", which only needs the protected
-//! cells with the same support as `s`.
+//! basis `y_1..y_d` (modulo a prime): a protected row `p` is revealed exactly
+//! when `p · y = 0` for every `y` in it. Publishing a row `c` with coordinates
+//! `s = (c · y_j)_j` shrinks the null space to the `y` orthogonal to `c`; a
+//! protected `p` keeps a witness there unless its coordinates
+//! `t_p = (p · y_j)_j` are a multiple of `s`. Rather than carry every
+//! protected cell's coordinates through every restriction, two points of the
+//! null space pick out the few protected cells that could be revealed, and
+//! only those are tested exactly (see [`Protected`]).
 //!
 //! Publishing replaces the basis vectors on the support of `s` by a chain of
 //! pairwise combinations (`s_{a+1} y_a - s_a y_{a+1}`), not by a star around
 //! one pivot, so no inner cell becomes a hub shared by every vector. On nested
 //! tables whose areas have their inner cells numbered together, the basis then
 //! stays a set of short contrasts, and a candidate costs about the length of
-//! its row plus the protected cells near it: a nested table of 4,464 inner
+//! its row, two multiplications per protected cell and, when it is published,
+//! the length of the basis vectors it combines: a nested table of 4,464 inner
 //! cells and 8,558 cells takes a fraction of a second in a debug build
 //! (`tests/properties.rs`); numbered across areas, the same table takes
 //! minutes. Unstructured dense tables cost up to `O(m · n · d)` exact
@@ -201,7 +203,7 @@ fn greedy<K: Clone + Ord + Debug>(
     combinations: &[(usize, Sparse)],
 ) -> (Suppression<K>, NullSpace, Protected) {
     let mut space = NullSpace::new(unknown);
-    let mut protected = Protected::new(unknown.len());
+    let mut protected = Protected::new(unknown);
     let mut suppression = Suppression::new();
     // One protected entry per distinct row, named by its smallest key.
     let mut by_row: BTreeMap<&[u32], usize> = BTreeMap::new();
@@ -217,15 +219,12 @@ fn greedy<K: Clone + Ord + Debug>(
         }
     }
     for (row, i) in by_row {
-        let raw = row.iter().map(|&k| (k, Residue::ONE)).collect();
-        protected.add(i, space.coordinates(row), raw);
+        debug_assert!(!row.is_empty(), "a primary cell has respondents, so an unknown inner cell");
+        protected.add(i, row.iter().map(|&k| (k, Residue::ONE)).collect());
     }
     protected.cells_first = protected.cells.len();
-    for (i, raw) in combinations {
-        let coordinates = space.weighted_coordinates(raw);
-        if !coordinates.is_empty() {
-            protected.add(*i, coordinates, raw.clone());
-        }
+    for (i, raw) in combinations.iter().filter(|(_, raw)| !raw.is_empty()) {
+        protected.add(*i, raw.clone());
     }
 
     let mut candidates: Vec<usize> =
@@ -237,13 +236,14 @@ fn greedy<K: Clone + Ord + Debug>(
             // Already determined by what is published (or empty): publishing it adds nothing.
             continue;
         }
-        match protected.revealed_by(&s, cells) {
+        let at_row = protected.at(&rows[i]);
+        match protected.revealed_by(at_row, &s, &mut space, cells) {
             Some(p) => {
                 suppression.withhold(cells[i].key().clone(), Reason::Secondary { protects: cells[p].key().clone() })
             }
             None => {
-                let change = space.restrict(s);
-                protected.update(&change);
+                protected.publish(at_row, &s, &space);
+                space.restrict(s);
             }
         }
     }
@@ -257,20 +257,31 @@ fn greedy<K: Clone + Ord + Debug>(
 fn insider_leaks(space: &mut NullSpace, protected: &Protected, insiders: &[Vec<Vec<u32>>]) -> Vec<(usize, Sparse)> {
     let ones = |row: &[u32]| -> Sparse { row.iter().map(|&k| (k, Residue::ONE)).collect() };
     let mut leaks = Vec::new();
+    if insiders.is_empty() {
+        return leaks;
+    }
+    // The protected cells themselves (not the combinations) by slot of their coordinates.
+    let coordinates: Vec<Sparse> =
+        protected.raw[..protected.cells_first].iter().map(|raw| space.weighted_coordinates(raw)).collect();
+    let mut by_slot: Vec<Vec<u32>> = vec![Vec::new(); space.vectors.len()];
+    for (p, t) in coordinates.iter().enumerate() {
+        for (slot, _) in t {
+            by_slot[*slot as usize].push(p as u32);
+        }
+    }
     for known in insiders {
         let mut basis = SmallBasis::default();
         for (k, row) in known.iter().enumerate() {
             basis.insert(space.coordinates(row), k);
         }
-        let mut candidates: Vec<u32> =
-            basis.leads().flat_map(|slot| protected.by_slot[slot as usize].iter().copied()).collect();
+        // The combinations protect against one insider's knowledge already;
+        // only the cells themselves are secrets.
+        let mut candidates: Vec<u32> = basis.leads().flat_map(|slot| by_slot[slot as usize].iter().copied()).collect();
         candidates.sort_unstable();
         candidates.dedup();
         let mut alone: Option<SmallBasis> = None;
-        // The combinations protect against one insider's knowledge already;
-        // only the cells themselves are secrets.
-        for p in candidates.into_iter().map(|p| p as usize).filter(|&p| p < protected.cells_first) {
-            let Some(weights) = basis.solve(&protected.coordinates[p]) else { continue };
+        for p in candidates.into_iter().map(|p| p as usize) {
+            let Some(weights) = basis.solve(&coordinates[p]) else { continue };
             let alone = alone.get_or_insert_with(|| {
                 let mut rows = SmallBasis::default();
                 for (k, row) in known.iter().enumerate() {
@@ -366,13 +377,6 @@ struct NullSpace {
     marked: Vec<bool>,
 }
 
-/// How publishing a row changed the basis: for the chain `j_0 < .. < j_{m-1}`
-/// of slots with `s_j != 0`, slot `j_a` (a < m-1) now holds
-/// `s_{j_{a+1}} y_{j_a} - s_{j_a} y_{j_{a+1}}`, and slot `j_{m-1}` is retired.
-struct Change {
-    chain: Sparse,
-}
-
 impl NullSpace {
     /// Starts from the unit vectors of the unknown inner cells: nothing published.
     fn new(unknown: &[bool]) -> Self {
@@ -426,8 +430,11 @@ impl NullSpace {
 
     /// Restricts the basis to the vectors orthogonal to a row whose
     /// coordinates are `s` (not empty), chaining consecutive slots so that no
-    /// slot becomes a hub shared by every vector.
-    fn restrict(&mut self, s: Sparse) -> Change {
+    /// slot becomes a hub shared by every vector: for the chain
+    /// `j_0 < .. < j_{m-1}` of slots with `s_j != 0`, slot `j_a` (a < m-1)
+    /// then holds `s_{j_{a+1}} y_{j_a} - s_{j_a} y_{j_{a+1}}`, and slot
+    /// `j_{m-1}` is retired.
+    fn restrict(&mut self, s: Sparse) {
         for pair in s.windows(2) {
             let ((ja, sa), (jb, sb)) = (&pair[0], &pair[1]);
             let combined = combine(*sb, &self.vectors[*ja as usize], *sa, &self.vectors[*jb as usize]);
@@ -435,7 +442,6 @@ impl NullSpace {
         }
         let (last, _) = s.last().expect("restrict needs a nonzero row");
         self.replace(*last, Vec::new());
-        Change { chain: s }
     }
 
     /// Puts `vector` in `slot`, re-indexing only the inner cells where the
@@ -500,168 +506,137 @@ fn combine(a: Residue, x: &[(u32, Residue)], b: Residue, y: &[(u32, Residue)]) -
     out
 }
 
-const NOT_IN_CHAIN: u32 = u32::MAX;
-
-/// The protected cells (primary and hidden small ones) with their coordinates
-/// in the null space; none of them is ever all zero.
+/// The protected cells (primary and hidden small ones, then the
+/// combinations that keep insiders from them), and two witnesses that pick
+/// out the ones a candidate could reveal.
+///
+/// Publishing a row `c` reveals a protected row `p` when `p − λ c` is in the
+/// span of what is published for some `λ`; then `p · w = λ (c · w)` for every
+/// `w` in the null space. So for two points `a` and `b` of the null space,
+/// `(p · a)(c · b) = (p · b)(c · a)` holds for every cell `c` reveals, and
+/// for any other only by coincidence: both sides are polynomials of degree
+/// two in the points' starting values, which are scattered over the field, so
+/// a coincidence has a chance of about 2 in 2^61. Each cell that passes is
+/// confirmed exactly (its coordinates a multiple of `s`), so a coincidence
+/// costs one confirmation and never changes the decision.
+///
+/// The points stay in the null space as it shrinks: publishing `c` with
+/// coordinates `s` retires the basis vector `y` of the last slot of `s`
+/// (`c · y = s_last`), and `a − (c · a / s_last) y` is orthogonal to `c` and to
+/// everything published before. Each protected cell keeps `p · a` and
+/// `p · b`, which change only where `y` is nonzero.
 struct Protected {
     cells: Vec<usize>,
-    coordinates: Vec<Sparse>,
     /// By protected cell: its row over the inner cells.
     raw: Vec<Sparse>,
     /// The protected cells come first; from here on, the combinations that
     /// keep insiders from them.
     cells_first: usize,
-    /// By slot: the protected cells with a nonzero coordinate there (unordered).
-    by_slot: Vec<Vec<u32>>,
-    /// Scratch space: by protected cell, the last update that visited it; by
-    /// slot, its position in the current chain; buffers reused across cells.
-    visited: Vec<u64>,
-    updates: u64,
-    chain_position: Vec<u32>,
-    old: Vec<(usize, Residue)>,
-    fresh: Sparse,
-    merged: Sparse,
+    /// By inner cell: the protected cells whose row holds it, with its weight.
+    by_inner: Vec<Vec<(u32, Residue)>>,
+    /// The two points, by inner cell.
+    points: [Vec<Residue>; 2],
+    /// By protected cell: its row times each point.
+    at_points: [Vec<Residue>; 2],
+    /// Scratch space by protected cell for [`Protected::publish`].
+    shift: Vec<Residue>,
+    shifted: Vec<u32>,
+    marked: Vec<bool>,
 }
 
 impl Protected {
-    fn new(slots: usize) -> Self {
+    /// No protected cell yet, and two points scattered over the unknown inner
+    /// cells (the null space before anything is published).
+    fn new(unknown: &[bool]) -> Self {
+        let point = |which: u64| -> Vec<Residue> {
+            (0..unknown.len() as u64)
+                .map(|k| if unknown[k as usize] { Residue::scattered(2 * k + which) } else { Residue::ZERO })
+                .collect()
+        };
         Protected {
             cells: Vec::new(),
-            coordinates: Vec::new(),
             raw: Vec::new(),
             cells_first: 0,
-            by_slot: vec![Vec::new(); slots],
-            visited: Vec::new(),
-            updates: 0,
-            chain_position: vec![NOT_IN_CHAIN; slots],
-            old: Vec::new(),
-            fresh: Vec::new(),
-            merged: Vec::new(),
+            by_inner: vec![Vec::new(); unknown.len()],
+            points: [point(0), point(1)],
+            at_points: [Vec::new(), Vec::new()],
+            shift: Vec::new(),
+            shifted: Vec::new(),
+            marked: Vec::new(),
         }
     }
 
-    fn add(&mut self, cell: usize, coordinates: Sparse, raw: Sparse) {
+    fn add(&mut self, cell: usize, raw: Sparse) {
         let p = self.cells.len() as u32;
-        debug_assert!(!coordinates.is_empty(), "a primary cell has respondents, so an unknown inner cell");
-        for (slot, _) in &coordinates {
-            self.by_slot[*slot as usize].push(p);
+        for (k, w) in &raw {
+            self.by_inner[*k as usize].push((p, *w));
+        }
+        for (at, point) in self.at_points.iter_mut().zip(&self.points) {
+            at.push(raw.iter().fold(Residue::ZERO, |sum, &(k, w)| sum.add(w.mul(point[k as usize]))));
         }
         self.cells.push(cell);
-        self.coordinates.push(coordinates);
         self.raw.push(raw);
-        self.visited.push(0);
+        self.shift.push(Residue::ZERO);
+        self.marked.push(false);
+    }
+
+    /// A 0/1 row times each point.
+    fn at(&self, row: &[u32]) -> [Residue; 2] {
+        self.points.each_ref().map(|point| row.iter().fold(Residue::ZERO, |sum, &k| sum.add(point[k as usize])))
     }
 
     /// The protected cell (smallest key) that publishing a row with
-    /// coordinates `s` would reveal: one whose coordinates are a multiple of `s`.
-    fn revealed_by<K: Ord>(&self, s: &Sparse, cells: &[Cell<K>]) -> Option<usize> {
-        let s0 = s[0].1;
-        let fewest = s.iter().map(|(j, _)| &self.by_slot[*j as usize]).min_by_key(|list| list.len())?;
-        fewest
-            .iter()
-            .map(|&p| p as usize)
-            .filter(|&p| {
-                let t = &self.coordinates[p];
-                t.len() == s.len()
-                    && t.iter().zip(s).all(|((tj, tv), (sj, sv))| tj == sj && tv.mul(s0) == sv.mul(t[0].1))
-            })
+    /// coordinates `s` and values `at_row` at the points would reveal: one
+    /// whose coordinates are a multiple of `s`.
+    fn revealed_by<K: Ord>(
+        &self,
+        at_row: [Residue; 2],
+        s: &Sparse,
+        space: &mut NullSpace,
+        cells: &[Cell<K>],
+    ) -> Option<usize> {
+        let [at_a, at_b] = &self.at_points;
+        (0..self.cells.len())
+            .filter(|&p| at_a[p].mul(at_row[1]) == at_b[p].mul(at_row[0]))
+            .filter(|&p| parallel(&space.weighted_coordinates(&self.raw[p]), s))
             .map(|p| self.cells[p])
             .min_by(|&a, &b| cells[a].key().cmp(cells[b].key()))
     }
 
-    /// Carries the coordinates over to the restricted basis: for each
-    /// protected cell touching the chain, `t'_{j_a} = s_{a+1} t_{j_a} -
-    /// s_a t_{j_{a+1}}`, and `t_{j_{m-1}}` goes.
-    fn update(&mut self, change: &Change) {
-        let chain = &change.chain;
-        let last = chain.len() - 1;
-        let Protected { coordinates, by_slot, visited, updates, chain_position, old, fresh, merged, .. } = self;
-        for (a, (slot, _)) in chain.iter().enumerate() {
-            chain_position[*slot as usize] = a as u32;
-        }
-        *updates += 1;
-        let mut affected = Vec::new();
-        for (slot, _) in chain {
-            for &p in &by_slot[*slot as usize] {
-                if visited[p as usize] != *updates {
-                    visited[p as usize] = *updates;
-                    affected.push(p);
+    /// Moves the points along the basis vector that publishing a row with
+    /// coordinates `s` (and `at_row` at the points) retires, so they stay in
+    /// the null space; call before [`NullSpace::restrict`].
+    fn publish(&mut self, at_row: [Residue; 2], s: &Sparse, space: &NullSpace) {
+        let &(slot, value) = s.last().expect("only a row with coordinates is published");
+        let retired = &space.vectors[slot as usize];
+        let scale = value.inv();
+        let factors = at_row.map(|x| x.mul(scale));
+        let Protected { by_inner, points, at_points, shift, shifted, marked, .. } = self;
+        for &(k, v) in retired {
+            for (point, factor) in points.iter_mut().zip(factors) {
+                point[k as usize] = point[k as usize].sub(factor.mul(v));
+            }
+            for &(p, w) in &by_inner[k as usize] {
+                if !marked[p as usize] {
+                    marked[p as usize] = true;
+                    shifted.push(p);
                 }
+                shift[p as usize] = shift[p as usize].add(v.mul(w));
             }
         }
-        for p in affected {
-            let t = &mut coordinates[p as usize];
-            // The old coordinates on the chain, by ascending chain position.
-            old.clear();
-            if t.len() <= chain.len() {
-                for (slot, v) in t.iter() {
-                    let a = chain_position[*slot as usize];
-                    if a != NOT_IN_CHAIN {
-                        old.push((a as usize, *v));
-                    }
-                }
-            } else {
-                for (a, (slot, _)) in chain.iter().enumerate() {
-                    if let Ok(i) = t.binary_search_by_key(slot, |(s, _)| *s) {
-                        old.push((a, t[i].1));
-                    }
-                }
+        for p in shifted.drain(..).map(|p| p as usize) {
+            for (at, factor) in at_points.iter_mut().zip(factors) {
+                at[p] = at[p].sub(factor.mul(shift[p]));
             }
-            let value_at = |a: usize| old.binary_search_by_key(&a, |(b, _)| *b).map_or(Residue::ZERO, |i| old[i].1);
-            fresh.clear();
-            let mut previous = None;
-            for &(a, _) in old.iter() {
-                for target in [a.checked_sub(1), Some(a)].into_iter().flatten() {
-                    if target < last && previous.is_none_or(|p| target > p) {
-                        previous = Some(target);
-                        let value =
-                            chain[target + 1].1.mul(value_at(target)).sub(chain[target].1.mul(value_at(target + 1)));
-                        if !value.is_zero() {
-                            fresh.push((chain[target].0, value));
-                        }
-                    }
-                }
-            }
-            // Re-index only the slots where p's coordinate appeared or vanished.
-            let (mut i, mut j) = (0, 0);
-            while i < old.len() || j < fresh.len() {
-                let before = old.get(i).map(|(a, _)| chain[*a].0);
-                let after = fresh.get(j).map(|(slot, _)| *slot);
-                match (before, after) {
-                    (Some(b), Some(f)) if b == f => (i, j) = (i + 1, j + 1),
-                    (Some(b), Some(f)) if b < f => {
-                        remove(&mut by_slot[b as usize], p);
-                        i += 1;
-                    }
-                    (Some(b), None) => {
-                        remove(&mut by_slot[b as usize], p);
-                        i += 1;
-                    }
-                    (_, Some(f)) => {
-                        by_slot[f as usize].push(p);
-                        j += 1;
-                    }
-                    (None, None) => unreachable!(),
-                }
-            }
-            // Merge the entries off the chain with the fresh ones, reusing buffers.
-            merged.clear();
-            let mut incoming = fresh.drain(..).peekable();
-            for entry in t.drain(..).filter(|(slot, _)| chain_position[*slot as usize] == NOT_IN_CHAIN) {
-                while let Some(next) = incoming.next_if(|(slot, _)| *slot < entry.0) {
-                    merged.push(next);
-                }
-                merged.push(entry);
-            }
-            merged.extend(incoming);
-            std::mem::swap(t, merged);
-            debug_assert!(!t.is_empty(), "a protected cell was revealed");
-        }
-        for (slot, _) in chain {
-            chain_position[*slot as usize] = NOT_IN_CHAIN;
+            shift[p] = Residue::ZERO;
+            marked[p] = false;
         }
     }
+}
+
+/// Whether `t` is a nonzero multiple of `s` (both sparse, `s` not empty).
+fn parallel(t: &Sparse, s: &Sparse) -> bool {
+    t.len() == s.len() && t.iter().zip(s).all(|((tj, tv), (sj, sv))| tj == sj && tv.mul(s[0].1) == sv.mul(t[0].1))
 }
 
 #[cfg(test)]
@@ -760,6 +735,43 @@ mod tests {
         let mut p = county_15_12_4();
         p.add_insider("contact of C", [vec![2]]).unwrap();
         assert_eq!(protect(&p), protect(&county_15_12_4()));
+    }
+
+    #[test]
+    fn the_witnesses_stay_orthogonal_to_what_is_published_and_off_what_is_protected() {
+        // Regions cut across by size classes: 3 × 4 units with their margins.
+        let counts = vec![30, 2, 25, 14, 3, 40, 12, 0, 18, 22, 5, 31];
+        let mut p = Problem::new(counts.clone(), Rules::default());
+        for (k, _) in counts.iter().enumerate() {
+            p.add_cell(format!("unit {k}"), [k], Role::Publish).unwrap();
+        }
+        for region in 0..3 {
+            p.add_cell(format!("region {region}"), (0..4).map(|c| region * 4 + c), Role::Publish).unwrap();
+        }
+        for class in 0..4 {
+            p.add_cell(format!("class {class}"), (0..3).map(|r| r * 4 + class), Role::Publish).unwrap();
+        }
+        p.add_cell("nation".to_string(), 0..12, Role::MustPublish).unwrap();
+        let unknown = p.unknown_inner();
+        let rows: Vec<Vec<u32>> = p
+            .cells()
+            .iter()
+            .map(|cell| cell.inner().iter().filter(|&&k| unknown[k]).map(|&k| k as u32).collect())
+            .collect();
+
+        let (suppression, mut space, protected) = greedy(p.cells(), &rows, &unknown, &[]);
+        let published: Vec<usize> = (0..rows.len()).filter(|&i| !suppression.is_withheld(p.cells()[i].key())).collect();
+        assert!(published.len() > 10 && suppression.len() > 3, "{suppression:?}");
+        for &i in &published {
+            assert_eq!(protected.at(&rows[i]), [Residue::ZERO; 2], "{}", p.cells()[i].key());
+            assert!(space.coordinates(&rows[i]).is_empty());
+        }
+        for (p, raw) in protected.raw.iter().enumerate() {
+            let at = [protected.at_points[0][p], protected.at_points[1][p]];
+            assert_ne!(at, [Residue::ZERO; 2], "a protected cell is still unknown");
+            let exact = raw.iter().map(|(k, _)| *k).collect::<Vec<_>>();
+            assert_eq!(protected.at(&exact), at, "kept in step with the moving points");
+        }
     }
 
     #[test]

@@ -354,8 +354,9 @@ fn the_national_table_is_protected_within_seconds() {
     );
     assert!(primary > 0 && secondary > 0);
     // The main decision with its rounds, then one per set of questions and
-    // indices whose counts differ from the respondents': 8 s in a debug build
-    // on a quiet machine, 15.8 s beside an arm64 release build (2026-12-07).
+    // indices whose counts differ from the respondents': 5 s in a debug build
+    // on a quiet machine (8 s before the witness points, 15.8 s then beside an
+    // arm64 release build; 2026-12-07).
     // Before the modular elimination this did not finish at all; the bound
     // catches that, and leaves a busy CI machine room. BENCHMARKS.md holds
     // the time against its target, in a release build.

@@ -69,11 +69,11 @@ MISSING = "not measured in this run"
 # (figure, measured, target, met, command). Update them with their sections.
 BY_HAND = [
     ("suppression, linked table (1,116 inner cells, regions × size classes), debug build",
-     "protect 8.7 ms + exact check 3.2 ms (by hand, 2026-12-05)", "test bound ≤ 10 s each", True,
+     "protect 9.9 ms + exact check 2.2 ms (by hand, 2026-12-07)", "test bound ≤ 10 s each", True,
      "cargo test -p survey-disclosure --test properties -- --nocapture"),
     ("suppression, product tables, 372 units × counties × 3 bands × 17 KOSTRA groups × 2 groups, release build",
-     "5.7 s (5.8 s; at 1ac667e, before the small-set search, 6.1 and 6.4 s side by side; by hand, 2026-12-07)",
-     "≤ 5 s, a small part of the nightly run (issue 16)", False,
+     "1.9 s (2.0 and 2.9 s; before the witness points, ae641d1's parent, 6.7, 6.5 and 7.8 s side by side in turn; by hand, 2026-12-07)",
+     "≤ 5 s, a small part of the nightly run (issue 16)", True,
      "cargo test --release -p survey-results --test tables the_national_table -- --nocapture"),
     ("classroom storm: 20,000 submissions from 200 clients, each sent twice at once",
      "exactly 20,000 stored, 0 × 5xx (by hand, `make soak`, 2026-11-23)", "exactly N stored, no 5xx (issue 7)", True,

@@ -10,7 +10,7 @@ use std::fmt::{self, Debug};
 use crate::int::Int;
 use crate::problem::{Problem, Role};
 use crate::protect::Suppression;
-use crate::small::small_sets;
+use crate::small::Span;
 
 /// How a published table gives a protected cell away.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,12 @@ pub enum Leak<K> {
     /// (where cuts cross: a whole minus a part of another cut).
     #[error("inner cells {inner:?} ({respondents} respondents) can be worked out from published cells: {}", show_terms(.from))]
     SmallSet { inner: Vec<usize>, respondents: u64, from: Vec<Term<K>> },
+    /// A set of inner cells with some respondents, but fewer than the
+    /// threshold, that the insider can work out from published cells and the
+    /// sums they know, and that neither those sums alone nor the cells out
+    /// already give (a whole minus a crossing part minus the insider's unit).
+    #[error("inner cells {inner:?} ({respondents} respondents) can be worked out by {insider:?} from published cells and what they know")]
+    SmallSetKnownToInsider { insider: K, inner: Vec<usize>, respondents: u64 },
     /// The published cells leave so many small combinations that the search
     /// for small sets gave up before it was done.
     #[error("the search for small sets around inner cells {inner:?} gave up")]
@@ -99,10 +105,12 @@ impl fmt::Display for Fraction {
 /// primary cell can be worked out by any insider from the published ones and
 /// the sums they know (unless those sums alone give it), and that no set of
 /// inner cells with fewer than `min_respondents` respondents can be worked
-/// out either (unless cells that are out already give it). Cells with no
-/// respondents reveal no one and are not checked. The first leak in key order
-/// is reported, with the combination that gives it away; then the first small
-/// set; then the first insider who could work out a cell.
+/// out either (unless cells that are out already give it), by any reader or
+/// by an insider with the sums they know (unless those sums, with the cells
+/// out already, give it). Cells with no respondents reveal no one and are not
+/// checked. The first leak in key order is reported, with the combination
+/// that gives it away; then the first small set; then, insider by insider,
+/// the first cell or small set they could work out.
 pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &Suppression<K>) -> Result<(), Leak<K>> {
     let cells = problem.cells();
     let mut by_key: Vec<usize> = (0..cells.len()).collect();
@@ -152,7 +160,8 @@ pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &
     // the exact elimination confirms each.
     let published_rows: Vec<&[u32]> = published.iter().map(|&i| rows[i].as_slice()).collect();
     let fixed: Vec<&[u32]> = published.iter().filter(|&&i| cells[i].is_out()).map(|&i| rows[i].as_slice()).collect();
-    let found = small_sets(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    let span = Span::new(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    let found = span.small_sets();
     if let Some(vector) = found.unsearched.first() {
         return Err(Leak::Unsearched { inner: vector.iter().map(|(k, _)| *k as usize).collect() });
     }
@@ -187,10 +196,23 @@ pub fn is_protected<K: Clone + Ord + Debug>(problem: &Problem<K>, suppression: &
         let revealed = candidates.into_iter().find(|&i| {
             matches!(echelon.reduce(&rows[i], i), Reduced::InSpan(_)) && !in_span(unknown.len(), &known, &rows[i])
         });
-        echelon.truncate(before);
         if let Some(i) = revealed {
             return Err(Leak::KnownToInsider { insider: insider.key().clone(), cell: cells[i].key().clone() });
         }
+        // Small sets: proposed by the search with the insider's rows, confirmed exactly.
+        let known_rows: Vec<&[u32]> = known.iter().map(Vec::as_slice).collect();
+        let found = span.small_sets_known_to(&known_rows);
+        if let Some(vector) = found.unsearched.first() {
+            return Err(Leak::Unsearched { inner: vector.iter().map(|(k, _)| *k as usize).collect() });
+        }
+        if let Some(set) = found.sets.iter().find(|set| matches!(echelon.reduce(set, usize::MAX), Reduced::InSpan(_))) {
+            return Err(Leak::SmallSetKnownToInsider {
+                insider: insider.key().clone(),
+                inner: set.iter().map(|&k| k as usize).collect(),
+                respondents: set.iter().map(|&k| problem.inner_counts()[k as usize]).sum(),
+            });
+        }
+        echelon.truncate(before);
     }
     Ok(())
 }

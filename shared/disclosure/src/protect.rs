@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::modp::Residue;
 use crate::problem::{Cell, Problem, Role};
-use crate::small::small_sets;
+use crate::small::{Found, Span};
 
 /// Why a cell is withheld.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -150,7 +150,7 @@ pub fn protect<K: Clone + Ord + Debug>(problem: &Problem<K>) -> Suppression<K> {
         let (suppression, mut space, protected) = greedy(cells, &rows, &unknown, &combinations);
         round += 1;
         let mut found = insider_leaks(&mut space, &protected, &insiders);
-        found.extend(small_leaks(problem, &rows, &suppression));
+        found.extend(small_leaks(problem, &rows, &suppression, &mut space, &insiders));
         if found.is_empty() || round == ROUNDS {
             return suppression;
         }
@@ -165,11 +165,16 @@ const ROUNDS: usize = 20;
 
 /// The small sets of inner cells ([`crate::small`]) that the published cells
 /// give away, each named by the smallest cell that holds it all; and, should
-/// the search give up, the vectors it could not search.
+/// the search give up, the vectors it could not search. Then, for each
+/// insider, the sets they could work out with what they know: for such a set
+/// `v = Σ c_k · known_k + (published)`, the remainder `v − Σ c_k · known_k`
+/// must not be published, and it is what is returned.
 fn small_leaks<K: Clone + Ord + Debug>(
     problem: &Problem<K>,
     rows: &[Vec<u32>],
     suppression: &Suppression<K>,
+    space: &mut NullSpace,
+    insiders: &[Vec<Vec<u32>>],
 ) -> Vec<(usize, Sparse)> {
     let cells = problem.cells();
     let published: Vec<usize> = (0..cells.len())
@@ -177,7 +182,7 @@ fn small_leaks<K: Clone + Ord + Debug>(
         .collect();
     let published_rows: Vec<&[u32]> = published.iter().map(|&i| rows[i].as_slice()).collect();
     let fixed: Vec<&[u32]> = published.iter().filter(|&&i| cells[i].is_out()).map(|&i| rows[i].as_slice()).collect();
-    let found = small_sets(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    let span = Span::new(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
     let holding = |columns: &mut dyn Iterator<Item = u32>| -> usize {
         let columns: Vec<u32> = columns.collect();
         (0..cells.len())
@@ -185,12 +190,45 @@ fn small_leaks<K: Clone + Ord + Debug>(
             .min_by(|&a, &b| rows[a].len().cmp(&rows[b].len()).then_with(|| cells[a].key().cmp(cells[b].key())))
             .unwrap_or(published[0])
     };
-    let sets = found.sets.into_iter().map(|set| {
-        let name = holding(&mut set.iter().copied());
-        (name, set.into_iter().map(|k| (k, Residue::ONE)).collect::<Sparse>())
-    });
-    let unsearched = found.unsearched.into_iter().map(|vector| (holding(&mut vector.iter().map(|(k, _)| *k)), vector));
-    sets.chain(unsearched).collect()
+    let named = |found: Found| -> Vec<(usize, Sparse)> {
+        let sets = found.sets.into_iter().map(|set| {
+            let name = holding(&mut set.iter().copied());
+            (name, set.into_iter().map(|k| (k, Residue::ONE)).collect::<Sparse>())
+        });
+        let unsearched =
+            found.unsearched.into_iter().map(|vector| (holding(&mut vector.iter().map(|(k, _)| *k)), vector));
+        sets.chain(unsearched).collect()
+    };
+    let mut leaks = named(span.small_sets());
+    for known in insiders {
+        let known_rows: Vec<&[u32]> = known.iter().map(Vec::as_slice).collect();
+        let found = named(span.small_sets_known_to(&known_rows));
+        if found.is_empty() {
+            continue;
+        }
+        let mut basis = SmallBasis::default();
+        for (k, row) in known.iter().enumerate() {
+            basis.insert(space.coordinates(row), k);
+        }
+        for (name, vector) in found {
+            if let Some(weights) = basis.solve(&space.weighted_coordinates(&vector)) {
+                leaks.push((name, without_known(&vector, &weights, known)));
+            }
+        }
+    }
+    leaks
+}
+
+/// `raw − Σ weights_k · known_k`, zeros left out.
+fn without_known(raw: &Sparse, weights: &[Residue], known: &[Vec<u32>]) -> Sparse {
+    let mut difference: BTreeMap<u32, Residue> = raw.iter().copied().collect();
+    for (k, c) in weights.iter().enumerate().filter(|(_, c)| !c.is_zero()) {
+        for &column in &known[k] {
+            let v = difference.entry(column).or_insert(Residue::ZERO);
+            *v = v.sub(*c);
+        }
+    }
+    difference.into_iter().filter(|(_, v)| !v.is_zero()).collect()
 }
 
 /// One greedy pass: the primary cells and the `combinations` (each named by
@@ -293,14 +331,7 @@ fn insider_leaks(space: &mut NullSpace, protected: &Protected, insiders: &[Vec<V
             if alone.solve(raw).is_some() {
                 continue;
             }
-            let mut difference: BTreeMap<u32, Residue> = raw.iter().copied().collect();
-            for (k, c) in weights.iter().enumerate().filter(|(_, c)| !c.is_zero()) {
-                for &column in &known[k] {
-                    let v = difference.entry(column).or_insert(Residue::ZERO);
-                    *v = v.sub(*c);
-                }
-            }
-            leaks.push((protected.cells[p], difference.into_iter().filter(|(_, v)| !v.is_zero()).collect()));
+            leaks.push((protected.cells[p], without_known(raw, &weights, known)));
         }
     }
     leaks
@@ -643,6 +674,7 @@ fn parallel(t: &Sparse, s: &Sparse) -> bool {
 mod tests {
     use super::*;
     use crate::problem::Rules;
+    use crate::{is_protected, Leak};
 
     /// The worked example of docs/disclosure-control.md: a county of three
     /// units with 15, 12 and 4 respondents.
@@ -735,6 +767,35 @@ mod tests {
         let mut p = county_15_12_4();
         p.add_insider("contact of C", [vec![2]]).unwrap();
         assert_eq!(protect(&p), protect(&county_15_12_4()));
+    }
+
+    #[test]
+    fn an_insider_cannot_take_their_own_count_off_a_published_difference_to_find_a_small_set() {
+        // Band A's training group (10) and its introduction programme (1);
+        // band B of unit X (8) and unit Y (1). The nation minus band A's
+        // training group is 10, not small, and no cell is b + y. But X's
+        // contacts know X's 8: nation − A training − 8 = b + y = 2.
+        let mut p = Problem::new(vec![10, 1, 8, 1], Rules::default());
+        p.add_cell("nation", [0, 1, 2, 3], Role::MustPublish).unwrap();
+        p.add_cell("A training", [0], Role::Publish).unwrap();
+        p.add_cell("A", [0, 1], Role::Publish).unwrap();
+        p.add_cell("B", [2, 3], Role::Publish).unwrap();
+        p.add_cell("X", [2], Role::Publish).unwrap();
+        p.add_cell("Y", [3], Role::Publish).unwrap();
+        let outsiders_only = protect(&p);
+        assert!(!outsiders_only.is_withheld(&"A training"));
+        assert_eq!(is_protected(&p, &outsiders_only), Ok(()));
+
+        p.add_insider("contact of X", [vec![2]]).unwrap();
+        assert_eq!(
+            is_protected(&p, &outsiders_only),
+            Err(Leak::SmallSetKnownToInsider { insider: "contact of X", inner: vec![1, 3], respondents: 2 })
+        );
+        let s = protect(&p);
+        assert_eq!(s.reason(&"A training"), Some(&Reason::Secondary { protects: "nation" }));
+        assert_eq!(is_protected(&p, &s), Ok(()));
+        let published: Vec<_> = s.published(&p).map(|c| *c.key()).collect();
+        assert_eq!(published, vec!["nation"]);
     }
 
     #[test]

@@ -42,47 +42,114 @@ pub(crate) struct Found {
     pub(crate) unsearched: Vec<Vec<(u32, Residue)>>,
 }
 
-/// The small sets in the span of `published` that are not in the span of
-/// `fixed` (cells that cannot be withheld: what is out already cannot be taken
-/// back). Rows hold inner cells with respondents only; `counts` are every
-/// inner cell's respondents.
-pub(crate) fn small_sets(counts: &[u64], min: u64, published: &[&[u32]], fixed: &[&[u32]]) -> Found {
-    let small = |k: u32| counts[k as usize] > 0 && counts[k as usize] < min;
-    if !published.iter().any(|row| row.iter().any(|&k| small(k))) {
-        return Found::default();
+/// The published rows in echelon form, the large cells' columns first, and
+/// the span of the cells out already: built once, then searched for what
+/// every reader can work out and for what each insider can.
+pub(crate) struct Span<'a> {
+    order: ColumnOrder<'a>,
+    min: u64,
+    echelon: ModEchelon,
+    fixed: ModEchelon,
+}
+
+impl<'a> Span<'a> {
+    /// Rows hold inner cells with respondents only; `counts` are every inner
+    /// cell's respondents; `fixed` are the published rows that cannot be
+    /// withheld (what is out already cannot be taken back).
+    pub(crate) fn new(counts: &'a [u64], min: u64, published: &[&[u32]], fixed: &[&[u32]]) -> Self {
+        let order = ColumnOrder::new(counts, min);
+        let mut span = Span { order, min, echelon: ModEchelon::default(), fixed: ModEchelon::default() };
+        // With no small cell there is no small set: nothing to build.
+        if counts.iter().any(|&n| n > 0 && n < min) {
+            let mut rows: Vec<&[u32]> = published.to_vec();
+            rows.sort_by_key(|row| row.len());
+            for row in rows {
+                span.echelon.insert(span.order.ones(row));
+            }
+            for row in fixed {
+                span.fixed.insert(span.order.ones(row));
+            }
+        }
+        span
     }
-    let order = ColumnOrder::new(counts, min);
-    let mut echelon = ModEchelon::default();
-    let mut rows: Vec<&[u32]> = published.to_vec();
-    rows.sort_by_key(|row| row.len());
-    for row in rows {
-        echelon.insert(order.ones(row));
+
+    /// The small sets in the span of the published rows that are not in the
+    /// span of the fixed ones.
+    pub(crate) fn small_sets(&self) -> Found {
+        let basis = reduced(self.echelon.rows.range(self.order.large..).map(|(_, row)| row.clone()).collect());
+        self.search_components(&basis, None, &[&[&self.fixed]])
     }
-    let basis = echelon.reduced_from(order.large);
-    if basis.is_empty() {
-        return Found::default();
+
+    /// The small sets that an insider who knows the sums of the `known` rows
+    /// can work out beyond [`Span::small_sets`]: in the span of the published
+    /// rows and the known ones, not in that of the published rows alone, and
+    /// not in that of the fixed rows and the known ones (what the insider
+    /// knows of their own, or could work out from what is out already).
+    ///
+    /// Each known row is reduced by the published echelon; only a remainder
+    /// on small cells alone adds to `W`, so most insiders (whose unit is
+    /// published, or holds a large cell) cost one reduction per row. Then
+    /// only the components with a new row, or a row the new ones changed,
+    /// are searched.
+    pub(crate) fn small_sets_known_to(&self, known: &[&[u32]]) -> Found {
+        let mut added = ModEchelon::default();
+        for row in known {
+            if let Some(left) = reduce_in(&[&self.echelon, &added], self.order.ones(row)) {
+                added.insert_reduced(left);
+            }
+        }
+        if added.rows.range(self.order.large..).next().is_none() {
+            return Found::default();
+        }
+        let mut rows: Vec<Sparse> = self
+            .echelon
+            .rows
+            .range(self.order.large..)
+            .chain(added.rows.range(self.order.large..))
+            .map(|(_, row)| row.clone())
+            .collect();
+        rows.sort_by_key(|row| row[0].0);
+        let basis = reduced(rows.clone());
+        let touched: Vec<bool> = basis
+            .iter()
+            .zip(&rows)
+            .map(|(after, before)| after != before || added.rows.contains_key(&after[0].0))
+            .collect();
+        let mut own = ModEchelon::default();
+        for row in known {
+            if let Some(left) = reduce_in(&[&self.fixed, &own], self.order.ones(row)) {
+                own.insert_reduced(left);
+            }
+        }
+        self.search_components(&basis, Some(&touched), &[&[&self.fixed, &own], &[&self.echelon]])
     }
-    let mut fixed_span = ModEchelon::default();
-    for row in fixed {
-        fixed_span.insert(order.ones(row));
-    }
-    let mut found = Found::default();
-    for component in components(&basis) {
-        let rows: Vec<&Sparse> = component.iter().map(|&i| &basis[i]).collect();
-        match search(&rows, &order, min) {
-            Some(sets) => {
-                for set in sets {
-                    if !fixed_span.contains(order.ones_ranked(&set)) {
-                        found.sets.push(order.columns_of(&set));
+
+    /// Searches each component of `basis` (rows in reduced echelon form, led
+    /// by small cells; only those with a `touched` row, if given) for small
+    /// sets outside each of the `excluded` spans (each given by echelons
+    /// whose leading columns are apart).
+    fn search_components(&self, basis: &[Sparse], touched: Option<&[bool]>, excluded: &[&[&ModEchelon]]) -> Found {
+        let mut found = Found::default();
+        for component in components(basis) {
+            if touched.is_some_and(|touched| !component.iter().any(|&i| touched[i])) {
+                continue;
+            }
+            let rows: Vec<&Sparse> = component.iter().map(|&i| &basis[i]).collect();
+            match search(&rows, &self.order, self.min) {
+                Some(sets) => {
+                    for set in sets {
+                        if excluded.iter().all(|span| reduce_in(span, self.order.ones_ranked(&set)).is_some()) {
+                            found.sets.push(self.order.columns_of(&set));
+                        }
                     }
                 }
+                None => found.unsearched.extend(rows.iter().map(|row| self.order.unranked(row))),
             }
-            None => found.unsearched.extend(rows.iter().map(|row| order.unranked(row))),
         }
+        found.sets.sort();
+        found.sets.dedup();
+        found
     }
-    found.sets.sort();
-    found.sets.dedup();
-    found
 }
 
 /// Columns ranked for elimination: the large cells first (in their own
@@ -146,57 +213,59 @@ struct ModEchelon {
 
 impl ModEchelon {
     fn insert(&mut self, row: Sparse) {
-        if let Some(left) = self.reduce(row) {
-            let inverse = left[0].1.inv();
-            let scaled = left.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect::<Sparse>();
-            self.rows.insert(scaled[0].0, scaled);
+        if let Some(left) = reduce_in(&[self], row) {
+            self.insert_reduced(left);
         }
     }
 
-    fn contains(&self, row: Sparse) -> bool {
-        self.reduce(row).is_none()
+    /// Adds what is left of a row after [`reduce_in`] with this echelon among
+    /// those reducing it: it leads a column none of them leads.
+    fn insert_reduced(&mut self, left: Sparse) {
+        let inverse = left[0].1.inv();
+        let scaled = left.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect::<Sparse>();
+        self.rows.insert(scaled[0].0, scaled);
     }
+}
 
-    /// What is left of `row` after taking off the rows leading its columns,
-    /// from the smallest up; `None` when nothing is.
-    fn reduce(&self, row: Sparse) -> Option<Sparse> {
-        let mut work: BTreeMap<u32, Residue> = row.into_iter().collect();
-        while let Some((column, value)) = work.pop_first() {
-            let Some(basis) = self.rows.get(&column) else {
-                let mut left = vec![(column, value)];
-                left.extend(work);
-                return Some(left);
-            };
-            for &(j, x) in &basis[1..] {
+/// What is left of `row` after taking off the rows of the `echelons` (whose
+/// leading columns are apart) leading its columns, from the smallest up;
+/// `None` when nothing is.
+fn reduce_in(echelons: &[&ModEchelon], row: Sparse) -> Option<Sparse> {
+    let mut work: BTreeMap<u32, Residue> = row.into_iter().collect();
+    while let Some((column, value)) = work.pop_first() {
+        let Some(basis) = echelons.iter().find_map(|echelon| echelon.rows.get(&column)) else {
+            let mut left = vec![(column, value)];
+            left.extend(work);
+            return Some(left);
+        };
+        for &(j, x) in &basis[1..] {
+            let v = work.entry(j).or_insert(Residue::ZERO);
+            *v = v.sub(value.mul(x));
+            if v.is_zero() {
+                work.remove(&j);
+            }
+        }
+    }
+    None
+}
+
+/// Echelon rows, sorted by their leading columns, in reduced echelon form
+/// among themselves (no row has a nonzero entry where another leads).
+fn reduced(mut rows: Vec<Sparse>) -> Vec<Sparse> {
+    for i in (0..rows.len()).rev() {
+        let (lead, pivot) = (rows[i][0].0, rows[i].clone());
+        for row in rows.iter_mut().take(i) {
+            let Ok(at) = row.binary_search_by_key(&lead, |(k, _)| *k) else { continue };
+            let factor = row[at].1;
+            let mut work: BTreeMap<u32, Residue> = row.drain(..).collect();
+            for &(j, x) in &pivot {
                 let v = work.entry(j).or_insert(Residue::ZERO);
-                *v = v.sub(value.mul(x));
-                if v.is_zero() {
-                    work.remove(&j);
-                }
+                *v = v.sub(factor.mul(x));
             }
+            *row = work.into_iter().filter(|(_, v)| !v.is_zero()).collect();
         }
-        None
     }
-
-    /// The rows led by a column at or after `from`, in reduced echelon form
-    /// among themselves (no row has a nonzero entry where another leads).
-    fn reduced_from(&self, from: u32) -> Vec<Sparse> {
-        let mut rows: Vec<Sparse> = self.rows.range(from..).map(|(_, row)| row.clone()).collect();
-        for i in (0..rows.len()).rev() {
-            let (lead, pivot) = (rows[i][0].0, rows[i].clone());
-            for row in rows.iter_mut().take(i) {
-                let Ok(at) = row.binary_search_by_key(&lead, |(k, _)| *k) else { continue };
-                let factor = row[at].1;
-                let mut work: BTreeMap<u32, Residue> = row.drain(..).collect();
-                for &(j, x) in &pivot {
-                    let v = work.entry(j).or_insert(Residue::ZERO);
-                    *v = v.sub(factor.mul(x));
-                }
-                *row = work.into_iter().filter(|(_, v)| !v.is_zero()).collect();
-            }
-        }
-        rows
-    }
+    rows
 }
 
 /// The rows grouped by shared columns, each group's rows by position.
@@ -294,9 +363,52 @@ mod tests {
     use super::*;
 
     fn sets(counts: &[u64], published: &[&[u32]], fixed: &[&[u32]]) -> Vec<Vec<u32>> {
-        let found = small_sets(counts, 10, published, fixed);
+        let found = Span::new(counts, 10, published, fixed).small_sets();
         assert!(found.unsearched.is_empty());
         found.sets
+    }
+
+    fn sets_known_to(counts: &[u64], published: &[&[u32]], fixed: &[&[u32]], known: &[&[u32]]) -> Vec<Vec<u32>> {
+        let found = Span::new(counts, 10, published, fixed).small_sets_known_to(known);
+        assert!(found.unsearched.is_empty());
+        found.sets
+    }
+
+    #[test]
+    fn an_insider_who_takes_their_own_count_off_a_large_difference_finds_the_few_left() {
+        // Band A's training group (10) and intro programme (1); unit X (8)
+        // and unit Y (1) in band B. The nation minus A's training group is
+        // 10; X's contacts take their 8 off it.
+        let counts = [10, 1, 8, 1];
+        let published: [&[u32]; 2] = [&[0, 1, 2, 3], &[0]];
+        assert_eq!(sets(&counts, &published, &[]), Vec::<Vec<u32>>::new());
+        assert_eq!(sets_known_to(&counts, &published, &[], &[&[2]]), vec![vec![1, 3]]);
+        // Y's contacts take their 1 off it: 9 are left in b and x.
+        assert_eq!(sets_known_to(&counts, &published, &[], &[&[3]]), vec![vec![1, 2]]);
+        // Knowing a + b gives b (not known alone) and, off the nation, x + y.
+        assert_eq!(sets_known_to(&counts, &published, &[], &[&[0, 1]]), vec![vec![1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn what_an_insider_knows_alone_or_with_what_is_out_already_is_not_reported() {
+        let counts = [10, 1, 8, 1];
+        let published: [&[u32]; 2] = [&[0, 1, 2, 3], &[0]];
+        // Out already: the insider worked it out before; nothing to withhold now.
+        assert_eq!(sets_known_to(&counts, &published, &published, &[&[2]]), Vec::<Vec<u32>>::new());
+        // A unit of two small cells: its contacts know both together.
+        let counts = [20, 3, 4];
+        let published: [&[u32]; 1] = [&[0, 1, 2]];
+        assert_eq!(sets_known_to(&counts, &published, &[], &[&[1, 2]]), Vec::<Vec<u32>>::new());
+    }
+
+    #[test]
+    fn sets_everyone_can_work_out_are_not_reported_again_for_an_insider() {
+        let counts = [40, 30, 2, 3, 1];
+        let nation: &[u32] = &[0, 1, 2, 3, 4];
+        let group: &[u32] = &[0, 1, 2];
+        assert_eq!(sets(&counts, &[nation, group], &[]), vec![vec![3, 4]]);
+        assert_eq!(sets_known_to(&counts, &[nation, group], &[], &[&[0]]), Vec::<Vec<u32>>::new());
+        assert_eq!(sets_known_to(&counts, &[nation, group], &[], &[&[0, 2]]), Vec::<Vec<u32>>::new());
     }
 
     #[test]

@@ -99,6 +99,11 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
     /// some respondents but fewer than the threshold whose sum the published
     /// cells give away, and the cells that are out already do not.
     fn small_set(&self, published: &[usize]) -> Option<Vec<usize>> {
+        self.small_set_with(published, &[])
+    }
+
+    /// The same with the `known` rows (an insider's) added to both.
+    fn small_set_with(&self, published: &[usize], known: &[Vec<usize>]) -> Option<Vec<usize>> {
         let counts = self.problem.inner_counts();
         let unknown: Vec<usize> = (0..counts.len()).filter(|&k| counts[k] > 0).collect();
         let out: Vec<usize> = published.iter().copied().filter(|&i| self.problem.cells()[i].is_out()).collect();
@@ -107,8 +112,8 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
             .find(|set| {
                 let total: u64 = set.iter().map(|&k| counts[k]).sum();
                 total < self.problem.rules().min_respondents
-                    && self.row_in_span(published, &[], set)
-                    && !self.row_in_span(&out, &[], set)
+                    && self.row_in_span(published, known, set)
+                    && !self.row_in_span(&out, known, set)
             })
     }
 
@@ -126,6 +131,15 @@ impl<K: Clone + Ord + std::fmt::Debug> Oracle<'_, K> {
                 })
                 .map(|i| (who, i))
         })
+    }
+
+    /// The first insider (by position) who can work out a small set of inner
+    /// cells that neither their own rows nor the cells out already give, and
+    /// that set.
+    fn insider_small_set(&self, suppression: &Suppression<K>) -> Option<(usize, Vec<usize>)> {
+        let published = self.published(suppression);
+        let mut insiders = self.problem.insiders().iter().enumerate();
+        insiders.find_map(|(who, insider)| self.small_set_with(&published, insider.rows()).map(|set| (who, set)))
     }
 
     fn published(&self, suppression: &Suppression<K>) -> Vec<usize> {
@@ -310,6 +324,7 @@ proptest! {
         let oracle = Oracle { problem: &p };
         prop_assert!(!oracle.leaks(&s));
         prop_assert_eq!(oracle.insider_leak(&s), None);
+        prop_assert_eq!(oracle.insider_small_set(&s), None);
         let published = oracle.published(&s);
         for (key, reason) in s.withheld() {
             if let Reason::Secondary { protects } = reason {
@@ -320,7 +335,10 @@ proptest! {
                 let target = oracle.index(protects);
                 let revealed = oracle.in_span(&more, target)
                     || oracle.small_set(&more).is_some()
-                    || p.insiders().iter().any(|insider| oracle.in_span_with(&more, insider.rows(), target));
+                    || p.insiders().iter().any(|insider| {
+                        oracle.in_span_with(&more, insider.rows(), target)
+                            || oracle.small_set_with(&more, insider.rows()).is_some()
+                    });
                 prop_assert!(revealed, "{key} protects {protects}");
             }
         }
@@ -340,8 +358,16 @@ proptest! {
         }
         let oracle = Oracle { problem: &p };
         let verdict = is_protected(&p, &s);
-        let expected = oracle.leaks(&s) || oracle.insider_leak(&s).is_some();
+        let expected = oracle.leaks(&s) || oracle.insider_leak(&s).is_some() || oracle.insider_small_set(&s).is_some();
         prop_assert_eq!(verdict.is_err(), expected, "{:?}", verdict);
+        if let Err(Leak::SmallSetKnownToInsider { insider, inner, respondents }) = &verdict {
+            let rows = p.insiders()[(*insider - 1000) as usize].rows();
+            let out: Vec<usize> = oracle.published(&s).into_iter().filter(|&i| p.cells()[i].is_out()).collect();
+            prop_assert!(oracle.row_in_span(&oracle.published(&s), rows, inner), "{inner:?}");
+            prop_assert!(!oracle.row_in_span(&out, rows, inner), "{inner:?}");
+            prop_assert_eq!(*respondents, inner.iter().map(|&k| p.inner_counts()[k]).sum::<u64>());
+            prop_assert!(*respondents > 0 && *respondents < p.rules().min_respondents);
+        }
         if let (false, Err(Leak::KnownToInsider { insider, cell })) = (oracle.leaks(&s), &verdict) {
             let (who, small) = oracle.insider_leak(&s).unwrap();
             prop_assert_eq!((*insider, *cell), (1000 + who as u32, *p.cells()[small].key()));
@@ -376,7 +402,9 @@ proptest! {
                 prop_assert!(combination_matches(&p, &cell, &from));
             }
             Err(Leak::PrimaryPublished { .. }) => prop_assert!(others_small),
-            Err(leak @ Leak::KnownToInsider { .. }) => prop_assert!(false, "there are no insiders: {leak}"),
+            Err(leak @ (Leak::KnownToInsider { .. } | Leak::SmallSetKnownToInsider { .. })) => {
+                prop_assert!(false, "there are no insiders: {leak}")
+            }
             Err(leak @ (Leak::SmallSet { .. } | Leak::Unsearched { .. })) => {
                 prop_assert!(false, "the withheld unit is found first: {leak}")
             }

@@ -72,7 +72,7 @@ BY_HAND = [
      "protect 9.9 ms + exact check 2.2 ms (by hand, 2026-12-07)", "test bound ≤ 10 s each", True,
      "cargo test -p survey-disclosure --test properties -- --nocapture"),
     ("suppression, product tables, 372 units × counties × 3 bands × 17 KOSTRA groups × 2 groups, release build",
-     "1.9 s (2.0 and 2.9 s; before the witness points, ae641d1's parent, 6.7, 6.5 and 7.8 s side by side in turn; by hand, 2026-12-07)",
+     "2.6 s (2.7, 2.6 s; at ae641d1, before the contacts' small sets, 1.7, 2.3, 2.2 s; before the witness points 6.5–7.8 s; side by side in turn, by hand, 2026-12-07)",
      "≤ 5 s, a small part of the nightly run (issue 16)", True,
      "cargo test --release -p survey-results --test tables the_national_table -- --nocapture"),
     ("classroom storm: 20,000 submissions from 200 clients, each sent twice at once",

@@ -8,11 +8,11 @@ import type * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { pascal } from './data';
-import { acknowledge } from './nag';
+import { deadLetterQueue } from './dead-letters';
 import type { DeployedFunction } from './lambdas';
 import type { MailQueue } from './mail';
 
@@ -51,13 +51,7 @@ export class Alarms extends Construct {
     // AWS Backup tells EventBridge (within minutes, best effort), no metric needed.
     // An event EventBridge could not publish waits in a queue whose depth is watched.
     if (props.backupVault) {
-      const undelivered = new sqs.Queue(this, 'BackupFailedDeadLetters', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      acknowledge(undelivered, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the backup-failed rule.');
-      acknowledge(undelivered, 'Serverless-SQSRedrivePolicy', 'This queue is itself a dead-letter queue, read by an operator after its alarm.');
+      const undelivered = deadLetterQueue(this, 'BackupFailedDeadLetters', 'the backup-failed rule');
       new events.Rule(this, 'BackupFailed', {
         ruleName: `${config.prefix}-backup-failed`,
         description: 'The daily backup of the answers failed, was aborted or expired before it ran',

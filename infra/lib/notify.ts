@@ -6,10 +6,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
-import { acknowledge } from './nag';
+import { deadLetterQueue } from './dead-letters';
 
 export interface NotificationsProps {
   readonly config: StageConfig;
@@ -54,13 +54,7 @@ export class Notifications extends Construct {
     });
 
     if (config.alarmEmail) {
-      const dlq = new sqs.Queue(this, 'AlarmSubscriptionDlq', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      acknowledge(dlq, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the alarm e-mail subscription.');
-      acknowledge(dlq, 'Serverless-SQSRedrivePolicy', 'This queue is itself a dead-letter queue, read by an operator.');
+      const dlq = deadLetterQueue(this, 'AlarmSubscriptionDlq', 'the alarm e-mail subscription');
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail, { deadLetterQueue: dlq }));
       this.deadLetterQueues.push(dlq);
     }

@@ -6,8 +6,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letters';
 import { acknowledge } from './nag';
 
 export interface NightlyScheduleProps {
@@ -33,20 +34,10 @@ export class NightlySchedule extends Construct {
     const hour = props.hour ?? 3;
     const minute = props.minute ?? 0;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter queue of the schedule and of the function\'s failed asynchronous runs.',
-    );
-    acknowledge(
-      this.deadLetterQueue,
-      'Serverless-SQSRedrivePolicy',
-      'This queue is itself a dead-letter queue; messages are inspected by an operator (its depth raises an alarm), not consumed again.',
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      "the schedule and of the function's failed asynchronous runs",
     );
 
     // A role of our own for the scheduler (instead of the shared one CDK would make),

@@ -308,8 +308,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // A survey of roles: who is due an invitation or a reminder (the wave listed, then
       // each job's recipient read by key), their new link, the mark that it is sent (a
       // conditional update before the send, taken back if SES fails), and the mark that
-      // SES reported the address undeliverable.
-      recipients: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
+      // SES reported the address undeliverable (a conditional update of that field alone).
+      recipients: ['GetItem', 'Query', 'UpdateItem'],
       form_tokens: ['PutItem'],
       forms: ['GetItem', 'Query'],
     },

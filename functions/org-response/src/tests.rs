@@ -305,6 +305,9 @@ impl FormStore for WholeWaveReads {
     async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
         self.inner.mark_mailing(seen, mailing, now).await
     }
+    async fn mark_undeliverable(&self, seen: &RecipientEntry) -> StoreResult<bool> {
+        self.inner.mark_undeliverable(seen).await
+    }
     async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
         self.inner.unmark_mailing(seen, mailing, now).await
     }

@@ -212,6 +212,9 @@ mod tests {
         async fn mark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<bool, StoreError> {
             dropped()
         }
+        async fn mark_undeliverable(&self, _: &RecipientEntry) -> Result<bool, StoreError> {
+            dropped()
+        }
         async fn unmark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<(), StoreError> {
             dropped()
         }

@@ -1313,6 +1313,21 @@ impl FormStore for DynamoStore {
         applied(update.send().await, "mark a recipient mailed")
     }
 
+    /// One conditional `UpdateItem` of `undeliverable` alone.
+    async fn mark_undeliverable(&self, seen: &RecipientEntry) -> StoreResult<bool> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.recipients)
+            .set_key(Some(recipient_key(seen)))
+            .update_expression("SET undeliverable = :true")
+            .condition_expression("email = :email AND (attribute_not_exists(undeliverable) OR undeliverable = :false)")
+            .expression_attribute_values(":email", AttributeValue::S(seen.recipient.email.as_str().to_owned()))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        applied(update.send().await, "mark a recipient undeliverable")
+    }
+
     /// One conditional `UpdateItem`: the mark goes only while it is still the one `mark_mailing` wrote.
     async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
         let update = self

@@ -465,9 +465,17 @@ async fn a_recipient_is_marked_mailed_only_as_it_was_read<S: Stores>(store: &S) 
     store.put_recipients(std::slice::from_ref(&holder)).await.unwrap();
     assert!(!store.mark_mailing(&reminded, Mailing::Reminder, now).await.unwrap(), "someone else holds the role");
     store.unmark_mailing(&invited, Mailing::Reminder, now).await.unwrap();
-    assert_eq!(stored("director").await, Some(holder), "nor is their count taken back");
+    assert_eq!(stored("director").await, Some(holder.clone()), "nor is their count taken back");
     assert!(!store.mark_mailing(&per, Mailing::Invitation, now).await.unwrap(), "undeliverable");
-    assert_eq!(stored("programme").await, Some(per));
+    assert_eq!(stored("programme").await, Some(per.clone()));
+
+    // A bounce for the role's former holder leaves the new one; for the holder
+    // it writes that field alone, once.
+    assert!(!store.mark_undeliverable(&reminded).await.unwrap(), "Kari holds the role no more");
+    assert_eq!(stored("director").await, Some(holder.clone()));
+    assert!(store.mark_undeliverable(&RecipientEntry { reminders: 0, ..holder.clone() }).await.unwrap());
+    assert_eq!(stored("director").await, Some(RecipientEntry { undeliverable: true, ..holder }), "count kept");
+    assert!(!store.mark_undeliverable(&per).await.unwrap(), "marked already");
     let nobody = entry("education", "x@x.no");
     assert!(!store.mark_mailing(&nobody, Mailing::Invitation, now).await.unwrap(), "no such recipient");
     store.unmark_mailing(&nobody, Mailing::Invitation, now).await.unwrap();

@@ -131,6 +131,14 @@ pub trait FormStore: Send + Sync {
         mailing: Mailing,
         now: OffsetDateTime,
     ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
+    /// Marks the recipient undeliverable (SES reported a bounce or a
+    /// complaint), writing only that field, and only while the stored
+    /// recipient is still `seen`'s holder (address) and deliverable: an import
+    /// of a new holder meanwhile stands. `false`: nothing written.
+    fn mark_undeliverable(
+        &self,
+        seen: &RecipientEntry,
+    ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
     /// Takes the mark of [`FormStore::mark_mailing`] off again, if it still
     /// stands: that e-mail did not go.
     fn unmark_mailing(
@@ -545,20 +553,16 @@ where
 pub async fn stop_mail_to<S: FormStore + WaveStore>(store: &S, address: &str) -> Result<usize, StoreError> {
     let mut marked = 0;
     for wave in store.waves().await? {
-        let mut stopped: Vec<RecipientEntry> = store
+        let holding = store
             .recipients(&wave.survey_id)
             .await?
             .into_iter()
-            .filter(|r| !r.undeliverable && r.recipient.email.as_str().eq_ignore_ascii_case(address.trim()))
-            .collect();
-        if stopped.is_empty() {
-            continue;
+            .filter(|r| !r.undeliverable && r.recipient.email.as_str().eq_ignore_ascii_case(address.trim()));
+        for seen in holding.collect::<Vec<_>>() {
+            if store.mark_undeliverable(&seen).await? {
+                marked += 1;
+            }
         }
-        for entry in &mut stopped {
-            entry.undeliverable = true;
-        }
-        store.put_recipients(&stopped).await?;
-        marked += stopped.len();
     }
     Ok(marked)
 }

@@ -691,6 +691,19 @@ impl FormStore for MemoryStore {
         }))
     }
 
+    async fn mark_undeliverable(&self, seen: &RecipientEntry) -> StoreResult<bool> {
+        Ok(self.with(|t| {
+            let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());
+            match t.recipients.get_mut(&key) {
+                Some(stored) if stored.recipient.email == seen.recipient.email && !stored.undeliverable => {
+                    stored.undeliverable = true;
+                    true
+                }
+                _ => false,
+            }
+        }))
+    }
+
     async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
         self.with(|t| {
             let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());

@@ -384,11 +384,13 @@ async fn a_scheduled_reminder_queues_one_for_each_recipient_due_and_none_after_t
 // (a bounce, a new holder of the role) is not written over.
 
 /// The memory store, whose next write of a recipient fails as DynamoDB's
-/// throttling does, while `throttle_next_write` is set.
+/// throttling does, while `throttle_next_write` is set; and where an import of
+/// `imported_on_read` lands just after the next listing of a wave's recipients.
 #[derive(Default)]
 struct ThrottledRecipients {
     inner: MemoryStore,
     throttle_next_write: std::sync::atomic::AtomicBool,
+    imported_on_read: std::sync::Mutex<Option<RecipientEntry>>,
 }
 
 impl ThrottledRecipients {
@@ -421,7 +423,12 @@ impl FormStore for ThrottledRecipients {
         self.inner.put_recipients(recipients).await
     }
     async fn recipients(&self, survey: &WaveId) -> Result<Vec<RecipientEntry>, StoreError> {
-        self.inner.recipients(survey).await
+        let listed = self.inner.recipients(survey).await;
+        let imported = self.imported_on_read.lock().unwrap().take();
+        if let Some(entry) = imported {
+            self.inner.put_recipients(&[entry]).await?;
+        }
+        listed
     }
     async fn recipient(
         &self,
@@ -461,6 +468,10 @@ impl FormStore for ThrottledRecipients {
         self.write()?;
         self.inner.mark_mailing(seen, mailing, now).await
     }
+    async fn mark_undeliverable(&self, seen: &RecipientEntry) -> Result<bool, StoreError> {
+        self.write()?;
+        self.inner.mark_undeliverable(seen).await
+    }
     async fn unmark_mailing(
         &self,
         seen: &RecipientEntry,
@@ -470,6 +481,21 @@ impl FormStore for ThrottledRecipients {
         self.write()?;
         self.inner.unmark_mailing(seen, mailing, now).await
     }
+}
+
+#[tokio::test]
+async fn a_bounce_recorded_while_the_role_changes_hands_leaves_the_new_holder() {
+    let store = ThrottledRecipients::default();
+    store.inner.create_wave(&wave()).await.unwrap();
+    let per = recipient("4601", "director", "Per Hansen", "per@bergen.kommune.no");
+    store.inner.put_recipients(std::slice::from_ref(&per)).await.unwrap();
+    let kari = recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no");
+    *store.imported_on_read.lock().unwrap() = Some(kari.clone());
+
+    assert_eq!(stop_mail_to(&store, "per@bergen.kommune.no").await.unwrap(), 0, "Per holds no role any more");
+    let unit = UnitNumber::parse("4601").unwrap();
+    let director = store.inner.recipient(&wave().survey_id, unit, "director").await.unwrap();
+    assert_eq!(director, Some(kari), "Kari's import stands, and mail to her goes");
 }
 
 /// SES as these tests need it: `failing` sends fail as throttling does, then

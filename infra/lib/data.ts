@@ -10,6 +10,9 @@ import { acknowledge } from './nag';
 import type { Backup, BucketSpec, KeyType, Projection, Schema, TableSpec } from './schema';
 
 /** Why a table has no point-in-time recovery (cdk-nag AwsSolutions-DDB3), by its schema's `backup`. */
+/** How long a table of personal data can be restored to a point in time (DynamoDB's default is 35 days). */
+const PERSONAL_DATA_RECOVERY_DAYS = 7;
+
 const WITHOUT_POINT_IN_TIME: Partial<Record<Backup, string>> = {
   daily:
     'Point-in-time recovery would keep, for 35 days, the second each item was written, where an answer holds only its day: two restores a second apart would tell when someone answered. Backed up once a day with AWS Backup instead (lib/backup.ts).',
@@ -73,8 +76,12 @@ export class Data extends Construct {
         sortKey: spec.sort_key && { name: spec.sort_key.name, type: ATTRIBUTE_TYPES[spec.sort_key.type] },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         // Point-in-time recovery unless the schema says otherwise (`backup`, lib/schema.ts):
-        // the answers and rate_limits must not be restorable to the second.
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: recovery === 'point_in_time' },
+        // the answers and rate_limits must not be restorable to the second. Personal data
+        // deleted (a pending contact's TTL, a removed contact) is restorable only a week.
+        pointInTimeRecoverySpecification: {
+          pointInTimeRecoveryEnabled: recovery === 'point_in_time',
+          recoveryPeriodInDays: recovery === 'point_in_time' && spec.personal_data ? PERSONAL_DATA_RECOVERY_DAYS : undefined,
+        },
         encryption: key ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.AWS_MANAGED,
         encryptionKey: key,
         timeToLiveAttribute: spec.ttl_attribute,

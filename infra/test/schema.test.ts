@@ -88,8 +88,10 @@ describe('tables from shared/schema/tables.json', () => {
     it(`${t.name}: on-demand, point-in-time recovery as the schema says, encrypted`, () => {
       const actual = byName.get(t.name)!;
       assert.equal(actual.BillingMode, 'PAY_PER_REQUEST');
+      const pointInTime = (t.backup ?? 'point_in_time') === 'point_in_time';
       assert.deepEqual(actual.PointInTimeRecoverySpecification, {
-        PointInTimeRecoveryEnabled: (t.backup ?? 'point_in_time') === 'point_in_time',
+        PointInTimeRecoveryEnabled: pointInTime,
+        ...(pointInTime && t.personal_data ? { RecoveryPeriodInDays: 7 } : {}),
       });
       assert.equal(actual.SSESpecification?.SSEEnabled, true);
       if (t.personal_data) {
@@ -154,11 +156,18 @@ describe('recovery: no copy of the answers finer than a day', () => {
     assert.equal(schema.get('rate_limits')!.backup, 'none');
   });
 
-  it('every other table keeps point-in-time recovery', () => {
-    const others = expected.tables.map((t) => t.name).filter((n) => !NO_POINT_IN_TIME.includes(n));
+  it('every other table keeps point-in-time recovery, 35 days, or 7 where it holds personal data', () => {
+    const others = expected.tables.filter((t) => !NO_POINT_IN_TIME.includes(t.name));
     assert.ok(others.length > 0);
-    for (const name of others) {
-      assert.deepEqual(tables[tableId(name)]!.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true }, name);
+    const personal = others.filter((t) => t.personal_data).map((t) => t.name);
+    assert.deepEqual(personal, ['contacts', 'recipients']);
+    for (const { name, personal_data } of others) {
+      // A contact or recipient deleted (by TTL, or by IMDi) stays restorable for the
+      // recovery period: a week, not five.
+      const recovery = personal_data
+        ? { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 }
+        : { PointInTimeRecoveryEnabled: true };
+      assert.deepEqual(tables[tableId(name)]!.Properties.PointInTimeRecoverySpecification, recovery, name);
     }
   });
 

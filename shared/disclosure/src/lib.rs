@@ -42,6 +42,7 @@
 //! ```
 
 mod check;
+mod echelon;
 mod int;
 mod modp;
 mod problem;

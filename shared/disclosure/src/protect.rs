@@ -34,6 +34,7 @@ use std::fmt::Debug;
 
 use serde::{Deserialize, Serialize};
 
+use crate::echelon::{reduce_in, Echelon, Sparse};
 use crate::modp::Residue;
 use crate::problem::{Cell, Problem, Role};
 use crate::small::{Found, Span};
@@ -337,11 +338,11 @@ fn insider_leaks(space: &mut NullSpace, protected: &Protected, insiders: &[Vec<V
     leaks
 }
 
-/// A few sparse vectors mod the prime in echelon form (each leads a column
-/// no other leads), each with its weights on the vectors inserted.
+/// A few sparse vectors mod the prime in echelon form, each with its weights
+/// on the vectors inserted.
 #[derive(Default)]
 struct SmallBasis {
-    rows: BTreeMap<u32, (Sparse, Vec<Residue>)>,
+    echelon: Echelon,
     inserted: usize,
 }
 
@@ -351,50 +352,24 @@ impl SmallBasis {
         self.inserted = self.inserted.max(k + 1);
         let mut weights = vec![Residue::ZERO; self.inserted];
         weights[k] = Residue::ONE;
-        if let (Some((lead, rest)), weights) = self.reduce(vector, weights) {
-            self.rows.insert(lead, (rest, weights));
+        if let Some(left) = reduce_in(&[&self.echelon], vector, &mut weights) {
+            self.echelon.insert_reduced(left, weights);
         }
     }
 
     fn leads(&self) -> impl Iterator<Item = u32> + '_ {
-        self.rows.keys().copied()
+        self.echelon.leads()
     }
 
     /// The weights `c` with `vector = Σ c_k · inserted_k`, if there are any.
     fn solve(&self, vector: &Sparse) -> Option<Vec<Residue>> {
-        match self.reduce(vector.clone(), vec![Residue::ZERO; self.inserted]) {
-            (None, weights) => Some(weights.into_iter().map(Residue::neg).collect()),
-            (Some(_), _) => None,
+        let mut weights = vec![Residue::ZERO; self.inserted];
+        match reduce_in(&[&self.echelon], vector.clone(), &mut weights) {
+            None => Some(weights.into_iter().map(Residue::neg).collect()),
+            Some(_) => None,
         }
-    }
-
-    /// Takes multiples of the basis off `vector`, from its smallest column up,
-    /// and the same multiples of their weights off `weights`; stops at the
-    /// first column no row leads, with what is left of the vector.
-    fn reduce(&self, vector: Sparse, mut weights: Vec<Residue>) -> (Option<(u32, Sparse)>, Vec<Residue>) {
-        let mut work: BTreeMap<u32, Residue> = vector.into_iter().collect();
-        while let Some((&column, &value)) = work.iter().next() {
-            let Some((row, row_weights)) = self.rows.get(&column) else {
-                return (Some((column, work.into_iter().collect())), weights);
-            };
-            let factor = value.mul(row[0].1.inv());
-            for &(j, x) in row {
-                let v = work.entry(j).or_insert(Residue::ZERO);
-                *v = v.sub(factor.mul(x));
-                if v.is_zero() {
-                    work.remove(&j);
-                }
-            }
-            for (w, x) in weights.iter_mut().zip(row_weights) {
-                *w = w.sub(factor.mul(*x));
-            }
-        }
-        (None, weights)
     }
 }
-
-/// A sparse vector: (index, nonzero value), sorted by index.
-type Sparse = Vec<(u32, Residue)>;
 
 /// A basis of the vectors (over the unknown inner cells) orthogonal to every
 /// published row.

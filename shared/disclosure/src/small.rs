@@ -24,10 +24,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::echelon::{reduce_in, Echelon, Sparse};
 use crate::modp::Residue;
-
-/// A sparse vector: (column, nonzero value), sorted by column.
-type Sparse = Vec<(u32, Residue)>;
 
 /// How many subsets a search may try before it gives up on a component.
 const SEARCH_BUDGET: usize = 200_000;
@@ -48,8 +46,8 @@ pub(crate) struct Found {
 pub(crate) struct Span<'a> {
     order: ColumnOrder<'a>,
     min: u64,
-    echelon: ModEchelon,
-    fixed: ModEchelon,
+    echelon: Echelon,
+    fixed: Echelon,
 }
 
 impl<'a> Span<'a> {
@@ -58,7 +56,7 @@ impl<'a> Span<'a> {
     /// withheld (what is out already cannot be taken back).
     pub(crate) fn new(counts: &'a [u64], min: u64, published: &[&[u32]], fixed: &[&[u32]]) -> Self {
         let order = ColumnOrder::new(counts, min);
-        let mut span = Span { order, min, echelon: ModEchelon::default(), fixed: ModEchelon::default() };
+        let mut span = Span { order, min, echelon: Echelon::default(), fixed: Echelon::default() };
         // With no small cell there is no small set: nothing to build.
         if counts.iter().any(|&n| n > 0 && n < min) {
             let mut rows: Vec<&[u32]> = published.to_vec();
@@ -76,7 +74,7 @@ impl<'a> Span<'a> {
     /// The small sets in the span of the published rows that are not in the
     /// span of the fixed ones.
     pub(crate) fn small_sets(&self) -> Found {
-        let basis = reduced(self.echelon.rows.range(self.order.large..).map(|(_, row)| row.clone()).collect());
+        let basis = reduced(self.echelon.rows_from(self.order.large).cloned().collect());
         self.search_components(&basis, None, &[&[&self.fixed]])
     }
 
@@ -92,33 +90,25 @@ impl<'a> Span<'a> {
     /// only the components with a new row, or a row the new ones changed,
     /// are searched.
     pub(crate) fn small_sets_known_to(&self, known: &[&[u32]]) -> Found {
-        let mut added = ModEchelon::default();
+        let mut added = Echelon::default();
         for row in known {
-            if let Some(left) = reduce_in(&[&self.echelon, &added], self.order.ones(row)) {
-                added.insert_reduced(left);
+            if let Some(left) = reduce_in(&[&self.echelon, &added], self.order.ones(row), &mut []) {
+                added.insert_reduced(left, Vec::new());
             }
         }
-        if added.rows.range(self.order.large..).next().is_none() {
+        if added.rows_from(self.order.large).next().is_none() {
             return Found::default();
         }
-        let mut rows: Vec<Sparse> = self
-            .echelon
-            .rows
-            .range(self.order.large..)
-            .chain(added.rows.range(self.order.large..))
-            .map(|(_, row)| row.clone())
-            .collect();
+        let mut rows: Vec<Sparse> =
+            self.echelon.rows_from(self.order.large).chain(added.rows_from(self.order.large)).cloned().collect();
         rows.sort_by_key(|row| row[0].0);
         let basis = reduced(rows.clone());
-        let touched: Vec<bool> = basis
-            .iter()
-            .zip(&rows)
-            .map(|(after, before)| after != before || added.rows.contains_key(&after[0].0))
-            .collect();
-        let mut own = ModEchelon::default();
+        let touched: Vec<bool> =
+            basis.iter().zip(&rows).map(|(after, before)| after != before || added.leads_column(after[0].0)).collect();
+        let mut own = Echelon::default();
         for row in known {
-            if let Some(left) = reduce_in(&[&self.fixed, &own], self.order.ones(row)) {
-                own.insert_reduced(left);
+            if let Some(left) = reduce_in(&[&self.fixed, &own], self.order.ones(row), &mut []) {
+                own.insert_reduced(left, Vec::new());
             }
         }
         self.search_components(&basis, Some(&touched), &[&[&self.fixed, &own], &[&self.echelon]])
@@ -128,7 +118,7 @@ impl<'a> Span<'a> {
     /// by small cells; only those with a `touched` row, if given) for small
     /// sets outside each of the `excluded` spans (each given by echelons
     /// whose leading columns are apart).
-    fn search_components(&self, basis: &[Sparse], touched: Option<&[bool]>, excluded: &[&[&ModEchelon]]) -> Found {
+    fn search_components(&self, basis: &[Sparse], touched: Option<&[bool]>, excluded: &[&[&Echelon]]) -> Found {
         let mut found = Found::default();
         for component in components(basis) {
             if touched.is_some_and(|touched| !component.iter().any(|&i| touched[i])) {
@@ -138,7 +128,8 @@ impl<'a> Span<'a> {
             match search(&rows, &self.order, self.min) {
                 Some(sets) => {
                     for set in sets {
-                        if excluded.iter().all(|span| reduce_in(span, self.order.ones_ranked(&set)).is_some()) {
+                        if excluded.iter().all(|span| reduce_in(span, self.order.ones_ranked(&set), &mut []).is_some())
+                        {
                             found.sets.push(self.order.columns_of(&set));
                         }
                     }
@@ -203,50 +194,6 @@ impl<'a> ColumnOrder<'a> {
         vector.sort_unstable_by_key(|(k, _)| *k);
         vector
     }
-}
-
-/// Rows modulo the prime in echelon form, each scaled to lead with 1.
-#[derive(Default)]
-struct ModEchelon {
-    rows: BTreeMap<u32, Sparse>,
-}
-
-impl ModEchelon {
-    fn insert(&mut self, row: Sparse) {
-        if let Some(left) = reduce_in(&[self], row) {
-            self.insert_reduced(left);
-        }
-    }
-
-    /// Adds what is left of a row after [`reduce_in`] with this echelon among
-    /// those reducing it: it leads a column none of them leads.
-    fn insert_reduced(&mut self, left: Sparse) {
-        let inverse = left[0].1.inv();
-        let scaled = left.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect::<Sparse>();
-        self.rows.insert(scaled[0].0, scaled);
-    }
-}
-
-/// What is left of `row` after taking off the rows of the `echelons` (whose
-/// leading columns are apart) leading its columns, from the smallest up;
-/// `None` when nothing is.
-fn reduce_in(echelons: &[&ModEchelon], row: Sparse) -> Option<Sparse> {
-    let mut work: BTreeMap<u32, Residue> = row.into_iter().collect();
-    while let Some((column, value)) = work.pop_first() {
-        let Some(basis) = echelons.iter().find_map(|echelon| echelon.rows.get(&column)) else {
-            let mut left = vec![(column, value)];
-            left.extend(work);
-            return Some(left);
-        };
-        for &(j, x) in &basis[1..] {
-            let v = work.entry(j).or_insert(Residue::ZERO);
-            *v = v.sub(value.mul(x));
-            if v.is_zero() {
-                work.remove(&j);
-            }
-        }
-    }
-    None
 }
 
 /// Echelon rows, sorted by their leading columns, in reduced echelon form

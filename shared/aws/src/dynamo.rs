@@ -1205,6 +1205,11 @@ impl AuditStore for DynamoStore {
     }
 }
 
+/// The condition of a write to a recipient as it was read: the same holder
+/// (`:email`), not marked undeliverable (`:false`) since.
+const STILL_DELIVERABLE_HOLDER: &str =
+    "email = :email AND (attribute_not_exists(undeliverable) OR undeliverable = :false)";
+
 impl FormStore for DynamoStore {
     /// One put per recipient: an import is checked whole before it is stored,
     /// and a repeated import writes the same items again.
@@ -1284,7 +1289,7 @@ impl FormStore for DynamoStore {
 
     /// One conditional `UpdateItem` of the recipient's `invited_at` or `reminders`.
     async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
-        let holder = "email = :email AND (attribute_not_exists(undeliverable) OR undeliverable = :false)";
+        let holder = STILL_DELIVERABLE_HOLDER;
         let update = self
             .client
             .update_item()
@@ -1321,7 +1326,7 @@ impl FormStore for DynamoStore {
             .table_name(&self.tables.recipients)
             .set_key(Some(recipient_key(seen)))
             .update_expression("SET undeliverable = :true")
-            .condition_expression("email = :email AND (attribute_not_exists(undeliverable) OR undeliverable = :false)")
+            .condition_expression(STILL_DELIVERABLE_HOLDER)
             .expression_attribute_values(":email", AttributeValue::S(seen.recipient.email.as_str().to_owned()))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .expression_attribute_values(":false", AttributeValue::Bool(false));

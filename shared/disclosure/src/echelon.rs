@@ -30,10 +30,10 @@ impl Echelon {
     /// its weights on the vectors inserted.
     pub(crate) fn insert_reduced(&mut self, left: Sparse, weights: Vec<Residue>) {
         let inverse = left[0].1.inv();
-        let scale = |values: Vec<(u32, Residue)>| values.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect();
+        let lead = left[0].0;
+        let left = left.into_iter().map(|(k, v)| (k, v.mul(inverse))).collect();
         let weights = weights.into_iter().map(|w| w.mul(inverse)).collect();
-        let left: Sparse = scale(left);
-        self.rows.insert(left[0].0, (left, weights));
+        self.rows.insert(lead, (left, weights));
     }
 
     /// The columns the rows lead, in order.

@@ -193,7 +193,7 @@ async fn attack_a_leaders_link_stops_when_results_until_is_brought_forward() {
     assert_eq!(call(&app, RESULTS, Some(&programme), None).await.0, StatusCode::OK);
 
     let sooner = Wave { results_until: wave.closes_at, ..wave };
-    app.store.update_wave(&sooner).await.unwrap();
+    app.store.replace_wave(&sooner);
     for (event, token) in [(GET, &director), (RESULTS, &programme)] {
         let (status, body) = call(&app, event, Some(token), None).await;
         assert_eq!(
@@ -263,9 +263,6 @@ impl WaveStore for WholeWaveReads {
     }
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         self.inner.create_wave(wave).await
-    }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.inner.update_wave(wave).await
     }
 }
 

@@ -37,9 +37,10 @@ impl TestApp {
     }
 
     async fn allow(&self, domain: &str) {
-        let until = OffsetDateTime::now_utc() + TimeDuration::days(300);
         let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse("030112").unwrap());
-        self.app.store.allow_domain(&survey, unit, domain, until).await.unwrap();
+        let wave = self.app.store.wave(&survey).await.unwrap().unwrap();
+        let imdi = survey_domain::operations::Actor { who: "per@imdi.no", now: OffsetDateTime::now_utc() };
+        survey_domain::operations::allow_domain(&self.app.store, imdi, &wave, unit, domain).await.unwrap();
     }
 }
 

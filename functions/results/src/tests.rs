@@ -212,7 +212,7 @@ async fn after_results_until_the_report_is_gone() {
     let survey = WaveId::parse("2026").unwrap();
     let mut wave = app.store.wave(&survey).await.unwrap().unwrap();
     wave.results_until = OffsetDateTime::now_utc() - TimeDuration::MINUTE;
-    app.store.update_wave(&wave).await.unwrap();
+    app.store.replace_wave(&wave);
     let (status, err) = call(&app, report_request("/api/results/2026/4601", Some(&token))).await;
     assert_eq!((status, err["error"]["code"].as_str()), (StatusCode::GONE, Some("results_expired")));
 }

@@ -268,9 +268,6 @@ impl WaveStore for Double {
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         self.inner.create_wave(wave).await
     }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.inner.update_wave(wave).await
-    }
 }
 
 impl RegistrationStore for Double {
@@ -305,9 +302,6 @@ impl RegistrationStore for Double {
         at: OffsetDateTime,
     ) -> StoreResult<bool> {
         self.inner.close_unit(survey, unit, digest, at).await
-    }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.inner.reopen_unit(survey, unit, digest).await
     }
 }
 

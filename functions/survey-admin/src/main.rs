@@ -538,13 +538,13 @@ impl Admin {
             }
             Command::Unit(UnitCommand::Population { file: None, .. }) => population::show(&self.results()).await,
             Command::Unit(UnitCommand::Language { survey, file: Some(file), .. }) => {
-                let mut wave = self.wave(&survey).await?;
+                let wave = self.wave(&survey).await?;
                 let text =
                     std::fs::read_to_string(&file).with_context(|| format!("kan ikke lese {}", file.display()))?;
-                wave.written_forms = written::parse(&wave, &text)?;
-                self.store
-                    .update_wave(&wave)
+                let forms = written::parse(&wave, &text)?;
+                let (wave, _) = operations::set_written_forms(&self.store, self.actor(), &wave, forms)
                     .await
+                    .map_err(norsk::change_error)
                     .with_context(|| format!("kan ikke lagre målformene i `{}`", wave.survey_id))?;
                 Ok(written::summary(&wave.written_forms))
             }

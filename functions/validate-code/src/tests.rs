@@ -207,9 +207,6 @@ impl WaveStore for UnavailableCounter {
     async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
         self.0.create_wave(wave).await
     }
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.0.update_wave(wave).await
-    }
 }
 
 impl RegistrationStore for UnavailableCounter {
@@ -239,9 +236,6 @@ impl RegistrationStore for UnavailableCounter {
         at: OffsetDateTime,
     ) -> StoreResult<bool> {
         self.0.close_unit(survey, unit, digest, at).await
-    }
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.0.reopen_unit(survey, unit, digest).await
     }
 }
 

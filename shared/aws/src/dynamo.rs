@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::transact_write_items::{TransactWriteItemsError, TransactWriteItemsOutput};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::Client;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::{AggregatedBytes, ByteStream};
 use survey_domain::answer::{AnswerId, AnswerRecord, ScannedAnswer};
-use survey_domain::audit::{Appended, AuditEntry, AuditStore};
+use survey_domain::audit::{Appended, AuditEntry, AuditStore, Change};
 use survey_domain::contact::Contact;
 use survey_domain::forms::{Form, FormStore, FormToken, Mailing, RecipientEntry, Saved};
 use survey_domain::keys::TokenDigest;
@@ -141,19 +141,6 @@ impl WaveStore for DynamoStore {
             }
             Err(e) => Err(store_error("create wave", e)),
         }
-    }
-
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.waves)
-            .set_item(Some(wave_item(wave)))
-            .condition_expression("attribute_exists(survey_id)")
-            .send()
-            .await
-            .map_err(|e| store_error("update wave", e))?;
-        self.forget_wave(&wave.survey_id);
-        Ok(())
     }
 }
 
@@ -313,12 +300,13 @@ impl RegistrationStore for DynamoStore {
         digest: &CodeDigest,
         at: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let at = AttributeValue::S(at.format(&Rfc3339).expect("formattable"));
-        self.set_close(survey, unit, digest, "SET closed_at = :at", Some(at), "close unit").await
-    }
-
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        self.set_close(survey, unit, digest, "REMOVE closed_at", None, "reopen unit").await
+        let result = self.client.transact_write_items().set_transact_items(Some(self.close_items(
+            survey,
+            unit,
+            digest,
+            Some(at),
+        )));
+        conditions_held(result.send().await, "close unit")
     }
 }
 
@@ -367,55 +355,98 @@ impl DynamoStore {
             .expression_attribute_values(":s", AttributeValue::S(survey.to_string()))
     }
 
-    /// The unit's early close, set or removed on its registration and its
-    /// code's entry in one transaction; `false` when either is missing (or, to
-    /// reopen, the unit is not closed).
-    async fn set_close(
+    /// The writes of a unit's early close, set (`Some`) or taken off (`None`)
+    /// on its registration and its code's entry, each on the condition that
+    /// the item is there (and, to reopen, that the unit is closed).
+    fn close_items(
         &self,
         survey: &WaveId,
         unit: UnitNumber,
         digest: &CodeDigest,
-        expression: &str,
-        at: Option<AttributeValue>,
-        context: &'static str,
-    ) -> StoreResult<bool> {
-        let registration_condition =
-            if at.is_some() { "attribute_exists(survey_id)" } else { "attribute_exists(closed_at)" };
+        at: Option<OffsetDateTime>,
+    ) -> Vec<TransactWriteItem> {
+        let (expression, registration_condition) = match at {
+            Some(_) => ("SET closed_at = :at", "attribute_exists(survey_id)"),
+            None => ("REMOVE closed_at", "attribute_exists(closed_at)"),
+        };
+        let at = at.map(|at| {
+            HashMap::from([(":at".to_owned(), AttributeValue::S(at.format(&Rfc3339).expect("formattable")))])
+        });
         let update = |table: &str, key: Item, condition: &str| {
             let update = Update::builder()
                 .table_name(table)
                 .set_key(Some(key))
                 .update_expression(expression)
                 .condition_expression(condition)
-                .set_expression_attribute_values(at.clone().map(|at| HashMap::from([(":at".to_owned(), at)])))
+                .set_expression_attribute_values(at.clone())
                 .build()
                 .expect("table, key and expression are set");
             TransactWriteItem::builder().update(update).build()
         };
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(update(
+        vec![
+            update(
                 &self.tables.registrations,
                 key(&[("survey_id", survey.as_str()), ("unit", unit.as_str())]),
                 registration_condition,
-            ))
-            .transact_items(update(
-                &self.tables.codes,
-                key(&[("code_digest", &digest.0)]),
-                "attribute_exists(code_digest)",
-            ))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) =>
+            ),
+            update(&self.tables.codes, key(&[("code_digest", &digest.0)]), "attribute_exists(code_digest)"),
+        ]
+    }
+
+    /// The writes of a logged change, without its entry.
+    fn change_items(&self, change: Change<'_>) -> Vec<TransactWriteItem> {
+        let put = |table: &str, item: Item, condition: Option<&str>| {
+            let put = Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()
+                .expect("table and item are set");
+            TransactWriteItem::builder().put(put).build()
+        };
+        match change {
+            Change::EditWave(wave) => {
+                vec![put(&self.tables.waves, wave_item(wave), Some("attribute_exists(survey_id)"))]
+            }
+            Change::CloseUnit { survey, unit, digest, at } => self.close_items(survey, unit, digest, Some(at)),
+            Change::ReopenUnit { survey, unit, digest } => self.close_items(survey, unit, digest, None),
+            Change::AllowDomain { survey, unit, domain, expires_at } => {
+                vec![put(&self.tables.contacts, allowed_domain_item(survey, unit, domain, expires_at), None)]
+            }
+            Change::RemoveContact { survey, unit, contact_ids, removed, expires_at } => {
+                let mark = put(&self.tables.contacts, removed_item(survey, unit, removed, expires_at), None);
+                let deletes = contact_ids.iter().map(|id| {
+                    let delete = Delete::builder()
+                        .table_name(&self.tables.contacts)
+                        .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", id)])))
+                        .condition_expression("attribute_exists(contact_id)")
+                        .build()
+                        .expect("table and key are set");
+                    TransactWriteItem::builder().delete(delete).build()
+                });
+                std::iter::once(mark).chain(deletes).collect()
+            }
+        }
+    }
+}
+
+/// `true` when a transaction was written, `false` when a condition of it
+/// failed; an error for anything else (a conflict with another transaction
+/// is one, and may be retried).
+fn conditions_held(
+    result: Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, HttpResponse>>,
+    context: &'static str,
+) -> StoreResult<bool> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) => match e.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+                if cancelled.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed")) =>
             {
                 Ok(false)
             }
-            Err(e) => Err(store_error(context, e)),
-        }
+            _ => Err(store_error(context, e)),
+        },
     }
 }
 
@@ -458,36 +489,6 @@ impl ContactStore for DynamoStore {
         Ok(contacts)
     }
 
-    async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
-        let removed = self
-            .client
-            .delete_item()
-            .table_name(&self.tables.contacts)
-            .set_key(Some(key(&[("registration", &registration_key(survey, unit)), ("contact_id", contact_id)])))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| store_error("remove contact", e))?;
-        Ok(removed.attributes.is_some_and(|a| !a.is_empty()))
-    }
-
-    async fn allow_domain(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        domain: &str,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.contacts)
-            .set_item(Some(allowed_domain_item(survey, unit, domain, expires_at)))
-            .send()
-            .await
-            .map_err(|e| store_error("allow domain", e))?;
-        Ok(())
-    }
-
     async fn allowed_domains(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<String>> {
         let mut pages = self
             .client
@@ -508,23 +509,6 @@ impl ContactStore for DynamoStore {
             }
         }
         Ok(domains)
-    }
-
-    async fn mark_removed(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &str,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.tables.contacts)
-            .set_item(Some(removed_item(survey, unit, digest, expires_at)))
-            .send()
-            .await
-            .map_err(|e| store_error("mark a removed contact", e))?;
-        Ok(())
     }
 
     /// A Query on the item's whole key (the functions that check marks may
@@ -1183,6 +1167,33 @@ impl AuditStore for DynamoStore {
             }
             Err(e) => Err(store_error("add an audit entry once", e)),
         }
+    }
+
+    async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.change_items(change)))
+            .transact_items(self.append_item(audit_item(entry)))
+            .send()
+            .await;
+        if let Change::EditWave(wave) = change {
+            self.forget_wave(&wave.survey_id);
+        }
+        // The entry's put is the last item, so its reason is the last.
+        let entry_exists = result.as_ref().is_err_and(|e| match e.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                cancelled.cancellation_reasons().last().and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+            }
+            _ => false,
+        });
+        if entry_exists {
+            return Err(StoreError::Failed {
+                context: "record a change",
+                source: "an entry with this id exists".into(),
+            });
+        }
+        conditions_held(result, "record a change")
     }
 
     async fn audit(&self, survey: Option<&WaveId>) -> StoreResult<Vec<AuditEntry>> {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use support::Moto;
 use survey_aws::{lambda_sdk_config_from, setup, Clients, Config, DynamoStore};
-use survey_domain::audit::{Appended, AuditEntry, AuditStore};
+use survey_domain::audit::{Appended, AuditEntry, AuditStore, Change};
 use survey_domain::contact::{Contact, ContactStatus, Email, PersonName, Phone};
 use survey_domain::memory::MemoryStore;
 use survey_domain::store::*;
@@ -17,6 +17,15 @@ use survey_domain::{
     submit_response, AccessCode, Keys, Questionnaire, SubmitError, SubmitRequest, UnitNumber, VerifyToken, Wave, WaveId,
 };
 use time::{Duration, OffsetDateTime};
+
+/// Makes a change with an entry of its own, as an operation does; whether it held.
+async fn logged<S: AuditStore>(store: &S, change: Change<'_>) -> bool {
+    let entry = AuditEntry {
+        survey_id: Some(WaveId::parse("changes-made-by-tests").unwrap()),
+        ..AuditEntry::new("test@imdi.no", "test.change", OffsetDateTime::now_utc())
+    };
+    store.record_change(change, &entry).await.unwrap()
+}
 
 /// The store on a moto server of the test's own.
 async fn dynamo(moto: &Moto) -> (DynamoStore, Clients, Config) {
@@ -79,7 +88,7 @@ async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
     assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
     w.closes_at += Duration::days(14);
     w.webinar = Some(survey_domain::wave::Webinar { at: w.opens_at, url: "https://example.org/webinar".into() });
-    store.update_wave(&w).await.unwrap();
+    assert!(logged(store, Change::EditWave(&w)).await);
     assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
     assert_eq!(store.wave(&WaveId::parse("none").unwrap()).await.unwrap(), None);
     assert!(store.waves().await.unwrap().iter().any(|x| x.survey_id.as_str() == "waves"));
@@ -120,11 +129,12 @@ async fn a_unit_is_registered_once_with_one_code<S: Stores>(store: &S, keys: &Ke
     let bergen = UnitNumber::parse("4601").unwrap();
     assert!(!store.close_unit(&first.survey_id, bergen, &digest, at).await.unwrap(), "not registered");
     assert_eq!(store.registration(&first.survey_id, bergen).await.unwrap(), None, "nothing written");
-    assert!(store.reopen_unit(&first.survey_id, first.unit, &digest).await.unwrap());
+    let reopen = |unit| Change::ReopenUnit { survey: &first.survey_id, unit, digest: &digest };
+    assert!(logged(store, reopen(first.unit)).await);
     assert_eq!(store.registration(&first.survey_id, first.unit).await.unwrap().unwrap().closed_at, None);
     assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, None);
-    assert!(!store.reopen_unit(&first.survey_id, first.unit, &digest).await.unwrap(), "open already");
-    assert!(!store.reopen_unit(&first.survey_id, bergen, &digest).await.unwrap(), "not registered");
+    assert!(!logged(store, reopen(first.unit)).await, "open already");
+    assert!(!logged(store, reopen(bergen)).await, "not registered");
 }
 
 async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
@@ -151,8 +161,9 @@ async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
     );
     assert!(store.contacts(&survey, UnitNumber::parse("0301").unwrap()).await.unwrap().is_empty());
 
-    store.allow_domain(&survey, unit, "bergen.kommune.no", later).await.unwrap();
-    store.allow_domain(&survey, unit, "hordaland.no", later).await.unwrap();
+    for domain in ["bergen.kommune.no", "hordaland.no"] {
+        assert!(logged(store, Change::AllowDomain { survey: &survey, unit, domain, expires_at: later }).await);
+    }
     let mut domains = store.allowed_domains(&survey, unit).await.unwrap();
     domains.sort();
     assert_eq!(domains, ["bergen.kommune.no", "hordaland.no"]);
@@ -171,8 +182,17 @@ async fn contacts_are_kept_per_unit<S: Stores>(store: &S) {
     domains.sort();
     assert_eq!(domains, ["bergen.kommune.no", "hordaland.no"]);
 
-    assert!(store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap());
-    assert!(!store.remove_contact(&survey, unit, &ola.contact_id).await.unwrap(), "gone already");
+    let mark = "mark-of-ola";
+    let ids = [ola.contact_id.clone()];
+    let remove = Change::RemoveContact { survey: &survey, unit, contact_ids: &ids, removed: mark, expires_at };
+    assert!(logged(store, remove).await);
+    assert!(store.was_removed(&survey, unit, mark).await.unwrap(), "the address's mark is kept");
+    assert!(!logged(store, remove).await, "gone already");
+    let both = [kari.contact_id.clone(), ola.contact_id.clone()];
+    let partly =
+        Change::RemoveContact { survey: &survey, unit, contact_ids: &both, removed: "mark-of-both", expires_at };
+    assert!(!logged(store, partly).await, "one of them gone: neither is removed");
+    assert!(!store.was_removed(&survey, unit, "mark-of-both").await.unwrap(), "nor marked");
     let left: Vec<String> =
         store.contacts(&survey, unit).await.unwrap().into_iter().map(|c| c.contact.contact_id).collect();
     assert_eq!(left, [kari.contact_id]);
@@ -676,6 +696,48 @@ async fn the_audit_log_is_only_added_to<S: AuditStore>(store: &S) {
     assert_eq!(store.audit(None).await.unwrap(), [], "the keys are no entries");
 }
 
+/// A change and its entry are written together or not at all: a change whose
+/// condition fails leaves no entry, and an entry that cannot be added (its id
+/// is taken) leaves no change.
+async fn a_change_and_its_entry_are_written_together<S: Stores>(store: &S, keys: &Keys) {
+    let mut w = wave("logged");
+    let survey = w.survey_id.clone();
+    let entry = |action: &str| AuditEntry {
+        survey_id: Some(survey.clone()),
+        ..AuditEntry::new("kari@imdi.no", action, OffsetDateTime::now_utc())
+    };
+    let missing = Wave { survey_id: WaveId::parse("logged-none").unwrap(), ..w.clone() };
+    assert!(!store.record_change(Change::EditWave(&missing), &entry("wave.edit")).await.unwrap());
+    assert_eq!(store.wave(&missing.survey_id).await.unwrap(), None, "no wave is made by an edit");
+    assert!(store.create_wave(&w).await.unwrap());
+    w.min_respondents += 5;
+    let edit = entry("wave.edit");
+    assert!(store.record_change(Change::EditWave(&w), &edit).await.unwrap());
+    assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+
+    let registered = registration("logged", "4601");
+    let digest = keys.code_digest(&registered.access_code);
+    store.register_unit(&registered, &digest).await.unwrap();
+    let at = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let stord = UnitNumber::parse("4614").unwrap();
+    let close_stord = Change::CloseUnit { survey: &w.survey_id, unit: stord, digest: &digest, at };
+    assert!(!store.record_change(close_stord, &entry("unit.close")).await.unwrap(), "not registered");
+    let reopen = Change::ReopenUnit { survey: &w.survey_id, unit: registered.unit, digest: &digest };
+    assert!(!store.record_change(reopen, &entry("unit.reopen")).await.unwrap(), "not closed");
+
+    let close = Change::CloseUnit { survey: &w.survey_id, unit: registered.unit, digest: &digest, at };
+    let reused = AuditEntry { action: "unit.close".into(), ..edit.clone() };
+    assert!(store.record_change(close, &reused).await.is_err(), "an entry is never written over");
+    let unit = store.registration(&w.survey_id, registered.unit).await.unwrap().unwrap();
+    assert_eq!(unit.closed_at, None, "and its change is not made");
+    let closed = entry("unit.close");
+    assert!(store.record_change(close, &closed).await.unwrap());
+    assert_eq!(store.code_entry(&digest).await.unwrap().unwrap().closed_at, Some(at));
+
+    assert_eq!(store.audit(Some(&w.survey_id)).await.unwrap(), [edit, closed], "an entry for each change made");
+    assert_eq!(store.audit(Some(&missing.survey_id)).await.unwrap(), []);
+}
+
 /// A contact's reminder mark: set once per round, taken off only by its own
 /// round, gone when the contact is stored again; never on a missing contact.
 async fn removed_addresses_are_marked_per_unit<S: Stores>(store: &S, keys: &Keys) {
@@ -684,11 +746,17 @@ async fn removed_addresses_are_marked_per_unit<S: Stores>(store: &S, keys: &Keys
     let kari = Contact::new(PersonName::parse("Kari").unwrap(), Email::parse("kari@x.no").unwrap(), None);
     let until = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(300);
     store.put_contact(&survey, unit, &kari, until).await.unwrap();
-    store.allow_domain(&survey, unit, "x.no", until).await.unwrap();
-    let ola = keys.removed_contact_digest(&survey, unit, &Email::parse("ola@x.no").unwrap());
-    assert!(!store.was_removed(&survey, unit, &ola).await.unwrap());
+    assert!(logged(store, Change::AllowDomain { survey: &survey, unit, domain: "x.no", expires_at: until }).await);
+    let ola = Contact::new(PersonName::parse("Ola").unwrap(), Email::parse("ola@x.no").unwrap(), None);
+    store.put_contact(&survey, unit, &ola, until).await.unwrap();
+    let ola_mark = keys.removed_contact_digest(&survey, unit, &ola.email);
+    assert!(!store.was_removed(&survey, unit, &ola_mark).await.unwrap());
 
-    store.mark_removed(&survey, unit, &ola, until).await.unwrap();
+    let ids = [ola.contact_id.clone()];
+    let removal =
+        Change::RemoveContact { survey: &survey, unit, contact_ids: &ids, removed: &ola_mark, expires_at: until };
+    assert!(logged(store, removal).await);
+    let ola = ola_mark;
     assert!(store.was_removed(&survey, unit, &ola).await.unwrap());
     assert!(!store.was_removed(&survey, other, &ola).await.unwrap(), "for its unit only");
     let kari_mark = keys.removed_contact_digest(&survey, unit, &kari.email);
@@ -711,7 +779,9 @@ async fn a_removal_mark_holds_no_address(clients: &Clients, config: &Config, sto
     let unit = UnitNumber::parse("4601").unwrap();
     let until = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap() + Duration::days(300);
     let digest = config.keys.removed_contact_digest(&survey, unit, &Email::parse("ola@x.no").unwrap());
-    store.mark_removed(&survey, unit, &digest, until).await.unwrap();
+    let removal =
+        Change::RemoveContact { survey: &survey, unit, contact_ids: &[], removed: &digest, expires_at: until };
+    assert!(logged(store, removal).await);
     let items = clients.dynamodb.scan().table_name(&config.tables.contacts).send().await.unwrap().items.unwrap();
     let item = items.iter().find(|i| format!("{i:?}").contains(&digest)).expect("the mark's item");
     assert!(!format!("{item:?}").contains("ola"), "{item:?}");
@@ -739,7 +809,11 @@ async fn a_contact_is_marked_reminded_once_per_round<S: Stores>(store: &S) {
     let other = UnitNumber::parse("0301").unwrap();
     assert!(!store.mark_reminded(&survey, other, id, "2026-11-24").await.unwrap(), "no such contact there");
     assert!(store.contacts(&survey, other).await.unwrap().is_empty(), "and none was made");
-    assert!(store.remove_contact(&survey, unit, id).await.unwrap());
+    let ids = [id.to_owned()];
+    assert!(
+        logged(store, Change::RemoveContact { survey: &survey, unit, contact_ids: &ids, removed: "m", expires_at })
+            .await
+    );
     assert!(!store.mark_reminded(&survey, unit, id, "2026-11-25").await.unwrap(), "removed");
     assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
 }
@@ -770,7 +844,11 @@ async fn a_contact_is_marked_mailed_once_per_mailing<S: Stores>(store: &S) {
     assert!(!store.mark_mailed(&survey, other, id, "added:01A").await.unwrap(), "no such contact there");
     store.unmark_mailed(&survey, other, id, "added:01A").await.unwrap();
     assert!(store.contacts(&survey, other).await.unwrap().is_empty(), "and none was made");
-    assert!(store.remove_contact(&survey, unit, id).await.unwrap());
+    let ids = [id.to_owned()];
+    assert!(
+        logged(store, Change::RemoveContact { survey: &survey, unit, contact_ids: &ids, removed: "m", expires_at })
+            .await
+    );
     assert!(!store.mark_mailed(&survey, unit, id, "added:01C").await.unwrap(), "removed");
     store.unmark_mailed(&survey, unit, id, "approval:01B").await.unwrap();
     assert!(store.contacts(&survey, unit).await.unwrap().is_empty());
@@ -823,6 +901,7 @@ async fn memory_store_keeps_the_contract() {
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &keys).await;
     the_audit_log_is_only_added_to(&store).await;
+    a_change_and_its_entry_are_written_together(&store, &keys).await;
     a_wave_is_leased_to_one_run_at_a_time(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), keys, true).await;
 }
@@ -848,6 +927,7 @@ async fn dynamodb_store_keeps_the_contract() {
     a_units_recipients_and_forms_are_read_alone(&store).await;
     guess_counts_stop_at_their_limit(&store, &config.keys).await;
     the_audit_log_is_only_added_to(&store).await;
+    a_change_and_its_entry_are_written_together(&store, &config.keys).await;
     a_wave_is_leased_to_one_run_at_a_time(&store).await;
     concurrent_copies_store_one_answer(Arc::new(store), config.keys.clone(), false).await;
 }
@@ -930,14 +1010,14 @@ async fn a_caching_store_keeps_a_wave_until_its_time_is_up_or_it_changes_it() {
     // Changed by another instance: this one goes on with what it read, until the time is up.
     let mut changed = w.clone();
     changed.closes_at += Duration::days(7);
-    store.update_wave(&changed).await.unwrap();
+    assert!(logged(&store, Change::EditWave(&changed)).await);
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w), "kept");
     tokio::time::sleep(ttl).await;
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&changed), "read again");
 
     // Changed through this instance: seen at once.
     w.closes_at = changed.closes_at + Duration::days(1);
-    cached.update_wave(&w).await.unwrap();
+    assert!(logged(&cached, Change::EditWave(&w)).await);
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
     // A wave that does not exist yet is not remembered as missing.
     let later = wave("cached-later");

@@ -11,6 +11,10 @@
 //! left undone; so a retry after an error neither mails, changes nor starts
 //! twice, nor is logged twice.
 //!
+//! A change that only changes the store is written with its entry in one
+//! write ([`AuditStore::record_change`]): either both are there or neither,
+//! so no fault between the two leaves a change the log does not show.
+//!
 //! The changes themselves, each with its entry, are in [`crate::operations`].
 
 use std::future::Future;
@@ -19,9 +23,10 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::code::CodeDigest;
 use crate::store::StoreResult;
 use crate::unit::UnitNumber;
-use crate::wave::WaveId;
+use crate::wave::{Wave, WaveId};
 
 /// One change, as the console shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,7 +106,35 @@ pub enum Appended {
     Before(AuditEntry),
 }
 
+/// A change of the store that is written together with its entry.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// An existing wave's settings replaced.
+    EditWave(&'a Wave),
+    /// A registered unit closed early at `at`, on its registration and on the
+    /// entry of its code (`digest`), where a submission reads it.
+    CloseUnit { survey: &'a WaveId, unit: UnitNumber, digest: &'a CodeDigest, at: OffsetDateTime },
+    /// A unit closed early opened again, on both.
+    ReopenUnit { survey: &'a WaveId, unit: UnitNumber, digest: &'a CodeDigest },
+    /// Contacts with an address in `domain` need no approval, until `expires_at`.
+    AllowDomain { survey: &'a WaveId, unit: UnitNumber, domain: &'a str, expires_at: OffsetDateTime },
+    /// A contact's items removed, and the mark of their address (its keyed
+    /// hash `removed`) kept until `expires_at`.
+    RemoveContact {
+        survey: &'a WaveId,
+        unit: UnitNumber,
+        contact_ids: &'a [String],
+        removed: &'a str,
+        expires_at: OffsetDateTime,
+    },
+}
+
 pub trait AuditStore: Send + Sync {
+    /// Makes the change and adds its entry, together or not at all. `false`,
+    /// with nothing written, when the change finds the store otherwise than
+    /// it must: no such wave, unit or contact item, or a unit to reopen that
+    /// is not closed.
+    fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Adds an entry; a second entry with the same id is refused, never overwritten.
     fn append(&self, entry: &AuditEntry) -> impl Future<Output = StoreResult<()>> + Send;
     /// Adds an entry unless one was added under `key` before. The entry and its

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 use crate::answer::{AnswerId, AnswerRecord, ScannedAnswer};
-use crate::audit::{Appended, AuditEntry, AuditStore};
+use crate::audit::{Appended, AuditEntry, AuditStore, Change};
 use crate::code::CodeDigest;
 use crate::contact::Contact;
 use crate::forms::{Form, FormStatus, FormStore, FormToken, Mailing, RecipientEntry, Saved};
@@ -56,6 +56,60 @@ struct Tables {
     /// The content bucket: each wave's published questionnaire version.
     content: BTreeMap<WaveId, String>,
     run_leases: BTreeMap<WaveId, RunLease>,
+}
+
+impl Tables {
+    /// Sets (`Some`) or takes off (`None`) a unit's early close, on its
+    /// registration and its code's entry; `false`, changing nothing, when
+    /// either is missing or a unit to reopen is not closed.
+    fn set_close(
+        &mut self,
+        survey: &WaveId,
+        unit: UnitNumber,
+        digest: &CodeDigest,
+        at: Option<OffsetDateTime>,
+    ) -> bool {
+        match (self.registrations.get_mut(&(survey.clone(), unit)), self.codes.get_mut(digest)) {
+            (Some(registration), Some(code)) if at.is_some() || registration.closed_at.is_some() => {
+                registration.closed_at = at;
+                code.closed_at = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Makes a change that is logged; `false`, changing nothing, when the
+    /// store is not as the change needs it.
+    fn change(&mut self, change: Change<'_>) -> bool {
+        match change {
+            Change::EditWave(wave) => match self.waves.get_mut(&wave.survey_id) {
+                Some(stored) => {
+                    *stored = wave.clone();
+                    true
+                }
+                None => false,
+            },
+            Change::CloseUnit { survey, unit, digest, at } => self.set_close(survey, unit, digest, Some(at)),
+            Change::ReopenUnit { survey, unit, digest } => self.set_close(survey, unit, digest, None),
+            Change::AllowDomain { survey, unit, domain, expires_at } => {
+                self.allowed_domains.entry((survey.clone(), unit)).or_default().insert(domain.to_owned(), expires_at);
+                true
+            }
+            Change::RemoveContact { survey, unit, contact_ids, removed, expires_at } => {
+                let key = (survey.clone(), unit);
+                let contacts = self.contacts.get_mut(&key);
+                if !contact_ids.iter().all(|id| contacts.as_ref().is_some_and(|cs| cs.contains_key(id))) {
+                    return false;
+                }
+                if let Some(contacts) = contacts {
+                    contacts.retain(|id, _| !contact_ids.contains(id));
+                }
+                self.removed.entry(key).or_default().insert(removed.to_owned(), expires_at);
+                true
+            }
+        }
+    }
 }
 
 /// Everything a [`MemoryStore`] held at one moment; equal snapshots, equal contents.
@@ -112,6 +166,11 @@ impl MemoryStore {
         }
     }
 
+    /// Puts a wave as it is given, for tests that move its dates.
+    pub fn replace_wave(&self, wave: &Wave) {
+        self.with(|t| t.waves.insert(wave.survey_id.clone(), wave.clone()));
+    }
+
     /// Every stored answer, for tests that look at what was written.
     pub fn all_answers(&self) -> Vec<AnswerRecord> {
         self.with(|t| t.answers.values().cloned().collect())
@@ -142,11 +201,6 @@ impl WaveStore for MemoryStore {
                 true
             }
         }))
-    }
-
-    async fn update_wave(&self, wave: &Wave) -> StoreResult<()> {
-        self.with(|t| t.waves.insert(wave.survey_id.clone(), wave.clone()));
-        Ok(())
     }
 }
 
@@ -180,6 +234,23 @@ impl AuditStore for MemoryStore {
             t.audit.insert(entry.id.clone(), entry.clone());
             t.audit_keys.insert(key.to_owned(), entry.clone());
             Ok(Appended::Now)
+        })
+    }
+
+    async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
+        self.fault(Fault::AuditWrite, "audit entry")?;
+        self.with(|t| {
+            if t.audit.contains_key(&entry.id) {
+                return Err(StoreError::Failed {
+                    context: "audit entry",
+                    source: "an entry with this id exists".into(),
+                });
+            }
+            let changed = t.change(change);
+            if changed {
+                t.audit.insert(entry.id.clone(), entry.clone());
+            }
+            Ok(changed)
         })
     }
 
@@ -271,25 +342,7 @@ impl RegistrationStore for MemoryStore {
         digest: &CodeDigest,
         at: OffsetDateTime,
     ) -> StoreResult<bool> {
-        Ok(self.with(|t| match (t.registrations.get_mut(&(survey.clone(), unit)), t.codes.get_mut(digest)) {
-            (Some(registration), Some(code)) => {
-                registration.closed_at = Some(at);
-                code.closed_at = Some(at);
-                true
-            }
-            _ => false,
-        }))
-    }
-
-    async fn reopen_unit(&self, survey: &WaveId, unit: UnitNumber, digest: &CodeDigest) -> StoreResult<bool> {
-        Ok(self.with(|t| match (t.registrations.get_mut(&(survey.clone(), unit)), t.codes.get_mut(digest)) {
-            (Some(registration), Some(code)) if registration.closed_at.is_some() => {
-                registration.closed_at = None;
-                code.closed_at = None;
-                true
-            }
-            _ => false,
-        }))
+        Ok(self.with(|t| t.set_close(survey, unit, digest, Some(at))))
     }
 }
 
@@ -337,38 +390,10 @@ impl ContactStore for MemoryStore {
         }))
     }
 
-    async fn remove_contact(&self, survey: &WaveId, unit: UnitNumber, contact_id: &str) -> StoreResult<bool> {
-        Ok(self.with(|t| t.contacts.get_mut(&(survey.clone(), unit)).is_some_and(|cs| cs.remove(contact_id).is_some())))
-    }
-
-    async fn allow_domain(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        domain: &str,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|t| {
-            t.allowed_domains.entry((survey.clone(), unit)).or_default().insert(domain.to_owned(), expires_at)
-        });
-        Ok(())
-    }
-
     async fn allowed_domains(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Vec<String>> {
         Ok(self.with(|t| {
             t.allowed_domains.get(&(survey.clone(), unit)).map(|d| d.keys().cloned().collect()).unwrap_or_default()
         }))
-    }
-
-    async fn mark_removed(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &str,
-        expires_at: OffsetDateTime,
-    ) -> StoreResult<()> {
-        self.with(|t| t.removed.entry((survey.clone(), unit)).or_default().insert(digest.to_owned(), expires_at));
-        Ok(())
     }
 
     async fn was_removed(&self, survey: &WaveId, unit: UnitNumber, digest: &str) -> StoreResult<bool> {

@@ -1,30 +1,35 @@
 //! What IMDi's operators do to a wave, each as the one function that both the
 //! console (`functions/admin`) and `survey-admin` call, so that neither has
-//! logic of its own. Each change is made, then recorded in the audit log
-//! ([`crate::audit`]) with who made it and the values before and after;
-//! nothing is recorded for a change that did not happen. A change that mails
-//! or starts a run is recorded first (or with its change in one write), under
-//! the operator's request, and mails or starts last: asked again after an
-//! error, it finds its entry and finishes, once.
+//! logic of its own. Each change is recorded in the audit log
+//! ([`crate::audit`]) with who made it and the values before and after; a
+//! change of the store alone is written with its entry in one write, so that
+//! neither is there without the other. A change that mails or starts a run is
+//! recorded first (or with its change in one write), under the operator's
+//! request, and mails or starts last: asked again after an error, it finds its
+//! entry and finishes, once.
 //!
 //! The log names a contact person by a masked address (`k…@bergen.kommune.no`):
 //! the entry outlives the contact's own data, which is deleted after the
 //! wave's results are gone.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
-use crate::audit::{Appended, AuditEntry, AuditStore, RequestKey};
+use crate::audit::{Appended, AuditEntry, AuditStore, Change, RequestKey};
 use crate::catalogue;
-use crate::contact::Email;
+use crate::contact::{Contact, Email};
 use crate::definition::Respondents;
 use crate::forms::{FormStore, Mailing};
 use crate::jobs::{JobQueue, MailJob, QueueError};
-use crate::registration::{approve_by_imdi, remove_contact, VerifyError};
+use crate::registration::{approve_by_imdi, VerifyError};
 use crate::store::{CodeRotation, ContactStore, ContentStore, RegistrationStore, Rotated, StoreError, WaveStore};
 use crate::unit::UnitNumber;
-use crate::wave::{InvalidWave, SurveyStatus, Wave, WaveId, Webinar, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS};
+use crate::wave::{
+    InvalidWave, SurveyStatus, Wave, WaveId, Webinar, WrittenForm, DEFAULT_MIN_RESPONDENTS, DEFAULT_MIN_UNITS,
+};
 use crate::{AccessCode, Keys, LanguageCode};
 
 /// Why an operator's change was not made.
@@ -42,6 +47,8 @@ pub enum ChangeError {
     NotClosed,
     #[error("the unit's code was changed just now, by another request; see the log")]
     CodeChanged,
+    #[error("the wave is not stored")]
+    UnknownWave,
     #[error("the wave has closed; a unit cannot be opened again")]
     WaveClosed,
     #[error("there is no such contact")]
@@ -266,7 +273,7 @@ pub struct WaveChanges {
 }
 
 /// Changes a wave's settings, checked as a whole.
-pub async fn edit_wave<S: WaveStore + AuditStore>(
+pub async fn edit_wave<S: AuditStore>(
     store: &S,
     actor: Actor<'_>,
     wave: &Wave,
@@ -292,8 +299,32 @@ pub async fn edit_wave<S: WaveStore + AuditStore>(
     if roles && wave.closes_at <= actor.now && changed.closes_at > actor.now {
         return Err(ChangeError::ResultsOut);
     }
-    store.update_wave(&changed).await?;
-    let entry = actor.record(store, "wave.edit", &wave.survey_id, None, settings(wave), settings(&changed)).await?;
+    let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));
+    if !store.record_change(Change::EditWave(&changed), &entry).await? {
+        return Err(ChangeError::UnknownWave);
+    }
+    Ok((changed, entry))
+}
+
+/// Sets the units' own written forms of Norwegian (`unit language`): what a
+/// survey of roles' e-mails and forms open in.
+pub async fn set_written_forms<S: AuditStore>(
+    store: &S,
+    actor: Actor<'_>,
+    wave: &Wave,
+    written_forms: BTreeMap<UnitNumber, WrittenForm>,
+) -> Result<(Wave, AuditEntry), ChangeError> {
+    let changed = Wave { written_forms, ..wave.clone() };
+    let entry = actor.entry(
+        "wave.written_forms",
+        &wave.survey_id,
+        None,
+        json!({ "written_forms": wave.written_forms }),
+        json!({ "written_forms": changed.written_forms }),
+    );
+    if !store.record_change(Change::EditWave(&changed), &entry).await? {
+        return Err(ChangeError::UnknownWave);
+    }
     Ok((changed, entry))
 }
 
@@ -307,19 +338,18 @@ pub async fn close_unit<S: RegistrationStore + AuditStore>(
 ) -> Result<AuditEntry, ChangeError> {
     let registration = store.registration(survey, unit).await?.ok_or(ChangeError::NotRegistered)?;
     let digest = keys.code_digest(&registration.access_code);
-    if !store.close_unit(survey, unit, &digest, actor.now).await? {
+    let entry = actor.entry(
+        "unit.close",
+        survey,
+        Some(unit),
+        json!({ "closed_at": registration.closed_at.map(time) }),
+        json!({ "closed_at": time(actor.now) }),
+    );
+    let close = Change::CloseUnit { survey, unit, digest: &digest, at: actor.now };
+    if !store.record_change(close, &entry).await? {
         return Err(ChangeError::NotRegistered);
     }
-    actor
-        .record(
-            store,
-            "unit.close",
-            survey,
-            Some(unit),
-            json!({ "closed_at": registration.closed_at.map(time) }),
-            json!({ "closed_at": time(actor.now) }),
-        )
-        .await
+    Ok(entry)
 }
 
 /// Writes each early close onto the unit's code entry, where a submission
@@ -361,19 +391,18 @@ pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
     if wave.status(actor.now) != SurveyStatus::Open {
         return Err(ChangeError::WaveClosed);
     }
-    if !store.reopen_unit(&wave.survey_id, unit, &keys.code_digest(&registration.access_code)).await? {
+    let entry = actor.entry(
+        "unit.reopen",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "closed_at": time(closed_at) }),
+        json!({ "closed_at": null }),
+    );
+    let digest = keys.code_digest(&registration.access_code);
+    if !store.record_change(Change::ReopenUnit { survey: &wave.survey_id, unit, digest: &digest }, &entry).await? {
         return Err(ChangeError::NotClosed);
     }
-    actor
-        .record(
-            store,
-            "unit.reopen",
-            &wave.survey_id,
-            Some(unit),
-            json!({ "closed_at": time(closed_at) }),
-            json!({ "closed_at": null }),
-        )
-        .await
+    Ok(entry)
 }
 
 /// IMDi approves a contact awaiting approval; they get the code.
@@ -416,8 +445,12 @@ async fn contact_status<S: ContactStore>(
     Ok(contact.contact.status.as_str())
 }
 
-/// Removes a contact; their results links stop working at once, and their
-/// domain no longer admits them to the unit in this wave.
+/// Removes a contact (`contact remove`): their results links stop working at
+/// once, as every link is checked against the contact it was sent to. The
+/// removal lasts the wave: the unit keeps a mark of the address (its keyed
+/// hash, never the address, until `results_until`), so that its domain no
+/// longer admits them. Should they register again, they wait for a verified
+/// contact or IMDi to vouch for them; their registration is answered as any.
 pub async fn remove<S: ContactStore + AuditStore>(
     store: &S,
     keys: &Keys,
@@ -427,19 +460,29 @@ pub async fn remove<S: ContactStore + AuditStore>(
     email: &Email,
 ) -> Result<AuditEntry, ChangeError> {
     let survey = &wave.survey_id;
-    let before = contact_status(store, survey, unit, email).await?;
-    remove_contact(store, keys, wave, unit, email).await?;
+    let contacts = store.contacts(survey, unit).await?;
+    let removed: Vec<&Contact> = contacts.iter().map(|c| &c.contact).filter(|c| &c.email == email).collect();
+    let first = removed.first().ok_or(ChangeError::UnknownContact)?;
     let contact = masked(email);
-    actor
-        .record(
-            store,
-            "contact.remove",
-            survey,
-            Some(unit),
-            json!({ "contact": contact, "status": before }),
-            json!({ "contact": contact, "status": null }),
-        )
-        .await
+    let entry = actor.entry(
+        "contact.remove",
+        survey,
+        Some(unit),
+        json!({ "contact": contact, "status": first.status.as_str() }),
+        json!({ "contact": contact, "status": null }),
+    );
+    let contact_ids: Vec<String> = removed.iter().map(|c| c.contact_id.clone()).collect();
+    let removal = Change::RemoveContact {
+        survey,
+        unit,
+        contact_ids: &contact_ids,
+        removed: &keys.removed_contact_digest(survey, unit, email),
+        expires_at: wave.results_until,
+    };
+    if !store.record_change(removal, &entry).await? {
+        return Err(ChangeError::UnknownContact);
+    }
+    Ok(entry)
 }
 
 /// Contacts with an address in `domain` need no approval for this unit.
@@ -451,21 +494,22 @@ pub async fn allow_domain<S: ContactStore + AuditStore>(
     domain: &str,
 ) -> Result<AuditEntry, ChangeError> {
     let before = store.allowed_domains(&wave.survey_id, unit).await?;
-    store.allow_domain(&wave.survey_id, unit, domain, wave.results_until).await?;
     let mut after = before.clone();
     if !after.iter().any(|d| d == domain) {
         after.push(domain.to_owned());
     }
-    actor
-        .record(
-            store,
-            "domain.allow",
-            &wave.survey_id,
-            Some(unit),
-            json!({ "domains": before }),
-            json!({ "domains": after }),
-        )
-        .await
+    let entry = actor.entry(
+        "domain.allow",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "domains": before }),
+        json!({ "domains": after }),
+    );
+    let allow = Change::AllowDomain { survey: &wave.survey_id, unit, domain, expires_at: wave.results_until };
+    if !store.record_change(allow, &entry).await? {
+        return Err(StoreError::Failed { context: "allow domain", source: "the write was refused".into() }.into());
+    }
+    Ok(entry)
 }
 
 /// The unit's code again, by e-mail to each verified contact. Returns how many

@@ -652,32 +652,6 @@ async fn announce<Q: JobQueue>(
     queue.enqueue(&MailJob::ContactAdded { survey_id: survey, unit, contact_id, approved_by }).await
 }
 
-/// IMDi removes a contact (`contact remove`): their results links stop working
-/// at once, as every link is checked against the contact it was sent to. The
-/// removal lasts the wave: the unit keeps a mark of the address (its keyed
-/// hash, never the address, until `results_until`), so that its domain no
-/// longer admits them. Should they register again, they wait for a verified
-/// contact or IMDi to vouch for them; their registration is answered as any.
-pub async fn remove_contact<S: ContactStore>(
-    store: &S,
-    keys: &Keys,
-    wave: &Wave,
-    unit: UnitNumber,
-    email: &Email,
-) -> Result<(), VerifyError> {
-    let survey = &wave.survey_id;
-    let contacts = store.contacts(survey, unit).await?;
-    let removed: Vec<&Contact> = contacts.iter().map(|c| &c.contact).filter(|c| &c.email == email).collect();
-    if removed.is_empty() {
-        return Err(VerifyError::UnknownContact);
-    }
-    store.mark_removed(survey, unit, &keys.removed_contact_digest(survey, unit, email), wave.results_until).await?;
-    for contact in removed {
-        store.remove_contact(survey, unit, &contact.contact_id).await?;
-    }
-    Ok(())
-}
-
 /// The mail worker's part of the approval: every verified contact of the unit
 /// gets a link to approve the person, and the person is told what happens next.
 /// Each once ([`OncePerContact`]): a retry makes no new link for an approver

@@ -286,7 +286,8 @@ mod tests {
         assert!(w.auth("4601", Some(&token), NOW).await.is_ok());
         let unit = UnitNumber::parse("4601").unwrap();
         let kari = Email::parse("kari@x.no").unwrap();
-        crate::registration::remove_contact(&w.store, &w.keys, &wave_2026(), unit, &kari).await.unwrap();
+        let imdi = crate::operations::Actor { who: "per@imdi.no", now: NOW };
+        crate::operations::remove(&w.store, &w.keys, imdi, &wave_2026(), unit, &kari).await.unwrap();
         assert!(matches!(w.auth("4601", Some(&token), NOW).await, Err(ResultsAuthError::InvalidToken)));
     }
 

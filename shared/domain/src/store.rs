@@ -99,8 +99,6 @@ pub trait WaveStore: Send + Sync {
     fn waves(&self) -> impl Future<Output = StoreResult<Vec<Wave>>> + Send;
     /// Stores a new wave; `false` when one with that id exists already.
     fn create_wave(&self, wave: &Wave) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Replaces an existing wave's settings.
-    fn update_wave(&self, wave: &Wave) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
 /// A unit's new access code, to replace the code it was read with, and the
@@ -173,13 +171,6 @@ pub trait RegistrationStore: Send + Sync {
         digest: &CodeDigest,
         at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Opens a unit closed early again, on both; `false` when it is not registered or not closed.
-    fn reopen_unit(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &CodeDigest,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// The content bucket, where the survey page reads a wave's questionnaire and texts.
@@ -228,37 +219,12 @@ pub trait ContactStore: Send + Sync {
         survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<ContactEntry>>> + Send;
-    /// Deletes a contact; `false` when there was none with that id.
-    fn remove_contact(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        contact_id: &str,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Lets contacts with addresses in `domain` (lower-case ASCII) become verified
-    /// for the unit without an approval, until `expires_at`.
-    fn allow_domain(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        domain: &str,
-        expires_at: OffsetDateTime,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The domains IMDi allowed for the unit.
     fn allowed_domains(
         &self,
         survey: &WaveId,
         unit: UnitNumber,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
-    /// Marks that IMDi removed the address whose keyed hash is `digest`
-    /// ([`crate::Keys::removed_contact_digest`]) from the unit, until `expires_at`.
-    fn mark_removed(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &str,
-        expires_at: OffsetDateTime,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Whether the unit holds the mark of a removed address.
     fn was_removed(
         &self,

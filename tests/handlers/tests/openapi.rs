@@ -258,11 +258,9 @@ async fn registration_and_verification_answer_as_documented() {
         WaveId::parse(SURVEY).expect("a survey id"),
         UnitNumber::parse(fixture["unit"].as_str().expect("a unit")).expect("a unit"),
     );
-    api.register
-        .store
-        .allow_domain(&survey, unit, domain, OffsetDateTime::now_utc() + Duration::days(300))
-        .await
-        .expect("stored");
+    let stored = api.register.store.wave(&survey).await.expect("read").expect("the wave");
+    let imdi = survey_domain::operations::Actor { who: "per@imdi.no", now: OffsetDateTime::now_utc() };
+    survey_domain::operations::allow_domain(&api.register.store, imdi, &stored, unit, domain).await.expect("stored");
     api.deliver().await;
     let token = token_in_last_mail(&api.mailer.sent(), email);
     let verify = |token: &str, accept: &str| {
@@ -346,7 +344,7 @@ async fn registration_and_verification_answer_as_documented() {
 
     let now = OffsetDateTime::now_utc();
     let closed = survey_domain::Wave { registration_deadline: now - Duration::hours(1), ..wave(now) };
-    api.register.store.update_wave(&closed).await.expect("updated");
+    api.register.store.replace_wave(&closed);
     c.check(&Method::POST, path, &api.call(event("register")).await);
     assert_documented_reached(&c, &[path, verify_path, approve_path]);
 }
@@ -433,7 +431,7 @@ async fn results_answer_as_documented() {
     assert_eq!(released["trend"][0]["indices"], released["national"]["indices"]);
 
     let expired = survey_domain::Wave { results_until: now - Duration::hours(1), ..wave };
-    api.results.store.update_wave(&expired).await.expect("updated");
+    api.results.store.replace_wave(&expired);
     for (path, template) in [(own.clone(), report), (format!("{own}/count"), count)] {
         c.check(&Method::GET, template, &api.call(with_token(get("results-report", &path), Some(&token))).await);
     }
@@ -487,7 +485,7 @@ async fn org_responses_answer_as_documented() {
     let mut wave = api.forms.store.wave(&WaveId::parse(handler_tests::FORMS_SURVEY).unwrap()).await.unwrap().unwrap();
     wave.opens_at = OffsetDateTime::now_utc() - Duration::days(10);
     wave.closes_at = OffsetDateTime::now_utc() - Duration::minutes(1);
-    api.forms.store.update_wave(&wave).await.unwrap();
+    api.forms.store.replace_wave(&wave);
     // The head of the programme has not submitted: after the close, neither a draft nor a submit is taken.
     let programme = body(json!({"q_targets": "yes"}));
     for (method, path) in [(Method::PUT, current), (Method::POST, submit)] {

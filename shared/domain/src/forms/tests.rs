@@ -412,9 +412,6 @@ impl WaveStore for ThrottledRecipients {
     async fn create_wave(&self, wave: &Wave) -> Result<bool, StoreError> {
         self.inner.create_wave(wave).await
     }
-    async fn update_wave(&self, wave: &Wave) -> Result<(), StoreError> {
-        self.inner.update_wave(wave).await
-    }
 }
 
 impl FormStore for ThrottledRecipients {

@@ -224,6 +224,56 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     );
 }
 
+/// The attack on the log: an operator's change whose entry failed to be
+/// written (a throttled table, a function stopped between two writes) was
+/// made all the same, and the log never showed it: a removal retried found no
+/// contact to remove, so it was never logged at all. Each change is now
+/// written with its entry: a failed entry leaves the store as it was, and the
+/// retry makes the change and logs it once.
+#[tokio::test]
+async fn a_change_whose_entry_cannot_be_written_is_not_made_and_its_retry_logs_it_once() {
+    let at = now();
+    let store = MemoryStore::new();
+    let keys = keys();
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    let kari = contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    let actor = Actor { who: "per@imdi.no", now: at };
+
+    macro_rules! failed_then_retried {
+        ($change:expr) => {{
+            let before = store.snapshot();
+            store.fail_next(Fault::AuditWrite);
+            assert!(matches!($change.await, Err(ChangeError::Store(_))), "the entry's write fails");
+            assert!(store.snapshot() == before, "a change without its entry was made: {}", stringify!($change));
+            $change.await.unwrap()
+        }};
+    }
+    failed_then_retried!(close_unit(&store, &keys, actor, &wave.survey_id, bergen));
+    failed_then_retried!(reopen_unit(&store, &keys, actor, &wave, bergen));
+    failed_then_retried!(allow_domain(&store, actor, &wave, bergen, "bergen.kommune.no"));
+    failed_then_retried!(remove(&store, &keys, actor, &wave, bergen, &kari));
+    let later = WaveChanges { min_respondents: Some(12), ..WaveChanges::default() };
+    let (edited, _) = failed_then_retried!(edit_wave(&store, actor, &wave, later.clone()));
+
+    assert_eq!(store.wave(&wave.survey_id).await.unwrap(), Some(edited));
+    assert!(store.contacts(&wave.survey_id, bergen).await.unwrap().is_empty(), "Kari is removed");
+    let unit = Some(bergen);
+    assert_eq!(
+        log(&store, &wave).await,
+        [
+            ("unit.close".into(), unit),
+            ("unit.reopen".into(), unit),
+            ("domain.allow".into(), unit),
+            ("contact.remove".into(), unit),
+            ("wave.edit".into(), None),
+        ],
+        "each change logged once"
+    );
+}
+
 #[tokio::test]
 async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     let at = now();

@@ -74,9 +74,17 @@ impl World {
         Ok(approved)
     }
 
+    /// IMDi removes a contact.
+    async fn remove(&self, wave: &Wave, unit: UnitNumber, email: &Email) -> Result<(), crate::operations::ChangeError> {
+        let imdi = crate::operations::Actor { who: "per@imdi.no", now: NOW };
+        crate::operations::remove(&self.store, &self.keys, imdi, wave, unit, email).await.map(drop)
+    }
+
     async fn allow(&self, unit: &str, domain: &str) {
         let (survey, unit) = (WaveId::parse("2026").unwrap(), UnitNumber::parse(unit).unwrap());
-        self.store.allow_domain(&survey, unit, domain, wave_2026().results_until).await.unwrap();
+        let wave = self.store.wave(&survey).await.unwrap().unwrap();
+        let imdi = crate::operations::Actor { who: "per@imdi.no", now: NOW };
+        crate::operations::allow_domain(&self.store, imdi, &wave, unit, domain).await.unwrap();
     }
 
     /// The token in the last approval link sent to `email`.
@@ -410,9 +418,9 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
             .await;
     assert!(matches!(refused, Err(VerifyError::NotConfirmed)), "IMDi approves only a confirmed address");
 
-    remove_contact(&w.store, &w.keys, &wave, unit, &email).await.unwrap();
+    w.remove(&wave, unit, &email).await.unwrap();
     assert_eq!(w.status_of("5501", "first@gmail.example").await, None);
-    assert!(matches!(remove_contact(&w.store, &w.keys, &wave, unit, &email).await, Err(VerifyError::UnknownContact)));
+    assert!(matches!(w.remove(&wave, unit, &email).await, Err(crate::operations::ChangeError::UnknownContact)));
 
     let imdi = crate::operations::Actor { who: "kari@imdi.no", now: NOW };
     let request = crate::audit::RequestKey::fresh();
@@ -446,7 +454,7 @@ async fn attack_a_removed_contact_is_not_admitted_again_by_their_domain() {
         w.verify(&w.last_token(email), NOW).await.unwrap();
     }
     let ola = Email::parse("ola@bergen.kommune.no").unwrap();
-    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    w.remove(&wave, unit, &ola).await.unwrap();
     let codes = w.codes_sent_to("ola@bergen.kommune.no").len();
 
     w.register(&request("4601", &["ola@bergen.kommune.no"]), NOW).await.expect("answered as any registration");
@@ -480,7 +488,7 @@ async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_remova
         w.verify(&w.last_token("ola@bergen.kommune.no"), NOW).await.unwrap().status
     };
 
-    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    w.remove(&wave, unit, &ola).await.unwrap();
     assert!(marked().await);
     assert!(
         !w.store.was_removed(&wave.survey_id, UnitNumber::parse("5501").unwrap(), &mark).await.unwrap(),
@@ -493,7 +501,7 @@ async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_remova
     assert_eq!(w.codes_sent_to("ola@bergen.kommune.no").len(), codes + 1, "approved by IMDi, Ola gets the code");
     assert!(!marked().await, "IMDi's approval takes the mark off");
 
-    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    w.remove(&wave, unit, &ola).await.unwrap();
     assert!(marked().await, "a new removal puts it back");
     assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
     let phoned = Contact::parse_mailbox("Ola Nordmann <ola@bergen.kommune.no>").unwrap();
@@ -502,7 +510,7 @@ async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_remova
     assert_eq!(w.status_of("4601", "ola@bergen.kommune.no").await, Some(ContactStatus::Verified));
     assert!(!marked().await, "IMDi adding them again takes the mark off");
 
-    remove_contact(&w.store, &w.keys, &wave, unit, &ola).await.unwrap();
+    w.remove(&wave, unit, &ola).await.unwrap();
     let approval = {
         assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
         w.approval_token("kari@bergen.kommune.no").expect("Kari is asked")

@@ -104,10 +104,6 @@ impl RegistrationStore for ExportFile {
     async fn close_unit(&self, _: &WaveId, _: UnitNumber, _: &CodeDigest, _: OffsetDateTime) -> StoreResult<bool> {
         Ok(false)
     }
-
-    async fn reopen_unit(&self, _: &WaveId, _: UnitNumber, _: &CodeDigest) -> StoreResult<bool> {
-        Ok(false)
-    }
 }
 
 /// The value after `name` on the command line.

@@ -165,17 +165,27 @@ Five more changes took init from about 1.75× to the figures below (profiled wit
   come from the clients' behaviour version, as they would from the loader;
 - each function makes only the SDK clients it uses, since making one parses its
   service's endpoint partitions (eight regular expressions per service);
-- the SDK checks the shared HTTPS client once per process instead of once per
-  client, each check building a connection pool and throwing it away;
+- the SDK's check of the HTTPS client, made as each SDK client is made, is
+  skipped: it builds a connection pool and throws it away (so that a system
+  trust store would load in init), cannot fail, and the roots are built in;
+  the first request builds its own pool either way. In process, 200 fresh
+  starts each, the first client took 288 and 321 µs without it against 403 and
+  393 µs with it (medians, old and new builds in turn, 2026-12-07);
 - TLS is rustls on ring instead of aws-lc, which with the next change took 2 to 3 MB off each binary;
 - `RUST_LOG` is read as `tracing_subscriber`'s `Targets`, without the regular
   expressions of an `EnvFilter`.
 
 What is left above the floor, timed in process in 80 fresh `results` processes
-(medians): logging 0.04 ms, the configuration 0.05 ms, the SDK configuration
-0.02 ms, the first client 0.43 ms (with the one check of the HTTPS client), the
-second and third 0.15 and 0.12 ms; and the page faults of a binary four times the
-floor's size (311 against 140 per start, `perf stat -e page-faults`).
+(medians, before the check was skipped): logging 0.04 ms, the configuration
+0.05 ms, the SDK configuration 0.02 ms, the first client 0.43 ms (with the
+check of the HTTPS client; about 0.3 ms without), the second and third 0.15 and
+0.12 ms; and the page faults of a binary four times the floor's size (311
+against 140 per start, `perf stat -e page-faults`). Each SDK client's cost is
+mostly its service crate's endpoint partitions: the generated `DefaultResolver`
+holds a `&'static` to a lazily parsed table, so making the first client of each
+service parses its partitions' JSON and compiles their eight regular
+expressions, and the service's runtime plugin makes that resolver even when
+another is given.
 
 Tried and not kept (by hand, 2026-12-07): linking the binaries as position-dependent
 executables (`-C link-arg=-no-pie` on the final link), so that the loader applies none of

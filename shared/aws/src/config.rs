@@ -5,8 +5,6 @@
 //! is used. The AWS endpoint comes from `AWS_ENDPOINT_URL`, which points at the
 //! local stack.
 
-use std::sync::OnceLock;
-
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_sdk_dynamodb::config::{
     BehaviorVersion, ConfigBag, Credentials, HttpClient, Region, RuntimeComponents, RuntimeComponentsBuilder,
@@ -281,52 +279,36 @@ pub fn https_client() -> SharedHttpClient {
         .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
         .tls_context(tls)
         .build_https();
-    SharedHttpClient::new(CheckedOnce::new(https))
+    SharedHttpClient::new(Unchecked(https))
 }
 
-/// An HTTP client that the SDK checks once per process, not once per SDK client.
+/// The HTTPS client without the SDK's check of it.
 ///
-/// Making an SDK client checks that its HTTP client can make a connection pool by
-/// making one (with its TLS configuration) and throwing it away; the first request
-/// makes its own. All clients share one HTTP client, whose only input is the trust
-/// store above, so the first check answers for all of them: a function with three
-/// clients would otherwise build three pools it never uses in every cold start.
+/// Making an SDK client "checks" its HTTP client: the SDK's hyper client makes a
+/// connection pool with its TLS configuration and throws it away, so that a
+/// system trust store would be read in init rather than at the first request
+/// (`aws-smithy-http-client`'s `validate_base_client_config`). The check cannot
+/// fail, and this client reads no system store: its roots are built in. The
+/// first request makes its own pool either way (for its timeouts), so the
+/// check was a pool built and dropped in every cold start, and is skipped.
 #[derive(Debug)]
-struct CheckedOnce {
-    inner: SharedHttpClient,
-    checked: OnceLock<Result<(), String>>,
-}
+struct Unchecked(SharedHttpClient);
 
-impl CheckedOnce {
-    fn new(inner: SharedHttpClient) -> Self {
-        Self { inner, checked: OnceLock::new() }
-    }
-}
-
-impl HttpClient for CheckedOnce {
+impl HttpClient for Unchecked {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        self.inner.http_connector(settings, components)
+        self.0.http_connector(settings, components)
     }
 
-    fn validate_base_client_config(
-        &self,
-        runtime_components: &RuntimeComponentsBuilder,
-        cfg: &ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.checked
-            .get_or_init(|| {
-                self.inner.validate_base_client_config(runtime_components, cfg).map_err(|err| err.to_string())
-            })
-            .clone()
-            .map_err(BoxError::from)
+    fn validate_base_client_config(&self, _: &RuntimeComponentsBuilder, _: &ConfigBag) -> Result<(), BoxError> {
+        Ok(())
     }
 
     fn validate_final_config(&self, runtime_components: &RuntimeComponents, cfg: &ConfigBag) -> Result<(), BoxError> {
-        self.inner.validate_final_config(runtime_components, cfg)
+        self.0.validate_final_config(runtime_components, cfg)
     }
 
     fn connector_metadata(&self) -> Option<ConnectorMetadata> {
-        self.inner.connector_metadata()
+        self.0.connector_metadata()
     }
 }
 
@@ -339,19 +321,21 @@ mod tests {
 
     use super::*;
 
-    /// An HTTPS client that counts how often the SDK checks it.
+    /// An HTTPS client that counts the connection pools the SDK has it make:
+    /// one per check, and one per connector asked for.
     #[derive(Debug)]
-    struct CountsChecks {
+    struct CountsPools {
         inner: SharedHttpClient,
-        checks: Arc<AtomicUsize>,
+        pools: Arc<AtomicUsize>,
     }
 
-    impl HttpClient for CountsChecks {
+    impl HttpClient for CountsPools {
         fn http_connector(
             &self,
             settings: &HttpConnectorSettings,
             components: &RuntimeComponents,
         ) -> SharedHttpConnector {
+            self.pools.fetch_add(1, Ordering::SeqCst);
             self.inner.http_connector(settings, components)
         }
 
@@ -360,24 +344,24 @@ mod tests {
             runtime_components: &RuntimeComponentsBuilder,
             cfg: &ConfigBag,
         ) -> Result<(), BoxError> {
-            self.checks.fetch_add(1, Ordering::SeqCst);
+            self.pools.fetch_add(1, Ordering::SeqCst);
             self.inner.validate_base_client_config(runtime_components, cfg)
         }
     }
 
-    /// How many times making every SDK client of [`Clients`] (DynamoDB, S3, SES, SQS) checks `http_client`.
-    fn checks_for_all_clients(wrap: impl Fn(SharedHttpClient) -> SharedHttpClient) -> usize {
-        let checks = Arc::new(AtomicUsize::new(0));
-        let counting = SharedHttpClient::new(CountsChecks { inner: https_client(), checks: checks.clone() });
+    /// How many pools making every SDK client of [`Clients`] (DynamoDB, S3, SES, SQS) has `http_client` make.
+    fn pools_for_all_clients(wrap: impl Fn(SharedHttpClient) -> SharedHttpClient) -> usize {
+        let pools = Arc::new(AtomicUsize::new(0));
+        let counting = SharedHttpClient::new(CountsPools { inner: https_client(), pools: pools.clone() });
         let sdk = lambda_sdk_config_from(|_| None).into_builder().http_client(wrap(counting)).build();
         Clients::from_sdk_config(&sdk);
-        checks.load(Ordering::SeqCst)
+        pools.load(Ordering::SeqCst)
     }
 
     #[test]
-    fn the_https_client_is_checked_once_for_all_sdk_clients() {
-        assert_eq!(checks_for_all_clients(|client| client), 4, "the SDK checks its HTTP client per SDK client");
-        assert_eq!(checks_for_all_clients(|client| SharedHttpClient::new(CheckedOnce::new(client))), 1);
+    fn making_the_sdk_clients_makes_no_connection_pool() {
+        assert_eq!(pools_for_all_clients(|client| client), 4, "the SDK checks its HTTP client per SDK client");
+        assert_eq!(pools_for_all_clients(|client| SharedHttpClient::new(Unchecked(client))), 0);
     }
 
     #[tokio::test]

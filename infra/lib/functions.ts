@@ -334,8 +334,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // The same functions of survey_domain::operations as survey-admin, through DynamoStore.
     tables: {
       // A wave read; all waves listed (a scan of a handful of items); a new wave is a
-      // conditional put (attribute_not_exists), and so is an edit (update_wave puts the
-      // whole wave again if it exists): no UpdateItem.
+      // conditional put (attribute_not_exists), and so is an edit (the whole wave put
+      // again if it exists, in one transaction with its audit entry): no UpdateItem.
       waves: ['GetItem', 'Scan', 'PutItem'],
       // A unit's registration and all of a wave's. Close and reopen set and remove
       // closed_at, a new code replaces access_code, and an approved contact's expected
@@ -349,7 +349,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       // A unit's contacts and allowed domains (Query); every contact of a wave for the
       // units view (wave_contacts: one scan of a small table, filtered to the wave); an
       // approved contact and an allowed domain are put; a removed contact is deleted and
-      // the mark of its removal put (deleted again when IMDi approves or adds them).
+      // the mark of its removal put (deleted again when IMDi approves or adds them). An allowed
+      // domain and a removal are each written in one transaction with their audit entry.
       contacts: ['Query', 'Scan', 'PutItem', 'DeleteItem'],
       // A unit's count and the day each answer arrived, on the by_unit index only (see
       // `indexes`): never an answer, never the table.

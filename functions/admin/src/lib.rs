@@ -177,6 +177,7 @@ fn refused(error: ChangeError) -> ApiError {
         ChangeError::InvalidWave(_) | ChangeError::InsecureWebinar => (StatusCode::BAD_REQUEST, "invalid_wave"),
         ChangeError::WaveExists => (StatusCode::CONFLICT, "survey_exists"),
         ChangeError::UnknownWave => (StatusCode::NOT_FOUND, "unknown_survey"),
+        ChangeError::WaveChanged => (StatusCode::CONFLICT, "wave_changed"),
         ChangeError::NotRegistered => (StatusCode::NOT_FOUND, "not_registered"),
         ChangeError::NotClosed => (StatusCode::CONFLICT, "not_closed"),
         ChangeError::CodeChanged => (StatusCode::CONFLICT, "code_changed"),

@@ -91,6 +91,9 @@ pub fn change_error(err: ChangeError) -> anyhow::Error {
         ChangeError::InvalidWave(e) => invalid_wave(e),
         ChangeError::WaveExists => "undersøkelsen finnes allerede; endre den med `survey window`".to_owned(),
         ChangeError::UnknownWave => "undersøkelsen finnes ikke".to_owned(),
+        ChangeError::WaveChanged => {
+            "undersøkelsen ble endret akkurat nå, av noen andre; se `survey show` og prøv igjen".to_owned()
+        }
         ChangeError::NotRegistered => "enheten er ikke påmeldt".to_owned(),
         ChangeError::NotClosed => "enheten er ikke stengt".to_owned(),
         ChangeError::CodeChanged => "koden til enheten ble endret akkurat nå, av noen andre; se loggen".to_owned(),

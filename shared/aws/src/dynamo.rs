@@ -405,8 +405,17 @@ impl DynamoStore {
             TransactWriteItem::builder().put(put).build()
         };
         match change {
-            Change::EditWave(wave) => {
-                vec![put(&self.tables.waves, wave_item(wave), Some("attribute_exists(survey_id)"))]
+            Change::EditWave { before, after } => {
+                let (condition, names, values) = wave_settings_condition(before);
+                let put = Put::builder()
+                    .table_name(&self.tables.waves)
+                    .set_item(Some(wave_item(after)))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values))
+                    .build()
+                    .expect("table and item are set");
+                vec![TransactWriteItem::builder().put(put).build()]
             }
             Change::CloseUnit { survey, unit, digest, at } => self.close_items(survey, unit, digest, Some(at)),
             Change::ReopenUnit { survey, unit, digest } => self.close_items(survey, unit, digest, None),
@@ -1177,8 +1186,8 @@ impl AuditStore for DynamoStore {
             .transact_items(self.append_item(audit_item(entry)))
             .send()
             .await;
-        if let Change::EditWave(wave) = change {
-            self.forget_wave(&wave.survey_id);
+        if let Change::EditWave { after, .. } = change {
+            self.forget_wave(&after.survey_id);
         }
         // The entry's put is the last item, so its reason is the last.
         let entry_exists = result.as_ref().is_err_and(|e| match e.as_service_error() {

@@ -107,6 +107,38 @@ pub(crate) fn wave_item(wave: &Wave) -> Item {
     item
 }
 
+/// The attributes of a wave that an operator's edit changes: an edit is
+/// written only while they are as the operator read them.
+const WAVE_SETTINGS: [&str; 8] = [
+    "opens_at",
+    "closes_at",
+    "registration_deadline",
+    "results_until",
+    "min_respondents",
+    "webinar_at",
+    "webinar_url",
+    "written_forms",
+];
+
+/// A condition on a wave's item that holds while its settings are `wave`'s:
+/// each equal, or absent where `wave` has none. With its names and values.
+pub(crate) fn wave_settings_condition(wave: &Wave) -> (String, HashMap<String, String>, Item) {
+    let item = wave_item(wave);
+    let (mut names, mut values) = (HashMap::new(), Item::new());
+    let mut terms = vec!["attribute_exists(survey_id)".to_owned()];
+    for (i, name) in WAVE_SETTINGS.into_iter().enumerate() {
+        names.insert(format!("#w{i}"), name.to_owned());
+        match item.get(name) {
+            Some(value) => {
+                values.insert(format!(":w{i}"), value.clone());
+                terms.push(format!("#w{i} = :w{i}"));
+            }
+            None => terms.push(format!("attribute_not_exists(#w{i})")),
+        }
+    }
+    (terms.join(" AND "), names, values)
+}
+
 impl TryFrom<&Item> for WaveItem {
     type Error = StoreError;
 

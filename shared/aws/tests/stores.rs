@@ -86,10 +86,26 @@ async fn waves_are_created_once_and_updated<S: Stores>(store: &S) {
     assert!(store.create_wave(&w).await.unwrap());
     assert!(!store.create_wave(&w).await.unwrap(), "a second create is refused");
     assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+    let read = w.clone();
     w.closes_at += Duration::days(14);
     w.webinar = Some(survey_domain::wave::Webinar { at: w.opens_at, url: "https://example.org/webinar".into() });
-    assert!(logged(store, Change::EditWave(&w)).await);
-    assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(w));
+    w.written_forms = [(UnitNumber::parse("4601").unwrap(), survey_domain::wave::WrittenForm::Nynorsk)].into();
+    assert!(logged(store, Change::EditWave { before: &read, after: &w }).await);
+    assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
+    // Each setting as read is a condition, the webinar and the forms too.
+    let stale = Wave { min_respondents: w.min_respondents + 1, ..read.clone() };
+    assert!(!logged(store, Change::EditWave { before: &read, after: &stale }).await, "changed since it was read");
+    for before in [
+        Wave { webinar: None, ..w.clone() },
+        Wave { written_forms: Default::default(), ..w.clone() },
+        Wave { closes_at: read.closes_at, ..w.clone() },
+    ] {
+        assert!(!logged(store, Change::EditWave { before: &before, after: &stale }).await, "{before:?}");
+    }
+    assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w), "refused edits change nothing");
+    let fewer = Wave { webinar: None, written_forms: Default::default(), ..w.clone() };
+    assert!(logged(store, Change::EditWave { before: &w, after: &fewer }).await, "as read, with a map and a webinar");
+    assert_eq!(store.wave(&w.survey_id).await.unwrap(), Some(fewer));
     assert_eq!(store.wave(&WaveId::parse("none").unwrap()).await.unwrap(), None);
     assert!(store.waves().await.unwrap().iter().any(|x| x.survey_id.as_str() == "waves"));
 
@@ -707,12 +723,16 @@ async fn a_change_and_its_entry_are_written_together<S: Stores>(store: &S, keys:
         ..AuditEntry::new("kari@imdi.no", action, OffsetDateTime::now_utc())
     };
     let missing = Wave { survey_id: WaveId::parse("logged-none").unwrap(), ..w.clone() };
-    assert!(!store.record_change(Change::EditWave(&missing), &entry("wave.edit")).await.unwrap());
+    let edit_missing = Change::EditWave { before: &missing, after: &missing };
+    assert!(!store.record_change(edit_missing, &entry("wave.edit")).await.unwrap());
     assert_eq!(store.wave(&missing.survey_id).await.unwrap(), None, "no wave is made by an edit");
     assert!(store.create_wave(&w).await.unwrap());
+    let read = w.clone();
     w.min_respondents += 5;
     let edit = entry("wave.edit");
-    assert!(store.record_change(Change::EditWave(&w), &edit).await.unwrap());
+    assert!(store.record_change(Change::EditWave { before: &read, after: &w }, &edit).await.unwrap());
+    let again = Change::EditWave { before: &read, after: &read };
+    assert!(!store.record_change(again, &entry("wave.edit")).await.unwrap(), "the wave is no longer as read");
     assert_eq!(store.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
 
     let registered = registration("logged", "4601");
@@ -1010,14 +1030,21 @@ async fn a_caching_store_keeps_a_wave_until_its_time_is_up_or_it_changes_it() {
     // Changed by another instance: this one goes on with what it read, until the time is up.
     let mut changed = w.clone();
     changed.closes_at += Duration::days(7);
-    assert!(logged(&store, Change::EditWave(&changed)).await);
+    assert!(logged(&store, Change::EditWave { before: &w, after: &changed }).await);
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w), "kept");
     tokio::time::sleep(ttl).await;
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&changed), "read again");
 
+    // An edit through this instance of what it kept, changed since by another: refused, and read again at once.
+    let mut moved = changed.clone();
+    moved.min_respondents += 1;
+    assert!(logged(&store, Change::EditWave { before: &changed, after: &moved }).await);
+    assert!(!logged(&cached, Change::EditWave { before: &changed, after: &changed }).await, "refused");
+    assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&moved), "read again after the refusal");
+
     // Changed through this instance: seen at once.
-    w.closes_at = changed.closes_at + Duration::days(1);
-    assert!(logged(&cached, Change::EditWave(&w)).await);
+    w = Wave { closes_at: moved.closes_at + Duration::days(1), ..moved.clone() };
+    assert!(logged(&cached, Change::EditWave { before: &moved, after: &w }).await);
     assert_eq!(cached.wave(&w.survey_id).await.unwrap().as_ref(), Some(&w));
     // A wave that does not exist yet is not remembered as missing.
     let later = wave("cached-later");

@@ -109,8 +109,10 @@ pub enum Appended {
 /// A change of the store that is written together with its entry.
 #[derive(Debug, Clone, Copy)]
 pub enum Change<'a> {
-    /// An existing wave's settings replaced.
-    EditWave(&'a Wave),
+    /// A wave's settings replaced by `after`, if the stored wave is still
+    /// `before`, as the change read it: of two edits made to one reading, the
+    /// second is refused rather than carrying the old settings back.
+    EditWave { before: &'a Wave, after: &'a Wave },
     /// A registered unit closed early at `at`, on its registration and on the
     /// entry of its code (`digest`), where a submission reads it.
     CloseUnit { survey: &'a WaveId, unit: UnitNumber, digest: &'a CodeDigest, at: OffsetDateTime },

@@ -59,6 +59,15 @@ struct Tables {
 }
 
 impl Tables {
+    /// An audit entry's id is written once: a second entry with it is an
+    /// error, as DynamoDB's condition on the entry's key makes it.
+    fn refuse_taken(&self, id: &str, context: &'static str) -> StoreResult<()> {
+        if self.audit.contains_key(id) {
+            return Err(StoreError::Failed { context, source: "an entry with this id exists".into() });
+        }
+        Ok(())
+    }
+
     /// Sets (`Some`) or takes off (`None`) a unit's early close, on its
     /// registration and its code's entry; `false`, changing nothing, when
     /// either is missing or a unit to reopen is not closed.
@@ -83,12 +92,12 @@ impl Tables {
     /// store is not as the change needs it.
     fn change(&mut self, change: Change<'_>) -> bool {
         match change {
-            Change::EditWave(wave) => match self.waves.get_mut(&wave.survey_id) {
-                Some(stored) => {
-                    *stored = wave.clone();
+            Change::EditWave { before, after } => match self.waves.get_mut(&after.survey_id) {
+                Some(stored) if stored == before => {
+                    *stored = after.clone();
                     true
                 }
-                None => false,
+                _ => false,
             },
             Change::CloseUnit { survey, unit, digest, at } => self.set_close(survey, unit, digest, Some(at)),
             Change::ReopenUnit { survey, unit, digest } => self.set_close(survey, unit, digest, None),
@@ -208,12 +217,7 @@ impl AuditStore for MemoryStore {
     async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
         self.fault(Fault::AuditWrite, "audit entry")?;
         self.with(|t| {
-            if t.audit.contains_key(&entry.id) {
-                return Err(StoreError::Failed {
-                    context: "audit entry",
-                    source: "an entry with this id exists".into(),
-                });
-            }
+            t.refuse_taken(&entry.id, "audit entry")?;
             t.audit.insert(entry.id.clone(), entry.clone());
             Ok(())
         })
@@ -225,12 +229,7 @@ impl AuditStore for MemoryStore {
             if let Some(first) = t.audit_keys.get(key) {
                 return Ok(Appended::Before(first.clone()));
             }
-            if t.audit.contains_key(&entry.id) {
-                return Err(StoreError::Failed {
-                    context: "audit entry",
-                    source: "an entry with this id exists".into(),
-                });
-            }
+            t.refuse_taken(&entry.id, "audit entry")?;
             t.audit.insert(entry.id.clone(), entry.clone());
             t.audit_keys.insert(key.to_owned(), entry.clone());
             Ok(Appended::Now)
@@ -240,12 +239,7 @@ impl AuditStore for MemoryStore {
     async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
         self.fault(Fault::AuditWrite, "audit entry")?;
         self.with(|t| {
-            if t.audit.contains_key(&entry.id) {
-                return Err(StoreError::Failed {
-                    context: "audit entry",
-                    source: "an entry with this id exists".into(),
-                });
-            }
+            t.refuse_taken(&entry.id, "audit entry")?;
             let changed = t.change(change);
             if changed {
                 t.audit.insert(entry.id.clone(), entry.clone());
@@ -307,12 +301,7 @@ impl RegistrationStore for MemoryStore {
             if let Some(first) = t.audit_keys.get(rotation.key) {
                 return Ok(Rotated::Before(first.clone()));
             }
-            if t.audit.contains_key(&rotation.entry.id) {
-                return Err(StoreError::Failed {
-                    context: "rotate code",
-                    source: "an entry with this id exists".into(),
-                });
-            }
+            t.refuse_taken(&rotation.entry.id, "rotate code")?;
             let key = (rotation.old.survey_id.clone(), rotation.old.unit);
             let Some(stored) = t.registrations.get_mut(&key) else { return Ok(Rotated::NotRegistered) };
             if stored.access_code != rotation.old.access_code {

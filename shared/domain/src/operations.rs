@@ -49,6 +49,8 @@ pub enum ChangeError {
     CodeChanged,
     #[error("the wave is not stored")]
     UnknownWave,
+    #[error("the wave was changed by other requests each time this one read it; read it again")]
+    WaveChanged,
     #[error("the wave has closed; a unit cannot be opened again")]
     WaveClosed,
     #[error("there is no such contact")]
@@ -272,8 +274,33 @@ pub struct WaveChanges {
     pub webinar: Option<Webinar>,
 }
 
-/// Changes a wave's settings, checked as a whole.
-pub async fn edit_wave<S: AuditStore>(
+/// How many times an edit is made afresh, on the wave read again, when
+/// another edit came between its read and its write.
+const EDIT_ATTEMPTS: usize = 3;
+
+/// Writes the change `make` makes of the wave as read, with its entry, only
+/// while the stored wave is still as read. Another edit written in between is
+/// not undone: the wave is read again and `make` applied to it, so each edit
+/// changes what it names and keeps the rest as the other left it.
+async fn change_wave<S, F>(store: &S, read: &Wave, make: F) -> Result<(Wave, AuditEntry), ChangeError>
+where
+    S: AuditStore + WaveStore,
+    F: Fn(&Wave) -> Result<(Wave, AuditEntry), ChangeError>,
+{
+    let mut wave = read.clone();
+    for _ in 0..EDIT_ATTEMPTS {
+        let (changed, entry) = make(&wave)?;
+        if store.record_change(Change::EditWave { before: &wave, after: &changed }, &entry).await? {
+            return Ok((changed, entry));
+        }
+        wave = store.wave(&wave.survey_id).await?.ok_or(ChangeError::UnknownWave)?;
+    }
+    Err(ChangeError::WaveChanged)
+}
+
+/// Changes a wave's settings, checked as a whole: those `changes` names, on
+/// the wave as it is stored when the change is written.
+pub async fn edit_wave<S: AuditStore + WaveStore>(
     store: &S,
     actor: Actor<'_>,
     wave: &Wave,
@@ -282,50 +309,50 @@ pub async fn edit_wave<S: AuditStore>(
     if changes.webinar.as_ref().is_some_and(|w| !w.url.starts_with("https://")) {
         return Err(ChangeError::InsecureWebinar);
     }
-    let changed = Wave {
-        opens_at: changes.opens_at.unwrap_or(wave.opens_at),
-        closes_at: changes.closes_at.unwrap_or(wave.closes_at),
-        registration_deadline: changes.registration_deadline.unwrap_or(wave.registration_deadline),
-        results_until: changes.results_until.unwrap_or(wave.results_until),
-        min_respondents: changes.min_respondents.unwrap_or(wave.min_respondents),
-        webinar: changes.webinar.or_else(|| wave.webinar.clone()),
-        ..wave.clone()
-    };
-    changed.check()?;
-    // A survey of roles decides its results afresh at each run after the
-    // close (there is no ledger of its releases), so it takes no answers
-    // after the first run may have published.
-    let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
-    if roles && wave.closes_at <= actor.now && changed.closes_at > actor.now {
-        return Err(ChangeError::ResultsOut);
-    }
-    let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));
-    if !store.record_change(Change::EditWave(&changed), &entry).await? {
-        return Err(ChangeError::UnknownWave);
-    }
-    Ok((changed, entry))
+    change_wave(store, wave, |wave| {
+        let changed = Wave {
+            opens_at: changes.opens_at.unwrap_or(wave.opens_at),
+            closes_at: changes.closes_at.unwrap_or(wave.closes_at),
+            registration_deadline: changes.registration_deadline.unwrap_or(wave.registration_deadline),
+            results_until: changes.results_until.unwrap_or(wave.results_until),
+            min_respondents: changes.min_respondents.unwrap_or(wave.min_respondents),
+            webinar: changes.webinar.clone().or_else(|| wave.webinar.clone()),
+            ..wave.clone()
+        };
+        changed.check()?;
+        // A survey of roles decides its results afresh at each run after the
+        // close (there is no ledger of its releases), so it takes no answers
+        // after the first run may have published.
+        let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
+        if roles && wave.closes_at <= actor.now && changed.closes_at > actor.now {
+            return Err(ChangeError::ResultsOut);
+        }
+        let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));
+        Ok((changed, entry))
+    })
+    .await
 }
 
 /// Sets the units' own written forms of Norwegian (`unit language`): what a
 /// survey of roles' e-mails and forms open in.
-pub async fn set_written_forms<S: AuditStore>(
+pub async fn set_written_forms<S: AuditStore + WaveStore>(
     store: &S,
     actor: Actor<'_>,
     wave: &Wave,
     written_forms: BTreeMap<UnitNumber, WrittenForm>,
 ) -> Result<(Wave, AuditEntry), ChangeError> {
-    let changed = Wave { written_forms, ..wave.clone() };
-    let entry = actor.entry(
-        "wave.written_forms",
-        &wave.survey_id,
-        None,
-        json!({ "written_forms": wave.written_forms }),
-        json!({ "written_forms": changed.written_forms }),
-    );
-    if !store.record_change(Change::EditWave(&changed), &entry).await? {
-        return Err(ChangeError::UnknownWave);
-    }
-    Ok((changed, entry))
+    change_wave(store, wave, |wave| {
+        let changed = Wave { written_forms: written_forms.clone(), ..wave.clone() };
+        let entry = actor.entry(
+            "wave.written_forms",
+            &wave.survey_id,
+            None,
+            json!({ "written_forms": wave.written_forms }),
+            json!({ "written_forms": changed.written_forms }),
+        );
+        Ok((changed, entry))
+    })
+    .await
 }
 
 /// Closes a registered unit early: its answers are final from now.

@@ -28,6 +28,29 @@ async fn registered(store: &MemoryStore, wave: &Wave, unit: UnitNumber) {
     store.register_unit(&registration, &keys().code_digest(&registration.access_code)).await.unwrap();
 }
 
+/// A store with an open wave and Bergen registered for it.
+async fn open_with_bergen(at: OffsetDateTime) -> (MemoryStore, Wave, UnitNumber) {
+    let store = MemoryStore::new();
+    let wave = synthetic::open_wave("2026", at);
+    store.create_wave(&wave).await.unwrap();
+    let bergen = UnitNumber::parse("4601").unwrap();
+    registered(&store, &wave, bergen).await;
+    (store, wave, bergen)
+}
+
+/// A participant survey opening tomorrow, as an operator would create it.
+fn new_wave(at: OffsetDateTime) -> NewWave {
+    NewWave {
+        survey_id: WaveId::parse("h2027").unwrap(),
+        definition: "brukerundersokelse".into(),
+        opens_at: at + Duration::days(1),
+        closes_at: at + Duration::days(30),
+        registration_deadline: None,
+        results_until: None,
+        min_respondents: None,
+    }
+}
+
 async fn contact(store: &MemoryStore, wave: &Wave, unit: UnitNumber, mailbox: &str, status: ContactStatus) -> Email {
     let contact = Contact { status, ..Contact::parse_mailbox(mailbox).unwrap() };
     store.put_contact(&wave.survey_id, unit, &contact, wave.results_until).await.unwrap();
@@ -95,15 +118,7 @@ async fn a_wave_is_created_from_its_definition_published_and_logged_once() {
     let store = MemoryStore::new();
     let at = now();
     let actor = Actor { who: "kari@imdi.no", now: at };
-    let new = NewWave {
-        survey_id: WaveId::parse("h2027").unwrap(),
-        definition: "brukerundersokelse".into(),
-        opens_at: at + Duration::days(1),
-        closes_at: at + Duration::days(30),
-        registration_deadline: None,
-        results_until: None,
-        min_respondents: None,
-    };
+    let new = new_wave(at);
     let (wave, entry) = create_wave(&store, &store, actor, &new).await.unwrap();
     assert_eq!(wave.min_respondents, DEFAULT_MIN_RESPONDENTS);
     assert_eq!(wave.registration_deadline, wave.closes_at);
@@ -143,11 +158,7 @@ async fn a_wave_is_created_from_its_definition_published_and_logged_once() {
 #[tokio::test]
 async fn a_unit_is_closed_and_reopened_while_the_wave_is_open_and_each_is_logged_once() {
     let at = now();
-    let store = MemoryStore::new();
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
+    let (store, wave, bergen) = open_with_bergen(at).await;
     let actor = Actor { who: "kari@imdi.no", now: at };
 
     assert!(matches!(reopen_unit(&store, &keys(), actor, &wave, bergen).await, Err(ChangeError::NotClosed)));
@@ -179,11 +190,8 @@ async fn a_unit_is_closed_and_reopened_while_the_wave_is_open_and_each_is_logged
 #[tokio::test]
 async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     let at = now();
-    let (store, queue, keys) = (MemoryStore::new(), MemoryQueue::default(), keys());
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let (queue, keys) = (MemoryQueue::default(), keys());
     let verified =
         contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
     let waiting = contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval).await;
@@ -233,12 +241,8 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
 #[tokio::test]
 async fn a_change_whose_entry_cannot_be_written_is_not_made_and_its_retry_logs_it_once() {
     let at = now();
-    let store = MemoryStore::new();
+    let (store, wave, bergen) = open_with_bergen(at).await;
     let keys = keys();
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
     let kari = contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
     let actor = Actor { who: "per@imdi.no", now: at };
 
@@ -274,14 +278,90 @@ async fn a_change_whose_entry_cannot_be_written_is_not_made_and_its_retry_logs_i
     );
 }
 
+/// Two operators open the same wave; one moves its close, the other then sets
+/// its minimum from the settings they read. The second's edit carried the
+/// first's old close back, and the first's change was gone without a word.
+/// An edit is now written only to the wave as it was read; read again, it
+/// changes what it names and keeps the rest.
+#[tokio::test]
+async fn an_edit_made_to_a_wave_changed_since_it_was_read_keeps_the_other_change() {
+    let at = now();
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let (kari, per) = (Actor { who: "kari@imdi.no", now: at }, Actor { who: "per@imdi.no", now: at });
+    let (read_by_kari, read_by_per) = (wave.clone(), wave.clone());
+
+    let later = WaveChanges { closes_at: Some(wave.closes_at + Duration::days(7)), ..WaveChanges::default() };
+    let (moved, _) = edit_wave(&store, kari, &read_by_kari, later).await.unwrap();
+    let higher = WaveChanges { min_respondents: Some(12), ..WaveChanges::default() };
+    let (both, entry) = edit_wave(&store, per, &read_by_per, higher).await.unwrap();
+    assert_eq!((both.closes_at, both.min_respondents), (moved.closes_at, 12), "Kari's change stands");
+    assert_eq!(store.wave(&wave.survey_id).await.unwrap(), Some(both.clone()));
+    assert_eq!(entry.before, settings(&moved), "Per's entry shows the wave Per's edit changed");
+
+    let forms = BTreeMap::from([(bergen, WrittenForm::Nynorsk)]);
+    let (with_forms, _) = set_written_forms(&store, kari, &moved, forms.clone()).await.unwrap();
+    assert_eq!(with_forms, Wave { written_forms: forms, ..both }, "the forms too, on the wave as stored");
+    assert_eq!(log(&store, &wave).await.len(), 3, "each edit logged once");
+}
+
+/// A store whose wave another operator edits between every read and write.
+#[derive(Clone)]
+struct Contended(MemoryStore);
+
+impl WaveStore for Contended {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        self.0.wave(id).await
+    }
+
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        self.0.waves().await
+    }
+
+    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
+        self.0.create_wave(wave).await
+    }
+}
+
+impl AuditStore for Contended {
+    async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
+        if let Change::EditWave { before, .. } = change {
+            let stored = self.0.wave(&before.survey_id).await?.expect("stored");
+            self.0.replace_wave(&Wave { min_respondents: stored.min_respondents + 1, ..stored });
+        }
+        self.0.record_change(change, entry).await
+    }
+
+    async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.0.append(entry).await
+    }
+
+    async fn append_once(&self, entry: &AuditEntry, key: &str) -> StoreResult<Appended> {
+        self.0.append_once(entry, key).await
+    }
+
+    async fn audit(&self, survey: Option<&WaveId>) -> StoreResult<Vec<AuditEntry>> {
+        self.0.audit(survey).await
+    }
+}
+
+#[tokio::test]
+async fn an_edit_that_never_finds_the_wave_as_read_is_refused_and_changes_nothing() {
+    let at = now();
+    let (store, wave, _) = open_with_bergen(at).await;
+    let contended = Contended(store.clone());
+    let later = WaveChanges { closes_at: Some(wave.closes_at + Duration::days(7)), ..WaveChanges::default() };
+    let edited = edit_wave(&contended, Actor { who: "per@imdi.no", now: at }, &wave, later).await;
+    assert!(matches!(edited, Err(ChangeError::WaveChanged)), "{edited:?}");
+    let stored = store.wave(&wave.survey_id).await.unwrap().unwrap();
+    assert_eq!(stored.closes_at, wave.closes_at, "the close did not move");
+    assert!(log(&store, &wave).await.is_empty(), "nothing logged");
+}
+
 #[tokio::test]
 async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     let at = now();
-    let (store, queue) = (MemoryStore::new(), MemoryQueue::default());
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let queue = MemoryQueue::default();
     contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
     contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::Pending).await;
     let actor = Actor { who: "per@imdi.no", now: at };
@@ -345,11 +425,8 @@ async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_ou
 #[tokio::test]
 async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_once() {
     let at = now();
-    let (store, queue) = (MemoryStore::new(), FlakyQueue::default());
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let queue = FlakyQueue::default();
     contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
     contact(&store, &wave, bergen, "Per Vik <per@bergen.kommune.no>", ContactStatus::Verified).await;
     contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::Pending).await;
@@ -390,11 +467,8 @@ async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_
 #[tokio::test]
 async fn a_rotation_retried_after_a_failure_makes_one_new_code_mailed_once_and_logged_once() {
     let at = now();
-    let (store, queue, keys) = (MemoryStore::new(), FlakyQueue::default(), keys());
-    let wave = synthetic::open_wave("2026", at);
-    store.create_wave(&wave).await.unwrap();
-    let bergen = UnitNumber::parse("4601").unwrap();
-    registered(&store, &wave, bergen).await;
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let (queue, keys) = (FlakyQueue::default(), keys());
     contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
     let actor = Actor { who: "per@imdi.no", now: at };
     let code = || async { store.registration(&wave.survey_id, bergen).await.unwrap().unwrap().access_code };
@@ -436,15 +510,7 @@ async fn a_creation_retried_after_a_failure_publishes_its_texts_and_is_logged_on
     let content = FlakyContent { store: store.clone(), fail_next: AtomicBool::new(false) };
     let at = now();
     let actor = Actor { who: "kari@imdi.no", now: at };
-    let new = NewWave {
-        survey_id: WaveId::parse("h2027").unwrap(),
-        definition: "brukerundersokelse".into(),
-        opens_at: at + Duration::days(1),
-        closes_at: at + Duration::days(30),
-        registration_deadline: None,
-        results_until: None,
-        min_respondents: None,
-    };
+    let new = new_wave(at);
 
     // The content bucket is unavailable: the survey page would have no texts.
     content.fail_next.store(true, Ordering::SeqCst);

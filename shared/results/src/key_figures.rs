@@ -33,9 +33,10 @@ pub struct TrendPoint {
     pub survey_id: String,
 }
 
-/// The national indices of every released wave of a survey, oldest first
-/// (`results/_trend/{definition}.json`). IMDi keeps them after a wave's
-/// other results are deleted: they are public.
+/// The national indices of every released wave of a survey, oldest first.
+/// Each wave's point is kept on its own ([`trend_point_key`]), so that two
+/// waves' runs at once each write theirs and neither is lost; IMDi keeps them
+/// after a wave's other results are deleted: they are public.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
     pub waves: Vec<TrendPoint>,
@@ -51,13 +52,23 @@ impl Trend {
     }
 }
 
-/// Where a survey's trend is kept, or `None` for a definition id that is not
-/// a plain name (it becomes part of a key).
-pub fn trend_key(definition: &str) -> Option<String> {
-    let plain = !definition.is_empty()
+/// Whether a definition id may name a trend's keys: a plain name.
+fn plain(definition: &str) -> bool {
+    !definition.is_empty()
         && definition.len() <= 64
-        && definition.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    plain.then(|| format!("results/_trend/{definition}.json"))
+        && definition.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Where a wave's point of its survey's trend is kept, or `None` for a
+/// definition id that is not a plain name (it becomes part of the key).
+pub fn trend_point_key(definition: &str, survey: &WaveId) -> Option<String> {
+    plain(definition).then(|| format!("results/_trend/{definition}/{survey}.json"))
+}
+
+/// The one file that held the points of all a survey's waves before each
+/// wave kept its own, read for the points of the waves it holds.
+pub fn shared_trend_key(definition: &str) -> Option<String> {
+    plain(definition).then(|| format!("results/_trend/{definition}.json"))
 }
 
 /// A question's national figure (its fields beside `id` and `type`) and each group's.
@@ -236,9 +247,14 @@ mod tests {
 
     #[test]
     fn only_a_plain_definition_id_names_a_trend() {
-        assert_eq!(trend_key("brukerundersokelsen").as_deref(), Some("results/_trend/brukerundersokelsen.json"));
+        let wave = WaveId::parse("h2026").unwrap();
+        assert_eq!(
+            trend_point_key("brukerundersokelsen", &wave).as_deref(),
+            Some("results/_trend/brukerundersokelsen/h2026.json")
+        );
+        assert_eq!(shared_trend_key("brukerundersokelsen").as_deref(), Some("results/_trend/brukerundersokelsen.json"));
         for bad in ["", "../x", "a/b", "Store"] {
-            assert_eq!(trend_key(bad), None, "{bad}");
+            assert_eq!((trend_point_key(bad, &wave), shared_trend_key(bad)), (None, None), "{bad}");
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The previous wave's figures beside this wave's in a unit's report.
 //!
 //! The previous wave is the last one of the same survey (the trend's waves,
-//! `results/_trend/{definition}.json`) that closed before this one, if its
-//! results are still kept. A unit's figures from it are copied from that
+//! each wave's point under `results/_trend/{definition}/`) that closed before
+//! this one, if its results are still kept. A unit's figures from it are copied from that
 //! wave's released unit report as they are, withheld ones as withheld, so
 //! nothing is released that was not released then. The two waves' answers are
 //! different people's answers at different times: no figure of one is a sum

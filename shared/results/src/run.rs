@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use survey_domain::aggregate::{Accumulator, Coded};
 use survey_domain::forms::{FormStatus, FormStore};
 use survey_domain::store::{
-    results_layout, AnswerStore, Leased, RegistrationStore, ResultsStore, RunLeaseStore, StoreError,
+    results_layout, AnswerStore, Leased, RegistrationStore, ResultsStore, RunLeaseStore, StoreError, WaveStore,
 };
 use survey_domain::{Questionnaire, UnitNumber, Wave, WaveId};
 use time::format_description::well_known::Rfc3339;
@@ -193,7 +193,7 @@ pub async fn run<S, R>(
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore + FormStore + RunLeaseStore,
+    S: AnswerStore + RegistrationStore + FormStore + RunLeaseStore + WaveStore,
     R: ResultsStore,
 {
     if crate::org::roles(wave).is_empty() {
@@ -222,7 +222,7 @@ pub async fn run_participants<S, R>(
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore + RunLeaseStore,
+    S: AnswerStore + RegistrationStore + RunLeaseStore + WaveStore,
     R: ResultsStore,
 {
     let lease = Lease::take(store, wave, run_id, now).await?;
@@ -406,6 +406,34 @@ where
     })
 }
 
+/// The trend of a survey's released waves: each wave's own point, over the
+/// points of the file all waves shared before (where a wave has no point of
+/// its own yet).
+async fn trend<S: WaveStore, R: ResultsStore>(store: &S, results: &R, definition: &str) -> Result<Trend, RunError> {
+    let Some(shared) = key_figures::shared_trend_key(definition) else { return Ok(Trend::default()) };
+    let mut trend: Trend = read_json(results, &shared).await?.unwrap_or_default();
+    let waves = store.waves().await?;
+    let keys = waves
+        .iter()
+        .filter(|w| w.definition == definition)
+        .filter_map(|w| key_figures::trend_point_key(definition, &w.survey_id));
+    for key in keys {
+        if let Some(point) = read_json(results, &key).await? {
+            trend = trend.with(point);
+        }
+    }
+    Ok(trend)
+}
+
+/// A JSON object of the trend, if it is there.
+async fn read_json<R: ResultsStore, T: serde::de::DeserializeOwned>(
+    results: &R,
+    key: &str,
+) -> Result<Option<T>, RunError> {
+    let Some(body) = results.get_object(key).await? else { return Ok(None) };
+    serde_json::from_slice(&body).map(Some).map_err(|source| RunError::Trend { key: key.to_owned(), source })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn publish<S, R>(
     store: &S,
@@ -420,7 +448,7 @@ async fn publish<S, R>(
     progress: ProgressFn<'_>,
 ) -> Result<RunSummary, RunError>
 where
-    S: AnswerStore + RegistrationStore + RunLeaseStore,
+    S: AnswerStore + RegistrationStore + RunLeaseStore + WaveStore,
     R: ResultsStore,
 {
     let registrations = store.registrations(&wave.survey_id).await?;
@@ -478,16 +506,7 @@ where
     units.dedup();
     // The survey's earlier waves: the trend of the key figures, and the previous
     // wave whose released unit figures the reports hold beside this wave's.
-    let trend_key = key_figures::trend_key(&wave.definition);
-    let earlier: Trend = match &trend_key {
-        Some(key) => match results.get_object(key).await? {
-            Some(body) => {
-                serde_json::from_slice(&body).map_err(|source| RunError::Trend { key: key.clone(), source })?
-            }
-            None => Trend::default(),
-        },
-        None => Trend::default(),
-    };
+    let earlier = trend(store, results, &wave.definition).await?;
     let previous = crate::previous::previous(results, wave, &earlier, &units).await?;
     let input = ReportInput {
         wave,
@@ -523,7 +542,8 @@ where
         .await?;
     objects += 1;
     // The public key figures, once the nation is released, with the survey's trend.
-    let trend = input.trend_point().map(|point| earlier.with(point));
+    let point = input.trend_point();
+    let trend = point.clone().map(|point| earlier.with(point));
     if let Some(figures) =
         trend.as_ref().and_then(|trend| input.key_figures(&units, units.len() - withheld_units, trend))
     {
@@ -582,8 +602,9 @@ where
         let body = serde_json::to_value(&ledger).expect("the ledger serialises");
         put_json(results, &ledger_key, &body).await?;
     }
-    if let (Some(key), Some(trend)) = (&trend_key, &trend) {
-        put_json(results, key, trend).await?;
+    // Only this wave's point: another wave's run at once writes its own.
+    if let (Some(key), Some(point)) = (key_figures::trend_point_key(&wave.definition, &wave.survey_id), &point) {
+        put_json(results, &key, point).await?;
     }
     put_json(results, &results_layout::latest_key(&wave.survey_id), &manifest).await?;
     // Last: the run is published (see `published_already`).

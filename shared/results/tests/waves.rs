@@ -8,11 +8,12 @@
 //! `survey-disclosure`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 use survey_disclosure::{is_protected, Problem, Role, Rules, Suppression};
 use survey_domain::memory::{MemoryResults, MemoryStore};
-use survey_domain::store::{results_layout, WaveStore};
+use survey_domain::store::{results_layout, ResultsStore, StoreResult, WaveStore};
 use survey_domain::{synthetic, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
 
@@ -135,6 +136,97 @@ async fn a_units_report_holds_last_years_released_figures_and_the_key_figures_th
     let counties: Vec<&str> =
         figures["counties"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(counties, ["Vestland", "Troms"]);
+}
+
+/// A results bucket that runs another wave's whole run just after this run
+/// first reads the trend: the two runs hold different waves' leases, so
+/// nothing keeps them apart.
+struct AnotherRunMeanwhile<'a> {
+    results: &'a MemoryResults,
+    store: &'a MemoryStore,
+    other: &'a Wave,
+    started: AtomicBool,
+}
+
+impl ResultsStore for AnotherRunMeanwhile<'_> {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        self.results.put_object(key, body, content_type).await
+    }
+
+    async fn put_file(&self, key: &str, path: &std::path::Path, content_type: &str) -> StoreResult<()> {
+        self.results.put_file(key, path, content_type).await
+    }
+
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let body = self.results.get_object(key).await?;
+        if key.starts_with("results/_trend/") && !self.started.swap(true, Ordering::SeqCst) {
+            let after = self.other.closes_at + Duration::days(1);
+            let run_id = format!("run-{}", self.other.survey_id);
+            survey_results::run(self.store, self.results, self.other, &run_id, 2, after, &|_| {}).await.unwrap();
+        }
+        Ok(body)
+    }
+}
+
+/// The trend was one file that each run read at its start and wrote whole at
+/// its end: of two waves' runs at once (the nightly run of one and
+/// `survey-admin aggregate` of another), the later write dropped the other's
+/// point, and the next wave's key figures and `previous` lost that wave.
+#[tokio::test]
+async fn two_waves_released_at_once_both_stay_in_the_trend() {
+    let (store, results) = (MemoryStore::new(), MemoryResults::default());
+    let now = OffsetDateTime::now_utc();
+    let waves: Vec<Wave> =
+        [("2024", 730), ("2025", 365), ("2026", 1)].map(|(id, ago)| wave(id, now - Duration::days(ago))).into();
+    for (w, wave) in waves.iter().enumerate() {
+        store.create_wave(wave).await.unwrap();
+        for (number, answers) in ANSWERS {
+            let n = answers[w % 2] + 5;
+            register(&store, wave, unit(number), None, None).await;
+            add(&store, &records(wave, unit(number), n, (w * 100 + n) as u64)).await;
+        }
+    }
+    let meanwhile =
+        AnotherRunMeanwhile { results: &results, store: &store, other: &waves[1], started: AtomicBool::new(false) };
+    let after = waves[0].closes_at + Duration::days(1);
+    survey_results::run(&store, &meanwhile, &waves[0], "run-2024", 2, after, &|_| {}).await.unwrap();
+    assert!(meanwhile.started.load(Ordering::SeqCst), "2025's run went while 2024's ran");
+
+    let after = waves[2].closes_at + Duration::days(1);
+    survey_results::run(&store, &results, &waves[2], "run-2026", 2, after, &|_| {}).await.unwrap();
+    let survey = WaveId::parse("2026").unwrap();
+    let figures = get_json(&results, &results_layout::key_figures_key(&survey, "run-2026")).await;
+    let trend: Vec<&str> =
+        figures["trend"].as_array().unwrap().iter().map(|p| p["survey_id"].as_str().unwrap()).collect();
+    assert_eq!(trend, ["2024", "2025", "2026"], "every released wave in the trend");
+}
+
+/// Before each wave kept its own point, all of a survey's points were in one
+/// file: a wave released then, with no point of its own, stays in the trend.
+#[tokio::test]
+async fn the_points_of_the_file_the_waves_shared_before_stay_in_the_trend() {
+    let (store, results) = (MemoryStore::new(), MemoryResults::default());
+    let now = OffsetDateTime::now_utc();
+    let wave = wave("2026", now - Duration::days(1));
+    let shared = serde_json::json!({ "waves": [
+        { "closed_on": "2024-12-01", "indices": { "usefulness": 61.5 }, "survey_id": "2024" },
+        { "closed_on": "2026-11-30", "indices": { "usefulness": 1.0 }, "survey_id": "2026" },
+    ] });
+    let key = format!("results/_trend/{}.json", wave.definition);
+    results.put_object(&key, serde_json::to_vec(&shared).unwrap(), "application/json").await.unwrap();
+    store.create_wave(&wave).await.unwrap();
+    for (number, answers) in ANSWERS {
+        register(&store, &wave, unit(number), None, None).await;
+        add(&store, &records(&wave, unit(number), answers[0] + 5, answers[0] as u64)).await;
+    }
+    let after = wave.closes_at + Duration::days(1);
+    survey_results::run(&store, &results, &wave, "run-2026", 2, after, &|_| {}).await.unwrap();
+    let figures = get_json(&results, &results_layout::key_figures_key(&wave.survey_id, "run-2026")).await;
+    let trend = figures["trend"].as_array().unwrap();
+    let waves: Vec<&str> = trend.iter().map(|p| p["survey_id"].as_str().unwrap()).collect();
+    assert_eq!(waves, ["2024", "2026"]);
+    assert_eq!(trend[0]["indices"]["usefulness"], 61.5, "the old point as it was");
+    assert_ne!(trend[1]["indices"]["usefulness"], 1.0, "the wave's own point in place of the old file's");
 }
 
 #[tokio::test]

@@ -42,6 +42,20 @@ impl RunLeaseStore for ExportFile {
     }
 }
 
+impl WaveStore for ExportFile {
+    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
+        Ok((id == &self.wave.survey_id).then(|| self.wave.clone()))
+    }
+
+    async fn waves(&self) -> StoreResult<Vec<Wave>> {
+        Ok(vec![self.wave.clone()])
+    }
+
+    async fn create_wave(&self, _: &Wave) -> StoreResult<bool> {
+        Err(StoreError::Failed { context: "the bench's wave is fixed", source: "read-only".into() })
+    }
+}
+
 impl AnswerStore for ExportFile {
     async fn insert_answer(&self, _: AnswerRecord) -> StoreResult<Inserted> {
         Err(StoreError::Failed { context: "exported answers are read-only", source: "read-only".into() })

@@ -333,7 +333,8 @@ where
         }
         ["contacts", "approve"] => {
             let email = email(req)?;
-            (operations::approve_contact(store, &app.queue, &app.keys, actor, wave, unit, &email).await, None)
+            let request = request_key(req)?;
+            (operations::approve_contact(store, &app.queue, &app.keys, actor, &request, wave, unit, &email).await, None)
         }
         ["contacts", "remove"] => (operations::remove(store, &app.keys, actor, wave, unit, &email(req)?).await, None),
         ["code", "resend"] => {
@@ -378,7 +379,9 @@ where
         "recipients" => Reminded::Recipients,
         _ => return Err(invalid("/to", "contacts or recipients")),
     };
-    let (sent, entry) = operations::send_reminders(&app.store, &app.queue, actor, wave, to).await.map_err(refused)?;
+    let (sent, entry) = operations::send_reminders(&app.store, &app.queue, actor, &request_key(req)?, wave, to)
+        .await
+        .map_err(refused)?;
     Ok(json_response(StatusCode::OK, &json!({ "sent": sent, "audit": entry })))
 }
 

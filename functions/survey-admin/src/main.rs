@@ -39,8 +39,35 @@ use time::{Duration, OffsetDateTime};
     about = "Kjør den nasjonale brukerundersøkelsen: runder, påmeldinger, tilgangskoder, resultater."
 )]
 struct Cli {
+    /// Nøkkelen til en endring som feilet (koder, godkjenninger, påminnelser): den samme kommandoen
+    /// med den samme nøkkelen fullfører endringen én gang, uten å gjøre den to ganger.
+    #[arg(long, global = true, value_name = "NØKKEL", value_parser = request_key)]
+    request: Option<RequestKey>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn request_key(raw: &str) -> Result<RequestKey, String> {
+    RequestKey::parse(raw).map_err(|_| "en nøkkel er 1 til 64 bokstaver (a–z, A–Z), sifre, - eller _".to_owned())
+}
+
+/// The commands that mail, whose request is recorded under its key before
+/// they do: asked again with the key after an error, each finishes once.
+fn keyed(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Code(CodeCommand::Rotate(_) | CodeCommand::Resend(_))
+            | Command::Contact(ContactCommand::Approve(_))
+            | Command::Reminders(recipients::RemindersCommand::Send(_))
+    )
+}
+
+/// What the operator reads after a keyed command failed: how to finish it.
+fn finish_hint(request: &RequestKey) -> String {
+    format!(
+        "survey-admin: kjør den samme kommandoen igjen med `--request {}` for å fullføre den én gang",
+        request.as_str()
+    )
 }
 
 #[derive(Subcommand)]
@@ -286,6 +313,8 @@ struct Admin {
     config: Config,
     /// `survey-admin (user)`: the audit log's who for changes made here.
     operator: String,
+    /// The command's request: `--request`, or a key of its own.
+    request: RequestKey,
 }
 
 #[tokio::main]
@@ -310,7 +339,9 @@ async fn main() -> ExitCode {
         clients,
         config,
         operator: format!("survey-admin ({user})"),
+        request: cli.request.unwrap_or_else(RequestKey::fresh),
     };
+    let keyed = keyed(&cli.command);
     match admin.run(cli.command).await {
         Ok(output) => match writeln!(std::io::stdout(), "{output}") {
             Ok(()) => ExitCode::SUCCESS,
@@ -323,6 +354,9 @@ async fn main() -> ExitCode {
         },
         Err(error) => {
             eprintln!("{}", failure(&error));
+            if keyed {
+                eprintln!("{}", finish_hint(&admin.request));
+            }
             ExitCode::FAILURE
         }
     }
@@ -424,7 +458,7 @@ impl Admin {
                     &self.queue(),
                     &self.config.keys,
                     self.actor(),
-                    &RequestKey::fresh(),
+                    &self.request,
                     &registration.survey_id,
                     registration.unit,
                 )
@@ -441,7 +475,7 @@ impl Admin {
                     &self.store,
                     &self.queue(),
                     self.actor(),
-                    &RequestKey::fresh(),
+                    &self.request,
                     &registration.survey_id,
                     registration.unit,
                 )
@@ -489,6 +523,7 @@ impl Admin {
                     &self.queue(),
                     &self.config.keys,
                     self.actor(),
+                    &self.request,
                     &wave,
                     unit,
                     &email,
@@ -613,10 +648,11 @@ impl Admin {
                     Respondents::Participants { .. } => operations::Reminded::Contacts,
                     Respondents::Roles { .. } => operations::Reminded::Recipients,
                 };
-                let (sent, _) = operations::send_reminders(&self.store, &self.queue(), self.actor(), &wave, to)
-                    .await
-                    .map_err(norsk::change_error)
-                    .with_context(|| format!("kan ikke sende påminnelsene i `{}`", wave.survey_id))?;
+                let (sent, _) =
+                    operations::send_reminders(&self.store, &self.queue(), self.actor(), &self.request, &wave, to)
+                        .await
+                        .map_err(norsk::change_error)
+                        .with_context(|| format!("kan ikke sende påminnelsene i `{}`", wave.survey_id))?;
                 Ok(format!("sent {sent}"))
             }
             Command::Reminders(recipients::RemindersCommand::Schedule(args)) => {
@@ -817,6 +853,23 @@ impl Admin {
 mod tests {
     use super::*;
     use survey_domain::StoreError;
+
+    #[test]
+    fn a_command_that_mails_takes_the_key_of_the_request_it_finishes() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["survey-admin"].iter().chain(args));
+        let cli = parse(&["code", "resend", "--survey", "h2026", "--unit", "4601", "--request", "k-1"]).unwrap();
+        assert_eq!(cli.request, Some(RequestKey::parse("k-1").unwrap()));
+        assert!(keyed(&cli.command));
+        let before =
+            parse(&["--request", "k-1", "contact", "approve", "--survey", "h", "--unit", "1", "--email", "a@b.no"]);
+        assert!(keyed(&before.unwrap().command), "given before the command too");
+        assert!(parse(&["code", "resend", "--survey", "h2026", "--unit", "4601", "--request", "not a key"]).is_err());
+        assert!(!keyed(&parse(&["code", "show", "--survey", "h2026", "--unit", "4601"]).unwrap().command));
+        assert_eq!(
+            finish_hint(&RequestKey::parse("k-1").unwrap()),
+            "survey-admin: kjør den samme kommandoen igjen med `--request k-1` for å fullføre den én gang"
+        );
+    }
 
     #[test]
     fn a_failure_prints_the_context_then_every_cause_once() {

@@ -363,6 +363,17 @@ impl Mailing {
     }
 }
 
+/// An e-mail job for every recipient due `mailing`.
+pub async fn jobs<S: FormStore>(store: &S, wave: &Wave, mailing: Mailing) -> Result<Vec<MailJob>, FormError> {
+    let forms = store.forms(&wave.survey_id).await?;
+    let recipients = store.recipients(&wave.survey_id).await?;
+    let due = recipients.iter().filter(|r| {
+        let form = forms.iter().find(|f| f.unit == r.recipient.unit && f.role == r.recipient.role);
+        mailing.due(r, form)
+    });
+    Ok(due.map(|r| mailing.job(r)).collect())
+}
+
 /// Puts an e-mail job on the queue for every recipient due `mailing`; returns how many.
 /// The worker checks again before it sends, so a job that waits in the queue
 /// while the form is submitted sends nothing.
@@ -372,16 +383,11 @@ pub async fn send<S: FormStore, Q: JobQueue>(
     wave: &Wave,
     mailing: Mailing,
 ) -> Result<usize, FormError> {
-    let forms = store.forms(&wave.survey_id).await?;
-    let mut sent = 0;
-    for r in store.recipients(&wave.survey_id).await? {
-        let form = forms.iter().find(|f| f.unit == r.recipient.unit && f.role == r.recipient.role);
-        if mailing.due(&r, form) {
-            queue.enqueue(&mailing.job(&r)).await.map_err(FormError::Queue)?;
-            sent += 1;
-        }
+    let jobs = jobs(store, wave, mailing).await?;
+    for job in &jobs {
+        queue.enqueue(job).await.map_err(FormError::Queue)?;
     }
-    Ok(sent)
+    Ok(jobs.len())
 }
 
 /// A mailing job as the worker runs it: whose, and which e-mail.

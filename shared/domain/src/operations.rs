@@ -20,11 +20,11 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::audit::{Appended, AuditEntry, AuditStore, Change, RequestKey};
 use crate::catalogue;
-use crate::contact::{Contact, Email};
+use crate::contact::{Contact, ContactStatus, Email};
 use crate::definition::Respondents;
 use crate::forms::{FormStore, Mailing};
 use crate::jobs::{JobQueue, MailJob, QueueError};
-use crate::registration::{approve_by_imdi, VerifyError};
+use crate::registration::{approvable, approve_by_imdi, VerifyError};
 use crate::store::{CodeRotation, ContactStore, ContentStore, RegistrationStore, Rotated, StoreError, WaveStore};
 use crate::unit::UnitNumber;
 use crate::wave::{
@@ -124,21 +124,6 @@ impl Actor<'_> {
             after,
             ..AuditEntry::new(self.who, action, self.now)
         }
-    }
-
-    /// Appends the entry of a change.
-    async fn record<S: AuditStore>(
-        &self,
-        store: &S,
-        action: &str,
-        survey: &WaveId,
-        unit: Option<UnitNumber>,
-        before: Value,
-        after: Value,
-    ) -> Result<AuditEntry, ChangeError> {
-        let entry = self.entry(action, survey, unit, before, after);
-        store.append(&entry).await?;
-        Ok(entry)
     }
 }
 
@@ -433,11 +418,21 @@ pub async fn reopen_unit<S: RegistrationStore + AuditStore>(
 }
 
 /// IMDi approves a contact awaiting approval; they get the code.
+///
+/// A refusal (no such contact, an address not confirmed, a full unit) is
+/// found before anything is written. The entry is written next, under the
+/// request's key, and the approval made and mailed last: an error before the
+/// entry changed nothing, and the request asked again after it finds its
+/// entry, writes no other, and finishes the approval, queuing the e-mails
+/// again if the contact it found awaiting approval is verified by now (the
+/// first attempt may have stopped at the queue).
+#[allow(clippy::too_many_arguments)]
 pub async fn approve_contact<S, Q>(
     store: &S,
     queue: &Q,
     keys: &Keys,
     actor: Actor<'_>,
+    request: &RequestKey,
     wave: &Wave,
     unit: UnitNumber,
     email: &Email,
@@ -446,30 +441,25 @@ where
     S: RegistrationStore + ContactStore + AuditStore,
     Q: JobQueue,
 {
-    let before = contact_status(store, &wave.survey_id, unit, email).await?;
-    approve_by_imdi(store, queue, keys, wave, unit, email, actor.now).await?;
+    let before = approvable(store, wave, unit, email, actor.now).await?;
     let contact = masked(email);
-    actor
-        .record(
-            store,
-            "contact.approve",
-            &wave.survey_id,
-            Some(unit),
-            json!({ "contact": contact, "status": before }),
-            json!({ "contact": contact, "status": "verified" }),
-        )
-        .await
-}
-
-async fn contact_status<S: ContactStore>(
-    store: &S,
-    survey: &WaveId,
-    unit: UnitNumber,
-    email: &Email,
-) -> Result<&'static str, ChangeError> {
-    let contacts = store.contacts(survey, unit).await?;
-    let contact = contacts.iter().find(|c| &c.contact.email == email).ok_or(ChangeError::UnknownContact)?;
-    Ok(contact.contact.status.as_str())
+    let entry = actor.entry(
+        "contact.approve",
+        &wave.survey_id,
+        Some(unit),
+        json!({ "contact": contact, "status": before.as_str() }),
+        json!({ "contact": contact, "status": "verified" }),
+    );
+    let key = once_key(&entry, request);
+    let (entry, resumed) = match store.append_once(&entry, &key).await? {
+        Appended::Now => (entry, false),
+        Appended::Before(first) => {
+            let awaited = first.before["status"] == ContactStatus::AwaitingApproval.as_str();
+            (first, awaited)
+        }
+    };
+    approve_by_imdi(store, queue, keys, wave, unit, email, actor.now, resumed).await?;
+    Ok(entry)
 }
 
 /// Removes a contact (`contact remove`): their results links stop working at
@@ -640,11 +630,20 @@ impl Reminded {
     }
 }
 
-/// Queues reminders now; returns how many.
+/// Queues reminders now; returns how many, and the entry of the request.
+///
+/// The entry is written first, under the request's key, and the reminders
+/// queued last, as for [`resend_code`]: asked again after an error, the
+/// request writes no other entry and queues them. A contact's reminder goes
+/// once a round (a day), whatever queues it, so a retry mails no contact
+/// twice. A recipient's job carries the count of reminders they had when it
+/// was queued, and the worker sends one job per count: a retry's job is
+/// dropped if the first's is not sent yet, but is the next reminder if it is.
 pub async fn send_reminders<S, Q>(
     store: &S,
     queue: &Q,
     actor: Actor<'_>,
+    request: &RequestKey,
     wave: &Wave,
     to: Reminded,
 ) -> Result<(usize, AuditEntry), ChangeError>
@@ -653,15 +652,24 @@ where
     Q: JobQueue,
 {
     let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
-    let sent = match (to, roles) {
-        (Reminded::Contacts, false) => crate::response_reminders::queue(store, queue, wave, actor.now).await?,
-        (Reminded::Recipients, true) => crate::forms::send(store, queue, wave, Mailing::Reminder).await?,
+    let jobs = match (to, roles) {
+        (Reminded::Contacts, false) => crate::response_reminders::jobs(store, wave, actor.now).await?,
+        (Reminded::Recipients, true) => crate::forms::jobs(store, wave, Mailing::Reminder).await?,
         (to, _) => return Err(ChangeError::WrongReminders(to.as_str())),
     };
-    let entry = actor
-        .record(store, "reminders.send", &wave.survey_id, None, Value::Null, json!({ "to": to.as_str(), "sent": sent }))
-        .await?;
-    Ok((sent, entry))
+    let entry = actor.entry(
+        "reminders.send",
+        &wave.survey_id,
+        None,
+        Value::Null,
+        json!({ "to": to.as_str(), "sent": jobs.len() }),
+    );
+    let key = once_key(&entry, request);
+    let entry = record_once(store, entry, &key).await?;
+    for job in &jobs {
+        queue.enqueue(job).await?;
+    }
+    Ok((jobs.len(), entry))
 }
 
 /// Records that an operator starts an aggregation run, before it is started

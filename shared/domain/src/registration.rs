@@ -521,8 +521,31 @@ where
     Ok(Verified { survey_id, unit: unit.unit(), status: ContactStatus::Verified })
 }
 
+/// Whether IMDi may approve the unit's contact with this address: their
+/// status, awaiting approval in a unit with room for them or verified already
+/// (nothing left to do), or why not.
+pub async fn approvable<S: ContactStore>(
+    store: &S,
+    wave: &Wave,
+    unit: UnitNumber,
+    email: &Email,
+    now: OffsetDateTime,
+) -> Result<ContactStatus, VerifyError> {
+    let contacts = live(store.contacts(&wave.survey_id, unit).await?, now);
+    let contact = contacts.iter().map(|c| &c.contact).find(|c| &c.email == email).ok_or(VerifyError::UnknownContact)?;
+    let verified = contacts.iter().filter(|c| c.contact.is_verified()).count();
+    match contact.status {
+        ContactStatus::Pending => Err(VerifyError::NotConfirmed),
+        ContactStatus::AwaitingApproval if verified >= MAX_CONTACTS => Err(VerifyError::UnitFull),
+        status => Ok(status),
+    }
+}
+
 /// IMDi approves a contact awaiting approval (`contact approve`). IMDi vouches
-/// for them, so a mark of their removal from the unit goes.
+/// for them, so a mark of their removal from the unit goes. `resumed`: the
+/// same request found them awaiting approval before, and may have stopped
+/// before their e-mails were queued, so a verified contact is announced again.
+#[allow(clippy::too_many_arguments)]
 pub async fn approve_by_imdi<S, Q>(
     store: &S,
     queue: &Q,
@@ -531,6 +554,7 @@ pub async fn approve_by_imdi<S, Q>(
     unit: UnitNumber,
     email: &Email,
     now: OffsetDateTime,
+    resumed: bool,
 ) -> Result<(), VerifyError>
 where
     S: RegistrationStore + ContactStore,
@@ -540,6 +564,9 @@ where
     let contact =
         contacts.into_iter().map(|c| c.contact).find(|c| &c.email == email).ok_or(VerifyError::UnknownContact)?;
     match contact.status {
+        ContactStatus::Verified if resumed => {
+            announce(queue, &wave.survey_id, unit, &contact.contact_id, Approval::Imdi).await?;
+        }
         ContactStatus::Verified => {}
         ContactStatus::Pending => return Err(VerifyError::NotConfirmed),
         ContactStatus::AwaitingApproval => {

@@ -27,33 +27,42 @@ use crate::registration::{job_target, JobError};
 use crate::store::{AnswerStore, ContactStore, RegistrationStore, WaveStore};
 use crate::wave::{SurveyStatus, Wave};
 
-/// Queues a reminder for every verified contact of every unit of the wave
-/// that is still open for answers at `now`. Returns how many were queued.
-pub async fn queue<S, Q>(store: &S, queue: &Q, wave: &Wave, now: OffsetDateTime) -> Result<usize, FormError>
+/// A reminder job for every verified contact of every unit of the wave that
+/// is still open for answers at `now`, in today's round.
+pub async fn jobs<S>(store: &S, wave: &Wave, now: OffsetDateTime) -> Result<Vec<MailJob>, FormError>
 where
     S: RegistrationStore + ContactStore,
-    Q: JobQueue,
 {
-    let (mut queued, round) = (0, crate::oslo_time::date_at(now).to_string());
+    let (mut jobs, round) = (Vec::new(), crate::oslo_time::date_at(now).to_string());
     for registration in store.registrations(&wave.survey_id).await? {
         if wave.status_for_unit(registration.closed_at, now) != SurveyStatus::Open {
             continue;
         }
         for entry in store.contacts(&wave.survey_id, registration.unit).await? {
-            if !entry.contact.is_verified() {
-                continue;
+            if entry.contact.is_verified() {
+                jobs.push(MailJob::ResponseReminder {
+                    survey_id: wave.survey_id.to_string(),
+                    unit: registration.unit.to_string(),
+                    contact_id: entry.contact.contact_id.clone(),
+                    round: Some(round.clone()),
+                });
             }
-            let job = MailJob::ResponseReminder {
-                survey_id: wave.survey_id.to_string(),
-                unit: registration.unit.to_string(),
-                contact_id: entry.contact.contact_id.clone(),
-                round: Some(round.clone()),
-            };
-            queue.enqueue(&job).await.map_err(FormError::Queue)?;
-            queued += 1;
         }
     }
-    Ok(queued)
+    Ok(jobs)
+}
+
+/// Queues the reminders of [`jobs`]. Returns how many were queued.
+pub async fn queue<S, Q>(store: &S, queue: &Q, wave: &Wave, now: OffsetDateTime) -> Result<usize, FormError>
+where
+    S: RegistrationStore + ContactStore,
+    Q: JobQueue,
+{
+    let jobs = jobs(store, wave, now).await?;
+    for job in &jobs {
+        queue.enqueue(job).await.map_err(FormError::Queue)?;
+    }
+    Ok(jobs.len())
 }
 
 /// The mail worker's part: the live count to one contact, while the unit is

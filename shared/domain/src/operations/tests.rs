@@ -197,7 +197,8 @@ async fn contacts_domains_and_codes_change_with_masked_addresses_in_the_log() {
     let waiting = contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval).await;
     let actor = Actor { who: "per@imdi.no", now: at };
 
-    let approved = approve_contact(&store, &queue, &keys, actor, &wave, bergen, &waiting).await.unwrap();
+    let approved =
+        approve_contact(&store, &queue, &keys, actor, &RequestKey::fresh(), &wave, bergen, &waiting).await.unwrap();
     assert_eq!(approved.before, json!({ "contact": "o…@gmail.com", "status": "awaiting_approval" }));
     assert_eq!(approved.after, json!({ "contact": "o…@gmail.com", "status": "verified" }));
     assert!(queue.drain().iter().any(|j| matches!(j, MailJob::Code { .. })), "the approved contact gets the code");
@@ -367,10 +368,11 @@ async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     let actor = Actor { who: "per@imdi.no", now: at };
 
     assert!(matches!(
-        send_reminders(&store, &queue, actor, &wave, Reminded::Recipients).await,
+        send_reminders(&store, &queue, actor, &RequestKey::fresh(), &wave, Reminded::Recipients).await,
         Err(ChangeError::WrongReminders("recipients"))
     ));
-    let (sent, entry) = send_reminders(&store, &queue, actor, &wave, Reminded::Contacts).await.unwrap();
+    let (sent, entry) =
+        send_reminders(&store, &queue, actor, &RequestKey::fresh(), &wave, Reminded::Contacts).await.unwrap();
     assert_eq!(sent, 1, "verified contacts only");
     assert!(matches!(queue.jobs()[..], [MailJob::ResponseReminder { .. }]));
     assert_eq!(entry.after, json!({ "to": "contacts", "sent": 1 }));
@@ -462,6 +464,111 @@ async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_
     assert_eq!(sent, 2);
     each_once(queue.codes_to());
     assert_eq!(log(&store, &wave).await, [("code.resend".into(), Some(bergen)), ("code.resend".into(), Some(bergen))]);
+}
+
+/// The attack on the log: an approval whose entry failed to be written was
+/// made and mailed all the same, unlogged; asked again, it found the contact
+/// verified and logged them as verified before. And an approval whose e-mail
+/// failed to be queued left the contact verified without the code: asked
+/// again, it found nothing to do. Now the entry is first, under the request.
+#[tokio::test]
+async fn an_approval_retried_after_a_failure_is_made_mailed_and_logged_once() {
+    let at = now();
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let (queue, keys) = (FlakyQueue::default(), keys());
+    let ola = contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval).await;
+    let per = contact(&store, &wave, bergen, "Per Vik <per@gmail.com>", ContactStatus::AwaitingApproval).await;
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let status = |email: Email| {
+        let (store, wave) = (&store, &wave);
+        async move {
+            let contacts = store.contacts(&wave.survey_id, bergen).await.unwrap();
+            contacts.into_iter().find(|c| c.contact.email == email).unwrap().contact.status
+        }
+    };
+    let mailed = |queue: &FlakyQueue| {
+        let mut jobs: Vec<&str> = queue
+            .queue
+            .drain()
+            .iter()
+            .map(|job| match job {
+                MailJob::Code { .. } => "code",
+                MailJob::ContactAdded { .. } => "added",
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        jobs.sort();
+        jobs
+    };
+
+    // The audit log is unavailable: nothing is approved or mailed.
+    let request = RequestKey::fresh();
+    store.fail_next(Fault::AuditWrite);
+    assert!(approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &ola).await.is_err());
+    assert_eq!(status(ola.clone()).await, ContactStatus::AwaitingApproval, "not approved unlogged");
+    assert!(mailed(&queue).is_empty());
+    let entry = approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &ola).await.unwrap();
+    assert_eq!(entry.before["status"], "awaiting_approval");
+    assert_eq!((status(ola.clone()).await, mailed(&queue)), (ContactStatus::Verified, vec!["added", "code"]));
+
+    // The mail queue is unavailable: asked again, the code goes out once, and the approval is logged once.
+    let request = RequestKey::fresh();
+    queue.fail_next();
+    assert!(approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &per).await.is_err());
+    assert!(mailed(&queue).is_empty());
+    let again = approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &per).await.unwrap();
+    assert_eq!(again.before["status"], "awaiting_approval", "the first attempt's entry");
+    assert_eq!((status(per.clone()).await, mailed(&queue)), (ContactStatus::Verified, vec!["added", "code"]));
+    let approvals = [("contact.approve".into(), Some(bergen)), ("contact.approve".into(), Some(bergen))];
+    assert_eq!(log(&store, &wave).await, approvals, "each approval once");
+
+    // An approval of a contact verified before mails no one, asked again or not.
+    let request = RequestKey::fresh();
+    approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &ola).await.unwrap();
+    approve_contact(&store, &queue, &keys, actor, &request, &wave, bergen, &ola).await.unwrap();
+    assert!(mailed(&queue).is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_approval_is_not_logged() {
+    let at = now();
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let (queue, keys) = (MemoryQueue::default(), keys());
+    for i in 0..4 {
+        contact(&store, &wave, bergen, &format!("Kari {i} <kari{i}@bergen.kommune.no>"), ContactStatus::Verified).await;
+    }
+    let waiting = contact(&store, &wave, bergen, "Ola Vik <ola@gmail.com>", ContactStatus::AwaitingApproval).await;
+    let pending = contact(&store, &wave, bergen, "Per Vik <per@gmail.com>", ContactStatus::Pending).await;
+    let nobody = Email::parse("nobody@gmail.com").unwrap();
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let approve = |email: Email| {
+        let (store, queue, keys, wave) = (&store, &queue, &keys, &wave);
+        async move { approve_contact(store, queue, keys, actor, &RequestKey::fresh(), wave, bergen, &email).await }
+    };
+    assert!(matches!(approve(waiting).await, Err(ChangeError::UnitFull)));
+    assert!(matches!(approve(pending).await, Err(ChangeError::NotConfirmed)));
+    assert!(matches!(approve(nobody).await, Err(ChangeError::UnknownContact)));
+    assert!(log(&store, &wave).await.is_empty(), "nothing logged for what was not done");
+    assert!(queue.drain().is_empty());
+}
+
+#[tokio::test]
+async fn reminders_asked_again_after_a_failure_are_queued_and_logged_once() {
+    let at = now();
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    let queue = FlakyQueue::default();
+    contact(&store, &wave, bergen, "Kari Nordmann <kari@bergen.kommune.no>", ContactStatus::Verified).await;
+    let actor = Actor { who: "per@imdi.no", now: at };
+    let request = RequestKey::fresh();
+    store.fail_next(Fault::AuditWrite);
+    assert!(send_reminders(&store, &queue, actor, &request, &wave, Reminded::Contacts).await.is_err());
+    assert!(queue.queue.drain().is_empty(), "nothing queued unlogged");
+    queue.fail_next();
+    assert!(send_reminders(&store, &queue, actor, &request, &wave, Reminded::Contacts).await.is_err());
+    let (sent, entry) = send_reminders(&store, &queue, actor, &request, &wave, Reminded::Contacts).await.unwrap();
+    assert_eq!((sent, queue.queue.drain().len()), (1, 1));
+    assert_eq!(entry.after, json!({ "to": "contacts", "sent": 1 }));
+    assert_eq!(log(&store, &wave).await, [("reminders.send".into(), None)], "logged once");
 }
 
 #[tokio::test]

@@ -394,7 +394,7 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
     let asked = w.mailer.sent().into_iter().rev().find(|m| m.to.as_str() == "first@gmail.example").unwrap();
     assert!(asked.text.contains("IMDi godkjenner deg"), "with no contacts yet, IMDi approves: {}", asked.text);
     let email = Email::parse("first@gmail.example").unwrap();
-    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &email, NOW).await.unwrap();
+    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &email, NOW, false).await.unwrap();
     w.work(NOW).await;
     let first_code = w.codes_sent_to("first@gmail.example");
     assert_eq!(first_code.len(), 1);
@@ -413,9 +413,17 @@ async fn imdi_approves_and_adds_contacts_and_can_remove_them_and_rotate_the_code
 
     let pending = request("5501", &["late@gmail.example"]);
     w.register(&pending, NOW).await.unwrap();
-    let refused =
-        approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &Email::parse("late@gmail.example").unwrap(), NOW)
-            .await;
+    let refused = approve_by_imdi(
+        &w.store,
+        &w.queue,
+        &w.keys,
+        &wave,
+        unit,
+        &Email::parse("late@gmail.example").unwrap(),
+        NOW,
+        false,
+    )
+    .await;
     assert!(matches!(refused, Err(VerifyError::NotConfirmed)), "IMDi approves only a confirmed address");
 
     w.remove(&wave, unit, &email).await.unwrap();
@@ -496,7 +504,7 @@ async fn imdi_vouching_for_a_removed_contact_takes_the_mark_off_and_a_new_remova
     );
     assert_eq!(comes_back().await, ContactStatus::AwaitingApproval);
     let codes = w.codes_sent_to("ola@bergen.kommune.no").len();
-    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &ola, NOW).await.unwrap();
+    approve_by_imdi(&w.store, &w.queue, &w.keys, &wave, unit, &ola, NOW, false).await.unwrap();
     w.work(NOW).await;
     assert_eq!(w.codes_sent_to("ola@bergen.kommune.no").len(), codes + 1, "approved by IMDi, Ola gets the code");
     assert!(!marked().await, "IMDi's approval takes the mark off");

@@ -384,9 +384,7 @@ pub async fn send<S: FormStore, Q: JobQueue>(
     mailing: Mailing,
 ) -> Result<usize, FormError> {
     let jobs = jobs(store, wave, mailing).await?;
-    for job in &jobs {
-        queue.enqueue(job).await.map_err(FormError::Queue)?;
-    }
+    queue.enqueue_all(&jobs).await.map_err(FormError::Queue)?;
     Ok(jobs.len())
 }
 

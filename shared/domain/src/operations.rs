@@ -666,9 +666,7 @@ where
     );
     let key = once_key(&entry, request);
     let entry = record_once(store, entry, &key).await?;
-    for job in &jobs {
-        queue.enqueue(job).await?;
-    }
+    queue.enqueue_all(&jobs).await?;
     Ok((jobs.len(), entry))
 }
 

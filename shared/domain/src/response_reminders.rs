@@ -59,9 +59,7 @@ where
     Q: JobQueue,
 {
     let jobs = jobs(store, wave, now).await?;
-    for job in &jobs {
-        queue.enqueue(job).await.map_err(FormError::Queue)?;
-    }
+    queue.enqueue_all(&jobs).await.map_err(FormError::Queue)?;
     Ok(jobs.len())
 }
 

@@ -184,12 +184,20 @@ fn small_leaks<K: Clone + Ord + Debug>(
     let published_rows: Vec<&[u32]> = published.iter().map(|&i| rows[i].as_slice()).collect();
     let fixed: Vec<&[u32]> = published.iter().filter(|&&i| cells[i].is_out()).map(|&i| rows[i].as_slice()).collect();
     let span = Span::new(problem.inner_counts(), problem.rules().min_respondents, &published_rows, &fixed);
+    // The smallest cell that holds the whole set; where no cell does (cuts
+    // cross), the one that holds most of it. Ties go to the smaller key, so
+    // the name does not depend on the order the cells were added in.
     let holding = |columns: &mut dyn Iterator<Item = u32>| -> usize {
         let columns: Vec<u32> = columns.collect();
+        let held = |i: usize| columns.iter().filter(|k| rows[i].binary_search(k).is_ok()).count();
         (0..cells.len())
-            .filter(|&i| columns.iter().all(|k| rows[i].binary_search(k).is_ok()))
-            .min_by(|&a, &b| rows[a].len().cmp(&rows[b].len()).then_with(|| cells[a].key().cmp(cells[b].key())))
-            .unwrap_or(published[0])
+            .min_by(|&a, &b| {
+                held(b)
+                    .cmp(&held(a))
+                    .then_with(|| rows[a].len().cmp(&rows[b].len()))
+                    .then_with(|| cells[a].key().cmp(cells[b].key()))
+            })
+            .expect("a set is found only where cells are published")
     };
     let named = |found: Found| -> Vec<(usize, Sparse)> {
         let sets = found.sets.into_iter().map(|set| {

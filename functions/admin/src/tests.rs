@@ -418,6 +418,7 @@ async fn a_survey_of_roles_shows_each_role_s_form_and_the_units_that_answered() 
             },
             invited_at: Some(wave.opens_at),
             reminders: 0,
+            reminded: None,
             undeliverable: false,
             expires_at: wave.results_until,
         })

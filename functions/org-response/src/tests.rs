@@ -44,6 +44,7 @@ async fn app(closed: bool) -> (App<MemoryStore, MemoryResults>, String, String) 
             recipient: recipient.clone(),
             invited_at: Some(now),
             reminders: 0,
+            reminded: None,
             undeliverable: false,
             expires_at: wave.results_until,
         };
@@ -299,14 +300,26 @@ impl FormStore for WholeWaveReads {
     async fn save_form(&self, form: &Form) -> StoreResult<Saved> {
         self.inner.save_form(form).await
     }
-    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
-        self.inner.mark_mailing(seen, mailing, now).await
+    async fn mark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.inner.mark_mailing(seen, mailing, round, now).await
     }
     async fn mark_undeliverable(&self, seen: &RecipientEntry) -> StoreResult<bool> {
         self.inner.mark_undeliverable(seen).await
     }
-    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
-        self.inner.unmark_mailing(seen, mailing, now).await
+    async fn unmark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        self.inner.unmark_mailing(seen, mailing, round, now).await
     }
 }
 

@@ -143,6 +143,7 @@ async fn a_permanent_bounce_or_a_complaint_stops_mail_to_the_address_and_a_trans
         },
         invited_at: None,
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: wave().results_until,
     };
@@ -205,6 +206,7 @@ async fn a_scheduled_reminder_puts_a_job_on_the_queue_for_each_recipient_due_one
         },
         invited_at: Some(OffsetDateTime::now_utc()),
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: wave().results_until,
     };

@@ -640,7 +640,7 @@ impl Admin {
             }
             Command::Invitations(recipients::InvitationsCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;
-                recipients::invite(&self.store, &self.queue(), &wave).await
+                recipients::invite(&self.store, &self.queue(), &wave, OffsetDateTime::now_utc()).await
             }
             Command::Reminders(recipients::RemindersCommand::Send(args)) => {
                 let wave = self.wave(&args.survey).await?;

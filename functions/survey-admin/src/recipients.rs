@@ -88,6 +88,7 @@ pub fn read(wave: &Wave, file: &std::path::Path) -> anyhow::Result<Vec<Recipient
             recipient,
             invited_at: None,
             reminders: 0,
+            reminded: None,
             undeliverable: false,
             expires_at: wave.results_until,
         })
@@ -109,6 +110,7 @@ pub async fn import<S: FormStore>(store: &S, wave: &Wave, mut rows: Vec<Recipien
         if let Some(same) = same {
             row.invited_at = same.invited_at;
             row.reminders = same.reminders;
+            row.reminded.clone_from(&same.reminded);
             row.undeliverable = same.undeliverable;
         }
     }
@@ -147,8 +149,9 @@ pub async fn invite<S: FormStore, Q: survey_domain::jobs::JobQueue>(
     store: &S,
     queue: &Q,
     wave: &Wave,
+    now: time::OffsetDateTime,
 ) -> anyhow::Result<String> {
-    let sent = forms::send(store, queue, wave, Mailing::Invitation)
+    let sent = forms::send(store, queue, wave, Mailing::Invitation, now)
         .await
         .with_context(|| format!("kan ikke sende invitasjonene i `{}`", wave.survey_id))?;
     Ok(format!("sent {sent}"))
@@ -209,13 +212,25 @@ mod tests {
         async fn save_form(&self, _: &Form) -> Result<Saved, StoreError> {
             dropped()
         }
-        async fn mark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<bool, StoreError> {
+        async fn mark_mailing(
+            &self,
+            _: &RecipientEntry,
+            _: Mailing,
+            _: Option<&str>,
+            _: OffsetDateTime,
+        ) -> Result<bool, StoreError> {
             dropped()
         }
         async fn mark_undeliverable(&self, _: &RecipientEntry) -> Result<bool, StoreError> {
             dropped()
         }
-        async fn unmark_mailing(&self, _: &RecipientEntry, _: Mailing, _: OffsetDateTime) -> Result<(), StoreError> {
+        async fn unmark_mailing(
+            &self,
+            _: &RecipientEntry,
+            _: Mailing,
+            _: Option<&str>,
+            _: OffsetDateTime,
+        ) -> Result<(), StoreError> {
             dropped()
         }
     }

@@ -1307,8 +1307,14 @@ impl FormStore for DynamoStore {
         .await
     }
 
-    /// One conditional `UpdateItem` of the recipient's `invited_at` or `reminders`.
-    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
+    /// One conditional `UpdateItem` of the recipient's `invited_at`, or of `reminders` (and `reminded`).
+    async fn mark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
         let holder = STILL_DELIVERABLE_HOLDER;
         let update = self
             .client
@@ -1328,11 +1334,19 @@ impl FormStore for DynamoStore {
                     0 => "(attribute_not_exists(reminders) OR reminders = :seen)",
                     _ => "reminders = :seen",
                 };
-                update
-                    .update_expression("SET reminders = :next")
-                    .condition_expression(format!("{holder} AND attribute_exists(invited_at) AND {count}"))
+                let update = update
                     .expression_attribute_values(":seen", AttributeValue::N(seen.reminders.to_string()))
-                    .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string()))
+                    .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string()));
+                let reminded = format!("{holder} AND attribute_exists(invited_at) AND {count}");
+                match round {
+                    Some(round) => update
+                        .update_expression("SET reminders = :next, reminded = :round")
+                        .condition_expression(format!(
+                            "{reminded} AND (attribute_not_exists(reminded) OR reminded <> :round)"
+                        ))
+                        .expression_attribute_values(":round", AttributeValue::S(round.to_owned())),
+                    None => update.update_expression("SET reminders = :next").condition_expression(reminded),
+                }
             }
         };
         applied(update.send().await, "mark a recipient mailed")
@@ -1354,7 +1368,13 @@ impl FormStore for DynamoStore {
     }
 
     /// One conditional `UpdateItem`: the mark goes only while it is still the one `mark_mailing` wrote.
-    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
+    async fn unmark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         let update = self
             .client
             .update_item()
@@ -1366,11 +1386,27 @@ impl FormStore for DynamoStore {
                 .update_expression("REMOVE invited_at")
                 .condition_expression("email = :email AND invited_at = :now")
                 .expression_attribute_values(":now", AttributeValue::S(now.format(&Rfc3339).expect("formattable"))),
-            Mailing::Reminder => update
-                .update_expression("SET reminders = :seen")
-                .condition_expression("email = :email AND reminders = :next")
-                .expression_attribute_values(":seen", AttributeValue::N(seen.reminders.to_string()))
-                .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string())),
+            Mailing::Reminder => {
+                let update = update
+                    .expression_attribute_values(":seen", AttributeValue::N(seen.reminders.to_string()))
+                    .expression_attribute_values(":next", AttributeValue::N((seen.reminders + 1).to_string()));
+                match (round, &seen.reminded) {
+                    (None, _) => update
+                        .update_expression("SET reminders = :seen")
+                        .condition_expression("email = :email AND reminders = :next"),
+                    (Some(round), was) => {
+                        let update = update
+                            .condition_expression("email = :email AND reminders = :next AND reminded = :round")
+                            .expression_attribute_values(":round", AttributeValue::S(round.to_owned()));
+                        match was {
+                            Some(was) => update
+                                .update_expression("SET reminders = :seen, reminded = :was")
+                                .expression_attribute_values(":was", AttributeValue::S(was.clone())),
+                            None => update.update_expression("SET reminders = :seen REMOVE reminded"),
+                        }
+                    }
+                }
+            }
         };
         applied(update.send().await, "unmark a recipient mailed").map(|_| ())
     }

@@ -509,6 +509,9 @@ pub(crate) fn recipient_item(r: &RecipientEntry) -> Item {
     if let Some(at) = r.invited_at {
         item.insert("invited_at".into(), ts(at));
     }
+    if let Some(round) = &r.reminded {
+        item.insert("reminded".into(), s(round));
+    }
     item
 }
 
@@ -527,6 +530,7 @@ impl TryFrom<&Item> for RecipientItem {
             },
             invited_at: r.opt_time("invited_at")?,
             reminders: r.opt_u32("reminders")?.unwrap_or(0),
+            reminded: r.opt_str("reminded")?.map(str::to_owned),
             undeliverable: matches!(item.get("undeliverable"), Some(AttributeValue::Bool(true))),
             expires_at: epoch(&r, "expires_at")?,
         }))

@@ -405,6 +405,7 @@ async fn forms_keep_recipients_links_and_final_answers<S: Stores>(store: &S, key
         },
         invited_at: Some(w.opens_at),
         reminders: 1,
+        reminded: None,
         undeliverable: true,
         expires_at: w.results_until,
     };
@@ -466,6 +467,7 @@ async fn a_recipient_is_marked_mailed_only_as_it_was_read<S: Stores>(store: &S) 
         },
         invited_at: None,
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: now + Duration::days(30),
     };
@@ -477,32 +479,53 @@ async fn a_recipient_is_marked_mailed_only_as_it_was_read<S: Stores>(store: &S) 
     let per = RecipientEntry { undeliverable: true, ..entry("programme", "per@x.no") };
     store.put_recipients(&[kari.clone(), per.clone()]).await.unwrap();
 
-    assert!(!store.mark_mailing(&kari, Mailing::Reminder, now).await.unwrap(), "no reminder before the invitation");
-    assert!(store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap());
-    assert!(!store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap(), "invited once");
+    let (today, tomorrow) = (Some("2026-12-07"), Some("2026-12-08"));
+    assert!(
+        !store.mark_mailing(&kari, Mailing::Reminder, today, now).await.unwrap(),
+        "no reminder before the invitation"
+    );
+    assert!(store.mark_mailing(&kari, Mailing::Invitation, None, now).await.unwrap());
+    assert!(!store.mark_mailing(&kari, Mailing::Invitation, None, now).await.unwrap(), "invited once");
     let invited = RecipientEntry { invited_at: Some(now), ..kari.clone() };
     assert_eq!(stored("director").await, Some(invited.clone()));
-    store.unmark_mailing(&kari, Mailing::Invitation, now + Duration::seconds(1)).await.unwrap();
+    store.unmark_mailing(&kari, Mailing::Invitation, None, now + Duration::seconds(1)).await.unwrap();
     assert_eq!(stored("director").await, Some(invited.clone()), "another invitation's mark is left");
-    store.unmark_mailing(&kari, Mailing::Invitation, now).await.unwrap();
+    store.unmark_mailing(&kari, Mailing::Invitation, None, now).await.unwrap();
     assert_eq!(stored("director").await, Some(kari.clone()), "the invitation did not go");
-    assert!(store.mark_mailing(&kari, Mailing::Invitation, now).await.unwrap());
+    assert!(store.mark_mailing(&kari, Mailing::Invitation, None, now).await.unwrap());
 
-    assert!(store.mark_mailing(&invited, Mailing::Reminder, now).await.unwrap());
-    assert!(!store.mark_mailing(&invited, Mailing::Reminder, now).await.unwrap(), "once for the count read");
-    let reminded = RecipientEntry { reminders: 1, ..invited.clone() };
+    assert!(store.mark_mailing(&invited, Mailing::Reminder, today, now).await.unwrap());
+    assert!(!store.mark_mailing(&invited, Mailing::Reminder, today, now).await.unwrap(), "once for the count read");
+    let reminded = RecipientEntry { reminders: 1, reminded: Some("2026-12-07".into()), ..invited.clone() };
     assert_eq!(stored("director").await, Some(reminded.clone()));
-    store.unmark_mailing(&reminded, Mailing::Reminder, now).await.unwrap();
+    assert!(!store.mark_mailing(&reminded, Mailing::Reminder, today, now).await.unwrap(), "once a round");
+    store.unmark_mailing(&reminded, Mailing::Reminder, today, now).await.unwrap();
     assert_eq!(stored("director").await, Some(reminded.clone()), "not the mark of that count");
-    store.unmark_mailing(&invited, Mailing::Reminder, now).await.unwrap();
+    store.unmark_mailing(&invited, Mailing::Reminder, tomorrow, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(reminded.clone()), "not the mark of that round");
+    assert!(store.mark_mailing(&reminded, Mailing::Reminder, tomorrow, now).await.unwrap(), "the next round");
+    let twice = RecipientEntry { reminders: 2, reminded: Some("2026-12-08".into()), ..invited.clone() };
+    assert_eq!(stored("director").await, Some(twice));
+    store.unmark_mailing(&reminded, Mailing::Reminder, tomorrow, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(reminded.clone()), "the round before is its mark again");
+    store.unmark_mailing(&invited, Mailing::Reminder, today, now).await.unwrap();
     assert_eq!(stored("director").await, Some(invited.clone()), "the reminder did not go");
+    // A job queued before jobs carried their round goes by the count alone.
+    assert!(store.mark_mailing(&invited, Mailing::Reminder, None, now).await.unwrap());
+    let counted = RecipientEntry { reminders: 1, ..invited.clone() };
+    assert_eq!(stored("director").await, Some(counted.clone()));
+    store.unmark_mailing(&invited, Mailing::Reminder, None, now).await.unwrap();
+    assert_eq!(stored("director").await, Some(invited.clone()));
 
     let holder = RecipientEntry { invited_at: Some(now), reminders: 1, ..entry("director", "ny@x.no") };
     store.put_recipients(std::slice::from_ref(&holder)).await.unwrap();
-    assert!(!store.mark_mailing(&reminded, Mailing::Reminder, now).await.unwrap(), "someone else holds the role");
-    store.unmark_mailing(&invited, Mailing::Reminder, now).await.unwrap();
+    assert!(
+        !store.mark_mailing(&reminded, Mailing::Reminder, today, now).await.unwrap(),
+        "someone else holds the role"
+    );
+    store.unmark_mailing(&invited, Mailing::Reminder, today, now).await.unwrap();
     assert_eq!(stored("director").await, Some(holder.clone()), "nor is their count taken back");
-    assert!(!store.mark_mailing(&per, Mailing::Invitation, now).await.unwrap(), "undeliverable");
+    assert!(!store.mark_mailing(&per, Mailing::Invitation, None, now).await.unwrap(), "undeliverable");
     assert_eq!(stored("programme").await, Some(per.clone()));
 
     // A bounce for the role's former holder leaves the new one; for the holder
@@ -513,8 +536,8 @@ async fn a_recipient_is_marked_mailed_only_as_it_was_read<S: Stores>(store: &S) 
     assert_eq!(stored("director").await, Some(RecipientEntry { undeliverable: true, ..holder }), "count kept");
     assert!(!store.mark_undeliverable(&per).await.unwrap(), "marked already");
     let nobody = entry("education", "x@x.no");
-    assert!(!store.mark_mailing(&nobody, Mailing::Invitation, now).await.unwrap(), "no such recipient");
-    store.unmark_mailing(&nobody, Mailing::Invitation, now).await.unwrap();
+    assert!(!store.mark_mailing(&nobody, Mailing::Invitation, None, now).await.unwrap(), "no such recipient");
+    store.unmark_mailing(&nobody, Mailing::Invitation, None, now).await.unwrap();
     assert_eq!(stored("education").await, None, "and none was made");
 }
 
@@ -541,6 +564,7 @@ async fn a_units_recipients_and_forms_are_read_alone<S: Stores>(store: &S) {
         },
         invited_at: None,
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: w.results_until,
     };

@@ -28,6 +28,9 @@ pub struct RecipientEntry {
     pub invited_at: Option<OffsetDateTime>,
     /// Reminders sent so far.
     pub reminders: u32,
+    /// The round of the last reminder: the day (in Norway) its round was
+    /// queued for. A round's reminder goes once, whatever queued it.
+    pub reminded: Option<String>,
     /// SES reported a bounce or a complaint: no more e-mail to this address.
     pub undeliverable: bool,
     /// When the store deletes the name and address.
@@ -121,14 +124,17 @@ pub trait FormStore: Send + Sync {
     /// Writes the form unless the stored one is submitted (a conditional write).
     fn save_form(&self, form: &Form) -> impl std::future::Future<Output = Result<Saved, StoreError>> + Send;
     /// Marks the recipient as sent `mailing`: invited at `now`, or one reminder
-    /// more than `seen` had. Only those fields are written, and only while the
-    /// stored recipient is still as `seen` in what decides it: the same holder
-    /// (address), not undeliverable, not yet invited (an invitation), invited
-    /// with `seen`'s count of reminders (a reminder). `false`: nothing written.
+    /// more than `seen` had, of `round` (when the job names one). Only those
+    /// fields are written, and only while the stored recipient is still as
+    /// `seen` in what decides it: the same holder (address), not
+    /// undeliverable, not yet invited (an invitation), invited with `seen`'s
+    /// count of reminders and not yet reminded in `round` (a reminder).
+    /// `false`: nothing written.
     fn mark_mailing(
         &self,
         seen: &RecipientEntry,
         mailing: Mailing,
+        round: Option<&str>,
         now: OffsetDateTime,
     ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
     /// Marks the recipient undeliverable (SES reported a bounce or a
@@ -140,11 +146,12 @@ pub trait FormStore: Send + Sync {
         seen: &RecipientEntry,
     ) -> impl std::future::Future<Output = Result<bool, StoreError>> + Send;
     /// Takes the mark of [`FormStore::mark_mailing`] off again, if it still
-    /// stands: that e-mail did not go.
+    /// stands: that e-mail did not go. The recipient is as `seen` again.
     fn unmark_mailing(
         &self,
         seen: &RecipientEntry,
         mailing: Mailing,
+        round: Option<&str>,
         now: OffsetDateTime,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
 }
@@ -343,11 +350,17 @@ pub enum Mailing {
 }
 
 impl Mailing {
-    fn job(self, r: &RecipientEntry) -> MailJob {
+    fn job(self, r: &RecipientEntry, round: &str) -> MailJob {
         let (survey_id, unit, role) = (r.survey_id.to_string(), r.recipient.unit.to_string(), r.recipient.role.clone());
         match self {
             Self::Invitation => MailJob::FormInvitation { survey_id, unit, role },
-            Self::Reminder => MailJob::FormReminder { survey_id, unit, role, reminders_before: Some(r.reminders) },
+            Self::Reminder => MailJob::FormReminder {
+                survey_id,
+                unit,
+                role,
+                reminders_before: Some(r.reminders),
+                round: Some(round.to_owned()),
+            },
         }
     }
 
@@ -363,15 +376,22 @@ impl Mailing {
     }
 }
 
-/// An e-mail job for every recipient due `mailing`.
-pub async fn jobs<S: FormStore>(store: &S, wave: &Wave, mailing: Mailing) -> Result<Vec<MailJob>, FormError> {
+/// An e-mail job for every recipient due `mailing`; reminders in the round of
+/// the day of `round_at` (in Norway).
+pub async fn jobs<S: FormStore>(
+    store: &S,
+    wave: &Wave,
+    mailing: Mailing,
+    round_at: OffsetDateTime,
+) -> Result<Vec<MailJob>, FormError> {
+    let round = crate::oslo_time::date_at(round_at).to_string();
     let forms = store.forms(&wave.survey_id).await?;
     let recipients = store.recipients(&wave.survey_id).await?;
     let due = recipients.iter().filter(|r| {
         let form = forms.iter().find(|f| f.unit == r.recipient.unit && f.role == r.recipient.role);
         mailing.due(r, form)
     });
-    Ok(due.map(|r| mailing.job(r)).collect())
+    Ok(due.map(|r| mailing.job(r, &round)).collect())
 }
 
 /// Puts an e-mail job on the queue for every recipient due `mailing`; returns how many.
@@ -382,8 +402,9 @@ pub async fn send<S: FormStore, Q: JobQueue>(
     queue: &Q,
     wave: &Wave,
     mailing: Mailing,
+    now: OffsetDateTime,
 ) -> Result<usize, FormError> {
-    let jobs = jobs(store, wave, mailing).await?;
+    let jobs = jobs(store, wave, mailing, now).await?;
     queue.enqueue_all(&jobs).await.map_err(FormError::Queue)?;
     Ok(jobs.len())
 }
@@ -394,21 +415,22 @@ pub struct MailingJob<'a> {
     pub survey: &'a str,
     pub unit: &'a str,
     pub role: &'a str,
-    pub sending: Sending,
+    pub sending: Sending<'a>,
 }
 
 /// Which e-mail a mailing job sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sending {
+pub enum Sending<'a> {
     Invitation,
-    /// With the count of reminders the recipient had when the job was queued
-    /// (absent on jobs queued before it was kept).
+    /// With the count of reminders the recipient had when the job was queued,
+    /// and the job's round (each absent on jobs queued before it was kept).
     Reminder {
         before: Option<u32>,
+        round: Option<&'a str>,
     },
 }
 
-impl Sending {
+impl Sending<'_> {
     fn mailing(self) -> Mailing {
         match self {
             Self::Invitation => Mailing::Invitation,
@@ -452,10 +474,14 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
         return Ok(());
     }
     // This round's reminder has gone already, by another job of the same round.
-    if matches!(sending, Sending::Reminder { before: Some(before) } if entry.reminders > before) {
+    if matches!(sending, Sending::Reminder { before: Some(before), .. } if entry.reminders > before) {
         return Ok(());
     }
-    if !store.mark_mailing(&entry, mailing, now).await? {
+    let round = match sending {
+        Sending::Reminder { round, .. } => round,
+        Sending::Invitation => None,
+    };
+    if !store.mark_mailing(&entry, mailing, round, now).await? {
         return Ok(()); // changed since it was read: mailed by another job, or no longer due
     }
     let sent = async {
@@ -464,7 +490,7 @@ pub async fn run_mailing<S: FormStore + WaveStore, M: Mailer>(
         Ok::<_, JobError>(mailer.send(&email).await?)
     };
     if let Err(error) = sent.await {
-        store.unmark_mailing(&entry, mailing, now).await?;
+        store.unmark_mailing(&entry, mailing, round, now).await?;
         return Err(error);
     }
     Ok(())
@@ -546,7 +572,7 @@ where
     }
     match wave.survey().definition.respondents {
         Respondents::Participants { .. } => crate::response_reminders::queue(store, queue, &wave, now).await,
-        Respondents::Roles { .. } => send(store, queue, &wave, Mailing::Reminder).await,
+        Respondents::Roles { .. } => send(store, queue, &wave, Mailing::Reminder, now).await,
     }
 }
 

@@ -67,6 +67,12 @@ pub enum MailJob {
         /// Absent on jobs queued before it existed, which send as before.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reminders_before: Option<u32>,
+        /// The day the round was queued for (in Norway): the recipient is
+        /// marked with it, so that the round's reminder goes once, whatever
+        /// queued it again (an operator's request retried the next day after
+        /// the first went). Absent on jobs queued before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        round: Option<String>,
     },
     /// A survey of participants, a week before its close: a verified contact
     /// hears how many of the unit have answered so far.

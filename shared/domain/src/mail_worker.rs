@@ -54,12 +54,12 @@ where
                 let job = MailingJob { survey: survey_id, unit, role, sending: Sending::Invitation };
                 run_mailing(store, mailer, self.keys, links, job, now).await
             }
-            MailJob::FormReminder { survey_id, unit, role, reminders_before } => {
+            MailJob::FormReminder { survey_id, unit, role, reminders_before, round } => {
                 let job = MailingJob {
                     survey: survey_id,
                     unit,
                     role,
-                    sending: Sending::Reminder { before: *reminders_before },
+                    sending: Sending::Reminder { before: *reminders_before, round: round.as_deref() },
                 };
                 run_mailing(store, mailer, self.keys, links, job, now).await
             }

@@ -687,7 +687,13 @@ impl FormStore for MemoryStore {
         Ok(self.with(|t| t.forms.values().filter(|f| &f.survey_id == survey && f.unit == unit).cloned().collect()))
     }
 
-    async fn mark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<bool> {
+    async fn mark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
         Ok(self.with(|t| {
             let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());
             let Some(stored) = t.recipients.get_mut(&key) else { return false };
@@ -696,8 +702,15 @@ impl FormStore for MemoryStore {
             }
             match mailing {
                 Mailing::Invitation if stored.invited_at.is_none() => stored.invited_at = Some(now),
-                Mailing::Reminder if stored.invited_at.is_some() && stored.reminders == seen.reminders => {
+                Mailing::Reminder
+                    if stored.invited_at.is_some()
+                        && stored.reminders == seen.reminders
+                        && (round.is_none() || stored.reminded.as_deref() != round) =>
+                {
                     stored.reminders += 1;
+                    if let Some(round) = round {
+                        stored.reminded = Some(round.to_owned());
+                    }
                 }
                 _ => return false,
             }
@@ -718,7 +731,13 @@ impl FormStore for MemoryStore {
         }))
     }
 
-    async fn unmark_mailing(&self, seen: &RecipientEntry, mailing: Mailing, now: OffsetDateTime) -> StoreResult<()> {
+    async fn unmark_mailing(
+        &self,
+        seen: &RecipientEntry,
+        mailing: Mailing,
+        round: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
         self.with(|t| {
             let key = (seen.survey_id.clone(), seen.recipient.unit, seen.recipient.role.clone());
             let Some(stored) = t.recipients.get_mut(&key).filter(|r| r.recipient.email == seen.recipient.email) else {
@@ -726,7 +745,13 @@ impl FormStore for MemoryStore {
             };
             match mailing {
                 Mailing::Invitation if stored.invited_at == Some(now) => stored.invited_at = None,
-                Mailing::Reminder if stored.reminders == seen.reminders + 1 => stored.reminders = seen.reminders,
+                Mailing::Reminder
+                    if stored.reminders == seen.reminders + 1
+                        && (round.is_none() || stored.reminded.as_deref() == round) =>
+                {
+                    stored.reminders = seen.reminders;
+                    stored.reminded.clone_from(&seen.reminded);
+                }
                 _ => {}
             }
         });

@@ -634,11 +634,10 @@ impl Reminded {
 ///
 /// The entry is written first, under the request's key, and the reminders
 /// queued last, as for [`resend_code`]: asked again after an error, the
-/// request writes no other entry and queues them. A contact's reminder goes
-/// once a round (a day), whatever queues it, so a retry mails no contact
-/// twice. A recipient's job carries the count of reminders they had when it
-/// was queued, and the worker sends one job per count: a retry's job is
-/// dropped if the first's is not sent yet, but is the next reminder if it is.
+/// request writes no other entry and queues them. A reminder goes once a
+/// round (a day), whatever queues it, and the request's round is the day of
+/// its entry: asked again, even the next day, after the first's reminders
+/// went, it mails no one twice.
 pub async fn send_reminders<S, Q>(
     store: &S,
     queue: &Q,
@@ -652,11 +651,14 @@ where
     Q: JobQueue,
 {
     let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
-    let jobs = match (to, roles) {
-        (Reminded::Contacts, false) => crate::response_reminders::jobs(store, wave, actor.now).await?,
-        (Reminded::Recipients, true) => crate::forms::jobs(store, wave, Mailing::Reminder).await?,
-        (to, _) => return Err(ChangeError::WrongReminders(to.as_str())),
+    let plan = async |round_at: OffsetDateTime| -> Result<Vec<MailJob>, ChangeError> {
+        Ok(match (to, roles) {
+            (Reminded::Contacts, false) => crate::response_reminders::jobs(store, wave, round_at).await?,
+            (Reminded::Recipients, true) => crate::forms::jobs(store, wave, Mailing::Reminder, round_at).await?,
+            (to, _) => return Err(ChangeError::WrongReminders(to.as_str())),
+        })
     };
+    let mut jobs = plan(actor.now).await?;
     let entry = actor.entry(
         "reminders.send",
         &wave.survey_id,
@@ -666,6 +668,9 @@ where
     );
     let key = once_key(&entry, request);
     let entry = record_once(store, entry, &key).await?;
+    if crate::oslo_time::date_at(entry.at) != crate::oslo_time::date_at(actor.now) {
+        jobs = plan(entry.at).await?;
+    }
     queue.enqueue_all(&jobs).await?;
     Ok((jobs.len(), entry))
 }

@@ -122,6 +122,7 @@ mod tests {
             },
             invited_at: invited.then_some(datetime!(2027-03-01 10:00 UTC)),
             reminders: 0,
+            reminded: None,
             undeliverable,
             expires_at: datetime!(2028-01-01 00:00 UTC),
         }

@@ -114,6 +114,7 @@ async fn seeded_forms(keys: &Keys) -> (MemoryStore, [String; 2]) {
             recipient: recipient.clone(),
             invited_at: Some(wave.opens_at),
             reminders: 0,
+            reminded: None,
             undeliverable: false,
             expires_at: wave.results_until,
         };

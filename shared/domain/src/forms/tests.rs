@@ -37,6 +37,7 @@ fn recipient(unit: &str, role: &str, name: &str, email: &str) -> RecipientEntry 
         },
         invited_at: None,
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: wave().results_until,
     }
@@ -228,9 +229,13 @@ async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted(
         }
     };
 
-    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 2, "not the undeliverable address");
+    assert_eq!(
+        send(&store, &queue, &wave, Mailing::Invitation, NOW).await.unwrap(),
+        2,
+        "not the undeliverable address"
+    );
     run(queue.drain()).await;
-    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 0, "an invitation goes once");
+    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation, NOW).await.unwrap(), 0, "an invitation goes once");
     let sent = mailer.sent();
     assert_eq!(
         sent.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
@@ -240,7 +245,7 @@ async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted(
     // Kari submits through her link; Per does not.
     let token = sent[0].text.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     submit(&store, &keys(), &token, &answers(json!({"q_partner": "yes"})), NOW).await.unwrap();
-    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 1);
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW).await.unwrap(), 1);
     run(queue.drain()).await;
     let reminders: Vec<_> = mailer.sent().into_iter().skip(2).collect();
     assert_eq!(reminders.len(), 1);
@@ -249,8 +254,8 @@ async fn invitations_go_once_and_reminders_only_to_those_who_have_not_submitted(
         ("per@bergen.kommune.no", true)
     );
 
-    // A reminder job that waited in the queue while the form was submitted sends nothing.
-    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 1);
+    // A reminder job of the next day's round that waited in the queue while the form was submitted sends nothing.
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW + Duration::days(1)).await.unwrap(), 1);
     let per = reminders[0].text.split("#token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     submit(&store, &keys(), &per, &answers(json!({"q_reach": ["web"]})), NOW).await.unwrap();
     run(queue.drain()).await;
@@ -287,15 +292,18 @@ async fn a_round_of_reminders_queued_twice_mails_each_recipient_once() {
         }
     };
 
-    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2);
-    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2, "the same round, queued again");
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW).await.unwrap(), 2);
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW).await.unwrap(), 2, "the same round, queued again");
     run(queue.drain()).await;
     let mut to: Vec<String> = mailer.sent().iter().map(|m| m.to.as_str().to_owned()).collect();
     to.sort();
     assert_eq!(to, ["kari@bergen.kommune.no", "ola@tromso.kommune.no"], "one reminder each");
 
-    // The next round is a round of its own.
-    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder).await.unwrap(), 2);
+    // Sent again the same day, it is the same round; the next day's is a round of its own.
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW).await.unwrap(), 2);
+    run(queue.drain()).await;
+    assert_eq!(mailer.sent().len(), 2);
+    assert_eq!(send(&store, &queue, &wave, Mailing::Reminder, NOW + Duration::days(1)).await.unwrap(), 2);
     run(queue.drain()).await;
     assert_eq!(mailer.sent().len(), 4);
     let kari = store.recipient(&wave.survey_id, UnitNumber::parse("4601").unwrap(), "director").await.unwrap();
@@ -321,7 +329,7 @@ async fn a_bounce_or_complaint_stops_mail_to_every_role_of_that_address() {
     assert_eq!(stop_mail_to(&store, "per@bergen.kommune.no").await.unwrap(), 0, "marked once");
     assert_eq!(stop_mail_to(&store, "nobody@example.org").await.unwrap(), 0);
     let queue = MemoryQueue::default();
-    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation).await.unwrap(), 2, "Kari and Ola only");
+    assert_eq!(send(&store, &queue, &wave, Mailing::Invitation, NOW).await.unwrap(), 2, "Kari and Ola only");
     let (recipients, forms) =
         (store.recipients(&wave.survey_id).await.unwrap(), store.forms(&wave.survey_id).await.unwrap());
     let undeliverable: Vec<String> = statuses(&recipients, &forms)
@@ -460,10 +468,11 @@ impl FormStore for ThrottledRecipients {
         &self,
         seen: &RecipientEntry,
         mailing: Mailing,
+        round: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.write()?;
-        self.inner.mark_mailing(seen, mailing, now).await
+        self.inner.mark_mailing(seen, mailing, round, now).await
     }
     async fn mark_undeliverable(&self, seen: &RecipientEntry) -> Result<bool, StoreError> {
         self.write()?;
@@ -473,10 +482,11 @@ impl FormStore for ThrottledRecipients {
         &self,
         seen: &RecipientEntry,
         mailing: Mailing,
+        round: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         self.write()?;
-        self.inner.unmark_mailing(seen, mailing, now).await
+        self.inner.unmark_mailing(seen, mailing, round, now).await
     }
 }
 
@@ -528,7 +538,7 @@ impl Mailer for Ses {
     }
 }
 
-fn job<'a>(unit: &'a str, role: &'a str, sending: Sending) -> MailingJob<'a> {
+fn job<'a>(unit: &'a str, role: &'a str, sending: Sending<'a>) -> MailingJob<'a> {
     MailingJob { survey: "ledere-2027", unit, role, sending }
 }
 
@@ -543,7 +553,7 @@ async fn an_invitation_or_reminder_whose_mark_is_throttled_is_sent_once() {
     let kari = recipient("4601", "director", "Kari Nordmann", "kari@bergen.kommune.no");
     store.inner.put_recipients(std::slice::from_ref(&kari)).await.unwrap();
     let ses = Ses::default();
-    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0) }] {
+    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0), round: Some("2027-03-01") }] {
         store.throttle_next_write.store(true, std::sync::atomic::Ordering::SeqCst);
         let first = mail(&store, &ses, job("4601", "director", sending)).await;
         assert!(first.is_err_and(|e| e.is_retryable()), "{sending:?}: the write was throttled");
@@ -579,7 +589,7 @@ async fn a_bounce_or_a_new_holder_recorded_while_the_email_went_is_kept() {
 async fn an_invitation_or_reminder_ses_failed_is_sent_on_the_retry() {
     let (store, _) = setup().await;
     let ses = Ses::default();
-    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0) }] {
+    for sending in [Sending::Invitation, Sending::Reminder { before: Some(0), round: Some("2027-03-01") }] {
         ses.failing.store(1, std::sync::atomic::Ordering::SeqCst);
         let first = mail(&store, &ses, job("5501", "director", sending)).await;
         assert!(first.is_err_and(|e| e.is_retryable()), "{sending:?}");

@@ -643,3 +643,65 @@ async fn a_creation_retried_after_a_failure_publishes_its_texts_and_is_logged_on
     assert!(matches!(create_wave(&store, &content, actor, &other).await, Err(ChangeError::WaveExists)));
     assert!(store.snapshot() == before, "nothing changed");
 }
+
+#[tokio::test]
+async fn reminders_asked_again_after_the_first_went_mail_no_one_a_second_time() {
+    use crate::emails::SiteLinks;
+    use crate::forms::{FormStore, RecipientEntry};
+    use crate::mail::MemoryMailer;
+    use crate::mail_worker::Worker;
+    use crate::recipients::Recipient;
+    let at = now();
+    let mailer = MemoryMailer::default();
+    // The mail worker runs what is queued; how many e-mails have gone in all.
+    let mailed = async |store: &MemoryStore, queue: &MemoryQueue, now: OffsetDateTime| {
+        let links = SiteLinks::new("https://x.no");
+        let worker = Worker { store, mailer: &mailer, keys: &keys(), links: &links };
+        for job in queue.drain() {
+            worker.run(&job, now).await.unwrap();
+        }
+        mailer.sent().len()
+    };
+
+    // A survey of roles: Kari, Bergen's director, was invited and has not answered.
+    let survey = crate::catalogue::find("kommuneundersokelse").unwrap();
+    let roles = Wave {
+        definition: survey.id().to_owned(),
+        questionnaire_version: survey.current().version.clone(),
+        ..synthetic::open_wave("k2026", at)
+    };
+    let store = MemoryStore::new();
+    store.create_wave(&roles).await.unwrap();
+    let kari = Recipient {
+        unit: UnitNumber::parse("4601").unwrap(),
+        role: "director".into(),
+        name: crate::contact::PersonName::parse("Kari Nordmann").unwrap(),
+        email: Email::parse("kari@bergen.kommune.no").unwrap(),
+    };
+    let invited = RecipientEntry {
+        survey_id: roles.survey_id.clone(),
+        recipient: kari,
+        invited_at: Some(at),
+        reminders: 0,
+        reminded: None,
+        undeliverable: false,
+        expires_at: roles.results_until,
+    };
+    store.put_recipients(&[invited]).await.unwrap();
+    // Per sends reminders; the mail goes; his answer is lost, and he asks again.
+    let (queue, actor, request) = (MemoryQueue::default(), Actor { who: "per@imdi.no", now: at }, RequestKey::fresh());
+    send_reminders(&store, &queue, actor, &request, &roles, Reminded::Recipients).await.unwrap();
+    assert_eq!(mailed(&store, &queue, at).await, 1);
+    send_reminders(&store, &queue, actor, &request, &roles, Reminded::Recipients).await.unwrap();
+    assert_eq!(mailed(&store, &queue, at).await, 1, "the request's reminder went already");
+
+    // A survey of participants: asked again the next day, it is still the first day's round.
+    let (store, wave, bergen) = open_with_bergen(at).await;
+    contact(&store, &wave, bergen, "Ola Vik <ola@bergen.kommune.no>", ContactStatus::Verified).await;
+    let request = RequestKey::fresh();
+    send_reminders(&store, &queue, actor, &request, &wave, Reminded::Contacts).await.unwrap();
+    assert_eq!(mailed(&store, &queue, at).await, 2);
+    let tomorrow = Actor { now: at + Duration::days(1), ..actor };
+    send_reminders(&store, &queue, tomorrow, &request, &wave, Reminded::Contacts).await.unwrap();
+    assert_eq!(mailed(&store, &queue, tomorrow.now).await, 2, "the request's reminder went already");
+}

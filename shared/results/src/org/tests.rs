@@ -30,6 +30,7 @@ fn recipient(unit: &str, role: &str) -> RecipientEntry {
         },
         invited_at: Some(datetime!(2026-03-01 09:00 UTC)),
         reminders: 0,
+        reminded: None,
         undeliverable: false,
         expires_at: datetime!(2027-06-01 00:00 UTC),
     }

@@ -307,8 +307,13 @@ posting the full questionnaire with a fresh `submission_id`, back to back for
 {submit['seconds']:.0f} s after a 2 s warm-up. The gateway (release build) turns each request
 into an API Gateway event, as for the Lambdas; the hello-world route runs a
 fixed-JSON handler behind that same event path. Client and gateway share the 2 cores.
-The two routes are run in turn, {len(pairs)} pairs; the table is the pair of median
-submission-to-hello-world ratio, and the pairs' ratios, lowest first, are {pair_ratios}.
+The two routes are run in turn, {len(pairs)} pairs, each pair on a gateway of its own,
+started empty; the table is the pair of median submission-to-hello-world ratio, and
+the pairs' ratios, lowest first, are {pair_ratios}. The in-memory double keeps
+every answer (about 6 KB each, some 250,000 a pair), and on one gateway each pair
+paid for the answers of the pairs before: six pairs in turn on one gateway fell
+from 0.50× to 0.36× (by hand, 2026-12-07), where a DynamoDB table makes a
+function pay nothing for the answers stored before.
 
 | route | requests/s | p50 ms | p99 ms | requests | errors |
 |---|---:|---:|---:|---:|---:|
@@ -319,15 +324,17 @@ Submissions run at {ratio:.2f}× the hello-world rate (target at least 0.6×, is
 the earlier target 0.5× {mark(ratio >= 0.5)}); errors (any status but 201/200), over every pair: {errors}.
 
 The hello-world route is posted the same body, so the gap is the submission's own
-work. CPU per request (by hand, 2026-12-06, `/proc` times of both processes over
-6 s runs of profiling builds without LTO, the build before this session's
-answer reading and the one after, alternating): hello-world 51 to 60 µs in the
-gateway and 36 to 38 µs in the load generator; a submission 140 to 146 µs and
-54 to 55 µs before, 121 to 126 µs and 47 to 51 µs after (0.47 to 0.50× before,
-0.51 to 0.57× after, on that busy machine). In those builds, at 0.6× a
-submission could use at most about 147 µs of the two cores' time, and it used
-about 172 µs; the LTO builds that `make bench` measures above do better. Where
-the gateway's time goes under submissions (`perf record`, share of its samples):
+work. CPU per request (by hand, 2026-12-07, `perf stat` on the gateway and the
+load generator's own times, a release build with line tables, three fresh
+gateways): hello-world 28 to 29.5 µs in the gateway and 19 to 21 µs in the load
+generator; a submission 61 to 64 µs and 24 to 26 µs (0.56×, 0.56×, 0.61×). At
+0.6× a submission may use at most about 80 µs of the two cores, and it uses
+about 87. Of the gateway's samples under submissions (`perf record --call-graph
+dwarf`): `lambda_http` parsing the event 18%, the submission's handler with
+its store calls 16%, writing responses and log lines (`writev`) 15%, the heap's
+growth as the double keeps each answer (`sysmalloc`) 8% and page faults 6%, the
+JSON log line 6%, the double's B-tree search 2%. Before (2026-12-06, profiling
+builds without LTO, on one gateway):
 
 - the same for both routes: `lambda_http` parsing the event 16%, building and
   printing the event 14%, sending responses over TCP 13%, tokio and hyper the

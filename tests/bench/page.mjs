@@ -36,7 +36,10 @@ const browser = await chromium.launch({ executablePath: chromiumPath, args: flag
 const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, locale: 'nb-NO' });
 const page = await context.newPage();
 const files = [];
-page.on('response', async (response) => {
+// Each response's body is read as it comes; all are awaited before the browser
+// closes, so that a late one (the audio manifest) is counted in every run.
+const reading = [];
+page.on('response', (response) => reading.push((async () => {
   try {
     const body = await response.body();
     const path = new URL(response.url()).pathname;
@@ -44,9 +47,10 @@ page.on('response', async (response) => {
     const packed = /\.(woff2?|png|jpe?g|webp)$/.test(path);
     files.push({ path, kind: kindOf(response.url(), response.request().resourceType()), raw: body.length, gz: packed ? body.length : gz(body) });
   } catch { /* redirects have no body */ }
-});
+})()));
 await page.goto(`${BASE}/`, { waitUntil: 'networkidle' });
 await page.getByRole('textbox').first().waitFor();
+await Promise.all(reading);
 await browser.close();
 
 const kinds = {};

@@ -157,6 +157,10 @@ impl<Q: JobQueue> JobQueue for &Q {
     fn enqueue(&self, job: &MailJob) -> impl Future<Output = Result<(), QueueError>> + Send {
         (**self).enqueue(job)
     }
+
+    fn enqueue_all(&self, jobs: &[MailJob]) -> impl Future<Output = Result<(), QueueError>> + Send {
+        (**self).enqueue_all(jobs)
+    }
 }
 
 #[cfg(test)]

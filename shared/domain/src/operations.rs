@@ -559,11 +559,15 @@ where
     let entry = actor.entry("code.resend", survey, Some(unit), Value::Null, json!({ "sent": verified.len() }));
     let key = once_key(&entry, request);
     let entry = record_once(store, entry, &key).await?;
-    for contact_id in &verified {
-        let job =
-            MailJob::Code { survey_id: survey.to_string(), unit: unit.to_string(), contact_id: contact_id.clone() };
-        queue.enqueue(&job).await?;
-    }
+    let jobs: Vec<MailJob> = verified
+        .iter()
+        .map(|contact_id| MailJob::Code {
+            survey_id: survey.to_string(),
+            unit: unit.to_string(),
+            contact_id: contact_id.clone(),
+        })
+        .collect();
+    queue.enqueue_all(&jobs).await?;
     Ok((verified.len(), entry))
 }
 

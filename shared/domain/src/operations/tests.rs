@@ -464,6 +464,11 @@ async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_
     assert_eq!(sent, 2);
     each_once(queue.codes_to());
     assert_eq!(log(&store, &wave).await, [("code.resend".into(), Some(bergen)), ("code.resend".into(), Some(bergen))]);
+
+    // The e-mails go to the queue in one call (SQS takes ten a batch), through a reference to it as well.
+    let batched = MemoryQueue::default();
+    resend_code(&store, &&batched, actor, &RequestKey::fresh(), &wave.survey_id, bergen).await.unwrap();
+    assert_eq!((batched.jobs().len(), batched.calls()), (2, 1));
 }
 
 /// The attack on the log: an approval whose entry failed to be written was

@@ -1,8 +1,8 @@
 use lambda_http::request::from_str;
-use survey_domain::memory::MemoryStore;
+use survey_domain::memory::{Fault, MemoryStore};
 use survey_domain::ratelimit::GUESSES_PER_SOURCE;
-use survey_domain::store::{CodeEntry, CodeRotation, Registered, Rotated, StoreResult, UnitRegistration};
-use survey_domain::{AccessCode, CodeDigest, StoreError, UnitNumber, Wave, WaveId};
+use survey_domain::store::UnitRegistration;
+use survey_domain::{AccessCode, UnitNumber, Wave, WaveId};
 use time::{Duration, OffsetDateTime};
 
 use super::*;
@@ -194,66 +194,14 @@ async fn new_ipv6_addresses_from_one_64_do_not_escape_the_per_source_limit() {
     assert!(statuses[limit..].iter().all(|s| *s == StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 }
 
-/// A store whose counter of wrong codes is unavailable (its table throttled).
-struct UnavailableCounter(MemoryStore);
-
-impl WaveStore for UnavailableCounter {
-    async fn wave(&self, id: &WaveId) -> StoreResult<Option<Wave>> {
-        self.0.wave(id).await
-    }
-    async fn waves(&self) -> StoreResult<Vec<Wave>> {
-        self.0.waves().await
-    }
-    async fn create_wave(&self, wave: &Wave) -> StoreResult<bool> {
-        self.0.create_wave(wave).await
-    }
-}
-
-impl RegistrationStore for UnavailableCounter {
-    async fn code_entry(&self, digest: &CodeDigest) -> StoreResult<Option<CodeEntry>> {
-        self.0.code_entry(digest).await
-    }
-    async fn registration(&self, survey: &WaveId, unit: UnitNumber) -> StoreResult<Option<UnitRegistration>> {
-        self.0.registration(survey, unit).await
-    }
-    async fn registrations(&self, survey: &WaveId) -> StoreResult<Vec<UnitRegistration>> {
-        self.0.registrations(survey).await
-    }
-    async fn register_unit(&self, r: &UnitRegistration, digest: &CodeDigest) -> StoreResult<Registered> {
-        self.0.register_unit(r, digest).await
-    }
-    async fn set_expected_participants(&self, survey: &WaveId, unit: UnitNumber, expected: u32) -> StoreResult<()> {
-        self.0.set_expected_participants(survey, unit, expected).await
-    }
-    async fn rotate_code(&self, rotation: &CodeRotation<'_>) -> StoreResult<Rotated> {
-        self.0.rotate_code(rotation).await
-    }
-    async fn close_unit(
-        &self,
-        survey: &WaveId,
-        unit: UnitNumber,
-        digest: &CodeDigest,
-        at: OffsetDateTime,
-    ) -> StoreResult<bool> {
-        self.0.close_unit(survey, unit, digest, at).await
-    }
-}
-
-impl GuessCounterStore for UnavailableCounter {
-    async fn guess_counts(&self, _: &[String]) -> StoreResult<Vec<u32>> {
-        Err(StoreError::Unavailable { context: "read guess counts", source: "throttled".into() })
-    }
-    async fn add_guess(&self, _: &str, _: u32, _: OffsetDateTime) -> StoreResult<bool> {
-        Err(StoreError::Unavailable { context: "count a wrong code", source: "throttled".into() })
-    }
-}
-
 /// Validation fails closed without the counter: a retryable 503 for right and
 /// wrong codes alike, so guessing cannot go on uncounted.
 #[tokio::test]
 async fn without_the_guess_counter_validation_fails_closed() {
-    let seeded = app_with_unit(-Duration::days(1), false).await;
-    let app = App::new(UnavailableCounter(seeded.store), seeded.keys);
+    let app = app_with_unit(-Duration::days(1), false).await;
+    // The counter's table is throttled for both requests.
+    app.store.fail_next(Fault::GuessCounter);
+    app.store.fail_next(Fault::GuessCounter);
     let unknown = format!(r#"{{"access_code":"{}"}}"#, AccessCode::generate());
     for req in [from_str(FIXTURE).unwrap(), with_body(&unknown)] {
         let response = handle(&app, req).await.unwrap();

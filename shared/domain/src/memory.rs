@@ -140,6 +140,8 @@ pub enum Fault {
     AuditWrite,
     /// The next read of a unit's contacts.
     ContactsRead,
+    /// The next read or count of the wrong-code guess counter.
+    GuessCounter,
 }
 
 /// Clones share the same tables, as handles to one DynamoDB table do.
@@ -517,10 +519,12 @@ impl CodeCheckStore for MemoryStore {}
 
 impl GuessCounterStore for MemoryStore {
     async fn guess_counts(&self, keys: &[String]) -> StoreResult<Vec<u32>> {
+        self.fault(Fault::GuessCounter, "read guess counts")?;
         Ok(self.with(|t| keys.iter().map(|k| t.guesses.get(k).map_or(0, |(n, _)| *n)).collect()))
     }
 
     async fn add_guess(&self, key: &str, limit: u32, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        self.fault(Fault::GuessCounter, "count a wrong code")?;
         Ok(self.with(|t| {
             let entry = t.guesses.entry(key.to_owned()).or_insert((0, expires_at));
             if entry.0 >= limit {

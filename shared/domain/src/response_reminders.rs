@@ -121,6 +121,10 @@ mod tests {
     use crate::store::UnitRegistration;
     use crate::{synthetic, AccessCode, CodeDigest, Contact, Questionnaire, UnitNumber};
 
+    /// Midday in Norway: a round is the day in Norway, and a test that read the
+    /// clock queued "twice in one round" across midnight when run at 23:57.
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-10-12 10:00 UTC);
+
     fn unit(number: &str) -> UnitNumber {
         UnitNumber::parse(number).unwrap()
     }
@@ -159,7 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_verified_contact_of_an_open_unit_hears_the_live_count_once() {
-        let now = OffsetDateTime::now_utc();
+        let now = NOW;
         let (store, wave) = store(now).await;
         let jobs = MemoryQueue::default();
         assert_eq!(queue(&store, &jobs, &wave, now).await.unwrap(), 2, "Bergen's and Stord's verified contacts");
@@ -193,7 +197,7 @@ mod tests {
 
     #[tokio::test]
     async fn after_the_close_or_for_a_removed_contact_nothing_is_sent() {
-        let now = OffsetDateTime::now_utc();
+        let now = NOW;
         let (store, wave) = store(now).await;
         let mailer = MemoryMailer::default();
         let links = SiteLinks::new("https://example.no");
@@ -240,7 +244,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_round_queued_twice_mails_each_contact_once_and_a_failed_send_is_sent_on_retry() {
-        let now = OffsetDateTime::now_utc();
+        let now = NOW;
         let (store, wave) = store(now).await;
         let (jobs, mailer) = (MemoryQueue::default(), Flaky::default());
         // The scheduled message is delivered twice: the round is queued twice.

@@ -18,7 +18,7 @@ CARGO_LAMBDA := $(VENV)/bin/cargo-lambda
 LOCAL_AWS := AWS_ENDPOINT_URL=http://127.0.0.1:$(MOTO_PORT) AWS_REGION=eu-north-1 \
 	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 
-.PHONY: help dev test test-rust test-infra test-browser test-api-schema fuzz build lint bench bench-size bench-deps soak synth deploy venv node infra-node chromium audio-tools cargo-lambda fonts
+.PHONY: help dev test test-rust test-clock test-infra test-browser test-api-schema fuzz build lint bench bench-size bench-deps soak synth deploy venv node infra-node chromium audio-tools cargo-lambda fonts
 
 help:
 	@echo "make dev    run the local stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
@@ -102,11 +102,15 @@ dev: venv audio-tools build
 	echo; echo "Ctrl-C stops everything."; \
 	wait
 
-test: test-rust test-infra test-browser test-api-schema
+test: test-rust test-clock test-infra test-browser test-api-schema
 
 test-rust: venv
 	@echo "==> Rust tests (domain, handlers on events/, stores on the in-memory store and on moto)"
 	cargo test --workspace
+
+test-clock: venv
+	@echo "==> Rust tests again with the clock just before midnight in Norway, midnight UTC, the autumn switch and New Year"
+	bash tests/clock-edges.sh
 
 test-infra: infra-node
 	@echo "==> Infra: type-check and CDK assertions, cdk-nag (no Rust build, no AWS)"

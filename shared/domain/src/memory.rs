@@ -142,6 +142,9 @@ pub enum Fault {
     ContactsRead,
     /// The next read or count of the wrong-code guess counter.
     GuessCounter,
+    /// The next edit of a wave: another edit (the minimum raised by one) is
+    /// written between its read and its write, so it finds the wave changed.
+    WaveEdited,
 }
 
 /// Clones share the same tables, as handles to one DynamoDB table do.
@@ -240,6 +243,11 @@ impl AuditStore for MemoryStore {
 
     async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
         self.fault(Fault::AuditWrite, "audit entry")?;
+        if let Change::EditWave { before, .. } = change {
+            if self.fault(Fault::WaveEdited, "edit wave").is_err() {
+                self.with(|t| t.waves.get_mut(&before.survey_id).map(|w| w.min_respondents += 1));
+            }
+        }
         self.with(|t| {
             t.refuse_taken(&entry.id, "audit entry")?;
             let changed = t.change(change);

@@ -67,7 +67,7 @@ export default {
   'err.not_confirmed': 'Kontaktpersonen har ikke bekreftet e-postadressen sin ennå.',
   'err.unit_full': 'Enheten har allerede fire godkjente kontaktpersoner.',
   'err.code_changed': 'Noen andre byttet koden til enheten akkurat nå. Den nye koden deres gjelder, og kontaktpersonene får den; se loggen.',
-  'err.results_out': 'Kommuneundersøkelsen er avsluttet, og resultatene kan være publisert. Den kan ikke åpnes igjen: sene svar kunne da leses ut av forskjellen mellom to publiseringer. Fristen for resultatene kan fortsatt endres.',
+  'err.results_out': 'Kommuneundersøkelsen er avsluttet, og resultatene kan være publisert. Den kan ikke åpnes igjen, og minsteantallet og året kan ikke endres: tallene ville da blitt beregnet på nytt, og to publiseringer sammen kunne vist det hver av dem holdt tilbake. Fristen for resultatene kan fortsatt endres.',
   'err.wave_changed': 'Andre endret undersøkelsen flere ganger mens du lagret, og endringen din ble ikke gjort. Last inn siden på nytt og prøv igjen.',
   'err.wrong_reminders': 'Denne typen påminnelse passer ikke for undersøkelsen.',
   'err.no_report': 'Sammenstillingen har ikke kjørt for denne undersøkelsen ennå.',

@@ -98,8 +98,9 @@ pub fn change_error(err: ChangeError) -> anyhow::Error {
         ChangeError::NotClosed => "enheten er ikke stengt".to_owned(),
         ChangeError::CodeChanged => "koden til enheten ble endret akkurat nå, av noen andre; se loggen".to_owned(),
         ChangeError::WaveClosed => "runden er stengt; enheten kan ikke åpnes igjen".to_owned(),
-        ChangeError::ResultsOut => "runden er stengt, og resultatene kan være publisert; åpnes den igjen, kan de sene \
-                                    svarene leses ut som forskjellen mellom to publiseringer"
+        ChangeError::ResultsOut => "runden er stengt, og resultatene kan være publisert; åpnes den igjen, eller får \
+                                    den en annen minsteterskel eller et annet år, beregnes tallene på nytt, og to \
+                                    publiseringer sammen kan vise det hver av dem holdt tilbake"
             .to_owned(),
         ChangeError::UnknownContact => "ingen slik kontaktperson".to_owned(),
         ChangeError::NotConfirmed => "kontaktpersonen har ikke bekreftet e-postadressen ennå".to_owned(),

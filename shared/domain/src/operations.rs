@@ -64,8 +64,8 @@ pub enum ChangeError {
     #[error("reminders to {0} are not for this survey")]
     WrongReminders(&'static str),
     #[error(
-        "the survey of roles has closed and its results may be out: opened again, its late answers could be read \
-         as the difference between two releases"
+        "the survey of roles has closed and its results may be out: opened again, or with another minimum or year, \
+         its figures would be decided afresh, and two releases together could show what each withheld"
     )]
     ResultsOut,
     #[error(transparent)]
@@ -306,10 +306,16 @@ pub async fn edit_wave<S: AuditStore + WaveStore>(
         };
         changed.check()?;
         // A survey of roles decides its results afresh at each run after the
-        // close (there is no ledger of its releases), so it takes no answers
-        // after the first run may have published.
+        // close (there is no ledger of its releases). Once the first run may
+        // have published, it takes no more answers, and what cuts its figures
+        // stays: the minimum and the year its size bands are read for. Two
+        // decisions made under other rules could, together, show what each
+        // withheld.
         let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
-        if roles && wave.closes_at <= actor.now && changed.closes_at > actor.now {
+        let decided_afresh = changed.closes_at > actor.now
+            || changed.min_respondents != wave.min_respondents
+            || changed.opens_at.year() != wave.opens_at.year();
+        if roles && wave.closes_at <= actor.now && decided_afresh {
             return Err(ChangeError::ResultsOut);
         }
         let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));

@@ -397,6 +397,56 @@ async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_ou
 }
 
 #[tokio::test]
+async fn attack_a_closed_survey_of_roles_keeps_its_minimum_and_year_once_its_results_may_be_out() {
+    // Each run after the close decides the roles survey's withheld areas
+    // afresh, and two decisions under different minimums together can show
+    // what each withheld. A county of five municipalities (four small, one
+    // middle-sized) and two with one and two middle-sized: minimum 4 withholds
+    // the three counties and publishes the bands (small 4, middle 4); lowered
+    // to 3, it publishes the first county (5) and withholds the bands. With both
+    // releases, its one middle-sized municipality is 5 less 4: its answers,
+    // alone. Random layouts of 6 to 29 municipalities in four counties leak so
+    // in 8 of 3,000 between 3 and 4, either way. Moving the opening to another
+    // year cuts the areas by that year's size bands: a different decision too.
+    let store = MemoryStore::new();
+    let at = time::macros::datetime!(2026-12-07 12:00 UTC);
+    let new = NewWave {
+        survey_id: WaveId::parse("k2026").unwrap(),
+        definition: "kommuneundersokelse".into(),
+        opens_at: at - Duration::days(60),
+        closes_at: at - Duration::days(2),
+        registration_deadline: None,
+        results_until: Some(at + Duration::days(300)),
+        min_respondents: Some(4),
+    };
+    let wave = new.wave().unwrap();
+    store.create_wave(&wave).await.unwrap();
+    let actor = Actor { who: "kari@imdi.no", now: at };
+    let year_before = wave.opens_at.replace_year(wave.opens_at.year() - 1).unwrap();
+    for (what, changes) in [
+        ("lowered", WaveChanges { min_respondents: Some(3), ..WaveChanges::default() }),
+        ("raised", WaveChanges { min_respondents: Some(5), ..WaveChanges::default() }),
+        ("a year earlier", WaveChanges { opens_at: Some(year_before), ..WaveChanges::default() }),
+    ] {
+        let edited = edit_wave(&store, actor, &wave, changes).await;
+        assert!(matches!(edited, Err(ChangeError::ResultsOut)), "{what}: {edited:?}");
+    }
+    assert_eq!(store.wave(&wave.survey_id).await.unwrap(), Some(wave.clone()), "nothing changed");
+    assert!(log(&store, &wave).await.is_empty(), "a refused change is not logged");
+
+    let same = WaveChanges {
+        min_respondents: Some(4),
+        opens_at: Some(wave.opens_at - Duration::days(1)),
+        ..WaveChanges::default()
+    };
+    edit_wave(&store, actor, &wave, same).await.expect("the same minimum, an opening in the same year");
+    let open = Wave { survey_id: WaveId::parse("k2027").unwrap(), closes_at: at + Duration::days(2), ..wave };
+    store.create_wave(&open).await.unwrap();
+    let lower = WaveChanges { min_respondents: Some(3), ..WaveChanges::default() };
+    edit_wave(&store, actor, &open, lower).await.expect("open, nothing is out yet");
+}
+
+#[tokio::test]
 async fn a_resend_retried_after_a_failure_mails_each_contact_once_and_is_logged_once() {
     let at = now();
     let (store, wave, bergen) = open_with_bergen(at).await;

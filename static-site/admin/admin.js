@@ -310,7 +310,9 @@ function editWave() {
   const closes = timeField('wave.closes', null, wave.closes_at, true);
   const deadline = timeField('wave.deadline', null, wave.registration_deadline, true);
   const until = timeField('wave.results_until', null, wave.results_until, true);
-  const min = field('wave.min', { type: 'number', min: 3, step: 1, inputmode: 'numeric', value: wave.min_respondents }, 'new.min.hint');
+  const fixed = wave.results_fixed === true;
+  const min = field('wave.min', { type: 'number', min: 3, step: 1, inputmode: 'numeric', value: wave.min_respondents, readonly: fixed || null },
+    fixed ? 'edit.fixed.min' : 'new.min.hint');
   const webAt = timeField('edit.webinar_at', 'edit.webinar.hint', wave.webinar?.at);
   const webUrl = field('edit.webinar_url', { type: 'url', spellcheck: 'false', value: wave.webinar?.url || null });
   const alert = el('p', 'error', { role: 'alert' });
@@ -326,7 +328,7 @@ function editWave() {
     opens.wrap, closes.wrap, deadline.wrap, until.wrap, min.wrap, webAt.wrap, webUrl.wrap, alert,
     el('div', 'nav', null, [cancel, T('button', 'edit.submit', null, 'btn primary', { type: 'submit' })]),
   ]);
-  box.append(T('h2', 'edit.h2', null, null, { id: 'edit-wave-h', tabindex: '-1' }), form);
+  box.append(T('h2', 'edit.h2', null, null, { id: 'edit-wave-h', tabindex: '-1' }), ...(fixed ? [T('p', 'edit.fixed', null, 'info')] : []), form);
   const fields = { '/opens_at': opens, '/closes_at': closes, '/registration_deadline': deadline, '/results_until': until, '/min_respondents': min, '/webinar': webUrl };
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

@@ -114,6 +114,8 @@ export default {
   'edit.webinar.hint': 'Fyll ut begge webinarfeltene, eller ingen av dem. Lenken må begynne med https://.',
   'edit.submit': 'Lagre endringene',
   'edit.nothing': 'Du har ikke endret noe.',
+  'edit.fixed': 'Undersøkelsen er avsluttet, og resultatene kan være publisert. Derfor kan den ikke åpnes igjen, og minsteantallet og året den åpnet, kan ikke endres. Ellers kunne to publiseringer sammen vise tall som er holdt tilbake. Fristen for resultatene og webinaret kan du fortsatt endre.',
+  'edit.fixed.min': 'Ligger fast etter at undersøkelsen er avsluttet.',
   'edit.done': 'Endringene er lagret.',
   'form.required': 'Fyll ut dette feltet.',
   'form.err.id': 'Bruk bare små bokstaver, tall og bindestrek, høyst 40 tegn.',

@@ -25,6 +25,7 @@ const TAG = randomBytes(3).toString('hex');
 // awaiting approval, and Stavanger approved, expecting 10, with one answer.
 const SURVEY = `konsoll-side-${TAG}`;
 const ROLES_SURVEY = `konsoll-roller-${TAG}`; // a survey of roles
+const CLOSED_ROLES = `konsoll-avsluttet-${TAG}`; // a survey of roles that has closed
 const iso = (ms) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const newPassword = () => `Nytt-${randomBytes(6).toString('hex')}-Passord1!`;
 // Answers the tests provoke (a wrong password, a weak one, a faked 401, a reader's 403) are logged by Chromium as failed loads.
@@ -49,6 +50,7 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mottakere-'));
   writeFileSync(join(dir, 'm.csv'), `unit,role,name,email\n4601,director,Dina Direktør,dina-${TAG}@example.org\n4601,programme,Per Program,per-${TAG}@example.org\n`);
   admin('recipients', 'import', '--survey', ROLES_SURVEY, '--file', join(dir, 'm.csv'));
+  admin('survey', 'create', '--survey', CLOSED_ROLES, '--definition', 'kommuneundersokelse', '--opens', iso(now - 20 * 86400e3), '--closes', iso(now - 3600e3));
 });
 
 after(async () => {
@@ -453,6 +455,15 @@ test('axe: 0 violations on the sign-in, the list, a wave\'s every part, the form
   await page.getByRole('columnheader', { name: 'Kommunedirektør' }).waitFor();
   assert.deepEqual(await page.getByRole('row', { name: /Bergen/ }).locator('td').allTextContents(), ['4601', 'Vestland', '20 000 og over', 'Ikke invitert ennå', 'Ikke invitert ennå', '–']);
   await axe(page, 'survey of roles, units', found);
+  // Closed, its results may be out: the form says what may no longer change.
+  await page.getByRole('link', { name: 'Alle undersøkelser', exact: true }).click();
+  await openWave(page, CLOSED_ROLES);
+  await page.getByRole('button', { name: 'Endre tidsrom og webinar' }).click();
+  await page.getByText('Undersøkelsen er avsluttet, og resultatene kan være publisert.', { exact: false }).waitFor();
+  const min = page.getByRole('spinbutton', { name: 'Minste antall svar' });
+  assert.equal(await min.getAttribute('readonly'), '', 'the minimum is shown, not offered');
+  assert.equal(await min.getAttribute('aria-describedby').then((id) => page.locator(`#${id}`).textContent()), 'Ligger fast etter at undersøkelsen er avsluttet.');
+  await axe(page, 'survey of roles, closed, edit form', found);
   assert.deepEqual(found, []);
   assert.deepEqual(page.errors, []);
 });

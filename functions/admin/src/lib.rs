@@ -158,6 +158,7 @@ fn wave_json(wave: &Wave, now: OffsetDateTime) -> serde_json::Value {
     let mut json = operations::settings(wave);
     json["survey_id"] = json!(wave.survey_id.as_str());
     json["status"] = json!(wave.status(now));
+    json["results_fixed"] = json!(operations::results_fixed(wave, now));
     json
 }
 

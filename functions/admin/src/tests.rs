@@ -451,6 +451,18 @@ async fn a_survey_of_roles_shows_each_role_s_form_and_the_units_that_answered() 
     let (status, sent) =
         call(&app, "POST", "/api/admin/waves/k2026/reminders", Some(json!({ "to": "recipients" })), OPERATOR).await;
     assert_eq!((status, &sent["sent"]), (StatusCode::OK, &json!(2)), "everyone invited who has not submitted");
+
+    let fixed = |waves: &Value| waves["waves"].as_array().unwrap().iter().find(|w| w["survey_id"] == "k2026").cloned();
+    let (_, waves) = call(&app, "GET", "/api/admin/waves", None, READER).await;
+    assert_eq!(fixed(&waves).unwrap()["results_fixed"], json!(false), "open: its minimum may change");
+    let closes_at = OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let closed = Wave { closes_at, registration_deadline: closes_at, ..wave };
+    app.store.replace_wave(&closed);
+    let (_, waves) = call(&app, "GET", "/api/admin/waves", None, READER).await;
+    assert_eq!(fixed(&waves).unwrap()["results_fixed"], json!(true), "closed: the console shows what may not change");
+    let lower = Some(json!({ "min_respondents": 4 }));
+    let (status, body) = call(&app, "PATCH", "/api/admin/waves/k2026", lower, OPERATOR).await;
+    assert_eq!((status, &body["error"]["code"]), (StatusCode::CONFLICT, &json!("results_out")));
 }
 
 /// Whom each queued code e-mail goes to, taken off the queue.

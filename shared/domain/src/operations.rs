@@ -283,6 +283,16 @@ where
     Err(ChangeError::WaveChanged)
 }
 
+/// Whether the wave is a survey of roles that has closed, so its results may
+/// be out. Each run after the close decides its figures afresh (there is no
+/// ledger of its releases, as the participant survey keeps), so it takes no
+/// more answers, and what cuts its figures stays: the minimum and the year its
+/// size bands are read for. Two decisions under other rules could, together,
+/// show what each withheld.
+pub fn results_fixed(wave: &Wave, now: OffsetDateTime) -> bool {
+    matches!(wave.survey().definition.respondents, Respondents::Roles { .. }) && wave.closes_at <= now
+}
+
 /// Changes a wave's settings, checked as a whole: those `changes` names, on
 /// the wave as it is stored when the change is written.
 pub async fn edit_wave<S: AuditStore + WaveStore>(
@@ -305,17 +315,10 @@ pub async fn edit_wave<S: AuditStore + WaveStore>(
             ..wave.clone()
         };
         changed.check()?;
-        // A survey of roles decides its results afresh at each run after the
-        // close (there is no ledger of its releases). Once the first run may
-        // have published, it takes no more answers, and what cuts its figures
-        // stays: the minimum and the year its size bands are read for. Two
-        // decisions made under other rules could, together, show what each
-        // withheld.
-        let roles = matches!(wave.survey().definition.respondents, Respondents::Roles { .. });
         let decided_afresh = changed.closes_at > actor.now
             || changed.min_respondents != wave.min_respondents
             || changed.opens_at.year() != wave.opens_at.year();
-        if roles && wave.closes_at <= actor.now && decided_afresh {
+        if results_fixed(wave, actor.now) && decided_afresh {
             return Err(ChangeError::ResultsOut);
         }
         let entry = actor.entry("wave.edit", &wave.survey_id, None, settings(wave), settings(&changed));

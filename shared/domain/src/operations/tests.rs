@@ -356,13 +356,9 @@ async fn reminders_go_to_the_survey_s_own_kind_of_people() {
     assert_eq!(log(&store, &wave).await, [("reminders.send".into(), None), ("aggregation.start".into(), None)]);
 }
 
-#[tokio::test]
-async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_out() {
-    // Its results are decided afresh by each run after the close, with no
-    // ledger of what was out before: opened again, one late municipality's
-    // answers would be the nation's figures after minus those before.
+/// A store with the municipal survey `k2026`, open for 58 days until two days before `at`.
+async fn closed_roles_wave(at: OffsetDateTime, min_respondents: Option<u32>) -> (MemoryStore, Wave) {
     let store = MemoryStore::new();
-    let at = now();
     let new = NewWave {
         survey_id: WaveId::parse("k2026").unwrap(),
         definition: "kommuneundersokelse".into(),
@@ -370,10 +366,20 @@ async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_ou
         closes_at: at - Duration::days(2),
         registration_deadline: None,
         results_until: Some(at + Duration::days(300)),
-        min_respondents: None,
+        min_respondents,
     };
     let wave = new.wave().unwrap();
     store.create_wave(&wave).await.unwrap();
+    (store, wave)
+}
+
+#[tokio::test]
+async fn a_closed_survey_of_roles_is_not_opened_again_once_its_results_may_be_out() {
+    // Its results are decided afresh by each run after the close, with no
+    // ledger of what was out before: opened again, one late municipality's
+    // answers would be the nation's figures after minus those before.
+    let at = now();
+    let (store, wave) = closed_roles_wave(at, None).await;
     let actor = Actor { who: "kari@imdi.no", now: at };
     let reopen = WaveChanges { closes_at: Some(at + Duration::days(7)), ..WaveChanges::default() };
     assert!(matches!(edit_wave(&store, actor, &wave, reopen).await, Err(ChangeError::ResultsOut)));
@@ -408,19 +414,8 @@ async fn attack_a_closed_survey_of_roles_keeps_its_minimum_and_year_once_its_res
     // alone. Random layouts of 6 to 29 municipalities in four counties leak so
     // in 8 of 3,000 between 3 and 4, either way. Moving the opening to another
     // year cuts the areas by that year's size bands: a different decision too.
-    let store = MemoryStore::new();
     let at = time::macros::datetime!(2026-12-07 12:00 UTC);
-    let new = NewWave {
-        survey_id: WaveId::parse("k2026").unwrap(),
-        definition: "kommuneundersokelse".into(),
-        opens_at: at - Duration::days(60),
-        closes_at: at - Duration::days(2),
-        registration_deadline: None,
-        results_until: Some(at + Duration::days(300)),
-        min_respondents: Some(4),
-    };
-    let wave = new.wave().unwrap();
-    store.create_wave(&wave).await.unwrap();
+    let (store, wave) = closed_roles_wave(at, Some(4)).await;
     let actor = Actor { who: "kari@imdi.no", now: at };
     let year_before = wave.opens_at.replace_year(wave.opens_at.year() - 1).unwrap();
     for (what, changes) in [

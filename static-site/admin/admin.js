@@ -311,7 +311,7 @@ function editWave() {
   const deadline = timeField('wave.deadline', null, wave.registration_deadline, true);
   const until = timeField('wave.results_until', null, wave.results_until, true);
   const fixed = wave.results_fixed === true;
-  const min = field('wave.min', { type: 'number', min: 3, step: 1, inputmode: 'numeric', value: wave.min_respondents, readonly: fixed || null },
+  const min = field('wave.min', { type: 'number', min: 3, step: 1, inputmode: 'numeric', value: wave.min_respondents, readonly: fixed },
     fixed ? 'edit.fixed.min' : 'new.min.hint');
   const webAt = timeField('edit.webinar_at', 'edit.webinar.hint', wave.webinar?.at);
   const webUrl = field('edit.webinar_url', { type: 'url', spellcheck: 'false', value: wave.webinar?.url || null });

@@ -168,16 +168,18 @@ impl MemoryStore {
         self.faults.lock().expect("faults lock").push(fault);
     }
 
+    /// Whether the next call of this kind was to fail; takes the fault off.
+    fn take_fault(&self, fault: Fault) -> bool {
+        let mut faults = self.faults.lock().expect("faults lock");
+        faults.iter().position(|f| *f == fault).map(|at| faults.remove(at)).is_some()
+    }
+
     /// Fails if the next call of this kind was to fail.
     fn fault(&self, fault: Fault, context: &'static str) -> StoreResult<()> {
-        let mut faults = self.faults.lock().expect("faults lock");
-        match faults.iter().position(|f| *f == fault) {
-            Some(at) => {
-                faults.remove(at);
-                Err(StoreError::Unavailable { context, source: "the table is unavailable".into() })
-            }
-            None => Ok(()),
+        if self.take_fault(fault) {
+            return Err(StoreError::Unavailable { context, source: "the table is unavailable".into() });
         }
+        Ok(())
     }
 
     /// Puts a wave as it is given, for tests that move its dates.
@@ -244,7 +246,7 @@ impl AuditStore for MemoryStore {
     async fn record_change(&self, change: Change<'_>, entry: &AuditEntry) -> StoreResult<bool> {
         self.fault(Fault::AuditWrite, "audit entry")?;
         if let Change::EditWave { before, .. } = change {
-            if self.fault(Fault::WaveEdited, "edit wave").is_err() {
+            if self.take_fault(Fault::WaveEdited) {
                 self.with(|t| t.waves.get_mut(&before.survey_id).map(|w| w.min_respondents += 1));
             }
         }
